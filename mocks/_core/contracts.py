@@ -1,0 +1,20 @@
+"""Serving a contract from the app it describes, pointed at the sandbox that serves it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+import contracts
+from mocks._core.rendering import JSONBody
+
+
+def contract_response(request: Request, api: str) -> Response:
+    """The contract of ``api`` as JSON, listing this sandbox first among its servers."""
+    document = contracts.load(api)
+    here = str(request.base_url).rstrip("/")
+    document["servers"] = [
+        {"url": here, "description": "this standin sandbox"},
+        *document.get("servers", []),
+    ]
+    return JSONBody(document)

@@ -1,0 +1,41 @@
+"""The one place vendor errors become HTTP responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks._core.errors import VendorError
+from mocks._core.rendering import JSONBody
+
+RoutingErrorFactory = Callable[[Request, int], VendorError]
+"""Builds a vendor's answer for a routing failure (404 unknown path, 405 wrong method)."""
+
+
+def error_response(error: VendorError) -> Response:
+    if isinstance(error.body, str | bytes):
+        return Response(error.body, error.status, error.headers, error.media_type)
+    return JSONBody(error.body, error.status, error.headers, error.media_type)
+
+
+def render_vendor_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, VendorError)
+    return error_response(exc)
+
+
+def exception_handlers(
+    routing_error: RoutingErrorFactory,
+) -> dict[Any, Callable[[Request, Exception], Response]]:
+    """What every vendor app installs: its own errors, and routing errors in its own style."""
+
+    def handle_routing(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        error = routing_error(request, exc.status_code)
+        error.headers = {**(exc.headers or {}), **error.headers}
+        return error_response(error)
+
+    return {VendorError: render_vendor_error, HTTPException: handle_routing}

@@ -1,0 +1,276 @@
+"""Rate limiters keyed by credential, all reading the sandbox clock.
+
+Three shapes cover the vendors: a fixed window aligned to clock boundaries, a rolling window,
+and a limit on requests in flight at once. Each refusal says how long to wait before retrying.
+Limits are live objects: the control plane changes ``limit`` or switches ``enabled`` off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mocks._core.clock import Clock
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: float | None = None
+    """Seconds until a retry can succeed (refusals only)."""
+    reset_at: float | None = None
+    """When the current window ends, in clock seconds (windowed limiters only)."""
+
+    def retry_after_header(self) -> str:
+        """Retry-After as whole seconds, never zero for a refusal."""
+        return str(max(1, math.ceil(self.retry_after or 0)))
+
+
+class RateLimiter(Protocol):
+    enabled: bool
+    limit: int
+    kind: str
+
+    def acquire(self, key: str) -> RateDecision: ...
+
+    def release(self, key: str) -> None: ...
+
+    def reset(self) -> None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def configure(self, settings: dict[str, Any]) -> None: ...
+
+
+class _Configurable:
+    enabled: bool
+    limit: int
+    description: str
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        """Apply control-plane settings; unknown keys or bad values raise ValueError."""
+        for name, value in settings.items():
+            if name == "enabled":
+                if not isinstance(value, bool):
+                    raise ValueError("enabled must be true or false")
+                self.enabled = value
+            elif name == "limit":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("limit must be a positive integer")
+                self.limit = value
+            elif name == "window_seconds" and hasattr(self, "window_seconds"):
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    raise ValueError("window_seconds must be a positive number")
+                self.window_seconds = float(value)
+            else:
+                raise ValueError(f"unknown setting {name!r}")
+
+
+class FixedWindowLimiter(_Configurable):
+    """``limit`` requests per window, windows aligned to multiples of ``window_seconds``.
+
+    With a 60 s window the count resets at the start of each clock minute.
+    """
+
+    kind = "fixed_window"
+
+    def __init__(
+        self, clock: Clock, limit: int, window_seconds: float, description: str = ""
+    ) -> None:
+        self._clock = clock
+        self.limit = limit
+        self.window_seconds = float(window_seconds)
+        self.enabled = True
+        self.description = description
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    def acquire(self, key: str) -> RateDecision:
+        now = self._clock.time()
+        window = math.floor(now / self.window_seconds)
+        reset_at = (window + 1) * self.window_seconds
+        if not self.enabled:
+            return RateDecision(True, self.limit, self.limit, reset_at=reset_at)
+        current_window, count = self._counts.get(key, (window, 0))
+        if current_window != window:
+            count = 0
+        if count >= self.limit:
+            self._counts[key] = (window, count)
+            return RateDecision(False, self.limit, 0, retry_after=reset_at - now, reset_at=reset_at)
+        self._counts[key] = (window, count + 1)
+        return RateDecision(True, self.limit, self.limit - count - 1, reset_at=reset_at)
+
+    def release(self, key: str) -> None:
+        """Windows count arrivals, not requests in flight: nothing to give back."""
+
+    def reset(self) -> None:
+        self._counts.clear()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "limit": self.limit,
+            "window_seconds": self.window_seconds,
+            "enabled": self.enabled,
+            "description": self.description,
+        }
+
+
+class RollingWindowLimiter(_Configurable):
+    """``limit`` requests in any span of ``window_seconds`` (a sliding log per key)."""
+
+    kind = "rolling_window"
+
+    def __init__(
+        self, clock: Clock, limit: int, window_seconds: float, description: str = ""
+    ) -> None:
+        self._clock = clock
+        self.limit = limit
+        self.window_seconds = float(window_seconds)
+        self.enabled = True
+        self.description = description
+        self._log: dict[str, deque[float]] = {}
+
+    def acquire(self, key: str) -> RateDecision:
+        if not self.enabled:
+            return RateDecision(True, self.limit, self.limit)
+        now = self._clock.time()
+        log = self._log.setdefault(key, deque())
+        while log and log[0] <= now - self.window_seconds:
+            log.popleft()
+        if len(log) >= self.limit:
+            retry_after = log[0] + self.window_seconds - now
+            return RateDecision(False, self.limit, 0, retry_after=retry_after)
+        log.append(now)
+        return RateDecision(True, self.limit, self.limit - len(log))
+
+    def release(self, key: str) -> None:
+        """A rolling window counts arrivals: nothing to give back."""
+
+    def reset(self) -> None:
+        self._log.clear()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "limit": self.limit,
+            "window_seconds": self.window_seconds,
+            "enabled": self.enabled,
+            "description": self.description,
+        }
+
+
+class ConcurrencyLimiter(_Configurable):
+    """At most ``limit`` requests of one key in flight at once; every acquire needs a release."""
+
+    kind = "concurrency"
+
+    def __init__(self, limit: int, description: str = "", retry_after: float = 1.0) -> None:
+        self.limit = limit
+        self.enabled = True
+        self.description = description
+        self._retry_after = retry_after
+        self._in_flight: dict[str, int] = {}
+
+    def acquire(self, key: str) -> RateDecision:
+        in_flight = self._in_flight.get(key, 0)
+        if self.enabled and in_flight >= self.limit:
+            return RateDecision(False, self.limit, 0, retry_after=self._retry_after)
+        self._in_flight[key] = in_flight + 1
+        return RateDecision(True, self.limit, max(0, self.limit - in_flight - 1))
+
+    def release(self, key: str) -> None:
+        in_flight = self._in_flight.get(key, 0) - 1
+        if in_flight > 0:
+            self._in_flight[key] = in_flight
+        else:
+            self._in_flight.pop(key, None)
+
+    def in_flight(self, key: str) -> int:
+        return self._in_flight.get(key, 0)
+
+    def reset(self) -> None:
+        self._in_flight.clear()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "limit": self.limit,
+            "enabled": self.enabled,
+            "description": self.description,
+        }
+
+
+@contextmanager
+def admitted(limiter: RateLimiter, key: str) -> Iterator[RateDecision]:
+    """Hold a place for the duration of a request; the caller must check ``allowed``.
+
+    Refused requests hold nothing, so only admitted ones are released.
+    """
+    decision = limiter.acquire(key)
+    try:
+        yield decision
+    finally:
+        if decision.allowed:
+            limiter.release(key)
+
+
+class LimitRegistry:
+    """Every API's named limiters, as the control plane shows and changes them."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, dict[str, RateLimiter]] = {}
+
+    def register(self, api: str, name: str, limiter: RateLimiter) -> RateLimiter:
+        self._limiters.setdefault(api, {})[name] = limiter
+        return limiter
+
+    def get(self, api: str, name: str) -> RateLimiter:
+        return self._limiters[api][name]
+
+    def describe(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return {
+            api: {name: limiter.describe() for name, limiter in limiters.items()}
+            for api, limiters in self._limiters.items()
+        }
+
+    def configure(self, changes: dict[str, Any]) -> None:
+        """Validate every change first, then apply them all (all or nothing)."""
+        plan: list[tuple[RateLimiter, dict[str, Any]]] = []
+        for api, named in changes.items():
+            if api not in self._limiters:
+                raise ValueError(f"unknown api {api!r}")
+            if not isinstance(named, dict):
+                raise ValueError(f"{api}: expected an object of limiter names")
+            for name, settings in named.items():
+                limiter = self._limiters[api].get(name)
+                if limiter is None:
+                    raise ValueError(f"{api}: unknown limiter {name!r}")
+                if not isinstance(settings, dict):
+                    raise ValueError(f"{api}.{name}: expected an object of settings")
+                _probe(limiter, settings)
+                plan.append((limiter, settings))
+        for limiter, settings in plan:
+            limiter.configure(settings)
+
+    def reset(self) -> None:
+        for limiters in self._limiters.values():
+            for limiter in limiters.values():
+                limiter.reset()
+
+
+def _probe(limiter: RateLimiter, settings: dict[str, Any]) -> None:
+    """Raise ValueError if ``settings`` would not apply, without changing ``limiter``."""
+    saved = limiter.describe()
+    try:
+        limiter.configure(settings)
+    finally:
+        restore: dict[str, Any] = {
+            k: saved[k] for k in ("limit", "enabled", "window_seconds") if k in saved
+        }
+        limiter.configure(restore)

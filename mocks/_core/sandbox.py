@@ -1,0 +1,64 @@
+"""The sandbox: one object holding everything a running standin shares.
+
+Clock, tenants, journal, faults and limits live here (never at module level), so two sandboxes
+in one process, or two tests, never see each other's state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from mocks._core.api import VendorApi, VendorApiFactory
+from mocks._core.clock import Clock
+from mocks._core.faults import FaultRegistry
+from mocks._core.journal import RequestJournal
+from mocks._core.ratelimit import LimitRegistry
+from mocks._core.tenants import Tenant, TenantRegistry
+
+
+class Sandbox:
+    def __init__(
+        self,
+        apis: Sequence[VendorApiFactory],
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        journal_capacity: int = 1000,
+        admin_token: str | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.seed = seed
+        self.journal = RequestJournal(journal_capacity)
+        self.faults = FaultRegistry(seed)
+        self.limits = LimitRegistry()
+        self.admin_token = admin_token
+        self.secret = secrets.token_bytes(32)
+        self.apis: dict[str, VendorApi] = {}
+        for factory in apis:
+            api = factory(self)
+            self.apis[api.key] = api
+        self.tenants = TenantRegistry(self.apis, seed)
+        self.tenants.create_default()
+
+    def api(self, key: str) -> VendorApi:
+        return self.apis[key]
+
+    def reset(self, tenant_id: str | None = None) -> list[str]:
+        """Tenants back to their fixtures; a full reset also forgets rate-limit counters.
+
+        Credentials, tokens, the clock and faults are left as they are: tests drive those.
+        """
+        reset = self.tenants.reset(tenant_id)
+        if tenant_id is None:
+            self.limits.reset()
+        return reset
+
+    def create_tenant(self) -> Tenant:
+        return self.tenants.create()
+
+    def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, object]]:
+        tenant = self.tenants.default() if tenant_id is None else self.tenants.get(tenant_id)
+        if tenant is None:
+            raise KeyError(tenant_id)
+        return {key: dict(value) for key, value in tenant.credentials.items()}

@@ -1,0 +1,173 @@
+"""Deterministic, physically plausible time series.
+
+Every value is a pure function of (seed, series key, timestamp): nothing is materialised ahead
+of time, a request for N points costs O(N), and the same question always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_right
+from datetime import UTC, datetime
+
+_MASK = (1 << 64) - 1
+
+
+def mix(value: int) -> int:
+    """SplitMix64's finaliser: a fast, well-spread 64-bit hash of an integer."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
+    return value ^ (value >> 31)
+
+
+def series_key(name: str) -> int:
+    """A stable integer for a series name (Python's ``hash`` is salted per process)."""
+    key = 0xCBF29CE484222325
+    for byte in name.encode("utf-8"):
+        key = ((key ^ byte) * 0x100000001B3) & _MASK
+    return key
+
+
+def unit(seed: int, key: int, index: int) -> float:
+    """A uniform number in [0, 1) for (seed, key, index)."""
+    return mix(mix(seed ^ key) ^ (index & _MASK)) / 2.0**64
+
+
+def value_noise(seed: int, key: int, t: float, period: float) -> float:
+    """Smooth noise in [-1, 1]: random knots every ``period`` seconds, eased in between."""
+    position = t / period
+    knot = math.floor(position)
+    fraction = position - knot
+    eased = fraction * fraction * (3.0 - 2.0 * fraction)
+    left = unit(seed, key, knot) * 2.0 - 1.0
+    right = unit(seed, key, knot + 1) * 2.0 - 1.0
+    return left + (right - left) * eased
+
+
+def layered_noise(seed: int, key: int, t: float, periods: tuple[float, ...]) -> float:
+    """Noise in [-1, 1] mixing slow and fast variation (each layer half the weight of the last)."""
+    total = 0.0
+    weight = 1.0
+    weights = 0.0
+    for layer, period in enumerate(periods):
+        total += weight * value_noise(seed, key + layer * 0x9E37, t, period)
+        weights += weight
+        weight /= 2.0
+    return total / weights
+
+
+def daily_cycle(t: float, utc_offset_hours: float, peak_hour: float) -> float:
+    """A 24-hour cosine in [-1, 1] peaking at ``peak_hour`` local time."""
+    local_hours = (t / 3600.0 + utc_offset_hours) % 24.0
+    return math.cos(2.0 * math.pi * (local_hours - peak_hour) / 24.0)
+
+
+def solar_elevation(latitude: float, longitude: float, t: float) -> float:
+    """The sun's elevation in degrees (NOAA's approximation, good to a fraction of a degree)."""
+    moment = datetime.fromtimestamp(t, tz=UTC)
+    day_of_year = moment.timetuple().tm_yday
+    hours = moment.hour + moment.minute / 60.0 + moment.second / 3600.0
+    gamma = 2.0 * math.pi / 365.0 * (day_of_year - 1 + (hours - 12.0) / 24.0)
+    declination = (
+        0.006918
+        - 0.399912 * math.cos(gamma)
+        + 0.070257 * math.sin(gamma)
+        - 0.006758 * math.cos(2 * gamma)
+        + 0.000907 * math.sin(2 * gamma)
+        - 0.002697 * math.cos(3 * gamma)
+        + 0.00148 * math.sin(3 * gamma)
+    )
+    equation_of_time = 229.18 * (
+        0.000075
+        + 0.001868 * math.cos(gamma)
+        - 0.032077 * math.sin(gamma)
+        - 0.014615 * math.cos(2 * gamma)
+        - 0.040849 * math.sin(2 * gamma)
+    )
+    true_solar_minutes = hours * 60.0 + equation_of_time + 4.0 * longitude
+    hour_angle = math.radians(true_solar_minutes / 4.0 - 180.0)
+    lat = math.radians(latitude)
+    cos_zenith = math.sin(lat) * math.sin(declination) + math.cos(lat) * math.cos(
+        declination
+    ) * math.cos(hour_angle)
+    return math.degrees(math.asin(max(-1.0, min(1.0, cos_zenith))))
+
+
+def clear_sky_irradiance(latitude: float, longitude: float, t: float) -> float:
+    """Global horizontal irradiance under a clear sky, W/m²; zero while the sun is down."""
+    elevation = solar_elevation(latitude, longitude, t)
+    if elevation <= 0.0:
+        return 0.0
+    return (
+        1098.0
+        * math.sin(math.radians(elevation))
+        * math.exp(-0.057 / math.sin(math.radians(elevation)))
+    )
+
+
+class Availability:
+    """Which hours a source reported in, from ``first_hour`` on, with a few gaps.
+
+    An hour is missing with probability ``missing_fraction`` (a device out of range, a logger
+    offline). Counting readings in a range uses prefix sums grown lazily up to the latest hour
+    asked about, so it costs O(1) after the first question about a period.
+    """
+
+    def __init__(self, seed: int, key: int, first_hour: int, missing_fraction: float) -> None:
+        self._seed = seed
+        self._key = key
+        self.first_hour = first_hour
+        self._missing = missing_fraction
+        self._prefix = array("q", [0])
+        """``_prefix[i]`` is how many of the hours before ``first_hour + i`` are present."""
+
+    def present(self, hour: int) -> bool:
+        if hour < self.first_hour:
+            return False
+        return unit(self._seed, self._key, hour) >= self._missing
+
+    def _grow(self, hour: int) -> None:
+        needed = hour - self.first_hour
+        prefix = self._prefix
+        while len(prefix) <= needed:
+            next_hour = self.first_hour + len(prefix) - 1
+            prefix.append(prefix[-1] + (1 if self.present(next_hour) else 0))
+
+    def hours_before(self, hour: int) -> int:
+        """How many present hours lie in [first_hour, hour)."""
+        if hour <= self.first_hour:
+            return 0
+        self._grow(hour)
+        return self._prefix[hour - self.first_hour]
+
+    def count_minutes(self, start_minute: int, end_minute: int) -> int:
+        """Readings (one per minute of a present hour) in [start_minute, end_minute)."""
+        if end_minute <= start_minute:
+            return 0
+        first_full = -(-start_minute // 60)
+        last_full = end_minute // 60
+        if first_full > last_full:
+            return (end_minute - start_minute) if self.present(start_minute // 60) else 0
+        count = (self.hours_before(last_full) - self.hours_before(first_full)) * 60
+        if start_minute % 60 and self.present(start_minute // 60):
+            count += first_full * 60 - start_minute
+        if end_minute % 60 and self.present(last_full):
+            count += end_minute - last_full * 60
+        return count
+
+    def nth_minute(self, start_minute: int, end_minute: int, n: int) -> int:
+        """The minute of the ``n``-th reading (0-based) in [start_minute, end_minute)."""
+        head_hour = start_minute // 60
+        if self.present(head_hour):
+            head = min(end_minute, (head_hour + 1) * 60) - start_minute
+            if n < head:
+                return start_minute + n
+            n -= head
+        base_hour = head_hour + 1
+        target = self.hours_before(base_hour) + n // 60
+        self._grow(max(base_hour, end_minute // 60 + 1))
+        index = bisect_right(self._prefix, target)
+        hour = self.first_hour + index - 1
+        return hour * 60 + n % 60

@@ -1,0 +1,240 @@
+"""Access and refresh tokens: opaque or signed JWTs, expiring on the sandbox clock.
+
+General enough for every flow the vendors use: client credentials, password, refresh (with
+single-use rotation), login/refresh of a session token, and Azure AD style JWTs whose signing
+keys are published as a JWKS.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mocks._core.clock import Clock
+
+TokenKind = Literal["access", "refresh"]
+TokenFormat = Literal["opaque", "jwt"]
+TokenProblem = Literal["unknown", "expired", "revoked", "malformed", "wrong_kind"]
+
+
+class TokenRejected(Exception):
+    """A presented token cannot be used; ``problem`` says why."""
+
+    def __init__(self, problem: TokenProblem) -> None:
+        super().__init__(problem)
+        self.problem: TokenProblem = problem
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    value: str
+    kind: TokenKind
+    tenant_id: str
+    subject: str
+    issued_at: float
+    expires_at: float | None
+    client_id: str | None = None
+    scope: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+    def expires_in(self) -> int | None:
+        if self.expires_at is None:
+            return None
+        return round(self.expires_at - self.issued_at)
+
+
+class JwtSigner:
+    """An RSA key pair that signs JWTs and publishes its public half as a JWKS."""
+
+    def __init__(self, key_id: str | None = None, key_size: int = 2048) -> None:
+        self._private = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+        self.key_id = key_id or uuid.uuid4().hex
+        self.algorithm = "RS256"
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        return jwt.encode(
+            dict(claims),
+            self._private,
+            algorithm=self.algorithm,
+            headers={"kid": self.key_id, "typ": "JWT"},
+        )
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """Verify the signature only: expiry is judged on the sandbox clock, not the machine's."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._private.public_key(),
+                algorithms=[self.algorithm],
+                options={
+                    "verify_exp": False,
+                    "verify_aud": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.PyJWTError as error:
+            raise TokenRejected("malformed") from error
+        return claims
+
+    def jwks(self) -> dict[str, Any]:
+        numbers = self._private.public_key().public_numbers()
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "use": "sig",
+                    "alg": self.algorithm,
+                    "kid": self.key_id,
+                    "n": _b64uint(numbers.n),
+                    "e": _b64uint(numbers.e),
+                }
+            ]
+        }
+
+
+def _b64uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+class TokenIssuer:
+    """Issues, validates, refreshes and revokes the tokens of one API.
+
+    Every issued token is remembered until it expires, so revocation and single-use refresh
+    tokens work for JWTs as well as opaque strings.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        lifetime_seconds: float,
+        refresh_lifetime_seconds: float | None = None,
+        token_format: TokenFormat = "opaque",
+        signer: JwtSigner | None = None,
+        opaque_bytes: int = 32,
+    ) -> None:
+        if token_format == "jwt" and signer is None:
+            signer = JwtSigner()
+        self._clock = clock
+        self.lifetime_seconds = lifetime_seconds
+        self.refresh_lifetime_seconds = refresh_lifetime_seconds
+        self._format: TokenFormat = token_format
+        self.signer = signer
+        self._opaque_bytes = opaque_bytes
+        self._tokens: dict[str, IssuedToken] = {}
+        self._revoked: set[str] = set()
+        self._issued_since_sweep = 0
+
+    def issue(
+        self,
+        *,
+        tenant_id: str,
+        subject: str,
+        client_id: str | None = None,
+        scope: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+        lifetime_seconds: float | None = None,
+    ) -> IssuedToken:
+        now = self._clock.time()
+        lifetime = self.lifetime_seconds if lifetime_seconds is None else lifetime_seconds
+        expires_at = now + lifetime
+        extra = dict(claims or {})
+        if self._format == "jwt":
+            assert self.signer is not None
+            body = {
+                **extra,
+                "sub": subject,
+                "iat": int(now),
+                "nbf": int(now),
+                "exp": int(expires_at),
+                "jti": uuid.uuid4().hex,
+            }
+            value = self.signer.sign(body)
+            extra = body
+        else:
+            value = secrets.token_urlsafe(self._opaque_bytes)
+        token = IssuedToken(
+            value=value,
+            kind="access",
+            tenant_id=tenant_id,
+            subject=subject,
+            issued_at=now,
+            expires_at=expires_at,
+            client_id=client_id,
+            scope=scope,
+            claims=extra,
+        )
+        self._remember(token)
+        return token
+
+    def issue_refresh(self, access: IssuedToken) -> IssuedToken:
+        now = self._clock.time()
+        lifetime = self.refresh_lifetime_seconds
+        token = replace(
+            access,
+            value=secrets.token_urlsafe(self._opaque_bytes),
+            kind="refresh",
+            issued_at=now,
+            expires_at=None if lifetime is None else now + lifetime,
+            claims={},
+        )
+        self._remember(token)
+        return token
+
+    def validate(self, value: str, kind: TokenKind = "access") -> IssuedToken:
+        if not value or not value.isascii():
+            raise TokenRejected("malformed")
+        if self._format == "jwt" and kind == "access":
+            assert self.signer is not None
+            self.signer.decode(value)
+        if value in self._revoked:
+            raise TokenRejected("revoked")
+        token = self._tokens.get(value)
+        if token is None:
+            raise TokenRejected("unknown")
+        if token.kind != kind:
+            raise TokenRejected("wrong_kind")
+        if token.expires_at is not None and self._clock.time() >= token.expires_at:
+            raise TokenRejected("expired")
+        return token
+
+    def redeem_refresh(self, value: str) -> IssuedToken:
+        """Consume a refresh token: it is good for one use only."""
+        token = self.validate(value, kind="refresh")
+        self.revoke(value)
+        return token
+
+    def revoke(self, value: str) -> None:
+        if self._tokens.pop(value, None) is not None:
+            self._revoked.add(value)
+
+    def revoke_tenant(self, tenant_id: str) -> None:
+        for value, token in list(self._tokens.items()):
+            if token.tenant_id == tenant_id:
+                self.revoke(value)
+
+    def active_count(self) -> int:
+        return len(self._tokens)
+
+    def _remember(self, token: IssuedToken) -> None:
+        self._tokens[token.value] = token
+        self._issued_since_sweep += 1
+        if self._issued_since_sweep >= 1024:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Forget expired tokens so a long-running sandbox does not grow without bound."""
+        self._issued_since_sweep = 0
+        now = self._clock.time()
+        for value, token in list(self._tokens.items()):
+            if token.expires_at is not None and now >= token.expires_at:
+                del self._tokens[value]

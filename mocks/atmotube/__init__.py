@@ -1,0 +1,5 @@
+"""The Atmotube Cloud API fake (``GET /api/v1/data``)."""
+
+from mocks.atmotube.api import AtmotubeApi
+
+__all__ = ["AtmotubeApi"]

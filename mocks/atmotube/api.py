@@ -1,0 +1,131 @@
+"""Atmotube Cloud bound to a sandbox: credentials, tenant state, the rate limit and the app."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+import fixtures
+from mocks._core.control import control_error, read_json_object
+from mocks._core.handlers import exception_handlers
+from mocks._core.middleware import SandboxMiddleware
+from mocks._core.ratelimit import FixedWindowLimiter
+from mocks._core.rendering import JSONBody
+from mocks._core.tenants import Tenant
+from mocks.atmotube.query import MAC_PATTERN
+from mocks.atmotube.readings import Device, ReadingCache
+from mocks.atmotube.routes import AtmotubeHandlers, routing_error
+from mocks.atmotube.state import ApiKey, AtmotubeState
+
+if TYPE_CHECKING:
+    from mocks._core.sandbox import Sandbox
+
+REQUESTS_PER_MINUTE = 60
+
+
+class AtmotubeApi:
+    key = "atmotube"
+    title = "Atmotube Cloud API"
+    real_base_url = "https://api.atmotube.com/api/v1"
+    hosts: tuple[str, ...] = ("api.atmotube.com",)
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.fixture: dict[str, Any] = fixtures.load("atmotube")
+        self.cache = ReadingCache()
+        self.limiter = sandbox.limits.register(
+            self.key,
+            "requests",
+            FixedWindowLimiter(
+                sandbox.clock,
+                REQUESTS_PER_MINUTE,
+                60,
+                "requests per API key, counted per clock minute and reset at its start",
+            ),
+        )
+
+    def default_credentials(self) -> dict[str, Any]:
+        keys = [
+            {"api_key": entry["api_key"], "macs": [m.upper() for m in entry["devices"]]}
+            for entry in self.fixture["api_keys"]
+        ]
+        return {**keys[0], "keys": keys}
+
+    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        keys = [
+            {
+                "api_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "macs": [m.upper() for m in entry["devices"]],
+            }
+            for entry in self.fixture["api_keys"]
+        ]
+        return {**keys[0], "keys": keys}
+
+    def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
+        return [entry["api_key"] for entry in credentials["keys"]]
+
+    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> AtmotubeState:
+        keys = self.credential_keys(credentials)
+        return AtmotubeState.from_fixture(self.fixture, keys, self.sandbox.clock, self.cache)
+
+    def state(self, tenant: Tenant) -> AtmotubeState:
+        state = tenant.states[self.key]
+        assert isinstance(state, AtmotubeState)
+        return state
+
+    def app(self) -> ASGIApp:
+        handlers = AtmotubeHandlers(self)
+        app = Starlette(
+            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
+        )
+        return SandboxMiddleware(app, self.sandbox, self.key)
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [Route("/devices", self.register_device, methods=["POST"])]
+
+    async def register_device(self, request: Request) -> Response:
+        """Register a device to an API key: ``{api_key, mac, environment?, since?, coords?}``."""
+        body = await read_json_object(request)
+        api_key = body.get("api_key")
+        tenant = (
+            self.sandbox.tenants.resolve(self.key, api_key) if isinstance(api_key, str) else None
+        )
+        if tenant is None:
+            raise control_error(404, "unknown atmotube api_key")
+        mac = body.get("mac")
+        if not isinstance(mac, str) or not MAC_PATTERN.match(mac):
+            raise control_error(400, "mac must look like AA:BB:CC:DD:EE:FF")
+        environment = body.get("environment", "indoor")
+        if environment not in ("indoor", "outdoor"):
+            raise control_error(400, "environment must be indoor or outdoor")
+        coords = body.get("coords")
+        try:
+            since = date.fromisoformat(str(body.get("since", self.sandbox.clock.now().date())))
+            latitude = None if coords is None else float(coords["lat"])
+            longitude = None if coords is None else float(coords["lon"])
+        except (ValueError, TypeError, KeyError):
+            raise control_error(400, "since must be YYYY-MM-DD; coords {lat, lon}") from None
+        device = Device(
+            mac=mac.upper(),
+            name=str(body.get("name", mac.upper())),
+            environment=environment,
+            since=since,
+            utc_offset_hours=0.0,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        state = self.state(tenant)
+        state.register_device(device)
+        entry = state.api_keys.get(api_key) if isinstance(api_key, str) else None
+        assert entry is not None
+        if device.mac not in entry.macs:
+            state.api_keys.put(entry.key, ApiKey(entry.key, (*entry.macs, device.mac)))
+        return JSONBody({"mac": device.mac, "api_key": entry.key, "since": since.isoformat()}, 201)

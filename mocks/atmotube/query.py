@@ -1,0 +1,117 @@
+"""The parameters of ``GET /api/v1/data``, parsed and checked as the guide describes them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from mocks.atmotube.errors import bad_parameter
+
+MAX_LIMIT = 1440
+"""The daily data point cap of an Atmotube PRO: one reading a minute."""
+DEFAULT_LIMIT = 100
+MAX_RANGE_DAYS = 7
+SEPARATORS = (",", ";", "|", "\t")
+MAX_INT32 = 2**31 - 1
+
+MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UINT = re.compile(r"^\d+$")
+
+Order = Literal["asc", "desc"]
+OutputFormat = Literal["json", "csv"]
+
+
+@dataclass(frozen=True)
+class DataQuery:
+    mac: str
+    order: Order = "asc"
+    offset: int = 0
+    limit: int | None = DEFAULT_LIMIT
+    """``None``: no limit (only with a date range)."""
+    first_day: date | None = None
+    last_day: date | None = None
+    """Inclusive; both set or both ``None``."""
+    output: OutputFormat = "json"
+    separator: str = ","
+
+
+def parse_data_query(params: Mapping[str, str]) -> DataQuery:
+    mac = params.get("mac")
+    if not mac:
+        raise bad_parameter("mac is required")
+    if not MAC_PATTERN.match(mac):
+        raise bad_parameter("mac must be a MAC address in the format AA:BB:CC:DD:EE:FF")
+
+    order = params.get("order") or "asc"
+    if order not in ("asc", "desc"):
+        raise bad_parameter("order must be asc or desc")
+    output = params.get("format") or "json"
+    if output not in ("json", "csv"):
+        raise bad_parameter("format must be json or csv")
+    separator = params.get("separator") or ","
+    if separator not in SEPARATORS:
+        raise bad_parameter("separator must be one of , ; | or a tab")
+
+    offset = _non_negative_int(params, "offset") or 0
+
+    first_day, last_day = _date_range(params)
+    limit = _non_negative_int(params, "limit")
+    if limit is None:
+        limit = None if first_day is not None else DEFAULT_LIMIT
+    elif not 1 <= limit <= MAX_LIMIT:
+        raise bad_parameter(f"limit must be between 1 and {MAX_LIMIT}")
+
+    return DataQuery(
+        mac=mac.upper(),
+        order=order,  # type: ignore[arg-type]
+        offset=offset,
+        limit=limit,
+        first_day=first_day,
+        last_day=last_day,
+        output=output,  # type: ignore[arg-type]
+        separator=separator,
+    )
+
+
+def _non_negative_int(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not _UINT.match(raw) or int(raw) > MAX_INT32:
+        raise bad_parameter(f"{name} must be an integer between 0 and {MAX_INT32}")
+    return int(raw)
+
+
+def _day(params: Mapping[str, str], name: str) -> date | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not _DAY.match(raw):
+        raise bad_parameter(f"{name} must be a date in the format YYYY-MM-DD")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad_parameter(f"{name} must be a date in the format YYYY-MM-DD") from None
+
+
+def _date_range(params: Mapping[str, str]) -> tuple[date | None, date | None]:
+    single = _day(params, "date")
+    start = _day(params, "start_date")
+    end = _day(params, "end_date")
+    if single is not None:
+        if start is not None or end is not None:
+            raise bad_parameter("use either date or start_date and end_date, not both")
+        return single, single
+    if (start is None) != (end is None):
+        raise bad_parameter("start_date and end_date must be given together")
+    if start is None or end is None:
+        return None, None
+    if end < start:
+        raise bad_parameter("end_date must not be before start_date")
+    if end - start >= timedelta(days=MAX_RANGE_DAYS):
+        raise bad_parameter(f"the date range must not exceed {MAX_RANGE_DAYS} days")
+    return start, end

@@ -1,0 +1,91 @@
+"""The ``standin`` command: ``serve`` the fakes, print ``credentials``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+import orjson
+import uvicorn
+
+from mocks.registry import API_FACTORIES, create_sandbox
+from mocks.server import build_app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
+    if admin_token is None and not _is_loopback(args.host):
+        admin_token = secrets.token_urlsafe(24)
+        print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
+    apis = None if args.api is None else [args.api]
+    sandbox = create_sandbox(
+        apis, seed=args.seed, journal_capacity=args.journal_size, admin_token=admin_token
+    )
+    app = build_app(sandbox, args.api)
+    where = f"http://{args.host}:{args.port}"
+    print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
+    # uvicorn stops cleanly on SIGINT and SIGTERM: in-flight requests finish, then exit 0.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def credentials(args: argparse.Namespace) -> int:
+    sandbox = create_sandbox()
+    creds = sandbox.credentials()
+    if args.api:
+        creds = {args.api: creds[args.api]}
+    if args.json:
+        print(orjson.dumps(creds, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    for api, values in creds.items():
+        print(f"[{api}]")
+        for name, value in values.items():
+            if name == "keys":
+                continue
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"  {name}: {shown}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="standin", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="serve the fakes over HTTP")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--api", choices=sorted(API_FACTORIES), help="serve one API at the root")
+    run.add_argument("--admin-token", help="require this X-Standin-Admin-Token on /_sandbox")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--journal-size", type=int, default=1000)
+    run.add_argument("--log-level", default="info")
+    run.set_defaults(handler=serve)
+
+    creds = commands.add_parser("credentials", help="print the default tenant's credentials")
+    creds.add_argument("--json", action="store_true")
+    creds.add_argument("--api", choices=sorted(API_FACTORIES))
+    creds.set_defaults(handler=credentials)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

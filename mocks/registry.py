@@ -1,0 +1,25 @@
+"""The APIs standin serves, and the one way to make a sandbox of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mocks._core.api import VendorApiFactory
+from mocks._core.sandbox import Sandbox
+from mocks.atmotube import AtmotubeApi
+
+API_FACTORIES: dict[str, VendorApiFactory] = {"atmotube": AtmotubeApi}
+
+
+def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:
+    """A sandbox serving ``apis`` (default: all), seeded from the fixtures.
+
+    ``options`` go to :class:`~mocks._core.sandbox.Sandbox` (``clock``, ``seed``,
+    ``journal_capacity``, ``admin_token``).
+    """
+    names = list(API_FACTORIES) if apis is None else list(apis)
+    unknown = [name for name in names if name not in API_FACTORIES]
+    if unknown:
+        raise ValueError(f"unknown api: {', '.join(unknown)}; known: {', '.join(API_FACTORIES)}")
+    return Sandbox([API_FACTORIES[name] for name in names], **options)

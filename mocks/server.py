@@ -1,0 +1,92 @@
+"""The combined app: every API under its prefix, the landing page and the control plane."""
+
+from __future__ import annotations
+
+import html
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from mocks._core.control import ControlPlane, control_error
+from mocks._core.errors import VendorError
+from mocks._core.handlers import exception_handlers
+from mocks._core.sandbox import Sandbox
+
+
+def _routing_error(request: Request, status: int) -> VendorError:
+    return control_error(status, "method not allowed" if status == 405 else "not found")
+
+
+def build_app(sandbox: Sandbox, api: str | None = None) -> Starlette:
+    """Every API of ``sandbox`` under ``/<key>``, or only ``api`` at its vendor paths at the root.
+
+    The control plane is at ``/_sandbox`` either way.
+    """
+    control = Mount("/_sandbox", app=ControlPlane(sandbox).app())
+    routes: list[BaseRoute]
+    if api is not None:
+        routes = [control, Mount("", app=sandbox.api(api).app())]
+    else:
+        routes = [Route("/", LandingPage(sandbox).render, methods=["GET"]), control]
+        routes += [Mount(f"/{key}", app=vendor.app()) for key, vendor in sandbox.apis.items()]
+    app = Starlette(routes=routes, exception_handlers=exception_handlers(_routing_error))
+    app.state.sandbox = sandbox
+    return app
+
+
+class LandingPage:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def render(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        credentials = self.sandbox.credentials()
+        rows = []
+        for key, api in self.sandbox.apis.items():
+            creds = orjson.dumps(credentials[key], option=orjson.OPT_INDENT_2).decode()
+            rows.append(
+                "<tr>"
+                f"<td><strong>{html.escape(api.title)}</strong><br><code>{key}</code></td>"
+                f"<td><code>{html.escape(base)}/{key}</code><br>"
+                f"<small>stands in for <code>{html.escape(api.real_base_url)}</code></small></td>"
+                f"<td><pre>{html.escape(creds)}</pre></td>"
+                f'<td><a href="/{key}/openapi.json">/{key}/openapi.json</a></td>'
+                "</tr>"
+            )
+        control = ControlPlane(self.sandbox)
+        endpoints = "".join(
+            f"<li><code>{html.escape(m)} /_sandbox{html.escape(r.path)}</code></li>"
+            for r in control.routes()
+            if isinstance(r, Route)
+            for m in sorted(r.methods or [])
+            if m != "HEAD"
+        )
+        triggers = "".join(
+            f"<li><code>{html.escape(m)} /_sandbox/{key}{html.escape(r.path)}</code></li>"
+            for key, api in self.sandbox.apis.items()
+            for r in api.control_routes()
+            if isinstance(r, Route)
+            for m in sorted(r.methods or [])
+            if m != "HEAD"
+        )
+        page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>standin</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.5rem;vertical-align:top}}
+pre{{margin:0}}</style></head><body>
+<h1>standin</h1>
+<p>Stand-in servers for building-data APIs. Point a client at the base URL below instead of the
+vendor's; paths, bodies, errors, tokens and rate limits answer as the vendor documents them.</p>
+<table><tr><th>API</th><th>Base URL</th><th>Sandbox credentials</th><th>Contract</th></tr>
+{"".join(rows)}</table>
+<h2>Control plane</h2>
+<p>Clock <code>{html.escape(self.sandbox.clock.mode)}</code>, tenants:
+{len(self.sandbox.tenants.all())}.</p>
+<ul>{endpoints}</ul>
+<h2>Vendor triggers</h2>
+<ul>{triggers}</ul>
+</body></html>"""
+        return HTMLResponse(page)

@@ -35,7 +35,11 @@ def exception_handlers(
     def handle_routing(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         error = routing_error(request, exc.status_code)
-        error.headers = {**(exc.headers or {}), **error.headers}
+        headers = dict(exc.headers or {})
+        if "Allow" in headers:
+            # Starlette builds Allow from a set; answer in a stable order.
+            headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
+        error.headers = {**headers, **error.headers}
         return error_response(error)
 
     return {VendorError: render_vendor_error, HTTPException: handle_routing}

@@ -1,0 +1,205 @@
+"""The /_sandbox control plane, exactly as DESIGN.md lists it."""
+
+import httpx
+import pytest
+
+from mocks import Sandbox, build_app
+from mocks.inprocess import AsgiBridge
+
+TOKEN = {"x-token": "default-token"}
+
+
+def test_clock_reads_now_and_mode(echo: httpx.Client) -> None:
+    response = echo.get("/_sandbox/clock")
+    assert response.status_code == 200
+    assert response.json() == {"now": "2026-11-20T12:00:30.000Z", "mode": "frozen"}
+
+
+def test_clock_advance_set_freeze_and_real(echo: httpx.Client) -> None:
+    assert echo.post("/_sandbox/clock", json={"advance": 90}).json() == {
+        "now": "2026-11-20T12:02:00.000Z",
+        "mode": "frozen",
+    }
+    assert echo.post("/_sandbox/clock", json={"set": "2022-06-13T00:00:00Z"}).json() == {
+        "now": "2022-06-13T00:00:00.000Z",
+        "mode": "frozen",
+    }
+    real = echo.post("/_sandbox/clock", json={"real": True}).json()
+    assert real["mode"] == "real"
+    assert echo.post("/_sandbox/clock", json={"freeze": True}).json()["mode"] == "frozen"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"advance": "soon"}, {"set": "yesterday"}, {"freeze": False}, {"advance": 1, "real": True}],
+)
+def test_clock_rejects_bad_requests(echo: httpx.Client, body: dict[str, object]) -> None:
+    response = echo.post("/_sandbox/clock", json=body)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
+
+
+def test_credentials_are_the_default_tenants(echo: httpx.Client) -> None:
+    assert echo.get("/_sandbox/credentials").json() == {"echo": {"token": "default-token"}}
+
+
+def test_tenants_can_be_created_and_listed(echo: httpx.Client) -> None:
+    created = echo.post("/_sandbox/tenants")
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) == {"tenant", "echo"}
+    listed = echo.get("/_sandbox/tenants").json()["tenants"]
+    assert [t["tenant"] for t in listed] == ["default", body["tenant"]]
+    assert listed[1]["echo"] == body["echo"]
+
+
+def test_reset_restores_fixtures_for_all_or_one_tenant(echo: httpx.Client) -> None:
+    echo.post("/echo/notes", content="x", headers=TOKEN)
+    assert echo.post("/_sandbox/reset").json() == {"reset": ["default"]}
+    assert echo.get("/echo/notes", headers=TOKEN).json() == {"notes": ["fixture note"]}
+    assert echo.post("/_sandbox/reset?tenant=default").json() == {"reset": ["default"]}
+    missing = echo.post("/_sandbox/reset?tenant=t-nope")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "unknown tenant 't-nope'"}
+
+
+def test_request_journal_lists_newest_first_and_filters(echo: httpx.Client) -> None:
+    echo.get("/echo/notes", headers=TOKEN)
+    echo.get("/echo/notes")
+    entries = echo.get("/_sandbox/requests", params={"api": "echo", "limit": 5}).json()["requests"]
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("GET", "/notes", 401),
+        ("GET", "/notes", 200),
+    ]
+    assert entries[0]["at"] == "2026-11-20T12:00:30.000Z"
+    assert echo.get("/_sandbox/requests", params={"limit": 1}).json()["requests"][0]["status"] == 401
+    assert echo.get("/_sandbox/requests", params={"api": "nope"}).status_code == 400
+    assert echo.get("/_sandbox/requests", params={"limit": "0"}).status_code == 400
+
+
+def test_journal_drops_the_oldest_entries_past_its_capacity(echo: httpx.Client) -> None:
+    for i in range(7):
+        echo.get(f"/echo/notes?i={i}", headers=TOKEN)
+    entries = echo.get("/_sandbox/requests").json()["requests"]
+    assert [e["query"] for e in entries] == [f"i={i}" for i in (6, 5, 4, 3, 2)]
+
+
+def test_fault_answers_matching_requests_then_wears_out(echo: httpx.Client) -> None:
+    fault = echo.post(
+        "/_sandbox/faults",
+        json={"api": "echo", "method": "GET", "path": "/notes", "status": 503,
+              "body": {"oops": 1}, "headers": {"Retry-After": "7"}, "count": 2},
+    )
+    assert fault.status_code == 201
+    fault_id = fault.json()["id"]
+    for _ in range(2):
+        injected = echo.get("/echo/notes", headers=TOKEN)
+        assert injected.status_code == 503
+        assert injected.json() == {"oops": 1}
+        assert injected.headers["retry-after"] == "7"
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+    assert echo.get("/_sandbox/faults").json() == {"faults": []}
+    journal = echo.get("/_sandbox/requests").json()["requests"]
+    assert [e["fault_id"] for e in journal] == [None, fault_id, fault_id]
+
+
+def test_fault_matches_only_its_method_and_path(echo: httpx.Client) -> None:
+    echo.post("/_sandbox/faults", json={"api": "echo", "method": "POST", "path": "/no*", "status": 500})
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+    injected = echo.post("/echo/notes", content="x", headers=TOKEN)
+    assert injected.status_code == 500
+    assert injected.json() == {"message": "Injected fault"}
+
+
+def test_latency_fault_slows_a_request_but_lets_it_through(echo: httpx.Client) -> None:
+    echo.post("/_sandbox/faults", json={"api": "echo", "latency_ms": 30, "count": 1})
+    response = echo.get("/echo/notes", headers=TOKEN)
+    assert response.status_code == 200
+    duration = echo.get("/_sandbox/requests?limit=1").json()["requests"][0]["duration_ms"]
+    assert duration >= 30
+
+
+def test_faults_can_be_listed_and_deleted(echo: httpx.Client) -> None:
+    first = echo.post("/_sandbox/faults", json={"api": "echo", "status": 500}).json()["id"]
+    echo.post("/_sandbox/faults", json={"api": "echo", "status": 502})
+    listed = echo.get("/_sandbox/faults").json()["faults"]
+    assert [f["status"] for f in listed] == [500, 502]
+    assert echo.delete(f"/_sandbox/faults/{first}").status_code == 204
+    assert echo.delete(f"/_sandbox/faults/{first}").status_code == 404
+    assert [f["status"] for f in echo.get("/_sandbox/faults").json()["faults"]] == [502]
+    assert echo.delete("/_sandbox/faults").status_code == 204
+    assert echo.get("/_sandbox/faults").json() == {"faults": []}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"api": "nope", "status": 500},
+        {"api": "echo"},
+        {"api": "echo", "status": 99},
+        {"api": "echo", "status": 500, "count": 0},
+        {"api": "echo", "status": 500, "probability": 0},
+        {"api": "echo", "status": 500, "colour": "red"},
+        {"api": "echo", "latency_ms": -5},
+        {"api": "echo", "status": 500, "headers": {"a": 1}},
+        [1, 2],
+    ],
+)
+def test_bad_fault_specs_are_refused(echo: httpx.Client, spec: object) -> None:
+    response = echo.post("/_sandbox/faults", json=spec)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
+
+
+def test_a_probabilistic_fault_hits_some_requests_and_spares_others(echo: httpx.Client) -> None:
+    echo.post("/_sandbox/faults", json={"api": "echo", "status": 500, "probability": 0.5})
+    statuses = [echo.get("/echo/notes", headers=TOKEN).status_code for _ in range(40)]
+    assert 0 < statuses.count(500) < 40
+    assert set(statuses) == {200, 500}
+
+
+def test_limits_can_be_read_and_changed(client: httpx.Client) -> None:
+    limits = client.get("/_sandbox/limits").json()
+    assert limits["atmotube"]["requests"]["limit"] == 60
+    changed = client.patch("/_sandbox/limits", json={"atmotube": {"requests": {"limit": 100}}})
+    assert changed.status_code == 200
+    assert changed.json()["atmotube"]["requests"]["limit"] == 100
+    refused = client.patch("/_sandbox/limits", json={"atmotube": {"requests": {"limit": -1}}})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "limit must be a positive integer"}
+
+
+def test_bad_json_is_refused(echo: httpx.Client) -> None:
+    response = echo.post("/_sandbox/faults", content=b"{nope")
+    assert response.status_code == 400
+    assert response.json() == {"error": "body must be JSON"}
+
+
+def test_vendor_triggers_are_served_under_the_api_key(echo: httpx.Client) -> None:
+    assert echo.post("/_sandbox/echo/poke").json() == {"poked": True}
+    index = echo.get("/_sandbox/").json()
+    assert index["triggers"] == {"echo": ["POST /_sandbox/echo/poke"]}
+    assert "POST /_sandbox/reset" in index["endpoints"]
+
+
+def test_unknown_control_paths_answer_json_404(echo: httpx.Client) -> None:
+    response = echo.get("/_sandbox/nope")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
+
+
+def test_admin_token_guards_the_control_plane_when_set(echo_sandbox: Sandbox) -> None:
+    echo_sandbox.admin_token = "s3cret"
+    bridge = AsgiBridge(build_app(echo_sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as client:
+        refused = client.get("/_sandbox/clock")
+        assert refused.status_code == 401
+        assert refused.json() == {"error": "control plane requires the X-Standin-Admin-Token header"}
+        wrong = client.get("/_sandbox/clock", headers={"X-Standin-Admin-Token": "nope"})
+        assert wrong.status_code == 401
+        vendor_credential = client.get("/_sandbox/clock", headers=TOKEN)
+        assert vendor_credential.status_code == 401
+        allowed = client.get("/_sandbox/clock", headers={"X-Standin-Admin-Token": "s3cret"})
+        assert allowed.status_code == 200
+        assert client.get("/echo/notes", headers=TOKEN).status_code == 200
+    bridge.close()

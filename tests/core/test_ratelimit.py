@@ -1,0 +1,145 @@
+import pytest
+
+from mocks._core.clock import Clock
+from mocks._core.ratelimit import (
+    ConcurrencyLimiter,
+    FixedWindowLimiter,
+    LimitRegistry,
+    RollingWindowLimiter,
+    admitted,
+)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    frozen = Clock(lambda: 1_700_000_020.0)  # 40 s into a clock minute
+    frozen.freeze()
+    return frozen
+
+
+def test_fixed_window_refuses_past_the_limit_until_the_next_minute_starts(clock: Clock) -> None:
+    limiter = FixedWindowLimiter(clock, limit=3, window_seconds=60)
+    assert [limiter.acquire("k").allowed for _ in range(3)] == [True, True, True]
+    refused = limiter.acquire("k")
+    assert refused.allowed is False
+    assert refused.retry_after == pytest.approx(20.0)
+    assert refused.retry_after_header() == "20"
+    clock.advance(19.9)
+    assert limiter.acquire("k").allowed is False
+    clock.advance(0.1)
+    assert limiter.acquire("k").allowed is True
+
+
+def test_fixed_window_counts_each_key_separately(clock: Clock) -> None:
+    limiter = FixedWindowLimiter(clock, limit=1, window_seconds=60)
+    assert limiter.acquire("a").allowed
+    assert limiter.acquire("b").allowed
+    assert not limiter.acquire("a").allowed
+
+
+def test_fixed_window_reports_remaining_and_reset(clock: Clock) -> None:
+    limiter = FixedWindowLimiter(clock, limit=60, window_seconds=60)
+    decision = limiter.acquire("k")
+    assert decision.remaining == 59
+    assert decision.reset_at == 1_700_000_040.0
+
+
+def test_rolling_window_frees_a_slot_when_the_oldest_request_ages_out(clock: Clock) -> None:
+    limiter = RollingWindowLimiter(clock, limit=2, window_seconds=60)
+    assert limiter.acquire("k").allowed
+    clock.advance(30)
+    assert limiter.acquire("k").allowed
+    refused = limiter.acquire("k")
+    assert not refused.allowed
+    assert refused.retry_after == pytest.approx(30.0)
+    clock.advance(30)
+    assert limiter.acquire("k").allowed
+    assert not limiter.acquire("k").allowed
+
+
+def test_rolling_window_does_not_reset_at_minute_boundaries(clock: Clock) -> None:
+    limiter = RollingWindowLimiter(clock, limit=1, window_seconds=60)
+    assert limiter.acquire("k").allowed
+    clock.advance(21)  # past the clock minute, not past the window
+    assert not limiter.acquire("k").allowed
+
+
+def test_concurrency_limit_refuses_while_another_request_is_in_flight() -> None:
+    limiter = ConcurrencyLimiter(limit=1)
+    with admitted(limiter, "k") as first:
+        assert first.allowed
+        with admitted(limiter, "k") as second:
+            assert not second.allowed
+        with admitted(limiter, "other") as other:
+            assert other.allowed
+    with admitted(limiter, "k") as later:
+        assert later.allowed
+    assert limiter.in_flight("k") == 0
+
+
+def test_refused_requests_do_not_release_a_place_they_never_held() -> None:
+    limiter = ConcurrencyLimiter(limit=1)
+    first = limiter.acquire("k")
+    with admitted(limiter, "k") as refused:
+        assert not refused.allowed
+    assert first.allowed
+    assert limiter.in_flight("k") == 1
+
+
+def test_disabled_limiters_allow_everything(clock: Clock) -> None:
+    for limiter in (
+        FixedWindowLimiter(clock, 1, 60),
+        RollingWindowLimiter(clock, 1, 60),
+        ConcurrencyLimiter(1),
+    ):
+        limiter.configure({"enabled": False})
+        assert all(limiter.acquire("k").allowed for _ in range(5))
+
+
+def test_registry_describes_and_changes_limits(clock: Clock) -> None:
+    registry = LimitRegistry()
+    limiter = registry.register("atmotube", "requests", FixedWindowLimiter(clock, 60, 60, "x"))
+    assert registry.describe() == {
+        "atmotube": {
+            "requests": {
+                "kind": "fixed_window",
+                "limit": 60,
+                "window_seconds": 60.0,
+                "enabled": True,
+                "description": "x",
+            }
+        }
+    }
+    registry.configure({"atmotube": {"requests": {"limit": 5, "enabled": False}}})
+    assert (limiter.limit, limiter.enabled) == (5, False)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"nope": {"requests": {"limit": 1}}},
+        {"atmotube": {"nope": {"limit": 1}}},
+        {"atmotube": {"requests": {"limit": 0}}},
+        {"atmotube": {"requests": {"limit": True}}},
+        {"atmotube": {"requests": {"enabled": "no"}}},
+        {"atmotube": {"requests": {"window_seconds": -1}}},
+        {"atmotube": {"requests": {"colour": "red"}}},
+        {"atmotube": "off"},
+    ],
+)
+def test_registry_rejects_bad_changes_and_applies_none_of_them(
+    clock: Clock, change: dict[str, object]
+) -> None:
+    registry = LimitRegistry()
+    limiter = registry.register("atmotube", "requests", FixedWindowLimiter(clock, 60, 60))
+    with pytest.raises(ValueError, match=r"."):
+        registry.configure({"atmotube": {"requests": {"limit": 7}}, **change})
+    assert (limiter.limit, limiter.enabled, limiter.window_seconds) == (60, True, 60.0)
+
+
+def test_registry_reset_forgets_counts(clock: Clock) -> None:
+    registry = LimitRegistry()
+    limiter = registry.register("a", "r", FixedWindowLimiter(clock, 1, 60))
+    limiter.acquire("k")
+    registry.reset()
+    assert limiter.acquire("k").allowed

@@ -1,0 +1,94 @@
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mocks._core.timeseries import (
+    Availability,
+    clear_sky_irradiance,
+    daily_cycle,
+    layered_noise,
+    series_key,
+    solar_elevation,
+    unit,
+    value_noise,
+)
+
+
+def ts(*args: int) -> float:
+    return datetime(*args, tzinfo=UTC).timestamp()  # type: ignore[misc]
+
+
+def test_the_same_question_always_gets_the_same_answer() -> None:
+    assert unit(1, series_key("pm25"), 42) == unit(1, series_key("pm25"), 42)
+    assert value_noise(1, 2, 12345.0, 600.0) == value_noise(1, 2, 12345.0, 600.0)
+
+
+def test_different_seeds_and_series_differ() -> None:
+    assert unit(1, 2, 3) != unit(2, 2, 3)
+    assert unit(1, 2, 3) != unit(1, 3, 3)
+
+
+def test_series_key_is_stable_across_processes() -> None:
+    # A salted hash() would change between runs; readings must not.
+    # FNV-1a, 64 bit: the published test vector for "abc".
+    assert series_key("abc") == 0xE71FA2190541574B
+
+
+@given(st.integers(0, 2**40), st.integers(0, 2**40), st.floats(0, 4e9))
+def test_noise_stays_in_range(seed: int, key: int, t: float) -> None:
+    assert 0.0 <= unit(seed, key, int(t)) < 1.0
+    assert -1.0 <= value_noise(seed, key, t, 600.0) <= 1.0
+    assert -1.0 <= layered_noise(seed, key, t, (3600.0, 600.0)) <= 1.0
+
+
+def test_value_noise_is_smooth_between_knots() -> None:
+    steps = [value_noise(7, 9, 1_000_000.0 + i * 10.0, 600.0) for i in range(120)]
+    assert max(abs(a - b) for a, b in zip(steps, steps[1:], strict=False)) < 0.1
+
+
+def test_daily_cycle_peaks_at_the_local_peak_hour() -> None:
+    assert daily_cycle(ts(2024, 6, 1, 14), utc_offset_hours=1, peak_hour=15) == pytest.approx(1.0)
+    assert daily_cycle(ts(2024, 6, 1, 2), utc_offset_hours=1, peak_hour=15) == pytest.approx(-1.0)
+
+
+def test_sun_is_high_at_noon_in_summer_and_down_at_midnight() -> None:
+    # Berlin, 21 June: solar noon near 11:10 UTC, elevation about 61 degrees.
+    noon = solar_elevation(52.52, 13.40, ts(2024, 6, 21, 11, 10))
+    assert 60.0 < noon < 62.5
+    assert solar_elevation(52.52, 13.40, ts(2024, 6, 21, 23, 10)) < 0
+    assert clear_sky_irradiance(52.52, 13.40, ts(2024, 6, 21, 23, 10)) == 0.0
+    assert 750.0 < clear_sky_irradiance(52.52, 13.40, ts(2024, 6, 21, 11, 10)) < 1000.0
+
+
+def test_winter_noon_is_lower_than_summer_noon() -> None:
+    winter = clear_sky_irradiance(52.52, 13.40, ts(2024, 12, 21, 11, 10))
+    summer = clear_sky_irradiance(52.52, 13.40, ts(2024, 6, 21, 11, 10))
+    assert 0 < winter < summer / 3
+
+
+def brute_count(hours: Availability, start: int, end: int) -> list[int]:
+    return [m for m in range(start, end) if hours.present(m // 60)]
+
+
+@given(st.integers(0, 3000), st.integers(0, 3000), st.integers(0, 500))
+def test_availability_counts_and_indexes_agree_with_brute_force(a: int, b: int, n: int) -> None:
+    hours = Availability(seed=3, key=5, first_hour=10, missing_fraction=0.2)
+    start, end = min(a, b), max(a, b)
+    minutes = brute_count(hours, start, end)
+    assert hours.count_minutes(start, end) == len(minutes)
+    if n < len(minutes):
+        assert hours.nth_minute(start, end, n) == minutes[n]
+
+
+def test_availability_has_gaps_at_about_the_missing_fraction() -> None:
+    hours = Availability(seed=1, key=2, first_hour=0, missing_fraction=0.03)
+    present = hours.hours_before(10_000)
+    assert 9600 < present < 9800
+
+
+def test_nothing_is_available_before_the_first_hour() -> None:
+    hours = Availability(seed=1, key=2, first_hour=100, missing_fraction=0.0)
+    assert hours.count_minutes(0, 6000) == 0
+    assert hours.count_minutes(0, 6060) == 60

@@ -1,0 +1,126 @@
+import jwt
+import pytest
+
+from mocks._core.clock import Clock
+from mocks._core.tokens import JwtSigner, TokenIssuer, TokenRejected
+
+
+@pytest.fixture
+def frozen() -> Clock:
+    clock = Clock(lambda: 1_700_000_000.0)
+    clock.freeze()
+    return clock
+
+
+def test_opaque_token_is_valid_until_its_lifetime_ends(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=36000)
+    token = issuer.issue(tenant_id="default", subject="client-1", scope="read write")
+    assert token.expires_in() == 36000
+    frozen.advance(35999)
+    assert issuer.validate(token.value).subject == "client-1"
+    frozen.advance(1)
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(token.value)
+    assert rejected.value.problem == "expired"
+
+
+def test_unknown_and_malformed_tokens_are_rejected(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60)
+    with pytest.raises(TokenRejected) as unknown:
+        issuer.validate("not-a-token")
+    assert unknown.value.problem == "unknown"
+    with pytest.raises(TokenRejected) as empty:
+        issuer.validate("")
+    assert empty.value.problem == "malformed"
+
+
+def test_revoked_token_is_rejected(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60)
+    token = issuer.issue(tenant_id="default", subject="u")
+    issuer.revoke(token.value)
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(token.value)
+    assert rejected.value.problem == "revoked"
+
+
+def test_refresh_token_is_single_use_and_carries_the_tenant(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=3600, refresh_lifetime_seconds=86400)
+    access = issuer.issue(tenant_id="t-1", subject="user", client_id="c")
+    refresh = issuer.issue_refresh(access)
+    redeemed = issuer.redeem_refresh(refresh.value)
+    assert (redeemed.tenant_id, redeemed.subject, redeemed.client_id) == ("t-1", "user", "c")
+    with pytest.raises(TokenRejected) as reused:
+        issuer.redeem_refresh(refresh.value)
+    assert reused.value.problem == "revoked"
+
+
+def test_refresh_token_cannot_be_used_as_access_token(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=3600, refresh_lifetime_seconds=86400)
+    refresh = issuer.issue_refresh(issuer.issue(tenant_id="t", subject="u"))
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(refresh.value)
+    assert rejected.value.problem == "wrong_kind"
+
+
+def test_refresh_token_expires(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60, refresh_lifetime_seconds=120)
+    refresh = issuer.issue_refresh(issuer.issue(tenant_id="t", subject="u"))
+    frozen.advance(120)
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.redeem_refresh(refresh.value)
+    assert rejected.value.problem == "expired"
+
+
+def test_jwt_carries_claims_and_expiry_from_the_sandbox_clock(frozen: Clock) -> None:
+    signer = JwtSigner(key_id="k1")
+    issuer = TokenIssuer(frozen, lifetime_seconds=3599, token_format="jwt", signer=signer)
+    token = issuer.issue(tenant_id="t", subject="app", claims={"aud": "https://api.example"})
+    header = jwt.get_unverified_header(token.value)
+    assert header["kid"] == "k1"
+    assert header["alg"] == "RS256"
+    claims = jwt.decode(token.value, options={"verify_signature": False})
+    assert claims["aud"] == "https://api.example"
+    assert claims["iat"] == 1_700_000_000
+    assert claims["exp"] == 1_700_000_000 + 3599
+    assert issuer.validate(token.value).claims["sub"] == "app"
+
+
+def test_jwt_verifies_with_the_published_jwks(frozen: Clock) -> None:
+    signer = JwtSigner()
+    issuer = TokenIssuer(frozen, lifetime_seconds=60, token_format="jwt", signer=signer)
+    token = issuer.issue(tenant_id="t", subject="app", claims={"aud": "x"})
+    key = jwt.PyJWKSet.from_dict(signer.jwks()).keys[0]
+    claims = jwt.decode(
+        token.value, key.key, algorithms=["RS256"], audience="x", options={"verify_exp": False}
+    )
+    assert claims["sub"] == "app"
+
+
+def test_tampered_jwt_is_malformed(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60, token_format="jwt")
+    token = issuer.issue(tenant_id="t", subject="app")
+    head, body, signature = token.value.split(".")
+    forged = ".".join((head, body, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")))
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(forged)
+    assert rejected.value.problem == "malformed"
+
+
+def test_revoking_a_tenant_revokes_all_its_tokens(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60)
+    mine = issuer.issue(tenant_id="a", subject="u")
+    theirs = issuer.issue(tenant_id="b", subject="u")
+    issuer.revoke_tenant("a")
+    with pytest.raises(TokenRejected):
+        issuer.validate(mine.value)
+    assert issuer.validate(theirs.value).tenant_id == "b"
+
+
+def test_expired_tokens_are_forgotten_so_memory_stays_bounded(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=10)
+    for _ in range(1000):
+        issuer.issue(tenant_id="t", subject="u")
+    frozen.advance(11)
+    for _ in range(100):
+        issuer.issue(tenant_id="t", subject="u")
+    assert issuer.active_count() == 100

@@ -12,7 +12,8 @@ from mocks._core.rendering import JSONBody
 def contract_response(request: Request, api: str) -> Response:
     """The contract of ``api`` as JSON, listing this sandbox first among its servers."""
     document = contracts.load(api)
-    here = str(request.base_url).rstrip("/")
+    # The mount prefix (e.g. /atmotube) is in root_path; base_url leaves it out.
+    here = f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
     document["servers"] = [
         {"url": here, "description": "this standin sandbox"},
         *document.get("servers", []),

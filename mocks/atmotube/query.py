@@ -18,8 +18,8 @@ SEPARATORS = (",", ";", "|", "\t")
 MAX_INT32 = 2**31 - 1
 
 MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UINT = re.compile(r"^\d+$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_UINT = re.compile(r"^[0-9]+$")
 
 Order = Literal["asc", "desc"]
 OutputFormat = Literal["json", "csv"]
@@ -56,14 +56,12 @@ def parse_data_query(params: Mapping[str, str]) -> DataQuery:
     if separator not in SEPARATORS:
         raise bad_parameter("separator must be one of , ; | or a tab")
 
-    offset = _non_negative_int(params, "offset") or 0
+    offset = _integer(params, "offset", 0, MAX_INT32) or 0
 
     first_day, last_day = _date_range(params)
-    limit = _non_negative_int(params, "limit")
-    if limit is None:
-        limit = None if first_day is not None else DEFAULT_LIMIT
-    elif not 1 <= limit <= MAX_LIMIT:
-        raise bad_parameter(f"limit must be between 1 and {MAX_LIMIT}")
+    limit = _integer(params, "limit", 1, MAX_LIMIT)
+    if limit is None and first_day is None:
+        limit = DEFAULT_LIMIT
 
     return DataQuery(
         mac=mac.upper(),
@@ -77,12 +75,13 @@ def parse_data_query(params: Mapping[str, str]) -> DataQuery:
     )
 
 
-def _non_negative_int(params: Mapping[str, str], name: str) -> int | None:
+def _integer(params: Mapping[str, str], name: str, minimum: int, maximum: int) -> int | None:
+    """The integer parameter ``name``; absent or empty is ``None``."""
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not _UINT.match(raw) or int(raw) > MAX_INT32:
-        raise bad_parameter(f"{name} must be an integer between 0 and {MAX_INT32}")
+    if not _UINT.match(raw) or not minimum <= int(raw) <= maximum:
+        raise bad_parameter(f"{name} must be an integer between {minimum} and {maximum}")
     return int(raw)
 
 

@@ -31,7 +31,13 @@ def test_clock_advance_set_freeze_and_real(echo: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"advance": "soon"}, {"set": "yesterday"}, {"freeze": False}, {"advance": 1, "real": True}],
+    [
+        {},
+        {"advance": "soon"},
+        {"set": "yesterday"},
+        {"freeze": False},
+        {"advance": 1, "real": True},
+    ],
 )
 def test_clock_rejects_bad_requests(echo: httpx.Client, body: dict[str, object]) -> None:
     response = echo.post("/_sandbox/clock", json=body)
@@ -72,7 +78,9 @@ def test_request_journal_lists_newest_first_and_filters(echo: httpx.Client) -> N
         ("GET", "/notes", 200),
     ]
     assert entries[0]["at"] == "2026-11-20T12:00:30.000Z"
-    assert echo.get("/_sandbox/requests", params={"limit": 1}).json()["requests"][0]["status"] == 401
+    assert (
+        echo.get("/_sandbox/requests", params={"limit": 1}).json()["requests"][0]["status"] == 401
+    )
     assert echo.get("/_sandbox/requests", params={"api": "nope"}).status_code == 400
     assert echo.get("/_sandbox/requests", params={"limit": "0"}).status_code == 400
 
@@ -87,8 +95,15 @@ def test_journal_drops_the_oldest_entries_past_its_capacity(echo: httpx.Client) 
 def test_fault_answers_matching_requests_then_wears_out(echo: httpx.Client) -> None:
     fault = echo.post(
         "/_sandbox/faults",
-        json={"api": "echo", "method": "GET", "path": "/notes", "status": 503,
-              "body": {"oops": 1}, "headers": {"Retry-After": "7"}, "count": 2},
+        json={
+            "api": "echo",
+            "method": "GET",
+            "path": "/notes",
+            "status": 503,
+            "body": {"oops": 1},
+            "headers": {"Retry-After": "7"},
+            "count": 2,
+        },
     )
     assert fault.status_code == 201
     fault_id = fault.json()["id"]
@@ -104,7 +119,9 @@ def test_fault_answers_matching_requests_then_wears_out(echo: httpx.Client) -> N
 
 
 def test_fault_matches_only_its_method_and_path(echo: httpx.Client) -> None:
-    echo.post("/_sandbox/faults", json={"api": "echo", "method": "POST", "path": "/no*", "status": 500})
+    echo.post(
+        "/_sandbox/faults", json={"api": "echo", "method": "POST", "path": "/no*", "status": 500}
+    )
     assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
     injected = echo.post("/echo/notes", content="x", headers=TOKEN)
     assert injected.status_code == 500
@@ -194,7 +211,9 @@ def test_admin_token_guards_the_control_plane_when_set(echo_sandbox: Sandbox) ->
     with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as client:
         refused = client.get("/_sandbox/clock")
         assert refused.status_code == 401
-        assert refused.json() == {"error": "control plane requires the X-Standin-Admin-Token header"}
+        assert refused.json() == {
+            "error": "control plane requires the X-Standin-Admin-Token header"
+        }
         wrong = client.get("/_sandbox/clock", headers={"X-Standin-Admin-Token": "nope"})
         assert wrong.status_code == 401
         vendor_credential = client.get("/_sandbox/clock", headers=TOKEN)

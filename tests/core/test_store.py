@@ -33,7 +33,7 @@ def test_iteration_survives_changes_during_it() -> None:
     things = MemoryStore().collection("things", int, int)
     for i in range(3):
         things.put(i, i)
-    for key in things.keys():
+    for key in things:
         things.delete(key)
     assert len(things) == 0
 

@@ -28,9 +28,14 @@ def test_unknown_credentials_resolve_to_no_tenant(echo_sandbox: Sandbox) -> None
     assert echo_sandbox.tenants.resolve("other-api", "default-token") is None
 
 
-def test_a_tenant_never_sees_another_tenants_data(echo: httpx.Client, echo_sandbox: Sandbox) -> None:
+def test_a_tenant_never_sees_another_tenants_data(
+    echo: httpx.Client, echo_sandbox: Sandbox
+) -> None:
     other = echo_sandbox.create_tenant().credentials["echo"]["token"]
-    assert echo.post("/echo/notes", content="mine", headers={"x-token": "default-token"}).status_code == 201
+    assert (
+        echo.post("/echo/notes", content="mine", headers={"x-token": "default-token"}).status_code
+        == 201
+    )
     theirs = echo.get("/echo/notes", headers={"x-token": other})
     assert theirs.json() == {"notes": ["fixture note"]}
 

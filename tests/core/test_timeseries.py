@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -45,7 +46,7 @@ def test_noise_stays_in_range(seed: int, key: int, t: float) -> None:
 
 def test_value_noise_is_smooth_between_knots() -> None:
     steps = [value_noise(7, 9, 1_000_000.0 + i * 10.0, 600.0) for i in range(120)]
-    assert max(abs(a - b) for a, b in zip(steps, steps[1:], strict=False)) < 0.1
+    assert max(abs(a - b) for a, b in itertools.pairwise(steps)) < 0.1
 
 
 def test_daily_cycle_peaks_at_the_local_peak_hour() -> None:

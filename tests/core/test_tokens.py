@@ -100,7 +100,9 @@ def test_tampered_jwt_is_malformed(frozen: Clock) -> None:
     issuer = TokenIssuer(frozen, lifetime_seconds=60, token_format="jwt")
     token = issuer.issue(tenant_id="t", subject="app")
     head, body, signature = token.value.split(".")
-    forged = ".".join((head, body, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")))
+    forged = ".".join(
+        (head, body, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB"))
+    )
     with pytest.raises(TokenRejected) as rejected:
         issuer.validate(forged)
     assert rejected.value.problem == "malformed"

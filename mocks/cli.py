@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -37,9 +38,25 @@ def serve(args: argparse.Namespace) -> int:
     app = build_app(sandbox, args.api)
     where = f"http://{args.host}:{args.port}"
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
-    # uvicorn stops cleanly on SIGINT and SIGTERM: in-flight requests finish, then exit 0.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
+    # into a clean exit 0 instead of death by signal.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print("standin: stopped", file=sys.stderr)
     return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived (after uvicorn's graceful shutdown)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def credentials(args: argparse.Namespace) -> int:

@@ -41,6 +41,11 @@ NOW = datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
 def clock() -> Clock:
     frozen = Clock()
     frozen.freeze(NOW)

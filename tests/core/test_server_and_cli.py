@@ -1,0 +1,150 @@
+"""`standin serve`, `standin credentials`, the landing page and single-API mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mocks import Sandbox, build_app
+from mocks.cli import main
+from mocks.inprocess import AsgiBridge
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_credentials_json_prints_every_apis_default_credentials(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["credentials", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["atmotube"]["api_key"] == "3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21"
+    assert printed["atmotube"]["macs"] == ["C2:4E:91:7A:3B:10", "D7:1F:0C:55:A2:8E"]
+
+
+def test_credentials_text_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["credentials", "--api", "atmotube"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "[atmotube]",
+        "  api_key: 3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21",
+        "  macs: C2:4E:91:7A:3B:10, D7:1F:0C:55:A2:8E",
+    ]
+
+
+def test_landing_page_lists_apis_base_urls_credentials_contracts_and_control_plane(
+    client: httpx.Client,
+) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    text = page.text
+    assert "Atmotube Cloud API" in text
+    assert "http://standin.test/atmotube" in text
+    assert "https://api.atmotube.com/api/v1" in text
+    assert "3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21" in text
+    assert 'href="/atmotube/openapi.json"' in text
+    assert "POST /_sandbox/reset" in text
+    assert "POST /_sandbox/atmotube/devices" in text
+
+
+def test_single_api_mode_serves_vendor_paths_at_the_root(sandbox: Sandbox) -> None:
+    bridge = AsgiBridge(build_app(sandbox, "atmotube"))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as client:
+        response = client.get("/api/v1/data", params={"api_key": "nope", "mac": "x"})
+        assert response.json() == {"status": 401, "message": "Invalid API key"}
+        assert client.get("/_sandbox/clock").status_code == 200
+        assert client.get("/nope").json() == {"status": 404, "message": "Not found"}
+        assert client.get("/openapi.json").json()["servers"][0]["url"] == "http://h"
+    bridge.close()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mocks.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/_sandbox/clock", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    try:
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_over_a_socket_and_stops_cleanly(
+    served: tuple[subprocess.Popen[bytes], str], stop: signal.Signals
+) -> None:
+    process, base = served
+    credentials = httpx.get(f"{base}/_sandbox/credentials").json()
+    response = httpx.get(
+        f"{base}/atmotube/api/v1/data",
+        params={
+            "api_key": credentials["atmotube"]["api_key"],
+            "mac": "C2:4E:91:7A:3B:10",
+            "date": "2022-06-13",
+            "limit": 1,
+        },
+    )
+    assert response.status_code == 200
+    assert httpx.get(f"{base}/").status_code == 200
+    process.send_signal(stop)
+    assert process.wait(timeout=15) == 0
+    assert process.stderr is not None
+    assert b"serving atmotube on" in process.stderr.read()
+
+
+def test_serve_off_loopback_requires_an_admin_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(app: object, host: str, port: int, log_level: str) -> None:
+        seen["sandbox"] = app.state.sandbox  # type: ignore[attr-defined]
+        seen["host"] = host
+
+    monkeypatch.setattr("mocks.cli.uvicorn.run", fake_run)
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
+    sandbox = seen["sandbox"]
+    assert isinstance(sandbox, Sandbox)
+    assert sandbox.admin_token
+    assert f"admin token: {sandbox.admin_token}" in capsys.readouterr().err
+
+    assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 0
+    loopback = seen["sandbox"]
+    assert isinstance(loopback, Sandbox)
+    assert loopback.admin_token is None
+
+    monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "from-env")
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
+    from_env = seen["sandbox"]
+    assert isinstance(from_env, Sandbox)
+    assert from_env.admin_token == "from-env"

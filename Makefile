@@ -28,8 +28,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# coverage starts before pytest, so modules that pytest's plugins import early are measured too.
 pytest: install
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/pytest --cov --cov-report=term-missing:skip-covered -m "not deep"
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/coverage run -m pytest -m "not deep"
+	$(BIN)/coverage report --skip-covered --show-missing
 
 test: lint typecheck pytest
 

@@ -32,6 +32,10 @@ class Collection(Protocol[K, V]):
 
     def __len__(self) -> int: ...
 
+    def __iter__(self) -> Iterator[K]:
+        """The keys, as they are when iteration starts."""
+        ...
+
 
 class MemoryCollection(Generic[K, V]):
     def __init__(self) -> None:
@@ -60,6 +64,9 @@ class MemoryCollection(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(list(self._records))
 
 
 class Store(Protocol):

@@ -1,0 +1,1 @@
+"""Thin httpx reference clients, one module per vendor (shared pieces in ``_http``)."""

@@ -15,6 +15,8 @@ MAX_LIMIT = 1440
 DEFAULT_LIMIT = 100
 MAX_RANGE_DAYS = 7
 SEPARATORS = (",", ";", "|", "\t")
+DEFAULT_SEPARATOR = ";"
+"""Clients of the real service read its CSV semicolon-delimited unless they ask otherwise."""
 MAX_INT32 = 2**31 - 1
 
 MAC_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
@@ -36,7 +38,7 @@ class DataQuery:
     last_day: date | None = None
     """Inclusive; both set or both ``None``."""
     output: OutputFormat = "json"
-    separator: str = ","
+    separator: str = DEFAULT_SEPARATOR
 
 
 def parse_data_query(params: Mapping[str, str]) -> DataQuery:
@@ -52,9 +54,9 @@ def parse_data_query(params: Mapping[str, str]) -> DataQuery:
     output = params.get("format") or "json"
     if output not in ("json", "csv"):
         raise bad_parameter("format must be json or csv")
-    separator = params.get("separator") or ","
+    separator = params.get("separator") or DEFAULT_SEPARATOR
     if separator not in SEPARATORS:
-        raise bad_parameter("separator must be one of , ; | or a tab")
+        raise bad_parameter("separator must be one of ; , | or a tab")
 
     offset = _integer(params, "offset", 0, MAX_INT32) or 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from mocks._core.clock import Clock
@@ -13,6 +13,8 @@ from mocks._core.timeseries import Availability
 from mocks.atmotube.errors import device_not_found
 from mocks.atmotube.query import DataQuery
 from mocks.atmotube.readings import Device, Reading, ReadingCache, availability
+
+MINUTES_PER_DAY = 1440
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class AtmotubeState:
         end = int(self._clock.time()) // 60
         if query.first_day is not None and query.last_day is not None:
             start = max(start, _day_minute(query.first_day))
-            end = min(end, _day_minute(query.last_day + timedelta(days=1)))
+            end = min(end, _day_minute(query.last_day) + MINUTES_PER_DAY)
         return start, max(start, end)
 
 

@@ -294,7 +294,19 @@ def test_bad_format_is_refused(data: Any) -> None:
 def test_bad_separator_is_refused(data: Any) -> None:
     response = data(mac=OFFICE, format="csv", separator="x")
     assert response.status_code == 400
-    assert response.json() == {"status": 400, "message": "separator must be one of , ; | or a tab"}
+    assert response.json() == {"status": 400, "message": "separator must be one of ; , | or a tab"}
+
+
+def test_csv_is_semicolon_separated_by_default(data: Any) -> None:
+    text = data(mac=OFFICE, date="2022-06-13", limit=1, format="csv").text
+    assert text.startswith("Date (GMT);VOC (ppm);PM1 (ug/m3);")
+    assert text.splitlines()[1].startswith("2022-06-13 00:00:00;")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_first_and_last_representable_days_are_empty_not_errors(data: Any, day: str) -> None:
+    for params in ({"date": day}, {"start_date": day, "end_date": day}):
+        assert data(mac=OFFICE, **params).json() == {"status": 0, "data": {"total": 0, "items": []}}
 
 
 def test_missing_api_key_is_unauthorized(client: httpx.Client) -> None:
@@ -316,7 +328,7 @@ def parse_csv(text: str, separator: str = ",") -> list[list[str]]:
 
 
 def test_csv_has_a_header_row_and_one_row_per_reading(data: Any) -> None:
-    response = data(mac=BIKE, date="2022-06-13", limit=3, format="csv")
+    response = data(mac=BIKE, date="2022-06-13", limit=3, format="csv", separator=",")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="D71F0C55A28E.csv"'
@@ -343,7 +355,9 @@ def test_csv_has_a_header_row_and_one_row_per_reading(data: Any) -> None:
 
 def test_csv_and_json_carry_the_same_readings(data: Any) -> None:
     json_items = items(data(mac=BIKE, date="2022-06-13", limit=5, order="desc"))
-    rows = parse_csv(data(mac=BIKE, date="2022-06-13", limit=5, order="desc", format="csv").text)
+    rows = parse_csv(
+        data(mac=BIKE, date="2022-06-13", limit=5, order="desc", format="csv").text, ";"
+    )
     for item, row in zip(json_items, rows[1:], strict=True):
         assert row[0] == item["time"][:19].replace("T", " ")
         assert [float(v) for v in row[1:8]] == [
@@ -352,7 +366,7 @@ def test_csv_and_json_carry_the_same_readings(data: Any) -> None:
         assert [float(row[8]), float(row[9])] == [item["coords"]["lat"], item["coords"]["lon"]]
 
 
-@pytest.mark.parametrize("separator", [";", "|", "\t"])
+@pytest.mark.parametrize("separator", [",", "|", "\t"])
 def test_csv_honours_the_separator(data: Any, separator: str) -> None:
     text = data(mac=OFFICE, date="2022-06-13", limit=2, format="csv", separator=separator).text
     rows = parse_csv(text, separator)

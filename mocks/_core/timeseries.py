@@ -120,7 +120,7 @@ class Availability:
         self._key = key
         self.first_hour = first_hour
         self._missing = missing_fraction
-        self._prefix = array("q", [0])
+        self._prefix = array("I", [0])
         """``_prefix[i]`` is how many of the hours before ``first_hour + i`` are present."""
 
     def present(self, hour: int) -> bool:

@@ -6,6 +6,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Literal
 
 import orjson
@@ -34,11 +35,11 @@ class Device:
     latitude: float | None = None
     longitude: float | None = None
 
-    @property
+    @cached_property
     def seed(self) -> int:
         return series_key(self.mac)
 
-    @property
+    @cached_property
     def first_minute(self) -> int:
         start = datetime(self.since.year, self.since.month, self.since.day, tzinfo=UTC)
         return int(start.timestamp()) // 60
@@ -137,11 +138,25 @@ class HourOfReadings:
 
 
 class ReadingCache:
-    """Recently asked hours of readings, least recently used dropped past ``max_hours``."""
+    """Recently asked hours of readings, least recently used dropped past ``max_hours``, and
+    each device's hours of availability.
+
+    Readings are pure functions of the device, so one cache serves every tenant's copy of it.
+    """
 
     def __init__(self, max_hours: int = 2048) -> None:
         self._max_hours = max_hours
         self._hours: OrderedDict[tuple[int, int], HourOfReadings] = OrderedDict()
+        self._availability: dict[tuple[int, int], Availability] = {}
+
+    def availability(self, device: Device) -> Availability:
+        key = (device.seed, device.first_minute)
+        found = self._availability.get(key)
+        if found is None:
+            found = self._availability[key] = Availability(
+                device.seed, _EVENT ^ 0xA5A5, device.first_minute // 60, MISSING_HOUR_FRACTION
+            )
+        return found
 
     def hour(self, device: Device, hour: int) -> HourOfReadings:
         key = (device.seed, hour)
@@ -158,9 +173,3 @@ class ReadingCache:
 
     def clear(self) -> None:
         self._hours.clear()
-
-
-def availability(device: Device) -> Availability:
-    return Availability(
-        device.seed, _EVENT ^ 0xA5A5, device.first_minute // 60, MISSING_HOUR_FRACTION
-    )

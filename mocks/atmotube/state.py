@@ -12,7 +12,7 @@ from mocks._core.store import MemoryStore, Store
 from mocks._core.timeseries import Availability
 from mocks.atmotube.errors import device_not_found
 from mocks.atmotube.query import DataQuery
-from mocks.atmotube.readings import Device, Reading, ReadingCache, availability
+from mocks.atmotube.readings import Device, Reading, ReadingCache
 
 MINUTES_PER_DAY = 1440
 
@@ -37,7 +37,6 @@ class AtmotubeState:
         self._cache = cache
         self.devices = store.collection("devices", str, Device)
         self.api_keys = store.collection("api_keys", str, ApiKey)
-        self._availability: dict[str, Availability] = {}
 
     @classmethod
     def from_fixture(
@@ -64,7 +63,6 @@ class AtmotubeState:
 
     def register_device(self, device: Device) -> None:
         self.devices.put(device.mac, device)
-        self._availability.pop(device.mac, None)
 
     def knows_key(self, api_key: str) -> bool:
         return api_key in self.api_keys
@@ -79,9 +77,7 @@ class AtmotubeState:
 
     def readings(self, api_key: str, query: DataQuery) -> ReadingsPage:
         device = self.device(api_key, query.mac)
-        hours = self._availability.get(device.mac)
-        if hours is None:
-            hours = self._availability[device.mac] = availability(device)
+        hours = self._cache.availability(device)
         start, end = self._minute_range(device, query)
         total = hours.count_minutes(start, end)
         first = min(query.offset, total)
@@ -93,8 +89,12 @@ class AtmotubeState:
             minutes.reverse()
         readings: list[Reading] = []
         encoded: list[bytes] = []
+        hour_index, hour = -1, None
         for minute in minutes:
-            hour = self._cache.hour(device, minute // 60)
+            if minute // 60 != hour_index:
+                hour_index = minute // 60
+                hour = self._cache.hour(device, hour_index)
+            assert hour is not None
             readings.append(hour.readings[minute % 60])
             encoded.append(hour.encoded[minute % 60])
         return ReadingsPage(total, readings, encoded)

@@ -72,7 +72,34 @@ class _Configurable:
                 raise ValueError(f"unknown setting {name!r}")
 
 
-class FixedWindowLimiter(_Configurable):
+class _WindowLimiter(_Configurable):
+    """What the windowed limiters share: a clock, a limit per window, and no release."""
+
+    kind: str
+
+    def __init__(
+        self, clock: Clock, limit: int, window_seconds: float, description: str = ""
+    ) -> None:
+        self._clock = clock
+        self.limit = limit
+        self.window_seconds = float(window_seconds)
+        self.enabled = True
+        self.description = description
+
+    def release(self, key: str) -> None:
+        """Windows count arrivals, not requests in flight: nothing to give back."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "limit": self.limit,
+            "window_seconds": self.window_seconds,
+            "enabled": self.enabled,
+            "description": self.description,
+        }
+
+
+class FixedWindowLimiter(_WindowLimiter):
     """``limit`` requests per window, windows aligned to multiples of ``window_seconds``.
 
     With a 60 s window the count resets at the start of each clock minute.
@@ -83,11 +110,7 @@ class FixedWindowLimiter(_Configurable):
     def __init__(
         self, clock: Clock, limit: int, window_seconds: float, description: str = ""
     ) -> None:
-        self._clock = clock
-        self.limit = limit
-        self.window_seconds = float(window_seconds)
-        self.enabled = True
-        self.description = description
+        super().__init__(clock, limit, window_seconds, description)
         self._counts: dict[str, tuple[int, int]] = {}
 
     def acquire(self, key: str) -> RateDecision:
@@ -105,23 +128,11 @@ class FixedWindowLimiter(_Configurable):
         self._counts[key] = (window, count + 1)
         return RateDecision(True, self.limit, self.limit - count - 1, reset_at=reset_at)
 
-    def release(self, key: str) -> None:
-        """Windows count arrivals, not requests in flight: nothing to give back."""
-
     def reset(self) -> None:
         self._counts.clear()
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "limit": self.limit,
-            "window_seconds": self.window_seconds,
-            "enabled": self.enabled,
-            "description": self.description,
-        }
 
-
-class RollingWindowLimiter(_Configurable):
+class RollingWindowLimiter(_WindowLimiter):
     """``limit`` requests in any span of ``window_seconds`` (a sliding log per key)."""
 
     kind = "rolling_window"
@@ -129,11 +140,7 @@ class RollingWindowLimiter(_Configurable):
     def __init__(
         self, clock: Clock, limit: int, window_seconds: float, description: str = ""
     ) -> None:
-        self._clock = clock
-        self.limit = limit
-        self.window_seconds = float(window_seconds)
-        self.enabled = True
-        self.description = description
+        super().__init__(clock, limit, window_seconds, description)
         self._log: dict[str, deque[float]] = {}
 
     def acquire(self, key: str) -> RateDecision:
@@ -149,20 +156,8 @@ class RollingWindowLimiter(_Configurable):
         log.append(now)
         return RateDecision(True, self.limit, self.limit - len(log))
 
-    def release(self, key: str) -> None:
-        """A rolling window counts arrivals: nothing to give back."""
-
     def reset(self) -> None:
         self._log.clear()
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "limit": self.limit,
-            "window_seconds": self.window_seconds,
-            "enabled": self.enabled,
-            "description": self.description,
-        }
 
 
 class ConcurrencyLimiter(_Configurable):

@@ -8,8 +8,9 @@ from typing import Any
 from mocks._core.api import VendorApiFactory
 from mocks._core.sandbox import Sandbox
 from mocks.atmotube import AtmotubeApi
+from mocks.atrius import AtriusApi
 
-API_FACTORIES: dict[str, VendorApiFactory] = {"atmotube": AtmotubeApi}
+API_FACTORIES: dict[str, VendorApiFactory] = {"atmotube": AtmotubeApi, "atrius": AtriusApi}
 
 
 def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:

@@ -1,0 +1,120 @@
+"""Atrius (BuildingOS) bound to a sandbox: credentials, tenant state, tokens, the rate limit."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+import fixtures
+from mocks._core.handlers import exception_handlers
+from mocks._core.middleware import SandboxMiddleware
+from mocks._core.ratelimit import RollingWindowLimiter
+from mocks._core.tenants import DEFAULT_TENANT, Tenant
+from mocks._core.timeseries import series_key
+from mocks._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from mocks.atrius.oauth import TOKEN_LIFETIME
+from mocks.atrius.routes import AtriusHandlers, routing_error
+from mocks.atrius.state import AtriusState
+
+if TYPE_CHECKING:
+    from mocks._core.sandbox import Sandbox
+
+REQUESTS_PER_MINUTE = 100
+"""**Sandbox choice:** the guide mentions rate-limit errors but no figure."""
+
+
+class AtriusApi:
+    key = "atrius"
+    title = "Atrius (BuildingOS) API"
+    real_base_url = "https://api.buildingos.com"
+    hosts: tuple[str, ...] = ("api.buildingos.com",)
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.fixture: dict[str, Any] = fixtures.load("atrius")
+        self.issuer = TokenIssuer(
+            sandbox.clock, lifetime_seconds=TOKEN_LIFETIME, refresh_lifetime_seconds=30 * 86400
+        )
+        self.limiter = sandbox.limits.register(
+            self.key,
+            "requests",
+            RollingWindowLimiter(
+                sandbox.clock,
+                REQUESTS_PER_MINUTE,
+                60,
+                "API requests per client id in any 60 s (the token endpoint is not limited)",
+            ),
+        )
+
+    def default_credentials(self) -> dict[str, Any]:
+        client = self.fixture["client"]
+        return {
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "username": client["username"],
+            "password": client["password"],
+            "gateway": str(self.fixture["gateway"]),
+            "organization": str(self.fixture["organization"]["id"]),
+        }
+
+    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        return {
+            "client_id": secrets.token_urlsafe(24),
+            "client_secret": secrets.token_urlsafe(48),
+            "username": f"apiuser+{tenant_id}@standin.example",
+            "password": secrets.token_urlsafe(16),
+            "gateway": str(rng.randrange(10000, 99999)),
+            "organization": str(rng.randrange(1000, 9999)),
+        }
+
+    def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
+        return [credentials["client_id"]]
+
+    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> AtriusState:
+        seed = series_key(tenant_id)
+        ids = self._tenant_ids(tenant_id, credentials, random.Random(seed))
+        return AtriusState.from_fixture(self.fixture, ids, self.sandbox.clock, seed)
+
+    def _tenant_ids(
+        self, tenant_id: str, credentials: dict[str, Any], rng: random.Random
+    ) -> dict[str, str]:
+        """The default tenant keeps the fixture's ids; others get their own, never shared."""
+        if tenant_id == DEFAULT_TENANT:
+            return {}
+        ids = {
+            str(self.fixture["organization"]["id"]): credentials["organization"],
+            str(self.fixture["gateway"]): credentials["gateway"],
+        }
+        for record in (*self.fixture["buildings"], *self.fixture["meters"]):
+            ids[record["id"]] = str(rng.randrange(200000, 999999))
+            ids[record["uuid"]] = f"{rng.getrandbits(128):032x}"
+        return ids
+
+    def state(self, tenant: Tenant) -> AtriusState:
+        state = tenant.states[self.key]
+        assert isinstance(state, AtriusState)
+        return state
+
+    def token(self, value: str) -> IssuedToken | None:
+        try:
+            return self.issuer.validate(value)
+        except TokenRejected:
+            return None
+
+    def app(self) -> ASGIApp:
+        handlers = AtriusHandlers(self)
+        app = Starlette(
+            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
+        )
+        return SandboxMiddleware(app, self.sandbox, self.key)
+
+    def control_routes(self) -> list[BaseRoute]:
+        return []
+
+
+__all__ = ["AtriusApi"]

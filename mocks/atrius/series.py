@@ -1,0 +1,270 @@
+"""Meter time series: readings pushed through a gateway, generated readings for meters that
+were never pushed to, and aggregation to the API's resolutions."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from mocks._core.timeseries import layered_noise, series_key
+from mocks.atrius.models import Meter
+from mocks.atrius.units import Unit, convert, unit, units_for
+
+Resolution = Literal["live", "quarterhour", "hour", "day", "month"]
+RESOLUTIONS: tuple[Resolution, ...] = ("live", "quarterhour", "hour", "day", "month")
+GENERATED_STEP = 900
+"""Generated readings come every 15 minutes, as a typical gateway pushes them."""
+GENERATED_FROM = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp())
+HOUR = 3600.0
+DAY = 86400.0
+WEEK = 7 * DAY
+
+
+class PushedReadings:
+    """One meter's pushed readings, in its storage unit, one value per timestamp."""
+
+    def __init__(self) -> None:
+        self._times: list[int] = []
+        self._values: dict[int, float] = {}
+
+    def put(self, timestamp: int, value: float) -> None:
+        """Store a reading; the same timestamp again replaces the value."""
+        if timestamp not in self._values:
+            position = bisect_left(self._times, timestamp)
+            self._times.insert(position, timestamp)
+        self._values[timestamp] = value
+
+    def between(self, start: int, end: int) -> list[tuple[int, float]]:
+        """Readings with start <= t < end, oldest first."""
+        low, high = bisect_left(self._times, start), bisect_left(self._times, end)
+        return [(t, self._values[t]) for t in self._times[low:high]]
+
+    def last_before(self, moment: int) -> tuple[int, float] | None:
+        position = bisect_left(self._times, moment)
+        if position == 0:
+            return None
+        t = self._times[position - 1]
+        return t, self._values[t]
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a generated meter behaves, in the base unit of its dimension."""
+
+    level: float
+    """Mean rate per hour (accumulating dimensions) or mean value (others)."""
+    daily: float
+    weekly: float
+
+
+PROFILES: dict[tuple[str, str], Profile] = {
+    ("electricity", "energy"): Profile(150.0, 0.35, 0.10),
+    ("electricity", "power"): Profile(150.0, 0.35, 0.10),
+    ("gas", "volume"): Profile(6.0, 0.30, 0.05),
+    ("gas", "energy"): Profile(6.0, 0.30, 0.05),
+    ("water", "volume"): Profile(320.0, 0.45, 0.10),
+    ("water", "flow"): Profile(5.5, 0.45, 0.10),
+    ("steam", "mass"): Profile(850.0, 0.25, 0.05),
+    ("steam", "energy"): Profile(850.0, 0.25, 0.05),
+    ("temperature", "temperature"): Profile(70.0, 0.025, 0.0),
+}
+ACCUMULATING = frozenset({"energy", "volume", "mass"})
+
+
+class GeneratedSeries:
+    """Deterministic readings of a meter nobody pushed to, in the base unit of its dimension.
+
+    Accumulating meters (energy, volume, mass) follow a rate with a daily and weekly shape; their
+    cumulative counter is its exact integral, so consumption over any interval is consistent at
+    every resolution. Other meters (power, flow, temperature) are that shape plus noise.
+    """
+
+    def __init__(self, meter: Meter, base: Unit, utc_offset_hours: float) -> None:
+        self.meter = meter
+        self.base = base
+        self.profile = PROFILES[(meter.resource_type, base.dimension)]
+        self.seed = series_key(meter.uuid)
+        self.offset_hours = utc_offset_hours
+        self.accumulating = base.dimension in ACCUMULATING
+
+    def _shape_integral(self, t: float) -> float:
+        """Integral in hours of 1 + daily*sin(...) + weekly*sin(...) from 0 to t seconds."""
+        p = self.profile
+        phase = (self.offset_hours - 9.0) * HOUR
+        daily = -p.daily * DAY / (2 * math.pi) * math.cos(2 * math.pi * (t + phase) / DAY)
+        weekly = -p.weekly * WEEK / (2 * math.pi) * math.cos(2 * math.pi * t / WEEK)
+        return (t + daily + weekly) / HOUR
+
+    def counter(self, t: float) -> float:
+        """The cumulative counter at ``t`` (accumulating meters)."""
+        start = 10_000.0 + 90_000.0 * ((self.seed % 1000) / 1000.0)
+        return start + self.profile.level * (
+            self._shape_integral(t) - self._shape_integral(GENERATED_FROM)
+        )
+
+    def value(self, t: float) -> float:
+        """The instantaneous value at ``t`` (power, flow, temperature meters)."""
+        p = self.profile
+        hours = (t / HOUR + self.offset_hours) % 24.0
+        shape = 1.0 + p.daily * math.sin(2 * math.pi * (hours - 9.0) / 24.0)
+        shape += p.weekly * math.sin(2 * math.pi * t / WEEK)
+        noise = layered_noise(self.seed, 17, t, (4 * HOUR, 3 * 900.0))
+        return p.level * shape * (1.0 + 0.04 * noise)
+
+    def reading(self, t: float) -> float:
+        return self.counter(t) if self.accumulating else self.value(t)
+
+
+@dataclass(frozen=True)
+class DataQuery:
+    first_day: date
+    last_day: date
+    resolution: Resolution = "hour"
+    order: Literal["asc", "desc"] = "asc"
+
+
+@dataclass(frozen=True)
+class Row:
+    start: datetime
+    value: float | None
+
+
+def bucket_starts(query: DataQuery, zone: ZoneInfo, resolution: Resolution) -> Iterator[datetime]:
+    """Local bucket starts from the first day's midnight up to the day after the last."""
+    end = datetime.combine(query.last_day + timedelta(days=1), datetime.min.time(), zone)
+    current = datetime.combine(query.first_day, datetime.min.time(), zone)
+    while current < end:
+        yield current
+        if resolution == "month":
+            year, month = divmod(current.month, 12)
+            current = current.replace(year=current.year + year, month=month + 1, day=1)
+        elif resolution == "day":
+            current = datetime.combine(
+                current.date() + timedelta(days=1), datetime.min.time(), zone
+            )
+        else:
+            step = 900 if resolution == "quarterhour" else 3600
+            utc = current.astimezone(UTC) + timedelta(seconds=step)
+            current = utc.astimezone(zone)
+
+
+def local_range(query: DataQuery, zone: ZoneInfo) -> tuple[int, int]:
+    start = datetime.combine(query.first_day, datetime.min.time(), zone)
+    end = datetime.combine(query.last_day + timedelta(days=1), datetime.min.time(), zone)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def meter_rows(
+    meter: Meter,
+    pushed: PushedReadings | None,
+    query: DataQuery,
+    zone: ZoneInfo,
+    now: float,
+) -> list[Row]:
+    """The meter's data for the query, in its display unit, oldest first."""
+    storage = unit(meter.resource_type, meter.storage_unit)
+    display = unit(meter.resource_type, meter.display_unit)
+    assert storage is not None
+    assert display is not None
+    start, end = local_range(query, zone)
+    end = min(end, math.floor(now) + 1)
+    if pushed is not None and len(pushed):
+        rows = _pushed_rows(meter, pushed, query, zone, start, end)
+        source = storage
+    else:
+        base = _base_unit(storage)
+        offset = (zone.utcoffset(datetime.fromtimestamp(start, UTC)) or timedelta()).total_seconds()
+        generated = GeneratedSeries(meter, base, offset / HOUR)
+        rows = _generated_rows(meter, generated, query, zone, max(start, GENERATED_FROM), end)
+        source = base
+    return [
+        Row(row.start, None if row.value is None else convert(row.value, source, display))
+        for row in rows
+    ]
+
+
+def _base_unit(storage: Unit) -> Unit:
+    """The unit of the storage unit's dimension that the profiles are written in."""
+    return next(
+        candidate
+        for candidate in units_for(storage.resource_type)
+        if candidate.dimension == storage.dimension
+        and candidate.factor == 1.0
+        and candidate.offset == 0.0
+    )
+
+
+def _buckets(
+    query: DataQuery, zone: ZoneInfo, start: int, end: int
+) -> list[tuple[datetime, int, int]]:
+    """(local start, utc start, utc end) of each bucket overlapping [start, end)."""
+    starts = list(bucket_starts(query, zone, query.resolution))
+    edges = [int(s.timestamp()) for s in starts]
+    _, day_end = local_range(query, zone)
+    edges.append(day_end)
+    return [
+        (starts[i], edges[i], edges[i + 1])
+        for i in range(len(starts))
+        if edges[i] < end and edges[i + 1] > start
+    ]
+
+
+def _pushed_rows(
+    meter: Meter, pushed: PushedReadings, query: DataQuery, zone: ZoneInfo, start: int, end: int
+) -> list[Row]:
+    if query.resolution == "live":
+        return [
+            Row(datetime.fromtimestamp(t, zone), value) for t, value in pushed.between(start, end)
+        ]
+    rows: list[Row] = []
+    cumulative = meter.reading_type == "cumulative"
+    for local, low, high in _buckets(query, zone, start, end):
+        points = pushed.between(low, high)
+        if not points:
+            rows.append(Row(local, None))
+        elif cumulative:
+            before = pushed.last_before(low)
+            baseline = before[1] if before is not None else points[0][1]
+            rows.append(Row(local, points[-1][1] - baseline))
+        else:
+            rows.append(Row(local, sum(v for _, v in points) / len(points)))
+    return rows
+
+
+def _generated_rows(
+    meter: Meter, series: GeneratedSeries, query: DataQuery, zone: ZoneInfo, start: int, end: int
+) -> list[Row]:
+    if end <= start:
+        return []
+    first = -(-start // GENERATED_STEP) * GENERATED_STEP
+    if query.resolution == "live":
+        return [
+            Row(datetime.fromtimestamp(t, zone), series.reading(t))
+            for t in range(first, end, GENERATED_STEP)
+        ]
+    rows: list[Row] = []
+    cumulative = meter.reading_type == "cumulative"
+    for local, low, high in _buckets(query, zone, start, end):
+        high = min(high, end)
+        low = max(low, start)
+        if cumulative and series.accumulating:
+            rows.append(Row(local, series.counter(high) - series.counter(low)))
+            continue
+        samples = [
+            series.value(t)
+            for t in range(-(-low // GENERATED_STEP) * GENERATED_STEP, high, GENERATED_STEP)
+        ]
+        rows.append(Row(local, sum(samples) / len(samples) if samples else None))
+    return rows
+
+
+def ordered(rows: list[Row], order: str) -> list[Row]:
+    return list(reversed(rows)) if order == "desc" else rows

@@ -1,0 +1,358 @@
+"""An Atrius tenant's state: organization, gateway, buildings, meters and pushed readings."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mocks._core.clock import Clock
+from mocks._core.store import MemoryStore, Store
+from mocks.atrius import errors
+from mocks.atrius.models import Building, Gateway, Meter, Organization
+from mocks.atrius.series import DataQuery, PushedReadings, Row, meter_rows
+from mocks.atrius.units import INTERVAL_DIMENSIONS, convert, unit
+from mocks.atrius.validation import (
+    BUILDING_REQUIRED,
+    METER_REQUIRED,
+    FieldErrors,
+    building_parsers,
+    meter_parsers,
+    meter_unit_errors,
+    not_a_dictionary,
+    validate,
+)
+
+MAX_POINTS_PER_PUSH = 1000
+"""The guide recommends fewer than 1000 data points per request; the sandbox enforces it."""
+
+
+@dataclass
+class MeterPushReport:
+    accepted: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"accepted": self.accepted, "skipped": self.skipped}
+        if self.error is not None:
+            body["error"] = self.error
+        return body
+
+
+@dataclass
+class PushReport:
+    meters: dict[str, MeterPushReport] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": sum(m.accepted for m in self.meters.values()),
+            "skipped": sum(len(m.skipped) for m in self.meters.values()),
+            "rejected_meters": sorted(k for k, m in self.meters.items() if m.error is not None),
+            "meters": {key: report.as_dict() for key, report in self.meters.items()},
+        }
+
+
+class AtriusState:
+    def __init__(
+        self,
+        clock: Clock,
+        organization: Organization,
+        gateway: Gateway,
+        seed: int,
+        store: Store | None = None,
+    ) -> None:
+        store = store or MemoryStore()
+        self._clock = clock
+        self._random = random.Random(seed)
+        self.organization = organization
+        self.gateway = gateway
+        self.buildings = store.collection("buildings", str, Building)
+        self.meters = store.collection("meters", str, Meter)
+        self.readings = store.collection("readings", str, PushedReadings)
+
+    @classmethod
+    def from_fixture(
+        cls, fixture: Mapping[str, Any], ids: Mapping[str, str], clock: Clock, seed: int
+    ) -> AtriusState:
+        """The fixture's records; ``ids`` maps each fixture id and uuid to this tenant's own."""
+
+        def own(value: str) -> str:
+            return ids.get(value, value)
+
+        organization = Organization(
+            own(fixture["organization"]["id"]), fixture["organization"]["name"]
+        )
+        gateway = Gateway(own(str(fixture["gateway"])), organization.id)
+        state = cls(clock, organization, gateway, seed)
+        for raw in fixture["buildings"]:
+            building = Building(
+                id=own(raw["id"]),
+                uuid=own(raw["uuid"]),
+                name=raw["name"],
+                organization=organization.id,
+                postal_code=raw["postalCode"],
+                time_zone=raw.get("timeZone", "UTC"),
+            )
+            state.buildings.put(building.id, building)
+        for raw in fixture["meters"]:
+            meter = Meter(
+                id=own(raw["id"]),
+                uuid=own(raw["uuid"]),
+                building=own(raw["building"]),
+                gateway=gateway.id,
+                display_name=raw["displayName"],
+                resource_type=raw["resourceType"],
+                reading_type=raw["readingType"],
+                storage_unit=raw["storageUnit"],
+                display_unit=raw["displayUnit"],
+                source_unit=raw["sourceUnit"],
+                scope=raw["scope"],
+                status=raw.get("status", "online"),
+                vendor_meter_id=raw.get("vendorMeterId", ""),
+                default_timescale=raw.get("defaultTimescale", "month"),
+            )
+            state.meters.put(meter.uuid, meter)
+        return state
+
+    # --- organization and gateway ------------------------------------------------------------
+
+    def gateway_numbered(self, number: str) -> Gateway:
+        if number != self.gateway.id:
+            raise errors.not_found()
+        return self.gateway
+
+    def organization_numbered(self, number: str) -> Organization:
+        if number != self.organization.id:
+            raise errors.not_found()
+        return self.organization
+
+    # --- buildings ---------------------------------------------------------------------------
+
+    def list_buildings(self) -> list[Building]:
+        return sorted(self.buildings.values(), key=lambda b: int(b.id))
+
+    def building(self, building_id: str) -> Building:
+        found = self.buildings.get(building_id)
+        if found is None:
+            raise errors.not_found()
+        return found
+
+    def create_building(self, body: Any) -> Building:
+        if not isinstance(body, dict):
+            raise errors.validation(not_a_dictionary(body))
+        parsers = building_parsers(lambda key: key == self.organization.id)
+        values, problems = validate(body, parsers, BUILDING_REQUIRED, partial=False)
+        if problems:
+            raise errors.validation(problems)
+        building = Building(
+            id=self._next_id(self.buildings.keys()),
+            uuid=self._uuid(),
+            name=values["name"],
+            organization=values["organization"],
+            postal_code=values["postalCode"],
+            time_zone=values.get("timeZone", "UTC"),
+        )
+        self.buildings.put(building.id, building)
+        return building
+
+    # --- meters ------------------------------------------------------------------------------
+
+    def list_meters(self, building: str | None = None) -> list[Meter]:
+        meters = sorted(self.meters.values(), key=lambda m: int(m.id))
+        return [m for m in meters if building is None or m.building == building]
+
+    def meter(self, meter_uuid: str) -> Meter:
+        found = self.meters.get(meter_uuid.lower())
+        if found is None:
+            raise errors.not_found()
+        return found
+
+    def create_meter(self, body: Any) -> Meter:
+        values = self._checked_meter(body, existing=None, partial=False)
+        meter = Meter(
+            id=self._next_id(m.id for m in self.meters.values()),
+            uuid=self._uuid(),
+            **_meter_attributes(values),
+        )
+        self.meters.put(meter.uuid, meter)
+        return meter
+
+    def update_meter(self, meter_uuid: str, body: Any, *, partial: bool) -> Meter:
+        existing = self.meter(meter_uuid)
+        values = self._checked_meter(body, existing=existing, partial=partial)
+        updated = replace(existing, **_meter_attributes(values))
+        self.meters.put(updated.uuid, updated)
+        return updated
+
+    def _checked_meter(self, body: Any, existing: Meter | None, partial: bool) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise errors.validation(not_a_dictionary(body))
+        parsers = meter_parsers(
+            lambda key: key in self.buildings, lambda key: key == self.gateway.id
+        )
+        values, problems = validate(body, parsers, METER_REQUIRED, partial=partial)
+        for name in ("storageUnit", "displayUnit", "sourceUnit"):
+            if name in values:
+                values[name] = values[name].lower()
+        merged: dict[str, Any] = {**(existing.api_fields() if existing else {}), **values}
+        problems.update(meter_unit_errors(merged, problems))
+        problems.update(self._reading_type_errors(merged, problems))
+        problems.update(self._vendor_id_errors(merged, existing, problems))
+        if problems:
+            raise errors.validation(problems)
+        return values
+
+    def _reading_type_errors(self, merged: Mapping[str, Any], problems: FieldErrors) -> FieldErrors:
+        if merged.get("readingType") != "cumulative" or problems:
+            return {}
+        storage = unit(str(merged["resourceType"]), str(merged["storageUnit"]))
+        if storage is None or storage.dimension in INTERVAL_DIMENSIONS:
+            return {}
+        return {
+            "readingType": [
+                f'"cumulative" needs a quantity unit (energy, volume or mass), '
+                f'not "{storage.code}" ({storage.dimension}).'
+            ]
+        }
+
+    def _vendor_id_errors(
+        self, merged: Mapping[str, Any], existing: Meter | None, problems: FieldErrors
+    ) -> FieldErrors:
+        vendor_id = merged.get("vendorMeterId")
+        if not vendor_id or "vendorMeterId" in problems:
+            return {}
+        for other in self.meters.values():
+            same = existing is not None and other.uuid == existing.uuid
+            if (
+                not same
+                and other.gateway == merged.get("gateway")
+                and other.vendor_meter_id == vendor_id
+            ):
+                return {
+                    "vendorMeterId": [
+                        "meter with this vendorMeterId already exists on this gateway."
+                    ]
+                }
+        return {}
+
+    # --- readings ----------------------------------------------------------------------------
+
+    def push(self, gateway_number: str, body: Any) -> PushReport:
+        """Store every numeric reading with a usable timestamp; report the rest and why."""
+        gateway = self.gateway_numbered(gateway_number)
+        if not isinstance(body, dict):
+            raise errors.validation(not_a_dictionary(body))
+        naive_is_utc = _naive_flag(body.get("meta"))
+        data = body.get("data")
+        if data is None:
+            raise errors.validation({"data": ["This field is required."]})
+        if not isinstance(data, dict):
+            kind = type(data).__name__
+            raise errors.validation(
+                {"data": [f'Expected a dictionary of items but got type "{kind}".']}
+            )
+        points = sum(len(v) for v in data.values() if isinstance(v, list))
+        if points > MAX_POINTS_PER_PUSH:
+            raise errors.too_large(
+                f"Too many data points in one request: {points} (at most {MAX_POINTS_PER_PUSH})."
+            )
+        report = PushReport()
+        for key, series in data.items():
+            report.meters[key] = self._push_meter(gateway, key, series, naive_is_utc)
+        return report
+
+    def _push_meter(
+        self, gateway: Gateway, key: str, series: Any, naive_is_utc: bool
+    ) -> MeterPushReport:
+        meter = self.meters.get(key.lower())
+        if meter is None:
+            return MeterPushReport(error="unknown meter")
+        if meter.gateway != gateway.id:
+            return MeterPushReport(error=f"meter is not on gateway {gateway.id}")
+        if not isinstance(series, list):
+            return MeterPushReport(error="expected a list of [timestamp, value] pairs")
+        source = unit(meter.resource_type, meter.source_unit)
+        storage = unit(meter.resource_type, meter.storage_unit)
+        assert source is not None
+        assert storage is not None
+        report = MeterPushReport()
+        accepted: list[tuple[int, float]] = []
+        for index, point in enumerate(series):
+            reading = _reading(point, naive_is_utc)
+            if isinstance(reading, str):
+                report.skipped.append({"index": index, "point": point, "reason": reading})
+                continue
+            moment, value = reading
+            accepted.append((moment, convert(value, source, storage)))
+        stored = self.readings.get(meter.uuid)
+        if stored is None and accepted:
+            stored = PushedReadings()
+            self.readings.put(meter.uuid, stored)
+        for moment, value in accepted:
+            assert stored is not None
+            stored.put(moment, value)
+        report.accepted = len(accepted)
+        return report
+
+    def meter_data(self, meter_uuid: str, query: DataQuery) -> tuple[Meter, ZoneInfo, list[Row]]:
+        meter = self.meter(meter_uuid)
+        building = self.buildings.get(meter.building)
+        zone = ZoneInfo(building.time_zone if building is not None else "UTC")
+        rows = meter_rows(meter, self.readings.get(meter.uuid), query, zone, self._clock.time())
+        return meter, zone, rows
+
+    # --- ids ---------------------------------------------------------------------------------
+
+    def _next_id(self, existing: Any) -> str:
+        numbers = [int(value) for value in existing]
+        return str(max(numbers, default=100000) + 1)
+
+    def _uuid(self) -> str:
+        return uuid.UUID(int=self._random.getrandbits(128), version=4).hex
+
+
+def _meter_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {attribute: values[name] for name, attribute in Meter.FIELDS if name in values}
+
+
+def _naive_flag(meta: Any) -> bool:
+    if meta is None:
+        return False
+    if not isinstance(meta, dict):
+        raise errors.validation(
+            {"meta": [f'Expected a dictionary of items but got type "{type(meta).__name__}".']}
+        )
+    flag = meta.get("naive_timestamp_utc", False)
+    if not isinstance(flag, bool):
+        raise errors.validation({"meta": {"naive_timestamp_utc": ["Must be a valid boolean."]}})
+    return flag
+
+
+def _reading(point: Any, naive_is_utc: bool) -> tuple[int, float] | str:
+    """A point as (epoch seconds, value), or the reason it is not ingested."""
+    if not isinstance(point, list) or len(point) != 2:
+        return "expected a [timestamp, value] pair"
+    stamp, value = point
+    if not isinstance(stamp, str):
+        return "timestamp must be an ISO 8601 string"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return "timestamp is not ISO 8601"
+    if moment.tzinfo is None:
+        if not naive_is_utc:
+            return "timestamp has no UTC offset and meta.naive_timestamp_utc is false"
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    if value is None:
+        return "value is null"
+    if isinstance(value, str):
+        return "value is blank" if not value.strip() else "value is a string, not a number"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return "value is not a number"
+    return int(moment.timestamp()), float(value)

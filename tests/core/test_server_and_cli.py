@@ -118,7 +118,9 @@ def test_serve_answers_over_a_socket_and_stops_cleanly(
     process.send_signal(stop)
     assert process.wait(timeout=15) == 0
     assert process.stderr is not None
-    assert b"serving atmotube on" in process.stderr.read()
+    printed = process.stderr.read().decode()
+    assert f"standin: serving atmotube, atrius on {base}" in printed
+    assert printed.endswith("standin: stopped\n")
 
 
 def test_serve_off_loopback_requires_an_admin_token(

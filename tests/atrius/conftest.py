@@ -1,0 +1,84 @@
+from typing import Any
+
+import httpx
+import pytest
+
+from mocks import Sandbox
+
+LIBRARY = "176498"
+SCIENCE = "176499"
+LIB_ELECTRICITY = "3f2a9e4b7c1d4a6e8b0f5c2d9e7a1b3c"
+"""Cumulative kWh, Main Library (America/New_York)."""
+LIB_DEMAND = "6d4c8b2a0e9f4c1d7a3b5e8f2c6d9a0b"
+"""Instantaneous kW, source unit W."""
+LIB_TEMPERATURE = "9a7b5c3d1e2f4a6b8c0d2e4f6a8b0c1d"
+"""Instantaneous degF, source unit degC."""
+SCI_WATER = "7c9e1a3b5d7f4a2c6e8b0d1f3a5c7e9b"
+"""Cumulative, stored in gal, displayed in kgal."""
+
+
+@pytest.fixture
+def creds(sandbox: Sandbox) -> dict[str, str]:
+    values: dict[str, str] = sandbox.credentials()["atrius"]  # type: ignore[assignment]
+    return values
+
+
+def token_for(client: httpx.Client, creds: dict[str, str]) -> str:
+    response = client.post(
+        "/atrius/o/token/",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "grant_type": "client_credentials",
+        },
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@pytest.fixture
+def auth(client: httpx.Client, creds: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(client, creds)}"}
+
+
+@pytest.fixture
+def api(client: httpx.Client, auth: dict[str, str]) -> Any:
+    """Call /atrius paths with the default tenant's bearer token."""
+
+    class Api:
+        def get(self, path: str, **kw: Any) -> httpx.Response:
+            return client.get(f"/atrius{path}", headers=auth, **kw)
+
+        def post(self, path: str, **kw: Any) -> httpx.Response:
+            return client.post(f"/atrius{path}", headers={**auth, **kw.pop("headers", {})}, **kw)
+
+        def patch(self, path: str, **kw: Any) -> httpx.Response:
+            return client.patch(f"/atrius{path}", headers=auth, **kw)
+
+        def put(self, path: str, **kw: Any) -> httpx.Response:
+            return client.put(f"/atrius{path}", headers=auth, **kw)
+
+        def delete(self, path: str) -> httpx.Response:
+            return client.delete(f"/atrius{path}", headers=auth)
+
+    return Api()
+
+
+def meter_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "building": LIBRARY,
+        "status": "online",
+        "gateway": 48213,
+        "storageUnit": "kwh",
+        "displayUnit": "kwh",
+        "displayName": "Chiller 2 Energy",
+        "sourceUnit": "wh",
+        "resourceType": "electricity",
+        "vendorMeterId": "CH2-KWH",
+        "defaultTimescale": "month",
+        "scope": "submeter",
+        "readingType": "cumulative",
+    }
+    body.update(changes)
+    return body

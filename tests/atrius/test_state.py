@@ -1,0 +1,105 @@
+"""Atrius state and series, without HTTP."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fixtures
+from mocks._core.clock import Clock
+from mocks.atrius.models import Meter
+from mocks.atrius.series import DataQuery, GeneratedSeries, PushedReadings, meter_rows
+from mocks.atrius.state import AtriusState
+from mocks.atrius.units import unit
+
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp()
+
+
+def state() -> AtriusState:
+    clock = Clock()
+    clock.freeze(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    return AtriusState.from_fixture(fixtures.load("atrius"), {}, clock, seed=1)
+
+
+def meter(**changes: str) -> Meter:
+    fields = {
+        "id": "1",
+        "uuid": "ab" * 16,
+        "building": "1",
+        "gateway": "1",
+        "display_name": "m",
+        "resource_type": "electricity",
+        "reading_type": "cumulative",
+        "storage_unit": "kwh",
+        "display_unit": "kwh",
+        "source_unit": "kwh",
+        "scope": "building",
+    }
+    fields.update(changes)
+    return Meter(**fields)  # type: ignore[arg-type]
+
+
+def test_pushed_readings_stay_sorted_and_replace_duplicates() -> None:
+    readings = PushedReadings()
+    for t, v in ((30, 3.0), (10, 1.0), (20, 2.0), (10, 1.5)):
+        readings.put(t, v)
+    assert readings.between(0, 100) == [(10, 1.5), (20, 2.0), (30, 3.0)]
+    assert readings.between(10, 30) == [(10, 1.5), (20, 2.0)]
+    assert readings.last_before(20) == (10, 1.5)
+    assert readings.last_before(10) is None
+    assert len(readings) == 3
+
+
+def test_hourly_buckets_follow_daylight_saving_time() -> None:
+    query = DataQuery(date(2024, 3, 10), date(2024, 3, 10), "hour")
+    rows = meter_rows(
+        meter(reading_type="instantaneous", storage_unit="kw", display_unit="kw", source_unit="kw"),
+        None,
+        query,
+        NEW_YORK,
+        NOW,
+    )
+    assert len(rows) == 23
+    assert rows[2].start.isoformat() == "2024-03-10T03:00:00-04:00"
+
+
+def test_monthly_buckets_start_on_the_first_of_each_month() -> None:
+    query = DataQuery(date(2024, 1, 15), date(2024, 3, 2), "month")
+    rows = meter_rows(meter(), None, query, NEW_YORK, NOW)
+    assert [r.start.isoformat() for r in rows] == [
+        "2024-01-15T00:00:00-05:00",
+        "2024-02-01T00:00:00-05:00",
+        "2024-03-01T00:00:00-05:00",
+    ]
+
+
+@given(st.floats(1.6e9, 1.75e9), st.floats(60, 86400 * 40))
+def test_generated_counters_never_run_backwards(start: float, span: float) -> None:
+    base = unit("electricity", "kwh")
+    assert base is not None
+    series = GeneratedSeries(meter(), base, -5.0)
+    assert series.counter(start + span) > series.counter(start)
+
+
+def test_generated_consumption_adds_up_across_resolutions() -> None:
+    query_day = DataQuery(date(2024, 6, 1), date(2024, 6, 30), "day")
+    query_month = DataQuery(date(2024, 6, 1), date(2024, 6, 30), "month")
+    days = meter_rows(meter(), None, query_day, NEW_YORK, NOW)
+    (month,) = meter_rows(meter(), None, query_month, NEW_YORK, NOW)
+    assert month.value == pytest.approx(sum(r.value or 0 for r in days))
+
+
+def test_fixture_meters_belong_to_the_fixture_gateway_and_buildings() -> None:
+    s = state()
+    assert s.gateway.id == "48213"
+    assert {m.building for m in s.list_meters()} == {"176498", "176499"}
+    assert all(m.gateway == "48213" for m in s.list_meters())
+
+
+def test_new_ids_follow_the_largest_existing_one() -> None:
+    s = state()
+    created = s.create_building({"organization": "6732", "name": "x", "postalCode": "1"})
+    assert created.id == "176500"

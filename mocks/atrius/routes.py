@@ -198,9 +198,14 @@ async def json_body(request: Request) -> Any:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.unsupported_media_type(content_type)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as problem:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as problem:
         raise errors.parse_error(str(problem)) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    """DRF's JSONParser refuses NaN and Infinity, which JSON does not have."""
+    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
 
 
 def data_query(params: Any) -> DataQuery:

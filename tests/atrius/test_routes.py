@@ -472,6 +472,15 @@ def test_malformed_json_is_a_parse_error(api: Any) -> None:
     assert response.json()["detail"].startswith("JSON parse error - ")
 
 
+@pytest.mark.parametrize("raw", [b'{"name": NaN}', b"[" * 100000 + b"]" * 100000])
+def test_json_that_python_would_accept_but_drf_refuses_is_a_parse_error(
+    api: Any, raw: bytes
+) -> None:
+    response = api.post("/buildings/", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error - ")
+
+
 def test_the_unit_reference_is_served(api: Any) -> None:
     body = api.get("/units/", params={"per_page": 1000}).json()
     codes = {(u["resourceType"], u["code"]) for u in body["results"]}

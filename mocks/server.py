@@ -8,7 +8,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mocks._core.control import ControlPlane, control_error
 from mocks._core.errors import VendorError
@@ -20,21 +21,43 @@ def _routing_error(request: Request, status: int) -> VendorError:
     return control_error(status, "method not allowed" if status == 405 else "not found")
 
 
-def build_app(sandbox: Sandbox, api: str | None = None) -> Starlette:
+def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
     """Every API of ``sandbox`` under ``/<key>``, or only ``api`` at its vendor paths at the root.
 
     The control plane is at ``/_sandbox`` either way.
     """
-    control = Mount("/_sandbox", app=ControlPlane(sandbox).app())
-    routes: list[BaseRoute]
+    mounts: dict[str, ASGIApp] = {"/_sandbox": ControlPlane(sandbox).app()}
     if api is not None:
-        routes = [control, Mount("", app=sandbox.api(api).app())]
-    else:
-        routes = [Route("/", LandingPage(sandbox).render, methods=["GET"]), control]
-        routes += [Mount(f"/{key}", app=vendor.app()) for key, vendor in sandbox.apis.items()]
-    app = Starlette(routes=routes, exception_handlers=exception_handlers(_routing_error))
-    app.state.sandbox = sandbox
-    return app
+        return PrefixDispatcher(mounts, sandbox.api(api).app())
+    mounts.update({f"/{key}": vendor.app() for key, vendor in sandbox.apis.items()})
+    root = Starlette(
+        routes=[Route("/", LandingPage(sandbox).render, methods=["GET"])],
+        exception_handlers=exception_handlers(_routing_error),
+    )
+    return PrefixDispatcher(mounts, root)
+
+
+class PrefixDispatcher:
+    """Sends a request to the app mounted at its first path segment, else to ``fallback``.
+
+    Unlike a Starlette ``Mount`` (a regex that stops at a newline), every path under a prefix,
+    however odd, reaches that API's own router and so gets that vendor's error style.
+    """
+
+    def __init__(self, mounts: dict[str, ASGIApp], fallback: ASGIApp) -> None:
+        self.mounts = mounts
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            root: str = scope.get("root_path", "")
+            path: str = scope["path"]
+            route = path[len(root) :] if root and path.startswith(root) else path
+            for prefix, app in self.mounts.items():
+                if route == prefix or route.startswith(prefix + "/"):
+                    await app({**scope, "root_path": root + prefix}, receive, send)
+                    return
+        await self.fallback(scope, receive, send)
 
 
 class LandingPage:

@@ -101,6 +101,8 @@ def _scope(requested: str | None) -> str:
     if not requested:
         return " ".join(SCOPES)
     asked = requested.split()
+    if not asked:
+        return " ".join(SCOPES)
     if any(part not in SCOPES for part in asked):
         raise errors.oauth(400, "invalid_scope")
     return " ".join(part for part in SCOPES if part in asked)

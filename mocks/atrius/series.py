@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -170,6 +170,14 @@ def meter_rows(
     now: float,
 ) -> list[Row]:
     """The meter's data for the query, in its display unit, oldest first."""
+    # Nothing exists after the sandbox's today, and the calendar's first and last days have no
+    # room for a time zone's offset: clamp the days asked for to where data can be.
+    today = datetime.fromtimestamp(now, zone).date()
+    first_day = max(query.first_day, date.min + timedelta(days=1))
+    last_day = min(query.last_day, today + timedelta(days=1))
+    if last_day < first_day:
+        return []
+    query = replace(query, first_day=first_day, last_day=last_day)
     storage = unit(meter.resource_type, meter.storage_unit)
     display = unit(meter.resource_type, meter.display_unit)
     assert storage is not None

@@ -286,7 +286,7 @@ class AtriusState:
         for index, point in enumerate(series):
             reading = _reading(point, naive_is_utc)
             if isinstance(reading, str):
-                report.skipped.append({"index": index, "point": point, "reason": reading})
+                report.skipped.append({"index": index, "point": _echo(point), "reason": reading})
                 continue
             moment, value = reading
             accepted.append((moment, convert(value, source, storage)))
@@ -334,6 +334,19 @@ def _naive_flag(meta: Any) -> bool:
     return flag
 
 
+def _echo(value: Any, depth: int = 0) -> Any:
+    """A skipped point as the report can show it: JSON-safe, shallow, integers in 64 bits."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return str(value)
+    if isinstance(value, list | dict):
+        if depth >= 3:
+            return "..."
+        if isinstance(value, list):
+            return [_echo(item, depth + 1) for item in value[:10]]
+        return {str(k): _echo(v, depth + 1) for k, v in list(value.items())[:10]}
+    return value
+
+
 def _reading(point: Any, naive_is_utc: bool) -> tuple[int, float] | str:
     """A point as (epoch seconds, value), or the reason it is not ingested."""
     if not isinstance(point, list) or len(point) != 2:
@@ -353,6 +366,12 @@ def _reading(point: Any, naive_is_utc: bool) -> tuple[int, float] | str:
         return "value is null"
     if isinstance(value, str):
         return "value is blank" if not value.strip() else "value is a string, not a number"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return "value is not a number"
-    return int(moment.timestamp()), float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return "value is out of range"
+    if not math.isfinite(number):
+        return "value is out of range"
+    return math.floor(moment.timestamp()), number

@@ -843,3 +843,59 @@ def test_unknown_paths_answer_drf_json(api: Any) -> None:
     response = api.get("/nothing/here/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+# --- edges found by property tests ---------------------------------------------------------
+
+
+def test_a_blank_scope_is_the_default_scope(client: httpx.Client, creds: dict[str, str]) -> None:
+    response = client.post(
+        "/atrius/o/token/",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "grant_type": "client_credentials",
+            "scope": " ",
+        },
+    )
+    assert response.json()["scope"] == "read write"
+
+
+def test_a_reading_too_large_for_a_float_is_skipped(api: Any) -> None:
+    response = api.post(
+        "/gateways/48213/data",
+        content=b'{"data": {"%s": [["2024-01-15T10:00:00Z", 1%s]]}}'
+        % (LIB_DEMAND.encode(), b"0" * 400),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["meters"][LIB_DEMAND]["skipped"][0]["reason"] == "value is out of range"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01")]
+)
+def test_the_ends_of_the_calendar_answer_without_data(api: Any, start: str, end: str) -> None:
+    for resolution in ("live", "hour", "day", "month"):
+        response = api.get(
+            f"/meters/{LIB_ELECTRICITY}/data/",
+            params={"start": start, "end": end, "resolution": resolution},
+        )
+        assert response.status_code == 200
+        assert response.json()["data"] == []
+
+
+def test_fractions_of_a_second_are_dropped_even_before_1970(api: Any) -> None:
+    push(api, {LIB_DEMAND: [["1969-12-31T23:59:59.5Z", 1000]]})
+    assert live(api, LIB_DEMAND, "1969-12-31") == [
+        {"localtime": "1969-12-31T18:59:59-05:00", "value": 1.0}
+    ]
+
+
+def test_a_skipped_point_is_echoed_safely_however_deep(api: Any) -> None:
+    deep: Any = 1
+    for _ in range(400):
+        deep = [deep]
+    response = api.post("/gateways/48213/data", json={"data": {LIB_DEMAND: [deep]}})
+    assert response.status_code == 200
+    assert response.json()["meters"][LIB_DEMAND]["skipped"][0]["point"] == [[["..."]]]

@@ -60,6 +60,14 @@ def test_landing_page_lists_apis_base_urls_credentials_contracts_and_control_pla
     assert "POST /_sandbox/atmotube/devices" in text
 
 
+def test_odd_paths_under_a_prefix_still_get_the_vendors_errors(client: httpx.Client) -> None:
+    response = client.get("/atmotube/api/v1/da%0Ata")
+    assert response.status_code == 404
+    assert response.json() == {"status": 404, "message": "Not found"}
+    assert client.get("/atmotube").json() == {"status": 404, "message": "Not found"}
+    assert client.get("/atmotubes/x").json() == {"error": "not found"}
+
+
 def test_single_api_mode_serves_vendor_paths_at_the_root(sandbox: Sandbox) -> None:
     bridge = AsgiBridge(build_app(sandbox, "atmotube"))
     with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as client:
@@ -129,10 +137,14 @@ def test_serve_off_loopback_requires_an_admin_token(
     seen: dict[str, object] = {}
 
     def fake_run(app: object, host: str, port: int, log_level: str) -> None:
-        seen["sandbox"] = app.state.sandbox  # type: ignore[attr-defined]
         seen["host"] = host
 
+    def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
+        seen["sandbox"] = sandbox
+        return build_app(sandbox, api)
+
     monkeypatch.setattr("mocks.cli.uvicorn.run", fake_run)
+    monkeypatch.setattr("mocks.cli.build_app", recording_build_app)
     monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
     sandbox = seen["sandbox"]

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ApiError",
     "Clock",
+    "RateLimitedError",
     "Sleeper",
     "build_http_client",
     "response_body",
@@ -59,6 +60,22 @@ class ApiError(Exception):
         self.body = body
         # httpx.Headers, so lookups ignore case as HTTP does.
         self.headers = httpx.Headers(dict(headers or {}))
+
+
+class RateLimitedError(ApiError):
+    """429, still, after a client's retries; ``retry_after`` says how long to wait."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        message: str | None = None,
+        *,
+        retry_after: float,
+    ) -> None:
+        super().__init__(status, body, headers, message)
+        self.retry_after = retry_after
 
 
 def response_body(response: httpx.Response) -> Any:

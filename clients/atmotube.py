@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
@@ -23,6 +23,7 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    RateLimitedError,
     Sleeper,
     build_http_client,
     response_body,
@@ -115,21 +116,9 @@ class AtmotubeNotFound(AtmotubeError):
     """404: the device is not registered to this API key."""
 
 
-class AtmotubeRateLimited(AtmotubeError):
-    """429, still, after the client's retries."""
-
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        self.retry_after = retry_after
-        """Seconds from Retry-After, or to the next minute when the header is unusable."""
+class AtmotubeRateLimited(RateLimitedError, AtmotubeError):
+    """429, still, after the client's retries; ``retry_after`` comes from Retry-After, or is the
+    time to the next minute when the header is unusable."""
 
 
 _ERRORS: dict[int, type[AtmotubeError]] = {

@@ -26,6 +26,7 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    RateLimitedError,
     Sleeper,
     build_http_client,
     response_body,
@@ -279,21 +280,9 @@ class AtriusPayloadTooLarge(AtriusError):
     """413: too many data points, or too many bytes, in one request."""
 
 
-class AtriusRateLimited(AtriusError):
-    """429, still, after the client's retries."""
-
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        self.retry_after = retry_after
-        """Seconds to wait, from Retry-After (or the body's "Expected available in N")."""
+class AtriusRateLimited(RateLimitedError, AtriusError):
+    """429, still, after the client's retries; ``retry_after`` comes from Retry-After (or the
+    body's "Expected available in N")."""
 
 
 _ERRORS: dict[int, type[AtriusError]] = {

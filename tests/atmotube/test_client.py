@@ -34,6 +34,7 @@ from clients.atmotube import (
 )
 from mocks import Sandbox
 from mocks.inprocess import standin
+from tests.support import SandboxSleep
 
 BASE_URL = "https://api.atmotube.com"
 BIKE = "D7:1F:0C:55:A2:8E"
@@ -51,20 +52,6 @@ def at(text: str) -> dt.datetime:
 
 def days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-class SandboxSleep:
-    """A sleep that records each wait and, if ``moves_clock``, moves the sandbox clock on."""
-
-    def __init__(self, sandbox: Sandbox, *, moves_clock: bool = True) -> None:
-        self.sandbox = sandbox
-        self.moves_clock = moves_clock
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.moves_clock:
-            self.sandbox.clock.advance(seconds)
 
 
 @pytest.fixture

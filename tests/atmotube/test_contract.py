@@ -9,7 +9,6 @@ import jsonschema
 import schemathesis
 from hypothesis import settings
 from openapi_spec_validator import validate
-from schemathesis.checks import CHECKS
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
 import contracts
@@ -19,6 +18,7 @@ from mocks._core.clock import Clock
 from mocks.atmotube.query import DataQuery
 from mocks.server import build_app
 from tests.conftest import NOW
+from tests.support import all_checks
 
 CONTRACT = contracts.load("atmotube")
 
@@ -128,12 +128,8 @@ def obey_cross_parameter_rules(case: Any) -> None:
     case.query = query
 
 
-def _all_checks() -> list[Any]:
-    return list(CHECKS.get_all())
-
-
 def test_every_check_is_enabled() -> None:
-    names = {check.__name__ for check in _all_checks()}
+    names = {check.__name__ for check in all_checks()}
     assert {
         "not_a_server_error",
         "status_code_conformance",
@@ -150,7 +146,7 @@ def test_every_check_is_enabled() -> None:
 @settings(deadline=None)
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_parameter_rules(case)
-    case.call_and_validate(checks=_all_checks())
+    case.call_and_validate(checks=all_checks())
 
 
 def test_the_contract_run_exercised_success_and_every_documented_error() -> None:

@@ -43,6 +43,7 @@ from mocks import Sandbox
 from mocks._core.faults import Fault
 from mocks.atrius.api import AtriusApi
 from mocks.inprocess import standin
+from tests.support import SandboxSleep
 
 BASE_URL = "https://api.buildingos.com"
 GATEWAY = "48213"
@@ -54,20 +55,6 @@ LIB_DEMAND = "6d4c8b2a0e9f4c1d7a3b5e8f2c6d9a0b"
 """Instantaneous kW, source unit W."""
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 UTC = dt.UTC
-
-
-class SandboxSleep:
-    """A sleep that records each wait and, if ``moves_clock``, moves the sandbox clock on."""
-
-    def __init__(self, sandbox: Sandbox, *, moves_clock: bool = True) -> None:
-        self.sandbox = sandbox
-        self.moves_clock = moves_clock
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.moves_clock:
-            self.sandbox.clock.advance(seconds)
 
 
 class Recorder:

@@ -17,7 +17,6 @@ import jsonschema
 import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
-from schemathesis.checks import CHECKS
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
@@ -38,6 +37,7 @@ from mocks.atrius.units import (
 )
 from mocks.server import build_app
 from tests.conftest import NOW
+from tests.support import all_checks
 
 T = TypeVar("T")
 CONTRACT = contracts.load("atrius")
@@ -486,12 +486,8 @@ def obey_cross_field_rules(case: Any) -> None:
         case.query = query
 
 
-def _all_checks() -> list[Any]:
-    return list(CHECKS.get_all())
-
-
 def test_every_check_is_enabled() -> None:
-    names = {check.__name__ for check in _all_checks()}
+    names = {check.__name__ for check in all_checks()}
     assert {
         "not_a_server_error",
         "status_code_conformance",
@@ -512,7 +508,7 @@ def test_every_check_is_enabled() -> None:
 @settings(deadline=None)
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
-    case.call_and_validate(checks=_all_checks())
+    case.call_and_validate(checks=all_checks())
 
 
 # --- stateful: the operations the contract links, driven by hypothesis ------------------------
@@ -556,7 +552,7 @@ class AtriusWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     def validate_response(
         self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
     ) -> None:
-        case.validate_response(response, checks=_all_checks(), transport_kwargs=kwargs or None)
+        case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
 
 
 def test_the_linked_operations_work_together() -> None:
@@ -593,7 +589,7 @@ def _bearer() -> dict[str, str]:
 
 def _validated(case: Any) -> Any:
     response = case.call()
-    case.validate_response(response, checks=_all_checks())
+    case.validate_response(response, checks=all_checks())
     return response
 
 

@@ -547,7 +547,7 @@ class AtriusWorkflow(schema.as_state_machine()):  # type: ignore[misc]
                 self.chains["push to a new meter"] += 1
         elif label.startswith("GET /meters/{uuid}/data") and status == 200:
             uuid = str(case.path_parameters["uuid"]).lower()
-            self.chains["data of a new meter"] += uuid in self.new_meters
+            self.chains["data of a new meter"] += int(uuid in self.new_meters)
 
     def validate_response(
         self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
@@ -562,7 +562,8 @@ def test_the_linked_operations_work_together() -> None:
     try:
         AtriusWorkflow.run(
             settings=settings(
-                max_examples=settings.default.max_examples,
+                # A floor, so that even a quick profile walks every link chain.
+                max_examples=max(60, settings.default.max_examples),
                 stateful_step_count=10,
                 deadline=None,
                 derandomize=True,
@@ -571,7 +572,7 @@ def test_the_linked_operations_work_together() -> None:
         )
     finally:
         SANDBOX.reset(SANDBOX.tenants.default().id)
-    assert set(AtriusWorkflow.chains) == {
+    assert set(+AtriusWorkflow.chains) == {
         "meter in a new building",
         "push to a new meter",
         "data of a new meter",

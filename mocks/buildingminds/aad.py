@@ -77,11 +77,9 @@ class AzureAd:
         for tenant in self._tenants():
             if directory_of(tenant).id != directory.id:
                 continue
-            for client in tenant.credentials[API_KEY]["clients"]:
-                if client["client_id"] == client_id:
-                    return AppRegistration(
-                        tenant, client["client_id"], client["client_secret"], tuple(client["roles"])
-                    )
+            for registration in registrations(tenant):
+                if registration.client_id == client_id:
+                    return registration
         return None
 
     # --- the grant ---------------------------------------------------------------------------
@@ -276,6 +274,19 @@ def directory_of(tenant: Tenant) -> Directory:
     return Directory(
         (credentials["tenant"], credentials["directory_id"]), credentials["directory_id"]
     )
+
+
+def registrations(tenant: Tenant) -> list[AppRegistration]:
+    """A tenant's two clients: one with read and write on this environment, one without."""
+    credentials = tenant.credentials[API_KEY]
+    return [
+        AppRegistration(
+            tenant, credentials["client_id"], credentials["client_secret"], (WRITE_ROLE,)
+        ),
+        AppRegistration(
+            tenant, credentials["forbidden_client_id"], credentials["forbidden_client_secret"], ()
+        ),
+    ]
 
 
 def client_from_basic(header: str | None) -> tuple[str, str] | None:

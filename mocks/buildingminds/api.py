@@ -98,7 +98,7 @@ class BuildingMindsApi:
         return _credentials(directory_id, directory_id, clients)
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
-        return [client["client_id"] for client in credentials["clients"]]
+        return [credentials["client_id"], credentials["forbidden_client_id"]]
 
     def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> BuildingMindsState:
         return BuildingMindsState.from_fixture(
@@ -158,14 +158,17 @@ class BuildingMindsApi:
 
 
 def _credentials(tenant: str, directory_id: str, clients: list[dict[str, Any]]) -> dict[str, Any]:
-    first = clients[0]
+    """Flat, so ``standin credentials`` and the landing page show every value."""
+    allowed, forbidden = clients
     return {
-        "client_id": first["client_id"],
-        "client_secret": first["client_secret"],
-        "scope": first["scope"],
+        "client_id": allowed["client_id"],
+        "client_secret": allowed["client_secret"],
+        "scope": allowed["scope"],
         "tenant": tenant,
         "directory_id": directory_id,
-        "clients": clients,
+        "forbidden_client_id": forbidden["client_id"],
+        "forbidden_client_secret": forbidden["client_secret"],
+        "forbidden_scope": forbidden["scope"],
     }
 
 

@@ -50,6 +50,12 @@ class Field:
     mandatory: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+    nullable: bool | None = None
+    """Whether ``null`` stands for "not given"; by default, for every optional field."""
+
+    @property
+    def takes_null(self) -> bool:
+        return not self.mandatory if self.nullable is None else self.nullable
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,11 @@ def _validity() -> tuple[Field, Field]:
 
 def _id(name: str, mandatory: bool = True) -> Field:
     return Field(name, "string", mandatory, ID_LENGTH)
+
+
+def _either(name: str) -> Field:
+    """One of two parent references: optional, but a string when given."""
+    return Field(name, "string", False, ID_LENGTH, nullable=False)
 
 
 ADDRESS = EntitySpec(
@@ -185,8 +196,8 @@ SPACE = EntitySpec(
     id_field="spaceId",
     fields=(
         _id("spaceId"),
-        _id("floorId", mandatory=False),
-        _id("buildingId", mandatory=False),
+        _either("floorId"),
+        _either("buildingId"),
         Field("name", "string", True, 200),
         Field("spaceCode", "string", max_length=70),
         Field("spaceNumber", "decimal"),
@@ -236,8 +247,8 @@ METER = EntitySpec(
     id_field="meterId",
     fields=(
         _id("meterId"),
-        _id("buildingId", mandatory=False),
-        _id("spaceId", mandatory=False),
+        _either("buildingId"),
+        _either("spaceId"),
         Field("name", "string", True, 200),
         Field("meterCode", "string", max_length=70),
         Field("type", "string", True, 50, MEASUREMENT_TYPES),
@@ -285,8 +296,7 @@ def problems(spec: EntitySpec, record: Any) -> list[str]:
     if not isinstance(record, dict):
         return ["Record must be a JSON object"]
     found: list[str] = []
-    event = record.get(EVENT_FIELD)
-    if event is not None and event not in spec.event_types():
+    if EVENT_FIELD in record and record[EVENT_FIELD] not in spec.event_types():
         allowed = ", ".join(spec.event_types())
         found.append(f"'{EVENT_FIELD}' must be one of: {allowed}")
     if event_kind(spec, record) == "Deleted":
@@ -294,21 +304,26 @@ def problems(spec: EntitySpec, record: Any) -> list[str]:
     else:
         checked = spec.fields
     for field in checked:
-        problem = _field_problem(field, record.get(field.name))
+        problem = _field_problem(field, record)
         if problem:
             found.append(problem)
     if spec.one_parent and event_kind(spec, record) != "Deleted":
-        given = [p.field for p in spec.parents if record.get(p.field) is not None]
+        given = [p.field for p in spec.parents if p.field in record]
         if len(given) != 1:
             names = " or ".join(f"'{p.field}'" for p in spec.parents)
             found.append(f"Exactly one of {names} is mandatory")
     return found
 
 
-def _field_problem(field: Field, value: Any) -> str | None:
+def _field_problem(field: Field, record: dict[str, Any]) -> str | None:
     name = f"'{field.name}'"
-    if value is None:
+    if field.name not in record:
         return f"{name} is mandatory" if field.mandatory else None
+    value = record[field.name]
+    if value is None:
+        if field.mandatory:
+            return f"{name} is mandatory"
+        return None if field.takes_null else f"{name} must not be null"
     if field.kind == "string":
         if not isinstance(value, str):
             return f"{name} must be a string"
@@ -317,7 +332,9 @@ def _field_problem(field: Field, value: Any) -> str | None:
         if field.max_length is not None and len(value) > field.max_length:
             return f"{name} must be at most {field.max_length} characters"
         if field.choices and value not in field.choices:
-            return f"{name} must be one of the values of the data model"
+            if len(field.choices) > 12:
+                return f"{name} must be one of the values the data model lists"
+            return f"{name} must be one of: {', '.join(field.choices)}"
         return None
     if field.kind == "datetime":
         if not isinstance(value, str) or parse_datetime(value) is None:

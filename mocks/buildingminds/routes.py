@@ -157,12 +157,19 @@ async def records_of(request: Request) -> list[Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise errors.too_large(MAX_BODY_BYTES)
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
+        body = json.loads(raw, parse_constant=_refuse_constant, parse_int=_integer)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.request_validation_failed() from None
     if not isinstance(body, list) or not body or len(body) > MAX_RECORDS:
         raise errors.request_validation_failed()
     return body
+
+
+def _integer(text: str) -> int | float:
+    """Integers beyond 64 bits read as doubles (as the service's JSON reader does), so records
+    can be echoed back in ``failedMessages`` and ``payload``."""
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else float(text)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -285,7 +285,7 @@ def obey_cross_field_rules(case: Any) -> None:
 
 
 @schema.parametrize()
-@settings(deadline=None, max_examples=min(40, settings.default.max_examples))
+@settings(deadline=None, max_examples=min(25, settings.default.max_examples))
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
     case.call_and_validate(checks=all_checks())

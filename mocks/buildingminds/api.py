@@ -24,7 +24,12 @@ from mocks._core.tenants import Tenant
 from mocks._core.timeseries import series_key
 from mocks._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
 from mocks.buildingminds.aad import AzureAd
-from mocks.buildingminds.routes import BuildingMindsHandlers, batch_json, routing_error
+from mocks.buildingminds.routes import (
+    BuildingMindsHandlers,
+    batch_json,
+    inbound_json,
+    routing_error,
+)
 from mocks.buildingminds.state import BuildingMindsState, Timing
 
 if TYPE_CHECKING:
@@ -131,6 +136,7 @@ class BuildingMindsApi:
             Route("/processing", self.get_processing, methods=["GET"]),
             Route("/processing", self.set_processing, methods=["PATCH"]),
             Route("/batches/{batch_id}/complete", self.complete_batch, methods=["POST"]),
+            Route("/messages/{inbound_id}/fail", self.fail_message, methods=["POST"]),
         ]
 
     async def get_processing(self, request: Request) -> Response:
@@ -155,6 +161,25 @@ class BuildingMindsApi:
             if batch is not None:
                 return JSONBody({"tenant": tenant.id, **batch_json(state.summary(batch))})
         raise control_error(404, f"unknown batch {batch_id!r}")
+
+    async def fail_message(self, request: Request) -> Response:
+        """Fail one record: ``{"status": "Failed"|"TransformationFailed", "message"?}``."""
+        body = await read_json_object(request)
+        status = body.get("status", "Failed")
+        reason = body.get("message", "Processing failed")
+        if not isinstance(status, str) or not isinstance(reason, str):
+            raise control_error(400, "status and message must be strings")
+        inbound_id = request.path_params["inbound_id"]
+        for tenant in self.sandbox.tenants.all():
+            try:
+                message = self.state(tenant).fail_message(inbound_id, status, reason)
+            except ValueError as problem:
+                raise control_error(
+                    409 if "already" in str(problem) else 400, str(problem)
+                ) from None
+            if message is not None:
+                return JSONBody({"tenant": tenant.id, **inbound_json(message)})
+        raise control_error(404, f"unknown inbound message {inbound_id!r}")
 
 
 def _credentials(tenant: str, directory_id: str, clients: list[dict[str, Any]]) -> dict[str, Any]:

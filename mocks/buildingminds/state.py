@@ -55,6 +55,8 @@ TERMINAL = frozenset(
     }
 )
 FAILED = frozenset({"Failed", "FailedValidation", "FailedGeoCoding", "TransformationFailed"})
+INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
+"""What the control plane can make a record end in (nothing a caller sends leads there)."""
 
 EntityKey = tuple[str, str]
 """(entity path, the caller's external id)."""
@@ -282,6 +284,24 @@ class BuildingMindsState:
                 self._schedule(message, now)
         self.advance()
         return batch
+
+    def fail_message(self, message_id: str, status: str, reason: str) -> InboundMessage | None:
+        """Make a record fail as the service can while processing (``Failed``,
+        ``TransformationFailed``); ``None`` if there is no such message, ValueError if it is
+        already final."""
+        if status not in INJECTABLE_FAILURES:
+            raise ValueError(f"status must be one of: {', '.join(INJECTABLE_FAILURES)}")
+        self.advance()
+        message = self.messages.get(message_id)
+        if message is None:
+            return None
+        if message.terminal:
+            raise ValueError(f"message {message_id} is already {message.status}")
+        message.due = None
+        message.missing = ()
+        message.message = reason
+        self._move(message, status, self._clock.time())
+        return message
 
     def _delay(self, batch: Batch, seconds: float) -> float:
         return 0.0 if batch.expedited else seconds

@@ -561,3 +561,28 @@ def test_a_trigger_completes_a_batch(client: httpx.Client, api: Any) -> None:
     assert [m["status"] for m in api.inbound(batch)] == ["Completed"]
     missing = client.post("/_sandbox/buildingminds/batches/nope/complete")
     assert (missing.status_code, missing.json()) == (404, {"error": "unknown batch 'nope'"})
+
+
+def test_a_trigger_fails_a_record_as_processing_can(client: httpx.Client, api: Any) -> None:
+    batch = api.post("/address", json=[record("address", "A1")]).json()["batchId"]
+    (message,) = api.inbound(batch)
+    url = f"/_sandbox/buildingminds/messages/{message['inboundId']}/fail"
+    failed = client.post(url, json={"status": "TransformationFailed", "message": "Bad mapping"})
+    assert failed.status_code == 200
+    (message,) = api.inbound(batch)
+    assert (message["status"], message["message"]) == ("TransformationFailed", "Bad mapping")
+    again = client.post(url, json={})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"error": f"message {message['inboundId']} is already TransformationFailed"},
+    )
+    wrong = client.post(url, json={"status": "Completed"})
+    assert (wrong.status_code, wrong.json()) == (
+        400,
+        {"error": "status must be one of: Failed, TransformationFailed"},
+    )
+    unknown = client.post("/_sandbox/buildingminds/messages/nope/fail", json={})
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {"error": "unknown inbound message 'nope'"},
+    )

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import jsonschema
 import schemathesis
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 
@@ -289,6 +290,45 @@ def obey_cross_field_rules(case: Any) -> None:
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
     case.call_and_validate(checks=all_checks())
+
+
+# --- stateful: submit, then follow the batch by the contract's links --------------------------
+
+
+class IngestionWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Submit records, then read the batch and its messages by the links of the answer."""
+
+    followed: ClassVar[Counter[str]] = Counter()
+
+    def before_call(self, case: Any) -> None:
+        obey_cross_field_rules(case)
+
+    def after_call(self, response: Any, case: Any) -> None:
+        super().after_call(response, case)
+        label, status = case.operation.label, response.status_code
+        if label.startswith("GET /api/digitaltwinintegration/batch/") and status == 200:
+            self.followed["inbound of a new batch"] += int(response.json()["totalCount"] > 0)
+        elif label == "GET /api/digitaltwinintegration/batch" and status == 200:
+            self.followed["a new batch"] += int(case.query.get("batchId") is not None)
+
+    def validate_response(
+        self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+    ) -> None:
+        case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
+
+
+def test_the_linked_operations_work_together() -> None:
+    IngestionWorkflow.followed.clear()
+    IngestionWorkflow.run(
+        settings=settings(
+            max_examples=min(10, settings.default.max_examples),
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert set(+IngestionWorkflow.followed) == {"inbound of a new batch", "a new batch"}
 
 
 # --- last: what the whole run exercised --------------------------------------------------------

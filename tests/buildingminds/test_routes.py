@@ -586,3 +586,17 @@ def test_a_trigger_fails_a_record_as_processing_can(client: httpx.Client, api: A
         404,
         {"error": "unknown inbound message 'nope'"},
     )
+
+
+def test_alone_it_answers_at_the_vendor_paths(sandbox: Sandbox, creds: dict[str, str]) -> None:
+    """`standin serve --api buildingminds`: the token and the API at the root."""
+    bridge = AsgiBridge(build_app(sandbox, "buildingminds"))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as alone:
+        url = f"/{creds['tenant']}/oauth2/v2.0/token"
+        token = alone.post(url, data=token_form(creds)).json()["access_token"]
+        batches = alone.get(
+            "/api/digitaltwinintegration/batch", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert (batches.status_code, batches.json()["totalCount"]) == (200, 7)
+        assert alone.get("/nope").json() == {"statusCode": 404, "message": "Resource not found"}
+    bridge.close()

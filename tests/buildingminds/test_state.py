@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mocks._core.clock import Clock
 from mocks.buildingminds.entities import ENTITIES, problems
 from mocks.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
 from tests.buildingminds.conftest import portfolio, record
+from tests.conftest import NOW
 
 
 def statuses(state: BuildingMindsState, batch_id: str | None) -> list[str]:
@@ -354,3 +357,27 @@ def test_batches_are_listed_newest_first_with_filters(
     clock.advance(25)
     summary = state.list_batches(BatchQuery(batch_id=new))[1][0]
     assert (summary.status, summary.counts) == ("Completed", {"Completed": 1})
+
+
+@settings(max_examples=min(30, settings.default.max_examples), deadline=None)
+@given(
+    order=st.permutations(list(portfolio())),
+    pauses=st.lists(st.floats(min_value=0, max_value=40), min_size=7, max_size=7),
+)
+def test_any_order_and_any_pace_onboards_the_whole_portfolio(
+    order: list[str], pauses: list[float]
+) -> None:
+    """Order never matters: sent in any order, with any pauses between requests, every record
+    ends final and onboarded."""
+    clock = Clock()
+    clock.freeze(NOW)
+    state = BuildingMindsState(clock, Timing(), seed=7)
+    records = portfolio()
+    batches = []
+    for entity, pause in zip(order, pauses, strict=True):
+        batches.append((entity, state.submit(entity, records[entity]).batch_id))
+        clock.advance(pause)
+    clock.advance(7 * 35)
+    for entity, batch in batches:
+        assert statuses(state, batch) == [ENTITIES[entity].terminal], entity
+        assert state.entity(entity, str(records[entity][0][ENTITIES[entity].id_field])) is not None

@@ -2,12 +2,19 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from mocks import Sandbox
 from mocks.buildingminds.state import BuildingMindsState
 
 BASE = "/buildingminds/api/digitaltwinintegration"
 VALIDITY = {"validFrom": "2024-01-01T00:00:00Z", "validUntil": "2099-12-31T23:59:59Z"}
+
+
+def budget(quick: int) -> int:
+    """``quick`` examples under the ci and dev profiles, the deep profile's own count there."""
+    default: int = settings.default.max_examples
+    return default if default > 100 else min(quick, default)
 
 
 def record(entity: str, entity_id: str, **fields: Any) -> dict[str, Any]:

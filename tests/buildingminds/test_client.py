@@ -27,7 +27,7 @@ from clients.buildingminds import (
     BuildingMindsValidationError,
 )
 from mocks import Sandbox, standin
-from tests.buildingminds.conftest import portfolio, record
+from tests.buildingminds.conftest import budget, portfolio, record
 from tests.support import SandboxSleep
 
 CONTRACT = contracts.load("buildingminds")
@@ -264,7 +264,7 @@ def check(value: Any, schema: dict[str, Any]) -> None:
 
 TOKEN = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "t"}
 PROFILE = settings(
-    max_examples=min(25, settings.default.max_examples),
+    max_examples=budget(25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -26,6 +26,7 @@ from mocks.buildingminds.entities import ENTITIES
 from mocks.buildingminds.routes import batch_json, inbound_json
 from mocks.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, InboundQuery
 from mocks.server import build_app
+from tests.buildingminds.conftest import budget
 from tests.conftest import NOW
 from tests.support import all_checks
 
@@ -286,7 +287,7 @@ def obey_cross_field_rules(case: Any) -> None:
 
 
 @schema.parametrize()
-@settings(deadline=None, max_examples=min(25, settings.default.max_examples))
+@settings(deadline=None, max_examples=budget(25))
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
     case.call_and_validate(checks=all_checks())
@@ -321,7 +322,7 @@ def test_the_linked_operations_work_together() -> None:
     IngestionWorkflow.followed.clear()
     IngestionWorkflow.run(
         settings=settings(
-            max_examples=min(10, settings.default.max_examples),
+            max_examples=budget(10),
             stateful_step_count=5,
             deadline=None,
             derandomize=True,

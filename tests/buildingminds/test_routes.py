@@ -600,3 +600,24 @@ def test_alone_it_answers_at_the_vendor_paths(sandbox: Sandbox, creds: dict[str,
         assert (batches.status_code, batches.json()["totalCount"]) == (200, 7)
         assert alone.get("/nope").json() == {"statusCode": 404, "message": "Resource not found"}
     bridge.close()
+
+
+def test_discovery_of_an_unknown_tenant_is_aadsts90002(client: httpx.Client) -> None:
+    for path in ("v2.0/.well-known/openid-configuration", "discovery/v2.0/keys"):
+        response = client.get(f"/buildingminds/contoso.onmicrosoft.com/{path}")
+        aad_error(
+            response,
+            400,
+            "invalid_request",
+            90002,
+            "Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the correct "
+            "tenant ID and are signing into the correct cloud.",
+        )
+
+
+def test_a_body_over_10_mib_is_413(api: Any) -> None:
+    response = api.post("/site", content=b" " * (10 * 1024 * 1024 + 1))
+    assert (response.status_code, response.json()) == (
+        413,
+        {"statusCode": 413, "message": "Request body exceeds 10485760 bytes"},
+    )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from mocks._core.clock import Clock
 from mocks.buildingminds.entities import ENTITIES, problems
 from mocks.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
-from tests.buildingminds.conftest import portfolio, record
+from tests.buildingminds.conftest import budget, portfolio, record
 from tests.conftest import NOW
 
 
@@ -359,7 +359,7 @@ def test_batches_are_listed_newest_first_with_filters(
     assert (summary.status, summary.counts) == ("Completed", {"Completed": 1})
 
 
-@settings(max_examples=min(30, settings.default.max_examples), deadline=None)
+@settings(max_examples=budget(30), deadline=None)
 @given(
     order=st.permutations(list(portfolio())),
     pauses=st.lists(st.floats(min_value=0, max_value=40), min_size=7, max_size=7),

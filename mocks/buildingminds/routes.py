@@ -20,7 +20,7 @@ from mocks._core.middleware import vendor_path
 from mocks._core.rendering import JSONBody
 from mocks._core.tenants import Tenant
 from mocks.buildingminds import errors
-from mocks.buildingminds.aad import WRITE_ROLE, client_from_basic
+from mocks.buildingminds.aad import WRITE_ROLE, Directory, client_from_basic
 from mocks.buildingminds.entities import ENTITIES
 from mocks.buildingminds.state import (
     STATUSES,
@@ -83,9 +83,11 @@ class BuildingMindsHandlers:
 
     async def keys(self, request: Request) -> Response:
         self._directory(request.path_params["tenant"])
-        return JSONBody(self.api.issuer().signer.jwks())  # type: ignore[union-attr]
+        signer = self.api.issuer().signer
+        assert signer is not None  # a JWT issuer always has one
+        return JSONBody(signer.jwks())
 
-    def _directory(self, segment: str) -> Any:
+    def _directory(self, segment: str) -> Directory:
         directory = self.api.aad.directory(segment)
         if directory is None:
             raise self.api.aad.error(

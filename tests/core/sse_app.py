@@ -1,0 +1,79 @@
+"""A minimal streaming API for testing the SSE hub over a real socket, and the server running it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks._core.rendering import JSONBody
+from mocks._core.sse import ResumeRefused, SseHub
+
+
+class StreamingApp:
+    """``GET /streams/{id}`` serves a stream (``X-Owner`` checked when sent, ``Last-Event-Id``
+    resumes); ``POST /streams/{id}/events`` publishes from inside a request handler.
+
+    ``hub`` is swapped by each test, so one server serves a whole test module.
+    """
+
+    def __init__(self, hub: SseHub) -> None:
+        self.hub = hub
+
+    async def connect(self, request: Request) -> Response:
+        try:
+            return self.hub.connect(
+                request.path_params["stream_id"],
+                request.headers.get("last-event-id"),
+                owner=request.headers.get("x-owner"),
+                headers={"x-stream": request.path_params["stream_id"]},
+            )
+        except ResumeRefused as refused:
+            return Response(status_code=204, headers={"x-refused": refused.reason})
+
+    async def publish(self, request: Request) -> Response:
+        body = await request.json()
+        event_id = self.hub.publish(request.path_params["stream_id"], body["event"], body["data"])
+        if event_id is None:
+            return JSONBody({"problem": "no such stream"}, 404)
+        return JSONBody({"id": event_id}, 201)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/streams/{stream_id}", self.connect, methods=["GET"]),
+                Route("/streams/{stream_id}/events", self.publish, methods=["POST"]),
+            ]
+        )
+
+
+@contextmanager
+def running(app: Starlette) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on an ephemeral loopback port in a thread; yields its URL."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", loop="asyncio", ws="none")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listening.close()

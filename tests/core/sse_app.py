@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -20,7 +21,8 @@ from mocks._core.sse import ResumeRefused, SseHub
 
 class StreamingApp:
     """``GET /streams/{id}`` serves a stream (``X-Owner`` checked when sent, ``Last-Event-Id``
-    resumes); ``POST /streams/{id}/events`` publishes from inside a request handler.
+    resumes); ``GET /stream`` opens a new one or resumes by event id alone; ``POST
+    /streams/{id}/events`` publishes from inside a request handler.
 
     ``hub`` is swapped by each test, so one server serves a whole test module.
     """
@@ -39,6 +41,19 @@ class StreamingApp:
         except ResumeRefused as refused:
             return Response(status_code=204, headers={"x-refused": refused.reason})
 
+    async def stream(self, request: Request) -> Response:
+        """Like a vendor's ``GET /stream``: a new stream greeted with its id, or a resumed one."""
+        owner = request.headers.get("x-owner", "anyone")
+        last_event_id = request.headers.get("last-event-id")
+        try:
+            if last_event_id is not None:
+                return self.hub.resume(last_event_id, owner=owner)
+            stream_id = self.hub.open(owner)
+            self.hub.publish(stream_id, "hello", stream_id)
+            return self.hub.connect(stream_id, owner=owner)
+        except ResumeRefused as refused:
+            return Response(status_code=204, headers={"x-refused": refused.reason})
+
     async def publish(self, request: Request) -> Response:
         body = await request.json()
         event_id = self.hub.publish(request.path_params["stream_id"], body["event"], body["data"])
@@ -49,6 +64,7 @@ class StreamingApp:
     def app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/stream", self.stream, methods=["GET"]),
                 Route("/streams/{stream_id}", self.connect, methods=["GET"]),
                 Route("/streams/{stream_id}/events", self.publish, methods=["POST"]),
             ]
@@ -56,13 +72,15 @@ class StreamingApp:
 
 
 @contextmanager
-def running(app: Starlette) -> Iterator[str]:
+def running(app: Starlette, **config: Any) -> Iterator[str]:
     """Serve ``app`` with uvicorn on an ephemeral loopback port in a thread; yields its URL."""
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     port = listening.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="off", loop="asyncio", ws="none")
+        uvicorn.Config(
+            app, log_level="warning", lifespan="off", loop="asyncio", ws="none", **config
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -195,6 +195,25 @@ def test_reconnecting_with_last_event_id_replays_every_missed_event_once_in_orde
     with listening(http, "/streams/s1", {"Last-Event-Id": "s1:7"}) as events:
         hub.publish("s1", "n", 8)
         assert take(events, 1) == [("s1:8", "n", "8")]
+
+
+def test_a_stream_opened_on_connect_greets_with_its_id_and_resumes_by_event_id_alone(
+    hub: SseHub, http: httpx.Client
+) -> None:
+    owner = {"X-Owner": "alice"}
+    with listening(http, "/stream", owner) as events:
+        [(hello_id, event, data)] = take(events, 1)
+        stream_id = data.strip('"')
+        assert (hello_id, event) == (f"{stream_id}:1", "hello")
+        hub.publish(stream_id, "n", 2)
+        assert take(events, 1) == [(f"{stream_id}:2", "n", "2")]
+    hub.publish(stream_id, "n", 3)
+    with listening(http, "/stream", {**owner, "Last-Event-Id": f"{stream_id}:2"}) as events:
+        assert take(events, 1) == [(f"{stream_id}:3", "n", "3")]
+    foreign = http.get("/stream", headers={"X-Owner": "bob", "Last-Event-Id": f"{stream_id}:2"})
+    assert (foreign.status_code, foreign.headers["x-refused"]) == (204, "unknown_stream")
+    gone = http.get("/stream", headers={**owner, "Last-Event-Id": f"{stream_id}:9"})
+    assert (gone.status_code, gone.headers["x-refused"]) == (204, "unknown_stream")
 
 
 def test_an_id_the_buffer_no_longer_holds_answers_204_and_a_newer_one_resumes(
@@ -394,3 +413,21 @@ async def test_200_concurrent_streams_each_receive_every_event(
         expected = [f'{stream_id}:1 hello "{stream_id}"']
         expected += [f"{stream_id}:{n} n {n}" for n in range(2, 7)]
         assert results[stream_id] == expected
+
+
+def test_a_server_shutting_down_with_streams_open_cancels_them_cleanly(clock: Clock) -> None:
+    # The hub cannot see a shutdown coming; uvicorn's graceful-shutdown timeout cancels the
+    # open responses, and they detach from the hub on the way out.
+    hub = SseHub(clock, tick_interval=0.01)
+    opened(hub)
+    server = ExitStack()
+    url = server.enter_context(running(StreamingApp(hub).app(), timeout_graceful_shutdown=0.1))
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(5.0)) as http, listening(http) as events:
+        assert take(events, 1) == [("s1:1", "hello", '"s1"')]
+        server.close()
+        with pytest.raises(httpx.RemoteProtocolError):
+            next(events)
+    info = hub.info("s1")
+    assert info is not None
+    assert info.connections == 0
+    assert hub._tickers == {}

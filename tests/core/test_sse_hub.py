@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from starlette.types import Message
 
 from mocks._core.clock import Clock
 from mocks._core.sse import (
@@ -219,9 +220,11 @@ async def test_a_connection_that_falls_max_events_behind_is_dropped_not_given_a_
         assert (info.connections, info.lagging_drops) == (1, 1)
         # Age alone never drops a connection: what it has not sent yet is kept.
         hub.publish("s", "e", 6)
-        clock.advance(3600)
         hub.publish("s", "e", 7)
-        assert ids(await fast.next_batch()) == ["s:6", "s:7"]
+        clock.advance(3600)
+        hub.publish("s", "e", 8)
+        assert ids(await fast.next_batch()) == ["s:6", "s:7", "s:8"]
+        assert fast.dropped is None
     finally:
         hub.detach(slow)
         hub.detach(fast)
@@ -255,3 +258,63 @@ async def test_attaching_at_a_point_the_buffer_dropped_is_refused(clock: Clock) 
     with pytest.raises(ResumeRefused) as refused:
         hub.attach("s", start)
     assert refused.value.reason == "unknown_event"
+
+
+def test_the_stream_holding_an_event_id_is_found_while_it_is_buffered(clock: Clock) -> None:
+    hub = make_hub(clock, max_events=2)
+    hub.open("o", stream_id="a")
+    hub.open("o", stream_id="b")
+    for n in range(3):
+        hub.publish("a", "e", n)
+    hub.publish("b", "e", 0)
+    assert [hub.stream_holding(i) for i in ("a:1", "a:2", "a:3", "b:1", "c:1")] == [
+        None,
+        "a",
+        "a",
+        "b",
+        None,
+    ]
+
+
+def test_a_failing_heartbeat_or_close_callback_is_logged_and_the_rest_go_on(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(now: datetime) -> str:
+        raise RuntimeError("boom")
+
+    def refuse(stream_id: str, reason: str) -> None:
+        raise RuntimeError("no")
+
+    hub = make_hub(clock)
+    hub.open("o", stream_id="a", heartbeats=[Heartbeat("bad", 5, broken)], on_close=refuse)
+    hub.open("o", stream_id="b", heartbeats=[Heartbeat("good", 5, lambda now: 1)])
+    clock.advance(5)
+    hub.tick()
+    assert [(s.id, s.last_event_id) for s in hub.streams()] == [("a", None), ("b", "b:1")]
+    assert hub.close("a")
+    assert [r.getMessage() for r in caplog.records] == [
+        "SSE heartbeat 'bad' failed",
+        "SSE on_close callback failed",
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_response_whose_stream_ended_before_it_started_answers_204(clock: Clock) -> None:
+    hub = make_hub(clock)
+    hub.open("o", stream_id="s")
+    response = hub.connect("s")
+    assert hub.close("s")
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await response({"type": "http"}, receive, send)
+    assert [(m["type"], m.get("status")) for m in sent] == [
+        ("http.response.start", 204),
+        ("http.response.body", None),
+    ]
+    assert sent[1]["body"] == b""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import threading
 import uuid
 from collections import Counter, deque
@@ -41,6 +42,8 @@ from mocks._core.sse.framing import encode_data, format_event
 
 if TYPE_CHECKING:
     from mocks._core.sse.response import EventStreamResponse
+
+_log = logging.getLogger(__name__)
 
 StreamEnd = Literal["closed", "expired", "abandoned", "shutdown"]
 """Why a stream ended: ``close()``, its expiry passed, nobody connected for
@@ -415,6 +418,28 @@ class SseHub:
         start = self.resume_point(stream_id, last_event_id, owner=owner)
         return EventStreamResponse(self, stream_id, start, headers=headers)
 
+    def resume(
+        self,
+        last_event_id: str,
+        *,
+        owner: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> EventStreamResponse:
+        """``connect`` to whichever stream still buffers ``last_event_id``, for APIs whose
+        reconnect URL names no stream (the id does). Unknown anywhere: ``ResumeRefused``."""
+        return self.connect(
+            self.stream_holding(last_event_id) or "", last_event_id, owner=owner, headers=headers
+        )
+
+    def stream_holding(self, event_id: str) -> str | None:
+        """The open stream whose replay buffer holds ``event_id``, if any."""
+        self._catch_up()
+        with self._lock:
+            for stream in self._streams.values():
+                if event_id in stream.index:
+                    return stream.id
+            return None
+
     def attach(self, stream_id: str, start: int) -> Listener:
         """Register a connection starting at ``start``; call on the loop that will serve it, and
         ``detach`` it when done. Raises ``ResumeRefused`` if that point is no longer there."""
@@ -461,7 +486,12 @@ class SseHub:
                 for beat in stream.beats.values():
                     if now >= beat.due:
                         beat.due = now + beat.spec.period
-                        data = beat.spec.data(self.clock.now())
+                        try:
+                            data = beat.spec.data(self.clock.now())
+                        except Exception:
+                            # One broken heartbeat must not stop every other stream's clock.
+                            _log.exception("SSE heartbeat %r failed", beat.spec.event)
+                            continue
                         self._append_locked(stream, beat.spec.event, data, now)
                 self._prune_locked(stream, now)
         _run(callbacks)
@@ -550,6 +580,11 @@ def _later(current: float | None, proposed: float | None) -> float | None:
 
 
 def _run(callbacks: Iterable[Callable[[], None] | None]) -> None:
+    """Run ``on_close`` callbacks; one that fails is logged, not raised into whichever hub call
+    happened to notice the stream's end."""
     for callback in callbacks:
         if callback is not None:
-            callback()
+            try:
+                callback()
+            except Exception:
+                _log.exception("SSE on_close callback failed")

@@ -216,6 +216,23 @@ def test_a_stream_opened_on_connect_greets_with_its_id_and_resumes_by_event_id_a
     assert (gone.status_code, gone.headers["x-refused"]) == (204, "unknown_stream")
 
 
+def test_a_severed_connection_looks_cut_and_the_client_resumes_without_a_gap(
+    hub: SseHub, http: httpx.Client
+) -> None:
+    opened(hub)
+    with listening(http) as events:
+        assert take(events, 1) == [("s1:1", "hello", '"s1"')]
+        hub.publish("s1", "n", 2)
+        assert take(events, 1) == [("s1:2", "n", "2")]
+        assert hub.drop_connections("s1") == 1
+        hub.publish("s1", "n", 3)
+        with pytest.raises(httpx.RemoteProtocolError):
+            next(events)
+    assert hub.drop_connections("nope") == 0
+    with listening(http, headers={"Last-Event-Id": "s1:2"}) as events:
+        assert take(events, 1) == [("s1:3", "n", "3")]
+
+
 def test_an_id_the_buffer_no_longer_holds_answers_204_and_a_newer_one_resumes(
     hub: SseHub, http: httpx.Client, clock: Clock
 ) -> None:

@@ -1,14 +1,21 @@
 """Server-Sent Events for any vendor: an ``SseHub`` of streams with replay, heartbeats and expiry
 on the sandbox clock, served by ``EventStreamResponse``.
 
-Typical use in a vendor's routes::
+Typical use in a vendor's ``GET /stream`` (the hub belongs to the vendor's api object)::
 
-    stream_id = hub.open(owner, expires_at=token.expires_at, hello=("hello", new_id),
-                         stream_id=new_id, heartbeats=[Heartbeat("heartbeat", 30, iso_now)])
+    last_event_id = request.headers.get("last-event-id")
     try:
-        return hub.connect(stream_id, request.headers.get("last-event-id"), owner=owner)
+        if last_event_id is not None:
+            return hub.resume(last_event_id, owner=user)
+        stream_id = hub.open(user, expires_at=token.expires_at,
+                             heartbeats=[Heartbeat("heartbeat", 30, iso_now)])
+        hub.publish(stream_id, "hello", stream_id)  # event 1: nothing can precede it
+        return hub.connect(stream_id, owner=user)
     except ResumeRefused:
         return Response(status_code=204)
+
+and elsewhere ``hub.publish(stream_id, "point.update", payload)``,
+``hub.extend_owner(user, new_token.expires_at)`` on a token refresh.
 """
 
 from mocks._core.sse.framing import Text, encode_data, format_event

@@ -49,8 +49,9 @@ StreamEnd = Literal["closed", "expired", "abandoned", "shutdown"]
 """Why a stream ended: ``close()``, its expiry passed, nobody connected for
 ``abandon_after`` seconds, or ``close_all()``."""
 
-ConnectionEnd = Literal["lagging", "disconnected"]
-"""Why one connection ended while its stream went on."""
+ConnectionEnd = Literal["lagging", "disconnected", "severed"]
+"""Why one connection ended while its stream went on: too far behind, the client left, or
+``drop_connections`` (a simulated network failure)."""
 
 Refusal = Literal["unknown_stream", "unknown_event"]
 """Why a (re)connection cannot be served; either way the SSE answer is 204."""
@@ -81,7 +82,8 @@ class SseEvent:
 class Heartbeat:
     """A named event sent every ``period`` sandbox seconds; ``data`` gets the sandbox's now.
 
-    Beats missed because the clock jumped are coalesced into one.
+    Beats missed because the clock jumped are coalesced into one. Beats are ordinary events
+    (numbered, buffered, replayed). ``data`` runs under the hub's lock: keep it quick.
     """
 
     event: str
@@ -175,6 +177,7 @@ class Listener:
         self.stream_id = stream.id
         self.next_seq = next_seq
         self.dropped: ConnectionEnd | None = None
+        self.attached = True
 
     @property
     def ended(self) -> StreamEnd | ConnectionEnd | None:
@@ -239,10 +242,11 @@ class Listener:
 class SseHub:
     """Server-Sent Events streams for one API, on the sandbox clock.
 
-    ``retain_seconds``: how long (sandbox time) published events stay resumable; at least 30 s
-    is the Metasys promise. ``max_events``: the per-stream buffer's hard bound, which is also how
-    far a connection may fall behind before it is dropped. ``abandon_after``: end streams that
-    have had no connection for this long (sandbox time; None: only expiry or close end them).
+    ``retain_seconds``: how long (sandbox time) published events stay resumable (vendors that
+    document resumption promise about 30 s). ``max_events``: the per-stream buffer's hard
+    bound, which is also how far a connection may fall behind before it is dropped.
+    ``abandon_after``: end streams that have had no connection for this long (sandbox time;
+    None: only expiry or close end them).
     ``tick_interval``: real seconds between clock checks while connections are open.
     ``close_timeout``: real seconds a connection may take to send its last events once its
     stream ended.
@@ -364,6 +368,19 @@ class SseHub:
         _run([callback])
         return stream is not None
 
+    def drop_connections(self, stream_id: str) -> int:
+        """Cut the stream's connections the way a network failure would (the response body is
+        left unfinished); the stream, its buffer and expiry go on, so clients can resume with
+        ``Last-Event-Id``. Returns how many were cut."""
+        with self._lock:
+            stream = self._streams.get(stream_id)
+            if stream is None:
+                return 0
+            listeners = list(stream.listeners)
+            for listener in listeners:
+                self._drop_locked(listener, "severed")
+            return len(listeners)
+
     def close_all(self) -> int:
         """End every stream (server shutdown: an open SSE response would hold it up)."""
         with self._lock:
@@ -461,6 +478,9 @@ class SseHub:
 
     def detach(self, listener: Listener) -> None:
         with self._lock:
+            if not listener.attached:
+                return
+            listener.attached = False
             self._forget_locked(listener)
             loop = listener._loop
             self._loop_listeners[loop] -= 1

@@ -76,8 +76,8 @@ class EventStreamResponse(Response):
             group.start_soon(watch_for_disconnect)
             await self._write(listener, send)
             group.cancel_scope.cancel()
-        # A client dropped for lagging is stalled: it would not take the last chunk either, and
-        # the server closes what the response leaves incomplete.
+        # A dropped connection ends without the last chunk: a stalled client would not take it,
+        # and a severed one must look cut. The server closes what the response leaves unfinished.
         if not disconnected and listener.dropped is None:
             with anyio.move_on_after(self.hub.close_timeout):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,15 +1,7 @@
-"""A minimal streaming API for testing the SSE hub over a real socket, and the server running it."""
+"""A minimal streaming API for testing the SSE hub over a real socket."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,29 +61,3 @@ class StreamingApp:
                 Route("/streams/{stream_id}/events", self.publish, methods=["POST"]),
             ]
         )
-
-
-@contextmanager
-def running(app: Starlette, **config: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on an ephemeral loopback port in a thread; yields its URL."""
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    port = listening.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", lifespan="off", loop="asyncio", ws="none", **config
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        listening.close()

@@ -20,8 +20,9 @@ import pytest
 from httpx_sse import aconnect_sse, connect_sse
 
 from mocks._core.clock import Clock, isoformat
+from mocks._core.liveserver import live_server
 from mocks._core.sse import Heartbeat, SseHub, Text
-from tests.core.sse_app import StreamingApp, running
+from tests.core.sse_app import StreamingApp
 
 Received = tuple[str, str, str]
 """(id, event, data) of one event as the client parsed it."""
@@ -30,7 +31,7 @@ Received = tuple[str, str, str]
 @pytest.fixture(scope="module")
 def streaming() -> Iterator[tuple[StreamingApp, str]]:
     app = StreamingApp(SseHub(Clock()))
-    with running(app.app()) as url:
+    with live_server(app.app()) as url:
         yield app, url
 
 
@@ -438,7 +439,7 @@ def test_a_server_shutting_down_with_streams_open_cancels_them_cleanly(clock: Cl
     hub = SseHub(clock, tick_interval=0.01)
     opened(hub)
     server = ExitStack()
-    url = server.enter_context(running(StreamingApp(hub).app(), timeout_graceful_shutdown=0.1))
+    url = server.enter_context(live_server(StreamingApp(hub).app(), timeout_graceful_shutdown=0.1))
     with httpx.Client(base_url=url, timeout=httpx.Timeout(5.0)) as http, listening(http) as events:
         assert take(events, 1) == [("s1:1", "hello", '"s1"')]
         server.close()

@@ -38,7 +38,7 @@ def streaming() -> Iterator[tuple[StreamingApp, str]]:
 @pytest.fixture
 def hub(streaming: tuple[StreamingApp, str], clock: Clock) -> Iterator[SseHub]:
     app, _ = streaming
-    app.hub = SseHub(clock, tick_interval=0.01)
+    app.hub = SseHub(clock)
     yield app.hub
     app.hub.close_all()
 
@@ -436,7 +436,7 @@ async def test_200_concurrent_streams_each_receive_every_event(
 def test_a_server_shutting_down_with_streams_open_cancels_them_cleanly(clock: Clock) -> None:
     # The hub cannot see a shutdown coming; uvicorn's graceful-shutdown timeout cancels the
     # open responses, and they detach from the hub on the way out.
-    hub = SseHub(clock, tick_interval=0.01)
+    hub = SseHub(clock)
     opened(hub)
     server = ExitStack()
     url = server.enter_context(live_server(StreamingApp(hub).app(), timeout_graceful_shutdown=0.1))

@@ -25,139 +25,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import threading
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from mocks._core.clock import Clock
 from mocks._core.sse.framing import encode_data, format_event
+from mocks._core.sse.stream import (
+    Beat,
+    ConnectionEnd,
+    Heartbeat,
+    Refusal,
+    ResumeRefused,
+    SseEvent,
+    StreamEnd,
+    StreamInfo,
+    StreamState,
+)
 
 if TYPE_CHECKING:
     from mocks._core.sse.response import EventStreamResponse
 
 _log = logging.getLogger(__name__)
 
-StreamEnd = Literal["closed", "expired", "abandoned", "shutdown"]
-"""Why a stream ended: ``close()``, its expiry passed, nobody connected for
-``abandon_after`` seconds, or ``close_all()``."""
-
-ConnectionEnd = Literal["lagging", "disconnected", "severed"]
-"""Why one connection ended while its stream went on: too far behind, the client left, or
-``drop_connections`` (a simulated network failure)."""
-
-Refusal = Literal["unknown_stream", "unknown_event"]
-"""Why a (re)connection cannot be served; either way the SSE answer is 204."""
-
-
-class ResumeRefused(Exception):
-    """The stream is not open (never was, ended, or belongs to someone else), or the
-    ``Last-Event-Id`` is not in its replay buffer (any more). Per the SSE spec, answer 204."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason)
-        self.reason: Refusal = reason
-
-
-@dataclass(frozen=True)
-class SseEvent:
-    """One published event: ``seq`` orders it within its stream, ``wire`` is its framed bytes."""
-
-    seq: int
-    id: str
-    event: str
-    data: str
-    at: float
-    wire: bytes
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    """A named event sent every ``period`` sandbox seconds; ``data`` gets the sandbox's now.
-
-    Beats missed because the clock jumped are coalesced into one. Beats are ordinary events
-    (numbered, buffered, replayed). ``data`` runs under the hub's lock: keep it quick.
-    """
-
-    event: str
-    period: float
-    data: Callable[[datetime], Any]
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    id: str
-    owner: str
-    expires_at: float | None
-    last_event_id: str | None
-    buffered: int
-    connections: int
-    lagging_drops: int
-
-
-@dataclass
-class _Beat:
-    spec: Heartbeat
-    due: float
-
-
-class _Stream:
-    def __init__(
-        self,
-        stream_id: str,
-        owner: str,
-        expires_at: float | None,
-        event_id: Callable[[int], str],
-        on_close: Callable[[str, StreamEnd], None] | None,
-        now: float,
-    ) -> None:
-        self.id = stream_id
-        self.owner = owner
-        self.expires_at = expires_at
-        self.event_id = event_id
-        self.on_close = on_close
-        self.buffer: deque[SseEvent] = deque()
-        self.index: dict[str, int] = {}
-        self.next_seq = 1
-        self.beats: dict[str, _Beat] = {}
-        self.listeners: set[Listener] = set()
-        self.unattended_since: float | None = now
-        self.ended: StreamEnd | None = None
-        self.lagging_drops = 0
-
-    @property
-    def first_seq(self) -> int:
-        return self.buffer[0].seq if self.buffer else self.next_seq
-
-    def events_from(self, seq: int, limit: int, max_bytes: int) -> list[SseEvent]:
-        """Up to ``limit`` events from ``seq`` on, stopping once ``max_bytes`` are reached."""
-        start = seq - self.first_seq
-        batch: list[SseEvent] = []
-        size = 0
-        for event in itertools.islice(self.buffer, start, start + limit):
-            batch.append(event)
-            size += len(event.wire)
-            if size >= max_bytes:
-                break
-        return batch
-
-    def info(self) -> StreamInfo:
-        return StreamInfo(
-            id=self.id,
-            owner=self.owner,
-            expires_at=self.expires_at,
-            last_event_id=self.buffer[-1].id if self.buffer else None,
-            buffered=len(self.buffer),
-            connections=len(self.listeners),
-            lagging_drops=self.lagging_drops,
-        )
+__all__ = [
+    "ConnectionEnd",
+    "Heartbeat",
+    "Listener",
+    "Refusal",
+    "ResumeRefused",
+    "SseEvent",
+    "SseHub",
+    "StreamEnd",
+    "StreamInfo",
+]
 
 
 class Listener:
@@ -167,7 +73,7 @@ class Listener:
     """
 
     def __init__(
-        self, hub: SseHub, stream: _Stream, next_seq: int, loop: asyncio.AbstractEventLoop
+        self, hub: SseHub, stream: StreamState, next_seq: int, loop: asyncio.AbstractEventLoop
     ) -> None:
         self._hub = hub
         self._stream = stream
@@ -271,7 +177,7 @@ class SseHub:
         self.tick_interval = tick_interval
         self.close_timeout = close_timeout
         self._lock = threading.RLock()
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, StreamState] = {}
         self._ticked_at: float | None = None
         self._loop_listeners: Counter[asyncio.AbstractEventLoop] = Counter()
         self._tickers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
@@ -302,7 +208,7 @@ class SseHub:
             if sid in self._streams:
                 raise ValueError(f"stream {sid!r} is already open")
             now = self.clock.time()
-            stream = _Stream(
+            stream = StreamState(
                 sid,
                 owner,
                 expires_at,
@@ -311,7 +217,7 @@ class SseHub:
                 now,
             )
             for beat in heartbeats:
-                stream.beats[beat.event] = _Beat(beat, now + beat.period)
+                stream.beats[beat.event] = Beat(beat, now + beat.period)
             self._streams[sid] = stream
             if hello is not None:
                 self._append_locked(stream, hello[0], hello[1], now)
@@ -334,7 +240,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 return False
-            stream.beats[heartbeat.event] = _Beat(heartbeat, self.clock.time() + heartbeat.period)
+            stream.beats[heartbeat.event] = Beat(heartbeat, self.clock.time() + heartbeat.period)
             return True
 
     def clear_heartbeat(self, stream_id: str, event: str) -> bool:
@@ -526,7 +432,7 @@ class SseHub:
             await asyncio.sleep(self.tick_interval)
             self.tick()
 
-    def _due_end(self, stream: _Stream, now: float) -> StreamEnd | None:
+    def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:
             return "expired"
         idle = stream.unattended_since
@@ -536,7 +442,7 @@ class SseHub:
 
     # -- internals (lock held) ---------------------------------------------------------------
 
-    def _append_locked(self, stream: _Stream, event: str, data: Any, now: float) -> SseEvent:
+    def _append_locked(self, stream: StreamState, event: str, data: Any, now: float) -> SseEvent:
         seq = stream.next_seq
         event_id = stream.event_id(seq)
         text = encode_data(data)
@@ -550,7 +456,7 @@ class SseHub:
             listener._notify()
         return published
 
-    def _prune_locked(self, stream: _Stream, now: float) -> None:
+    def _prune_locked(self, stream: StreamState, now: float) -> None:
         buffer = stream.buffer
         while len(buffer) > self.max_events:
             self._evict_locked(stream)
@@ -565,7 +471,7 @@ class SseHub:
             stream.lagging_drops += 1
             self._drop_locked(listener, "lagging")
 
-    def _evict_locked(self, stream: _Stream) -> None:
+    def _evict_locked(self, stream: StreamState) -> None:
         gone = stream.buffer.popleft()
         del stream.index[gone.id]
 
@@ -582,7 +488,7 @@ class SseHub:
             if not stream.listeners:
                 stream.unattended_since = self.clock.time()
 
-    def _end_locked(self, stream: _Stream, reason: StreamEnd) -> Callable[[], None] | None:
+    def _end_locked(self, stream: StreamState, reason: StreamEnd) -> Callable[[], None] | None:
         stream.ended = reason
         del self._streams[stream.id]
         for listener in stream.listeners:

@@ -16,6 +16,9 @@ import uvicorn
 from mocks.registry import API_FACTORIES, create_sandbox
 from mocks.server import build_app
 
+GRACEFUL_SHUTDOWN_SECONDS = 2
+"""How long a stop waits for open responses (event streams) before cancelling them."""
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -42,7 +45,15 @@ def serve(args: argparse.Namespace) -> int:
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            # Open event streams never end by themselves; without a bound, a graceful shutdown
+            # would wait for every streaming client to leave.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     except (KeyboardInterrupt, _Stopped):
         pass
     finally:

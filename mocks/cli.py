@@ -1,4 +1,4 @@
-"""The ``standin`` command: ``serve`` the fakes, print ``credentials``."""
+"""The ``standin`` command: ``serve`` the fakes, print ``credentials``, run the ``demo``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import orjson
 import uvicorn
 
+from mocks import demo
 from mocks.registry import API_FACTORIES, create_sandbox
 from mocks.server import build_app
 
@@ -106,6 +107,10 @@ def parser() -> argparse.ArgumentParser:
     creds.add_argument("--json", action="store_true")
     creds.add_argument("--api", choices=sorted(API_FACTORIES))
     creds.set_defaults(handler=credentials)
+
+    walk = commands.add_parser("demo", help="run each reference client through its workflow")
+    demo.configure(walk)
+    walk.set_defaults(handler=demo.main)
     return root
 
 

@@ -67,23 +67,20 @@ def run_workflow(
         _print(out, f"[{api}] {workflow.title}")
         try:
             for number, (title, step) in enumerate(steps, 1):
+                # The step's title shows while it runs; what it found ends the line.
+                _print(out, f"  {number:>2}/{len(steps)} {title} ...", end="")
                 before = traffic.requests
                 step_started = time.perf_counter()
                 try:
                     found = step()
                 except Exception as error:
                     result.failure = f"step {number} ({title}): {_describe(error)}"
-                    _print(
-                        out, f"  {number:>2}/{len(steps)} {title} ... FAILED: {_describe(error)}"
-                    )
+                    _print(out, f" FAILED: {_describe(error)}")
                     break
                 result.steps_done = number
                 sent = traffic.requests - before
-                _print(
-                    out,
-                    f"  {number:>2}/{len(steps)} {title} ... {found} "
-                    f"({_plural(sent, 'request')}, {time.perf_counter() - step_started:.2f} s)",
-                )
+                took = time.perf_counter() - step_started
+                _print(out, f" {found} ({_plural(sent, 'request')}, {took:.2f} s)")
         finally:
             workflow.close()
         result.seconds = _since(started)
@@ -155,7 +152,7 @@ def summary(results: Sequence[WorkflowResult]) -> list[str]:
 
     failed = [r for r in results if not r.passed]
     verdict = (
-        f"all {len(results)} workflows passed"
+        f"all passed ({_plural(len(results), 'workflow')})"
         if not failed
         else "FAILED: " + "; ".join(f"{r.api} {r.failure}" for r in failed)
     )
@@ -175,8 +172,8 @@ def main(args: argparse.Namespace, workflows: Mapping[str, WorkflowFactory]) -> 
     return 0 if results and all(r.passed for r in results) else 1
 
 
-def _print(out: TextIO, line: str) -> None:
-    print(line, file=out, flush=True)
+def _print(out: TextIO, line: str, end: str = "\n") -> None:
+    print(line, file=out, end=end, flush=True)
 
 
 def _plural(n: int, word: str) -> str:

@@ -47,7 +47,7 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
     ]
     for pattern, row in zip(SUMMARY_ROWS, summary[3:5], strict=True):
         assert re.fullmatch(pattern, row), row
-    assert summary[5:] == ["all 2 workflows passed"]
+    assert summary[5:] == ["all passed (2 workflows)"]
     assert "  10/10 Verify the data, a day later ... 3 readings read back as pushed" in output
     assert "   4/4 The last day of C2:4E:91:7A:3B:10 as CSV ... " in output
 

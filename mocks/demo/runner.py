@@ -6,18 +6,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TextIO
 
 import httpx
 
+from mocks._core.liveserver import live_server
 from mocks._core.sandbox import Sandbox
 from mocks.demo.control import InProcessControl, RemoteControl, SandboxControl
 from mocks.demo.workflow import DemoContext, Traffic, WorkflowFactory
 from mocks.inprocess import standin
 from mocks.registry import create_sandbox
+from mocks.server import build_app
 
 
 @dataclass
@@ -97,34 +99,44 @@ def run_demo(
 ) -> list[WorkflowResult]:
     """Each workflow against the in-process ``sandbox`` (a fresh one if not given), or against
     the server at ``base_url``."""
-    with _control(base_url, admin_token, sandbox) as control:
+    results: list[WorkflowResult] = []
+    with ExitStack() as stack:
+        if base_url is None:
+            local = sandbox or create_sandbox()
+            control: SandboxControl = InProcessControl(stack.enter_context(standin(local)))
+            server = _LocalServer(local, stack)
+        else:
+            remote = RemoteControl(base_url, admin_token)
+            stack.callback(remote.close)
+            control = remote
         _print(out, f"standin demo: {control.where}")
-        results = [
-            run_workflow(
-                api,
-                factory,
-                control,
-                None if base_url is None else f"{base_url.rstrip('/')}/{api}",
-                out,
-            )
-            for api, factory in workflows.items()
-        ]
+        for api, factory in workflows.items():
+            if base_url is not None:
+                api_base: str | None = f"{base_url.rstrip('/')}/{api}"
+            elif getattr(factory, "needs_server", False):
+                api_base = f"{server.url()}/{api}"
+            else:
+                api_base = None
+            results.append(run_workflow(api, factory, control, api_base, out))
     for line in summary(results):
         _print(out, line)
     return results
 
 
-@contextmanager
-def _control(
-    base_url: str | None, admin_token: str | None, sandbox: Sandbox | None
-) -> Iterator[SandboxControl]:
-    with ExitStack() as stack:
-        if base_url is None:
-            yield InProcessControl(stack.enter_context(standin(sandbox or create_sandbox())))
-            return
-        remote = RemoteControl(base_url, admin_token)
-        stack.callback(remote.close)
-        yield remote
+class _LocalServer:
+    """The in-process sandbox on a loopback port, started for the first workflow that needs a
+    socket (event streams: in-process answers are buffered whole)."""
+
+    def __init__(self, sandbox: Sandbox, stack: ExitStack) -> None:
+        self.sandbox = sandbox
+        self.stack = stack
+        self._url: str | None = None
+
+    def url(self) -> str:
+        if self._url is None:
+            app = build_app(self.sandbox)
+            self._url = self.stack.enter_context(live_server(app, timeout_graceful_shutdown=1))
+        return self._url
 
 
 HEADERS = ("workflow", "steps", "requests", "429s absorbed", "tokens refreshed", "time", "result")

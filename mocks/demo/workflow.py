@@ -63,6 +63,11 @@ raises when the workflow cannot go on or the fake's answer is not what the vendo
 
 
 class Workflow(Protocol):
+    """One API's documented workflow. ``token_path``: the token endpoint's path, so that token
+    grants are counted (``None`` for an API without tokens). A workflow class that sets
+    ``needs_server = True`` (event streams need a socket) gets, in-process, the base URL of
+    the in-process sandbox served on a loopback port instead of ``None``."""
+
     title: str
     token_path: str | None
 

@@ -126,6 +126,38 @@ def test_the_command_exits_1_when_a_workflow_fails(
     )
 
 
+class StreamingWorkflow:
+    """Says where it was sent, as a workflow that needs a socket would connect."""
+
+    title = "Streaming: needs a socket"
+    token_path = None
+    needs_server = True
+
+    def __init__(self, demo: DemoContext) -> None:
+        self.demo = demo
+
+    def steps(self) -> Sequence[Step]:
+        return [("Connect", self.connect)]
+
+    def connect(self) -> str:
+        assert self.demo.base_url is not None
+        response = self.demo.http.get(self.demo.base_url + "/openapi.json")
+        return f"{self.demo.base_url} answered {response.status_code}"
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_workflow_that_needs_a_socket_gets_the_sandbox_on_a_loopback_port(
+    sandbox: Sandbox,
+) -> None:
+    out = io.StringIO()
+    results = run_demo({"atrius": StreamingWorkflow}, out=out, sandbox=sandbox)
+    assert [r.passed for r in results] == [True]
+    assert re.search(r"Connect \.\.\. http://127\.0\.0\.1:\d+/atrius answered 200 ", out.getvalue())
+    assert [e.path for e in sandbox.journal.entries("atrius")] == ["/openapi.json"]
+
+
 def test_every_served_api_has_a_demo_workflow() -> None:
     missing = sorted(set(API_FACTORIES) - set(WORKFLOWS))
     assert missing == [], (

@@ -1,4 +1,4 @@
-"""The ``standin`` command: ``serve`` the fakes, print ``credentials``, run the ``demo``."""
+"""The ``standin`` command: ``serve`` the fakes, print ``credentials``."""
 
 from __future__ import annotations
 
@@ -103,14 +103,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="info")
     run.set_defaults(handler=serve)
 
+    walk = commands.add_parser("demo", help="run each reference client through its workflow")
+    demo.configure(walk)
+    walk.set_defaults(handler=demo.main)
+
     creds = commands.add_parser("credentials", help="print the default tenant's credentials")
     creds.add_argument("--json", action="store_true")
     creds.add_argument("--api", choices=sorted(API_FACTORIES))
     creds.set_defaults(handler=credentials)
-
-    walk = commands.add_parser("demo", help="run each reference client through its workflow")
-    demo.configure(walk)
-    walk.set_defaults(handler=demo.main)
     return root
 
 

@@ -158,6 +158,13 @@ def test_a_workflow_that_needs_a_socket_gets_the_sandbox_on_a_loopback_port(
     assert [e.path for e in sandbox.journal.entries("atrius")] == ["/openapi.json"]
 
 
+def test_an_unreachable_server_is_reported_with_exit_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--base-url", "http://127.0.0.1:9"]) == 1
+    assert capsys.readouterr().err.startswith("standin demo: the sandbox's control plane failed: ")
+
+
 def test_every_served_api_has_a_demo_workflow() -> None:
     missing = sorted(set(API_FACTORIES) - set(WORKFLOWS))
     assert missing == [], (

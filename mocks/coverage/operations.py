@@ -87,6 +87,11 @@ def load_reference(api: str) -> Reference:
         )
         for entry in document["operations"]
     )
+    for operation in operations:
+        if operation.method not in HTTP_METHODS or not operation.path.startswith("/"):
+            raise ValueError(
+                f"{api} reference: {operation.method} {operation.path} is no operation"
+            )
     return Reference(api=api, source=str(document["source"]), operations=operations)
 
 

@@ -8,7 +8,7 @@ PORT ?= 8000
 # Property tests: a bounded, seeded budget in `make test`, a deep one in `make test-deep`.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install run test test-deep lint typecheck pytest bench clean
+.PHONY: install run test test-deep lint typecheck pytest bench coverage-table demo clean
 
 install: $(STAMP)
 
@@ -37,6 +37,14 @@ test: lint typecheck pytest
 
 test-deep: install
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -m "deep or not deep"
+
+# docs/coverage.md: vendor reference, contract, fake, client and tests per operation.
+coverage-table: install
+	$(BIN)/python -m mocks.coverage
+
+# Every reference client through its vendor's documented workflow, against the fakes in-process.
+demo: install
+	$(BIN)/standin demo
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import orjson
 import uvicorn
 
+from mocks import demo
 from mocks.registry import API_FACTORIES, create_sandbox
 from mocks.server import build_app
 
@@ -101,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--journal-size", type=int, default=1000)
     run.add_argument("--log-level", default="info")
     run.set_defaults(handler=serve)
+
+    walk = commands.add_parser("demo", help="run each reference client through its workflow")
+    demo.configure(walk)
+    walk.set_defaults(handler=demo.main)
 
     creds = commands.add_parser("credentials", help="print the default tenant's credentials")
     creds.add_argument("--json", action="store_true")

@@ -1,0 +1,242 @@
+"""Runs a contract's operations against a live target with schemathesis' checks."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import hypothesis
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+import contracts
+from mocks.check import credentials as credential_sources
+from mocks.check.pacing import PacedSession, Pacer, StillThrottled
+from mocks.check.profiles import PROFILES, Connection, Target, TargetProfile
+
+if TYPE_CHECKING:
+    from mocks.check.profiles.base import Case
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    ignored_auth,
+]
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    api: str
+    base_url: str
+    credentials: Path | None = None
+    allow_writes: bool = False
+    max_examples: int = 20
+    """Per operation, half positive (valid data) and half negative (invalid data)."""
+    seed: int = 0
+
+
+@dataclass
+class OperationResult:
+    label: str
+    skipped: str | None = None
+    """Why the operation was not run."""
+    passed: int = 0
+    failed: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    """Each failure reason, with the number of examples it failed."""
+    details: list[str] = field(default_factory=list)
+    """The full report of the first example failing for each reason."""
+    statuses: Counter[int] = field(default_factory=Counter)
+    """The status of each example's answer."""
+    seconds: float = 0.0
+
+    @property
+    def examples(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped is not None or (self.failed == 0 and self.examples > 0)
+
+
+@dataclass
+class CheckReport:
+    api: str
+    base_url: str
+    seed: int
+    operations: list[OperationResult] = field(default_factory=list)
+    throttled: int = 0
+    """429 answers absorbed by waiting."""
+    waited: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.operations) and all(result.ok for result in self.operations)
+
+
+def operation_seed(seed: int, label: str) -> int:
+    """A seed per operation, so adding an operation to a contract changes no other's examples."""
+    return zlib.crc32(f"{seed}:{label}".encode())
+
+
+def is_selected(profile: TargetProfile, label: str, method: str, allow_writes: bool) -> bool:
+    return allow_writes or method in READ_ONLY_METHODS or label in profile.token_operations
+
+
+def run_check(
+    options: CheckOptions,
+    *,
+    pacer: Pacer | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> CheckReport:
+    """Every selected operation of ``options.api``'s contract against ``options.base_url``.
+
+    Raises :class:`~mocks.check.credentials.NoCredentials` when there are none to be had.
+    """
+    profile = PROFILES[options.api]
+    pacer = pacer or Pacer(profile.requests_per_minute)
+    session = PacedSession(pacer)
+    started = clock()
+    base_url = options.base_url.rstrip("/")
+    creds = credential_sources.load(options.api, base_url, options.credentials, session)
+    target = Target(options.api, base_url, creds, session, clock)
+    connection = profile.connect(target)
+    schema = schemathesis.openapi.from_dict(contracts.load(options.api))
+    schema.auth(refresh_interval=None)(_provider_for(connection))
+    report = CheckReport(options.api, base_url, options.seed)
+    for found in schema.get_all_operations():
+        if not isinstance(found, Ok):
+            broken = OperationResult(found.err().label)
+            _fail(broken, ["the contract describes this operation wrongly"], str(found.err()))
+            report.operations.append(broken)
+            continue
+        operation = found.ok()
+        result = OperationResult(operation.label)
+        report.operations.append(result)
+        method = operation.method.upper()
+        if not is_selected(profile, operation.label, method, options.allow_writes):
+            result.skipped = "a write operation (run with --allow-writes)"
+            continue
+        began = clock()
+        _run_operation(operation, result, connection, session, options)
+        result.seconds = clock() - began
+    report.throttled, report.waited = pacer.throttled, pacer.waited
+    report.seconds = clock() - started
+    session.close()
+    return report
+
+
+def _provider_for(connection: Connection) -> type:
+    class ConnectionAuth:
+        """schemathesis' auth provider: the credential the connection gives each case."""
+
+        def get(self, case: Case, ctx: Any) -> str | None:
+            return connection.credential(case)
+
+        def set(self, case: Case, data: str, ctx: Any) -> None:
+            connection.apply(case, data)
+
+    return ConnectionAuth
+
+
+def _run_operation(
+    operation: Any,
+    result: OperationResult,
+    connection: Connection,
+    session: requests.Session,
+    options: CheckOptions,
+) -> None:
+    positive = (options.max_examples + 1) // 2
+    budgets = (
+        (GenerationMode.POSITIVE, positive),
+        (GenerationMode.NEGATIVE, options.max_examples - positive),
+    )
+    for mode, budget in budgets:
+        if budget <= 0:
+            continue
+        strategy: st.SearchStrategy[Case] = operation.as_strategy(generation_mode=mode)
+        seed = operation_seed(options.seed, f"{operation.label} {mode.value}")
+
+        def run_one(case: Case) -> None:
+            _run_case(case, result, connection, session, options.base_url)
+
+        test: Callable[[], None] = hypothesis.seed(seed)(
+            settings(
+                max_examples=budget,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )(given(strategy)(run_one))
+        )
+        try:
+            test()
+        except Exception as exc:  # generation itself failed: the contract, not the target
+            _record(result, f"could not generate {mode.value} examples: {exc!r}", repr(exc))
+
+
+def _run_case(
+    case: Case,
+    result: OperationResult,
+    connection: Connection,
+    session: requests.Session,
+    base_url: str,
+) -> None:
+    try:
+        connection.prepare(case)
+        response = case.call(base_url=base_url, session=session, timeout=30)
+        result.statuses[response.status_code] += 1
+        transport = {"base_url": base_url, "session": session, "timeout": 30}
+        case.validate_response(response, checks=CHECKS, transport_kwargs=transport)
+    except FailureGroup as group:
+        reasons = [failure.title for failure in group.exceptions]
+        _fail(result, reasons, str(group))
+    except Failure as failure:
+        _fail(result, [failure.title], str(failure))
+    except StillThrottled as exc:
+        _fail(result, ["rate limited: still 429 after every retry"], str(exc))
+    except requests.RequestException as exc:
+        _fail(result, [f"request failed: {type(exc).__name__}"], str(exc))
+    except Exception as exc:  # a profile or a check broke on this answer: report it, go on
+        _fail(result, [f"error: {type(exc).__name__}: {exc}"], repr(exc))
+    else:
+        result.passed += 1
+
+
+def _fail(result: OperationResult, reasons: list[str], detail: str) -> None:
+    result.failed += 1
+    for reason in dict.fromkeys(reasons):
+        _record(result, reason, detail)
+
+
+def _record(result: OperationResult, reason: str, detail: str) -> None:
+    if reason not in result.reasons:
+        result.details.append(f"{reason}\n{detail}")
+    result.reasons[reason] += 1

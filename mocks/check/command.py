@@ -52,6 +52,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def main(args: argparse.Namespace) -> int:
     try:
         from mocks.check.credentials import NoCredentials
+        from mocks.check.profiles import CredentialsRefused
         from mocks.check.report import summary, write_junit_xml
         from mocks.check.runner import CheckOptions, run_check
     except ImportError as exc:
@@ -71,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
     )
     try:
         report = run_check(options)
-    except NoCredentials as exc:
+    except (NoCredentials, CredentialsRefused) as exc:
         print(f"standin check: {exc}", file=sys.stderr)
         return 2
     print(summary(report, options.max_examples))

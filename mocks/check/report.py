@@ -7,8 +7,9 @@ from pathlib import Path
 
 from mocks.check.runner import CheckReport, OperationResult
 
-DETAIL_LINES = 25
-"""Lines of each first failure shown in the summary (the JUnit XML keeps them whole)."""
+DETAIL_LINES = 40
+DETAILS_SHOWN = 3
+"""Failing examples shown per operation, each cut at DETAIL_LINES (the JUnit XML has all)."""
 
 
 def _statuses(result: OperationResult) -> str:
@@ -49,24 +50,30 @@ def summary(report: CheckReport, max_examples: int) -> str:
         f"{report.throttled} answers 429 waited out, {report.waited:.1f} s spent pacing; "
         f"{report.seconds:.1f} s"
     )
+    if run and not report.succeeded:
+        lines.append("no example was answered 2xx: are the credentials right?")
     for result in failed:
-        for detail in result.details:
+        for number, detail in enumerate(result.details[:DETAILS_SHOWN], start=1):
             shown = detail.splitlines()
-            more = len(shown) - DETAIL_LINES
-            lines.append(f"\n--- {result.label}: {shown[0]}")
-            lines.extend(shown[1:DETAIL_LINES])
-            if more > 0:
+            lines.append(f"\n--- {result.label}, failing example {number}:")
+            lines.extend(shown[:DETAIL_LINES])
+            if len(shown) > DETAIL_LINES:
+                more = len(shown) - DETAIL_LINES
                 lines.append(f"    ... {more} more lines (the JUnit XML has them all)")
+        if len(result.details) > DETAILS_SHOWN:
+            lines.append(f"    ... {len(result.details) - DETAILS_SHOWN} more failing examples")
     lines.append("PASSED" if report.ok else "FAILED")
     return "\n".join(lines)
 
 
 def junit_xml(report: CheckReport) -> ET.ElementTree[ET.Element]:
-    """One test suite for the API, one test case per operation of its contract."""
+    """One test suite for the API: a test case per operation of its contract, and one that
+    some example was answered 2xx (else the run proved little: refused credentials?)."""
     run = [r for r in report.operations if r.skipped is None]
+    failures = sum(1 for r in run if not r.ok) + int(not report.succeeded)
     counts = {
-        "tests": str(len(report.operations)),
-        "failures": str(sum(1 for r in run if not r.ok)),
+        "tests": str(len(report.operations) + 1),
+        "failures": str(failures),
         "errors": "0",
         "skipped": str(len(report.operations) - len(run)),
         "time": f"{report.seconds:.3f}",
@@ -81,16 +88,10 @@ def junit_xml(report: CheckReport) -> ET.ElementTree[ET.Element]:
         ("throttled", str(report.throttled)),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
+    classname = f"standin.check.{report.api}"
     for result in report.operations:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            {
-                "classname": f"standin.check.{report.api}",
-                "name": result.label,
-                "time": f"{result.seconds:.3f}",
-            },
-        )
+        attributes = {"classname": classname, "name": result.label, "time": f"{result.seconds:.3f}"}
+        case = ET.SubElement(suite, "testcase", attributes)
         if result.skipped is not None:
             ET.SubElement(case, "skipped", {"message": result.skipped})
             continue
@@ -107,6 +108,12 @@ def junit_xml(report: CheckReport) -> ET.ElementTree[ET.Element]:
             f"{result.examples} examples, {result.passed} passed, {result.failed} failed; "
             f"statuses {_statuses(result) or '-'}"
         )
+    overall = ET.SubElement(
+        suite, "testcase", {"classname": classname, "name": "some example answered 2xx"}
+    )
+    if not report.succeeded:
+        message = "no example was answered 2xx: are the credentials right?"
+        ET.SubElement(overall, "failure", {"message": message, "type": "conformance"})
     ET.indent(root)
     return ET.ElementTree(root)
 

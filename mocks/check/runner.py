@@ -71,7 +71,7 @@ class OperationResult:
     reasons: Counter[str] = field(default_factory=Counter)
     """Each failure reason, with the number of examples it failed."""
     details: list[str] = field(default_factory=list)
-    """The full report of the first example failing for each reason."""
+    """The full report of each example that failed for a reason no earlier example had."""
     statuses: Counter[int] = field(default_factory=Counter)
     """The status of each example's answer."""
     seconds: float = 0.0
@@ -97,8 +97,15 @@ class CheckReport:
     seconds: float = 0.0
 
     @property
+    def succeeded(self) -> bool:
+        """Whether any example was answered 2xx: if none was, the credentials may be refused,
+        and a run that only ever saw errors proves little."""
+        return any(200 <= s < 300 for r in self.operations for s in r.statuses)
+
+    @property
     def ok(self) -> bool:
-        return bool(self.operations) and all(result.ok for result in self.operations)
+        ran = [result for result in self.operations if result.skipped is None]
+        return bool(ran) and self.succeeded and all(result.ok for result in ran)
 
 
 def operation_seed(seed: int, label: str) -> int:
@@ -118,7 +125,8 @@ def run_check(
 ) -> CheckReport:
     """Every selected operation of ``options.api``'s contract against ``options.base_url``.
 
-    Raises :class:`~mocks.check.credentials.NoCredentials` when there are none to be had.
+    Raises :class:`~mocks.check.credentials.NoCredentials` when there are none to be had, and
+    :class:`~mocks.check.profiles.CredentialsRefused` when the target refuses them.
     """
     profile = PROFILES[options.api]
     pacer = pacer or Pacer(profile.requests_per_minute)
@@ -128,12 +136,13 @@ def run_check(
     creds = credential_sources.load(options.api, base_url, options.credentials, session)
     target = Target(options.api, base_url, creds, session, clock)
     connection = profile.connect(target)
+    connection.authenticate()
     schema = schemathesis.openapi.from_dict(contracts.load(options.api))
     schema.auth(refresh_interval=None)(_provider_for(connection))
     report = CheckReport(options.api, base_url, options.seed)
     for found in schema.get_all_operations():
         if not isinstance(found, Ok):
-            broken = OperationResult(found.err().label)
+            broken = OperationResult(found.err().label)  # counted as one failed example
             _fail(broken, ["the contract describes this operation wrongly"], str(found.err()))
             report.operations.append(broken)
             continue
@@ -199,7 +208,9 @@ def _run_operation(
         try:
             test()
         except Exception as exc:  # generation itself failed: the contract, not the target
-            _record(result, f"could not generate {mode.value} examples: {exc!r}", repr(exc))
+            reason = f"could not generate {mode.value} examples: {type(exc).__name__}"
+            result.reasons[reason] += 1
+            result.details.append(f"{reason}\n{exc}")
 
 
 def _run_case(
@@ -231,12 +242,9 @@ def _run_case(
 
 
 def _fail(result: OperationResult, reasons: list[str], detail: str) -> None:
+    """Count a failed example; keep its report when it fails for a reason not seen before."""
     result.failed += 1
+    if any(reason not in result.reasons for reason in reasons):
+        result.details.append(detail.strip())
     for reason in dict.fromkeys(reasons):
-        _record(result, reason, detail)
-
-
-def _record(result: OperationResult, reason: str, detail: str) -> None:
-    if reason not in result.reasons:
-        result.details.append(f"{reason}\n{detail}")
-    result.reasons[reason] += 1
+        result.reasons[reason] += 1

@@ -17,6 +17,9 @@ class AtmotubeConnection:
         self.api_key = str(target.credentials["api_key"])
         self.macs = [str(mac) for mac in target.credentials.get("macs", [])]
 
+    def authenticate(self) -> None:
+        """Nothing to do: only a request for a device's data tells whether a key works."""
+
     def credential(self, case: Case) -> str | None:
         return self.api_key
 

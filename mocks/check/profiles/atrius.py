@@ -7,7 +7,7 @@ import zlib
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mocks.check.profiles.base import Target, is_positive
+from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
     from mocks.check.profiles.base import Case
@@ -42,6 +42,9 @@ class AtriusConnection:
 
     # --- authentication ------------------------------------------------------------------------
 
+    def authenticate(self) -> None:
+        self.token()
+
     def credential(self, case: Case) -> str | None:
         if case.operation.path == TOKEN_PATH:
             return None
@@ -66,8 +69,8 @@ class AtriusConnection:
             timeout=30,
         )
         if response.status_code != 200:
-            raise RuntimeError(
-                f"the token endpoint answered {response.status_code}: {response.text[:200]}"
+            raise CredentialsRefused(
+                f"POST {TOKEN_PATH} answered {response.status_code}: {response.text[:200]}"
             )
         answer: dict[str, Any] = response.json()
         return answer

@@ -33,8 +33,16 @@ class Target:
         return self.base_url.rstrip("/") + path
 
 
+class CredentialsRefused(Exception):
+    """The target refused the credentials before any operation ran."""
+
+
 class Connection(Protocol):
     """One run's authentication and case preparation against one target."""
+
+    def authenticate(self) -> None:
+        """Fail early, with :class:`CredentialsRefused`, when the credentials do not work."""
+        ...
 
     def credential(self, case: Case) -> str | None:
         """What authenticates ``case`` (an API key, a bearer token), or None to send none."""

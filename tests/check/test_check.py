@@ -1,0 +1,224 @@
+"""`standin check` against a real server: it passes against standin, and says why it fails."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+import contracts
+from mocks.check.credentials import NoCredentials
+from mocks.check.pacing import Pacer
+from mocks.check.profiles import PROFILES, CredentialsRefused
+from mocks.check.report import summary
+from mocks.check.runner import CHECKS, CheckOptions, CheckReport, is_selected, run_check
+from mocks.cli import main
+from tests.check.conftest import FakeTime, Served, serving
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def contract_operations(api: str) -> list[str]:
+    paths = contracts.load(api)["paths"]
+    return [
+        f"{m.upper()} {path}" for path, item in paths.items() for m in item if m in HTTP_METHODS
+    ]
+
+
+def quick(api: str, served: Served, fake_time: FakeTime, **options: object) -> CheckReport:
+    """A check with 2 examples an operation, paced on a fake clock (so it can never stall)."""
+    pacer = Pacer(PROFILES[api].requests_per_minute, clock=fake_time.clock, sleep=fake_time.sleep)
+    chosen = CheckOptions(api=api, base_url=served.base_url(api), max_examples=2, **options)  # type: ignore[arg-type]
+    return run_check(chosen, pacer=pacer)
+
+
+def test_the_checks_are_the_ones_the_issue_names() -> None:
+    assert [check.__name__ for check in CHECKS] == [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "ignored_auth",
+    ]
+
+
+def test_every_api_with_a_contract_has_a_profile() -> None:
+    assert set(PROFILES) == {"atmotube", "atrius"}
+    assert {p.api for p in PROFILES.values()} == set(PROFILES)
+
+
+@pytest.mark.parametrize(
+    ("label", "method", "allowed"),
+    [
+        ("GET /meters/", "GET", False),
+        ("POST /o/token/", "POST", False),
+        ("POST /buildings/", "POST", False),
+        ("PATCH /meters/{uuid}", "PATCH", False),
+        ("POST /buildings/", "POST", True),
+    ],
+)
+def test_writes_run_only_when_allowed_and_token_requests_always(
+    label: str, method: str, allowed: bool
+) -> None:
+    expected = allowed or method == "GET" or label == "POST /o/token/"
+    assert is_selected(PROFILES["atrius"], label, method, allowed) is expected
+
+
+@pytest.mark.parametrize("api", sorted(PROFILES))
+def test_the_check_passes_against_standin_serve(
+    api: str, served: Served, fake_time: FakeTime
+) -> None:
+    report = quick(api, served, fake_time)
+    assert report.ok, summary(report, 2)
+    assert [r.label for r in report.operations] == contract_operations(api)
+    for result in report.operations:
+        token = result.label in PROFILES[api].token_operations
+        if result.label.startswith("GET ") or token:
+            assert (result.skipped, result.examples, result.failed) == (None, 2, 0), result.label
+        else:
+            assert result.skipped == "a write operation (run with --allow-writes)"
+            assert result.examples == 0
+    statuses = {status for r in report.operations for status in r.statuses}
+    assert {200, 400} <= statuses
+    assert fake_time.waits == []
+    assert report.throttled == 0
+
+
+def test_a_target_answering_a_wrong_body_fails_with_the_reason(
+    served: Served, fake_time: FakeTime
+) -> None:
+    with served.control() as control:
+        wrong = {"status": 0, "data": {"total": "many", "items": []}}
+        fault = {"api": "atmotube", "path": "/api/v1/data", "status": 200, "body": wrong}
+        assert control.post("/faults", json=fault).status_code == 201
+    report = quick("atmotube", served, fake_time)
+    assert not report.ok
+    [result] = report.operations
+    assert (result.examples, result.passed, result.failed) == (2, 0, 2)
+    assert set(result.reasons) == {
+        "Response violates schema",
+        "Schema-violating request accepted",
+        "API accepts requests without authentication",
+    }
+    text = summary(report, 2)
+    assert "  FAIL  GET /api/v1/data    2 examples    0 passed    2 failed  statuses 200x2" in text
+    assert "          Response violates schema (2)" in text
+    assert '"many" is not of type "integer"' in text
+    assert "curl -X GET" in text
+    assert text.endswith("FAILED")
+
+
+def test_refused_credentials_stop_the_check_before_any_operation(
+    served: Served, fake_time: FakeTime, tmp_path: Path
+) -> None:
+    file = tmp_path / "atrius.json"
+    file.write_text(json.dumps({"client_id": "nobody", "client_secret": "nothing"}))
+    with pytest.raises(CredentialsRefused, match=r"POST /o/token/ answered 401"):
+        quick("atrius", served, fake_time, credentials=file)
+
+
+def test_wrong_api_key_fails_the_run_because_nothing_succeeds(
+    served: Served, fake_time: FakeTime, tmp_path: Path
+) -> None:
+    file = tmp_path / "atmotube.json"
+    file.write_text(json.dumps({"atmotube": {"api_key": "not-a-key", "macs": []}}))
+    report = quick("atmotube", served, fake_time, credentials=file)
+    assert report.operations[0].ok
+    assert not report.succeeded
+    assert not report.ok
+    assert "no example was answered 2xx: are the credentials right?" in summary(report, 2)
+
+
+def test_without_a_credentials_file_a_target_that_is_no_standin_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serving(Starlette()) as origin:
+        code = main(["check", "--api", "atmotube", "--base-url", f"{origin}/api"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"standin check: {origin}/_sandbox/credentials answered 404: the target is not a "
+        "standin; pass --credentials FILE (JSON in the shape of GET /_sandbox/credentials "
+        "for the api)\n"
+    )
+    with pytest.raises(NoCredentials, match="cannot read credentials from"):
+        run_check(
+            CheckOptions(api="atmotube", base_url="http://x", credentials=tmp_path / "none.json")
+        )
+
+
+def test_the_command_prints_a_summary_writes_junit_xml_and_exits_0_on_success(
+    served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xml = tmp_path / "check.xml"
+    base_url = served.base_url("atmotube")
+    args = ["check", "--api", "atmotube", "--base-url", base_url, "--max-examples", "3"]
+    assert main([*args, "--seed", "7", "--junit-xml", str(xml)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"standin check atmotube against {base_url} (seed 7, at most 3 examples per operation)"
+    )
+    assert out[1].startswith("  PASS  GET /api/v1/data    3 examples    3 passed    0 failed")
+    assert out[-1] == "PASSED"
+    suites = ET.parse(xml).getroot()
+    assert suites.tag == "testsuites"
+    [suite] = suites
+    assert suite.attrib["name"] == "standin check atmotube"
+    assert {k: suite.attrib[k] for k in ("tests", "failures", "errors", "skipped")} == {
+        "tests": "2",
+        "failures": "0",
+        "errors": "0",
+        "skipped": "0",
+    }
+    properties = {p.attrib["name"]: p.attrib["value"] for p in suite.iter("property")}
+    assert properties == {"api": "atmotube", "base_url": base_url, "seed": "7", "throttled": "0"}
+    cases = suite.findall("testcase")
+    assert [(c.attrib["classname"], c.attrib["name"]) for c in cases] == [
+        ("standin.check.atmotube", "GET /api/v1/data"),
+        ("standin.check.atmotube", "some example answered 2xx"),
+    ]
+    assert cases[0].find("failure") is None
+    assert cases[0].findtext("system-out", "").startswith("3 examples, 3 passed, 0 failed;")
+
+
+def test_the_command_exits_1_and_the_junit_xml_names_failures_and_skips(
+    served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with served.control() as control:
+        fault = {"api": "atrius", "path": "/units/", "status": 200, "body": {"units": 3}}
+        assert control.post("/faults", json=fault).status_code == 201
+    xml = tmp_path / "check.xml"
+    base_url = served.base_url("atrius")
+    args = ["check", "--api", "atrius", "--base-url", base_url, "--max-examples", "1"]
+    assert main([*args, "--junit-xml", str(xml)]) == 1
+    out = capsys.readouterr().out
+    assert "  FAIL  GET /units/" in out
+    assert out.endswith("FAILED\n")
+    [suite] = ET.parse(xml).getroot()
+    operations = contract_operations("atrius")
+    assert suite.attrib["tests"] == str(len(operations) + 1)
+    assert suite.attrib["failures"] == "1"
+    assert suite.attrib["skipped"] == str(
+        sum(1 for o in operations if " /o/" not in o and not o.startswith("GET"))
+    )
+    cases = {c.attrib["name"]: c for c in suite.findall("testcase")}
+    failure = cases["GET /units/"].find("failure")
+    assert failure is not None
+    assert failure.attrib["message"] == (
+        "API accepts requests without authentication (1); Response violates schema (1)"
+    )
+    assert "curl -X GET" in (failure.text or "")
+    skipped = cases["POST /buildings/"].find("skipped")
+    assert skipped is not None
+    assert skipped.attrib["message"] == "a write operation (run with --allow-writes)"
+    assert cases["GET /meters/"].find("failure") is None
+    journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"api": "atrius"}).json()
+    assert {e["method"] for e in journal["requests"]} == {"GET", "POST"}
+    posts = {e["path"] for e in journal["requests"] if e["method"] == "POST"}
+    assert posts == {"/o/token/"}

@@ -16,6 +16,11 @@ def _statuses(result: OperationResult) -> str:
     return " ".join(f"{status}x{count}" for status, count in sorted(result.statuses.items()))
 
 
+def _reasons(result: OperationResult) -> list[tuple[str, int]]:
+    """The most frequent first, ties by name (schemathesis reports an example's in any order)."""
+    return sorted(result.reasons.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _verdict(result: OperationResult) -> str:
     if result.skipped is not None:
         return "SKIP"
@@ -39,7 +44,7 @@ def summary(report: CheckReport, max_examples: int) -> str:
         )
         if result.examples == 0 and not result.reasons:
             lines.append("          no example could be generated")
-        for reason, count in result.reasons.most_common():
+        for reason, count in _reasons(result):
             lines.append(f"          {reason} ({count})")
     run = [r for r in report.operations if r.skipped is None]
     failed = [r for r in run if not r.ok]
@@ -96,7 +101,7 @@ def junit_xml(report: CheckReport) -> ET.ElementTree[ET.Element]:
             ET.SubElement(case, "skipped", {"message": result.skipped})
             continue
         if not result.ok:
-            reasons = "; ".join(f"{reason} ({n})" for reason, n in result.reasons.most_common())
+            reasons = "; ".join(f"{reason} ({n})" for reason, n in _reasons(result))
             failure = ET.SubElement(
                 case,
                 "failure",

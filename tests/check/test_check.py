@@ -91,6 +91,23 @@ def test_the_check_passes_against_standin_serve(
     assert report.throttled == 0
 
 
+def test_with_allow_writes_every_operation_runs_and_passes_against_standin_serve(
+    served: Served, fake_time: FakeTime
+) -> None:
+    with served.control() as control:
+        # 22 operations at 2 examples each are more than 100 requests: the sandbox's limit
+        # would make the check wait a minute; the pacing has its own tests.
+        off = {"atrius": {"requests": {"enabled": False}}}
+        assert control.patch("/limits", json=off).status_code == 200
+    report = quick("atrius", served, fake_time, allow_writes=True)
+    assert report.ok, summary(report, 2)
+    assert [r.label for r in report.operations] == contract_operations("atrius")
+    assert all((r.skipped, r.examples, r.failed) == (None, 2, 0) for r in report.operations)
+    journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"limit": 1000}).json()
+    created = {(e["method"], e["path"]) for e in journal["requests"] if e["status"] == 201}
+    assert created == {("POST", "/buildings/"), ("POST", "/meters/")}
+
+
 def test_a_target_answering_a_wrong_body_fails_with_the_reason(
     served: Served, fake_time: FakeTime
 ) -> None:

@@ -7,6 +7,8 @@ import zlib
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mocks.check.profiles import atrius_writes as writes
+from mocks.check.profiles.atrius_writes import AtriusWorld, Unit
 from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ class AtriusConnection:
         self.organization = creds.get("organization")
         self._token: str | None = None
         self._expires_at = 0.0
-        self._known: dict[str, list[str]] | None = None
+        self._world: AtriusWorld | None = None
 
     # --- authentication ------------------------------------------------------------------------
 
@@ -81,18 +83,36 @@ class AtriusConnection:
         path, method = case.operation.path, case.method.upper()
         if not is_positive(case):
             return
-        if path == TOKEN_PATH and isinstance(case.body, dict):
-            self._prepare_token_request(case, case.body)
+        body = case.body
+        if path == TOKEN_PATH:
+            if isinstance(body, dict):
+                self._prepare_token_request(case, body)
             return
         self._prepare_path(case)
         if path.startswith("/meters/{uuid}/data"):
             self._prepare_data_query(case)
         elif path == "/meters/" and method == "GET":
             query = dict(case.query or {})
-            buildings = self.known()["buildings"]
+            buildings = self.world().buildings
             if "building" in query and buildings and _mostly(("building", query["building"])):
                 query["building"] = _pick(query["building"], buildings)
             case.query = query
+        elif isinstance(body, dict):
+            case.body = self._prepared_body(path, method, dict(body), case)
+
+    def _prepared_body(
+        self, path: str, method: str, body: dict[str, Any], case: Case
+    ) -> dict[str, Any]:
+        if path == "/buildings/":
+            writes.fix_building(body, self.world())
+        elif path == "/meters/":
+            writes.fix_meter(body, self.world(), existing=None)
+        elif path.startswith("/meters/{uuid}") and method in ("PATCH", "PUT"):
+            existing = self._get(f"/meters/{case.path_parameters.get('uuid', '')}")
+            writes.fix_meter(body, self.world(), existing=existing)
+        elif path.startswith("/gateways/{number}/data"):
+            writes.fix_push(body, self.world())
+        return body
 
     def _prepare_token_request(self, case: Case, generated: dict[str, Any]) -> None:
         """The real client, one time in four by HTTP Basic; a real user and refresh token."""
@@ -133,10 +153,10 @@ class AtriusConnection:
                 params[name] = str(self.gateway)
             elif path.startswith("/organizations/") and self.organization is not None:
                 params[name] = str(self.organization)
-            elif path.startswith("/buildings/") and self.known()["buildings"]:
-                params[name] = _pick(value, self.known()["buildings"])
-            elif name == "uuid" and self.known()["meters"]:
-                params[name] = _pick(value, self.known()["meters"])
+            elif path.startswith("/buildings/") and self.world().buildings:
+                params[name] = _pick(value, self.world().buildings)
+            elif name == "uuid" and self.world().meters:
+                params[name] = _pick(value, self.world().meters)
         case.path_parameters = params
 
     @staticmethod
@@ -153,25 +173,43 @@ class AtriusConnection:
         query["start"], query["end"] = start.isoformat(), end.isoformat()
         case.query = query
 
-    def known(self) -> dict[str, list[str]]:
-        """The target's buildings and meters (the first page of each), asked once."""
-        if self._known is None:
-            self._known = {
-                "buildings": self._list("/buildings/", "id"),
-                "meters": self._list("/meters/", "uuid"),
-            }
-        return self._known
+    def world(self) -> AtriusWorld:
+        """The target's buildings, meters and units (the first page of each), asked once."""
+        if self._world is None:
+            units = [
+                Unit(str(u["code"]), str(u["resourceType"]), str(u["dimension"]))
+                for u in self._list("/units/")
+                if {"code", "resourceType", "dimension"} <= set(u)
+            ]
+            self._world = AtriusWorld(
+                organization=None if self.organization is None else str(self.organization),
+                gateway=None if self.gateway is None else str(self.gateway),
+                buildings=[str(b["id"]) for b in self._list("/buildings/") if "id" in b],
+                meters=[str(m["uuid"]) for m in self._list("/meters/") if "uuid" in m],
+                units=units,
+            )
+        return self._world
 
-    def _list(self, path: str, key: str) -> list[str]:
+    def _get(self, path: str, **params: str) -> dict[str, Any] | None:
         response = self.target.session.get(
             self.target.url(path),
+            params=params,
             headers={"Authorization": f"Bearer {self.token()}"},
             timeout=30,
         )
         if response.status_code != 200:
-            return []
-        results = response.json().get("results", [])
-        return [str(item[key]) for item in results if isinstance(item, dict) and key in item]
+            return None
+        answer = response.json()
+        return answer if isinstance(answer, dict) else None
+
+    def _list(self, path: str) -> list[dict[str, Any]]:
+        answer = self._get(path, per_page="1000") or {}
+        results = answer.get("results", [])
+        return (
+            [item for item in results if isinstance(item, dict)]
+            if isinstance(results, list)
+            else []
+        )
 
 
 class AtriusProfile:

@@ -45,6 +45,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-examples", type=_positive, default=20, help="examples per operation (default 20)"
     )
     check.add_argument("--seed", type=int, default=0)
+    check.add_argument(
+        "--requests-per-minute",
+        type=_positive,
+        help="pace under this limit instead of the documented one (a vendor plan's, say)",
+    )
     check.add_argument("--junit-xml", type=Path, help="write the results as JUnit XML here")
     check.set_defaults(handler=main)
 
@@ -69,6 +74,7 @@ def main(args: argparse.Namespace) -> int:
         allow_writes=args.allow_writes,
         max_examples=args.max_examples,
         seed=args.seed,
+        requests_per_minute=args.requests_per_minute,
     )
     try:
         report = run_check(options)

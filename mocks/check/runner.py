@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
 import hypothesis
 import requests
@@ -32,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 import contracts
 from mocks.check import credentials as credential_sources
 from mocks.check.pacing import PacedSession, Pacer, StillThrottled
-from mocks.check.profiles import PROFILES, Connection, Target, TargetProfile
+from mocks.check.profiles import PROFILES, Connection, Credentials, Target, TargetProfile
 
 if TYPE_CHECKING:
     from mocks.check.profiles.base import Case
@@ -59,6 +60,8 @@ class CheckOptions:
     max_examples: int = 20
     """Per operation, half positive (valid data) and half negative (invalid data)."""
     seed: int = 0
+    requests_per_minute: int | None = None
+    """Pace under this limit instead of the profile's (a vendor plan's, a standin's setting)."""
 
 
 @dataclass
@@ -113,8 +116,27 @@ def operation_seed(seed: int, label: str) -> int:
     return zlib.crc32(f"{seed}:{label}".encode())
 
 
-def is_selected(profile: TargetProfile, label: str, method: str, allow_writes: bool) -> bool:
-    return allow_writes or method in READ_ONLY_METHODS or label in profile.token_operations
+def skip_reason(profile: TargetProfile, label: str, method: str, allow_writes: bool) -> str | None:
+    """Why an operation is not run, or None: writes wait for --allow-writes."""
+    if label in profile.unsupported:
+        return profile.unsupported[label]
+    if allow_writes or method in READ_ONLY_METHODS or label in profile.token_operations:
+        return None
+    return "a write operation (run with --allow-writes)"
+
+
+class Redactor:
+    """Hides the credentials' secrets in reports (they end up in CI logs), encoded or not."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        values = {v for v in credentials.values() if isinstance(v, str) and len(v) >= 6}
+        forms = {form for v in values for form in (v, quote(v, safe=""), quote_plus(v))}
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[Filtered]")
+        return text
 
 
 def run_check(
@@ -129,37 +151,46 @@ def run_check(
     :class:`~mocks.check.profiles.CredentialsRefused` when the target refuses them.
     """
     profile = PROFILES[options.api]
-    pacer = pacer or Pacer(profile.requests_per_minute)
-    session = PacedSession(pacer)
-    started = clock()
-    base_url = options.base_url.rstrip("/")
-    creds = credential_sources.load(options.api, base_url, options.credentials, session)
-    target = Target(options.api, base_url, creds, session, clock)
-    connection = profile.connect(target)
-    connection.authenticate()
-    schema = schemathesis.openapi.from_dict(contracts.load(options.api))
-    schema.auth(refresh_interval=None)(_provider_for(connection))
-    report = CheckReport(options.api, base_url, options.seed)
-    for found in schema.get_all_operations():
-        if not isinstance(found, Ok):
-            broken = OperationResult(found.err().label)  # counted as one failed example
-            _fail(broken, ["the contract describes this operation wrongly"], str(found.err()))
-            report.operations.append(broken)
-            continue
-        operation = found.ok()
-        result = OperationResult(operation.label)
-        report.operations.append(result)
-        method = operation.method.upper()
-        if not is_selected(profile, operation.label, method, options.allow_writes):
-            result.skipped = "a write operation (run with --allow-writes)"
-            continue
-        began = clock()
-        _run_operation(operation, result, connection, session, options)
-        result.seconds = clock() - began
+    pacer = pacer or Pacer(options.requests_per_minute or profile.requests_per_minute)
+    with PacedSession(pacer) as session:
+        started = clock()
+        base_url = options.base_url.rstrip("/")
+        creds = credential_sources.load(options.api, base_url, options.credentials, session)
+        connection = profile.connect(Target(options.api, base_url, creds, session, clock))
+        connection.authenticate()
+        run = _Run(connection, session, base_url, Redactor(creds))
+        schema = schemathesis.openapi.from_dict(contracts.load(options.api))
+        schema.auth(refresh_interval=None)(_provider_for(connection))
+        report = CheckReport(options.api, base_url, options.seed)
+        for found in schema.get_all_operations():
+            if not isinstance(found, Ok):
+                broken = OperationResult(found.err().label)  # counted as one failed example
+                reasons = ["the contract describes this operation wrongly"]
+                _fail(broken, reasons, str(found.err()))
+                report.operations.append(broken)
+                continue
+            operation = found.ok()
+            result = OperationResult(operation.label)
+            report.operations.append(result)
+            method = operation.method.upper()
+            result.skipped = skip_reason(profile, operation.label, method, options.allow_writes)
+            if result.skipped is None:
+                began = clock()
+                _run_operation(operation, result, run, options)
+                result.seconds = clock() - began
     report.throttled, report.waited = pacer.throttled, pacer.waited
     report.seconds = clock() - started
-    session.close()
     return report
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every example of one run is sent with."""
+
+    connection: Connection
+    session: requests.Session
+    base_url: str
+    redact: Redactor
 
 
 def _provider_for(connection: Connection) -> type:
@@ -176,11 +207,7 @@ def _provider_for(connection: Connection) -> type:
 
 
 def _run_operation(
-    operation: Any,
-    result: OperationResult,
-    connection: Connection,
-    session: requests.Session,
-    options: CheckOptions,
+    operation: Any, result: OperationResult, run: _Run, options: CheckOptions
 ) -> None:
     positive = (options.max_examples + 1) // 2
     budgets = (
@@ -194,7 +221,7 @@ def _run_operation(
         seed = operation_seed(options.seed, f"{operation.label} {mode.value}")
 
         def run_one(case: Case) -> None:
-            _run_case(case, result, connection, session, options.base_url)
+            _run_case(case, result, run)
 
         test: Callable[[], None] = hypothesis.seed(seed)(
             settings(
@@ -202,41 +229,37 @@ def _run_operation(
                 database=None,
                 deadline=None,
                 phases=[Phase.generate],
+                derandomize=False,  # else hypothesis ignores the seed
                 suppress_health_check=list(HealthCheck),
             )(given(strategy)(run_one))
         )
         try:
             test()
-        except Exception as exc:  # generation itself failed: the contract, not the target
-            reason = f"could not generate {mode.value} examples: {type(exc).__name__}"
+        except Exception as exc:  # generating (or authenticating) a case broke off the run
+            reason = f"{mode.value} examples stopped: {type(exc).__name__}"
             result.reasons[reason] += 1
-            result.details.append(f"{reason}\n{exc}")
+            result.details.append(run.redact(f"{reason}\n{exc}"))
 
 
-def _run_case(
-    case: Case,
-    result: OperationResult,
-    connection: Connection,
-    session: requests.Session,
-    base_url: str,
-) -> None:
+def _run_case(case: Case, result: OperationResult, run: _Run) -> None:
     try:
-        connection.prepare(case)
-        response = case.call(base_url=base_url, session=session, timeout=30)
+        run.connection.prepare(case)
+        response = case.call(base_url=run.base_url, session=run.session, timeout=30)
         result.statuses[response.status_code] += 1
-        transport = {"base_url": base_url, "session": session, "timeout": 30}
+        transport = {"base_url": run.base_url, "session": run.session, "timeout": 30}
         case.validate_response(response, checks=CHECKS, transport_kwargs=transport)
     except FailureGroup as group:
         reasons = [failure.title for failure in group.exceptions]
-        _fail(result, reasons, str(group))
+        _fail(result, reasons, run.redact(str(group)))
     except Failure as failure:
-        _fail(result, [failure.title], str(failure))
+        _fail(result, [failure.title], run.redact(str(failure)))
     except StillThrottled as exc:
         _fail(result, ["rate limited: still 429 after every retry"], str(exc))
     except requests.RequestException as exc:
-        _fail(result, [f"request failed: {type(exc).__name__}"], str(exc))
+        _fail(result, [f"request failed: {type(exc).__name__}"], run.redact(str(exc)))
     except Exception as exc:  # a profile or a check broke on this answer: report it, go on
-        _fail(result, [f"error: {type(exc).__name__}: {exc}"], repr(exc))
+        reason = f"error: {type(exc).__name__}"
+        _fail(result, [reason], run.redact(f"{reason}: {exc}"))
     else:
         result.passed += 1
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import httpx
 import pytest
@@ -14,9 +16,18 @@ import contracts
 from mocks.check.credentials import NoCredentials
 from mocks.check.pacing import Pacer
 from mocks.check.profiles import PROFILES, CredentialsRefused
+from mocks.check.profiles.atmotube import AtmotubeConnection
 from mocks.check.report import summary
-from mocks.check.runner import CHECKS, CheckOptions, CheckReport, is_selected, run_check
+from mocks.check.runner import (
+    CHECKS,
+    CheckOptions,
+    CheckReport,
+    Redactor,
+    run_check,
+    skip_reason,
+)
 from mocks.cli import main
+from mocks.registry import API_FACTORIES
 from tests.check.conftest import FakeTime, Served, serving
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -29,10 +40,10 @@ def contract_operations(api: str) -> list[str]:
     ]
 
 
-def quick(api: str, served: Served, fake_time: FakeTime, **options: object) -> CheckReport:
+def quick(api: str, served: Served, fake_time: FakeTime, **options: Any) -> CheckReport:
     """A check with 2 examples an operation, paced on a fake clock (so it can never stall)."""
     pacer = Pacer(PROFILES[api].requests_per_minute, clock=fake_time.clock, sleep=fake_time.sleep)
-    chosen = CheckOptions(api=api, base_url=served.base_url(api), max_examples=2, **options)  # type: ignore[arg-type]
+    chosen = CheckOptions(api, served.base_url(api), **{"max_examples": 2, **options})
     return run_check(chosen, pacer=pacer)
 
 
@@ -49,9 +60,45 @@ def test_the_checks_are_the_ones_the_issue_names() -> None:
     ]
 
 
-def test_every_api_with_a_contract_has_a_profile() -> None:
-    assert set(PROFILES) == {"atmotube", "atrius"}
-    assert {p.api for p in PROFILES.values()} == set(PROFILES)
+def test_every_served_api_has_a_target_profile() -> None:
+    """A new API adds its module under mocks/check/profiles/ and a line in PROFILES."""
+    assert set(PROFILES) == set(API_FACTORIES)
+    assert all(profile.api == key for key, profile in PROFILES.items())
+
+
+def test_an_operation_a_profile_cannot_run_live_is_skipped_with_its_reason() -> None:
+    class Streaming:
+        api = "streaming"
+        requests_per_minute = 60
+        token_operations = frozenset({"POST /login"})
+        unsupported = MappingProxyType({"GET /stream": "an event stream never ends"})
+
+    profile: Any = Streaming()
+    assert skip_reason(profile, "GET /stream", "GET", True) == "an event stream never ends"
+    assert skip_reason(profile, "POST /login", "POST", False) is None
+
+
+def test_secrets_of_the_credentials_never_reach_the_report() -> None:
+    redact = Redactor({"client_id": "7dQm2xK9", "client_secret": "s3cr+t/=x", "gateway": "48213"})
+    text = "client_id=7dQm2xK9&client_secret=s3cr%2Bt%2F%3Dx -d 's3cr+t/=x' gateway 48213"
+    assert redact(text) == (
+        "client_id=[Filtered]&client_secret=[Filtered] -d '[Filtered]' gateway 48213"
+    )
+
+
+def test_the_same_seed_sends_the_same_requests(served: Served, fake_time: FakeTime) -> None:
+    def data_requests() -> list[str]:
+        journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"limit": 1000})
+        return [e["query"] for e in reversed(journal.json()["requests"]) if "data" in e["path"]]
+
+    sent: list[list[str]] = []
+    for seed in (5, 5, 6):
+        seen = sum(len(queries) for queries in sent)
+        quick("atmotube", served, fake_time, seed=seed, max_examples=6)
+        sent.append(data_requests()[seen:])
+    assert len(sent[0]) >= 6
+    assert sent[1] == sent[0]
+    assert sent[2] != sent[0]
 
 
 @pytest.mark.parametrize(
@@ -67,8 +114,9 @@ def test_every_api_with_a_contract_has_a_profile() -> None:
 def test_writes_run_only_when_allowed_and_token_requests_always(
     label: str, method: str, allowed: bool
 ) -> None:
-    expected = allowed or method == "GET" or label == "POST /o/token/"
-    assert is_selected(PROFILES["atrius"], label, method, allowed) is expected
+    runs = allowed or method == "GET" or label == "POST /o/token/"
+    expected = None if runs else "a write operation (run with --allow-writes)"
+    assert skip_reason(PROFILES["atrius"], label, method, allowed) == expected
 
 
 @pytest.mark.parametrize("api", sorted(PROFILES))
@@ -239,3 +287,34 @@ def test_the_command_exits_1_and_the_junit_xml_names_failures_and_skips(
     assert {e["method"] for e in journal["requests"]} == {"GET", "POST"}
     posts = {e["path"] for e in journal["requests"] if e["method"] == "POST"}
     assert posts == {"/o/token/"}
+
+
+def test_a_profile_breaking_on_an_example_is_reported_and_the_run_goes_on(
+    served: Served, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: AtmotubeConnection, case: Any) -> None:
+        raise ValueError("no such device")
+
+    monkeypatch.setattr(AtmotubeConnection, "prepare", broken)
+    [result] = quick("atmotube", served, fake_time, max_examples=4).operations
+    assert (result.examples, result.failed) == (4, 4)
+    assert dict(result.reasons) == {"error: ValueError": 4}
+    assert result.details == ["error: ValueError: no such device"]
+
+
+def test_authentication_breaking_off_generation_is_reported(
+    served: Served, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api_key = served.sandbox.credentials()["atmotube"]["api_key"]
+
+    def broken(self: AtmotubeConnection, case: Any) -> str:
+        raise RuntimeError(f"key {api_key} revoked")
+
+    monkeypatch.setattr(AtmotubeConnection, "credential", broken)
+    report = quick("atmotube", served, fake_time, max_examples=4)
+    [result] = report.operations
+    assert not report.ok
+    assert result.examples < 4
+    assert "positive examples stopped: RuntimeError" in result.reasons
+    assert "key [Filtered] revoked" in "\n".join(result.details)
+    assert str(api_key) not in summary(report, 4)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from mocks.check.profiles.atmotube import AtmotubeProfile
 from mocks.check.profiles.atrius import AtriusProfile
-from mocks.check.profiles.base import Connection, CredentialsRefused, Target, TargetProfile
+from mocks.check.profiles.base import (
+    Connection,
+    Credentials,
+    CredentialsRefused,
+    Target,
+    TargetProfile,
+)
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
 }
 
-__all__ = ["PROFILES", "Connection", "CredentialsRefused", "Target", "TargetProfile"]
+__all__ = [
+    "PROFILES",
+    "Connection",
+    "Credentials",
+    "CredentialsRefused",
+    "Target",
+    "TargetProfile",
+]

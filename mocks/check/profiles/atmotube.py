@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from mocks.check.profiles.base import Target, is_positive
@@ -54,6 +56,8 @@ class AtmotubeProfile:
     api = "atmotube"
     requests_per_minute = 60
     token_operations: frozenset[str] = frozenset()
+
+    unsupported: Mapping[str, str] = MappingProxyType({})
 
     def connect(self, target: Target) -> AtmotubeConnection:
         return AtmotubeConnection(target)

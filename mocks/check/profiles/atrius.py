@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import zlib
+from collections.abc import Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from mocks.check.profiles import atrius_writes as writes
@@ -217,6 +219,8 @@ class AtriusProfile:
     requests_per_minute = 100
     """**Sandbox choice:** the guide names no figure; the sandbox allows 100 a minute."""
     token_operations = frozenset({f"POST {TOKEN_PATH}"})
+
+    unsupported: Mapping[str, str] = MappingProxyType({})
 
     def connect(self, target: Target) -> AtriusConnection:
         return AtriusConnection(target)

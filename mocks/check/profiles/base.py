@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -65,6 +65,9 @@ class TargetProfile(Protocol):
     token_operations: frozenset[str]
     """Labels (``POST /o/token/``) of the operations that issue tokens: run without
     --allow-writes, though they are POSTs."""
+    unsupported: Mapping[str, str]
+    """Labels of operations the check cannot run live (an endpoint that never ends, say),
+    each with the reason the summary shows."""
 
     def connect(self, target: Target) -> Connection: ...
 

@@ -31,12 +31,16 @@ def test_fixture_without_the_marker(vendor_live_target):
 
 
 def run_suite(tmp_path: Path, **variables: str) -> str:
+    """Run SUITE in a fresh pytest with only the plugin loaded (this suite's own run, with
+    --strict-markers, shows the entry point registers it)."""
     (tmp_path / "test_live_suite.py").write_text(SUITE)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LIVE_")}
+    quick = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    options = ["-rA", "-s", "-p", "no:cacheprovider", "-p", "mocks.pytest_plugin"]
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-rA", "-s", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", *options, str(tmp_path)],
         cwd=tmp_path,
-        env={**environ, **variables},
+        env={**environ, **quick, **variables},
         capture_output=True,
         text=True,
         timeout=60,

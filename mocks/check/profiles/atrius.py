@@ -110,8 +110,11 @@ class AtriusConnection:
         elif path == "/meters/":
             writes.fix_meter(body, self.world(), existing=None)
         elif path.startswith("/meters/{uuid}") and method in ("PATCH", "PUT"):
-            existing = self._get(f"/meters/{case.path_parameters.get('uuid', '')}")
-            writes.fix_meter(body, self.world(), existing=existing)
+            answer = self._get(f"/meters/{case.path_parameters.get('uuid', '')}") or {}
+            existing = answer.get("data")
+            writes.fix_meter(
+                body, self.world(), existing=existing if isinstance(existing, dict) else None
+            )
         elif path.startswith("/gateways/{number}/data"):
             writes.fix_push(body, self.world())
         return body

@@ -126,12 +126,13 @@ def fix_meter(body: dict[str, Any], world: AtriusWorld, existing: dict[str, Any]
 
 
 def fix_push(body: dict[str, Any], world: AtriusWorld) -> None:
-    """At most ``MAX_POINTS`` readings, and a few good ones for a meter of the target."""
+    """At most ``MAX_POINTS`` readings, three of them good ones for a meter of the target."""
     data = body.get("data")
     if not isinstance(data, dict):
         return
     data = dict(data)
-    budget = MAX_POINTS
+    good_points = 3 if world.meters else 0
+    budget = MAX_POINTS - good_points
     for key, series in data.items():
         if isinstance(series, list):
             data[key] = series[: max(0, budget)]
@@ -140,7 +141,7 @@ def fix_push(body: dict[str, Any], world: AtriusWorld) -> None:
         seed = crc(repr(data))
         meter = pick(seed, world.meters)
         first = datetime(2026, 1, 1, 0, 15, tzinfo=UTC) + timedelta(hours=seed % 400)
-        readings = data.get(meter) if isinstance(data.get(meter), list) else []
-        good = [[(first + timedelta(hours=i)).isoformat(), 20.0 + i] for i in range(3)]
-        data[meter] = [*(readings or [])[: max(0, budget - 3)], *good]
+        readings = data.get(meter)
+        good = [[(first + timedelta(hours=i)).isoformat(), 20.0 + i] for i in range(good_points)]
+        data[meter] = [*(readings if isinstance(readings, list) else []), *good]
     body["data"] = data

@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 import contracts
+from mocks import build_app, create_sandbox
 from mocks.check.credentials import NoCredentials
 from mocks.check.pacing import Pacer
 from mocks.check.profiles import PROFILES, CredentialsRefused
@@ -318,3 +319,24 @@ def test_authentication_breaking_off_generation_is_reported(
     assert "positive examples stopped: RuntimeError" in result.reasons
     assert "key [Filtered] revoked" in "\n".join(result.details)
     assert str(api_key) not in summary(report, 4)
+
+
+def test_a_single_api_standin_at_its_vendor_paths_passes_and_lends_its_credentials(
+    fake_time: FakeTime,
+) -> None:
+    """`standin serve --api atmotube`: the vendor's paths at the root, /_sandbox beside them."""
+    sandbox = create_sandbox(["atmotube"])
+    with serving(build_app(sandbox, "atmotube")) as origin:
+        pacer = Pacer(60, clock=fake_time.clock, sleep=fake_time.sleep)
+        report = run_check(CheckOptions("atmotube", origin, max_examples=4), pacer=pacer)
+    assert report.ok, summary(report, 4)
+    assert report.operations[0].examples == 4
+
+
+def test_an_unreachable_target_without_credentials_is_a_clear_error() -> None:
+    with serving(Starlette()) as origin:
+        pass  # the port is closed again
+    with pytest.raises(
+        NoCredentials, match=r"/_sandbox/credentials is unreachable or not a standin"
+    ):
+        run_check(CheckOptions("atrius", f"{origin}/atrius"))

@@ -15,9 +15,11 @@ from starlette.applications import Starlette
 import contracts
 from mocks import build_app, create_sandbox
 from mocks.check.credentials import NoCredentials
-from mocks.check.pacing import Pacer
+from mocks.check.pacing import PacedSession, Pacer
 from mocks.check.profiles import PROFILES, CredentialsRefused
 from mocks.check.profiles.atmotube import AtmotubeConnection
+from mocks.check.profiles.atrius import AtriusConnection
+from mocks.check.profiles.base import Target
 from mocks.check.report import summary
 from mocks.check.runner import (
     CHECKS,
@@ -340,3 +342,20 @@ def test_an_unreachable_target_without_credentials_is_a_clear_error() -> None:
         NoCredentials, match=r"/_sandbox/credentials is unreachable or not a standin"
     ):
         run_check(CheckOptions("atrius", f"{origin}/atrius"))
+
+
+def test_the_atrius_token_is_renewed_a_minute_before_it_expires(
+    served: Served, fake_time: FakeTime
+) -> None:
+    creds = served.sandbox.credentials()["atrius"]
+    with PacedSession(Pacer(100, clock=fake_time.clock, sleep=fake_time.sleep)) as session:
+        target = Target("atrius", served.base_url("atrius"), creds, session, fake_time.clock)
+        connection = AtriusConnection(target)
+        first = connection.token()
+        fake_time.now += 36000 - 60 - 1
+        assert connection.token() == first
+        fake_time.now += 1
+        renewed = connection.token()
+    assert renewed != first
+    journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"api": "atrius"}).json()
+    assert [(e["method"], e["path"]) for e in journal["requests"]] == [("POST", "/o/token/")] * 2

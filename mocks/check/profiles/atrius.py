@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import zlib
 from collections.abc import Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -23,11 +22,10 @@ EXPIRY_MARGIN = 60.0
 
 def _mostly(seed: object) -> bool:
     """Three times in four, decided by ``seed`` (so a seeded run replays the same choices)."""
-    return zlib.crc32(repr(seed).encode()) % 4 != 0
+    return writes.crc(seed) % 4 != 0
 
 
-def _pick(seed: object, options: list[str]) -> str:
-    return options[zlib.crc32(repr(seed).encode()) % len(options)]
+_pick = writes.pick
 
 
 class AtriusConnection:

@@ -1,4 +1,4 @@
-"""The ``standin`` command: ``serve`` the fakes, print ``credentials``."""
+"""The ``standin`` command: ``serve`` the fakes, print ``credentials``, ``check`` a target."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import orjson
 import uvicorn
 
 from mocks import demo
+from mocks.check import command as check_command
 from mocks.registry import API_FACTORIES, create_sandbox
 from mocks.server import build_app
 
@@ -111,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     creds.add_argument("--json", action="store_true")
     creds.add_argument("--api", choices=sorted(API_FACTORIES))
     creds.set_defaults(handler=credentials)
+
+    check_command.add_parser(commands)
     return root
 
 

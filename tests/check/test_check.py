@@ -122,6 +122,16 @@ def test_writes_run_only_when_allowed_and_token_requests_always(
     assert skip_reason(PROFILES["atrius"], label, method, allowed) == expected
 
 
+NO_INVALID_INPUT = frozenset(
+    {
+        "GET /{tenant}/v2.0/.well-known/openid-configuration",
+        "GET /{tenant}/discovery/v2.0/keys",
+    }
+)
+"""Operations whose only input is a free-form path segment: schemathesis has no negative example
+to send, so they run their positive one only."""
+
+
 @pytest.mark.parametrize("api", sorted(PROFILES))
 def test_the_check_passes_against_standin_serve(
     api: str, served: Served, fake_time: FakeTime
@@ -132,7 +142,10 @@ def test_the_check_passes_against_standin_serve(
     for result in report.operations:
         token = result.label in PROFILES[api].token_operations
         if result.label.startswith("GET ") or token:
-            assert (result.skipped, result.examples, result.failed) == (None, 2, 0), result.label
+            examples = 1 if result.label in NO_INVALID_INPUT else 2
+            assert (result.skipped, result.examples, result.failed) == (None, examples, 0), (
+                result.label
+            )
         else:
             assert result.skipped == "a write operation (run with --allow-writes)"
             assert result.examples == 0

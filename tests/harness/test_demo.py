@@ -12,6 +12,7 @@ from mocks import Sandbox, build_app, create_sandbox
 from mocks._core.faults import Fault
 from mocks._core.liveserver import live_server
 from mocks.atrius.api import AtriusApi
+from mocks.buildingminds.api import BuildingMindsApi
 from mocks.cli import main
 from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
 from mocks.registry import API_FACTORIES
@@ -19,6 +20,8 @@ from mocks.registry import API_FACTORIES
 SUMMARY_ROWS = [
     r"atrius: the API guide's ten steps\s+10/10\s+10\s+1\s+1\s+[0-9.]+ s\s+passed",
     r"atmotube: a week of readings\s+4/4\s+16\s+1\s+0\s+[0-9.]+ s\s+passed",
+    r"buildingminds: onboarding a portfolio, polled to completion\s+6/6\s+77\s+1\s+1"
+    r"\s+[0-9.]+ s\s+passed",
 ]
 """Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
 
@@ -45,11 +48,16 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
         "time",
         "result",
     ]
-    for pattern, row in zip(SUMMARY_ROWS, summary[3:5], strict=True):
+    for pattern, row in zip(SUMMARY_ROWS, summary[3:6], strict=True):
         assert re.fullmatch(pattern, row), row
-    assert summary[5:] == ["all passed (2 workflows)"]
+    assert summary[6:] == ["all passed (3 workflows)"]
     assert "  10/10 Verify the data, a day later ... 3 readings read back as pushed" in output
     assert "   4/4 The last day of C2:4E:91:7A:3B:10 as CSV ... " in output
+    assert (
+        "   4/6 Children wait for their parents ... "
+        "meter MTR-HAM-A-ELEC is New, waiting for Building BLD-HAM-A " in output
+    )
+    assert "   6/6 An hour later: re-send a building (an update) ... " in output
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
@@ -64,6 +72,24 @@ def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
     assert (len(atrius.state(demo).buildings), len(atrius.state(demo).meters)) == (3, 7)
 
 
+def test_the_buildingminds_demo_onboards_its_portfolio_in_its_own_tenant(
+    sandbox: Sandbox,
+) -> None:
+    bm = sandbox.api("buildingminds")
+    assert isinstance(bm, BuildingMindsApi)
+    default = bm.state(sandbox.tenants.default())
+    before = len(default.batches)
+    out = io.StringIO()
+    results = run_demo({"buildingminds": WORKFLOWS["buildingminds"]}, out=out, sandbox=sandbox)
+    assert [(r.passed, r.traffic.throttled, r.traffic.tokens_refreshed) for r in results] == [
+        (True, 1, 1)
+    ]
+    assert len(default.batches) == before
+    (demo,) = [t for t in sandbox.tenants.all() if t is not sandbox.tenants.default()]
+    assert len(bm.state(demo).batches) == before + 8
+    assert "8 records onboarded (2 Published)" in out.getvalue()
+
+
 def test_the_demo_runs_against_a_running_server() -> None:
     sandbox = create_sandbox()
     out = io.StringIO()
@@ -72,11 +98,13 @@ def test_the_demo_runs_against_a_running_server() -> None:
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", True, 10),
         ("atmotube", True, 4),
+        ("buildingminds", True, 6),
     ]
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
     assert "/o/token/" in paths
     assert "/api/v1/data" in paths
+    assert "/api/digitaltwinintegration/batch" in paths
 
 
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
@@ -88,6 +116,7 @@ def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", False, 6),
         ("atmotube", True, 4),
+        ("buildingminds", True, 6),
     ]
     output = out.getvalue()
     assert "   7/10 Create a building ... FAILED: AtriusError: " in output

@@ -11,10 +11,12 @@ from mocks.check.profiles.base import (
     Target,
     TargetProfile,
 )
+from mocks.check.profiles.buildingminds import BuildingMindsProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
+    "buildingminds": BuildingMindsProfile(),
 }
 
 __all__ = [

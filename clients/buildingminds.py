@@ -1,0 +1,688 @@
+"""A thin client for the BuildingMinds Digital Twin Integration API and its Azure AD token.
+
+The token comes from Azure AD's client-credentials grant (the Scope value with ``/.default``),
+is cached, and renewed ``renew_before`` ahead of its expiry (judged on the injected clock); an
+API answer of 401 renews it once and repeats the request (there is no refresh token). A 429 is
+waited out for its Retry-After and retried.
+
+Ingestion is asynchronous: ``submit`` splits any number of records into requests of at most
+``records_per_request`` and returns the batch ids and the records refused; ``wait`` polls the
+batches' inbound messages with growing pauses until every record is final or held for a
+parent that has not arrived; ``onboard`` does both for a whole portfolio, in any order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from clients._http import (
+    ApiError,
+    Clock,
+    RateLimitedError,
+    Sleeper,
+    build_http_client,
+    response_body,
+    system_sleep,
+    utc_now,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_LOGIN_URL",
+    "DEFAULT_TENANT",
+    "ENTITIES",
+    "FAILED_STATUSES",
+    "FINAL_STATUSES",
+    "Batch",
+    "BuildingMindsAuthError",
+    "BuildingMindsClient",
+    "BuildingMindsError",
+    "BuildingMindsForbidden",
+    "BuildingMindsNotFound",
+    "BuildingMindsRateLimited",
+    "BuildingMindsValidationError",
+    "Dependency",
+    "InboundMessage",
+    "Onboarding",
+    "Outcome",
+    "Page",
+    "RecordFailure",
+    "Submission",
+    "Token",
+]
+
+DEFAULT_BASE_URL = "https://api.onbuildingminds.com/api/digitaltwinintegration"
+DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
+DEFAULT_TENANT = "buildingminds.onmicrosoft.com"
+DEFAULT_SUFFIX = "/.default"
+ENTITIES = ("address", "site", "building", "floor", "space", "rentalUnit", "meter")
+"""The entity endpoints, parents first (any order works: children wait for their parents)."""
+FINAL_STATUSES = frozenset(
+    {
+        "Completed",
+        "Published",
+        "Failed",
+        "FailedValidation",
+        "FailedGeoCoding",
+        "TransformationFailed",
+    }
+)
+FAILED_STATUSES = frozenset(
+    {"Failed", "FailedValidation", "FailedGeoCoding", "TransformationFailed"}
+)
+DEFAULT_RETRY_AFTER = 60.0
+"""Seconds to wait on a 429 that says nothing usable: the length of the rate-limit window."""
+PAGE_SIZE = 1000
+_B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
+_TRY_AGAIN = re.compile(r"Try again in (\d+(?:\.\d+)?) seconds?", re.ASCII)
+T = TypeVar("T")
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    access_token: str
+    token_type: str
+    expires_in: int
+    """Seconds the token lives, as Azure AD said (3599)."""
+    expires_at: dt.datetime | None
+    """On the client's clock: when the request was sent plus ``expires_in`` (``None`` if that
+    is beyond what a datetime holds)."""
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    record: Any
+    """The record as the API echoed it."""
+    message: str
+    index: int | None
+    """Its position among the records given to ``submit`` (``None`` if it cannot be told)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    entity: str
+    batch_ids: tuple[str, ...]
+    """One per request that queued at least one record."""
+    failures: tuple[RecordFailure, ...]
+    accepted: int
+    """Records queued."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    entity_type: str
+    status: str
+    total_records: int
+    status_counts: dict[str, int]
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Dependency:
+    entity_type: str
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    inbound_id: str
+    batch_id: str
+    entity_type: str
+    entity_id: str
+    event_type: str
+    status: str
+    missing_dependencies: tuple[Dependency, ...]
+    message: str | None
+    payload: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+    @property
+    def held(self) -> bool:
+        """Waiting for a parent that has not been onboarded."""
+        return not self.final and bool(self.missing_dependencies)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    total_count: int
+    items: tuple[T, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where the records of some batches stand after ``wait``."""
+
+    messages: tuple[InboundMessage, ...]
+
+    @property
+    def onboarded(self) -> tuple[InboundMessage, ...]:
+        return tuple(m for m in self.messages if m.final and not m.failed)
+
+    @property
+    def failed(self) -> tuple[InboundMessage, ...]:
+        return tuple(m for m in self.messages if m.failed)
+
+    @property
+    def held(self) -> tuple[InboundMessage, ...]:
+        return tuple(m for m in self.messages if m.held)
+
+    @property
+    def pending(self) -> tuple[InboundMessage, ...]:
+        """Neither final nor held: still on their way."""
+        return tuple(m for m in self.messages if not m.final and not m.held)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing is on its way any more (held records may still wait for a parent)."""
+        return not self.pending
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    submissions: tuple[Submission, ...]
+    outcome: Outcome
+
+    @property
+    def failures(self) -> tuple[RecordFailure, ...]:
+        return tuple(f for s in self.submissions for f in s.failures)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class BuildingMindsError(ApiError):
+    """An unexpected answer: an undocumented status, or a body that breaks the contract."""
+
+
+class BuildingMindsAuthError(BuildingMindsError):
+    """Azure AD refused the token request, or the API answered 401 to a fresh token.
+
+    ``error`` and ``aadsts`` (e.g. 7000215, wrong secret) come from Azure AD's error body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        message: str | None = None,
+    ) -> None:
+        super().__init__(status, body, headers, message)
+        error = body.get("error") if isinstance(body, dict) else None
+        codes = body.get("error_codes") if isinstance(body, dict) else None
+        self.error: str | None = error if isinstance(error, str) else None
+        first = codes[0] if isinstance(codes, list) and codes else None
+        self.aadsts: int | None = first if isinstance(first, int) else None
+
+
+class BuildingMindsForbidden(BuildingMindsError):
+    """403: the key is for another environment, or not permitted to do this."""
+
+
+class BuildingMindsNotFound(BuildingMindsError):
+    """404: no such batch (for this key), or no such endpoint."""
+
+
+class BuildingMindsValidationError(BuildingMindsError):
+    """400 ``Request validation failed``: a malformed query or body (not a record's fault)."""
+
+
+class BuildingMindsRateLimited(RateLimitedError, BuildingMindsError):
+    """429, still, after the client's retries."""
+
+
+_ERRORS: dict[int, type[BuildingMindsError]] = {
+    400: BuildingMindsValidationError,
+    401: BuildingMindsAuthError,
+    403: BuildingMindsForbidden,
+    404: BuildingMindsNotFound,
+}
+
+
+def _message(status: int, body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("error_description", "message", "error"):
+            if isinstance(body.get(key), str):
+                return f"BuildingMinds {status}: {body[key]}"
+    return f"BuildingMinds {status}: {body!r}"
+
+
+def _error(response: httpx.Response, *, token_endpoint: bool = False) -> BuildingMindsError:
+    status, body = response.status_code, response_body(response)
+    kind = _ERRORS.get(status, BuildingMindsError)
+    if token_endpoint and 400 <= status < 500:
+        kind = BuildingMindsAuthError
+    return kind(status, body, response.headers, _message(status, body))
+
+
+def _contract_error(response: httpx.Response, why: str) -> BuildingMindsError:
+    return BuildingMindsError(
+        response.status_code,
+        response_body(response),
+        response.headers,
+        f"BuildingMinds answered {response.status_code} with a body outside the contract: {why}",
+    )
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+class BuildingMindsClient:
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        scope: str,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        base_url: str = DEFAULT_BASE_URL,
+        login_url: str = DEFAULT_LOGIN_URL,
+        http: httpx.Client | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleeper = system_sleep,
+        renew_before: dt.timedelta = dt.timedelta(minutes=5),
+        max_retries: int = 3,
+        records_per_request: int = 500,
+    ) -> None:
+        """``scope`` is the Scope value as given (``/.default`` is appended when missing).
+        ``http`` is used as given (never closed here). ``max_retries`` counts the retries after
+        a 429, not the first attempt. The API takes at most 1000 records per request."""
+        if not 1 <= records_per_request <= 1000:
+            raise ValueError("records_per_request must be from 1 to 1000")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scope = scope if scope.endswith(DEFAULT_SUFFIX) else scope.rstrip("/") + DEFAULT_SUFFIX
+        self.tenant = tenant
+        self.base_url = base_url.rstrip("/")
+        self.token_url = f"{login_url.rstrip('/')}/{quote(tenant, safe='')}/oauth2/v2.0/token"
+        self._owns_http = http is None
+        self._http = build_http_client(self.base_url) if http is None else http
+        self._clock = clock
+        self._sleep = sleep
+        self.renew_before = renew_before
+        self.max_retries = max_retries
+        self.records_per_request = records_per_request
+        self._token: Token | None = None
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> BuildingMindsClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- token -------------------------------------------------------------------------------
+
+    def token(self) -> Token:
+        """The cached token; fetched on first use and renewed when it is about to expire."""
+        token = self._token
+        if token is None or (
+            token.expires_at is not None and self._clock() >= token.expires_at - self.renew_before
+        ):
+            token = self._renew()
+        return token
+
+    def _renew(self) -> Token:
+        self._token = None
+        sent_at = self._clock()
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scope": self.scope,
+            "grant_type": "client_credentials",
+        }
+        response = self._with_retries(lambda: self._http.post(self.token_url, data=form))
+        if response.status_code != 200:
+            raise _error(response, token_endpoint=True)
+        self._token = _parse(response, lambda body: _token(body, sent_at))
+        return self._token
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def batches(
+        self,
+        *,
+        batch_id: str | None = None,
+        created_from: dt.date | None = None,
+        created_to: dt.date | None = None,
+        created_at: dt.date | None = None,
+        skip: int = 0,
+        limit: int = 100,
+    ) -> Page[Batch]:
+        """Batches, newest first (Step 2 of the guide: a 200 proves the credentials work)."""
+        params = {"skip": str(skip), "limit": str(limit)}
+        for name, day in (
+            ("createdFrom", created_from),
+            ("createdTo", created_to),
+            ("createdAt", created_at),
+        ):
+            if day is not None:
+                params[name] = day.isoformat()
+        if batch_id is not None:
+            params["batchId"] = batch_id
+        response = self._call("GET", "/batch", params=params)
+        return _parse(response, lambda body: _page(body, _batch))
+
+    def inbound(
+        self,
+        batch_id: str,
+        *,
+        status: str | None = None,
+        missing_dependencies: bool | None = None,
+        skip: int = 0,
+        limit: int = 100,
+    ) -> Page[InboundMessage]:
+        params = {"skip": str(skip), "limit": str(limit)}
+        if status is not None:
+            params["status"] = status
+        if missing_dependencies is not None:
+            params["missingDependencies"] = "true" if missing_dependencies else "false"
+        path = f"/batch/{quote(batch_id, safe='')}/inbound"
+        response = self._call("GET", path, params=params)
+        return _parse(response, lambda body: _page(body, _inbound))
+
+    def all_inbound(self, batch_id: str) -> list[InboundMessage]:
+        """Every message of a batch, page after page."""
+        found: list[InboundMessage] = []
+        while True:
+            page = self.inbound(batch_id, skip=len(found), limit=PAGE_SIZE)
+            found.extend(page.items)
+            if not page.items or len(found) >= page.total_count:
+                return found
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def submit(self, entity: str, records: Sequence[Mapping[str, Any]]) -> Submission:
+        """Send ``records`` to the entity endpoint in requests of ``records_per_request``.
+
+        A request with refused records still queues its valid ones: their batch id is kept
+        and the refused records are returned, to be corrected and sent again.
+        """
+        if entity not in ENTITIES:
+            raise ValueError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
+        batch_ids: list[str] = []
+        failures: list[RecordFailure] = []
+        accepted = 0
+        for start in range(0, len(records), self.records_per_request):
+            chunk = [dict(r) for r in records[start : start + self.records_per_request]]
+            response = self._call("POST", f"/{entity}", json=chunk, expected=(200, 400))
+            body = _parse(response, _submission_answer)
+            batch_id, refused = body
+            if response.status_code == 400 and refused is None:
+                raise _error(response)
+            refused = refused or []
+            if batch_id is not None:
+                batch_ids.append(batch_id)
+                accepted += len(chunk) - len(refused)
+            failures.extend(_matched(refused, chunk, start))
+        return Submission(entity, tuple(batch_ids), tuple(failures), accepted)
+
+    def wait(
+        self,
+        batch_ids: Iterable[str],
+        *,
+        timeout: float = 900.0,
+        first_delay: float = 2.0,
+        max_delay: float = 60.0,
+    ) -> Outcome:
+        """Poll the batches until every record is final or held, or ``timeout`` seconds (on
+        the client's clock) have passed; pauses double from ``first_delay`` to ``max_delay``."""
+        ids = list(dict.fromkeys(batch_ids))
+        deadline = self._clock() + dt.timedelta(seconds=timeout)
+        delay = first_delay
+        while True:
+            outcome = Outcome(tuple(m for b in ids for m in self.all_inbound(b)))
+            if outcome.settled or self._clock() >= deadline:
+                return outcome
+            left = (deadline - self._clock()).total_seconds()
+            self._sleep(max(0.0, min(delay, left)))
+            delay = min(delay * 2, max_delay)
+
+    def onboard(
+        self, portfolio: Mapping[str, Sequence[Mapping[str, Any]]], *, timeout: float = 900.0
+    ) -> Onboarding:
+        """Submit every entity's records (in the mapping's order: any order works) and wait."""
+        submissions = tuple(self.submit(entity, records) for entity, records in portfolio.items())
+        outcome = self.wait([b for s in submissions for b in s.batch_ids], timeout=timeout)
+        return Onboarding(submissions, outcome)
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        expected: tuple[int, ...] = (200,),
+    ) -> httpx.Response:
+        """One API request with the bearer token: 429s waited out, a 401 renews the token and
+        repeats the request once; any other answer than ``expected`` raises."""
+        url = self.base_url + path
+
+        def send() -> httpx.Response:
+            headers = {"Authorization": f"Bearer {self.token().access_token}"}
+            return self._http.request(method, url, params=params, json=json, headers=headers)
+
+        response = self._with_retries(send)
+        if response.status_code == 401:
+            self._renew()
+            response = self._with_retries(send)
+        if response.status_code not in expected:
+            raise _error(response)
+        return response
+
+    def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        retries = 0
+        while True:
+            response = send()
+            if response.status_code != 429:
+                return response
+            wait = _retry_after(response, self._clock())
+            if retries >= self.max_retries:
+                body = response_body(response)
+                raise BuildingMindsRateLimited(
+                    429, body, response.headers, _message(429, body), retry_after=wait
+                )
+            retries += 1
+            self._sleep(wait)
+
+
+def _matched(
+    refused: list[tuple[Any, str]], chunk: list[dict[str, Any]], start: int
+) -> list[RecordFailure]:
+    """Failures in the order of the request's records: each goes to the first unmatched record
+    equal to it."""
+    taken: set[int] = set()
+    found: list[RecordFailure] = []
+    for record, message in refused:
+        index = next((i for i, sent in enumerate(chunk) if i not in taken and sent == record), None)
+        if index is not None:
+            taken.add(index)
+        found.append(RecordFailure(record, message, None if index is None else start + index))
+    return found
+
+
+def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
+    """Seconds from Retry-After (delay or HTTP date), else from "Try again in N seconds.",
+    else the length of the rate-limit window."""
+    header = response.headers.get("Retry-After")
+    if header is not None:
+        try:
+            seconds = float(header.strip())
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(header)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None and when.tzinfo is not None:
+                return max(0.0, (when - now).total_seconds())
+        else:
+            if math.isfinite(seconds) and seconds >= 0:
+                return seconds
+    body = response_body(response)
+    message = body.get("message") if isinstance(body, dict) else None
+    if isinstance(message, str):
+        found = _TRY_AGAIN.search(message)
+        if found:
+            return float(found.group(1))
+    return DEFAULT_RETRY_AFTER
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
+    try:
+        body = response.json()
+    except ValueError:
+        raise _contract_error(response, "not JSON") from None
+    try:
+        return parse(body)
+    except (ValueError, KeyError, TypeError) as err:
+        raise _contract_error(response, str(err)) from None
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an object")
+    return value
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string")
+    return value
+
+
+def _count(value: Any, what: str) -> int:
+    """JSON integers: ``3`` and ``3.0`` alike (as JSON Schema counts them), never booleans."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} is not an integer")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{what} is not an integer")
+    return int(value)
+
+
+def _token(body: Any, sent_at: dt.datetime) -> Token:
+    body = _object(body, "the body")
+    access_token = _string(body.get("access_token"), "access_token")
+    if not _B64TOKEN.fullmatch(access_token):
+        raise ValueError("access_token is not an RFC 6750 b64token")
+    token_type = _string(body.get("token_type"), "token_type")
+    if token_type.lower() != "bearer":
+        raise ValueError(f"token_type {token_type!r} is not Bearer")
+    expires_in = _count(body.get("expires_in"), "expires_in")
+    try:
+        expires_at: dt.datetime | None = sent_at + dt.timedelta(seconds=expires_in)
+    except OverflowError:
+        expires_at = None
+    return Token(access_token, token_type, expires_in, expires_at)
+
+
+def _page(body: Any, item: Callable[[dict[str, Any]], T]) -> Page[T]:
+    body = _object(body, "the body")
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise ValueError("data is not a list")
+    items = tuple(item(_object(entry, "an item of data")) for entry in data)
+    return Page(
+        _count(body.get("totalCount"), "totalCount"), items, _string(body.get("message"), "message")
+    )
+
+
+def _batch(data: dict[str, Any]) -> Batch:
+    counts = _object(data.get("statusCounts"), "statusCounts")
+    return Batch(
+        batch_id=_string(data.get("batchId"), "batchId"),
+        entity_type=_string(data.get("entityType"), "entityType"),
+        status=_string(data.get("status"), "status"),
+        total_records=_count(data.get("totalRecords"), "totalRecords"),
+        status_counts={str(k): _count(v, f"statusCounts.{k}") for k, v in counts.items()},
+        created_at=_string(data.get("createdAt"), "createdAt"),
+        updated_at=_string(data.get("updatedAt"), "updatedAt"),
+    )
+
+
+def _inbound(data: dict[str, Any]) -> InboundMessage:
+    missing = data.get("missingDependencies")
+    if not isinstance(missing, list):
+        raise ValueError("missingDependencies is not a list")
+    message = data.get("message")
+    return InboundMessage(
+        inbound_id=_string(data.get("inboundId"), "inboundId"),
+        batch_id=_string(data.get("batchId"), "batchId"),
+        entity_type=_string(data.get("entityType"), "entityType"),
+        entity_id=_string(data.get("entityId"), "entityId"),
+        event_type=_string(data.get("eventType"), "eventType"),
+        status=_string(data.get("status"), "status"),
+        missing_dependencies=tuple(
+            Dependency(
+                _string(_object(d, "a dependency").get("entityType"), "entityType"),
+                _string(d.get("entityId"), "entityId"),
+            )
+            for d in missing
+        ),
+        message=None if message is None else _string(message, "message"),
+        payload=_object(data.get("payload"), "payload"),
+        created_at=_string(data.get("createdAt"), "createdAt"),
+        updated_at=_string(data.get("updatedAt"), "updatedAt"),
+    )
+
+
+def _submission_answer(body: Any) -> tuple[str | None, list[tuple[Any, str]] | None]:
+    """(batch id, refused records) from a 200 or 400 answer; ``None`` refused records for a
+    400 ``Request validation failed``."""
+    body = _object(body, "the body")
+    if "failedMessages" not in body:
+        if "error" in body:
+            return None, None
+        return _string(body.get("batchId"), "batchId"), []
+    batch_id = body.get("batchId")
+    refused = body["failedMessages"]
+    if not isinstance(refused, list):
+        raise ValueError("failedMessages is not a list")
+    return (
+        None if batch_id is None else _string(batch_id, "batchId"),
+        [
+            (
+                _object(f, "a failed message").get("originalMessage"),
+                _string(f.get("validationMessage"), "validationMessage"),
+            )
+            for f in refused
+        ],
+    )

@@ -1,0 +1,216 @@
+"""BuildingMinds bound to a sandbox: Azure AD clients, tenant state, processing times, the rate
+limit and the control-plane triggers."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+import fixtures
+from mocks._core.control import control_error, read_json_object
+from mocks._core.handlers import exception_handlers
+from mocks._core.middleware import SandboxMiddleware
+from mocks._core.ratelimit import RollingWindowLimiter
+from mocks._core.rendering import JSONBody
+from mocks._core.tenants import Tenant
+from mocks._core.timeseries import series_key
+from mocks._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
+from mocks.buildingminds.aad import AzureAd
+from mocks.buildingminds.routes import (
+    BuildingMindsHandlers,
+    batch_json,
+    inbound_json,
+    routing_error,
+)
+from mocks.buildingminds.state import BuildingMindsState, Timing
+
+if TYPE_CHECKING:
+    from mocks._core.sandbox import Sandbox
+
+REQUESTS_PER_MINUTE = 100
+"""The guide: "100 requests per minute per credential"."""
+
+
+class BuildingMindsApi:
+    key = "buildingminds"
+    title = "BuildingMinds Digital Twin Integration API"
+    real_base_url = "https://api.onbuildingminds.com/api/digitaltwinintegration"
+    hosts: tuple[str, ...] = ("login.microsoftonline.com", "api.onbuildingminds.com")
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.fixture: dict[str, Any] = load_fixture()
+        self.timing = Timing()
+        self._issuer: TokenIssuer | None = None
+        self.environment: str = self.fixture["environments"][0]
+        self.aad = AzureAd(
+            lambda: sandbox.tenants.all(),
+            self.issuer,
+            self.fixture["environments"],
+            sandbox.clock.time,
+            sandbox.seed,
+        )
+        self.limiter = sandbox.limits.register(
+            self.key,
+            "requests",
+            RollingWindowLimiter(
+                sandbox.clock,
+                REQUESTS_PER_MINUTE,
+                60,
+                "API requests per credential (client id) in any 60 s; the token endpoint is "
+                "Azure AD's and not limited here",
+            ),
+        )
+
+    def issuer(self) -> TokenIssuer:
+        """Made on first use: an RSA key takes a while to generate, and most sandboxes in a test
+        run never issue a BuildingMinds token."""
+        if self._issuer is None:
+            self._issuer = TokenIssuer(
+                self.sandbox.clock,
+                lifetime_seconds=3599,
+                token_format="jwt",
+                signer=JwtSigner(key_id=_key_id(self.sandbox.seed)),
+            )
+        return self._issuer
+
+    # --- credentials and state ---------------------------------------------------------------
+
+    def default_credentials(self) -> dict[str, Any]:
+        directory = self.fixture["directory"]
+        return _credentials(
+            directory["tenant"], directory["directory_id"], list(self.fixture["clients"])
+        )
+
+    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        directory_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        clients = [
+            {
+                **client,
+                "client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "client_secret": f"{client['client_secret'][:3]}8Q~{secrets.token_urlsafe(28)}",
+            }
+            for client in self.fixture["clients"]
+        ]
+        return _credentials(directory_id, directory_id, clients)
+
+    def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
+        return [credentials["client_id"], credentials["forbidden_client_id"]]
+
+    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> BuildingMindsState:
+        return BuildingMindsState.from_fixture(
+            self.fixture, self.sandbox.clock, self.timing, series_key(tenant_id)
+        )
+
+    def state(self, tenant: Tenant) -> BuildingMindsState:
+        state = tenant.states[self.key]
+        assert isinstance(state, BuildingMindsState)
+        return state
+
+    def token(self, value: str) -> IssuedToken | None:
+        try:
+            return self.issuer().validate(value)
+        except TokenRejected:
+            return None
+
+    # --- apps --------------------------------------------------------------------------------
+
+    def app(self) -> ASGIApp:
+        handlers = BuildingMindsHandlers(self)
+        app = Starlette(
+            routes=handlers.routes(),
+            exception_handlers=exception_handlers(lambda r, s: routing_error(self, r, s)),
+        )
+        return SandboxMiddleware(app, self.sandbox, self.key)
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/processing", self.get_processing, methods=["GET"]),
+            Route("/processing", self.set_processing, methods=["PATCH"]),
+            Route("/batches/{batch_id}/complete", self.complete_batch, methods=["POST"]),
+            Route("/messages/{inbound_id}/fail", self.fail_message, methods=["POST"]),
+        ]
+
+    async def get_processing(self, request: Request) -> Response:
+        """How long pickup, processing and geocoding take on the sandbox clock."""
+        return JSONBody(self.timing.as_dict())
+
+    async def set_processing(self, request: Request) -> Response:
+        """Change them: ``{"pickup_seconds"?, "processing_seconds"?, "geocoding_seconds"?}``."""
+        body = await read_json_object(request)
+        try:
+            self.timing.configure(body)
+        except ValueError as problem:
+            raise control_error(400, str(problem)) from None
+        return JSONBody(self.timing.as_dict())
+
+    async def complete_batch(self, request: Request) -> Response:
+        """Finish a batch at once, in whichever tenant it is; held records stay held."""
+        batch_id = request.path_params["batch_id"]
+        for tenant in self.sandbox.tenants.all():
+            state = self.state(tenant)
+            batch = state.complete_batch(batch_id)
+            if batch is not None:
+                return JSONBody({"tenant": tenant.id, **batch_json(state.summary(batch))})
+        raise control_error(404, f"unknown batch {batch_id!r}")
+
+    async def fail_message(self, request: Request) -> Response:
+        """Fail one record: ``{"status": "Failed"|"TransformationFailed", "message"?}``."""
+        body = await read_json_object(request)
+        status = body.get("status", "Failed")
+        reason = body.get("message", "Processing failed")
+        if not isinstance(status, str) or not isinstance(reason, str):
+            raise control_error(400, "status and message must be strings")
+        inbound_id = request.path_params["inbound_id"]
+        for tenant in self.sandbox.tenants.all():
+            try:
+                message = self.state(tenant).fail_message(inbound_id, status, reason)
+            except ValueError as problem:
+                raise control_error(
+                    409 if "already" in str(problem) else 400, str(problem)
+                ) from None
+            if message is not None:
+                return JSONBody({"tenant": tenant.id, **inbound_json(message)})
+        raise control_error(404, f"unknown inbound message {inbound_id!r}")
+
+
+def load_fixture() -> dict[str, Any]:
+    """``fixtures/buildingminds.yaml``, parsed by libyaml when it is there: every sandbox (one
+    per test, in most suites) reads it, and the pure-Python parser takes ten times as long."""
+    text = resources.files(fixtures).joinpath("buildingminds.yaml").read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loaded: dict[str, Any] = yaml.load(text, Loader=loader)
+    return loaded
+
+
+def _credentials(tenant: str, directory_id: str, clients: list[dict[str, Any]]) -> dict[str, Any]:
+    """Flat, so ``standin credentials`` and the landing page show every value."""
+    allowed, forbidden = clients
+    return {
+        "client_id": allowed["client_id"],
+        "client_secret": allowed["client_secret"],
+        "scope": allowed["scope"],
+        "tenant": tenant,
+        "directory_id": directory_id,
+        "forbidden_client_id": forbidden["client_id"],
+        "forbidden_client_secret": forbidden["client_secret"],
+        "forbidden_scope": forbidden["scope"],
+    }
+
+
+def _key_id(seed: int) -> str:
+    """Azure AD key ids are short base64url strings."""
+    return f"standin-{seed:x}-{random.Random(seed).getrandbits(64):016x}"
+
+
+__all__ = ["BuildingMindsApi"]

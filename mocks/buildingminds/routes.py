@@ -1,0 +1,286 @@
+"""The BuildingMinds route table: Azure AD's token endpoint and discovery documents, the entity
+endpoints, the batch and inbound-message reads, and the contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mocks._core.clock import isoformat
+from mocks._core.contracts import contract_response
+from mocks._core.errors import VendorError
+from mocks._core.middleware import vendor_path
+from mocks._core.rendering import JSONBody
+from mocks._core.tenants import Tenant
+from mocks.buildingminds import errors
+from mocks.buildingminds.aad import WRITE_ROLE, Directory, client_from_basic
+from mocks.buildingminds.entities import ENTITIES
+from mocks.buildingminds.state import (
+    STATUSES,
+    BatchQuery,
+    BatchSummary,
+    BuildingMindsState,
+    InboundMessage,
+    InboundQuery,
+)
+
+if TYPE_CHECKING:
+    from mocks.buildingminds.api import BuildingMindsApi
+
+BASE = "/api/digitaltwinintegration"
+MAX_RECORDS = 1000
+"""Records per request at most (**sandbox choice**; the guide asks for fewer, larger requests)."""
+MAX_BODY_BYTES = 10 * 1024 * 1024
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", re.ASCII)
+_DIGITS = re.compile(r"^[0-9]{1,9}$", re.ASCII)
+TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
+
+
+class BuildingMindsHandlers:
+    def __init__(self, api: BuildingMindsApi) -> None:
+        self.api = api
+
+    def routes(self) -> list[BaseRoute]:
+        entity_routes = [
+            Route(f"{BASE}/{path}", self.submit, methods=["POST"], name=path) for path in ENTITIES
+        ]
+        return [
+            Route(TOKEN_PATH, self.token, methods=["POST"]),
+            Route("/{tenant}/v2.0/.well-known/openid-configuration", self.openid, methods=["GET"]),
+            Route("/{tenant}/discovery/v2.0/keys", self.keys, methods=["GET"]),
+            *entity_routes,
+            Route(f"{BASE}/batch", self.batches, methods=["GET"]),
+            Route(f"{BASE}/batch/{{batch_id}}/inbound", self.inbound, methods=["GET"]),
+            Route("/openapi.json", self.contract, methods=["GET"]),
+        ]
+
+    # --- Azure AD ----------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        form: dict[str, str] = {}
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raw = (await request.body()).decode("utf-8", errors="replace")
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+        basic = client_from_basic(request.headers.get("authorization"))
+        body = self.api.aad.token(request.path_params["tenant"], form, basic)
+        return JSONBody(body, headers=errors.NO_STORE)
+
+    async def openid(self, request: Request) -> Response:
+        segment = request.path_params["tenant"]
+        directory = self._directory(segment)
+        document = self.api.aad.openid_configuration(directory, segment, base_url(request))
+        return JSONBody(document)
+
+    async def keys(self, request: Request) -> Response:
+        self._directory(request.path_params["tenant"])
+        signer = self.api.issuer().signer
+        assert signer is not None  # a JWT issuer always has one
+        return JSONBody(signer.jwks())
+
+    def _directory(self, segment: str) -> Directory:
+        directory = self.api.aad.directory(segment)
+        if directory is None:
+            raise self.api.aad.error(
+                400,
+                "invalid_request",
+                90002,
+                f"Tenant '{segment}' not found. Check to make sure you have the correct tenant ID "
+                "and are signing into the correct cloud.",
+            )
+        return directory
+
+    # --- the API -----------------------------------------------------------------------------
+
+    def _caller(self, request: Request) -> tuple[Tenant, BuildingMindsState]:
+        """The caller's tenant: token (401), then the rate limit (429), then access (403)."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.unauthorized()
+        token = self.api.token(value.strip())
+        if token is None:
+            raise errors.unauthorized()
+        decision = self.api.limiter.acquire(token.client_id or token.subject)
+        if not decision.allowed:
+            raise errors.rate_limited(decision.retry_after_header())
+        roles = token.claims.get("roles") or []
+        if token.claims.get("aud") != self.api.environment or WRITE_ROLE not in roles:
+            raise errors.forbidden()
+        tenant = self.api.sandbox.tenants.get(token.tenant_id)
+        if tenant is None:
+            raise errors.unauthorized()
+        return tenant, self.api.state(tenant)
+
+    async def submit(self, request: Request) -> Response:
+        _, state = self._caller(request)
+        entity = request.url.path.rstrip("/").rsplit("/", 1)[1]
+        records = await records_of(request)
+        submission = state.submit(entity, records)
+        if submission.failures:
+            raise errors.records_refused(submission.batch_id, submission.failures)
+        return JSONBody(
+            {"message": "Records accepted and validated", "batchId": submission.batch_id}
+        )
+
+    async def batches(self, request: Request) -> Response:
+        _, state = self._caller(request)
+        query = batch_query(request.query_params)
+        total, page = state.list_batches(query)
+        return JSONBody(envelope(total, [batch_json(summary) for summary in page]))
+
+    async def inbound(self, request: Request) -> Response:
+        _, state = self._caller(request)
+        batch_id = request.path_params["batch_id"]
+        query = inbound_query(request.query_params)
+        batch = state.batch(batch_id.lower()) if _UUID.match(batch_id) else None
+        if batch is None:
+            raise errors.batch_not_found()
+        total, page = state.inbound(batch, query)
+        return JSONBody(envelope(total, [inbound_json(message) for message in page]))
+
+    async def contract(self, request: Request) -> Response:
+        return contract_response(request, "buildingminds")
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+async def records_of(request: Request) -> list[Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.too_large(MAX_BODY_BYTES)
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant, parse_int=_integer)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise errors.request_validation_failed() from None
+    if not isinstance(body, list) or not body or len(body) > MAX_RECORDS:
+        raise errors.request_validation_failed()
+    return body
+
+
+def _integer(text: str) -> int | float:
+    """Integers beyond 64 bits read as doubles (as the service's JSON reader does), so records
+    can be echoed back in ``failedMessages`` and ``payload``."""
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else float(text)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def batch_query(params: Any) -> BatchQuery:
+    batch_id = params.get("batchId")
+    if batch_id is not None and not _UUID.match(batch_id):
+        raise errors.request_validation_failed()
+    skip, limit = _window(params)
+    return BatchQuery(
+        batch_id=None if batch_id is None else batch_id.lower(),
+        created_from=_day(params.get("createdFrom")),
+        created_to=_day(params.get("createdTo")),
+        created_at=_day(params.get("createdAt")),
+        skip=skip,
+        limit=limit,
+    )
+
+
+def inbound_query(params: Any) -> InboundQuery:
+    raw_missing = params.get("missingDependencies")
+    missing: bool | None = None
+    if raw_missing is not None:
+        if raw_missing.lower() not in ("true", "false"):
+            raise errors.request_validation_failed()
+        missing = raw_missing.lower() == "true"
+    status = params.get("status")
+    if status is not None and status not in STATUSES:
+        raise errors.request_validation_failed()
+    skip, limit = _window(params)
+    return InboundQuery(missing_dependencies=missing, status=status, skip=skip, limit=limit)
+
+
+def _window(params: Any) -> tuple[int, int]:
+    raw_skip, raw_limit = params.get("skip", "0"), params.get("limit", str(DEFAULT_LIMIT))
+    if not _DIGITS.match(raw_skip) or not _DIGITS.match(raw_limit):
+        raise errors.request_validation_failed()
+    skip, limit = int(raw_skip), int(raw_limit)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise errors.request_validation_failed()
+    return skip, limit
+
+
+def _day(raw: str | None) -> date | None:
+    if raw is None:
+        return None
+    try:
+        if not _DAY.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise errors.request_validation_failed() from None
+
+
+# --- representations -------------------------------------------------------------------------
+
+
+def envelope(total: int, data: list[Any]) -> dict[str, Any]:
+    return {"message": "Success", "totalCount": total, "data": data}
+
+
+def _instant(seconds: float) -> str:
+    return isoformat(datetime.fromtimestamp(seconds, tz=UTC))
+
+
+def batch_json(summary: BatchSummary) -> dict[str, Any]:
+    batch = summary.batch
+    return {
+        "batchId": batch.id,
+        "entityType": ENTITIES[batch.entity].name,
+        "status": summary.status,
+        "totalRecords": len(batch.message_ids),
+        "statusCounts": summary.counts,
+        "createdAt": _instant(batch.created_at),
+        "updatedAt": _instant(summary.updated_at),
+    }
+
+
+def inbound_json(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "inboundId": message.id,
+        "batchId": message.batch_id,
+        "entityType": message.spec.name,
+        "entityId": message.entity_id,
+        "eventType": message.event_type,
+        "status": message.status,
+        "missingDependencies": [
+            {"entityType": ENTITIES[entity].name, "entityId": entity_id}
+            for entity, entity_id in message.missing
+        ],
+        "message": message.message,
+        "payload": message.record,
+        "createdAt": _instant(message.created_at),
+        "updatedAt": _instant(message.updated_at),
+    }
+
+
+def base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
+
+
+def routing_error(api: BuildingMindsApi, request: Request, status: int) -> VendorError:
+    path = vendor_path(request.scope)
+    if status == 405 and path.endswith("/oauth2/v2.0/token"):
+        return api.aad.wrong_method(request.method)
+    if status == 405:
+        return errors.method_not_allowed()
+    if status == 404:
+        return errors.not_found()
+    return errors.gateway(status, "Request failed")

@@ -1,0 +1,493 @@
+"""A BuildingMinds tenant's state: onboarded entities, batches and their inbound messages.
+
+Ingestion is asynchronous. A submitted record becomes an inbound message that moves on the
+sandbox clock: New, then InProgress once picked up, then Completed (Published for sites and
+buildings). An address is geocoded first (GeoCodingSuccessful or FailedGeoCoding). A record whose
+parent has not been onboarded stays New with its missing dependencies and is picked up by itself
+once the last of them is. Time only moves when someone looks: every read first replays what the
+clock says has happened since, in due order, so the answers are the same however often one polls.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from mocks._core.clock import Clock
+from mocks._core.store import MemoryStore, Store
+from mocks.buildingminds.entities import (
+    ENTITIES,
+    EntitySpec,
+    EventKind,
+    deep_problem,
+    event_kind,
+    geocodable,
+    parent_ids,
+    problems,
+)
+
+STATUSES = (
+    "New",
+    "InProgress",
+    "Failed",
+    "FailedValidation",
+    "Retrying",
+    "Completed",
+    "FailedGeoCoding",
+    "GeoCodingSuccessful",
+    "TransformationFailed",
+    "Resubmitting",
+    "Published",
+)
+TERMINAL = frozenset(
+    {
+        "Completed",
+        "Published",
+        "Failed",
+        "FailedValidation",
+        "FailedGeoCoding",
+        "TransformationFailed",
+    }
+)
+FAILED = frozenset({"Failed", "FailedValidation", "FailedGeoCoding", "TransformationFailed"})
+INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
+"""What the control plane can make a record end in (nothing a caller sends leads there)."""
+
+EntityKey = tuple[str, str]
+"""(entity path, the caller's external id)."""
+
+
+@dataclass
+class Timing:
+    """How long each step of processing takes on the sandbox clock (the control plane sets it).
+
+    **Sandbox choice:** the service publishes no figures; these keep a small batch under a
+    minute, so a polling client sees every status.
+    """
+
+    pickup_seconds: float = 5.0
+    processing_seconds: float = 20.0
+    geocoding_seconds: float = 10.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "pickup_seconds": self.pickup_seconds,
+            "processing_seconds": self.processing_seconds,
+            "geocoding_seconds": self.geocoding_seconds,
+        }
+
+    def configure(self, settings: Mapping[str, Any]) -> None:
+        """Apply every setting or none; unknown names and bad values raise ValueError."""
+        known = self.as_dict()
+        for name, value in settings.items():
+            if name not in known:
+                raise ValueError(f"unknown setting {name!r}; known: {', '.join(known)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number of seconds, 0 or more")
+        for name, value in settings.items():
+            setattr(self, name, float(value))
+
+
+@dataclass
+class InboundMessage:
+    id: str
+    batch_id: str
+    seq: int
+    entity: str
+    """The entity path (``rentalUnit``)."""
+    entity_id: str
+    record: dict[str, Any]
+    kind: EventKind
+    event_type: str
+    status: str
+    created_at: float
+    updated_at: float
+    missing: tuple[EntityKey, ...] = ()
+    message: str | None = None
+    due: float | None = None
+    problem: str | None = None
+    """Found on submission, reported when processed (FailedValidation)."""
+
+    @property
+    def spec(self) -> EntitySpec:
+        return ENTITIES[self.entity]
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def held(self) -> bool:
+        return self.status == "New" and bool(self.missing)
+
+
+@dataclass
+class Batch:
+    id: str
+    entity: str
+    created_at: float
+    message_ids: list[str] = field(default_factory=list)
+    expedited: bool = False
+
+
+@dataclass(frozen=True)
+class Submission:
+    batch_id: str | None
+    """``None`` when no record of the request was valid (nothing was queued)."""
+    failures: list[tuple[Any, str]]
+    """Each refused record, as sent, with why."""
+
+
+@dataclass(frozen=True)
+class BatchQuery:
+    batch_id: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    created_at: date | None = None
+    skip: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class InboundQuery:
+    missing_dependencies: bool | None = None
+    status: str | None = None
+    skip: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: Batch
+    status: str
+    updated_at: float
+    counts: dict[str, int]
+
+
+class BuildingMindsState:
+    def __init__(self, clock: Clock, timing: Timing, seed: int, store: Store | None = None) -> None:
+        store = store or MemoryStore()
+        self._clock = clock
+        self._timing = timing
+        self._random = random.Random(seed)
+        self.entities = store.collection("entities", tuple, dict)
+        self.batches = store.collection("batches", str, Batch)
+        self.messages = store.collection("messages", str, InboundMessage)
+        self._due: list[tuple[float, int, str]] = []
+        self._waiting: dict[EntityKey, set[str]] = {}
+        self._seq = 0
+
+    @classmethod
+    def from_fixture(
+        cls, fixture: Mapping[str, Any], clock: Clock, timing: Timing, seed: int
+    ) -> BuildingMindsState:
+        """The portfolio already onboarded: one finished batch per entity type."""
+        state = cls(clock, timing, seed)
+        onboarded = _timestamp(fixture["onboarded_at"])
+        for offset, (path, records) in enumerate(fixture["portfolio"].items()):
+            spec = ENTITIES[path]
+            created = onboarded + 600 * offset
+            batch = Batch(state._new_id(), path, created)
+            state.batches.put(batch.id, batch)
+            for record in records:
+                assert not problems(spec, record), (path, record)
+                message = state._message(batch, spec, record, created)
+                message.status = spec.terminal
+                message.updated_at = created + 25
+                state.entities.put((path, message.entity_id), dict(record))
+        return state
+
+    # --- submission --------------------------------------------------------------------------
+
+    def submit(self, entity: str, records: Sequence[Any]) -> Submission:
+        """Validate every record; queue the valid ones under one batch, refuse the others."""
+        self.advance()
+        spec = ENTITIES[entity]
+        failures: list[tuple[Any, str]] = []
+        valid: list[dict[str, Any]] = []
+        for record in records:
+            found = problems(spec, record)
+            if found:
+                failures.append((record, "; ".join(found)))
+            else:
+                valid.append(record)
+        if not valid:
+            return Submission(None, failures)
+        now = self._clock.time()
+        batch = Batch(self._new_id(), entity, now)
+        self.batches.put(batch.id, batch)
+        counts: dict[str, int] = {}
+        for record in valid:
+            key = str(record[spec.id_field])
+            counts[key] = counts.get(key, 0) + 1
+        for record in valid:
+            message = self._message(batch, spec, record, now)
+            if counts[message.entity_id] > 1:
+                message.problem = (
+                    f"Duplicate {spec.id_field} '{message.entity_id}' in the same request"
+                )
+            else:
+                message.problem = deep_problem(spec, record)
+            self._schedule(message, now + self._delay(batch, self._timing.pickup_seconds))
+        return Submission(batch.id, failures)
+
+    def _message(
+        self, batch: Batch, spec: EntitySpec, record: dict[str, Any], now: float
+    ) -> InboundMessage:
+        self._seq += 1
+        kind = event_kind(spec, record)
+        message = InboundMessage(
+            id=self._new_id(),
+            batch_id=batch.id,
+            seq=self._seq,
+            entity=spec.path,
+            entity_id=str(record[spec.id_field]),
+            record=record,
+            kind=kind,
+            event_type=spec.event_type(kind),
+            status="New",
+            created_at=now,
+            updated_at=now,
+        )
+        self.messages.put(message.id, message)
+        batch.message_ids.append(message.id)
+        return message
+
+    # --- the clock ---------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Replay every step that has fallen due by now, oldest first."""
+        now = self._clock.time()
+        while self._due and self._due[0][0] <= now:
+            due, _, message_id = heapq.heappop(self._due)
+            message = self.messages.get(message_id)
+            if message is None or message.due != due:
+                continue
+            message.due = None
+            self._step(message, due)
+
+    def complete_batch(self, batch_id: str) -> Batch | None:
+        """Finish a batch now: its messages skip the remaining delays. Held ones stay held."""
+        self.advance()
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return None
+        batch.expedited = True
+        now = self._clock.time()
+        for message in self._batch_messages(batch):
+            if message.due is not None:
+                self._schedule(message, now)
+        self.advance()
+        return batch
+
+    def fail_message(self, message_id: str, status: str, reason: str) -> InboundMessage | None:
+        """Make a record fail as the service can while processing (``Failed``,
+        ``TransformationFailed``); ``None`` if there is no such message, ValueError if it is
+        already final."""
+        if status not in INJECTABLE_FAILURES:
+            raise ValueError(f"status must be one of: {', '.join(INJECTABLE_FAILURES)}")
+        self.advance()
+        message = self.messages.get(message_id)
+        if message is None:
+            return None
+        if message.terminal:
+            raise ValueError(f"message {message_id} is already {message.status}")
+        message.due = None
+        message.missing = ()
+        message.message = reason
+        self._move(message, status, self._clock.time())
+        return message
+
+    def _delay(self, batch: Batch, seconds: float) -> float:
+        return 0.0 if batch.expedited else seconds
+
+    def _schedule(self, message: InboundMessage, at: float) -> None:
+        message.due = at
+        heapq.heappush(self._due, (at, message.seq, message.id))
+
+    def _step(self, message: InboundMessage, now: float) -> None:
+        batch = self.batches.get(message.batch_id)
+        assert batch is not None
+        if message.status == "New":
+            self._pick_up(message, batch, now)
+        elif message.status == "InProgress":
+            self._process(message, batch, now)
+        elif message.status == "GeoCodingSuccessful":
+            self._onboard(message, now)
+
+    def _pick_up(self, message: InboundMessage, batch: Batch, now: float) -> None:
+        if message.problem is None and message.kind != "Deleted":
+            missing = self._missing(message)
+            if missing:
+                self._hold(message, missing, now)
+                return
+        message.missing = ()
+        self._move(message, "InProgress", now)
+        self._schedule(message, now + self._delay(batch, self._timing.processing_seconds))
+
+    def _process(self, message: InboundMessage, batch: Batch, now: float) -> None:
+        spec = message.spec
+        if message.problem is not None:
+            self._fail(message, message.problem, now)
+            return
+        key = (message.entity, message.entity_id)
+        if message.kind == "Deleted":
+            if key not in self.entities:
+                self._fail(message, f"{spec.name} '{message.entity_id}' does not exist", now)
+                return
+            children = self._children(key)
+            if children:
+                named = ", ".join(f"{ENTITIES[e].name} '{i}'" for e, i in children[:5])
+                self._fail(message, f"{spec.name} '{message.entity_id}' has children: {named}", now)
+                return
+            self.entities.delete(key)
+            self._move(message, spec.terminal, now)
+            return
+        missing = self._missing(message)
+        if missing:
+            # A parent was deleted while this record was being processed.
+            self._hold(message, missing, now)
+            return
+        if spec.geocoded:
+            if not geocodable(message.record):
+                message.message = "The address could not be geocoded"
+                self._move(message, "FailedGeoCoding", now)
+                return
+            self._move(message, "GeoCodingSuccessful", now)
+            self._schedule(message, now + self._delay(batch, self._timing.geocoding_seconds))
+            return
+        self._onboard(message, now)
+
+    def _onboard(self, message: InboundMessage, now: float) -> None:
+        spec = message.spec
+        key = (message.entity, message.entity_id)
+        if key in self.entities:
+            message.event_type = spec.event_type("Updated")
+        else:
+            message.event_type = spec.event_type("Added")
+        self.entities.put(key, dict(message.record))
+        self._move(message, spec.terminal, now)
+        self._release(key, now)
+
+    def _fail(self, message: InboundMessage, reason: str, now: float) -> None:
+        message.message = reason
+        self._move(message, "FailedValidation", now)
+
+    def _move(self, message: InboundMessage, status: str, now: float) -> None:
+        message.status = status
+        message.updated_at = now
+
+    def _missing(self, message: InboundMessage) -> tuple[EntityKey, ...]:
+        return tuple(
+            key for key in parent_ids(message.spec, message.record) if key not in self.entities
+        )
+
+    def _hold(self, message: InboundMessage, missing: tuple[EntityKey, ...], now: float) -> None:
+        if message.missing != missing or message.status != "New":
+            message.updated_at = now
+        message.status = "New"
+        message.missing = missing
+        for key in missing:
+            self._waiting.setdefault(key, set()).add(message.id)
+
+    def _release(self, key: EntityKey, now: float) -> None:
+        """A parent is onboarded: the records waiting for it are picked up, if nothing else is
+        missing."""
+        for message_id in sorted(self._waiting.pop(key, set())):
+            message = self.messages.get(message_id)
+            if message is None or not message.held:
+                continue
+            missing = self._missing(message)
+            if missing:
+                self._hold(message, missing, now)
+                continue
+            message.missing = ()
+            message.updated_at = now
+            batch = self.batches.get(message.batch_id)
+            assert batch is not None
+            self._schedule(message, now + self._delay(batch, self._timing.pickup_seconds))
+
+    def _children(self, key: EntityKey) -> list[EntityKey]:
+        found: list[EntityKey] = []
+        for child_key in self.entities:
+            record = self.entities.get(child_key)
+            assert record is not None
+            if key in parent_ids(ENTITIES[child_key[0]], record):
+                found.append(child_key)
+        return found
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def list_batches(self, query: BatchQuery) -> tuple[int, list[BatchSummary]]:
+        self.advance()
+        chosen = [b for b in self.batches.values() if _batch_matches(b, query)]
+        chosen.sort(key=lambda b: b.created_at, reverse=True)
+        page = chosen[query.skip : query.skip + query.limit]
+        return len(chosen), [self.summary(b) for b in page]
+
+    def batch(self, batch_id: str) -> Batch | None:
+        self.advance()
+        return self.batches.get(batch_id)
+
+    def inbound(self, batch: Batch, query: InboundQuery) -> tuple[int, list[InboundMessage]]:
+        self.advance()
+        chosen = [
+            m
+            for m in self._batch_messages(batch)
+            if (query.status is None or m.status == query.status)
+            and (query.missing_dependencies is None or m.held == query.missing_dependencies)
+        ]
+        return len(chosen), chosen[query.skip : query.skip + query.limit]
+
+    def summary(self, batch: Batch) -> BatchSummary:
+        messages = list(self._batch_messages(batch))
+        counts: dict[str, int] = {}
+        for message in messages:
+            counts[message.status] = counts.get(message.status, 0) + 1
+        if all(m.terminal for m in messages):
+            status = "Completed"
+        elif all(m.status == "New" for m in messages):
+            status = "New"
+        else:
+            status = "InProgress"
+        updated = max((m.updated_at for m in messages), default=batch.created_at)
+        return BatchSummary(batch, status, updated, counts)
+
+    def entity(self, entity: str, entity_id: str) -> dict[str, Any] | None:
+        self.advance()
+        return self.entities.get((entity, entity_id))
+
+    def _batch_messages(self, batch: Batch) -> Iterable[InboundMessage]:
+        for message_id in batch.message_ids:
+            message = self.messages.get(message_id)
+            assert message is not None
+            yield message
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+
+def _batch_matches(batch: Batch, query: BatchQuery) -> bool:
+    if query.batch_id is not None and batch.id != query.batch_id:
+        return False
+    day = datetime.fromtimestamp(batch.created_at, tz=UTC).date()
+    if query.created_at is not None and day != query.created_at:
+        return False
+    if query.created_from is not None and day < query.created_from:
+        return False
+    return query.created_to is None or day <= query.created_to
+
+
+def _timestamp(value: Any) -> float:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

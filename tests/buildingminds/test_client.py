@@ -1,0 +1,358 @@
+"""The BuildingMinds client: against the fake in-process (the vendors' host names routed to it),
+and against any schema-valid answer (respx serves them, hypothesis writes them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jsonschema
+import orjson
+import pytest
+import respx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+import contracts
+from clients.buildingminds import (
+    DEFAULT_BASE_URL,
+    BuildingMindsAuthError,
+    BuildingMindsClient,
+    BuildingMindsForbidden,
+    BuildingMindsNotFound,
+    BuildingMindsRateLimited,
+    BuildingMindsValidationError,
+)
+from mocks import Sandbox, standin
+from tests.buildingminds.conftest import budget, portfolio, record
+from tests.support import SandboxSleep
+
+CONTRACT = contracts.load("buildingminds")
+TOKEN_URL = "https://login.microsoftonline.com/buildingminds.onmicrosoft.com/oauth2/v2.0/token"
+
+
+@pytest.fixture
+def fake(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The sandbox behind the real host names: the client runs unchanged."""
+    with standin(sandbox):
+        yield sandbox
+
+
+@pytest.fixture
+def sleep(sandbox: Sandbox) -> SandboxSleep:
+    return SandboxSleep(sandbox)
+
+
+def client_for(
+    sandbox: Sandbox, sleep: SandboxSleep | None = None, **options: Any
+) -> BuildingMindsClient:
+    creds = sandbox.credentials()["buildingminds"]
+    options = {"clock": sandbox.clock.now, "sleep": sleep or SandboxSleep(sandbox), **options}
+    return BuildingMindsClient(
+        str(creds["client_id"]), str(creds["client_secret"]), str(creds["scope"]), **options
+    )
+
+
+# --- against the fake --------------------------------------------------------------------------
+
+
+def test_a_portfolio_sent_children_first_is_onboarded_whole(
+    fake: Sandbox, sleep: SandboxSleep
+) -> None:
+    children_first = dict(reversed(portfolio().items()))
+    with client_for(fake, sleep) as client:
+        onboarding = client.onboard(children_first)
+    assert onboarding.failures == ()
+    outcome = onboarding.outcome
+    assert outcome.settled
+    assert (outcome.held, outcome.failed, outcome.pending) == ((), (), ())
+    finals = {m.entity_type: m.status for m in outcome.onboarded}
+    assert finals == {
+        "Meter": "Completed",
+        "RentalUnit": "Completed",
+        "Space": "Completed",
+        "Floor": "Completed",
+        "Building": "Published",
+        "Site": "Published",
+        "Address": "Completed",
+    }
+    # Each level waits for its parent: about 25 s per level, 10 more for geocoding.
+    assert sum(sleep.waits) >= 5 * 25 + 35
+    assert sleep.waits[:3] == [2.0, 4.0, 8.0]
+
+
+def test_step_2_lists_the_batches(fake: Sandbox) -> None:
+    with client_for(fake) as client:
+        page = client.batches(limit=2)
+    assert page.total_count == 7
+    assert [b.entity_type for b in page.items] == ["Meter", "RentalUnit"]
+    assert page.items[0].status_counts == {"Completed": 2}
+
+
+def test_submit_splits_records_and_reports_refused_ones_by_index(fake: Sandbox) -> None:
+    records = [record("address", f"A{i}") for i in range(7)]
+    records[5] = {**records[5], "country": "Germany"}
+    with client_for(fake, records_per_request=3) as client:
+        submission = client.submit("address", records)
+        assert len(submission.batch_ids) == 3
+        assert submission.accepted == 6
+        (failure,) = submission.failures
+        assert (failure.index, failure.record) == (5, records[5])
+        assert failure.message == "'country' must be one of the values the data model lists"
+        sent = [m.entity_id for b in submission.batch_ids for m in client.all_inbound(b)]
+    assert sent == ["A0", "A1", "A2", "A3", "A4", "A6"]
+
+
+def test_held_and_failed_records_are_reported(fake: Sandbox) -> None:
+    floors = [
+        record("floor", "F1", buildingId="NO-SUCH-BUILDING"),
+        record("floor", "F2", buildingId="BLD-BER-A"),
+        record("floor", "F2", buildingId="BLD-BER-A"),
+    ]
+    with client_for(fake) as client:
+        submission = client.submit("floor", floors)
+        outcome = client.wait(submission.batch_ids)
+    assert outcome.settled
+    (held,) = outcome.held
+    assert held.entity_id == "F1"
+    assert [(d.entity_type, d.entity_id) for d in held.missing_dependencies] == [
+        ("Building", "NO-SUCH-BUILDING")
+    ]
+    assert [(m.entity_id, m.status) for m in outcome.failed] == [
+        ("F2", "FailedValidation"),
+        ("F2", "FailedValidation"),
+    ]
+
+
+def test_wait_gives_up_after_its_timeout(fake: Sandbox) -> None:
+    fake.api("buildingminds").timing.configure({"processing_seconds": 3600})  # type: ignore[attr-defined]
+    with client_for(fake) as client:
+        submission = client.submit("address", [record("address", "A1")])
+        outcome = client.wait(submission.batch_ids, timeout=30)
+    assert not outcome.settled
+    assert [m.status for m in outcome.pending] == ["InProgress"]
+
+
+def test_an_expired_token_is_renewed_on_401(fake: Sandbox) -> None:
+    # The client's own clock stands still, so only the API's 401 can tell it the token is old.
+    still = fake.clock.now()
+    with client_for(fake, clock=lambda: still) as client:
+        first = client.token()
+        fake.clock.advance(3600)
+        assert client.batches().total_count == 7
+        assert client.token() != first
+
+
+def test_a_429_is_waited_out_and_then_raised(fake: Sandbox) -> None:
+    fake.limits.configure({"buildingminds": {"requests": {"limit": 1}}})
+    sleep = SandboxSleep(fake)
+    with client_for(fake, sleep) as client:
+        client.batches()
+        client.batches()
+    assert sleep.waits == [60.0]
+    stuck = SandboxSleep(fake, moves_clock=False)
+    with (
+        client_for(fake, stuck, max_retries=2) as client,
+        pytest.raises(BuildingMindsRateLimited) as raised,
+    ):
+        client.batches()  # the previous client's last request is still in the window
+    assert raised.value.retry_after == 60.0
+    assert stuck.waits == [60.0, 60.0]
+
+
+def test_a_wrong_secret_is_an_auth_error_with_its_aadsts_code(fake: Sandbox) -> None:
+    creds = fake.credentials()["buildingminds"]
+    client = BuildingMindsClient(str(creds["client_id"]), "wrong", str(creds["scope"]))
+    with client, pytest.raises(BuildingMindsAuthError) as raised:
+        client.batches()
+    assert (raised.value.status, raised.value.error, raised.value.aadsts) == (
+        401,
+        "invalid_client",
+        7000215,
+    )
+
+
+def test_the_other_environments_key_is_forbidden(fake: Sandbox) -> None:
+    creds = fake.credentials()["buildingminds"]
+    client = BuildingMindsClient(
+        str(creds["forbidden_client_id"]),
+        str(creds["forbidden_client_secret"]),
+        str(creds["forbidden_scope"]),
+    )
+    with client, pytest.raises(BuildingMindsForbidden):
+        client.batches()
+
+
+def test_an_unknown_batch_and_a_bad_query_raise(fake: Sandbox) -> None:
+    with client_for(fake) as client:
+        with pytest.raises(BuildingMindsNotFound):
+            client.inbound("00000000-0000-4000-8000-000000000000")
+        with pytest.raises(BuildingMindsValidationError):
+            client.batches(limit=5000)
+        with pytest.raises(ValueError, match="unknown entity 'castle'"):
+            client.submit("castle", [])
+
+
+# --- against any answer the contract allows ---------------------------------------------------
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = CONTRACT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def values(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values valid against a contract schema. hypothesis-jsonschema cannot draw objects with
+    this Hypothesis, nor follow the contract's references: objects, arrays and combinators are
+    put together here, leaves come from ``from_schema``."""
+    schema = resolve(schema)
+    if "oneOf" in schema:
+        return st.one_of([values(branch) for branch in schema["oneOf"]])
+    if schema.get("type") == "object":
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        named = st.fixed_dictionaries(
+            {name: values(properties[name]) for name in sorted(required)},
+            optional={n: values(p) for n, p in properties.items() if n not in required},
+        )
+        if "propertyNames" in schema:
+            return st.dictionaries(
+                values(schema["propertyNames"]), values(schema["additionalProperties"]), max_size=4
+            )
+        others = st.dictionaries(
+            st.text(max_size=6).filter(lambda name: name not in properties), json_values, max_size=2
+        )
+        return st.tuples(named, others).map(lambda parts: {**parts[1], **parts[0]})
+    if schema.get("type") == "array":
+        return st.lists(values(schema["items"]), min_size=schema.get("minItems", 0), max_size=3)
+    if not set(schema) - {"description"}:
+        return json_values
+    return from_schema({k: v for k, v in schema.items() if k != "description"})
+
+
+def body_schema(path: str, method: str, status: str) -> dict[str, Any]:
+    response = resolve(CONTRACT["paths"][path][method]["responses"][status])
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
+
+
+def check(value: Any, schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator({**schema, "components": CONTRACT["components"]}).validate(
+        value
+    )
+
+
+TOKEN = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "t"}
+PROFILE = settings(
+    max_examples=budget(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def offline_client(http: httpx.Client) -> BuildingMindsClient:
+    return BuildingMindsClient("id", "secret", "api://x", http=http, sleep=lambda _: None)
+
+
+@PROFILE
+@given(answer=values(body_schema("/{tenant}/oauth2/v2.0/token", "post", "200")))
+def test_any_token_answer_is_understood(answer: dict[str, Any]) -> None:
+    check(answer, body_schema("/{tenant}/oauth2/v2.0/token", "post", "200"))
+    with respx.mock() as router, httpx.Client() as http:
+        router.post(TOKEN_URL).respond(200, json=answer)
+        token = offline_client(http).token()
+    assert (token.access_token, token.expires_in) == (answer["access_token"], answer["expires_in"])
+
+
+@PROFILE
+@given(answer=values(body_schema("/api/digitaltwinintegration/batch", "get", "200")))
+def test_any_batch_list_is_understood(answer: dict[str, Any]) -> None:
+    with respx.mock() as router, httpx.Client() as http:
+        router.post(TOKEN_URL).respond(200, json=TOKEN)
+        route = router.get(f"{DEFAULT_BASE_URL}/batch").respond(200, json=answer)
+        page = offline_client(http).batches(created_at=dt.date(2026, 11, 20))
+    assert route.calls.last.request.url.params["createdAt"] == "2026-11-20"
+    assert page.total_count == answer["totalCount"]
+    assert [b.batch_id for b in page.items] == [b["batchId"] for b in answer["data"]]
+    assert [b.status_counts for b in page.items] == [b["statusCounts"] for b in answer["data"]]
+
+
+INBOUND = "/api/digitaltwinintegration/batch/{batchId}/inbound"
+
+
+@PROFILE
+@given(answer=values(body_schema(INBOUND, "get", "200")))
+def test_any_inbound_list_is_understood(answer: dict[str, Any]) -> None:
+    batch = "0be851a3-5777-4370-9d7b-23107d90e0ef"
+    with respx.mock() as router, httpx.Client() as http:
+        router.post(TOKEN_URL).respond(200, json=TOKEN)
+        router.get(f"{DEFAULT_BASE_URL}/batch/{batch}/inbound").respond(200, json=answer)
+        page = offline_client(http).inbound(batch, missing_dependencies=True)
+    assert [(m.entity_id, m.status, m.message) for m in page.items] == [
+        (m["entityId"], m["status"], m["message"]) for m in answer["data"]
+    ]
+    assert [len(m.missing_dependencies) for m in page.items] == [
+        len(m["missingDependencies"]) for m in answer["data"]
+    ]
+
+
+@PROFILE
+@given(
+    accepted=values(body_schema("/api/digitaltwinintegration/site", "post", "200")),
+    refused=values(
+        resolve(body_schema("/api/digitaltwinintegration/site", "post", "400"))["oneOf"][0]
+    ),
+)
+def test_any_submission_answer_is_understood(
+    accepted: dict[str, Any], refused: dict[str, Any]
+) -> None:
+    records = [record("site", "S1"), record("site", "S2")]
+    with respx.mock() as router, httpx.Client() as http:
+        router.post(TOKEN_URL).respond(200, json=TOKEN)
+        router.post(f"{DEFAULT_BASE_URL}/site").mock(
+            side_effect=[httpx.Response(200, json=accepted), httpx.Response(400, json=refused)]
+        )
+        submission = offline_client(http).submit("site", records[:1])
+        partly = offline_client(http).submit("site", records[1:])
+        sent = [
+            orjson.loads(call.request.content)
+            for call in router.calls[1:]
+            if call.request.url.path.endswith("/site")
+        ]
+    operation = CONTRACT["paths"]["/api/digitaltwinintegration/site"]["post"]
+    for body in sent:
+        check(body, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert submission.batch_ids == (accepted["batchId"],)
+    assert submission.failures == ()
+    assert [f.message for f in partly.failures] == [
+        f["validationMessage"] for f in refused["failedMessages"]
+    ]
+    assert partly.batch_ids == (() if refused["batchId"] is None else (refused["batchId"],))
+
+
+def test_an_answer_outside_the_contract_is_a_clear_error() -> None:
+    with respx.mock() as router, httpx.Client() as http:
+        router.post(TOKEN_URL).respond(200, json=TOKEN)
+        router.get(f"{DEFAULT_BASE_URL}/batch").respond(200, json={"data": "nope"})
+        with pytest.raises(Exception, match="outside the contract: data is not a list"):
+            offline_client(http).batches()

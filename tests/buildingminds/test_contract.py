@@ -1,0 +1,353 @@
+"""The BuildingMinds contract: valid OpenAPI, honoured by the fake, matched by the fixture and
+by the field tables."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any, ClassVar
+
+import httpx
+import jsonschema
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from schemathesis.core.parameters import ParameterLocation
+
+import contracts
+import fixtures
+from mocks import create_sandbox
+from mocks._core.clock import Clock
+from mocks.buildingminds.entities import ENTITIES
+from mocks.buildingminds.routes import batch_json, inbound_json
+from mocks.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, InboundQuery
+from mocks.server import build_app
+from tests.buildingminds.conftest import budget
+from tests.conftest import NOW
+from tests.support import all_checks
+
+CONTRACT = contracts.load("buildingminds")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
+
+
+def schema_for(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}", "components": CONTRACT["components"]}
+
+
+def check(instance: Any, schema: dict[str, Any]) -> None:
+    jsonschema.validate(
+        instance,
+        {**schema, "components": CONTRACT["components"]},
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.FormatChecker(),
+    )
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def resolved(thing: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in thing:
+        node: Any = CONTRACT
+        for part in thing["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        thing = node
+    return thing
+
+
+# --- the contract itself -----------------------------------------------------------------------
+
+
+def test_the_contract_is_valid_openapi_3_1() -> None:
+    validate(contracts.load("buildingminds"))
+    assert CONTRACT["openapi"] == "3.1.0"
+
+
+def test_every_operation_of_the_issue_is_described() -> None:
+    described = {(method.upper(), path) for method, path, _ in operations()}
+    entities = {("POST", f"/api/digitaltwinintegration/{path}") for path in ENTITIES}
+    assert described == {
+        ("POST", TOKEN_PATH),
+        ("GET", "/{tenant}/v2.0/.well-known/openid-configuration"),
+        ("GET", "/{tenant}/discovery/v2.0/keys"),
+        ("GET", "/api/digitaltwinintegration/batch"),
+        ("GET", "/api/digitaltwinintegration/batch/{batchId}/inbound"),
+        *entities,
+    }
+    assert set(ENTITIES) == {
+        "address",
+        "site",
+        "building",
+        "floor",
+        "space",
+        "rentalUnit",
+        "meter",
+    }
+
+
+def test_every_api_operation_needs_a_bearer_token_and_documents_its_errors() -> None:
+    assert CONTRACT["security"] == [{"BearerAuth": []}]
+    for method, path, operation in operations():
+        if path.startswith("/api/"):
+            assert "security" not in operation, f"{method} {path}"
+            assert {"401", "403", "429", "503"} <= set(operation["responses"]), path
+        else:
+            assert operation["security"][0] == {}, path
+
+
+def test_every_response_and_request_has_a_valid_example() -> None:
+    seen = 0
+    for method, path, operation in operations():
+        body = operation.get("requestBody", {"content": {}})
+        for media_type, content in resolved(body)["content"].items():
+            assert "example" in content, f"{method} {path} request {media_type}"
+            check(content["example"], content["schema"])
+            seen += 1
+        for status, response in operation["responses"].items():
+            for media_type, content in resolved(response)["content"].items():
+                assert "example" in content, f"{method} {path} {status} {media_type}"
+                check(content["example"], content["schema"])
+                seen += 1
+    assert seen > 70
+
+
+def test_every_parameter_example_is_valid() -> None:
+    for _, _, operation in operations():
+        for parameter in operation.get("parameters", []):
+            parameter = resolved(parameter)
+            check(parameter["example"], parameter["schema"])
+
+
+def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
+    served = client.get("/buildingminds/openapi.json").json()
+    assert served["servers"][0]["url"] == "http://standin.test/buildingminds"
+    assert served.pop("servers")[1:] == CONTRACT["servers"]
+    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+
+
+def test_the_sandbox_choices_are_marked() -> None:
+    source = resources.files(contracts).joinpath("buildingminds.yaml").read_text("utf-8")
+    assert source.count("**Sandbox choice") >= 15
+
+
+def test_the_record_schemas_are_the_field_tables() -> None:
+    schemas = CONTRACT["components"]["schemas"]
+    for spec in ENTITIES.values():
+        record = schemas[f"{spec.name}Record"]
+        assert set(record["required"]) == {f.name for f in spec.fields if f.mandatory}
+        assert set(record["properties"]) == {f.name for f in spec.fields} | {"eventType"}
+        for field in spec.fields:
+            prop = record["properties"][field.name]
+            if field.max_length is not None and field.kind == "string" and not field.choices:
+                assert prop["maxLength"] == field.max_length, (spec.name, field.name)
+        assert (f"{spec.name}Deletion" in schemas) == spec.deletable
+    assert schemas["InboundStatus"]["enum"] == list(STATUSES)
+
+
+def test_each_entity_example_is_accepted_and_onboarded_in_order(client: httpx.Client) -> None:
+    """The examples chain (address, site, building, ...): sent in the contract's order, every
+    record reaches its final status."""
+    credentials = client.get("/_sandbox/credentials").json()["buildingminds"]
+    token = client.post(
+        f"/buildingminds/{credentials['tenant']}/oauth2/v2.0/token",
+        data={
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+            "scope": credentials["scope"] + "/.default",
+            "grant_type": "client_credentials",
+        },
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    batches = []
+    for path, spec in ENTITIES.items():
+        operation = CONTRACT["paths"][f"/api/digitaltwinintegration/{path}"]["post"]
+        example = operation["requestBody"]["content"]["application/json"]["example"]
+        url = f"/buildingminds/api/digitaltwinintegration/{path}"
+        answer = client.post(url, json=example, headers=auth)
+        assert answer.status_code == 200, answer.text
+        batches.append((spec, answer.json()["batchId"]))
+    client.post("/_sandbox/clock", json={"advance": 600})
+    for spec, batch_id in batches:
+        inbound = client.get(
+            f"/buildingminds/api/digitaltwinintegration/batch/{batch_id}/inbound", headers=auth
+        ).json()
+        assert {m["status"] for m in inbound["data"]} == {spec.terminal}, spec.name
+
+
+# --- the fixture -------------------------------------------------------------------------------
+
+
+def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
+    check(fixtures.load("buildingminds"), {"$ref": "#/components/schemas/SandboxFixture"})
+
+
+def test_every_fixture_batch_and_message_matches_the_contract() -> None:
+    sandbox = create_sandbox(["buildingminds"])
+    state: BuildingMindsState = sandbox.api("buildingminds").state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    total, summaries = state.list_batches(BatchQuery())
+    assert total == len(ENTITIES)
+    for summary in summaries:
+        check(batch_json(summary), schema_for("Batch"))
+        _, messages = state.inbound(summary.batch, InboundQuery())
+        for message in messages:
+            check(inbound_json(message), schema_for("InboundMessage"))
+
+
+# --- schemathesis against the fake, in-process, with every check -----------------------------
+
+
+def _app() -> Any:
+    clock = Clock()
+    clock.freeze(NOW)
+    sandbox = create_sandbox(["buildingminds"], clock=clock, journal_capacity=1_000_000)
+    # Generated traffic is far above 100 requests a minute; the limit has its own tests.
+    sandbox.limits.configure({"buildingminds": {"requests": {"enabled": False}}})
+    return sandbox, build_app(sandbox, "buildingminds")
+
+
+SANDBOX, APP = _app()
+CREDENTIALS: dict[str, str] = SANDBOX.credentials()["buildingminds"]  # type: ignore[assignment]
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+GOOD_FORM = {
+    "client_id": CREDENTIALS["client_id"],
+    "client_secret": CREDENTIALS["client_secret"],
+    "scope": CREDENTIALS["scope"] + "/.default",
+    "grant_type": "client_credentials",
+}
+
+
+def _token() -> str:
+    case = schema[TOKEN_PATH]["POST"].Case(
+        path_parameters={"tenant": CREDENTIALS["tenant"]},
+        body=GOOD_FORM,
+        media_type="application/x-www-form-urlencoded",
+    )
+    response = case.call()
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@schema.auth().skip_for(path_regex="^/{tenant}/")
+class BearerToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _token()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def _crc(seed: object) -> int:
+    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
+
+
+def _valid_instant(seed: object) -> str:
+    moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=_crc(seed) % 3_000_000_000)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fix_record(record: Any, path: str) -> Any:
+    """Generated date-times match the pattern but may not be dates (Feb 30): make them real."""
+    if not isinstance(record, dict):
+        return record
+    spec = ENTITIES[path]
+    fixed = dict(record)
+    for field in spec.fields:
+        value = fixed.get(field.name)
+        if field.kind == "datetime" and isinstance(value, str):
+            fixed[field.name] = _valid_instant(value)
+    return fixed
+
+
+def obey_cross_field_rules(case: Any) -> None:
+    """Positive cases: the real tenant and, at the token endpoint, the real client (a schema
+    cannot say which credentials exist); real calendar dates in records. Negative cases keep
+    their invalid part."""
+    path = case.operation.path
+    negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    if path.startswith("/{tenant}/") and not negative_path:
+        case.path_parameters = {**(case.path_parameters or {}), "tenant": CREDENTIALS["tenant"]}
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    if path == TOKEN_PATH and isinstance(case.body, dict):
+        case.body = {**case.body, **GOOD_FORM}
+    elif path.startswith("/api/digitaltwinintegration/") and isinstance(case.body, list):
+        entity = path.rsplit("/", 1)[1]
+        if entity in ENTITIES:
+            case.body = [_fix_record(record, entity) for record in case.body]
+
+
+@schema.parametrize()
+@settings(deadline=None, max_examples=budget(25))
+def test_the_fake_conforms_to_its_contract(case: Any) -> None:
+    obey_cross_field_rules(case)
+    case.call_and_validate(checks=all_checks())
+
+
+# --- stateful: submit, then follow the batch by the contract's links --------------------------
+
+
+class IngestionWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Submit records, then read the batch and its messages by the links of the answer."""
+
+    followed: ClassVar[Counter[str]] = Counter()
+
+    def before_call(self, case: Any) -> None:
+        obey_cross_field_rules(case)
+
+    def after_call(self, response: Any, case: Any) -> None:
+        super().after_call(response, case)
+        label, status = case.operation.label, response.status_code
+        if label.startswith("GET /api/digitaltwinintegration/batch/") and status == 200:
+            self.followed["inbound of a new batch"] += int(response.json()["totalCount"] > 0)
+        elif label == "GET /api/digitaltwinintegration/batch" and status == 200:
+            self.followed["a new batch"] += int(case.query.get("batchId") is not None)
+
+    def validate_response(
+        self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+    ) -> None:
+        case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
+
+
+def test_the_linked_operations_work_together() -> None:
+    IngestionWorkflow.followed.clear()
+    IngestionWorkflow.run(
+        settings=settings(
+            max_examples=budget(10),
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert set(+IngestionWorkflow.followed) == {"inbound of a new batch", "a new batch"}
+
+
+# --- last: what the whole run exercised --------------------------------------------------------
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def test_the_contract_run_answered_success_for_every_operation() -> None:
+    entries = SANDBOX.journal.entries("buildingminds")
+    templates = [(m.upper(), _template(p), p) for m, p, _ in operations()]
+    succeeded = set()
+    for entry in entries:
+        if 200 <= entry.status < 300:
+            for method, pattern, path in templates:
+                if entry.method == method and pattern.match(entry.path):
+                    succeeded.add((method, path))
+    missing = {(m, p) for m, _, p in templates} - succeeded
+    assert not missing, f"operations never answered 2xx: {sorted(missing)}"
+    assert {400, 401, 405} <= {entry.status for entry in entries}

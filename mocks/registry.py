@@ -9,8 +9,13 @@ from mocks._core.api import VendorApiFactory
 from mocks._core.sandbox import Sandbox
 from mocks.atmotube import AtmotubeApi
 from mocks.atrius import AtriusApi
+from mocks.locus import LocusApi
 
-API_FACTORIES: dict[str, VendorApiFactory] = {"atmotube": AtmotubeApi, "atrius": AtriusApi}
+API_FACTORIES: dict[str, VendorApiFactory] = {
+    "atmotube": AtmotubeApi,
+    "atrius": AtriusApi,
+    "locus": LocusApi,
+}
 
 
 def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:

@@ -25,7 +25,12 @@ class LocusGate:
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not vendor_path(scope).startswith("/v3"):
+        # Every /v3 operation is a GET: other methods go to the router for its 405.
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not vendor_path(scope).startswith("/v3")
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

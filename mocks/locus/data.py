@@ -365,24 +365,25 @@ def _bulk_values(
     local_since = datetime.fromtimestamp(since, tz=zone)
     measured_from = int(datetime(local_since.year, local_since.month, 1, tzinfo=zone).timestamp())
 
-    def total(signal: Signal, low: int, high: int) -> float | None:
-        low, high = max(low, month.start), min(high, month.end, until)
+    def total(signal: Signal, low: int, high: int, measured: bool = False) -> float | None:
+        # Measured energy exists only from installation; models and the sky exist regardless.
+        low, high = max(low, month.start, since if measured else low), min(high, month.end, until)
         if high <= low:
             return None
         row = aggregate([Measure("v", "sum", signal)], low, high, False, state.block_cache)
         return row.get("v")
 
-    def prorated(signal: Signal, cap: int) -> float | None:
+    def prorated(signal: Signal, cap: int, measured: bool = False) -> float | None:
         if startup_at is not None:
-            return total(signal, startup_at, cap)
+            return total(signal, startup_at, cap, measured)
         if month.start < measured_from:
             return None
-        return total(signal, month.start, cap)
+        return total(signal, month.start, cap, measured)
 
     energy = signals.site_energy()
     insolation = signals.site_signal("GHIh_m", {})
-    wh = total(energy, since, month.end)
-    whp = prorated(energy, month.end)
+    wh = total(energy, since, month.end, measured=True)
+    whp = prorated(energy, month.end, measured=True)
     wh_e = prorated(signals.expected(state.site_inverters(site.id)), month.end) if has_tmy else None
     ghih_t = prorated(signals.typical_insolation(), month.end) if has_tmy else None
     ghih_m = total(insolation, measured_from, month.end)

@@ -207,7 +207,10 @@ class LocusHandlers:
         state = self._state(request)
         partner_id = _id(request)
         state.partner_sites(partner_id)
-        query = data_query(_params(request), allow_latest=False)
+        params = _params(request)
+        if params.get("gran") and params["gran"] != "monthly":
+            raise errors.bad_request("Only monthly granularity is supported for bulk data")
+        query = data_query(params, allow_latest=False)
         rows = await _offload(data.bulk_data, state, partner_id, query)
         return ok({"data": rows})
 

@@ -267,7 +267,10 @@ class AmbientTemperature(Signal):
 
 
 class Electrical(Signal):
-    """A quantity that follows from AC power at each sample (current, voltage, power factor...)."""
+    """A quantity that follows from AC power at each sample (current, voltage, power factor...).
+
+    Not exactly consistent across granularities for non-linear quantities (see ``_minutes``).
+    """
 
     summed = False
 
@@ -288,15 +291,15 @@ class Electrical(Signal):
         return self.formula(self.power.quarter(quarter, memo), unit(self.seed, self.key, quarter))
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
+        # From each minute's own power: a quarter's value comes from its mean power instead, so
+        # non-linear quantities (power factor, apparent power) differ slightly between the two,
+        # as a meter's 1-minute and 15-minute registers do. Linear ones (the phases) agree.
         powers = self.power.minutes(quarter, memo)
         first = quarter * 15
-        values = [
+        return [
             self.formula(p, unit(self.seed, self.key ^ 0x3C3C, first + i))
             for i, p in enumerate(powers)
         ]
-        # Minutes average to the quarter's value, as levels must.
-        shift = self.quarter(quarter, memo) - sum(values) / 15
-        return [value + shift for value in values]
 
 
 NOMINAL_PHASE_VOLTS = 277.0

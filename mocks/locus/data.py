@@ -382,30 +382,37 @@ def _bulk_values(
 
     energy = signals.site_energy()
     insolation = signals.site_signal("GHIh_m", {})
-    wh = total(energy, since, month.end, measured=True)
-    whp = prorated(energy, month.end, measured=True)
-    wh_e = prorated(signals.expected(state.site_inverters(site.id)), month.end) if has_tmy else None
-    ghih_t = prorated(signals.typical_insolation(), month.end) if has_tmy else None
-    ghih_m = total(insolation, measured_from, month.end)
-    ghihp_m = prorated(insolation, month.end)
-    eer = None if whp is None or not wh_e else round(whp / wh_e, 3)
-    geer = None
-    if eer is not None and ghihp_m and ghih_t:
-        geer = round(eer / (ghihp_m / ghih_t), 3)
-    computed: dict[str, float | None] = {
-        "Wh_sum": wh,
-        "Whp_sum": whp,
-        "Wh_e_sum": wh_e,
-        "GHIh_m_sum": ghih_m,
-        "GHIhp_m_sum": ghihp_m,
-        "GHIh_t_sum": ghih_t,
-        "EER_avg": eer,
-        "GEER_avg": geer,
-    }
+    expected = signals.expected(state.site_inverters(site.id))
+    computed: dict[str, Callable[[], float | None]] = {}
+    computed["Wh_sum"] = lambda: total(energy, since, month.end, measured=True)
+    computed["Whp_sum"] = lambda: prorated(energy, month.end, measured=True)
+    computed["Wh_e_sum"] = lambda: prorated(expected, month.end) if has_tmy else None
+    computed["GHIh_t_sum"] = lambda: (
+        prorated(signals.typical_insolation(), month.end) if has_tmy else None
+    )
+    computed["GHIh_m_sum"] = lambda: total(insolation, measured_from, month.end)
+    computed["GHIhp_m_sum"] = lambda: prorated(insolation, month.end)
+
+    def ratio(numerator: float | None, denominator: float | None) -> float | None:
+        return None if numerator is None or not denominator else numerator / denominator
+
+    def eer() -> float | None:
+        found = ratio(computed["Whp_sum"](), computed["Wh_e_sum"]())
+        return None if found is None else round(found, 3)
+
+    def geer() -> float | None:
+        ghi = ratio(computed["GHIhp_m_sum"](), computed["GHIh_t_sum"]())
+        found = ratio(eer(), ghi)
+        return None if found is None else round(found, 3)
+
+    computed["EER_avg"] = eer
+    computed["GEER_avg"] = geer
     lacking = set() if has_tmy else {"Wh_e_sum", "GHIh_t_sum", "EER_avg", "GEER_avg"}
     for name in fields:
         if name in lacking:
             values[name] = None
-        elif computed[name] is not None:
-            values[name] = computed[name]
+        else:
+            value = computed[name]()
+            if value is not None:
+                values[name] = value
     return values

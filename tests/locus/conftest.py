@@ -7,21 +7,21 @@ import pytest
 
 from mocks import Sandbox
 
-PARTNER = 4021
+PARTNER = 123
 OTHER_PARTNER = 5050
-MISSION = 3393714
+MISSION = 123
 """San Francisco, weather station, startup mid-month (2019-04-15)."""
-HUDSON = 3393715
+HUDSON = 789
 """Hoboken, two inverters at the site, no startup date, no TMY3 station."""
-CAMELBACK = 3393716
+CAMELBACK = 3393714
 """Phoenix (no DST), a meter over one inverter."""
 KAKAAKO = 3393717
 """Honolulu, no components."""
 ADELAIDE = 3393718
 """Australia/Adelaide: a half-hour offset."""
 PV_METER = 54369
-INVERTER_E1 = 54370
-INVERTER_W1 = 54371
+INVERTER_E1 = 456
+INVERTER_W1 = 90
 WEATHER_STATION = 54372
 NET_METER = 54373
 THEIR_SITE = 5000001

@@ -112,7 +112,7 @@ def test_no_token_is_401(client: httpx.Client) -> None:
 def test_partner_clients_sites_and_components_carry_status_code(api: Any) -> None:
     clients = api.get(f"/partners/{PARTNER}/clients").json()
     assert clients["statusCode"] == 200
-    assert [c["id"] for c in clients["clients"]] == [419010, 419011]
+    assert [c["id"] for c in clients["clients"]] == [419010, 456, 123]
     assert clients["clients"][0] == {
         "id": 419010,
         "partnerId": PARTNER,
@@ -139,7 +139,7 @@ def test_components_nest_under_sites_and_components(api: Any) -> None:
     assert by_id[INVERTER_E1]["parentId"] == PV_METER
     assert by_id[PV_METER]["serialNumber"] == "LG120-0001"
     assert "serialNumber" not in by_id[INVERTER_E1]
-    client_ids = {c["id"] for c in api.get("/clients/419011/components").json()["components"]}
+    client_ids = {c["id"] for c in api.get("/clients/456/components").json()["components"]}
     assert client_ids == {61010, 61011, 61020}
     one = api.get(f"/components/{INVERTER_E1}").json()
     assert one["statusCode"] == 200
@@ -150,10 +150,10 @@ def test_components_nest_under_sites_and_components(api: Any) -> None:
     ("params", "expected"),
     [
         ({"nodeId": "OB.TESTNODE.44"}, [INVERTER_E1]),
-        ({"nodeId": "OB.TESTNODE.%"}, [INVERTER_E1, 54371]),
+        ({"nodeId": "OB.TESTNODE.%"}, [INVERTER_E1, 90]),
         ({"nodeId": "%DC9.1"}, [PV_METER]),
         ({"nodeId": "OB.TESTNODE"}, []),
-        ({"notes": "%array"}, [INVERTER_E1, 54371]),
+        ({"notes": "%array"}, [INVERTER_E1, 90]),
         ({"notes": "%serial%"}, [61002]),
     ],
 )
@@ -590,11 +590,11 @@ def test_alerts_need_a_time_zone_and_render_in_it(api: Any) -> None:
         "message": "tz is required",
         "statusCode": 400,
     }
-    utc = api.get("/components/54371/alerts", tz="UTC").json()["alerts"]
+    utc = api.get("/components/90/alerts", tz="UTC").json()["alerts"]
     assert utc == [
         {
             "id": 78,
-            "componentId": 54371,
+            "componentId": 90,
             "componentName": "AE Inverter W1",
             "siteId": MISSION,
             "siteName": "Mission St Rooftop",
@@ -609,7 +609,7 @@ def test_alerts_need_a_time_zone_and_render_in_it(api: Any) -> None:
             ),
         }
     ]
-    pacific = api.get("/components/54371/alerts", tz="US/Pacific").json()["alerts"][0]
+    pacific = api.get("/components/90/alerts", tz="US/Pacific").json()["alerts"][0]
     assert pacific["start"] == "2026-11-16T20:00:00-08:00"
 
 
@@ -683,12 +683,12 @@ def test_the_control_plane_raises_an_alert(
 ) -> None:
     raised = client.post(
         "/_sandbox/locus/alerts",
-        json={"componentId": 61001, "alertType": "Zero Generation", "priority": "Low",
+        json={"componentId": 123, "alertType": "Zero Generation", "priority": "Low",
               "durationSeconds": 600},
     )  # fmt: skip
     assert raised.status_code == 201
     alert = raised.json()
-    assert alert["componentId"] == 61001
+    assert alert["componentId"] == 123
     assert alert["start"] == "2026-11-20T12:00:30-00:00"
     found = api.get(f"/sites/{HUDSON}/alerts", tz="UTC", status="open").json()["alerts"]
     assert alert in found
@@ -698,7 +698,7 @@ def test_the_control_plane_raises_an_alert(
         client.post("/_sandbox/locus/alerts", json={"componentId": THEIR_COMPONENT}).status_code
         == 404
     )
-    bad = client.post("/_sandbox/locus/alerts", json={"componentId": 61001, "priority": "urgent"})
+    bad = client.post("/_sandbox/locus/alerts", json={"componentId": 123, "priority": "urgent"})
     assert bad.status_code == 400
 
 

@@ -34,12 +34,12 @@ from tests.locus.conftest import (
 def make_state() -> LocusState:
     clock = Clock()
     clock.freeze(NOW)
-    return LocusState.from_fixture(fixtures.load("locus"), clock, 4021, seed=7)
+    return LocusState.from_fixture(fixtures.load("locus"), clock, 123, seed=7)
 
 
 STATE = make_state()
-GENERATORS = {MISSION: [PV_METER], HUDSON: [61001, 61002], CAMELBACK: [61010], ADELAIDE: [61020]}
-INVERTERS = [INVERTER_E1, INVERTER_W1, 61001, 61002, 61011, 61020]
+GENERATORS = {MISSION: [PV_METER], HUDSON: [123, 61002], CAMELBACK: [61010], ADELAIDE: [61020]}
+INVERTERS = [INVERTER_E1, INVERTER_W1, 123, 61002, 61011, 61020]
 days = st.dates(min_value=datetime(2024, 1, 1).date(), max_value=datetime(2026, 10, 1).date())
 zones = st.sampled_from(
     ["UTC", "US/Pacific", "America/New_York", "Australia/Adelaide", "Asia/Kolkata"]

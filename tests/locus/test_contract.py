@@ -16,6 +16,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
 import contracts
+import fixtures
 from mocks import create_sandbox
 from mocks._core.clock import Clock
 from mocks.locus import catalogue
@@ -350,3 +351,64 @@ def test_the_contract_run_exercised_success_and_every_documented_error() -> None
     """Runs after the schemathesis test (file order): it must have seen each outcome."""
     statuses = {entry.status for entry in SANDBOX.journal.entries("locus", 10_000)}
     assert {200, 400, 401, 403, 404} <= statuses
+
+
+# --- the fixture -------------------------------------------------------------------------------
+
+
+def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
+    check(fixtures.load("locus"), {"$ref": "#/components/schemas/SandboxFixture"})
+
+
+def test_the_fixture_has_what_the_sandbox_promises() -> None:
+    """One partner with clients, sites in several zones (one without a startup date, one
+    without components), inverters, meters and a weather station, and open and closed alerts
+    of every type."""
+    fixture = fixtures.load("locus")
+    mine = next(p for p in fixture["partners"] if p["id"] == fixture["partner_id"])
+    sites = [site for client in mine["clients"] for site in client["sites"]]
+    assert len(mine["clients"]) >= 2
+    assert len({site["locationTimezone"] for site in sites}) >= 4
+    assert any("startupDate" not in site["installinfo"] for site in sites if site["components"])
+    assert any(not site["components"] for site in sites)
+    types = {c["nodeType"] for site in sites for c in site["components"]}
+    assert types == {"INVERTER", "METER", "WEATHER_STATION"}
+    alerts = fixture["alerts"]
+    assert {a["alertType"] for a in alerts} == set(
+        CONTRACT["components"]["schemas"]["Alert"]["properties"]["alertType"]["enum"]
+    )
+    assert any("endHours" in a for a in alerts)
+    assert any("endHours" not in a for a in alerts)
+
+
+def test_every_fixture_site_answers_in_its_schema() -> None:
+    """Every site of the fixture through the site operations."""
+    token = BearerToken().get(None, None)
+    for site_id in STATE.sites:
+        site = STATE.sites.get(site_id)
+        assert site is not None
+        if site.partner_id != PARTNER:
+            continue
+        for path, name in [
+            (f"/v3/sites/{site_id}", "SiteResponse"),
+            (f"/v3/sites/{site_id}/installinfo", "InstallInfoResponse"),
+            (f"/v3/sites/{site_id}/modelsettings", "ModelSettingsResponse"),
+            (f"/v3/sites/{site_id}/dataavailable", "DataAvailableResponse"),
+            (f"/v3/sites/{site_id}/components", "ComponentsResponse"),
+        ]:
+            response = (
+                schema[path_template(path)]["GET"]
+                .Case(
+                    path_parameters={"siteId": site_id},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                .call()
+            )
+            assert response.status_code == 200, path
+            check(response.json(), {"$ref": f"#/components/schemas/{name}"})
+
+
+def path_template(path: str) -> str:
+    parts = path.split("/")
+    parts[3] = "{siteId}"
+    return "/".join(parts)

@@ -400,7 +400,7 @@ def test_every_schema_valid_answer_parses(operation: str, url: str, call: Any) -
     schema = body_of(operation)
 
     @settings(
-        max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     @given(body=values(schema), token=values(body_of("/oauth/token", "post")))
     def check(body: Any, token: Any) -> None:

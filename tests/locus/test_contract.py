@@ -341,7 +341,7 @@ def obey_cross_parameter_rules(case: Any) -> None:
 
 
 @schema.parametrize()
-@settings(deadline=None, max_examples=20, derandomize=True)
+@settings(deadline=None, max_examples=12, derandomize=True)
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_parameter_rules(case)
     case.call_and_validate(checks=all_checks())

@@ -27,7 +27,9 @@ from tests.locus.conftest import (
     INVERTER_E1,
     INVERTER_W1,
     MISSION,
+    NET_METER,
     PV_METER,
+    WEATHER_STATION,
 )
 
 
@@ -220,3 +222,51 @@ def test_values_are_deterministic_and_read_the_sandbox_clock() -> None:
     assert "Wh_sum" not in first[2]
     assert "Wh_sum" in later[2]
     assert datetime.fromtimestamp(other.clock.time(), UTC) > NOW
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(day=days)
+def test_the_weather_station_sees_the_same_sun(day: Any) -> None:
+    start = datetime(day.year, day.month, day.day)
+    end = start + timedelta(days=1)
+    fields = "GHI_avg,GHI_max,GHIh_sum,TmpAmb_avg,TmpAmb_min,TmpAmb_max"
+    rows = component_rows(WEATHER_STATION, query(fields, "hourly", start, end, "US/Pacific"))
+    assert len(rows) == 24
+    for row in rows:
+        assert row["GHIh_sum"] == pytest.approx(row["GHI_avg"], abs=0.002)  # over one hour
+        assert row["GHI_max"] >= row["GHI_avg"] >= 0
+        assert row["TmpAmb_min"] <= row["TmpAmb_avg"] <= row["TmpAmb_max"]
+        assert -15 < row["TmpAmb_avg"] < 45
+    assert rows[0]["GHI_avg"] == 0.0  # midnight in San Francisco
+    assert max(row["GHI_avg"] for row in rows) > 100
+    daily = component_rows(WEATHER_STATION, query("GHIh_sum", "daily", start, end, "US/Pacific"))
+    assert daily[0]["GHIh_sum"] == pytest.approx(total(rows, "GHIh_sum"), abs=0.05)
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(day=days)
+def test_the_net_meter_exports_at_noon_and_imports_at_night(day: Any) -> None:
+    start = datetime(day.year, day.month, day.day)
+    rows = component_rows(
+        NET_METER, query("Wh_sum,W_avg", "hourly", start, start + timedelta(days=1), "US/Pacific")
+    )
+    assert rows[2]["Wh_sum"] > 0  # 2 am: only the building's load
+    site = site_data(
+        STATE,
+        STATE.site(MISSION),
+        query("Wh_sum", "hourly", start, start + timedelta(days=1), "US/Pacific"),
+    )
+    for net, generated in zip(rows, site, strict=True):
+        assert net["Wh_sum"] + generated["Wh_sum"] > 0  # the load itself is never negative
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(day=days, gran=st.sampled_from(["1min", "15min", "hourly", "daily"]))
+def test_maximum_mean_and_minimum_are_ordered(day: Any, gran: str) -> None:
+    start = datetime(day.year, day.month, day.day, 10)
+    end = start + (timedelta(hours=2) if gran != "daily" else timedelta(days=2))
+    rows = component_rows(INVERTER_E1, query("W_max,W_avg,W_min,PF_avg,Hz_avg", gran, start, end))
+    for row in rows:
+        assert row["W_max"] >= row["W_avg"] >= row["W_min"] >= 0
+        assert 0.9 < row["PF_avg"] <= 1.0
+        assert 59.9 < row["Hz_avg"] < 60.1

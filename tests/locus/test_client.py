@@ -419,3 +419,30 @@ def test_an_answer_that_breaks_the_contract_is_a_locus_error() -> None:
         router.get("/v3/sites/1").respond(200, json={"statusCode": 200, "id": "one"})
         with pytest.raises(LocusError, match="breaks the Locus contract"):
             LocusClient("id", "secret").site(1)
+
+
+@pytest.mark.parametrize(("operation", "url", "call"), CASES, ids=[c[0] for c in CASES])
+def test_the_client_sends_only_schema_valid_requests(operation: str, url: str, call: Any) -> None:
+    """Each query parameter the client sends is one the operation has, valid against its
+    schema, and every required one is sent."""
+    parameters = [resolve(p) for p in CONTRACT["paths"][operation]["get"]["parameters"]]
+    query_schemas = {p["name"]: p for p in parameters if p["in"] == "query"}
+    with respx.mock(base_url=BASE_URL) as router:
+        token = router.post("/oauth/token").mock(side_effect=token_answer)
+        example = CONTRACT["paths"][operation]["get"]["responses"]["200"]
+        body = resolve(example)["content"]["application/json"]["example"]
+        answered = router.get(url).respond(200, json=body)
+        call(LocusClient("id", "secret"))
+    form = dict(httpx.QueryParams(token.calls.last.request.content.decode()))
+    jsonschema.validate(
+        form, {"$ref": "#/components/schemas/TokenRequest", "components": CONTRACT["components"]}
+    )
+    for request, _ in answered.calls:
+        sent = dict(request.url.params)
+        assert set(sent) <= set(query_schemas), sent
+        for name, parameter in query_schemas.items():
+            if parameter["required"]:
+                assert name in sent, name
+            if name in sent:
+                jsonschema.validate(sent[name], parameter["schema"])
+        assert request.headers["authorization"] == "Bearer t"

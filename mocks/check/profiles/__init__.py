@@ -11,10 +11,12 @@ from mocks.check.profiles.base import (
     Target,
     TargetProfile,
 )
+from mocks.check.profiles.locus import LocusProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
+    "locus": LocusProfile(),
 }
 
 __all__ = [

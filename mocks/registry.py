@@ -10,11 +10,13 @@ from mocks._core.sandbox import Sandbox
 from mocks.atmotube import AtmotubeApi
 from mocks.atrius import AtriusApi
 from mocks.buildingminds import BuildingMindsApi
+from mocks.locus import LocusApi
 
 API_FACTORIES: dict[str, VendorApiFactory] = {
     "atmotube": AtmotubeApi,
     "atrius": AtriusApi,
     "buildingminds": BuildingMindsApi,
+    "locus": LocusApi,
 }
 
 

@@ -10,6 +10,7 @@ import argparse
 from mocks.demo.atmotube import AtmotubeWeek
 from mocks.demo.atrius import AtriusGuide
 from mocks.demo.buildingminds import BuildingMindsOnboarding
+from mocks.demo.locus import LocusWorkflows
 from mocks.demo.runner import WorkflowResult, add_arguments, run_demo, summary
 from mocks.demo.runner import main as _main
 from mocks.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
@@ -18,6 +19,7 @@ WORKFLOWS: dict[str, WorkflowFactory] = {
     "atrius": AtriusGuide,
     "atmotube": AtmotubeWeek,
     "buildingminds": BuildingMindsOnboarding,
+    "locus": LocusWorkflows,
 }
 """API key -> its documented workflow, run in this order."""
 

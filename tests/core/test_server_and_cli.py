@@ -17,6 +17,7 @@ import pytest
 from mocks import Sandbox, build_app
 from mocks.cli import main
 from mocks.inprocess import AsgiBridge
+from mocks.registry import API_FACTORIES
 
 
 def free_port() -> int:
@@ -127,7 +128,7 @@ def test_serve_answers_over_a_socket_and_stops_cleanly(
     assert process.wait(timeout=15) == 0
     assert process.stderr is not None
     printed = process.stderr.read().decode()
-    assert f"standin: serving atmotube, atrius, buildingminds on {base}" in printed
+    assert f"standin: serving {', '.join(API_FACTORIES)} on {base}" in printed
     assert printed.endswith("standin: stopped\n")
 
 

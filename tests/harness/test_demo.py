@@ -22,6 +22,7 @@ SUMMARY_ROWS = [
     r"atmotube: a week of readings\s+4/4\s+16\s+1\s+0\s+[0-9.]+ s\s+passed",
     r"buildingminds: onboarding a portfolio, polled to completion\s+6/6\s+77\s+1\s+1"
     r"\s+[0-9.]+ s\s+passed",
+    r"locus: the reference's three common workflows\s+6/6\s+24\s+1\s+1\s+[0-9.]+ s\s+passed",
 ]
 """Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
 
@@ -48,9 +49,10 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
         "time",
         "result",
     ]
-    for pattern, row in zip(SUMMARY_ROWS, summary[3:6], strict=True):
+    rows = 3 + len(SUMMARY_ROWS)
+    for pattern, row in zip(SUMMARY_ROWS, summary[3:rows], strict=True):
         assert re.fullmatch(pattern, row), row
-    assert summary[6:] == ["all passed (3 workflows)"]
+    assert summary[rows:] == [f"all passed ({len(SUMMARY_ROWS)} workflows)"]
     assert "  10/10 Verify the data, a day later ... 3 readings read back as pushed" in output
     assert "   4/4 The last day of C2:4E:91:7A:3B:10 as CSV ... " in output
     assert (
@@ -58,6 +60,8 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
         "meter MTR-HAM-A-ELEC is New, waiting for Building BLD-HAM-A " in output
     )
     assert "   6/6 An hour later: re-send a building (an update) ... " in output
+    assert "   4/6 Getting lifetime energy for the component ... " in output
+    assert " since startup (token refreshed, a 429 waited out) (3 requests, " in output
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
@@ -99,12 +103,14 @@ def test_the_demo_runs_against_a_running_server() -> None:
         ("atrius", True, 10),
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
+        ("locus", True, 6),
     ]
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
     assert "/o/token/" in paths
     assert "/api/v1/data" in paths
     assert "/api/digitaltwinintegration/batch" in paths
+    assert "/oauth/token" in paths
 
 
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
@@ -117,6 +123,7 @@ def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
         ("atrius", False, 6),
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
+        ("locus", True, 6),
     ]
     output = out.getvalue()
     assert "   7/10 Create a building ... FAILED: AtriusError: " in output
@@ -201,3 +208,20 @@ def test_every_served_api_has_a_demo_workflow() -> None:
         "(a workflow class: title, token_path, steps(), close()) and add it to WORKFLOWS in "
         "mocks/demo/__init__.py"
     )
+
+
+def test_the_locus_demo_absorbs_one_429_and_renews_its_token_an_hour_in(sandbox: Sandbox) -> None:
+    results = run_demo({"locus": WORKFLOWS["locus"]}, out=io.StringIO(), sandbox=sandbox)
+    assert [(r.passed, r.traffic.throttled, r.traffic.tokens_refreshed) for r in results] == [
+        (True, 1, 1)
+    ]
+    entries = list(reversed(sandbox.journal.entries("locus")))
+    tokens = [i for i, e in enumerate(entries) if e.path == "/oauth/token"]
+    throttled = [i for i, e in enumerate(entries) if e.status == 429]
+    assert [entries[i].status for i in tokens] == [200, 200]
+    # The renewal comes before the throttled data request, which is then retried.
+    assert len(throttled) == 1
+    assert tokens[1] < throttled[0]
+    assert entries[throttled[0]].path.endswith("/data")
+    assert entries[throttled[0] + 1].path == entries[throttled[0]].path
+    assert entries[throttled[0] + 1].status == 200

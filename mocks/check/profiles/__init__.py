@@ -12,11 +12,13 @@ from mocks.check.profiles.base import (
     TargetProfile,
 )
 from mocks.check.profiles.buildingminds import BuildingMindsProfile
+from mocks.check.profiles.locus import LocusProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
     "buildingminds": BuildingMindsProfile(),
+    "locus": LocusProfile(),
 }
 
 __all__ = [

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.coverage.probes import atmotube, atrius, buildingminds
+from mocks.coverage.probes import atmotube, atrius, buildingminds, locus
 from mocks.coverage.probes.probe import ClientProbe, public_methods
 
 PROBES: dict[str, ClientProbe[Any]] = {
     "atmotube": atmotube.PROBE,
     "atrius": atrius.PROBE,
     "buildingminds": buildingminds.PROBE,
+    "locus": locus.PROBE,
 }
 """API key -> its client's probe. An API joins the coverage table here."""
 

@@ -1,0 +1,163 @@
+"""Locus Energy v3 bound to a sandbox: credentials, tenant state, tokens, the concurrency limit,
+gzip, and the alert trigger."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+import fixtures
+from mocks._core.control import control_error, read_json_object
+from mocks._core.handlers import exception_handlers
+from mocks._core.middleware import SandboxMiddleware
+from mocks._core.ratelimit import ConcurrencyLimiter
+from mocks._core.rendering import JSONBody
+from mocks._core.tenants import Tenant
+from mocks._core.timeseries import series_key
+from mocks._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from mocks.locus.alerts import ALERT_TYPES, PRIORITIES
+from mocks.locus.gate import LocusGate
+from mocks.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
+from mocks.locus.routes import LocusHandlers, routing_error
+from mocks.locus.state import LocusState
+
+if TYPE_CHECKING:
+    from mocks._core.sandbox import Sandbox
+
+CONCURRENT_REQUESTS = 1
+"""The reference: "Requests are rate limited by default to 1 request at a time"."""
+
+
+class LocusApi:
+    key = "locus"
+    title = "Locus Energy v3 API (SolarNOC)"
+    real_base_url = "https://api.locusenergy.com"
+    hosts: tuple[str, ...] = ("api.locusenergy.com",)
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.fixture: dict[str, Any] = fixtures.load("locus")
+        self.issuer = TokenIssuer(
+            sandbox.clock,
+            lifetime_seconds=TOKEN_LIFETIME,
+            refresh_lifetime_seconds=REFRESH_LIFETIME,
+            opaque_bytes=16,
+        )
+        self.limiter = sandbox.limits.register(
+            self.key,
+            "concurrency",
+            ConcurrencyLimiter(
+                CONCURRENT_REQUESTS,
+                "API requests in flight at once per client id (the token endpoint is not "
+                "limited); raise it as an account manager would",
+            ),
+        )
+
+    def default_credentials(self) -> dict[str, Any]:
+        return {**self.fixture["credentials"], "partner_id": int(self.fixture["partner_id"])}
+
+    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        return {
+            "client_id": secrets.token_hex(16),
+            "client_secret": secrets.token_hex(16),
+            "username": f"solarnoc+{tenant_id}",
+            "password": secrets.token_urlsafe(12),
+            "partner_id": rng.randrange(10000, 99999),
+        }
+
+    def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
+        return [credentials["client_id"]]
+
+    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> LocusState:
+        return LocusState.from_fixture(
+            self.fixture,
+            self.sandbox.clock,
+            int(credentials["partner_id"]),
+            series_key(f"locus:{tenant_id}") ^ self.sandbox.seed,
+        )
+
+    def state(self, tenant: Tenant) -> LocusState:
+        state = tenant.states[self.key]
+        assert isinstance(state, LocusState)
+        return state
+
+    def token(self, value: str) -> IssuedToken | None:
+        try:
+            return self.issuer.validate(value)
+        except TokenRejected:
+            return None
+
+    def app(self) -> ASGIApp:
+        handlers = LocusHandlers(self)
+        app = Starlette(
+            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
+        )
+        # Responses are gzipped whenever the client accepts it, however small (the reference).
+        gzipped = GZipMiddleware(LocusGate(app, self), minimum_size=0)
+        return SandboxMiddleware(gzipped, self.sandbox, self.key)
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [Route("/alerts", self.raise_alert, methods=["POST"])]
+
+    async def raise_alert(self, request: Request) -> Response:
+        """Raise an alert now: ``{componentId, alertType?, priority?, descriptionShort?,
+        descriptionLong?, durationSeconds?, tenant?}``; it closes after ``durationSeconds``."""
+        body = await read_json_object(request)
+        tenant_id = body.get("tenant")
+        tenant = (
+            self.sandbox.tenants.default()
+            if tenant_id is None
+            else self.sandbox.tenants.get(str(tenant_id))
+        )
+        if tenant is None:
+            raise control_error(404, f"unknown tenant {tenant_id!r}")
+        alert_type = body.get("alertType", "Device Fault")
+        if alert_type not in ALERT_TYPES:
+            raise control_error(400, f"alertType must be one of {', '.join(ALERT_TYPES)}")
+        priority = body.get("priority", "High")
+        if priority not in PRIORITIES:
+            raise control_error(400, f"priority must be one of {', '.join(PRIORITIES)}")
+        duration = body.get("durationSeconds")
+        if duration is not None and (
+            isinstance(duration, bool) or not isinstance(duration, int | float) or duration <= 0
+        ):
+            raise control_error(400, "durationSeconds must be a positive number")
+        texts = {}
+        for name in ("descriptionShort", "descriptionLong"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                raise control_error(400, f"{name} must be a string")
+            texts[name] = value
+        component_id = body.get("componentId")
+        state = self.state(tenant)
+        if isinstance(component_id, bool) or not isinstance(component_id, int):
+            raise control_error(400, "componentId must be an integer")
+        try:
+            alert = state.raise_alert(
+                component_id,
+                alert_type,
+                priority,
+                None if duration is None else float(duration),
+                texts["descriptionShort"],
+                texts["descriptionLong"],
+            )
+        except KeyError:
+            raise control_error(404, f"unknown component {component_id} for this partner") from None
+        component = state.components.get(component_id)
+        assert component is not None
+        site = state.sites.get(component.site_id)
+        assert site is not None
+        rendered = alert.as_json(component.name, site.id, site.name, ZoneInfo("UTC"), state.now())
+        return JSONBody(rendered, status_code=201)
+
+
+__all__ = ["LocusApi"]

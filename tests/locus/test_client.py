@@ -1,0 +1,448 @@
+"""The Locus client: against the fake in-process (the reference's three workflows, windows,
+token renewal, errors), and with respx serving schema-valid answers that hypothesis writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import respx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+import contracts
+from clients.locus import (
+    LocusAuthError,
+    LocusBadRequest,
+    LocusClient,
+    LocusError,
+    LocusForbidden,
+    LocusNotFound,
+    LocusRateLimited,
+)
+from mocks import Sandbox
+from mocks.inprocess import standin
+from tests.locus.conftest import (
+    ADELAIDE_INVERTER,
+    INVERTER_E1,
+    KAKAAKO,
+    MISSION,
+    PARTNER,
+    THEIR_SITE,
+)
+from tests.support import SandboxSleep
+
+BASE_URL = "https://api.locusenergy.com"
+
+
+@pytest.fixture
+def live(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Requests for api.locusenergy.com reach the sandbox: the client runs unchanged."""
+    with standin(sandbox):
+        yield sandbox
+
+
+def make_client(sandbox: Sandbox, *, password: bool = True, **options: Any) -> LocusClient:
+    creds: dict[str, Any] = dict(sandbox.credentials()["locus"])
+    login = {"username": creds["username"], "password": creds["password"]} if password else {}
+    return LocusClient(
+        creds["client_id"],
+        creds["client_secret"],
+        clock=sandbox.clock.now,
+        sleep=SandboxSleep(sandbox),
+        **login,
+        **options,
+    )
+
+
+def token_posts(sandbox: Sandbox) -> int:
+    entries = sandbox.journal.entries("locus", 1000)
+    return sum(1 for e in entries if e.method == "POST" and e.path == "/oauth/token")
+
+
+def data_gets(sandbox: Sandbox) -> list[str]:
+    entries = sandbox.journal.entries("locus", 1000)
+    return [e.query for e in reversed(entries) if e.path.endswith("/data")]
+
+
+# --- the reference's common workflows ----------------------------------------------------------
+
+
+def test_getting_data_for_a_component_by_its_node_id(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        component, rows = locus.component_data_by_node_id(
+            PARTNER,
+            "OB.TESTNODE.44",
+            ["W_avg", "Wh_sum"],
+            dt.datetime(2024, 1, 1),
+            dt.datetime(2024, 3, 1),
+            gran="monthly",
+            tz="US/Pacific",
+        )
+    assert component.id == INVERTER_E1
+    assert [row.ts.isoformat() for row in rows] == [
+        "2024-01-01T00:00:00-08:00",
+        "2024-02-01T00:00:00-08:00",
+    ]
+    assert all(set(row.values) == {"W_avg", "Wh_sum"} for row in rows)
+    with make_client(live) as locus, pytest.raises(LookupError, match="no GHI_avg"):
+        locus.component_data_by_node_id(
+            PARTNER, "OB.TESTNODE.44", ["GHI_avg"], dt.datetime(2024, 1, 1),
+            dt.datetime(2024, 3, 1), gran="monthly", tz="UTC",
+        )  # fmt: skip
+
+
+def test_getting_lifetime_energy_for_a_component(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        energy = locus.lifetime_energy(ADELAIDE_INVERTER)
+        months = locus.component_data(
+            ADELAIDE_INVERTER, ["Wh_sum"], dt.datetime(2023, 1, 1), dt.datetime(2027, 1, 1),
+            gran="monthly", tz="UTC",
+        )  # fmt: skip
+    assert energy == pytest.approx(sum(row.values.get("Wh_sum") or 0 for row in months), abs=1)
+    assert 8e7 < energy < 1.2e8  # 18 kW DC for 3.7 years at about 1500 kWh per kW a year
+
+
+def test_traversing_the_hierarchy_to_get_data(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        walked = list(locus.walk(PARTNER))
+        sites = {site.id for site, _, _ in walked}
+        assert KAKAAKO not in sites  # no components
+        assert MISSION in sites
+        inverter = next(c for _, c, _ in walked if c.id == INVERTER_E1)
+        fields = next(f for _, c, f in walked if c.id == INVERTER_E1)
+        assert inverter.parent_type == "COMPONENT"
+        assert "Wh_sum" in {name for base in fields for name in base.short_names}
+        rows = locus.component_data(
+            inverter.id, ["Wh_sum"], dt.datetime(2024, 4, 1, 12), dt.datetime(2024, 4, 1, 14),
+            gran="hourly", tz="US/Pacific",
+        )  # fmt: skip
+    assert [row.ts.hour for row in rows] == [12, 13]
+
+
+# --- windows -----------------------------------------------------------------------------------
+
+
+def test_long_periods_are_split_into_the_windows_a_granularity_allows(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        rows = locus.site_data(
+            MISSION, ["Wh_sum"], dt.datetime(2024, 1, 1), dt.datetime(2024, 3, 6),
+            gran="hourly", tz="America/Los_Angeles",
+        )  # fmt: skip
+    assert len(data_gets(live)) == 3  # 30 + 30 + 5 days
+    assert len(rows) == 65 * 24
+    assert len({row.ts for row in rows}) == len(rows)
+    gaps = {later.ts - earlier.ts for earlier, later in itertools.pairwise(rows)}
+    assert gaps == {dt.timedelta(hours=1)}
+
+
+def test_one_minute_data_comes_four_days_at_a_time(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        rows = locus.component_data(
+            INVERTER_E1, ["W_avg"], dt.datetime(2024, 6, 1), dt.datetime(2024, 6, 5, 2),
+            gran="1min", tz="UTC",
+        )  # fmt: skip
+    assert len(rows) == (4 * 24 + 2) * 60
+    assert [q.split("&")[1:3] for q in data_gets(live)] == [
+        ["start=2024-06-01T00%3A00%3A00", "end=2024-06-05T00%3A00%3A00"],
+        ["start=2024-06-05T00%3A00%3A00", "end=2024-06-05T02%3A00%3A00"],
+    ]
+
+
+def test_bulk_data_comes_a_year_at_a_time(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        rows = locus.bulk_data(
+            PARTNER, ["Wh_sum", "Wh_e_sum"], dt.datetime(2024, 1, 1), dt.datetime(2025, 3, 1),
+            tz="UTC",
+        )  # fmt: skip
+    assert len(data_gets(live)) == 2
+    assert len(rows) == 4 * 14
+    assert any(row.values.get("Wh_e_sum", 0.0) is None for row in rows)  # Hudson has no TMY3
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def test_the_token_is_refreshed_before_it_expires(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        first = locus.token()
+        assert first.refresh_token is not None
+        locus.site(MISSION)
+        live.clock.advance(3600 - 59)
+        locus.site(MISSION)
+        second = locus.token()
+    assert second.access_token != first.access_token
+    assert token_posts(live) == 2
+    issuer = live.api("locus").issuer  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="revoked"):
+        issuer.validate(first.refresh_token, kind="refresh")  # it was used
+
+
+def test_a_refused_refresh_falls_back_to_a_new_login(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        first = locus.token()
+        assert first.refresh_token is not None
+        live.api("locus").issuer.revoke(first.refresh_token)  # type: ignore[attr-defined]
+        live.clock.advance(3600)
+        locus.site(MISSION)
+        renewed = locus.token()
+    assert token_posts(live) == 3  # login, refused refresh, login
+    assert renewed.refresh_token is not None
+
+
+def test_client_credentials_work_without_a_user(live: Sandbox) -> None:
+    with make_client(live, password=False) as locus:
+        assert locus.site(MISSION).name == "Mission St Rooftop"
+        assert locus.token().refresh_token is None
+
+
+def test_wrong_credentials_raise_the_oauth_error(live: Sandbox) -> None:
+    locus = LocusClient("standin-locus-client", "wrong")
+    with pytest.raises(LocusAuthError) as caught:
+        locus.site(MISSION)
+    assert caught.value.status == 401
+    assert caught.value.error == "invalid_client"
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_errors_become_typed_exceptions(live: Sandbox) -> None:
+    with make_client(live) as locus:
+        with pytest.raises(LocusForbidden):
+            locus.site(THEIR_SITE)
+        with pytest.raises(LocusNotFound):
+            locus.component(1)
+        with pytest.raises(LocusBadRequest) as bad:
+            locus.component_data(
+                INVERTER_E1, ["nope"], dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2),
+                gran="hourly", tz="UTC",
+            )  # fmt: skip
+    assert bad.value.body == {"message": "Invalid field: nope", "statusCode": 400}
+
+
+# --- one request at a time ------------------------------------------------------------------
+
+
+def token_answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200, json={"access_token": "t", "issued_at": 0, "token_type": "bearer", "expires_in": 3600}
+    )
+
+
+def test_a_429_is_waited_out_and_retried() -> None:
+    waits: list[float] = []
+    with respx.mock(base_url=BASE_URL) as router:
+        router.post("/oauth/token").mock(side_effect=token_answer)
+        router.get("/v3/sites/1").mock(
+            side_effect=[
+                httpx.Response(429, json={"message": "Too many requests", "statusCode": 429}),
+                httpx.Response(429, json={"message": "Too many requests", "statusCode": 429}),
+                httpx.Response(200, json={"statusCode": 200, "id": 1, "clientId": 2, "name": "S"}),
+            ]
+        )
+        site = LocusClient("id", "secret", sleep=waits.append).site(1)
+    assert site.name == "S"
+    assert waits == [1.0, 2.0]
+
+
+def test_a_429_that_persists_is_raised() -> None:
+    with respx.mock(base_url=BASE_URL) as router:
+        router.post("/oauth/token").mock(side_effect=token_answer)
+        sites = router.get("/v3/sites/1").respond(
+            429, json={"message": "Too many requests", "statusCode": 429}
+        )
+        locus = LocusClient("id", "secret", sleep=lambda s: None, max_retries=2)
+        with pytest.raises(LocusRateLimited) as caught:
+            locus.site(1)
+    assert caught.value.body == {"message": "Too many requests", "statusCode": 429}
+    assert sites.call_count == 3
+
+
+def test_threads_sharing_a_client_send_one_request_at_a_time() -> None:
+    in_flight = 0
+    most = 0
+    guard = threading.Lock()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        with guard:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.01)
+        with guard:
+            in_flight -= 1
+        if request.url.path == "/oauth/token":
+            return token_answer(request)
+        return httpx.Response(200, json={"statusCode": 200, "id": 1, "clientId": 2, "name": "S"})
+
+    with httpx.Client(transport=httpx.MockTransport(slow), base_url=BASE_URL) as http:
+        locus = LocusClient("id", "secret", http=http)
+        threads = [threading.Thread(target=locus.site, args=(1,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert most == 1
+
+
+# --- any schema-valid answer parses --------------------------------------------------------
+
+CONTRACT = contracts.load("locus")
+TS = st.datetimes(
+    min_value=dt.datetime(1971, 1, 1),
+    max_value=dt.datetime(2099, 1, 1),
+    timezones=st.sampled_from(
+        [
+            dt.UTC,
+            dt.timezone(dt.timedelta(hours=-7)),
+            dt.timezone(dt.timedelta(hours=9, minutes=30)),
+        ]
+    ),
+).map(lambda moment: moment.replace(microsecond=0).isoformat())
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = CONTRACT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def values(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values valid against a contract schema. hypothesis-jsonschema cannot draw objects with
+    this Hypothesis, nor follow references, so objects are put together here."""
+    schema = resolve(schema)
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in map(resolve, schema["allOf"]):
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+        return values(merged)
+    if schema.get("pattern", "").endswith("(:[0-9]{2})?$"):
+        return TS
+    if schema.get("type") == "object":
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        named = st.fixed_dictionaries(
+            {n: values(properties[n]) for n in sorted(required)},
+            optional={n: values(p) for n, p in properties.items() if n not in required},
+        )
+        extra = schema.get("additionalProperties", True)
+        if extra is False:
+            return named
+        extras = st.dictionaries(
+            st.text(max_size=6).filter(lambda n: n not in properties),
+            st.integers(-5, 5) if extra is True else values(extra),
+            max_size=2,
+        )
+        return st.tuples(named, extras).map(lambda parts: {**parts[1], **parts[0]})
+    if schema.get("type") == "array":
+        return st.lists(values(schema["items"]), max_size=3)
+    return from_schema({k: v for k, v in schema.items() if k != "description"})
+
+
+def body_of(path: str, method: str = "get") -> dict[str, Any]:
+    response = resolve(CONTRACT["paths"][path][method]["responses"]["200"])
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
+
+
+CASES = [
+    ("/v3/sites/{siteId}", "/v3/sites/1", lambda c: c.site(1)),
+    ("/v3/partners/{partnerId}/sites", "/v3/partners/1/sites", lambda c: c.partner_sites(1)),
+    ("/v3/clients/{clientId}", "/v3/clients/1", lambda c: c.client(1)),
+    (
+        "/v3/partners/{partnerId}/components",
+        "/v3/partners/1/components",
+        lambda c: c.partner_components(1),
+    ),
+    (
+        "/v3/components/{componentId}/dataavailable",
+        "/v3/components/1/dataavailable",
+        lambda c: c.component_data_available(1),
+    ),
+    (
+        "/v3/components/{componentId}/data",
+        "/v3/components/1/data",
+        lambda c: c.component_data(
+            1, ["W_avg"], dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2), gran="hourly", tz="UTC"
+        ),
+    ),
+    (
+        "/v3/partners/{partnerId}/sites/data",
+        "/v3/partners/1/sites/data",
+        lambda c: c.bulk_data(
+            1, ["Wh_sum"], dt.datetime(2024, 1, 1), dt.datetime(2024, 6, 1), tz="UTC"
+        ),
+    ),
+    ("/v3/sites/{siteId}/alerts", "/v3/sites/1/alerts", lambda c: c.site_alerts(1, tz="UTC")),
+    (
+        "/v3/sites/{siteId}/modelsettings",
+        "/v3/sites/1/modelsettings",
+        lambda c: c.model_settings(1),
+    ),
+]
+
+
+@pytest.mark.parametrize(("operation", "url", "call"), CASES, ids=[c[0] for c in CASES])
+def test_every_schema_valid_answer_parses(operation: str, url: str, call: Any) -> None:
+    schema = body_of(operation)
+
+    @settings(
+        max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(body=values(schema), token=values(body_of("/oauth/token", "post")))
+    def check(body: Any, token: Any) -> None:
+        jsonschema.validate(body, {**schema, "components": CONTRACT["components"]})
+        with respx.mock(base_url=BASE_URL) as router:
+            router.post("/oauth/token").respond(200, json=token)
+            router.get(url).respond(200, json=body)
+            call(LocusClient("id", "secret"))
+
+    check()
+
+
+def test_an_answer_that_breaks_the_contract_is_a_locus_error() -> None:
+    with respx.mock(base_url=BASE_URL) as router:
+        router.post("/oauth/token").mock(side_effect=token_answer)
+        router.get("/v3/sites/1").respond(200, json={"statusCode": 200, "id": "one"})
+        with pytest.raises(LocusError, match="breaks the Locus contract"):
+            LocusClient("id", "secret").site(1)
+
+
+@pytest.mark.parametrize(("operation", "url", "call"), CASES, ids=[c[0] for c in CASES])
+def test_the_client_sends_only_schema_valid_requests(operation: str, url: str, call: Any) -> None:
+    """Each query parameter the client sends is one the operation has, valid against its
+    schema, and every required one is sent."""
+    parameters = [resolve(p) for p in CONTRACT["paths"][operation]["get"]["parameters"]]
+    query_schemas = {p["name"]: p for p in parameters if p["in"] == "query"}
+    with respx.mock(base_url=BASE_URL) as router:
+        token = router.post("/oauth/token").mock(side_effect=token_answer)
+        example = CONTRACT["paths"][operation]["get"]["responses"]["200"]
+        body = resolve(example)["content"]["application/json"]["example"]
+        answered = router.get(url).respond(200, json=body)
+        call(LocusClient("id", "secret"))
+    form = dict(httpx.QueryParams(token.calls.last.request.content.decode()))
+    jsonschema.validate(
+        form, {"$ref": "#/components/schemas/TokenRequest", "components": CONTRACT["components"]}
+    )
+    for request, _ in answered.calls:
+        sent = dict(request.url.params)
+        assert set(sent) <= set(query_schemas), sent
+        for name, parameter in query_schemas.items():
+            if parameter["required"]:
+                assert name in sent, name
+            if name in sent:
+                jsonschema.validate(sent[name], parameter["schema"])
+        assert request.headers["authorization"] == "Bearer t"

@@ -1,0 +1,147 @@
+"""Every example request of the reference, sent to the fake, answers in the documented shape
+(validated against the contract's 200 schema for its operation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+import contracts
+from mocks import Sandbox
+
+CONTRACT = contracts.load("locus")
+
+EXAMPLES = [
+    ("/v3/sites/{siteId}/alerts", "/v3/sites/123/alerts?tz=UTC"),
+    ("/v3/partners/{partnerId}/components", "/v3/partners/123/components?nodeId=OB.TESTNODE.44"),
+    ("/v3/components/{componentId}/dataavailable", "/v3/components/54369/dataavailable"),
+    (
+        "/v3/components/{componentId}/data",
+        "/v3/components/54369/data?start=2014-01-01T00:00:00&end=2014-03-01T00:00:00"
+        "&tz=US/Pacific&gran=monthly&fields=W_avg,Wh_sum",
+    ),
+    (
+        "/v3/components/{componentId}/data",
+        "/v3/components/54369/data?start=2000-01-01T00:00:00&end=2030-01-01T00:00:00"
+        "&tz=UTC&gran=yearly&fields=Wh_sum",
+    ),
+    ("/v3/partners/{partnerId}/sites", "/v3/partners/123/sites"),
+    ("/v3/sites/{siteId}/components", "/v3/sites/789/components"),
+    ("/v3/components/{componentId}", "/v3/components/54369"),
+    ("/v3/sites/{siteId}/components", "/v3/sites/3393714/components"),
+    ("/v3/clients/{clientId}/components", "/v3/clients/419010/components"),
+    ("/v3/partners/{partnerId}/components", "/v3/partners/123/components"),
+    ("/v3/sites/{siteId}", "/v3/sites/123"),
+    ("/v3/clients/{clientId}/sites", "/v3/clients/456/sites"),
+    ("/v3/sites/{siteId}/installinfo", "/v3/sites/123/installinfo"),
+    ("/v3/sites/{siteId}/modelsettings", "/v3/sites/123/modelsettings"),
+    ("/v3/clients/{clientId}", "/v3/clients/123"),
+    ("/v3/components/{componentId}/dataavailable", "/v3/components/123/dataavailable"),
+    ("/v3/sites/{siteId}/dataavailable", "/v3/sites/123/dataavailable"),
+    (
+        "/v3/components/{componentId}/data",
+        "/v3/components/123/data?fields=W_avg,Wh_sum&start=2014-04-01T12:00:00"
+        "&end=2014-04-01T13:00:00&tz=US/Pacific&gran=hourly",
+    ),
+    (
+        "/v3/sites/{siteId}/data",
+        "/v3/sites/123/data?fields=W_avg,Wh_sum&start=2014-04-01T12:00:00"
+        "&end=2014-04-01T13:01:00&tz=US/Pacific&gran=hourly",
+    ),
+    (
+        "/v3/partners/{partnerId}/alerts",
+        "/v3/partners/123/alerts?openDuringMin=2015-09-01T00:00:00"
+        "&openDuringMax=2015-10-01T00:00:00&tz=US/Pacific",
+    ),
+    ("/v3/sites/{siteId}/alerts", "/v3/sites/123/alerts?updatedSince=2014-11-20T00:00:00&tz=UTC"),
+    (
+        "/v3/sites/{siteId}/alerts",
+        "/v3/sites/123/alerts?openDuringMin=2014-09-01T00:00:00"
+        "&openDuringMax=2015-10-01T00:00:00&tz=US/Pacific",
+    ),
+    ("/v3/components/{componentId}/alerts", "/v3/components/123/alerts?tz=UTC"),
+    (
+        "/v3/components/{componentId}/alerts",
+        "/v3/components/90/alerts?updatedSince=2014-11-20T00:00:00&tz=UTC",
+    ),
+    (
+        "/v3/components/{componentId}/alerts",
+        "/v3/components/123/alerts?openDuringMin=2014-09-01T00:00:00"
+        "&openDuringMax=2015-10-01T00:00:00&tz=US/Pacific",
+    ),
+]
+OTHER_PARTNERS = [
+    "/v3/partners/456/sites",
+    "/v3/partners/456/clients",
+    "/v3/partners/111/sites/dataavailable",
+    "/v3/partners/111/sites/data?start=2014-04-01T00:00:00&end=2014-05-01T01:00:00"
+    "&tz=US/Pacific&gran=monthly&fields=Wh_sum",
+]
+"""The reference uses three partner ids; a credential has one (123 here): these answer 404."""
+
+
+def schema_of(operation: str) -> dict[str, Any]:
+    response = CONTRACT["paths"][operation]["get"]["responses"]["200"]
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return {**schema, "components": CONTRACT["components"]}
+
+
+@pytest.mark.parametrize(("operation", "url"), EXAMPLES, ids=[url for _, url in EXAMPLES])
+def test_the_references_example_requests_answer_in_the_documented_shape(
+    client: httpx.Client, auth: dict[str, str], operation: str, url: str
+) -> None:
+    response = client.get(f"/locus{url}", headers={**auth, "Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["statusCode"] == 200
+    jsonschema.validate(body, schema_of(operation), cls=jsonschema.Draft202012Validator)
+
+
+def test_the_partner_alerts_example_answers_at_its_assumed_time(
+    client: httpx.Client, auth: dict[str, str], sandbox: Sandbox
+) -> None:
+    """ "Assume the current time is 2015-11-26T00:00:00": updatedSince is then 6 days back."""
+    sandbox.clock.set(datetime(2015, 11, 26, tzinfo=UTC))
+    fresh = client.post(
+        "/_sandbox/tenants",
+    ).json()  # a tenant created now has its alerts placed around 2015-11-26
+    creds = fresh["locus"]
+    token = client.post(
+        "/locus/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        },
+    ).json()["access_token"]
+    response = client.get(
+        f"/locus/v3/partners/{creds['partner_id']}/alerts",
+        params={"updatedSince": "2015-11-20T00:00:00", "tz": "UTC"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    jsonschema.validate(body, schema_of("/v3/partners/{partnerId}/alerts"))
+    assert [a["start"][:10] for a in body["alerts"]][:2] == ["2015-11-21", "2015-11-22"]
+
+
+@pytest.mark.parametrize("url", OTHER_PARTNERS)
+def test_example_requests_for_other_partner_ids_answer_404(
+    client: httpx.Client, auth: dict[str, str], url: str
+) -> None:
+    response = client.get(f"/locus{url}", headers=auth)
+    assert response.status_code == 404
+    assert response.json()["statusCode"] == 404
+
+
+def test_the_examples_with_the_sandboxs_partner_id_answer(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    for url in OTHER_PARTNERS:
+        url = url.replace("/456/", "/123/").replace("/111/", "/123/")
+        response = client.get(f"/locus{url}", headers=auth)
+        assert response.status_code == 200, (url, response.text)

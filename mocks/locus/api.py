@@ -102,8 +102,10 @@ class LocusApi:
             routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
         )
         # Responses are gzipped whenever the client accepts it, however small (the reference).
-        gzipped = GZipMiddleware(LocusGate(app, self), minimum_size=0)
-        return SandboxMiddleware(gzipped, self.sandbox, self.key)
+        # The gate sits outside compression, so the place it holds is given back only as the
+        # last compressed bytes leave, not when the handler finishes.
+        gated = LocusGate(GZipMiddleware(app, minimum_size=0), self)
+        return SandboxMiddleware(gated, self.sandbox, self.key)
 
     def control_routes(self) -> list[BaseRoute]:
         return [Route("/alerts", self.raise_alert, methods=["POST"])]

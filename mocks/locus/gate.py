@@ -1,18 +1,19 @@
 """The way into ``/v3``: a bearer token, then a place in the one-request-at-a-time limit.
 
-The place is held until the response has been sent, so a second request of the same credential
-that arrives meanwhile gets 429, as the reference describes.
+The place is held while the response is being sent, so a second request of the same credential
+that arrives meanwhile gets 429, as the reference describes. It is given back just before the
+last part of the body goes out: a client that waits for one answer before it sends the next
+request must never find its own finished request still holding the place.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mocks._core.handlers import error_response
 from mocks._core.middleware import vendor_path
-from mocks._core.ratelimit import admitted
 from mocks.locus import errors
 
 if TYPE_CHECKING:
@@ -41,10 +42,26 @@ class LocusGate:
             await error_response(errors.unauthorized())(scope, receive, send)
             return
         key = token.client_id or token.subject
-        with admitted(self.api.limiter, key) as decision:
-            if not decision.allowed:
-                await error_response(errors.too_many_requests())(scope, receive, send)
-                return
-            state = dict(scope.get("state") or {})
-            state["locus_tenant"] = token.tenant_id
-            await self.app({**scope, "state": state}, receive, send)
+        decision = self.api.limiter.acquire(key)
+        if not decision.allowed:
+            await error_response(errors.too_many_requests())(scope, receive, send)
+            return
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self.api.limiter.release(key)
+
+        async def send_then_free(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+            await send(message)
+
+        state = dict(scope.get("state") or {})
+        state["locus_tenant"] = token.tenant_id
+        try:
+            await self.app({**scope, "state": state}, receive, send_then_free)
+        finally:
+            release()

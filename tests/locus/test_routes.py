@@ -705,6 +705,24 @@ def test_the_control_plane_raises_an_alert(
 # --- one request at a time -----------------------------------------------------------------
 
 
+def _site_request(token: str) -> dict[str, Any]:
+    """The ASGI scope of ``GET /locus/v3/sites/{MISSION}`` with ``token``."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("standin.test", 80),
+        "client": ("127.0.0.1", 1234),
+        "root_path": "",
+        "path": f"/locus/v3/sites/{MISSION}",
+        "raw_path": f"/locus/v3/sites/{MISSION}".encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"standin.test"), (b"authorization", f"Bearer {token}".encode())],
+    }
+
+
 async def _hold_and_overlap(sandbox: Sandbox, token: str, overlap: int = 1) -> list[int]:
     """Start a request whose response is held half-sent, send ``overlap`` more meanwhile,
     then let the first finish. Returns the statuses, first request's first."""
@@ -722,20 +740,7 @@ async def _hold_and_overlap(sandbox: Sandbox, token: str, overlap: int = 1) -> l
             started.set()
             await release.wait()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "server": ("standin.test", 80),
-        "client": ("127.0.0.1", 1234),
-        "root_path": "",
-        "path": f"/locus/v3/sites/{MISSION}",
-        "raw_path": f"/locus/v3/sites/{MISSION}".encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"standin.test"), (b"authorization", f"Bearer {token}".encode())],
-    }
+    scope = _site_request(token)
     first = asyncio.create_task(app(scope, receive, held_send))
     await asyncio.wait_for(started.wait(), 5)
     transport = httpx.ASGITransport(app=app)
@@ -766,6 +771,29 @@ async def test_two_overlapping_requests_of_one_credential_get_exactly_one_429(
     assert await _hold_and_overlap(sandbox, token) == [200, 429]
     # Once the first is done, the next is served.
     assert await _hold_and_overlap(sandbox, token, overlap=0) == [200]
+
+
+@pytest.mark.anyio
+async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_request_is_served(
+    sandbox: Sandbox, creds: dict[str, Any]
+) -> None:
+    """A client that sends its next request the moment an answer is complete must never find
+    its own finished request still holding the one place."""
+    api = sandbox.api("locus")
+    token = api.issuer.issue(  # type: ignore[attr-defined]
+        tenant_id="default", subject=creds["client_id"], client_id=creds["client_id"]
+    ).value
+    in_flight_at_the_end: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            in_flight_at_the_end.append(api.limiter.in_flight(creds["client_id"]))  # type: ignore[attr-defined]
+
+    await build_app(sandbox)(_site_request(token), receive, send)
+    assert in_flight_at_the_end == [0]
 
 
 @pytest.mark.anyio

@@ -63,15 +63,29 @@ class LocusApi:
         )
 
     def default_credentials(self) -> dict[str, Any]:
-        return {**self.fixture["credentials"], "partner_id": int(self.fixture["partner_id"])}
+        partner_ids = [int(p) for p in self.fixture["partner_ids"]]
+        return {
+            **self.fixture["credentials"],
+            "partner_id": partner_ids[0],
+            "partner_ids": partner_ids,
+        }
 
     def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        """The tenant's own partners: distinct ids, none of them a partner of the fixture."""
+        taken = {int(p["id"]) for p in self.fixture["partners"]}
+        partner_ids: list[int] = []
+        while len(partner_ids) < len(self.fixture["partner_ids"]):
+            drawn = rng.randrange(10000, 99999)
+            if drawn not in taken:
+                taken.add(drawn)
+                partner_ids.append(drawn)
         return {
             "client_id": secrets.token_hex(16),
             "client_secret": secrets.token_hex(16),
             "username": f"solarnoc+{tenant_id}",
             "password": secrets.token_urlsafe(12),
-            "partner_id": rng.randrange(10000, 99999),
+            "partner_id": partner_ids[0],
+            "partner_ids": partner_ids,
         }
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
@@ -81,7 +95,7 @@ class LocusApi:
         return LocusState.from_fixture(
             self.fixture,
             self.sandbox.clock,
-            int(credentials["partner_id"]),
+            [int(p) for p in credentials["partner_ids"]],
             series_key(f"locus:{tenant_id}") ^ self.sandbox.seed,
         )
 

@@ -1,6 +1,7 @@
-"""Locus state for one tenant: the partner's hierarchy, its alerts, and who may see what.
+"""Locus state for one tenant: its partners' hierarchies, their alerts, and who may see what.
 
-Ids of another partner answer 403 (the reference: "you do not have permission to access the
+A credential reads a set of partners (the default one: the reference's 123, 456 and 111). Ids of
+another partner answer 403 (the reference: "you do not have permission to access the
 entity requested"); ids nobody has answer 404.
 """
 
@@ -27,28 +28,35 @@ ALERT_ANCHOR_SECONDS = 3600
 
 class LocusState:
     def __init__(
-        self, clock: Clock, partner_id: int, seed: int, store: Store | None = None
+        self, clock: Clock, partner_ids: Iterable[int], seed: int, store: Store | None = None
     ) -> None:
         store = store or MemoryStore()
         self.clock = clock
-        self.partner_id = partner_id
+        self.partner_ids = frozenset(partner_ids)
+        """The partners this tenant's credential may read."""
         self.seed = seed
         self.clients = store.collection("clients", int, Client)
         self.sites = store.collection("sites", int, Site)
         self.components = store.collection("components", int, Component)
         self.alerts = store.collection("alerts", int, Alert)
         self.partners: set[int] = set()
+        """Every partner known here, readable or not."""
         self._skies: dict[int, Sky] = {}
         self.block_cache: BlockCache = {}
 
     @classmethod
     def from_fixture(
-        cls, fixture: dict[str, Any], clock: Clock, partner_id: int, seed: int
+        cls, fixture: dict[str, Any], clock: Clock, partner_ids: list[int], seed: int
     ) -> LocusState:
-        state = cls(clock, partner_id, seed)
-        fixture_partner = int(fixture["partner_id"])
+        """The fixture's readable partners become ``partner_ids``, in order; the others keep
+        their ids (another tenant's partners, for the 403s)."""
+        fixture_partners = [int(p) for p in fixture["partner_ids"]]
+        if len(partner_ids) != len(fixture_partners):
+            raise ValueError(f"a Locus credential reads {len(fixture_partners)} partners")
+        state = cls(clock, partner_ids, seed)
+        owners = dict(zip(fixture_partners, partner_ids, strict=True))
         for partner in fixture["partners"]:
-            owner = partner_id if int(partner["id"]) == fixture_partner else int(partner["id"])
+            owner = owners.get(int(partner["id"]), int(partner["id"]))
             state.partners.add(owner)
             for raw_client in partner["clients"]:
                 state._add_client(owner, raw_client)
@@ -133,7 +141,7 @@ class LocusState:
     # --- access ----------------------------------------------------------------------------
 
     def _check_partner(self, partner_id: int) -> None:
-        if partner_id != self.partner_id:
+        if partner_id not in self.partner_ids:
             if partner_id in self.partners:
                 raise errors.forbidden("partner", partner_id)
             raise errors.not_found("partner", partner_id)
@@ -142,7 +150,7 @@ class LocusState:
         found = self.clients.get(client_id)
         if found is None:
             raise errors.not_found("client", client_id)
-        if found.partner_id != self.partner_id:
+        if found.partner_id not in self.partner_ids:
             raise errors.forbidden("client", client_id)
         return found
 
@@ -150,7 +158,7 @@ class LocusState:
         found = self.sites.get(site_id)
         if found is None:
             raise errors.not_found("site", site_id)
-        if found.partner_id != self.partner_id:
+        if found.partner_id not in self.partner_ids:
             raise errors.forbidden("site", site_id)
         return found
 
@@ -158,7 +166,7 @@ class LocusState:
         found = self.components.get(component_id)
         if found is None:
             raise errors.not_found("component", component_id)
-        if found.partner_id != self.partner_id:
+        if found.partner_id not in self.partner_ids:
             raise errors.forbidden("component", component_id)
         return found
 
@@ -268,9 +276,9 @@ class LocusState:
         description_short: str | None,
         description_long: str | None,
     ) -> Alert:
-        """A new alert on one of this partner's components, opening now (a control trigger)."""
+        """A new alert on one of this tenant's components, opening now (a control trigger)."""
         component = self.components.get(component_id)
-        if component is None or component.partner_id != self.partner_id:
+        if component is None or component.partner_id not in self.partner_ids:
             raise KeyError(component_id)
         now = self.now()
         alert = Alert(

@@ -160,6 +160,7 @@ SANDBOX, APP = _app()
 CREDENTIALS: dict[str, Any] = dict(SANDBOX.credentials()["locus"])
 STATE = SANDBOX.api("locus").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
 PARTNER = int(CREDENTIALS["partner_id"])
+PARTNERS = [int(p) for p in CREDENTIALS["partner_ids"]]
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 TOKEN_OPERATION = schema["/oauth/token"]["POST"]
 
@@ -200,7 +201,7 @@ def _fix_path(case: Any) -> None:
         if not _mostly(("path", value)):
             continue
         if name == "partnerId":
-            params[name] = PARTNER
+            params[name] = PARTNERS[_crc(value) % len(PARTNERS)]
         elif name == "siteId":
             sites = sorted(STATE.sites.keys())
             params[name] = sites[_crc(value) % len(sites)]
@@ -361,11 +362,18 @@ def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
 
 
 def test_the_fixture_has_what_the_sandbox_promises() -> None:
-    """One partner with clients, sites in several zones (one without a startup date, one
-    without components), inverters, meters and a weather station, and open and closed alerts
-    of every type."""
+    """The reference's three partners, and another one; the first with clients, sites in
+    several zones (one without a startup date, one without components), inverters, meters and a
+    weather station, and open and closed alerts of every type."""
     fixture = fixtures.load("locus")
-    mine = next(p for p in fixture["partners"] if p["id"] == fixture["partner_id"])
+    assert fixture["partner_ids"] == [123, 456, 111]
+    partners = {p["id"]: p for p in fixture["partners"]}
+    assert set(partners) - set(fixture["partner_ids"]) == {5050}
+    for other in (456, 111):
+        their_sites = [site for client in partners[other]["clients"] for site in client["sites"]]
+        assert their_sites
+        assert all(site["components"] for site in their_sites)
+    mine = partners[123]
     sites = [site for client in mine["clients"] for site in client["sites"]]
     assert len(mine["clients"]) >= 2
     assert len({site["locationTimezone"] for site in sites}) >= 4
@@ -387,7 +395,7 @@ def test_every_fixture_site_answers_in_its_schema() -> None:
     for site_id in STATE.sites:
         site = STATE.sites.get(site_id)
         assert site is not None
-        if site.partner_id != PARTNER:
+        if site.partner_id not in PARTNERS:
             continue
         for path, name in [
             (f"/v3/sites/{site_id}", "SiteResponse"),

@@ -183,6 +183,40 @@ def test_another_partners_ids_are_forbidden(api: Any, path: str, message: str) -
     }
 
 
+def test_the_default_credential_reads_the_references_three_partners(
+    api: Any, creds: dict[str, Any]
+) -> None:
+    assert creds["partner_id"] == PARTNER
+    assert creds["partner_ids"] == [PARTNER, 456, 111]
+    for partner in creds["partner_ids"]:
+        clients = api.get(f"/partners/{partner}/clients").json()["clients"]
+        assert clients
+        assert {c["partnerId"] for c in clients} == {partner}
+    assert api.get("/partners/456/sites").json()["sites"][0]["id"] == 3394001
+    assert api.get("/sites/3395001/components").status_code == 200
+    assert api.get("/components/61210").json()["siteId"] == 3395002
+
+
+def test_a_new_tenant_reads_partners_of_its_own(client: httpx.Client) -> None:
+    creds = client.post("/_sandbox/tenants").json()["locus"]
+    partners = creds["partner_ids"]
+    assert creds["partner_id"] == partners[0]
+    assert len(set(partners)) == 3
+    assert not set(partners) & {PARTNER, 456, 111, OTHER_PARTNER}
+    token = client.post(TOKEN, data=form(creds, grant_type="client_credentials")).json()[
+        "access_token"
+    ]
+    auth = {"Authorization": f"Bearer {token}"}
+    for partner in partners:
+        clients = client.get(f"/locus/v3/partners/{partner}/clients", headers=auth)
+        assert clients.status_code == 200
+        assert {c["partnerId"] for c in clients.json()["clients"]} == {partner}
+    # The default tenant's partners are nobody's here; the fixture's other partner stays 403.
+    for partner, status in [(PARTNER, 404), (456, 404), (111, 404), (OTHER_PARTNER, 403)]:
+        response = client.get(f"/locus/v3/partners/{partner}/sites", headers=auth)
+        assert (response.status_code, response.json()["statusCode"]) == (status, status)
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [

@@ -36,7 +36,7 @@ from tests.locus.conftest import (
 def make_state() -> LocusState:
     clock = Clock()
     clock.freeze(NOW)
-    return LocusState.from_fixture(fixtures.load("locus"), clock, 123, seed=7)
+    return LocusState.from_fixture(fixtures.load("locus"), clock, [123, 456, 111], seed=7)
 
 
 STATE = make_state()
@@ -270,3 +270,18 @@ def test_maximum_mean_and_minimum_are_ordered(day: Any, gran: str) -> None:
         assert row["W_max"] >= row["W_avg"] >= row["W_min"] >= 0
         assert 0.9 < row["PF_avg"] <= 1.0
         assert 59.9 < row["Hz_avg"] < 60.1
+
+
+def test_the_fixtures_readable_partners_become_the_tenants_own() -> None:
+    clock = Clock()
+    clock.freeze(NOW)
+    state = LocusState.from_fixture(fixtures.load("locus"), clock, [71, 72, 73], seed=7)
+    assert state.partner_ids == {71, 72, 73}
+    assert state.partners == {71, 72, 73, 5050}
+    assert [c.id for c in state.partner_clients(72)] == [789, 419020]
+    assert [s.id for s in state.partner_sites(73)] == [3395001, 3395002]
+
+
+def test_a_state_needs_as_many_partner_ids_as_the_fixture_has() -> None:
+    with pytest.raises(ValueError, match="reads 3 partners"):
+        LocusState.from_fixture(fixtures.load("locus"), Clock(), [71], seed=7)

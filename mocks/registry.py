@@ -9,8 +9,13 @@ from mocks._core.api import VendorApiFactory
 from mocks._core.sandbox import Sandbox
 from mocks.atmotube import AtmotubeApi
 from mocks.atrius import AtriusApi
+from mocks.metasys import MetasysApi
 
-API_FACTORIES: dict[str, VendorApiFactory] = {"atmotube": AtmotubeApi, "atrius": AtriusApi}
+API_FACTORIES: dict[str, VendorApiFactory] = {
+    "atmotube": AtmotubeApi,
+    "atrius": AtriusApi,
+    "metasys": MetasysApi,
+}
 
 
 def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:

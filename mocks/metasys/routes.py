@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -14,78 +15,94 @@ from mocks.metasys import errors
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.system import SystemHandlers
+from mocks.metasys.http import API_ROOT
 
 if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def routes(api: MetasysApi) -> list[BaseRoute]:
     objects = ObjectHandlers(api)
     site = SiteHandlers(api)
     system = SystemHandlers(api)
-    v4 = "/api/v4"
-
-    def get(path: str, endpoint: object) -> Route:
-        return Route(v4 + path, endpoint, methods=["GET"])  # type: ignore[arg-type]
-
-    def other(method: str, path: str, endpoint: object) -> Route:
-        return Route(v4 + path, endpoint, methods=[method])  # type: ignore[arg-type]
-
-    return [
-        other("POST", "/login", system.login),
-        get("/refreshToken", system.refresh),
+    table: list[tuple[str, str, Endpoint]] = [
+        ("POST", "/login", system.login),
+        ("GET", "/refreshToken", system.refresh),
         # objects
-        other("POST", "/objects/batch", objects.batch),
-        get("/objects", objects.list_root),
-        other("POST", "/objects", objects.create),
-        get("/objectIdentifiers", objects.identifier),
-        get("/objects/{objectId}", objects.get),
-        other("PATCH", "/objects/{objectId}", objects.patch),
-        other("DELETE", "/objects/{objectId}", objects.delete),
-        get("/objects/{objectId}/objects", objects.list_children),
-        get("/objects/{objectId}/views", objects.views),
-        get("/objects/{objectId}/attributes", objects.attributes),
-        get("/objects/{objectId}/attributes/{attributeId}", objects.attribute),
-        get("/objects/{objectId}/commands", objects.commands),
-        other("PUT", "/objects/{objectId}/commands/{commandId}", objects.command),
-        get("/objects/{objectId}/supportedChildTypes", objects.child_types),
-        get("/objects/{objectId}/points", objects.points),
-        get("/objects/{objectId}/trendedAttributes", site.object_trended),
-        get("/objects/{objectId}/trendedAttributes/{attributeId}/samples", site.object_samples),
+        ("POST", "/objects/batch", objects.batch),
+        ("GET", "/objects", objects.list_root),
+        ("POST", "/objects", objects.create),
+        ("GET", "/objectIdentifiers", objects.identifier),
+        ("GET", "/objects/{objectId}", objects.get),
+        ("PATCH", "/objects/{objectId}", objects.patch),
+        ("DELETE", "/objects/{objectId}", objects.delete),
+        ("GET", "/objects/{objectId}/objects", objects.list_children),
+        ("GET", "/objects/{objectId}/views", objects.views),
+        ("GET", "/objects/{objectId}/attributes", objects.attributes),
+        ("GET", "/objects/{objectId}/attributes/{attributeId}", objects.attribute),
+        ("GET", "/objects/{objectId}/commands", objects.commands),
+        ("PUT", "/objects/{objectId}/commands/{commandId}", objects.command),
+        ("GET", "/objects/{objectId}/supportedChildTypes", objects.child_types),
+        ("GET", "/objects/{objectId}/points", objects.points),
+        ("GET", "/objects/{objectId}/trendedAttributes", site.object_trended),
+        ("GET", "/objects/{objectId}/trendedAttributes/{attributeId}/samples", site.object_samples),
         # schemas and enumerations
-        get("/schemas/enums/{enumId}", system.enum_schema),
-        get("/schemas/objectTypes/{objectType}", system.object_type_schema),
-        get("/schemas/objectTypes/{objectType}/identification", system.identification),
-        get("/enumerations", system.enumerations),
-        get("/enumerations/{id}", system.enumeration),
+        ("GET", "/schemas/enums/{enumId}", system.enum_schema),
+        ("GET", "/schemas/objectTypes/{objectType}", system.object_type_schema),
+        ("GET", "/schemas/objectTypes/{objectType}/identification", system.identification),
+        ("GET", "/enumerations", system.enumerations),
+        ("GET", "/enumerations/{id}", system.enumeration),
         # network devices
-        get("/networkDevices", site.network_devices),
-        get("/networkDevices/{networkDeviceId}", site.network_device),
-        other("DELETE", "/networkDevices/{networkDeviceId}", site.delete_network_device),
-        get("/networkDevices/{networkDeviceId}/networkDevices", site.device_children),
-        get("/networkDevices/{networkDeviceId}/spaces", site.device_spaces),
-        get("/networkDevices/{networkDeviceId}/equipment", site.device_equipment),
-        get("/networkDevices/{id}/trendedAttributes", site.device_trended),
-        get("/networkDevices/{id}/trendedAttributes/{attributeId}/samples", site.device_samples),
+        ("GET", "/networkDevices", site.network_devices),
+        ("GET", "/networkDevices/{networkDeviceId}", site.network_device),
+        ("DELETE", "/networkDevices/{networkDeviceId}", site.delete_network_device),
+        ("GET", "/networkDevices/{networkDeviceId}/networkDevices", site.device_children),
+        ("GET", "/networkDevices/{networkDeviceId}/spaces", site.device_spaces),
+        ("GET", "/networkDevices/{networkDeviceId}/equipment", site.device_equipment),
+        ("GET", "/networkDevices/{id}/trendedAttributes", site.device_trended),
+        (
+            "GET",
+            "/networkDevices/{id}/trendedAttributes/{attributeId}/samples",
+            site.device_samples,
+        ),
         # equipment
-        get("/equipment", site.equipment_list),
-        get("/equipment/{equipmentId}", site.equipment),
-        get("/equipment/{equipmentId}/equipment", site.served_equipment),
-        get("/equipment/{equipmentId}/upstreamEquipment", site.upstream_equipment),
-        get("/equipment/{equipmentId}/spaces", site.equipment_spaces),
-        get("/equipment/{equipmentId}/networkDevices", site.equipment_devices),
-        get("/equipment/{equipmentId}/points", site.equipment_points),
+        ("GET", "/equipment", site.equipment_list),
+        ("GET", "/equipment/{equipmentId}", site.equipment),
+        ("GET", "/equipment/{equipmentId}/equipment", site.served_equipment),
+        ("GET", "/equipment/{equipmentId}/upstreamEquipment", site.upstream_equipment),
+        ("GET", "/equipment/{equipmentId}/spaces", site.equipment_spaces),
+        ("GET", "/equipment/{equipmentId}/networkDevices", site.equipment_devices),
+        ("GET", "/equipment/{equipmentId}/points", site.equipment_points),
         # spaces
-        get("/spaces", site.spaces),
-        get("/spaces/{spaceId}", site.space),
-        get("/spaces/{spaceId}/spaces", site.space_children),
-        get("/spaces/{spaceId}/equipment", site.space_equipment),
-        get("/spaces/{spaceId}/networkDevices", site.space_devices),
+        ("GET", "/spaces", site.spaces),
+        ("GET", "/spaces/{spaceId}", site.space),
+        ("GET", "/spaces/{spaceId}/spaces", site.space_children),
+        ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
+        ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
         # users
-        get("/userinfo", system.userinfo),
-        get("/users", system.users),
-        Route("/openapi.json", contract, methods=["GET"]),
+        ("GET", "/userinfo", system.userinfo),
+        ("GET", "/users", system.users),
     ]
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, endpoint in table:
+        by_path.setdefault(API_ROOT + path, {})[method] = endpoint
+    served: list[BaseRoute] = [
+        Route(path, dispatcher(endpoints), methods=list(endpoints))
+        for path, endpoints in by_path.items()
+    ]
+    return [*served, Route("/openapi.json", contract, methods=["GET"])]
+
+
+def dispatcher(endpoints: dict[str, Endpoint]) -> Endpoint:
+    """One route per path, so that a wrong method's 405 lists every method of the path."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return dispatch
 
 
 async def contract(request: Request) -> Response:

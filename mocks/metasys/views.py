@@ -16,7 +16,9 @@ from mocks.metasys.state.values import precision_digits
 
 
 def timestamp(moment: float) -> str:
-    return isoformat(datetime.fromtimestamp(moment, tz=UTC))
+    """ISO 8601 UTC with milliseconds; years before 1000 keep four digits."""
+    at = datetime.fromtimestamp(moment, tz=UTC)
+    return f"{at.year:04d}" + isoformat(at)[len(str(at.year)) :]
 
 
 def object_links(obj: MetasysObject, state: MetasysState, base: str) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def network_device(device: MetasysObject, state: MetasysState, base: str) -> dic
         "description": attributes.get("description") or "",
         "firmwareVersion": attributes.get("firmwareVersion", ""),
         "objectCategory": attributes.get("objectCategory"),
-        "timeZone": state.time_zone,
+        "timeZone": state.time_zone if device.type.classification != "integration" else None,
         "self": here,
         "parentUrl": None if parent is None else f"{base}/networkDevices/{parent.id}",
         "networkDevicesUrl": f"{here}/networkDevices",
@@ -71,9 +73,19 @@ def network_device(device: MetasysObject, state: MetasysState, base: str) -> dic
         "objectsUrl": f"{here}/objects",
         "trendedAttributesUrl": f"{here}/trendedAttributes",
         "alarmsUrl": f"{here}/alarms",
-        "ipAddress": attributes.get("ipAddress", ""),
+        "ipAddress": attributes.get("ipAddress") or None,
+        "certificateExpirationDate": certificate_expiry(device),
         "pairing": {"supported": False, "paired": False},
     }
+
+
+def certificate_expiry(device: MetasysObject) -> str | None:
+    """Engines and servers have an HTTPS certificate; controllers and trunks do not.
+
+    **Sandbox choice:** every certificate expires at the end of 2030."""
+    if device.type.classification in ("server", "device"):
+        return "2030-12-31T23:59:59.000Z"
+    return None
 
 
 def space(found: Space, base: str) -> dict[str, Any]:

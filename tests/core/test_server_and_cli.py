@@ -127,7 +127,7 @@ def test_serve_answers_over_a_socket_and_stops_cleanly(
     assert process.wait(timeout=15) == 0
     assert process.stderr is not None
     printed = process.stderr.read().decode()
-    assert f"standin: serving atmotube, atrius on {base}" in printed
+    assert f"standin: serving atmotube, atrius, metasys on {base}" in printed
     assert printed.endswith("standin: stopped\n")
 
 

@@ -331,6 +331,7 @@ def batch(who: Caller, body: Any) -> list[dict[str, Any]]:
     for entry in requests:
         if (
             not isinstance(entry, dict)
+            or set(entry) - {"id", "relativeUrl", "body"}
             or not isinstance(entry.get("id"), str)
             or not isinstance(entry.get("relativeUrl"), str)
         ):
@@ -338,8 +339,15 @@ def batch(who: Caller, body: Any) -> list[dict[str, Any]]:
         if entry["id"] in seen:
             raise errors.bad_request(f"The request id {entry['id']} is used twice.")
         seen.add(entry["id"])
-        if method == "PATCH" and not isinstance(entry.get("body"), dict):
-            raise errors.bad_request('Every PATCH request needs a body {"item": {...}}.')
+        if method == "PATCH" or "body" in entry:
+            written = entry.get("body")
+            if (
+                method != "PATCH"
+                or not isinstance(written, dict)
+                or not isinstance(written.get("item"), dict)
+                or not written["item"]
+            ):
+                raise errors.bad_request('Only PATCH requests carry a body {"item": {...}}.')
     return [_batch_one(who, method, entry) for entry in requests]
 
 

@@ -19,6 +19,8 @@ from mocks.metasys.types import NETWORK_CLASSIFICATIONS, object_type
 if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
 
+EARLIEST = -62135510400.0
+"""0001-01-02T00:00:00Z: no sample is older (a timestamp must stay a four-digit year)."""
 DEFAULT_SAMPLE_WINDOW = 24 * 3600.0
 """**Sandbox choice:** without startTime the samples of the last day are returned."""
 
@@ -60,7 +62,7 @@ class SiteHandlers:
     # --- network devices -------------------------------------------------------------------
 
     def _devices(
-        self, request: Request, who: Caller, devices: list[MetasysObject], permissions: bool
+        self, request: Request, who: Caller, devices: list[MetasysObject]
     ) -> dict[str, Any]:
         paging = query.paging(request.query_params, query.DEVICE_SORTS, "name")
         body = paged(
@@ -70,12 +72,11 @@ class SiteHandlers:
             lambda d: views.network_device(d, who.state, who.base),
             device_key(paging.sort),
         )
-        if permissions:
-            body["effectivePermissions"] = {
-                "canDelete": [d.id for d in devices if who.state.can_delete(d, who.user)],
-                "canView": [d.id for d in devices],
-                "canModify": [d.id for d in devices if who.state.can_modify(d, who.user)],
-            }
+        body["effectivePermissions"] = {
+            "canDelete": [d.id for d in devices if who.state.can_delete(d, who.user)],
+            "canView": [d.id for d in devices],
+            "canModify": [d.id for d in devices if who.state.can_modify(d, who.user)],
+        }
         return body
 
     async def network_devices(self, request: Request) -> Response:
@@ -93,7 +94,7 @@ class SiteHandlers:
         )
         if classes:
             devices = [d for d in devices if d.type.classification in classes]
-        return respond(self._devices(request, who, devices, True))
+        return respond(self._devices(request, who, devices))
 
     async def network_device(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -110,7 +111,7 @@ class SiteHandlers:
         who = caller(self.api, request)
         device = who.state.network_device(request.path_params["networkDeviceId"])
         children = [d for d in who.state.network_devices() if who.state.network_parent(d) is device]
-        return respond(self._devices(request, who, children, False))
+        return respond(self._devices(request, who, children))
 
     async def device_spaces(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -160,7 +161,7 @@ class SiteHandlers:
     async def space_devices(self, request: Request) -> Response:
         who = caller(self.api, request)
         space = who.state.space(request.path_params["spaceId"])
-        return respond(self._devices(request, who, who.state.space_devices(space), False))
+        return respond(self._devices(request, who, who.state.space_devices(space)))
 
     # --- equipment -------------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ class SiteHandlers:
     async def equipment_devices(self, request: Request) -> Response:
         who = caller(self.api, request)
         found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return respond(self._devices(request, who, who.state.equipment_devices(found), False))
+        return respond(self._devices(request, who, who.state.equipment_devices(found)))
 
     async def equipment_points(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -260,6 +261,7 @@ class SiteHandlers:
         now = who.state.clock.time()
         end = now if end is None else min(end, now)
         start = end - DEFAULT_SAMPLE_WINDOW if start is None else start
+        start = max(start, EARLIEST)
         who.state.expire(obj)
         window = SampleWindow(obj, name, start, end, who.state.trend_interval, who.state.values)
         samples = window.page(paging.page, paging.page_size, paging.descending)

@@ -1,0 +1,414 @@
+"""The Metasys contract: valid OpenAPI 3.1 carrying the vendor's response shapes, honoured by the
+fake under schemathesis with every check."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any, TypeVar
+
+import httpx
+import jsonschema
+import schemathesis
+from hypothesis import settings
+from openapi_spec_validator import validate
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
+
+import contracts
+from mocks import create_sandbox
+from mocks._core.clock import Clock
+from mocks.metasys.state import MetasysState
+from mocks.metasys.state import commands as metasys_commands
+from mocks.metasys.types import OBJECT_TYPES
+from mocks.server import build_app
+from tests.conftest import NOW
+from tests.support import all_checks
+
+T = TypeVar("T")
+CONTRACT = contracts.load("metasys")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+MEDIA = "application/vnd.metasysapi.v4+json"
+
+
+def check(instance: Any, schema: dict[str, Any]) -> None:
+    jsonschema.validate(
+        instance,
+        {**schema, "components": CONTRACT["components"]},
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.FormatChecker(),
+    )
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def resolved(thing: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in thing:
+        node: Any = CONTRACT
+        for part in thing["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        thing = node
+    return thing
+
+
+# --- the contract itself -----------------------------------------------------------------------
+
+
+def test_the_contract_is_valid_openapi_3_1() -> None:
+    validate(contracts.load("metasys"))
+    assert CONTRACT["openapi"] == "3.1.0"
+
+
+def test_every_operation_of_part_one_is_described() -> None:
+    described = {(method.upper(), path.removeprefix("/api/v4")) for method, path, _ in operations()}
+    objects = {
+        ("GET", "/objects"),
+        ("POST", "/objects"),
+        ("POST", "/objects/batch"),
+        ("GET", "/objectIdentifiers"),
+        ("GET", "/objects/{objectId}"),
+        ("PATCH", "/objects/{objectId}"),
+        ("DELETE", "/objects/{objectId}"),
+        ("GET", "/objects/{objectId}/objects"),
+        ("GET", "/objects/{objectId}/views"),
+        ("GET", "/objects/{objectId}/attributes"),
+        ("GET", "/objects/{objectId}/attributes/{attributeId}"),
+        ("GET", "/objects/{objectId}/commands"),
+        ("PUT", "/objects/{objectId}/commands/{commandId}"),
+        ("GET", "/objects/{objectId}/supportedChildTypes"),
+        ("GET", "/objects/{objectId}/points"),
+        ("GET", "/objects/{objectId}/trendedAttributes"),
+        ("GET", "/objects/{objectId}/trendedAttributes/{attributeId}/samples"),
+    }
+    devices = {
+        ("GET", "/networkDevices"),
+        ("GET", "/networkDevices/{networkDeviceId}"),
+        ("DELETE", "/networkDevices/{networkDeviceId}"),
+        ("GET", "/networkDevices/{networkDeviceId}/networkDevices"),
+        ("GET", "/networkDevices/{networkDeviceId}/spaces"),
+        ("GET", "/networkDevices/{networkDeviceId}/equipment"),
+        ("GET", "/networkDevices/{id}/trendedAttributes"),
+        ("GET", "/networkDevices/{id}/trendedAttributes/{attributeId}/samples"),
+    }
+    site = {
+        ("GET", "/equipment"),
+        ("GET", "/equipment/{equipmentId}"),
+        ("GET", "/equipment/{equipmentId}/equipment"),
+        ("GET", "/equipment/{equipmentId}/upstreamEquipment"),
+        ("GET", "/equipment/{equipmentId}/spaces"),
+        ("GET", "/equipment/{equipmentId}/networkDevices"),
+        ("GET", "/equipment/{equipmentId}/points"),
+        ("GET", "/spaces"),
+        ("GET", "/spaces/{spaceId}"),
+        ("GET", "/spaces/{spaceId}/spaces"),
+        ("GET", "/spaces/{spaceId}/equipment"),
+        ("GET", "/spaces/{spaceId}/networkDevices"),
+    }
+    rest = {
+        ("POST", "/login"),
+        ("GET", "/refreshToken"),
+        ("GET", "/schemas/enums/{enumId}"),
+        ("GET", "/schemas/objectTypes/{objectType}"),
+        ("GET", "/schemas/objectTypes/{objectType}/identification"),
+        ("GET", "/enumerations"),
+        ("GET", "/enumerations/{id}"),
+        ("GET", "/userinfo"),
+        ("GET", "/users"),
+    }
+    assert described == objects | devices | site | rest
+
+
+def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
+    assert CONTRACT["security"] == [{"Bearer-Authentication": []}]
+    for method, path, operation in operations():
+        responses = operation["responses"]
+        if path == "/api/v4/login":
+            assert operation["security"] == []
+            assert {"200", "400", "401", "403"} <= set(responses)
+            continue
+        assert "security" not in operation, f"{method} {path}"
+        assert {"400", "401", "403"} <= set(responses), f"{method} {path}"
+        for status, response in responses.items():
+            if not status.startswith("2"):
+                content = resolved(response)["content"]
+                assert list(content) == [MEDIA], f"{method} {path} {status}"
+                assert content[MEDIA]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_response_request_and_parameter_example_is_valid() -> None:
+    seen = 0
+    for method, path, operation in operations():
+        bodies = resolved(operation.get("requestBody", {"content": {}}))["content"].items()
+        for media_type, content in bodies:
+            assert "example" in content, f"{method} {path} request {media_type}"
+            check(content["example"], content["schema"])
+            seen += 1
+        for status, response in operation["responses"].items():
+            for media_type, content in resolved(response).get("content", {}).items():
+                assert media_type == MEDIA
+                assert "example" in content, f"{method} {path} {status}"
+                check(content["example"], content["schema"])
+                seen += 1
+        for parameter in operation.get("parameters", []):
+            if "example" in parameter:
+                check(parameter["example"], parameter["schema"])
+    assert seen > 90
+
+
+def test_the_public_response_shapes_are_the_vendors() -> None:
+    """A few of the published document's shapes, spot-checked: required properties and types."""
+    schemas = CONTRACT["components"]["schemas"]
+    assert schemas["loginResponse"]["required"] == ["accessToken", "expires"]
+    assert set(schemas["networkDevices"]["required"]) == {
+        "total",
+        "items",
+        "next",
+        "previous",
+        "self",
+        "effectivePermissions",
+    }
+    samples = schemas["objectsAttributeSamplesResponse"]
+    assert samples["properties"]["next"]["type"] == ["string", "null"]
+    single = CONTRACT["paths"]["/api/v4/objects/{objectId}"]["get"]["responses"]["200"]
+    assert "item" in single["content"][MEDIA]["schema"]["required"]
+
+
+def test_the_sandbox_choices_are_marked() -> None:
+    source = resources.files(contracts).joinpath("metasys.yaml").read_text(encoding="utf-8")
+    assert source.count("**Sandbox choice:**") >= 20
+
+
+def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
+    served = client.get("/metasys/openapi.json").json()
+    assert served["servers"][0]["url"] == "http://standin.test/metasys"
+    assert served.pop("servers")[1:] == CONTRACT["servers"]
+    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+
+
+# --- schemathesis against the fake, in-process, with every check -----------------------------
+
+
+def _app() -> Any:
+    clock = Clock()
+    clock.freeze(NOW)
+    sandbox = create_sandbox(["metasys"], clock=clock, journal_capacity=1_000_000)
+    sandbox.limits.configure({"metasys": {"requests": {"enabled": False}}})
+    return sandbox, build_app(sandbox, "metasys")
+
+
+SANDBOX, APP = _app()
+CREDENTIALS: dict[str, Any] = SANDBOX.credentials()["metasys"]
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+def _state() -> MetasysState:
+    state: MetasysState = SANDBOX.api("metasys").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
+    return state
+
+
+def _token() -> str:
+    case = schema["/api/v4/login"]["POST"].Case(
+        body={"username": CREDENTIALS["username"], "password": CREDENTIALS["password"]},
+        media_type="application/json",
+    )
+    response = case.call()
+    assert response.status_code == 200, response.text
+    token: str = response.json()["accessToken"]
+    return token
+
+
+@schema.auth().skip_for(path="/api/v4/login")
+class BearerToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _token()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def _crc(seed: object) -> int:
+    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
+
+
+def _pick(seed: object, options: Sequence[T]) -> T:
+    return options[_crc(seed) % len(options)]
+
+
+def _mostly(seed: object) -> bool:
+    return _crc(seed) % 4 != 0
+
+
+def _ids(kind: str) -> list[str]:
+    state = _state()
+    if kind == "objectId":
+        return sorted(o.id for o in state.tree.all())
+    if kind in ("networkDeviceId", "id"):
+        return sorted(o.id for o in state.network_devices())
+    if kind == "equipmentId":
+        return sorted(state.equipment.keys())
+    if kind == "spaceId":
+        return sorted(state.spaces.keys())
+    return []
+
+
+def _fix_path(case: Any) -> None:
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
+        return
+    params = dict(case.path_parameters or {})
+    path = case.operation.path
+    for name, value in params.items():
+        if not isinstance(value, str) or not _mostly(("path", value)):
+            continue
+        if name == "id" and path.startswith("/api/v4/enumerations"):
+            params[name] = _pick(value, ["writePriorityEnumSet", "binarypvEnumSet", "unitEnumSet"])
+        elif name == "enumId":
+            params[name] = _pick(value, ["writePriorityEnumSet", "reliabilityEnumSet"])
+        elif name == "objectType":
+            params[name] = _pick(value, [f"objectTypeEnumSet.{t}" for t in OBJECT_TYPES])
+        elif name == "objectId" and path.endswith("/trendedAttributes/{attributeId}/samples"):
+            params[name] = _pick(value, [o.id for o in _state().tree.all() if o.trended])
+            params["attributeId"] = "presentValue"
+        elif name == "id" and path.endswith("/samples"):
+            params[name] = _pick(value, [o.id for o in _state().network_devices() if o.trended])
+            params["attributeId"] = _pick(value, ["memoryUsage", "attributeEnumSet.cpuUsage"])
+        elif name == "objectId" and path.endswith("/attributes/{attributeId}"):
+            points = [o for o in _state().tree.all() if o.type.is_point]
+            chosen = _pick(value, points)
+            params[name] = chosen.id
+            params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
+        elif name in ("objectId", "networkDeviceId", "id", "equipmentId", "spaceId"):
+            ids = _ids(name)
+            if ids and value not in ids:
+                params[name] = _pick(value, ids)
+    case.path_parameters = params
+
+
+def _fix_command(case: Any) -> None:
+    state = _state()
+    points = [o for o in state.tree.all() if o.type.is_point]
+    obj = _pick(repr(case.body), points)
+    available = sorted(metasys_commands.specs(obj).values(), key=lambda spec: spec.id)
+    spec = _pick(("command", repr(case.body)), available)
+    case.path_parameters = {"objectId": obj.id, "commandId": f"commandIdEnumSet.{spec.id}"}
+    body: dict[str, Any] = {}
+    parameters: list[Any] = []
+    for parameter in spec.parameters:
+        if parameter.id == "value":
+            if obj.type.value_kind == "analog":
+                parameters.append(60.0 + _crc(repr(case.body)) % 40)
+            else:
+                parameters.append(parameter.schema["default"])
+        elif parameter.id == "hours":
+            parameters.append(1)
+        elif parameter.id == "minutes":
+            parameters.append(30)
+        else:
+            parameters.append(parameter.schema["default"])
+    if parameters:
+        body["parameters"] = parameters
+    if spec.takes_priority and isinstance(case.body, dict) and "priority" in case.body:
+        priority = case.body["priority"]
+        if priority != "writePriorityEnumSet.priorityNone":
+            body["priority"] = priority
+    if isinstance(case.body, dict) and isinstance(case.body.get("annotation"), str):
+        annotation = case.body["annotation"][:255]
+        if annotation:
+            body["annotation"] = annotation
+    case.body = body
+
+
+def _fix_patch(case: Any) -> None:
+    state = _state()
+    candidates = [
+        o for o in state.tree.all() if o.type.is_point or o.type.short == "containerClass"
+    ]
+    obj = _pick(repr(case.body), candidates)
+    case.path_parameters = {"objectId": obj.id}
+    text = "Edited by schemathesis"
+    if obj.type.value_kind == "analog" and obj.type.prioritized:
+        item: dict[str, Any] = _pick(
+            repr(case.body), [{"presentValue": 70.5}, {"description": text}, {"maxPresValue": 99.0}]
+        )
+    else:
+        item = {"description": text}
+    case.body = {"item": item}
+
+
+def _fix_create(case: Any) -> None:
+    body = dict(case.body)
+    folder = _state().tree.find("ADS1:ADS1/Programming")
+    if folder is not None and _mostly(("parent", body.get("parentId"))):
+        body["parentId"] = folder.id
+    item = body.get("item") if isinstance(body.get("item"), dict) else {}
+    body["item"] = {"name": str(item.get("name") or "Generated")[:400] or "Generated"}
+    case.body = body
+
+
+def _fix_batch(case: Any) -> None:
+    body = dict(case.body)
+    requests = []
+    for index, entry in enumerate(body.get("requests", [])):
+        entry = {**entry, "id": f"{index}-{entry.get('id', '')}"}
+        if body.get("method") == "PATCH" and not isinstance(entry.get("body"), dict):
+            entry["body"] = {"item": {"description": "batch"}}
+        elif body.get("method") != "PATCH":
+            entry.pop("body", None)
+        requests.append(entry)
+    body["requests"] = requests
+    case.body = body
+
+
+def obey_cross_field_rules(case: Any) -> None:
+    """Positive cases obey the rules a schema cannot say; generated ids mostly become real."""
+    _fix_path(case)
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    path, method = case.operation.path, case.method.upper()
+    body_is_object = isinstance(case.body, dict)
+    if path.endswith("/commands/{commandId}"):
+        _fix_command(case)
+    elif path == "/api/v4/objects/{objectId}" and method == "PATCH":
+        _fix_patch(case)
+    elif path == "/api/v4/objects" and method == "POST" and body_is_object:
+        _fix_create(case)
+    elif path == "/api/v4/objects/batch" and body_is_object:
+        _fix_batch(case)
+    elif path == "/api/v4/objects/{objectId}/objects":
+        query = dict(case.query or {})
+        if "objectType" in query and "classification" in query:
+            query.pop("classification")
+        case.query = query
+    if path == "/api/v4/networkDevices/{networkDeviceId}" and method == "DELETE":
+        engines = [o.id for o in _state().network_devices() if o.type.classification == "device"]
+        device = case.path_parameters["networkDeviceId"]
+        if device in _ids("networkDeviceId") and device not in engines:
+            case.path_parameters = {"networkDeviceId": _pick(device, engines)}
+    if method == "DELETE":
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+
+
+def test_every_check_is_enabled() -> None:
+    names = {check.__name__ for check in all_checks()}
+    assert {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "ignored_auth",
+        "unsupported_method",
+    } <= names
+
+
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, derandomize=True)
+def test_the_fake_conforms_to_its_contract(case: Any) -> None:
+    obey_cross_field_rules(case)
+    case.call_and_validate(checks=all_checks())

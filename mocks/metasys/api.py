@@ -3,6 +3,7 @@ and the control-plane triggers (device offline, point values)."""
 
 from __future__ import annotations
 
+import copy
 import random
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,8 @@ from mocks._core.ratelimit import FixedWindowLimiter
 from mocks._core.rendering import JSONBody
 from mocks._core.tenants import DEFAULT_TENANT, Tenant
 from mocks._core.timeseries import series_key
-from mocks._core.tokens import JwtSigner, TokenIssuer
-from mocks.metasys.auth import DEFAULT_LIFETIME
+from mocks._core.tokens import TokenIssuer
+from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state.model import Command
@@ -48,7 +49,7 @@ class MetasysApi:
             sandbox.clock,
             lifetime_seconds=DEFAULT_LIFETIME,
             token_format="jwt",
-            signer=JwtSigner(key_id="metasys-sandbox"),
+            signer=LazyJwtSigner("metasys-sandbox"),
         )
         self.limiter = sandbox.limits.register(
             self.key,
@@ -85,7 +86,7 @@ class MetasysApi:
         return [user["username"] for user in credentials["users"]]
 
     def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> MetasysState:
-        fixture = fixtures.load("metasys")
+        fixture = copy.deepcopy(self.fixture)
         for raw, given in zip(fixture["users"], credentials["users"], strict=True):
             raw["username"], raw["password"] = given["username"], given["password"]
         salt = "" if tenant_id == DEFAULT_TENANT else f"{tenant_id}/"

@@ -5,16 +5,44 @@ Only users whose access type is API may log in; others are refused with 403."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mocks._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from mocks._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
 from mocks.metasys import errors
 from mocks.metasys.state.model import User
 from mocks.metasys.state.site import MetasysState
 
 DEFAULT_LIFETIME = 30 * 60
+
+
+class LazyJwtSigner(JwtSigner):
+    """A JwtSigner whose RSA key is made on first use: making one takes tens of milliseconds,
+    and most sandboxes (every test of another API) never sign a Metasys token."""
+
+    def __init__(self, key_id: str) -> None:  # the key is made by _ready()
+        self.key_id = key_id
+        self.algorithm = "RS256"
+        self._made = False
+
+    def _ready(self) -> None:
+        if not self._made:
+            JwtSigner.__init__(self, self.key_id)
+            self._made = True
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        self._ready()
+        return super().sign(claims)
+
+    def decode(self, token: str) -> dict[str, Any]:
+        self._ready()
+        return super().decode(token)
+
+    def jwks(self) -> dict[str, Any]:
+        self._ready()
+        return super().jwks()
 
 
 @dataclass(frozen=True)

@@ -44,24 +44,34 @@ def token(client: httpx.Client, sandbox: Sandbox) -> str:
 
 
 @pytest.fixture
-def api(client: httpx.Client, token: str) -> Any:
-    """Call /metasys/api/v4 paths as the default API user."""
-    auth = {"Authorization": f"Bearer {token}"}
+def api(client: httpx.Client, sandbox: Sandbox) -> Any:
+    """Call /metasys/api/v4 paths as the default API user, logging in again when the sandbox
+    clock has moved past the token's expiry (tests move time by hours)."""
+    creds = sandbox.credentials()["metasys"]
+    session: dict[str, Any] = {"token": "", "expires": 0.0}
+
+    def auth() -> dict[str, str]:
+        if sandbox.clock.time() >= session["expires"]:
+            response = login(client, str(creds["username"]), str(creds["password"]))
+            assert response.status_code == 200, response.text
+            session["token"] = response.json()["accessToken"]
+            session["expires"] = sandbox.clock.time() + 1800
+        return {"Authorization": f"Bearer {session['token']}"}
 
     class Api:
         def get(self, path: str, **kw: Any) -> httpx.Response:
-            return client.get(BASE + path, headers={**auth, **kw.pop("headers", {})}, **kw)
+            return client.get(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
 
         def post(self, path: str, **kw: Any) -> httpx.Response:
-            return client.post(BASE + path, headers={**auth, **kw.pop("headers", {})}, **kw)
+            return client.post(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
 
         def put(self, path: str, **kw: Any) -> httpx.Response:
-            return client.put(BASE + path, headers={**auth, **kw.pop("headers", {})}, **kw)
+            return client.put(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
 
         def patch(self, path: str, **kw: Any) -> httpx.Response:
-            return client.patch(BASE + path, headers={**auth, **kw.pop("headers", {})}, **kw)
+            return client.patch(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
 
         def delete(self, path: str, **kw: Any) -> httpx.Response:
-            return client.delete(BASE + path, headers={**auth, **kw.pop("headers", {})}, **kw)
+            return client.delete(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
 
     return Api()

@@ -3,6 +3,7 @@ child types they accept. Pure data and small helpers; no state."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -402,6 +403,10 @@ CLASSIFICATIONS = (
     "server",
     "archive",
 )
+
+
+TYPE_NAME = re.compile(r"^(objectTypeEnumSet\.)?[A-Za-z0-9]+Class$")
+"""The form of an objectTypeEnumSet member (the set has hundreds; the sandbox knows a few)."""
 
 
 def object_type(value: str) -> ObjectType | None:

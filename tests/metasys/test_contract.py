@@ -3,6 +3,7 @@ fake under schemathesis with every check."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from importlib import resources
@@ -412,3 +413,115 @@ def test_every_check_is_enabled() -> None:
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
     case.call_and_validate(checks=all_checks())
+
+
+# --- the reference's own request samples, with the sandbox's identifiers ----------------------
+
+GUIDE_IDS = {
+    "a5885077-9dba-5923-a6d8-ae4aabdc6f0a": "ADS1:NAE-1/FC-1.VAV-101.ZN-T",
+    "767d8af0-163f-552c-ba37-a884466075f9": "ADS1:ADS1/$site",
+    "32cfddc0-411f-5b9e-9a6d-442cb62fecbb": "ADS1:NAE-1/FC-1.VAV-101.ZN-SP",
+    "2993aed9-5765-5641-889c-40ec968c8a82": "ADS1:ADS1/Programming",
+    "d9bf66bd-22f8-425b-82a4-44ba153d79c7": "ADS1:NAE-1",
+    "6b092d2e-c795-4e90-95e8-5acafc74f19d": "ADS1:NAE-2",
+    "c550095d-ee4c-4314-b415-b0577e383ee9": "ADS1:NAE-2",
+}
+GUIDE_SAMPLES = [
+    "/refreshToken",
+    "/enumerations?enumType=all&minNumberOfStates=4&includePermissions=false",
+    "/enumerations/writePriorityEnumSet?includeSchema=false&includePermissions=false",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/equipment?page=1&pageSize=100&sort=name",
+    "/equipment?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}",
+    "/equipment/{AHU-1}/equipment?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}/points?page=1&pageSize=100&sort=shortName",
+    "/spaces/{Floor 1}/equipment?page=1&pageSize=100&sort=name",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/networkDevices?page=1&pageSize=100"
+    "&sort=name",
+    "/equipment/{AHU-1}/networkDevices?page=1&pageSize=100&sort=name",
+    "/spaces/{Floor 1}/networkDevices?page=1&pageSize=100&sort=name",
+    "/networkDevices?objectType=bacnetIntegrationClass&page=1&pageSize=100&sort=name"
+    "&classification=device&classification=server&classification=controller",
+    "/objects?depth=1&flatten=false&includeExtensions=false&pathTo=a5885077-9dba-5923-a6d8-"
+    "ae4aabdc6f0a&includeInternal=false&includeEffectivePermissions=true",
+    "/objects/767d8af0-163f-552c-ba37-a884466075f9/objects?depth=1&flatten=false&include"
+    "Extensions=false&pathTo=a5885077-9dba-5923-a6d8-ae4aabdc6f0a&objectType=objectTypeEnumSet"
+    ".avClass&classification=object&includeInternal=false&includeEffectivePermissions=true",
+    "/objectIdentifiers?fqr=ADS1%3AADS1",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb?viewId=viewNameEnumSet.focusView"
+    "&includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/views?includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/attributes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/attributes/presentValue?includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/commands",
+    "/objects/2993aed9-5765-5641-889c-40ec968c8a82/supportedChildTypes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/points?page=1&pageSize=100&sort=shortName",
+    "/schemas/enums/writePriorityEnumSet",
+    "/schemas/objectTypes/objectTypeEnumSet.avClass?parentId=2993aed9-5765-5641-889c-"
+    "40ec968c8a82&extendedProperty=attributeEnumSet.presentValue",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/spaces?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}/spaces?page=1&pageSize=100&sort=name",
+    "/spaces?type=spaceTypesEnumSet.building&page=1&pageSize=100&sort=name",
+    "/spaces/{Floor 1}",
+    "/spaces/{Main Building}/spaces?page=1&pageSize=100&sort=name",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/trendedAttributes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/trendedAttributes/presentValue/samples?"
+    "startTime=2018-05-21T13%3A58%3A20.243Z&endTime=2018-05-21T13%3A58%3A20.243Z&page=1"
+    "&pageSize=1000&sort=timestamp",
+    "/networkDevices/6b092d2e-c795-4e90-95e8-5acafc74f19d/trendedAttributes",
+    "/networkDevices/c550095d-ee4c-4314-b415-b0577e383ee9/trendedAttributes/memoryUsage/samples?"
+    "startTime=2018-05-21T13%3A58%3A20.243Z&endTime=2018-05-21T13%3A58%3A20.243Z&page=1"
+    "&pageSize=1000&sort=timestamp",
+    "/users?roles=USER&roles=OPERATOR&q=true&page=3&pageSize=50&sort=userName&format=csv",
+    "/userinfo",
+]
+"""The reference's request samples for part 1 (its example ids replaced by the fixture's;
+``{name}`` is a space or equipment by name)."""
+
+
+def _guide_url(sample: str) -> str:
+    state = _state()
+    url = sample
+    for guide_id, reference in GUIDE_IDS.items():
+        found = state.tree.find(reference)
+        assert found is not None, reference
+        url = url.replace(guide_id, found.id)
+    for space in state.spaces.values():
+        url = url.replace("{" + space.name + "}", space.id)
+    for equipment in state.equipment.values():
+        url = url.replace("{" + equipment.name + "}", equipment.id)
+    return url
+
+
+def _operation_for(path: str) -> tuple[Any, dict[str, str]]:
+    """The contract operation whose template matches ``path``, with its path parameters
+    (templates without parameters first, so ``/objects/batch`` is not an object id)."""
+    templates = sorted(CONTRACT["paths"], key=lambda t: (t.count("{"), t))
+    for template in templates:
+        pattern = "^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+        matched = re.match(pattern, path)
+        if matched and "get" in CONTRACT["paths"][template]:
+            return schema[template]["GET"], matched.groupdict()
+    raise AssertionError(path)
+
+
+def test_the_references_request_samples_answer_the_vendors_shapes() -> None:
+    """Each sample through the app, its answer checked against the contract (and so against
+    the vendor's published schemas) with every check."""
+    SANDBOX.reset(SANDBOX.tenants.default().id)
+    auth = {"Authorization": f"Bearer {_token()}"}
+    for sample in GUIDE_SAMPLES:
+        path, _, raw_query = _guide_url(sample).partition("?")
+        operation, parameters = _operation_for("/api/v4" + path)
+        query: dict[str, Any] = {}
+        for key, value in httpx.QueryParams(raw_query).multi_items():
+            query[key] = (
+                [*query[key], value]
+                if isinstance(query.get(key), list)
+                else ([query[key], value] if key in query else value)
+            )
+        case = operation.Case(path_parameters=parameters, query=query, headers=auth)
+        response = case.call()
+        assert response.status_code == 200, (sample, response.text)
+        case.validate_response(response, checks=all_checks())

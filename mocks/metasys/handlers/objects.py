@@ -14,7 +14,7 @@ from mocks.metasys.http import Caller, caller, json_body, paged, respond, sort_t
 from mocks.metasys.state import commands
 from mocks.metasys.state.model import MetasysObject
 from mocks.metasys.state.site import MetasysState
-from mocks.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, object_type
+from mocks.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
 
 if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
@@ -245,16 +245,15 @@ def tree(
     with_permissions = query.boolean(params, "includeEffectivePermissions")
     types = params.getlist("objectType") if allow_filters else []
     classes = params.getlist("classification") if allow_filters else []
-    if types and classes:
+    path_to = params.get("pathTo")
+    if types and classes and path_to is None:
         raise errors.bad_request("objectType and classification cannot be used together.")
     wanted_types = set()
     for value in types:
-        kind = object_type(value)
-        if kind is None:
+        if not TYPE_NAME.match(value):
             raise errors.bad_request(f"{value} is not a member of objectTypeEnumSet.")
-        wanted_types.add(kind.short)
+        wanted_types.add(value.removeprefix("objectTypeEnumSet."))
     wanted_classes = set(query.repeated(classes, CLASSIFICATIONS, "classification"))
-    path_to = params.get("pathTo")
     path: set[str] | None = None
     if path_to is not None:
         target = state.tree.get(path_to.lower())

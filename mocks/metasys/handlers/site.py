@@ -14,7 +14,7 @@ from mocks.metasys.handlers.objects import point_key
 from mocks.metasys.http import Caller, caller, paged, respond, sort_text
 from mocks.metasys.state.model import Equipment, MetasysObject, Space
 from mocks.metasys.state.samples import SampleWindow
-from mocks.metasys.types import NETWORK_CLASSIFICATIONS, object_type
+from mocks.metasys.types import NETWORK_CLASSIFICATIONS, TYPE_NAME
 
 if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
@@ -85,10 +85,10 @@ class SiteHandlers:
         devices = who.state.network_devices()
         kind_filter = params.get("objectType")
         if kind_filter is not None:
-            kind = object_type(kind_filter)
-            if kind is None:
+            if not TYPE_NAME.match(kind_filter):
                 raise errors.bad_request(f"{kind_filter} is not a member of objectTypeEnumSet.")
-            devices = [d for d in devices if d.type is kind]
+            short = kind_filter.removeprefix("objectTypeEnumSet.")
+            devices = [d for d in devices if d.type.short == short]
         classes = query.repeated(
             params.getlist("classification"), NETWORK_CLASSIFICATIONS, "classification"
         )

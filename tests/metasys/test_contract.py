@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import httpx
 import jsonschema
 import schemathesis
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
@@ -20,6 +22,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 import contracts
 from mocks import create_sandbox
 from mocks._core.clock import Clock
+from mocks.metasys.enums import priority_name
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state import commands as metasys_commands
 from mocks.metasys.types import OBJECT_TYPES
@@ -525,3 +528,138 @@ def test_the_references_request_samples_answer_the_vendors_shapes() -> None:
         response = case.call()
         assert response.status_code == 200, (sample, response.text)
         case.validate_response(response, checks=all_checks())
+
+
+# --- stateful: create -> read -> command -> read -> delete, every answer checked ---------------
+
+
+def _call(method: str, template: str, **kwargs: Any) -> Any:
+    case = schema[template][method].Case(**kwargs)
+    response = case.call()
+    case.validate_response(response, checks=all_checks())
+    return response
+
+
+class ObjectLifecycle(RuleBasedStateMachine):
+    """Objects made through the API behave as the priority array model says until deleted."""
+
+    created = Bundle("created")
+
+    def __init__(self) -> None:
+        super().__init__()
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+        self.auth = {"Authorization": f"Bearer {_token()}"}
+        folder = _state().tree.find("ADS1:ADS1/Programming")
+        assert folder is not None
+        self.folder = folder.id
+        self.count = 0
+        self.model: dict[str, dict[int, Any]] = {}
+        self.kinds: dict[str, str] = {}
+        self.deleted: set[str] = set()
+
+    @rule(target=created, kind=st.sampled_from(["avClass", "bvClass", "mvClass"]))
+    def create(self, kind: str) -> str:
+        self.count += 1
+        body = {
+            "parentId": self.folder,
+            "localUniqueIdentifier": f"GEN-{self.count}",
+            "objectType": f"objectTypeEnumSet.{kind}",
+            "item": {"name": f"Generated {self.count}"},
+        }
+        response = _call(
+            "POST", "/api/v4/objects", body=body, media_type="application/json", headers=self.auth
+        )
+        assert response.status_code == 200
+        new_id: str = response.headers["location"][0].rsplit("/", 1)[1]
+        self.model[new_id] = {}
+        self.kinds[new_id] = kind
+        return new_id
+
+    @rule(obj=created, level=st.integers(1, 16), pick=st.integers(0, 3))
+    def command(self, obj: str, level: int, pick: int) -> None:
+        kind = self.kinds[obj]
+        if kind == "avClass":
+            command, body, value = "adjustCommand", {"parameters": [50.0 + pick]}, 50.0 + pick
+        elif kind == "bvClass":
+            state = pick % 2
+            command, body = f"state{state}Command", {}
+            value = ("binarypvEnumSet.bacbinInactive", "binarypvEnumSet.bacbinActive")[state]
+        else:
+            command, body, value = f"multistate{pick}Command", {}, f"statesEnumSet.state{pick}"
+        body["priority"] = priority_name(level)
+        response = _call(
+            "PUT",
+            "/api/v4/objects/{objectId}/commands/{commandId}",
+            path_parameters={"objectId": obj, "commandId": f"commandIdEnumSet.{command}"},
+            body=body,
+            media_type="application/json",
+            headers=self.auth,
+        )
+        if obj in self.deleted:
+            assert response.status_code == 404
+            return
+        assert response.status_code == 200
+        self.model[obj][level] = value
+
+    @rule(obj=created, level=st.integers(1, 16))
+    def release(self, obj: str, level: int) -> None:
+        response = _call(
+            "PUT",
+            "/api/v4/objects/{objectId}/commands/{commandId}",
+            path_parameters={"objectId": obj, "commandId": "releaseCommand"},
+            body={"parameters": ["attributeEnumSet.presentValue", priority_name(level)]},
+            media_type="application/json",
+            headers=self.auth,
+        )
+        assert response.status_code == (404 if obj in self.deleted else 200)
+        if obj not in self.deleted:
+            self.model[obj].pop(level, None)
+
+    @rule(obj=created)
+    def read(self, obj: str) -> None:
+        response = _call(
+            "GET",
+            "/api/v4/objects/{objectId}",
+            path_parameters={"objectId": obj},
+            headers=self.auth,
+        )
+        if obj in self.deleted:
+            assert response.status_code == 404
+            return
+        item = response.json()["item"]
+        slots = self.model[obj]
+        defaults = {
+            "avClass": 0.0,
+            "bvClass": "binarypvEnumSet.bacbinInactive",
+            "mvClass": "statesEnumSet.state0",
+        }
+        expected = slots[min(slots)] if slots else defaults[self.kinds[obj]]
+        assert item["presentValue"] == expected
+        assert item["currentCommandPriority"] == (min(slots) if slots else None)
+
+    @rule(obj=created)
+    def delete(self, obj: str) -> None:
+        response = _call(
+            "DELETE",
+            "/api/v4/objects/{objectId}",
+            path_parameters={"objectId": obj},
+            headers=self.auth,
+        )
+        assert response.status_code == (404 if obj in self.deleted else 204)
+        self.deleted.add(obj)
+
+
+def test_objects_live_from_creation_to_deletion() -> None:
+    try:
+        run_state_machine_as_test(
+            ObjectLifecycle,
+            settings=settings(
+                max_examples=12,
+                stateful_step_count=10,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:
+        SANDBOX.reset(SANDBOX.tenants.default().id)

@@ -710,3 +710,47 @@ def test_batch_reads_and_writes_answer_per_item(api: Any, sandbox: Sandbox) -> N
     assert [(w["id"], w["status"]) for w in writes] == [("a", 200), ("b", 400)]
     assert writes[0]["body"]["item"] == {"presentValue": 73.5}
     assert present(api, point)[1]["priority"] == "writePriorityEnumSet.priorityDefault"
+
+
+# --- control plane and tenants -----------------------------------------------------------------
+
+
+def test_the_control_plane_writes_a_point_like_field_logic(
+    client: httpx.Client, api: Any, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    written = client.post(
+        f"/_sandbox/metasys/objects/{point}/value", json={"value": 66.0, "priority": 3}
+    )
+    assert written.json() == {"id": point, "presentValue": 66.0, "priority": 3}
+    assert present(api, point) == (
+        66.0,
+        {
+            "reliability": "reliabilityEnumSet.reliable",
+            "priority": "writePriorityEnumSet.priority3",
+        },
+    )
+    released = client.post(
+        f"/_sandbox/metasys/objects/{point}/value", json={"value": None, "priority": 3}
+    )
+    assert released.json()["presentValue"] == 72.0
+    assert [e.value for e in state_of(sandbox).events] == [66.0, 72.0]
+    bad = client.post(f"/_sandbox/metasys/objects/{point}/value", json={"priority": 17})
+    assert bad.status_code == 400
+    unknown = client.post("/_sandbox/metasys/devices/nope/offline", json={})
+    assert unknown.status_code == 404
+
+
+def test_a_new_tenant_has_its_own_site_and_users(client: httpx.Client, sandbox: Sandbox) -> None:
+    created = client.post("/_sandbox/tenants").json()
+    creds = created["metasys"]
+    assert creds["username"].startswith("api-admin@")
+    token = login(client, creds["username"], creds["password"]).json()["accessToken"]
+    auth = {"Authorization": f"Bearer {token}"}
+    theirs = client.get(
+        f"{BASE}/objectIdentifiers", params={"fqr": ZONE_SETPOINT}, headers=auth
+    ).json()
+    ours = object_id(sandbox, ZONE_SETPOINT)
+    assert theirs != ours
+    assert client.get(f"{BASE}/objects/{ours}", headers=auth).status_code == 404
+    assert login(client, "api-admin", creds["password"]).status_code == 401

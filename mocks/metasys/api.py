@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from mocks._core.sandbox import Sandbox
 
 DEFAULT_HOST = "metasys.standin.example"
+CREDENTIAL_PREFIX = {"admin": "", "viewer": "viewer_", "standard": "standard_"}
+"""Each fixture user's credentials: the API administrator's as ``username``/``password``, the
+read-only API user's and the user without API access under their prefixes."""
 REQUESTS_PER_MINUTE = 600
 """**Sandbox choice:** the guide says too many requests answer 403 but gives no figure."""
 
@@ -63,32 +66,30 @@ class MetasysApi:
         )
 
     def default_credentials(self) -> dict[str, Any]:
-        users = [
-            {"username": u["username"], "password": u["password"], "accessType": u["accessType"]}
-            for u in self.fixture["users"]
-        ]
-        api_user = next(u for u in users if u["accessType"] == "api")
-        return {"username": api_user["username"], "password": api_user["password"], "users": users}
+        credentials: dict[str, Any] = {}
+        for user in self.fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            credentials[f"{prefix}username"] = user["username"]
+            credentials[f"{prefix}password"] = user["password"]
+        return credentials
 
     def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
-        users = [
-            {
-                "username": f"{u['username']}@{tenant_id}",
-                "password": secrets.token_urlsafe(12),
-                "accessType": u["accessType"],
-            }
-            for u in self.fixture["users"]
-        ]
-        api_user = next(u for u in users if u["accessType"] == "api")
-        return {"username": api_user["username"], "password": api_user["password"], "users": users}
+        credentials: dict[str, Any] = {}
+        for user in self.fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            credentials[f"{prefix}username"] = f"{user['username']}@{tenant_id}"
+            credentials[f"{prefix}password"] = secrets.token_urlsafe(12)
+        return credentials
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
-        return [user["username"] for user in credentials["users"]]
+        return [credentials[f"{prefix}username"] for prefix in CREDENTIAL_PREFIX.values()]
 
     def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> MetasysState:
         fixture = copy.deepcopy(self.fixture)
-        for raw, given in zip(fixture["users"], credentials["users"], strict=True):
-            raw["username"], raw["password"] = given["username"], given["password"]
+        for user in fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            user["username"] = credentials[f"{prefix}username"]
+            user["password"] = credentials[f"{prefix}password"]
         salt = "" if tenant_id == DEFAULT_TENANT else f"{tenant_id}/"
         return MetasysState(fixture, self.sandbox.clock, salt, series_key(tenant_id))
 

@@ -294,6 +294,11 @@ def test_read_only_attributes_cannot_be_edited(api: Any, sandbox: Sandbox) -> No
     edited = api.patch(f"/objects/{point}", json={"item": {"description": "Zone 101 setpoint"}})
     assert edited.status_code == 200
     assert api.get(f"/objects/{point}").json()["item"]["description"] == "Zone 101 setpoint"
+    state = state_of(sandbox)
+    assert [(e.attribute, e.value) for e in state.events] == [("description", "Zone 101 setpoint")]
+    assert [(a.action_type, a.pre_data, a.post_data) for a in state.audits] == [
+        ("auditActionTypeEnumSet.writeAuditActionType", None, "Zone 101 setpoint")
+    ]
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -448,7 +453,10 @@ def test_every_command_is_audited_and_every_change_is_an_event(api: Any, sandbox
     ]
     assert (state.audits[0].pre_data, state.audits[0].post_data) == (72.0, 75.0)
     assert state.audits[0].annotation == "warmer"
-    assert [(e.object_id, e.value) for e in state.events] == [(point, 75.0)]
+    assert [(e.object_id, e.attribute, e.value) for e in state.events] == [
+        (point, "presentValue", 75.0),
+        (point, "alarmsEnabled", False),
+    ]
     assert state.events[0].time == NOW.timestamp()
 
 

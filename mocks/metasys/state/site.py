@@ -236,9 +236,9 @@ class MetasysState:
         elif name == "releaseAllCommand":
             slots.clear()
         elif name in ("enableAlarmsCommand", "disableAlarmsCommand"):
-            obj.attributes["alarmsEnabled"] = name == "enableAlarmsCommand"
+            self._set_attribute(obj, "alarmsEnabled", name == "enableAlarmsCommand", now)
         elif name in ("inServiceCommand", "outOfServiceCommand"):
-            obj.attributes["outOfService"] = name == "outOfServiceCommand"
+            self._set_attribute(obj, "outOfService", name == "outOfServiceCommand", now)
         self.record_change(obj, now, previous)
         self._audit(
             user,
@@ -250,6 +250,11 @@ class MetasysState:
             parameters,
             invocation.annotation,
         )
+
+    def _set_attribute(self, obj: MetasysObject, name: str, value: Any, now: float) -> None:
+        if obj.attributes.get(name) != value:
+            obj.attributes[name] = value
+            self._emit(obj, name, value, now, {})
 
     def patch(self, obj: MetasysObject, body: Any, user: User) -> None:
         if (
@@ -276,6 +281,8 @@ class MetasysState:
                 obj.attributes[name] = value
             if name in ("presentValue", "relinquishDefault", "minPresValue", "maxPresValue"):
                 self.record_change(obj, now, previous)
+            if name != "presentValue" and before != value:
+                self._emit(obj, name, value, now, {})
             self._audit(
                 user, obj, "writeAuditActionType", f"attributeEnumSet.{name}", before, value
             )

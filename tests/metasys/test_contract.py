@@ -20,6 +20,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
 import contracts
+import fixtures
 from mocks import create_sandbox
 from mocks._core.clock import Clock
 from mocks.metasys.enums import priority_name
@@ -729,3 +730,7 @@ def test_the_contract_run_exercised_success_and_every_documented_error() -> None
                     break
     missing = {(m, p) for m, _, p in patterns} - succeeded
     assert not missing, f"operations never answered 2xx: {sorted(missing)}"
+
+
+def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
+    check(fixtures.load("metasys"), {"$ref": "#/components/schemas/SandboxFixture"})

@@ -406,3 +406,15 @@ def test_any_command_list_parses(body: Any) -> None:
         mocked(router, "/objects/x/commands", body)
         found = generated_client().commands("x")
     assert [c.id for c in found] == [c["id"] for c in body["items"]]
+
+
+def test_any_metasys_host_can_be_routed_to_the_sandbox(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
+    with standin(sandbox, hosts={"metasys": ["bas.example.com"]}):
+        metasys = make_client(sandbox, http, base_url="https://bas.example.com/api/v4")
+        point = metasys.object_id(ZONE_SETPOINT)
+        samples = metasys.trended_attributes(point)
+    assert samples[0].samples_url.startswith(
+        f"https://bas.example.com/api/v4/objects/{point}/trendedAttributes/presentValue/samples?"
+    )

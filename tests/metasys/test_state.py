@@ -13,8 +13,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 import fixtures
 from mocks._core.clock import Clock
 from mocks._core.errors import VendorError
-from mocks.metasys.enums import priority_name
+from mocks.metasys.enums import ENUM_SETS, priority_name
 from mocks.metasys.state import MetasysState
+from mocks.metasys.state.commands import specs
 from mocks.metasys.state.model import MetasysObject
 from mocks.metasys.state.samples import SampleWindow
 from tests.conftest import NOW
@@ -182,3 +183,29 @@ def test_every_equipment_point_maps_to_an_object_of_the_fixture() -> None:
         for mapped in equipment.points:
             assert state.tree.get(mapped.object_id) is not None
         assert all(e in state.equipment for e in equipment.serves_equipment)
+
+
+def test_every_enum_value_an_object_returns_is_in_its_set() -> None:
+    """``/schemas/enums`` and ``/enumerations`` describe exactly what the objects send."""
+    state = new_state()
+    for obj in state.tree.all():
+        assert obj.type.enum_id in ENUM_SETS["objectTypeEnumSet"], obj.item_reference
+        item = state.item(obj)
+        for attribute in obj.type.attributes:
+            value = item[attribute.name]
+            if attribute.enum_set and value is not None:
+                assert value in ENUM_SETS[attribute.enum_set], (obj.item_reference, value)
+        for flags in state.condition(obj).values():
+            assert flags["reliability"] in ENUM_SETS["reliabilityEnumSet"]
+            assert flags.get("priority", priority_name(0)) in ENUM_SETS["writePriorityEnumSet"]
+    for short, _ in ENUM_SETS["enumerationSetNamesEnumSet"].members:
+        assert short in ENUM_SETS
+
+
+def test_every_command_of_every_object_is_in_the_command_set() -> None:
+    state = new_state()
+    for obj in state.tree.all():
+        for name, spec in specs(obj).items():
+            assert f"commandIdEnumSet.{name}" in ENUM_SETS["commandIdEnumSet"]
+            for parameter in spec.parameters:
+                assert parameter.schema["id"] in ENUM_SETS["commandParmsEnumSet"]

@@ -640,6 +640,43 @@ class MetasysClient:
         path = f"/equipment/{_seg(equipment_id)}/points"
         return (EquipmentPoint.of(raw) for raw in self._pages(path))
 
+    def object_points(self, object_id: str) -> Iterator[EquipmentPoint]:
+        """The equipment points mapped to attributes of an object."""
+        path = f"/objects/{_seg(object_id)}/points"
+        return (EquipmentPoint.of(raw) for raw in self._pages(path))
+
+    def upstream_equipment(self, equipment_id: str) -> Iterator[Equipment]:
+        path = f"/equipment/{_seg(equipment_id)}/upstreamEquipment"
+        return (Equipment.of(raw) for raw in self._pages(path))
+
+    def equipment_spaces(self, equipment_id: str) -> Iterator[Space]:
+        path = f"/equipment/{_seg(equipment_id)}/spaces"
+        return (Space.of(raw) for raw in self._pages(path))
+
+    def equipment_devices(self, equipment_id: str) -> Iterator[NetworkDevice]:
+        path = f"/equipment/{_seg(equipment_id)}/networkDevices"
+        return (NetworkDevice.of(raw) for raw in self._pages(path))
+
+    def space_devices(self, space_id: str) -> Iterator[NetworkDevice]:
+        path = f"/spaces/{_seg(space_id)}/networkDevices"
+        return (NetworkDevice.of(raw) for raw in self._pages(path))
+
+    def device_equipment(self, device_id: str) -> Iterator[Equipment]:
+        path = f"/networkDevices/{_seg(device_id)}/equipment"
+        return (Equipment.of(raw) for raw in self._pages(path))
+
+    def device_spaces(self, device_id: str) -> Iterator[Space]:
+        path = f"/networkDevices/{_seg(device_id)}/spaces"
+        return (Space.of(raw) for raw in self._pages(path))
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every raw item of any paged list (``/users``, ...), following ``next``."""
+        return self._pages(path, params)
+
+    def delete_network_device(self, device_id: str) -> None:
+        """Delete an offline engine or server of the site director."""
+        self._request("DELETE", f"/networkDevices/{_seg(device_id)}")
+
 
 def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:

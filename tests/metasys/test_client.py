@@ -418,3 +418,22 @@ def test_any_metasys_host_can_be_routed_to_the_sandbox(
     assert samples[0].samples_url.startswith(
         f"https://bas.example.com/api/v4/objects/{point}/trendedAttributes/presentValue/samples?"
     )
+
+
+def test_every_relation_is_an_iterator(metasys: MetasysClient, fake: Sandbox) -> None:
+    ahu = next(e for e in metasys.equipment() if e.name == "AHU-1")
+    vav = next(e for e in metasys.equipment() if e.name == "VAV-101")
+    engine = metasys.object_id("ADS1:NAE-1")
+    assert [e.name for e in metasys.upstream_equipment(vav.id)] == ["AHU-1"]
+    assert [s.name for s in metasys.equipment_spaces(ahu.id)] == ["Floor 1"]
+    assert [d.name for d in metasys.equipment_devices(vav.id)] == ["FC-1", "NAE-1", "VAV-101"]
+    floor = next(s for s in metasys.spaces() if s.name == "Floor 1")
+    assert [d.name for d in metasys.space_devices(floor.id)] == ["AHU-1", "FC-1", "NAE-1"]
+    assert [e.name for e in metasys.device_equipment(engine)] == ["AHU-1", "VAV-101", "VAV-102"]
+    assert [s.name for s in metasys.device_spaces(engine)] == ["Floor 1", "Room 101", "Room 102"]
+    point = metasys.object_id(ZONE_SETPOINT)
+    assert [p.short_name for p in metasys.object_points(point)] == ["ZN-SP"]
+    users = list(metasys.pages("/users", {"pageSize": 1}))
+    assert [u["userName"] for u in users] == ["api-admin", "api-viewer", "operator"]
+    with pytest.raises(MetasysConflict):
+        metasys.delete_network_device(engine)

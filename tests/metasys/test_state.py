@@ -159,7 +159,7 @@ def test_sample_pages_tile_the_window(minutes: list[int], size: int, descending:
         state.command(obj, "adjustCommand", {"parameters": [60 + minute % 20]}, admin(state))
     start, end = NOW.timestamp() - 3600, NOW.timestamp() + 3600
     window = SampleWindow(obj, "presentValue", start, end, 900, state.values)
-    changes = {moment for moment, _ in obj.history.get("presentValue", [])}
+    changes = {m for m, _ in obj.history.get("presentValue", []) if m % 900}
     assert window.total == 8 + len(changes)  # 11:15 to 13:00
     everything = window.page(1, 1000, descending)
     pages = -(-window.total // size)

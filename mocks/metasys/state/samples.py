@@ -41,7 +41,8 @@ class SampleWindow:
             self.first = math.ceil(start / interval)
             self.count = max(0, math.floor(end / interval) - self.first + 1)
         history = obj.history.get(attribute, [])
-        self.changes = sorted({moment for moment, _ in history if start <= moment <= end})
+        # A change on a grid instant is that instant's sample already.
+        self.changes = sorted({m for m, _ in history if start <= m <= end and m % interval != 0})
         # The merged position of each change: changes sort after a grid instant at the same time.
         self.change_positions = [
             index + self._grid_at_or_before(moment) for index, moment in enumerate(self.changes)

@@ -762,3 +762,9 @@ def test_a_new_tenant_has_its_own_site_and_users(client: httpx.Client, sandbox: 
     assert theirs != ours
     assert client.get(f"{BASE}/objects/{ours}", headers=auth).status_code == 404
     assert login(client, "api-admin", creds["password"]).status_code == 401
+
+
+def test_a_page_far_past_the_end_is_empty_not_an_error(api: Any) -> None:
+    body = api.get("/spaces", params={"page": "5" * 30}).json()
+    assert (body["total"], body["items"], body["next"]) == (7, [], None)
+    assert api.get("/spaces", params={"page": "5" * 4001}).status_code == 400

@@ -768,3 +768,11 @@ def test_a_page_far_past_the_end_is_empty_not_an_error(api: Any) -> None:
     body = api.get("/spaces", params={"page": "5" * 30}).json()
     assert (body["total"], body["items"], body["next"]) == (7, [], None)
     assert api.get("/spaces", params={"page": "5" * 4001}).status_code == 400
+
+
+def test_the_landing_page_lists_metasys_and_its_triggers(client: httpx.Client) -> None:
+    text = client.get("/").text
+    assert "https://{hostname}/api/v4" in text
+    assert 'href="/metasys/openapi.json"' in text
+    assert "POST /_sandbox/metasys/devices/{deviceId}/offline" in text
+    assert "POST /_sandbox/metasys/objects/{objectId}/value" in text

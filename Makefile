@@ -8,7 +8,7 @@ PORT ?= 8000
 # Property tests: a bounded, seeded budget in `make test`, a deep one in `make test-deep`.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install run test test-deep lint typecheck pytest bench clean
+.PHONY: install run test test-deep lint typecheck pytest bench coverage-table demo clean
 
 install: $(STAMP)
 
@@ -28,18 +28,35 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# coverage starts before pytest, so modules that pytest's plugins import early are measured too.
+# One shard of the suite per core, each under coverage; their data files are combined for the
+# report. coverage starts before pytest, so modules that pytest's plugins import early are
+# measured too.
+SHARDS := 1 2
 pytest: install
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(BIN)/coverage run -m pytest -m "not deep"
+	rm -f .coverage .coverage.*
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix pytest-shard-,$(SHARDS))
+	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report --skip-covered --show-missing
+
+pytest-shard-%: install
+	STANDIN_TEST_SHARD=$*/$(words $(SHARDS)) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) \
+		$(BIN)/coverage run --parallel-mode -m pytest -m "not deep"
 
 test: lint typecheck pytest
 
 test-deep: install
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -m "deep or not deep"
 
+# docs/coverage.md: vendor reference, contract, fake, client and tests per operation.
+coverage-table: install
+	$(BIN)/python -m mocks.coverage
+
+# Every reference client through its vendor's documented workflow, against the fakes in-process.
+demo: install
+	$(BIN)/standin demo
+
 bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -1,4 +1,4 @@
-"""The ``standin`` command: ``serve`` the fakes, print ``credentials``."""
+"""The ``standin`` command: ``serve`` the fakes, print ``credentials``, ``check`` a target."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ from collections.abc import Sequence
 import orjson
 import uvicorn
 
+from mocks import demo
+from mocks.check import command as check_command
 from mocks.registry import API_FACTORIES, create_sandbox
 from mocks.server import build_app
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
+"""How long a stop waits for open responses (event streams) before cancelling them."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -42,7 +47,15 @@ def serve(args: argparse.Namespace) -> int:
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            # Open event streams never end by themselves; without a bound, a graceful shutdown
+            # would wait for every streaming client to leave.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     except (KeyboardInterrupt, _Stopped):
         pass
     finally:
@@ -91,10 +104,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="info")
     run.set_defaults(handler=serve)
 
+    walk = commands.add_parser("demo", help="run each reference client through its workflow")
+    demo.configure(walk)
+    walk.set_defaults(handler=demo.main)
+
     creds = commands.add_parser("credentials", help="print the default tenant's credentials")
     creds.add_argument("--json", action="store_true")
     creds.add_argument("--api", choices=sorted(API_FACTORIES))
     creds.set_defaults(handler=credentials)
+
+    check_command.add_parser(commands)
     return root
 
 

@@ -36,6 +36,33 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+SHARD_VARIABLE = "STANDIN_TEST_SHARD"
+"""``K/N``: run only the K-th of N shards (``make test`` runs one shard per core)."""
+
+
+def shard_files(files: list[str], shard: str) -> set[str]:
+    """The test files of shard ``K/N``: whole files, dealt round-robin in path order.
+
+    Whole files, because some tests read what earlier tests of their file left in the journal.
+    """
+    index, _, count = shard.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise pytest.UsageError(f"{SHARD_VARIABLE} must look like K/N with 1 <= K <= N: {shard!r}")
+    ordered = sorted(set(files))
+    return {path for i, path in enumerate(ordered) if i % int(count) == int(index) - 1}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = os.environ.get(SHARD_VARIABLE)
+    if not shard:
+        return
+    kept = shard_files([str(item.path) for item in items], shard)
+    deselected = [item for item in items if str(item.path) not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if str(item.path) in kept]
+
+
 NOW = datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC)
 """The frozen instant tests start at: half a minute into 12:00 GMT."""
 

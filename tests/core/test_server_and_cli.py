@@ -136,8 +136,11 @@ def test_serve_off_loopback_requires_an_admin_token(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def fake_run(app: object, host: str, port: int, log_level: str) -> None:
+    def fake_run(
+        app: object, host: str, port: int, log_level: str, timeout_graceful_shutdown: int
+    ) -> None:
         seen["host"] = host
+        seen["shutdown_wait"] = timeout_graceful_shutdown
 
     def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
         seen["sandbox"] = sandbox
@@ -151,6 +154,8 @@ def test_serve_off_loopback_requires_an_admin_token(
     assert isinstance(sandbox, Sandbox)
     assert sandbox.admin_token
     assert f"admin token: {sandbox.admin_token}" in capsys.readouterr().err
+    # Event streams never end by themselves: a stop must not wait for their clients forever.
+    assert seen["shutdown_wait"] == 2
 
     assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 0
     loopback = seen["sandbox"]

@@ -1,0 +1,174 @@
+"""`standin demo`: each reference client through its vendor's documented workflow."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from mocks import Sandbox, build_app, create_sandbox
+from mocks._core.faults import Fault
+from mocks._core.liveserver import live_server
+from mocks.atrius.api import AtriusApi
+from mocks.cli import main
+from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
+from mocks.registry import API_FACTORIES
+
+SUMMARY_ROWS = [
+    r"atrius: the API guide's ten steps\s+10/10\s+10\s+1\s+1\s+[0-9.]+ s\s+passed",
+    r"atmotube: a week of readings\s+4/4\s+16\s+1\s+0\s+[0-9.]+ s\s+passed",
+]
+"""Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
+
+
+def summary_of(output: str) -> list[str]:
+    lines = output.splitlines()
+    return lines[lines.index("Summary") :]
+
+
+def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo"]) == 0
+    output = capsys.readouterr().out
+    summary = summary_of(output)
+    assert summary[1].split() == [
+        "workflow",
+        "steps",
+        "requests",
+        "429s",
+        "absorbed",
+        "tokens",
+        "refreshed",
+        "time",
+        "result",
+    ]
+    for pattern, row in zip(SUMMARY_ROWS, summary[3:5], strict=True):
+        assert re.fullmatch(pattern, row), row
+    assert summary[5:] == ["all passed (2 workflows)"]
+    assert "  10/10 Verify the data, a day later ... 3 readings read back as pushed" in output
+    assert "   4/4 The last day of C2:4E:91:7A:3B:10 as CSV ... " in output
+
+
+def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
+    atrius = sandbox.api("atrius")
+    assert isinstance(atrius, AtriusApi)
+    default = atrius.state(sandbox.tenants.default())
+    before = (len(default.buildings), len(default.meters))
+    results = run_demo({"atrius": WORKFLOWS["atrius"]}, out=io.StringIO(), sandbox=sandbox)
+    assert [r.passed for r in results] == [True]
+    assert (len(default.buildings), len(default.meters)) == before
+    (demo,) = [t for t in sandbox.tenants.all() if t is not sandbox.tenants.default()]
+    assert (len(atrius.state(demo).buildings), len(atrius.state(demo).meters)) == (3, 7)
+
+
+def test_the_demo_runs_against_a_running_server() -> None:
+    sandbox = create_sandbox()
+    out = io.StringIO()
+    with live_server(build_app(sandbox)) as url:
+        results = run_demo(WORKFLOWS, out=out, base_url=url)
+    assert [(r.api, r.passed, r.steps_done) for r in results] == [
+        ("atrius", True, 10),
+        ("atmotube", True, 4),
+    ]
+    assert out.getvalue().startswith(f"standin demo: {url}\n")
+    paths = {entry.path for entry in sandbox.journal.entries()}
+    assert "/o/token/" in paths
+    assert "/api/v1/data" in paths
+
+
+def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.faults.add(Fault(api="atrius", method="POST", path="/buildings/", status=500))
+    out = io.StringIO()
+    results = run_demo(WORKFLOWS, out=out, sandbox=sandbox)
+    assert [(r.api, r.passed, r.steps_done) for r in results] == [
+        ("atrius", False, 6),
+        ("atmotube", True, 4),
+    ]
+    output = out.getvalue()
+    assert "   7/10 Create a building ... FAILED: AtriusError: " in output
+    summary = summary_of(output)
+    assert re.fullmatch(
+        r"atrius: the API guide's ten steps\s+6/10\s+4\s+-\s+0\s+[0-9.]+ s\s+FAILED", summary[3]
+    )
+    assert summary[-1].startswith("FAILED: atrius step 7 (Create a building): AtriusError: ")
+
+
+class BrokenWorkflow:
+    title = "Broken: one step that fails"
+    token_path = None
+
+    def __init__(self, demo: DemoContext) -> None:
+        self.demo = demo
+
+    def steps(self) -> Sequence[Step]:
+        return [("Fail", self.fail)]
+
+    def fail(self) -> str:
+        raise ValueError("no")
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_command_exits_1_when_a_workflow_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken: dict[str, WorkflowFactory] = {"atmotube": BrokenWorkflow}
+    monkeypatch.setattr("mocks.demo.WORKFLOWS", broken)
+    assert main(["demo"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "FAILED: atmotube step 1 (Fail): ValueError: no"
+    )
+
+
+class StreamingWorkflow:
+    """Says where it was sent, as a workflow that needs a socket would connect."""
+
+    title = "Streaming: needs a socket"
+    token_path = None
+    needs_server = True
+
+    def __init__(self, demo: DemoContext) -> None:
+        self.demo = demo
+
+    def steps(self) -> Sequence[Step]:
+        return [("Connect", self.connect)]
+
+    def connect(self) -> str:
+        assert self.demo.base_url is not None
+        response = self.demo.http.get(self.demo.base_url + "/openapi.json")
+        return f"{self.demo.base_url} answered {response.status_code}"
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_workflow_that_needs_a_socket_gets_the_sandbox_on_a_loopback_port(
+    sandbox: Sandbox,
+) -> None:
+    out = io.StringIO()
+    results = run_demo({"atrius": StreamingWorkflow}, out=out, sandbox=sandbox)
+    assert [r.passed for r in results] == [True]
+    assert re.search(r"Connect \.\.\. http://127\.0\.0\.1:\d+/atrius answered 200 ", out.getvalue())
+    assert [e.path for e in sandbox.journal.entries("atrius")] == ["/openapi.json"]
+
+
+def test_an_unreachable_server_is_reported_with_exit_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--base-url", "http://127.0.0.1:9"]) == 1
+    assert capsys.readouterr().err.startswith("standin demo: the sandbox's control plane failed: ")
+
+
+def test_every_served_api_has_a_demo_workflow() -> None:
+    missing = sorted(set(API_FACTORIES) - set(WORKFLOWS))
+    assert missing == [], (
+        f"{', '.join(missing)} served but not in `standin demo`: write mocks/demo/<api>.py "
+        "(a workflow class: title, token_path, steps(), close()) and add it to WORKFLOWS in "
+        "mocks/demo/__init__.py"
+    )

@@ -4,6 +4,7 @@ built from find what they should."""
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,22 @@ def test_the_atrius_client_leaves_only_the_unit_reference_uncalled(
     assert [str(row.key) for row in atrius.rows if not row.client_methods] == ["GET /units"]
     (update,) = [row for row in atrius.rows if str(row.key) == "PUT /meters/{}"]
     assert update.client_methods == ["update_meter"]
+
+
+def test_the_metasys_reference_marks_its_internal_and_private_operations() -> None:
+    """The 59 public operations are the vendor's published document's; the rest are for the
+    vendor's own products, and the table lists them too."""
+    operations = load_reference("metasys").operations
+    counts = Counter(operation.visibility for operation in operations)
+    assert counts == {"public": 59, "internal": 22, "private": 21}
+    marked = {op.name for op in operations if op.visibility != "public"}
+    assert all(name.endswith(("(INTERNAL)", "(PRIVATE)")) for name in marked)
+    (login,) = [op for op in operations if op.path == "/api/v4/login"]
+    assert (login.method, login.visibility) == ("POST", "public")
+
+
+def test_a_reference_without_visibility_marks_lists_public_operations() -> None:
+    assert {op.visibility for op in load_reference("atrius").operations} == {"public"}
 
 
 # --- operations ------------------------------------------------------------------------------

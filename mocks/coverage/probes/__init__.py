@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.coverage.probes import atmotube, atrius
+from mocks.coverage.probes import atmotube, atrius, metasys
 from mocks.coverage.probes.probe import ClientProbe, public_methods
 
 PROBES: dict[str, ClientProbe[Any]] = {
     "atmotube": atmotube.PROBE,
     "atrius": atrius.PROBE,
+    "metasys": metasys.PROBE,
 }
 """API key -> its client's probe. An API joins the coverage table here."""
 

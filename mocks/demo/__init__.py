@@ -9,6 +9,7 @@ import argparse
 
 from mocks.demo.atmotube import AtmotubeWeek
 from mocks.demo.atrius import AtriusGuide
+from mocks.demo.metasys import MetasysSession
 from mocks.demo.runner import WorkflowResult, add_arguments, run_demo, summary
 from mocks.demo.runner import main as _main
 from mocks.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
@@ -16,6 +17,7 @@ from mocks.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
 WORKFLOWS: dict[str, WorkflowFactory] = {
     "atrius": AtriusGuide,
     "atmotube": AtmotubeWeek,
+    "metasys": MetasysSession,
 }
 """API key -> its documented workflow, run in this order."""
 

@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Sequence
 
+import httpx
 import pytest
 
 from mocks import Sandbox, build_app, create_sandbox
@@ -14,11 +15,14 @@ from mocks._core.liveserver import live_server
 from mocks.atrius.api import AtriusApi
 from mocks.cli import main
 from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
+from mocks.demo.workflow import Traffic
 from mocks.registry import API_FACTORIES
 
 SUMMARY_ROWS = [
     r"atrius: the API guide's ten steps\s+10/10\s+10\s+1\s+1\s+[0-9.]+ s\s+passed",
     r"atmotube: a week of readings\s+4/4\s+16\s+1\s+0\s+[0-9.]+ s\s+passed",
+    r"metasys: log in, find a point, command it, read it back, release it\s+8/8\s+14\s+1\s+1"
+    r"\s+[0-9.]+ s\s+passed",
 ]
 """Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
 
@@ -45,11 +49,12 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
         "time",
         "result",
     ]
-    for pattern, row in zip(SUMMARY_ROWS, summary[3:5], strict=True):
+    for pattern, row in zip(SUMMARY_ROWS, summary[3:6], strict=True):
         assert re.fullmatch(pattern, row), row
-    assert summary[5:] == ["all passed (2 workflows)"]
+    assert summary[6:] == ["all passed (3 workflows)"]
     assert "  10/10 Verify the data, a day later ... 3 readings read back as pushed" in output
     assert "   4/4 The last day of C2:4E:91:7A:3B:10 as CSV ... " in output
+    assert "   7/8 Too many requests: a 403 with Retry-After is waited out ... waited 2 s" in output
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
@@ -72,11 +77,13 @@ def test_the_demo_runs_against_a_running_server() -> None:
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", True, 10),
         ("atmotube", True, 4),
+        ("metasys", True, 8),
     ]
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
     assert "/o/token/" in paths
     assert "/api/v1/data" in paths
+    assert {"/api/v4/login", "/api/v4/refreshToken"} <= paths
 
 
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
@@ -88,6 +95,7 @@ def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", False, 6),
         ("atmotube", True, 4),
+        ("metasys", True, 8),
     ]
     output = out.getvalue()
     assert "   7/10 Create a building ... FAILED: AtriusError: " in output
@@ -172,3 +180,24 @@ def test_every_served_api_has_a_demo_workflow() -> None:
         "(a workflow class: title, token_path, steps(), close()) and add it to WORKFLOWS in "
         "mocks/demo/__init__.py"
     )
+
+
+def _answer(status: int, headers: dict[str, str], path: str = "/api/v4/objects") -> httpx.Response:
+    request = httpx.Request("GET", f"https://metasys.standin.example{path}")
+    return httpx.Response(status, headers=headers, request=request)
+
+
+def test_a_403_counts_as_throttled_only_for_its_vendor_and_only_with_retry_after() -> None:
+    metasys = Traffic(token_path=("/login", "/refreshToken"), throttle_status=403)
+    for answer in (
+        _answer(403, {"Retry-After": "2"}),
+        _answer(403, {}),
+        _answer(429, {}),
+        _answer(200, {}, "/api/v4/login"),
+        _answer(200, {}, "/api/v4/refreshToken"),
+    ):
+        metasys(answer)
+    assert (metasys.requests, metasys.throttled, metasys.tokens_refreshed) == (5, 2, 1)
+    others = Traffic()
+    others(_answer(403, {"Retry-After": "2"}))
+    assert others.throttled == 0

@@ -11,10 +11,12 @@ from mocks.check.profiles.base import (
     Target,
     TargetProfile,
 )
+from mocks.check.profiles.metasys import MetasysProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
+    "metasys": MetasysProfile(),
 }
 
 __all__ = [

@@ -226,6 +226,8 @@ class MetasysProfile:
     """**Sandbox choice:** the guide answers too many requests with 403 but names no figure;
     the sandbox allows 600 a minute per user."""
     token_operations = frozenset({f"POST {LOGIN_PATH}", f"GET {REFRESH_PATH}"})
+    throttle_status = 403
+    """Metasys refuses too many requests with 403 and Retry-After: waited out like a 429."""
 
     unsupported: Mapping[str, str] = MappingProxyType({})
     """Part 1's contract has no event stream; ``GET /api/v4/stream`` goes here when it does."""

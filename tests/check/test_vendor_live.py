@@ -114,7 +114,11 @@ def test_with_the_variables_marked_tests_run_against_the_target(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    "api", [pytest.param(api, marks=pytest.mark.vendor_live(api)) for api in ("atmotube", "atrius")]
+    "api",
+    [
+        pytest.param(api, marks=pytest.mark.vendor_live(api))
+        for api in ("atmotube", "atrius", "metasys")
+    ],
 )
 def test_the_live_vendor_still_matches_its_contract(
     api: str, vendor_live_target: LiveTarget

@@ -147,6 +147,24 @@ def test_served_follows_middleware_and_mounts_and_typed_parameters() -> None:
     assert not serves(app, "GET", "/sites/{id}")
 
 
+def test_a_literal_segment_read_as_a_parameter_is_not_served() -> None:
+    parameter_only = Starlette(
+        routes=[Mount("/api/v4", routes=[Route("/objects/{objectId}", _ok, methods=["GET"])])]
+    )
+    assert serves(parameter_only, "GET", "/api/v4/objects/{id}")
+    assert not serves(parameter_only, "GET", "/api/v4/objects/trees")
+    with_literal = Starlette(
+        routes=[
+            Route("/objects/trees", _ok, methods=["GET"]),
+            Route("/objects/{objectId}", _ok, methods=["GET"]),
+            Route("/{rest:path}", _ok, methods=["GET"]),
+        ]
+    )
+    assert serves(with_literal, "GET", "/objects/trees")
+    assert serves(with_literal, "GET", "/objects/{id}")
+    assert not serves(with_literal, "GET", "/audits/users")
+
+
 # --- tests index -----------------------------------------------------------------------------
 
 

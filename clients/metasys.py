@@ -49,6 +49,7 @@ __all__ = [
     "Space",
     "Token",
     "TrendedAttribute",
+    "UserInfo",
     "Value",
 ]
 
@@ -292,6 +293,25 @@ class Equipment:
     @classmethod
     def of(cls, raw: Mapping[str, Any]) -> Equipment:
         return cls(raw["id"], raw["itemReference"], raw["name"], raw["type"])
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    user_name: str
+    full_name: str | None
+    email: str | None
+    access_type: str | None
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any]) -> UserInfo:
+        return cls(
+            raw["id"],
+            raw["userName"],
+            raw.get("fullName"),
+            raw.get("primaryEmail"),
+            raw.get("accessType"),
+        )
 
 
 @dataclass(frozen=True)
@@ -584,8 +604,11 @@ class MetasysClient:
 
     # --- samples -------------------------------------------------------------------------
 
-    def trended_attributes(self, object_id: str) -> list[TrendedAttribute]:
-        body = self._request("GET", f"/objects/{_seg(object_id)}/trendedAttributes")
+    def trended_attributes(
+        self, object_id: str, *, network_device: bool = False
+    ) -> list[TrendedAttribute]:
+        kind = "networkDevices" if network_device else "objects"
+        body = self._request("GET", f"/{kind}/{_seg(object_id)}/trendedAttributes")
         return [TrendedAttribute(i["attribute"], i["samplesUrl"]) for i in body["items"]]
 
     def samples(
@@ -668,6 +691,35 @@ class MetasysClient:
     def device_spaces(self, device_id: str) -> Iterator[Space]:
         path = f"/networkDevices/{_seg(device_id)}/spaces"
         return (Space.of(raw) for raw in self._pages(path))
+
+    def network_device(self, device_id: str) -> NetworkDevice:
+        return NetworkDevice.of(self._request("GET", f"/networkDevices/{_seg(device_id)}"))
+
+    def space(self, space_id: str) -> Space:
+        return Space.of(self._request("GET", f"/spaces/{_seg(space_id)}"))
+
+    def equipment_instance(self, equipment_id: str) -> Equipment:
+        return Equipment.of(self._request("GET", f"/equipment/{_seg(equipment_id)}"))
+
+    def views(self, object_id: str) -> list[str]:
+        """The ids of an object's views (``viewNameEnumSet.focusView``, ...)."""
+        body = self._request("GET", f"/objects/{_seg(object_id)}/views")
+        return [str(view["id"]) for view in body["items"]]
+
+    def supported_child_types(self, object_id: str) -> list[str]:
+        """The object types that may be created under an object."""
+        body = self._request("GET", f"/objects/{_seg(object_id)}/supportedChildTypes")
+        items = body if isinstance(body, list) else body.get("items", [])
+        return [str(item["objectType"]) for item in items if "objectType" in item]
+
+    def enumeration(self, enum_id: str) -> dict[str, str]:
+        """An enumeration set's members: member id -> title."""
+        body = self._request("GET", f"/enumerations/{_seg(enum_id)}")
+        return {str(m["id"]): str(m.get("title", "")) for m in body["item"]["members"]}
+
+    def user_info(self) -> UserInfo:
+        """The user this client is logged in as."""
+        return UserInfo.of(self._request("GET", "/userinfo"))
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every raw item of any paged list (``/users``, ...), following ``next``."""

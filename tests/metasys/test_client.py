@@ -29,6 +29,8 @@ from clients.metasys import (
     ObjectSummary,
     Sample,
     Space,
+    TrendedAttribute,
+    UserInfo,
     Value,
 )
 from mocks import Sandbox
@@ -224,6 +226,43 @@ def test_network_devices_spaces_equipment_and_points(metasys: MetasysClient) -> 
     assert points[1].object_id == metasys.object_id(ZONE_SETPOINT)
 
 
+def test_single_devices_spaces_equipment_views_child_types_enums_and_the_user(
+    metasys: MetasysClient,
+) -> None:
+    engine = metasys.object_id("ADS1:NAE-1")
+    device = metasys.network_device(engine)
+    assert (device.name, device.item_reference, device.ip_address) == (
+        "NAE-1",
+        "ADS1:NAE-1",
+        "10.0.1.11",
+    )
+    room = next(s for s in metasys.spaces() if s.name == "Room 101")
+    assert metasys.space(room.id) == room
+    ahu = next(e for e in metasys.equipment() if e.name == "AHU-1")
+    assert metasys.equipment_instance(ahu.id) == ahu
+    assert metasys.views(engine) == ["viewNameEnumSet.focusView"]
+    site_director = metasys.object_id("ADS1:ADS1")
+    assert {"containerClass", "avClass", "bvClass"} <= set(
+        metasys.supported_child_types(site_director)
+    )
+    priorities = metasys.enumeration("writePriorityEnumSet")
+    assert len(priorities) == 17
+    assert priorities["writePriorityEnumSet.priorityNone"] == "0 (No Priority)"
+    assert metasys.user_info() == UserInfo(
+        "6a6034e3-891f-5097-b0b9-469e07c12249",
+        "api-admin",
+        "Sandbox API Administrator",
+        "api-admin@standin.example",
+        "API",
+    )
+    trended = metasys.trended_attributes(engine, network_device=True)
+    assert [t.attribute for t in trended] == [
+        "attributeEnumSet.memoryUsage",
+        "attributeEnumSet.cpuUsage",
+    ]
+    assert all(isinstance(t, TrendedAttribute) for t in trended)
+
+
 def test_batch_reads_answer_values_and_errors(metasys: MetasysClient) -> None:
     point = metasys.object_id(ZONE_SETPOINT)
     answers = metasys.read_many([(point, "presentValue"), ("nope", "presentValue")])
@@ -397,6 +436,45 @@ def test_any_list_parses(devices: Any, spaces: Any, equipment: Any, points: Any)
         assert [p.short_name for p in client.equipment_points("e")] == [
             p["shortName"] for p in points["items"]
         ]
+
+
+@settings(GENERATED, max_examples=10)
+@given(
+    device=answer_of("/networkDevices/{networkDeviceId}"),
+    space=answer_of("/spaces/{spaceId}"),
+    equipment=answer_of("/equipment/{equipmentId}"),
+    views=answer_of("/objects/{objectId}/views"),
+    child_types=answer_of("/objects/{objectId}/supportedChildTypes"),
+    enumeration=answer_of("/enumerations/{id}"),
+    user=answer_of("/userinfo"),
+)
+def test_any_single_resource_parses(
+    device: Any,
+    space: Any,
+    equipment: Any,
+    views: Any,
+    child_types: Any,
+    enumeration: Any,
+    user: Any,
+) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/networkDevices/x", device)
+        mocked(router, "/spaces/x", space)
+        mocked(router, "/equipment/x", equipment)
+        mocked(router, "/objects/x/views", views)
+        mocked(router, "/objects/x/supportedChildTypes", child_types)
+        mocked(router, "/enumerations/x", enumeration)
+        mocked(router, "/userinfo", user)
+        client = generated_client()
+        assert client.network_device("x").id == device["id"]
+        assert client.space("x").name == space["name"]
+        assert client.equipment_instance("x").item_reference == equipment["itemReference"]
+        assert client.views("x") == [view["id"] for view in views["items"]]
+        assert client.supported_child_types("x") == [
+            t["objectType"] for t in child_types if "objectType" in t
+        ]
+        assert set(client.enumeration("x")) == {m["id"] for m in enumeration["item"]["members"]}
+        assert client.user_info().user_name == user["userName"]
 
 
 @GENERATED

@@ -45,7 +45,17 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         "write": [lambda c: c.write(UNKNOWN, description="probe")],
         "create_object": [lambda c: c.create_object(UNKNOWN, "PROBE", "avClass")],
         "delete_object": [lambda c: c.delete_object(UNKNOWN)],
-        "trended_attributes": [lambda c: c.trended_attributes(UNKNOWN)],
+        "trended_attributes": [
+            lambda c: c.trended_attributes(UNKNOWN),
+            lambda c: c.trended_attributes(UNKNOWN, network_device=True),
+        ],
+        "network_device": [lambda c: c.network_device(UNKNOWN)],
+        "space": [lambda c: c.space(UNKNOWN)],
+        "equipment_instance": [lambda c: c.equipment_instance(UNKNOWN)],
+        "views": [lambda c: c.views(UNKNOWN)],
+        "supported_child_types": [lambda c: c.supported_child_types(UNKNOWN)],
+        "enumeration": [lambda c: c.enumeration("writePriorityEnumSet")],
+        "user_info": [lambda c: c.user_info()],
         "samples": [
             lambda c: c.samples(UNKNOWN, start=DAY, end=DAY),
             lambda c: c.samples(UNKNOWN, "cpuUsage", network_device=True),

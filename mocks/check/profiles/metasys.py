@@ -149,9 +149,10 @@ class MetasysConnection:
     # --- case preparation --------------------------------------------------------------------
 
     def prepare(self, case: Case) -> None:
-        """Positive cases: the real user logs in, generated ids mostly become real ones (so
-        200s are seen, not only 404s), and ``objectType`` and ``classification`` of a child
-        listing, which exclude each other, are not both sent."""
+        """Positive cases: the real user logs in, generated ids (in the path, an fqr, an object
+        type's parent) mostly become real ones (so 200s are seen, not only 404s), and
+        ``objectType`` and ``classification`` of a child listing, which exclude each other, are
+        not both sent."""
         if not is_positive(case):
             return
         path = case.operation.path
@@ -168,6 +169,11 @@ class MetasysConnection:
             references = self.world().references
             if references and _mostly(("fqr", query["fqr"])):
                 query["fqr"] = _pick(query["fqr"], references)
+        elif path.startswith(f"{V4}/schemas/objectTypes/"):
+            name = "parentObjectId" if path.endswith("/identification") else "parentId"
+            objects = self.world().objects
+            if objects and name in query and _mostly(("parent", query[name])):
+                query[name] = _pick(query[name], objects)
         case.query = query
 
     def _prepare_path(self, case: Case) -> None:

@@ -11,12 +11,14 @@ from mocks.atmotube import AtmotubeApi
 from mocks.atrius import AtriusApi
 from mocks.buildingminds import BuildingMindsApi
 from mocks.locus import LocusApi
+from mocks.metasys import MetasysApi
 
 API_FACTORIES: dict[str, VendorApiFactory] = {
     "atmotube": AtmotubeApi,
     "atrius": AtriusApi,
     "buildingminds": BuildingMindsApi,
     "locus": LocusApi,
+    "metasys": MetasysApi,
 }
 
 

@@ -90,11 +90,23 @@ class Pacer:
 
 
 class PacedSession(requests.Session):
-    """A requests session whose every request (schemathesis' own probes included) is paced."""
+    """A requests session whose every request (schemathesis' own probes included) is paced.
 
-    def __init__(self, pacer: Pacer) -> None:
+    ``throttle_status``: the status the vendor refuses too many requests with, when not 429
+    (Metasys: 403); such an answer is waited out only when it carries Retry-After, since the
+    vendor gives the same status to a forbidden request without one.
+    """
+
+    def __init__(self, pacer: Pacer, *, throttle_status: int = 429) -> None:
         super().__init__()
         self.pacer = pacer
+        self.throttle_status = throttle_status
+
+    def _throttled(self, response: requests.Response) -> bool:
+        status = response.status_code
+        return status == 429 or (
+            status == self.throttle_status and "retry-after" in response.headers
+        )
 
     def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         attempts = 0
@@ -102,7 +114,7 @@ class PacedSession(requests.Session):
             self.pacer.before_request()
             attempts += 1
             response = super().request(method, url, *args, **kwargs)
-            if response.status_code != 429:
+            if not self._throttled(response):
                 return response
             response.close()
             if attempts > self.pacer.max_retries:

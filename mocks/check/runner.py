@@ -152,7 +152,8 @@ def run_check(
     """
     profile = PROFILES[options.api]
     pacer = pacer or Pacer(options.requests_per_minute or profile.requests_per_minute)
-    with PacedSession(pacer) as session:
+    throttle_status = getattr(profile, "throttle_status", 429)
+    with PacedSession(pacer, throttle_status=throttle_status) as session:
         started = clock()
         base_url = options.base_url.rstrip("/")
         creds = credential_sources.load(options.api, base_url, options.credentials, session)

@@ -20,6 +20,7 @@ import contracts
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PARAMETER = re.compile(r"\{[^}/]*\}")
+VISIBILITIES = ("public", "internal", "private")
 
 
 def path_shape(path: str) -> str:
@@ -60,6 +61,9 @@ class ReferenceOperation:
     name: str
     where: str
     """Where the vendor documents it (a section or step of the guide)."""
+    visibility: str = "public"
+    """Who the vendor documents it for, when its reference marks that (Metasys: ``internal``
+    and ``private`` operations are for the vendor's own products)."""
 
     @property
     def key(self) -> OperationKey:
@@ -84,6 +88,7 @@ def load_reference(api: str) -> Reference:
             path=str(entry["path"]),
             name=str(entry["name"]),
             where=str(entry["where"]),
+            visibility=str(entry.get("visibility", "public")),
         )
         for entry in document["operations"]
     )
@@ -91,6 +96,11 @@ def load_reference(api: str) -> Reference:
         if operation.method not in HTTP_METHODS or not operation.path.startswith("/"):
             raise ValueError(
                 f"{api} reference: {operation.method} {operation.path} is no operation"
+            )
+        if operation.visibility not in VISIBILITIES:
+            raise ValueError(
+                f"{api} reference: {operation.method} {operation.path} has visibility "
+                f"{operation.visibility!r}, not one of {', '.join(VISIBILITIES)}"
             )
     return Reference(api=api, source=str(document["source"]), operations=operations)
 

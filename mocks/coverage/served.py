@@ -19,6 +19,9 @@ SAMPLE_VALUES = ("1", "00000000-0000-0000-0000-000000000001", "a")
 ``{name:str}``) are matched whatever convertor they use."""
 
 _MAX_WRAPPERS = 20
+NOT_A_LITERAL = "standin-not-a-literal"
+"""Put in place of a literal segment: a route that takes it too reads that segment as a
+parameter."""
 
 
 def route_table(app: ASGIApp) -> Sequence[BaseRoute]:
@@ -35,14 +38,31 @@ def route_table(app: ASGIApp) -> Sequence[BaseRoute]:
     raise TypeError(f"no Starlette route table in {type(app).__name__}")
 
 
-def _matches(routes: Sequence[BaseRoute], scope: Scope) -> bool:
+def _matching(routes: Sequence[BaseRoute], scope: Scope) -> BaseRoute | None:
+    """The route (inside any mounts) that takes the request, as Starlette picks it."""
     for route in routes:
         match, child = route.matches(scope)
         if match is not Match.FULL:
             continue
         if isinstance(route, Mount):
-            return _matches(route.routes, {**scope, **child})
-        return True
+            return _matching(route.routes, {**scope, **child})
+        return route
+    return None
+
+
+def _literal_positions(path: str) -> list[int]:
+    return [i for i, part in enumerate(path.split("/")) if part and not PARAMETER.search(part)]
+
+
+def _captures_a_literal(routes: Sequence[BaseRoute], scope: Scope, route: BaseRoute) -> bool:
+    """Whether ``route`` takes the request only by reading one of its literal segments as a
+    parameter (``/objects/trees`` reaching ``/objects/{objectId}``): the same route would take
+    any other word there, so it is not this operation's route."""
+    parts = str(scope["path"]).split("/")
+    for position in _literal_positions(scope["template"]):
+        other = [*parts[:position], NOT_A_LITERAL, *parts[position + 1 :]]
+        if _matching(routes, {**scope, "path": "/".join(other)}) is route:
+            return True
     return False
 
 
@@ -57,6 +77,9 @@ def serves(app: ASGIApp, method: str, path: str) -> bool:
     routes = route_table(app)
     for concrete in sample_paths(path):
         scope: Scope = {"type": "http", "method": method.upper(), "path": concrete, "root_path": ""}
-        if _matches(routes, scope):
+        route = _matching(routes, scope)
+        if route is not None and not _captures_a_literal(
+            routes, {**scope, "template": path}, route
+        ):
             return True
     return False

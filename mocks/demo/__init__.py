@@ -11,6 +11,7 @@ from mocks.demo.atmotube import AtmotubeWeek
 from mocks.demo.atrius import AtriusGuide
 from mocks.demo.buildingminds import BuildingMindsOnboarding
 from mocks.demo.locus import LocusWorkflows
+from mocks.demo.metasys import MetasysSession
 from mocks.demo.runner import WorkflowResult, add_arguments, run_demo, summary
 from mocks.demo.runner import main as _main
 from mocks.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
@@ -20,6 +21,7 @@ WORKFLOWS: dict[str, WorkflowFactory] = {
     "atmotube": AtmotubeWeek,
     "buildingminds": BuildingMindsOnboarding,
     "locus": LocusWorkflows,
+    "metasys": MetasysSession,
 }
 """API key -> its documented workflow, run in this order."""
 

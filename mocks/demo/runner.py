@@ -64,6 +64,7 @@ def run_workflow(
             _print(out, f"[{api}] could not start: {_describe(error)}")
             return WorkflowResult(api, api, 0, 0, traffic, _since(started), _describe(error))
         traffic.token_path = workflow.token_path
+        traffic.throttle_status = getattr(workflow, "throttle_status", 429)
         steps = workflow.steps()
         result = WorkflowResult(api, workflow.title, 0, len(steps), traffic, 0.0)
         _print(out, f"[{api}] {workflow.title}")

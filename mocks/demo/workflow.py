@@ -17,18 +17,22 @@ from mocks.demo.control import SandboxControl
 class Traffic:
     """Counted by an httpx response hook on the client's connection."""
 
-    token_path: str | None = None
-    """Answers to a request for this path (its end) are token grants."""
+    token_path: str | tuple[str, ...] | None = None
+    """Answers to a request for this path (its end), or any of these, are token grants."""
+    throttle_status: int = 429
+    """The status a vendor throttles with; any status but 429 counts only with Retry-After
+    (Metasys answers 403 to too many requests, and to a forbidden record without one)."""
     requests: int = 0
     throttled: int = 0
     token_grants: int = 0
 
     def __call__(self, response: httpx.Response) -> None:
         self.requests += 1
-        if response.status_code == 429:
+        status = response.status_code
+        if status == 429 or (status == self.throttle_status and "retry-after" in response.headers):
             self.throttled += 1
         path = response.request.url.path
-        if self.token_path and path.endswith(self.token_path) and response.status_code == 200:
+        if self.token_path and path.endswith(self.token_path) and status == 200:
             self.token_grants += 1
 
     @property
@@ -63,13 +67,17 @@ raises when the workflow cannot go on or the fake's answer is not what the vendo
 
 
 class Workflow(Protocol):
-    """One API's documented workflow. ``token_path``: the token endpoint's path, so that token
-    grants are counted (``None`` for an API without tokens). A workflow class that sets
+    """One API's documented workflow. ``token_path``: the token endpoint's path (or paths), so
+    that token grants are counted (``None`` for an API without tokens). A workflow that sets
+    ``throttle_status`` (Metasys: 403) has those answers, when they carry Retry-After, counted
+    as throttled requests beside 429s. A workflow class that sets
     ``needs_server = True`` (event streams need a socket) gets, in-process, the base URL of
     the in-process sandbox served on a loopback port instead of ``None``."""
 
     title: str
-    token_path: str | None
+
+    @property
+    def token_path(self) -> str | tuple[str, ...] | None: ...
 
     def steps(self) -> Sequence[Step]: ...
 

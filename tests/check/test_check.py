@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,6 +21,7 @@ from mocks.check.profiles import PROFILES, CredentialsRefused
 from mocks.check.profiles.atmotube import AtmotubeConnection
 from mocks.check.profiles.atrius import AtriusConnection
 from mocks.check.profiles.base import Target
+from mocks.check.profiles.metasys import MetasysConnection, token_lifetime
 from mocks.check.report import summary
 from mocks.check.runner import (
     CHECKS,
@@ -372,3 +374,46 @@ def test_the_atrius_token_is_renewed_a_minute_before_it_expires(
     assert renewed != first
     journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"api": "atrius"}).json()
     assert [(e["method"], e["path"]) for e in journal["requests"]] == [("POST", "/o/token/")] * 2
+
+
+def test_the_metasys_token_is_refreshed_five_minutes_before_it_expires_and_replaced_after(
+    served: Served, fake_time: FakeTime
+) -> None:
+    creds = served.sandbox.credentials()["metasys"]
+    with PacedSession(Pacer(600, clock=fake_time.clock, sleep=fake_time.sleep)) as session:
+        target = Target("metasys", served.base_url("metasys"), creds, session, fake_time.clock)
+        connection = MetasysConnection(target)
+        first = connection.token()
+        fake_time.now += 25 * 60 - 1
+        assert connection.token() == first
+        fake_time.now += 1
+        refreshed = connection.token()
+        assert refreshed != first
+        fake_time.now += 30 * 60
+        replaced = connection.token()
+    assert replaced not in (first, refreshed)
+    journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"api": "metasys"}).json()
+    assert [(e["method"], e["path"]) for e in reversed(journal["requests"])] == [
+        ("POST", "/api/v4/login"),
+        ("GET", "/api/v4/refreshToken"),
+        ("POST", "/api/v4/login"),
+    ]
+
+
+def test_a_metasys_token_lives_as_its_claims_say_and_never_past_an_hour() -> None:
+    def jwt(claims: dict[str, int]) -> str:
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        return f"e30.{payload}.sig"
+
+    assert token_lifetime(jwt({"iat": 100, "exp": 1900}), "2020-01-01T00:00:00Z") == 1800.0
+    assert token_lifetime(jwt({"iat": 100, "exp": 100 + 86400}), None) == 3600.0
+    assert token_lifetime("opaque", "not a time") == 1800.0
+
+
+def test_refused_metasys_credentials_stop_the_check_before_any_operation(
+    served: Served, fake_time: FakeTime, tmp_path: Path
+) -> None:
+    file = tmp_path / "metasys.json"
+    file.write_text(json.dumps({"username": "api-admin", "password": "wrong"}))
+    with pytest.raises(CredentialsRefused, match=r"POST /api/v4/login answered 401"):
+        quick("metasys", served, fake_time, credentials=file)

@@ -92,3 +92,21 @@ def test_a_target_that_keeps_answering_429_fails_after_the_retries(
     assert fake_time.waits == [1.0, 1.0, 1.0]
     journal = httpx.get(f"{served.origin}/_sandbox/requests", params={"api": "atmotube"})
     assert [entry["status"] for entry in journal.json()["requests"]] == [429] * 4
+
+
+def test_a_403_with_retry_after_is_waited_out_where_the_vendor_throttles_with_403(
+    served: Served, fake_time: FakeTime
+) -> None:
+    with served.control() as control:
+        fault = {"api": "metasys", "path": "/api/v4/login", "status": 403, "count": 1}
+        control.post("/faults", json={**fault, "headers": {"Retry-After": "3"}})
+        refused = {"api": "metasys", "path": "/api/v4/userinfo", "status": 403, "count": 1}
+        control.post("/faults", json=refused)
+    paced = pacer(fake_time, 600)
+    url = served.base_url("metasys")
+    with PacedSession(paced, throttle_status=403) as session:
+        login = session.post(f"{url}/api/v4/login", json={"username": "x", "password": "y"})
+        forbidden = session.get(f"{url}/api/v4/userinfo")
+    assert (login.status_code, forbidden.status_code) == (401, 403)
+    assert fake_time.waits == [3.0]
+    assert paced.throttled == 1

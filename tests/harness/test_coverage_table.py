@@ -4,6 +4,7 @@ built from find what they should."""
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,22 @@ def test_the_atrius_client_leaves_only_the_unit_reference_uncalled(
     assert update.client_methods == ["update_meter"]
 
 
+def test_the_metasys_reference_marks_its_internal_and_private_operations() -> None:
+    """The 59 public operations are the vendor's published document's; the rest are for the
+    vendor's own products, and the table lists them too."""
+    operations = load_reference("metasys").operations
+    counts = Counter(operation.visibility for operation in operations)
+    assert counts == {"public": 59, "internal": 22, "private": 21}
+    marked = {op.name for op in operations if op.visibility != "public"}
+    assert all(name.endswith(("(INTERNAL)", "(PRIVATE)")) for name in marked)
+    (login,) = [op for op in operations if op.path == "/api/v4/login"]
+    assert (login.method, login.visibility) == ("POST", "public")
+
+
+def test_a_reference_without_visibility_marks_lists_public_operations() -> None:
+    assert {op.visibility for op in load_reference("atrius").operations} == {"public"}
+
+
 # --- operations ------------------------------------------------------------------------------
 
 
@@ -128,6 +145,24 @@ def test_served_follows_middleware_and_mounts_and_typed_parameters() -> None:
     assert serves(app, "PUT", "/v3/sites/{id}")
     assert not serves(app, "PUT", "/v3/sites")
     assert not serves(app, "GET", "/sites/{id}")
+
+
+def test_a_literal_segment_read_as_a_parameter_is_not_served() -> None:
+    parameter_only = Starlette(
+        routes=[Mount("/api/v4", routes=[Route("/objects/{objectId}", _ok, methods=["GET"])])]
+    )
+    assert serves(parameter_only, "GET", "/api/v4/objects/{id}")
+    assert not serves(parameter_only, "GET", "/api/v4/objects/trees")
+    with_literal = Starlette(
+        routes=[
+            Route("/objects/trees", _ok, methods=["GET"]),
+            Route("/objects/{objectId}", _ok, methods=["GET"]),
+            Route("/{rest:path}", _ok, methods=["GET"]),
+        ]
+    )
+    assert serves(with_literal, "GET", "/objects/trees")
+    assert serves(with_literal, "GET", "/objects/{id}")
+    assert not serves(with_literal, "GET", "/audits/users")
 
 
 # --- tests index -----------------------------------------------------------------------------

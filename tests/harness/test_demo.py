@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Sequence
 
+import httpx
 import pytest
 
 from mocks import Sandbox, build_app, create_sandbox
@@ -15,6 +16,7 @@ from mocks.atrius.api import AtriusApi
 from mocks.buildingminds.api import BuildingMindsApi
 from mocks.cli import main
 from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
+from mocks.demo.workflow import Traffic
 from mocks.registry import API_FACTORIES
 
 SUMMARY_ROWS = [
@@ -23,6 +25,8 @@ SUMMARY_ROWS = [
     r"buildingminds: onboarding a portfolio, polled to completion\s+6/6\s+77\s+1\s+1"
     r"\s+[0-9.]+ s\s+passed",
     r"locus: the reference's three common workflows\s+6/6\s+24\s+1\s+1\s+[0-9.]+ s\s+passed",
+    r"metasys: log in, find a point, command it, read it back, release it\s+8/8\s+14\s+1\s+1"
+    r"\s+[0-9.]+ s\s+passed",
 ]
 """Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
 
@@ -62,6 +66,7 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
     assert "   6/6 An hour later: re-send a building (an update) ... " in output
     assert "   4/6 Getting lifetime energy for the component ... " in output
     assert " since startup (token refreshed, a 429 waited out) (3 requests, " in output
+    assert "   7/8 Too many requests: a 403 with Retry-After is waited out ... waited 2 s" in output
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
@@ -104,6 +109,7 @@ def test_the_demo_runs_against_a_running_server() -> None:
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
         ("locus", True, 6),
+        ("metasys", True, 8),
     ]
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
@@ -111,6 +117,7 @@ def test_the_demo_runs_against_a_running_server() -> None:
     assert "/api/v1/data" in paths
     assert "/api/digitaltwinintegration/batch" in paths
     assert "/oauth/token" in paths
+    assert {"/api/v4/login", "/api/v4/refreshToken"} <= paths
 
 
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
@@ -124,6 +131,7 @@ def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
         ("locus", True, 6),
+        ("metasys", True, 8),
     ]
     output = out.getvalue()
     assert "   7/10 Create a building ... FAILED: AtriusError: " in output
@@ -225,3 +233,22 @@ def test_the_locus_demo_absorbs_one_429_and_renews_its_token_an_hour_in(sandbox:
     assert entries[throttled[0]].path.endswith("/data")
     assert entries[throttled[0] + 1].path == entries[throttled[0]].path
     assert entries[throttled[0] + 1].status == 200
+def _answer(status: int, headers: dict[str, str], path: str = "/api/v4/objects") -> httpx.Response:
+    request = httpx.Request("GET", f"https://metasys.standin.example{path}")
+    return httpx.Response(status, headers=headers, request=request)
+
+
+def test_a_403_counts_as_throttled_only_for_its_vendor_and_only_with_retry_after() -> None:
+    metasys = Traffic(token_path=("/login", "/refreshToken"), throttle_status=403)
+    for answer in (
+        _answer(403, {"Retry-After": "2"}),
+        _answer(403, {}),
+        _answer(429, {}),
+        _answer(200, {}, "/api/v4/login"),
+        _answer(200, {}, "/api/v4/refreshToken"),
+    ):
+        metasys(answer)
+    assert (metasys.requests, metasys.throttled, metasys.tokens_refreshed) == (5, 2, 1)
+    others = Traffic()
+    others(_answer(403, {"Retry-After": "2"}))
+    assert others.throttled == 0

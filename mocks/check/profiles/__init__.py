@@ -13,12 +13,14 @@ from mocks.check.profiles.base import (
 )
 from mocks.check.profiles.buildingminds import BuildingMindsProfile
 from mocks.check.profiles.locus import LocusProfile
+from mocks.check.profiles.metasys import MetasysProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),
     "atrius": AtriusProfile(),
     "buildingminds": BuildingMindsProfile(),
     "locus": LocusProfile(),
+    "metasys": MetasysProfile(),
 }
 
 __all__ = [

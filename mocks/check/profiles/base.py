@@ -67,7 +67,10 @@ class TargetProfile(Protocol):
     --allow-writes, though they are POSTs."""
     unsupported: Mapping[str, str]
     """Labels of operations the check cannot run live (an endpoint that never ends, say),
-    each with the reason the summary shows."""
+    each with the reason the summary shows.
+
+    A profile may also set ``throttle_status`` (an int) when its vendor refuses too many
+    requests with another status than 429 (Metasys: 403 with Retry-After)."""
 
     def connect(self, target: Target) -> Connection: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.coverage.probes import atmotube, atrius, buildingminds, locus
+from mocks.coverage.probes import atmotube, atrius, buildingminds, locus, metasys
 from mocks.coverage.probes.probe import ClientProbe, public_methods
 
 PROBES: dict[str, ClientProbe[Any]] = {
@@ -18,6 +18,7 @@ PROBES: dict[str, ClientProbe[Any]] = {
     "atrius": atrius.PROBE,
     "buildingminds": buildingminds.PROBE,
     "locus": locus.PROBE,
+    "metasys": metasys.PROBE,
 }
 """API key -> its client's probe. An API joins the coverage table here."""
 

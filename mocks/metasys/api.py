@@ -1,0 +1,161 @@
+"""Metasys bound to a sandbox: users as credentials, tenant state, JWT sessions, the rate limit,
+and the control-plane triggers (device offline, point values)."""
+
+from __future__ import annotations
+
+import copy
+import random
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+import fixtures
+from mocks._core.control import control_error, read_json_object
+from mocks._core.handlers import exception_handlers
+from mocks._core.middleware import SandboxMiddleware
+from mocks._core.ratelimit import FixedWindowLimiter
+from mocks._core.rendering import JSONBody
+from mocks._core.tenants import DEFAULT_TENANT, Tenant
+from mocks._core.timeseries import series_key
+from mocks._core.tokens import TokenIssuer
+from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from mocks.metasys.routes import routes, routing_error
+from mocks.metasys.state import MetasysState
+from mocks.metasys.state.model import Command
+
+if TYPE_CHECKING:
+    from mocks._core.sandbox import Sandbox
+
+DEFAULT_HOST = "metasys.standin.example"
+CREDENTIAL_PREFIX = {"admin": "", "viewer": "viewer_", "standard": "standard_"}
+"""Each fixture user's credentials: the API administrator's as ``username``/``password``, the
+read-only API user's and the user without API access under their prefixes."""
+REQUESTS_PER_MINUTE = 600
+"""**Sandbox choice:** the guide says too many requests answer 403 but gives no figure."""
+
+
+class MetasysApi:
+    key = "metasys"
+    title = "Johnson Controls Metasys REST API v4"
+    real_base_url = "https://{hostname}/api/v4"
+    hosts: tuple[str, ...] = (DEFAULT_HOST,)
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.fixture: dict[str, Any] = fixtures.load("metasys")
+        self.issuer = TokenIssuer(
+            sandbox.clock,
+            lifetime_seconds=DEFAULT_LIFETIME,
+            token_format="jwt",
+            signer=LazyJwtSigner("metasys-sandbox"),
+        )
+        self.limiter = sandbox.limits.register(
+            self.key,
+            "requests",
+            FixedWindowLimiter(
+                sandbox.clock,
+                REQUESTS_PER_MINUTE,
+                60,
+                "API requests per user per clock minute; more are answered 403",
+            ),
+        )
+
+    def default_credentials(self) -> dict[str, Any]:
+        credentials: dict[str, Any] = {}
+        for user in self.fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            credentials[f"{prefix}username"] = user["username"]
+            credentials[f"{prefix}password"] = user["password"]
+        return credentials
+
+    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+        credentials: dict[str, Any] = {}
+        for user in self.fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            credentials[f"{prefix}username"] = f"{user['username']}@{tenant_id}"
+            credentials[f"{prefix}password"] = secrets.token_urlsafe(12)
+        return credentials
+
+    def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
+        return [credentials[f"{prefix}username"] for prefix in CREDENTIAL_PREFIX.values()]
+
+    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> MetasysState:
+        fixture = copy.deepcopy(self.fixture)
+        for user in fixture["users"]:
+            prefix = CREDENTIAL_PREFIX[user["role"]]
+            user["username"] = credentials[f"{prefix}username"]
+            user["password"] = credentials[f"{prefix}password"]
+        salt = "" if tenant_id == DEFAULT_TENANT else f"{tenant_id}/"
+        return MetasysState(fixture, self.sandbox.clock, salt, series_key(tenant_id))
+
+    def state(self, tenant: Tenant) -> MetasysState:
+        state = tenant.states[self.key]
+        assert isinstance(state, MetasysState)
+        return state
+
+    def app(self) -> ASGIApp:
+        app = Starlette(routes=routes(self), exception_handlers=exception_handlers(routing_error))
+        return SandboxMiddleware(app, self.sandbox, self.key)
+
+    # --- control plane ---------------------------------------------------------------------
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/devices/{deviceId}/offline", self.set_offline, methods=["POST"]),
+            Route("/objects/{objectId}/value", self.set_value, methods=["POST"]),
+        ]
+
+    def _target(self, body: dict[str, Any]) -> MetasysState:
+        tenant_id = body.get("tenant", DEFAULT_TENANT)
+        tenant = self.sandbox.tenants.get(tenant_id) if isinstance(tenant_id, str) else None
+        if tenant is None:
+            raise control_error(404, "unknown tenant")
+        return self.state(tenant)
+
+    async def set_offline(self, request: Request) -> Response:
+        """Take a network device offline (``{"offline": true}``) or back online; ``tenant``
+        picks a tenant other than the default."""
+        body = await read_json_object(request)
+        state = self._target(body)
+        device = state.tree.get(request.path_params["deviceId"].lower())
+        if device is None or not device.type.is_network_device:
+            raise control_error(404, "unknown network device")
+        offline = body.get("offline", True)
+        if not isinstance(offline, bool):
+            raise control_error(400, "offline must be true or false")
+        if offline:
+            state.offline.add(device.id)
+        else:
+            state.offline.discard(device.id)
+        return JSONBody({"id": device.id, "offline": offline})
+
+    async def set_value(self, request: Request) -> Response:
+        """Command a point's presentValue at a priority (``{"value", "priority": 1..16}``), or
+        release it (``{"value": null}``), as field logic would."""
+        body = await read_json_object(request)
+        state = self._target(body)
+        obj = state.tree.get(request.path_params["objectId"].lower())
+        if obj is None or not obj.type.is_point:
+            raise control_error(404, "unknown point")
+        level = body.get("priority", 16)
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 16:
+            raise control_error(400, "priority must be an integer from 1 to 16")
+        value = body.get("value")
+        previous = state.effective(obj)
+        if value is None:
+            obj.priority_array.pop(level, None)
+        else:
+            obj.priority_array[level] = Command(value)
+        state.record_change(obj, state.clock.time(), previous)
+        effective = state.effective(obj)
+        return JSONBody(
+            {"id": obj.id, "presentValue": effective.value, "priority": effective.level}
+        )
+
+
+__all__ = ["MetasysApi"]

@@ -1,0 +1,390 @@
+"""Objects: the tree, one object, its views, attributes, commands, child types, points, edits and
+batch reads and writes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.metasys import errors, query, views
+from mocks.metasys.enums import ENUM_SETS, resolve
+from mocks.metasys.http import Caller, caller, json_body, paged, respond, sort_text
+from mocks.metasys.state import commands
+from mocks.metasys.state.model import MetasysObject
+from mocks.metasys.state.site import MetasysState
+from mocks.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
+
+
+class ObjectHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    # --- the tree --------------------------------------------------------------------------
+
+    async def list_root(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        depth = query.integer(request.query_params, "depth", 1, minimum=0, maximum=1)
+        return respond(tree(request, who, who.state.tree.root, depth, allow_filters=False))
+
+    async def list_children(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        depth = query.integer(request.query_params, "depth", 1, minimum=-1)
+        root = who.state.object(request.path_params["objectId"])
+        return respond(tree(request, who, root, depth, allow_filters=True))
+
+    async def identifier(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        fqr = request.query_params.get("fqr")
+        if fqr is None:
+            raise errors.bad_request("The parameter fqr is required.")
+        if ":" not in fqr:
+            raise errors.bad_request("The parameter fqr is not a fully qualified reference.")
+        found = who.state.tree.find(fqr)
+        if found is None:
+            raise errors.not_found(f"No object has the reference {fqr}.")
+        return respond(found.id)
+
+    # --- one object ------------------------------------------------------------------------
+
+    async def get(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        params = request.query_params
+        view = params.get("viewId")
+        if view is not None:
+            full = resolve("viewNameEnumSet", view)
+            if full is None:
+                raise errors.bad_request("The parameter viewId is not a member of viewNameEnumSet.")
+            if full != "viewNameEnumSet.focusView":
+                raise errors.not_found(f"The object has no view {full}.")
+        include_schema = query.boolean(params, "includeSchema")
+        who.state.require_online(obj)
+        body: dict[str, Any] = {
+            **views.object_links(obj, who.state, who.base),
+            "self": str(request.url),
+            "objectType": obj.type.enum_id,
+            "item": who.state.item(obj),
+            "effectivePermissions": permissions(who, obj),
+            "views": obj.type.views(),
+            "condition": who.state.condition(obj),
+        }
+        if include_schema:
+            body["schema"] = obj.type.schema(who.base)
+        return respond(body)
+
+    async def patch(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        who.state.patch(obj, await json_body(request), who.user)
+        return Response(status_code=200)
+
+    async def delete(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        who.state.delete(obj, who.user)
+        return Response(status_code=204)
+
+    async def create(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        created = who.state.create(await json_body(request), who.user)
+        return Response(status_code=200, headers={"Location": f"{who.base}/objects/{created.id}"})
+
+    async def views(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        query.boolean(request.query_params, "includeSchema")
+        items = [
+            {
+                "id": view["id"],
+                "viewUrl": f"{who.base}/objects/{obj.id}?viewId={view['id']}",
+            }
+            for view in obj.type.views()
+        ]
+        return respond({"items": items, "self": str(request.url)})
+
+    async def attributes(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        body: dict[str, Any] = {}
+        if obj.type.is_point:
+            body["item"] = {"defaultAttribute": "attributeEnumSet.presentValue"}
+        schema = obj.type.schema(who.base)
+        schema.pop("required", None)
+        body["schema"] = schema
+        return respond(body)
+
+    async def attribute(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        name = request.path_params["attributeId"]
+        include_schema = query.boolean(request.query_params, "includeSchema")
+        return respond(read_attribute(who.state, obj, name, include_schema, who.base))
+
+    # --- commands --------------------------------------------------------------------------
+
+    async def commands(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        items = commands.entries(obj, who.base)
+        can = who.state.can_modify(obj, who.user)
+        invocable = [f"commandIdEnumSet.{name}" for name in commands.specs(obj)] if can else []
+        return respond(
+            {
+                "self": str(request.url),
+                "items": items,
+                "effectivePermissions": {"canInvoke": invocable},
+            }
+        )
+
+    async def command(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        command_id = request.path_params["commandId"]
+        if resolve("commandIdEnumSet", command_id) is None:
+            raise errors.bad_request("The commandId is not a member of commandIdEnumSet.")
+        body = await json_body(request)
+        who.state.command(obj, command_id, body, who.user)
+        return respond("Success")
+
+    async def child_types(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        found = []
+        for short in obj.type.child_types:
+            kind = OBJECT_TYPES[short]
+            found.append(
+                {
+                    "objectType": short,
+                    "description": kind.title,
+                    "version": kind.version,
+                    "classification": kind.classification,
+                    "isAuthorized": who.user.can_write and kind.createable,
+                }
+            )
+        return respond(found)
+
+    async def points(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        paging = query.paging(request.query_params, query.POINT_SORTS, "shortName")
+        mapped = who.state.object_points(obj)
+        return respond(
+            paged(
+                request,
+                mapped,
+                paging,
+                lambda pair: views.point(pair[0], pair[1], who.base),
+                lambda pair: point_key(pair[0].name, pair[1], paging.sort),
+            )
+        )
+
+    async def batch(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        body = await json_body(request)
+        return respond({"responses": batch(who, body)})
+
+
+def point_key(equipment_name: str, mapped: Any, sort: str) -> Any:
+    values = {
+        "category": mapped.category,
+        "equipmentName": equipment_name,
+        "isDisplayData": str(mapped.is_display_data),
+        "shortName": mapped.short_name,
+    }
+    return (sort_text(values[sort]), mapped.object_id, equipment_name)
+
+
+def permissions(who: Caller, obj: MetasysObject) -> dict[str, bool]:
+    return {
+        "canDelete": who.state.can_delete(obj, who.user),
+        "canModify": who.state.can_modify(obj, who.user),
+    }
+
+
+def read_attribute(
+    state: MetasysState, obj: MetasysObject, name: str, include_schema: bool, base: str
+) -> dict[str, Any]:
+    """``GET /objects/{id}/attributes/{attr}``: short attribute names only, as the guide says."""
+    if name not in ATTRIBUTE_NAMES:
+        raise errors.bad_request(f"{name} is not a member of attributeEnumSet.")
+    attribute = obj.type.attribute(name)
+    if attribute is None:
+        raise errors.not_found(f"The object has no attribute {name}.")
+    state.require_online(obj)
+    condition = state.condition(obj)
+    body: dict[str, Any] = {
+        "item": state.item(obj, [name]),
+        "condition": {name: condition[name]} if name in condition else {},
+    }
+    if include_schema:
+        body["schema"] = {
+            "type": "object",
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "language": "en-US",
+            "title": f"JCI {obj.type.title}",
+            "version": obj.type.version,
+            "properties": {name: attribute.schema()},
+        }
+    return body
+
+
+def tree(
+    request: Request, who: Caller, root: MetasysObject, depth: int, *, allow_filters: bool
+) -> dict[str, Any]:
+    params = request.query_params
+    state = who.state
+    flatten = query.boolean(params, "flatten")
+    extensions = query.boolean(params, "includeExtensions")
+    with_permissions = query.boolean(params, "includeEffectivePermissions")
+    types = params.getlist("objectType") if allow_filters else []
+    classes = params.getlist("classification") if allow_filters else []
+    path_to = params.get("pathTo")
+    if types and classes and path_to is None:
+        raise errors.bad_request("objectType and classification cannot be used together.")
+    wanted_types = set()
+    for value in types:
+        if not TYPE_NAME.match(value):
+            raise errors.bad_request(f"{value} is not a member of objectTypeEnumSet.")
+        wanted_types.add(value.removeprefix("objectTypeEnumSet."))
+    wanted_classes = set(query.repeated(classes, CLASSIFICATIONS, "classification"))
+    path: set[str] | None = None
+    if path_to is not None:
+        target = state.tree.get(path_to.lower())
+        chain = None if target is None else state.tree.path_to(root, target)
+        if chain is None:
+            raise errors.not_found(f"Object {path_to} was not found below {root.id}.")
+        path = {obj.id for obj in chain}
+    elif wanted_types or wanted_classes:
+        depth, extensions = -1, True
+
+    def matches(obj: MetasysObject) -> bool:
+        if wanted_types:
+            return obj.type.short in wanted_types
+        if wanted_classes:
+            return obj.type.classification in wanted_classes
+        return True
+
+    def visible(obj: MetasysObject) -> bool:
+        if path is not None:
+            return obj.id in path
+        if obj.type.classification == "extension" and not extensions:
+            return False
+        if wanted_types or wanted_classes:
+            return matches(obj) or any(matches(d) for d in state.tree.descendants(obj))
+        return True
+
+    listed: list[MetasysObject] = []
+
+    def node(obj: MetasysObject, level: int) -> dict[str, Any]:
+        listed.append(obj)
+        children = [c for c in state.tree.children(obj) if visible(c)]
+        summary = views.object_summary(obj, state, who.base, bool(children))
+        deeper = path is not None or depth == -1 or level < depth
+        nested = [node(child, level + 1) for child in children] if deeper else []
+        if flatten:
+            summary["parentUrl"] = None if obj is root else summary["parentUrl"]
+            return {"summary": summary, "nested": nested}
+        summary["items"] = nested
+        return summary
+
+    built = node(root, 0)
+    if flatten:
+        items: list[dict[str, Any]] = []
+
+        def walk(entry: dict[str, Any]) -> None:
+            items.append(entry["summary"])
+            for child in entry["nested"]:
+                walk(child)
+
+        walk(built)
+    else:
+        items = [built]
+    body: dict[str, Any] = {"self": str(request.url), "items": items}
+    if with_permissions:
+        body["effectivePermissions"] = {
+            "canDelete": [o.id for o in listed if state.can_delete(o, who.user)],
+            "canView": [o.id for o in listed],
+            "canModify": [o.id for o in listed if state.can_modify(o, who.user)],
+        }
+    return body
+
+
+def batch(who: Caller, body: Any) -> list[dict[str, Any]]:
+    """Per-request answers for a batch of attribute reads (``GET``) or writes (``PATCH``)."""
+    if not isinstance(body, dict) or set(body) - {"method", "requests"}:
+        raise errors.bad_request("The batch body must be {method, requests}.")
+    method = body.get("method")
+    requests = body.get("requests")
+    if method not in ("GET", "PATCH"):
+        raise errors.bad_request("method must be GET or PATCH.")
+    if not isinstance(requests, list) or not requests:
+        raise errors.bad_request("requests must be a non-empty array.")
+    seen: set[str] = set()
+    for entry in requests:
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - {"id", "relativeUrl", "body"}
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("relativeUrl"), str)
+        ):
+            raise errors.bad_request("Every request needs a string id and relativeUrl.")
+        if entry["id"] in seen:
+            raise errors.bad_request(f"The request id {entry['id']} is used twice.")
+        seen.add(entry["id"])
+        if method == "PATCH" or "body" in entry:
+            written = entry.get("body")
+            if (
+                method != "PATCH"
+                or not isinstance(written, dict)
+                or not isinstance(written.get("item"), dict)
+                or not written["item"]
+            ):
+                raise errors.bad_request('Only PATCH requests carry a body {"item": {...}}.')
+    return [_batch_one(who, method, entry) for entry in requests]
+
+
+def _batch_one(who: Caller, method: str, entry: dict[str, Any]) -> dict[str, Any]:
+    parts = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")
+    try:
+        obj = who.state.object(parts[0])
+        if method == "GET":
+            if len(parts) != 3 or parts[1] != "attributes":
+                raise errors.bad_request("relativeUrl must be {objectId}/attributes/{attribute}.")
+            answer = read_attribute(who.state, obj, parts[2], False, who.base)
+        else:
+            if len(parts) != 1:
+                raise errors.bad_request("relativeUrl must be {objectId}.")
+            who.state.patch(obj, entry["body"], who.user)
+            written = list(entry["body"]["item"])
+            condition = who.state.condition(obj)
+            answer = {
+                "item": who.state.item(obj, written),
+                "condition": {k: v for k, v in condition.items() if k in written},
+            }
+        return {"id": entry["id"], "status": 200, "body": answer}
+    except errors.VendorError as problem:
+        return {"id": entry["id"], "status": problem.status, "body": batch_error(problem)}
+
+
+def batch_error(problem: errors.VendorError) -> dict[str, Any]:
+    names = {
+        404: "statusEnumSet.objectNotFound",
+        403: "statusEnumSet.notAuthorized",
+        503: "statusEnumSet.deviceOffline",
+    }
+    message = problem.body.get("Message", "") if isinstance(problem.body, dict) else ""
+    if "attribute" in message and problem.status == 404:
+        names[404] = "statusEnumSet.attributeNotFound"
+    return {
+        "error": {
+            "statusName": names.get(problem.status, "statusEnumSet.invalidValue"),
+            "message": message,
+        }
+    }

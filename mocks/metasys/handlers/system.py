@@ -1,0 +1,194 @@
+"""Login and refresh, schemas and enumerations, and the users of the site."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.metasys import auth, errors, query
+from mocks.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
+from mocks.metasys.http import caller, json_body, paged, respond, sort_text
+from mocks.metasys.state.model import User
+from mocks.metasys.types import object_type
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+ENUM_TYPES = ("all", "twoState", "multiState", "custom")
+USER_SORTS = ("fullName", "lastLogin", "primaryEmail", "userName")
+
+
+def enumeration(found: EnumSet, base: str) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "title": found.title,
+        "setId": found.set_id,
+        "enumType": found.kind,
+        "numberOfStates": len(found.members),
+        "self": f"{base}/enumerations/{found.id}",
+    }
+
+
+def user_json(user: User, base: str) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "userName": user.username,
+        "fullName": user.full_name,
+        "primaryEmail": user.email,
+        "accessType": "API" if user.is_api_user else "Standard",
+        "isAdministrator": user.can_write,
+        "self": f"{base}/users/{user.id}",
+    }
+
+
+class SystemHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    async def login(self, request: Request) -> Response:
+        body = await json_body(request)
+        username = body.get("username") if isinstance(body, dict) else None
+        tenant = (
+            self.api.sandbox.tenants.resolve(self.api.key, username)
+            if isinstance(username, str)
+            else None
+        )
+        state = None if tenant is None else self.api.state(tenant)
+        token = auth.login(body, None if tenant is None else tenant.id, state, self.api.issuer)
+        return respond(auth.token_body(token))
+
+    async def refresh(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        return respond(auth.token_body(auth.issue(self.api.issuer, who.tenant_id, who.user)))
+
+    async def enum_schema(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        raw = request.path_params["enumId"]
+        found = ENUM_SETS.get(raw.removeprefix("enumerationSetNamesEnumSet."))
+        if found is None:
+            raise errors.not_found(f"The enumeration {raw} was not found.")
+        return respond(as_json_schema(found, who.base))
+
+    async def object_type_schema(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        parent_id = request.query_params.get("parentId")
+        if parent_id is None:
+            raise errors.bad_request("The parameter parentId is required.")
+        extended = request.query_params.get("extendedProperty")
+        if (
+            extended is not None
+            and ENUM_SETS["attributeEnumSet"].member(extended.removeprefix("attributeEnumSet."))
+            not in ENUM_SETS["attributeEnumSet"]
+        ):
+            raise errors.bad_request(f"{extended} is not a member of attributeEnumSet.")
+        raw = request.path_params["objectType"]
+        kind = object_type(raw)
+        if kind is None:
+            raise errors.not_found(f"The object type {raw} was not found.")
+        who.state.object(parent_id)
+        schema = kind.schema(who.base)
+        schema["$id"] = f"{who.base}/schemas/objectTypes/{kind.short}"
+        schema["properties"] = {
+            name: body
+            for name, body in schema["properties"].items()
+            if not body.get("readOnly") and name != "presentValue"
+        }
+        return respond({"schema": schema, "views": kind.views()})
+
+    async def identification(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        parent_id = request.query_params.get("parentObjectId")
+        if parent_id is None:
+            raise errors.bad_request("The parameter parentObjectId is required.")
+        raw = request.path_params["objectType"]
+        kind = object_type(raw)
+        if kind is None:
+            raise errors.not_found(f"The object type {raw} was not found.")
+        parent = who.state.object(parent_id)
+        taken = {child.label for child in who.state.tree.children(parent)}
+        stem = kind.title.replace(" ", "")
+        suggestion = next(f"{stem}{n}" for n in itertools.count(1) if f"{stem}{n}" not in taken)
+        return respond(
+            {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "default": suggestion},
+                        "localUniqueIdentifier": {"type": "string", "default": suggestion},
+                    },
+                }
+            }
+        )
+
+    async def enumerations(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        kind = params.get("enumType", "all")
+        if kind not in ENUM_TYPES:
+            raise errors.bad_request("enumType must be all, twoState, multiState or custom.")
+        minimum = query.integer(params, "minNumberOfStates", 0, minimum=0)
+        with_permissions = query.boolean(params, "includePermissions")
+        found = [
+            e
+            for e in ENUM_SETS.values()
+            if kind == "all"
+            or (kind == e.kind and (kind == "twoState" or len(e.members) >= minimum))
+        ]
+        body: dict[str, Any] = {
+            "total": len(found),
+            "items": [enumeration(e, who.base) for e in found],
+            "self": str(request.url),
+        }
+        if with_permissions:
+            body["effectivePermissions"] = {"canCreate": False}
+        return respond(body)
+
+    async def enumeration(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        include_schema = query.boolean(params, "includeSchema")
+        with_permissions = query.boolean(params, "includePermissions")
+        raw = request.path_params["id"]
+        found = ENUM_SETS.get(raw.removeprefix("enumerationSetNamesEnumSet."))
+        if found is None:
+            raise errors.not_found(f"The enumeration {raw} was not found.")
+        item = enumeration(found, who.base)
+        item["members"] = [
+            {"id": found.member(short), "memberId": index, "title": title}
+            for index, (short, title) in enumerate(found.members)
+        ]
+        body: dict[str, Any] = {"item": item}
+        if include_schema:
+            body["schema"] = as_json_schema(found, who.base)
+        if with_permissions:
+            body["effectivePermissions"] = {"canModify": False, "canDelete": False}
+        return respond(body)
+
+    async def userinfo(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        return respond(user_json(who.user, who.base))
+
+    async def users(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        paging = query.paging(params, USER_SORTS, "userName")
+        text = params.get("q", "").lower()
+        found = [
+            u
+            for u in who.state.users.values()
+            if text in u.username.lower() or text in u.full_name.lower()
+        ]
+        # Sandbox choice: no login history is kept, so lastLogin sorts as userName.
+        field = {"fullName": "full_name", "primaryEmail": "email"}.get(paging.sort, "username")
+        return respond(
+            paged(
+                request,
+                found,
+                paging,
+                lambda u: user_json(u, who.base),
+                lambda u: (sort_text(getattr(u, field)), u.id),
+            )
+        )

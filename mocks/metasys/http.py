@@ -1,0 +1,104 @@
+"""What every Metasys handler shares: the caller's session, JSON bodies, the v4 media type, the
+rate limit and the page/pageSize/sort envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.requests import Request
+
+from mocks._core.paging import page_links, paginate
+from mocks._core.rendering import JSONBody
+from mocks.metasys import errors
+from mocks.metasys.auth import bearer
+from mocks.metasys.errors import MEDIA_TYPE
+from mocks.metasys.query import Paging
+from mocks.metasys.state.model import User
+from mocks.metasys.state.site import MetasysState
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+T = TypeVar("T")
+MAX_BODY_BYTES = 1024 * 1024
+API_ROOT = "/api/v4"
+
+
+@dataclass(frozen=True)
+class Caller:
+    tenant_id: str
+    state: MetasysState
+    user: User
+    base: str
+    """The API root as the caller reached it, e.g. ``https://host/api/v4``."""
+
+
+def respond(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONBody:
+    return JSONBody(content, status, headers, MEDIA_TYPE)
+
+
+def base_url(request: Request) -> str:
+    root = request.scope.get("root_path", "")
+    return f"{request.url.scheme}://{request.url.netloc}{root}{API_ROOT}"
+
+
+def caller(api: MetasysApi, request: Request) -> Caller:
+    """The session behind the bearer token (401 otherwise), after the per-user rate limit."""
+    token = bearer(request.headers.get("authorization"), api.issuer)
+    tenant = api.sandbox.tenants.get(token.tenant_id)
+    state = None if tenant is None else api.state(tenant)
+    user = None if state is None else state.user(token.subject)
+    if tenant is None or state is None or user is None:
+        raise errors.unauthorized()
+    decision = api.limiter.acquire(f"{tenant.id}/{user.username}")
+    if not decision.allowed:
+        raise errors.too_many_requests(decision.retry_after_header())
+    return Caller(tenant.id, state, user, base_url(request))
+
+
+async def json_body(request: Request) -> Any:
+    """The request body: JSON only (another Content-Type, a missing or malformed body: 400)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise errors.bad_request(f"Unsupported Content-Type: {media_type or 'none'}.")
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.bad_request("The request body is too large.")
+    if not raw.strip():
+        raise errors.bad_request("A request body is required.")
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise errors.bad_request("The request body is not valid JSON.") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def paged(
+    request: Request,
+    items: Sequence[T],
+    paging: Paging,
+    render: Callable[[T], Any],
+    key: Callable[[T], Any],
+) -> dict[str, Any]:
+    """The ``{total, items, next, previous, self}`` envelope, sorted by ``key``."""
+    ordered = sorted(items, key=key, reverse=paging.descending)
+    page = paginate(ordered, paging.page, paging.page_size)
+    next_url, previous_url = page_links(str(request.url), page)
+    return {
+        "total": page.total,
+        "items": [render(item) for item in page.items],
+        "next": next_url,
+        "previous": previous_url,
+        "self": str(request.url),
+    }
+
+
+def sort_text(value: Any) -> tuple[int, str]:
+    """Sorts None first, then by text, so that mixed values never fail to compare."""
+    return (0, "") if value is None else (1, str(value).lower())

@@ -1,0 +1,122 @@
+"""The Metasys REST API v4 route table (everything under ``/api/v4``) and its routing errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mocks._core.contracts import contract_response
+from mocks._core.errors import VendorError
+from mocks.metasys import errors
+from mocks.metasys.handlers.objects import ObjectHandlers
+from mocks.metasys.handlers.site import SiteHandlers
+from mocks.metasys.handlers.system import SystemHandlers
+from mocks.metasys.http import API_ROOT
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def routes(api: MetasysApi) -> list[BaseRoute]:
+    objects = ObjectHandlers(api)
+    site = SiteHandlers(api)
+    system = SystemHandlers(api)
+    table: list[tuple[str, str, Endpoint]] = [
+        ("POST", "/login", system.login),
+        ("GET", "/refreshToken", system.refresh),
+        # objects
+        ("POST", "/objects/batch", objects.batch),
+        ("GET", "/objects", objects.list_root),
+        ("POST", "/objects", objects.create),
+        ("GET", "/objectIdentifiers", objects.identifier),
+        ("GET", "/objects/{objectId}", objects.get),
+        ("PATCH", "/objects/{objectId}", objects.patch),
+        ("DELETE", "/objects/{objectId}", objects.delete),
+        ("GET", "/objects/{objectId}/objects", objects.list_children),
+        ("GET", "/objects/{objectId}/views", objects.views),
+        ("GET", "/objects/{objectId}/attributes", objects.attributes),
+        ("GET", "/objects/{objectId}/attributes/{attributeId}", objects.attribute),
+        ("GET", "/objects/{objectId}/commands", objects.commands),
+        ("PUT", "/objects/{objectId}/commands/{commandId}", objects.command),
+        ("GET", "/objects/{objectId}/supportedChildTypes", objects.child_types),
+        ("GET", "/objects/{objectId}/points", objects.points),
+        ("GET", "/objects/{objectId}/trendedAttributes", site.object_trended),
+        ("GET", "/objects/{objectId}/trendedAttributes/{attributeId}/samples", site.object_samples),
+        # schemas and enumerations
+        ("GET", "/schemas/enums/{enumId}", system.enum_schema),
+        ("GET", "/schemas/objectTypes/{objectType}", system.object_type_schema),
+        ("GET", "/schemas/objectTypes/{objectType}/identification", system.identification),
+        ("GET", "/enumerations", system.enumerations),
+        ("GET", "/enumerations/{id}", system.enumeration),
+        # network devices
+        ("GET", "/networkDevices", site.network_devices),
+        ("GET", "/networkDevices/{networkDeviceId}", site.network_device),
+        ("DELETE", "/networkDevices/{networkDeviceId}", site.delete_network_device),
+        ("GET", "/networkDevices/{networkDeviceId}/networkDevices", site.device_children),
+        ("GET", "/networkDevices/{networkDeviceId}/spaces", site.device_spaces),
+        ("GET", "/networkDevices/{networkDeviceId}/equipment", site.device_equipment),
+        ("GET", "/networkDevices/{id}/trendedAttributes", site.device_trended),
+        (
+            "GET",
+            "/networkDevices/{id}/trendedAttributes/{attributeId}/samples",
+            site.device_samples,
+        ),
+        # equipment
+        ("GET", "/equipment", site.equipment_list),
+        ("GET", "/equipment/{equipmentId}", site.equipment),
+        ("GET", "/equipment/{equipmentId}/equipment", site.served_equipment),
+        ("GET", "/equipment/{equipmentId}/upstreamEquipment", site.upstream_equipment),
+        ("GET", "/equipment/{equipmentId}/spaces", site.equipment_spaces),
+        ("GET", "/equipment/{equipmentId}/networkDevices", site.equipment_devices),
+        ("GET", "/equipment/{equipmentId}/points", site.equipment_points),
+        # spaces
+        ("GET", "/spaces", site.spaces),
+        ("GET", "/spaces/{spaceId}", site.space),
+        ("GET", "/spaces/{spaceId}/spaces", site.space_children),
+        ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
+        ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
+        # users
+        ("GET", "/userinfo", system.userinfo),
+        ("GET", "/users", system.users),
+    ]
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, endpoint in table:
+        by_path.setdefault(API_ROOT + path, {})[method] = endpoint
+    served: list[BaseRoute] = [
+        Route(path, dispatcher(endpoints), methods=list(endpoints))
+        for path, endpoints in by_path.items()
+    ]
+    return [*served, Route("/openapi.json", contract, methods=["GET"])]
+
+
+def dispatcher(endpoints: dict[str, Endpoint]) -> Endpoint:
+    """One route per path, so that a wrong method's 405 lists every method of the path."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return dispatch
+
+
+async def contract(request: Request) -> Response:
+    return contract_response(request, "metasys")
+
+
+def routing_error(request: Request, status: int) -> VendorError:
+    """ASP.NET Web API's words for an unknown path or a method the path does not take."""
+    if status == 405:
+        return errors.message(
+            405, f"The requested resource does not support http method '{request.method}'."
+        )
+    if status == 404:
+        return errors.not_found(
+            f"No HTTP resource was found that matches the request URI '{request.url}'."
+        )
+    return errors.message(status, "The request failed.")

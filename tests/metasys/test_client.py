@@ -1,0 +1,517 @@
+"""The Metasys reference client: against the fake in-process (the vendor host routed to the
+sandbox), and against answers generated from the contract's response schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import contracts
+from clients.metasys import (
+    Command,
+    MetasysAuthError,
+    MetasysClient,
+    MetasysConflict,
+    MetasysDeviceOffline,
+    MetasysForbidden,
+    MetasysNotFound,
+    MetasysObject,
+    MetasysTooManyRequests,
+    MetasysValidationError,
+    NetworkDevice,
+    ObjectSummary,
+    Sample,
+    Space,
+    TrendedAttribute,
+    UserInfo,
+    Value,
+)
+from mocks import Sandbox
+from mocks.inprocess import standin
+from tests.conftest import NOW
+from tests.metasys.conftest import FAN, PROGRAMMING, ZONE_SETPOINT, ZONE_TEMPERATURE, object_id
+from tests.support import SandboxSleep
+
+BASE_URL = "https://metasys.standin.example/api/v4"
+CONTRACT = contracts.load("metasys")
+MEDIA = "application/vnd.metasysapi.v4+json"
+
+
+@pytest.fixture
+def fake(sandbox: Sandbox) -> Iterator[Sandbox]:
+    with standin(sandbox):
+        yield sandbox
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def make_client(sandbox: Sandbox, http: httpx.Client, **options: Any) -> MetasysClient:
+    creds = sandbox.credentials()["metasys"]
+    options.setdefault("clock", sandbox.clock.now)
+    options.setdefault("sleep", SandboxSleep(sandbox))
+    return MetasysClient(str(creds["username"]), str(creds["password"]), http=http, **options)
+
+
+@pytest.fixture
+def metasys(fake: Sandbox, http: httpx.Client) -> MetasysClient:
+    return make_client(fake, http)
+
+
+def paths(sandbox: Sandbox) -> list[tuple[str, str, int]]:
+    return [(e.method, e.path, e.status) for e in reversed(sandbox.journal.entries("metasys"))]
+
+
+# --- against the fake --------------------------------------------------------------------------
+
+
+def test_one_login_serves_many_calls_and_refresh_comes_before_expiry(
+    metasys: MetasysClient, fake: Sandbox
+) -> None:
+    point = metasys.object_id(ZONE_SETPOINT)
+    metasys.read(point)
+    assert metasys.session.logins == 1
+    fake.clock.advance(25 * 60 + 1)
+    metasys.read(point)
+    assert (metasys.session.logins, metasys.session.refreshes) == (1, 1)
+    assert metasys.session.token is not None
+    assert metasys.session.token.expires == dt.datetime(2026, 11, 20, 12, 55, 31, tzinfo=dt.UTC)
+    login_paths = [p for _, p, _ in paths(fake) if p in ("/api/v4/login", "/api/v4/refreshToken")]
+    assert login_paths == ["/api/v4/login", "/api/v4/refreshToken"]
+
+
+def test_an_expired_session_logs_in_again(metasys: MetasysClient, fake: Sandbox) -> None:
+    metasys.spaces()
+    list(metasys.spaces())
+    fake.clock.advance(3600)
+    assert len(list(metasys.spaces())) == 7
+    assert metasys.session.logins == 2
+
+
+def test_a_token_the_server_forgot_costs_one_401(metasys: MetasysClient, fake: Sandbox) -> None:
+    list(metasys.spaces())
+    assert metasys.session.token is not None
+    fake.api("metasys").issuer.revoke(metasys.session.token.access_token)  # type: ignore[attr-defined]
+    assert len(list(metasys.spaces())) == 7
+    assert [s for _, _, s in paths(fake)][-3:] == [401, 200, 200]
+
+
+def test_wrong_credentials_and_non_api_users_raise(fake: Sandbox, http: httpx.Client) -> None:
+    wrong = MetasysClient("api-admin", "nope", http=http)
+    with pytest.raises(MetasysAuthError) as raised:
+        wrong.login()
+    assert raised.value.message == "Authorization has been denied for this request."
+    operator = MetasysClient("operator", "Metasys-Operator-1", http=http)
+    with pytest.raises(MetasysForbidden):
+        operator.login()
+
+
+def test_reading_and_commanding_with_priorities(metasys: MetasysClient) -> None:
+    point = metasys.object_id(ZONE_SETPOINT)
+    assert metasys.read(point) == Value(
+        72.0, "writePriorityEnumSet.priorityNone", "reliabilityEnumSet.reliable"
+    )
+    metasys.adjust(point, 74.5, priority=12)
+    metasys.override(point, 70)
+    value = metasys.read(point)
+    assert (value.value, value.level, value.is_reliable) == (70.0, 8, True)
+    metasys.release(point, "priorityOperatorOverride")
+    assert metasys.read(point).level == 12
+    metasys.adjust(point, 99.0, priority=5)
+    high = metasys.read(point)
+    assert (high.value, high.is_reliable) == (99.0, False)
+    metasys.release_all(point)
+    assert metasys.read(point).value == 72.0
+
+
+def test_commands_are_typed_with_their_schemas(metasys: MetasysClient) -> None:
+    fan = metasys.object_id(FAN)
+    commands = metasys.commands(fan)
+    adjust = commands[0]
+    assert isinstance(adjust, Command)
+    assert adjust.invoke_url is None
+    assert [c.id for c in adjust.command_set] == [
+        "commandIdEnumSet.state0Command",
+        "commandIdEnumSet.state1Command",
+    ]
+    metasys.command(fan, "state0Command", priority=10)
+    assert metasys.read(fan).value == "binarypvEnumSet.bacbinInactive"
+
+
+def test_objects_are_created_read_written_and_deleted(metasys: MetasysClient) -> None:
+    folder = metasys.object_id(PROGRAMMING)
+    new = metasys.create_object(folder, "ZN-3-SETPT", "avClass", name="Zone 3", maxPresValue=95)
+    found = metasys.get_object(new)
+    assert isinstance(found, MetasysObject)
+    assert (found.item["itemReference"], found.can_delete) == (
+        "ADS1:ADS1/Programming.ZN-3-SETPT",
+        True,
+    )
+    with pytest.raises(MetasysConflict):
+        metasys.create_object(folder, "ZN-3-SETPT", "avClass", name="Again")
+    metasys.write(new, description="made by the client")
+    assert metasys.get_object(new).item["description"] == "made by the client"
+    metasys.delete_object(new)
+    with pytest.raises(MetasysNotFound):
+        metasys.get_object(new)
+
+
+def test_validation_and_offline_errors_are_typed(
+    metasys: MetasysClient, fake: Sandbox, client: httpx.Client
+) -> None:
+    point = metasys.object_id(ZONE_SETPOINT)
+    with pytest.raises(MetasysValidationError) as raised:
+        metasys.write(point, reliability="x")
+    assert raised.value.message == "The attribute reliability is read only."
+    engine = metasys.object_id("ADS1:NAE-1")
+    fake.api("metasys").state(fake.tenants.default()).offline.add(engine)  # type: ignore[attr-defined]
+    with pytest.raises(MetasysDeviceOffline):
+        metasys.read(point)
+
+
+def test_too_many_requests_are_waited_out(fake: Sandbox, http: httpx.Client) -> None:
+    sleep = SandboxSleep(fake)
+    metasys = make_client(fake, http, sleep=sleep)
+    fake.limits.configure({"metasys": {"requests": {"limit": 2}}})
+    point = metasys.object_id(ZONE_SETPOINT)
+    metasys.read(point)
+    metasys.read(point)
+    assert sleep.waits == [30.0]
+
+
+def test_too_many_requests_raise_after_the_retries(fake: Sandbox, http: httpx.Client) -> None:
+    metasys = make_client(fake, http, sleep=SandboxSleep(fake, moves_clock=False), max_retries=2)
+    fake.limits.configure({"metasys": {"requests": {"limit": 1}}})
+    metasys.object_id(ZONE_SETPOINT)
+    with pytest.raises(MetasysTooManyRequests) as raised:
+        metasys.object_id(ZONE_SETPOINT)
+    assert raised.value.retry_after == 30.0
+
+
+def test_samples_page_through_any_range(metasys: MetasysClient, fake: Sandbox) -> None:
+    point = metasys.object_id(ZONE_TEMPERATURE)
+    start = NOW - dt.timedelta(days=2)
+    samples = list(metasys.samples(point, start=start, end=NOW, page_size=50))
+    assert len(samples) == 192
+    assert all(isinstance(s, Sample) and s.units == "unitEnumSet.degF" for s in samples)
+    assert samples[0].timestamp == dt.datetime(2026, 11, 18, 12, 15, tzinfo=dt.UTC)
+    assert [s.timestamp for s in samples] == sorted(s.timestamp for s in samples)
+    sample_pages = [p for _, p, _ in paths(fake) if p.endswith("/samples")]
+    assert len(sample_pages) == 4
+
+
+def test_network_devices_spaces_equipment_and_points(metasys: MetasysClient) -> None:
+    devices = list(metasys.network_devices())
+    assert all(isinstance(d, NetworkDevice) for d in devices)
+    assert len(devices) == 11
+    engine = metasys.object_id("ADS1:NAE-1")
+    assert [d.name for d in metasys.network_devices(engine)] == ["FC-1"]
+    spaces = list(metasys.spaces())
+    assert isinstance(spaces[0], Space)
+    room = next(s for s in spaces if s.name == "Room 101")
+    vav = next(iter(metasys.equipment(serving_space=room.id)))
+    assert vav.name == "VAV-101"
+    points = list(metasys.equipment_points(vav.id))
+    assert [p.short_name for p in points] == ["DA-F", "ZN-SP", "ZN-T"]
+    assert points[1].object_id == metasys.object_id(ZONE_SETPOINT)
+
+
+def test_single_devices_spaces_equipment_views_child_types_enums_and_the_user(
+    metasys: MetasysClient,
+) -> None:
+    engine = metasys.object_id("ADS1:NAE-1")
+    device = metasys.network_device(engine)
+    assert (device.name, device.item_reference, device.ip_address) == (
+        "NAE-1",
+        "ADS1:NAE-1",
+        "10.0.1.11",
+    )
+    room = next(s for s in metasys.spaces() if s.name == "Room 101")
+    assert metasys.space(room.id) == room
+    ahu = next(e for e in metasys.equipment() if e.name == "AHU-1")
+    assert metasys.equipment_instance(ahu.id) == ahu
+    assert metasys.views(engine) == ["viewNameEnumSet.focusView"]
+    site_director = metasys.object_id("ADS1:ADS1")
+    assert {"containerClass", "avClass", "bvClass"} <= set(
+        metasys.supported_child_types(site_director)
+    )
+    priorities = metasys.enumeration("writePriorityEnumSet")
+    assert len(priorities) == 17
+    assert priorities["writePriorityEnumSet.priorityNone"] == "0 (No Priority)"
+    assert metasys.user_info() == UserInfo(
+        "6a6034e3-891f-5097-b0b9-469e07c12249",
+        "api-admin",
+        "Sandbox API Administrator",
+        "api-admin@standin.example",
+        "API",
+    )
+    trended = metasys.trended_attributes(engine, network_device=True)
+    assert [t.attribute for t in trended] == [
+        "attributeEnumSet.memoryUsage",
+        "attributeEnumSet.cpuUsage",
+    ]
+    assert all(isinstance(t, TrendedAttribute) for t in trended)
+
+
+def test_batch_reads_answer_values_and_errors(metasys: MetasysClient) -> None:
+    point = metasys.object_id(ZONE_SETPOINT)
+    answers = metasys.read_many([(point, "presentValue"), ("nope", "presentValue")])
+    assert answers[0] == Value(
+        72.0, "writePriorityEnumSet.priorityNone", "reliabilityEnumSet.reliable"
+    )
+    assert isinstance(answers[1], MetasysNotFound)
+
+
+def test_the_tree_is_typed(metasys: MetasysClient, sandbox: Sandbox) -> None:
+    site = metasys.tree()[0]
+    assert isinstance(site, ObjectSummary)
+    assert [c.name for c in site.children] == ["ADS1", "NAE-1", "NAE-2"]
+    assert metasys.tree(object_id(sandbox, "ADS1:NAE-1"), depth=0)[0].children == ()
+
+
+# --- against generated answers -----------------------------------------------------------------
+
+
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = CONTRACT
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    "string": st.text(max_size=12),
+    "number": st.floats(allow_nan=False, allow_infinity=False, width=32),
+    "integer": st.integers(-(2**31), 2**31),
+    "boolean": st.booleans(),
+    "null": st.none(),
+}
+FORMATS: dict[str, st.SearchStrategy[Any]] = {
+    "date-time": st.datetimes(
+        min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2100, 1, 1)
+    ).map(lambda m: m.strftime("%Y-%m-%dT%H:%M:%S") + "Z"),
+    "uri": st.sampled_from(
+        [f"{BASE_URL}/objects/x", "https://other.example/api/v4/spaces?page=2", "http://h/p"]
+    ),
+}
+
+
+def values(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values valid against a contract schema (the keywords the contract's responses use)."""
+    schema = resolved(schema)
+    if "allOf" in schema:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in schema["allOf"]:
+            part = resolved(part)
+            merged["properties"] = {**merged.get("properties", {}), **part.get("properties", {})}
+            merged["required"] = [*merged.get("required", []), *part.get("required", [])]
+            merged.setdefault("type", part.get("type"))
+        return values(merged, depth)
+    for combinator in ("oneOf", "anyOf"):
+        if combinator in schema:
+            rest = {k: v for k, v in schema.items() if k != combinator}
+            return st.one_of(
+                [values({**rest, **resolved(b)}, depth + 1) for b in schema[combinator]]
+            )
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([values({**schema, "type": k}, depth) for k in kind])
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        optional = (
+            {}
+            if depth > 4
+            else {n: values(p, depth + 1) for n, p in properties.items() if n not in required}
+        )
+        return st.fixed_dictionaries(
+            {n: values(properties[n], depth + 1) for n in sorted(required)}, optional=optional
+        )
+    if kind == "array":
+        items = schema.get("items", {})
+        if depth > 4 or not items:
+            return st.just([])
+        return st.lists(values(items, depth + 1), max_size=3)
+    if kind == "string" and schema.get("format") in FORMATS:
+        return FORMATS[schema["format"]]
+    if kind in ("number", "integer"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if kind == "integer":
+            return st.integers(
+                low if low is not None else -(2**31), high if high is not None else 2**31
+            )
+        return st.floats(low, high, allow_nan=False, allow_infinity=False)
+    if kind in SCALARS:
+        return SCALARS[kind]
+    return st.none() | st.integers() | st.text(max_size=5)
+
+
+def answer_of(path: str, method: str = "get", status: str = "200") -> st.SearchStrategy[Any]:
+    content = CONTRACT["paths"][f"/api/v4{path}"][method]["responses"][status]["content"]
+    return values(content[MEDIA]["schema"])
+
+
+TOKEN = {"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
+GENERATED = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def mocked(router: respx.MockRouter, path: str, body: Any, method: str = "GET") -> None:
+    router.post(f"{BASE_URL}/login").respond(200, json=TOKEN)
+    router.route(method=method, url__startswith=f"{BASE_URL}{path}").respond(
+        200, json=body, headers={"Content-Type": MEDIA}
+    )
+
+
+def generated_client() -> MetasysClient:
+    return MetasysClient(
+        "u", "p", http=httpx.Client(), clock=lambda: dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    )
+
+
+@GENERATED
+@given(body=answer_of("/objects/{objectId}"))
+def test_any_object_parses(body: Any) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/objects/x", body)
+        found = generated_client().get_object("x")
+    assert found.object_type == body["objectType"]
+    assert found.item == body["item"]
+
+
+@GENERATED
+@given(body=answer_of("/objects/{objectId}/attributes/{attributeId}"))
+def test_any_attribute_answer_parses(body: Any) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/objects/x/attributes/presentValue", body)
+        found = generated_client().read("x")
+    assert found.value == body["item"].get("presentValue")
+
+
+@GENERATED
+@given(body=answer_of("/objects/{objectId}/trendedAttributes/{attributeId}/samples"))
+def test_any_samples_page_parses(body: Any) -> None:
+    body = {**body, "next": None}
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/objects/x/trendedAttributes/presentValue/samples", body)
+        found = list(generated_client().samples("x"))
+    assert [s.value for s in found] == [item["value"]["value"] for item in body.get("items", [])]
+
+
+@GENERATED
+@given(
+    devices=answer_of("/networkDevices"),
+    spaces=answer_of("/spaces"),
+    equipment=answer_of("/equipment"),
+    points=answer_of("/equipment/{equipmentId}/points"),
+)
+def test_any_list_parses(devices: Any, spaces: Any, equipment: Any, points: Any) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        for path, body in (
+            ("/networkDevices", devices),
+            ("/spaces", spaces),
+            ("/equipment/e/points", points),
+            ("/equipment", equipment),
+        ):
+            mocked(router, path, {**body, "next": None})
+        client = generated_client()
+        assert [d.id for d in client.network_devices()] == [d["id"] for d in devices["items"]]
+        assert [s.id for s in client.spaces()] == [s["id"] for s in spaces["items"]]
+        assert [e.id for e in client.equipment()] == [e["id"] for e in equipment["items"]]
+        assert [p.short_name for p in client.equipment_points("e")] == [
+            p["shortName"] for p in points["items"]
+        ]
+
+
+@settings(GENERATED, max_examples=10)
+@given(
+    device=answer_of("/networkDevices/{networkDeviceId}"),
+    space=answer_of("/spaces/{spaceId}"),
+    equipment=answer_of("/equipment/{equipmentId}"),
+    views=answer_of("/objects/{objectId}/views"),
+    child_types=answer_of("/objects/{objectId}/supportedChildTypes"),
+    enumeration=answer_of("/enumerations/{id}"),
+    user=answer_of("/userinfo"),
+)
+def test_any_single_resource_parses(
+    device: Any,
+    space: Any,
+    equipment: Any,
+    views: Any,
+    child_types: Any,
+    enumeration: Any,
+    user: Any,
+) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/networkDevices/x", device)
+        mocked(router, "/spaces/x", space)
+        mocked(router, "/equipment/x", equipment)
+        mocked(router, "/objects/x/views", views)
+        mocked(router, "/objects/x/supportedChildTypes", child_types)
+        mocked(router, "/enumerations/x", enumeration)
+        mocked(router, "/userinfo", user)
+        client = generated_client()
+        assert client.network_device("x").id == device["id"]
+        assert client.space("x").name == space["name"]
+        assert client.equipment_instance("x").item_reference == equipment["itemReference"]
+        assert client.views("x") == [view["id"] for view in views["items"]]
+        assert client.supported_child_types("x") == [
+            t["objectType"] for t in child_types if "objectType" in t
+        ]
+        assert set(client.enumeration("x")) == {m["id"] for m in enumeration["item"]["members"]}
+        assert client.user_info().user_name == user["userName"]
+
+
+@GENERATED
+@given(body=answer_of("/objects/{objectId}/commands"))
+def test_any_command_list_parses(body: Any) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/objects/x/commands", body)
+        found = generated_client().commands("x")
+    assert [c.id for c in found] == [c["id"] for c in body["items"]]
+
+
+def test_any_metasys_host_can_be_routed_to_the_sandbox(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
+    with standin(sandbox, hosts={"metasys": ["bas.example.com"]}):
+        metasys = make_client(sandbox, http, base_url="https://bas.example.com/api/v4")
+        point = metasys.object_id(ZONE_SETPOINT)
+        samples = metasys.trended_attributes(point)
+    assert samples[0].samples_url.startswith(
+        f"https://bas.example.com/api/v4/objects/{point}/trendedAttributes/presentValue/samples?"
+    )
+
+
+def test_every_relation_is_an_iterator(metasys: MetasysClient, fake: Sandbox) -> None:
+    ahu = next(e for e in metasys.equipment() if e.name == "AHU-1")
+    vav = next(e for e in metasys.equipment() if e.name == "VAV-101")
+    engine = metasys.object_id("ADS1:NAE-1")
+    assert [e.name for e in metasys.upstream_equipment(vav.id)] == ["AHU-1"]
+    assert [s.name for s in metasys.equipment_spaces(ahu.id)] == ["Floor 1"]
+    assert [d.name for d in metasys.equipment_devices(vav.id)] == ["FC-1", "NAE-1", "VAV-101"]
+    floor = next(s for s in metasys.spaces() if s.name == "Floor 1")
+    assert [d.name for d in metasys.space_devices(floor.id)] == ["AHU-1", "FC-1", "NAE-1"]
+    assert [e.name for e in metasys.device_equipment(engine)] == ["AHU-1", "VAV-101", "VAV-102"]
+    assert [s.name for s in metasys.device_spaces(engine)] == ["Floor 1", "Room 101", "Room 102"]
+    point = metasys.object_id(ZONE_SETPOINT)
+    assert [p.short_name for p in metasys.object_points(point)] == ["ZN-SP"]
+    users = list(metasys.pages("/users", {"pageSize": 1}))
+    assert [u["userName"] for u in users] == ["api-admin", "api-viewer", "operator"]
+    with pytest.raises(MetasysConflict):
+        metasys.delete_network_device(engine)

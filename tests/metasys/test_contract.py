@@ -1,0 +1,736 @@
+"""The Metasys contract: valid OpenAPI 3.1 carrying the vendor's response shapes, honoured by the
+fake under schemathesis with every check."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any, TypeVar
+
+import httpx
+import jsonschema
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+from openapi_spec_validator import validate
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
+
+import contracts
+import fixtures
+from mocks import create_sandbox
+from mocks._core.clock import Clock
+from mocks.metasys.enums import priority_name
+from mocks.metasys.state import MetasysState
+from mocks.metasys.state import commands as metasys_commands
+from mocks.metasys.types import OBJECT_TYPES
+from mocks.server import build_app
+from tests.conftest import NOW
+from tests.support import all_checks
+
+T = TypeVar("T")
+CONTRACT = contracts.load("metasys")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+MEDIA = "application/vnd.metasysapi.v4+json"
+
+
+def check(instance: Any, schema: dict[str, Any]) -> None:
+    jsonschema.validate(
+        instance,
+        {**schema, "components": CONTRACT["components"]},
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.FormatChecker(),
+    )
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def resolved(thing: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in thing:
+        node: Any = CONTRACT
+        for part in thing["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        thing = node
+    return thing
+
+
+# --- the contract itself -----------------------------------------------------------------------
+
+
+def test_the_contract_is_valid_openapi_3_1() -> None:
+    validate(contracts.load("metasys"))
+    assert CONTRACT["openapi"] == "3.1.0"
+
+
+def test_every_operation_of_part_one_is_described() -> None:
+    described = {(method.upper(), path.removeprefix("/api/v4")) for method, path, _ in operations()}
+    objects = {
+        ("GET", "/objects"),
+        ("POST", "/objects"),
+        ("POST", "/objects/batch"),
+        ("GET", "/objectIdentifiers"),
+        ("GET", "/objects/{objectId}"),
+        ("PATCH", "/objects/{objectId}"),
+        ("DELETE", "/objects/{objectId}"),
+        ("GET", "/objects/{objectId}/objects"),
+        ("GET", "/objects/{objectId}/views"),
+        ("GET", "/objects/{objectId}/attributes"),
+        ("GET", "/objects/{objectId}/attributes/{attributeId}"),
+        ("GET", "/objects/{objectId}/commands"),
+        ("PUT", "/objects/{objectId}/commands/{commandId}"),
+        ("GET", "/objects/{objectId}/supportedChildTypes"),
+        ("GET", "/objects/{objectId}/points"),
+        ("GET", "/objects/{objectId}/trendedAttributes"),
+        ("GET", "/objects/{objectId}/trendedAttributes/{attributeId}/samples"),
+    }
+    devices = {
+        ("GET", "/networkDevices"),
+        ("GET", "/networkDevices/{networkDeviceId}"),
+        ("DELETE", "/networkDevices/{networkDeviceId}"),
+        ("GET", "/networkDevices/{networkDeviceId}/networkDevices"),
+        ("GET", "/networkDevices/{networkDeviceId}/spaces"),
+        ("GET", "/networkDevices/{networkDeviceId}/equipment"),
+        ("GET", "/networkDevices/{id}/trendedAttributes"),
+        ("GET", "/networkDevices/{id}/trendedAttributes/{attributeId}/samples"),
+    }
+    site = {
+        ("GET", "/equipment"),
+        ("GET", "/equipment/{equipmentId}"),
+        ("GET", "/equipment/{equipmentId}/equipment"),
+        ("GET", "/equipment/{equipmentId}/upstreamEquipment"),
+        ("GET", "/equipment/{equipmentId}/spaces"),
+        ("GET", "/equipment/{equipmentId}/networkDevices"),
+        ("GET", "/equipment/{equipmentId}/points"),
+        ("GET", "/spaces"),
+        ("GET", "/spaces/{spaceId}"),
+        ("GET", "/spaces/{spaceId}/spaces"),
+        ("GET", "/spaces/{spaceId}/equipment"),
+        ("GET", "/spaces/{spaceId}/networkDevices"),
+    }
+    rest = {
+        ("POST", "/login"),
+        ("GET", "/refreshToken"),
+        ("GET", "/schemas/enums/{enumId}"),
+        ("GET", "/schemas/objectTypes/{objectType}"),
+        ("GET", "/schemas/objectTypes/{objectType}/identification"),
+        ("GET", "/enumerations"),
+        ("GET", "/enumerations/{id}"),
+        ("GET", "/userinfo"),
+        ("GET", "/users"),
+    }
+    assert described == objects | devices | site | rest
+
+
+def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
+    assert CONTRACT["security"] == [{"Bearer-Authentication": []}]
+    for method, path, operation in operations():
+        responses = operation["responses"]
+        if path == "/api/v4/login":
+            assert operation["security"] == []
+            assert {"200", "400", "401", "403"} <= set(responses)
+            continue
+        assert "security" not in operation, f"{method} {path}"
+        assert {"400", "401", "403"} <= set(responses), f"{method} {path}"
+        for status, response in responses.items():
+            if not status.startswith("2"):
+                content = resolved(response)["content"]
+                assert list(content) == [MEDIA], f"{method} {path} {status}"
+                assert content[MEDIA]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_response_request_and_parameter_example_is_valid() -> None:
+    seen = 0
+    for method, path, operation in operations():
+        bodies = resolved(operation.get("requestBody", {"content": {}}))["content"].items()
+        for media_type, content in bodies:
+            assert "example" in content, f"{method} {path} request {media_type}"
+            check(content["example"], content["schema"])
+            seen += 1
+        for status, response in operation["responses"].items():
+            for media_type, content in resolved(response).get("content", {}).items():
+                assert media_type == MEDIA
+                assert "example" in content, f"{method} {path} {status}"
+                check(content["example"], content["schema"])
+                seen += 1
+        for parameter in operation.get("parameters", []):
+            if "example" in parameter:
+                check(parameter["example"], parameter["schema"])
+    assert seen > 90
+
+
+def test_the_public_response_shapes_are_the_vendors() -> None:
+    """A few of the published document's shapes, spot-checked: required properties and types."""
+    schemas = CONTRACT["components"]["schemas"]
+    assert schemas["loginResponse"]["required"] == ["accessToken", "expires"]
+    assert set(schemas["networkDevices"]["required"]) == {
+        "total",
+        "items",
+        "next",
+        "previous",
+        "self",
+        "effectivePermissions",
+    }
+    samples = schemas["objectsAttributeSamplesResponse"]
+    assert samples["properties"]["next"]["type"] == ["string", "null"]
+    single = CONTRACT["paths"]["/api/v4/objects/{objectId}"]["get"]["responses"]["200"]
+    assert "item" in single["content"][MEDIA]["schema"]["required"]
+
+
+def test_the_sandbox_choices_are_marked() -> None:
+    source = resources.files(contracts).joinpath("metasys.yaml").read_text(encoding="utf-8")
+    assert source.count("**Sandbox choice:**") >= 20
+
+
+def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
+    served = client.get("/metasys/openapi.json").json()
+    assert served["servers"][0]["url"] == "http://standin.test/metasys"
+    assert served.pop("servers")[1:] == CONTRACT["servers"]
+    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+
+
+# --- schemathesis against the fake, in-process, with every check -----------------------------
+
+
+def _app() -> Any:
+    clock = Clock()
+    clock.freeze(NOW)
+    sandbox = create_sandbox(["metasys"], clock=clock, journal_capacity=1_000_000)
+    sandbox.limits.configure({"metasys": {"requests": {"enabled": False}}})
+    return sandbox, build_app(sandbox, "metasys")
+
+
+SANDBOX, APP = _app()
+CREDENTIALS: dict[str, Any] = SANDBOX.credentials()["metasys"]
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+def _state() -> MetasysState:
+    state: MetasysState = SANDBOX.api("metasys").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
+    return state
+
+
+def _token() -> str:
+    case = schema["/api/v4/login"]["POST"].Case(
+        body={"username": CREDENTIALS["username"], "password": CREDENTIALS["password"]},
+        media_type="application/json",
+    )
+    response = case.call()
+    assert response.status_code == 200, response.text
+    token: str = response.json()["accessToken"]
+    return token
+
+
+@schema.auth().skip_for(path="/api/v4/login")
+class BearerToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _token()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def _crc(seed: object) -> int:
+    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
+
+
+def _pick(seed: object, options: Sequence[T]) -> T:
+    return options[_crc(seed) % len(options)]
+
+
+def _mostly(seed: object) -> bool:
+    return _crc(seed) % 4 != 0
+
+
+def _ids(kind: str) -> list[str]:
+    state = _state()
+    if kind == "objectId":
+        return sorted(o.id for o in state.tree.all())
+    if kind in ("networkDeviceId", "id"):
+        return sorted(o.id for o in state.network_devices())
+    if kind == "equipmentId":
+        return sorted(state.equipment.keys())
+    if kind == "spaceId":
+        return sorted(state.spaces.keys())
+    return []
+
+
+def _fix_path(case: Any) -> None:
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
+        return
+    params = dict(case.path_parameters or {})
+    path = case.operation.path
+    for name, value in params.items():
+        if not isinstance(value, str) or not _mostly(("path", value)):
+            continue
+        if name == "id" and path.startswith("/api/v4/enumerations"):
+            params[name] = _pick(value, ["writePriorityEnumSet", "binarypvEnumSet", "unitEnumSet"])
+        elif name == "enumId":
+            params[name] = _pick(value, ["writePriorityEnumSet", "reliabilityEnumSet"])
+        elif name == "objectType":
+            params[name] = _pick(value, [f"objectTypeEnumSet.{t}" for t in OBJECT_TYPES])
+        elif name == "objectId" and path.endswith("/trendedAttributes/{attributeId}/samples"):
+            params[name] = _pick(value, [o.id for o in _state().tree.all() if o.trended])
+            params["attributeId"] = "presentValue"
+        elif name == "id" and path.endswith("/samples"):
+            params[name] = _pick(value, [o.id for o in _state().network_devices() if o.trended])
+            params["attributeId"] = _pick(value, ["memoryUsage", "attributeEnumSet.cpuUsage"])
+        elif name == "objectId" and path.endswith("/attributes/{attributeId}"):
+            points = [o for o in _state().tree.all() if o.type.is_point]
+            chosen = _pick(value, points)
+            params[name] = chosen.id
+            params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
+        elif name in ("objectId", "networkDeviceId", "id", "equipmentId", "spaceId"):
+            ids = _ids(name)
+            if ids and value not in ids:
+                params[name] = _pick(value, ids)
+    case.path_parameters = params
+
+
+def _fix_command(case: Any) -> None:
+    state = _state()
+    points = [o for o in state.tree.all() if o.type.is_point]
+    obj = _pick(repr(case.body), points)
+    available = sorted(metasys_commands.specs(obj).values(), key=lambda spec: spec.id)
+    spec = _pick(("command", repr(case.body)), available)
+    case.path_parameters = {"objectId": obj.id, "commandId": f"commandIdEnumSet.{spec.id}"}
+    body: dict[str, Any] = {}
+    parameters: list[Any] = []
+    for parameter in spec.parameters:
+        if parameter.id == "value":
+            if obj.type.value_kind == "analog":
+                parameters.append(60.0 + _crc(repr(case.body)) % 40)
+            else:
+                parameters.append(parameter.schema["default"])
+        elif parameter.id == "hours":
+            parameters.append(1)
+        elif parameter.id == "minutes":
+            parameters.append(30)
+        else:
+            parameters.append(parameter.schema["default"])
+    if parameters:
+        body["parameters"] = parameters
+    if spec.takes_priority and isinstance(case.body, dict) and "priority" in case.body:
+        priority = case.body["priority"]
+        if priority != "writePriorityEnumSet.priorityNone":
+            body["priority"] = priority
+    if isinstance(case.body, dict) and isinstance(case.body.get("annotation"), str):
+        annotation = case.body["annotation"][:255]
+        if annotation:
+            body["annotation"] = annotation
+    case.body = body
+
+
+def _fix_patch(case: Any) -> None:
+    state = _state()
+    candidates = [
+        o for o in state.tree.all() if o.type.is_point or o.type.short == "containerClass"
+    ]
+    obj = _pick(repr(case.body), candidates)
+    case.path_parameters = {"objectId": obj.id}
+    text = "Edited by schemathesis"
+    if obj.type.value_kind == "analog" and obj.type.prioritized:
+        item: dict[str, Any] = _pick(
+            repr(case.body), [{"presentValue": 70.5}, {"description": text}, {"maxPresValue": 99.0}]
+        )
+    else:
+        item = {"description": text}
+    case.body = {"item": item}
+
+
+def _fix_create(case: Any) -> None:
+    body = dict(case.body)
+    folder = _state().tree.find("ADS1:ADS1/Programming")
+    if folder is not None and _mostly(("parent", body.get("parentId"))):
+        body["parentId"] = folder.id
+    item = body.get("item") if isinstance(body.get("item"), dict) else {}
+    body["item"] = {"name": str(item.get("name") or "Generated")[:400] or "Generated"}
+    case.body = body
+
+
+def _fix_batch(case: Any) -> None:
+    body = dict(case.body)
+    requests = []
+    for index, entry in enumerate(body.get("requests", [])):
+        entry = {**entry, "id": f"{index}-{entry.get('id', '')}"}
+        if body.get("method") == "PATCH" and not isinstance(entry.get("body"), dict):
+            entry["body"] = {"item": {"description": "batch"}}
+        elif body.get("method") != "PATCH":
+            entry.pop("body", None)
+        requests.append(entry)
+    body["requests"] = requests
+    case.body = body
+
+
+def obey_cross_field_rules(case: Any) -> None:
+    """Positive cases obey the rules a schema cannot say; generated ids mostly become real."""
+    _fix_path(case)
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    path, method = case.operation.path, case.method.upper()
+    body_is_object = isinstance(case.body, dict)
+    if path.endswith("/commands/{commandId}"):
+        _fix_command(case)
+    elif path == "/api/v4/objects/{objectId}" and method == "PATCH":
+        _fix_patch(case)
+    elif path == "/api/v4/objects" and method == "POST" and body_is_object:
+        _fix_create(case)
+    elif path == "/api/v4/objects/batch" and body_is_object:
+        _fix_batch(case)
+    elif path.startswith("/api/v4/schemas/objectTypes/"):
+        query = dict(case.query or {})
+        name = "parentObjectId" if path.endswith("/identification") else "parentId"
+        if name in query and _mostly(("parent", query[name])):
+            query[name] = _pick(query[name], _ids("objectId"))
+        case.query = query
+    elif path == "/api/v4/objects/{objectId}/objects":
+        query = dict(case.query or {})
+        if "objectType" in query and "classification" in query:
+            query.pop("classification")
+        case.query = query
+    if path == "/api/v4/networkDevices/{networkDeviceId}" and method == "DELETE":
+        engines = [o.id for o in _state().network_devices() if o.type.classification == "device"]
+        device = case.path_parameters["networkDeviceId"]
+        if device in _ids("networkDeviceId") and device not in engines:
+            case.path_parameters = {"networkDeviceId": _pick(device, engines)}
+    if method == "DELETE":
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+
+
+def test_every_check_is_enabled() -> None:
+    names = {check.__name__ for check in all_checks()}
+    assert {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "ignored_auth",
+        "unsupported_method",
+    } <= names
+
+
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, derandomize=True)
+def test_the_fake_conforms_to_its_contract(case: Any) -> None:
+    obey_cross_field_rules(case)
+    case.call_and_validate(checks=all_checks())
+
+
+# --- the reference's own request samples, with the sandbox's identifiers ----------------------
+
+GUIDE_IDS = {
+    "a5885077-9dba-5923-a6d8-ae4aabdc6f0a": "ADS1:NAE-1/FC-1.VAV-101.ZN-T",
+    "767d8af0-163f-552c-ba37-a884466075f9": "ADS1:ADS1/$site",
+    "32cfddc0-411f-5b9e-9a6d-442cb62fecbb": "ADS1:NAE-1/FC-1.VAV-101.ZN-SP",
+    "2993aed9-5765-5641-889c-40ec968c8a82": "ADS1:ADS1/Programming",
+    "d9bf66bd-22f8-425b-82a4-44ba153d79c7": "ADS1:NAE-1",
+    "6b092d2e-c795-4e90-95e8-5acafc74f19d": "ADS1:NAE-2",
+    "c550095d-ee4c-4314-b415-b0577e383ee9": "ADS1:NAE-2",
+}
+GUIDE_SAMPLES = [
+    "/refreshToken",
+    "/enumerations?enumType=all&minNumberOfStates=4&includePermissions=false",
+    "/enumerations/writePriorityEnumSet?includeSchema=false&includePermissions=false",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/equipment?page=1&pageSize=100&sort=name",
+    "/equipment?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}",
+    "/equipment/{AHU-1}/equipment?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}/points?page=1&pageSize=100&sort=shortName",
+    "/spaces/{Floor 1}/equipment?page=1&pageSize=100&sort=name",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/networkDevices?page=1&pageSize=100"
+    "&sort=name",
+    "/equipment/{AHU-1}/networkDevices?page=1&pageSize=100&sort=name",
+    "/spaces/{Floor 1}/networkDevices?page=1&pageSize=100&sort=name",
+    "/networkDevices?objectType=bacnetIntegrationClass&page=1&pageSize=100&sort=name"
+    "&classification=device&classification=server&classification=controller",
+    "/objects?depth=1&flatten=false&includeExtensions=false&pathTo=a5885077-9dba-5923-a6d8-"
+    "ae4aabdc6f0a&includeInternal=false&includeEffectivePermissions=true",
+    "/objects/767d8af0-163f-552c-ba37-a884466075f9/objects?depth=1&flatten=false&include"
+    "Extensions=false&pathTo=a5885077-9dba-5923-a6d8-ae4aabdc6f0a&objectType=objectTypeEnumSet"
+    ".avClass&classification=object&includeInternal=false&includeEffectivePermissions=true",
+    "/objectIdentifiers?fqr=ADS1%3AADS1",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb?viewId=viewNameEnumSet.focusView"
+    "&includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/views?includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/attributes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/attributes/presentValue?includeSchema=false",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/commands",
+    "/objects/2993aed9-5765-5641-889c-40ec968c8a82/supportedChildTypes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/points?page=1&pageSize=100&sort=shortName",
+    "/schemas/enums/writePriorityEnumSet",
+    "/schemas/objectTypes/objectTypeEnumSet.avClass?parentId=2993aed9-5765-5641-889c-"
+    "40ec968c8a82&extendedProperty=attributeEnumSet.presentValue",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/spaces?page=1&pageSize=100&sort=name",
+    "/equipment/{AHU-1}/spaces?page=1&pageSize=100&sort=name",
+    "/spaces?type=spaceTypesEnumSet.building&page=1&pageSize=100&sort=name",
+    "/spaces/{Floor 1}",
+    "/spaces/{Main Building}/spaces?page=1&pageSize=100&sort=name",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/trendedAttributes",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/trendedAttributes/presentValue/samples?"
+    "startTime=2018-05-21T13%3A58%3A20.243Z&endTime=2018-05-21T13%3A58%3A20.243Z&page=1"
+    "&pageSize=1000&sort=timestamp",
+    "/networkDevices/6b092d2e-c795-4e90-95e8-5acafc74f19d/trendedAttributes",
+    "/networkDevices/c550095d-ee4c-4314-b415-b0577e383ee9/trendedAttributes/memoryUsage/samples?"
+    "startTime=2018-05-21T13%3A58%3A20.243Z&endTime=2018-05-21T13%3A58%3A20.243Z&page=1"
+    "&pageSize=1000&sort=timestamp",
+    "/users?roles=USER&roles=OPERATOR&q=true&page=3&pageSize=50&sort=userName&format=csv",
+    "/userinfo",
+]
+"""The reference's request samples for part 1 (its example ids replaced by the fixture's;
+``{name}`` is a space or equipment by name)."""
+
+
+def _guide_url(sample: str) -> str:
+    state = _state()
+    url = sample
+    for guide_id, reference in GUIDE_IDS.items():
+        found = state.tree.find(reference)
+        assert found is not None, reference
+        url = url.replace(guide_id, found.id)
+    for space in state.spaces.values():
+        url = url.replace("{" + space.name + "}", space.id)
+    for equipment in state.equipment.values():
+        url = url.replace("{" + equipment.name + "}", equipment.id)
+    return url
+
+
+def _operation_for(path: str) -> tuple[Any, dict[str, str]]:
+    """The contract operation whose template matches ``path``, with its path parameters
+    (templates without parameters first, so ``/objects/batch`` is not an object id)."""
+    templates = sorted(CONTRACT["paths"], key=lambda t: (t.count("{"), t))
+    for template in templates:
+        pattern = "^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+        matched = re.match(pattern, path)
+        if matched and "get" in CONTRACT["paths"][template]:
+            return schema[template]["GET"], matched.groupdict()
+    raise AssertionError(path)
+
+
+def test_the_references_request_samples_answer_the_vendors_shapes() -> None:
+    """Each sample through the app, its answer checked against the contract (and so against
+    the vendor's published schemas) with every check."""
+    SANDBOX.reset(SANDBOX.tenants.default().id)
+    auth = {"Authorization": f"Bearer {_token()}"}
+    for sample in GUIDE_SAMPLES:
+        path, _, raw_query = _guide_url(sample).partition("?")
+        operation, parameters = _operation_for("/api/v4" + path)
+        query: dict[str, Any] = {}
+        for key, value in httpx.QueryParams(raw_query).multi_items():
+            query[key] = (
+                [*query[key], value]
+                if isinstance(query.get(key), list)
+                else ([query[key], value] if key in query else value)
+            )
+        case = operation.Case(path_parameters=parameters, query=query, headers=auth)
+        response = case.call()
+        assert response.status_code == 200, (sample, response.text)
+        case.validate_response(response, checks=all_checks())
+
+
+# --- stateful: create -> read -> command -> read -> delete, every answer checked ---------------
+
+
+def _call(method: str, template: str, **kwargs: Any) -> Any:
+    case = schema[template][method].Case(**kwargs)
+    response = case.call()
+    case.validate_response(response, checks=all_checks())
+    return response
+
+
+class ObjectLifecycle(RuleBasedStateMachine):
+    """Objects made through the API behave as the priority array model says until deleted."""
+
+    created = Bundle("created")
+
+    def __init__(self) -> None:
+        super().__init__()
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+        self.auth = {"Authorization": f"Bearer {_token()}"}
+        folder = _state().tree.find("ADS1:ADS1/Programming")
+        assert folder is not None
+        self.folder = folder.id
+        self.count = 0
+        self.model: dict[str, dict[int, Any]] = {}
+        self.kinds: dict[str, str] = {}
+        self.deleted: set[str] = set()
+
+    @rule(target=created, kind=st.sampled_from(["avClass", "bvClass", "mvClass"]))
+    def create(self, kind: str) -> str:
+        self.count += 1
+        body = {
+            "parentId": self.folder,
+            "localUniqueIdentifier": f"GEN-{self.count}",
+            "objectType": f"objectTypeEnumSet.{kind}",
+            "item": {"name": f"Generated {self.count}"},
+        }
+        response = _call(
+            "POST", "/api/v4/objects", body=body, media_type="application/json", headers=self.auth
+        )
+        assert response.status_code == 200
+        new_id: str = response.headers["location"][0].rsplit("/", 1)[1]
+        self.model[new_id] = {}
+        self.kinds[new_id] = kind
+        return new_id
+
+    @rule(obj=created, level=st.integers(1, 16), pick=st.integers(0, 3))
+    def command(self, obj: str, level: int, pick: int) -> None:
+        kind = self.kinds[obj]
+        if kind == "avClass":
+            command, body, value = "adjustCommand", {"parameters": [50.0 + pick]}, 50.0 + pick
+        elif kind == "bvClass":
+            state = pick % 2
+            command, body = f"state{state}Command", {}
+            value = ("binarypvEnumSet.bacbinInactive", "binarypvEnumSet.bacbinActive")[state]
+        else:
+            command, body, value = f"multistate{pick}Command", {}, f"statesEnumSet.state{pick}"
+        body["priority"] = priority_name(level)
+        response = _call(
+            "PUT",
+            "/api/v4/objects/{objectId}/commands/{commandId}",
+            path_parameters={"objectId": obj, "commandId": f"commandIdEnumSet.{command}"},
+            body=body,
+            media_type="application/json",
+            headers=self.auth,
+        )
+        if obj in self.deleted:
+            assert response.status_code == 404
+            return
+        assert response.status_code == 200
+        self.model[obj][level] = value
+
+    @rule(obj=created, level=st.integers(1, 16))
+    def release(self, obj: str, level: int) -> None:
+        response = _call(
+            "PUT",
+            "/api/v4/objects/{objectId}/commands/{commandId}",
+            path_parameters={"objectId": obj, "commandId": "releaseCommand"},
+            body={"parameters": ["attributeEnumSet.presentValue", priority_name(level)]},
+            media_type="application/json",
+            headers=self.auth,
+        )
+        assert response.status_code == (404 if obj in self.deleted else 200)
+        if obj not in self.deleted:
+            self.model[obj].pop(level, None)
+
+    @rule(obj=created)
+    def read(self, obj: str) -> None:
+        response = _call(
+            "GET",
+            "/api/v4/objects/{objectId}",
+            path_parameters={"objectId": obj},
+            headers=self.auth,
+        )
+        if obj in self.deleted:
+            assert response.status_code == 404
+            return
+        item = response.json()["item"]
+        slots = self.model[obj]
+        defaults = {
+            "avClass": 0.0,
+            "bvClass": "binarypvEnumSet.bacbinInactive",
+            "mvClass": "statesEnumSet.state0",
+        }
+        expected = slots[min(slots)] if slots else defaults[self.kinds[obj]]
+        assert item["presentValue"] == expected
+        assert item["currentCommandPriority"] == (min(slots) if slots else None)
+
+    @rule(obj=created)
+    def delete(self, obj: str) -> None:
+        response = _call(
+            "DELETE",
+            "/api/v4/objects/{objectId}",
+            path_parameters={"objectId": obj},
+            headers=self.auth,
+        )
+        assert response.status_code == (404 if obj in self.deleted else 204)
+        self.deleted.add(obj)
+
+
+def test_objects_live_from_creation_to_deletion() -> None:
+    try:
+        run_state_machine_as_test(
+            ObjectLifecycle,
+            settings=settings(
+                max_examples=12,
+                stateful_step_count=10,
+                deadline=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+
+
+# --- the documented answers generated requests rarely reach -----------------------------------
+
+
+def test_an_offline_engine_is_deleted_and_an_offline_point_is_503() -> None:
+    SANDBOX.reset(SANDBOX.tenants.default().id)
+    auth = {"Authorization": f"Bearer {_token()}"}
+    state = _state()
+    engine = state.tree.find("ADS1:NAE-2")
+    point = state.tree.find("ADS1:NAE-2/FC-1.VAV-201.ZN-SP")
+    assert engine is not None
+    assert point is not None
+    state.offline.add(engine.id)
+    try:
+        case = schema["/api/v4/objects/{objectId}"]["GET"].Case(
+            path_parameters={"objectId": point.id}, headers=auth
+        )
+        offline = case.call()
+        # 503 is the service's documented answer for an offline device, not a server fault.
+        documented = [c for c in all_checks() if c.__name__ != "not_a_server_error"]
+        case.validate_response(offline, checks=documented)
+        assert offline.status_code == 503
+        deleted = _call(
+            "DELETE",
+            "/api/v4/networkDevices/{networkDeviceId}",
+            path_parameters={"networkDeviceId": engine.id},
+            headers=auth,
+        )
+        assert deleted.status_code == 204
+    finally:
+        SANDBOX.reset(SANDBOX.tenants.default().id)
+
+
+def test_the_contract_run_exercised_success_and_every_documented_error() -> None:
+    """Runs after the tests above (file order): each operation succeeded at least once, and
+    every documented status was answered."""
+    entries = SANDBOX.journal.entries("metasys")
+    statuses = {entry.status for entry in entries}
+    documented = {
+        int(status) for _, _, operation in operations() for status in operation["responses"]
+    }
+    assert documented == {200, 204, 400, 401, 403, 404, 409, 503}
+    assert documented | {405} <= statuses
+    templates = sorted(
+        ((m.upper(), p) for m, p, _ in operations()), key=lambda mp: (mp[1].count("{"), mp[1])
+    )
+    patterns = [
+        (method, re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), path)
+        for method, path in templates
+    ]
+    succeeded = set()
+    for entry in entries:
+        if 200 <= entry.status < 300:
+            for method, pattern, path in patterns:
+                if entry.method == method and pattern.match(entry.path):
+                    succeeded.add((method, path))
+                    break
+    missing = {(m, p) for m, _, p in patterns} - succeeded
+    assert not missing, f"operations never answered 2xx: {sorted(missing)}"
+
+
+def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
+    check(fixtures.load("metasys"), {"$ref": "#/components/schemas/SandboxFixture"})

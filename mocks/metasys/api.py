@@ -27,6 +27,7 @@ from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state.model import Command
+from mocks.metasys.streaming import Streams
 
 if TYPE_CHECKING:
     from mocks._core.sandbox import Sandbox
@@ -64,6 +65,7 @@ class MetasysApi:
                 "API requests per user per clock minute; more are answered 403",
             ),
         )
+        self.streams = Streams(sandbox.clock)
 
     def default_credentials(self) -> dict[str, Any]:
         credentials: dict[str, Any] = {}
@@ -108,6 +110,7 @@ class MetasysApi:
         return [
             Route("/devices/{deviceId}/offline", self.set_offline, methods=["POST"]),
             Route("/objects/{objectId}/value", self.set_value, methods=["POST"]),
+            Route("/streaming", self.set_streaming, methods=["POST"]),
         ]
 
     def _target(self, body: dict[str, Any]) -> MetasysState:
@@ -133,6 +136,26 @@ class MetasysApi:
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
+
+    async def set_streaming(self, request: Request) -> Response:
+        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``,
+        ``activityHeartbeatSeconds``; 30 each by default) for streams and subscriptions made
+        from now on."""
+        body = await read_json_object(request)
+        streams = self.streams
+        fields = {
+            "heartbeatSeconds": "heartbeat_seconds",
+            "objectHeartbeatSeconds": "object_heartbeat_seconds",
+            "activityHeartbeatSeconds": "activity_heartbeat_seconds",
+        }
+        for name, attribute in fields.items():
+            value = body.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise control_error(400, f"{name} must be a positive number of seconds")
+            setattr(streams, attribute, float(value))
+        return JSONBody({name: getattr(streams, attribute) for name, attribute in fields.items()})
 
     async def set_value(self, request: Request) -> Response:
         """Command a point's presentValue at a priority (``{"value", "priority": 1..16}``), or

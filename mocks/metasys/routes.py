@@ -14,6 +14,7 @@ from mocks._core.errors import VendorError
 from mocks.metasys import errors
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
+from mocks.metasys.handlers.streams import StreamHandlers
 from mocks.metasys.handlers.system import SystemHandlers
 from mocks.metasys.http import API_ROOT
 
@@ -27,6 +28,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     objects = ObjectHandlers(api)
     site = SiteHandlers(api)
     system = SystemHandlers(api)
+    streams = StreamHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -81,6 +83,14 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/spaces/{spaceId}/spaces", site.space_children),
         ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
         ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
+        # streaming
+        ("GET", "/stream", streams.stream),
+        ("GET", "/stream/keepalive", streams.keepalive),
+        (
+            "DELETE",
+            "/objects/streams/{streamId}/subscriptions/{subscriptionId}",
+            streams.delete_object_subscription,
+        ),
         # users
         ("GET", "/userinfo", system.userinfo),
         ("GET", "/users", system.users),

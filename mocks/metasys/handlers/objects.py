@@ -125,7 +125,20 @@ class ObjectHandlers:
         obj = who.state.object(request.path_params["objectId"])
         name = request.path_params["attributeId"]
         include_schema = query.boolean(request.query_params, "includeSchema")
-        return respond(read_attribute(who.state, obj, name, include_schema, who.base))
+        body = read_attribute(who.state, obj, name, include_schema, who.base)
+        stream_id = request.headers.get("metasys-subscribe")
+        if stream_id is None:
+            return respond(body)
+        current = {
+            "item": {**body["item"], "id": obj.id, "itemReference": obj.item_reference},
+            "condition": body["condition"],
+        }
+        owner = f"{who.tenant_id}/{who.user.username}"
+        subscription_id = self.api.streams.subscribe_object(
+            who.state, stream_id, owner, obj.id, name, current
+        )
+        location = f"{who.base}/objects/streams/{stream_id}/subscriptions/{subscription_id}"
+        return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
     # --- commands --------------------------------------------------------------------------
 

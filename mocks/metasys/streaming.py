@@ -1,0 +1,184 @@
+"""Metasys streaming: one SSE stream per ``GET /stream``, and the subscriptions that feed it.
+
+The hub (``mocks._core.sse``) does framing, ids ``<streamId>:<n>``, replay, heartbeats and expiry;
+this module knows what Metasys streams carry: the ``hello``, ``heartbeat`` and, per stream with
+object subscriptions, ``object.values.heartbeat``; ``object.values.update`` for every change of a
+subscribed attribute (the current value first); ``activity.*`` for activity subscriptions.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mocks._core.clock import Clock, isoformat
+from mocks._core.sse import Heartbeat, SseHub, StreamEnd
+from mocks.metasys.state.model import ValueChange
+from mocks.metasys.state.site import MetasysState
+
+HEARTBEAT_SECONDS = 30.0
+"""The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
+RETAIN_SECONDS = 30.0
+"""The guide: events stay buffered at least thirty seconds after a connection is lost."""
+MAX_EVENTS = 2000
+
+
+def iso_now(now: datetime) -> str:
+    return isoformat(now)
+
+
+@dataclass
+class ObjectSubscription:
+    id: str
+    stream_id: str
+    object_id: str
+    attribute: str
+
+
+@dataclass
+class ActivitySubscription:
+    id: str
+    stream_id: str
+    accepts: Callable[[str, dict[str, Any]], bool]
+    """Whether an activity (its kind, ``alarm`` or ``audit``, and its body) passes the filters."""
+
+
+@dataclass
+class StreamRecord:
+    owner: str
+    tenant_id: str
+    objects: dict[str, ObjectSubscription] = field(default_factory=dict)
+    activities: dict[str, ActivitySubscription] = field(default_factory=dict)
+
+
+class Streams:
+    """The Metasys API's streams and subscriptions (every tenant's, keyed by stream id)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.hub = SseHub(clock, retain_seconds=RETAIN_SECONDS, max_events=MAX_EVENTS)
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self.object_heartbeat_seconds = HEARTBEAT_SECONDS
+        self.activity_heartbeat_seconds = HEARTBEAT_SECONDS
+        self._lock = threading.RLock()
+        self._records: dict[str, StreamRecord] = {}
+        self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+
+    # --- streams ----------------------------------------------------------------------------
+
+    def open(self, owner: str, tenant_id: str, expires_at: float | None) -> str:
+        stream_id = str(uuid.uuid4())
+        with self._lock:
+            self._records[stream_id] = StreamRecord(owner, tenant_id)
+        self.hub.open(
+            owner,
+            stream_id=stream_id,
+            expires_at=expires_at,
+            hello=("hello", stream_id),
+            heartbeats=[Heartbeat("heartbeat", self.heartbeat_seconds, iso_now)],
+            on_close=self._closed,
+        )
+        return stream_id
+
+    def _closed(self, stream_id: str, reason: StreamEnd) -> None:
+        with self._lock:
+            self._records.pop(stream_id, None)
+
+    def owned(self, stream_id: str, owner: str) -> StreamRecord | None:
+        """The open stream of that owner (another user's counts as unknown)."""
+        if self.hub.info(stream_id) is None:
+            return None
+        with self._lock:
+            record = self._records.get(stream_id)
+            return record if record is not None and record.owner == owner else None
+
+    # --- object subscriptions -----------------------------------------------------------------
+
+    def subscribe_object(
+        self,
+        state: MetasysState,
+        stream_id: str,
+        owner: str,
+        object_id: str,
+        attribute: str,
+        current: dict[str, Any],
+    ) -> str:
+        """Subscribe a stream to an attribute and send its current value (``current``, the
+        attribute read's payload). An unknown stream gets a subscription id and nothing else,
+        as the reference says (no error for an invalid ``METASYS-SUBSCRIBE``)."""
+        subscription_id = str(uuid.uuid4())
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return subscription_id
+        self._watch(state)
+        with self._lock:
+            first = not record.objects
+            record.objects[subscription_id] = ObjectSubscription(
+                subscription_id, stream_id, object_id, attribute
+            )
+        if first:
+            self.hub.set_heartbeat(
+                stream_id,
+                Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
+            )
+        self.hub.publish(stream_id, "object.values.update", current)
+        return subscription_id
+
+    def unsubscribe_object(self, stream_id: str, owner: str, subscription_id: str) -> bool:
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return False
+        with self._lock:
+            if record.objects.pop(subscription_id, None) is None:
+                return False
+            last = not record.objects
+        if last:
+            self.hub.clear_heartbeat(stream_id, "object.values.heartbeat")
+        return True
+
+    def _watch(self, state: MetasysState) -> None:
+        with self._lock:
+            if state in self._watched:
+                return
+            self._watched.add(state)
+
+        def on_change(change: ValueChange) -> None:
+            self._changed(state, change)
+
+        state.event_listeners.append(on_change)
+
+    def _changed(self, state: MetasysState, change: ValueChange) -> None:
+        with self._lock:
+            targets = [
+                sub.stream_id
+                for record in self._records.values()
+                for sub in record.objects.values()
+                if sub.object_id == change.object_id and sub.attribute == change.attribute
+            ]
+        if not targets:
+            return
+        obj = state.tree.get(change.object_id)
+        if obj is None:
+            return
+        payload = {
+            "item": {
+                change.attribute: change.value,
+                "id": obj.id,
+                "itemReference": obj.item_reference,
+            },
+            "condition": change.condition,
+        }
+        for stream_id in targets:
+            self.hub.publish(stream_id, "object.values.update", payload)
+
+    # --- token refresh --------------------------------------------------------------------------
+
+    def extend(self, owner: str, expires_at: float | None) -> list[str]:
+        return self.hub.extend_owner(owner, expires_at)
+
+
+__all__ = ["ActivitySubscription", "ObjectSubscription", "StreamRecord", "Streams"]

@@ -114,7 +114,11 @@ SERVED = [
     ("get", "/spaces/{spaceId}/spaces"),
     ("get", "/spaces/{spaceId}/equipment"),
     ("get", "/spaces/{spaceId}/networkDevices"),
+    # part 2
+    ("get", "/stream"),
+    ("delete", "/objects/streams/{streamId}/subscriptions/{subscriptionId}"),
 ]
+SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}")}
 OFFLINE = {
     ("get", "/objects/{objectId}"),
     ("patch", "/objects/{objectId}"),
@@ -262,7 +266,8 @@ for method, path in SERVED:
     op = copy.deepcopy(V["paths"][path][method])
     new = {k: op[k] for k in ("tags", "summary", "description", "operationId") if k in op}
     params = [parameter(method, path, p) for p in op.get("parameters", [])]
-    params = [p for p in params if p["name"] != "METASYS-SUBSCRIBE"]
+    if (method, path) not in SUBSCRIBABLE:
+        params = [p for p in params if p["name"] != "METASYS-SUBSCRIBE"]
     if params:
         new["parameters"] = params
     if "requestBody" in op:
@@ -278,7 +283,7 @@ for method, path in SERVED:
         }
     responses = {}
     for status, resp in op["responses"].items():
-        if status == "202":
+        if status == "202" and (method, path) not in SUBSCRIBABLE:
             continue
         resp = copy.deepcopy(deref(resp, "responses"))
         if status.startswith("2"):
@@ -308,6 +313,8 @@ for method, path in SERVED:
     new["responses"] = dict(sorted(responses.items()))
     if path == "/login":
         new["security"] = []
+    if path == "/stream":
+        new["security"] = op["security"]
     paths.setdefault("/api/v4" + path, {})[method] = new
 
 # collect schemas transitively
@@ -866,6 +873,15 @@ bschema["description"] = (
     "body and in each request."
 )
 
+# Part 2's additions, kept apart from part 1's, run with this module's names.
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part2.py").read_text(encoding="utf-8"),
+        "metasys_contract_part2.py",
+        "exec",
+    )
+)
+
 document = {
     "openapi": "3.1.0",
     "info": {
@@ -897,13 +913,19 @@ document = {
     "paths": dict(sorted(paths.items())),
     "components": {
         "securitySchemes": {
+            "API-Key-Authentication": {
+                "type": "apiKey",
+                "in": "query",
+                "name": "access_token",
+                "description": "The access token as a query parameter: `GET /stream` only (EventSource clients cannot set headers).",
+            },
             "Bearer-Authentication": {
                 "type": "http",
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": "`Authorization: Bearer <accessToken>` from `POST /login`. Missing, "
                 'malformed or expired tokens: 401 `{"Message": "Authorization has been denied for this request."}`.',
-            }
+            },
         },
         "responses": {
             "BadRequest": {

@@ -1,0 +1,125 @@
+"""Part 2's additions to contracts/metasys.yaml: streaming (and its event payloads).
+
+Run inside tools/metasys_contract.py (it shares that module's names: paths, schemas, ok, STD,
+MEDIA, HOST, SANDBOX_SHAPE ...); not a module of its own.
+"""
+
+# ruff: noqa: E501, F821
+# mypy: ignore-errors
+
+INTRO += """
+**Streaming** (part 2). `GET /stream` opens a Server-Sent Events stream (the token in the
+`Authorization` header, or as the `access_token` query parameter for EventSource clients). Its
+first event is `hello`, whose data is the quoted stream id; event ids are `<streamId>:<n>`, n
+counting from 1. `heartbeat` events carry the sandbox's UTC time. Subscriptions are made with a
+`METASYS-SUBSCRIBE: <streamId>` header on the operations that take it; the events they cause are
+described by the `*Event` schemas below. A stream ends when the token it was opened with expires,
+unless `GET /refreshToken` (or `GET /stream/keepalive`) moved that expiry on. A reconnect with
+`Last-Event-Id` replays every event after that id; an id no longer buffered (or of an ended
+stream) answers 204.
+
+**Sandbox choice:** stream timing. Heartbeat periods are 30 seconds of sandbox time by default
+(changeable through `POST /_sandbox/metasys/streaming` with `heartbeatSeconds`,
+`objectHeartbeatSeconds`, `activityHeartbeatSeconds`); events stay resumable for 30 seconds of
+sandbox time (plus the one before them) and at most 2000 are buffered per stream; a connection
+that falls 2000 events behind is closed (it may resume or start over).
+"""
+
+SSE = "text/event-stream"
+EVENT_STREAM_EXAMPLE = (
+    "id: b6d184ee-e137-44aa-b9b1-14bc704cd25d:1\n"
+    "event: hello\n"
+    'data: "b6d184ee-e137-44aa-b9b1-14bc704cd25d"\n\n'
+    "id: b6d184ee-e137-44aa-b9b1-14bc704cd25d:2\n"
+    "event: heartbeat\n"
+    'data: "2021-02-16T16:21:10.230Z"\n\n'
+)
+
+stream = paths["/api/v4/stream"]["get"]
+stream["responses"]["200"]["content"] = {
+    SSE: {
+        "schema": {"type": "string", "contentMediaType": SSE},
+        "example": EVENT_STREAM_EXAMPLE,
+    }
+}
+stream["description"] += (
+    "\n\n**Sandbox choice:** the data of `hello` is the stream id as a JSON string (quoted), as the "
+    "guide's event list shows; a token that is missing, invalid or expired is 401."
+)
+paths["/api/v4/stream/keepalive"] = {
+    "get": {
+        "tags": ["streaming"],
+        "operationId": "keepAliveStreams",
+        "summary": "Stream keep alive (PRIVATE)",
+        "description": "Keeps all streams of the user open until the presented token expires."
+        "\n\n**Sandbox choice:** the reference gives no response; the sandbox answers 204.",
+        "responses": {"204": {"description": "The user's streams were extended."}, **STD},
+    }
+}
+
+subscribe_doc = (
+    "\n\n**Sandbox choice:** a subscription on a stream that is not open (or is another user's) "
+    "gets its location and sends nothing, as the published document says (no error for an "
+    "invalid `METASYS-SUBSCRIBE`). The current value is sent first as `object.values.update`, "
+    "then each change of it; while a stream has object subscriptions it also gets "
+    "`object.values.heartbeat`."
+)
+attribute = paths["/api/v4/objects/{objectId}/attributes/{attributeId}"]["get"]
+attribute["description"] += subscribe_doc
+
+unsubscribe = paths["/api/v4/objects/streams/{streamId}/subscriptions/{subscriptionId}"]["delete"]
+unsubscribe["description"] = (
+    unsubscribe.get("description", "Ends a subscription: no further events for it.")
+    + "\n\n**Sandbox choice:** a subscription that is not one of the caller's open streams' "
+    "(unknown, already deleted, or its stream ended) is 404."
+)
+
+# --- event payloads (the data of each event, by event name) ---
+
+ISO = {"type": "string", "format": "date-time"}
+condition_entry = {
+    "type": "object",
+    "properties": {
+        "reliability": {"type": "string"},
+        "priority": {"type": "string"},
+    },
+}
+schemas["HelloEvent"] = {
+    "description": "`hello`: the stream id (as a JSON string).",
+    "type": "string",
+    "format": "uuid",
+    "example": "b6d184ee-e137-44aa-b9b1-14bc704cd25d",
+}
+schemas["HeartbeatEvent"] = {
+    "description": "`heartbeat`, `object.values.heartbeat`, `activity.heartbeat`: the UTC time.",
+    **ISO,
+    "example": "2021-02-16T16:21:10.230Z",
+}
+schemas["ObjectValuesUpdateEvent"] = {
+    "description": "`object.values.update`: the attribute's value, as _Get attribute value_ "
+    "answers it plus `id` and `itemReference` in `item`.",
+    "type": "object",
+    "required": ["item", "condition"],
+    "properties": {
+        "item": {
+            "type": "object",
+            "required": ["id", "itemReference"],
+            "properties": {"id": {"type": "string"}, "itemReference": {"type": "string"}},
+            "minProperties": 3,
+        },
+        "condition": {"type": "object", "additionalProperties": condition_entry},
+    },
+    "example": {
+        "item": {
+            "presentValue": 76.5,
+            "id": "960534d2-7df5-5ed8-884c-164e7a2f280a",
+            "itemReference": "{hostname}:{deviceHostname}/AV1",
+        },
+        "condition": {
+            "presentValue": {
+                "reliability": "reliabilityEnumSet.reliable",
+                "priority": "writePriorityEnumSet.priorityDefault",
+            }
+        },
+    },
+}

@@ -24,6 +24,7 @@ from mocks._core.tenants import DEFAULT_TENANT, Tenant
 from mocks._core.timeseries import series_key
 from mocks._core.tokens import TokenIssuer
 from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state.model import Command
@@ -111,6 +112,7 @@ class MetasysApi:
             Route("/devices/{deviceId}/offline", self.set_offline, methods=["POST"]),
             Route("/objects/{objectId}/value", self.set_value, methods=["POST"]),
             Route("/streaming", self.set_streaming, methods=["POST"]),
+            Route("/objects/{objectId}/alarms", self.raise_alarm, methods=["POST"]),
         ]
 
     def _target(self, body: dict[str, Any]) -> MetasysState:
@@ -136,6 +138,35 @@ class MetasysApi:
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
+
+    async def raise_alarm(self, request: Request) -> Response:
+        """Raise an alarm on any object: ``{"type": "avHiAlarm"}`` (an alarmValueEnumSet member,
+        short or long), optional ``priority`` (0..255, default 70), ``isAckRequired`` (default
+        true), ``value`` (the trigger value; default the object's presentValue), ``message``."""
+        body = await read_json_object(request)
+        state = self._target(body)
+        obj = state.tree.get(request.path_params["objectId"].lower())
+        if obj is None:
+            raise control_error(404, "unknown object")
+        kind = body.get("type")
+        members = [m for m, _ in ENUM_SETS["alarmValueEnumSet"].members]
+        short = kind.removeprefix("alarmValueEnumSet.") if isinstance(kind, str) else None
+        if short not in members:
+            raise control_error(400, "type must be a member of alarmValueEnumSet")
+        priority = body.get("priority", 70)
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 255:
+            raise control_error(400, "priority must be an integer from 0 to 255")
+        ack = body.get("isAckRequired", True)
+        message = body.get("message", "")
+        if not isinstance(ack, bool) or not isinstance(message, str):
+            raise control_error(400, "isAckRequired must be true or false, message a string")
+        value = (
+            body["value"]
+            if "value" in body
+            else state.item(obj, ["presentValue"]).get("presentValue")
+        )
+        alarm_id = state.raise_alarm(obj, short, priority, ack, value, message)
+        return JSONBody({"id": alarm_id}, 201)
 
     async def set_streaming(self, request: Request) -> Response:
         """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``,

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from mocks._core.contracts import contract_response
 from mocks._core.errors import VendorError
 from mocks.metasys import errors
+from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
@@ -29,6 +30,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     site = SiteHandlers(api)
     system = SystemHandlers(api)
     streams = StreamHandlers(api)
+    alarms = AlarmHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -83,6 +85,13 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/spaces/{spaceId}/spaces", site.space_children),
         ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
         ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
+        # alarms
+        ("GET", "/alarms", alarms.alarms),
+        ("GET", "/alarms/{alarmId}", alarms.alarm),
+        ("PATCH", "/alarms/{alarmId}", alarms.patch),
+        ("GET", "/alarms/{alarmId}/annotations", alarms.annotations),
+        ("GET", "/objects/{objectId}/alarms", alarms.object_alarms),
+        ("GET", "/networkDevices/{networkDeviceId}/alarms", alarms.device_alarms),
         # streaming
         ("GET", "/stream", streams.stream),
         ("GET", "/stream/keepalive", streams.keepalive),

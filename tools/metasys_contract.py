@@ -117,6 +117,12 @@ SERVED = [
     # part 2
     ("get", "/stream"),
     ("delete", "/objects/streams/{streamId}/subscriptions/{subscriptionId}"),
+    ("get", "/alarms"),
+    ("get", "/alarms/{alarmId}"),
+    ("patch", "/alarms/{alarmId}"),
+    ("get", "/alarms/{alarmId}/annotations"),
+    ("get", "/objects/{objectId}/alarms"),
+    ("get", "/networkDevices/{networkDeviceId}/alarms"),
 ]
 SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}")}
 OFFLINE = {

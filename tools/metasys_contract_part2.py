@@ -123,3 +123,68 @@ schemas["ObjectValuesUpdateEvent"] = {
         },
     },
 }
+
+# --- alarms ---
+
+ALARM_TYPES = [f"alarmValueEnumSet.{m}" for m, _ in ENUM_SETS["alarmValueEnumSet"].members]
+CATEGORIES = [f"objectCategoryEnumSet.{m}" for m, _ in ENUM_SETS["objectCategoryEnumSet"].members]
+BYTE = "0*([0-9]{1,2}|1[0-9][0-9]|2[0-4][0-9]|25[0-5])"
+ALARM_PATHS = [
+    ("get", "/api/v4/alarms"),
+    ("get", "/api/v4/objects/{objectId}/alarms"),
+    ("get", "/api/v4/networkDevices/{networkDeviceId}/alarms"),
+    ("get", "/api/v4/alarms/{alarmId}/annotations"),
+]
+TIME_NOTE = {
+    "startTime": "Only include results generated on or after this date-time.",
+    "endTime": "Only include results generated on or before this date-time.",
+}
+
+
+def fix_list_parameters(operation):
+    for prm in operation.get("parameters", []):
+        name = prm["name"]
+        if name in TIME_NOTE:
+            prm["description"] = TIME_NOTE[name]
+        elif name == "type" and prm["schema"].get("type") == "array":
+            prm["schema"] = {
+                "type": "array",
+                "maxItems": 100,
+                "items": {"type": "string", "enum": ALARM_TYPES},
+            }
+            prm["example"] = ["alarmValueEnumSet.avHiAlarm"]
+            prm["description"] += ENUM_NOTE
+        elif name == "category":
+            prm["schema"] = {"type": "array", "items": {"type": "string", "enum": CATEGORIES}}
+            prm["example"] = ["objectCategoryEnumSet.hvacCategory"]
+            prm["description"] += ENUM_NOTE
+        elif name == "priorityRange":
+            prm["schema"] = {"type": "string", "pattern": f"^{BYTE},{BYTE}$"}
+            prm["description"] += (
+                "\n\n**Sandbox choice:** the published pattern allows any digits; the sandbox's "
+                "pattern says the 0 to 255 bound the description gives (ASCII digits only). A "
+                "range whose low end is above its high end matches nothing."
+            )
+        elif name in ("equipment", "object", "space") and prm["schema"].get("type") == "array":
+            prm["example"] = ["32cfddc0-411f-5b9e-9a6d-442cb62fecbb"]
+
+
+for method, path in ALARM_PATHS:
+    fix_list_parameters(paths[path][method])
+
+patch_alarm = paths["/api/v4/alarms/{alarmId}"]["patch"]
+patch_alarm["description"] = patch_alarm.get("description", "") + (
+    "\n\n**Sandbox choice:** acknowledging an alarm that is not pending or does not require "
+    "acknowledgement, and discarding a discarded alarm, are 400 (the published document's only "
+    "error for this operation); a user without write access is 403. An `annotationText` "
+    "becomes an annotation of the alarm whose `action` is the new status."
+)
+paths["/api/v4/alarms"]["get"]["description"] = (
+    paths["/api/v4/alarms"]["get"].get("description", "")
+    + "\n\n**Sandbox choice:** alarms happen when a point's value crosses its limits "
+    "(`maxPresValue`/`minPresValue`): a high or low alarm (priority 70, acknowledgement "
+    "required) and, back within them, a return to normal (`avNormal`, priority 200, no "
+    "acknowledgement); `POST /_sandbox/metasys/objects/{objectId}/alarms` raises any type. "
+    "`triggerValue.item` is the value as text (one decimal for analog values), with the "
+    "object's units. Equal sort keys keep creation order."
+)

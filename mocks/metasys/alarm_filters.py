@@ -14,7 +14,7 @@ from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state.alarms import Alarm
 from mocks.metasys.state.site import MetasysState
 
-PRIORITY_RANGE = re.compile(r"^(\d+),(\d+)$")
+PRIORITY_RANGE = re.compile(r"^([0-9]+),([0-9]+)$")
 MAX_LIST = 100
 ALARM_TYPES = [f"alarmValueEnumSet.{m}" for m, _ in ENUM_SETS["alarmValueEnumSet"].members]
 CATEGORIES = [f"objectCategoryEnumSet.{m}" for m, _ in ENUM_SETS["objectCategoryEnumSet"].members]

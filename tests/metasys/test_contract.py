@@ -131,7 +131,15 @@ def test_every_operation_of_parts_one_and_two_is_described() -> None:
         ("GET", "/stream/keepalive"),
         ("DELETE", "/objects/streams/{streamId}/subscriptions/{subscriptionId}"),
     }
-    assert described == objects | devices | site | rest | streaming
+    alarms = {
+        ("GET", "/alarms"),
+        ("GET", "/alarms/{alarmId}"),
+        ("PATCH", "/alarms/{alarmId}"),
+        ("GET", "/alarms/{alarmId}/annotations"),
+        ("GET", "/objects/{objectId}/alarms"),
+        ("GET", "/networkDevices/{networkDeviceId}/alarms"),
+    }
+    assert described == objects | devices | site | rest | streaming | alarms
 
 
 def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
@@ -271,7 +279,21 @@ def _ids(kind: str) -> list[str]:
         return sorted(state.equipment.keys())
     if kind == "spaceId":
         return sorted(state.spaces.keys())
+    if kind == "alarmId":
+        return sorted(_alarm(ack=index % 2 == 0) for index in range(2))
     return []
+
+
+def _alarm(*, ack: bool = True) -> str:
+    """A fresh alarm on the zone setpoint (each PATCH needs one it may still change)."""
+    state = _state()
+    point = state.tree.find("ADS1:NAE-1/FC-1.VAV-101.ZN-SP")
+    assert point is not None
+    kind = "avHiAlarm" if ack else "avNormal"
+    alarm_id = state.raise_alarm(point, kind, 70 if ack else 200, ack, 90.0, "High Alarm")
+    if state.alarms.items[alarm_id].annotations == []:
+        state.alarms.annotate(state.alarms.items[alarm_id], "Seen", "api-admin")
+    return alarm_id
 
 
 def _fix_path(case: Any) -> None:
@@ -299,7 +321,9 @@ def _fix_path(case: Any) -> None:
             chosen = _pick(value, points)
             params[name] = chosen.id
             params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
-        elif name in ("objectId", "networkDeviceId", "id", "equipmentId", "spaceId"):
+        elif name == "alarmId" and path == "/api/v4/alarms/{alarmId}" and case.method == "PATCH":
+            params[name] = _alarm(ack=True)
+        elif name in ("objectId", "networkDeviceId", "id", "equipmentId", "spaceId", "alarmId"):
             ids = _ids(name)
             if ids and value not in ids:
                 params[name] = _pick(value, ids)

@@ -39,6 +39,7 @@ class AlarmHandlers:
         scope: Callable[[Alarm], bool],
         *,
         related: bool,
+        extra: dict[str, str] | None = None,
     ) -> Response:
         params = request.query_params
         wanted = alarm_filter(params, related=related)
@@ -57,7 +58,7 @@ class AlarmHandlers:
             permission(by_id[item["id"]], who.user, book.can_acknowledge(by_id[item["id"]]))
             for item in body["items"]
         ]
-        return respond(body)
+        return respond({**body, **(extra or {})})
 
     async def alarms(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -66,7 +67,13 @@ class AlarmHandlers:
     async def object_alarms(self, request: Request) -> Response:
         who = caller(self.api, request)
         obj = who.state.object(request.path_params["objectId"])
-        return self._list(request, who, lambda alarm: alarm.object_id == obj.id, related=False)
+        return self._list(
+            request,
+            who,
+            lambda alarm: alarm.object_id == obj.id,
+            related=False,
+            extra={"objectUrl": f"{who.base}/objects/{obj.id}"},
+        )
 
     async def device_alarms(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -77,7 +84,13 @@ class AlarmHandlers:
             obj = tree.get(alarm.object_id)
             return obj is not None and any(d.id == device.id for d in tree.hosting_devices(obj))
 
-        return self._list(request, who, hosted, related=True)
+        return self._list(
+            request,
+            who,
+            hosted,
+            related=True,
+            extra={"networkDeviceUrl": f"{who.base}/networkDevices/{device.id}"},
+        )
 
     async def alarm(self, request: Request) -> Response:
         who = caller(self.api, request)
@@ -106,7 +119,9 @@ class AlarmHandlers:
         alarm = who.state.alarms.get(request.path_params["alarmId"])
         params = request.query_params
         start, end = times(params)
-        paging = query.paging(params, ("creationTime",), "creationTime", max_size=MAX_PAGE_SIZE)
+        paging = query.paging(
+            params, ("creationTime", "user"), "creationTime", max_size=MAX_PAGE_SIZE
+        )
         notes = [n for n in alarm.annotations if within(n.time, start, end)]
         return respond(
             paged(
@@ -114,6 +129,8 @@ class AlarmHandlers:
                 notes,
                 paging,
                 lambda note: annotation_json(alarm, note, who.base),
-                lambda note: (note.time, note.id),
+                (lambda note: (note.user, note.time, note.id))
+                if paging.sort == "user"
+                else (lambda note: (note.time, note.id)),
             )
         )

@@ -26,10 +26,10 @@ def trigger_value(alarm: Alarm) -> dict[str, Any]:
     }
 
 
-def related(state: MetasysState, alarm: Alarm, base: str) -> dict[str, Any]:
-    """The spaces and equipment of the alarm's object (the equipment mapping it as a point, and
-    the spaces they serve)."""
-    obj = state.tree.get(alarm.object_id)
+def related_to(state: MetasysState, object_id: str, base: str) -> dict[str, Any]:
+    """The spaces and equipment of an activity's object (the equipment mapping it as a point,
+    and the spaces they serve)."""
+    obj = state.tree.get(object_id)
     points = [] if obj is None else state.object_points(obj)
     equipment = [
         {
@@ -81,7 +81,7 @@ def alarm_json(state: MetasysState, alarm: Alarm, base: str) -> dict[str, Any]:
         body["acknowledgedTime"] = timestamp(alarm.acknowledged_time)
     if alarm.discarded_time is not None:
         body["discardedTime"] = timestamp(alarm.discarded_time)
-    return body | related(state, alarm, base)
+    return body | related_to(state, alarm.object_id, base)
 
 
 def permission(alarm: Alarm, user: User, can_acknowledge: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from mocks._core.contracts import contract_response
 from mocks._core.errors import VendorError
 from mocks.metasys import errors
 from mocks.metasys.handlers.alarms import AlarmHandlers
+from mocks.metasys.handlers.audits import AuditHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
@@ -31,6 +32,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     system = SystemHandlers(api)
     streams = StreamHandlers(api)
     alarms = AlarmHandlers(api)
+    audits = AuditHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -92,6 +94,14 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/alarms/{alarmId}/annotations", alarms.annotations),
         ("GET", "/objects/{objectId}/alarms", alarms.object_alarms),
         ("GET", "/networkDevices/{networkDeviceId}/alarms", alarms.device_alarms),
+        # audits
+        ("GET", "/audits", audits.audits),
+        ("GET", "/audits/users", audits.users),
+        ("GET", "/audits/{auditId}", audits.audit),
+        ("PATCH", "/audits/{auditId}", audits.patch),
+        ("GET", "/audits/{auditId}/annotations", audits.annotations),
+        ("POST", "/audits/{auditId}/annotations", audits.annotate),
+        ("GET", "/objects/{objectId}/audits", audits.object_audits),
         # streaming
         ("GET", "/stream", streams.stream),
         ("GET", "/stream/keepalive", streams.keepalive),

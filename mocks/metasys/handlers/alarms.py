@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mocks.metasys import errors, query
-from mocks.metasys.alarm_filters import alarm_filter, times, within
+from mocks.metasys.activity_filters import alarm_filter, times, within
 from mocks.metasys.alarm_views import alarm_json, annotation_json, permission
 from mocks.metasys.http import Caller, caller, json_body, paged, respond
 from mocks.metasys.state.alarms import Alarm

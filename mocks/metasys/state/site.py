@@ -14,6 +14,7 @@ from mocks.metasys import errors
 from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state import commands
 from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
+from mocks.metasys.state.audits import AuditBook
 from mocks.metasys.state.loader import default_attributes, load
 from mocks.metasys.state.model import (
     AuditEntry,
@@ -57,6 +58,7 @@ class MetasysState:
         self.event_listeners: list[EventListener] = []
         self.audit_listeners: list[AuditListener] = []
         self.alarms = AlarmBook(clock, salt)
+        self.audit_book = AuditBook(clock, self.audits)
         load(self, fixture)
 
     # --- lookups ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The alarm filters of the reference (shared by the alarm lists and ``GET /activities``), parsed
-from a query into one predicate."""
+"""The alarm and audit filters of the reference (shared by their lists and ``GET /activities``),
+each parsed from a query into one predicate."""
 
 from __future__ import annotations
 
@@ -12,11 +12,16 @@ from starlette.datastructures import QueryParams
 from mocks.metasys import errors, query
 from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state.alarms import Alarm
+from mocks.metasys.state.audits import CLASS_LEVEL, ORIGIN, AuditTrack
+from mocks.metasys.state.model import AuditEntry
 from mocks.metasys.state.site import MetasysState
 
 PRIORITY_RANGE = re.compile(r"^([0-9]+),([0-9]+)$")
 MAX_LIST = 100
 ALARM_TYPES = [f"alarmValueEnumSet.{m}" for m, _ in ENUM_SETS["alarmValueEnumSet"].members]
+ORIGINS = [f"auditOriginAppEnumSet.{m}" for m, _ in ENUM_SETS["auditOriginAppEnumSet"].members]
+CLASSES = [f"auditClassesEnumSet.{m}" for m, _ in ENUM_SETS["auditClassesEnumSet"].members]
+ACTIONS = [f"auditActionTypeEnumSet.{m}" for m, _ in ENUM_SETS["auditActionTypeEnumSet"].members]
 CATEGORIES = [f"objectCategoryEnumSet.{m}" for m, _ in ENUM_SETS["objectCategoryEnumSet"].members]
 
 
@@ -83,17 +88,68 @@ class AlarmFilter:
             return False
         if self.objects and alarm.object_id not in self.objects:
             return False
-        return self._related(state, alarm.object_id)
+        return relates(state, alarm.object_id, self.equipment, self.spaces)
 
-    def _related(self, state: MetasysState, object_id: str) -> bool:
-        if not self.equipment and not self.spaces:
-            return True
-        obj = state.tree.get(object_id)
-        points = [] if obj is None else state.object_points(obj)
-        if self.equipment and not any(e.id in self.equipment for e, _ in points):
+
+def relates(state: MetasysState, object_id: str, equipment: list[str], spaces: list[str]) -> bool:
+    """Whether the object is a point of one of ``equipment`` and of equipment serving one of
+    ``spaces`` (an empty list: any)."""
+    if not equipment and not spaces:
+        return True
+    obj = state.tree.get(object_id)
+    points = [] if obj is None else state.object_points(obj)
+    if equipment and not any(e.id in equipment for e, _ in points):
+        return False
+    served = {space for e, _ in points for space in e.serves_spaces}
+    return not spaces or bool(served & set(spaces))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    start: float | None
+    end: float | None
+    origins: list[str]
+    classes: list[str]
+    actions: list[str]
+    users: list[str]
+    discarded: bool | None
+    objects: list[str]
+    equipment: list[str]
+    spaces: list[str]
+
+    def matches(self, state: MetasysState, entry: AuditEntry, track: AuditTrack | None) -> bool:
+        if not within(entry.time, self.start, self.end):
             return False
-        served = {space for e, _ in points for space in e.serves_spaces}
-        return not self.spaces or bool(served & set(self.spaces))
+        if self.origins and ORIGIN not in self.origins:
+            return False
+        if self.classes and CLASS_LEVEL not in self.classes:
+            return False
+        if self.actions and entry.action_type not in self.actions:
+            return False
+        if self.users and entry.user not in self.users:
+            return False
+        discarded = track is not None and track.discarded_time is not None
+        if self.discarded is not None and discarded != self.discarded:
+            return False
+        if self.objects and entry.object_id not in self.objects:
+            return False
+        return relates(state, entry.object_id, self.equipment, self.spaces)
+
+
+def audit_filter(params: QueryParams, *, objects: bool) -> AuditFilter:
+    start, end = times(params)
+    return AuditFilter(
+        start=start,
+        end=end,
+        origins=listed(params, "originApplication", ORIGINS),
+        classes=listed(params, "classLevel", CLASSES),
+        actions=listed(params, "actionType", ACTIONS),
+        users=listed(params, "user"),
+        discarded=tristate(params, "includeDiscarded"),
+        objects=[v.lower() for v in listed(params, "object")] if objects else [],
+        equipment=[v.lower() for v in listed(params, "equipment")],
+        spaces=[v.lower() for v in listed(params, "space")],
+    )
 
 
 def alarm_filter(params: QueryParams, *, related: bool) -> AlarmFilter:

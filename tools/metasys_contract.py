@@ -123,6 +123,13 @@ SERVED = [
     ("get", "/alarms/{alarmId}/annotations"),
     ("get", "/objects/{objectId}/alarms"),
     ("get", "/networkDevices/{networkDeviceId}/alarms"),
+    ("get", "/audits"),
+    ("get", "/audits/{auditId}"),
+    ("patch", "/audits/{auditId}"),
+    ("get", "/audits/{auditId}/annotations"),
+    ("post", "/audits/{auditId}/annotations"),
+    ("get", "/audits/users"),
+    ("get", "/objects/{objectId}/audits"),
 ]
 SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}")}
 OFFLINE = {

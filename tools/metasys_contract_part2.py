@@ -188,3 +188,38 @@ paths["/api/v4/alarms"]["get"]["description"] = (
     "`triggerValue.item` is the value as text (one decimal for analog values), with the "
     "object's units. Equal sort keys keep creation order."
 )
+
+# --- audits ---
+
+AUDIT_ENUMS = {
+    "originApplication": "auditOriginAppEnumSet",
+    "classLevel": "auditClassesEnumSet",
+    "actionType": "auditActionTypeEnumSet",
+}
+for method, path in [
+    ("get", "/api/v4/audits"),
+    ("get", "/api/v4/objects/{objectId}/audits"),
+    ("get", "/api/v4/audits/{auditId}/annotations"),
+]:
+    operation = paths[path][method]
+    fix_list_parameters(operation)
+    for prm in operation.get("parameters", []):
+        set_id = AUDIT_ENUMS.get(prm["name"])
+        if set_id is not None:
+            members = [f"{set_id}.{m}" for m, _ in ENUM_SETS[set_id].members]
+            prm["schema"] = {"type": "array", "items": {"type": "string", "enum": members}}
+            prm["example"] = [members[0]]
+            prm["description"] += ENUM_NOTE
+paths["/api/v4/audits"]["get"]["description"] = (
+    paths["/api/v4/audits"]["get"].get("description", "")
+    + "\n\n**Sandbox choice:** every command, edit, creation and deletion made through the API "
+    "is an audit of its user, with `originApplication` "
+    "`auditOriginAppEnumSet.deviceManagerAuditOriginApp`, `classLevel` "
+    "`auditClassesEnumSet.userActionAuditClass` and `status` `statusEnumSet.ok`; `preData`, "
+    "`postData` and `parameters` carry the values with a minimal schema (`type`, `metasysType`)."
+)
+annotate_audit = paths["/api/v4/audits/{auditId}/annotations"]["post"]
+annotate_audit["description"] = annotate_audit.get("description", "") + (
+    "\n\n**Sandbox choice:** the reference gives the 201 no body; the sandbox answers none. A "
+    "user without write access is 403."
+)

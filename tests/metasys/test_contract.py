@@ -139,7 +139,16 @@ def test_every_operation_of_parts_one_and_two_is_described() -> None:
         ("GET", "/objects/{objectId}/alarms"),
         ("GET", "/networkDevices/{networkDeviceId}/alarms"),
     }
-    assert described == objects | devices | site | rest | streaming | alarms
+    audits = {
+        ("GET", "/audits"),
+        ("GET", "/audits/{auditId}"),
+        ("PATCH", "/audits/{auditId}"),
+        ("GET", "/audits/{auditId}/annotations"),
+        ("POST", "/audits/{auditId}/annotations"),
+        ("GET", "/audits/users"),
+        ("GET", "/objects/{objectId}/audits"),
+    }
+    assert described == objects | devices | site | rest | streaming | alarms | audits
 
 
 def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
@@ -279,9 +288,23 @@ def _ids(kind: str) -> list[str]:
         return sorted(state.equipment.keys())
     if kind == "spaceId":
         return sorted(state.spaces.keys())
+    if kind == "auditId":
+        return [_audit()]
     if kind == "alarmId":
         return sorted(_alarm(ack=index % 2 == 0) for index in range(2))
     return []
+
+
+def _audit() -> str:
+    """A fresh audit (a command on the zone setpoint), so a PATCH may still discard it."""
+    state = _state()
+    point = state.tree.find("ADS1:NAE-1/FC-1.VAV-101.ZN-SP")
+    user = state.user(CREDENTIALS["username"])
+    assert point is not None
+    assert user is not None
+    state.command(point, "adjustCommand", {"parameters": [70.0]}, user)
+    state.audit_book.annotate(state.audits[-1], "Seen", user.username)
+    return state.audits[-1].id
 
 
 def _alarm(*, ack: bool = True) -> str:
@@ -323,7 +346,17 @@ def _fix_path(case: Any) -> None:
             params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
         elif name == "alarmId" and path == "/api/v4/alarms/{alarmId}" and case.method == "PATCH":
             params[name] = _alarm(ack=True)
-        elif name in ("objectId", "networkDeviceId", "id", "equipmentId", "spaceId", "alarmId"):
+        elif name == "auditId" and case.method == "PATCH":
+            params[name] = _audit()
+        elif name in (
+            "objectId",
+            "networkDeviceId",
+            "id",
+            "equipmentId",
+            "spaceId",
+            "alarmId",
+            "auditId",
+        ):
             ids = _ids(name)
             if ids and value not in ids:
                 params[name] = _pick(value, ids)
@@ -779,7 +812,7 @@ def test_the_contract_run_exercised_success_and_every_documented_error() -> None
     documented = {
         int(status) for _, _, operation in operations() for status in operation["responses"]
     }
-    assert documented == {200, 202, 204, 400, 401, 403, 404, 409, 503}
+    assert documented == {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 503}
     assert documented | {405} <= statuses
     templates = sorted(
         ((m.upper(), p) for m, p, _ in operations()), key=lambda mp: (mp[1].count("{"), mp[1])

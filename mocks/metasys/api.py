@@ -18,6 +18,7 @@ import fixtures
 from mocks._core.control import control_error, read_json_object
 from mocks._core.handlers import exception_handlers
 from mocks._core.middleware import SandboxMiddleware
+from mocks._core.paging import ContinuationTokens
 from mocks._core.ratelimit import FixedWindowLimiter
 from mocks._core.rendering import JSONBody
 from mocks._core.tenants import DEFAULT_TENANT, Tenant
@@ -67,6 +68,7 @@ class MetasysApi:
             ),
         )
         self.streams = Streams(sandbox.clock)
+        self.continuations = ContinuationTokens(secrets.token_bytes(32))
 
     def default_credentials(self) -> dict[str, Any]:
         credentials: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from mocks._core.contracts import contract_response
 from mocks._core.errors import VendorError
 from mocks.metasys import errors
+from mocks.metasys.handlers.activities import ActivityHandlers
 from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.audits import AuditHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
@@ -32,6 +33,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     system = SystemHandlers(api)
     streams = StreamHandlers(api)
     alarms = AlarmHandlers(api)
+    activities = ActivityHandlers(api)
     audits = AuditHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
@@ -87,6 +89,14 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/spaces/{spaceId}/spaces", site.space_children),
         ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
         ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
+        # activities
+        ("GET", "/activities", activities.activities),
+        ("POST", "/activities/batch", activities.batch),
+        (
+            "DELETE",
+            "/activities/streams/{streamId}/subscriptions/{subscriptionId}",
+            activities.delete_subscription,
+        ),
         # alarms
         ("GET", "/alarms", alarms.alarms),
         ("GET", "/alarms/{alarmId}", alarms.alarm),

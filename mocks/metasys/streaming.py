@@ -11,18 +11,22 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mocks._core.clock import Clock, isoformat
 from mocks._core.sse import Heartbeat, SseHub, StreamEnd
-from mocks.metasys.state.model import ValueChange
+from mocks.metasys.activities import ActivityQuery, effective_permission, render
+from mocks.metasys.state.alarms import Alarm, AlarmAction
+from mocks.metasys.state.audits import AuditAction
+from mocks.metasys.state.model import AuditEntry, User, ValueChange
 from mocks.metasys.state.site import MetasysState
 
 HEARTBEAT_SECONDS = 30.0
 """The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
+ACTIVITY_HEARTBEAT_SECONDS = 120.0
+"""The published document: ``activity.heartbeat`` every 120 seconds."""
 RETAIN_SECONDS = 30.0
 """The guide: events stay buffered at least thirty seconds after a connection is lost."""
 MAX_EVENTS = 2000
@@ -44,8 +48,9 @@ class ObjectSubscription:
 class ActivitySubscription:
     id: str
     stream_id: str
-    accepts: Callable[[str, dict[str, Any]], bool]
-    """Whether an activity (its kind, ``alarm`` or ``audit``, and its body) passes the filters."""
+    query: ActivityQuery
+    base: str
+    user: User
 
 
 @dataclass
@@ -63,7 +68,7 @@ class Streams:
         self.hub = SseHub(clock, retain_seconds=RETAIN_SECONDS, max_events=MAX_EVENTS)
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.object_heartbeat_seconds = HEARTBEAT_SECONDS
-        self.activity_heartbeat_seconds = HEARTBEAT_SECONDS
+        self.activity_heartbeat_seconds = ACTIVITY_HEARTBEAT_SECONDS
         self._lock = threading.RLock()
         self._records: dict[str, StreamRecord] = {}
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
@@ -149,7 +154,19 @@ class Streams:
         def on_change(change: ValueChange) -> None:
             self._changed(state, change)
 
+        def on_alarm(action: AlarmAction, alarm: Alarm) -> None:
+            self._activity(state, f"activity.alarm.{action}", alarm, action != "new")
+
+        def on_audit(entry: AuditEntry) -> None:
+            self._activity(state, "activity.audit.new", entry, False)
+
+        def on_audit_change(action: AuditAction, entry: AuditEntry) -> None:
+            self._activity(state, f"activity.audit.{action}", entry, action != "new")
+
         state.event_listeners.append(on_change)
+        state.alarms.listeners.append(on_alarm)
+        state.audit_listeners.append(on_audit)
+        state.audit_book.listeners.append(on_audit_change)
 
     def _changed(self, state: MetasysState, change: ValueChange) -> None:
         with self._lock:
@@ -174,6 +191,73 @@ class Streams:
         }
         for stream_id in targets:
             self.hub.publish(stream_id, "object.values.update", payload)
+
+    # --- activity subscriptions -------------------------------------------------------------
+
+    def subscribe_activities(
+        self,
+        state: MetasysState,
+        stream_id: str,
+        owner: str,
+        query: ActivityQuery,
+        base: str,
+        user: User,
+    ) -> str:
+        """Subscribe a stream to the activities the query selects (an unknown stream: a
+        subscription id and nothing else)."""
+        subscription_id = str(uuid.uuid4())
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return subscription_id
+        self._watch(state)
+        with self._lock:
+            first = not record.activities
+            record.activities[subscription_id] = ActivitySubscription(
+                subscription_id, stream_id, query, base, user
+            )
+        if first:
+
+            def beat(now: datetime) -> dict[str, Any]:
+                return {"currentTime": iso_now(now), "subscriptionIds": sorted(record.activities)}
+
+            self.hub.set_heartbeat(
+                stream_id, Heartbeat("activity.heartbeat", self.activity_heartbeat_seconds, beat)
+            )
+        return subscription_id
+
+    def unsubscribe_activities(self, stream_id: str, owner: str, subscription_id: str) -> bool:
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return False
+        with self._lock:
+            if record.activities.pop(subscription_id, None) is None:
+                return False
+            last = not record.activities
+        if last:
+            self.hub.clear_heartbeat(stream_id, "activity.heartbeat")
+        return True
+
+    def _activity(
+        self, state: MetasysState, event: str, activity: Alarm | AuditEntry, change: bool
+    ) -> None:
+        with self._lock:
+            subscriptions = [s for r in self._records.values() for s in r.activities.values()]
+        by_stream: dict[str, list[ActivitySubscription]] = {}
+        for sub in subscriptions:
+            if isinstance(activity, Alarm):
+                accepted = sub.query.accepts_alarm(state, activity, change=change)
+            else:
+                accepted = sub.query.accepts_audit(state, activity, change=change)
+            if accepted:
+                by_stream.setdefault(sub.stream_id, []).append(sub)
+        for stream_id, subs in by_stream.items():
+            first = subs[0]
+            payload = {
+                "subscriptionIds": [s.id for s in subs],
+                "activity": render(state, activity, first.base),
+                "effectivePermission": effective_permission(state, activity, first.user),
+            }
+            self.hub.publish(stream_id, event, payload)
 
     # --- token refresh --------------------------------------------------------------------------
 

@@ -319,3 +319,106 @@ def test_keepalive_extends_the_users_streams_to_the_presented_token(
         response = session.http.get(f"{BASE}/stream/keepalive", headers=session.headers())
         assert response.status_code == 204
         assert hub.info(stream_id).expires_at == before + 60
+
+
+def subscribe_activities(session: Session, stream_id: str, **params: Any) -> httpx.Response:
+    return session.http.get(
+        f"{BASE}/activities",
+        params=params,
+        headers=session.headers(**{"METASYS-SUBSCRIBE": stream_id}),
+    )
+
+
+def test_alarm_activities_stream_to_an_activity_subscription(
+    session: Session, sandbox: Sandbox
+) -> None:
+    with listening(session) as events:
+        stream_id = hello(events)
+        response = subscribe_activities(session, stream_id, activityType="alarm")
+        assert response.status_code == 200
+        location = response.headers["METASYS-SUBSCRIPTION-LOCATION"]
+        subscription_id = location.rsplit("/", 1)[1]
+        assert location == (
+            f"{session.http.base_url}{BASE}/activities/streams/{stream_id}"
+            f"/subscriptions/{subscription_id}"
+        )
+        session.adjust(90.0)  # past the setpoint's limit: an alarm (and an audit, filtered out)
+        (event_id, name, data) = next(events)
+        assert (event_id, name) == (f"{stream_id}:2", "activity.alarm.new")
+        payload = json.loads(data)
+        alarm_id = payload["activity"]["id"]
+        assert payload["subscriptionIds"] == [subscription_id]
+        assert payload["activity"]["alarm"]["type"] == "alarmValueEnumSet.avHiAlarm"
+        assert payload["activity"]["alarm"]["triggerValue"]["item"] == "90.0"
+        assert payload["effectivePermission"] == {
+            "id": alarm_id,
+            "canAcknowledge": True,
+            "canDiscard": True,
+            "canAnnotate": True,
+        }
+        acked = session.http.patch(
+            f"{BASE}/alarms/{alarm_id}",
+            headers=session.headers(),
+            json={"activityManagementStatus": "acknowledged"},
+        )
+        assert acked.status_code == 204
+        (_, name, data) = next(events)
+        assert name == "activity.alarm.ack"
+        assert json.loads(data)["activity"]["activityManagementStatus"] == "acknowledged"
+        deleted = session.http.delete(location, headers=session.headers())
+        assert deleted.status_code == 200
+        set_streaming(session, heartbeatSeconds=5)
+        session.adjust(70.0)  # a return to normal: nobody is subscribed any more
+        sandbox.clock.advance(30)
+        assert next(events)[1] == "heartbeat"
+
+
+def test_a_status_filter_does_not_hide_a_status_change_of_an_activity(
+    session: Session, sandbox: Sandbox
+) -> None:
+    set_streaming(session, activityHeartbeatSeconds=10)
+    with listening(session) as events:
+        stream_id = hello(events)
+        subscribe_activities(session, stream_id, activityType="audit", includeDiscarded="false")
+        session.adjust(74.0)
+        (_, name, data) = next(events)
+        assert name == "activity.audit.new"
+        audit_id = json.loads(data)["activity"]["id"]
+        discarded = session.http.patch(
+            f"{BASE}/audits/{audit_id}",
+            headers=session.headers(),
+            json={"activityManagementStatus": "discarded"},
+        )
+        assert discarded.status_code == 204
+        (_, name, data) = next(events)
+        assert name == "activity.audit.discard"
+        assert json.loads(data)["activity"]["activityManagementStatus"] == "discarded"
+        sandbox.clock.advance(10)
+        (_, name, data) = next(events)
+        assert name == "activity.heartbeat"
+        assert json.loads(data)["currentTime"] == "2026-11-20T12:00:40.000Z"
+
+
+def test_a_client_gets_the_update_and_the_alarm_for_another_clients_command(
+    session: Session, sandbox: Sandbox, served: str
+) -> None:
+    """The issue's acceptance scenario: subscribed to a point and to alarms, a client receives
+    both events for a command another client sends, across a dropped connection."""
+    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    with listening(session) as events:
+        stream_id = hello(events)
+        session.subscribe(stream_id)
+        subscribe_activities(session, stream_id, activityType="alarm")
+        take(events, 1)
+        hub.drop_connections(stream_id)
+    with httpx.Client(base_url=served, timeout=5.0) as other_http:
+        other = Session(other_http, sandbox)
+        other.adjust(90.0)
+    resumed = session.headers(**{"Last-Event-Id": f"{stream_id}:2"})
+    with listening(session, headers=resumed) as events:
+        received = take(events, 2)
+    assert [(i, e) for i, e, _ in received] == [
+        (f"{stream_id}:3", "object.values.update"),
+        (f"{stream_id}:4", "activity.alarm.new"),
+    ]
+    assert json.loads(received[0][2])["item"]["presentValue"] == 90.0

@@ -130,8 +130,11 @@ SERVED = [
     ("post", "/audits/{auditId}/annotations"),
     ("get", "/audits/users"),
     ("get", "/objects/{objectId}/audits"),
+    ("get", "/activities"),
+    ("post", "/activities/batch"),
+    ("delete", "/activities/streams/{streamId}/subscriptions/{subscriptionId}"),
 ]
-SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}")}
+SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}"), ("get", "/activities")}
 OFFLINE = {
     ("get", "/objects/{objectId}"),
     ("patch", "/objects/{objectId}"),

@@ -197,6 +197,7 @@ AUDIT_ENUMS = {
     "actionType": "auditActionTypeEnumSet",
 }
 for method, path in [
+    ("get", "/api/v4/activities"),
     ("get", "/api/v4/audits"),
     ("get", "/api/v4/objects/{objectId}/audits"),
     ("get", "/api/v4/audits/{auditId}/annotations"),
@@ -223,3 +224,86 @@ annotate_audit["description"] = annotate_audit.get("description", "") + (
     "\n\n**Sandbox choice:** the reference gives the 201 no body; the sandbox answers none. A "
     "user without write access is 403."
 )
+
+# --- activities ---
+
+activities_op = paths["/api/v4/activities"]["get"]
+fix_list_parameters(activities_op)
+for prm in activities_op["parameters"]:
+    if prm["name"] == "activityType":
+        prm["schema"] = {
+            "type": "array",
+            "maxItems": 2,
+            "items": {"type": "string", "enum": ["alarm", "audit"]},
+        }
+        prm["example"] = ["alarm"]
+    elif prm["name"] == "continuationToken":
+        prm["description"] += (
+            "\n\n**Sandbox choice:** a token is opaque and bound to the query it continues: a "
+            "token from another query (or not issued by the sandbox) is 400."
+        )
+activities_op["description"] = activities_op.get("description", "") + (
+    "\n\n**Sandbox choice:** a page holds 100 activities; `next` is the same query with a "
+    "`continuationToken`, or null on the last page. Alarm filters (`priorityRange`, `type`, "
+    "`includeAcknowledged`, `includeAcknowledgement*`, `category`) limit alarms only and audit "
+    "filters (`originApplication`, `classLevel`, `actionType`, `user`) audits only. Sorted by "
+    "priority, audits (which have none) follow every alarm. With `METASYS-SUBSCRIBE` the answer "
+    "is the same page plus the subscription's location; the subscription then sends "
+    "`activity.alarm.*` / `activity.audit.*` for the activities the filters select (a "
+    "management-status change is sent whatever `includeAcknowledged` / `includeDiscarded` say) "
+    "and `activity.heartbeat` every 120 seconds."
+)
+batch_op = paths["/api/v4/activities/batch"]["post"]
+batch_op["requestBody"]["content"]["application/json"]["schema"]["properties"]["requests"][
+    "maxItems"
+] = 100
+batch_op["description"] = batch_op.get("description", "") + (
+    "\n\n**Sandbox choice:** each request answers the status its operation would answer "
+    "alone (204 for a change, 201 for an annotation, 400/403/404/405 with the error body); "
+    "request ids must be unique and at most 100 requests are taken (400 otherwise)."
+)
+for name in ("ActivityAlarmEvent", "ActivityAuditEvent"):
+    kind = "alarm" if name == "ActivityAlarmEvent" else "audit"
+    events = "new|ack|discard|annotate" if kind == "alarm" else "new|annotate|discard"
+    schemas[name] = {
+        "description": f"`activity.{kind}.{events}`: the {kind} as an activity, the ids of the "
+        "stream's subscriptions it matches, and the caller's permissions on it.",
+        "type": "object",
+        "required": ["subscriptionIds", "activity", "effectivePermission"],
+        "properties": {
+            "subscriptionIds": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "activity": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "itemReference",
+                    "objectName",
+                    "activityManagementStatus",
+                    "creationTime",
+                    "objectUrl",
+                    "objectId",
+                    kind,
+                ],
+            },
+            "effectivePermission": {"$ref": "#/components/schemas/effectivePermission"}
+            if kind == "alarm"
+            else {
+                "type": "object",
+                "required": ["id", "canDiscard"],
+                "properties": {"id": {"type": "string"}, "canDiscard": {"type": "boolean"}},
+            },
+        },
+    }
+schemas["ActivityHeartbeatEvent"] = {
+    "description": "`activity.heartbeat`: the UTC time and the stream's activity subscriptions.",
+    "type": "object",
+    "required": ["currentTime", "subscriptionIds"],
+    "properties": {
+        "currentTime": ISO,
+        "subscriptionIds": {"type": "array", "items": {"type": "string"}},
+    },
+    "example": {
+        "currentTime": "2021-02-16T16:21:10.230Z",
+        "subscriptionIds": ["c569a157-7315-4f32-bc8f-11607f075660"],
+    },
+}

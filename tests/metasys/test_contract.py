@@ -148,7 +148,12 @@ def test_every_operation_of_parts_one_and_two_is_described() -> None:
         ("GET", "/audits/users"),
         ("GET", "/objects/{objectId}/audits"),
     }
-    assert described == objects | devices | site | rest | streaming | alarms | audits
+    activities = {
+        ("GET", "/activities"),
+        ("POST", "/activities/batch"),
+        ("DELETE", "/activities/streams/{streamId}/subscriptions/{subscriptionId}"),
+    }
+    assert described == objects | devices | site | rest | streaming | alarms | audits | activities
 
 
 def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
@@ -453,6 +458,15 @@ def obey_cross_field_rules(case: Any) -> None:
         _fix_create(case)
     elif path == "/api/v4/objects/batch" and body_is_object:
         _fix_batch(case)
+    elif path == "/api/v4/activities/batch" and body_is_object:
+        requests = case.body.get("requests", [])
+        case.body = {
+            **case.body,
+            "requests": [{**r, "id": f"{i}-{r.get('id', '')}"} for i, r in enumerate(requests)],
+        }
+    elif path == "/api/v4/activities":
+        # A continuation token is only valid for the query that issued it.
+        case.query = {k: v for k, v in (case.query or {}).items() if k != "continuationToken"}
     elif path.startswith("/api/v4/schemas/objectTypes/"):
         query = dict(case.query or {})
         name = "parentObjectId" if path.endswith("/identification") else "parentId"
@@ -774,7 +788,7 @@ def test_an_offline_engine_is_deleted_and_an_offline_point_is_503() -> None:
         SANDBOX.reset(SANDBOX.tenants.default().id)
 
 
-def test_an_object_subscription_is_made_and_ended_in_process() -> None:
+def test_object_and_activity_subscriptions_are_made_and_ended_in_process() -> None:
     """The stream itself needs a socket (test_streaming.py); subscribing to one and ending the
     subscription do not."""
     state = _state()
@@ -794,6 +808,18 @@ def test_an_object_subscription_is_made_and_ended_in_process() -> None:
         location = response.headers["metasys-subscription-location"][0]
         subscription_id = location.rsplit("/", 1)[1]
         path = "/api/v4/objects/streams/{streamId}/subscriptions/{subscriptionId}"
+        delete = schema[path]["DELETE"].Case(
+            path_parameters={"streamId": stream_id, "subscriptionId": subscription_id},
+            headers=auth,
+        )
+        assert delete.call_and_validate(checks=all_checks()).status_code == 200
+        assert delete.call().status_code == 404
+        activities = schema["/api/v4/activities"]["GET"].Case(
+            query={"activityType": ["alarm"]}, headers={**auth, "METASYS-SUBSCRIBE": stream_id}
+        )
+        response = activities.call_and_validate(checks=all_checks())
+        subscription_id = response.headers["metasys-subscription-location"][0].rsplit("/", 1)[1]
+        path = "/api/v4/activities/streams/{streamId}/subscriptions/{subscriptionId}"
         delete = schema[path]["DELETE"].Case(
             path_parameters={"streamId": stream_id, "subscriptionId": subscription_id},
             headers=auth,

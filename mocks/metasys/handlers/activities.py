@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 100
 """**Sandbox choice:** the reference has no page size for activities; a page holds 100."""
 MAX_BATCH = 100
+URI_REFERENCE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
 
 
 class ActivityHandlers:
@@ -48,7 +50,8 @@ class ActivityHandlers:
                 who.user,
             )
             headers["METASYS-SUBSCRIPTION-LOCATION"] = (
-                f"{who.base}/activities/streams/{stream_id}/subscriptions/{subscription_id}"
+                f"{who.base}/activities/streams/{quote(stream_id, safe='')}"
+                f"/subscriptions/{subscription_id}"
             )
         bound = {k: params.getlist(k) for k in params if k != "continuationToken"}
         start = 0
@@ -107,6 +110,8 @@ class ActivityHandlers:
                 or not isinstance(entry.get("body"), dict)
             ):
                 raise errors.bad_request("Each request needs an id, a requestUrl and a body.")
+            if not URI_REFERENCE.match(entry["requestUrl"]):
+                raise errors.bad_request("Each requestUrl must be a URI reference.")
             if entry["id"] in seen:
                 raise errors.bad_request("Request ids must be unique.")
             seen.add(entry["id"])

@@ -4,6 +4,7 @@ batch reads and writes."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -137,7 +138,10 @@ class ObjectHandlers:
         subscription_id = self.api.streams.subscribe_object(
             who.state, stream_id, owner, obj.id, name, current
         )
-        location = f"{who.base}/objects/streams/{stream_id}/subscriptions/{subscription_id}"
+        location = (
+            f"{who.base}/objects/streams/{quote(stream_id, safe='')}"
+            f"/subscriptions/{subscription_id}"
+        )
         return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
     # --- commands --------------------------------------------------------------------------

@@ -503,7 +503,7 @@ def test_every_check_is_enabled() -> None:
 
 # GET /stream never ends: tests/metasys/test_streaming.py serves it over a real socket.
 @schema.exclude(path="/api/v4/stream", method="GET").parametrize()
-@settings(max_examples=5, deadline=None, derandomize=True)
+@settings(max_examples=3, deadline=None, derandomize=True)
 def test_the_fake_conforms_to_its_contract(case: Any) -> None:
     obey_cross_field_rules(case)
     case.call_and_validate(checks=all_checks())

@@ -24,7 +24,7 @@ from mocks.metasys.types import OBJECT_TYPES
 V = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 VC = V["components"]
 OUTPUT = Path(__file__).resolve().parents[1] / "contracts" / "metasys.yaml"
-INTRO = """Part 1 of the Metasys REST API v4 as the sandbox serves it: login and token refresh, the object
+INTRO = """Parts 1 and 2 of the Metasys REST API v4 as the sandbox serves it (part 2: alarms, audits, activities and streaming, described at the end); login and token refresh, the object
 model (tree, objects, views, attributes, commands with a real priority array, supported child
 types, equipment points, batch reads and writes), schemas and enumerations, network devices,
 spaces, equipment and their relations, trended samples, and users. Response bodies of the public
@@ -901,7 +901,7 @@ exec(
 document = {
     "openapi": "3.1.0",
     "info": {
-        "title": "Johnson Controls Metasys REST API v4 (part 1)",
+        "title": "Johnson Controls Metasys REST API v4 (parts 1 and 2)",
         "version": "4.0",
         "description": INTRO,
     },

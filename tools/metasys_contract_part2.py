@@ -307,3 +307,52 @@ schemas["ActivityHeartbeatEvent"] = {
         "subscriptionIds": ["c569a157-7315-4f32-bc8f-11607f075660"],
     },
 }
+
+schemas["ObjectValuesUpdateArrayEvent"] = {
+    "description": "`object.values.update` in the array form live systems send to third-party "
+    "clients (FACTS), chosen per tenant with `POST /_sandbox/metasys/streaming` "
+    '`{"arrayUpdates": true}`.',
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["item", "condition", "subscriptionId"],
+        "properties": {
+            "item": schemas["ObjectValuesUpdateEvent"]["properties"]["item"],
+            "condition": schemas["ObjectValuesUpdateEvent"]["properties"]["condition"],
+            "subscriptionId": {"type": "string"},
+        },
+    },
+}
+schemas["ObjectValuesErrorEvent"] = {
+    "description": "`object.values.error`: a subscribed object's device went offline. Sent when "
+    'the tenant chose it (`POST /_sandbox/metasys/streaming` `{"offlineErrors": true}`).',
+    "type": "object",
+    "required": ["item", "condition", "subscriptionId"],
+    "properties": {
+        "item": {
+            "type": "object",
+            "required": ["id", "itemReference"],
+            "properties": {"id": {"type": "string"}, "itemReference": {"type": "string"}},
+        },
+        "condition": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "string"}},
+            },
+        },
+        "subscriptionId": {"type": "string"},
+    },
+}
+schemas["ObjectValuesNotificationEvent"] = {
+    "description": "`object.values.notification`: a non-scalar attribute changed (reread it). "
+    "**Sandbox choice:** every attribute the sandbox streams is scalar, so it sends none.",
+    "type": "object",
+    "required": ["item", "condition", "attribute"],
+    "properties": {
+        "item": schemas["ObjectValuesErrorEvent"]["properties"]["item"],
+        "condition": {"type": "object"},
+        "attribute": {"type": "string"},
+    },
+}

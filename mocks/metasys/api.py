@@ -29,7 +29,7 @@ from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state.model import Command
-from mocks.metasys.streaming import Streams
+from mocks.metasys.streaming import StreamOptions, Streams
 
 if TYPE_CHECKING:
     from mocks._core.sandbox import Sandbox
@@ -117,6 +117,10 @@ class MetasysApi:
             Route("/objects/{objectId}/alarms", self.raise_alarm, methods=["POST"]),
         ]
 
+    def _tenant_id(self, body: dict[str, Any]) -> str:
+        tenant_id = body.get("tenant", DEFAULT_TENANT)
+        return tenant_id if isinstance(tenant_id, str) else DEFAULT_TENANT
+
     def _target(self, body: dict[str, Any]) -> MetasysState:
         tenant_id = body.get("tenant", DEFAULT_TENANT)
         tenant = self.sandbox.tenants.get(tenant_id) if isinstance(tenant_id, str) else None
@@ -137,6 +141,7 @@ class MetasysApi:
             raise control_error(400, "offline must be true or false")
         if offline:
             state.offline.add(device.id)
+            self.streams.device_offline(state, self._tenant_id(body), device.id)
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
@@ -171,9 +176,11 @@ class MetasysApi:
         return JSONBody({"id": alarm_id}, 201)
 
     async def set_streaming(self, request: Request) -> Response:
-        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``,
-        ``activityHeartbeatSeconds``; 30 each by default) for streams and subscriptions made
-        from now on."""
+        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``:
+        30 by default; ``activityHeartbeatSeconds``: 120) for streams and subscriptions made
+        from now on; and, per tenant, ``arrayUpdates`` (``object.values.update`` as an array of
+        ``{item, condition, subscriptionId}``) and ``offlineErrors`` (``object.values.error``
+        when a device goes offline), both false by default."""
         body = await read_json_object(request)
         streams = self.streams
         fields = {
@@ -181,6 +188,26 @@ class MetasysApi:
             "objectHeartbeatSeconds": "object_heartbeat_seconds",
             "activityHeartbeatSeconds": "activity_heartbeat_seconds",
         }
+        self._target(body)  # 404 for an unknown tenant
+        tenant_id = self._tenant_id(body)
+        current = streams.options(tenant_id)
+        flags = {}
+        for name in ("arrayUpdates", "offlineErrors"):
+            flag = body.get(name)
+            if flag is not None and not isinstance(flag, bool):
+                raise control_error(400, f"{name} must be true or false")
+            flags[name] = flag
+        streams.set_options(
+            tenant_id,
+            StreamOptions(
+                array_updates=current.array_updates
+                if flags["arrayUpdates"] is None
+                else bool(flags["arrayUpdates"]),
+                offline_errors=current.offline_errors
+                if flags["offlineErrors"] is None
+                else bool(flags["offlineErrors"]),
+            ),
+        )
         for name, attribute in fields.items():
             value = body.get(name)
             if value is None:
@@ -188,7 +215,11 @@ class MetasysApi:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise control_error(400, f"{name} must be a positive number of seconds")
             setattr(streams, attribute, float(value))
-        return JSONBody({name: getattr(streams, attribute) for name, attribute in fields.items()})
+        chosen = streams.options(tenant_id)
+        return JSONBody(
+            {name: getattr(streams, attribute) for name, attribute in fields.items()}
+            | {"arrayUpdates": chosen.array_updates, "offlineErrors": chosen.offline_errors}
+        )
 
     async def set_value(self, request: Request) -> Response:
         """Command a point's presentValue at a priority (``{"value", "priority": 1..16}``), or

@@ -53,6 +53,16 @@ class ActivitySubscription:
     user: User
 
 
+@dataclass(frozen=True)
+class StreamOptions:
+    """Per tenant: what live systems do beyond the guide (FACTS: third-party clients read
+    ``object.values.update`` as an array of ``{item, condition, subscriptionId}``, and offline
+    devices send ``object.values.error``)."""
+
+    array_updates: bool = False
+    offline_errors: bool = False
+
+
 @dataclass
 class StreamRecord:
     owner: str
@@ -72,6 +82,7 @@ class Streams:
         self._lock = threading.RLock()
         self._records: dict[str, StreamRecord] = {}
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+        self._options: dict[str, StreamOptions] = {}
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -171,7 +182,7 @@ class Streams:
     def _changed(self, state: MetasysState, change: ValueChange) -> None:
         with self._lock:
             targets = [
-                sub.stream_id
+                (record.tenant_id, sub)
                 for record in self._records.values()
                 for sub in record.objects.values()
                 if sub.object_id == change.object_id and sub.attribute == change.attribute
@@ -189,8 +200,47 @@ class Streams:
             },
             "condition": change.condition,
         }
-        for stream_id in targets:
-            self.hub.publish(stream_id, "object.values.update", payload)
+        for tenant_id, sub in targets:
+            if self.options(tenant_id).array_updates:
+                self.hub.publish(
+                    sub.stream_id, "object.values.update", [{**payload, "subscriptionId": sub.id}]
+                )
+            else:
+                self.hub.publish(sub.stream_id, "object.values.update", payload)
+
+    def options(self, tenant_id: str) -> StreamOptions:
+        with self._lock:
+            return self._options.get(tenant_id, StreamOptions())
+
+    def set_options(self, tenant_id: str, options: StreamOptions) -> None:
+        with self._lock:
+            self._options[tenant_id] = options
+
+    def device_offline(self, state: MetasysState, tenant_id: str, device_id: str) -> int:
+        """Send ``object.values.error`` to the tenant's subscriptions on objects the device
+        hosts, where the tenant asked for them; returns how many were sent."""
+        if not self.options(tenant_id).offline_errors:
+            return 0
+        with self._lock:
+            subs = [
+                sub
+                for record in self._records.values()
+                if record.tenant_id == tenant_id
+                for sub in record.objects.values()
+            ]
+        sent = 0
+        for sub in subs:
+            obj = state.tree.get(sub.object_id)
+            if obj is None or all(d.id != device_id for d in state.tree.hosting_devices(obj)):
+                continue
+            payload = {
+                "item": {"id": obj.id, "itemReference": obj.item_reference},
+                "condition": {sub.attribute: {"error": "statusEnumSet.deviceOffline"}},
+                "subscriptionId": sub.id,
+            }
+            self.hub.publish(sub.stream_id, "object.values.error", payload)
+            sent += 1
+        return sent
 
     # --- activity subscriptions -------------------------------------------------------------
 
@@ -265,4 +315,10 @@ class Streams:
         return self.hub.extend_owner(owner, expires_at)
 
 
-__all__ = ["ActivitySubscription", "ObjectSubscription", "StreamRecord", "Streams"]
+__all__ = [
+    "ActivitySubscription",
+    "ObjectSubscription",
+    "StreamOptions",
+    "StreamRecord",
+    "Streams",
+]

@@ -422,3 +422,42 @@ def test_a_client_gets_the_update_and_the_alarm_for_another_clients_command(
         (f"{stream_id}:4", "activity.alarm.new"),
     ]
     assert json.loads(received[0][2])["item"]["presentValue"] == 90.0
+
+
+def test_a_tenant_may_choose_array_updates_and_offline_errors(
+    session: Session, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    engine = object_id(sandbox, "ADS1:NAE-1")
+    set_streaming(session, arrayUpdates=True, offlineErrors=True)
+    with listening(session) as events:
+        stream_id = hello(events)
+        location = session.subscribe(stream_id).headers["METASYS-SUBSCRIPTION-LOCATION"]
+        subscription_id = location.rsplit("/", 1)[1]
+        take(events, 1)
+        session.adjust(73.0)
+        (_, name, data) = next(events)
+        assert name == "object.values.update"
+        assert json.loads(data) == [
+            {
+                "item": {"presentValue": 73.0, "id": point, "itemReference": ZONE_SETPOINT},
+                "condition": {
+                    "presentValue": {
+                        "reliability": "reliabilityEnumSet.reliable",
+                        "priority": "writePriorityEnumSet.priorityDefault",
+                    }
+                },
+                "subscriptionId": subscription_id,
+            }
+        ]
+        offline = session.http.post(f"/_sandbox/metasys/devices/{engine}/offline", json={})
+        assert offline.status_code == 200
+        (_, name, data) = next(events)
+        assert name == "object.values.error"
+        assert json.loads(data) == {
+            "item": {"id": point, "itemReference": ZONE_SETPOINT},
+            "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
+            "subscriptionId": subscription_id,
+        }
+    refused = session.http.post("/_sandbox/metasys/streaming", json={"arrayUpdates": "yes"})
+    assert refused.status_code == 400

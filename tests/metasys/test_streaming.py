@@ -12,14 +12,29 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from httpx_sse import connect_sse
 
+import contracts
 from mocks import Sandbox, build_app
 from mocks._core.liveserver import live_server
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, object_id
 
 Received = tuple[str, str, str]
+CONTRACT = contracts.load("metasys")
+
+
+def conforms(data: str, schema_name: str) -> Any:
+    """The event's data, checked against its payload schema in the contract."""
+    parsed = json.loads(data)
+    jsonschema.validate(
+        parsed,
+        {"$ref": f"#/components/schemas/{schema_name}", "components": CONTRACT["components"]},
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.FormatChecker(),
+    )
+    return parsed
 
 
 class Session:
@@ -90,7 +105,7 @@ def take(events: Iterator[Received], count: int) -> list[Received]:
 
 def hello(events: Iterator[Received]) -> str:
     (event_id, name, data) = next(events)
-    stream_id = json.loads(data)
+    stream_id = conforms(data, "HelloEvent")
     assert (event_id, name) == (f"{stream_id}:1", "hello")
     return str(stream_id)
 
@@ -164,7 +179,7 @@ def test_a_subscription_sends_the_current_value_then_every_commanded_change(
         (f"{stream_id}:2", "object.values.update"),
         (f"{stream_id}:3", "object.values.update"),
     ]
-    assert [json.loads(d) for _, _, d in received] == [
+    assert [conforms(d, "ObjectValuesUpdateEvent") for _, _, d in received] == [
         {
             "item": {"presentValue": 72.0, "id": point, "itemReference": reference},
             "condition": {
@@ -345,7 +360,7 @@ def test_alarm_activities_stream_to_an_activity_subscription(
         session.adjust(90.0)  # past the setpoint's limit: an alarm (and an audit, filtered out)
         (event_id, name, data) = next(events)
         assert (event_id, name) == (f"{stream_id}:2", "activity.alarm.new")
-        payload = json.loads(data)
+        payload = conforms(data, "ActivityAlarmEvent")
         alarm_id = payload["activity"]["id"]
         assert payload["subscriptionIds"] == [subscription_id]
         assert payload["activity"]["alarm"]["type"] == "alarmValueEnumSet.avHiAlarm"
@@ -392,11 +407,15 @@ def test_a_status_filter_does_not_hide_a_status_change_of_an_activity(
         assert discarded.status_code == 204
         (_, name, data) = next(events)
         assert name == "activity.audit.discard"
-        assert json.loads(data)["activity"]["activityManagementStatus"] == "discarded"
+        assert conforms(data, "ActivityAuditEvent")["activity"]["activityManagementStatus"] == (
+            "discarded"
+        )
         sandbox.clock.advance(10)
         (_, name, data) = next(events)
         assert name == "activity.heartbeat"
-        assert json.loads(data)["currentTime"] == "2026-11-20T12:00:40.000Z"
+        assert conforms(data, "ActivityHeartbeatEvent")["currentTime"] == (
+            "2026-11-20T12:00:40.000Z"
+        )
 
 
 def test_a_client_gets_the_update_and_the_alarm_for_another_clients_command(
@@ -438,7 +457,7 @@ def test_a_tenant_may_choose_array_updates_and_offline_errors(
         session.adjust(73.0)
         (_, name, data) = next(events)
         assert name == "object.values.update"
-        assert json.loads(data) == [
+        assert conforms(data, "ObjectValuesUpdateArrayEvent") == [
             {
                 "item": {"presentValue": 73.0, "id": point, "itemReference": ZONE_SETPOINT},
                 "condition": {
@@ -454,7 +473,7 @@ def test_a_tenant_may_choose_array_updates_and_offline_errors(
         assert offline.status_code == 200
         (_, name, data) = next(events)
         assert name == "object.values.error"
-        assert json.loads(data) == {
+        assert conforms(data, "ObjectValuesErrorEvent") == {
             "item": {"id": point, "itemReference": ZONE_SETPOINT},
             "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
             "subscriptionId": subscription_id,

@@ -134,7 +134,11 @@ SERVED = [
     ("post", "/activities/batch"),
     ("delete", "/activities/streams/{streamId}/subscriptions/{subscriptionId}"),
 ]
-SUBSCRIBABLE = {("get", "/objects/{objectId}/attributes/{attributeId}"), ("get", "/activities")}
+SUBSCRIBABLE = {
+    ("get", "/objects/{objectId}/attributes/{attributeId}"),
+    ("get", "/activities"),
+    ("post", "/objects/batch"),
+}
 OFFLINE = {
     ("get", "/objects/{objectId}"),
     ("patch", "/objects/{objectId}"),

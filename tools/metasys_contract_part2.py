@@ -356,3 +356,14 @@ schemas["ObjectValuesNotificationEvent"] = {
         "attribute": {"type": "string"},
     },
 }
+
+batch_read = paths["/api/v4/objects/batch"]["post"]
+batch_read["responses"]["202"] = copy.deepcopy(attribute["responses"]["202"])
+batch_read["responses"] = dict(sorted(batch_read["responses"].items()))
+batch_read["description"] += (
+    "\n\n**Sandbox choice:** with `METASYS-SUBSCRIBE`, a `GET` batch answers 202 with one "
+    "subscription's location (the published document lists 200 only, but says the values go "
+    "to the stream instead of the answer): the current value of each readable attribute, then "
+    "each change, is sent as `object.values.update`; requests that could not be read are left "
+    "out. A `PATCH` batch ignores the header."
+)

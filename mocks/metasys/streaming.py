@@ -40,8 +40,8 @@ def iso_now(now: datetime) -> str:
 class ObjectSubscription:
     id: str
     stream_id: str
-    object_id: str
-    attribute: str
+    targets: frozenset[tuple[str, str]]
+    """The (object id, attribute) pairs it streams (several for a batch subscription)."""
 
 
 @dataclass
@@ -119,13 +119,11 @@ class Streams:
         state: MetasysState,
         stream_id: str,
         owner: str,
-        object_id: str,
-        attribute: str,
-        current: dict[str, Any],
+        reads: list[tuple[str, str, dict[str, Any]]],
     ) -> str:
-        """Subscribe a stream to an attribute and send its current value (``current``, the
-        attribute read's payload). An unknown stream gets a subscription id and nothing else,
-        as the reference says (no error for an invalid ``METASYS-SUBSCRIBE``)."""
+        """Subscribe a stream to attributes (object id, attribute, the current value's payload)
+        and send each current value. An unknown stream gets a subscription id and nothing
+        else, as the reference says (no error for an invalid ``METASYS-SUBSCRIBE``)."""
         subscription_id = str(uuid.uuid4())
         record = self.owned(stream_id, owner)
         if record is None:
@@ -134,14 +132,15 @@ class Streams:
         with self._lock:
             first = not record.objects
             record.objects[subscription_id] = ObjectSubscription(
-                subscription_id, stream_id, object_id, attribute
+                subscription_id, stream_id, frozenset((o, a) for o, a, _ in reads)
             )
         if first:
             self.hub.set_heartbeat(
                 stream_id,
                 Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
             )
-        self.hub.publish(stream_id, "object.values.update", current)
+        for _, _, current in reads:
+            self.hub.publish(stream_id, "object.values.update", current)
         return subscription_id
 
     def unsubscribe_object(self, stream_id: str, owner: str, subscription_id: str) -> bool:
@@ -185,7 +184,7 @@ class Streams:
                 (record.tenant_id, sub)
                 for record in self._records.values()
                 for sub in record.objects.values()
-                if sub.object_id == change.object_id and sub.attribute == change.attribute
+                if (change.object_id, change.attribute) in sub.targets
             ]
         if not targets:
             return
@@ -230,16 +229,17 @@ class Streams:
             ]
         sent = 0
         for sub in subs:
-            obj = state.tree.get(sub.object_id)
-            if obj is None or all(d.id != device_id for d in state.tree.hosting_devices(obj)):
-                continue
-            payload = {
-                "item": {"id": obj.id, "itemReference": obj.item_reference},
-                "condition": {sub.attribute: {"error": "statusEnumSet.deviceOffline"}},
-                "subscriptionId": sub.id,
-            }
-            self.hub.publish(sub.stream_id, "object.values.error", payload)
-            sent += 1
+            for object_id, attribute in sorted(sub.targets):
+                obj = state.tree.get(object_id)
+                if obj is None or all(d.id != device_id for d in state.tree.hosting_devices(obj)):
+                    continue
+                payload = {
+                    "item": {"id": obj.id, "itemReference": obj.item_reference},
+                    "condition": {attribute: {"error": "statusEnumSet.deviceOffline"}},
+                    "subscriptionId": sub.id,
+                }
+                self.hub.publish(sub.stream_id, "object.values.error", payload)
+                sent += 1
         return sent
 
     # --- activity subscriptions -------------------------------------------------------------

@@ -480,3 +480,36 @@ def test_a_tenant_may_choose_array_updates_and_offline_errors(
         }
     refused = session.http.post("/_sandbox/metasys/streaming", json={"arrayUpdates": "yes"})
     assert refused.status_code == 400
+
+
+def test_a_batch_read_with_the_subscribe_header_streams_every_attribute_it_reads(
+    session: Session, sandbox: Sandbox
+) -> None:
+    setpoint = object_id(sandbox, ZONE_SETPOINT)
+    fan = object_id(sandbox, "ADS1:NAE-1/FC-1.AHU-1.SF-CMD")
+    with listening(session) as events:
+        stream_id = hello(events)
+        response = session.http.post(
+            f"{BASE}/objects/batch",
+            headers=session.headers(**{"METASYS-SUBSCRIBE": stream_id}),
+            json={
+                "method": "GET",
+                "requests": [
+                    {"id": "1", "relativeUrl": f"{setpoint}/attributes/presentValue"},
+                    {"id": "2", "relativeUrl": f"{fan}/attributes/presentValue"},
+                    {"id": "3", "relativeUrl": f"{fan}/attributes/noSuchThing"},
+                ],
+            },
+        )
+        assert response.status_code == 202
+        assert response.content == b""
+        assert "/objects/streams/" in response.headers["METASYS-SUBSCRIPTION-LOCATION"]
+        first = [conforms(d, "ObjectValuesUpdateEvent") for _, _, d in take(events, 2)]
+        assert [(e["item"]["id"], e["item"]["presentValue"]) for e in first] == [
+            (setpoint, 72.0),
+            (fan, "binarypvEnumSet.bacbinActive"),
+        ]
+        session.adjust(71.0)
+        (_, name, data) = next(events)
+        assert name == "object.values.update"
+        assert json.loads(data)["item"]["presentValue"] == 71.0

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import httpx
 import jsonschema
 import pytest
-from httpx_sse import connect_sse
+from httpx_sse import aconnect_sse, connect_sse
 
 import contracts
 from mocks import Sandbox, build_app
@@ -513,3 +514,55 @@ def test_a_batch_read_with_the_subscribe_header_streams_every_attribute_it_reads
         (_, name, data) = next(events)
         assert name == "object.values.update"
         assert json.loads(data)["item"]["presentValue"] == 71.0
+
+
+@pytest.mark.anyio
+async def test_200_streams_subscribed_to_one_point_each_receive_every_change(
+    session: Session, sandbox: Sandbox, served: str
+) -> None:
+    """Streams are opened and subscribed over HTTP, the changes come from commands; no stream
+    misses one."""
+    count, changes = 200, [73.0, 74.0, 75.0]
+    everyone_ready = anyio.Event()
+    ready = 0
+    results: dict[str, list[float]] = {}
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    headers = session.headers()
+    point = object_id(sandbox, ZONE_SETPOINT)
+    async with httpx.AsyncClient(base_url=served, limits=limits, timeout=20) as client:
+
+        async def consume(n: int) -> None:
+            nonlocal ready
+            values: list[float] = []
+            async with aconnect_sse(client, "GET", f"{BASE}/stream", headers=headers) as source:
+                async for event in source.aiter_sse():
+                    if event.event == "hello":
+                        subscribe = {**headers, "METASYS-SUBSCRIBE": json.loads(event.data)}
+                        response = await client.get(
+                            f"{BASE}/objects/{point}/attributes/presentValue", headers=subscribe
+                        )
+                        assert response.status_code == 202
+                    elif event.event == "object.values.update":
+                        values.append(json.loads(event.data)["item"]["presentValue"])
+                        if len(values) == 1:
+                            ready += 1
+                            if ready == count:
+                                everyone_ready.set()
+                        if len(values) == 1 + len(changes):
+                            break
+            results[str(n)] = values
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as group:
+                for n in range(count):
+                    group.start_soon(consume, n)
+                await everyone_ready.wait()
+                for value in changes:
+                    response = await client.put(
+                        f"{BASE}/objects/{point}/commands/adjustCommand",
+                        headers=headers,
+                        json={"parameters": [value]},
+                    )
+                    assert response.status_code == 200
+    assert len(results) == count
+    assert all(values == [72.0, *changes] for values in results.values())

@@ -443,9 +443,13 @@ class MetasysClient:
         self._checked(response)
         return response
 
-    def stream(self, *, max_reconnects: int = 5) -> MetasysStream:
+    def stream(self, *, max_reconnects: int = 5, backoff: float = 1.0) -> MetasysStream:
         """A stream consumer (open it with ``with`` or ``open()``)."""
-        return MetasysStream(self, max_reconnects=max_reconnects)
+        return MetasysStream(self, max_reconnects=max_reconnects, backoff=backoff)
+
+    def pause(self, seconds: float) -> None:
+        """Wait with the injected sleeper."""
+        self._sleep(seconds)
 
     # --- alarms, audits, activities ------------------------------------------------------
 

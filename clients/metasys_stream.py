@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import EventSource, connect_sse
 
+from clients._http import ApiError
+
 if TYPE_CHECKING:
     from clients.metasys import MetasysClient
 
@@ -65,9 +67,12 @@ class _Subscription:
 
 
 class MetasysStream:
-    def __init__(self, client: MetasysClient, *, max_reconnects: int = 5) -> None:
+    def __init__(
+        self, client: MetasysClient, *, max_reconnects: int = 5, backoff: float = 1.0
+    ) -> None:
         self.client = client
         self.max_reconnects = max_reconnects
+        self.backoff = backoff
         self.stream_id: str | None = None
         self.last_event_id: str | None = None
         self.reconnects = 0
@@ -122,10 +127,11 @@ class MetasysStream:
         source = connection.__enter__()
         status = source.response.status_code
         if status != 200:
+            if status != 204:
+                source.response.read()
             connection.__exit__(None, None, None)
             if status == 204:
                 return False
-            source.response.read()
             self.client.check(source.response)
             raise StreamError(f"unexpected status {status}")
         self._connection = connection
@@ -197,12 +203,26 @@ class MetasysStream:
             except DROPPED:
                 pass
             self.close()
+            failures = self._reconnect(failures)
+
+    def _reconnect(self, failures: int) -> int:
+        """Resume after the last event (or start over on 204), retrying a server error or a
+        refused connection after ``backoff`` seconds per failure so far."""
+        while True:
             failures += 1
             if failures > self.max_reconnects:
                 raise StreamError("the stream keeps dropping")
             self.reconnects += 1
-            if not self._connect(self.last_event_id):
-                self._start_over()
+            try:
+                if not self._connect(self.last_event_id):
+                    self._start_over()
+                return failures
+            except ApiError as problem:
+                if problem.status < 500:
+                    raise
+            except httpx.TransportError:
+                pass
+            self.client.pause(self.backoff * failures)
 
     def _start_over(self) -> None:
         """The server lost the stream (204): a new one, and every subscription again."""

@@ -10,6 +10,7 @@ import pytest
 
 from clients.metasys import MetasysClient, StreamEvent
 from mocks import Sandbox, build_app
+from mocks._core.faults import Fault
 from mocks._core.liveserver import live_server
 from mocks._core.sse import SseHub
 from tests.metasys.conftest import ZONE_SETPOINT, object_id
@@ -157,3 +158,32 @@ def test_audits_and_activities_through_the_client(sandbox: Sandbox, served: str)
             ],
         )
         assert [(a["responseId"], a["status"]) for a in answers] == [("1", 204), ("2", 405)]
+
+
+def test_server_errors_on_reconnect_are_waited_out_then_the_stream_resumes(
+    sandbox: Sandbox, served: str
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    waits: list[float] = []
+    creds = sandbox.credentials()["metasys"]
+    client = MetasysClient(
+        str(creds["username"]),
+        str(creds["password"]),
+        base_url=served,
+        clock=sandbox.clock.now,
+        sleep=waits.append,
+    )
+    with client, client.stream(backoff=0.5) as stream:
+        stream.subscribe_value(point)
+        events = stream.events()
+        assert next(events).value == 72.0
+        assert stream.stream_id is not None
+        sandbox.faults.add(
+            Fault(api="metasys", method="GET", path="/api/v4/stream", status=503, count=2)
+        )
+        hub_of(sandbox).drop_connections(stream.stream_id)
+        client.adjust(point, 76.0)
+        update = next(events)
+        assert (update.id, update.value) == (f"{stream.stream_id}:3", 76.0)
+        assert waits == [0.5, 1.0]
+        assert (stream.reconnects, stream.restarts) == (3, 0)

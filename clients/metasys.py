@@ -26,6 +26,7 @@ from clients._http import (
     system_sleep,
     utc_now,
 )
+from clients.metasys_stream import MetasysStream, StreamEvent
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -41,12 +42,14 @@ __all__ = [
     "MetasysForbidden",
     "MetasysNotFound",
     "MetasysObject",
+    "MetasysStream",
     "MetasysTooManyRequests",
     "MetasysValidationError",
     "NetworkDevice",
     "ObjectSummary",
     "Sample",
     "Space",
+    "StreamEvent",
     "Token",
     "TrendedAttribute",
     "UserInfo",
@@ -435,6 +438,90 @@ class MetasysClient:
             token = self.refresh()
         return token.access_token
 
+    # --- for the stream consumer (clients/metasys_stream.py) ---------------------------
+
+    @property
+    def http(self) -> httpx.Client:
+        return self._http
+
+    def bearer(self) -> str:
+        """The current token, logging in or refreshing (ahead of its expiry) as needed."""
+        return self._bearer(True)
+
+    def check(self, response: httpx.Response) -> Any:
+        return self._checked(response)
+
+    def request(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        return self._request(method, path_or_url, **kwargs)
+
+    def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response itself (for its headers), after the usual error checks."""
+        response = self._send(method, f"{self.base_url}{path}", True, **kwargs)
+        if response.status_code == 401:
+            self.login()
+            response = self._send(method, f"{self.base_url}{path}", False, **kwargs)
+        self._checked(response)
+        return response
+
+    def stream(self, *, max_reconnects: int = 5, backoff: float = 1.0) -> MetasysStream:
+        """A stream consumer (open it with ``with`` or ``open()``)."""
+        return MetasysStream(self, max_reconnects=max_reconnects, backoff=backoff)
+
+    def pause(self, seconds: float) -> None:
+        """Wait with the injected sleeper."""
+        self._sleep(seconds)
+
+    # --- alarms, audits, activities ------------------------------------------------------
+
+    def alarms(self, object_id: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
+        """The site's alarms (or an object's), with the reference's filters as keywords."""
+        path = "/alarms" if object_id is None else f"/objects/{_seg(object_id)}/alarms"
+        return self._pages(path, filters)
+
+    def alarm(self, alarm_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._request("GET", f"/alarms/{_seg(alarm_id)}")
+        return found
+
+    def acknowledge_alarm(self, alarm_id: str, annotation: str | None = None) -> None:
+        self._manage("alarms", alarm_id, "acknowledged", annotation)
+
+    def discard_alarm(self, alarm_id: str, annotation: str | None = None) -> None:
+        self._manage("alarms", alarm_id, "discarded", annotation)
+
+    def audits(self, object_id: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
+        path = "/audits" if object_id is None else f"/objects/{_seg(object_id)}/audits"
+        return self._pages(path, filters)
+
+    def discard_audit(self, audit_id: str, annotation: str | None = None) -> None:
+        self._manage("audits", audit_id, "discarded", annotation)
+
+    def annotate_audit(self, audit_id: str, text: str) -> None:
+        self._request("POST", f"/audits/{_seg(audit_id)}/annotations", json={"text": text})
+
+    def annotations(self, kind: str, item_id: str) -> Iterator[dict[str, Any]]:
+        """An alarm's or audit's annotations (``kind``: ``alarms`` or ``audits``)."""
+        return self._pages(f"/{kind}/{_seg(item_id)}/annotations")
+
+    def activities(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Alarms and audits together, following ``next`` (its continuation token)."""
+        return self._pages("/activities", filters)
+
+    def batch_activities(
+        self, method: str, requests: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Many changes or annotations at once; each answer has its own ``status``."""
+        body = self._request(
+            "POST", "/activities/batch", json={"method": method, "requests": list(requests)}
+        )
+        responses: list[dict[str, Any]] = body["responses"]
+        return responses
+
+    def _manage(self, kind: str, item_id: str, status: str, annotation: str | None) -> None:
+        body: dict[str, Any] = {"activityManagementStatus": status}
+        if annotation is not None:
+            body["annotationText"] = annotation
+        self._request("PATCH", f"/{kind}/{_seg(item_id)}", json=body)
+
     # --- requests ------------------------------------------------------------------------
 
     def _checked(self, response: httpx.Response) -> Any:
@@ -446,7 +533,7 @@ class MetasysClient:
         return response.json()
 
     def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._bearer(refresh)}"}
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self._bearer(refresh)}"}
         return self._http.request(method, url, headers=headers, **kwargs)
 
     def _request(

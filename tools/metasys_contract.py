@@ -24,7 +24,7 @@ from mocks.metasys.types import OBJECT_TYPES
 V = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 VC = V["components"]
 OUTPUT = Path(__file__).resolve().parents[1] / "contracts" / "metasys.yaml"
-INTRO = """Part 1 of the Metasys REST API v4 as the sandbox serves it: login and token refresh, the object
+INTRO = """Parts 1 and 2 of the Metasys REST API v4 as the sandbox serves it (part 2: alarms, audits, activities and streaming, described at the end); login and token refresh, the object
 model (tree, objects, views, attributes, commands with a real priority array, supported child
 types, equipment points, batch reads and writes), schemas and enumerations, network devices,
 spaces, equipment and their relations, trended samples, and users. Response bodies of the public
@@ -114,7 +114,31 @@ SERVED = [
     ("get", "/spaces/{spaceId}/spaces"),
     ("get", "/spaces/{spaceId}/equipment"),
     ("get", "/spaces/{spaceId}/networkDevices"),
+    # part 2
+    ("get", "/stream"),
+    ("delete", "/objects/streams/{streamId}/subscriptions/{subscriptionId}"),
+    ("get", "/alarms"),
+    ("get", "/alarms/{alarmId}"),
+    ("patch", "/alarms/{alarmId}"),
+    ("get", "/alarms/{alarmId}/annotations"),
+    ("get", "/objects/{objectId}/alarms"),
+    ("get", "/networkDevices/{networkDeviceId}/alarms"),
+    ("get", "/audits"),
+    ("get", "/audits/{auditId}"),
+    ("patch", "/audits/{auditId}"),
+    ("get", "/audits/{auditId}/annotations"),
+    ("post", "/audits/{auditId}/annotations"),
+    ("get", "/audits/users"),
+    ("get", "/objects/{objectId}/audits"),
+    ("get", "/activities"),
+    ("post", "/activities/batch"),
+    ("delete", "/activities/streams/{streamId}/subscriptions/{subscriptionId}"),
 ]
+SUBSCRIBABLE = {
+    ("get", "/objects/{objectId}/attributes/{attributeId}"),
+    ("get", "/activities"),
+    ("post", "/objects/batch"),
+}
 OFFLINE = {
     ("get", "/objects/{objectId}"),
     ("patch", "/objects/{objectId}"),
@@ -262,7 +286,8 @@ for method, path in SERVED:
     op = copy.deepcopy(V["paths"][path][method])
     new = {k: op[k] for k in ("tags", "summary", "description", "operationId") if k in op}
     params = [parameter(method, path, p) for p in op.get("parameters", [])]
-    params = [p for p in params if p["name"] != "METASYS-SUBSCRIBE"]
+    if (method, path) not in SUBSCRIBABLE:
+        params = [p for p in params if p["name"] != "METASYS-SUBSCRIBE"]
     if params:
         new["parameters"] = params
     if "requestBody" in op:
@@ -278,7 +303,7 @@ for method, path in SERVED:
         }
     responses = {}
     for status, resp in op["responses"].items():
-        if status == "202":
+        if status == "202" and (method, path) not in SUBSCRIBABLE:
             continue
         resp = copy.deepcopy(deref(resp, "responses"))
         if status.startswith("2"):
@@ -308,6 +333,8 @@ for method, path in SERVED:
     new["responses"] = dict(sorted(responses.items()))
     if path == "/login":
         new["security"] = []
+    if path == "/stream":
+        new["security"] = op["security"]
     paths.setdefault("/api/v4" + path, {})[method] = new
 
 # collect schemas transitively
@@ -866,10 +893,19 @@ bschema["description"] = (
     "body and in each request."
 )
 
+# Part 2's additions, kept apart from part 1's, run with this module's names.
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part2.py").read_text(encoding="utf-8"),
+        "metasys_contract_part2.py",
+        "exec",
+    )
+)
+
 document = {
     "openapi": "3.1.0",
     "info": {
-        "title": "Johnson Controls Metasys REST API v4 (part 1)",
+        "title": "Johnson Controls Metasys REST API v4 (parts 1 and 2)",
         "version": "4.0",
         "description": INTRO,
     },
@@ -897,13 +933,19 @@ document = {
     "paths": dict(sorted(paths.items())),
     "components": {
         "securitySchemes": {
+            "API-Key-Authentication": {
+                "type": "apiKey",
+                "in": "query",
+                "name": "access_token",
+                "description": "The access token as a query parameter: `GET /stream` only (EventSource clients cannot set headers).",
+            },
             "Bearer-Authentication": {
                 "type": "http",
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": "`Authorization: Bearer <accessToken>` from `POST /login`. Missing, "
                 'malformed or expired tokens: 401 `{"Message": "Authorization has been denied for this request."}`.',
-            }
+            },
         },
         "responses": {
             "BadRequest": {

@@ -18,15 +18,18 @@ import fixtures
 from mocks._core.control import control_error, read_json_object
 from mocks._core.handlers import exception_handlers
 from mocks._core.middleware import SandboxMiddleware
+from mocks._core.paging import ContinuationTokens
 from mocks._core.ratelimit import FixedWindowLimiter
 from mocks._core.rendering import JSONBody
 from mocks._core.tenants import DEFAULT_TENANT, Tenant
 from mocks._core.timeseries import series_key
 from mocks._core.tokens import TokenIssuer
 from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state.model import Command
+from mocks.metasys.streaming import StreamOptions, Streams
 
 if TYPE_CHECKING:
     from mocks._core.sandbox import Sandbox
@@ -64,6 +67,8 @@ class MetasysApi:
                 "API requests per user per clock minute; more are answered 403",
             ),
         )
+        self.streams = Streams(sandbox.clock)
+        self.continuations = ContinuationTokens(secrets.token_bytes(32))
 
     def default_credentials(self) -> dict[str, Any]:
         credentials: dict[str, Any] = {}
@@ -108,7 +113,13 @@ class MetasysApi:
         return [
             Route("/devices/{deviceId}/offline", self.set_offline, methods=["POST"]),
             Route("/objects/{objectId}/value", self.set_value, methods=["POST"]),
+            Route("/streaming", self.set_streaming, methods=["POST"]),
+            Route("/objects/{objectId}/alarms", self.raise_alarm, methods=["POST"]),
         ]
+
+    def _tenant_id(self, body: dict[str, Any]) -> str:
+        tenant_id = body.get("tenant", DEFAULT_TENANT)
+        return tenant_id if isinstance(tenant_id, str) else DEFAULT_TENANT
 
     def _target(self, body: dict[str, Any]) -> MetasysState:
         tenant_id = body.get("tenant", DEFAULT_TENANT)
@@ -130,9 +141,85 @@ class MetasysApi:
             raise control_error(400, "offline must be true or false")
         if offline:
             state.offline.add(device.id)
+            self.streams.device_offline(state, self._tenant_id(body), device.id)
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
+
+    async def raise_alarm(self, request: Request) -> Response:
+        """Raise an alarm on any object: ``{"type": "avHiAlarm"}`` (an alarmValueEnumSet member,
+        short or long), optional ``priority`` (0..255, default 70), ``isAckRequired`` (default
+        true), ``value`` (the trigger value; default the object's presentValue), ``message``."""
+        body = await read_json_object(request)
+        state = self._target(body)
+        obj = state.tree.get(request.path_params["objectId"].lower())
+        if obj is None:
+            raise control_error(404, "unknown object")
+        kind = body.get("type")
+        members = [m for m, _ in ENUM_SETS["alarmValueEnumSet"].members]
+        short = kind.removeprefix("alarmValueEnumSet.") if isinstance(kind, str) else None
+        if short not in members:
+            raise control_error(400, "type must be a member of alarmValueEnumSet")
+        priority = body.get("priority", 70)
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 255:
+            raise control_error(400, "priority must be an integer from 0 to 255")
+        ack = body.get("isAckRequired", True)
+        message = body.get("message", "")
+        if not isinstance(ack, bool) or not isinstance(message, str):
+            raise control_error(400, "isAckRequired must be true or false, message a string")
+        value = (
+            body["value"]
+            if "value" in body
+            else state.item(obj, ["presentValue"]).get("presentValue")
+        )
+        alarm_id = state.raise_alarm(obj, short, priority, ack, value, message)
+        return JSONBody({"id": alarm_id}, 201)
+
+    async def set_streaming(self, request: Request) -> Response:
+        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``:
+        30 by default; ``activityHeartbeatSeconds``: 120) for streams and subscriptions made
+        from now on; and, per tenant, ``arrayUpdates`` (``object.values.update`` as an array of
+        ``{item, condition, subscriptionId}``) and ``offlineErrors`` (``object.values.error``
+        when a device goes offline), both false by default."""
+        body = await read_json_object(request)
+        streams = self.streams
+        fields = {
+            "heartbeatSeconds": "heartbeat_seconds",
+            "objectHeartbeatSeconds": "object_heartbeat_seconds",
+            "activityHeartbeatSeconds": "activity_heartbeat_seconds",
+        }
+        self._target(body)  # 404 for an unknown tenant
+        tenant_id = self._tenant_id(body)
+        current = streams.options(tenant_id)
+        flags = {}
+        for name in ("arrayUpdates", "offlineErrors"):
+            flag = body.get(name)
+            if flag is not None and not isinstance(flag, bool):
+                raise control_error(400, f"{name} must be true or false")
+            flags[name] = flag
+        streams.set_options(
+            tenant_id,
+            StreamOptions(
+                array_updates=current.array_updates
+                if flags["arrayUpdates"] is None
+                else bool(flags["arrayUpdates"]),
+                offline_errors=current.offline_errors
+                if flags["offlineErrors"] is None
+                else bool(flags["offlineErrors"]),
+            ),
+        )
+        for name, attribute in fields.items():
+            value = body.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise control_error(400, f"{name} must be a positive number of seconds")
+            setattr(streams, attribute, float(value))
+        chosen = streams.options(tenant_id)
+        return JSONBody(
+            {name: getattr(streams, attribute) for name, attribute in fields.items()}
+            | {"arrayUpdates": chosen.array_updates, "offlineErrors": chosen.offline_errors}
+        )
 
     async def set_value(self, request: Request) -> Response:
         """Command a point's presentValue at a priority (``{"value", "priority": 1..16}``), or

@@ -290,6 +290,27 @@ _SETS: tuple[EnumSet, ...] = (
         ),
     ),
     EnumSet(
+        "auditOriginAppEnumSet",
+        1224,
+        "Audit Origin Application",
+        (
+            ("generalAuditOriginApp", "General"),
+            ("deviceManagerAuditOriginApp", "Device Manager"),
+            ("systemSecurityAuditOriginApp", "System Security"),
+            ("interlockAuditOriginApp", "Interlock"),
+        ),
+    ),
+    EnumSet(
+        "auditClassesEnumSet",
+        1225,
+        "Audit Classes",
+        (
+            ("userActionAuditClass", "User Action"),
+            ("systemErrorAuditClass", "System Error"),
+            ("applicationAuditClass", "Application"),
+        ),
+    ),
+    EnumSet(
         "statusEnumSet",
         1200,
         "Status",

@@ -12,8 +12,12 @@ from starlette.routing import BaseRoute, Route
 from mocks._core.contracts import contract_response
 from mocks._core.errors import VendorError
 from mocks.metasys import errors
+from mocks.metasys.handlers.activities import ActivityHandlers
+from mocks.metasys.handlers.alarms import AlarmHandlers
+from mocks.metasys.handlers.audits import AuditHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
+from mocks.metasys.handlers.streams import StreamHandlers
 from mocks.metasys.handlers.system import SystemHandlers
 from mocks.metasys.http import API_ROOT
 
@@ -27,6 +31,10 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     objects = ObjectHandlers(api)
     site = SiteHandlers(api)
     system = SystemHandlers(api)
+    streams = StreamHandlers(api)
+    alarms = AlarmHandlers(api)
+    activities = ActivityHandlers(api)
+    audits = AuditHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -81,6 +89,37 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/spaces/{spaceId}/spaces", site.space_children),
         ("GET", "/spaces/{spaceId}/equipment", site.space_equipment),
         ("GET", "/spaces/{spaceId}/networkDevices", site.space_devices),
+        # activities
+        ("GET", "/activities", activities.activities),
+        ("POST", "/activities/batch", activities.batch),
+        (
+            "DELETE",
+            "/activities/streams/{streamId}/subscriptions/{subscriptionId}",
+            activities.delete_subscription,
+        ),
+        # alarms
+        ("GET", "/alarms", alarms.alarms),
+        ("GET", "/alarms/{alarmId}", alarms.alarm),
+        ("PATCH", "/alarms/{alarmId}", alarms.patch),
+        ("GET", "/alarms/{alarmId}/annotations", alarms.annotations),
+        ("GET", "/objects/{objectId}/alarms", alarms.object_alarms),
+        ("GET", "/networkDevices/{networkDeviceId}/alarms", alarms.device_alarms),
+        # audits
+        ("GET", "/audits", audits.audits),
+        ("GET", "/audits/users", audits.users),
+        ("GET", "/audits/{auditId}", audits.audit),
+        ("PATCH", "/audits/{auditId}", audits.patch),
+        ("GET", "/audits/{auditId}/annotations", audits.annotations),
+        ("POST", "/audits/{auditId}/annotations", audits.annotate),
+        ("GET", "/objects/{objectId}/audits", audits.object_audits),
+        # streaming
+        ("GET", "/stream", streams.stream),
+        ("GET", "/stream/keepalive", streams.keepalive),
+        (
+            "DELETE",
+            "/objects/streams/{streamId}/subscriptions/{subscriptionId}",
+            streams.delete_object_subscription,
+        ),
         # users
         ("GET", "/userinfo", system.userinfo),
         ("GET", "/users", system.users),

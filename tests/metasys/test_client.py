@@ -515,3 +515,14 @@ def test_every_relation_is_an_iterator(metasys: MetasysClient, fake: Sandbox) ->
     assert [u["userName"] for u in users] == ["api-admin", "api-viewer", "operator"]
     with pytest.raises(MetasysConflict):
         metasys.delete_network_device(engine)
+
+
+@GENERATED
+@given(alarms=answer_of("/alarms"), audits=answer_of("/audits"))
+def test_any_alarm_or_audit_list_parses(alarms: Any, audits: Any) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        mocked(router, "/alarms", {**alarms, "next": None})
+        mocked(router, "/audits", {**audits, "next": None})
+        client = generated_client()
+        assert [a["id"] for a in client.alarms()] == [a["id"] for a in alarms["items"]]
+        assert [a["id"] for a in client.audits()] == [a["id"] for a in audits["items"]]

@@ -4,6 +4,7 @@ batch reads and writes."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -125,7 +126,23 @@ class ObjectHandlers:
         obj = who.state.object(request.path_params["objectId"])
         name = request.path_params["attributeId"]
         include_schema = query.boolean(request.query_params, "includeSchema")
-        return respond(read_attribute(who.state, obj, name, include_schema, who.base))
+        body = read_attribute(who.state, obj, name, include_schema, who.base)
+        stream_id = request.headers.get("metasys-subscribe")
+        if stream_id is None:
+            return respond(body)
+        current = {
+            "item": {**body["item"], "id": obj.id, "itemReference": obj.item_reference},
+            "condition": body["condition"],
+        }
+        owner = f"{who.tenant_id}/{who.user.username}"
+        subscription_id = self.api.streams.subscribe_object(
+            who.state, stream_id, owner, [(obj.id, name, current)]
+        )
+        location = (
+            f"{who.base}/objects/streams/{quote(stream_id, safe='')}"
+            f"/subscriptions/{subscription_id}"
+        )
+        return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
     # --- commands --------------------------------------------------------------------------
 
@@ -188,7 +205,29 @@ class ObjectHandlers:
     async def batch(self, request: Request) -> Response:
         who = caller(self.api, request)
         body = await json_body(request)
-        return respond({"responses": batch(who, body)})
+        stream_id = request.headers.get("metasys-subscribe")
+        answers = batch(who, body)
+        if stream_id is None or body.get("method") != "GET":
+            return respond({"responses": answers})
+        # Subscribed: the values go to the stream instead of the answer (the reference).
+        reads = []
+        for entry, answer in zip(body["requests"], answers, strict=True):
+            if answer["status"] == 200:
+                item = answer["body"]["item"]
+                object_id = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")[0]
+                obj = who.state.object(object_id)
+                current = {
+                    "item": {**item, "id": obj.id, "itemReference": obj.item_reference},
+                    "condition": answer["body"]["condition"],
+                }
+                reads.append((obj.id, next(iter(item)), current))
+        owner = f"{who.tenant_id}/{who.user.username}"
+        subscription_id = self.api.streams.subscribe_object(who.state, stream_id, owner, reads)
+        location = (
+            f"{who.base}/objects/streams/{quote(stream_id, safe='')}"
+            f"/subscriptions/{subscription_id}"
+        )
+        return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
 
 def point_key(equipment_name: str, mapped: Any, sort: str) -> Any:

@@ -62,7 +62,10 @@ class SystemHandlers:
 
     async def refresh(self, request: Request) -> Response:
         who = caller(self.api, request)
-        return respond(auth.token_body(auth.issue(self.api.issuer, who.tenant_id, who.user)))
+        token = auth.issue(self.api.issuer, who.tenant_id, who.user)
+        # The guide: refreshing a token also moves the user's stream expirations to the new one.
+        self.api.streams.extend(f"{who.tenant_id}/{who.user.username}", token.expires_at)
+        return respond(auth.token_body(token))
 
     async def enum_schema(self, request: Request) -> Response:
         who = caller(self.api, request)

@@ -13,6 +13,8 @@ from mocks._core.store import Collection, MemoryStore
 from mocks.metasys import errors
 from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state import commands
+from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
+from mocks.metasys.state.audits import AuditBook
 from mocks.metasys.state.loader import default_attributes, load
 from mocks.metasys.state.model import (
     AuditEntry,
@@ -55,6 +57,8 @@ class MetasysState:
         self.events: list[ValueChange] = []
         self.event_listeners: list[EventListener] = []
         self.audit_listeners: list[AuditListener] = []
+        self.alarms = AlarmBook(clock, salt)
+        self.audit_book = AuditBook(clock, self.audits)
         load(self, fixture)
 
     # --- lookups ---------------------------------------------------------------------------
@@ -162,6 +166,35 @@ class MetasysState:
         if obj.type.prioritized:
             condition["priority"] = after.priority
         self._emit(obj, "presentValue", after.value, moment, {"presentValue": condition})
+        if after.reliability != before.reliability and after.reliability in RELIABILITY_ALARMS:
+            kind, priority, ack, message = RELIABILITY_ALARMS[after.reliability]
+            self.raise_alarm(obj, kind, priority, ack, after.value, message, moment)
+
+    def raise_alarm(
+        self,
+        obj: MetasysObject,
+        kind: str,
+        priority: int,
+        ack_required: bool,
+        value: Any,
+        message: str = "",
+        moment: float | None = None,
+    ) -> str:
+        alarm = self.alarms.raise_alarm(
+            object_id=obj.id,
+            item_reference=obj.item_reference,
+            name=obj.name,
+            description=str(obj.attributes.get("description") or ""),
+            alarm_type=kind,
+            priority=priority,
+            is_ack_required=ack_required,
+            category=str(obj.attributes.get("objectCategory") or ""),
+            trigger_value=value,
+            units=str(obj.attributes.get("units") or "unitEnumSet.noUnits"),
+            message=message,
+            moment=moment,
+        )
+        return alarm.id
 
     def _emit(
         self, obj: MetasysObject, attribute: str, value: Any, moment: float, condition: Any

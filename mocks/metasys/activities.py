@@ -1,0 +1,91 @@
+"""Activities: alarms and audits as one collection, filtered by one query (used by
+``GET /activities`` and by the activity subscriptions of a stream)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from mocks.metasys import errors
+from mocks.metasys.activity_filters import AlarmFilter, AuditFilter, alarm_filter, audit_filter
+from mocks.metasys.alarm_views import alarm_activity, permission
+from mocks.metasys.audit_views import audit_activity, audit_permission
+from mocks.metasys.state.alarms import Alarm
+from mocks.metasys.state.model import AuditEntry, User
+from mocks.metasys.state.site import MetasysState
+
+ACTIVITY_TYPES = ("alarm", "audit")
+SORTS = ("creationTime", "priority")
+NO_PRIORITY = 256
+"""**Sandbox choice:** audits have no priority; sorted by priority they follow every alarm."""
+
+Activity = Alarm | AuditEntry
+
+
+@dataclass(frozen=True)
+class ActivityQuery:
+    types: frozenset[str]
+    alarms: AlarmFilter
+    audits: AuditFilter
+
+    def accepts_alarm(self, state: MetasysState, alarm: Alarm, *, change: bool = False) -> bool:
+        """``change``: a management-status change, which the reference sends whatever the
+        acknowledged/discarded filters say (so a client can keep its list right)."""
+        if "alarm" not in self.types:
+            return False
+        wanted = self.alarms
+        if change:
+            wanted = dataclasses.replace(wanted, acknowledged=None, discarded=None)
+        return wanted.matches(state, alarm)
+
+    def accepts_audit(
+        self, state: MetasysState, entry: AuditEntry, *, change: bool = False
+    ) -> bool:
+        if "audit" not in self.types:
+            return False
+        wanted = self.audits
+        if change:
+            wanted = dataclasses.replace(wanted, discarded=None)
+        return wanted.matches(state, entry, state.audit_book.tracks.get(entry.id))
+
+    def collect(self, state: MetasysState, sort: str, descending: bool) -> list[Activity]:
+        found: list[Activity] = [
+            a for a in state.alarms.items.values() if self.accepts_alarm(state, a)
+        ]
+        found.extend(e for e in state.audit_book.entries if self.accepts_audit(state, e))
+
+        def key(activity: Activity) -> tuple[float, float]:
+            moment = activity.creation_time if isinstance(activity, Alarm) else activity.time
+            if sort == "priority":
+                level = activity.priority if isinstance(activity, Alarm) else NO_PRIORITY
+                return (level, moment)
+            return (moment, 0)
+
+        return sorted(found, key=key, reverse=descending)
+
+
+def activity_query(params: QueryParams) -> ActivityQuery:
+    types = params.getlist("activityType")
+    if len(types) > len(ACTIVITY_TYPES) or any(t not in ACTIVITY_TYPES for t in types):
+        raise errors.bad_request("The parameter activityType must be alarm or audit.")
+    return ActivityQuery(
+        types=frozenset(types or ACTIVITY_TYPES),
+        alarms=alarm_filter(params, related=True),
+        audits=audit_filter(params, objects=True),
+    )
+
+
+def render(state: MetasysState, activity: Activity, base: str) -> dict[str, Any]:
+    if isinstance(activity, Alarm):
+        return alarm_activity(state, activity, base)
+    return audit_activity(state, activity, state.audit_book.tracks.get(activity.id), base)
+
+
+def effective_permission(state: MetasysState, activity: Activity, user: User) -> dict[str, Any]:
+    if isinstance(activity, Alarm):
+        return permission(activity, user, state.alarms.can_acknowledge(activity))
+    track = state.audit_book.tracks.get(activity.id)
+    return audit_permission(activity, track, user.can_write)

@@ -1,0 +1,136 @@
+"""Alarms: the lists (site, object, network device), one alarm, acknowledge/discard, annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.metasys import errors, query
+from mocks.metasys.activity_filters import alarm_filter, times, within
+from mocks.metasys.alarm_views import alarm_json, annotation_json, permission
+from mocks.metasys.http import Caller, caller, json_body, paged, respond
+from mocks.metasys.state.alarms import Alarm
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+ALARM_SORTS = ("creationTime", "priority")
+MAX_PAGE_SIZE = 10000
+STATUSES = ("acknowledged", "discarded")
+
+
+def alarm_key(paging: query.Paging) -> Callable[[Alarm], Any]:
+    if paging.sort == "priority":
+        return lambda alarm: (alarm.priority, alarm.creation_time)
+    return lambda alarm: alarm.creation_time
+
+
+class AlarmHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    def _list(
+        self,
+        request: Request,
+        who: Caller,
+        scope: Callable[[Alarm], bool],
+        *,
+        related: bool,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        params = request.query_params
+        wanted = alarm_filter(params, related=related)
+        paging = query.paging(params, ALARM_SORTS, "creationTime", max_size=MAX_PAGE_SIZE)
+        book = who.state.alarms
+        found = [a for a in book.items.values() if scope(a) and wanted.matches(who.state, a)]
+        body = paged(
+            request,
+            found,
+            paging,
+            lambda alarm: alarm_json(who.state, alarm, who.base),
+            alarm_key(paging),
+        )
+        by_id = {a.id: a for a in found}
+        body["effectivePermissions"] = [
+            permission(by_id[item["id"]], who.user, book.can_acknowledge(by_id[item["id"]]))
+            for item in body["items"]
+        ]
+        return respond({**body, **(extra or {})})
+
+    async def alarms(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        return self._list(request, who, lambda alarm: True, related=True)
+
+    async def object_alarms(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        obj = who.state.object(request.path_params["objectId"])
+        return self._list(
+            request,
+            who,
+            lambda alarm: alarm.object_id == obj.id,
+            related=False,
+            extra={"objectUrl": f"{who.base}/objects/{obj.id}"},
+        )
+
+    async def device_alarms(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        device = who.state.network_device(request.path_params["networkDeviceId"])
+        tree = who.state.tree
+
+        def hosted(alarm: Alarm) -> bool:
+            obj = tree.get(alarm.object_id)
+            return obj is not None and any(d.id == device.id for d in tree.hosting_devices(obj))
+
+        return self._list(
+            request,
+            who,
+            hosted,
+            related=True,
+            extra={"networkDeviceUrl": f"{who.base}/networkDevices/{device.id}"},
+        )
+
+    async def alarm(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        alarm = who.state.alarms.get(request.path_params["alarmId"])
+        return respond(alarm_json(who.state, alarm, who.base))
+
+    async def patch(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        alarm = who.state.alarms.get(request.path_params["alarmId"])
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            raise errors.bad_request("The request body must be a JSON object.")
+        status = body.get("activityManagementStatus")
+        if status not in STATUSES:
+            raise errors.bad_request("activityManagementStatus must be acknowledged or discarded.")
+        text = body.get("annotationText")
+        if text is not None and not isinstance(text, str):
+            raise errors.bad_request("annotationText must be a string or null.")
+        if not who.user.can_write:
+            raise errors.forbidden("The user is not authorized to change this alarm.")
+        who.state.alarms.change(alarm, status, who.user.username, text)
+        return Response(status_code=204)
+
+    async def annotations(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        alarm = who.state.alarms.get(request.path_params["alarmId"])
+        params = request.query_params
+        start, end = times(params)
+        paging = query.paging(
+            params, ("creationTime", "user"), "creationTime", max_size=MAX_PAGE_SIZE
+        )
+        notes = [n for n in alarm.annotations if within(n.time, start, end)]
+        return respond(
+            paged(
+                request,
+                notes,
+                paging,
+                lambda note: annotation_json(alarm, note, who.base),
+                (lambda note: (note.user, note.time, note.id))
+                if paging.sort == "user"
+                else (lambda note: (note.time, note.id)),
+            )
+        )

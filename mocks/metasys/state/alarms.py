@@ -1,0 +1,147 @@
+"""A site's alarms: raised when a point's reliability leaves or returns to ``reliable`` (its value
+crossed its limits) or by the control plane; acknowledged, discarded and annotated by users."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mocks._core.clock import Clock
+from mocks.metasys import errors
+from mocks.metasys.state.objects import ID_NAMESPACE
+
+AlarmAction = Literal["new", "ack", "discard", "annotate"]
+Status = Literal["pending", "acknowledged", "discarded"]
+
+RELIABILITY_ALARMS = {
+    "reliabilityEnumSet.unreliableHigh": ("avHiAlarm", 70, True, "High Alarm"),
+    "reliabilityEnumSet.unreliableLow": ("avLoAlarm", 70, True, "Low Alarm"),
+    "reliabilityEnumSet.reliable": ("avNormal", 200, False, "Normal"),
+}
+"""**Sandbox choice:** a point's alarm limits are its ``maxPresValue``/``minPresValue``; crossing
+one raises a high or low alarm (priority 70, to be acknowledged), returning within them a
+return-to-normal (priority 200, no acknowledgement)."""
+
+
+@dataclass
+class Annotation:
+    id: int
+    text: str
+    user: str
+    time: float
+    action: str
+
+
+@dataclass
+class Alarm:
+    id: str
+    object_id: str
+    item_reference: str
+    name: str
+    description: str
+    message: str
+    type: str
+    priority: int
+    is_ack_required: bool
+    category: str
+    creation_time: float
+    trigger_value: Any
+    units: str
+    status: Status = "pending"
+    acknowledged_time: float | None = None
+    discarded_time: float | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+AlarmListener = Callable[[AlarmAction, Alarm], None]
+
+
+class AlarmBook:
+    def __init__(self, clock: Clock, salt: str) -> None:
+        self.clock = clock
+        self.salt = salt
+        self.items: dict[str, Alarm] = {}
+        self.listeners: list[AlarmListener] = []
+
+    def raise_alarm(
+        self,
+        *,
+        object_id: str,
+        item_reference: str,
+        name: str,
+        description: str,
+        alarm_type: str,
+        priority: int,
+        is_ack_required: bool,
+        category: str,
+        trigger_value: Any,
+        units: str,
+        message: str = "",
+        moment: float | None = None,
+    ) -> Alarm:
+        alarm = Alarm(
+            id=str(uuid.uuid5(ID_NAMESPACE, f"{self.salt}alarm:{len(self.items)}")),
+            object_id=object_id,
+            item_reference=item_reference,
+            name=name,
+            description=description,
+            message=message,
+            type=f"alarmValueEnumSet.{alarm_type}",
+            priority=priority,
+            is_ack_required=is_ack_required,
+            category=category,
+            creation_time=self.clock.time() if moment is None else moment,
+            trigger_value=trigger_value,
+            units=units,
+        )
+        self.items[alarm.id] = alarm
+        self._tell("new", alarm)
+        return alarm
+
+    def get(self, alarm_id: str) -> Alarm:
+        found = self.items.get(alarm_id.lower())
+        if found is None:
+            raise errors.not_found(f"Alarm {alarm_id} was not found.")
+        return found
+
+    def can_acknowledge(self, alarm: Alarm) -> bool:
+        return alarm.status == "pending" and alarm.is_ack_required
+
+    def change(self, alarm: Alarm, status: str, user: str, text: str | None) -> None:
+        """Acknowledge or discard (the reference's rules: only a pending alarm that requires it
+        may be acknowledged; a discarded alarm never changes again): 400 otherwise."""
+        now = self.clock.time()
+        if status == "acknowledged":
+            if not self.can_acknowledge(alarm):
+                raise errors.bad_request(
+                    "The alarm cannot be acknowledged: it is not pending or does not require "
+                    "acknowledgement."
+                )
+            alarm.status = "acknowledged"
+            alarm.acknowledged_time = now
+            action: AlarmAction = "ack"
+        elif status == "discarded":
+            if alarm.status == "discarded":
+                raise errors.bad_request("The alarm is already discarded.")
+            alarm.status = "discarded"
+            alarm.discarded_time = now
+            action = "discard"
+        else:
+            raise errors.bad_request("activityManagementStatus must be acknowledged or discarded.")
+        if text:
+            alarm.annotations.append(
+                Annotation(len(alarm.annotations) + 1, text, user, now, status)
+            )
+        self._tell(action, alarm)
+
+    def annotate(self, alarm: Alarm, text: str, user: str) -> Annotation:
+        note = Annotation(len(alarm.annotations) + 1, text, user, self.clock.time(), "none")
+        alarm.annotations.append(note)
+        self._tell("annotate", alarm)
+        return note
+
+    def _tell(self, action: AlarmAction, alarm: Alarm) -> None:
+        for listener in list(self.listeners):
+            listener(action, alarm)

@@ -1,0 +1,324 @@
+"""Metasys streaming: one SSE stream per ``GET /stream``, and the subscriptions that feed it.
+
+The hub (``mocks._core.sse``) does framing, ids ``<streamId>:<n>``, replay, heartbeats and expiry;
+this module knows what Metasys streams carry: the ``hello``, ``heartbeat`` and, per stream with
+object subscriptions, ``object.values.heartbeat``; ``object.values.update`` for every change of a
+subscribed attribute (the current value first); ``activity.*`` for activity subscriptions.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mocks._core.clock import Clock, isoformat
+from mocks._core.sse import Heartbeat, SseHub, StreamEnd
+from mocks.metasys.activities import ActivityQuery, effective_permission, render
+from mocks.metasys.state.alarms import Alarm, AlarmAction
+from mocks.metasys.state.audits import AuditAction
+from mocks.metasys.state.model import AuditEntry, User, ValueChange
+from mocks.metasys.state.site import MetasysState
+
+HEARTBEAT_SECONDS = 30.0
+"""The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
+ACTIVITY_HEARTBEAT_SECONDS = 120.0
+"""The published document: ``activity.heartbeat`` every 120 seconds."""
+RETAIN_SECONDS = 30.0
+"""The guide: events stay buffered at least thirty seconds after a connection is lost."""
+MAX_EVENTS = 2000
+
+
+def iso_now(now: datetime) -> str:
+    return isoformat(now)
+
+
+@dataclass
+class ObjectSubscription:
+    id: str
+    stream_id: str
+    targets: frozenset[tuple[str, str]]
+    """The (object id, attribute) pairs it streams (several for a batch subscription)."""
+
+
+@dataclass
+class ActivitySubscription:
+    id: str
+    stream_id: str
+    query: ActivityQuery
+    base: str
+    user: User
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """Per tenant: what live systems do beyond the guide (FACTS: third-party clients read
+    ``object.values.update`` as an array of ``{item, condition, subscriptionId}``, and offline
+    devices send ``object.values.error``)."""
+
+    array_updates: bool = False
+    offline_errors: bool = False
+
+
+@dataclass
+class StreamRecord:
+    owner: str
+    tenant_id: str
+    objects: dict[str, ObjectSubscription] = field(default_factory=dict)
+    activities: dict[str, ActivitySubscription] = field(default_factory=dict)
+
+
+class Streams:
+    """The Metasys API's streams and subscriptions (every tenant's, keyed by stream id)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.hub = SseHub(clock, retain_seconds=RETAIN_SECONDS, max_events=MAX_EVENTS)
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self.object_heartbeat_seconds = HEARTBEAT_SECONDS
+        self.activity_heartbeat_seconds = ACTIVITY_HEARTBEAT_SECONDS
+        self._lock = threading.RLock()
+        self._records: dict[str, StreamRecord] = {}
+        self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+        self._options: dict[str, StreamOptions] = {}
+
+    # --- streams ----------------------------------------------------------------------------
+
+    def open(self, owner: str, tenant_id: str, expires_at: float | None) -> str:
+        stream_id = str(uuid.uuid4())
+        with self._lock:
+            self._records[stream_id] = StreamRecord(owner, tenant_id)
+        self.hub.open(
+            owner,
+            stream_id=stream_id,
+            expires_at=expires_at,
+            hello=("hello", stream_id),
+            heartbeats=[Heartbeat("heartbeat", self.heartbeat_seconds, iso_now)],
+            on_close=self._closed,
+        )
+        return stream_id
+
+    def _closed(self, stream_id: str, reason: StreamEnd) -> None:
+        with self._lock:
+            self._records.pop(stream_id, None)
+
+    def owned(self, stream_id: str, owner: str) -> StreamRecord | None:
+        """The open stream of that owner (another user's counts as unknown)."""
+        if self.hub.info(stream_id) is None:
+            return None
+        with self._lock:
+            record = self._records.get(stream_id)
+            return record if record is not None and record.owner == owner else None
+
+    # --- object subscriptions -----------------------------------------------------------------
+
+    def subscribe_object(
+        self,
+        state: MetasysState,
+        stream_id: str,
+        owner: str,
+        reads: list[tuple[str, str, dict[str, Any]]],
+    ) -> str:
+        """Subscribe a stream to attributes (object id, attribute, the current value's payload)
+        and send each current value. An unknown stream gets a subscription id and nothing
+        else, as the reference says (no error for an invalid ``METASYS-SUBSCRIBE``)."""
+        subscription_id = str(uuid.uuid4())
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return subscription_id
+        self._watch(state)
+        with self._lock:
+            first = not record.objects
+            record.objects[subscription_id] = ObjectSubscription(
+                subscription_id, stream_id, frozenset((o, a) for o, a, _ in reads)
+            )
+        if first:
+            self.hub.set_heartbeat(
+                stream_id,
+                Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
+            )
+        for _, _, current in reads:
+            self.hub.publish(stream_id, "object.values.update", current)
+        return subscription_id
+
+    def unsubscribe_object(self, stream_id: str, owner: str, subscription_id: str) -> bool:
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return False
+        with self._lock:
+            if record.objects.pop(subscription_id, None) is None:
+                return False
+            last = not record.objects
+        if last:
+            self.hub.clear_heartbeat(stream_id, "object.values.heartbeat")
+        return True
+
+    def _watch(self, state: MetasysState) -> None:
+        with self._lock:
+            if state in self._watched:
+                return
+            self._watched.add(state)
+
+        def on_change(change: ValueChange) -> None:
+            self._changed(state, change)
+
+        def on_alarm(action: AlarmAction, alarm: Alarm) -> None:
+            self._activity(state, f"activity.alarm.{action}", alarm, action != "new")
+
+        def on_audit(entry: AuditEntry) -> None:
+            self._activity(state, "activity.audit.new", entry, False)
+
+        def on_audit_change(action: AuditAction, entry: AuditEntry) -> None:
+            self._activity(state, f"activity.audit.{action}", entry, action != "new")
+
+        state.event_listeners.append(on_change)
+        state.alarms.listeners.append(on_alarm)
+        state.audit_listeners.append(on_audit)
+        state.audit_book.listeners.append(on_audit_change)
+
+    def _changed(self, state: MetasysState, change: ValueChange) -> None:
+        with self._lock:
+            targets = [
+                (record.tenant_id, sub)
+                for record in self._records.values()
+                for sub in record.objects.values()
+                if (change.object_id, change.attribute) in sub.targets
+            ]
+        if not targets:
+            return
+        obj = state.tree.get(change.object_id)
+        if obj is None:
+            return
+        payload = {
+            "item": {
+                change.attribute: change.value,
+                "id": obj.id,
+                "itemReference": obj.item_reference,
+            },
+            "condition": change.condition,
+        }
+        for tenant_id, sub in targets:
+            if self.options(tenant_id).array_updates:
+                self.hub.publish(
+                    sub.stream_id, "object.values.update", [{**payload, "subscriptionId": sub.id}]
+                )
+            else:
+                self.hub.publish(sub.stream_id, "object.values.update", payload)
+
+    def options(self, tenant_id: str) -> StreamOptions:
+        with self._lock:
+            return self._options.get(tenant_id, StreamOptions())
+
+    def set_options(self, tenant_id: str, options: StreamOptions) -> None:
+        with self._lock:
+            self._options[tenant_id] = options
+
+    def device_offline(self, state: MetasysState, tenant_id: str, device_id: str) -> int:
+        """Send ``object.values.error`` to the tenant's subscriptions on objects the device
+        hosts, where the tenant asked for them; returns how many were sent."""
+        if not self.options(tenant_id).offline_errors:
+            return 0
+        with self._lock:
+            subs = [
+                sub
+                for record in self._records.values()
+                if record.tenant_id == tenant_id
+                for sub in record.objects.values()
+            ]
+        sent = 0
+        for sub in subs:
+            for object_id, attribute in sorted(sub.targets):
+                obj = state.tree.get(object_id)
+                if obj is None or all(d.id != device_id for d in state.tree.hosting_devices(obj)):
+                    continue
+                payload = {
+                    "item": {"id": obj.id, "itemReference": obj.item_reference},
+                    "condition": {attribute: {"error": "statusEnumSet.deviceOffline"}},
+                    "subscriptionId": sub.id,
+                }
+                self.hub.publish(sub.stream_id, "object.values.error", payload)
+                sent += 1
+        return sent
+
+    # --- activity subscriptions -------------------------------------------------------------
+
+    def subscribe_activities(
+        self,
+        state: MetasysState,
+        stream_id: str,
+        owner: str,
+        query: ActivityQuery,
+        base: str,
+        user: User,
+    ) -> str:
+        """Subscribe a stream to the activities the query selects (an unknown stream: a
+        subscription id and nothing else)."""
+        subscription_id = str(uuid.uuid4())
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return subscription_id
+        self._watch(state)
+        with self._lock:
+            first = not record.activities
+            record.activities[subscription_id] = ActivitySubscription(
+                subscription_id, stream_id, query, base, user
+            )
+        if first:
+
+            def beat(now: datetime) -> dict[str, Any]:
+                return {"currentTime": iso_now(now), "subscriptionIds": sorted(record.activities)}
+
+            self.hub.set_heartbeat(
+                stream_id, Heartbeat("activity.heartbeat", self.activity_heartbeat_seconds, beat)
+            )
+        return subscription_id
+
+    def unsubscribe_activities(self, stream_id: str, owner: str, subscription_id: str) -> bool:
+        record = self.owned(stream_id, owner)
+        if record is None:
+            return False
+        with self._lock:
+            if record.activities.pop(subscription_id, None) is None:
+                return False
+            last = not record.activities
+        if last:
+            self.hub.clear_heartbeat(stream_id, "activity.heartbeat")
+        return True
+
+    def _activity(
+        self, state: MetasysState, event: str, activity: Alarm | AuditEntry, change: bool
+    ) -> None:
+        with self._lock:
+            subscriptions = [s for r in self._records.values() for s in r.activities.values()]
+        by_stream: dict[str, list[ActivitySubscription]] = {}
+        for sub in subscriptions:
+            if isinstance(activity, Alarm):
+                accepted = sub.query.accepts_alarm(state, activity, change=change)
+            else:
+                accepted = sub.query.accepts_audit(state, activity, change=change)
+            if accepted:
+                by_stream.setdefault(sub.stream_id, []).append(sub)
+        for stream_id, subs in by_stream.items():
+            first = subs[0]
+            payload = {
+                "subscriptionIds": [s.id for s in subs],
+                "activity": render(state, activity, first.base),
+                "effectivePermission": effective_permission(state, activity, first.user),
+            }
+            self.hub.publish(stream_id, event, payload)
+
+    # --- token refresh --------------------------------------------------------------------------
+
+    def extend(self, owner: str, expires_at: float | None) -> list[str]:
+        return self.hub.extend_owner(owner, expires_at)
+
+
+__all__ = [
+    "ActivitySubscription",
+    "ObjectSubscription",
+    "StreamOptions",
+    "StreamRecord",
+    "Streams",
+]

@@ -235,8 +235,13 @@ class MetasysProfile:
     throttle_status = 403
     """Metasys refuses too many requests with 403 and Retry-After: waited out like a 429."""
 
-    unsupported: Mapping[str, str] = MappingProxyType({})
-    """Part 1's contract has no event stream; ``GET /api/v4/stream`` goes here when it does."""
+    unsupported: Mapping[str, str] = MappingProxyType(
+        {
+            "GET /api/v4/stream": (
+                "an endless Server-Sent Events stream: tests/metasys streams it over a socket"
+            )
+        }
+    )
 
     def connect(self, target: Target) -> MetasysConnection:
         return MetasysConnection(target)

@@ -77,5 +77,43 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         "device_spaces": [lambda c: c.device_spaces(UNKNOWN)],
         "pages": [lambda c: c.pages("/users")],
         "delete_network_device": [lambda c: c.delete_network_device(UNKNOWN)],
+        "alarms": [lambda c: c.alarms(), lambda c: c.alarms(UNKNOWN)],
+        "alarm": [lambda c: c.alarm(UNKNOWN)],
+        "acknowledge_alarm": [lambda c: c.acknowledge_alarm(UNKNOWN)],
+        "discard_alarm": [lambda c: c.discard_alarm(UNKNOWN)],
+        "audits": [lambda c: c.audits(), lambda c: c.audits(UNKNOWN)],
+        "discard_audit": [lambda c: c.discard_audit(UNKNOWN)],
+        "annotate_audit": [lambda c: c.annotate_audit(UNKNOWN, "probe")],
+        "annotations": [
+            lambda c: c.annotations("alarms", UNKNOWN),
+            lambda c: c.annotations("audits", UNKNOWN),
+        ],
+        "activities": [lambda c: c.activities()],
+        "batch_activities": [
+            lambda c: c.batch_activities(
+                "PATCH",
+                [
+                    {
+                        "id": "1",
+                        "requestUrl": f"{c.base_url}/alarms/{UNKNOWN}",
+                        "body": {"activityManagementStatus": "discarded"},
+                    }
+                ],
+            )
+        ],
+        # The low-level calls the stream consumer shares with the client.
+        "request": [lambda c: c.request("GET", "/userinfo")],
+        "raw": [lambda c: c.raw("GET", "/userinfo")],
+        "bearer": [lambda c: c.bearer()],
+        "check": [
+            lambda c: c.check(
+                c.http.get(
+                    f"{c.base_url}/userinfo", headers={"Authorization": f"Bearer {c.bearer()}"}
+                )
+            )
+        ],
+        # Neither sends a request: a stream opens only when entered, a pause only waits.
+        "stream": [lambda c: c.stream()],
+        "pause": [lambda c: c.pause(0)],
     },
 )

@@ -1,20 +1,22 @@
-"""Metasys: log in, walk the objects, find a point by its fully qualified reference, command it
-at a priority, read it back, release it, with the reference client.
+"""Metasys: log in, walk the objects, find a point by its fully qualified reference, subscribe
+to its value on a stream, command it at a priority and see the update streamed, read it back,
+push it past its alarm limit and acknowledge the alarm, release it, with the reference client.
 
 Half an hour of the session passes on the sandbox's clock, so the client is seen refreshing its
 30-minute token before it expires and carrying on past the first token's expiry; and one read is
 answered 403 with Retry-After (how Metasys refuses too many requests), which the client waits
-out. Issue 9's workflow goes on to a streamed update and an alarm acknowledgement: those steps
-join when the fake streams and has alarms (Metasys part 2).
+out. The stream needs a socket (in-process answers are buffered whole), so the workflow gets the
+in-process sandbox on a loopback port.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from clients.metasys import DEFAULT_BASE_URL, MetasysClient
-from mocks.demo.workflow import DemoContext, Step, expect
+from clients.metasys_stream import MetasysStream, StreamEvent
+from mocks.demo.workflow import DemoContext, DemoFailure, Step, expect
 from mocks.metasys.errors import too_many_requests
 
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
@@ -29,12 +31,18 @@ QUIET = 26 * 60
 """Seconds the operator leaves the setpoint alone: past the client's renewal point (5 min
 before the 30-minute expiry), short of the expiry."""
 RETRY_AFTER = "2"
+BEYOND_LIMIT = 5.0
+"""How far past its ``maxPresValue`` (its high alarm limit) the setpoint is commanded."""
+UPDATE = "object.values.update"
+MAX_EVENTS = 20
+"""Events read while waiting for one: the stream also carries heartbeats."""
 
 
 class MetasysSession:
-    title = "Metasys: log in, find a point, command it, read it back, release it"
+    title = "Metasys: log in, command a point, stream the update, acknowledge an alarm"
     token_path: tuple[str, ...] = ("/login", "/refreshToken")
     throttle_status = 403
+    needs_server = True
 
     def __init__(self, demo: DemoContext) -> None:
         self.demo = demo
@@ -49,8 +57,14 @@ class MetasysSession:
             base_url=base_url,
         )
         self.point = ""
+        self.alarm_id = ""
+        # No reconnection: a stream that drops or stays silent past the read timeout fails the
+        # step instead of being retried (the retries would move the sandbox's clock).
+        self.stream: MetasysStream = self.client.stream(max_reconnects=0)
+        self.events: Iterator[StreamEvent] = iter(())
 
     def close(self) -> None:
+        self.stream.close()
         self.client.close()
 
     def steps(self) -> Sequence[Step]:
@@ -58,10 +72,14 @@ class MetasysSession:
             ("Log in", self.login),
             ("Walk the objects from the site", self.objects),
             ("Find the zone setpoint by its reference", self.find),
+            ("Subscribe to its presentValue on a stream", self.subscribe),
             ("Command it at operator-override priority", self.command),
+            ("The update arrives on the stream", self.streamed),
             ("Read the new value back", self.read_back),
             ("26 minutes on: the token is refreshed before it expires", self.refreshed),
             ("Too many requests: a 403 with Retry-After is waited out", self.throttled),
+            ("Command it past its high limit: an alarm is raised", self.alarmed),
+            ("Acknowledge the alarm", self.acknowledge),
             ("Release the override, past the first token's expiry", self.release),
         ]
 
@@ -101,6 +119,28 @@ class MetasysSession:
         self.client.adjust(self.point, SETPOINT, priority=PRIORITY)
         return f"adjust to {SETPOINT} at {PRIORITY}"
 
+    def subscribe(self) -> str:
+        stream_id = self.stream.open()
+        self.stream.subscribe_value(self.point)
+        self.events = self.stream.events()
+        # A subscription first streams the attribute's current value.
+        event = self._next(UPDATE)
+        expect(event.value == RELINQUISH_DEFAULT, f"streamed {event.value}")
+        return f"stream {stream_id}: {event.name} {event.value}"
+
+    def streamed(self) -> str:
+        event = self._next(UPDATE)
+        expect(event.value == SETPOINT, f"streamed {event.value}, commanded {SETPOINT}")
+        # Closed before the clock moves on half an hour: its heartbeats would pile up unread.
+        self.stream.close()
+        return f"{event.name} {event.value} (event {event.id})"
+
+    def _next(self, name: str) -> StreamEvent:
+        for _, event in zip(range(MAX_EVENTS), self.events, strict=False):
+            if event.name == name:
+                return event
+        raise DemoFailure(f"no {name} in {MAX_EVENTS} events")
+
     def read_back(self) -> str:
         value = self.client.read(self.point)
         expect(value.value == SETPOINT, f"presentValue {value.value}, commanded {SETPOINT}")
@@ -134,6 +174,28 @@ class MetasysSession:
         expect(self.demo.traffic.throttled == before + 1, "no 403 with Retry-After was answered")
         expect(value.value == SETPOINT, f"presentValue {value.value}")
         return f"waited {RETRY_AFTER} s and read {value.value}"
+
+    def alarmed(self) -> str:
+        limit = self.client.read(self.point, "maxPresValue").value
+        expect(isinstance(limit, int | float), f"maxPresValue {limit}")
+        past = float(limit) + BEYOND_LIMIT
+        before = {alarm["id"] for alarm in self.client.alarms(self.point)}
+        self.client.adjust(self.point, past, priority=PRIORITY)
+        new = [alarm for alarm in self.client.alarms(self.point) if alarm["id"] not in before]
+        expect(len(new) == 1, f"{len(new)} new alarms past {limit}")
+        [alarm] = new
+        expect(alarm["type"] == "alarmValueEnumSet.avHiAlarm", f"type {alarm['type']}")
+        expect(alarm["activityManagementStatus"] == "pending", str(alarm))
+        expect(alarm["isAckRequired"] is True, "the alarm needs no acknowledgement")
+        self.alarm_id = str(alarm["id"])
+        return f"adjust to {past} (maxPresValue {limit}): high alarm {self.alarm_id}, pending"
+
+    def acknowledge(self) -> str:
+        self.client.acknowledge_alarm(self.alarm_id, "Seen by the standin demo")
+        alarm = self.client.alarm(self.alarm_id)
+        status = alarm["activityManagementStatus"]
+        expect(status == "acknowledged", f"status {status}")
+        return f"alarm {self.alarm_id} {status}"
 
     def release(self) -> str:
         # The first token has expired by now: the session goes on with the refreshed one.

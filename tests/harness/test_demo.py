@@ -17,6 +17,7 @@ from mocks.buildingminds.api import BuildingMindsApi
 from mocks.cli import main
 from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
 from mocks.demo.workflow import Traffic
+from mocks.metasys.api import MetasysApi
 from mocks.registry import API_FACTORIES
 
 SUMMARY_ROWS = [
@@ -25,8 +26,8 @@ SUMMARY_ROWS = [
     r"buildingminds: onboarding a portfolio, polled to completion\s+6/6\s+77\s+1\s+1"
     r"\s+[0-9.]+ s\s+passed",
     r"locus: the reference's three common workflows\s+6/6\s+24\s+1\s+1\s+[0-9.]+ s\s+passed",
-    r"metasys: log in, find a point, command it, read it back, release it\s+8/8\s+14\s+1\s+1"
-    r"\s+[0-9.]+ s\s+passed",
+    r"metasys: log in, command a point, stream the update, acknowledge an alarm\s+12/12\s+22"
+    r"\s+1\s+1\s+[0-9.]+ s\s+passed",
 ]
 """Steps, requests, 429s absorbed and tokens refreshed of each workflow."""
 
@@ -66,7 +67,20 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
     assert "   6/6 An hour later: re-send a building (an update) ... " in output
     assert "   4/6 Getting lifetime energy for the component ... " in output
     assert " since startup (token refreshed, a 429 waited out) (3 requests, " in output
-    assert "   7/8 Too many requests: a 403 with Retry-After is waited out ... waited 2 s" in output
+    assert (
+        "   6/12 The update arrives on the stream ... object.values.update 74.0 (event " in output
+    )
+    assert (
+        "   9/12 Too many requests: a 403 with Retry-After is waited out ... waited 2 s" in output
+    )
+    assert re.search(
+        r"  10/12 Command it past its high limit: an alarm is raised \.\.\. adjust to 90\.0 "
+        r"\(maxPresValue 85\.0\): high alarm [0-9a-f-]{36}, pending \(4 requests, ",
+        output,
+    )
+    assert re.search(
+        r"  11/12 Acknowledge the alarm \.\.\. alarm [0-9a-f-]{36} acknowledged ", output
+    )
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:
@@ -109,7 +123,7 @@ def test_the_demo_runs_against_a_running_server() -> None:
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
         ("locus", True, 6),
-        ("metasys", True, 8),
+        ("metasys", True, 12),
     ]
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
@@ -117,7 +131,8 @@ def test_the_demo_runs_against_a_running_server() -> None:
     assert "/api/v1/data" in paths
     assert "/api/digitaltwinintegration/batch" in paths
     assert "/oauth/token" in paths
-    assert {"/api/v4/login", "/api/v4/refreshToken"} <= paths
+    assert {"/api/v4/login", "/api/v4/refreshToken", "/api/v4/stream"} <= paths
+    assert any(path.startswith("/api/v4/alarms/") for path in paths)
 
 
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
@@ -131,7 +146,7 @@ def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
         ("locus", True, 6),
-        ("metasys", True, 8),
+        ("metasys", True, 12),
     ]
     output = out.getvalue()
     assert "   7/10 Create a building ... FAILED: AtriusError: " in output
@@ -233,6 +248,8 @@ def test_the_locus_demo_absorbs_one_429_and_renews_its_token_an_hour_in(sandbox:
     assert entries[throttled[0]].path.endswith("/data")
     assert entries[throttled[0] + 1].path == entries[throttled[0]].path
     assert entries[throttled[0] + 1].status == 200
+
+
 def _answer(status: int, headers: dict[str, str], path: str = "/api/v4/objects") -> httpx.Response:
     request = httpx.Request("GET", f"https://metasys.standin.example{path}")
     return httpx.Response(status, headers=headers, request=request)
@@ -252,3 +269,37 @@ def test_a_403_counts_as_throttled_only_for_its_vendor_and_only_with_retry_after
     others = Traffic()
     others(_answer(403, {"Retry-After": "2"}))
     assert others.throttled == 0
+
+
+def test_the_metasys_demo_streams_its_update_and_acknowledges_its_alarm_in_its_own_tenant(
+    sandbox: Sandbox,
+) -> None:
+    metasys = sandbox.api("metasys")
+    assert isinstance(metasys, MetasysApi)
+    default = metasys.state(sandbox.tenants.default())
+    out = io.StringIO()
+    results = run_demo({"metasys": WORKFLOWS["metasys"]}, out=out, sandbox=sandbox)
+    assert [(r.passed, r.steps_done, r.traffic.requests) for r in results] == [(True, 12, 22)]
+    assert default.alarms.items == {}
+    (demo,) = [t for t in sandbox.tenants.all() if t is not sandbox.tenants.default()]
+    alarms = list(metasys.state(demo).alarms.items.values())
+    # The release brings the setpoint back within its limits: a return to normal follows.
+    assert [(a.type, a.trigger_value, a.status) for a in alarms] == [
+        ("alarmValueEnumSet.avHiAlarm", 90.0, "acknowledged"),
+        ("alarmValueEnumSet.avNormal", 72.0, "pending"),
+    ]
+    streams = [e.status for e in sandbox.journal.entries() if e.path == "/api/v4/stream"]
+    assert streams == [200]
+    assert [info.connections for info in metasys.streams.hub.streams()] == [0]
+
+
+def test_a_metasys_stream_that_cannot_open_fails_its_step_without_retrying(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.faults.add(Fault(api="metasys", method="GET", path="/api/v4/stream", status=500))
+    out = io.StringIO()
+    results = run_demo({"metasys": WORKFLOWS["metasys"]}, out=out, sandbox=sandbox)
+    assert [(r.passed, r.steps_done) for r in results] == [(False, 3)]
+    assert "   4/12 Subscribe to its presentValue on a stream ... FAILED: " in out.getvalue()
+    stream_requests = [e for e in sandbox.journal.entries() if e.path == "/api/v4/stream"]
+    assert [e.status for e in stream_requests] == [500]

@@ -61,8 +61,9 @@ subscribe_doc = (
     "\n\n**Sandbox choice:** a subscription on a stream that is not open (or is another user's) "
     "gets its location and sends nothing, as the published document says (no error for an "
     "invalid `METASYS-SUBSCRIBE`). The current value is sent first as `object.values.update`, "
-    "then each change of it; while a stream has object subscriptions it also gets "
-    "`object.values.heartbeat`."
+    "then each change of it; for a struct attribute (`overrideExpirationTime`) both are sent as "
+    "`object.values.notification`, without the value. While a stream has object subscriptions "
+    "it also gets `object.values.heartbeat`."
 )
 attribute = paths["/api/v4/objects/{objectId}/attributes/{attributeId}"]["get"]
 attribute["description"] += subscribe_doc
@@ -346,14 +347,49 @@ schemas["ObjectValuesErrorEvent"] = {
     },
 }
 schemas["ObjectValuesNotificationEvent"] = {
-    "description": "`object.values.notification`: a non-scalar attribute changed (reread it). "
-    "**Sandbox choice:** every attribute the sandbox streams is scalar, so it sends none.",
+    "description": "`object.values.notification`: a non-scalar attribute changed (reread it); "
+    "the payload names the object and the attribute but carries no value (the reference's "
+    "example). **Sandbox choice:** the struct attribute the sandbox streams is "
+    "`overrideExpirationTime` of prioritized points (AV, BV, BO, MV), which a "
+    "`temporaryOverrideCommand`, an `overrideCommand`, an `overrideReleaseCommand`, a release "
+    "of priority 8 or the override's end changes; its condition is the object's reliability "
+    "with `writePriorityEnumSet.priorityNone`. The subscription's first event, the current "
+    "value, is a notification too. It is never sent in the array form.",
     "type": "object",
     "required": ["item", "condition", "attribute"],
+    "additionalProperties": False,
     "properties": {
-        "item": schemas["ObjectValuesErrorEvent"]["properties"]["item"],
-        "condition": {"type": "object"},
-        "attribute": {"type": "string"},
+        "item": {
+            **schemas["ObjectValuesErrorEvent"]["properties"]["item"],
+            "additionalProperties": False,
+        },
+        "condition": {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["reliability", "priority"],
+                "properties": {
+                    "reliability": {"type": "string", "pattern": "^reliabilityEnumSet\\."},
+                    "priority": {"type": "string", "pattern": "^writePriorityEnumSet\\."},
+                },
+            },
+        },
+        "attribute": {"type": "string", "pattern": "^attributeEnumSet\\."},
+    },
+    "example": {
+        "item": {
+            "id": "960534d2-7df5-5ed8-884c-164e7a2f280a",
+            "itemReference": "{hostname}:{deviceHostname}/AV1",
+        },
+        "condition": {
+            "overrideExpirationTime": {
+                "reliability": "reliabilityEnumSet.reliable",
+                "priority": "writePriorityEnumSet.priorityNone",
+            }
+        },
+        "attribute": "attributeEnumSet.overrideExpirationTime",
     },
 }
 
@@ -364,6 +400,7 @@ batch_read["description"] += (
     "\n\n**Sandbox choice:** with `METASYS-SUBSCRIBE`, a `GET` batch answers 202 with one "
     "subscription's location (the published document lists 200 only, but says the values go "
     "to the stream instead of the answer): the current value of each readable attribute, then "
-    "each change, is sent as `object.values.update`; requests that could not be read are left "
+    "each change, is sent as `object.values.update` (`object.values.notification` for a struct "
+    "attribute); requests that could not be read are left "
     "out. A `PATCH` batch ignores the header."
 )

@@ -206,6 +206,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("memoryUsage", "Memory Usage"),
             ("cpuUsage", "CPU Usage"),
             ("id", "Identifier"),
+            ("overrideExpirationTime", "Override Expiration Time"),
         ),
     ),
     EnumSet(

@@ -3,7 +3,8 @@
 The hub (``mocks._core.sse``) does framing, ids ``<streamId>:<n>``, replay, heartbeats and expiry;
 this module knows what Metasys streams carry: the ``hello``, ``heartbeat`` and, per stream with
 object subscriptions, ``object.values.heartbeat``; ``object.values.update`` for every change of a
-subscribed attribute (the current value first); ``activity.*`` for activity subscriptions.
+subscribed scalar attribute (the current value first), ``object.values.notification`` (without
+the value) for a struct or array attribute; ``activity.*`` for activity subscriptions.
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ MAX_EVENTS = 2000
 
 def iso_now(now: datetime) -> str:
     return isoformat(now)
+
+
+def is_scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
+
+
+def notification(item: dict[str, Any], attribute: str, condition: dict[str, Any]) -> dict[str, Any]:
+    """``object.values.notification``: which attribute of which object changed, and its
+    condition, but not the value (the reference's example; clients reread it)."""
+    return {
+        "item": {"id": item["id"], "itemReference": item["itemReference"]},
+        "condition": condition,
+        "attribute": f"attributeEnumSet.{attribute}",
+    }
 
 
 @dataclass
@@ -139,8 +154,12 @@ class Streams:
                 stream_id,
                 Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
             )
-        for _, _, current in reads:
-            self.hub.publish(stream_id, "object.values.update", current)
+        for _, attribute, current in reads:
+            if is_scalar(current["item"].get(attribute)):
+                self.hub.publish(stream_id, "object.values.update", current)
+            else:
+                payload = notification(current["item"], attribute, current["condition"])
+                self.hub.publish(stream_id, "object.values.notification", payload)
         return subscription_id
 
     def unsubscribe_object(self, stream_id: str, owner: str, subscription_id: str) -> bool:
@@ -200,7 +219,13 @@ class Streams:
             "condition": change.condition,
         }
         for tenant_id, sub in targets:
-            if self.options(tenant_id).array_updates:
+            if not is_scalar(change.value):
+                self.hub.publish(
+                    sub.stream_id,
+                    "object.values.notification",
+                    notification(payload["item"], change.attribute, change.condition),
+                )
+            elif self.options(tenant_id).array_updates:
                 self.hub.publish(
                     sub.stream_id, "object.values.update", [{**payload, "subscriptionId": sub.id}]
                 )

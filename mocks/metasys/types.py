@@ -16,7 +16,7 @@ class Attribute:
     name: str
     title: str
     metasys_type: str
-    """string, float, bool, enum, ulong."""
+    """string, float, bool, enum, ulong, struct (an object-valued attribute)."""
     read_only: bool = False
     enum_set: str | None = None
     prioritized: bool = False
@@ -30,6 +30,7 @@ class Attribute:
             "bool": "boolean",
             "ulong": "integer",
             "long": "integer",
+            "struct": "object",
         }.get(self.metasys_type, "string")
 
     def schema(self) -> dict[str, Any]:
@@ -91,6 +92,8 @@ PRIORITY = (
         enum_set="objectModeEnumSet",
     ),
     _a("prioritySupported", "Priority Supported", "bool", read_only=True),
+    # A struct, as in the published AV example: streamed as object.values.notification.
+    _a("overrideExpirationTime", "Override Expiration Time", "struct", read_only=True),
 )
 ANALOG = (
     _a("minPresValue", "Min Value", "float"),

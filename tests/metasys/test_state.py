@@ -132,7 +132,12 @@ def test_a_temporary_override_end_is_recorded_when_it_happened() -> None:
     state.clock.advance(3600)
     assert state.effective(obj).value == 72.0
     assert obj.history["presentValue"] == [(NOW.timestamp(), 66.0), (NOW.timestamp() + 900, None)]
-    assert [(e.time - NOW.timestamp(), e.value) for e in state.events] == [(0, 66.0), (900, 72.0)]
+    assert [(e.time - NOW.timestamp(), e.attribute, e.value) for e in state.events] == [
+        (0, "presentValue", 66.0),
+        (0, "overrideExpirationTime", {"date": "2026-11-20", "time": "06:15:30"}),
+        (900, "presentValue", 72.0),
+        (900, "overrideExpirationTime", {"date": None, "time": None}),
+    ]
 
 
 def test_a_viewer_cannot_command_and_nothing_changes() -> None:

@@ -56,12 +56,23 @@ class Session:
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", **extra}
 
-    def subscribe(self, stream_id: str, reference: str = ZONE_SETPOINT) -> httpx.Response:
+    def subscribe(
+        self, stream_id: str, reference: str = ZONE_SETPOINT, attribute: str = "presentValue"
+    ) -> httpx.Response:
         point = object_id(self.sandbox, reference)
         return self.http.get(
-            f"{BASE}/objects/{point}/attributes/presentValue",
+            f"{BASE}/objects/{point}/attributes/{attribute}",
             headers=self.headers(**{"METASYS-SUBSCRIBE": stream_id}),
         )
+
+    def command(self, name: str, parameters: list[Any], reference: str = ZONE_SETPOINT) -> None:
+        point = object_id(self.sandbox, reference)
+        response = self.http.put(
+            f"{BASE}/objects/{point}/commands/{name}",
+            headers=self.headers(),
+            json={"parameters": parameters},
+        )
+        assert response.status_code == 200, response.text
 
     def adjust(self, value: float, reference: str = ZONE_SETPOINT) -> None:
         point = object_id(self.sandbox, reference)
@@ -200,6 +211,61 @@ def test_a_subscription_sends_the_current_value_then_every_commanded_change(
             },
         },
     ]
+
+
+@pytest.mark.parametrize("array_updates", [False, True])
+def test_a_struct_attribute_streams_notifications_without_its_value(
+    session: Session, sandbox: Sandbox, array_updates: bool
+) -> None:
+    """``overrideExpirationTime`` is a struct: its current value and each change are sent as
+    ``object.values.notification`` (the reference's payload, never in the array form), and the
+    client rereads the attribute to learn the value."""
+    # Heartbeats an hour apart, so that none falls in the override's 15 minutes.
+    set_streaming(
+        session, arrayUpdates=array_updates, heartbeatSeconds=3600, objectHeartbeatSeconds=3600
+    )
+    point = object_id(sandbox, ZONE_SETPOINT)
+    path = f"{BASE}/objects/{point}/attributes/overrideExpirationTime"
+    with listening(session) as events:
+        stream_id = hello(events)
+        response = session.subscribe(stream_id, attribute="overrideExpirationTime")
+        assert response.status_code == 202
+        assert response.content == b""
+        session.command("temporaryOverrideCommand", [66, 0, 15])
+        received = take(events, 2)
+        overridden = session.http.get(path, headers=session.headers())
+        sandbox.clock.advance(15 * 60)
+        ended = session.http.get(path, headers=session.headers())  # the read sees the end
+        received += take(events, 1)
+    assert [(i, e) for i, e, _ in received] == [
+        (f"{stream_id}:2", "object.values.notification"),
+        (f"{stream_id}:3", "object.values.notification"),
+        (f"{stream_id}:4", "object.values.notification"),
+    ]
+    condition = {
+        "overrideExpirationTime": {
+            "reliability": "reliabilityEnumSet.reliable",
+            "priority": "writePriorityEnumSet.priorityNone",
+        }
+    }
+    notification = {
+        "item": {"id": point, "itemReference": "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"},
+        "condition": condition,
+        "attribute": "attributeEnumSet.overrideExpirationTime",
+    }
+    assert [conforms(d, "ObjectValuesNotificationEvent") for _, _, d in received] == [
+        notification
+    ] * 3
+    # Site time is UTC-6: the override started at 12:00:30 UTC and lasts 15 minutes.
+    assert overridden.status_code == 200
+    assert overridden.json() == {
+        "item": {"overrideExpirationTime": {"date": "2026-11-20", "time": "06:15:30"}},
+        "condition": condition,
+    }
+    assert ended.json() == {
+        "item": {"overrideExpirationTime": {"date": None, "time": None}},
+        "condition": condition,
+    }
 
 
 def test_a_subscribed_stream_also_gets_object_values_heartbeats(

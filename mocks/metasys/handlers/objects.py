@@ -257,10 +257,9 @@ def read_attribute(
     if attribute is None:
         raise errors.not_found(f"The object has no attribute {name}.")
     state.require_online(obj)
-    condition = state.condition(obj)
     body: dict[str, Any] = {
         "item": state.item(obj, [name]),
-        "condition": {name: condition[name]} if name in condition else {},
+        "condition": state.attribute_condition(obj, name),
     }
     if include_schema:
         body["schema"] = {

@@ -26,7 +26,7 @@ from mocks.metasys.state.model import (
     ValueChange,
 )
 from mocks.metasys.state.objects import ID_NAMESPACE, ObjectTree
-from mocks.metasys.state.values import Effective, ValueModel, status
+from mocks.metasys.state.values import Effective, ValueModel, override_expiration, status
 from mocks.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
 
 LOCAL_IDENTIFIER = re.compile(r"^[^\x00-\x1F\x7F\x22#'*,./:<>?@\[\\\]|]+$")
@@ -118,6 +118,7 @@ class MetasysState:
             "prioritySupported": lambda: True,
             "defaultAttribute": lambda: "attributeEnumSet.presentValue",
             "numberOfStates": lambda: len(ENUM_SETS[kind.value_enum() or "statesEnumSet"].members),
+            "overrideExpirationTime": lambda: self.override_expiration(obj),
         }
         if name in computed:
             return computed[name]()
@@ -134,6 +135,35 @@ class MetasysState:
             flags["priority"] = effective.priority
         return {"presentValue": flags}
 
+    def attribute_condition(self, obj: MetasysObject, name: str) -> dict[str, Any]:
+        """The condition of one attribute: ``presentValue``'s own; for a struct attribute, the
+        object's reliability and ``priorityNone`` (nothing commands it), as the reference's
+        ``object.values.notification`` example shows."""
+        condition = self.condition(obj)
+        if name in condition:
+            return {name: condition[name]}
+        attribute = obj.type.attribute(name)
+        if attribute is None or attribute.json_type != "object":
+            return {}
+        return {name: self._struct_condition(obj, self.clock.time())}
+
+    def _struct_condition(self, obj: MetasysObject, moment: float) -> dict[str, Any]:
+        return {
+            "reliability": self.values.effective(obj, moment).reliability,
+            "priority": "writePriorityEnumSet.priorityNone",
+        }
+
+    def override_expiration(self, obj: MetasysObject) -> dict[str, str | None]:
+        return override_expiration(obj, self.values.utc_offset_hours)
+
+    def _override_changed(
+        self, obj: MetasysObject, before: dict[str, str | None], moment: float
+    ) -> None:
+        after = self.override_expiration(obj)
+        if after != before and obj.type.attribute("overrideExpirationTime") is not None:
+            condition = {"overrideExpirationTime": self._struct_condition(obj, moment)}
+            self._emit(obj, "overrideExpirationTime", after, moment, condition)
+
     def expire(self, obj: MetasysObject) -> None:
         """Temporary overrides end on the clock; their end is recorded when it happened."""
         now = self.clock.time()
@@ -144,8 +174,10 @@ class MetasysState:
         )
         for moment, level in due:
             before = self.values.effective(obj, moment)
+            expiration = self.override_expiration(obj)
             del obj.priority_array[level]
             self.record_change(obj, moment, before)
+            self._override_changed(obj, expiration, moment)
 
     def record_change(self, obj: MetasysObject, moment: float, before: Effective) -> None:
         """Remember the commanded value for samples; emit an event if the value or its
@@ -245,6 +277,7 @@ class MetasysState:
         self.require_online(obj)
         now = self.clock.time()
         previous = self.effective(obj)
+        expiration = self.override_expiration(obj)
         name, parameters = invocation.command, invocation.parameters
         slots = obj.priority_array
         if name == "adjustCommand":
@@ -273,6 +306,7 @@ class MetasysState:
         elif name in ("inServiceCommand", "outOfServiceCommand"):
             self._set_attribute(obj, "outOfService", name == "outOfServiceCommand", now)
         self.record_change(obj, now, previous)
+        self._override_changed(obj, expiration, now)
         self._audit(
             user,
             obj,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mocks._core.timeseries import daily_cycle, layered_noise, series_key
 from mocks.metasys.enums import priority_name
+from mocks.metasys.state.commands import OPERATOR_OVERRIDE
 from mocks.metasys.state.model import MetasysObject, SeriesSpec
 
 PRECISIONS = {
@@ -110,3 +112,14 @@ def status(obj: MetasysObject, effective: Effective, offline: bool) -> str:
     if effective.level is not None and effective.level < 8:
         return "objectStatusEnumSet.osHighPriority"
     return "objectStatusEnumSet.osNormal"
+
+
+def override_expiration(obj: MetasysObject, utc_offset_hours: float) -> dict[str, str | None]:
+    """``overrideExpirationTime``: a ``{date, time}`` struct, both null (the published AV example)
+    unless a temporary override is active; then its end in the site's local time (a sandbox
+    choice: ISO date, ``HH:MM:SS`` time)."""
+    command = obj.priority_array.get(OPERATOR_OVERRIDE)
+    if command is None or command.expires_at is None:
+        return {"date": None, "time": None}
+    local = datetime.fromtimestamp(command.expires_at, UTC) + timedelta(hours=utc_offset_hours)
+    return {"date": local.date().isoformat(), "time": local.strftime("%H:%M:%S")}

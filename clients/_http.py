@@ -27,6 +27,7 @@ __all__ = [
     "response_body",
     "retry_after_delay",
     "retry_after_seconds",
+    "retry_while_429",
     "system_sleep",
     "utc_now",
 ]
@@ -164,6 +165,28 @@ def retry_after_seconds(response: httpx.Response, now: datetime) -> float | None
     if when.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
+
+
+def retry_while_429(
+    send: Callable[[], httpx.Response],
+    *,
+    max_retries: int,
+    sleep: Sleeper,
+    wait: Callable[[httpx.Response], float],
+    rate_limited: Callable[[httpx.Response, float], Exception],
+) -> httpx.Response:
+    """``send`` until the answer is not a 429, sleeping ``wait(response)`` seconds between
+    tries; after ``max_retries`` retries the last 429 raises ``rate_limited(response, wait)``."""
+    retries = 0
+    while True:
+        response = send()
+        if response.status_code != 429:
+            return response
+        seconds = wait(response)
+        if retries >= max_retries:
+            raise rate_limited(response, seconds)
+        retries += 1
+        sleep(seconds)
 
 
 # --- JSON answers ------------------------------------------------------------------------------

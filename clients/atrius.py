@@ -33,6 +33,7 @@ from clients._http import (
     parse_json,
     response_body,
     retry_after_seconds,
+    retry_while_429,
     system_sleep,
     utc_now,
 )
@@ -629,19 +630,13 @@ class AtriusClient(HttpClientOwner):
         return response
 
     def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        retries = 0
-        while True:
-            response = send()
-            if response.status_code != 429:
-                return response
-            wait = _retry_after(response, self._clock())
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise AtriusRateLimited(
-                    429, body, response.headers, _message(429, body), retry_after=wait
-                )
-            retries += 1
-            self._sleep(wait)
+        return retry_while_429(
+            send,
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            wait=lambda response: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
 
 
 # --- requests, pure --------------------------------------------------------------------------
@@ -686,6 +681,11 @@ def _chunks(
             count += 1
     if chunk:
         yield chunk, offsets
+
+
+def _rate_limited(response: httpx.Response, wait: float) -> AtriusRateLimited:
+    body = response_body(response)
+    return AtriusRateLimited(429, body, response.headers, _message(429, body), retry_after=wait)
 
 
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:

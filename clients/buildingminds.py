@@ -34,6 +34,7 @@ from clients._http import (
     parse_json,
     response_body,
     retry_after_seconds,
+    retry_while_429,
     system_sleep,
     utc_now,
 )
@@ -494,19 +495,13 @@ class BuildingMindsClient(HttpClientOwner):
         return response
 
     def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        retries = 0
-        while True:
-            response = send()
-            if response.status_code != 429:
-                return response
-            wait = _retry_after(response, self._clock())
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise BuildingMindsRateLimited(
-                    429, body, response.headers, _message(429, body), retry_after=wait
-                )
-            retries += 1
-            self._sleep(wait)
+        return retry_while_429(
+            send,
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            wait=lambda response: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
 
 
 def _matched(
@@ -522,6 +517,12 @@ def _matched(
             taken.add(index)
         found.append(RecordFailure(record, message, None if index is None else start + index))
     return found
+
+
+def _rate_limited(response: httpx.Response, wait: float) -> BuildingMindsRateLimited:
+    body = response_body(response)
+    message = _message(429, body)
+    return BuildingMindsRateLimited(429, body, response.headers, message, retry_after=wait)
 
 
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:

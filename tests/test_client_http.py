@@ -13,6 +13,7 @@ from clients._http import (
     parse_json,
     retry_after_delay,
     retry_after_seconds,
+    retry_while_429,
 )
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -102,3 +103,42 @@ def test_a_client_leaves_open_an_http_client_it_was_given() -> None:
     with httpx.Client() as http:
         Owner(http, owns=False).close()
         assert not http.is_closed
+
+
+def scripted(*statuses: int) -> tuple[list[float], Any]:
+    """A sender answering ``statuses`` in turn with Retry-After equal to the attempt number,
+    and the list the sleeper fills."""
+    answers = iter(statuses)
+    attempts = iter(range(1, len(statuses) + 1))
+    slept: list[float] = []
+
+    def send() -> httpx.Response:
+        return httpx.Response(next(answers), headers={"Retry-After": str(next(attempts))})
+
+    return slept, send
+
+
+def waited(response: httpx.Response) -> float:
+    return float(response.headers["Retry-After"])
+
+
+def test_retry_while_429_waits_each_429_out_and_returns_the_first_other_answer() -> None:
+    slept, send = scripted(429, 429, 201)
+    response = retry_while_429(
+        send, max_retries=2, sleep=slept.append, wait=waited, rate_limited=broken_429
+    )
+    assert response.status_code == 201
+    assert slept == [1.0, 2.0]
+
+
+def broken_429(response: httpx.Response, wait: float) -> Broken:
+    return Broken(f"{response.status_code} after all, wait {wait}")
+
+
+def test_retry_while_429_raises_the_clients_error_after_its_retries() -> None:
+    slept, send = scripted(429, 429, 429, 200)
+    with pytest.raises(Broken, match=r"^429 after all, wait 3\.0$"):
+        retry_while_429(
+            send, max_retries=2, sleep=slept.append, wait=waited, rate_limited=broken_429
+        )
+    assert slept == [1.0, 2.0]

@@ -233,6 +233,8 @@ def test_the_locus_demo_absorbs_one_429_and_renews_its_token_an_hour_in(sandbox:
     assert entries[throttled[0]].path.endswith("/data")
     assert entries[throttled[0] + 1].path == entries[throttled[0]].path
     assert entries[throttled[0] + 1].status == 200
+
+
 def _answer(status: int, headers: dict[str, str], path: str = "/api/v4/objects") -> httpx.Response:
     request = httpx.Request("GET", f"https://metasys.standin.example{path}")
     return httpx.Response(status, headers=headers, request=request)

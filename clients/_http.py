@@ -1,11 +1,15 @@
-"""What every vendor client shares: injectable time, the base error and the httpx client."""
+"""What every vendor client shares: injectable time, the base error, the httpx client,
+Retry-After and the reading of JSON answers."""
 
 from __future__ import annotations
 
+import email.utils
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
 
 import httpx
 
@@ -13,13 +17,22 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ApiError",
     "Clock",
+    "HttpClientOwner",
     "RateLimitedError",
     "Sleeper",
     "build_http_client",
+    "json_object",
+    "json_string",
+    "parse_json",
     "response_body",
+    "retry_after_delay",
+    "retry_after_seconds",
+    "retry_while_429",
     "system_sleep",
     "utc_now",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds for connect, read, write and pool waits alike."""
@@ -93,3 +106,116 @@ def build_http_client(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=timeout, headers=dict(headers or {}))
+
+
+class HttpClientOwner:
+    """Closes the httpx client when the vendor client made it, and is a context manager."""
+
+    _http: httpx.Client
+    _owns_http: bool
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# --- Retry-After -------------------------------------------------------------------------------
+
+
+def retry_after_delay(value: str | None) -> float | None:
+    """Retry-After as a delay in seconds; ``None`` when missing, not a number, negative, NaN or
+    infinite (so a caller falls back rather than waiting forever)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def retry_after_seconds(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds to wait from Retry-After, a delay or an HTTP date (0 once that date has passed);
+    ``None`` when the header is missing or unusable, so the client applies its vendor's
+    fallback."""
+    header = response.headers.get("Retry-After")
+    if header is None:
+        return None
+    try:
+        float(header.strip())
+    except ValueError:
+        pass
+    else:
+        return retry_after_delay(header)
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def retry_while_429(
+    send: Callable[[], httpx.Response],
+    *,
+    max_retries: int,
+    sleep: Sleeper,
+    wait: Callable[[httpx.Response], float],
+    rate_limited: Callable[[httpx.Response, float], Exception],
+) -> httpx.Response:
+    """``send`` until the answer is not a 429, sleeping ``wait(response)`` seconds between
+    tries; after ``max_retries`` retries the last 429 raises ``rate_limited(response, wait)``."""
+    retries = 0
+    while True:
+        response = send()
+        if response.status_code != 429:
+            return response
+        seconds = wait(response)
+        if retries >= max_retries:
+            raise rate_limited(response, seconds)
+        retries += 1
+        sleep(seconds)
+
+
+# --- JSON answers ------------------------------------------------------------------------------
+
+
+def parse_json(
+    response: httpx.Response,
+    parse: Callable[[Any], T],
+    contract_error: Callable[[httpx.Response, str], Exception],
+) -> T:
+    """``parse`` applied to the JSON body; a body that is not JSON, or that ``parse`` refuses
+    (ValueError, KeyError, TypeError), raises the client's own ``contract_error``."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise contract_error(response, "not JSON") from None
+    try:
+        return parse(body)
+    except (ValueError, KeyError, TypeError) as err:
+        raise contract_error(response, str(err)) from None
+
+
+def json_object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an object")
+    return value
+
+
+def json_string(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string")
+    return value

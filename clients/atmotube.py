@@ -11,11 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import httpx
@@ -23,10 +21,13 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    HttpClientOwner,
     RateLimitedError,
     Sleeper,
     build_http_client,
+    parse_json,
     response_body,
+    retry_after_delay,
     system_sleep,
     utc_now,
 )
@@ -128,7 +129,7 @@ _ERRORS: dict[int, type[AtmotubeError]] = {
 }
 
 
-class AtmotubeClient:
+class AtmotubeClient(HttpClientOwner):
     def __init__(
         self,
         api_key: str,
@@ -150,21 +151,6 @@ class AtmotubeClient:
         self._clock = clock
         self._sleep = sleep
         self.max_retries = max_retries
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> AtmotubeClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def page(
         self,
@@ -266,7 +252,7 @@ class AtmotubeClient:
             if response.status_code != 429:
                 break
             until_next_minute = _seconds_to_next_minute(self._clock())
-            header = _retry_after(response.headers.get("Retry-After"))
+            header = retry_after_delay(response.headers.get("Retry-After"))
             if retries >= self.max_retries:
                 body = response_body(response)
                 raise AtmotubeRateLimited(
@@ -328,17 +314,6 @@ def _seconds_to_next_minute(now: dt.datetime) -> float:
     return (minute_start + dt.timedelta(minutes=1) - now).total_seconds()
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds; ``None`` when missing, or an HTTP date this API never sends."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
 def _message(status: int, body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return f"Atmotube {status}: {body['message']}"
@@ -355,24 +330,21 @@ def _contract_error(response: httpx.Response, why: str) -> AtmotubeError:
 
 
 def _parse_page(response: httpx.Response) -> ReadingsPage:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _contract_error(response, "not JSON") from None
-    try:
-        if not isinstance(body, dict) or not _is_int(body.get("status")) or body["status"] != 0:
-            raise ValueError("status is not 0")
-        data = body.get("data")
-        if not isinstance(data, dict):
-            raise ValueError("data is not an object")
-        total, items = _integer(data.get("total")), data.get("items")
-        if total is None or total < 0:
-            raise ValueError("total is not a non-negative integer")
-        if not isinstance(items, list):
-            raise ValueError("items is not an array")
-        return ReadingsPage(total, [_json_reading(item) for item in items])
-    except ValueError as err:
-        raise _contract_error(response, str(err)) from None
+    return parse_json(response, _json_page, _contract_error)
+
+
+def _json_page(body: Any) -> ReadingsPage:
+    if not isinstance(body, dict) or not _is_int(body.get("status")) or body["status"] != 0:
+        raise ValueError("status is not 0")
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise ValueError("data is not an object")
+    total, items = _integer(data.get("total")), data.get("items")
+    if total is None or total < 0:
+        raise ValueError("total is not a non-negative integer")
+    if not isinstance(items, list):
+        raise ValueError("items is not an array")
+    return ReadingsPage(total, [_json_reading(item) for item in items])
 
 
 def _json_reading(item: Any) -> Reading:

@@ -11,13 +11,11 @@ splits readings into requests of at most 1000 points, the most the API takes at 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urljoin
 
@@ -26,10 +24,16 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    HttpClientOwner,
     RateLimitedError,
     Sleeper,
     build_http_client,
+    json_object,
+    json_string,
+    parse_json,
     response_body,
+    retry_after_seconds,
+    retry_while_429,
     system_sleep,
     utc_now,
 )
@@ -357,7 +361,7 @@ def _contract_error(response: httpx.Response, why: str) -> AtriusError:
 # --- the client ------------------------------------------------------------------------------
 
 
-class AtriusClient:
+class AtriusClient(HttpClientOwner):
     def __init__(
         self,
         client_id: str,
@@ -393,21 +397,6 @@ class AtriusClient:
         self.max_retries = max_retries
         self._token: Token | None = None
         self._refresh_token: str | None = None
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> AtriusClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- token -------------------------------------------------------------------------------
 
@@ -641,19 +630,13 @@ class AtriusClient:
         return response
 
     def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        retries = 0
-        while True:
-            response = send()
-            if response.status_code != 429:
-                return response
-            wait = _retry_after(response, self._clock())
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise AtriusRateLimited(
-                    429, body, response.headers, _message(429, body), retry_after=wait
-                )
-            retries += 1
-            self._sleep(wait)
+        return retry_while_429(
+            send,
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            wait=lambda response: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
 
 
 # --- requests, pure --------------------------------------------------------------------------
@@ -700,23 +683,17 @@ def _chunks(
         yield chunk, offsets
 
 
+def _rate_limited(response: httpx.Response, wait: float) -> AtriusRateLimited:
+    body = response_body(response)
+    return AtriusRateLimited(429, body, response.headers, _message(429, body), retry_after=wait)
+
+
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from DRF's "Expected available in
     N seconds.", else the length of the rate-limit window."""
-    header = response.headers.get("Retry-After")
-    if header is not None:
-        try:
-            seconds = float(header.strip())
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(header)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None and when.tzinfo is not None:
-                return max(0.0, (when - now).total_seconds())
-        else:
-            if math.isfinite(seconds) and seconds >= 0:
-                return seconds
+    seconds = retry_after_seconds(response, now)
+    if seconds is not None:
+        return seconds
     body = response_body(response)
     detail = body.get("detail") if isinstance(body, dict) else None
     if isinstance(detail, str):
@@ -730,42 +707,23 @@ def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
 
 
 def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _contract_error(response, "not JSON") from None
-    try:
-        return parse(body)
-    except (ValueError, KeyError, TypeError) as err:
-        raise _contract_error(response, str(err)) from None
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an object")
-    return value
+    return parse_json(response, parse, _contract_error)
 
 
 def _wrapped(body: Any) -> dict[str, Any]:
     """``{"data": {...}}``, as single objects are served."""
-    return _object(_object(body, "the body").get("data"), "data")
-
-
-def _string(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{what} is not a string")
-    return value
+    return json_object(json_object(body, "the body").get("data"), "data")
 
 
 def _optional_string(value: Any, what: str) -> str | None:
-    return None if value is None else _string(value, what)
+    return None if value is None else json_string(value, what)
 
 
 def _ident(value: Any, what: str) -> str:
     """Ids are strings in every example; a JSON integer is taken as its digits."""
     if _is_int(value):
         return str(int(value))
-    return _string(value, what)
+    return json_string(value, what)
 
 
 def _is_int(value: Any) -> bool:
@@ -782,11 +740,11 @@ def _count(value: Any, what: str) -> int:
 
 
 def _token(body: Any, sent_at: dt.datetime) -> Token:
-    body = _object(body, "the body")
-    access_token = _string(body.get("access_token"), "access_token")
+    body = json_object(body, "the body")
+    access_token = json_string(body.get("access_token"), "access_token")
     if not _B64TOKEN.fullmatch(access_token):
         raise ValueError("access_token is not an RFC 6750 b64token")
-    token_type = _string(body.get("token_type"), "token_type")
+    token_type = json_string(body.get("token_type"), "token_type")
     if token_type.lower() != "bearer":
         raise ValueError(f"token_type {token_type!r} is not Bearer")
     expires_in = (
@@ -830,13 +788,13 @@ def _organization(data: dict[str, Any]) -> Organization:
 
 
 def _building(data: Any) -> Building:
-    data = _object(data, "a building")
+    data = json_object(data, "a building")
     enabled = data.get("enabled")
     if enabled is not None and not isinstance(enabled, bool):
         raise ValueError("enabled is not a boolean")
     return Building(
         id=_ident(data.get("id"), "id"),
-        name=_string(data.get("name"), "name"),
+        name=json_string(data.get("name"), "name"),
         organization=_ident(data.get("organization"), "organization"),
         uuid=_optional_string(data.get("uuid"), "uuid"),
         enabled=enabled,
@@ -847,7 +805,7 @@ def _building(data: Any) -> Building:
 
 
 def _meter(data: Any) -> Meter:
-    data = _object(data, "a meter")
+    data = json_object(data, "a meter")
 
     def text(name: str) -> str | None:
         return _optional_string(data.get(name), name)
@@ -856,10 +814,10 @@ def _meter(data: Any) -> Meter:
         return None if data.get(name) is None else _ident(data[name], name)
 
     return Meter(
-        uuid=_string(data.get("uuid"), "uuid"),
+        uuid=json_string(data.get("uuid"), "uuid"),
         id=_ident(data.get("id"), "id"),
-        display_name=_string(data.get("displayName"), "displayName"),
-        resource_type=_string(data.get("resourceType"), "resourceType"),
+        display_name=json_string(data.get("displayName"), "displayName"),
+        resource_type=json_string(data.get("resourceType"), "resourceType"),
         url=text("url"),
         building=ident("building"),
         gateway=ident("gateway"),
@@ -875,7 +833,7 @@ def _meter(data: Any) -> Meter:
 
 
 def _page(body: Any, parse: Callable[[Any], T]) -> tuple[list[T], str | None]:
-    body = _object(body, "the body")
+    body = json_object(body, "the body")
     results = body.get("results")
     if not isinstance(results, list):
         raise ValueError("results is not an array")
@@ -883,21 +841,21 @@ def _page(body: Any, parse: Callable[[Any], T]) -> tuple[list[T], str | None]:
 
 
 def _push_report(body: Any, offsets: Mapping[str, int]) -> PushReport:
-    body = _object(body, "the body")
+    body = json_object(body, "the body")
     rejected = body.get("rejected_meters")
     if not isinstance(rejected, list):
         raise ValueError("rejected_meters is not an array")
-    meters = _object(body.get("meters"), "meters")
+    meters = json_object(body.get("meters"), "meters")
     return PushReport(
         accepted=_count(body.get("accepted"), "accepted"),
         skipped=_count(body.get("skipped"), "skipped"),
-        rejected_meters=tuple(_string(m, "a rejected meter") for m in rejected),
+        rejected_meters=tuple(json_string(m, "a rejected meter") for m in rejected),
         meters={key: _meter_report(report, offsets.get(key, 0)) for key, report in meters.items()},
     )
 
 
 def _meter_report(report: Any, offset: int) -> MeterPushReport:
-    report = _object(report, "a meter's report")
+    report = json_object(report, "a meter's report")
     skipped = report.get("skipped")
     if not isinstance(skipped, list):
         raise ValueError("skipped is not an array")
@@ -909,24 +867,24 @@ def _meter_report(report: Any, offset: int) -> MeterPushReport:
 
 
 def _skipped(item: Any, offset: int) -> SkippedPoint:
-    item = _object(item, "a skipped point")
+    item = json_object(item, "a skipped point")
     return SkippedPoint(
         index=offset + _count(item.get("index"), "index"),
         point=item.get("point"),
-        reason=_string(item.get("reason"), "reason"),
+        reason=json_string(item.get("reason"), "reason"),
     )
 
 
 def _data_points(body: Any) -> list[DataPoint]:
-    rows = _object(body, "the body").get("data")
+    rows = json_object(body, "the body").get("data")
     if not isinstance(rows, list):
         raise ValueError("data is not an array")
     return [_data_point(row) for row in rows]
 
 
 def _data_point(row: Any) -> DataPoint:
-    row = _object(row, "a row")
-    localtime = _string(row.get("localtime"), "localtime")
+    row = json_object(row, "a row")
+    localtime = json_string(row.get("localtime"), "localtime")
     try:
         moment = dt.datetime.fromisoformat(localtime)
     except ValueError:

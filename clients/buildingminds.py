@@ -14,12 +14,9 @@ parent that has not arrived; ``onboard`` does both for a whole portfolio, in any
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -28,10 +25,16 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    HttpClientOwner,
     RateLimitedError,
     Sleeper,
     build_http_client,
+    json_object,
+    json_string,
+    parse_json,
     response_body,
+    retry_after_seconds,
+    retry_while_429,
     system_sleep,
     utc_now,
 )
@@ -292,7 +295,7 @@ def _contract_error(response: httpx.Response, why: str) -> BuildingMindsError:
 # --- the client ------------------------------------------------------------------------------
 
 
-class BuildingMindsClient:
+class BuildingMindsClient(HttpClientOwner):
     def __init__(
         self,
         client_id: str,
@@ -328,21 +331,6 @@ class BuildingMindsClient:
         self.max_retries = max_retries
         self.records_per_request = records_per_request
         self._token: Token | None = None
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> BuildingMindsClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- token -------------------------------------------------------------------------------
 
@@ -507,19 +495,13 @@ class BuildingMindsClient:
         return response
 
     def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        retries = 0
-        while True:
-            response = send()
-            if response.status_code != 429:
-                return response
-            wait = _retry_after(response, self._clock())
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise BuildingMindsRateLimited(
-                    429, body, response.headers, _message(429, body), retry_after=wait
-                )
-            retries += 1
-            self._sleep(wait)
+        return retry_while_429(
+            send,
+            max_retries=self.max_retries,
+            sleep=self._sleep,
+            wait=lambda response: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
 
 
 def _matched(
@@ -537,23 +519,18 @@ def _matched(
     return found
 
 
+def _rate_limited(response: httpx.Response, wait: float) -> BuildingMindsRateLimited:
+    body = response_body(response)
+    message = _message(429, body)
+    return BuildingMindsRateLimited(429, body, response.headers, message, retry_after=wait)
+
+
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from "Try again in N seconds.",
     else the length of the rate-limit window."""
-    header = response.headers.get("Retry-After")
-    if header is not None:
-        try:
-            seconds = float(header.strip())
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(header)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None and when.tzinfo is not None:
-                return max(0.0, (when - now).total_seconds())
-        else:
-            if math.isfinite(seconds) and seconds >= 0:
-                return seconds
+    seconds = retry_after_seconds(response, now)
+    if seconds is not None:
+        return seconds
     body = response_body(response)
     message = body.get("message") if isinstance(body, dict) else None
     if isinstance(message, str):
@@ -567,26 +544,7 @@ def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
 
 
 def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _contract_error(response, "not JSON") from None
-    try:
-        return parse(body)
-    except (ValueError, KeyError, TypeError) as err:
-        raise _contract_error(response, str(err)) from None
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an object")
-    return value
-
-
-def _string(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{what} is not a string")
-    return value
+    return parse_json(response, parse, _contract_error)
 
 
 def _count(value: Any, what: str) -> int:
@@ -599,11 +557,11 @@ def _count(value: Any, what: str) -> int:
 
 
 def _token(body: Any, sent_at: dt.datetime) -> Token:
-    body = _object(body, "the body")
-    access_token = _string(body.get("access_token"), "access_token")
+    body = json_object(body, "the body")
+    access_token = json_string(body.get("access_token"), "access_token")
     if not _B64TOKEN.fullmatch(access_token):
         raise ValueError("access_token is not an RFC 6750 b64token")
-    token_type = _string(body.get("token_type"), "token_type")
+    token_type = json_string(body.get("token_type"), "token_type")
     if token_type.lower() != "bearer":
         raise ValueError(f"token_type {token_type!r} is not Bearer")
     expires_in = _count(body.get("expires_in"), "expires_in")
@@ -615,26 +573,25 @@ def _token(body: Any, sent_at: dt.datetime) -> Token:
 
 
 def _page(body: Any, item: Callable[[dict[str, Any]], T]) -> Page[T]:
-    body = _object(body, "the body")
+    body = json_object(body, "the body")
     data = body.get("data")
     if not isinstance(data, list):
         raise ValueError("data is not a list")
-    items = tuple(item(_object(entry, "an item of data")) for entry in data)
-    return Page(
-        _count(body.get("totalCount"), "totalCount"), items, _string(body.get("message"), "message")
-    )
+    items = tuple(item(json_object(entry, "an item of data")) for entry in data)
+    total = _count(body.get("totalCount"), "totalCount")
+    return Page(total, items, json_string(body.get("message"), "message"))
 
 
 def _batch(data: dict[str, Any]) -> Batch:
-    counts = _object(data.get("statusCounts"), "statusCounts")
+    counts = json_object(data.get("statusCounts"), "statusCounts")
     return Batch(
-        batch_id=_string(data.get("batchId"), "batchId"),
-        entity_type=_string(data.get("entityType"), "entityType"),
-        status=_string(data.get("status"), "status"),
+        batch_id=json_string(data.get("batchId"), "batchId"),
+        entity_type=json_string(data.get("entityType"), "entityType"),
+        status=json_string(data.get("status"), "status"),
         total_records=_count(data.get("totalRecords"), "totalRecords"),
         status_counts={str(k): _count(v, f"statusCounts.{k}") for k, v in counts.items()},
-        created_at=_string(data.get("createdAt"), "createdAt"),
-        updated_at=_string(data.get("updatedAt"), "updatedAt"),
+        created_at=json_string(data.get("createdAt"), "createdAt"),
+        updated_at=json_string(data.get("updatedAt"), "updatedAt"),
     )
 
 
@@ -644,44 +601,44 @@ def _inbound(data: dict[str, Any]) -> InboundMessage:
         raise ValueError("missingDependencies is not a list")
     message = data.get("message")
     return InboundMessage(
-        inbound_id=_string(data.get("inboundId"), "inboundId"),
-        batch_id=_string(data.get("batchId"), "batchId"),
-        entity_type=_string(data.get("entityType"), "entityType"),
-        entity_id=_string(data.get("entityId"), "entityId"),
-        event_type=_string(data.get("eventType"), "eventType"),
-        status=_string(data.get("status"), "status"),
+        inbound_id=json_string(data.get("inboundId"), "inboundId"),
+        batch_id=json_string(data.get("batchId"), "batchId"),
+        entity_type=json_string(data.get("entityType"), "entityType"),
+        entity_id=json_string(data.get("entityId"), "entityId"),
+        event_type=json_string(data.get("eventType"), "eventType"),
+        status=json_string(data.get("status"), "status"),
         missing_dependencies=tuple(
             Dependency(
-                _string(_object(d, "a dependency").get("entityType"), "entityType"),
-                _string(d.get("entityId"), "entityId"),
+                json_string(json_object(d, "a dependency").get("entityType"), "entityType"),
+                json_string(d.get("entityId"), "entityId"),
             )
             for d in missing
         ),
-        message=None if message is None else _string(message, "message"),
-        payload=_object(data.get("payload"), "payload"),
-        created_at=_string(data.get("createdAt"), "createdAt"),
-        updated_at=_string(data.get("updatedAt"), "updatedAt"),
+        message=None if message is None else json_string(message, "message"),
+        payload=json_object(data.get("payload"), "payload"),
+        created_at=json_string(data.get("createdAt"), "createdAt"),
+        updated_at=json_string(data.get("updatedAt"), "updatedAt"),
     )
 
 
 def _submission_answer(body: Any) -> tuple[str | None, list[tuple[Any, str]] | None]:
     """(batch id, refused records) from a 200 or 400 answer; ``None`` refused records for a
     400 ``Request validation failed``."""
-    body = _object(body, "the body")
+    body = json_object(body, "the body")
     if "failedMessages" not in body:
         if "error" in body:
             return None, None
-        return _string(body.get("batchId"), "batchId"), []
+        return json_string(body.get("batchId"), "batchId"), []
     batch_id = body.get("batchId")
     refused = body["failedMessages"]
     if not isinstance(refused, list):
         raise ValueError("failedMessages is not a list")
     return (
-        None if batch_id is None else _string(batch_id, "batchId"),
+        None if batch_id is None else json_string(batch_id, "batchId"),
         [
             (
-                _object(f, "a failed message").get("originalMessage"),
-                _string(f.get("validationMessage"), "validationMessage"),
+                json_object(f, "a failed message").get("originalMessage"),
+                json_string(f.get("validationMessage"), "validationMessage"),
             )
             for f in refused
         ],

@@ -14,7 +14,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -22,9 +21,12 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    HttpClientOwner,
     RateLimitedError,
     Sleeper,
     build_http_client,
+    json_string,
+    parse_json,
     response_body,
     system_sleep,
     utc_now,
@@ -190,7 +192,7 @@ _ERRORS: dict[int, type[LocusError]] = {
 }
 
 
-class LocusClient:
+class LocusClient(HttpClientOwner):
     def __init__(
         self,
         client_id: str,
@@ -229,21 +231,6 @@ class LocusClient:
         self._lock = threading.RLock()
         """One request at a time, as the API serves one per credential."""
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> LocusClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # --- tokens ------------------------------------------------------------------------------
 
     def token(self) -> Token:
@@ -279,7 +266,7 @@ class LocusClient:
         if response.status_code in (400, 401):
             raise LocusAuthError(response.status_code, response_body(response), response.headers)
         body = _parse(response, _object)
-        access = _string(body.get("access_token"), "access_token")
+        access = json_string(body.get("access_token"), "access_token")
         expires_in = _integer(body.get("expires_in"), "expires_in")
         refresh = body.get("refresh_token")
         if refresh is not None and not isinstance(refresh, str):
@@ -608,10 +595,7 @@ def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     if response.status_code != 200:
         error = _ERRORS.get(response.status_code, LocusError)
         raise error(response.status_code, response_body(response), response.headers)
-    try:
-        return parse(response.json())
-    except (ValueError, KeyError, TypeError) as problem:
-        raise _contract_error(response, str(problem)) from None
+    return parse_json(response, parse, _contract_error)
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -620,14 +604,8 @@ def _object(value: Any) -> dict[str, Any]:
     return value
 
 
-def _string(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise _Broken(f"{what} is not a string")
-    return value
-
-
 def _optional_string(value: Any, what: str) -> str | None:
-    return None if value is None else _string(value, what)
+    return None if value is None else json_string(value, what)
 
 
 def _integer(value: Any, what: str) -> int:
@@ -643,7 +621,7 @@ def _number(value: Any, what: str) -> float:
 
 
 def _moment(value: Any, what: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(_string(value, what))
+    moment = dt.datetime.fromisoformat(json_string(value, what))
     if moment.tzinfo is None:
         raise _Broken(f"{what} has no offset")
     return moment
@@ -664,10 +642,10 @@ def _client(value: Any) -> Client:
     return Client(
         id=_integer(body["id"], "id"),
         partner_id=_integer(body["partnerId"], "partnerId"),
-        tz=_string(body["tz"], "tz"),
-        first_name=_string(body["firstName"], "firstName"),
-        last_name=_string(body["lastName"], "lastName"),
-        email=_string(body["email"], "email"),
+        tz=json_string(body["tz"], "tz"),
+        first_name=json_string(body["firstName"], "firstName"),
+        last_name=json_string(body["lastName"], "lastName"),
+        email=json_string(body["email"], "email"),
     )
 
 
@@ -676,7 +654,7 @@ def _site(value: Any) -> Site:
     return Site(
         id=_integer(body["id"], "id"),
         client_id=_integer(body["clientId"], "clientId"),
-        name=_string(body["name"], "name"),
+        name=json_string(body["name"], "name"),
         raw={k: v for k, v in body.items() if k != "statusCode"},
     )
 
@@ -688,12 +666,12 @@ def _component(value: Any) -> Component:
         site_id=_integer(body["siteId"], "siteId"),
         client_id=_integer(body["clientId"], "clientId"),
         parent_id=_integer(body["parentId"], "parentId"),
-        parent_type=_string(body["parentType"], "parentType"),
-        node_id=_string(body["nodeId"], "nodeId"),
-        name=_string(body["name"], "name"),
-        node_type=_string(body["nodeType"], "nodeType"),
-        application=_string(body["application"], "application"),
-        generation_type=_string(body["generationType"], "generationType"),
+        parent_type=json_string(body["parentType"], "parentType"),
+        node_id=json_string(body["nodeId"], "nodeId"),
+        name=json_string(body["name"], "name"),
+        node_type=json_string(body["nodeType"], "nodeType"),
+        application=json_string(body["application"], "application"),
+        generation_type=json_string(body["generationType"], "generationType"),
         raw={k: v for k, v in body.items() if k != "statusCode"},
     )
 
@@ -708,18 +686,20 @@ def _base_field(value: Any) -> BaseField:
     if not isinstance(granularities, list):
         raise _Broken("granularities is a list")
     return BaseField(
-        base_field=_string(body["baseField"], "baseField"),
-        long_name=_string(body["longName"], "longName"),
-        source=_string(body["source"], "source"),
-        unit=_string(body["unit"], "unit"),
+        base_field=json_string(body["baseField"], "baseField"),
+        long_name=json_string(body["longName"], "longName"),
+        source=json_string(body["source"], "source"),
+        unit=json_string(body["unit"], "unit"),
         short_names={
-            _string(_object(a)["shortName"], "shortName"): _string(a["aggregation"], "aggregation")
+            json_string(_object(a)["shortName"], "shortName"): json_string(
+                a["aggregation"], "aggregation"
+            )
             for a in aggregations
         },
-        granularities=tuple(_string(g, "granularity") for g in granularities),
+        granularities=tuple(json_string(g, "granularity") for g in granularities),
         field_parameters={
-            _string(_object(p)["param"], "param"): tuple(
-                _string(v, "value") for v in _values(p["values"])
+            json_string(_object(p)["param"], "param"): tuple(
+                json_string(v, "value") for v in _values(p["values"])
             )
             for p in parameters
         },
@@ -754,11 +734,11 @@ def _alert(value: Any) -> Alert:
     return Alert(
         id=_integer(body["id"], "id"),
         component_id=_integer(body["componentId"], "componentId"),
-        component_name=_string(body["componentName"], "componentName"),
+        component_name=json_string(body["componentName"], "componentName"),
         site_id=_integer(body["siteId"], "siteId"),
-        site_name=_string(body["siteName"], "siteName"),
-        alert_type=_string(body["alertType"], "alertType"),
-        priority=_string(body["priority"], "priority"),
+        site_name=json_string(body["siteName"], "siteName"),
+        alert_type=json_string(body["alertType"], "alertType"),
+        priority=json_string(body["priority"], "priority"),
         start=_moment(body["start"], "start"),
         end=None if end is None else _moment(end, "end"),
         updated=_moment(body["updated"], "updated"),

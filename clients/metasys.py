@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -20,9 +19,11 @@ import httpx
 from clients._http import (
     ApiError,
     Clock,
+    HttpClientOwner,
     Sleeper,
     build_http_client,
     response_body,
+    retry_after_delay,
     system_sleep,
     utc_now,
 )
@@ -373,7 +374,7 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient:
+class MetasysClient(HttpClientOwner):
     def __init__(
         self,
         username: str,
@@ -396,21 +397,6 @@ class MetasysClient:
         self.refresh_before = refresh_before
         self.max_retries = max_retries
         self.session = _Session()
-
-    def __enter__(self) -> MetasysClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     # --- session -------------------------------------------------------------------------
 
@@ -825,9 +811,6 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-    # An absurd Retry-After (negative, NaN, infinite) must not stall the caller forever.
-    return seconds if 0.0 <= seconds <= 3600.0 else DEFAULT_RETRY_AFTER
+    seconds = retry_after_delay(value)
+    # An absurd Retry-After (negative, NaN, infinite, over an hour) must not stall the caller.
+    return seconds if seconds is not None and seconds <= 3600.0 else DEFAULT_RETRY_AFTER

@@ -64,11 +64,10 @@ def daily_cycle(t: float, utc_offset_hours: float, peak_hour: float) -> float:
     return math.cos(2.0 * math.pi * (local_hours - peak_hour) / 24.0)
 
 
-def solar_elevation(latitude: float, longitude: float, t: float) -> float:
-    """The sun's elevation in degrees (NOAA's approximation, good to a fraction of a degree)."""
-    moment = datetime.fromtimestamp(t, tz=UTC)
-    day_of_year = moment.timetuple().tm_yday
-    hours = moment.hour + moment.minute / 60.0 + moment.second / 3600.0
+def solar_day_terms(day_of_year: int, hours: float = 12.0) -> tuple[float, float]:
+    """(declination in radians, equation of time in minutes) at ``hours`` UTC of a day of the
+    year (1-based), NOAA's series. At the default noon they hold for the whole day closely
+    enough to be worked out once per day."""
     gamma = 2.0 * math.pi / 365.0 * (day_of_year - 1 + (hours - 12.0) / 24.0)
     declination = (
         0.006918
@@ -86,6 +85,14 @@ def solar_elevation(latitude: float, longitude: float, t: float) -> float:
         - 0.014615 * math.cos(2 * gamma)
         - 0.040849 * math.sin(2 * gamma)
     )
+    return declination, equation_of_time
+
+
+def solar_elevation(latitude: float, longitude: float, t: float) -> float:
+    """The sun's elevation in degrees (NOAA's approximation, good to a fraction of a degree)."""
+    moment = datetime.fromtimestamp(t, tz=UTC)
+    hours = moment.hour + moment.minute / 60.0 + moment.second / 3600.0
+    declination, equation_of_time = solar_day_terms(moment.timetuple().tm_yday, hours)
     true_solar_minutes = hours * 60.0 + equation_of_time + 4.0 * longitude
     hour_angle = math.radians(true_solar_minutes / 4.0 - 180.0)
     lat = math.radians(latitude)

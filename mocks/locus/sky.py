@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from mocks._core.timeseries import unit
+from mocks._core.timeseries import solar_day_terms, unit
 
 QUARTER = 900
 MINUTE = 60
@@ -38,24 +38,7 @@ class Sky:
         """(sin declination, cos declination, equation of time in minutes) for a UTC day."""
         found = self._days.get(day)
         if found is None:
-            day_of_year = _day_of_year(day)
-            gamma = 2.0 * math.pi / 365.0 * (day_of_year - 1)
-            declination = (
-                0.006918
-                - 0.399912 * math.cos(gamma)
-                + 0.070257 * math.sin(gamma)
-                - 0.006758 * math.cos(2 * gamma)
-                + 0.000907 * math.sin(2 * gamma)
-                - 0.002697 * math.cos(3 * gamma)
-                + 0.00148 * math.sin(3 * gamma)
-            )
-            equation_of_time = 229.18 * (
-                0.000075
-                + 0.001868 * math.cos(gamma)
-                - 0.032077 * math.sin(gamma)
-                - 0.014615 * math.cos(2 * gamma)
-                - 0.040849 * math.sin(2 * gamma)
-            )
+            declination, equation_of_time = solar_day_terms(_day_of_year(day))
             if len(self._days) > _MEMO_LIMIT:
                 self._days.clear()
             found = (math.sin(declination), math.cos(declination), equation_of_time)

@@ -1,4 +1,5 @@
 import itertools
+import math
 from datetime import UTC, datetime
 
 import pytest
@@ -11,10 +12,12 @@ from mocks._core.timeseries import (
     daily_cycle,
     layered_noise,
     series_key,
+    solar_day_terms,
     solar_elevation,
     unit,
     value_noise,
 )
+from mocks.locus.sky import Sky
 
 
 def ts(*args: int) -> float:
@@ -61,6 +64,56 @@ def test_sun_is_high_at_noon_in_summer_and_down_at_midnight() -> None:
     assert solar_elevation(52.52, 13.40, ts(2024, 6, 21, 23, 10)) < 0
     assert clear_sky_irradiance(52.52, 13.40, ts(2024, 6, 21, 23, 10)) == 0.0
     assert 750.0 < clear_sky_irradiance(52.52, 13.40, ts(2024, 6, 21, 11, 10)) < 1000.0
+
+
+# Worked out before solar_day_terms was factored out of solar_elevation and Sky: the refactor
+# must not move a single bit.
+PINNED_INSTANTS = (0.0, 1_700_000_000.0, 1_718_971_200.0, 1_735_689_599.0, 1_709_208_000.0)
+
+
+def test_solar_elevation_gives_the_same_values_as_before_the_day_terms_were_shared() -> None:
+    berlin = [solar_elevation(52.52, 13.405, t) for t in PINNED_INSTANTS]
+    sydney = [solar_elevation(-33.87, 151.21, t) for t in PINNED_INSTANTS]
+    assert berlin == [
+        -59.00737666800854,
+        -54.844637486924576,
+        59.28599209984197,
+        -58.96224449816546,
+        28.977378155685752,
+    ]
+    assert sydney == [
+        62.08180432922155,
+        41.5455587265216,
+        -62.483937292063025,
+        61.95148938541237,
+        -38.38703469061343,
+    ]
+
+
+def test_locus_sky_gives_the_same_values_as_before_the_day_terms_were_shared() -> None:
+    sky = Sky(7, 3, 40.0, -105.0)
+    assert [sky.sin_elevation(t) for t in PINNED_INSTANTS] == [
+        -0.06072377880826246,
+        0.2477361216852997,
+        0.06939082542782407,
+        -0.06067444046787018,
+        -0.3254448309268532,
+    ]
+
+
+@pytest.mark.parametrize(("month", "day"), [(1, 1), (3, 20), (6, 21), (9, 23), (12, 31)])
+def test_locus_sky_and_solar_elevation_agree_at_noon_utc(month: int, day: int) -> None:
+    # Sky takes the day's terms at noon UTC, so there the two compute the same sun.
+    noon = ts(2024, month, day, 12)
+    sky = Sky(1, 2, 47.3, 8.5)
+    assert sky.sin_elevation(noon) == pytest.approx(
+        math.sin(math.radians(solar_elevation(47.3, 8.5, noon))), rel=1e-12, abs=1e-12
+    )
+
+
+def test_solar_day_terms_default_to_the_days_noon() -> None:
+    assert solar_day_terms(172) == solar_day_terms(172, 12.0)
+    assert solar_day_terms(172, 0.0) != solar_day_terms(172)
 
 
 def test_winter_noon_is_lower_than_summer_noon() -> None:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from clients._http import DEFAULT_TIMEOUT
 from mocks._core.faults import Fault
 from mocks._core.sandbox import Sandbox
 
@@ -67,7 +68,9 @@ class RemoteControl:
         self.base_url = base_url.rstrip("/")
         self.where = self.base_url
         headers = {} if admin_token is None else {ADMIN_HEADER: admin_token}
-        self._http = httpx.Client(base_url=self.base_url + "/_sandbox", headers=headers)
+        self._http = httpx.Client(
+            base_url=self.base_url + "/_sandbox", headers=headers, timeout=DEFAULT_TIMEOUT
+        )
         self._offset = timedelta(0)
         self._sync(self._json("GET", "/clock"))
         self._tenant: dict[str, Any] = self._json("POST", "/tenants")

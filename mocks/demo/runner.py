@@ -13,6 +13,7 @@ from typing import TextIO
 
 import httpx
 
+from clients._http import DEFAULT_TIMEOUT
 from mocks._core.liveserver import live_server
 from mocks._core.sandbox import Sandbox
 from mocks.demo.control import InProcessControl, RemoteControl, SandboxControl
@@ -56,7 +57,9 @@ def run_workflow(
 ) -> WorkflowResult:
     traffic = Traffic()
     started = time.perf_counter()
-    with httpx.Client(event_hooks={"response": [traffic]}) as http:
+    # The clients' own default (30 s), not httpx's 5 s: on a loaded machine a long Locus range
+    # or a BuildingMinds poll can take longer than 5 s to answer, and a demo must not fail on it.
+    with httpx.Client(event_hooks={"response": [traffic]}, timeout=DEFAULT_TIMEOUT) as http:
         demo = DemoContext(api, control, http, base_url, traffic)
         try:
             workflow = factory(demo)

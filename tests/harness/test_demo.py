@@ -118,13 +118,16 @@ def test_the_demo_runs_against_a_running_server() -> None:
     out = io.StringIO()
     with live_server(build_app(sandbox)) as url:
         results = run_demo(WORKFLOWS, out=out, base_url=url)
+    journal = "\n".join(
+        f"{e.method} {e.path} {e.status}" for e in reversed(sandbox.journal.entries("locus"))
+    )
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", True, 10),
         ("atmotube", True, 4),
         ("buildingminds", True, 6),
         ("locus", True, 6),
         ("metasys", True, 12),
-    ]
+    ], f"{out.getvalue()}\n{journal}"
     assert out.getvalue().startswith(f"standin demo: {url}\n")
     paths = {entry.path for entry in sandbox.journal.entries()}
     assert "/o/token/" in paths

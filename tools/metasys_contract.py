@@ -901,6 +901,14 @@ exec(
         "exec",
     )
 )
+# Part 3's: the reference's INTERNAL and PRIVATE operations.
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part3.py").read_text(encoding="utf-8"),
+        "metasys_contract_part3.py",
+        "exec",
+    )
+)
 
 document = {
     "openapi": "3.1.0",

@@ -19,7 +19,9 @@ from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
 from mocks.metasys.handlers.system import SystemHandlers
+from mocks.metasys.handlers.wellknown import WellKnownHandlers
 from mocks.metasys.http import API_ROOT
+from mocks.metasys.state.wellknown import QUERIES
 
 if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
@@ -35,6 +37,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     alarms = AlarmHandlers(api)
     activities = ActivityHandlers(api)
     audits = AuditHandlers(api)
+    well_known = WellKnownHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -54,6 +57,14 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("PUT", "/objects/{objectId}/commands/{commandId}", objects.command),
         ("GET", "/objects/{objectId}/supportedChildTypes", objects.child_types),
         ("GET", "/objects/{objectId}/points", objects.points),
+        *(
+            (
+                "GET",
+                f"/objects/{{objectId}}/objects/wellKnownQuery/{name}",
+                well_known.endpoint(name),
+            )
+            for name in QUERIES
+        ),
         ("GET", "/objects/{objectId}/trendedAttributes", site.object_trended),
         ("GET", "/objects/{objectId}/trendedAttributes/{attributeId}/samples", site.object_samples),
         # schemas and enumerations

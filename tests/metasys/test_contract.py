@@ -23,9 +23,11 @@ import contracts
 import fixtures
 from mocks import create_sandbox
 from mocks._core.clock import Clock
+from mocks.coverage.operations import load_reference
 from mocks.metasys.enums import priority_name
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state import commands as metasys_commands
+from mocks.metasys.state.wellknown import SUPERVISORY
 from mocks.metasys.types import OBJECT_TYPES
 from mocks.server import build_app
 from tests.conftest import NOW
@@ -153,7 +155,36 @@ def test_every_operation_of_parts_one_and_two_is_described() -> None:
         ("POST", "/activities/batch"),
         ("DELETE", "/activities/streams/{streamId}/subscriptions/{subscriptionId}"),
     }
-    assert described == objects | devices | site | rest | streaming | alarms | audits | activities
+    internal = {
+        ("GET", f"/objects/{{objectId}}/objects/wellKnownQuery/{name}")
+        for name in (
+            "alarm",
+            "disabled",
+            "offline",
+            "operatorOverride",
+            "outOfService",
+            "supervisoryOverride",
+            "trouble",
+        )
+    }
+    public = objects | devices | site | rest | streaming | alarms | audits | activities
+    assert described == public | internal
+
+
+def test_the_reference_only_operations_carry_their_visibility() -> None:
+    marked = {
+        (method.upper(), path): operation["x-visibility"]
+        for path, item in CONTRACT["paths"].items()
+        for method, operation in item.items()
+        if "x-visibility" in operation
+    }
+    wanted = {
+        (row.method, row.path): row.visibility
+        for row in load_reference("metasys").operations
+        if row.visibility != "public"
+    }
+    assert marked
+    assert marked.items() <= wanted.items()
 
 
 def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
@@ -349,6 +380,9 @@ def _fix_path(case: Any) -> None:
             chosen = _pick(value, points)
             params[name] = chosen.id
             params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
+        elif name == "objectId" and "/wellKnownQuery/" in path:
+            engines = [o for o in _state().tree.all() if o.type.classification in SUPERVISORY]
+            params[name] = _pick(value, sorted(o.id for o in engines))
         elif name == "alarmId" and path == "/api/v4/alarms/{alarmId}" and case.method == "PATCH":
             params[name] = _alarm(ack=True)
         elif name == "auditId" and case.method == "PATCH":

@@ -1,0 +1,50 @@
+"""``GET /objects/{objectId}/objects/wellKnownQuery/{query}`` (INTERNAL): cursor-paged lists."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.metasys import query, views
+from mocks.metasys.http import caller, respond
+from mocks.metasys.state import wellknown
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+MAX_PAGE_SIZE = 1000
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class WellKnownHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    def endpoint(self, name: str) -> Endpoint:
+        async def answer(request: Request) -> Response:
+            return self.answer(request, name)
+
+        return answer
+
+    def answer(self, request: Request, name: str) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        cursor = query.integer(params, "cursor", 0, minimum=0)
+        size = query.integer(params, "pageSize", 100, minimum=1, maximum=MAX_PAGE_SIZE)
+        device = who.state.object(request.path_params["objectId"])
+        found = wellknown.matching(who.state, device, name)
+        page = found[cursor : cursor + size]
+        following = cursor + size
+        body: dict[str, Any] = {
+            "self": str(request.url),
+            "items": [views.object_summary(obj, who.state, who.base, False) for obj in page],
+            "next": (
+                str(request.url.include_query_params(cursor=following))
+                if following < len(found)
+                else None
+            ),
+        }
+        return respond(body)

@@ -7,7 +7,7 @@ import itertools
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
@@ -37,43 +37,19 @@ from mocks.atrius.units import (
 )
 from mocks.server import build_app
 from tests.conftest import NOW
-from tests.support import all_checks
+from tests.support import ContractReader, all_checks
 
 T = TypeVar("T")
 CONTRACT = contracts.load("atrius")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+READER = ContractReader(CONTRACT, HTTP_METHODS)
+check, operations, resolved = READER.check, READER.operations, READER.resolved
 UNIT_FIELDS = ("storageUnit", "displayUnit", "sourceUnit")
 
 
 def schema_for(name: str) -> dict[str, Any]:
     """A self-contained JSON Schema for ``components.schemas.<name>``."""
     return {"$ref": f"#/components/schemas/{name}", "components": CONTRACT["components"]}
-
-
-def check(instance: Any, schema: dict[str, Any]) -> None:
-    jsonschema.validate(
-        instance,
-        {**schema, "components": CONTRACT["components"]},
-        cls=jsonschema.Draft202012Validator,
-        format_checker=jsonschema.FormatChecker(),
-    )
-
-
-def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in CONTRACT["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, operation
-
-
-def resolved(thing: dict[str, Any]) -> dict[str, Any]:
-    """``thing``, or what its local ``$ref`` points at."""
-    while "$ref" in thing:
-        node: Any = CONTRACT
-        for part in thing["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        thing = node
-    return thing
 
 
 # --- the contract itself -----------------------------------------------------------------------

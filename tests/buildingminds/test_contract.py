@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, ClassVar
 
 import httpx
-import jsonschema
 import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
@@ -28,40 +26,17 @@ from mocks.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, 
 from mocks.server import build_app
 from tests.buildingminds.conftest import budget
 from tests.conftest import NOW
-from tests.support import all_checks
+from tests.support import ContractReader, all_checks
 
 CONTRACT = contracts.load("buildingminds")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+READER = ContractReader(CONTRACT, HTTP_METHODS)
+check, operations, resolved = READER.check, READER.operations, READER.resolved
 TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
 
 
 def schema_for(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}", "components": CONTRACT["components"]}
-
-
-def check(instance: Any, schema: dict[str, Any]) -> None:
-    jsonschema.validate(
-        instance,
-        {**schema, "components": CONTRACT["components"]},
-        cls=jsonschema.Draft202012Validator,
-        format_checker=jsonschema.FormatChecker(),
-    )
-
-
-def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in CONTRACT["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, operation
-
-
-def resolved(thing: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in thing:
-        node: Any = CONTRACT
-        for part in thing["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        thing = node
-    return thing
 
 
 # --- the contract itself -----------------------------------------------------------------------

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import jsonschema
 import schemathesis
 from hypothesis import settings
 from openapi_spec_validator import validate
@@ -23,35 +21,12 @@ from mocks.locus import catalogue
 from mocks.locus.data import component_fields, site_fields
 from mocks.server import build_app
 from tests.conftest import NOW
-from tests.support import all_checks
+from tests.support import ContractReader, all_checks
 
 CONTRACT = contracts.load("locus")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in CONTRACT["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, operation
-
-
-def check(instance: Any, schema: dict[str, Any]) -> None:
-    jsonschema.validate(
-        instance,
-        {**schema, "components": CONTRACT["components"]},
-        cls=jsonschema.Draft202012Validator,
-        format_checker=jsonschema.FormatChecker(),
-    )
-
-
-def resolved(thing: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in thing:
-        node: Any = CONTRACT
-        for part in thing["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        thing = node
-    return thing
+READER = ContractReader(CONTRACT, HTTP_METHODS)
+check, operations, resolved = READER.check, READER.operations, READER.resolved
 
 
 def test_the_contract_is_valid_openapi_3_1() -> None:

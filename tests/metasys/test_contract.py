@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any, TypeVar
 
 import httpx
-import jsonschema
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -31,37 +30,14 @@ from mocks.metasys.state.wellknown import SUPERVISORY
 from mocks.metasys.types import OBJECT_TYPES
 from mocks.server import build_app
 from tests.conftest import NOW
-from tests.support import all_checks
+from tests.support import ContractReader, all_checks
 
 T = TypeVar("T")
 CONTRACT = contracts.load("metasys")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+READER = ContractReader(CONTRACT, HTTP_METHODS)
+check, operations, resolved = READER.check, READER.operations, READER.resolved
 MEDIA = "application/vnd.metasysapi.v4+json"
-
-
-def check(instance: Any, schema: dict[str, Any]) -> None:
-    jsonschema.validate(
-        instance,
-        {**schema, "components": CONTRACT["components"]},
-        cls=jsonschema.Draft202012Validator,
-        format_checker=jsonschema.FormatChecker(),
-    )
-
-
-def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in CONTRACT["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, operation
-
-
-def resolved(thing: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in thing:
-        node: Any = CONTRACT
-        for part in thing["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        thing = node
-    return thing
 
 
 # --- the contract itself -----------------------------------------------------------------------

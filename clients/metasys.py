@@ -12,12 +12,10 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from clients._http import (
-    ApiError,
     Clock,
     HttpClientOwner,
     Sleeper,
@@ -27,7 +25,36 @@ from clients._http import (
     system_sleep,
     utc_now,
 )
+from clients.metasys_activity import ActivityMixin
+from clients.metasys_errors import (
+    ERRORS,
+    MetasysAuthError,
+    MetasysConflict,
+    MetasysDeviceOffline,
+    MetasysError,
+    MetasysForbidden,
+    MetasysNotFound,
+    MetasysTooManyRequests,
+    MetasysValidationError,
+)
+from clients.metasys_results import (
+    PRIORITIES,
+    Command,
+    Equipment,
+    EquipmentPoint,
+    MetasysObject,
+    NetworkDevice,
+    ObjectSummary,
+    Sample,
+    Space,
+    Token,
+    TrendedAttribute,
+    UserInfo,
+    Value,
+    _time,
+)
 from clients.metasys_stream import MetasysStream, StreamEvent
+from clients.metasys_transport import MetasysTransport, seg
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -58,291 +85,7 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://metasys.standin.example/api/v4"
-PRIORITIES = (
-    "priorityNone",
-    "priorityManualEmergency",
-    "priorityFireApplications",
-    "priority3",
-    "priority4",
-    "priorityCriticalEquipment",
-    "priorityMinimumOnOff",
-    "priorityHeavyEquipDelay",
-    "priorityOperatorOverride",
-    "priority9",
-    "priority10",
-    "priorityDemandLimiting",
-    "priority12",
-    "priorityLoadRolling",
-    "priority14",
-    "prioritySchedulingOst",
-    "priorityDefault",
-)
-"""writePriorityEnumSet members by level: ``PRIORITIES[8]`` is operator override."""
 DEFAULT_RETRY_AFTER = 60.0
-
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-class MetasysError(ApiError):
-    """An error answer; ``message`` is the body's ``Message``."""
-
-    @property
-    def message(self) -> str:
-        if isinstance(self.body, Mapping):
-            return str(self.body.get("Message", ""))
-        return str(self.body)
-
-
-class MetasysValidationError(MetasysError):
-    """400: a body, parameter or value the API refused."""
-
-
-class MetasysAuthError(MetasysError):
-    """401 after a fresh login, or a login refused."""
-
-
-class MetasysForbidden(MetasysError):
-    """403: not an API user, or not allowed to change this object."""
-
-
-class MetasysTooManyRequests(MetasysForbidden):
-    """403 with Retry-After, still, after the client's retries."""
-
-    def __init__(self, *args: Any, retry_after: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.retry_after = retry_after
-
-
-class MetasysNotFound(MetasysError):
-    """404: an unknown identifier."""
-
-
-class MetasysConflict(MetasysError):
-    """409: the resource already exists (or a device is not offline)."""
-
-
-class MetasysDeviceOffline(MetasysError):
-    """503: the device holding the object is offline."""
-
-
-ERRORS: dict[int, type[MetasysError]] = {
-    400: MetasysValidationError,
-    401: MetasysAuthError,
-    403: MetasysForbidden,
-    404: MetasysNotFound,
-    409: MetasysConflict,
-    503: MetasysDeviceOffline,
-}
-
-
-# --- results -----------------------------------------------------------------------------------
-
-
-def _time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class Token:
-    access_token: str
-    expires: dt.datetime
-
-
-@dataclass(frozen=True)
-class ObjectSummary:
-    id: str
-    item_reference: str
-    name: str
-    object_type: str
-    classification: str | None
-    children: tuple[ObjectSummary, ...] = ()
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> ObjectSummary:
-        return cls(
-            id=raw["id"],
-            item_reference=raw["itemReference"],
-            name=raw["name"],
-            object_type=raw["objectType"],
-            classification=raw.get("classification"),
-            children=tuple(cls.of(child) for child in raw.get("items") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class MetasysObject:
-    id: str
-    object_type: str
-    item: Mapping[str, Any]
-    condition: Mapping[str, Any]
-    can_modify: bool | None
-    can_delete: bool | None
-
-    @classmethod
-    def of(cls, object_id: str, raw: Mapping[str, Any]) -> MetasysObject:
-        permissions = raw.get("effectivePermissions") or {}
-        return cls(
-            id=str(raw.get("item", {}).get("id") or object_id),
-            object_type=raw["objectType"],
-            item=raw.get("item", {}),
-            condition=raw.get("condition") or {},
-            can_modify=permissions.get("canModify"),
-            can_delete=permissions.get("canDelete"),
-        )
-
-
-@dataclass(frozen=True)
-class Value:
-    """One attribute's value with its condition (priority and reliability when given)."""
-
-    value: Any
-    priority: str | None = None
-    reliability: str | None = None
-
-    @property
-    def level(self) -> int | None:
-        """The priority as a number (16 for ``priorityDefault``), None if not prioritized."""
-        if self.priority is None:
-            return None
-        short = self.priority.removeprefix("writePriorityEnumSet.")
-        return PRIORITIES.index(short) if short in PRIORITIES else None
-
-    @property
-    def is_reliable(self) -> bool:
-        return self.reliability in (None, "reliabilityEnumSet.reliable")
-
-
-@dataclass(frozen=True)
-class Command:
-    id: str
-    title: str | None
-    invoke_url: str | None
-    body_schema: Mapping[str, Any] | None
-    command_set: tuple[Command, ...] = ()
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> Command:
-        return cls(
-            id=raw["id"],
-            title=raw.get("title"),
-            invoke_url=raw.get("invokeUrl"),
-            body_schema=raw.get("commandBodySchema"),
-            command_set=tuple(cls.of(c) for c in raw.get("commandSet") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class Sample:
-    timestamp: dt.datetime
-    value: Any
-    units: str | None
-    is_reliable: bool
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> Sample:
-        value = raw["value"]
-        return cls(_time(raw["timestamp"]), value["value"], value.get("units"), raw["isReliable"])
-
-
-@dataclass(frozen=True)
-class TrendedAttribute:
-    attribute: str
-    samples_url: str
-
-
-@dataclass(frozen=True)
-class NetworkDevice:
-    id: str
-    item_reference: str
-    name: str
-    object_type: str
-    parent_url: str | None
-    ip_address: str | None = None
-    firmware_version: str | None = None
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> NetworkDevice:
-        return cls(
-            raw["id"],
-            raw["itemReference"],
-            raw["name"],
-            raw["objectType"],
-            raw.get("parentUrl"),
-            raw.get("ipAddress"),
-            raw.get("firmwareVersion"),
-        )
-
-
-@dataclass(frozen=True)
-class Space:
-    id: str
-    item_reference: str
-    name: str
-    type: str
-    parent_url: str | None
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> Space:
-        return cls(raw["id"], raw["itemReference"], raw["name"], raw["type"], raw.get("parentUrl"))
-
-
-@dataclass(frozen=True)
-class Equipment:
-    id: str
-    item_reference: str
-    name: str
-    type: str
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> Equipment:
-        return cls(raw["id"], raw["itemReference"], raw["name"], raw["type"])
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    id: str
-    user_name: str
-    full_name: str | None
-    email: str | None
-    access_type: str | None
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> UserInfo:
-        return cls(
-            raw["id"],
-            raw["userName"],
-            raw.get("fullName"),
-            raw.get("primaryEmail"),
-            raw.get("accessType"),
-        )
-
-
-@dataclass(frozen=True)
-class EquipmentPoint:
-    equipment_id: str
-    equipment_name: str
-    short_name: str
-    label: str | None
-    object_url: str | None
-    attribute: str | None
-    is_display_data: bool | None = None
-
-    @property
-    def object_id(self) -> str | None:
-        return None if self.object_url is None else self.object_url.rstrip("/").rsplit("/", 1)[1]
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> EquipmentPoint:
-        return cls(
-            raw["id"],
-            raw["equipmentName"],
-            raw["shortName"],
-            raw.get("label"),
-            raw.get("objectUrl"),
-            raw.get("attribute"),
-            raw.get("isDisplayData"),
-        )
 
 
 def priority_member(priority: int | str | None) -> str | None:
@@ -360,8 +103,7 @@ def priority_member(priority: int | str | None) -> str | None:
     )
 
 
-def _seg(value: str) -> str:
-    return quote(value, safe="")
+_seg = seg
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -374,7 +116,7 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient(HttpClientOwner):
+class MetasysClient(ActivityMixin, HttpClientOwner, MetasysTransport):
     def __init__(
         self,
         username: str,
@@ -456,57 +198,6 @@ class MetasysClient(HttpClientOwner):
     def pause(self, seconds: float) -> None:
         """Wait with the injected sleeper."""
         self._sleep(seconds)
-
-    # --- alarms, audits, activities ------------------------------------------------------
-
-    def alarms(self, object_id: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
-        """The site's alarms (or an object's), with the reference's filters as keywords."""
-        path = "/alarms" if object_id is None else f"/objects/{_seg(object_id)}/alarms"
-        return self._pages(path, filters)
-
-    def alarm(self, alarm_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._request("GET", f"/alarms/{_seg(alarm_id)}")
-        return found
-
-    def acknowledge_alarm(self, alarm_id: str, annotation: str | None = None) -> None:
-        self._manage("alarms", alarm_id, "acknowledged", annotation)
-
-    def discard_alarm(self, alarm_id: str, annotation: str | None = None) -> None:
-        self._manage("alarms", alarm_id, "discarded", annotation)
-
-    def audits(self, object_id: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
-        path = "/audits" if object_id is None else f"/objects/{_seg(object_id)}/audits"
-        return self._pages(path, filters)
-
-    def discard_audit(self, audit_id: str, annotation: str | None = None) -> None:
-        self._manage("audits", audit_id, "discarded", annotation)
-
-    def annotate_audit(self, audit_id: str, text: str) -> None:
-        self._request("POST", f"/audits/{_seg(audit_id)}/annotations", json={"text": text})
-
-    def annotations(self, kind: str, item_id: str) -> Iterator[dict[str, Any]]:
-        """An alarm's or audit's annotations (``kind``: ``alarms`` or ``audits``)."""
-        return self._pages(f"/{kind}/{_seg(item_id)}/annotations")
-
-    def activities(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Alarms and audits together, following ``next`` (its continuation token)."""
-        return self._pages("/activities", filters)
-
-    def batch_activities(
-        self, method: str, requests: Sequence[Mapping[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """Many changes or annotations at once; each answer has its own ``status``."""
-        body = self._request(
-            "POST", "/activities/batch", json={"method": method, "requests": list(requests)}
-        )
-        responses: list[dict[str, Any]] = body["responses"]
-        return responses
-
-    def _manage(self, kind: str, item_id: str, status: str, annotation: str | None) -> None:
-        body: dict[str, Any] = {"activityManagementStatus": status}
-        if annotation is not None:
-            body["annotationText"] = annotation
-        self._request("PATCH", f"/{kind}/{_seg(item_id)}", json=body)
 
     # --- requests ------------------------------------------------------------------------
 

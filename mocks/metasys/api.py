@@ -115,6 +115,7 @@ class MetasysApi:
             Route("/objects/{objectId}/value", self.set_value, methods=["POST"]),
             Route("/streaming", self.set_streaming, methods=["POST"]),
             Route("/objects/{objectId}/alarms", self.raise_alarm, methods=["POST"]),
+            Route("/devices/{deviceId}/certificate", self.sign_request, methods=["POST"]),
         ]
 
     def _tenant_id(self, body: dict[str, Any]) -> str:
@@ -145,6 +146,23 @@ class MetasysApi:
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
+
+    async def sign_request(self, request: Request) -> Response:
+        """Sign an engine's pending BACnet/SC signing request with the tenant's sandbox test
+        authority, as a CA would: ``{"days": 1..3650}`` (default 365) answers
+        ``{"certificate": PEM}``, the operational certificate then the authority's, ready for
+        ``PUT .../certificates/bacnet``. Nothing is written to the device."""
+        body = await read_json_object(request)
+        state = self._target(body)
+        device = state.tree.get(request.path_params["deviceId"].lower())
+        if device is None or not device.type.is_network_device:
+            raise control_error(404, "unknown network device")
+        days = body.get("days", 365)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            raise control_error(400, "days must be an integer from 1 to 3650")
+        if state.certificates.of(device).request is None:
+            raise control_error(409, "the device has no pending signing request")
+        return JSONBody({"certificate": state.certificates.sign(device, days)})
 
     async def raise_alarm(self, request: Request) -> Response:
         """Raise an alarm on any object: ``{"type": "avHiAlarm"}`` (an alarmValueEnumSet member,

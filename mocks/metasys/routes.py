@@ -15,6 +15,7 @@ from mocks.metasys import errors
 from mocks.metasys.handlers.activities import ActivityHandlers
 from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.audits import AuditHandlers
+from mocks.metasys.handlers.certificates import CertificateHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from mocks.metasys.api import MetasysApi
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+SIGNING_REQUEST = "/networkDevices/{networkDeviceId}/signingRequests/bacnet"
+CERTIFICATE = "/networkDevices/{networkDeviceId}/certificates/bacnet"
 
 
 def routes(api: MetasysApi) -> list[BaseRoute]:
@@ -38,6 +41,7 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     activities = ActivityHandlers(api)
     audits = AuditHandlers(api)
     well_known = WellKnownHandlers(api)
+    certificates = CertificateHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -86,6 +90,16 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
             "/networkDevices/{id}/trendedAttributes/{attributeId}/samples",
             site.device_samples,
         ),
+        # certificates
+        ("POST", "/networkDevices/batch", certificates.batch),
+        ("POST", "/networkDevices/certificates/bacnet", certificates.import_certificates),
+        ("GET", SIGNING_REQUEST, certificates.read_request),
+        ("POST", SIGNING_REQUEST, certificates.create_request),
+        ("PUT", SIGNING_REQUEST, certificates.replace_request),
+        ("DELETE", SIGNING_REQUEST, certificates.delete_request),
+        ("GET", CERTIFICATE, certificates.read_certificates),
+        ("PUT", CERTIFICATE, certificates.write_certificate),
+        ("DELETE", CERTIFICATE, certificates.delete_certificates),
         # equipment
         ("GET", "/equipment", site.equipment_list),
         ("GET", "/equipment/{equipmentId}", site.equipment),

@@ -15,6 +15,7 @@ from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state import commands
 from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
 from mocks.metasys.state.audits import AuditBook
+from mocks.metasys.state.certificates import CertificateBook
 from mocks.metasys.state.loader import default_attributes, load
 from mocks.metasys.state.model import (
     AuditEntry,
@@ -59,6 +60,8 @@ class MetasysState:
         self.audit_listeners: list[AuditListener] = []
         self.alarms = AlarmBook(clock, salt)
         self.audit_book = AuditBook(clock, self.audits)
+        self.certificates = CertificateBook(clock, self.site)
+        """BACnet/SC signing requests and certificates of the engines (PRIVATE)."""
         load(self, fixture)
 
     # --- lookups ---------------------------------------------------------------------------

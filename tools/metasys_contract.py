@@ -909,6 +909,16 @@ exec(
         "exec",
     )
 )
+# Part 3's certificate operations (BACnet/SC signing requests and certificates).
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part3_certificates.py").read_text(
+            encoding="utf-8"
+        ),
+        "metasys_contract_part3_certificates.py",
+        "exec",
+    )
+)
 
 document = {
     "openapi": "3.1.0",

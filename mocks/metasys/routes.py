@@ -77,6 +77,16 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/schemas/objectTypes/{objectType}/identification", system.identification),
         ("GET", "/enumerations", system.enumerations),
         ("GET", "/enumerations/{id}", system.enumeration),
+        # certificates
+        ("POST", "/networkDevices/batch", certificates.batch),
+        ("POST", "/networkDevices/certificates/bacnet", certificates.import_certificates),
+        ("GET", SIGNING_REQUEST, certificates.read_request),
+        ("POST", SIGNING_REQUEST, certificates.create_request),
+        ("PUT", SIGNING_REQUEST, certificates.replace_request),
+        ("DELETE", SIGNING_REQUEST, certificates.delete_request),
+        ("GET", CERTIFICATE, certificates.read_certificates),
+        ("PUT", CERTIFICATE, certificates.write_certificate),
+        ("DELETE", CERTIFICATE, certificates.delete_certificates),
         # network devices
         ("GET", "/networkDevices", site.network_devices),
         ("GET", "/networkDevices/{networkDeviceId}", site.network_device),
@@ -90,16 +100,6 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
             "/networkDevices/{id}/trendedAttributes/{attributeId}/samples",
             site.device_samples,
         ),
-        # certificates
-        ("POST", "/networkDevices/batch", certificates.batch),
-        ("POST", "/networkDevices/certificates/bacnet", certificates.import_certificates),
-        ("GET", SIGNING_REQUEST, certificates.read_request),
-        ("POST", SIGNING_REQUEST, certificates.create_request),
-        ("PUT", SIGNING_REQUEST, certificates.replace_request),
-        ("DELETE", SIGNING_REQUEST, certificates.delete_request),
-        ("GET", CERTIFICATE, certificates.read_certificates),
-        ("PUT", CERTIFICATE, certificates.write_certificate),
-        ("DELETE", CERTIFICATE, certificates.delete_certificates),
         # equipment
         ("GET", "/equipment", site.equipment_list),
         ("GET", "/equipment/{equipmentId}", site.equipment),

@@ -45,7 +45,11 @@ def run_batch(state: MetasysState, user: User, body: Any) -> list[dict[str, Any]
         raise errors.bad_request("The request ids must be unique.")
     if len({entry["method"] for entry in parsed}) > 1:
         raise errors.bad_request("All requests of a batch must use the same method.")
-    kinds = {m["resource"] for entry in parsed if (m := RELATIVE_URL.match(entry["relativeUrl"]))}
+    kinds = {
+        m["resource"]
+        for entry in parsed
+        if (m := RELATIVE_URL.match(entry["relativeUrl"])) and m["resource"] in RESOURCES
+    }
     if len(kinds) > 1:
         raise errors.bad_request("All requests of a batch must be for the same resource type.")
     answers = []

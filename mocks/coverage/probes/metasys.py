@@ -11,11 +11,13 @@ from typing import Any
 
 from clients._http import Clock, Sleeper
 from clients.metasys import MetasysClient
+from clients.metasys_certificates import CertificateSubject
 from mocks.coverage.probes.probe import ClientProbe
 
 UNKNOWN = "00000000-0000-0000-0000-000000000001"
 FQR = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 DAY = dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
+SUBJECT = CertificateSubject("probe@standin.example", "standin", "probe", "Milwaukee", "WI", "US")
 
 
 def connect(credentials: Mapping[str, Any], clock: Clock, sleep: Sleeper) -> MetasysClient:
@@ -101,6 +103,19 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
                 ],
             )
         ],
+        # BACnet/SC certificates: an unknown device (404) or a body the fake refuses (400), so
+        # no engine gains a request or a certificate.
+        "signing_request": [lambda c: c.signing_request(UNKNOWN)],
+        "signing_request_if_changed": [lambda c: c.signing_request_if_changed(UNKNOWN, "e")],
+        "create_signing_request": [lambda c: c.create_signing_request(UNKNOWN, SUBJECT)],
+        "replace_signing_request": [lambda c: c.replace_signing_request(UNKNOWN, SUBJECT)],
+        "delete_signing_request": [lambda c: c.delete_signing_request(UNKNOWN)],
+        "bacnet_certificates": [lambda c: c.bacnet_certificates(UNKNOWN)],
+        "write_bacnet_certificate": [lambda c: c.write_bacnet_certificate(UNKNOWN, "probe")],
+        "delete_bacnet_certificates": [lambda c: c.delete_bacnet_certificates(UNKNOWN)],
+        "import_bacnet_certificates": [lambda c: c.import_bacnet_certificates(b"probe")],
+        "batch_signing_requests": [lambda c: c.batch_signing_requests("GET", [UNKNOWN])],
+        "batch_bacnet_certificates": [lambda c: c.batch_bacnet_certificates("GET", [UNKNOWN])],
         # The low-level calls the stream consumer shares with the client.
         "request": [lambda c: c.request("GET", "/userinfo")],
         "raw": [lambda c: c.raw("GET", "/userinfo")],

@@ -13,6 +13,7 @@ import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from mocks import Sandbox
@@ -373,6 +374,51 @@ def test_a_body_that_is_not_a_certificate_is_400(api: Any, sandbox: Sandbox) -> 
         headers={"Content-Type": "text/plain"},
     )
     error(response, 400, "Unsupported Content-Type: text/plain.")
+
+
+def test_der_and_pkcs7_certificates_are_read_too(api: Any, sandbox: Sandbox) -> None:
+    first, second = engine(sandbox), engine(sandbox, "NAE-2")
+    authority = Authority()
+    leaf = authority.sign(create(api, first).text)
+    der = leaf.public_bytes(serialization.Encoding.DER)
+    written = api.put(f"/networkDevices/{first}/certificates/bacnet", content=der, headers=OCTETS)
+    assert written.status_code == 204
+    bundle = pkcs7.serialize_certificates(
+        [authority.sign(create(api, second).text), authority.certificate],
+        serialization.Encoding.DER,
+    )
+    response = api.post(
+        "/networkDevices/certificates/bacnet",
+        content=archive({"NAE-2.p7b": bundle}),
+        headers={"Content-Type": "application/x-zip-compressed"},
+    )
+    assert [(r["networkDeviceId"], r["status"]) for r in response.json()] == [(second, 204)]
+    items = api.get(f"/networkDevices/{second}/certificates/bacnet").json()["items"]
+    assert [i["role"] for i in items] == ["operational", "issuer"]
+
+
+def test_a_certificate_that_breaks_rfc_5280_is_refused(api: Any, sandbox: Sandbox) -> None:
+    device = engine(sandbox)
+    request = x509.load_pem_x509_csr(create(api, device).content)
+    authority = Authority()
+    negative_serial = (
+        x509.CertificateBuilder()
+        .subject_name(request.subject)
+        .issuer_name(authority.name)
+        .public_key(request.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=1))
+        .sign(authority.key, hashes.SHA256())
+    )
+    der = bytearray(negative_serial.public_bytes(serialization.Encoding.DER))
+    # The serial number's one content byte (INTEGER 1, tag 02 01 01 after the version): -1.
+    at = der.index(b"\x02\x01\x01", 4)
+    der[at + 2] = 0xFF
+    response = api.put(
+        f"/networkDevices/{device}/certificates/bacnet", content=bytes(der), headers=OCTETS
+    )
+    error(response, 400, "The body is not a certificate in PEM, DER or PKCS #7 form.")
 
 
 def test_a_certificate_for_another_key_is_refused(api: Any, sandbox: Sandbox) -> None:

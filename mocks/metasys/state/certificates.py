@@ -12,12 +12,13 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -316,13 +317,34 @@ def parse_certificates(data: bytes) -> list[x509.Certificate]:
         pkcs7.load_der_pkcs7_certificates,
     )
     for read in readers:
-        try:
-            found = read(data)
-        except ValueError:
-            continue
-        if found:
-            return list(found)
+        with warnings.catch_warnings():
+            # cryptography warns of what RFC 5280 forbids (a serial number that is not
+            # positive, a country code of another length): a device refuses those too.
+            warnings.simplefilter("error")
+            try:
+                found = read(data)
+            except (ValueError, x509.InvalidVersion, Warning):
+                continue
+            if found:
+                for certificate in found:
+                    _readable(certificate)
+                return list(found)
     raise errors.bad_request("The body is not a certificate in PEM, DER or PKCS #7 form.")
+
+
+def _readable(certificate: x509.Certificate) -> None:
+    """Parsing is lazy: a certificate whose names, extensions or key cannot be read is 400
+    here rather than a failure later."""
+    try:
+        certificate.subject.rfc4514_string()
+        certificate.issuer.rfc4514_string()
+        _ = certificate.extensions
+        certificate.public_key()
+        _ = certificate.not_valid_after_utc, certificate.not_valid_before_utc
+        if certificate.serial_number < 0:
+            raise ValueError("negative serial number")
+    except (ValueError, TypeError, UnsupportedAlgorithm, Warning):
+        raise errors.bad_request("The certificate cannot be read.") from None
 
 
 def is_authority(certificate: x509.Certificate) -> bool:
@@ -372,7 +394,7 @@ def _check_chain(operational: x509.Certificate, issuers: list[x509.Certificate])
 def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 

@@ -306,15 +306,20 @@ def test_every_operation_needs_a_token(client: httpx.Client, sandbox: Sandbox) -
 
 def test_requests_are_kept_per_tenant(client: httpx.Client, api: Any, sandbox: Sandbox) -> None:
     device = engine(sandbox)
-    create(api, device)
+    created = create(api, device)
     other = client.post("/_sandbox/tenants").json()
     token = login(client, other["metasys"]["username"], other["metasys"]["password"])
     auth = {"Authorization": f"Bearer {token.json()['accessToken']}"}
-    theirs = state_of(sandbox)  # the default tenant's
-    assert theirs.certificates.of(theirs.network_device(device)).request is not None
-    response = client.get(f"{BASE}/networkDevices/{device}/signingRequests/bacnet", headers=auth)
-    # Another tenant's devices have other ids: this one is unknown there.
-    assert response.status_code == 404
+    tenant = sandbox.tenants.get(other["tenant"])
+    assert tenant is not None
+    theirs = sandbox.api("metasys").state(tenant).tree.find("ADS1:NAE-1").id  # type: ignore[attr-defined]
+    path = "/networkDevices/{}/signingRequests/bacnet"
+    response = client.get(BASE + path.format(theirs), headers=auth)
+    error(response, 404, f"Network device {theirs} has no signing request.")
+    # Their engine's ids are not ours: ours is unknown to them.
+    response = client.get(BASE + path.format(device), headers=auth)
+    error(response, 404, f"Network device {device} was not found.")
+    assert api.get(path.format(device)).text == created.text
 
 
 # --- certificates ----------------------------------------------------------------------------
@@ -517,6 +522,20 @@ def test_the_sandbox_authority_signs_a_pending_request(
         headers=OCTETS,
     )
     assert written.status_code == 204
+    assert "POST /_sandbox/metasys/devices/{deviceId}/certificate" in client.get("/").text
+
+
+def test_the_sandbox_authority_refuses_bad_input(client: httpx.Client, sandbox: Sandbox) -> None:
+    device = engine(sandbox)
+    point = object_id(sandbox, "ADS1:NAE-1/FC-1.VAV-101.ZN-SP")
+    unknown = client.post(f"/_sandbox/metasys/devices/{point}/certificate", json={})
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "unknown network device"})
+    for days in (0, 3651, "30", True):
+        bad = client.post(f"/_sandbox/metasys/devices/{device}/certificate", json={"days": days})
+        assert (bad.status_code, bad.json()) == (
+            400,
+            {"error": "days must be an integer from 1 to 3650"},
+        )
 
 
 # --- import ----------------------------------------------------------------------------------

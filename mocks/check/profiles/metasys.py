@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
+from mocks.metasys.types import OBJECT_TYPES as OBJECT_TYPE_TABLE
 
 if TYPE_CHECKING:
     from mocks.check.profiles.base import Case
@@ -30,6 +31,12 @@ ENUM_SETS = ("writePriorityEnumSet", "reliabilityEnumSet", "objectTypeEnumSet", 
 """Enumeration sets every Metasys site has (the guide names them)."""
 OBJECT_TYPES = tuple(f"objectTypeEnumSet.{kind}" for kind in ("avClass", "bvClass", "mvClass"))
 """Object types every Metasys site has, for the schema operations."""
+ENGINE_TYPES = frozenset(
+    f"objectTypeEnumSet.{short}"
+    for short, kind in OBJECT_TYPE_TABLE.items()
+    if kind.classification == "device"
+)
+"""Engines (NAE, SNE, SNC...): the network devices a BACnet/SC certificate operation takes."""
 ID_PARAMETERS = {
     "objectId": "objects",
     "networkDeviceId": "devices",
@@ -78,6 +85,8 @@ class MetasysWorld:
     devices: list[str]
     equipment: list[str]
     spaces: list[str]
+    engines: list[str]
+    """The devices that are engines: the only ones with BACnet/SC certificates."""
 
     def ids(self, kind: str) -> list[str]:
         found: list[str] = getattr(self, kind)
@@ -189,6 +198,8 @@ class MetasysConnection:
                 params[name] = _pick(value, OBJECT_TYPES)
                 continue
             kind = ID_PARAMETERS.get(name)
+            if kind == "devices" and case.operation.path.endswith("/bacnet"):
+                kind = "engines"
             if kind is None:
                 continue
             ids = self.world().ids(kind)
@@ -199,12 +210,16 @@ class MetasysConnection:
     def world(self) -> MetasysWorld:
         if self._world is None:
             objects = self._items(f"{V4}/objects", depth="1", flatten="true")
+            devices = self._items(f"{V4}/networkDevices")
             self._world = MetasysWorld(
                 objects=_values(objects, "id"),
                 references=_values(objects, "itemReference"),
-                devices=_values(self._items(f"{V4}/networkDevices"), "id"),
+                devices=_values(devices, "id"),
                 equipment=_values(self._items(f"{V4}/equipment"), "id"),
                 spaces=_values(self._items(f"{V4}/spaces"), "id"),
+                engines=_values(
+                    [d for d in devices if str(d.get("objectType")) in ENGINE_TYPES], "id"
+                ),
             )
         return self._world
 

@@ -599,6 +599,7 @@ GUIDE_SAMPLES = [
     "&pageSize=1000&sort=timestamp",
     "/users?roles=USER&roles=OPERATOR&q=true&page=3&pageSize=50&sort=userName&format=csv",
     "/userinfo",
+    "/networkDevices/d9bf66bd-22f8-425b-82a4-44ba153d79c7/certificates/bacnet?flatten=true",
 ]
 """The reference's request samples for part 1 (its example ids replaced by the fixture's;
 ``{name}`` is a space or equipment by name)."""

@@ -426,6 +426,16 @@ def test_a_certificate_that_breaks_rfc_5280_is_refused(api: Any, sandbox: Sandbo
     error(response, 400, "The body is not a certificate in PEM, DER or PKCS #7 form.")
 
 
+def test_more_than_100_certificates_at_once_are_refused(api: Any, sandbox: Sandbox) -> None:
+    device = engine(sandbox)
+    authority = Authority()
+    too_many = pem(authority.sign(create(api, device).text)) * 101
+    response = api.put(
+        f"/networkDevices/{device}/certificates/bacnet", content=too_many, headers=OCTETS
+    )
+    error(response, 400, "The data holds more than 100 certificates.")
+
+
 def test_a_certificate_for_another_key_is_refused(api: Any, sandbox: Sandbox) -> None:
     device, other = engine(sandbox), engine(sandbox, "NAE-2")
     create(api, device)

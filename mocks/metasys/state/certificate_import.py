@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024
 MAX_FILES = 1000
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+"""What the files may add up to once unpacked (a ZIP's sizes can lie; reads are capped)."""
 
 
 def read_archive(data: bytes) -> list[tuple[str, list[x509.Certificate]]]:
@@ -42,6 +44,7 @@ def read_archive(data: bytes) -> list[tuple[str, list[x509.Certificate]]]:
     if len(entries) > MAX_FILES:
         raise errors.bad_request(f"The ZIP file holds more than {MAX_FILES} files.")
     files: list[tuple[str, list[x509.Certificate]]] = []
+    unpacked = 0
     for info in entries:
         if info.file_size > MAX_CERTIFICATE_BYTES:
             raise errors.bad_request(f"The file {info.filename} is too large.")
@@ -50,6 +53,9 @@ def read_archive(data: bytes) -> list[tuple[str, list[x509.Certificate]]]:
                 raw = handle.read(MAX_CERTIFICATE_BYTES + 1)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, EOFError):
             raise errors.bad_request(f"The file {info.filename} cannot be read.") from None
+        unpacked += len(raw)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise errors.bad_request("The ZIP file's contents are too large.")
         try:
             found = parse_certificates(raw)
         except VendorError:

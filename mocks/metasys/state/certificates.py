@@ -41,6 +41,8 @@ MAX_TEXT = 63
 MAX_DOMAIN = 47
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_CERTIFICATE_BYTES = 1024 * 1024
+MAX_CERTIFICATES = 100
+"""Per body or file: a chain is a handful of certificates; more is refused before it costs."""
 AUTHORITY_DAYS = 3650
 
 
@@ -325,6 +327,10 @@ def parse_certificates(data: bytes) -> list[x509.Certificate]:
                 found = read(data)
             except (ValueError, x509.InvalidVersion, Warning):
                 continue
+            if len(found) > MAX_CERTIFICATES:
+                raise errors.bad_request(
+                    f"The data holds more than {MAX_CERTIFICATES} certificates."
+                )
             if found:
                 for certificate in found:
                     _readable(certificate)

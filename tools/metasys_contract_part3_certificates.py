@@ -423,7 +423,9 @@ paths["/api/v4/networkDevices/{networkDeviceId}/certificates/bacnet"] = {
         "operational certificate or the entire chain."
         + BACNET_DEVICES
         + "\n\n**Sandbox choice:** the body is PEM (one or more certificates), DER or PKCS #7 "
-        "(`application/octet-stream`, or `application/x-pem-file`); anything else is 400. It "
+        "(`application/octet-stream`, or `application/x-pem-file`), at most 1 MiB and 100 "
+        "certificates; anything else is 400, as is a certificate that breaks RFC 5280 (a "
+        "serial number that is not positive, say). It "
         "must hold exactly one operational (non-CA) certificate whose public key is that of the "
         "engine's pending signing request (or of its current certificate, to rewrite it), valid "
         "now on the sandbox clock, and each issuer it names that the data or the device holds "
@@ -485,7 +487,8 @@ paths["/api/v4/networkDevices/certificates/bacnet"] = {
         "whose pending signing request has its public key, with the issuer certificates of its "
         "chain found in the ZIP; files are PEM, DER or PKCS #7. A body that is not a ZIP (or "
         "`application/x-zip-compressed`), a ZIP with a file that holds no certificate, or with "
-        "no operational certificate is 400 and nothing is written; at most 1000 files, 4 MiB. "
+        "no operational certificate is 400 and nothing is written; at most 1000 files, 4 MiB "
+        "(16 MiB unpacked), 100 certificates a file. "
         "Changes need a user who may write (403 otherwise).",
         requestBody={
             "required": True,

@@ -113,20 +113,17 @@ class CertificateBook:
     def replace_request(
         self, device: MetasysObject, body: Any, if_match: str | None
     ) -> SigningRequest:
-        held = self.of(device)
-        self._precondition(device, held, if_match)
-        parameters = signing_parameters(body)
-        held.request = new_request(device, parameters)
-        return held.request
+        self._precondition(device, if_match)
+        request = new_request(device, signing_parameters(body))
+        self.of(device).request = request
+        return request
 
     def delete_request(self, device: MetasysObject, if_match: str | None) -> None:
-        held = self.of(device)
-        self._precondition(device, held, if_match)
-        held.request = None
+        self._precondition(device, if_match)
+        self.of(device).request = None
 
-    def _precondition(
-        self, device: MetasysObject, held: DeviceCredentials, if_match: str | None
-    ) -> None:
+    def _precondition(self, device: MetasysObject, if_match: str | None) -> None:
+        """404 without a pending request; 412 when ``If-Match`` does not name it."""
         current = self.signing_request(device)
         if if_match is not None and not etag_matches(if_match, current.etag):
             raise errors.message(

@@ -44,8 +44,9 @@ BACNET_DEVICES = (
     "network devices of classification `device`), the BACnet/SC nodes of a site. The site "
     "director, trunks and MS/TP field controllers (not on IP) answer 400 `Network device {id} "
     "does not support BACnet/SC certificates.`; an unknown id is 404; an offline engine is 503. "
-    "Changes need a user who may write (403 otherwise). Each tenant keeps its own requests and "
-    "certificates until deleted or the sandbox is reset."
+    "Changes need a user who may write (403 otherwise) and are not audited (the reference "
+    "names no audit for them). Each tenant keeps its own requests and certificates until "
+    "deleted or the sandbox is reset."
 )
 DEVICE_PARAMETER = {
     "name": "networkDeviceId",

@@ -26,6 +26,9 @@ from mocks.metasys.state.model import (
     ValueChange,
 )
 from mocks.metasys.state.objects import ID_NAMESPACE, ObjectTree
+from mocks.metasys.state.repository import repository
+from mocks.metasys.state.settings import SystemSettings
+from mocks.metasys.state.trees import load_user_views
 from mocks.metasys.state.values import Effective, ValueModel, override_expiration, status
 from mocks.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
 
@@ -60,6 +63,9 @@ class MetasysState:
         self.alarms = AlarmBook(clock, salt)
         self.audit_book = AuditBook(clock, self.audits)
         load(self, fixture)
+        self.settings = SystemSettings()
+        self.user_views = load_user_views(self.tree, self.site, fixture.get("userViews", []))
+        self.repository = repository(self.tree)
 
     # --- lookups ---------------------------------------------------------------------------
 

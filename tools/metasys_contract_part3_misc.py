@@ -483,6 +483,10 @@ schemas["systemSettings"] = {
             "description": "With `includeSchema`: a JSON schema whose `properties` give each "
             "setting's `title`, `type`, `default` and allowed values.",
             "required": ["type", "properties"],
+            "properties": {
+                "type": {"const": "object"},
+                "properties": {"type": "object", "additionalProperties": {"type": "object"}},
+            },
         },
     },
 }

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from mocks import Sandbox
-from tests.metasys.conftest import BASE, ZONE_SETPOINT, login, object_id
+from tests.metasys.conftest import BASE, ZONE_SETPOINT, login, object_id, state_of
 
 HOST = "http://standin.test/metasys/api/v4"
 
@@ -78,3 +78,17 @@ def test_an_unknown_alarm_is_404_and_a_viewer_is_403(
     )
     assert refused.status_code == 403
     assert refused.json() == {"Message": "The user is not authorized to annotate this alarm."}
+
+
+def test_an_annotation_is_told_to_the_alarm_listeners_as_the_stream_hears_it(
+    api: Any, client: httpx.Client, sandbox: Sandbox
+) -> None:
+    """The stream's ``activity.alarm.annotate`` comes from these listeners (test_streaming.py
+    follows them over a socket)."""
+    alarm = raise_alarm(client, sandbox)
+    heard: list[tuple[str, str]] = []
+    state_of(sandbox).alarms.listeners.append(
+        lambda action, found: heard.append((action, found.id))
+    )
+    assert api.post(f"/alarms/{alarm}/annotations", json={"text": "Heard"}).status_code == 201
+    assert heard == [("annotate", alarm)]

@@ -651,8 +651,18 @@ GUIDE_SAMPLES = [
     "&pageSize=1000&sort=timestamp",
     "/users?roles=USER&roles=OPERATOR&q=true&page=3&pageSize=50&sort=userName&format=csv",
     "/userinfo",
+    # part 3 (misc)
+    "/objects/trees",
+    "/objects/trees/71637905-0bf0-5287-8f49-8d90066070fa?includePermissions=true"
+    "&includeConditions=true",
+    "/objects/32cfddc0-411f-5b9e-9a6d-442cb62fecbb/publicView?includeSchema=false",
+    "/system/capabilities",
+    "/system/settings?includeSchema=true",
+    "/timeSeries?searchString=AV&page=1&pageSize=100&sort=itemReference",
+    "/audits/counts?auditActions=41%2C42%2C107%2C150&startTime=2022-07-21T10%3A00%3A00-05%3A00"
+    "&endTime=2022-07-22T09%3A08%3A59-05%3A00&timeInterval=Hour",
 ]
-"""The reference's request samples for part 1 (its example ids replaced by the fixture's;
+"""The reference's request samples for parts 1 and 3 (its example ids replaced by the fixture's;
 ``{name}`` is a space or equipment by name)."""
 
 
@@ -663,6 +673,8 @@ def _guide_url(sample: str) -> str:
         found = state.tree.find(reference)
         assert found is not None, reference
         url = url.replace(guide_id, found.id)
+    # The reference's user view: the fixture's first.
+    url = url.replace("71637905-0bf0-5287-8f49-8d90066070fa", state.user_views[0].id)
     for space in state.spaces.values():
         url = url.replace("{" + space.name + "}", space.id)
     for equipment in state.equipment.values():

@@ -27,6 +27,7 @@ MAX_AUDIT_ACTION = 2**31 - 1
 
 def user_account(who: Caller, user: User) -> dict[str, Any]:
     """A user as ``GET /users/{userId}`` answers (the reference's top-level properties)."""
+    readable = [view for view in who.state.user_views if view.can_read(user)]
     return {
         "id": user.id,
         "self": f"{who.base}/users/{user.id}",
@@ -35,7 +36,7 @@ def user_account(who: Caller, user: User) -> dict[str, Any]:
         "permissions": users.permissions(user),
         "roles": None,
         "userViews": {
-            "total": len(readable := [v for v in who.state.user_views if v.can_read(user)]),
+            "total": len(readable),
             "items": [
                 {"id": v.id, "name": v.name, "self": f"{who.base}/objects/trees/{v.id}"}
                 for v in readable

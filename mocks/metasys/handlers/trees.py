@@ -168,8 +168,9 @@ def check_shape(entry: Any) -> None:
     label = entry["localUniqueIdentifier"]
     if len(label) > MAX_LOCAL_IDENTIFIER or not LOCAL_IDENTIFIER.match(label):
         raise errors.bad_request("localUniqueIdentifier is not in the correct format.")
-    kind = object_type(entry["objectType"])
-    if kind is None or not kind.createable or not entry["objectType"].startswith("objectType"):
+    full = entry["objectType"].startswith("objectTypeEnumSet.")
+    kind = object_type(entry["objectType"]) if full else None
+    if kind is None or not kind.createable:
         raise errors.bad_request("objectType is not a member of objectTypeEnumSet.")
     if "item" in entry and not isinstance(entry["item"], dict):
         raise errors.bad_request("item must be an object.")

@@ -26,6 +26,7 @@ from clients._http import (
     utc_now,
 )
 from clients.metasys_activity import ActivityMixin
+from clients.metasys_admin import AdminMixin
 from clients.metasys_certificates import CertificateMixin
 from clients.metasys_errors import (
     ERRORS,
@@ -117,7 +118,7 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient(ActivityMixin, CertificateMixin, HttpClientOwner, MetasysTransport):
+class MetasysClient(ActivityMixin, AdminMixin, CertificateMixin, HttpClientOwner, MetasysTransport):
     def __init__(
         self,
         username: str,

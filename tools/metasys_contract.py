@@ -24,16 +24,22 @@ from mocks.metasys.types import OBJECT_TYPES
 V = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 VC = V["components"]
 OUTPUT = Path(__file__).resolve().parents[1] / "contracts" / "metasys.yaml"
-INTRO = """Parts 1 and 2 of the Metasys REST API v4 as the sandbox serves it (part 2: alarms, audits, activities and streaming, described at the end); login and token refresh, the object
-model (tree, objects, views, attributes, commands with a real priority array, supported child
-types, equipment points, batch reads and writes), schemas and enumerations, network devices,
-spaces, equipment and their relations, trended samples, and users. Response bodies of the public
-operations are those of Johnson Controls' published OpenAPI document for v4 (transformed to
-OpenAPI 3.1: `nullable` became a `null` type); operations the published document lacks
-(enumerations, object type identification, users) follow the reference's descriptions, and the
-shapes the sandbox had to choose are marked **Sandbox choice:**.
+INTRO = """The whole Metasys REST API v4 reference as the sandbox serves it: the public operations
+(those of Johnson Controls' published OpenAPI document for v4) and the INTERNAL and PRIVATE ones
+the reference documents beyond it, each of those marked `x-visibility: internal` or
+`x-visibility: private`. Login and token refresh, the object model (tree, objects, views,
+attributes, commands with a real priority array, supported child types, equipment points, batch
+reads and writes), schemas and enumerations, network devices, spaces, equipment and their
+relations, trended samples, and users; alarms, audits, activities and streaming; the well-known
+object queries, object trees and user views, public views, bulk creation, system capabilities and
+settings, historical time series, user accounts and audit counts (each part described at the
+end). Response bodies of the public operations are those of the published document (transformed
+to OpenAPI 3.1: `nullable` became a `null` type); operations the published document lacks follow
+the reference's descriptions, and the shapes the sandbox had to choose are marked **Sandbox
+choice:**.
 
-Every path is under `/api/v4` on the Metasys host (in-process the host is
+Every path is under `/api/v4` on the Metasys host (the system operations also under
+`/api/private-api/v4`, as the reference notes) (in-process the host is
 `metasys.standin.example`; on `standin serve` under `/metasys`). `/api/v2` and `/api/v3` are not
 served. Every response with a body is `application/vnd.metasysapi.v4+json`; every error body is
 `{"Message": "..."}`.
@@ -919,11 +925,28 @@ exec(
         "exec",
     )
 )
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part3_misc.py").read_text(encoding="utf-8"),
+        "metasys_contract_part3_misc.py",
+        "exec",
+    )
+)
+# Parts 1 and 2 served some of the reference's INTERNAL and PRIVATE operations already.
+for (method, path), visibility in {
+    ("get", "/api/v4/enumerations"): "internal",
+    ("get", "/api/v4/enumerations/{id}"): "internal",
+    ("get", "/api/v4/schemas/objectTypes/{objectType}/identification"): "private",
+    ("get", "/api/v4/stream/keepalive"): "private",
+    ("get", "/api/v4/userinfo"): "private",
+    ("get", "/api/v4/users"): "private",
+}.items():
+    paths[path][method]["x-visibility"] = visibility
 
 document = {
     "openapi": "3.1.0",
     "info": {
-        "title": "Johnson Controls Metasys REST API v4 (parts 1 and 2)",
+        "title": "Johnson Controls Metasys REST API v4",
         "version": "4.0",
         "description": INTRO,
     },
@@ -946,6 +969,7 @@ document = {
             "spaces",
             "samples",
             "users",
+            "system",
         ]
     ],
     "paths": dict(sorted(paths.items())),

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_BODY_BYTES = 1024 * 1024
 API_ROOT = "/api/v4"
+PRIVATE_API_ROOT = "/api/private-api/v4"
+"""Where v4 actually served the system operations (the reference's notes)."""
 
 
 @dataclass(frozen=True)

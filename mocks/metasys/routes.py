@@ -1,4 +1,5 @@
-"""The Metasys REST API v4 route table (everything under ``/api/v4``) and its routing errors."""
+"""The Metasys REST API v4 route table (everything under ``/api/v4``, the system operations also
+under ``/api/private-api/v4``) and its routing errors."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mocks._core.contracts import contract_response
 from mocks._core.errors import VendorError
 from mocks.metasys import errors
 from mocks.metasys.handlers.activities import ActivityHandlers
+from mocks.metasys.handlers.admin import AdminHandlers
 from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.audits import AuditHandlers
 from mocks.metasys.handlers.certificates import CertificateHandlers
@@ -20,8 +22,9 @@ from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
 from mocks.metasys.handlers.system import SystemHandlers
+from mocks.metasys.handlers.trees import TreeHandlers
 from mocks.metasys.handlers.wellknown import WellKnownHandlers
-from mocks.metasys.http import API_ROOT
+from mocks.metasys.http import API_ROOT, PRIVATE_API_ROOT
 from mocks.metasys.state.wellknown import QUERIES
 
 if TYPE_CHECKING:
@@ -42,9 +45,30 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     audits = AuditHandlers(api)
     well_known = WellKnownHandlers(api)
     certificates = CertificateHandlers(api)
+    trees = TreeHandlers(api)
+    admin = AdminHandlers(api)
+    # The reference notes that v4 served the system operations under /api/private-api/v4 only,
+    # not at the /api/v4 paths its samples show: both are served.
+    system_rows: list[tuple[str, str, Endpoint]] = [
+        ("GET", "/system/capabilities", admin.capabilities),
+        ("GET", "/system/settings", admin.settings),
+        ("PATCH", "/system/settings/{settingId}", admin.edit_setting),
+    ]
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
+        # misc: part 3's remaining INTERNAL and PRIVATE operations. First, because the literal
+        # paths (/objects/trees, /objects/bulk, /audits/counts) must win over the {id} ones.
+        ("GET", "/objects/trees", trees.trees),
+        ("GET", "/objects/trees/{treeId}", trees.tree),
+        ("POST", "/objects/bulk", trees.bulk),
+        ("GET", "/objects/{objectId}/publicView", trees.public_view),
+        *system_rows,
+        ("GET", "/timeSeries", admin.time_series),
+        ("GET", "/users/{userId}", admin.user),
+        ("PATCH", "/users/{userId}", admin.edit_user),
+        ("GET", "/audits/counts", admin.audit_counts),
+        ("POST", "/alarms/{alarmId}/annotations", admin.annotate_alarm),
         # objects
         ("POST", "/objects/batch", objects.batch),
         ("GET", "/objects", objects.list_root),
@@ -150,8 +174,9 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/users", system.users),
     ]
     by_path: dict[str, dict[str, Endpoint]] = {}
-    for method, path, endpoint in table:
-        by_path.setdefault(API_ROOT + path, {})[method] = endpoint
+    rooted = [(API_ROOT, row) for row in table] + [(PRIVATE_API_ROOT, row) for row in system_rows]
+    for root, (method, path, endpoint) in rooted:
+        by_path.setdefault(root + path, {})[method] = endpoint
     served: list[BaseRoute] = [
         Route(path, dispatcher(endpoints), methods=list(endpoints))
         for path, endpoints in by_path.items()

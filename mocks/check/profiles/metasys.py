@@ -43,6 +43,8 @@ ID_PARAMETERS = {
     "id": "devices",
     "equipmentId": "equipment",
     "spaceId": "spaces",
+    "treeId": "trees",
+    "userId": "users",
 }
 
 
@@ -87,6 +89,8 @@ class MetasysWorld:
     spaces: list[str]
     engines: list[str]
     """The devices that are engines: the only ones with BACnet/SC certificates."""
+    trees: list[str]
+    users: list[str]
 
     def ids(self, kind: str) -> list[str]:
         found: list[str] = getattr(self, kind)
@@ -184,6 +188,22 @@ class MetasysConnection:
             if objects and name in query and _mostly(("parent", query[name])):
                 query[name] = _pick(query[name], objects)
         case.query = query
+        self._write_back(case)
+
+    def _write_back(self, case: Case) -> None:
+        """A setting or a user account edit sends what the target holds (the value must fit the
+        setting, the read-only properties must be as read), so a write changes nothing."""
+        path, params = case.operation.path, case.path_parameters or {}
+        if path.endswith("/system/settings/{settingId}"):
+            current = self._read(path.removesuffix("/{settingId}"))
+            values = current.get("item") if isinstance(current, dict) else None
+            key = params.get("settingId")
+            if isinstance(values, dict) and key in values:
+                case.body = {"item": values[key]}
+        elif path == f"{V4}/users/{{userId}}" and case.method.upper() == "PATCH":
+            account = self._read(f"{V4}/users/{params.get('userId')}")
+            if isinstance(account, dict) and account:
+                case.body = account
 
     def _prepare_path(self, case: Case) -> None:
         params = dict(case.path_parameters or {})
@@ -220,17 +240,22 @@ class MetasysConnection:
                 engines=_values(
                     [d for d in devices if str(d.get("objectType")) in ENGINE_TYPES], "id"
                 ),
+                trees=_values(self._items(f"{V4}/objects/trees"), "id"),
+                users=_values(self._items(f"{V4}/users"), "id"),
             )
         return self._world
 
-    def _items(self, path: str, **params: str) -> list[dict[str, Any]]:
+    def _read(self, path: str, **params: str) -> Any:
         response = self.target.session.get(
             self.target.url(path),
             params=params,
             headers={"Authorization": f"Bearer {self.token()}"},
             timeout=30,
         )
-        answer = response.json() if response.status_code == 200 else {}
+        return response.json() if response.status_code == 200 else {}
+
+    def _items(self, path: str, **params: str) -> list[dict[str, Any]]:
+        answer = self._read(path, **params)
         items = answer.get("items") if isinstance(answer, dict) else None
         if not isinstance(items, list):
             return []

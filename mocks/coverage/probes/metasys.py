@@ -116,6 +116,30 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         "import_bacnet_certificates": [lambda c: c.import_bacnet_certificates(b"probe")],
         "batch_signing_requests": [lambda c: c.batch_signing_requests("GET", [UNKNOWN])],
         "batch_bacnet_certificates": [lambda c: c.batch_bacnet_certificates("GET", [UNKNOWN])],
+        # The administration calls (clients/metasys_admin.py): unknown ids and an unknown
+        # setting, so that nothing changes.
+        "system_capabilities": [lambda c: c.system_capabilities()],
+        "system_settings": [lambda c: c.system_settings(include_schema=True)],
+        "update_system_setting": [lambda c: c.update_system_setting("probe.unknown", True)],
+        "user_account": [lambda c: c.user_account(UNKNOWN)],
+        "edit_user": [lambda c: c.edit_user(UNKNOWN, full_name="Probe")],
+        "time_series": [lambda c: c.time_series("VAV")],
+        "object_trees": [lambda c: c.object_trees()],
+        "object_tree": [lambda c: c.object_tree(UNKNOWN, permissions=True, conditions=True)],
+        "public_view": [lambda c: c.public_view(UNKNOWN)],
+        "create_objects": [
+            lambda c: c.create_objects(
+                [
+                    {
+                        "parentId": UNKNOWN,
+                        "localUniqueIdentifier": "PROBE",
+                        "objectType": "objectTypeEnumSet.avClass",
+                    }
+                ]
+            )
+        ],
+        "audit_counts": [lambda c: c.audit_counts(DAY, DAY, interval="Hour", audit_actions=[41])],
+        "annotate_alarm": [lambda c: c.annotate_alarm(UNKNOWN, "probe")],
         # The low-level calls the stream consumer shares with the client.
         "request": [lambda c: c.request("GET", "/userinfo")],
         "raw": [lambda c: c.raw("GET", "/userinfo")],

@@ -27,6 +27,9 @@ from mocks.metasys.state.model import (
     ValueChange,
 )
 from mocks.metasys.state.objects import ID_NAMESPACE, ObjectTree
+from mocks.metasys.state.repository import repository
+from mocks.metasys.state.settings import SystemSettings
+from mocks.metasys.state.trees import load_user_views
 from mocks.metasys.state.values import Effective, ValueModel, override_expiration, status
 from mocks.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
 
@@ -63,6 +66,9 @@ class MetasysState:
         self.certificates = CertificateBook(clock, self.site)
         """BACnet/SC signing requests and certificates of the engines (PRIVATE)."""
         load(self, fixture)
+        self.settings = SystemSettings()
+        self.user_views = load_user_views(self.tree, self.site, fixture.get("userViews", []))
+        self.repository = repository(self.tree)
 
     # --- lookups ---------------------------------------------------------------------------
 

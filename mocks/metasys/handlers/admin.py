@@ -1,0 +1,180 @@
+"""System capabilities and settings, historical time series, user accounts, audit counts and
+alarm annotations: the reference's remaining PRIVATE and INTERNAL operations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.metasys import errors, query
+from mocks.metasys.handlers.audits import annotation_text
+from mocks.metasys.http import Caller, caller, json_body, paged, respond
+from mocks.metasys.state import audit_counts, users
+from mocks.metasys.state.audits import MAX_ANNOTATION
+from mocks.metasys.state.model import User
+from mocks.metasys.state.repository import SeriesRecord, search
+from mocks.metasys.state.settings import CAPABILITIES
+from mocks.metasys.views import timestamp
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+MAX_SERIES_PAGE = 2000
+MAX_AUDIT_ACTION = 2**31 - 1
+
+
+def user_account(who: Caller, user: User) -> dict[str, Any]:
+    """A user as ``GET /users/{userId}`` answers (the reference's top-level properties)."""
+    readable = [view for view in who.state.user_views if view.can_read(user)]
+    return {
+        "id": user.id,
+        "self": f"{who.base}/users/{user.id}",
+        "userName": user.username,
+        "profile": users.profile(user),
+        "permissions": users.permissions(user),
+        "roles": None,
+        "userViews": {
+            "total": len(readable),
+            "items": [
+                {"id": v.id, "name": v.name, "self": f"{who.base}/objects/trees/{v.id}"}
+                for v in readable
+            ],
+        },
+    }
+
+
+def series_json(who: Caller, record: SeriesRecord) -> dict[str, Any]:
+    exists = who.state.tree.get(record.object_id) is not None
+    object_url = f"{who.base}/objects/{record.object_id}"
+    return {
+        "id": record.id,
+        "itemReference": record.item_reference,
+        "attribute": record.attribute,
+        "objectType": record.object_type,
+        "objectUrl": object_url if exists else None,
+        "samplesUrl": (
+            f"{object_url}/trendedAttributes/{record.attribute}/samples" if exists else None
+        ),
+    }
+
+
+def audit_actions(values: list[str]) -> set[int] | None:
+    """``41,42`` or ``auditActions=41&auditActions=42``: integers only (400 otherwise)."""
+    if not values:
+        return None
+    wanted = set()
+    for value in values:
+        for part in value.split(","):
+            text = part.strip()
+            if not text.isascii() or not text.isdigit() or int(text) > MAX_AUDIT_ACTION:
+                raise errors.bad_request("The parameter auditActions must list integers.")
+            wanted.add(int(text))
+    return wanted
+
+
+class AdminHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    # --- system ---------------------------------------------------------------------------
+
+    async def capabilities(self, request: Request) -> Response:
+        caller(self.api, request)
+        return respond({"items": dict(CAPABILITIES)})
+
+    async def settings(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        include_schema = query.boolean(request.query_params, "includeSchema")
+        body: dict[str, Any] = {"item": dict(who.state.settings.values)}
+        if include_schema:
+            body["schema"] = who.state.settings.schema()
+        return respond(body)
+
+    async def edit_setting(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        body = await json_body(request)
+        if not who.user.can_write:
+            raise errors.forbidden("The user is not authorized to change system settings.")
+        who.state.settings.update(request.path_params["settingId"], body)
+        return Response(status_code=204)
+
+    # --- time series ----------------------------------------------------------------------
+
+    async def time_series(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        paging = query.paging(params, ("itemReference",), "itemReference", 100, MAX_SERIES_PAGE)
+        found = search(who.state.repository, params.get("searchString"))
+        return respond(
+            paged(
+                request,
+                found,
+                paging,
+                lambda record: series_json(who, record),
+                lambda record: (record.item_reference, record.attribute),
+            )
+        )
+
+    # --- users ----------------------------------------------------------------------------
+
+    def _user(self, request: Request, who: Caller) -> User:
+        if not who.user.can_write:
+            raise errors.forbidden("This operation requires administrator privileges.")
+        wanted = request.path_params["userId"].lower()
+        for user in who.state.users.values():
+            if user.id == wanted:
+                return user
+        raise errors.not_found(f"User {request.path_params['userId']} was not found.")
+
+    async def user(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        return respond(user_account(who, self._user(request, who)))
+
+    async def edit_user(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        target = self._user(request, who)
+        body = await json_body(request)
+        users.edit(target, body, user_account(who, target))
+        return respond(user_account(who, target))
+
+    # --- audits and alarms ----------------------------------------------------------------
+
+    async def audit_counts(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        params = request.query_params
+        wanted = audit_actions(params.getlist("auditActions"))
+        start = query.moment(params, "startTime")
+        end = query.moment(params, "endTime")
+        if start is None or end is None:
+            raise errors.bad_request("The parameters startTime and endTime are required.")
+        interval = params.get("timeInterval", "None")
+        if interval not in audit_counts.INTERVALS:
+            raise errors.bad_request("timeInterval must be None, Hour, Day, Week or Month.")
+        found = audit_counts.count(who.state.audits, start, end, interval, wanted)
+        return respond(
+            [
+                {
+                    "auditStringId": c.audit_string_id,
+                    "startTime": timestamp(c.start),
+                    "endTime": timestamp(c.end),
+                    "count": c.count,
+                }
+                for c in found
+            ]
+        )
+
+    async def annotate_alarm(self, request: Request) -> Response:
+        """As an audit's: 1 to 255 characters, not only whitespace, trimmed (the reference)."""
+        who = caller(self.api, request)
+        alarm = who.state.alarms.get(request.path_params["alarmId"])
+        text = annotation_text(await json_body(request), "text")
+        if text is None:
+            raise errors.bad_request("text is required.")
+        if len(text) > MAX_ANNOTATION or not text.strip():
+            raise errors.bad_request("text must hold 1 to 255 characters, not only whitespace.")
+        if not who.user.can_write:
+            raise errors.forbidden("The user is not authorized to annotate this alarm.")
+        who.state.alarms.annotate(alarm, text.strip(), who.user.username)
+        return Response(status_code=201)

@@ -55,17 +55,30 @@ def _mostly(seed: object) -> bool:
     return _crc(seed) % 4 != 0
 
 
+def login_url(base_url: str, credentials: Mapping[str, Any]) -> str:
+    """Where Azure AD's paths (``/{tenant}/...``) start for ``base_url``'s API: the login host of
+    ``token_url`` or ``login_url`` in the credentials, else Azure AD's own login host for the
+    vendor's base URL, else ``base_url`` itself (a standin serves both)."""
+    explicit = credentials.get("token_url")
+    if isinstance(explicit, str) and explicit:
+        tenant = quote(str(credentials.get("tenant") or DEFAULT_TENANT), safe="")
+        suffix = f"/{tenant}/oauth2/v2.0/token"
+        if explicit.endswith(suffix):
+            return explicit.removesuffix(suffix)
+    login = credentials.get("login_url")
+    if isinstance(login, str) and login:
+        return login.rstrip("/")
+    vendor = urlsplit(base_url).hostname == VENDOR_API_HOST
+    return VENDOR_LOGIN_URL if vendor else base_url.rstrip("/")
+
+
 def token_url(base_url: str, credentials: Mapping[str, Any]) -> str:
     """Where Azure AD answers for ``base_url``'s API (see the module's docstring)."""
     explicit = credentials.get("token_url")
     if isinstance(explicit, str) and explicit:
         return explicit
     tenant = quote(str(credentials.get("tenant") or DEFAULT_TENANT), safe="")
-    login = credentials.get("login_url")
-    if not isinstance(login, str) or not login:
-        vendor = urlsplit(base_url).hostname == VENDOR_API_HOST
-        login = VENDOR_LOGIN_URL if vendor else base_url
-    return f"{login.rstrip('/')}/{tenant}/oauth2/v2.0/token"
+    return f"{login_url(base_url, credentials)}/{tenant}/oauth2/v2.0/token"
 
 
 def _real_instant(seed: object) -> str:

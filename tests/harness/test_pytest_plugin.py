@@ -1,0 +1,202 @@
+"""The pytest plugin as a user's suite meets it: a small test file per concern, run by pytester
+with only the entry point's plugin loaded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mocks import build_app, create_sandbox
+from tests.check.conftest import serving
+
+SANDBOX_SUITE = """
+import datetime as dt
+
+import httpx
+
+from clients.atmotube import AtmotubeClient
+from clients.atrius import AtriusClient
+from clients.buildingminds import BuildingMindsClient
+from clients.locus import LocusClient
+from clients.metasys import MetasysClient
+
+MADE = []
+
+
+def test_every_client_reaches_the_sandbox_with_the_default_credentials(
+    standin, atmotube_client, atrius_client, buildingminds_client, locus_client, metasys_client
+):
+    credentials = standin.credentials()
+    mac = credentials["atmotube"]["macs"][0]
+    assert isinstance(atmotube_client, AtmotubeClient)
+    assert atmotube_client.page(mac, limit=1).total > 0
+    assert isinstance(atrius_client, AtriusClient)
+    assert atrius_client.token().token_type == "Bearer"
+    assert isinstance(buildingminds_client, BuildingMindsClient)
+    assert buildingminds_client.token().access_token
+    assert isinstance(locus_client, LocusClient)
+    assert locus_client.token().access_token
+    assert isinstance(metasys_client, MetasysClient)
+    assert metasys_client.user_info().user_name == credentials["metasys"]["username"]
+    apis = {entry.api for entry in standin.journal.entries(None, 100)}
+    assert apis == {"atmotube", "atrius", "buildingminds", "locus", "metasys"}
+    MADE.extend(
+        [atmotube_client, atrius_client, buildingminds_client, locus_client, metasys_client]
+    )
+
+
+def test_the_clients_of_the_last_test_were_closed():
+    assert len(MADE) == 5
+    assert all(client._http.is_closed for client in MADE)
+
+
+def test_the_clients_read_the_sandbox_clock(standin_clock, atrius_client):
+    standin_clock.freeze(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    token = atrius_client.token()
+    assert token.expires_at == dt.datetime(2030, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+        seconds=token.expires_in
+    )
+
+
+def test_a_429_fault_is_waited_out_on_the_sandbox_clock(
+    standin, standin_faults, standin_time, standin_clock, atmotube_client
+):
+    # 20 s before the minute's window resets, so the Retry-After of 30 s is the longer wait.
+    standin_clock.freeze(dt.datetime(2030, 1, 1, 0, 0, 40, tzinfo=dt.UTC))
+    mac = standin.credentials()["atmotube"]["macs"][0]
+    fault = standin_faults.add(
+        "atmotube", path="/api/v1/data", status=429, headers={"Retry-After": "30"}, count=1
+    )
+    assert [f["id"] for f in standin_faults.list()] == [fault]
+    assert atmotube_client.page(mac, limit=1).total > 0
+    assert standin_time.waits == [30.0]
+    assert standin_clock.now() == dt.datetime(2030, 1, 1, 0, 1, 10, tzinfo=dt.UTC)
+    assert standin_faults.list() == []
+
+
+def test_a_fault_the_control_plane_would_refuse_is_a_value_error(standin_faults):
+    try:
+        standin_faults.add("nosuchapi", status=500)
+    except ValueError as error:
+        assert "api must be one of" in str(error)
+    else:
+        raise AssertionError("accepted")
+
+
+def test_a_new_tenant_has_its_own_clients_and_data(standin, standin_tenant, standin_clients):
+    mine = standin_clients.metasys(standin_tenant)
+    theirs = standin_clients.metasys()
+    assert mine.user_info().user_name == standin_tenant.credentials["metasys"]["username"]
+    assert mine.user_info().user_name != theirs.user_info().user_name
+    assert standin_tenant.id in {tenant.id for tenant in standin.tenants.all()}
+
+
+def test_other_hosts_are_not_intercepted(standin):
+    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204))) as client:
+        assert client.get("https://example.org/").status_code == 204
+
+
+def test_the_unrouted_sandbox_is_a_fresh_one(standin_sandbox):
+    assert set(standin_sandbox.apis) == {"atmotube", "atrius", "buildingminds", "locus", "metasys"}
+    assert standin_sandbox.clock.mode == "real"
+"""
+
+BOTH_WAYS_SUITE = """
+import pytest
+
+
+@pytest.mark.vendor_live("atrius")
+def test_a_token_and_the_buildings(atrius_client, standin_target):
+    print("TARGET", "sandbox" if standin_target is None else standin_target.base_url)
+    assert atrius_client.token().access_token
+    assert list(atrius_client.buildings())
+
+
+@pytest.mark.vendor_live("atrius")
+def test_a_client_of_another_api_in_the_live_run(locus_client):
+    assert locus_client.token().access_token
+
+
+@pytest.mark.vendor_live("atrius")
+def test_the_sandbox_in_the_live_run(atrius_client, standin_time):
+    assert atrius_client.token().access_token
+"""
+
+
+@pytest.fixture
+def quiet_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in [
+        "STANDIN_LIVE_ATRIUS_BASE_URL",
+        "STANDIN_LIVE_ATRIUS_CREDENTIALS",
+    ]:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def run(pytester: pytest.Pytester, suite: str) -> pytest.RunResult:
+    pytester.makepyfile(test_suite=suite)
+    # Plain asserts: rewriting would warn that this session already imported standin.
+    options = ("-p", "no:cacheprovider", "-rA", "-s", "-W", "error", "--assert=plain")
+    return pytester.runpytest(*options)
+
+
+def test_the_sandbox_fixtures_and_every_client_fixture_work_as_documented(
+    pytester: pytest.Pytester, quiet_env: pytest.MonkeyPatch
+) -> None:
+    result = run(pytester, SANDBOX_SUITE)
+    result.assert_outcomes(passed=8)
+
+
+def test_without_a_live_target_a_marked_client_test_runs_on_the_sandbox_and_skips_live(
+    pytester: pytest.Pytester, quiet_env: pytest.MonkeyPatch
+) -> None:
+    result = run(pytester, BOTH_WAYS_SUITE)
+    result.assert_outcomes(passed=3, skipped=3)
+    reason = (
+        "atrius live target not configured: STANDIN_LIVE_ATRIUS_BASE_URL and "
+        "STANDIN_LIVE_ATRIUS_CREDENTIALS not set"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED test_suite.py::test_a_token_and_the_buildings[[]standin[]]",
+            "PASSED test_suite.py::test_a_client_of_another_api_in_the_live_run[[]standin[]]",
+            "PASSED test_suite.py::test_the_sandbox_in_the_live_run[[]standin[]]",
+            f"SKIPPED [[]1[]] test_suite.py:4: {reason}",
+            f"SKIPPED [[]1[]] test_suite.py:11: {reason}",
+            f"SKIPPED [[]1[]] test_suite.py:16: {reason}",
+        ]
+    )
+    assert "TARGET sandbox" in result.stdout.str()
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A standin on a socket, standing in for the vendor: its Atrius base URL and a
+    credentials file for it."""
+    sandbox = create_sandbox()
+    credentials = tmp_path / "atrius.json"
+    credentials.write_text(json.dumps(sandbox.credentials()))
+    with serving(build_app(sandbox)) as origin:
+        yield f"{origin}/atrius", credentials
+
+
+def test_with_a_live_target_a_marked_client_test_runs_both_ways(
+    pytester: pytest.Pytester, quiet_env: pytest.MonkeyPatch, deployed: tuple[str, Path]
+) -> None:
+    base_url, credentials = deployed
+    quiet_env.setenv("STANDIN_LIVE_ATRIUS_BASE_URL", base_url)
+    quiet_env.setenv("STANDIN_LIVE_ATRIUS_CREDENTIALS", str(credentials))
+    result = run(pytester, BOTH_WAYS_SUITE)
+    result.assert_outcomes(passed=4, errors=2)
+    out = result.stdout.str()
+    assert "PASSED test_suite.py::test_a_token_and_the_buildings[live]" in out
+    assert f"TARGET {base_url}" in out
+    assert "TARGET sandbox" in out
+    assert (
+        "locus_client cannot run against the atrius live target of this test's "
+        "@pytest.mark.vendor_live('atrius')" in out
+    )
+    assert "cannot use the sandbox's fixtures" in out

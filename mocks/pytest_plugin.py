@@ -4,9 +4,11 @@
 The sandbox: ``standin`` (routed; the vendors' hosts reach it), ``standin_sandbox`` (not
 routed), ``standin_clock``, ``standin_time``, ``standin_faults``, ``standin_tenant``. The
 reference clients wired to it: ``atmotube_client``, ``atrius_client``, ``buildingminds_client``,
-``locus_client``, ``metasys_client``, and ``standin_clients`` for any tenant's.
+``locus_client``, ``metasys_client``, ``standin_clients`` for any tenant's, ``target_client``
+for other credentials, ``standin_credentials``.
 
-A test marked ``@pytest.mark.vendor_live("<api>")`` that uses ``<api>_client`` runs twice:
+A test marked ``@pytest.mark.vendor_live("<api>")`` that uses ``<api>_client`` (or
+``target_client``, ``standin_credentials``, ``standin_target``) runs twice:
 ``[standin]`` against the sandbox, always, and ``[live]`` against the live target named by
 ``STANDIN_LIVE_<API>_BASE_URL`` and ``STANDIN_LIVE_<API>_CREDENTIALS``, skipped without them.
 Any other marked test runs against the live target only (``vendor_live_target``).
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,7 +111,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A marked test that uses a client fixture runs against the sandbox and the live target."""
     if metafunc.definition.get_closest_marker(LIVE_MARKER) is None:
         return
-    if not any(name in metafunc.fixturenames for name in CLIENT_FIXTURES):
+    # Every fixture that points at the target (the clients, target_client, standin_credentials)
+    # depends on standin_target.
+    if TARGET_FIXTURE not in metafunc.fixturenames:
         return
     metafunc.parametrize(TARGET_FIXTURE, [STANDIN, LIVE], indirect=True)
 
@@ -225,16 +229,62 @@ def standin_target(request: pytest.FixtureRequest) -> LiveTarget | None:
     return target
 
 
-def _client(request: pytest.FixtureRequest, api: str, target: LiveTarget | None) -> Any:
-    if target is None:
-        clients: StandinClients = request.getfixturevalue("standin_clients")
-        return clients.connect(api)
+@pytest.fixture
+def standin_credentials(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> dict[str, dict[str, Any]]:
+    """The credentials the client fixtures use, keyed by api: the default tenant's of the
+    ``standin`` sandbox, or in a ``[live]`` run the live target's (for its api only)."""
+    if standin_target is None:
+        sandbox: Sandbox = request.getfixturevalue("standin")
+        return sandbox.credentials()
+    return {standin_target.api: dict(standin_target.credentials)}
+
+
+@pytest.fixture
+def target_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> Iterator[Callable[..., Any]]:
+    """``target_client(api, **changes)``: another client of the test's target (the sandbox, or
+    the live target in a ``[live]`` run) with its credentials for ``api`` changed by
+    ``changes``, e.g. ``target_client("atrius", client_secret="wrong")``. Closed at
+    teardown."""
+    from mocks.testing import connect_client
+
+    made: list[Any] = []
+    if standin_target is None:
+        sandbox: Sandbox = request.getfixturevalue("standin")
+        time: SandboxTime = request.getfixturevalue("standin_time")
+
+        def connect(api: str, **changes: Any) -> Any:
+            credentials = {**sandbox.credentials()[api], **changes}
+            made.append(connect_client(api, credentials, clock=time.now, sleep=time.sleep))
+            return made[-1]
+
+    else:
+        live = _live(request, standin_target)
+
+        def connect(api: str, **changes: Any) -> Any:
+            _same_api(api, live)
+            credentials = {**live.credentials, **changes}
+            made.append(connect_client(api, credentials, base_url=live.base_url))
+            return made[-1]
+
+    yield connect
+    for client in made:
+        client.close()
+
+
+def _same_api(api: str, target: LiveTarget) -> None:
     if target.api != api:
         pytest.fail(
-            f"{api}_client cannot run against the {target.api} live target of this test's "
+            f"a {api} client cannot run against the {target.api} live target of this test's "
             f"@pytest.mark.{LIVE_MARKER}('{target.api}')",
             pytrace=False,
         )
+
+
+def _live(request: pytest.FixtureRequest, target: LiveTarget) -> LiveTarget:
     if "standin" in request.fixturenames:
         # The sandbox's routing would catch the requests meant for the vendor's host.
         pytest.fail(
@@ -243,6 +293,14 @@ def _client(request: pytest.FixtureRequest, api: str, target: LiveTarget | None)
             "is None before reaching for the sandbox, or split the test",
             pytrace=False,
         )
+    return target
+
+
+def _client(request: pytest.FixtureRequest, api: str, target: LiveTarget | None) -> Any:
+    if target is None:
+        clients: StandinClients = request.getfixturevalue("standin_clients")
+        return clients.connect(api)
+    _same_api(api, _live(request, target))
     from mocks.testing import connect_client
 
     # The vendor's own time: real waits on its 429s, its clock for token expiry.

@@ -4,13 +4,21 @@ with only the entry point's plugin loaded."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mocks import build_app, create_sandbox
+from mocks.pytest_plugin import live_variables
+from mocks.registry import API_FACTORIES
 from tests.check.conftest import serving
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SANDBOX_SUITE = """
 import datetime as dt
@@ -116,6 +124,20 @@ def test_a_token_and_the_buildings(atrius_client, standin_target):
 
 
 @pytest.mark.vendor_live("atrius")
+def test_other_credentials_on_the_same_target(target_client, standin_credentials):
+    from clients.atrius import AtriusAuthError
+
+    assert standin_credentials["atrius"]["client_id"]
+    wrong = target_client("atrius", client_secret="wrong")
+    try:
+        wrong.token()
+    except AtriusAuthError as error:
+        assert error.error == "invalid_client"
+    else:
+        raise AssertionError("a wrong secret got a token")
+
+
+@pytest.mark.vendor_live("atrius")
 def test_a_client_of_another_api_in_the_live_run(locus_client):
     assert locus_client.token().access_token
 
@@ -154,7 +176,7 @@ def test_without_a_live_target_a_marked_client_test_runs_on_the_sandbox_and_skip
     pytester: pytest.Pytester, quiet_env: pytest.MonkeyPatch
 ) -> None:
     result = run(pytester, BOTH_WAYS_SUITE)
-    result.assert_outcomes(passed=3, skipped=3)
+    result.assert_outcomes(passed=4, skipped=4)
     reason = (
         "atrius live target not configured: STANDIN_LIVE_ATRIUS_BASE_URL and "
         "STANDIN_LIVE_ATRIUS_CREDENTIALS not set"
@@ -162,11 +184,13 @@ def test_without_a_live_target_a_marked_client_test_runs_on_the_sandbox_and_skip
     result.stdout.fnmatch_lines(
         [
             "PASSED test_suite.py::test_a_token_and_the_buildings[[]standin[]]",
+            "PASSED test_suite.py::test_other_credentials_on_the_same_target[[]standin[]]",
             "PASSED test_suite.py::test_a_client_of_another_api_in_the_live_run[[]standin[]]",
             "PASSED test_suite.py::test_the_sandbox_in_the_live_run[[]standin[]]",
             f"SKIPPED [[]1[]] test_suite.py:4: {reason}",
             f"SKIPPED [[]1[]] test_suite.py:11: {reason}",
-            f"SKIPPED [[]1[]] test_suite.py:16: {reason}",
+            f"SKIPPED [[]1[]] test_suite.py:25: {reason}",
+            f"SKIPPED [[]1[]] test_suite.py:30: {reason}",
         ]
     )
     assert "TARGET sandbox" in result.stdout.str()
@@ -190,13 +214,48 @@ def test_with_a_live_target_a_marked_client_test_runs_both_ways(
     quiet_env.setenv("STANDIN_LIVE_ATRIUS_BASE_URL", base_url)
     quiet_env.setenv("STANDIN_LIVE_ATRIUS_CREDENTIALS", str(credentials))
     result = run(pytester, BOTH_WAYS_SUITE)
-    result.assert_outcomes(passed=4, errors=2)
+    result.assert_outcomes(passed=6, errors=2)
     out = result.stdout.str()
     assert "PASSED test_suite.py::test_a_token_and_the_buildings[live]" in out
+    assert "PASSED test_suite.py::test_other_credentials_on_the_same_target[live]" in out
     assert f"TARGET {base_url}" in out
     assert "TARGET sandbox" in out
     assert (
-        "locus_client cannot run against the atrius live target of this test's "
+        "a locus client cannot run against the atrius live target of this test's "
         "@pytest.mark.vendor_live('atrius')" in out
     )
     assert "cannot use the sandbox's fixtures" in out
+
+
+PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA"]
+LIVE_CLIENT_TESTS = [f"tests/{api}/test_client_live.py" for api in API_FACTORIES]
+
+
+def test_each_apis_client_tests_marked_vendor_live_pass_against_a_deployed_standin(
+    tmp_path: Path,
+) -> None:
+    """The ``[live]`` runs of every API's marked client tests, with a standin on a socket as the
+    live target: the clients find the contract's paths under any base URL."""
+    sandbox = create_sandbox()
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps(sandbox.credentials()))
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LIVE_")}
+    with serving(build_app(sandbox)) as origin:
+        for api in API_FACTORIES:
+            url_name, credentials_name = live_variables(api)
+            environ[url_name], environ[credentials_name] = f"{origin}/{api}", str(credentials)
+        completed = subprocess.run(
+            [*PYTEST, "-k", "not standin", *LIVE_CLIENT_TESTS],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    last = completed.stdout.strip().splitlines()[-1]
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    assert re.fullmatch(r"17 passed, 17 deselected in [0-9.]+s", last), last
+    assert all(
+        line.endswith("[live]") for line in completed.stdout.splitlines() if "PASSED" in line
+    )

@@ -12,8 +12,9 @@ one prefix. Where the connection gets its tokens, the first that applies:
 4. any other base URL (a standin, under its prefix or at its root): the base URL itself.
 
 The tenant is ``tenant`` from the credentials (the guide's ``buildingminds.onmicrosoft.com``
-when there is none). The contract's own Azure AD operations are generated against the base
-URL, like every operation of a check.
+when there is none). The contract's own Azure AD operations (token, OpenID configuration, keys)
+are sent to the same login host as the tokens (rules 1 to 4, the token path taken off
+``token_url``), the API's to the base URL.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class BuildingMindsConnection:
         self.scope = scope if scope.endswith(SCOPE_SUFFIX) else scope.rstrip("/") + SCOPE_SUFFIX
         self.tenant = str(creds.get("tenant") or DEFAULT_TENANT)
         self.token_url = token_url(target.base_url, creds)
+        self.login_url = login_url(target.base_url, creds)
         self._token: str | None = None
         self._expires_at = 0.0
         self._batches: list[str] | None = None
@@ -105,6 +107,10 @@ class BuildingMindsConnection:
 
     def authenticate(self) -> None:
         self.token()
+
+    def operation_base_url(self, path: str) -> str | None:
+        """Azure AD's operations go to the login host, the API's to the base URL."""
+        return self.login_url if path.startswith(AZURE_AD) else None
 
     def credential(self, case: Case) -> str | None:
         if case.operation.path.startswith(AZURE_AD):

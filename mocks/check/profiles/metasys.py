@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from mocks.check.profiles import metasys_writes as writes
 from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ ENUM_SETS = ("writePriorityEnumSet", "reliabilityEnumSet", "objectTypeEnumSet", 
 """Enumeration sets every Metasys site has (the guide names them)."""
 OBJECT_TYPES = tuple(f"objectTypeEnumSet.{kind}" for kind in ("avClass", "bvClass", "mvClass"))
 """Object types every Metasys site has, for the schema operations."""
+NOT_SUPERVISORS = frozenset({"objectTypeEnumSet.siteClass", "objectTypeEnumSet.containerClass"})
+"""Object types at the top of the tree that are not supervisory devices (engines, servers)."""
+WELL_KNOWN = f"{V4}/objects/{{objectId}}/objects/wellKnownQuery/"
+"""Queries whose object must be a supervisory device."""
 ID_PARAMETERS = {
     "objectId": "objects",
     "networkDeviceId": "devices",
@@ -78,6 +83,8 @@ class MetasysWorld:
     devices: list[str]
     equipment: list[str]
     spaces: list[str]
+    supervisors: list[str]
+    """The top objects that are supervisory devices (the site's servers and engines)."""
 
     def ids(self, kind: str) -> list[str]:
         found: list[str] = getattr(self, kind)
@@ -93,6 +100,7 @@ class MetasysConnection:
         self._renew_at = 0.0
         self._expires_at = 0.0
         self._world: MetasysWorld | None = None
+        self.scratch = writes.Scratch(self._authorized, lambda: self.world().supervisors)
 
     # --- authentication ------------------------------------------------------------------------
 
@@ -150,9 +158,10 @@ class MetasysConnection:
 
     def prepare(self, case: Case) -> None:
         """Positive cases: the real user logs in, generated ids (in the path, an fqr, an object
-        type's parent) mostly become real ones (so 200s are seen, not only 404s), and
-        ``objectType`` and ``classification`` of a child listing, which exclude each other, are
-        not both sent."""
+        type's parent) mostly become real ones (so 200s are seen, not only 404s), no made-up
+        continuation token is sent, ``objectType`` and ``classification`` of a child listing,
+        which exclude each other, are not both sent, and writes go to the check's own objects
+        (:mod:`.metasys_writes`)."""
         if not is_positive(case):
             return
         path = case.operation.path
@@ -161,7 +170,12 @@ class MetasysConnection:
                 case.body = {**case.body, "username": self.username, "password": self.password}
             return
         self._prepare_path(case)
+        if case.method.upper() != "GET":
+            self._prepare_write(case)
         query = dict(case.query or {})
+        # Only the target issues continuation tokens (bound to their query): a made-up one is
+        # rightly refused.
+        query.pop("continuationToken", None)
         if path == f"{V4}/objects/{{objectId}}/objects":
             if "objectType" in query and "classification" in query:
                 query.pop("classification")
@@ -176,6 +190,38 @@ class MetasysConnection:
                 query[name] = _pick(query[name], objects)
         case.query = query
 
+    def _prepare_write(self, case: Case) -> None:
+        """Writes go to the check's own objects (see :mod:`.metasys_writes`)."""
+        path, params = case.operation.path, dict(case.path_parameters or {})
+        seed = (path, repr(case.body), sorted(params.items()))
+        if path == f"{V4}/objects" and case.method.upper() == "POST":
+            case.body = self.scratch.new_body() or case.body
+        elif path == f"{V4}/objects/{{objectId}}":
+            made = self.scratch.new_object() if case.method.upper() == "DELETE" else None
+            target = made or self.scratch.kept()
+            if target is not None:
+                params["objectId"] = target
+            if case.method.upper() == "PATCH":
+                case.body = writes.description(seed)
+        elif path == f"{V4}/objects/{{objectId}}/commands/{{commandId}}":
+            kept = self.scratch.kept()
+            if kept is not None:
+                params.update(objectId=kept, commandId=writes.ADJUST)
+                case.body = {"parameters": [float(writes.crc(seed) % 1000) / 10]}
+        elif path == f"{V4}/networkDevices/{{networkDeviceId}}":
+            params["networkDeviceId"] = writes.unknown_device(seed)
+        elif path == f"{V4}/objects/batch":
+            writes.fix_batch(case.body, self.scratch.kept(), seed)
+        elif path == f"{V4}/activities/batch":
+            writes.unique_ids(case.body)
+        case.path_parameters = params
+
+    def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        return self.target.session.request(
+            method, self.target.url(path), headers=headers, timeout=30, **kwargs
+        )
+
     def _prepare_path(self, case: Case) -> None:
         params = dict(case.path_parameters or {})
         enumerations = case.operation.path.startswith(f"{V4}/enumerations/")
@@ -188,7 +234,8 @@ class MetasysConnection:
             if name == "objectType":
                 params[name] = _pick(value, OBJECT_TYPES)
                 continue
-            kind = ID_PARAMETERS.get(name)
+            well_known = name == "objectId" and case.operation.path.startswith(WELL_KNOWN)
+            kind = "supervisors" if well_known else ID_PARAMETERS.get(name)
             if kind is None:
                 continue
             ids = self.world().ids(kind)
@@ -199,12 +246,14 @@ class MetasysConnection:
     def world(self) -> MetasysWorld:
         if self._world is None:
             objects = self._items(f"{V4}/objects", depth="1", flatten="true")
+            tops = [item for item in objects if item.get("objectType") not in NOT_SUPERVISORS]
             self._world = MetasysWorld(
                 objects=_values(objects, "id"),
                 references=_values(objects, "itemReference"),
                 devices=_values(self._items(f"{V4}/networkDevices"), "id"),
                 equipment=_values(self._items(f"{V4}/equipment"), "id"),
                 spaces=_values(self._items(f"{V4}/spaces"), "id"),
+                supervisors=_values(tops, "id"),
             )
         return self._world
 

@@ -53,6 +53,7 @@ from clients.metasys_results import (
     Value,
     _time,
 )
+from clients.metasys_site import SiteMixin
 from clients.metasys_stream import MetasysStream, StreamEvent
 from clients.metasys_transport import MetasysTransport, seg
 
@@ -116,7 +117,7 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient(ActivityMixin, HttpClientOwner, MetasysTransport):
+class MetasysClient(ActivityMixin, SiteMixin, HttpClientOwner, MetasysTransport):
     def __init__(
         self,
         username: str,

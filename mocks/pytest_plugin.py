@@ -43,10 +43,6 @@ if TYPE_CHECKING:
 LIVE_MARKER = "vendor_live"
 TARGET_FIXTURE = "standin_target"
 STANDIN, LIVE = "standin", "live"
-CLIENT_FIXTURES = {
-    f"{api}_client": api for api in ("atmotube", "atrius", "buildingminds", "locus", "metasys")
-}
-"""Fixture name -> api key (the same five as :data:`mocks.testing.CLIENT_APIS`)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{LIVE_MARKER}(api): may also run against the real vendor, given "
         "STANDIN_LIVE_<API>_BASE_URL and STANDIN_LIVE_<API>_CREDENTIALS (a JSON file); "
-        "skipped without them",
+        "skipped without them. A test using the client fixtures runs [standin] and [live]",
     )
 
 
@@ -108,7 +104,7 @@ def _marked_api(item: pytest.Item) -> str | None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A marked test that uses a client fixture runs against the sandbox and the live target."""
+    """A marked test that uses a client fixture runs on the sandbox and on the live target."""
     if metafunc.definition.get_closest_marker(LIVE_MARKER) is None:
         return
     # Every fixture that points at the target (the clients, target_client, standin_credentials)

@@ -16,6 +16,7 @@ import pytest
 from mocks import build_app, create_sandbox
 from mocks.pytest_plugin import live_variables
 from mocks.registry import API_FACTORIES
+from mocks.testing import SandboxFaults, connect_client
 from tests.check.conftest import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,3 +260,40 @@ def test_each_apis_client_tests_marked_vendor_live_pass_against_a_deployed_stand
     assert all(
         line.endswith("[live]") for line in completed.stdout.splitlines() if "PASSED" in line
     )
+
+
+def test_a_live_base_url_is_where_the_contracts_paths_start_for_every_client() -> None:
+    creds = create_sandbox().credentials()
+    tenant = creds["buildingminds"]["tenant"]
+    expected = {
+        "atmotube": "https://api.atmotube.com",
+        "atrius": "https://api.buildingos.com",
+        "buildingminds": "https://api.onbuildingminds.com/api/digitaltwinintegration",
+        "locus": "https://api.locusenergy.com",
+        "metasys": "https://bas.example.com/api/v4",
+    }
+    roots = {api: "/".join(url.split("/")[:3]) + "/" for api, url in expected.items()}
+    for api, root in roots.items():
+        client = connect_client(api, creds[api], base_url=root)
+        with client:
+            assert client.base_url == expected[api]
+    bm = connect_client("buildingminds", creds["buildingminds"], base_url=roots["buildingminds"])
+    with bm:
+        assert bm.token_url == f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+    served = connect_client("buildingminds", creds["buildingminds"], base_url="http://h/bm")
+    with served:
+        assert served.token_url == f"http://h/bm/{tenant}/oauth2/v2.0/token"
+    with pytest.raises(ValueError, match="no reference client for 'nosuch'"):
+        connect_client("nosuch", {})
+
+
+def test_faults_are_listed_and_removed_by_id() -> None:
+    sandbox = create_sandbox(["atrius"])
+    faults = SandboxFaults(sandbox)
+    first = faults.add("atrius", method="GET", path="/buildings/*", status=503)
+    second = faults.add("atrius", latency_ms=5)
+    assert [f["id"] for f in faults.list()] == [first, second]
+    assert faults.remove(first) is True
+    assert faults.remove(first) is False
+    faults.clear()
+    assert faults.list() == []

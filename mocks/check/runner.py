@@ -179,6 +179,9 @@ def run_check(
                 began = clock()
                 _run_operation(operation, result, run, options)
                 result.seconds = clock() - began
+        finish: Callable[[], None] | None = getattr(connection, "finish", None)
+        if finish is not None:
+            finish()
     report.throttled, report.waited = pacer.throttled, pacer.waited
     report.seconds = clock() - started
     return report

@@ -216,6 +216,10 @@ class MetasysConnection:
             writes.unique_ids(case.body)
         case.path_parameters = params
 
+    def finish(self) -> None:
+        """Delete the objects the run made (see :mod:`.metasys_writes`)."""
+        self.scratch.clean_up()
+
     def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token()}"}
         return self.target.session.request(

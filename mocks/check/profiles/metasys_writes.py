@@ -2,13 +2,15 @@
 schema cannot say.
 
 A check never writes to the site's own objects or devices: it creates analog value objects of
-its own (``STANDIN-CHECK-...``, under the first supervisory device that takes them) and edits,
-commands and deletes only those. A network device delete goes to an id no site has (answered
-404), since deleting a real engine would take it off the site.
+its own (``STANDIN-CHECK-<run>-<n>``, under the first supervisory device that takes them),
+edits, commands and deletes only those, and deletes what is left of them when it finishes. A
+network device delete goes to an id no site has (answered 404), since deleting a real engine
+would take it off the site.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 import zlib
@@ -75,6 +77,18 @@ def fix_batch(body: Any, scratch_id: str | None, seed: object) -> None:
             request["relativeUrl"] = scratch_id
 
 
+def tree_items(answer: Any) -> list[dict[str, Any]]:
+    """Every object of a listing, whether flat or nested (the parent first, its children in
+    its ``items``)."""
+    found: list[dict[str, Any]] = []
+    items = answer.get("items") if isinstance(answer, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            found.append(item)
+            found.extend(tree_items(item))
+    return found
+
+
 Request = Callable[..., Any]
 """``(method, path, **requests_kwargs) -> requests.Response`` on the target, authenticated."""
 
@@ -126,6 +140,22 @@ class Scratch:
         if response.status_code not in (200, 201) or not location:
             return None
         return str(location.rstrip("/").rsplit("/", 1)[-1])
+
+    def clean_up(self) -> None:
+        """Delete the objects this run made that are still there (best effort)."""
+        if self._parent is None or not self._made:
+            return
+        mine = re.compile(rf"STANDIN-CHECK-{self._run}-[0-9]+$")
+        try:
+            response = self._request(
+                "GET", f"{V4}/objects/{self._parent}/objects", params={"pageSize": "1000"}
+            )
+            answer = response.json() if response.status_code == 200 else {}
+            for item in tree_items(answer):
+                if mine.search(str(item.get("itemReference", ""))) and "id" in item:
+                    self._request("DELETE", f"{V4}/objects/{item['id']}")
+        except Exception:  # a clean-up that fails must not fail the check
+            return
 
     def kept(self) -> str | None:
         """The object the check edits and commands (made once)."""

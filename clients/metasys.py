@@ -55,6 +55,7 @@ from clients.metasys_results import (
     Value,
     _time,
 )
+from clients.metasys_site import SiteMixin
 from clients.metasys_stream import MetasysStream, StreamEvent
 from clients.metasys_transport import MetasysTransport, seg
 
@@ -118,7 +119,9 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient(ActivityMixin, AdminMixin, CertificateMixin, HttpClientOwner, MetasysTransport):
+class MetasysClient(
+    ActivityMixin, AdminMixin, CertificateMixin, SiteMixin, HttpClientOwner, MetasysTransport
+):
     def __init__(
         self,
         username: str,

@@ -58,3 +58,24 @@ class ActivityMixin(MetasysTransport):
         if annotation is not None:
             body["annotationText"] = annotation
         self._request("PATCH", f"/{kind}/{_seg(item_id)}", json=body)
+
+    def network_device_alarms(
+        self, network_device_id: str, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The alarms of a network device and of the objects it hosts, with the reference's
+        filters as keywords."""
+        return self._pages(f"/networkDevices/{_seg(network_device_id)}/alarms", filters)
+
+    def audit(self, audit_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._request("GET", f"/audits/{_seg(audit_id)}")
+        return found
+
+    def audit_users(self) -> list[str]:
+        """The user names that appear in the audits."""
+        return [str(user) for user in self._pages("/audits/users")]
+
+    def unsubscribe_activities(self, stream_id: str, subscription_id: str) -> None:
+        """End an activities subscription (from ``METASYS-SUBSCRIBE`` on ``GET /activities``);
+        the stream stays open."""
+        path = f"/activities/streams/{_seg(stream_id)}/subscriptions/{_seg(subscription_id)}"
+        self._request("DELETE", path)

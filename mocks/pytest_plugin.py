@@ -1,6 +1,18 @@
 """pytest fixtures for testing against standin in-process (registered by entry point), and the
 ``vendor_live`` marker for tests that may also run against the real vendor.
 
+The sandbox: ``standin`` (routed; the vendors' hosts reach it), ``standin_sandbox`` (not
+routed), ``standin_clock``, ``standin_time``, ``standin_faults``, ``standin_tenant``. The
+reference clients wired to it: ``atmotube_client``, ``atrius_client``, ``buildingminds_client``,
+``locus_client``, ``metasys_client``, ``standin_clients`` for any tenant's, ``target_client``
+for other credentials, ``standin_credentials``.
+
+A test marked ``@pytest.mark.vendor_live("<api>")`` that uses ``<api>_client`` (or
+``target_client``, ``standin_credentials``, ``standin_target``) runs twice:
+``[standin]`` against the sandbox, always, and ``[live]`` against the live target named by
+``STANDIN_LIVE_<API>_BASE_URL`` and ``STANDIN_LIVE_<API>_CREDENTIALS``, skipped without them.
+Any other marked test runs against the live target only (``vendor_live_target``).
+
 Imports of standin happen inside the fixtures, so that loading the plugin early (before
 coverage starts, for instance) imports nothing of the project.
 """
@@ -10,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +30,19 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from clients.atmotube import AtmotubeClient
+    from clients.atrius import AtriusClient
+    from clients.buildingminds import BuildingMindsClient
+    from clients.locus import LocusClient
+    from clients.metasys import MetasysClient
+    from mocks._core.clock import Clock
     from mocks._core.sandbox import Sandbox
+    from mocks._core.tenants import Tenant
+    from mocks.testing import SandboxFaults, SandboxTime, StandinClients
 
 LIVE_MARKER = "vendor_live"
+TARGET_FIXTURE = "standin_target"
+STANDIN, LIVE = "standin", "live"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{LIVE_MARKER}(api): may also run against the real vendor, given "
         "STANDIN_LIVE_<API>_BASE_URL and STANDIN_LIVE_<API>_CREDENTIALS (a JSON file); "
-        "skipped without them",
+        "skipped without them. A test using the client fixtures runs [standin] and [live]",
     )
 
 
@@ -81,10 +103,26 @@ def _marked_api(item: pytest.Item) -> str | None:
     return api
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A marked test that uses a client fixture runs on the sandbox and on the live target."""
+    if metafunc.definition.get_closest_marker(LIVE_MARKER) is None:
+        return
+    # Every fixture that points at the target (the clients, target_client, standin_credentials)
+    # depends on standin_target.
+    if TARGET_FIXTURE not in metafunc.fixturenames:
+        return
+    metafunc.parametrize(TARGET_FIXTURE, [STANDIN, LIVE], indirect=True)
+
+
+def _runs_on_standin(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get(TARGET_FIXTURE) == STANDIN
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Marked here, not skipped at setup, so that the skip names the test, not this plugin.
     for item in items:
-        api = _marked_api(item)
+        api = None if _runs_on_standin(item) else _marked_api(item)
         missing = [] if api is None else missing_live_variables(api, os.environ)
         if missing:
             reason = f"{api} live target not configured: {' and '.join(missing)} not set"
@@ -108,7 +146,8 @@ def vendor_live_target(request: pytest.FixtureRequest) -> LiveTarget:
 
 @pytest.fixture
 def standin_sandbox() -> Sandbox:
-    """A fresh sandbox of every API, seeded from the fixtures, not yet routed."""
+    """A fresh sandbox of every API, seeded from the fixtures, not yet routed: the vendors'
+    hosts do not reach it (use ``standin`` for that). Its clock runs in real time."""
     from mocks.registry import create_sandbox
 
     return create_sandbox()
@@ -116,8 +155,206 @@ def standin_sandbox() -> Sandbox:
 
 @pytest.fixture
 def standin(standin_sandbox: Sandbox) -> Iterator[Sandbox]:
-    """Route the vendors' real host names to a fresh sandbox for this test; yields the sandbox."""
+    """Route the vendors' real host names to a fresh sandbox for this test; yields the sandbox.
+
+    Unchanged httpx code (sync or async) reaches the fakes without sockets; any other host is
+    not intercepted. The routing ends with the test."""
     from mocks.inprocess import standin as routed
 
     with routed(standin_sandbox) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def standin_clock(standin: Sandbox) -> Clock:
+    """The ``standin`` sandbox's clock, which every fake reads (token expiry, rate-limit
+    windows, batch progress, time series): ``freeze()``, ``set(datetime)``,
+    ``advance(seconds)``, ``real()``. It runs in real time until the test moves it."""
+    return standin.clock
+
+
+@pytest.fixture
+def standin_time(standin: Sandbox) -> SandboxTime:
+    """The time the client fixtures are given: ``now()`` reads the sandbox clock, ``sleep()``
+    moves it on at once instead of waiting (a client waiting out a 429 takes no time) and
+    records each wait in ``waits``."""
+    from mocks.testing import SandboxTime
+
+    return SandboxTime(standin)
+
+
+@pytest.fixture
+def standin_faults(standin: Sandbox) -> SandboxFaults:
+    """Fault injection into the ``standin`` sandbox: ``add(api, method=, path=, status=,
+    body=, headers=, latency_ms=, count=, probability=)`` returns the fault's id (the fields
+    of ``POST /_sandbox/faults``; ``path`` is a glob on the vendor's path), ``remove(id)``,
+    ``clear()``, ``list()``. Faults go with the sandbox at the end of the test."""
+    from mocks.testing import SandboxFaults
+
+    return SandboxFaults(standin)
+
+
+@pytest.fixture
+def standin_tenant(standin: Sandbox) -> Tenant:
+    """A new tenant of the ``standin`` sandbox: its own credentials for every API
+    (``.credentials[api]``) and its own copy of the fixtures, invisible to other tenants.
+    ``standin_clients.<api>(standin_tenant)`` gives its clients."""
+    return standin.create_tenant()
+
+
+@pytest.fixture
+def standin_clients(standin: Sandbox, standin_time: SandboxTime) -> Iterator[StandinClients]:
+    """Makes reference clients on the ``standin`` sandbox: ``atrius(tenant=None)``,
+    ``metasys(...)``, ... or ``connect(api, tenant)``, for the default tenant or the given one,
+    each on ``standin_time`` (the sandbox clock, a sleep that moves it). Every client it made
+    is closed at teardown."""
+    from mocks.testing import StandinClients
+
+    clients = StandinClients(standin, standin_time)
+    yield clients
+    clients.close()
+
+
+@pytest.fixture
+def standin_target(request: pytest.FixtureRequest) -> LiveTarget | None:
+    """Where the client fixtures point: None for the in-process sandbox, or the live target in
+    the ``[live]`` run of a test marked ``vendor_live`` (see the module's docstring)."""
+    if getattr(request, "param", STANDIN) == STANDIN:
+        return None
+    target: LiveTarget = request.getfixturevalue("vendor_live_target")
+    return target
+
+
+@pytest.fixture
+def standin_credentials(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> dict[str, dict[str, Any]]:
+    """The credentials the client fixtures use, keyed by api: the default tenant's of the
+    ``standin`` sandbox, or in a ``[live]`` run the live target's (for its api only)."""
+    if standin_target is None:
+        sandbox: Sandbox = request.getfixturevalue("standin")
+        return sandbox.credentials()
+    return {standin_target.api: dict(standin_target.credentials)}
+
+
+@pytest.fixture
+def target_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> Iterator[Callable[..., Any]]:
+    """``target_client(api, **changes)``: another client of the test's target (the sandbox, or
+    the live target in a ``[live]`` run) with its credentials for ``api`` changed by
+    ``changes``, e.g. ``target_client("atrius", client_secret="wrong")``. Closed at
+    teardown."""
+    from mocks.testing import connect_client
+
+    made: list[Any] = []
+    if standin_target is None:
+        sandbox: Sandbox = request.getfixturevalue("standin")
+        time: SandboxTime = request.getfixturevalue("standin_time")
+
+        def connect(api: str, **changes: Any) -> Any:
+            credentials = {**sandbox.credentials()[api], **changes}
+            made.append(connect_client(api, credentials, clock=time.now, sleep=time.sleep))
+            return made[-1]
+
+    else:
+        live = _live(request, standin_target)
+
+        def connect(api: str, **changes: Any) -> Any:
+            _same_api(api, live)
+            credentials = {**live.credentials, **changes}
+            made.append(connect_client(api, credentials, base_url=live.base_url))
+            return made[-1]
+
+    yield connect
+    for client in made:
+        client.close()
+
+
+def _same_api(api: str, target: LiveTarget) -> None:
+    if target.api != api:
+        pytest.fail(
+            f"a {api} client cannot run against the {target.api} live target of this test's "
+            f"@pytest.mark.{LIVE_MARKER}('{target.api}')",
+            pytrace=False,
+        )
+
+
+def _live(request: pytest.FixtureRequest, target: LiveTarget) -> LiveTarget:
+    if "standin" in request.fixturenames:
+        # The sandbox's routing would catch the requests meant for the vendor's host.
+        pytest.fail(
+            f"the [live] run of a @pytest.mark.{LIVE_MARKER} test cannot use the sandbox's "
+            "fixtures (standin, standin_time, standin_faults, ...): check standin_target "
+            "is None before reaching for the sandbox, or split the test",
+            pytrace=False,
+        )
+    return target
+
+
+def _client(request: pytest.FixtureRequest, api: str, target: LiveTarget | None) -> Any:
+    if target is None:
+        clients: StandinClients = request.getfixturevalue("standin_clients")
+        return clients.connect(api)
+    _same_api(api, _live(request, target))
+    from mocks.testing import connect_client
+
+    # The vendor's own time: real waits on its 429s, its clock for token expiry.
+    client = connect_client(api, target.credentials, base_url=target.base_url)
+    request.addfinalizer(client.close)
+    return client
+
+
+@pytest.fixture
+def atmotube_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> AtmotubeClient:
+    """The Atmotube client with the default tenant's API key on the ``standin`` sandbox and
+    ``standin_time``; in a ``[live]`` run, on the live target in real time. Closed at
+    teardown."""
+    client: AtmotubeClient = _client(request, "atmotube", standin_target)
+    return client
+
+
+@pytest.fixture
+def atrius_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> AtriusClient:
+    """The Atrius client with the default tenant's client id and secret on the ``standin``
+    sandbox and ``standin_time``; in a ``[live]`` run, on the live target in real time. Closed
+    at teardown."""
+    client: AtriusClient = _client(request, "atrius", standin_target)
+    return client
+
+
+@pytest.fixture
+def buildingminds_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> BuildingMindsClient:
+    """The BuildingMinds client with the default tenant's client id, secret, scope and Azure AD
+    tenant on the ``standin`` sandbox and ``standin_time``; in a ``[live]`` run, on the live
+    target (its Azure AD at ``login_url``/``token_url`` of the credentials, else
+    login.microsoftonline.com) in real time. Closed at teardown."""
+    client: BuildingMindsClient = _client(request, "buildingminds", standin_target)
+    return client
+
+
+@pytest.fixture
+def locus_client(request: pytest.FixtureRequest, standin_target: LiveTarget | None) -> LocusClient:
+    """The Locus client with the default tenant's client id and secret and its user (the
+    password grant) on the ``standin`` sandbox and ``standin_time``; in a ``[live]`` run, on
+    the live target in real time. Closed at teardown."""
+    client: LocusClient = _client(request, "locus", standin_target)
+    return client
+
+
+@pytest.fixture
+def metasys_client(
+    request: pytest.FixtureRequest, standin_target: LiveTarget | None
+) -> MetasysClient:
+    """The Metasys client as the default tenant's user on the ``standin`` sandbox (host
+    metasys.standin.example) and ``standin_time``; in a ``[live]`` run, on the live target
+    (``STANDIN_LIVE_METASYS_BASE_URL`` is the site's ``https://{hostname}``) in real time.
+    Closed at teardown."""
+    client: MetasysClient = _client(request, "metasys", standin_target)
+    return client

@@ -14,6 +14,9 @@ from mocks import Sandbox, build_app, create_sandbox
 from mocks._core.clock import Clock
 from mocks.inprocess import AsgiBridge
 
+pytest_plugins = ["pytester"]
+"""pytester runs the standin plugin's fixtures as a user's test suite would."""
+
 settings.register_profile(
     "ci",
     max_examples=60,

@@ -39,7 +39,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(default: ask the target, when it is a standin)",
     )
     check.add_argument(
-        "--allow-writes", action="store_true", help="also run POST/PUT/PATCH/DELETE operations"
+        "--allow-writes",
+        action="store_true",
+        help="also run POST/PUT/PATCH/DELETE operations (Metasys: only on objects the check "
+        "creates, STANDIN-CHECK-...; never a site's devices)",
     )
     check.add_argument(
         "--max-examples", type=_positive, default=20, help="examples per operation (default 20)"

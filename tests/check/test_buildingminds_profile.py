@@ -3,16 +3,21 @@ writes."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 import pytest
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import contracts
 from mocks import build_app, create_sandbox
 from mocks.check.pacing import PacedSession, Pacer
 from mocks.check.profiles.base import Target
-from mocks.check.profiles.buildingminds import BuildingMindsConnection, token_url
+from mocks.check.profiles.buildingminds import BuildingMindsConnection, login_url, token_url
 from mocks.check.report import summary
-from mocks.check.runner import CheckOptions, run_check
+from mocks.check.runner import CheckOptions, operation_base_url, run_check
 from tests.check.conftest import FakeTime, Served, serving
 from tests.check.test_check import contract_operations, quick
 
@@ -102,3 +107,65 @@ def test_a_single_api_standin_at_the_vendor_paths_passes(fake_time: FakeTime) ->
         pacer = Pacer(100, clock=fake_time.clock, sleep=fake_time.sleep)
         report = run_check(CheckOptions("buildingminds", origin, max_examples=2), pacer=pacer)
     assert report.ok, summary(report, 2)
+
+
+class ApiHostOnly:
+    """The API's host: it knows no Azure AD path (answers 404 and counts the attempt)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.azure_ad_requests: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and not path.startswith("/buildingminds/api/"):
+            self.azure_ad_requests.append(path)
+            await PlainTextResponse("no such host here", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def test_azure_ad_operations_are_checked_at_the_login_host_not_the_api_base_url(
+    tmp_path: Path, fake_time: FakeTime
+) -> None:
+    """As at the vendor: the API at one host, Azure AD at another (``login_url``)."""
+    sandbox = create_sandbox(["buildingminds"])
+    app = build_app(sandbox)
+    api_host = ApiHostOnly(app)
+    with serving(api_host) as api_origin, serving(app) as login_origin:
+        credentials = tmp_path / "credentials.json"
+        login = f"{login_origin}/buildingminds"
+        creds = {**sandbox.credentials()["buildingminds"], "login_url": login}
+        credentials.write_text(json.dumps(creds))
+        pacer = Pacer(100, clock=fake_time.clock, sleep=fake_time.sleep)
+        options = CheckOptions(
+            "buildingminds", f"{api_origin}/buildingminds", credentials, max_examples=2
+        )
+        report = run_check(options, pacer=pacer)
+    assert report.ok, summary(report, 2)
+    azure_ad = [r for r in report.operations if r.label.startswith(("GET /{", "POST /{"))]
+    assert [r.label for r in azure_ad] == [
+        "POST /{tenant}/oauth2/v2.0/token",
+        "GET /{tenant}/v2.0/.well-known/openid-configuration",
+        "GET /{tenant}/discovery/v2.0/keys",
+    ]
+    assert all(200 in r.statuses for r in azure_ad)
+    assert api_host.azure_ad_requests == []
+
+
+def test_the_operation_base_url_is_the_login_host_for_azure_ad_paths_only() -> None:
+    creds = {"client_id": "c", "client_secret": "s", "scope": "x", "tenant": TENANT}
+    target = Target("buildingminds", "https://api.onbuildingminds.com", creds, None)  # type: ignore[arg-type]
+    connection = BuildingMindsConnection(target)
+    assert connection.operation_base_url("/{tenant}/oauth2/v2.0/token") == (
+        "https://login.microsoftonline.com"
+    )
+    assert connection.operation_base_url("/{tenant}/discovery/v2.0/keys") == (
+        "https://login.microsoftonline.com"
+    )
+    assert connection.operation_base_url("/api/digitaltwinintegration/batch") is None
+    assert operation_base_url(connection, "/api/digitaltwinintegration/batch", "https://a") == (
+        "https://a"
+    )
+    explicit = {**creds, "token_url": f"https://login.example/{TENANT}/oauth2/v2.0/token"}
+    assert login_url("https://api.onbuildingminds.com", explicit) == "https://login.example"

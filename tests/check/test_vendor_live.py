@@ -117,7 +117,7 @@ def test_with_the_variables_marked_tests_run_against_the_target(tmp_path: Path) 
     "api",
     [
         pytest.param(api, marks=pytest.mark.vendor_live(api))
-        for api in ("atmotube", "atrius", "locus", "metasys")
+        for api in ("atmotube", "atrius", "buildingminds", "locus", "metasys")
     ],
 )
 def test_the_live_vendor_still_matches_its_contract(

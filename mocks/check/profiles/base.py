@@ -38,7 +38,14 @@ class CredentialsRefused(Exception):
 
 
 class Connection(Protocol):
-    """One run's authentication and case preparation against one target."""
+    """One run's authentication and case preparation against one target.
+
+    A connection may also define ``operation_base_url(path: str) -> str | None``: where the
+    operation at the contract's ``path`` starts when it lives on another host than the API's
+    (BuildingMinds' Azure AD at login.microsoftonline.com); None for the target's base URL.
+    And ``finish() -> None``: called once after the last operation, to remove what the run
+    made on the target (best effort: it reports nothing).
+    """
 
     def authenticate(self) -> None:
         """Fail early, with :class:`CredentialsRefused`, when the credentials do not work."""

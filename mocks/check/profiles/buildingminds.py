@@ -12,8 +12,9 @@ one prefix. Where the connection gets its tokens, the first that applies:
 4. any other base URL (a standin, under its prefix or at its root): the base URL itself.
 
 The tenant is ``tenant`` from the credentials (the guide's ``buildingminds.onmicrosoft.com``
-when there is none). The contract's own Azure AD operations are generated against the base
-URL, like every operation of a check.
+when there is none). The contract's own Azure AD operations (token, OpenID configuration, keys)
+are sent to the same login host as the tokens (rules 1 to 4, the token path taken off
+``token_url``), the API's to the base URL.
 """
 
 from __future__ import annotations
@@ -55,17 +56,30 @@ def _mostly(seed: object) -> bool:
     return _crc(seed) % 4 != 0
 
 
+def login_url(base_url: str, credentials: Mapping[str, Any]) -> str:
+    """Where Azure AD's paths (``/{tenant}/...``) start for ``base_url``'s API: the login host of
+    ``token_url`` or ``login_url`` in the credentials, else Azure AD's own login host for the
+    vendor's base URL, else ``base_url`` itself (a standin serves both)."""
+    explicit = credentials.get("token_url")
+    if isinstance(explicit, str) and explicit:
+        tenant = quote(str(credentials.get("tenant") or DEFAULT_TENANT), safe="")
+        suffix = f"/{tenant}/oauth2/v2.0/token"
+        if explicit.endswith(suffix):
+            return explicit.removesuffix(suffix)
+    login = credentials.get("login_url")
+    if isinstance(login, str) and login:
+        return login.rstrip("/")
+    vendor = urlsplit(base_url).hostname == VENDOR_API_HOST
+    return VENDOR_LOGIN_URL if vendor else base_url.rstrip("/")
+
+
 def token_url(base_url: str, credentials: Mapping[str, Any]) -> str:
     """Where Azure AD answers for ``base_url``'s API (see the module's docstring)."""
     explicit = credentials.get("token_url")
     if isinstance(explicit, str) and explicit:
         return explicit
     tenant = quote(str(credentials.get("tenant") or DEFAULT_TENANT), safe="")
-    login = credentials.get("login_url")
-    if not isinstance(login, str) or not login:
-        vendor = urlsplit(base_url).hostname == VENDOR_API_HOST
-        login = VENDOR_LOGIN_URL if vendor else base_url
-    return f"{login.rstrip('/')}/{tenant}/oauth2/v2.0/token"
+    return f"{login_url(base_url, credentials)}/{tenant}/oauth2/v2.0/token"
 
 
 def _real_instant(seed: object) -> str:
@@ -84,6 +98,7 @@ class BuildingMindsConnection:
         self.scope = scope if scope.endswith(SCOPE_SUFFIX) else scope.rstrip("/") + SCOPE_SUFFIX
         self.tenant = str(creds.get("tenant") or DEFAULT_TENANT)
         self.token_url = token_url(target.base_url, creds)
+        self.login_url = login_url(target.base_url, creds)
         self._token: str | None = None
         self._expires_at = 0.0
         self._batches: list[str] | None = None
@@ -92,6 +107,10 @@ class BuildingMindsConnection:
 
     def authenticate(self) -> None:
         self.token()
+
+    def operation_base_url(self, path: str) -> str | None:
+        """Azure AD's operations go to the login host, the API's to the base URL."""
+        return self.login_url if path.startswith(AZURE_AD) else None
 
     def credential(self, case: Case) -> str | None:
         if case.operation.path.startswith(AZURE_AD):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from mocks.check.profiles import metasys_writes as writes
 from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
 from mocks.metasys.types import OBJECT_TYPES as OBJECT_TYPE_TABLE
 
@@ -37,6 +38,10 @@ ENGINE_TYPES = frozenset(
     if kind.classification == "device"
 )
 """Engines (NAE, SNE, SNC...): the network devices a BACnet/SC certificate operation takes."""
+NOT_SUPERVISORS = frozenset({"objectTypeEnumSet.siteClass", "objectTypeEnumSet.containerClass"})
+"""Object types at the top of the tree that are not supervisory devices (engines, servers)."""
+WELL_KNOWN = f"{V4}/objects/{{objectId}}/objects/wellKnownQuery/"
+"""Queries whose object must be a supervisory device."""
 ID_PARAMETERS = {
     "objectId": "objects",
     "networkDeviceId": "devices",
@@ -91,6 +96,8 @@ class MetasysWorld:
     """The devices that are engines: the only ones with BACnet/SC certificates."""
     trees: list[str]
     users: list[str]
+    supervisors: list[str]
+    """The top objects that are supervisory devices (the site's servers and engines)."""
 
     def ids(self, kind: str) -> list[str]:
         found: list[str] = getattr(self, kind)
@@ -106,6 +113,7 @@ class MetasysConnection:
         self._renew_at = 0.0
         self._expires_at = 0.0
         self._world: MetasysWorld | None = None
+        self.scratch = writes.Scratch(self._authorized, lambda: self.world().supervisors)
 
     # --- authentication ------------------------------------------------------------------------
 
@@ -163,9 +171,10 @@ class MetasysConnection:
 
     def prepare(self, case: Case) -> None:
         """Positive cases: the real user logs in, generated ids (in the path, an fqr, an object
-        type's parent) mostly become real ones (so 200s are seen, not only 404s), and
-        ``objectType`` and ``classification`` of a child listing, which exclude each other, are
-        not both sent."""
+        type's parent) mostly become real ones (so 200s are seen, not only 404s), no made-up
+        continuation token is sent, ``objectType`` and ``classification`` of a child listing,
+        which exclude each other, are not both sent, and writes go to the check's own objects
+        (:mod:`.metasys_writes`)."""
         if not is_positive(case):
             return
         path = case.operation.path
@@ -174,7 +183,12 @@ class MetasysConnection:
                 case.body = {**case.body, "username": self.username, "password": self.password}
             return
         self._prepare_path(case)
+        if case.method.upper() != "GET":
+            self._prepare_write(case)
         query = dict(case.query or {})
+        # Only the target issues continuation tokens (bound to their query): a made-up one is
+        # rightly refused.
+        query.pop("continuationToken", None)
         if path == f"{V4}/objects/{{objectId}}/objects":
             if "objectType" in query and "classification" in query:
                 query.pop("classification")
@@ -205,6 +219,45 @@ class MetasysConnection:
             if isinstance(account, dict) and account:
                 case.body = account
 
+    def _prepare_write(self, case: Case) -> None:
+        """Writes go to the check's own objects (see :mod:`.metasys_writes`)."""
+        path, params = case.operation.path, dict(case.path_parameters or {})
+        seed = (path, repr(case.body), sorted(params.items()))
+        if path == f"{V4}/objects" and case.method.upper() == "POST":
+            case.body = self.scratch.new_body() or case.body
+        elif path == f"{V4}/objects/{{objectId}}":
+            made = self.scratch.new_object() if case.method.upper() == "DELETE" else None
+            target = made or self.scratch.kept()
+            if target is not None:
+                params["objectId"] = target
+            if case.method.upper() == "PATCH":
+                case.body = writes.description(seed)
+        elif path == f"{V4}/objects/{{objectId}}/commands/{{commandId}}":
+            kept = self.scratch.kept()
+            if kept is not None:
+                params.update(objectId=kept, commandId=writes.ADJUST)
+                case.body = {"parameters": [float(writes.crc(seed) % 1000) / 10]}
+        elif path == f"{V4}/networkDevices/{{networkDeviceId}}" or path.endswith("/bacnet"):
+            # Never delete a real device, nor replace an engine's BACnet/SC keys or certificates
+            # (a certificate the engine accepts must be signed for its key, by a CA the site
+            # trusts): these go to an unknown device and are answered 404.
+            params["networkDeviceId"] = writes.unknown_device(seed)
+        elif path == f"{V4}/objects/batch":
+            writes.fix_batch(case.body, self.scratch.kept(), seed)
+        elif path == f"{V4}/activities/batch":
+            writes.unique_ids(case.body)
+        case.path_parameters = params
+
+    def finish(self) -> None:
+        """Delete the objects the run made (see :mod:`.metasys_writes`)."""
+        self.scratch.clean_up()
+
+    def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        return self.target.session.request(
+            method, self.target.url(path), headers=headers, timeout=30, **kwargs
+        )
+
     def _prepare_path(self, case: Case) -> None:
         params = dict(case.path_parameters or {})
         enumerations = case.operation.path.startswith(f"{V4}/enumerations/")
@@ -217,7 +270,8 @@ class MetasysConnection:
             if name == "objectType":
                 params[name] = _pick(value, OBJECT_TYPES)
                 continue
-            kind = ID_PARAMETERS.get(name)
+            well_known = name == "objectId" and case.operation.path.startswith(WELL_KNOWN)
+            kind = "supervisors" if well_known else ID_PARAMETERS.get(name)
             if kind == "devices" and case.operation.path.endswith("/bacnet"):
                 kind = "engines"
             if kind is None:
@@ -231,6 +285,7 @@ class MetasysConnection:
         if self._world is None:
             objects = self._items(f"{V4}/objects", depth="1", flatten="true")
             devices = self._items(f"{V4}/networkDevices")
+            tops = [item for item in objects if item.get("objectType") not in NOT_SUPERVISORS]
             self._world = MetasysWorld(
                 objects=_values(objects, "id"),
                 references=_values(objects, "itemReference"),
@@ -242,6 +297,7 @@ class MetasysConnection:
                 ),
                 trees=_values(self._items(f"{V4}/objects/trees"), "id"),
                 users=_values(self._items(f"{V4}/users"), "id"),
+                supervisors=_values(tops, "id"),
             )
         return self._world
 
@@ -279,7 +335,12 @@ class MetasysProfile:
         {
             "GET /api/v4/stream": (
                 "an endless Server-Sent Events stream: tests/metasys streams it over a socket"
-            )
+            ),
+            "POST /api/v4/networkDevices/certificates/bacnet": (
+                "imports a ZIP of certificates signed for the engines' own keys onto them: such a "
+                "file cannot be generated, and a check must not replace a site's certificates "
+                "(tests/metasys/test_certificates.py covers it)"
+            ),
         }
     )
 

@@ -154,5 +154,13 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         # Neither sends a request: a stream opens only when entered, a pause only waits.
         "stream": [lambda c: c.stream()],
         "pause": [lambda c: c.pause(0)],
+        "network_device_alarms": [lambda c: c.network_device_alarms(UNKNOWN)],
+        "audit": [lambda c: c.audit(UNKNOWN)],
+        "audit_users": [lambda c: c.audit_users()],
+        "unsubscribe_activities": [lambda c: c.unsubscribe_activities(UNKNOWN, UNKNOWN)],
+        "attributes": [lambda c: c.attributes(UNKNOWN)],
+        "enumeration_schema": [lambda c: c.enumeration_schema("writePriorityEnumSet")],
+        "object_type_schema": [lambda c: c.object_type_schema("avClass", UNKNOWN)],
+        "unsubscribe_objects": [lambda c: c.unsubscribe_objects(UNKNOWN, UNKNOWN)],
     },
 )

@@ -26,6 +26,8 @@ from clients._http import (
     utc_now,
 )
 from clients.metasys_activity import ActivityMixin
+from clients.metasys_controls import ControlsMixin
+from clients.metasys_enumerations import EnumerationsMixin
 from clients.metasys_errors import (
     ERRORS,
     MetasysAuthError,
@@ -116,7 +118,9 @@ class _Session:
     refreshes: int = field(default=0)
 
 
-class MetasysClient(ActivityMixin, HttpClientOwner, MetasysTransport):
+class MetasysClient(
+    ActivityMixin, ControlsMixin, EnumerationsMixin, HttpClientOwner, MetasysTransport
+):
     def __init__(
         self,
         username: str,

@@ -15,6 +15,8 @@ from mocks.metasys import errors
 from mocks.metasys.handlers.activities import ActivityHandlers
 from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.audits import AuditHandlers
+from mocks.metasys.handlers.controls import ControlHandlers
+from mocks.metasys.handlers.enumerations import EnumerationHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
@@ -38,6 +40,8 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
     activities = ActivityHandlers(api)
     audits = AuditHandlers(api)
     well_known = WellKnownHandlers(api)
+    controls = ControlHandlers(api)
+    enumerations = EnumerationHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -134,6 +138,20 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         # users
         ("GET", "/userinfo", system.userinfo),
         ("GET", "/users", system.users),
+        # controls (+ enumerations): diagrams, their subscriptions, palettes; custom enumerations
+        ("GET", "/controls/{controlId}/diagram", controls.diagram),
+        ("PUT", "/controls/{controlId}/diagram", controls.replace_diagram),
+        (
+            "DELETE",
+            "/controls/streams/{streamId}/subscriptions/{subscriptionId}",
+            controls.delete_subscription,
+        ),
+        ("GET", "/controls/palettes/{paletteId}", controls.palette),
+        ("GET", "/controls/palettes/{paletteId}/{blockDefinitionId}", controls.block),
+        ("POST", "/enumerations", enumerations.create),
+        ("PATCH", "/enumerations/{id}", enumerations.edit),
+        ("PUT", "/enumerations/{id}", enumerations.replace),
+        ("DELETE", "/enumerations/{id}", enumerations.delete),
     ]
     by_path: dict[str, dict[str, Endpoint]] = {}
     for method, path, endpoint in table:

@@ -30,6 +30,11 @@ ENUM_SETS = ("writePriorityEnumSet", "reliabilityEnumSet", "objectTypeEnumSet", 
 """Enumeration sets every Metasys site has (the guide names them)."""
 OBJECT_TYPES = tuple(f"objectTypeEnumSet.{kind}" for kind in ("avClass", "bvClass", "mvClass"))
 """Object types every Metasys site has, for the schema operations."""
+CONTROL_PARAMETERS = {
+    "paletteId": "01443cbc-d65e-4666-85d5-484a3b1f4f21",
+    "blockDefinitionId": "text",
+}
+"""The LCT palette and its Text block (the reference's examples)."""
 ID_PARAMETERS = {
     "objectId": "objects",
     "networkDeviceId": "devices",
@@ -187,6 +192,9 @@ class MetasysConnection:
                 continue
             if name == "objectType":
                 params[name] = _pick(value, OBJECT_TYPES)
+                continue
+            if name in CONTROL_PARAMETERS:
+                params[name] = CONTROL_PARAMETERS[name]
                 continue
             kind = ID_PARAMETERS.get(name)
             if kind is None:

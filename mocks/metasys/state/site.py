@@ -15,6 +15,8 @@ from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.state import commands
 from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
 from mocks.metasys.state.audits import AuditBook
+from mocks.metasys.state.controls import load_controls
+from mocks.metasys.state.enumerations import Enumerations
 from mocks.metasys.state.loader import default_attributes, load
 from mocks.metasys.state.model import (
     AuditEntry,
@@ -59,7 +61,9 @@ class MetasysState:
         self.audit_listeners: list[AuditListener] = []
         self.alarms = AlarmBook(clock, salt)
         self.audit_book = AuditBook(clock, self.audits)
+        self.enumerations = Enumerations()
         load(self, fixture)
+        self.controls = load_controls(self, fixture)
 
     # --- lookups ---------------------------------------------------------------------------
 

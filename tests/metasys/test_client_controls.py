@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from hypothesis import given
+from hypothesis import given, settings
 
 from clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound
 from clients.metasys import MetasysValidationError as Invalid
@@ -22,6 +22,7 @@ from clients.metasys_controls import (
 from mocks import Sandbox
 from mocks.inprocess import standin
 from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from tests.metasys import shared_sandbox
 from tests.metasys.conftest import object_id
 from tests.metasys.test_client import (
     BASE_URL,
@@ -32,6 +33,10 @@ from tests.metasys.test_client import (
     make_client,
     mocked,
 )
+
+# One sandbox for the module, reset before each test.
+module_sandbox = shared_sandbox.module_sandbox
+sandbox = shared_sandbox.sandbox
 
 CONTROL = "ADS1:ADS1/Programming.SA-RESET"
 PALETTE = f"{BASE_URL}/controls/palettes/{LCT_PALETTE_ID}"
@@ -153,7 +158,7 @@ def test_a_diagram_subscription_is_made_and_ended(metasys: MetasysClient, sandbo
 # --- against generated answers -----------------------------------------------------------------
 
 
-@GENERATED
+@settings(GENERATED, max_examples=10)
 @given(body=answer_of("/controls/{controlId}/diagram"))
 def test_any_diagram_parses(body: Any) -> None:
     with respx.mock(assert_all_called=False) as router:
@@ -163,7 +168,7 @@ def test_any_diagram_parses(body: Any) -> None:
     assert len(found.blocks) == len(body["item"]["blocks"])
 
 
-@GENERATED
+@settings(GENERATED, max_examples=10)
 @given(palette=answer_of("/controls/palettes/{paletteId}"))
 def test_any_palette_parses(palette: Any) -> None:
     with respx.mock(assert_all_called=False) as router:
@@ -172,7 +177,7 @@ def test_any_palette_parses(palette: Any) -> None:
     assert [b.title for b in found.blocks] == [b["title"] for b in palette["items"]]
 
 
-@GENERATED
+@settings(GENERATED, max_examples=10)
 @given(
     created=answer_of("/enumerations", "post", "201"),
     listed=answer_of("/enumerations"),
@@ -197,7 +202,7 @@ def test_any_enumeration_answer_parses(created: Any, listed: Any) -> None:
     assert [s.id for s in summaries] == [s["id"] for s in listed["items"]]
 
 
-@GENERATED
+@settings(GENERATED, max_examples=10)
 @given(
     refused=answer_of("/controls/{controlId}/diagram", "put", "400"),
     denied=answer_of("/controls/{controlId}/diagram", "put", "403"),

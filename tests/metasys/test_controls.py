@@ -17,7 +17,12 @@ import fixtures
 from mocks import Sandbox
 from mocks._core.clock import isoformat
 from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from tests.metasys import shared_sandbox
 from tests.metasys.conftest import BASE, login, object_id, state_of
+
+# One sandbox for the module, reset before each test.
+module_sandbox = shared_sandbox.module_sandbox
+sandbox = shared_sandbox.sandbox
 
 HOST = "http://standin.test/metasys/api/v4"
 CONTROL = "ADS1:ADS1/Programming.SA-RESET"
@@ -655,9 +660,11 @@ def test_every_diagram_event_conforms_to_its_contract_schema(api: Any, sandbox: 
     seen += events(sandbox, stream_id)
     seen = [(name, data) for name, data in seen if name.startswith("diagram.")]
     assert {name for name, _ in seen} == set(schema_of)
-    for name, data in seen:
-        jsonschema.validate(
-            data,
-            {"$ref": f"#/components/schemas/{schema_of[name]}", "components": components},
-            cls=jsonschema.Draft202012Validator,
+    validators = {
+        name: jsonschema.Draft202012Validator(
+            {"$ref": f"#/components/schemas/{schema}", "components": components}
         )
+        for name, schema in schema_of.items()
+    }
+    for name, data in seen:
+        validators[name].validate(data)

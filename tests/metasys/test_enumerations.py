@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from mocks import Sandbox
+from tests.metasys import shared_sandbox
 from tests.metasys.conftest import BASE, login
+
+# One sandbox for the module, reset before each test.
+module_sandbox = shared_sandbox.module_sandbox
+sandbox = shared_sandbox.sandbox
 
 HOST = "http://standin.test/metasys/api/v4"
 FAN_MODES = {"item": {"title": "Fan Modes", "members": [{"title": "Off"}, {"title": "Low"}]}}

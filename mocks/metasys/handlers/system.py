@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -165,7 +165,8 @@ class SystemHandlers:
         if include_schema:
             schema = as_json_schema(found, who.base)
             # The reference: the schema tells which members (if any) are editable.
-            for member in schema["allOf"][0]["oneOf"]:  # type: ignore[index]
+            [choices] = cast(list[dict[str, list[dict[str, Any]]]], schema["allOf"])
+            for member in choices["oneOf"]:
                 member["readOnly"] = not found.custom
             body["schema"] = schema
         if with_permissions:

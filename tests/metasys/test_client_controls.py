@@ -19,7 +19,8 @@ from clients.metasys_controls import (
     Endpoint,
     MetasysDiagramRejected,
 )
-from mocks import Sandbox
+from mocks import Sandbox, build_app
+from mocks._core.liveserver import live_server
 from mocks.inprocess import standin
 from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
@@ -236,3 +237,34 @@ def test_a_refused_enumeration_change_raises_typed_errors() -> None:
         with pytest.raises(MetasysForbidden) as raised:
             client.delete_enumeration("x")
     assert raised.value.message == "built in"
+
+
+# --- over a real socket: the stream consumer ------------------------------------------------
+
+
+def test_the_stream_consumer_follows_a_diagram_over_a_socket(sandbox: Sandbox) -> None:
+    control = object_id(sandbox, CONTROL)
+    with live_server(build_app(sandbox), timeout_graceful_shutdown=0.2) as url:
+        creds = sandbox.credentials()["metasys"]
+        base = f"{url}/metasys/api/v4"
+        client = MetasysClient(
+            str(creds["username"]), str(creds["password"]), base_url=base, clock=sandbox.clock.now
+        )
+        with client, client.stream() as stream:
+            location = stream.subscribe_diagram(control)
+            assert location.startswith(f"{base}/controls/streams/{stream.stream_id}/")
+            events = stream.events()
+            assert next(events).name == "diagram.subscription.established"
+            first = next(events)
+            assert first.diagram_values == {
+                "8": 120.0,
+                "9": 65.0,
+                "10": 55.0,
+                "11": 50.0,
+                "12": 55.0,
+            }
+            client.adjust(object_id(sandbox, "ADS1:ADS1/Programming.OAT-SP"), 75.0)
+            assert next(events).diagram_values == {"9": 75.0, "10": 45.0, "12": 50.0}
+            stream.unsubscribe(location)
+            assert next(events).name == "diagram.subscription.cancelled"
+        sandbox.api("metasys").streams.hub.close_all()  # type: ignore[attr-defined]

@@ -28,6 +28,8 @@ from clients._http import (
 from clients.metasys_activity import ActivityMixin
 from clients.metasys_admin import AdminMixin
 from clients.metasys_certificates import CertificateMixin
+from clients.metasys_controls import ControlsMixin
+from clients.metasys_enumerations import EnumerationsMixin
 from clients.metasys_errors import (
     ERRORS,
     MetasysAuthError,
@@ -120,7 +122,14 @@ class _Session:
 
 
 class MetasysClient(
-    ActivityMixin, AdminMixin, CertificateMixin, SiteMixin, HttpClientOwner, MetasysTransport
+    ActivityMixin,
+    AdminMixin,
+    CertificateMixin,
+    ControlsMixin,
+    EnumerationsMixin,
+    SiteMixin,
+    HttpClientOwner,
+    MetasysTransport,
 ):
     def __init__(
         self,

@@ -1,10 +1,10 @@
 """A Metasys stream consumer (Server-Sent Events through httpx-sse).
 
-It opens ``GET /stream`` (the hello gives the stream id), subscribes (point values, activities),
-and yields typed events. It refreshes the client's token before it expires (which, on the server,
-also extends the stream), reconnects with ``Last-Event-Id`` when the connection drops, and, when
-the server answers 204 (the stream or the event is gone), opens a new stream and subscribes
-again to everything it had subscribed to.
+It opens ``GET /stream`` (the hello gives the stream id), subscribes (point values, activities,
+control diagrams), and yields typed events. It refreshes the client's token before it expires
+(which, on the server, also extends the stream), reconnects with ``Last-Event-Id`` when the
+connection drops, and, when the server answers 204 (the stream or the event is gone), opens a new
+stream and subscribes again to everything it had subscribed to.
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ class StreamEvent:
         item = self.data.get("item", {}) if isinstance(self.data, dict) else {}
         values = [v for k, v in item.items() if k not in ("id", "itemReference")]
         return values[0] if values else None
+
+    @property
+    def diagram_values(self) -> dict[str, Any]:
+        """``diagram.values.update``: each connection's value by connection id."""
+        items = self.data.get("items", []) if isinstance(self.data, dict) else []
+        return {str(item[0]): item[1] for item in items if isinstance(item, list) and item}
 
     @property
     def activity(self) -> dict[str, Any] | None:
@@ -161,6 +167,14 @@ class MetasysStream:
         self._subscriptions[location] = subscription
         return location
 
+    def subscribe_diagram(self, control_id: str) -> str:
+        """Stream a control's diagram events (``diagram.values.update`` and the others); a
+        replaced diagram ends the subscription (``diagram.update``)."""
+        subscription = _Subscription("diagram", control_id)
+        location = self._subscribe(subscription)
+        self._subscriptions[location] = subscription
+        return location
+
     @property
     def locations(self) -> list[str]:
         """The current subscriptions' locations (new ones after a restart)."""
@@ -176,6 +190,9 @@ class MetasysStream:
         headers = {"METASYS-SUBSCRIBE": self.stream_id}
         if subscription.kind == "value":
             path = f"/objects/{subscription.object_id}/attributes/{subscription.attribute}"
+            response = self.client.raw("GET", path, headers=headers)
+        elif subscription.kind == "diagram":
+            path = f"/controls/{subscription.object_id}/diagram"
             response = self.client.raw("GET", path, headers=headers)
         else:
             response = self.client.raw(

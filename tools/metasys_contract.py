@@ -864,6 +864,10 @@ paths["/api/v4/users"] = {
 paths["/api/v4/objects/{objectId}/commands/{commandId}"]["put"]["responses"]["200"]["content"][
     MEDIA
 ]["example"] = "Success"
+schemas["put-command-request"]["properties"]["priority"] = {
+    "anyOf": [{"$ref": "#/components/schemas/write-priority-enum-set"}, {"type": "null"}],
+    "description": "**Sandbox choice:** null writes at priority 16, as an absent priority does.",
+}
 create = paths["/api/v4/objects"]["post"]["requestBody"]["content"]["application/json"]["schema"]
 create_ref = create["$ref"].split("/")[-1] if "$ref" in create else None
 target = schemas[create_ref] if create_ref else create
@@ -942,6 +946,14 @@ for (method, path), visibility in {
     ("get", "/api/v4/users"): "private",
 }.items():
     paths[path][method]["x-visibility"] = visibility
+# Part 3, controls slice: controls (diagrams, palettes) and custom enumerations.
+exec(
+    compile(
+        (Path(__file__).parent / "metasys_contract_part3_controls.py").read_text(encoding="utf-8"),
+        "metasys_contract_part3_controls.py",
+        "exec",
+    )
+)
 
 document = {
     "openapi": "3.1.0",

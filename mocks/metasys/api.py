@@ -25,6 +25,7 @@ from mocks._core.tenants import DEFAULT_TENANT, Tenant
 from mocks._core.timeseries import series_key
 from mocks._core.tokens import TokenIssuer
 from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from mocks.metasys.diagram_streams import DiagramStreams
 from mocks.metasys.enums import ENUM_SETS
 from mocks.metasys.routes import routes, routing_error
 from mocks.metasys.state import MetasysState
@@ -68,6 +69,7 @@ class MetasysApi:
             ),
         )
         self.streams = Streams(sandbox.clock)
+        self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
 
     def default_credentials(self) -> dict[str, Any]:

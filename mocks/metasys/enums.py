@@ -16,6 +16,8 @@ class EnumSet:
     title: str
     members: tuple[tuple[str, str], ...]
     """(short member name, display title), in member-id order starting at 0."""
+    custom: bool = False
+    """Made through ``POST /enumerations``: editable and deletable, unlike the built-in sets."""
 
     def member(self, short: str) -> str:
         return f"{self.id}.{short}"
@@ -28,7 +30,13 @@ class EnumSet:
 
     @property
     def kind(self) -> str:
-        return "twoState" if len(self.members) == 2 else "multiState"
+        if self.custom:
+            return "custom"
+        return "twoState" if self.is_two_state else "multiState"
+
+    @property
+    def is_two_state(self) -> bool:
+        return len(self.members) == 2
 
 
 PRIORITIES: tuple[tuple[str, str], ...] = (
@@ -91,6 +99,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("boClass", "BO"),
             ("mvClass", "MV"),
             ("trendClass", "Trend"),
+            ("programClass", "Program"),
             ("bacAvClass", "BACnet Analog Value"),
             ("bacAiClass", "BACnet Analog Input"),
             ("bacBvClass", "BACnet Binary Value"),

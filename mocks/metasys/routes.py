@@ -18,6 +18,8 @@ from mocks.metasys.handlers.admin import AdminHandlers
 from mocks.metasys.handlers.alarms import AlarmHandlers
 from mocks.metasys.handlers.audits import AuditHandlers
 from mocks.metasys.handlers.certificates import CertificateHandlers
+from mocks.metasys.handlers.controls import ControlHandlers
+from mocks.metasys.handlers.enumerations import EnumerationHandlers
 from mocks.metasys.handlers.objects import ObjectHandlers
 from mocks.metasys.handlers.site import SiteHandlers
 from mocks.metasys.handlers.streams import StreamHandlers
@@ -54,6 +56,8 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         ("GET", "/system/settings", admin.settings),
         ("PATCH", "/system/settings/{settingId}", admin.edit_setting),
     ]
+    controls = ControlHandlers(api)
+    enumerations = EnumerationHandlers(api)
     table: list[tuple[str, str, Endpoint]] = [
         ("POST", "/login", system.login),
         ("GET", "/refreshToken", system.refresh),
@@ -172,6 +176,20 @@ def routes(api: MetasysApi) -> list[BaseRoute]:
         # users
         ("GET", "/userinfo", system.userinfo),
         ("GET", "/users", system.users),
+        # controls (+ enumerations): diagrams, their subscriptions, palettes; custom enumerations
+        ("GET", "/controls/{controlId}/diagram", controls.diagram),
+        ("PUT", "/controls/{controlId}/diagram", controls.replace_diagram),
+        (
+            "DELETE",
+            "/controls/streams/{streamId}/subscriptions/{subscriptionId}",
+            controls.delete_subscription,
+        ),
+        ("GET", "/controls/palettes/{paletteId}", controls.palette),
+        ("GET", "/controls/palettes/{paletteId}/{blockDefinitionId}", controls.block),
+        ("POST", "/enumerations", enumerations.create),
+        ("PATCH", "/enumerations/{id}", enumerations.edit),
+        ("PUT", "/enumerations/{id}", enumerations.replace),
+        ("DELETE", "/enumerations/{id}", enumerations.delete),
     ]
     by_path: dict[str, dict[str, Endpoint]] = {}
     rooted = [(API_ROOT, row) for row in table] + [(PRIVATE_API_ROOT, row) for row in system_rows]

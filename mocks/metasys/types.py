@@ -291,6 +291,9 @@ def _types() -> dict[str, ObjectType]:
             createable=True,
         ),
         ObjectType("trendClass", "Trend", "extension", COMMON),
+        # Sandbox choice: a control (LCT logic) is a Program object; its diagram is served at
+        # /controls/{id}/diagram.
+        ObjectType("programClass", "Program", "object", COMMON),
         ObjectType(
             "avClass",
             "AV",

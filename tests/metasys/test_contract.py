@@ -26,6 +26,7 @@ from mocks.coverage.operations import load_reference
 from mocks.metasys.enums import priority_name
 from mocks.metasys.state import MetasysState
 from mocks.metasys.state import commands as metasys_commands
+from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from mocks.metasys.state.wellknown import SUPERVISORY
 from mocks.metasys.types import OBJECT_TYPES
 from mocks.server import build_app
@@ -39,6 +40,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 READER = ContractReader(CONTRACT, HTTP_METHODS)
 check, operations, resolved = READER.check, READER.operations, READER.resolved
 MEDIA = "application/vnd.metasysapi.v4+json"
+CONTROL = "ADS1:ADS1/Programming.SA-RESET"
 
 
 # --- the contract itself -----------------------------------------------------------------------
@@ -172,8 +174,20 @@ def test_every_operation_of_parts_one_and_two_is_described() -> None:
         ("GET", "/audits/counts"),
         ("POST", "/alarms/{alarmId}/annotations"),
     }
+
+    controls = {
+        ("GET", "/controls/{controlId}/diagram"),
+        ("PUT", "/controls/{controlId}/diagram"),
+        ("DELETE", "/controls/streams/{streamId}/subscriptions/{subscriptionId}"),
+        ("GET", "/controls/palettes/{paletteId}"),
+        ("GET", "/controls/palettes/{paletteId}/{blockDefinitionId}"),
+        ("POST", "/enumerations"),
+        ("PATCH", "/enumerations/{id}"),
+        ("PUT", "/enumerations/{id}"),
+        ("DELETE", "/enumerations/{id}"),
+    }
     public = objects | devices | site | rest | streaming | alarms | audits | activities
-    assert described == public | internal | certificates | misc
+    assert described == public | internal | certificates | misc | controls
 
 
 def _twin(path: str) -> str:
@@ -203,6 +217,17 @@ def test_the_reference_only_operations_carry_their_visibility() -> None:
     assert seen == {"public", "internal", "private"}
 
 
+ERROR = {"$ref": "#/components/schemas/Error"}
+DIAGRAM_ERROR = {"$ref": "#/components/schemas/DiagramError"}
+DIAGRAM_ERROR_SCHEMAS = {
+    "400": [DIAGRAM_ERROR],
+    "401": [ERROR],
+    "403": [{"oneOf": [DIAGRAM_ERROR, ERROR]}],
+    "404": [ERROR],
+    "503": [ERROR],
+}
+
+
 def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_metasys() -> None:
     assert CONTRACT["security"] == [{"Bearer-Authentication": []}]
     for method, path, operation in operations():
@@ -223,6 +248,10 @@ def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_me
             if int(status) >= 400:
                 content = resolved(response)["content"]
                 assert list(content) == [MEDIA], f"{method} {path} {status}"
+                if (method, path) == ("put", "/api/v4/controls/{controlId}/diagram"):
+                    # Diagram errors are the reference's hierarchical ones.
+                    assert content[MEDIA]["schema"] in DIAGRAM_ERROR_SCHEMAS[status]
+                    continue
                 assert content[MEDIA]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
@@ -387,7 +416,13 @@ def _fix_path(case: Any) -> None:
     for name, value in params.items():
         if not isinstance(value, str) or not _mostly(("path", value)):
             continue
-        if name == "id" and path.startswith("/api/v4/enumerations"):
+        if name == "controlId":
+            params[name] = _control_id()
+        elif name == "paletteId":
+            params[name] = LCT_PALETTE_ID
+        elif name == "blockDefinitionId":
+            params[name] = _pick(value, sorted(BLOCK_TYPES))
+        elif name == "id" and path.startswith("/api/v4/enumerations"):
             params[name] = _pick(value, ["writePriorityEnumSet", "binarypvEnumSet", "unitEnumSet"])
         elif name == "enumId":
             params[name] = _pick(value, ["writePriorityEnumSet", "reliabilityEnumSet"])
@@ -428,6 +463,20 @@ def _fix_path(case: Any) -> None:
             if ids and value not in ids:
                 params[name] = _pick(value, ids)
     case.path_parameters = params
+
+
+def _control_id() -> str:
+    found = _state().tree.find(CONTROL)
+    assert found is not None
+    return found.id
+
+
+def _fix_diagram(case: Any) -> None:
+    """A diagram's blocks must be the palette's and its connections must join their ports:
+    a valid diagram, the fixture's or an empty one."""
+    fixture = fixtures.load("metasys")["devices"][0]["children"][0]["children"]
+    [program] = [raw for raw in fixture if raw["type"] == "programClass"]
+    case.body = _pick(repr(case.body), [{"item": program["diagram"]}, {"item": {}}])
 
 
 def _fix_command(case: Any) -> None:
@@ -558,6 +607,8 @@ def obey_cross_field_rules(case: Any) -> None:
         _fix_setting(case)
     elif path == "/api/v4/users/{userId}" and method == "PATCH" and body_is_object:
         _fix_user_edit(case)
+    elif path == "/api/v4/controls/{controlId}/diagram" and method == "PUT":
+        _fix_diagram(case)
     elif path == "/api/v4/activities/batch" and body_is_object:
         requests = case.body.get("requests", [])
         case.body = {
@@ -980,6 +1031,48 @@ def test_signing_request_preconditions_answer_304_and_412() -> None:
         assert stale.status_code == 412
     finally:
         SANDBOX.reset(SANDBOX.tenants.default().id)
+
+
+def test_diagram_subscriptions_and_custom_enumerations_are_made_and_ended_in_process() -> None:
+    """The writes generated requests cannot reach (a custom enumeration, a diagram
+    subscription on an open stream), each answer checked against the contract."""
+    SANDBOX.reset(SANDBOX.tenants.default().id)
+    streams = SANDBOX.api("metasys").streams  # type: ignore[attr-defined]
+    username = CREDENTIALS["username"]
+    stream_id = streams.open(f"{SANDBOX.tenants.default().id}/{username}", "default", None)
+    auth = {"Authorization": f"Bearer {_token()}"}
+    try:
+        subscribe = _call(
+            "GET",
+            "/api/v4/controls/{controlId}/diagram",
+            path_parameters={"controlId": _control_id()},
+            headers={**auth, "METASYS-SUBSCRIBE": stream_id},
+        )
+        location = subscribe.headers["metasys-subscription-location"][0]
+        path = "/api/v4/controls/streams/{streamId}/subscriptions/{subscriptionId}"
+        ids = {"streamId": stream_id, "subscriptionId": location.rsplit("/", 1)[1]}
+        assert _call("DELETE", path, path_parameters=ids, headers=auth).status_code == 200
+        assert _call("DELETE", path, path_parameters=ids, headers=auth).status_code == 404
+    finally:
+        streams.hub.close(stream_id)
+    body = {"item": {"title": "Fan Modes", "members": [{"title": "Off"}, {"title": "On"}]}}
+    created = _call(
+        "POST", "/api/v4/enumerations", body=body, media_type="application/json", headers=auth
+    )
+    assert created.status_code == 201
+    enum_id = {"id": created.json()["item"]["id"]}
+    edit = {"item": {"members": [{"memberId": 1, "title": "Running"}]}}
+    for method, sent, status in (
+        ("PATCH", edit, 200),
+        ("PUT", body, 200),
+        ("DELETE", None, 204),
+        ("DELETE", None, 404),
+    ):
+        extra = {} if sent is None else {"body": sent, "media_type": "application/json"}
+        answer = _call(
+            method, "/api/v4/enumerations/{id}", path_parameters=enum_id, headers=auth, **extra
+        )
+        assert answer.status_code == status, answer.text
 
 
 def test_the_contract_run_exercised_success_and_every_documented_error() -> None:

@@ -42,6 +42,11 @@ NOT_SUPERVISORS = frozenset({"objectTypeEnumSet.siteClass", "objectTypeEnumSet.c
 """Object types at the top of the tree that are not supervisory devices (engines, servers)."""
 WELL_KNOWN = f"{V4}/objects/{{objectId}}/objects/wellKnownQuery/"
 """Queries whose object must be a supervisory device."""
+CONTROL_PARAMETERS = {
+    "paletteId": "01443cbc-d65e-4666-85d5-484a3b1f4f21",
+    "blockDefinitionId": "text",
+}
+"""The LCT palette and its Text block (the reference's examples)."""
 ID_PARAMETERS = {
     "objectId": "objects",
     "networkDeviceId": "devices",
@@ -269,6 +274,9 @@ class MetasysConnection:
                 continue
             if name == "objectType":
                 params[name] = _pick(value, OBJECT_TYPES)
+                continue
+            if name in CONTROL_PARAMETERS:
+                params[name] = CONTROL_PARAMETERS[name]
                 continue
             well_known = name == "objectId" and case.operation.path.startswith(WELL_KNOWN)
             kind = "supervisors" if well_known else ID_PARAMETERS.get(name)

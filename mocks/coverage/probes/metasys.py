@@ -18,6 +18,7 @@ UNKNOWN = "00000000-0000-0000-0000-000000000001"
 FQR = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 DAY = dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
 SUBJECT = CertificateSubject("probe@standin.example", "standin", "probe", "Milwaukee", "WI", "US")
+PALETTE = "01443cbc-d65e-4666-85d5-484a3b1f4f21"
 
 
 def connect(credentials: Mapping[str, Any], clock: Clock, sleep: Sleeper) -> MetasysClient:
@@ -140,6 +141,23 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         ],
         "audit_counts": [lambda c: c.audit_counts(DAY, DAY, interval="Hour", audit_actions=[41])],
         "annotate_alarm": [lambda c: c.annotate_alarm(UNKNOWN, "probe")],
+        # Controls and enumerations: unknown ids and a refused definition change nothing.
+        "enumerations": [lambda c: c.enumerations()],
+        "get_enumeration": [lambda c: c.get_enumeration("writePriorityEnumSet")],
+        "create_enumeration": [lambda c: c.create_enumeration("probe", [])],
+        "edit_enumeration": [lambda c: c.edit_enumeration(UNKNOWN, title="probe")],
+        "replace_enumeration": [lambda c: c.replace_enumeration(UNKNOWN, "probe", ["a", "b"])],
+        "delete_enumeration": [lambda c: c.delete_enumeration(UNKNOWN)],
+        "diagram": [lambda c: c.diagram(UNKNOWN)],
+        "subscribe_diagram": [lambda c: c.subscribe_diagram(UNKNOWN, UNKNOWN)],
+        "unsubscribe_diagram": [
+            lambda c: c.unsubscribe_diagram(
+                f"{c.base_url}/controls/streams/{UNKNOWN}/subscriptions/{UNKNOWN}"
+            )
+        ],
+        "replace_diagram": [lambda c: c.replace_diagram(UNKNOWN, {})],
+        "palette": [lambda c: c.palette(PALETTE)],
+        "palette_block": [lambda c: c.palette_block(PALETTE, "text")],
         # The low-level calls the stream consumer shares with the client.
         "request": [lambda c: c.request("GET", "/userinfo")],
         "raw": [lambda c: c.raw("GET", "/userinfo")],

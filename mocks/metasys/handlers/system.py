@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +30,15 @@ def enumeration(found: EnumSet, base: str) -> dict[str, Any]:
         "numberOfStates": len(found.members),
         "self": f"{base}/enumerations/{found.id}",
     }
+
+
+def enumeration_item(found: EnumSet, base: str) -> dict[str, Any]:
+    item = enumeration(found, base)
+    item["members"] = [
+        {"id": found.member(short), "memberId": index, "title": title}
+        for index, (short, title) in enumerate(found.members)
+    ]
+    return item
 
 
 def user_json(user: User, base: str) -> dict[str, Any]:
@@ -69,10 +78,7 @@ class SystemHandlers:
 
     async def enum_schema(self, request: Request) -> Response:
         who = caller(self.api, request)
-        raw = request.path_params["enumId"]
-        found = ENUM_SETS.get(raw.removeprefix("enumerationSetNamesEnumSet."))
-        if found is None:
-            raise errors.not_found(f"The enumeration {raw} was not found.")
+        found = who.state.enumerations.require(request.path_params["enumId"])
         return respond(as_json_schema(found, who.base))
 
     async def object_type_schema(self, request: Request) -> Response:
@@ -136,7 +142,7 @@ class SystemHandlers:
         with_permissions = query.boolean(params, "includePermissions")
         found = [
             e
-            for e in ENUM_SETS.values()
+            for e in who.state.enumerations.all()
             if kind == "all"
             or (kind == e.kind and (kind == "twoState" or len(e.members) >= minimum))
         ]
@@ -146,7 +152,7 @@ class SystemHandlers:
             "self": str(request.url),
         }
         if with_permissions:
-            body["effectivePermissions"] = {"canCreate": False}
+            body["effectivePermissions"] = {"canCreate": who.user.can_write}
         return respond(body)
 
     async def enumeration(self, request: Request) -> Response:
@@ -154,20 +160,18 @@ class SystemHandlers:
         params = request.query_params
         include_schema = query.boolean(params, "includeSchema")
         with_permissions = query.boolean(params, "includePermissions")
-        raw = request.path_params["id"]
-        found = ENUM_SETS.get(raw.removeprefix("enumerationSetNamesEnumSet."))
-        if found is None:
-            raise errors.not_found(f"The enumeration {raw} was not found.")
-        item = enumeration(found, who.base)
-        item["members"] = [
-            {"id": found.member(short), "memberId": index, "title": title}
-            for index, (short, title) in enumerate(found.members)
-        ]
-        body: dict[str, Any] = {"item": item}
+        found = who.state.enumerations.require(request.path_params["id"])
+        body: dict[str, Any] = {"item": enumeration_item(found, who.base)}
         if include_schema:
-            body["schema"] = as_json_schema(found, who.base)
+            schema = as_json_schema(found, who.base)
+            # The reference: the schema tells which members (if any) are editable.
+            [choices] = cast(list[dict[str, list[dict[str, Any]]]], schema["allOf"])
+            for member in choices["oneOf"]:
+                member["readOnly"] = not found.custom
+            body["schema"] = schema
         if with_permissions:
-            body["effectivePermissions"] = {"canModify": False, "canDelete": False}
+            allowed = who.user.can_write and found.custom
+            body["effectivePermissions"] = {"canModify": allowed, "canDelete": allowed}
         return respond(body)
 
     async def userinfo(self, request: Request) -> Response:

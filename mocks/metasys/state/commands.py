@@ -247,7 +247,8 @@ def invocation(obj: MetasysObject, command_id: str, body: Any) -> Invocation:
     if unknown:
         raise CommandRejected(f"Unknown property in the command body: {unknown[0]}.")
     annotation = body.get("annotation")
-    if annotation is not None and (
+    # The contract types annotation as a string: null is refused like any other non-string.
+    if "annotation" in body and (
         not isinstance(annotation, str) or not 1 <= len(annotation) <= 255
     ):
         raise CommandRejected("annotation must be a string of 1 to 255 characters.")

@@ -16,6 +16,8 @@ from mocks.metasys.state import commands
 from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
 from mocks.metasys.state.audits import AuditBook
 from mocks.metasys.state.certificates import CertificateBook
+from mocks.metasys.state.controls import load_controls
+from mocks.metasys.state.enumerations import Enumerations
 from mocks.metasys.state.loader import default_attributes, load
 from mocks.metasys.state.model import (
     AuditEntry,
@@ -65,7 +67,9 @@ class MetasysState:
         self.audit_book = AuditBook(clock, self.audits)
         self.certificates = CertificateBook(clock, self.site)
         """BACnet/SC signing requests and certificates of the engines (PRIVATE)."""
+        self.enumerations = Enumerations()
         load(self, fixture)
+        self.controls = load_controls(self, fixture)
         self.settings = SystemSettings()
         self.user_views = load_user_views(self.tree, self.site, fixture.get("userViews", []))
         self.repository = repository(self.tree)

@@ -1,0 +1,178 @@
+"""Diagram subscriptions (``GET /controls/{id}/diagram`` with ``METASYS-SUBSCRIBE``) on the
+streams of ``mocks.metasys.streaming``: ``diagram.subscription.established``, then
+``diagram.values.update`` with every connection's value and later only the changed ones,
+``diagram.heartbeat`` while a stream holds a diagram subscription, ``diagram.update`` (and the
+subscription's end) when the diagram is replaced, ``diagram.subscription.cancelled`` when one
+is deleted.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mocks._core.clock import isoformat
+from mocks._core.sse import Heartbeat
+from mocks.metasys.state.model import ValueChange
+from mocks.metasys.state.site import MetasysState
+from mocks.metasys.streaming import Streams
+
+HEARTBEAT_SECONDS = 30.0
+"""**Sandbox choice:** the reference shows ``diagram.heartbeat`` without a period; the sandbox
+beats as the stream's own ``heartbeat`` does."""
+ESTABLISHED = "Live value subscription successful"
+CANCELLED = "Live value subscription cancelled"
+UPDATED = (
+    "The diagram has been updated.. Please refresh. Current subscription will be cancelled "
+    "automatically."
+)
+
+
+def ping(now: datetime) -> str:
+    return f"ping from logic service @{isoformat(now)}"
+
+
+@dataclass
+class DiagramSubscription:
+    id: str
+    stream_id: str
+    owner: str
+    control_id: str
+    state: weakref.ref[MetasysState]
+    sent: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """What the subscriber last got for each connection (value and condition)."""
+
+
+class DiagramStreams:
+    def __init__(self, streams: Streams) -> None:
+        self.streams = streams
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self._lock = threading.RLock()
+        self._subscriptions: dict[str, DiagramSubscription] = {}
+        self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+
+    def subscribe(self, state: MetasysState, stream_id: str, owner: str, control_id: str) -> str:
+        """A subscription id; on the owner's open stream, the subscription and its first values
+        (an unknown stream: the id and nothing else, as for object subscriptions)."""
+        subscription_id = str(uuid.uuid4())
+        if self.streams.owned(stream_id, owner) is None:
+            return subscription_id
+        self._watch(state)
+        subscription = DiagramSubscription(
+            subscription_id, stream_id, owner, control_id, weakref.ref(state)
+        )
+        with self._lock:
+            first = not self._on_stream(stream_id)
+            self._subscriptions[subscription_id] = subscription
+        if first:
+            self.streams.hub.set_heartbeat(
+                stream_id, Heartbeat("diagram.heartbeat", self.heartbeat_seconds, ping)
+            )
+        hub = self.streams.hub
+        hub.publish(
+            stream_id,
+            "diagram.subscription.established",
+            {"id": control_id, "subscriptionIds": [subscription_id], "message": ESTABLISHED},
+        )
+        self._send_values(state, subscription)
+        return subscription_id
+
+    def unsubscribe(self, stream_id: str, owner: str, subscription_id: str) -> bool:
+        with self._lock:
+            found = self._subscriptions.get(subscription_id)
+            if (
+                found is None
+                or found.stream_id != stream_id
+                or found.owner != owner
+                or self.streams.owned(stream_id, owner) is None
+            ):
+                return False
+        self._end(found, "diagram.subscription.cancelled", CANCELLED)
+        return True
+
+    def diagram_replaced(self, state: MetasysState, control_id: str) -> None:
+        """``diagram.update`` to each subscriber of the control, whose subscription then ends."""
+        with self._lock:
+            ended = [
+                s
+                for s in self._subscriptions.values()
+                if s.control_id == control_id and s.state() is state
+            ]
+        for subscription in ended:
+            self._end(subscription, "diagram.update", UPDATED)
+            self._end(subscription, "diagram.subscription.cancelled", CANCELLED)
+
+    def _end(self, subscription: DiagramSubscription, event: str, message: str) -> None:
+        with self._lock:
+            self._subscriptions.pop(subscription.id, None)
+            last = not self._on_stream(subscription.stream_id)
+        self.streams.hub.publish(
+            subscription.stream_id,
+            event,
+            {
+                "id": subscription.control_id,
+                "subscriptionIds": [subscription.id],
+                "message": message,
+            },
+        )
+        if last:
+            self.streams.hub.clear_heartbeat(subscription.stream_id, "diagram.heartbeat")
+
+    def _on_stream(self, stream_id: str) -> bool:
+        return any(s.stream_id == stream_id for s in self._subscriptions.values())
+
+    def _watch(self, state: MetasysState) -> None:
+        with self._lock:
+            if state in self._watched:
+                return
+            self._watched.add(state)
+
+        def on_change(change: ValueChange) -> None:
+            self._changed(state, change)
+
+        state.event_listeners.append(on_change)
+
+    def _changed(self, state: MetasysState, change: ValueChange) -> None:
+        if change.attribute != "presentValue":
+            return
+        controls = set(state.controls.controls_referencing(change.object_id))
+        if not controls:
+            return
+        with self._lock:
+            affected = [
+                s
+                for s in self._subscriptions.values()
+                if s.control_id in controls and s.state() is state
+            ]
+        for subscription in affected:
+            if self.streams.hub.info(subscription.stream_id) is None:
+                with self._lock:
+                    self._subscriptions.pop(subscription.id, None)
+                continue
+            self._send_values(state, subscription)
+
+    def _send_values(self, state: MetasysState, subscription: DiagramSubscription) -> None:
+        """Every value the first time, then only those that changed since the last event."""
+        control = state.tree.get(subscription.control_id)
+        if control is None:
+            return
+        items = [
+            item
+            for item in state.controls.values(control)
+            if subscription.sent.get(item[0]) != tuple(item[1:])
+        ]
+        if not items and subscription.sent:
+            return
+        subscription.sent.update({item[0]: tuple(item[1:]) for item in items})
+        self.streams.hub.publish(
+            subscription.stream_id,
+            "diagram.values.update",
+            {"id": subscription.control_id, "subscriptionIds": [subscription.id], "items": items},
+        )
+
+
+__all__ = ["DiagramStreams", "DiagramSubscription"]

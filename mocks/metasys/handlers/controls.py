@@ -1,0 +1,123 @@
+"""Controls (INTERNAL): a control's diagram (read, with ``METASYS-SUBSCRIBE``, and replace), the
+end of a diagram subscription, and the LCT palette and its block definitions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks._core.errors import VendorError
+from mocks.metasys import errors, query
+from mocks.metasys.handlers.streams import owner_of
+from mocks.metasys.http import caller, json_body, respond
+from mocks.metasys.state.controls import Diagram, block_type_id, problem, save_failed
+from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, palette, schema_url
+
+if TYPE_CHECKING:
+    from mocks.metasys.api import MetasysApi
+
+
+def diagram_item(diagram: Diagram, base: str) -> dict[str, Any]:
+    """The diagram, each block's ``schemaUrl`` on the host the caller reached."""
+    item = diagram.item()
+    for block in item["blocks"]:
+        block["schemaUrl"] = schema_url(base, block_type_id(block))
+    return item
+
+
+def diagram_schema(base: str) -> dict[str, Any]:
+    """**Sandbox choice:** ``includeSchema``: the diagram's JSON schema, each block one of the
+    palette's block definitions (by ``$ref`` to its URL)."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Diagram",
+        "type": "object",
+        "properties": {
+            "blocks": {
+                "type": "array",
+                "items": {"oneOf": [{"$ref": schema_url(base, b)} for b in BLOCK_TYPES]},
+            },
+            "connections": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+
+
+class ControlHandlers:
+    def __init__(self, api: MetasysApi) -> None:
+        self.api = api
+
+    async def diagram(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        include_schema = query.boolean(request.query_params, "includeSchema")
+        control = who.state.controls.control(request.path_params["controlId"])
+        body: dict[str, Any] = {
+            "item": diagram_item(who.state.controls.diagram(control), who.base),
+            "self": str(request.url),
+        }
+        if include_schema:
+            body["schema"] = diagram_schema(who.base)
+        stream_id = request.headers.get("metasys-subscribe")
+        if stream_id is None:
+            return respond(body)
+        subscription_id = self.api.diagram_streams.subscribe(
+            who.state, stream_id, owner_of(who.tenant_id, who.user.username), control.id
+        )
+        location = (
+            f"{who.base}/controls/streams/{quote(stream_id, safe='')}"
+            f"/subscriptions/{subscription_id}"
+        )
+        return respond(body, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
+
+    async def replace_diagram(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        controls = who.state.controls
+        control = controls.control(request.path_params["controlId"])
+        try:
+            body = await json_body(request)
+        except VendorError as refused:
+            message = refused.body.get("Message") if isinstance(refused.body, dict) else None
+            raise save_failed(
+                400,
+                [
+                    problem(
+                        "schemaFailure",
+                        "The payload did not validate against the schema.",
+                        {"violations": [message or "the body is not JSON"]},
+                    )
+                ],
+            ) from None
+        diagram = controls.replace(control, body, who.user)
+        self.api.diagram_streams.diagram_replaced(who.state, control.id)
+        return respond({"item": diagram_item(diagram, who.base), "self": str(request.url)})
+
+    async def delete_subscription(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        found = self.api.diagram_streams.unsubscribe(
+            request.path_params["streamId"],
+            owner_of(who.tenant_id, who.user.username),
+            request.path_params["subscriptionId"],
+        )
+        if not found:
+            raise errors.not_found("The subscription was not found.")
+        return Response(status_code=200)
+
+    async def palette(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        self._palette(request.path_params["paletteId"])
+        return respond(palette(who.base))
+
+    async def block(self, request: Request) -> Response:
+        who = caller(self.api, request)
+        self._palette(request.path_params["paletteId"])
+        raw = request.path_params["blockDefinitionId"]
+        kind = BLOCK_TYPES.get(raw)
+        if kind is None:
+            raise errors.not_found(f"The block definition {raw} was not found.")
+        return respond(kind.schema(who.base))
+
+    def _palette(self, palette_id: str) -> None:
+        if palette_id.lower() != LCT_PALETTE_ID:
+            raise errors.not_found(f"The palette {palette_id} was not found.")

@@ -70,6 +70,23 @@ def test_every_contract_operation_is_served_by_its_fake(table: list[ApiCoverage]
     assert unserved == [], "in the contract but not served by the fake:\n" + "\n".join(unserved)
 
 
+def test_every_operation_of_every_reference_is_in_the_contract_and_served(
+    table: list[ApiCoverage],
+) -> None:
+    """The whole of each vendor's reference: Metasys' INTERNAL and PRIVATE operations too."""
+    missing = [
+        f"{entry.api}: {row.reference.method} {row.reference.path} "
+        f"({'not served' if row.contract else 'not in the contract'})"
+        for entry in table
+        for row in entry.rows
+        if row.reference is not None and not (row.contract and row.served)
+    ]
+    assert missing == [], "operations of the vendor's reference left out:\n" + "\n".join(missing)
+    metasys = next(entry for entry in table if entry.api == "metasys")
+    visibilities = Counter(row.reference.visibility for row in metasys.rows if row.reference)
+    assert visibilities == {"public": 59, "internal": 22, "private": 21}
+
+
 def test_every_api_served_is_in_the_coverage_table() -> None:
     missing = sorted(set(API_FACTORIES) - set(PROBES))
     assert missing == [], JOIN_THE_TABLE.format(missing=", ".join(missing))

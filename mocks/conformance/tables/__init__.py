@@ -1,0 +1,12 @@
+"""One table of client calls per API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mocks.conformance.table import ClientTable
+from mocks.conformance.tables import atmotube
+
+TABLES: dict[str, ClientTable[Any]] = {
+    "atmotube": atmotube.TABLE,
+}

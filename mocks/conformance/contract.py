@@ -3,6 +3,7 @@ matched from a concrete request, ``$ref`` resolution and schema checks."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class ContractReader:
     def __init__(self, contract: dict[str, Any], methods: tuple[str, ...] = HTTP_METHODS) -> None:
         self.contract = contract
         self.methods = methods
+        self._validators: dict[str, Any] = {}
 
     def check(self, instance: Any, schema: dict[str, Any]) -> None:
         """Raises jsonschema.ValidationError unless ``instance`` is valid against ``schema``."""
@@ -104,14 +106,19 @@ class ContractReader:
 
     def validator(self, schema: dict[str, Any] | bool) -> Any:
         """A Draft 2020-12 validator for ``schema``, its ``$ref``s resolved in the contract."""
+        key = json.dumps(schema, sort_keys=True, default=str)
+        if key in self._validators:
+            return self._validators[key]
         root: Any = (
             {**schema, "components": self.contract.get("components", {})}
             if isinstance(schema, dict)
             else schema
         )
-        return jsonschema.Draft202012Validator(
+        validator = jsonschema.Draft202012Validator(
             root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
+        self._validators[key] = validator
+        return validator
 
     def operations(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for path, item in self.contract["paths"].items():

@@ -78,6 +78,22 @@ def answers(
 ) -> st.SearchStrategy[Answer]:
     """Answers of ``status`` to ``operation`` the contract allows: its headers (the optional
     ones sometimes) and a body of its schema (or from ``body``)."""
+    key = (operation.label, status, media_type)
+    if body is None and key in table.answer_cache:
+        return table.answer_cache[key]
+    made = _answers(table, operation, status, media_type, body)
+    if body is None:
+        table.answer_cache[key] = made
+    return made
+
+
+def _answers(
+    table: ClientTable[Any],
+    operation: Operation,
+    status: int,
+    media_type: str | None,
+    body: st.SearchStrategy[Any] | None,
+) -> st.SearchStrategy[Answer]:
     response = operation.responses()[str(status)]
     content: dict[str, Any] = response.get("content", {})
     header_strategies: dict[str, st.SearchStrategy[Any]] = {}
@@ -194,8 +210,10 @@ def run_row(
         return httpx.Response(404)
 
     arguments = draw(st.fixed_dictionaries(dict(row.arguments)))
-    with respx.mock(assert_all_called=False) as router, httpx.Client() as http:
-        router.route().mock(side_effect=answer)
+    router = respx.Router(assert_all_called=False)
+    router.route().mock(side_effect=answer)
+    # respx's router as the transport: no global patching, and no TLS context to build.
+    with httpx.Client(transport=httpx.MockTransport(router.handler)) as http:
         client = table.connect(http, lambda: NOW, run.waits.append)
         try:
             result = row.call(client, arguments)
@@ -218,7 +236,10 @@ def check_run(table: ClientTable[T], row: Row[T], status: int, run: Run) -> None
     """Asserts the call kept to the contract: every request valid, and the typed result or
     the typed error of the status served."""
     assert not run.problems, "requests outside the contract:\n" + "\n".join(run.problems)
-    assert run.served, f"{row.id} never sent {row.operation}: {[s for s, _ in run.sent]}"
+    if not run.served:
+        raise AssertionError(
+            f"{row.id} never had {row.operation} answered: {[s for s, _ in run.sent]}"
+        ) from run.raised
     last = run.served[-1]
     if 200 <= status < 300:
         if run.raised is not None:

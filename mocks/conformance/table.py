@@ -98,6 +98,11 @@ class ClientTable(Generic[C]):
         return ContractReader(contracts.load(self.api))
 
     @cached_property
+    def answer_cache(self) -> dict[tuple[str, int, str | None], st.SearchStrategy[Any]]:
+        """The answer strategies built so far (building them is the slow part of a run)."""
+        return {}
+
+    @cached_property
     def values(self) -> SchemaValues:
         return SchemaValues(self.reader, self.overrides)
 
@@ -107,6 +112,13 @@ class ClientTable(Generic[C]):
             if found == name:
                 return self.values.valid(parameter.get("schema", {}))
         raise KeyError(f"{operation} has no parameter {name!r}")
+
+    def request_body(
+        self, operation: str, media_type: str = "application/json"
+    ) -> st.SearchStrategy[Any]:
+        """Request bodies of ``operation`` its schema allows."""
+        body = self.reader.resolved(self.reader.operation(operation).spec["requestBody"])
+        return self.values.valid(body["content"][media_type].get("schema", {}))
 
     def schema(self, name: str) -> st.SearchStrategy[Any]:
         """Values of ``#/components/schemas/<name>``."""

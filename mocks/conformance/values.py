@@ -12,6 +12,7 @@ can give more (``overrides``). Every value is checked against its schema before 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 from collections.abc import Mapping
@@ -73,11 +74,15 @@ class SchemaValues:
     ) -> None:
         self.reader = reader
         self.overrides = dict(overrides or {})
+        self._valid: dict[str, st.SearchStrategy[Any]] = {}
 
     def valid(self, schema: dict[str, Any] | bool) -> st.SearchStrategy[Any]:
         """Values valid against ``schema``, checked."""
-        validator = self.reader.validator(schema)
-        return self.values(schema).filter(validator.is_valid)
+        key = json.dumps(schema, sort_keys=True, default=str)
+        if key not in self._valid:
+            validator = self.reader.validator(schema)
+            self._valid[key] = self.values(schema).filter(validator.is_valid)
+        return self._valid[key]
 
     def merged(self, schema: dict[str, Any]) -> dict[str, Any]:
         """``schema`` resolved, with its ``allOf`` folded in."""
@@ -114,9 +119,11 @@ class SchemaValues:
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 rest = {k: v for k, v in schema.items() if k != combinator}
+                chosen = schema[combinator]
+                if depth >= MAX_DEPTH:  # a recursive schema ends in its plain branches
+                    chosen = [b for b in chosen if "$ref" not in b] or chosen
                 branches = [
-                    self.values({**rest, **self.merged(branch)}, depth + 1)
-                    for branch in schema[combinator]
+                    self.values({**rest, **self.merged(branch)}, depth + 1) for branch in chosen
                 ]
                 strategy = st.one_of(branches)
                 if combinator == "oneOf":  # a value of two branches is valid for neither
@@ -175,6 +182,8 @@ class SchemaValues:
         most = min(schema.get("maxItems", 3), max(3, least))
         if depth >= MAX_DEPTH:
             most = least
+        if most == 0:
+            return st.just([])
         items = schema.get("items", True)
         if "prefixItems" in schema:
             return st.tuples(

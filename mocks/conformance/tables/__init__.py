@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mocks.conformance.table import ClientTable
-from mocks.conformance.tables import atmotube
+from mocks.conformance.tables import atmotube, atrius
 
 TABLES: dict[str, ClientTable[Any]] = {
     "atmotube": atmotube.TABLE,
+    "atrius": atrius.TABLE,
 }

@@ -51,6 +51,12 @@ class Row(Generic[C]):
     body: Callable[[httpx.Request], st.SearchStrategy[Any] | None] | None = None
     """Success bodies for a request, where the contract's schema says too little (a CSV
     text) to draw them from."""
+    may_raise: tuple[type[BaseException], ...] = ()
+    """Raised on a success when the answer does not fit the call (a workflow that finds no
+    such component), as documented by the client."""
+    expect: Callable[[int, Any], type[BaseException] | None] | None = None
+    """The error expected for a status and body, or None for a typed result, where the body
+    decides (a 400 that lists refused records is a result)."""
     check: Callable[[Any, list[Any]], None] | None = None
     """More assertions on a success: the result and the bodies served to ``operation``."""
     note: str = ""
@@ -89,9 +95,10 @@ class ClientTable(Generic[C]):
     """Whether an answer is one the client waits out."""
     overrides: Mapping[str, st.SearchStrategy[Any]] = field(default_factory=dict)
     """String strategies by ``format`` or ``pattern``, for :class:`SchemaValues`."""
-    next_link: Callable[[str, int], str | None] | None = None
-    """``next`` of page ``n`` (0-based) served at a URL, for paged answers (default: the same
-    URL with ``page=n+2``, and none from the third page on)."""
+    pages: Callable[[Any, httpx.Request, int], Any] | None = None
+    """A paged answer made to end: the body served as page ``n`` (0-based) of a request's
+    sequence. Default: a ``next`` link back to the same URL with ``page=n+2``, null from the
+    third page on."""
 
     @cached_property
     def reader(self) -> ContractReader:

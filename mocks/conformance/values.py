@@ -51,6 +51,15 @@ date_times = st.datetimes(
     max_value=dt.datetime(2099, 12, 31),
     timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=9, minutes=30))]),
 ).map(lambda moment: moment.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
+local_times = st.datetimes(
+    min_value=dt.datetime(1000, 1, 1),
+    timezones=st.builds(
+        dt.timezone,
+        st.integers(-14 * 60 + 1, 14 * 60 - 1).map(lambda m: dt.timedelta(minutes=m)),
+    ),
+).map(lambda moment: moment.replace(microsecond=0).isoformat())
+"""Real local times with their offset (``2024-01-15T10:00:00-05:00``): a pattern alone would
+admit impossible ones (month 13) that no client can make a datetime of."""
 FORMATS: dict[str, st.SearchStrategy[str]] = {
     "date-time": date_times,
     "date": st.dates(dt.date(1971, 1, 1), dt.date(2099, 12, 31)).map(dt.date.isoformat),

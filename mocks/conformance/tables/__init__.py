@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from mocks.conformance.table import ClientTable
-from mocks.conformance.tables import atmotube, atrius
+from mocks.conformance.tables import atmotube, atrius, buildingminds, locus
 
 TABLES: dict[str, ClientTable[Any]] = {
     "atmotube": atmotube.TABLE,
     "atrius": atrius.TABLE,
+    "buildingminds": buildingminds.TABLE,
+    "locus": locus.TABLE,
 }

@@ -28,6 +28,7 @@ from clients.atrius import (
     Token,
 )
 from mocks.conformance.table import ClientTable, Row
+from mocks.conformance.values import local_times
 
 TOKEN = "POST /o/token/"
 GOOD_TOKEN = {
@@ -40,17 +41,6 @@ LOCALTIME = (
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
 )
 API_NAMES = {api: name for name, api in METER_FIELDS.items()}
-
-localtimes = st.datetimes(
-    min_value=dt.datetime(1000, 1, 1),
-    timezones=st.builds(
-        dt.timezone,
-        st.integers(-14 * 3600 + 1, 14 * 3600 - 1).map(lambda s: dt.timedelta(minutes=s // 60)),
-    ),
-).map(lambda moment: moment.replace(microsecond=0).isoformat())
-"""Real local times as the contract prints them; its pattern alone admits impossible ones
-(month 13) that no client can make a datetime of."""
-
 
 def connect(http: httpx.Client, clock: Clock, sleep: Sleeper) -> AtriusClient:
     return AtriusClient("any-id", "any-secret", http=http, clock=clock, sleep=sleep)
@@ -196,7 +186,7 @@ TABLE: ClientTable[AtriusClient] = ClientTable(
     rate_limited=AtriusRateLimited,
     max_retries=3,
     tokens={TOKEN: token_answer},
-    overrides={LOCALTIME: localtimes},
+    overrides={LOCALTIME: local_times},
     rows=(
         Row(
             "token",

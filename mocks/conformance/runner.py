@@ -291,7 +291,7 @@ def _check_type(row: Row[Any], result: Any) -> None:
     if row.items is not None:
         assert isinstance(result, list | tuple), f"{row.id} returned {result!r}, not a list"
         wrong = [item for item in result if not isinstance(item, row.items)]
-        assert not wrong, f"{row.id} returned {wrong!r}, not {row.items.__name__}s"
+        assert not wrong, f"{row.id} returned {wrong!r}, not all {row.items}"
         return
     if row.returns is None:
         assert result is None, f"{row.id} returned {result!r}, not None"

@@ -39,7 +39,7 @@ class Row(Generic[C]):
     """``"GET /meters/{uuid}"``, as the contract writes it."""
     call: Callable[[C, dict[str, Any]], object]
     returns: type[Any] | tuple[type[Any], ...] | None = None
-    items: type[Any] | None = None
+    items: type[Any] | tuple[type[Any], ...] | None = None
     arguments: Mapping[str, st.SearchStrategy[Any]] = field(default_factory=dict)
     also: tuple[str, ...] = ()
     """Other operations the call may send, answered with a success the contract allows."""
@@ -60,6 +60,8 @@ class Row(Generic[C]):
     check: Callable[[Any, list[Any]], None] | None = None
     """More assertions on a success: the result and the bodies served to ``operation``."""
     note: str = ""
+    known_bug: str = ""
+    """A client bug this row finds, until it is fixed (the test is an expected failure)."""
     label: str = ""
     """Tells rows of one method apart in test ids."""
 
@@ -115,9 +117,12 @@ class ClientTable(Generic[C]):
 
     def parameter(self, operation: str, name: str) -> st.SearchStrategy[Any]:
         """Values of a parameter of ``operation`` (path, query or header), from its schema."""
-        for (_, found), parameter in self.reader.operation(operation).parameters.items():
+        for (place, found), parameter in self.reader.operation(operation).parameters.items():
             if found == name:
-                return self.values.valid(parameter.get("schema", {}))
+                values = self.values.valid(parameter.get("schema", {}))
+                # An empty path segment is no value of a path parameter: the path would be
+                # another (``/objects//views``).
+                return values.filter(lambda v: str(v) != "") if place == "path" else values
         raise KeyError(f"{operation} has no parameter {name!r}")
 
     def request_body(

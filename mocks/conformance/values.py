@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hypothesis import strategies as st
@@ -46,11 +46,22 @@ json_values = st.recursive(
 )
 """Any JSON value, for schemas that say nothing (``{}``)."""
 
-date_times = st.datetimes(
-    min_value=dt.datetime(1971, 1, 1),
-    max_value=dt.datetime(2099, 12, 31),
-    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=9, minutes=30))]),
-).map(lambda moment: moment.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
+_moments = st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2099, 12, 31))
+DATE_TIME_FORMS: tuple[Callable[[dt.datetime], str], ...] = (
+    lambda m: m.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    lambda m: m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z",
+    lambda m: m.strftime("%Y-%m-%dT%H:%M:%S-05:00"),
+    lambda m: m.strftime("%Y-%m-%dT%H:%M:%S+09:30"),
+)
+"""How date-times are printed: a contract's pattern picks the forms it allows."""
+SAMPLE_MOMENT = dt.datetime(2024, 1, 15, 10, 30, 45, 123000)
+
+
+def date_times(pattern: str | None = None) -> st.SearchStrategy[str]:
+    forms = [f for f in DATE_TIME_FORMS if pattern is None or re.search(pattern, f(SAMPLE_MOMENT))]
+    return st.sampled_from(forms or DATE_TIME_FORMS).flatmap(lambda form: _moments.map(form))
+
+
 local_times = st.datetimes(
     min_value=dt.datetime(1000, 1, 1),
     timezones=st.builds(
@@ -61,7 +72,6 @@ local_times = st.datetimes(
 """Real local times with their offset (``2024-01-15T10:00:00-05:00``): a pattern alone would
 admit impossible ones (month 13) that no client can make a datetime of."""
 FORMATS: dict[str, st.SearchStrategy[str]] = {
-    "date-time": date_times,
     "date": st.dates(dt.date(1971, 1, 1), dt.date(2099, 12, 31)).map(dt.date.isoformat),
     "uuid": st.uuids().map(str),
     "uri": st.sampled_from(["https://example.com/", "http://h.example/p?q=1", "https://x.example/a/b"]),
@@ -131,8 +141,9 @@ class SchemaValues:
                 chosen = schema[combinator]
                 if depth >= MAX_DEPTH:  # a recursive schema ends in its plain branches
                     chosen = [b for b in chosen if "$ref" not in b] or chosen
+                parts = [self.merged(branch) for branch in chosen]
                 branches = [
-                    self.values({**rest, **self.merged(branch)}, depth + 1) for branch in chosen
+                    self.values(_without_others(rest, part, parts), depth + 1) for part in parts
                 ]
                 strategy = st.one_of(branches)
                 if combinator == "oneOf":  # a value of two branches is valid for neither
@@ -153,7 +164,7 @@ class SchemaValues:
             return self._string(schema)
         if kind is None and not set(schema) - ANNOTATIONS:
             return json_values
-        return from_schema(_leaf(schema))
+        return self._leaf(schema)
 
     def _object(self, schema: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
         properties: dict[str, Any] = schema.get("properties", {})
@@ -214,12 +225,36 @@ class SchemaValues:
             hosts = st.sampled_from(["https://example.com", "http://h.example"])
             path = st.from_regex(pattern.removesuffix("$"), fullmatch=True, alphabet=PRINTABLE)
             return _checked(st.tuples(hosts, path).map("".join), schema)
+        if form == "date-time":
+            return _checked(date_times(pattern), schema)
         if form in FORMATS:
             return _checked(FORMATS[form], schema)
         if pattern is not None:
             regex = pattern.removeprefix("^").removesuffix("$")
             return _checked(st.from_regex(regex, fullmatch=True, alphabet=PRINTABLE), schema)
-        return from_schema(_leaf(schema))
+        return self._leaf(schema)
+
+    def _leaf(self, schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+        """``from_schema``'s values, with what the schema references in reach."""
+        leaf = _leaf(schema)
+        if "$ref" in json.dumps(leaf):
+            leaf = {**leaf, "components": self.reader.contract.get("components", {})}
+        return from_schema(leaf)
+
+
+def _without_others(
+    rest: dict[str, Any], part: dict[str, Any], parts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A branch of a combinator over ``rest``, without the optional properties only other
+    branches require: "exactly one of a and b" is drawn as a, or as b, never both."""
+    combined = {**rest, **part}
+    own = set(part.get("required", [])) | set(rest.get("required", []))
+    others = {name for p in parts if p is not part for name in p.get("required", [])} - own
+    properties = combined.get("properties")
+    if not others or not isinstance(properties, dict):
+        return combined
+    kept = {name: value for name, value in properties.items() if name not in others}
+    return {**combined, "properties": kept}
 
 
 def _leaf(schema: dict[str, Any]) -> dict[str, Any]:

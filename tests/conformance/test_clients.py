@@ -7,14 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from mocks.conformance import ClientTable, Row, conform, statuses
 from mocks.conformance.tables import TABLES
 
 CASES = [
-    pytest.param(table, row, id=f"{api}.{row.id}")
+    pytest.param(
+        table,
+        row,
+        id=f"{api}.{row.id}",
+        marks=[pytest.mark.xfail(reason=row.known_bug)] if row.known_bug else [],
+    )
     for api, table in TABLES.items()
     for row in table.rows
 ]
@@ -28,7 +33,10 @@ def test_the_client_call_keeps_to_the_contract_for_every_documented_status(
 ) -> None:
     documented = statuses(table, row)
 
-    @settings(max_examples=max(EXAMPLES, 2 * len(documented)))
+    # A known bug fails fast: shrinking its examples would take minutes and tell nothing new.
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] if row.known_bug else list(Phase)
+
+    @settings(max_examples=max(EXAMPLES, 2 * len(documented)), phases=phases)
     @given(status=st.sampled_from(documented), data=st.data())
     def check(status: int, data: st.DataObject) -> None:
         conform(table, row, status, data.draw)

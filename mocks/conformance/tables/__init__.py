@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from mocks.conformance.table import ClientTable
-from mocks.conformance.tables import atmotube, atrius, buildingminds, locus
+from mocks.conformance.tables import atmotube, atrius, buildingminds, locus, metasys
 
 TABLES: dict[str, ClientTable[Any]] = {
     "atmotube": atmotube.TABLE,
     "atrius": atrius.TABLE,
     "buildingminds": buildingminds.TABLE,
     "locus": locus.TABLE,
+    "metasys": metasys.TABLE,
 }

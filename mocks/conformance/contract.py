@@ -55,9 +55,7 @@ class Operation:
         found = self.pattern.match(path)
         if found is None:
             return None
-        return {
-            name: unquote(found.group(f"p{i}")) for i, name in enumerate(self.path_names)
-        }
+        return {name: unquote(found.group(f"p{i}")) for i, name in enumerate(self.path_names)}
 
     @cached_property
     def parameters(self) -> dict[tuple[str, str], dict[str, Any]]:
@@ -129,8 +127,7 @@ class ContractReader:
     @cached_property
     def all_operations(self) -> list[Operation]:
         return [
-            Operation(method.upper(), path, spec, self)
-            for method, path, spec in self.operations()
+            Operation(method.upper(), path, spec, self) for method, path, spec in self.operations()
         ]
 
     def operation(self, label: str) -> Operation:

@@ -114,10 +114,7 @@ def _answers(
 
     def build(parts: tuple[dict[str, str], Any]) -> Answer:
         found, value = parts
-        if is_json(chosen):
-            encoded = json.dumps(value).encode()
-        else:
-            encoded = str(value).encode()
+        encoded = json.dumps(value).encode() if is_json(chosen) else str(value).encode()
         return Answer(status, {**found, "Content-Type": chosen}, value, encoded)
 
     return st.tuples(headers, body).map(build)
@@ -142,16 +139,16 @@ def header_values(
         )
     validator = table.reader.validator(schema)
     return drawn.filter(
-        lambda text: text.isascii()
-        and text.isprintable()
-        and text == text.strip()
-        and (validator.is_valid(text) or schema.get("type") not in ("string", None))
+        lambda text: (
+            text.isascii()
+            and text.isprintable()
+            and text == text.strip()
+            and (validator.is_valid(text) or schema.get("type") not in ("string", None))
+        )
     )
 
 
-def with_next(
-    table: ClientTable[Any], body: Any, request: httpx.Request, page: int
-) -> Any:
+def with_next(table: ClientTable[Any], body: Any, request: httpx.Request, page: int) -> Any:
     """A paged body's ``next`` pointed back at the mocked host (or null on the last page)."""
     if table.pages is not None:
         return table.pages(body, request, page)
@@ -165,9 +162,7 @@ def with_next(
     return {**body, "next": link}
 
 
-def run_row(
-    table: ClientTable[T], row: Row[T], status: int, draw: Draw[Any]
-) -> Run:
+def run_row(table: ClientTable[T], row: Row[T], status: int, draw: Draw[Any]) -> Run:
     """``row``'s call with its operation answered ``status``; nothing asserted yet."""
     reader = table.reader
     target = reader.operation(row.operation)

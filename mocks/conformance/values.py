@@ -26,8 +26,21 @@ from mocks.conformance.contract import ContractReader
 MAX_DEPTH = 4
 """Below this many objects, optional properties and array items are left out."""
 ANNOTATIONS = frozenset(
-    {"description", "title", "examples", "example", "deprecated", "readOnly", "writeOnly",
-     "externalDocs", "$comment", "default", "xml", "discriminator", "contentMediaType"}
+    {
+        "description",
+        "title",
+        "examples",
+        "example",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "externalDocs",
+        "$comment",
+        "default",
+        "xml",
+        "discriminator",
+        "contentMediaType",
+    }
 )
 PRINTABLE = st.characters(min_codepoint=32, max_codepoint=126)
 """Regex-drawn strings stay ASCII: ``\\d`` would also give digits no parser takes."""
@@ -41,7 +54,9 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 """Any JSON value, for schemas that say nothing (``{}``)."""
@@ -74,7 +89,9 @@ admit impossible ones (month 13) that no client can make a datetime of."""
 FORMATS: dict[str, st.SearchStrategy[str]] = {
     "date": st.dates(dt.date(1971, 1, 1), dt.date(2099, 12, 31)).map(dt.date.isoformat),
     "uuid": st.uuids().map(str),
-    "uri": st.sampled_from(["https://example.com/", "http://h.example/p?q=1", "https://x.example/a/b"]),
+    "uri": st.sampled_from(
+        ["https://example.com/", "http://h.example/p?q=1", "https://x.example/a/b"]
+    ),
     "email": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.example", fullmatch=True),
 }
 
@@ -206,9 +223,7 @@ class SchemaValues:
             return st.just([])
         items = schema.get("items", True)
         if "prefixItems" in schema:
-            return st.tuples(
-                *(self.values(p, depth + 1) for p in schema["prefixItems"])
-            ).map(list)
+            return st.tuples(*(self.values(p, depth + 1) for p in schema["prefixItems"])).map(list)
         return st.lists(
             self.values(items, depth + 1),
             min_size=least,

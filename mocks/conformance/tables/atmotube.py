@@ -18,6 +18,7 @@ from clients.atmotube import (
     AtmotubeNotFound,
     AtmotubeRateLimited,
     AtmotubeUnauthorized,
+    Coords,
     Reading,
     ReadingsPage,
 )
@@ -39,8 +40,7 @@ CSV_COLUMNS = {
 }
 
 minute_times = st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2099, 12, 31)).map(
-    lambda moment: moment.replace(second=0, microsecond=0).isoformat(timespec="milliseconds")
-    + "Z"
+    lambda moment: moment.replace(second=0, microsecond=0).isoformat(timespec="milliseconds") + "Z"
 )
 
 
@@ -126,15 +126,39 @@ def _page_csv(client: AtmotubeClient, a: dict[str, Any]) -> object:
 
 
 def _readings(client: AtmotubeClient, a: dict[str, Any]) -> object:
-    return client.readings(a["mac"], a["start"], a["start"] + a["span"], order=a["order"], fmt=a["fmt"])
+    return client.readings(
+        a["mac"], a["start"], a["start"] + a["span"], order=a["order"], fmt=a["fmt"]
+    )
+
+
+def typed(item: dict[str, Any]) -> Reading:
+    """What the client should make of one item, written independently of it."""
+
+    def number(name: str) -> float | None:
+        value = item.get(name)
+        return None if value is None else float(value)
+
+    def integer(name: str) -> int | None:
+        value = item.get(name)
+        return None if value is None else int(value)
+
+    coords = item.get("coords")
+    return Reading(
+        time=dt.datetime.fromisoformat(item["time"]),
+        voc=number("voc"),
+        pm1=integer("pm1"),
+        pm25=integer("pm25"),
+        pm10=integer("pm10"),
+        t=number("t"),
+        h=integer("h"),
+        p=number("p"),
+        coords=None if coords is None else Coords(float(coords["lat"]), float(coords["lon"])),
+    )
 
 
 def _same_readings(result: Any, bodies: list[Any]) -> None:
-    assert isinstance(result, ReadingsPage)
-    assert result.total == bodies[-1]["data"]["total"]
-    assert [r.time for r in result.items] == [
-        dt.datetime.fromisoformat(item["time"]) for item in bodies[-1]["data"]["items"]
-    ]
+    data = bodies[-1]["data"]
+    assert result == ReadingsPage(data["total"], [typed(item) for item in data["items"]])
 
 
 TABLE: ClientTable[AtmotubeClient] = ClientTable(
@@ -148,38 +172,38 @@ TABLE: ClientTable[AtmotubeClient] = ClientTable(
     max_retries=3,
     overrides={MINUTE: minute_times},
     rows=(
-    Row(
-        "page",
-        DATA,
-        _page,
-        returns=ReadingsPage,
-        arguments=page_arguments(),
-        media_type="application/json",
-        check=_same_readings,
-    ),
-    Row(
-        "page_csv",
-        DATA,
-        _page_csv,
-        items=Reading,
-        arguments={**page_arguments(), "separator": param("separator")},
-        media_type="text/csv",
-        body=csv_pages,
-    ),
-    Row(
-        "readings",
-        DATA,
-        _readings,
-        items=Reading,
-        arguments={
-            "mac": mac(),
-            "start": day(),
-            "span": st.integers(0, 15).map(lambda n: dt.timedelta(days=n)),
-            "order": param("order"),
-            "fmt": st.sampled_from(["json", "csv"]),
-        },
-        media_type=asked_format,
-        body=csv_or_json,
-    ),
+        Row(
+            "page",
+            DATA,
+            _page,
+            returns=ReadingsPage,
+            arguments=page_arguments(),
+            media_type="application/json",
+            check=_same_readings,
+        ),
+        Row(
+            "page_csv",
+            DATA,
+            _page_csv,
+            items=Reading,
+            arguments={**page_arguments(), "separator": param("separator")},
+            media_type="text/csv",
+            body=csv_pages,
+        ),
+        Row(
+            "readings",
+            DATA,
+            _readings,
+            items=Reading,
+            arguments={
+                "mac": mac(),
+                "start": day(),
+                "span": st.integers(0, 15).map(lambda n: dt.timedelta(days=n)),
+                "order": param("order"),
+                "fmt": st.sampled_from(["json", "csv"]),
+            },
+            media_type=asked_format,
+            body=csv_or_json,
+        ),
     ),
 )

@@ -42,6 +42,7 @@ LOCALTIME = (
 )
 API_NAMES = {api: name for name, api in METER_FIELDS.items()}
 
+
 def connect(http: httpx.Client, clock: Clock, sleep: Sleeper) -> AtriusClient:
     return AtriusClient("any-id", "any-secret", http=http, clock=clock, sleep=sleep)
 

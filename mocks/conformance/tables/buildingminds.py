@@ -32,11 +32,18 @@ API = "/api/digitaltwinintegration"
 TOKEN = "POST /{tenant}/oauth2/v2.0/token"
 BATCHES = f"GET {API}/batch"
 INBOUND = f"GET {API}/batch/{{batchId}}/inbound"
-GOOD_TOKEN = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "t"}
+GOOD_TOKEN = {
+    "token_type": "Bearer",
+    "expires_in": 3599,
+    "ext_expires_in": 3599,
+    "access_token": "t",
+}
 
 
 def connect(http: httpx.Client, clock: Clock, sleep: Sleeper) -> BuildingMindsClient:
-    return BuildingMindsClient("any-id", "any-secret", "api://x", http=http, clock=clock, sleep=sleep)
+    return BuildingMindsClient(
+        "any-id", "any-secret", "api://x", http=http, clock=clock, sleep=sleep
+    )
 
 
 def token_answer() -> httpx.Response:
@@ -66,6 +73,13 @@ def refused_records(status: int, body: Any) -> type[BaseException] | None:
     if status == 400 and isinstance(body, dict) and "failedMessages" in body:
         return None
     return TABLE.errors.get(status, BuildingMindsError)
+
+
+def _submit(entity: str) -> Any:
+    def call(c: BuildingMindsClient, a: dict[str, Any]) -> object:
+        return c.submit(entity, a["records"])
+
+    return call
 
 
 BATCH_IDS = st.lists(st.uuids().map(str), min_size=1, max_size=2)
@@ -142,7 +156,7 @@ TABLE: ClientTable[BuildingMindsClient] = ClientTable(
             Row(
                 "submit",
                 f"POST {API}/{entity}",
-                lambda c, a, entity=entity: c.submit(entity, a["records"]),
+                _submit(entity),
                 returns=Submission,
                 arguments={"records": records(entity)},
                 expect=refused_records,

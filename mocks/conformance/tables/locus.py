@@ -30,7 +30,9 @@ from mocks.conformance.table import ClientTable, Row
 from mocks.conformance.values import local_times
 
 TOKEN = "POST /oauth/token"
-TIMESTAMP = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+TIMESTAMP = (
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+)
 GRANULARITIES = ("1min", "5min", "15min", "hourly", "daily", "monthly", "yearly")
 
 
@@ -85,7 +87,10 @@ def one(method: str, operation: str, returns: type[Any], path_name: str) -> Row[
 
 def many(method: str, operation: str, items: type[Any]) -> Row[LocusClient]:
     return Row(
-        method, operation, lambda c, a: getattr(c, method)(a["id"]), items=items,
+        method,
+        operation,
+        lambda c, a: getattr(c, method)(a["id"]),
+        items=items,
         arguments={"id": ids()},
     )
 
@@ -94,6 +99,13 @@ def _data(method: str) -> Any:
     def call(c: LocusClient, a: dict[str, Any]) -> object:
         end = a["start"] + a["span"]
         return getattr(c, method)(a["id"], a["fields"], a["start"], end, gran=a["gran"], tz=a["tz"])
+
+    return call
+
+
+def _alerts(method: str) -> Any:
+    def call(c: LocusClient, a: dict[str, Any]) -> object:
+        return getattr(c, method)(a["id"], tz=a["tz"], **a["filters"])
 
     return call
 
@@ -148,7 +160,9 @@ TABLE: ClientTable[LocusClient] = ClientTable(
                 "notes": st.none() | param(COMPONENTS, "notes"),
             },
         ),
-        many("component_data_available", "GET /v3/components/{componentId}/dataavailable", BaseField),
+        many(
+            "component_data_available", "GET /v3/components/{componentId}/dataavailable", BaseField
+        ),
         many("site_data_available", "GET /v3/sites/{siteId}/dataavailable", BaseField),
         many("bulk_data_available", "GET /v3/partners/{partnerId}/sites/dataavailable", BaseField),
         Row(
@@ -191,7 +205,7 @@ TABLE: ClientTable[LocusClient] = ClientTable(
             Row(
                 method,
                 f"GET /v3/{kind}/{{{name}}}/alerts",
-                lambda c, a, method=method: getattr(c, method)(a["id"], tz=a["tz"], **a["filters"]),
+                _alerts(method),
                 items=Alert,
                 arguments={"id": ids(), "tz": tz(), "filters": ALERT_FILTERS},
             )

@@ -39,9 +39,7 @@ from mocks.conformance.table import ClientTable, Row
 V4 = "/api/v4"
 LOGIN = f"POST {V4}/login"
 MEDIA = "application/vnd.metasysapi.v4+json"
-NO_SUBSCRIPTION = (
-    "202 answers only a request with METASYS-SUBSCRIBE, which the client never sends"
-)
+NO_SUBSCRIPTION = "202 answers only a request with METASYS-SUBSCRIBE, which the client never sends"
 
 
 def connect(http: httpx.Client, clock: Clock, sleep: Sleeper) -> MetasysClient:
@@ -83,11 +81,14 @@ def batch_answers(request: httpx.Request) -> st.SearchStrategy[Any]:
     drawn = TABLE.values.valid(response["content"][MEDIA]["schema"])
     item = st.deferred(lambda: drawn.map(lambda body: body["responses"])).filter(bool)
 
-    def answered(parts: tuple[dict[str, Any], list[list[dict[str, Any]]]]) -> dict[str, Any]:
+    def answer(parts: tuple[dict[str, Any], list[list[dict[str, Any]]]]) -> dict[str, Any]:
         body, lists = parts
-        return {**body, "responses": [{**found[0], "id": i} for i, found in zip(ids, lists)]}
+        return {
+            **body,
+            "responses": [{**found[0], "id": i} for i, found in zip(ids, lists, strict=True)],
+        }
 
-    return st.tuples(drawn, st.lists(item, min_size=len(ids), max_size=len(ids))).map(answered)
+    return st.tuples(drawn, st.lists(item, min_size=len(ids), max_size=len(ids))).map(answer)
 
 
 def by_id(
@@ -116,8 +117,12 @@ DEVICE_SAMPLES = f"GET {V4}/networkDevices/{{id}}/trendedAttributes/{{attributeI
 ATTRIBUTE = f"GET {V4}/objects/{{objectId}}/attributes/{{attributeId}}"
 object_ids = param(OBJECT, "objectId")
 priorities = st.none() | st.integers(1, 16)
-scalars = st.none() | st.booleans() | st.integers(-(2**31), 2**31) | st.text(max_size=8) | (
-    st.floats(allow_nan=False, allow_infinity=False)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**31), 2**31)
+    | st.text(max_size=8)
+    | (st.floats(allow_nan=False, allow_infinity=False))
 )
 
 
@@ -154,8 +159,9 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
         plain("login", "POST /login", lambda c, a: c.login(), returns=Token),
         plain("refresh", "GET /refreshToken", lambda c, a: c.refresh(), returns=Token),
         plain("bearer", "POST /login", lambda c, a: c.bearer(), returns=str),
-        plain("request", "GET /userinfo", lambda c, a: c.request("GET", "/userinfo"),
-              returns=object),
+        plain(
+            "request", "GET /userinfo", lambda c, a: c.request("GET", "/userinfo"), returns=object
+        ),
         plain(
             "raw",
             "GET /userinfo",
@@ -226,7 +232,10 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
         on_object(
             "command",
             lambda c, a: c.command(
-                a["id"], a["command"], a["parameters"], priority=a["priority"],
+                a["id"],
+                a["command"],
+                a["parameters"],
+                priority=a["priority"],
                 annotation=a["annotation"],
             ),
             command=param(COMMAND, "commandId"),
@@ -304,14 +313,25 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
             arguments={"id": object_ids, "attribute": param(DEVICE_SAMPLES, "attributeId")},
             label="networkDevice",
         ),
-        plain("network_devices", "GET /networkDevices", lambda c, a: c.network_devices(),
-              items=NetworkDevice, label="site"),
-        by_id("network_devices", "GET /networkDevices/{networkDeviceId}/networkDevices",
-              "networkDeviceId", items=NetworkDevice, label="children"),
+        plain(
+            "network_devices",
+            "GET /networkDevices",
+            lambda c, a: c.network_devices(),
+            items=NetworkDevice,
+            label="site",
+        ),
+        by_id(
+            "network_devices",
+            "GET /networkDevices/{networkDeviceId}/networkDevices",
+            "networkDeviceId",
+            items=NetworkDevice,
+            label="children",
+        ),
         plain("spaces", "GET /spaces", lambda c, a: c.spaces(), items=Space, label="site"),
         by_id("spaces", "GET /spaces/{spaceId}/spaces", "spaceId", items=Space, label="children"),
-        plain("equipment", "GET /equipment", lambda c, a: c.equipment(), items=Equipment,
-              label="site"),
+        plain(
+            "equipment", "GET /equipment", lambda c, a: c.equipment(), items=Equipment, label="site"
+        ),
         plain(
             "equipment",
             "GET /spaces/{spaceId}/equipment",
@@ -328,38 +348,68 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
             arguments={"id": object_ids},
             label="served_by",
         ),
-        by_id("equipment_points", "GET /equipment/{equipmentId}/points", "equipmentId",
-              items=EquipmentPoint),
-        by_id("object_points", "GET /objects/{objectId}/points", "objectId",
-              items=EquipmentPoint),
-        by_id("upstream_equipment", "GET /equipment/{equipmentId}/upstreamEquipment",
-              "equipmentId", items=Equipment),
-        by_id("equipment_spaces", "GET /equipment/{equipmentId}/spaces", "equipmentId",
-              items=Space),
-        by_id("equipment_devices", "GET /equipment/{equipmentId}/networkDevices", "equipmentId",
-              items=NetworkDevice),
-        by_id("space_devices", "GET /spaces/{spaceId}/networkDevices", "spaceId",
-              items=NetworkDevice),
-        by_id("device_equipment", "GET /networkDevices/{networkDeviceId}/equipment",
-              "networkDeviceId", items=Equipment),
-        by_id("device_spaces", "GET /networkDevices/{networkDeviceId}/spaces", "networkDeviceId",
-              items=Space),
-        by_id("network_device", "GET /networkDevices/{networkDeviceId}", "networkDeviceId",
-              returns=NetworkDevice),
+        by_id(
+            "equipment_points",
+            "GET /equipment/{equipmentId}/points",
+            "equipmentId",
+            items=EquipmentPoint,
+        ),
+        by_id("object_points", "GET /objects/{objectId}/points", "objectId", items=EquipmentPoint),
+        by_id(
+            "upstream_equipment",
+            "GET /equipment/{equipmentId}/upstreamEquipment",
+            "equipmentId",
+            items=Equipment,
+        ),
+        by_id(
+            "equipment_spaces", "GET /equipment/{equipmentId}/spaces", "equipmentId", items=Space
+        ),
+        by_id(
+            "equipment_devices",
+            "GET /equipment/{equipmentId}/networkDevices",
+            "equipmentId",
+            items=NetworkDevice,
+        ),
+        by_id(
+            "space_devices", "GET /spaces/{spaceId}/networkDevices", "spaceId", items=NetworkDevice
+        ),
+        by_id(
+            "device_equipment",
+            "GET /networkDevices/{networkDeviceId}/equipment",
+            "networkDeviceId",
+            items=Equipment,
+        ),
+        by_id(
+            "device_spaces",
+            "GET /networkDevices/{networkDeviceId}/spaces",
+            "networkDeviceId",
+            items=Space,
+        ),
+        by_id(
+            "network_device",
+            "GET /networkDevices/{networkDeviceId}",
+            "networkDeviceId",
+            returns=NetworkDevice,
+        ),
         by_id("space", "GET /spaces/{spaceId}", "spaceId", returns=Space),
-        by_id("equipment_instance", "GET /equipment/{equipmentId}", "equipmentId",
-              returns=Equipment),
+        by_id(
+            "equipment_instance", "GET /equipment/{equipmentId}", "equipmentId", returns=Equipment
+        ),
         by_id("views", "GET /objects/{objectId}/views", "objectId", returns=list),
-        by_id("supported_child_types", "GET /objects/{objectId}/supportedChildTypes", "objectId",
-              returns=list),
+        by_id(
+            "supported_child_types",
+            "GET /objects/{objectId}/supportedChildTypes",
+            "objectId",
+            returns=list,
+        ),
         by_id("enumeration", "GET /enumerations/{id}", "id", returns=dict),
         plain("user_info", "GET /userinfo", lambda c, a: c.user_info(), returns=UserInfo),
         plain("pages", "GET /users", lambda c, a: c.pages("/users"), items=object),
-        by_id("delete_network_device", "DELETE /networkDevices/{networkDeviceId}",
-              "networkDeviceId"),
+        by_id(
+            "delete_network_device", "DELETE /networkDevices/{networkDeviceId}", "networkDeviceId"
+        ),
         plain("alarms", "GET /alarms", lambda c, a: c.alarms(), items=dict, label="site"),
-        by_id("alarms", "GET /objects/{objectId}/alarms", "objectId", items=dict,
-              label="object"),
+        by_id("alarms", "GET /objects/{objectId}/alarms", "objectId", items=dict, label="object"),
         by_id("alarm", "GET /alarms/{alarmId}", "alarmId", returns=dict),
         plain(
             "acknowledge_alarm",
@@ -374,8 +424,7 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
             arguments={"id": object_ids, "annotation": st.none() | st.text(max_size=20)},
         ),
         plain("audits", "GET /audits", lambda c, a: c.audits(), items=dict, label="site"),
-        by_id("audits", "GET /objects/{objectId}/audits", "objectId", items=dict,
-              label="object"),
+        by_id("audits", "GET /objects/{objectId}/audits", "objectId", items=dict, label="object"),
         plain(
             "discard_audit",
             "PATCH /audits/{auditId}",
@@ -386,7 +435,10 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
             "annotate_audit",
             "POST /audits/{auditId}/annotations",
             lambda c, a: c.annotate_audit(a["id"], a["body"]["text"]),
-            arguments={"id": object_ids, "body": body_of(f"POST {V4}/audits/{{auditId}}/annotations")},
+            arguments={
+                "id": object_ids,
+                "body": body_of(f"POST {V4}/audits/{{auditId}}/annotations"),
+            },
         ),
         *(
             plain(

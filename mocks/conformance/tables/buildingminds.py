@@ -82,6 +82,35 @@ def _submit(entity: str) -> Any:
     return call
 
 
+def same_batches(result: Page[Any], bodies: list[Any]) -> None:
+    body = bodies[-1]
+    assert result.total_count == body["totalCount"]
+    assert [b.batch_id for b in result.items] == [b["batchId"] for b in body["data"]]
+    assert [b.status_counts for b in result.items] == [b["statusCounts"] for b in body["data"]]
+
+
+def same_messages(result: Page[InboundMessage], bodies: list[Any]) -> None:
+    data = bodies[-1]["data"]
+    assert [(m.entity_id, m.status, m.message) for m in result.items] == [
+        (m["entityId"], m["status"], m["message"]) for m in data
+    ]
+    assert [len(m.missing_dependencies) for m in result.items] == [
+        len(m["missingDependencies"]) for m in data
+    ]
+
+
+def same_token(result: Token, bodies: list[Any]) -> None:
+    assert (result.access_token, result.expires_in) == (
+        bodies[-1]["access_token"],
+        bodies[-1]["expires_in"],
+    )
+
+
+def accepted_batches(result: Submission, bodies: list[Any]) -> None:
+    assert result.batch_ids == tuple(body["batchId"] for body in bodies)
+    assert result.failures == ()
+
+
 BATCH_IDS = st.lists(st.uuids().map(str), min_size=1, max_size=2)
 
 TABLE: ClientTable[BuildingMindsClient] = ClientTable(
@@ -107,12 +136,14 @@ TABLE: ClientTable[BuildingMindsClient] = ClientTable(
             lambda c, a: c.token(),
             returns=Token,
             errors={400: BuildingMindsAuthError, 401: BuildingMindsAuthError},
+            check=same_token,
         ),
         Row(
             "batches",
             BATCHES,
             lambda c, a: c.batches(**a["query"]),
             returns=Page,
+            check=same_batches,
             arguments={
                 "query": st.fixed_dictionaries(
                     {},
@@ -132,6 +163,7 @@ TABLE: ClientTable[BuildingMindsClient] = ClientTable(
             INBOUND,
             lambda c, a: c.inbound(a["batch"], **a["query"]),
             returns=Page,
+            check=same_messages,
             arguments={
                 "batch": param(INBOUND, "batchId"),
                 "query": st.fixed_dictionaries(
@@ -159,6 +191,7 @@ TABLE: ClientTable[BuildingMindsClient] = ClientTable(
                 _submit(entity),
                 returns=Submission,
                 arguments={"records": records(entity)},
+                check=accepted_batches,
                 expect=refused_records,
                 label=entity,
             )

@@ -266,6 +266,8 @@ def check_run(table: ClientTable[T], row: Row[T], status: int, run: Run) -> None
         assert all(math.isfinite(w) and w >= 0 for w in run.waits), run.waits
     else:
         expected = row.errors.get(status, table.errors.get(status, table.base_error))
+        if status == 401 and table.renews_on_401 and row.operation not in table.tokens:
+            _check_renewal(table, row, run)
         if row.expect is not None:
             chosen = row.expect(status, last.body)
             if chosen is None:
@@ -280,6 +282,17 @@ def check_run(table: ClientTable[T], row: Row[T], status: int, run: Run) -> None
     assert getattr(error, "status", status) == status, (error, status)
     if hasattr(error, "body"):
         assert error.body == (last.body if last.content else error.body), (error.body, last.body)
+
+
+def _check_renewal(table: ClientTable[Any], row: Row[Any], run: Run) -> None:
+    """After a 401 the client got a new token and tried once more, then gave up."""
+    labels = [label for label, _ in run.sent]
+    tries = [i for i, label in enumerate(labels) if label == row.operation]
+    assert len(tries) == 2, f"{row.id}: {len(tries)} tries on 401, not 2: {labels}"
+    between = labels[tries[0] + 1 : tries[1]]
+    assert any(label in table.tokens for label in between), (
+        f"{row.id} tried again after a 401 without a new token: {labels}"
+    )
 
 
 def _check_type(row: Row[Any], result: Any) -> None:

@@ -93,6 +93,8 @@ class ClientTable(Generic[C]):
     """Token operations, and the valid answer served to them unless a row tests them."""
     not_http: Mapping[str, str] = field(default_factory=dict)
     """Public methods that send no request of their own, and why."""
+    renews_on_401: bool = False
+    """Whether the client answers a 401 with a new token (a login) and one more try."""
     throttled: Callable[[int, httpx.Headers], bool] = lambda status, headers: status == 429
     """Whether an answer is one the client waits out."""
     overrides: Mapping[str, st.SearchStrategy[Any]] = field(default_factory=dict)

@@ -185,6 +185,7 @@ TABLE: ClientTable[AtriusClient] = ClientTable(
     },
     base_error=AtriusError,
     rate_limited=AtriusRateLimited,
+    renews_on_401=True,
     max_retries=3,
     tokens={TOKEN: token_answer},
     overrides={LOCALTIME: local_times},

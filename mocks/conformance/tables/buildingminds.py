@@ -126,6 +126,7 @@ TABLE: ClientTable[BuildingMindsClient] = ClientTable(
     },
     base_error=BuildingMindsError,
     rate_limited=BuildingMindsRateLimited,
+    renews_on_401=True,
     max_retries=3,
     tokens={TOKEN: token_answer},
     pages=ending,

@@ -128,6 +128,7 @@ TABLE: ClientTable[LocusClient] = ClientTable(
     errors={400: LocusBadRequest, 401: LocusUnauthorized, 403: LocusForbidden, 404: LocusNotFound},
     base_error=LocusError,
     rate_limited=LocusRateLimited,
+    renews_on_401=True,
     max_retries=5,
     tokens={TOKEN: token_answer},
     overrides={TIMESTAMP: local_times},

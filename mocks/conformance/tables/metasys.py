@@ -173,6 +173,7 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
     },
     base_error=MetasysError,
     rate_limited=MetasysTooManyRequests,
+    renews_on_401=True,
     max_retries=3,
     tokens={LOGIN: login_answer},
     throttled=lambda status, headers: status == 403 and "retry-after" in headers,

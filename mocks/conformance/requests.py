@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -155,7 +154,7 @@ def _check_value(
     if value is None:
         problems.append(f"{what} missing")
         return
-    candidates = _readings(reader, value, schema) if coerce else [value]
+    candidates = _readings(value) if coerce else [value]
     validator = reader.validator(schema)
     if any(validator.is_valid(candidate) for candidate in candidates):
         return
@@ -163,7 +162,7 @@ def _check_value(
     problems.append(f"{what} {value!r} is not valid: {getattr(error, 'message', error)}")
 
 
-def _readings(reader: ContractReader, value: Any, schema: dict[str, Any]) -> list[Any]:
+def _readings(value: Any) -> list[Any]:
     """The values a parameter's text may stand for: itself, a number, a boolean."""
     if isinstance(value, list):
         return [value, [_scalar(v) for v in value]]
@@ -179,7 +178,3 @@ def _scalar(text: str) -> Any:
         except ValueError:
             pass
     return text
-
-
-def query_names(request: httpx.Request) -> Sequence[str]:
-    return [name for name, _ in parse_qsl(urlsplit(str(request.url)).query)]

@@ -122,9 +122,11 @@ class ClientTable(Generic[C]):
         for (place, found), parameter in self.reader.operation(operation).parameters.items():
             if found == name:
                 values = self.values.valid(parameter.get("schema", {}))
-                # An empty path segment is no value of a path parameter: the path would be
-                # another (``/objects//views``).
-                return values.filter(lambda v: str(v) != "") if place == "path" else values
+                # Nor is an empty or dot segment a value of a path parameter: the path would
+                # be another (``/objects//views``; ``/objects/../views`` is ``/views``).
+                if place == "path":
+                    return values.filter(lambda v: str(v) not in ("", ".", ".."))
+                return values
         raise KeyError(f"{operation} has no parameter {name!r}")
 
     def request_body(

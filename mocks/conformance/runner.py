@@ -126,18 +126,26 @@ def header_values(
     """Header values: text a header can carry. Retry-After is mostly a number of seconds,
     sometimes an HTTP date or anything else its schema allows."""
     schema = table.reader.resolved(schema)
+    validator = table.reader.validator(schema)
     if name.lower() == "retry-after" and schema.get("type") in ("string", None):
-        seconds = st.integers(0, 3600).map(str) | st.floats(0, 120).map(lambda s: f"{s:.1f}")
-        dates = st.datetimes(dt.datetime(2026, 11, 20), dt.datetime(2026, 11, 21)).map(
-            lambda moment: moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
-        )
-        anything = table.values.valid(schema).map(str)
-        drawn = st.one_of(seconds, seconds, dates, anything)
+        forms = [
+            (st.integers(1, 3600).map(str), "17"),
+            (st.just("0"), "0"),
+            (st.floats(0, 120).map(lambda s: f"{s:.1f}"), "1.5"),
+            (
+                st.datetimes(dt.datetime(2026, 11, 20), dt.datetime(2026, 11, 21)).map(
+                    lambda moment: moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
+                ),
+                "Fri, 20 Nov 2026 12:01:00 GMT",
+            ),
+        ]
+        # Only the forms the schema allows, so that few draws are thrown away.
+        allowed = [strategy for strategy, sample in forms if validator.is_valid(sample)]
+        drawn = st.one_of(*allowed, table.values.valid(schema).map(str))
     else:
         drawn = table.values.valid(schema).map(
             lambda v: json.dumps(v) if not isinstance(v, str) else v
         )
-    validator = table.reader.validator(schema)
     return drawn.filter(
         lambda text: (
             text.isascii()

@@ -476,7 +476,7 @@ class LocusClient(HttpClientOwner):
     ) -> float:
         """Getting lifetime energy for a component: ``Wh_sum`` by year, added up."""
         rows = self.component_data(component_id, ["Wh_sum"], since, until, gran="yearly", tz=tz)
-        return sum(row.values.get("Wh_sum") or 0.0 for row in rows)
+        return float(sum(row.values.get("Wh_sum") or 0.0 for row in rows))
 
     def walk(self, partner_id: int) -> Iterator[tuple[Site, Component, list[BaseField]]]:
         """Traversing the hierarchy: each site of the partner, each of its components, and what

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mocks._core.clock import Clock
 from mocks._core.sandbox import Sandbox
+from mocks.conformance.tables import TABLES
 from mocks.coverage.operations import (
     ContractOperation,
     OperationKey,
@@ -94,6 +95,25 @@ def _rows_for(rows: Sequence[Row], method: str | None, path: str) -> list[Row]:
     return candidates if len(candidates) == 1 else []
 
 
+CONFORMANCE = Path("conformance") / "test_clients.py"
+CONFORMANCE_TEST = "test_the_client_call_keeps_to_the_contract_for_every_documented_status"
+
+
+def conformance_tests(api: str, tests_root: Path) -> list[tuple[str, str, str]]:
+    """The conformance suite's test of each client call (tests/conformance), and the
+    operations it serves: (test, method, path template)."""
+    if not (tests_root / CONFORMANCE).exists() or api not in TABLES:
+        return []
+    found: list[tuple[str, str, str]] = []
+    table = TABLES[api]
+    for call in table.rows:
+        test = f"{CONFORMANCE.name}::{CONFORMANCE_TEST}[{api}.{call.id}]"
+        for label in (call.operation, *call.also, *table.tokens):
+            method, path = label.split(" ", 1)
+            found.append((test, method, path))
+    return found
+
+
 def api_coverage(api: str, sandbox: Sandbox, tests_root: Path) -> ApiCoverage:
     reference = load_reference(api)
     rows: dict[OperationKey, Row] = {}
@@ -133,6 +153,9 @@ def api_coverage(api: str, sandbox: Sandbox, tests_root: Path) -> ApiCoverage:
         for row in ordered:
             if row.contract:
                 exercised[str(row.key)].add(test)
+    for test, method, path in conformance_tests(api, tests_root):
+        for row in _rows_for(ordered, method, path):
+            exercised[str(row.key)].add(test)
     for row in ordered:
         row.tests = sorted(exercised[str(row.key)])
     return ApiCoverage(api=api, title=vendor.title, source=reference.source, rows=ordered)
@@ -228,7 +251,8 @@ def render(entries: Sequence[ApiCoverage]) -> str:
         "method was called against the fake (`mocks/coverage/probes/<api>.py`).",
         "- **Tests**: tests in `tests/<api>/` whose source sends a request to the operation's "
         "path, calls a client method that does, or runs schemathesis on the contract "
-        "(see `mocks/coverage/tests_index.py`).",
+        "(see `mocks/coverage/tests_index.py`); and the conformance test of each client call "
+        "whose row in `mocks/conformance/tables/<api>.py` names the operation.",
         "",
         "## Totals",
         "",

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qs
 
 import httpx
-import jsonschema
 import pytest
 import respx
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 import contracts
 from clients._http import ApiError
@@ -37,11 +34,12 @@ from clients.atrius import (
     Organization,
     PushReport,
     SkippedPoint,
-    Token,
 )
 from mocks import Sandbox
 from mocks._core.faults import Fault
 from mocks.atrius.api import AtriusApi
+from mocks.conformance.requests import request_problems
+from mocks.conformance.tables import TABLES
 from mocks.inprocess import standin
 from tests.support import SandboxSleep
 
@@ -813,7 +811,6 @@ def test_the_same_client_pages_through_the_combined_server_under_its_prefix(
 # --- against answers generated from the contract --------------------------------------------
 
 CONTRACT = contracts.load("atrius")
-COMPONENTS = CONTRACT["components"]
 CLIENT_NOW = dt.datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC)
 METER_UUID = "3f2a9e4b7c1d4a6e8b0f5c2d9e7a1b3c"
 GOOD_TOKEN = {
@@ -822,387 +819,67 @@ GOOD_TOKEN = {
     "token_type": "Bearer",
     "scope": "read write",
 }
-LOCALTIME = "atrius-localtime"
-MAX_DEPTH = 3
-"""How deep recursive schemas (FieldErrors holds FieldErrors) are followed when generating."""
-
-
-def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    """``node`` with a ``$ref`` at its top replaced by its target (siblings kept)."""
-    while "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
-
-
-def merged(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with its ``allOf`` folded in: required lists joined, properties merged."""
-    schema = resolve(schema)
-    if "allOf" not in schema:
-        return schema
-    result: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in (merged(p) for p in schema["allOf"]):
-        for key, value in part.items():
-            if key == "required":
-                result["required"] = sorted({*result.get("required", []), *value})
-            elif key == "properties":
-                properties = dict(result.get("properties", {}))
-                for name, sub in value.items():
-                    properties[name] = {**resolve(properties.get(name, {})), **resolve(sub)}
-                result["properties"] = properties
-            else:
-                result.setdefault(key, value)
-    return result
-
-
-def url_values(pattern: str) -> st.SearchStrategy[str]:
-    """Absolute URLs ending as ``pattern`` (``/organizations/[0-9]+$``) says.
-
-    hypothesis-jsonschema would draw URIs and filter them by the pattern, which almost never
-    passes; so a host comes from the ``uri`` format and the path from the pattern.
-    """
-    assert pattern.startswith("/"), pattern
-    assert pattern.endswith("$"), pattern
-    hosts = st.sampled_from(["https://api.buildingos.com", "http://standin.test/atrius"])
-    path = st.from_regex(pattern.removesuffix("$"), fullmatch=True)
-    return st.tuples(hosts | from_schema({"type": "string", "format": "uri"}), path).map("".join)
-
-
-localtimes = st.datetimes(
-    min_value=dt.datetime(1000, 1, 1),
-    timezones=st.builds(
-        dt.timezone,
-        st.integers(-14 * 3600 + 1, 14 * 3600 - 1).map(lambda s: dt.timedelta(seconds=s)),
-    ),
-).map(lambda moment: moment.replace(microsecond=0).isoformat())
-"""Real local times, printed as the contract's ``localtime`` pattern shows them. The pattern
-alone would also admit impossible ones (month 13, hour 99); the contract does not say those
-are sent, and a client cannot make a datetime of them."""
-
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-"""Any JSON value (``from_schema`` would draw its objects the broken way described below)."""
-
-
-def contract_values(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values valid against ``schema`` (of the contract): non-object schemas below the top come
-    from ``from_schema``.
-
-    hypothesis-jsonschema 0.23.1 draws object properties through Hypothesis's private
-    ``cu.many(...).more()``, which Hypothesis 6.170 no longer has, so ``from_schema`` raises
-    AttributeError for any object schema; nor does it follow the contract's ``$ref``s. So
-    objects, arrays of objects, ``allOf``/``anyOf``/``oneOf`` and references are put together
-    here, as tests/atmotube/test_client.py does; everything below them is still generated by
-    ``from_schema``. Only the keywords the contract uses are understood; anything else fails
-    loudly rather than generate bad data.
-    """
-    deeper = depth + 1 if "$ref" in schema else depth
-    schema = merged(schema)
-
-    def values(node: dict[str, Any]) -> st.SearchStrategy[Any]:
-        return contract_values(node, deeper)
-
-    for combinator in ("oneOf", "anyOf"):
-        if combinator in schema:
-            rest = {k: v for k, v in schema.items() if k not in (combinator, "description")}
-            branches = [b for b in schema[combinator] if deeper < MAX_DEPTH or "$ref" not in b]
-            return st.one_of([values({**rest, **branch}) for branch in branches])
-    if schema.get("format") == LOCALTIME:
-        return localtimes
-    if schema.get("format") == "uri" and "pattern" in schema and schema.get("type") == "string":
-        return url_values(schema["pattern"])
-    if schema.get("type") == "object":
-        known = {"type", "properties", "required", "additionalProperties", "minProperties"}
-        unsupported = set(schema) - known - {"description", "title", "examples"}
-        assert not unsupported, unsupported
-        properties: dict[str, Any] = schema.get("properties", {})
-        required = set(schema.get("required", []))
-        named = st.fixed_dictionaries(
-            {name: values(properties[name]) for name in sorted(required)},
-            optional={name: values(p) for name, p in properties.items() if name not in required},
-        )
-        extra = schema.get("additionalProperties", True)
-        if extra is False:
-            return named
-        least = schema.get("minProperties", 0)
-        # No additionalProperties: false anywhere, so clients must ignore unknown keys.
-        others = st.dictionaries(
-            st.text(max_size=8).filter(lambda name: name not in properties),
-            json_values if extra is True else values(extra),
-            min_size=least,
-            max_size=max(2, least),
-        )
-        return st.tuples(named, others).map(lambda parts: {**parts[1], **parts[0]})
-    if schema.get("type") == "array" and "items" in schema:
-        unsupported = set(schema) - {"type", "items", "minItems", "maxItems", "description"}
-        assert not unsupported, unsupported
-        return st.lists(
-            values(schema["items"]),
-            min_size=schema.get("minItems", 0),
-            max_size=min(schema.get("maxItems", 5), 5),
-        )
-    if not set(schema) - {"description", "title", "examples"}:
-        return json_values
-    return from_schema(schema)
-
-
-def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    """Checks values against ``schema``, its ``$ref``s resolved in the contract."""
-    return jsonschema.Draft202012Validator(
-        {**schema, "components": COMPONENTS},
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def valid(value: Any, schema: dict[str, Any]) -> None:
-    validator(schema).validate(value)
-
-
-def operation_of(path: str, method: str) -> dict[str, Any]:
-    found: dict[str, Any] = CONTRACT["paths"][path][method.lower()]
-    return found
-
-
-def response_of(path: str, method: str, status: int) -> dict[str, Any]:
-    return resolve(operation_of(path, method)["responses"][str(status)])
-
-
-def body_schema(path: str, method: str, status: int) -> dict[str, Any]:
-    schema: dict[str, Any] = response_of(path, method, status)["content"]["application/json"][
-        "schema"
-    ]
-    return schema
-
-
-def generatable(schema: dict[str, Any]) -> dict[str, Any]:
-    """A response schema with its parts that generation needs to treat apart swapped in:
-    a page is the last one (``next`` null: following ``next`` is tested on its own below),
-    and meter data times come from ``localtimes``."""
-    schema = merged(schema)
-    properties = schema.get("properties", {})
-    if {"count", "next", "results"} <= set(properties):
-        schema = {**schema, "properties": {**properties, "next": {"type": "null"}}}
-    data = properties.get("data", {})
-    row = resolve(data.get("items", {})) if data.get("type") == "array" else {}
-    if "localtime" in row.get("properties", {}):
-        localtime = {**row["properties"]["localtime"], "format": LOCALTIME}
-        row = {**row, "properties": {**row["properties"], "localtime": localtime}}
-        schema = {**schema, "properties": {**properties, "data": {**data, "items": row}}}
-    return schema
 
 
 # What the client should make of each body, written independently of it.
 
 
-def typed_token(body: dict[str, Any]) -> Token:
-    try:
-        expires_at: dt.datetime | None = CLIENT_NOW + dt.timedelta(seconds=body["expires_in"])
-    except OverflowError:
-        expires_at = None
-    return Token(
-        access_token=body["access_token"],
-        token_type=body["token_type"],
-        expires_in=body["expires_in"],
-        scope=body.get("scope"),
-        refresh_token=body.get("refresh_token"),
-        expires_at=expires_at,
-    )
-
-
-def typed_gateway(body: dict[str, Any]) -> Gateway:
-    data = body["data"]
-    return Gateway(id=data["id"], organization=data["organization"], object=data["object"])
-
-
-def typed_organization(body: dict[str, Any]) -> Organization:
-    data = body["data"]
-    return Organization(id=data["id"], name=data["name"], url=data["url"], object=data["object"])
-
-
-def typed_building(data: dict[str, Any]) -> Building:
-    return Building(
-        id=data["id"],
-        name=data["name"],
-        organization=data["organization"],
-        uuid=data.get("uuid"),
-        enabled=data.get("enabled"),
-        postal_code=data.get("postalCode"),
-        time_zone=data.get("timeZone"),
-        url=data.get("url"),
-    )
-
-
-def typed_meter(data: dict[str, Any]) -> Meter:
-    return Meter(
-        uuid=data["uuid"],
-        id=data["id"],
-        display_name=data["displayName"],
-        resource_type=data["resourceType"],
-        url=data.get("url"),
-        building=data.get("building"),
-        gateway=data.get("gateway"),
-        reading_type=data.get("readingType"),
-        storage_unit=data.get("storageUnit"),
-        display_unit=data.get("displayUnit"),
-        source_unit=data.get("sourceUnit"),
-        scope=data.get("scope"),
-        status=data.get("status"),
-        vendor_meter_id=data.get("vendorMeterId"),
-        default_timescale=data.get("defaultTimescale"),
-    )
-
-
-def typed_push(body: dict[str, Any]) -> list[PushReport]:
-    return [
-        PushReport(
-            accepted=body["accepted"],
-            skipped=body["skipped"],
-            rejected_meters=tuple(body["rejected_meters"]),
-            meters={
-                key: MeterPushReport(
-                    accepted=report["accepted"],
-                    skipped=tuple(
-                        SkippedPoint(s["index"], s["point"], s["reason"]) for s in report["skipped"]
-                    ),
-                    error=report.get("error"),
-                )
-                for key, report in body["meters"].items()
-            },
-        )
-    ]
-
-
-def typed_data(body: dict[str, Any]) -> list[DataPoint]:
-    return [
-        DataPoint(
-            dt.datetime.fromisoformat(row["localtime"]),
-            None if row["value"] is None else float(row["value"]),
-        )
-        for row in body["data"]
-    ]
-
-
-def typed_fields(body: dict[str, Any]) -> dict[str, list[str]]:
-    """A 400 body as field -> messages, nested fields joined with dots."""
-    if isinstance(body.get("detail"), str):
-        return {}
-    fields: dict[str, list[str]] = {}
-
-    def walk(node: Any, name: str) -> None:
-        if isinstance(node, list):
-            fields[name] = node
-        else:
-            for key, value in node.items():
-                walk(value, f"{name}.{key}")
-
-    for key, value in body.items():
-        walk(value, key)
-    return fields
-
-
 @dataclass(frozen=True)
 class Operation:
     method: str
-    path: str
-    """As the contract writes it."""
     url_path: str
     """As the client sends it here."""
     call: Callable[[AtriusClient], Any]
-    typed: Callable[[Any], Any]
-
-    @property
-    def success(self) -> int:
-        return next(int(s) for s in operation_of(self.path, self.method)["responses"] if s < "300")
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        return body_schema(self.path, self.method, self.success)
-
-    @property
-    def errors(self) -> list[int]:
-        responses = operation_of(self.path, self.method)["responses"]
-        return sorted(int(s) for s in responses if s >= "400")
 
 
 OPERATIONS: dict[str, Operation] = {
     "gateway": Operation(
         "GET",
-        "/gateways/{number}",
         f"/gateways/{GATEWAY}",
         lambda a: a.gateway(GATEWAY),
-        typed_gateway,
     ),
     "organization": Operation(
         "GET",
-        "/organizations/{id}",
         f"/organizations/{ORGANIZATION}",
         lambda a: a.organization(ORGANIZATION),
-        typed_organization,
     ),
     "buildings": Operation(
         "GET",
         "/buildings/",
-        "/buildings/",
         lambda a: list(a.buildings(per_page=5)),
-        lambda body: [typed_building(b) for b in body["results"]],
     ),
     "building": Operation(
         "GET",
-        "/buildings/{id}",
         f"/buildings/{LIBRARY}",
         lambda a: a.building(LIBRARY),
-        lambda body: typed_building(body["data"]),
     ),
     "create_building": Operation(
         "POST",
         "/buildings/",
-        "/buildings/",
         lambda a: a.create_building(ORGANIZATION, "Annex", "02139", time_zone="UTC"),
-        typed_building,
     ),
     "meters": Operation(
         "GET",
         "/meters/",
-        "/meters/",
         lambda a: list(a.meters(LIBRARY)),
-        lambda body: [typed_meter(m) for m in body["results"]],
     ),
     "meter": Operation(
         "GET",
-        "/meters/{uuid}",
         f"/meters/{METER_UUID}",
         lambda a: a.meter(METER_UUID),
-        lambda body: typed_meter(body["data"]),
     ),
     "create_meter": Operation(
         "POST",
         "/meters/",
-        "/meters/",
         lambda a: new_meter(a, LIBRARY, "Lobby", status="online", default_timescale="day"),
-        typed_meter,
     ),
     "patch_meter": Operation(
         "PATCH",
-        "/meters/{uuid}",
         f"/meters/{METER_UUID}",
         lambda a: a.update_meter(METER_UUID, True, display_name="Lobby", status="offline"),
-        typed_meter,
     ),
     "put_meter": Operation(
         "PUT",
-        "/meters/{uuid}",
         f"/meters/{METER_UUID}",
         lambda a: a.update_meter(
             METER_UUID,
@@ -1217,21 +894,16 @@ OPERATIONS: dict[str, Operation] = {
             source_unit="degc",
             scope="submeter",
         ),
-        typed_meter,
     ),
     "push": Operation(
         "POST",
-        "/gateways/{number}/data",
         f"/gateways/{GATEWAY}/data",
         lambda a: a.push(GATEWAY, {METER_UUID: [("2024-01-15T10:00:00Z", 72.5)]}),
-        typed_push,
     ),
     "data": Operation(
         "GET",
-        "/meters/{uuid}/data/",
         f"/meters/{METER_UUID}/data/",
         lambda a: a.data(METER_UUID, dt.date(2024, 1, 15), dt.date(2024, 1, 15), "live"),
-        typed_data,
     ),
 }
 TOKEN_PATH = "/o/token/"
@@ -1245,54 +917,15 @@ ERROR_TYPES: dict[int, type[AtriusError]] = {
 }
 
 
-def parameter_schemas(operation: Operation) -> dict[str, dict[str, Any]]:
-    parameters = [
-        resolve(p) for p in operation_of(operation.path, operation.method).get("parameters", [])
-    ]
-    return {p["name"]: p for p in parameters if p["in"] == "query"}
+CONFORMANCE = TABLES["atrius"]
 
 
-def request_schema(path: str, method: str, media_type: str) -> dict[str, Any] | None:
-    body = operation_of(path, method).get("requestBody")
-    if body is None:
-        return None
-    schema: dict[str, Any] = resolve(body)["content"][media_type]["schema"]
-    return schema
-
-
-def assert_follows_contract(operation: Operation, request: httpx.Request) -> None:
-    """The request as the contract describes the operation: bearer token, query, body."""
-    assert request.method == operation.method
-    assert request.url.path == operation.url_path
-    assert request.headers["authorization"] == f"Bearer {GOOD_TOKEN['access_token']}"
-    declared = parameter_schemas(operation)
-    params = request.url.params
-    names = list(params.keys())
-    assert len(names) == len(set(names)), names
-    assert set(names) <= set(declared), names
-    assert {n for n, p in declared.items() if p.get("required")} <= set(names)
-    for name in names:
-        value: Any = params[name]
-        if value.isdigit() and validator(declared[name]["schema"]).is_valid(int(value)):
-            value = int(value)
-        valid(value, declared[name]["schema"])
-    schema = request_schema(operation.path, operation.method, "application/json")
-    if schema is None:
-        assert not request.content
-    else:
-        assert request.headers["content-type"] == "application/json"
-        valid(json.loads(request.content), schema)
-
-
-def assert_token_request_follows_contract(request: httpx.Request) -> None:
-    assert request.method == "POST"
-    assert request.url.path == TOKEN_PATH
-    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
-    form = parse_qs(request.content.decode(), keep_blank_values=True)
-    assert all(len(values) == 1 for values in form.values()), form
-    schema = request_schema(TOKEN_PATH, "POST", "application/x-www-form-urlencoded")
-    assert schema is not None
-    valid({name: values[0] for name, values in form.items()}, schema)
+def assert_follows_contract(request: httpx.Request) -> None:
+    """The request as the contract describes its operation (the conformance suite's check)."""
+    matched = CONFORMANCE.reader.match(request.method, request.url.raw_path.decode().split("?")[0])
+    assert matched is not None, request
+    operation, path = matched
+    assert request_problems(CONFORMANCE.reader, operation, request, path) == []
 
 
 def generated_run(
@@ -1318,162 +951,9 @@ def generated_run(
             outcome = operation.call(atrius)
         except AtriusError as error:
             outcome = error
-        for call in token_route.calls:
-            assert_token_request_follows_contract(call.request)
-        for call in route.calls:
-            assert_follows_contract(operation, call.request)
+        for call in [*token_route.calls, *route.calls]:
+            assert_follows_contract(call.request)
         return outcome, route.calls, token_route.calls, waits
-
-
-def headers_for(response: dict[str, Any]) -> st.SearchStrategy[dict[str, str]]:
-    """The response's required headers, with values from their schemas."""
-    required = {
-        name: resolve(header)["schema"]
-        for name, header in response.get("headers", {}).items()
-        if resolve(header).get("required")
-    }
-    return st.fixed_dictionaries({name: from_schema(s) for name, s in required.items()})
-
-
-def test_the_operations_here_are_the_contracts() -> None:
-    for name, operation in OPERATIONS.items():
-        assert operation.success in (200, 201), name
-        assert operation.errors, name
-        assert set(operation.errors) <= set(ERROR_TYPES), name
-    token_errors = operation_of(TOKEN_PATH, "POST")["responses"]
-    assert sorted(s for s in token_errors if s >= "400") == ["400", "401"]
-
-
-@st.composite
-def success_answers(draw: st.DrawFn) -> tuple[str, Any]:
-    name = draw(st.sampled_from(sorted(OPERATIONS)))
-    return name, draw(contract_values(generatable(OPERATIONS[name].schema)))
-
-
-@given(answer=success_answers())
-def test_any_contract_valid_answer_parses_into_equal_typed_results(
-    answer: tuple[str, Any],
-) -> None:
-    name, body = answer
-    operation = OPERATIONS[name]
-    valid(body, operation.schema)
-
-    result, calls_made, token_calls, waits = generated_run(
-        operation, httpx.Response(operation.success, json=body)
-    )
-
-    assert result == operation.typed(body), name
-    assert len(calls_made) == 1
-    assert len(token_calls) == 1
-    assert waits == []
-
-
-TOKEN_SCHEMA = body_schema(TOKEN_PATH, "POST", 200)
-
-
-def bearer_token(schema: dict[str, Any]) -> dict[str, Any]:
-    """The Token schema with ``access_token`` narrowed to RFC 6750's b64token: the contract
-    allows any non-empty string, but the token goes into an HTTP header as it is, so a space or
-    a non-ASCII character cannot be sent (the client refuses such a token)."""
-    schema = merged(schema)
-    access_token = {"type": "string", "pattern": "^[A-Za-z0-9._~+/-]+=*$"}
-    return {**schema, "properties": {**schema["properties"], "access_token": access_token}}
-
-
-@given(body=contract_values(bearer_token(TOKEN_SCHEMA)))
-def test_any_contract_valid_token_parses_into_a_typed_token_and_is_used(
-    body: dict[str, Any],
-) -> None:
-    valid(body, TOKEN_SCHEMA)
-
-    operation = OPERATIONS["gateway"]
-    gateway = {
-        "data": {"id": "1", "object": "gateway", "organization": "https://x/organizations/2"}
-    }
-    mocked = respx.mock(base_url=BASE_URL)
-    with mocked as router, httpx.Client() as http:
-        token_route = router.post(TOKEN_PATH).mock(return_value=httpx.Response(200, json=body))
-        route = router.get(operation.url_path).mock(return_value=httpx.Response(200, json=gateway))
-        atrius = AtriusClient("any-id", "any-secret", http=http, clock=lambda: CLIENT_NOW)
-        atrius.gateway(GATEWAY)
-        assert atrius.token() == typed_token(body)
-    assert route.calls[0].request.headers["authorization"] == f"Bearer {body['access_token']}"
-    assert len(token_route.calls) == 1
-    request = token_route.calls[0].request
-    assert_token_request_follows_contract(request)
-    assert parse_qs(request.content.decode()) == {
-        "grant_type": ["client_credentials"],
-        "client_id": ["any-id"],
-        "client_secret": ["any-secret"],
-    }
-
-
-@st.composite
-def error_answers(draw: st.DrawFn) -> tuple[str, int, Any, dict[str, str]]:
-    name = draw(st.sampled_from(sorted(OPERATIONS)))
-    operation = OPERATIONS[name]
-    status = draw(st.sampled_from(operation.errors))
-    body = draw(contract_values(body_schema(operation.path, operation.method, status)))
-    headers = draw(headers_for(response_of(operation.path, operation.method, status)))
-    return name, status, body, headers
-
-
-@given(answer=error_answers())
-def test_each_documented_error_raises_its_typed_error(
-    answer: tuple[str, int, Any, dict[str, str]],
-) -> None:
-    name, status, body, headers = answer
-    operation = OPERATIONS[name]
-    valid(body, body_schema(operation.path, operation.method, status))
-
-    error, calls_made, token_calls, waits = generated_run(
-        operation, httpx.Response(status, json=body, headers=headers)
-    )
-
-    assert type(error) is ERROR_TYPES[status], name
-    assert (error.status, error.body) == (status, body)
-    assert error.detail == (body["detail"] if isinstance(body.get("detail"), str) else None)
-    if status == 429:
-        header = float(headers["Retry-After"])
-        assert error.retry_after == (header if math.isfinite(header) else 60.0)
-        assert waits == [error.retry_after] * 3
-        assert len(calls_made) == 4
-    else:
-        assert waits == []
-    if status == 401:  # one more try, with a fresh token
-        assert (len(calls_made), len(token_calls)) == (2, 2)
-        assert error.error is None
-    elif status != 429:
-        assert (len(calls_made), len(token_calls)) == (1, 1)
-    if status == 400:
-        assert error.fields == typed_fields(body)
-
-
-@st.composite
-def token_errors(draw: st.DrawFn) -> tuple[int, Any, dict[str, str]]:
-    status = draw(st.sampled_from([400, 401]))
-    body = draw(contract_values(body_schema(TOKEN_PATH, "POST", status)))
-    headers = draw(headers_for(response_of(TOKEN_PATH, "POST", status)))
-    return status, body, headers
-
-
-@given(answer=token_errors())
-def test_each_token_error_raises_auth_error_with_its_code(
-    answer: tuple[int, Any, dict[str, str]],
-) -> None:
-    status, body, headers = answer
-    valid(body, body_schema(TOKEN_PATH, "POST", status))
-
-    error, calls_made, token_calls, _ = generated_run(
-        OPERATIONS["gateway"],
-        httpx.Response(200, json={}),
-        token=httpx.Response(status, json=body, headers=headers),
-    )
-
-    assert type(error) is AtriusAuthError
-    assert (error.status, error.body) == (status, body)
-    assert (error.error, error.description) == (body["error"], body.get("error_description"))
-    assert (len(calls_made), len(token_calls)) == (0, 1)
 
 
 PUSH_POINTS = st.lists(
@@ -1487,7 +967,7 @@ PUSH_POINTS = st.lists(
 
 @given(
     readings=st.dictionaries(
-        from_schema(resolve({"$ref": "#/components/parameters/MeterUuid"})["schema"]),
+        CONFORMANCE.parameter("GET /meters/{uuid}", "uuid"),
         PUSH_POINTS,
         max_size=4,
     ),
@@ -1512,7 +992,7 @@ def test_any_readings_are_pushed_in_order_in_contract_valid_requests_of_at_most_
 
     sent = [json.loads(call.request.content) for call in route.calls]
     for call in route.calls:
-        assert_follows_contract(OPERATIONS["push"], call.request)
+        assert_follows_contract(call.request)
     assert all(body["meta"] == {"naive_timestamp_utc": naive} for body in sent)
     sizes = [sum(len(series) for series in body["data"].values()) for body in sent]
     total = sum(len(series) for series in readings.values())

@@ -145,6 +145,7 @@ def test_commands_are_typed_with_their_schemas(metasys: MetasysClient) -> None:
 def test_objects_are_created_read_written_and_deleted(metasys: MetasysClient) -> None:
     folder = metasys.object_id(PROGRAMMING)
     new = metasys.create_object(folder, "ZN-3-SETPT", "avClass", name="Zone 3", maxPresValue=95)
+    assert new is not None
     found = metasys.get_object(new)
     assert isinstance(found, MetasysObject)
     assert (found.item["itemReference"], found.can_delete) == (

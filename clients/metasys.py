@@ -297,18 +297,22 @@ class MetasysClient(
         answers: dict[str, Any] = {r["id"]: r for r in body["responses"]}
         found: list[Value | MetasysError] = []
         for index, (_, attribute) in enumerate(reads):
-            answer = answers[str(index)]
-            if answer["status"] >= 400 or "item" not in answer["body"]:
-                kind = ERRORS.get(answer["status"], MetasysError)
-                found.append(kind(answer["status"], answer["body"]))
+            answer = answers.get(str(index))
+            if answer is None:
+                # The contract does not promise an answer per id; the results stay aligned.
+                found.append(MetasysError(200, {"Message": f"Read {index} was not answered."}))
                 continue
-            condition = (answer["body"].get("condition") or {}).get(attribute) or {}
+            item_body = answer.get("body")
+            item = item_body.get("item") if isinstance(item_body, Mapping) else None
+            if answer["status"] >= 400 or not isinstance(item, Mapping):
+                kind = ERRORS.get(answer["status"], MetasysError)
+                found.append(kind(answer["status"], item_body))
+                continue
+            condition = item_body.get("condition")
+            by_attribute = condition.get(attribute) if isinstance(condition, Mapping) else None
+            detail = by_attribute if isinstance(by_attribute, Mapping) else {}
             found.append(
-                Value(
-                    answer["body"]["item"].get(attribute),
-                    condition.get("priority"),
-                    condition.get("reliability"),
-                )
+                Value(item.get(attribute), detail.get("priority"), detail.get("reliability"))
             )
         return found
 

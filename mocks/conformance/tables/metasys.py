@@ -249,8 +249,6 @@ TABLE: ClientTable[MetasysClient] = ClientTable(
             },
             statuses=(200, 400, 401, 403),
             body=batch_answers,
-            known_bug="read_many() raises TypeError on an item whose body is not an object (the "
-            "contract allows any body) and KeyError on a request id the answer leaves out",
             note=f"{NO_SUBSCRIPTION}; at least one read: read_many([]) sends an empty batch, "
             "which the contract refuses (reported)",
         ),

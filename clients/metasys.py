@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -198,10 +199,7 @@ class MetasysClient(
 
     def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The response itself (for its headers), after the usual error checks."""
-        response = self._send(method, f"{self.base_url}{path}", True, **kwargs)
-        if response.status_code == 401:
-            self.login()
-            response = self._send(method, f"{self.base_url}{path}", False, **kwargs)
+        response = self._respond(method, f"{self.base_url}{path}", True, **kwargs)
         self._checked(response)
         return response
 
@@ -231,6 +229,11 @@ class MetasysClient(
         self, method: str, path_or_url: str, *, refresh: bool = True, **kwargs: Any
     ) -> Any:
         url = path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
+        return self._checked(self._respond(method, url, refresh, **kwargs))
+
+    def _respond(self, method: str, url: str, refresh: bool, **kwargs: Any) -> httpx.Response:
+        """The answer once a 401 has cost one login and too many requests (403 with
+        Retry-After) were waited out; MetasysTooManyRequests after ``max_retries`` waits."""
         response = self._send(method, url, refresh, **kwargs)
         if response.status_code == 401:
             self.login()
@@ -248,7 +251,7 @@ class MetasysClient(
             retries += 1
             self._sleep(wait)
             response = self._send(method, url, refresh, **kwargs)
-        return self._checked(response)
+        return response
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a paged list, fetched a page at a time as the caller iterates."""
@@ -294,18 +297,22 @@ class MetasysClient(
         answers: dict[str, Any] = {r["id"]: r for r in body["responses"]}
         found: list[Value | MetasysError] = []
         for index, (_, attribute) in enumerate(reads):
-            answer = answers[str(index)]
-            if answer["status"] >= 400 or "item" not in answer["body"]:
-                kind = ERRORS.get(answer["status"], MetasysError)
-                found.append(kind(answer["status"], answer["body"]))
+            answer = answers.get(str(index))
+            if answer is None:
+                # The contract does not promise an answer per id; the results stay aligned.
+                found.append(MetasysError(200, {"Message": f"Read {index} was not answered."}))
                 continue
-            condition = (answer["body"].get("condition") or {}).get(attribute) or {}
+            item_body = answer.get("body")
+            item = item_body.get("item") if isinstance(item_body, Mapping) else None
+            if answer["status"] >= 400 or not isinstance(item, Mapping):
+                kind = ERRORS.get(answer["status"], MetasysError)
+                found.append(kind(answer["status"], item_body))
+                continue
+            condition = item_body.get("condition")
+            by_attribute = condition.get(attribute) if isinstance(condition, Mapping) else None
+            detail = by_attribute if isinstance(by_attribute, Mapping) else {}
             found.append(
-                Value(
-                    answer["body"]["item"].get(attribute),
-                    condition.get("priority"),
-                    condition.get("reliability"),
-                )
+                Value(item.get(attribute), detail.get("priority"), detail.get("reliability"))
             )
         return found
 
@@ -360,8 +367,9 @@ class MetasysClient(
         local_unique_identifier: str,
         object_type: str,
         **item: Any,
-    ) -> str:
-        """Create an object; answers its id (from the Location the API gives)."""
+    ) -> str | None:
+        """Create an object; answers its id (from the Location the API gives), or None when
+        the answer names none."""
         kind = object_type if "." in object_type else f"objectTypeEnumSet.{object_type}"
         url = f"{self.base_url}/objects"
         body = {
@@ -370,12 +378,13 @@ class MetasysClient(
             "objectType": kind,
             "item": item,
         }
-        response = self._send("POST", url, True, json=body)
-        if response.status_code == 401:
-            self.login()
-            response = self._send("POST", url, False, json=body)
+        response = self._respond("POST", url, True, json=body)
         self._checked(response)
-        return response.headers["location"].rstrip("/").rsplit("/", 1)[1]
+        # The contract does not promise a Location: without one the id is not known.
+        location = response.headers.get("location")
+        if not location:
+            return None
+        return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1] or None
 
     def delete_object(self, object_id: str) -> None:
         self._request("DELETE", f"/objects/{_seg(object_id)}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -133,6 +135,8 @@ def _body_problems(
                 return ["a form field sent twice"]
         elif "json" in media_type:
             value = json.loads(content)
+        elif media_type == "application/zip":
+            return [] if zipfile.is_zipfile(io.BytesIO(content)) else ["the body is not a ZIP file"]
         else:
             return []
     except ValueError as error:

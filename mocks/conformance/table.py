@@ -126,6 +126,14 @@ class ClientTable(Generic[C]):
                 # be another (``/objects//views``; ``/objects/../views`` is ``/views``).
                 if place == "path":
                     return values.filter(lambda v: str(v) not in ("", ".", ".."))
+                # A header carries printable ASCII only (httpx refuses anything else), and
+                # its surrounding blanks are not part of its value.
+                if place == "header":
+                    return values.filter(
+                        lambda v: (
+                            str(v).isascii() and str(v).isprintable() and str(v) == str(v).strip()
+                        )
+                    )
                 return values
         raise KeyError(f"{operation} has no parameter {name!r}")
 

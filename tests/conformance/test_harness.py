@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.atrius import AtriusClient, Gateway
+from clients.metasys_certificates import archive_of
 from mocks.conformance import ClientTable, Row, check_run, run_row
 from mocks.conformance.requests import request_problems
 from mocks.conformance.runner import answers
@@ -151,3 +152,47 @@ def test_a_metasys_403_answer_has_its_error_body_and_no_header_but_retry_after(
     assert answer.headers["Content-Type"] == "application/vnd.metasysapi.v4+json"
     METASYS.reader.check(answer.body, {"$ref": "#/components/schemas/Error"})
     assert set(answer.headers) <= {"Content-Type", "Retry-After"}
+
+
+METASYS_BASE = "https://metasys.standin.example/api/v4"
+IMPORT = f"{METASYS_BASE}/networkDevices/certificates/bacnet"
+
+
+def zip_request(content: bytes) -> httpx.Request:
+    headers = {**BEARER, "Content-Type": "application/zip"}
+    return httpx.Request("POST", IMPORT, content=content, headers=headers)
+
+
+def test_a_zip_body_that_is_not_a_zip_file_is_a_problem() -> None:
+    assert problems(METASYS, zip_request(b"-----BEGIN CERTIFICATE-----")) == [
+        "the body is not a ZIP file"
+    ]
+
+
+def test_a_zip_body_that_is_a_zip_file_has_no_problems() -> None:
+    assert problems(METASYS, zip_request(archive_of({"NAE-1.pem": "-----BEGIN"}))) == []
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    etag=METASYS.parameter(
+        "GET /api/v4/networkDevices/{networkDeviceId}/signingRequests/bacnet", "If-None-Match"
+    )
+)
+def test_header_parameter_values_are_text_a_header_can_carry(etag: str) -> None:
+    assert etag.isascii(), etag
+    assert etag.isprintable(), etag
+    assert etag == etag.strip(), etag
+
+
+SIGNING = METASYS.reader.operation(
+    "GET /api/v4/networkDevices/{networkDeviceId}/signingRequests/bacnet"
+)
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(answer=answers(METASYS, SIGNING, 200))
+def test_a_pkcs10_answer_is_its_text_with_its_media_type(answer: Any) -> None:
+    assert answer.headers["Content-Type"] == "application/pkcs10"
+    assert isinstance(answer.body, str)
+    assert answer.response().text == answer.body

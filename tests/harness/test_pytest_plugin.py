@@ -240,7 +240,12 @@ def test_each_apis_client_tests_marked_vendor_live_pass_against_a_deployed_stand
     sandbox = create_sandbox()
     credentials = tmp_path / "credentials.json"
     credentials.write_text(json.dumps(sandbox.credentials()))
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LIVE_")}
+    # Not the live variables of this run, nor its shard (the child runs every test it is given).
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("STANDIN_LIVE_") and k != "STANDIN_TEST_SHARD"
+    }
     with serving(build_app(sandbox)) as origin:
         for api in API_FACTORIES:
             url_name, credentials_name = live_variables(api)

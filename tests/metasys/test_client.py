@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 
 from clients.metasys import (
     Command,
@@ -16,6 +17,7 @@ from clients.metasys import (
     MetasysClient,
     MetasysConflict,
     MetasysDeviceOffline,
+    MetasysError,
     MetasysForbidden,
     MetasysNotFound,
     MetasysObject,
@@ -145,6 +147,7 @@ def test_commands_are_typed_with_their_schemas(metasys: MetasysClient) -> None:
 def test_objects_are_created_read_written_and_deleted(metasys: MetasysClient) -> None:
     folder = metasys.object_id(PROGRAMMING)
     new = metasys.create_object(folder, "ZN-3-SETPT", "avClass", name="Zone 3", maxPresValue=95)
+    assert new is not None
     found = metasys.get_object(new)
     assert isinstance(found, MetasysObject)
     assert (found.item["itemReference"], found.can_delete) == (
@@ -264,6 +267,23 @@ def test_batch_reads_answer_values_and_errors(metasys: MetasysClient) -> None:
         72.0, "writePriorityEnumSet.priorityNone", "reliabilityEnumSet.reliable"
     )
     assert isinstance(answers[1], MetasysNotFound)
+
+
+def test_a_batch_read_left_unanswered_or_answered_with_no_item_is_an_error_in_its_place() -> None:
+    body = {"responses": [{"id": "1", "status": 200, "body": 7}]}
+    with respx.mock(assert_all_called=False) as router:
+        router.post(f"{BASE_URL}/login").respond(
+            200, json={"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
+        )
+        router.post(f"{BASE_URL}/objects/batch").respond(200, json=body)
+        client = MetasysClient(
+            "u", "p", http=httpx.Client(), clock=lambda: dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+        )
+        unanswered, odd = client.read_many([("a", "presentValue"), ("b", "presentValue")])
+    assert type(unanswered) is MetasysError
+    assert (unanswered.status, unanswered.message) == (200, "Read 0 was not answered.")
+    assert type(odd) is MetasysError
+    assert (odd.status, odd.body) == (200, 7)
 
 
 def test_the_tree_is_typed(metasys: MetasysClient, sandbox: Sandbox) -> None:

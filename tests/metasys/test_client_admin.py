@@ -1,36 +1,21 @@
-"""The client's administration calls (clients/metasys_admin.py): against the fake in-process, and
-against answers generated from the contract's response schemas."""
+"""The client's administration calls (clients/metasys_admin.py) against the fake in-process
+(answers generated from the contract: tests/conformance)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import httpx
 import pytest
 import respx
-from hypothesis import given
 
 from clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound, MetasysValidationError
-from clients.metasys_admin import AuditCount, BulkResult, TimeSeries, UserAccount
+from clients.metasys_admin import AuditCount, TimeSeries, UserAccount
 from mocks import Sandbox
 from tests.metasys.conftest import PROGRAMMING, ZONE_SETPOINT, object_id, state_of
-from tests.metasys.test_client import (
-    BASE_URL,
-    GENERATED,
-    MEDIA,
-    TOKEN,
-    answer_of,
-    fake,
-    generated_client,
-    http,
-    metasys,
-    mocked,
-    paths,
-)
+from tests.metasys.test_client import fake, http, metasys, paths
 
 __all__ = ["fake", "http", "metasys"]  # fixtures shared with test_client.py
-PRIVATE_URL = "https://metasys.standin.example/api/private-api/v4"
 
 
 # --- against the fake --------------------------------------------------------------------------
@@ -136,77 +121,10 @@ def test_audit_counts_and_alarm_annotations(metasys: MetasysClient, fake: Sandbo
         metasys.annotate_alarm(alarm, "   ")
 
 
-# --- against generated answers -----------------------------------------------------------------
+# --- against a fixed answer (generated answers: tests/conformance) --------------------------------
 
-
-@GENERATED
-@given(
-    capabilities=answer_of("/system/capabilities"),
-    settings=answer_of("/system/settings"),
-    account=answer_of("/users/{userId}"),
-)
-def test_any_system_or_user_answer_parses(capabilities: Any, settings: Any, account: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{BASE_URL}/login").respond(200, json=TOKEN)
-        for path, body in (("/system/capabilities", capabilities), ("/system/settings", settings)):
-            router.get(f"{PRIVATE_URL}{path}").respond(
-                200, json=body, headers={"Content-Type": MEDIA}
-            )
-        mocked(router, "/users/u", account)
-        client = generated_client()
-        assert client.system_capabilities() == capabilities["items"]
-        assert client.system_settings().values == settings["item"]
-        parsed = client.user_account("u")
-    assert parsed.user_name == account["userName"]
-    assert parsed.raw == account
-
-
-@GENERATED
-@given(
-    series=answer_of("/timeSeries"),
-    trees=answer_of("/objects/trees"),
-    tree=answer_of("/objects/trees/{treeId}"),
-    bulk=answer_of("/objects/bulk", "post"),
-    counts=answer_of("/audits/counts"),
-)
-def test_any_series_tree_bulk_or_count_answer_parses(
-    series: Any, trees: Any, tree: Any, bulk: Any, counts: Any
-) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        mocked(router, "/timeSeries", {**series, "next": None})
-        mocked(router, "/objects/trees/t", tree)
-        mocked(router, "/objects/trees", trees)
-        mocked(router, "/objects/bulk", bulk, method="POST")
-        mocked(router, "/audits/counts", counts)
-        client = generated_client()
-        assert [s.id for s in client.time_series()] == [s["id"] for s in series["items"]]
-        assert [t.id for t in client.object_trees()] == [t["id"] for t in trees["items"]]
-        assert client.object_tree("t").id == tree["id"]
-        results = client.create_objects([{"parentId": "p"}])
-        assert all(isinstance(r, BulkResult) for r in results)
-        assert [r.status for r in results] == [r["status"] for r in bulk]
-        moment = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-        assert len(client.audit_counts(moment, moment)) == len(counts)
-
-
-@pytest.mark.parametrize(
-    ("status", "kind"),
-    [(400, MetasysValidationError), (403, MetasysForbidden), (404, MetasysNotFound)],
-)
-def test_documented_errors_raise_typed_errors(status: int, kind: type[Exception]) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{BASE_URL}/login").respond(200, json=TOKEN)
-        router.patch(f"{PRIVATE_URL}/system/settings/site.unitsSystem").respond(
-            status, json={"Message": "No."}, headers={"Content-Type": MEDIA}
-        )
-        router.route(url__startswith=f"{BASE_URL}/users/u").respond(
-            status, json={"Message": "No."}, headers={"Content-Type": MEDIA}
-        )
-        client = generated_client()
-        with pytest.raises(kind):
-            client.update_system_setting("site.unitsSystem", "metric")
-        with pytest.raises(kind):
-            client.edit_user("u", full_name="x")
+TOKEN = {"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
+MEDIA = "application/vnd.metasysapi.v4+json"
 
 
 def test_the_private_api_sits_beside_any_base_url() -> None:

@@ -1,46 +1,34 @@
-"""The Metasys client's BACnet/SC certificate methods: against the fake in-process, and against
-answers generated from the contract's schemas."""
+"""The Metasys client's BACnet/SC certificate methods against the fake in-process (answers
+generated from the contract: tests/conformance)."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 import respx
 from cryptography import x509
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-import contracts
 from clients.metasys import (
     MetasysClient,
     MetasysConflict,
     MetasysDeviceOffline,
     MetasysNotFound,
-    MetasysTooManyRequests,
     MetasysValidationError,
 )
 from clients.metasys_certificates import (
-    BacnetCertificate,
-    CertificateImport,
     CertificateSubject,
-    DeviceAnswer,
     MetasysPreconditionFailed,
-    SigningRequest,
 )
 from mocks import Sandbox
 from mocks.inprocess import standin
 from tests.metasys.conftest import object_id, state_of
-from tests.metasys.test_client import values
 from tests.support import SandboxSleep
 
 BASE_URL = "https://metasys.standin.example/api/v4"
-CONTRACT = contracts.load("metasys")
-MEDIA = "application/vnd.metasysapi.v4+json"
 SUBJECT = CertificateSubject(
     email_address="noreply@jci.com",
     org_name="Johnson Controls",
@@ -183,80 +171,10 @@ def test_too_many_requests_are_waited_out_for_pem_too(
     assert metasys._sleep.waits  # type: ignore[attr-defined]
 
 
-# --- against generated answers -----------------------------------------------------------------
+# --- against a fixed answer (generated answers: tests/conformance) --------------------------------
 
-GENERATED = settings(
-    max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
-)
 TOKEN = {"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
 DEVICE = "d9bf66bd-22f8-425b-82a4-44ba153d79c7"
-
-
-def answer(path: str, method: str, status: str = "200") -> st.SearchStrategy[Any]:
-    content = CONTRACT["paths"][f"/api/v4{path}"][method]["responses"][status]["content"]
-    return values(content[MEDIA]["schema"])
-
-
-def client() -> MetasysClient:
-    return MetasysClient(
-        "u", "p", http=httpx.Client(), clock=lambda: dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    )
-
-
-def routed(router: respx.MockRouter) -> None:
-    router.post(f"{BASE_URL}/login").respond(200, json=TOKEN)
-
-
-@GENERATED
-@given(body=answer("/networkDevices/{networkDeviceId}/certificates/bacnet", "get"))
-def test_any_certificate_list_parses(body: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.get(url__startswith=f"{BASE_URL}/networkDevices/{DEVICE}/certificates").respond(
-            200, json=body, headers={"Content-Type": MEDIA}
-        )
-        found = client().bacnet_certificates(DEVICE)
-    assert [c.raw for c in found] == [item["raw"] for item in body["items"]]
-    assert all(isinstance(c, BacnetCertificate) for c in found)
-
-
-@GENERATED
-@given(body=answer("/networkDevices/certificates/bacnet", "post"))
-def test_any_import_result_parses(body: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.post(f"{BASE_URL}/networkDevices/certificates/bacnet").respond(
-            200, json=body, headers={"Content-Type": MEDIA}
-        )
-        found = client().import_bacnet_certificates({"a.pem": b"x"})
-    assert found == [CertificateImport.of(item) for item in body]
-
-
-@GENERATED
-@given(body=answer("/networkDevices/batch", "post"))
-def test_any_batch_answer_parses(body: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.post(f"{BASE_URL}/networkDevices/batch").respond(
-            200, json=body, headers={"Content-Type": MEDIA}
-        )
-        found = client().batch_signing_requests("GET", [DEVICE])
-    assert [(a.device_id, a.status, a.body) for a in found] == [
-        (item["id"], item["status"], item.get("body")) for item in body["responses"]
-    ]
-    assert all(isinstance(a, DeviceAnswer) for a in found)
-
-
-@GENERATED
-@given(pem=st.text(alphabet=st.characters(codec="ascii", exclude_categories=["Cc"]), min_size=1))
-def test_any_pem_answer_is_the_signing_requests_text(pem: str) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.post(f"{BASE_URL}/networkDevices/{DEVICE}/signingRequests/bacnet").respond(
-            201, text=pem, headers={"Content-Type": "application/pkcs10", "ETag": "e"}
-        )
-        found = client().create_signing_request(DEVICE, SUBJECT)
-    assert found == SigningRequest(pem, "e")
 
 
 def test_a_batch_signing_request_is_decoded_from_base64() -> None:
@@ -264,49 +182,10 @@ def test_a_batch_signing_request_is_decoded_from_base64() -> None:
     encoded = base64.b64encode(text.encode()).decode()
     body = {"responses": [{"id": DEVICE, "status": 200, "body": encoded}]}
     with respx.mock(assert_all_called=False) as router:
-        routed(router)
+        router.post(f"{BASE_URL}/login").respond(200, json=TOKEN)
         router.post(f"{BASE_URL}/networkDevices/batch").respond(200, json=body)
-        [found] = client().batch_signing_requests("GET", [DEVICE])
+        client = MetasysClient(
+            "u", "p", http=httpx.Client(), clock=lambda: dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+        )
+        [found] = client.batch_signing_requests("GET", [DEVICE])
     assert found.pem == text
-
-
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [
-        (400, MetasysValidationError),
-        (404, MetasysNotFound),
-        (409, MetasysConflict),
-        (412, MetasysPreconditionFailed),
-        (503, MetasysDeviceOffline),
-    ],
-)
-def test_documented_errors_raise_typed_errors(status: int, error: type[Exception]) -> None:
-    path = f"{BASE_URL}/networkDevices/{DEVICE}/signingRequests/bacnet"
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.put(path).respond(status, json={"Message": "no"}, headers={"Content-Type": MEDIA})
-        with pytest.raises(error) as raised:
-            client().replace_signing_request(DEVICE, SUBJECT)
-    assert raised.value.status == status  # type: ignore[attr-defined]
-    assert raised.value.message == "no"  # type: ignore[attr-defined]
-
-
-def test_a_pem_request_raises_too_many_requests_after_the_retries() -> None:
-    path = f"{BASE_URL}/networkDevices/{DEVICE}/signingRequests/bacnet"
-    waits: list[float] = []
-    with respx.mock(assert_all_called=False) as router:
-        routed(router)
-        router.get(path).respond(
-            403, json={"Message": "Too many requests."}, headers={"Retry-After": "7"}
-        )
-        metasys = MetasysClient(
-            "u",
-            "p",
-            http=httpx.Client(),
-            clock=lambda: dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
-            sleep=waits.append,
-        )
-        with pytest.raises(MetasysTooManyRequests) as raised:
-            metasys.signing_request(DEVICE)
-    assert raised.value.retry_after == 7.0
-    assert waits == [7.0, 7.0, 7.0]

@@ -1,15 +1,12 @@
-"""The Metasys client's controls and enumerations: against the fake in-process, and against
-answers generated from the contract's schemas (documented errors raise typed errors)."""
+"""The Metasys client's controls and enumerations against the fake in-process and over a socket
+(answers generated from the contract, documented errors included: tests/conformance)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
-import respx
-from hypothesis import given, settings
 
 from clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound
 from clients.metasys import MetasysValidationError as Invalid
@@ -25,15 +22,7 @@ from mocks.inprocess import standin
 from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import object_id
-from tests.metasys.test_client import (
-    BASE_URL,
-    GENERATED,
-    MEDIA,
-    answer_of,
-    generated_client,
-    make_client,
-    mocked,
-)
+from tests.metasys.test_client import BASE_URL, make_client
 
 # One sandbox for the module, reset before each test.
 module_sandbox = shared_sandbox.module_sandbox
@@ -154,89 +143,6 @@ def test_a_diagram_subscription_is_made_and_ended(metasys: MetasysClient, sandbo
     metasys.unsubscribe_diagram(subscription.location)
     with pytest.raises(MetasysNotFound):
         metasys.unsubscribe_diagram(subscription.location)
-
-
-# --- against generated answers -----------------------------------------------------------------
-
-
-@settings(GENERATED, max_examples=10)
-@given(body=answer_of("/controls/{controlId}/diagram"))
-def test_any_diagram_parses(body: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        mocked(router, "/controls/c/diagram", body)
-        found = generated_client().diagram("c")
-    assert [c.id for c in found.connections] == [c["id"] for c in body["item"]["connections"]]
-    assert len(found.blocks) == len(body["item"]["blocks"])
-
-
-@settings(GENERATED, max_examples=10)
-@given(palette=answer_of("/controls/palettes/{paletteId}"))
-def test_any_palette_parses(palette: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        mocked(router, "/controls/palettes/p", palette)
-        found = generated_client().palette("p")
-    assert [b.title for b in found.blocks] == [b["title"] for b in palette["items"]]
-
-
-@settings(GENERATED, max_examples=10)
-@given(
-    created=answer_of("/enumerations", "post", "201"),
-    listed=answer_of("/enumerations"),
-)
-def test_any_enumeration_answer_parses(created: Any, listed: Any) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{BASE_URL}/login").respond(
-            200, json={"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
-        )
-        router.post(f"{BASE_URL}/enumerations").respond(
-            201, json=created, headers={"Content-Type": MEDIA}
-        )
-        router.get(f"{BASE_URL}/enumerations").respond(
-            200, json=listed, headers={"Content-Type": MEDIA}
-        )
-        client = generated_client()
-        made = client.create_enumeration("T", ["a", "b"])
-        summaries = client.enumerations()
-    assert [m.member_id for m in made.members] == [
-        m["memberId"] for m in created["item"]["members"]
-    ]
-    assert [s.id for s in summaries] == [s["id"] for s in listed["items"]]
-
-
-@settings(GENERATED, max_examples=10)
-@given(
-    refused=answer_of("/controls/{controlId}/diagram", "put", "400"),
-    denied=answer_of("/controls/{controlId}/diagram", "put", "403"),
-)
-def test_documented_diagram_errors_raise_typed_errors(refused: Any, denied: Any) -> None:
-    client = generated_client()
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{BASE_URL}/login").respond(
-            200, json={"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
-        )
-        route = router.put(f"{BASE_URL}/controls/c/diagram")
-        route.respond(400, json=refused, headers={"Content-Type": MEDIA})
-        with pytest.raises(MetasysDiagramRejected) as raised:
-            client.replace_diagram("c", {"blocks": []})
-        assert raised.value.problem.status_name == refused["statusName"]
-        route.respond(403, json=denied, headers={"Content-Type": MEDIA})
-        with pytest.raises(MetasysForbidden) as forbidden:
-            client.replace_diagram("c", {"blocks": []})
-        assert isinstance(forbidden.value, MetasysDiagramRejected) == ("statusName" in denied)
-
-
-def test_a_refused_enumeration_change_raises_typed_errors() -> None:
-    client = generated_client()
-    with respx.mock(assert_all_called=False) as router:
-        router.post(f"{BASE_URL}/login").respond(
-            200, json={"accessToken": "t", "expires": "2099-01-01T00:00:00Z"}
-        )
-        router.delete(f"{BASE_URL}/enumerations/x").respond(
-            403, json={"Message": "built in"}, headers={"Content-Type": MEDIA}
-        )
-        with pytest.raises(MetasysForbidden) as raised:
-            client.delete_enumeration("x")
-    assert raised.value.message == "built in"
 
 
 # --- over a real socket: the stream consumer ------------------------------------------------

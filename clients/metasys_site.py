@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from clients.metasys_results import ObjectSummary
 from clients.metasys_transport import MetasysTransport
 from clients.metasys_transport import seg as _seg
 
 OBJECT_TYPES = "objectTypeEnumSet."
+WELL_KNOWN_QUERIES = (
+    "alarm",
+    "disabled",
+    "offline",
+    "operatorOverride",
+    "outOfService",
+    "supervisoryOverride",
+    "trouble",
+)
+"""The well-known object queries of a supervisory device (INTERNAL in the reference)."""
 
 
 class SiteMixin(MetasysTransport):
@@ -38,3 +50,13 @@ class SiteMixin(MetasysTransport):
         stream stays open."""
         path = f"/objects/streams/{_seg(stream_id)}/subscriptions/{_seg(subscription_id)}"
         self._request("DELETE", path)
+
+    def well_known_objects(
+        self, device_id: str, query: str, *, page_size: int = 100
+    ) -> Iterator[ObjectSummary]:
+        """The objects below a supervisory device (engine or server) that a well-known query
+        selects (``alarm``, ``operatorOverride``, ... see ``WELL_KNOWN_QUERIES``), every page."""
+        if query not in WELL_KNOWN_QUERIES:
+            raise ValueError(f"not a well-known query: {query!r} (one of {WELL_KNOWN_QUERIES})")
+        path = f"/objects/{_seg(device_id)}/objects/wellKnownQuery/{query}"
+        return (ObjectSummary.of(raw) for raw in self._pages(path, {"pageSize": page_size}))

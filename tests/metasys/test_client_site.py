@@ -95,3 +95,25 @@ def test_subscriptions_are_ended_by_their_stream_and_subscription_ids(
             client.unsubscribe_objects(value_parts[-3], value_parts[-1])
         with pytest.raises(MetasysNotFound):
             client.unsubscribe_activities(activity_parts[-3], activity_parts[-1])
+
+
+def test_an_operator_override_shows_in_the_engines_well_known_query_until_released(
+    metasys: MetasysClient, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    engine = object_id(sandbox, "ADS1:NAE-1")
+    assert point not in {o.id for o in metasys.well_known_objects(engine, "operatorOverride")}
+    metasys.override(point, 68.0)
+    found = list(metasys.well_known_objects(engine, "operatorOverride", page_size=1))
+    assert [o.item_reference for o in found] == [ZONE_SETPOINT]
+    metasys.release(point, 8)
+    assert list(metasys.well_known_objects(engine, "operatorOverride")) == []
+    with pytest.raises(MetasysNotFound):
+        list(metasys.well_known_objects(UNKNOWN, "alarm"))
+
+
+def test_a_query_that_is_not_well_known_is_refused_before_any_request(
+    metasys: MetasysClient,
+) -> None:
+    with pytest.raises(ValueError, match="not a well-known query: 'inAlarm'"):
+        metasys.well_known_objects(UNKNOWN, "inAlarm")

@@ -62,13 +62,18 @@ def body_of(operation: str) -> st.SearchStrategy[Any]:
 
 
 def next_pages(body: Any, request: httpx.Request, page: int) -> Any:
-    """``next`` back at the host: a continuation token for activities, a page otherwise."""
+    """``next`` back at the host: a continuation token for activities, a cursor for the
+    well-known queries, a page otherwise."""
     if not isinstance(body, dict) or "next" not in body:
         return body
     if page + 1 >= PAGES:
         return {**body, "next": None}
     scheme, host, path, query, _ = urlsplit(str(request.url))
-    name = "continuationToken" if path.endswith("/activities") else "page"
+    name = "page"
+    if path.endswith("/activities"):
+        name = "continuationToken"
+    elif "/wellKnownQuery/" in path:
+        name = "cursor"
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != name]
     link = urlunsplit((scheme, host, path, urlencode([*pairs, (name, str(page + 2))]), ""))
     return {**body, "next": link}

@@ -43,6 +43,8 @@ from clients.metasys_controls import (
     Palette,
 )
 from clients.metasys_enumerations import Enumeration, EnumerationSummary
+from clients.metasys_results import ObjectSummary
+from clients.metasys_site import WELL_KNOWN_QUERIES
 from clients.metasys_transport import seg
 from mocks.conformance.table import Row
 from mocks.conformance.tables.metasys import (
@@ -124,6 +126,19 @@ def unsubscribe(method: str, kind: str) -> Row[Any]:
             "stream": param(operation, "streamId"),
             "subscription": param(operation, "subscriptionId"),
         },
+    )
+
+
+def well_known(query: str) -> Row[Any]:
+    """The objects a supervisory device's well-known query selects, every page."""
+    operation = f"GET /objects/{{objectId}}/objects/wellKnownQuery/{query}"
+    return plain(
+        "well_known_objects",
+        operation,
+        lambda c, a: c.well_known_objects(a["id"], query),
+        items=ObjectSummary,
+        arguments={"id": param(f"GET {V4}{operation.split()[1]}", "objectId")},
+        label=query,
     )
 
 
@@ -362,6 +377,7 @@ ROWS: tuple[Row[Any], ...] = (
         },
     ),
     unsubscribe("unsubscribe_objects", "objects"),
+    *(well_known(query) for query in WELL_KNOWN_QUERIES),
     # --- controls ---------------------------------------------------------------------------
     by_id("diagram", "GET /controls/{controlId}/diagram", "controlId", returns=Diagram),
     Row(

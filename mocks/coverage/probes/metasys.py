@@ -6,12 +6,13 @@ objects: the delete and the create go to an unknown object."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from clients._http import Clock, Sleeper
 from clients.metasys import MetasysClient
 from clients.metasys_certificates import CertificateSubject
+from clients.metasys_site import WELL_KNOWN_QUERIES
 from mocks.coverage.probes.probe import ClientProbe
 
 UNKNOWN = "00000000-0000-0000-0000-000000000001"
@@ -25,6 +26,11 @@ def connect(credentials: Mapping[str, Any], clock: Clock, sleep: Sleeper) -> Met
     return MetasysClient(
         str(credentials["username"]), str(credentials["password"]), clock=clock, sleep=sleep
     )
+
+
+def well_known(query: str) -> Callable[[MetasysClient], object]:
+    """A well-known query of an unknown device (404): every page is fetched as it is read."""
+    return lambda c: list(c.well_known_objects(UNKNOWN, query))
 
 
 PROBE: ClientProbe[MetasysClient] = ClientProbe(
@@ -180,5 +186,6 @@ PROBE: ClientProbe[MetasysClient] = ClientProbe(
         "enumeration_schema": [lambda c: c.enumeration_schema("writePriorityEnumSet")],
         "object_type_schema": [lambda c: c.object_type_schema("avClass", UNKNOWN)],
         "unsubscribe_objects": [lambda c: c.unsubscribe_objects(UNKNOWN, UNKNOWN)],
+        "well_known_objects": [well_known(query) for query in WELL_KNOWN_QUERIES],
     },
 )

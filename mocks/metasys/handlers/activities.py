@@ -14,7 +14,7 @@ from mocks._core.errors import VendorError
 from mocks._core.paging import ContinuationRejected
 from mocks.metasys import errors
 from mocks.metasys.activities import SORTS, activity_query, effective_permission, render
-from mocks.metasys.handlers.streams import owner_of
+from mocks.metasys.handlers.streams import end_subscription, owner_of
 from mocks.metasys.http import Caller, caller, json_body, respond
 from mocks.metasys.state.audits import MAX_ANNOTATION
 
@@ -81,15 +81,7 @@ class ActivityHandlers:
         return respond(body, headers=headers)
 
     async def delete_subscription(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = self.api.streams.unsubscribe_activities(
-            request.path_params["streamId"],
-            owner_of(who.tenant_id, who.user.username),
-            request.path_params["subscriptionId"],
-        )
-        if not found:
-            raise errors.not_found("The subscription was not found.")
-        return Response(status_code=200)
+        return end_subscription(self.api, request, self.api.streams.unsubscribe_activities)
 
     async def batch(self, request: Request) -> Response:
         """Each request acknowledges, discards or annotates one alarm or audit; each answers

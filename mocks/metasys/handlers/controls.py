@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from mocks._core.errors import VendorError
 from mocks.metasys import errors, query
-from mocks.metasys.handlers.streams import owner_of
+from mocks.metasys.handlers.streams import end_subscription, owner_of
 from mocks.metasys.http import caller, json_body, respond
 from mocks.metasys.state.controls import Diagram, block_type_id, problem, save_failed
 from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, palette, schema_url
@@ -94,15 +94,7 @@ class ControlHandlers:
         return respond({"item": diagram_item(diagram, who.base), "self": str(request.url)})
 
     async def delete_subscription(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = self.api.diagram_streams.unsubscribe(
-            request.path_params["streamId"],
-            owner_of(who.tenant_id, who.user.username),
-            request.path_params["subscriptionId"],
-        )
-        if not found:
-            raise errors.not_found("The subscription was not found.")
-        return Response(status_code=200)
+        return end_subscription(self.api, request, self.api.diagram_streams.unsubscribe)
 
     async def palette(self, request: Request) -> Response:
         who = caller(self.api, request)

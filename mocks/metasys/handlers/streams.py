@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -19,6 +20,24 @@ if TYPE_CHECKING:
 
 def owner_of(tenant_id: str, username: str) -> str:
     return f"{tenant_id}/{username}"
+
+
+Unsubscribe = Callable[[str, str, str], bool]
+"""(stream id, owner, subscription id) -> whether that owner's subscription was ended."""
+
+
+def end_subscription(api: MetasysApi, request: Request, unsubscribe: Unsubscribe) -> Response:
+    """``DELETE …/streams/{streamId}/subscriptions/{subscriptionId}`` (objects, activities,
+    controls): 200 once ended; 404 for an unknown one or another user's stream."""
+    who = caller(api, request)
+    found = unsubscribe(
+        request.path_params["streamId"],
+        owner_of(who.tenant_id, who.user.username),
+        request.path_params["subscriptionId"],
+    )
+    if not found:
+        raise errors.not_found("The subscription was not found.")
+    return Response(status_code=200)
 
 
 class StreamHandlers:
@@ -63,12 +82,4 @@ class StreamHandlers:
         return Response(status_code=204)
 
     async def delete_object_subscription(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = self.api.streams.unsubscribe_object(
-            request.path_params["streamId"],
-            owner_of(who.tenant_id, who.user.username),
-            request.path_params["subscriptionId"],
-        )
-        if not found:
-            raise errors.not_found("The subscription was not found.")
-        return Response(status_code=200)
+        return end_subscription(self.api, request, self.api.streams.unsubscribe_object)

@@ -74,14 +74,7 @@ def _entry(tree: ObjectTree, site: str, parent_reference: str, raw: dict[str, An
         obj = tree.find(f"{site}:{raw['object']}")
         if obj is None:
             raise ValueError(f"user view names an unknown object {raw['object']}")
-        return ViewEntry(
-            id=obj.id,
-            name=obj.name,
-            item_reference=obj.item_reference,
-            object_type=obj.type.enum_id,
-            classification=obj.type.classification,
-            object_id=obj.id,
-        )
+        return _object_entry(obj, ())
     reference = f"{parent_reference}.{raw['name'].replace(' ', '')}"
     return ViewEntry(
         id=object_id(tree.salt, reference),
@@ -100,6 +93,11 @@ def network_tree(tree: ObjectTree) -> ViewEntry:
 
 
 def _live(tree: ObjectTree, obj: MetasysObject) -> ViewEntry:
+    return _object_entry(obj, tuple(_live(tree, child) for child in tree.children(obj)))
+
+
+def _object_entry(obj: MetasysObject, children: tuple[ViewEntry, ...]) -> ViewEntry:
+    """An object as a tree entry (a user view names objects without their children)."""
     return ViewEntry(
         id=obj.id,
         name=obj.name,
@@ -107,7 +105,7 @@ def _live(tree: ObjectTree, obj: MetasysObject) -> ViewEntry:
         object_type=obj.type.enum_id,
         classification=obj.type.classification,
         object_id=obj.id,
-        children=tuple(_live(tree, child) for child in tree.children(obj)),
+        children=children,
     )
 
 

@@ -25,8 +25,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy cannot follow setuptools' editable import hook, so it checks the `standin` package through a
+# tree of links that puts each folder where the package has it (setup.py maps the same way).
+TYPECHECK_TREE := build/typecheck
 typecheck: install
-	$(BIN)/mypy
+	rm -rf $(TYPECHECK_TREE) && mkdir -p $(TYPECHECK_TREE)/standin
+	for entry in mocks/*; do ln -s ../../../$$entry $(TYPECHECK_TREE)/standin/; done
+	for folder in clients contracts fixtures; do ln -s ../../../$$folder $(TYPECHECK_TREE)/standin/; done
+	cd $(TYPECHECK_TREE) && ../../$(BIN)/mypy --config-file ../../pyproject.toml
 
 # One shard of the suite per core, each under coverage; their data files are combined for the
 # report. coverage starts before pytest, so modules that pytest's plugins import early are
@@ -49,7 +55,7 @@ test-deep: install
 
 # docs/coverage.md: vendor reference, contract, fake, client and tests per operation.
 coverage-table: install
-	$(BIN)/python -m mocks.coverage
+	$(BIN)/python -m standin.coverage
 
 # Every reference client through its vendor's documented workflow, against the fakes in-process.
 demo: install

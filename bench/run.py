@@ -139,7 +139,7 @@ class Outcome:
 
 def fake_command(port: int) -> list[str]:
     standin = Path(sys.executable).with_name("standin")
-    head = [str(standin)] if standin.exists() else [sys.executable, "-m", "mocks.cli"]
+    head = [str(standin)] if standin.exists() else [sys.executable, "-m", "standin.cli"]
     return [
         *head,
         "serve",

@@ -21,7 +21,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
-from clients._http import (
+from standin.clients._http import (
     ApiError,
     Clock,
     HttpClientOwner,

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
-from clients._http import (
+from standin.clients._http import (
     ApiError,
     Clock,
     HttpClientOwner,

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from clients._http import (
+from standin.clients._http import (
     ApiError,
     Clock,
     HttpClientOwner,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from clients._http import (
+from standin.clients._http import (
     Clock,
     HttpClientOwner,
     Sleeper,
@@ -26,12 +26,12 @@ from clients._http import (
     system_sleep,
     utc_now,
 )
-from clients.metasys_activity import ActivityMixin
-from clients.metasys_admin import AdminMixin
-from clients.metasys_certificates import CertificateMixin
-from clients.metasys_controls import ControlsMixin
-from clients.metasys_enumerations import EnumerationsMixin
-from clients.metasys_errors import (
+from standin.clients.metasys_activity import ActivityMixin
+from standin.clients.metasys_admin import AdminMixin
+from standin.clients.metasys_certificates import CertificateMixin
+from standin.clients.metasys_controls import ControlsMixin
+from standin.clients.metasys_enumerations import EnumerationsMixin
+from standin.clients.metasys_errors import (
     ERRORS,
     MetasysAuthError,
     MetasysConflict,
@@ -42,7 +42,7 @@ from clients.metasys_errors import (
     MetasysTooManyRequests,
     MetasysValidationError,
 )
-from clients.metasys_results import (
+from standin.clients.metasys_results import (
     PRIORITIES,
     Command,
     Equipment,
@@ -58,9 +58,9 @@ from clients.metasys_results import (
     Value,
     _time,
 )
-from clients.metasys_site import SiteMixin
-from clients.metasys_stream import MetasysStream, StreamEvent
-from clients.metasys_transport import MetasysTransport, seg
+from standin.clients.metasys_site import SiteMixin
+from standin.clients.metasys_stream import MetasysStream, StreamEvent
+from standin.clients.metasys_transport import MetasysTransport, seg
 
 __all__ = [
     "DEFAULT_BASE_URL",

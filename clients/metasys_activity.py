@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 
 class ActivityMixin(MetasysTransport):

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 PRIVATE_API = "/api/private-api/v4"
 """Where v4 served the system operations (the reference's notes): beside ``/api/v4``."""

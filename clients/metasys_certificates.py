@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from clients._http import response_body
-from clients.metasys_errors import MetasysError, MetasysTooManyRequests
-from clients.metasys_results import _time
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients._http import response_body
+from standin.clients.metasys_errors import MetasysError, MetasysTooManyRequests
+from standin.clients.metasys_results import _time
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 PKCS10 = "application/pkcs10"
 DEFAULT_RETRY_AFTER = 60.0

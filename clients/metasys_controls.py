@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clients.metasys_errors import MetasysError, MetasysForbidden, MetasysValidationError
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients.metasys_errors import MetasysError, MetasysForbidden, MetasysValidationError
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 
 @dataclass(frozen=True)

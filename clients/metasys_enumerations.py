@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clients._http import ApiError
+from standin.clients._http import ApiError
 
 
 class MetasysError(ApiError):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clients.metasys_results import ObjectSummary
-from clients.metasys_transport import MetasysTransport
-from clients.metasys_transport import seg as _seg
+from standin.clients.metasys_results import ObjectSummary
+from standin.clients.metasys_transport import MetasysTransport
+from standin.clients.metasys_transport import seg as _seg
 
 OBJECT_TYPES = "objectTypeEnumSet."
 WELL_KNOWN_QUERIES = (

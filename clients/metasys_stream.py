@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import EventSource, connect_sse
 
-from clients._http import ApiError
+from standin.clients._http import ApiError
 
 if TYPE_CHECKING:
-    from clients.metasys import MetasysClient
+    from standin.clients.metasys import MetasysClient
 
 __all__ = ["MetasysStream", "StreamError", "StreamEvent"]
 

@@ -1,9 +1,46 @@
-"""standin's fakes: stateful stand-ins for building-data APIs."""
+"""standin: stateful stand-ins for building-data APIs (Atrius, BuildingMinds, Locus, Metasys,
+Atmotube).
 
-from mocks._core.clock import Clock
-from mocks._core.sandbox import Sandbox
-from mocks.inprocess import standin
-from mocks.registry import create_sandbox
-from mocks.server import build_app
+The public API: :func:`standin` routes the vendors' real host names to an in-process sandbox
+(a context manager), :func:`create_sandbox` and :func:`build_app` make a sandbox and its ASGI app,
+:class:`Sandbox` and :class:`Clock` are what they hand back, and ``standin.pytest_plugin`` is the
+pytest plugin (registered by entry point). The fakes are ``standin.<api>``, the reference clients
+``standin.clients.<api>``, the contracts ``standin.contracts``, the fixtures ``standin.fixtures``.
 
-__all__ = ["Clock", "Sandbox", "build_app", "create_sandbox", "standin"]
+Names are imported on first use, so ``import standin`` (and ``standin --help``) loads no fake.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from standin._core.clock import Clock
+    from standin._core.sandbox import Sandbox
+    from standin.inprocess import standin
+    from standin.registry import create_sandbox
+    from standin.server import build_app
+
+try:
+    __version__ = version("standin")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+_PUBLIC = {
+    "Clock": "standin._core.clock",
+    "Sandbox": "standin._core.sandbox",
+    "build_app": "standin.server",
+    "create_sandbox": "standin.registry",
+    "standin": "standin.inprocess",
+}
+
+__all__ = ["Clock", "Sandbox", "__version__", "build_app", "create_sandbox", "standin"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'standin' has no attribute {name!r}")
+    return getattr(import_module(module), name)

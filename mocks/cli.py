@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import orjson
 import uvicorn
 
-from mocks import demo
-from mocks.check import command as check_command
-from mocks.registry import API_FACTORIES, create_sandbox
-from mocks.server import build_app
+from standin import demo
+from standin.check import command as check_command
+from standin.registry import API_FACTORIES, create_sandbox
+from standin.server import build_app
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long a stop waits for open responses (event streams) before cancelling them."""

@@ -16,8 +16,8 @@ import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp
 
-from mocks._core.sandbox import Sandbox
-from mocks.registry import create_sandbox
+from standin._core.sandbox import Sandbox
+from standin.registry import create_sandbox
 
 
 class AsgiBridge:

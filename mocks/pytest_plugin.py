@@ -30,15 +30,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from clients.atmotube import AtmotubeClient
-    from clients.atrius import AtriusClient
-    from clients.buildingminds import BuildingMindsClient
-    from clients.locus import LocusClient
-    from clients.metasys import MetasysClient
-    from mocks._core.clock import Clock
-    from mocks._core.sandbox import Sandbox
-    from mocks._core.tenants import Tenant
-    from mocks.testing import SandboxFaults, SandboxTime, StandinClients
+    from standin._core.clock import Clock
+    from standin._core.sandbox import Sandbox
+    from standin._core.tenants import Tenant
+    from standin.clients.atmotube import AtmotubeClient
+    from standin.clients.atrius import AtriusClient
+    from standin.clients.buildingminds import BuildingMindsClient
+    from standin.clients.locus import LocusClient
+    from standin.clients.metasys import MetasysClient
+    from standin.testing import SandboxFaults, SandboxTime, StandinClients
 
 LIVE_MARKER = "vendor_live"
 TARGET_FIXTURE = "standin_target"
@@ -148,7 +148,7 @@ def vendor_live_target(request: pytest.FixtureRequest) -> LiveTarget:
 def standin_sandbox() -> Sandbox:
     """A fresh sandbox of every API, seeded from the fixtures, not yet routed: the vendors'
     hosts do not reach it (use ``standin`` for that). Its clock runs in real time."""
-    from mocks.registry import create_sandbox
+    from standin.registry import create_sandbox
 
     return create_sandbox()
 
@@ -159,7 +159,7 @@ def standin(standin_sandbox: Sandbox) -> Iterator[Sandbox]:
 
     Unchanged httpx code (sync or async) reaches the fakes without sockets; any other host is
     not intercepted. The routing ends with the test."""
-    from mocks.inprocess import standin as routed
+    from standin.inprocess import standin as routed
 
     with routed(standin_sandbox) as sandbox:
         yield sandbox
@@ -178,7 +178,7 @@ def standin_time(standin: Sandbox) -> SandboxTime:
     """The time the client fixtures are given: ``now()`` reads the sandbox clock, ``sleep()``
     moves it on at once instead of waiting (a client waiting out a 429 takes no time) and
     records each wait in ``waits``."""
-    from mocks.testing import SandboxTime
+    from standin.testing import SandboxTime
 
     return SandboxTime(standin)
 
@@ -189,7 +189,7 @@ def standin_faults(standin: Sandbox) -> SandboxFaults:
     body=, headers=, latency_ms=, count=, probability=)`` returns the fault's id (the fields
     of ``POST /_sandbox/faults``; ``path`` is a glob on the vendor's path), ``remove(id)``,
     ``clear()``, ``list()``. Faults go with the sandbox at the end of the test."""
-    from mocks.testing import SandboxFaults
+    from standin.testing import SandboxFaults
 
     return SandboxFaults(standin)
 
@@ -208,7 +208,7 @@ def standin_clients(standin: Sandbox, standin_time: SandboxTime) -> Iterator[Sta
     ``metasys(...)``, ... or ``connect(api, tenant)``, for the default tenant or the given one,
     each on ``standin_time`` (the sandbox clock, a sleep that moves it). Every client it made
     is closed at teardown."""
-    from mocks.testing import StandinClients
+    from standin.testing import StandinClients
 
     clients = StandinClients(standin, standin_time)
     yield clients
@@ -245,7 +245,7 @@ def target_client(
     the live target in a ``[live]`` run) with its credentials for ``api`` changed by
     ``changes``, e.g. ``target_client("atrius", client_secret="wrong")``. Closed at
     teardown."""
-    from mocks.testing import connect_client
+    from standin.testing import connect_client
 
     made: list[Any] = []
     if standin_target is None:
@@ -297,7 +297,7 @@ def _client(request: pytest.FixtureRequest, api: str, target: LiveTarget | None)
         clients: StandinClients = request.getfixturevalue("standin_clients")
         return clients.connect(api)
     _same_api(api, _live(request, target))
-    from mocks.testing import connect_client
+    from standin.testing import connect_client
 
     # The vendor's own time: real waits on its 429s, its clock for token expiry.
     client = connect_client(api, target.credentials, base_url=target.base_url)

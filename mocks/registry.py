@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mocks._core.api import VendorApiFactory
-from mocks._core.sandbox import Sandbox
-from mocks.atmotube import AtmotubeApi
-from mocks.atrius import AtriusApi
-from mocks.buildingminds import BuildingMindsApi
-from mocks.locus import LocusApi
-from mocks.metasys import MetasysApi
+from standin._core.api import VendorApiFactory
+from standin._core.sandbox import Sandbox
+from standin.atmotube import AtmotubeApi
+from standin.atrius import AtriusApi
+from standin.buildingminds import BuildingMindsApi
+from standin.locus import LocusApi
+from standin.metasys import MetasysApi
 
 API_FACTORIES: dict[str, VendorApiFactory] = {
     "atmotube": AtmotubeApi,
@@ -25,7 +25,7 @@ API_FACTORIES: dict[str, VendorApiFactory] = {
 def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:
     """A sandbox serving ``apis`` (default: all), seeded from the fixtures.
 
-    ``options`` go to :class:`~mocks._core.sandbox.Sandbox` (``clock``, ``seed``,
+    ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
     ``journal_capacity``, ``admin_token``).
     """
     names = list(API_FACTORIES) if apis is None else list(apis)

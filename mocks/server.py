@@ -11,10 +11,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mocks._core.control import ControlPlane, control_error
-from mocks._core.errors import VendorError
-from mocks._core.handlers import exception_handlers
-from mocks._core.sandbox import Sandbox
+from standin._core.control import ControlPlane, control_error
+from standin._core.errors import VendorError
+from standin._core.handlers import exception_handlers
+from standin._core.sandbox import Sandbox
 
 
 def _routing_error(request: Request, status: int) -> VendorError:

@@ -1,7 +1,7 @@
 """What a test against standin needs besides the sandbox: the reference clients wired to it (or
 to a live target), a sleep that moves the sandbox clock instead of waiting, and faults.
 
-The pytest plugin (:mod:`mocks.pytest_plugin`) builds its fixtures from these; they work as
+The pytest plugin (:mod:`standin.pytest_plugin`) builds its fixtures from these; they work as
 well without pytest.
 """
 
@@ -11,17 +11,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mocks._core.faults import Fault
-from mocks._core.sandbox import Sandbox
-from mocks._core.tenants import Tenant
+from standin._core.faults import Fault
+from standin._core.sandbox import Sandbox
+from standin._core.tenants import Tenant
 
 if TYPE_CHECKING:
-    from clients._http import Clock, Sleeper
-    from clients.atmotube import AtmotubeClient
-    from clients.atrius import AtriusClient
-    from clients.buildingminds import BuildingMindsClient
-    from clients.locus import LocusClient
-    from clients.metasys import MetasysClient
+    from standin.clients._http import Clock, Sleeper
+    from standin.clients.atmotube import AtmotubeClient
+    from standin.clients.atrius import AtriusClient
+    from standin.clients.buildingminds import BuildingMindsClient
+    from standin.clients.locus import LocusClient
+    from standin.clients.metasys import MetasysClient
 
 __all__ = [
     "CLIENT_APIS",
@@ -110,7 +110,7 @@ def _root(base_url: str | None) -> str | None:
 
 
 def _atmotube(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -> Any:
-    from clients.atmotube import DEFAULT_BASE_URL, AtmotubeClient
+    from standin.clients.atmotube import DEFAULT_BASE_URL, AtmotubeClient
 
     return AtmotubeClient(
         str(credentials["api_key"]), base_url=base_url or DEFAULT_BASE_URL, **time
@@ -118,7 +118,7 @@ def _atmotube(credentials: Mapping[str, Any], base_url: str | None, **time: Any)
 
 
 def _atrius(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -> Any:
-    from clients.atrius import DEFAULT_BASE_URL, AtriusClient
+    from standin.clients.atrius import DEFAULT_BASE_URL, AtriusClient
 
     return AtriusClient(
         str(credentials["client_id"]),
@@ -129,8 +129,8 @@ def _atrius(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -
 
 
 def _buildingminds(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -> Any:
-    from clients.buildingminds import BuildingMindsClient
-    from mocks.check.profiles.buildingminds import DEFAULT_TENANT, login_url
+    from standin.check.profiles.buildingminds import DEFAULT_TENANT, login_url
+    from standin.clients.buildingminds import BuildingMindsClient
 
     options: dict[str, Any] = {"tenant": str(credentials.get("tenant") or DEFAULT_TENANT)}
     if base_url is not None:
@@ -146,7 +146,7 @@ def _buildingminds(credentials: Mapping[str, Any], base_url: str | None, **time:
 
 
 def _locus(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -> Any:
-    from clients.locus import DEFAULT_BASE_URL, LocusClient
+    from standin.clients.locus import DEFAULT_BASE_URL, LocusClient
 
     # The password grant when the credentials have a user: it is the one with refresh tokens.
     username, password = credentials.get("username"), credentials.get("password")
@@ -161,7 +161,7 @@ def _locus(credentials: Mapping[str, Any], base_url: str | None, **time: Any) ->
 
 
 def _metasys(credentials: Mapping[str, Any], base_url: str | None, **time: Any) -> Any:
-    from clients.metasys import DEFAULT_BASE_URL, MetasysClient
+    from standin.clients.metasys import DEFAULT_BASE_URL, MetasysClient
 
     return MetasysClient(
         str(credentials["username"]),
@@ -193,7 +193,7 @@ def connect_client(
 
     ``base_url`` is where the contract's paths start, as ``standin check --base-url`` takes it
     (``https://api.buildingos.com``, ``http://127.0.0.1:8000/metasys``); without it the client
-    goes to the vendor's own host, which :func:`mocks.inprocess.standin` routes to the sandbox.
+    goes to the vendor's own host, which :func:`standin.inprocess.standin` routes to the sandbox.
     ``clock`` and ``sleep`` default to the client's own (the machine's time, real waits).
     """
     if api not in _CONNECTORS:

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mocks import Sandbox, build_app, create_sandbox
-from mocks._core.clock import Clock
-from mocks.inprocess import AsgiBridge
+from standin import Sandbox, build_app, create_sandbox
+from standin._core.clock import Clock
+from standin.inprocess import AsgiBridge
 
 pytest_plugins = ["pytester"]
 """pytester runs the standin plugin's fixtures as a user's test suite would."""

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clients._http import (
+from standin.clients._http import (
     HttpClientOwner,
     json_object,
     json_string,

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mocks.metasys.enums import ENUM_SETS
-from mocks.metasys.types import OBJECT_TYPES
+from standin.metasys.enums import ENUM_SETS
+from standin.metasys.types import OBJECT_TYPES
 
 V = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 VC = V["components"]

@@ -8,9 +8,9 @@ NF, MEDIA, HOST, SANDBOX_SHAPE ...); not a module of its own.
 # ruff: noqa: E501, F821
 # mypy: ignore-errors
 
-from mocks.metasys.state.controls import MAX_IO_BLOCKS, PRIORITIES_ALLOWED
-from mocks.metasys.state.enumerations import MAX_MEMBERS, MAX_TITLE, MIN_MEMBERS
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from standin.metasys.state.controls import MAX_IO_BLOCKS, PRIORITIES_ALLOWED
+from standin.metasys.state.enumerations import MAX_MEMBERS, MAX_TITLE, MIN_MEMBERS
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 
 INTRO += """
 **Controls** (part 3, INTERNAL). **Sandbox choice:** a control is a Program object

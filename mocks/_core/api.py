@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 
 class VendorApi(Protocol):

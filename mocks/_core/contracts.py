@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-import contracts
-from mocks._core.rendering import JSONBody
+from standin import contracts
+from standin._core.rendering import JSONBody
 
 
 def contract_response(request: Request, api: str) -> Response:

@@ -14,14 +14,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mocks._core.clock import isoformat
-from mocks._core.errors import VendorError
-from mocks._core.faults import Fault, FaultSpecError
-from mocks._core.handlers import error_response, exception_handlers
-from mocks._core.rendering import JSONBody
+from standin._core.clock import isoformat
+from standin._core.errors import VendorError
+from standin._core.faults import Fault, FaultSpecError
+from standin._core.handlers import error_response, exception_handlers
+from standin._core.rendering import JSONBody
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 ADMIN_HEADER = "X-Standin-Admin-Token"
 

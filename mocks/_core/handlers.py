@@ -9,8 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks._core.errors import VendorError
-from mocks._core.rendering import JSONBody
+from standin._core.errors import VendorError
+from standin._core.rendering import JSONBody
 
 RoutingErrorFactory = Callable[[Request, int], VendorError]
 """Builds a vendor's answer for a routing failure (404 unknown path, 405 wrong method)."""

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mocks._core.clock import isoformat
-from mocks._core.errors import VendorError
-from mocks._core.handlers import error_response
-from mocks._core.journal import JournalEntry
+from standin._core.clock import isoformat
+from standin._core.errors import VendorError
+from standin._core.handlers import error_response
+from standin._core.journal import JournalEntry
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 INJECTED_FAULT_BODY = {"message": "Injected fault"}
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mocks._core.clock import Clock
+from standin._core.clock import Clock
 
 
 @dataclass(frozen=True)

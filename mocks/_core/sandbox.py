@@ -9,12 +9,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from mocks._core.api import VendorApi, VendorApiFactory
-from mocks._core.clock import Clock
-from mocks._core.faults import FaultRegistry
-from mocks._core.journal import RequestJournal
-from mocks._core.ratelimit import LimitRegistry
-from mocks._core.tenants import Tenant, TenantRegistry
+from standin._core.api import VendorApi, VendorApiFactory
+from standin._core.clock import Clock
+from standin._core.faults import FaultRegistry
+from standin._core.journal import RequestJournal
+from standin._core.ratelimit import LimitRegistry
+from standin._core.tenants import Tenant, TenantRegistry
 
 
 class Sandbox:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks._core.api import VendorApi
+from standin._core.api import VendorApi
 
 DEFAULT_TENANT = "default"
 

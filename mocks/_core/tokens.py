@@ -17,7 +17,7 @@ from typing import Any, Literal
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mocks._core.clock import Clock
+from standin._core.clock import Clock
 
 TokenKind = Literal["access", "refresh"]
 TokenFormat = Literal["opaque", "jwt"]

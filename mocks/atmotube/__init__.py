@@ -1,5 +1,5 @@
 """The Atmotube Cloud API fake (``GET /api/v1/data``)."""
 
-from mocks.atmotube.api import AtmotubeApi
+from standin.atmotube.api import AtmotubeApi
 
 __all__ = ["AtmotubeApi"]

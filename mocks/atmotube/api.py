@@ -13,20 +13,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-import fixtures
-from mocks._core.control import control_error, read_json_object
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.ratelimit import FixedWindowLimiter
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import Tenant
-from mocks.atmotube.query import MAC_PATTERN
-from mocks.atmotube.readings import Device, ReadingCache
-from mocks.atmotube.routes import AtmotubeHandlers, routing_error
-from mocks.atmotube.state import ApiKey, AtmotubeState
+from standin import fixtures
+from standin._core.control import control_error, read_json_object
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.ratelimit import FixedWindowLimiter
+from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
+from standin.atmotube.query import MAC_PATTERN
+from standin.atmotube.readings import Device, ReadingCache
+from standin.atmotube.routes import AtmotubeHandlers, routing_error
+from standin.atmotube.state import ApiKey, AtmotubeState
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 REQUESTS_PER_MINUTE = 60
 

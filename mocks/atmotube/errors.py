@@ -7,7 +7,7 @@ JSON ``{"status": <HTTP status>, "message": "..."}``, mirroring the success enve
 
 from __future__ import annotations
 
-from mocks._core.errors import VendorError
+from standin._core.errors import VendorError
 
 
 def atmotube_error(status: int, message: str, headers: dict[str, str] | None = None) -> VendorError:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from mocks.atmotube.errors import bad_parameter
+from standin.atmotube.errors import bad_parameter
 
 MAX_LIMIT = 1440
 """The daily data point cap of an Atmotube PRO: one reading a minute."""

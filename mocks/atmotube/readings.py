@@ -11,7 +11,7 @@ from typing import Literal
 
 import orjson
 
-from mocks._core.timeseries import (
+from standin._core.timeseries import (
     Availability,
     daily_cycle,
     layered_noise,

@@ -10,15 +10,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mocks._core.contracts import contract_response
-from mocks._core.errors import VendorError
-from mocks._core.rendering import JSONBody
-from mocks.atmotube.errors import atmotube_error, invalid_api_key, rate_limited
-from mocks.atmotube.query import DataQuery, parse_data_query
-from mocks.atmotube.state import ReadingsPage
+from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
+from standin._core.rendering import JSONBody
+from standin.atmotube.errors import atmotube_error, invalid_api_key, rate_limited
+from standin.atmotube.query import DataQuery, parse_data_query
+from standin.atmotube.state import ReadingsPage
 
 if TYPE_CHECKING:
-    from mocks.atmotube.api import AtmotubeApi
+    from standin.atmotube.api import AtmotubeApi
 
 CSV_COLUMNS = (
     "Date (GMT)",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mocks._core.clock import Clock
-from mocks._core.store import MemoryStore, Store
-from mocks._core.timeseries import Availability
-from mocks.atmotube.errors import device_not_found
-from mocks.atmotube.query import DataQuery
-from mocks.atmotube.readings import Device, Reading, ReadingCache
+from standin._core.clock import Clock
+from standin._core.store import MemoryStore, Store
+from standin._core.timeseries import Availability
+from standin.atmotube.errors import device_not_found
+from standin.atmotube.query import DataQuery
+from standin.atmotube.readings import Device, Reading, ReadingCache
 
 MINUTES_PER_DAY = 1440
 

@@ -1,5 +1,5 @@
 """The Atrius (BuildingOS) API fake."""
 
-from mocks.atrius.api import AtriusApi
+from standin.atrius.api import AtriusApi
 
 __all__ = ["AtriusApi"]

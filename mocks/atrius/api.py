@@ -10,19 +10,19 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-import fixtures
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.ratelimit import RollingWindowLimiter
-from mocks._core.tenants import DEFAULT_TENANT, Tenant
-from mocks._core.timeseries import series_key
-from mocks._core.tokens import IssuedToken, TokenIssuer, TokenRejected
-from mocks.atrius.oauth import TOKEN_LIFETIME
-from mocks.atrius.routes import AtriusHandlers, routing_error
-from mocks.atrius.state import AtriusState
+from standin import fixtures
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.ratelimit import RollingWindowLimiter
+from standin._core.tenants import DEFAULT_TENANT, Tenant
+from standin._core.timeseries import series_key
+from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from standin.atrius.oauth import TOKEN_LIFETIME
+from standin.atrius.routes import AtriusHandlers, routing_error
+from standin.atrius.state import AtriusState
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 REQUESTS_PER_MINUTE = 100
 """**Sandbox choice:** the guide mentions rate-limit errors but no figure."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks._core.errors import VendorError
+from standin._core.errors import VendorError
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 

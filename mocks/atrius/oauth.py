@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from mocks._core.tenants import TenantRegistry
-from mocks._core.tokens import TokenIssuer, TokenRejected
-from mocks.atrius import errors
+from standin._core.tenants import TenantRegistry
+from standin._core.tokens import TokenIssuer, TokenRejected
+from standin.atrius import errors
 
 GRANTS = ("client_credentials", "password", "refresh_token")
 SCOPES = ("read", "write")

@@ -14,20 +14,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mocks._core.contracts import contract_response
-from mocks._core.errors import VendorError
-from mocks._core.paging import Page, paginate, with_query
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import Tenant
-from mocks.atrius import errors
-from mocks.atrius.models import Building, Gateway, Meter, Organization
-from mocks.atrius.oauth import client_from_basic, grant_token
-from mocks.atrius.series import RESOLUTIONS, DataQuery, ordered
-from mocks.atrius.state import AtriusState
-from mocks.atrius.units import reference
+from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
+from standin._core.paging import Page, paginate, with_query
+from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
+from standin.atrius import errors
+from standin.atrius.models import Building, Gateway, Meter, Organization
+from standin.atrius.oauth import client_from_basic, grant_token
+from standin.atrius.series import RESOLUTIONS, DataQuery, ordered
+from standin.atrius.state import AtriusState
+from standin.atrius.units import reference
 
 if TYPE_CHECKING:
-    from mocks.atrius.api import AtriusApi
+    from standin.atrius.api import AtriusApi
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 100

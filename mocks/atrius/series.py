@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mocks._core.timeseries import layered_noise, series_key
-from mocks.atrius.models import Meter
-from mocks.atrius.units import Unit, convert, unit, units_for
+from standin._core.timeseries import layered_noise, series_key
+from standin.atrius.models import Meter
+from standin.atrius.units import Unit, convert, unit, units_for
 
 Resolution = Literal["live", "quarterhour", "hour", "day", "month"]
 RESOLUTIONS: tuple[Resolution, ...] = ("live", "quarterhour", "hour", "day", "month")

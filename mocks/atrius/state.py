@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mocks._core.clock import Clock
-from mocks._core.store import MemoryStore, Store
-from mocks.atrius import errors
-from mocks.atrius.models import Building, Gateway, Meter, Organization
-from mocks.atrius.series import DataQuery, PushedReadings, Row, meter_rows
-from mocks.atrius.units import INTERVAL_DIMENSIONS, convert, unit
-from mocks.atrius.validation import (
+from standin._core.clock import Clock
+from standin._core.store import MemoryStore, Store
+from standin.atrius import errors
+from standin.atrius.models import Building, Gateway, Meter, Organization
+from standin.atrius.series import DataQuery, PushedReadings, Row, meter_rows
+from standin.atrius.units import INTERVAL_DIMENSIONS, convert, unit
+from standin.atrius.validation import (
     BUILDING_REQUIRED,
     METER_REQUIRED,
     FieldErrors,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mocks.atrius.models import READING_TYPES, SCOPES, STATUSES, TIMESCALES
-from mocks.atrius.units import RESOURCE_TYPES, check_units
+from standin.atrius.models import READING_TYPES, SCOPES, STATUSES, TIMESCALES
+from standin.atrius.units import RESOURCE_TYPES, check_units
 
 FieldErrors = dict[str, list[str]]
 

@@ -1,5 +1,5 @@
 """The BuildingMinds Digital Twin Integration API fake, with its Azure AD token endpoint."""
 
-from mocks.buildingminds.api import BuildingMindsApi
+from standin.buildingminds.api import BuildingMindsApi
 
 __all__ = ["BuildingMindsApi"]

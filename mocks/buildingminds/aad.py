@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from mocks._core.errors import VendorError
-from mocks._core.tenants import Tenant
-from mocks._core.tokens import TokenIssuer
-from mocks.buildingminds import errors
+from standin._core.errors import VendorError
+from standin._core.tenants import Tenant
+from standin._core.tokens import TokenIssuer
+from standin.buildingminds import errors
 
 API_KEY = "buildingminds"
 GUIDE_DIRECTORY = "buildingminds.onmicrosoft.com"

@@ -16,26 +16,26 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-import fixtures
-from mocks._core.control import control_error, read_json_object
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.ratelimit import RollingWindowLimiter
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import Tenant
-from mocks._core.timeseries import series_key
-from mocks._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
-from mocks.buildingminds.aad import AzureAd
-from mocks.buildingminds.routes import (
+from standin import fixtures
+from standin._core.control import control_error, read_json_object
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.ratelimit import RollingWindowLimiter
+from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
+from standin._core.timeseries import series_key
+from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
+from standin.buildingminds.aad import AzureAd
+from standin.buildingminds.routes import (
     BuildingMindsHandlers,
     batch_json,
     inbound_json,
     routing_error,
 )
-from mocks.buildingminds.state import BuildingMindsState, Timing
+from standin.buildingminds.state import BuildingMindsState, Timing
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 REQUESTS_PER_MINUTE = 100
 """The guide: "100 requests per minute per credential"."""

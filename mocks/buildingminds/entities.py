@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from mocks.buildingminds.vocabulary import (
+from standin.buildingminds.vocabulary import (
     BUILDING_TYPES,
     COUNTRIES,
     ENERGY_TYPES,

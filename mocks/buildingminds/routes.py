@@ -13,16 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mocks._core.clock import isoformat
-from mocks._core.contracts import contract_response
-from mocks._core.errors import VendorError
-from mocks._core.middleware import vendor_path
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import Tenant
-from mocks.buildingminds import errors
-from mocks.buildingminds.aad import WRITE_ROLE, Directory, client_from_basic
-from mocks.buildingminds.entities import ENTITIES
-from mocks.buildingminds.state import (
+from standin._core.clock import isoformat
+from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
+from standin._core.middleware import vendor_path
+from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
+from standin.buildingminds import errors
+from standin.buildingminds.aad import WRITE_ROLE, Directory, client_from_basic
+from standin.buildingminds.entities import ENTITIES
+from standin.buildingminds.state import (
     STATUSES,
     BatchQuery,
     BatchSummary,
@@ -32,7 +32,7 @@ from mocks.buildingminds.state import (
 )
 
 if TYPE_CHECKING:
-    from mocks.buildingminds.api import BuildingMindsApi
+    from standin.buildingminds.api import BuildingMindsApi
 
 BASE = "/api/digitaltwinintegration"
 MAX_RECORDS = 1000

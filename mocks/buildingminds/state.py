@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mocks._core.clock import Clock
-from mocks._core.store import MemoryStore, Store
-from mocks.buildingminds.entities import (
+from standin._core.clock import Clock
+from standin._core.store import MemoryStore, Store
+from standin.buildingminds.entities import (
     ENTITIES,
     EntitySpec,
     EventKind,

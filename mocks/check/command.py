@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mocks.check.profiles import PROFILES
+from standin.check.profiles import PROFILES
 
 
 def _positive(text: str) -> int:
@@ -59,10 +59,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def main(args: argparse.Namespace) -> int:
     try:
-        from mocks.check.credentials import NoCredentials
-        from mocks.check.profiles import CredentialsRefused
-        from mocks.check.report import summary, write_junit_xml
-        from mocks.check.runner import CheckOptions, run_check
+        from standin.check.credentials import NoCredentials
+        from standin.check.profiles import CredentialsRefused
+        from standin.check.report import summary, write_junit_xml
+        from standin.check.runner import CheckOptions, run_check
     except ImportError as exc:
         print(
             f"standin check: {exc.name} is missing; install standin with its extra: "

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mocks.check.profiles.base import Credentials
+from standin.check.profiles.base import Credentials
 
 
 class NoCredentials(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from mocks.check.runner import CheckReport, OperationResult
+from standin.check.runner import CheckReport, OperationResult
 
 DETAIL_LINES = 40
 DETAILS_SHOWN = 3

@@ -30,13 +30,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import contracts
-from mocks.check import credentials as credential_sources
-from mocks.check.pacing import PacedSession, Pacer, StillThrottled
-from mocks.check.profiles import PROFILES, Connection, Credentials, Target, TargetProfile
+from standin import contracts
+from standin.check import credentials as credential_sources
+from standin.check.pacing import PacedSession, Pacer, StillThrottled
+from standin.check.profiles import PROFILES, Connection, Credentials, Target, TargetProfile
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 CHECKS = [
     not_a_server_error,
@@ -147,8 +147,8 @@ def run_check(
 ) -> CheckReport:
     """Every selected operation of ``options.api``'s contract against ``options.base_url``.
 
-    Raises :class:`~mocks.check.credentials.NoCredentials` when there are none to be had, and
-    :class:`~mocks.check.profiles.CredentialsRefused` when the target refuses them.
+    Raises :class:`~standin.check.credentials.NoCredentials` when there are none to be had, and
+    :class:`~standin.check.profiles.CredentialsRefused` when the target refuses them.
     """
     profile = PROFILES[options.api]
     pacer = pacer or Pacer(options.requests_per_minute or profile.requests_per_minute)
@@ -247,7 +247,7 @@ def _run_operation(
 
 def operation_base_url(connection: Connection, path: str, base_url: str) -> str:
     """Where the operation at ``path`` is sent: the connection's own base URL for it (see
-    :class:`~mocks.check.profiles.base.Connection`), else the target's."""
+    :class:`~standin.check.profiles.base.Connection`), else the target's."""
     own: Callable[[str], str | None] | None = getattr(connection, "operation_base_url", None)
     chosen = None if own is None else own(path)
     return base_url if chosen is None else chosen.rstrip("/")

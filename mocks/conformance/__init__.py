@@ -2,10 +2,10 @@
 from its contract (every documented status), every request it sends checked against the
 contract. ``TABLES`` holds one table of client calls per API."""
 
-from mocks.conformance.contract import ContractReader, Operation
-from mocks.conformance.runner import Run, check_run, conform, run_row, statuses
-from mocks.conformance.table import ClientTable, Row
-from mocks.conformance.values import SchemaValues
+from standin.conformance.contract import ContractReader, Operation
+from standin.conformance.runner import Run, check_run, conform, run_row, statuses
+from standin.conformance.table import ClientTable, Row
+from standin.conformance.values import SchemaValues
 
 __all__ = [
     "ClientTable",

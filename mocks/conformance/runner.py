@@ -20,9 +20,9 @@ import httpx
 import respx
 from hypothesis import strategies as st
 
-from mocks.conformance.contract import Operation
-from mocks.conformance.requests import request_problems
-from mocks.conformance.table import ClientTable, Row
+from standin.conformance.contract import Operation
+from standin.conformance.requests import request_problems
+from standin.conformance.table import ClientTable, Row
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[T]], T]

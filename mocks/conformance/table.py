@@ -12,10 +12,10 @@ from typing import Any, Generic, TypeVar
 import httpx
 from hypothesis import strategies as st
 
-import contracts
-from clients._http import Clock, Sleeper
-from mocks.conformance.contract import ContractReader
-from mocks.conformance.values import SchemaValues
+from standin import contracts
+from standin.clients._http import Clock, Sleeper
+from standin.conformance.contract import ContractReader
+from standin.conformance.values import SchemaValues
 
 C = TypeVar("C")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-import contracts
+from standin import contracts
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PARAMETER = re.compile(r"\{[^}/]*\}")

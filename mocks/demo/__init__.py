@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import argparse
 
-from mocks.demo.atmotube import AtmotubeWeek
-from mocks.demo.atrius import AtriusGuide
-from mocks.demo.buildingminds import BuildingMindsOnboarding
-from mocks.demo.locus import LocusWorkflows
-from mocks.demo.metasys import MetasysSession
-from mocks.demo.runner import WorkflowResult, add_arguments, run_demo, summary
-from mocks.demo.runner import main as _main
-from mocks.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
+from standin.demo.atmotube import AtmotubeWeek
+from standin.demo.atrius import AtriusGuide
+from standin.demo.buildingminds import BuildingMindsOnboarding
+from standin.demo.locus import LocusWorkflows
+from standin.demo.metasys import MetasysSession
+from standin.demo.runner import WorkflowResult, add_arguments, run_demo, summary
+from standin.demo.runner import main as _main
+from standin.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
 
 WORKFLOWS: dict[str, WorkflowFactory] = {
     "atrius": AtriusGuide,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from clients.atmotube import DEFAULT_BASE_URL, AtmotubeClient, Reading
-from mocks.atmotube.errors import rate_limited
-from mocks.demo.workflow import DemoContext, Step, expect
+from standin.atmotube.errors import rate_limited
+from standin.clients.atmotube import DEFAULT_BASE_URL, AtmotubeClient, Reading
+from standin.demo.workflow import DemoContext, Step, expect
 
 DAYS = 7
 READINGS_PER_DAY = 1440

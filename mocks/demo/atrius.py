@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from clients.atrius import DEFAULT_BASE_URL, AtriusClient, Building, DataPoint, Meter
-from mocks.atrius.errors import throttled
-from mocks.demo.workflow import DemoContext, Step, expect
+from standin.atrius.errors import throttled
+from standin.clients.atrius import DEFAULT_BASE_URL, AtriusClient, Building, DataPoint, Meter
+from standin.demo.workflow import DemoContext, Step, expect
 
 TOKEN_LIFETIME = 36000
 READINGS = [

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from clients.buildingminds import (
+from standin.buildingminds.errors import rate_limited
+from standin.clients.buildingminds import (
     DEFAULT_BASE_URL,
     DEFAULT_LOGIN_URL,
     BuildingMindsClient,
     Outcome,
     Submission,
 )
-from mocks.buildingminds.errors import rate_limited
-from mocks.demo.workflow import DemoContext, Step, expect
+from standin.demo.workflow import DemoContext, Step, expect
 
 API_PATH = "/api/digitaltwinintegration"
 TOKEN_LIFETIME = 3599

@@ -8,9 +8,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from clients._http import DEFAULT_TIMEOUT
-from mocks._core.faults import Fault
-from mocks._core.sandbox import Sandbox
+from standin._core.faults import Fault
+from standin._core.sandbox import Sandbox
+from standin.clients._http import DEFAULT_TIMEOUT
 
 ADMIN_HEADER = "X-Standin-Admin-Token"
 

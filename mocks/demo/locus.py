@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from clients.locus import DEFAULT_BASE_URL, BaseField, Component, LocusClient
-from mocks.demo.workflow import DemoContext, Step, expect
-from mocks.locus.errors import too_many_requests
+from standin.clients.locus import DEFAULT_BASE_URL, BaseField, Component, LocusClient
+from standin.demo.workflow import DemoContext, Step, expect
+from standin.locus.errors import too_many_requests
 
 TOKEN_LIFETIME = 3600
 NODE_ID = "OB.TESTNODE.44"

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from clients.metasys import DEFAULT_BASE_URL, MetasysClient
-from clients.metasys_stream import MetasysStream, StreamEvent
-from mocks.demo.workflow import DemoContext, DemoFailure, Step, expect
-from mocks.metasys.errors import too_many_requests
+from standin.clients.metasys import DEFAULT_BASE_URL, MetasysClient
+from standin.clients.metasys_stream import MetasysStream, StreamEvent
+from standin.demo.workflow import DemoContext, DemoFailure, Step, expect
+from standin.metasys.errors import too_many_requests
 
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
 """The fixture's API administrator's token lifetime (the guide: per user profile)."""

@@ -13,14 +13,14 @@ from typing import TextIO
 
 import httpx
 
-from clients._http import DEFAULT_TIMEOUT
-from mocks._core.liveserver import live_server
-from mocks._core.sandbox import Sandbox
-from mocks.demo.control import InProcessControl, RemoteControl, SandboxControl
-from mocks.demo.workflow import DemoContext, Traffic, WorkflowFactory
-from mocks.inprocess import standin
-from mocks.registry import create_sandbox
-from mocks.server import build_app
+from standin._core.liveserver import live_server
+from standin._core.sandbox import Sandbox
+from standin.clients._http import DEFAULT_TIMEOUT
+from standin.demo.control import InProcessControl, RemoteControl, SandboxControl
+from standin.demo.workflow import DemoContext, Traffic, WorkflowFactory
+from standin.inprocess import standin
+from standin.registry import create_sandbox
+from standin.server import build_app
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import httpx
 
-from mocks.demo.control import SandboxControl
+from standin.demo.control import SandboxControl
 
 
 @dataclass

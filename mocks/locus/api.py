@@ -15,23 +15,23 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-import fixtures
-from mocks._core.control import control_error, read_json_object
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.ratelimit import ConcurrencyLimiter
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import Tenant
-from mocks._core.timeseries import series_key
-from mocks._core.tokens import IssuedToken, TokenIssuer, TokenRejected
-from mocks.locus.alerts import ALERT_TYPES, PRIORITIES
-from mocks.locus.gate import LocusGate
-from mocks.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
-from mocks.locus.routes import LocusHandlers, routing_error
-from mocks.locus.state import LocusState
+from standin import fixtures
+from standin._core.control import control_error, read_json_object
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.ratelimit import ConcurrencyLimiter
+from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
+from standin._core.timeseries import series_key
+from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from standin.locus.alerts import ALERT_TYPES, PRIORITIES
+from standin.locus.gate import LocusGate
+from standin.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
+from standin.locus.routes import LocusHandlers, routing_error
+from standin.locus.state import LocusState
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 CONCURRENT_REQUESTS = 1
 """The reference: "Requests are rate limited by default to 1 request at a time"."""

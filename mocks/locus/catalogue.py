@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.locus.series import Aggregation, Granularity
+from standin.locus.series import Aggregation, Granularity
 
 ALL: tuple[Granularity, ...] = (
     "latest",

@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mocks._core.timeseries import series_key
-from mocks.locus import catalogue, errors
-from mocks.locus.catalogue import BaseField
-from mocks.locus.models import Component, Site
-from mocks.locus.query import DataQuery, one_year_after
-from mocks.locus.series import FINE, Interval, Measure, aggregate, intervals
-from mocks.locus.signals import (
+from standin._core.timeseries import series_key
+from standin.locus import catalogue, errors
+from standin.locus.catalogue import BaseField
+from standin.locus.models import Component, Site
+from standin.locus.query import DataQuery, one_year_after
+from standin.locus.series import FINE, Interval, Measure, aggregate, intervals
+from standin.locus.signals import (
     AmbientTemperature,
     Electrical,
     Insolation,
@@ -38,7 +38,7 @@ from mocks.locus.signals import (
     power_factor,
     reactive_power,
 )
-from mocks.locus.state import LocusState
+from standin.locus.state import LocusState
 
 ELECTRICAL: dict[str, Callable[[float, float], float]] = {
     "A": current,

@@ -8,7 +8,7 @@ says OAuth 2 servers do, ``{"error": "...", "error_description": "..."}``.
 
 from __future__ import annotations
 
-from mocks._core.errors import VendorError
+from standin._core.errors import VendorError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

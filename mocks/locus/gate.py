@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mocks._core.handlers import error_response
-from mocks._core.middleware import vendor_path
-from mocks.locus import errors
+from standin._core.handlers import error_response
+from standin._core.middleware import vendor_path
+from standin.locus import errors
 
 if TYPE_CHECKING:
-    from mocks.locus.api import LocusApi
+    from standin.locus.api import LocusApi
 
 
 class LocusGate:

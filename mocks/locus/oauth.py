@@ -6,9 +6,9 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from mocks._core.tenants import TenantRegistry
-from mocks._core.tokens import TokenIssuer, TokenRejected
-from mocks.locus import errors
+from standin._core.tenants import TenantRegistry
+from standin._core.tokens import TokenIssuer, TokenRejected
+from standin.locus import errors
 
 GRANTS = ("password", "refresh_token", "client_credentials")
 TOKEN_LIFETIME = 3600

@@ -13,18 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mocks._core.contracts import contract_response
-from mocks._core.errors import VendorError
-from mocks._core.rendering import JSONBody
-from mocks.locus import catalogue, data, errors
-from mocks.locus.alerts import ALERT_TYPES, PRIORITY_FILTERS, STATUSES, Alert
-from mocks.locus.models import Component
-from mocks.locus.oauth import grant_token
-from mocks.locus.query import csv_filter, data_query, timestamp, zone
-from mocks.locus.state import LocusState
+from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
+from standin._core.rendering import JSONBody
+from standin.locus import catalogue, data, errors
+from standin.locus.alerts import ALERT_TYPES, PRIORITY_FILTERS, STATUSES, Alert
+from standin.locus.models import Component
+from standin.locus.oauth import grant_token
+from standin.locus.query import csv_filter, data_query, timestamp, zone
+from standin.locus.state import LocusState
 
 if TYPE_CHECKING:
-    from mocks.locus.api import LocusApi
+    from standin.locus.api import LocusApi
 
 INSTALL_FIELDS = (
     "installer",

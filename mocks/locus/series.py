@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mocks.locus.signals import Memo, Signal
-from mocks.locus.sky import MINUTE, QUARTER
+from standin.locus.signals import Memo, Signal
+from standin.locus.sky import MINUTE, QUARTER
 
 Granularity = Literal["latest", "1min", "5min", "15min", "hourly", "daily", "monthly", "yearly"]
 GRANULARITIES: tuple[Granularity, ...] = (

@@ -13,8 +13,8 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
-from mocks._core.timeseries import unit
-from mocks.locus.sky import MINUTE, QUARTER, TYPICAL_CLEARNESS, Sky
+from standin._core.timeseries import unit
+from standin.locus.sky import MINUTE, QUARTER, TYPICAL_CLEARNESS, Sky
 
 Memo = dict[tuple[int, int], object]
 """Values already worked out for the quarter being aggregated, keyed by (signal id, kind)."""

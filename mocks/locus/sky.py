@@ -1,6 +1,6 @@
 """The sun and the weather over one site: clear-sky irradiance thinned by passing cloud.
 
-The sun's position is NOAA's approximation (as in ``mocks._core.timeseries``), with the
+The sun's position is NOAA's approximation (as in ``standin._core.timeseries``), with the
 declination and equation of time worked out once per UTC day, so a year of quarter-hours costs
 a fraction of a second. Clouds are smooth noise with knots every three hours, the same for
 every device on the site.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from mocks._core.timeseries import solar_day_terms, unit
+from standin._core.timeseries import solar_day_terms, unit
 
 QUARTER = 900
 MINUTE = 60

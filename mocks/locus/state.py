@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mocks._core.clock import Clock
-from mocks._core.store import MemoryStore, Store
-from mocks.locus import errors
-from mocks.locus.alerts import Alert
-from mocks.locus.models import Client, Component, Site
-from mocks.locus.series import BlockCache
-from mocks.locus.sky import Sky
+from standin._core.clock import Clock
+from standin._core.store import MemoryStore, Store
+from standin.locus import errors
+from standin.locus.alerts import Alert
+from standin.locus.models import Client, Component, Site
+from standin.locus.series import BlockCache
+from standin.locus.sky import Sky
 
 ALERT_ANCHOR_SECONDS = 3600
 """Fixture alerts are placed relative to the state's creation, floored to this."""

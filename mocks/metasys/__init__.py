@@ -1,5 +1,5 @@
 """Johnson Controls Metasys REST API v4."""
 
-from mocks.metasys.api import MetasysApi
+from standin.metasys.api import MetasysApi
 
 __all__ = ["MetasysApi"]

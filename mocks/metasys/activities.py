@@ -9,13 +9,13 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from mocks.metasys import errors
-from mocks.metasys.activity_filters import AlarmFilter, AuditFilter, alarm_filter, audit_filter
-from mocks.metasys.alarm_views import alarm_activity, permission
-from mocks.metasys.audit_views import audit_activity, audit_permission
-from mocks.metasys.state.alarms import Alarm
-from mocks.metasys.state.model import AuditEntry, User
-from mocks.metasys.state.site import MetasysState
+from standin.metasys import errors
+from standin.metasys.activity_filters import AlarmFilter, AuditFilter, alarm_filter, audit_filter
+from standin.metasys.alarm_views import alarm_activity, permission
+from standin.metasys.audit_views import audit_activity, audit_permission
+from standin.metasys.state.alarms import Alarm
+from standin.metasys.state.model import AuditEntry, User
+from standin.metasys.state.site import MetasysState
 
 ACTIVITY_TYPES = ("alarm", "audit")
 SORTS = ("creationTime", "priority")

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
 
-from mocks.metasys import errors, query
-from mocks.metasys.enums import ENUM_SETS
-from mocks.metasys.state.alarms import Alarm
-from mocks.metasys.state.audits import CLASS_LEVEL, ORIGIN, AuditTrack
-from mocks.metasys.state.model import AuditEntry
-from mocks.metasys.state.site import MetasysState
+from standin.metasys import errors, query
+from standin.metasys.enums import ENUM_SETS
+from standin.metasys.state.alarms import Alarm
+from standin.metasys.state.audits import CLASS_LEVEL, ORIGIN, AuditTrack
+from standin.metasys.state.model import AuditEntry
+from standin.metasys.state.site import MetasysState
 
 PRIORITY_RANGE = re.compile(r"^([0-9]+),([0-9]+)$")
 MAX_LIST = 100

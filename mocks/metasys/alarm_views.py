@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.metasys.enums import title_of
-from mocks.metasys.state.alarms import Alarm, Annotation
-from mocks.metasys.state.model import User
-from mocks.metasys.state.site import MetasysState
-from mocks.metasys.views import timestamp
+from standin.metasys.enums import title_of
+from standin.metasys.state.alarms import Alarm, Annotation
+from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
+from standin.metasys.views import timestamp
 
 
 def trigger_value(alarm: Alarm) -> dict[str, Any]:

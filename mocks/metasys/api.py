@@ -14,26 +14,26 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-import fixtures
-from mocks._core.control import control_error, read_json_object
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.paging import ContinuationTokens
-from mocks._core.ratelimit import FixedWindowLimiter
-from mocks._core.rendering import JSONBody
-from mocks._core.tenants import DEFAULT_TENANT, Tenant
-from mocks._core.timeseries import series_key
-from mocks._core.tokens import TokenIssuer
-from mocks.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
-from mocks.metasys.diagram_streams import DiagramStreams
-from mocks.metasys.enums import ENUM_SETS
-from mocks.metasys.routes import routes, routing_error
-from mocks.metasys.state import MetasysState
-from mocks.metasys.state.model import Command
-from mocks.metasys.streaming import StreamOptions, Streams
+from standin import fixtures
+from standin._core.control import control_error, read_json_object
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.paging import ContinuationTokens
+from standin._core.ratelimit import FixedWindowLimiter
+from standin._core.rendering import JSONBody
+from standin._core.tenants import DEFAULT_TENANT, Tenant
+from standin._core.timeseries import series_key
+from standin._core.tokens import TokenIssuer
+from standin.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from standin.metasys.diagram_streams import DiagramStreams
+from standin.metasys.enums import ENUM_SETS
+from standin.metasys.routes import routes, routing_error
+from standin.metasys.state import MetasysState
+from standin.metasys.state.model import Command
+from standin.metasys.streaming import StreamOptions, Streams
 
 if TYPE_CHECKING:
-    from mocks._core.sandbox import Sandbox
+    from standin._core.sandbox import Sandbox
 
 DEFAULT_HOST = "metasys.standin.example"
 CREDENTIAL_PREFIX = {"admin": "", "viewer": "viewer_", "standard": "standard_"}

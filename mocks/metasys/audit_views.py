@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.metasys.alarm_views import related_to
-from mocks.metasys.state.audits import CLASS_LEVEL, ORIGIN, AuditNote, AuditTrack
-from mocks.metasys.state.model import AuditEntry
-from mocks.metasys.state.site import MetasysState
-from mocks.metasys.views import timestamp
+from standin.metasys.alarm_views import related_to
+from standin.metasys.state.audits import CLASS_LEVEL, ORIGIN, AuditNote, AuditTrack
+from standin.metasys.state.model import AuditEntry
+from standin.metasys.state.site import MetasysState
+from standin.metasys.views import timestamp
 
 
 def data_json(value: Any) -> dict[str, Any] | None:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mocks._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
-from mocks.metasys import errors
-from mocks.metasys.state.model import User
-from mocks.metasys.state.site import MetasysState
+from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
+from standin.metasys import errors
+from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
 
 DEFAULT_LIFETIME = 30 * 60
 

@@ -1,5 +1,5 @@
 """Diagram subscriptions (``GET /controls/{id}/diagram`` with ``METASYS-SUBSCRIBE``) on the
-streams of ``mocks.metasys.streaming``: ``diagram.subscription.established``, then
+streams of ``standin.metasys.streaming``: ``diagram.subscription.established``, then
 ``diagram.values.update`` with every connection's value and later only the changed ones,
 ``diagram.heartbeat`` while a stream holds a diagram subscription, ``diagram.update`` (and the
 subscription's end) when the diagram is replaced, ``diagram.subscription.cancelled`` when one
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mocks._core.clock import isoformat
-from mocks._core.sse import Heartbeat
-from mocks.metasys.state.model import ValueChange
-from mocks.metasys.state.site import MetasysState
-from mocks.metasys.streaming import Streams
+from standin._core.clock import isoformat
+from standin._core.sse import Heartbeat
+from standin.metasys.state.model import ValueChange
+from standin.metasys.state.site import MetasysState
+from standin.metasys.streaming import Streams
 
 HEARTBEAT_SECONDS = 30.0
 """**Sandbox choice:** the reference shows ``diagram.heartbeat`` without a period; the sandbox

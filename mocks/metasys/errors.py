@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mocks._core.errors import VendorError as VendorError
+from standin._core.errors import VendorError as VendorError
 
 MEDIA_TYPE = "application/vnd.metasysapi.v4+json"
 DENIED = "Authorization has been denied for this request."

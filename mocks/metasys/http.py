@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 
-from mocks._core.paging import page_links, paginate
-from mocks._core.rendering import JSONBody
-from mocks.metasys import errors
-from mocks.metasys.auth import bearer
-from mocks.metasys.errors import MEDIA_TYPE
-from mocks.metasys.query import Paging
-from mocks.metasys.state.model import User
-from mocks.metasys.state.site import MetasysState
+from standin._core.paging import page_links, paginate
+from standin._core.rendering import JSONBody
+from standin.metasys import errors
+from standin.metasys.auth import bearer
+from standin.metasys.errors import MEDIA_TYPE
+from standin.metasys.query import Paging
+from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 T = TypeVar("T")
 MAX_BODY_BYTES = 1024 * 1024

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mocks.metasys import errors
+from standin.metasys import errors
 
 MAX_DIGITS = 4000
 """Python refuses to read longer integers; a page that far is past any end anyway."""

@@ -10,27 +10,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mocks._core.contracts import contract_response
-from mocks._core.errors import VendorError
-from mocks.metasys import errors
-from mocks.metasys.handlers.activities import ActivityHandlers
-from mocks.metasys.handlers.admin import AdminHandlers
-from mocks.metasys.handlers.alarms import AlarmHandlers
-from mocks.metasys.handlers.audits import AuditHandlers
-from mocks.metasys.handlers.certificates import CertificateHandlers
-from mocks.metasys.handlers.controls import ControlHandlers
-from mocks.metasys.handlers.enumerations import EnumerationHandlers
-from mocks.metasys.handlers.objects import ObjectHandlers
-from mocks.metasys.handlers.site import SiteHandlers
-from mocks.metasys.handlers.streams import StreamHandlers
-from mocks.metasys.handlers.system import SystemHandlers
-from mocks.metasys.handlers.trees import TreeHandlers
-from mocks.metasys.handlers.wellknown import WellKnownHandlers
-from mocks.metasys.http import API_ROOT, PRIVATE_API_ROOT
-from mocks.metasys.state.wellknown import QUERIES
+from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
+from standin.metasys import errors
+from standin.metasys.handlers.activities import ActivityHandlers
+from standin.metasys.handlers.admin import AdminHandlers
+from standin.metasys.handlers.alarms import AlarmHandlers
+from standin.metasys.handlers.audits import AuditHandlers
+from standin.metasys.handlers.certificates import CertificateHandlers
+from standin.metasys.handlers.controls import ControlHandlers
+from standin.metasys.handlers.enumerations import EnumerationHandlers
+from standin.metasys.handlers.objects import ObjectHandlers
+from standin.metasys.handlers.site import SiteHandlers
+from standin.metasys.handlers.streams import StreamHandlers
+from standin.metasys.handlers.system import SystemHandlers
+from standin.metasys.handlers.trees import TreeHandlers
+from standin.metasys.handlers.wellknown import WellKnownHandlers
+from standin.metasys.http import API_ROOT, PRIVATE_API_ROOT
+from standin.metasys.state.wellknown import QUERIES
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 SIGNING_REQUEST = "/networkDevices/{networkDeviceId}/signingRequests/bacnet"

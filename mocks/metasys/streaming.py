@@ -1,6 +1,6 @@
 """Metasys streaming: one SSE stream per ``GET /stream``, and the subscriptions that feed it.
 
-The hub (``mocks._core.sse``) does framing, ids ``<streamId>:<n>``, replay, heartbeats and expiry;
+The hub (``standin._core.sse``) does framing, ids ``<streamId>:<n>``, replay, heartbeats and expiry;
 this module knows what Metasys streams carry: the ``hello``, ``heartbeat`` and, per stream with
 object subscriptions, ``object.values.heartbeat``; ``object.values.update`` for every change of a
 subscribed scalar attribute (the current value first), ``object.values.notification`` (without
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mocks._core.clock import Clock, isoformat
-from mocks._core.sse import Heartbeat, SseHub, StreamEnd
-from mocks.metasys.activities import ActivityQuery, effective_permission, render
-from mocks.metasys.state.alarms import Alarm, AlarmAction
-from mocks.metasys.state.audits import AuditAction
-from mocks.metasys.state.model import AuditEntry, User, ValueChange
-from mocks.metasys.state.site import MetasysState
+from standin._core.clock import Clock, isoformat
+from standin._core.sse import Heartbeat, SseHub, StreamEnd
+from standin.metasys.activities import ActivityQuery, effective_permission, render
+from standin.metasys.state.alarms import Alarm, AlarmAction
+from standin.metasys.state.audits import AuditAction
+from standin.metasys.state.model import AuditEntry, User, ValueChange
+from standin.metasys.state.site import MetasysState
 
 HEARTBEAT_SECONDS = 30.0
 """The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mocks._core.clock import isoformat
-from mocks.metasys.state.model import Equipment, EquipmentPoint, MetasysObject, Space
-from mocks.metasys.state.samples import Sample
-from mocks.metasys.state.site import MetasysState
-from mocks.metasys.state.values import precision_digits
+from standin._core.clock import isoformat
+from standin.metasys.state.model import Equipment, EquipmentPoint, MetasysObject, Space
+from standin.metasys.state.samples import Sample
+from standin.metasys.state.site import MetasysState
+from standin.metasys.state.values import precision_digits
 
 
 def timestamp(moment: float) -> str:

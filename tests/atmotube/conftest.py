@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 
 OFFICE = "C2:4E:91:7A:3B:10"
 """Indoor, no GPS, first key."""

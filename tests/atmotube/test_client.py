@@ -12,8 +12,9 @@ import httpx
 import pytest
 import respx
 
-from clients._http import ApiError
-from clients.atmotube import (
+from standin import Sandbox
+from standin.clients._http import ApiError
+from standin.clients.atmotube import (
     AtmotubeBadRequest,
     AtmotubeClient,
     AtmotubeError,
@@ -22,8 +23,7 @@ from clients.atmotube import (
     AtmotubeUnauthorized,
     Coords,
 )
-from mocks import Sandbox
-from mocks.inprocess import standin
+from standin.inprocess import standin
 from tests.support import SandboxSleep
 
 BASE_URL = "https://api.atmotube.com"

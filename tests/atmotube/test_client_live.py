@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from clients.atmotube import AtmotubeClient, AtmotubeUnauthorized
+from standin.clients.atmotube import AtmotubeClient, AtmotubeUnauthorized
 
 pytestmark = pytest.mark.vendor_live("atmotube")
 

@@ -11,12 +11,10 @@ from hypothesis import settings
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-import contracts
-import fixtures
-from mocks import create_sandbox
-from mocks._core.clock import Clock
-from mocks.atmotube.query import DataQuery
-from mocks.server import build_app
+from standin import contracts, create_sandbox, fixtures
+from standin._core.clock import Clock
+from standin.atmotube.query import DataQuery
+from standin.server import build_app
 from tests.conftest import NOW
 from tests.support import all_checks
 

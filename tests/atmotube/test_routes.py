@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.atmotube.conftest import BIKE, DOCK, OFFICE
 
 

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mocks._core.clock import Clock
-from mocks._core.errors import VendorError
-from mocks.atmotube.query import DataQuery
-from mocks.atmotube.readings import Device, ReadingCache, reading_at
-from mocks.atmotube.state import AtmotubeState
+from standin._core.clock import Clock
+from standin._core.errors import VendorError
+from standin.atmotube.query import DataQuery
+from standin.atmotube.readings import Device, ReadingCache, reading_at
+from standin.atmotube.state import AtmotubeState
 
 INDOOR = Device("C2:4E:91:7A:3B:10", "office", "indoor", date(2022, 1, 1), 1.0)
 OUTDOOR = Device("D7:1F:0C:55:A2:8E", "bike", "outdoor", date(2022, 1, 1), 1.0, 52.52, 13.405)
@@ -76,7 +76,7 @@ def make_state(now: datetime) -> AtmotubeState:
     clock.freeze(now)
     state = AtmotubeState(clock, ReadingCache())
     state.register_device(INDOOR)
-    from mocks.atmotube.state import ApiKey
+    from standin.atmotube.state import ApiKey
 
     state.api_keys.put("k", ApiKey("k", (INDOOR.mac,)))
     return state

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 
 LIBRARY = "176498"
 SCIENCE = "176499"

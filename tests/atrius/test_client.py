@@ -16,9 +16,11 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
-import contracts
-from clients._http import ApiError
-from clients.atrius import (
+from standin import Sandbox, contracts
+from standin._core.faults import Fault
+from standin.atrius.api import AtriusApi
+from standin.clients._http import ApiError
+from standin.clients.atrius import (
     AtriusAuthError,
     AtriusClient,
     AtriusError,
@@ -35,12 +37,9 @@ from clients.atrius import (
     PushReport,
     SkippedPoint,
 )
-from mocks import Sandbox
-from mocks._core.faults import Fault
-from mocks.atrius.api import AtriusApi
-from mocks.conformance.requests import request_problems
-from mocks.conformance.tables import TABLES
-from mocks.inprocess import standin
+from standin.conformance.requests import request_problems
+from standin.conformance.tables import TABLES
+from standin.inprocess import standin
 from tests.support import SandboxSleep
 
 BASE_URL = "https://api.buildingos.com"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from clients.atrius import AtriusAuthError, AtriusClient, AtriusNotFound
+from standin.clients.atrius import AtriusAuthError, AtriusClient, AtriusNotFound
 
 pytestmark = pytest.mark.vendor_live("atrius")
 

@@ -20,14 +20,12 @@ from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-import contracts
-import fixtures
-from mocks import create_sandbox
-from mocks._core.clock import Clock
-from mocks.atrius.models import READING_TYPES, SCOPES, STATUSES, TIMESCALES
-from mocks.atrius.routes import meter_json
-from mocks.atrius.state import AtriusState
-from mocks.atrius.units import (
+from standin import contracts, create_sandbox, fixtures
+from standin._core.clock import Clock
+from standin.atrius.models import READING_TYPES, SCOPES, STATUSES, TIMESCALES
+from standin.atrius.routes import meter_json
+from standin.atrius.state import AtriusState
+from standin.atrius.units import (
     INTERVAL_DIMENSIONS,
     RESOURCE_TYPES,
     UNITS,
@@ -35,7 +33,7 @@ from mocks.atrius.units import (
     unit,
     units_for,
 )
-from mocks.server import build_app
+from standin.server import build_app
 from tests.conftest import NOW
 from tests.support import ContractReader, all_checks
 

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from clients.atrius import AtriusClient, DataPoint, MeterPushReport
-from mocks import Sandbox
-from mocks.inprocess import standin
+from standin import Sandbox
+from standin.clients.atrius import AtriusClient, DataPoint, MeterPushReport
+from standin.inprocess import standin
 
 BASE_URL = "https://api.buildingos.com"
 

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.atrius.conftest import (
     LIB_DEMAND,
     LIB_ELECTRICITY,

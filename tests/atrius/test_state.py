@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import fixtures
-from mocks._core.clock import Clock
-from mocks.atrius.models import Meter
-from mocks.atrius.series import DataQuery, GeneratedSeries, PushedReadings, meter_rows
-from mocks.atrius.state import AtriusState
-from mocks.atrius.units import unit
+from standin import fixtures
+from standin._core.clock import Clock
+from standin.atrius.models import Meter
+from standin.atrius.series import DataQuery, GeneratedSeries, PushedReadings, meter_rows
+from standin.atrius.state import AtriusState
+from standin.atrius.units import unit
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp()

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mocks.atrius.units import (
+from standin.atrius.units import (
     INTERVAL_DIMENSIONS,
     RATE_DIMENSIONS,
     RESOURCE_TYPES,

@@ -4,8 +4,8 @@ import httpx
 import pytest
 from hypothesis import settings
 
-from mocks import Sandbox
-from mocks.buildingminds.state import BuildingMindsState
+from standin import Sandbox
+from standin.buildingminds.state import BuildingMindsState
 
 BASE = "/buildingminds/api/digitaltwinintegration"
 VALIDITY = {"validFrom": "2024-01-01T00:00:00Z", "validUntil": "2099-12-31T23:59:59Z"}

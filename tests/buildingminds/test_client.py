@@ -10,7 +10,8 @@ import httpx
 import pytest
 import respx
 
-from clients.buildingminds import (
+from standin import Sandbox, standin
+from standin.clients.buildingminds import (
     DEFAULT_BASE_URL,
     BuildingMindsAuthError,
     BuildingMindsClient,
@@ -19,7 +20,6 @@ from clients.buildingminds import (
     BuildingMindsRateLimited,
     BuildingMindsValidationError,
 )
-from mocks import Sandbox, standin
 from tests.buildingminds.conftest import portfolio, record
 from tests.support import SandboxSleep
 

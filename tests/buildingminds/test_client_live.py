@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clients.buildingminds import (
+from standin.clients.buildingminds import (
     BuildingMindsAuthError,
     BuildingMindsClient,
     BuildingMindsNotFound,

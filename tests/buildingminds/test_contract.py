@@ -16,14 +16,12 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 
-import contracts
-import fixtures
-from mocks import create_sandbox
-from mocks._core.clock import Clock
-from mocks.buildingminds.entities import ENTITIES
-from mocks.buildingminds.routes import batch_json, inbound_json
-from mocks.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, InboundQuery
-from mocks.server import build_app
+from standin import contracts, create_sandbox, fixtures
+from standin._core.clock import Clock
+from standin.buildingminds.entities import ENTITIES
+from standin.buildingminds.routes import batch_json, inbound_json
+from standin.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, InboundQuery
+from standin.server import build_app
 from tests.buildingminds.conftest import budget
 from tests.conftest import NOW
 from tests.support import ContractReader, all_checks

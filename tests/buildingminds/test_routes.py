@@ -10,9 +10,9 @@ import httpx
 import jwt
 import pytest
 
-from mocks import Sandbox, build_app, create_sandbox
-from mocks._core.clock import Clock
-from mocks.inprocess import AsgiBridge
+from standin import Sandbox, build_app, create_sandbox
+from standin._core.clock import Clock
+from standin.inprocess import AsgiBridge
 from tests.buildingminds.conftest import BASE, record, token_for, token_form
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"

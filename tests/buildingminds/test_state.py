@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks._core.clock import Clock
-from mocks.buildingminds.entities import ENTITIES, problems
-from mocks.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
+from standin._core.clock import Clock
+from standin.buildingminds.entities import ENTITIES, problems
+from standin.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
 from tests.buildingminds.conftest import budget, portfolio, record
 from tests.conftest import NOW
 

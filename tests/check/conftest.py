@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
-from mocks import Sandbox, build_app, create_sandbox
+from standin import Sandbox, build_app, create_sandbox
 
 
 @contextmanager

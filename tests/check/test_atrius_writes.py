@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.check.profiles.atrius_writes import MAX_POINTS, AtriusWorld, Unit, fix_meter, fix_push
+from standin.check.profiles.atrius_writes import MAX_POINTS, AtriusWorld, Unit, fix_meter, fix_push
 
 WORLD_UNITS = [
     Unit("kw", "electricity", "power"),

@@ -11,13 +11,12 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-import contracts
-from mocks import build_app, create_sandbox
-from mocks.check.pacing import PacedSession, Pacer
-from mocks.check.profiles.base import Target
-from mocks.check.profiles.buildingminds import BuildingMindsConnection, login_url, token_url
-from mocks.check.report import summary
-from mocks.check.runner import CheckOptions, operation_base_url, run_check
+from standin import build_app, contracts, create_sandbox
+from standin.check.pacing import PacedSession, Pacer
+from standin.check.profiles.base import Target
+from standin.check.profiles.buildingminds import BuildingMindsConnection, login_url, token_url
+from standin.check.report import summary
+from standin.check.runner import CheckOptions, operation_base_url, run_check
 from tests.check.conftest import FakeTime, Served, serving
 from tests.check.test_check import contract_operations, quick
 

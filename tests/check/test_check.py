@@ -13,17 +13,16 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-import contracts
-from mocks import build_app, create_sandbox
-from mocks.check.credentials import NoCredentials
-from mocks.check.pacing import PacedSession, Pacer
-from mocks.check.profiles import PROFILES, CredentialsRefused
-from mocks.check.profiles.atmotube import AtmotubeConnection
-from mocks.check.profiles.atrius import AtriusConnection
-from mocks.check.profiles.base import Target
-from mocks.check.profiles.metasys import MetasysConnection, token_lifetime
-from mocks.check.report import summary
-from mocks.check.runner import (
+from standin import build_app, contracts, create_sandbox
+from standin.check.credentials import NoCredentials
+from standin.check.pacing import PacedSession, Pacer
+from standin.check.profiles import PROFILES, CredentialsRefused
+from standin.check.profiles.atmotube import AtmotubeConnection
+from standin.check.profiles.atrius import AtriusConnection
+from standin.check.profiles.base import Target
+from standin.check.profiles.metasys import MetasysConnection, token_lifetime
+from standin.check.report import summary
+from standin.check.runner import (
     CHECKS,
     CheckOptions,
     CheckReport,
@@ -31,8 +30,8 @@ from mocks.check.runner import (
     run_check,
     skip_reason,
 )
-from mocks.cli import main
-from mocks.registry import API_FACTORIES
+from standin.cli import main
+from standin.registry import API_FACTORIES
 from tests.check.conftest import FakeTime, Served, serving
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

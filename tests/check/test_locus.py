@@ -12,14 +12,13 @@ import httpx
 import schemathesis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-import contracts
-from mocks import build_app, create_sandbox
-from mocks.check.pacing import PacedSession, Pacer
-from mocks.check.profiles import PROFILES
-from mocks.check.profiles.base import Target
-from mocks.check.profiles.locus import LocusConnection
-from mocks.check.report import summary
-from mocks.check.runner import CheckOptions, run_check
+from standin import build_app, contracts, create_sandbox
+from standin.check.pacing import PacedSession, Pacer
+from standin.check.profiles import PROFILES
+from standin.check.profiles.base import Target
+from standin.check.profiles.locus import LocusConnection
+from standin.check.report import summary
+from standin.check.runner import CheckOptions, run_check
 from tests.check.conftest import FakeTime, Served, serving
 
 SCHEMA = schemathesis.openapi.from_dict(contracts.load("locus"))

@@ -9,10 +9,10 @@ from typing import Any
 
 import schemathesis
 
-import contracts
-from mocks.check.pacing import PacedSession, Pacer
-from mocks.check.profiles.base import Target
-from mocks.check.profiles.metasys import MetasysConnection
+from standin import contracts
+from standin.check.pacing import PacedSession, Pacer
+from standin.check.profiles.base import Target
+from standin.check.profiles.metasys import MetasysConnection
 from tests.check.conftest import FakeTime, Served
 
 

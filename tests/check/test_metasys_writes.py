@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 
-from mocks.check.profiles.metasys_writes import (
+from standin.check.profiles.metasys_writes import (
     description,
     fix_batch,
     takes_analog_values,
     tree_items,
     unique_ids,
 )
-from mocks.check.report import summary
+from standin.check.report import summary
 from tests.check.conftest import FakeTime, Served
 from tests.check.test_check import contract_operations, quick
 

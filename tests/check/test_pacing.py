@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.check.pacing import PacedSession, Pacer, StillThrottled
+from standin.check.pacing import PacedSession, Pacer, StillThrottled
 from tests.check.conftest import FakeTime, Served
 
 MAC = "C2:4E:91:7A:3B:10"

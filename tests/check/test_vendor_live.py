@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mocks.check.report import summary
-from mocks.check.runner import CheckOptions, run_check
-from mocks.pytest_plugin import LiveTarget, live_target, live_variables, missing_live_variables
+from standin.check.report import summary
+from standin.check.runner import CheckOptions, run_check
+from standin.pytest_plugin import LiveTarget, live_target, live_variables, missing_live_variables
 
 SUITE = """
 import pytest
@@ -36,7 +36,7 @@ def run_suite(tmp_path: Path, **variables: str) -> str:
     (tmp_path / "test_live_suite.py").write_text(SUITE)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("STANDIN_LIVE_")}
     quick = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    options = ["-rA", "-s", "-p", "no:cacheprovider", "-p", "mocks.pytest_plugin"]
+    options = ["-rA", "-s", "-p", "no:cacheprovider", "-p", "standin.pytest_plugin"]
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", *options, str(tmp_path)],
         cwd=tmp_path,

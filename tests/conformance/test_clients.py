@@ -10,8 +10,8 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from mocks.conformance import ClientTable, Row, conform, statuses
-from mocks.conformance.tables import TABLES
+from standin.conformance import ClientTable, Row, conform, statuses
+from standin.conformance.tables import TABLES
 
 CASES = [
     pytest.param(

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clients.atrius import AtriusClient, Gateway
-from clients.metasys_certificates import archive_of
-from mocks.conformance import ClientTable, Row, check_run, run_row
-from mocks.conformance.requests import request_problems
-from mocks.conformance.runner import answers
-from mocks.conformance.tables import TABLES
+from standin.clients.atrius import AtriusClient, Gateway
+from standin.clients.metasys_certificates import archive_of
+from standin.conformance import ClientTable, Row, check_run, run_row
+from standin.conformance.requests import request_problems
+from standin.conformance.runner import answers
+from standin.conformance.tables import TABLES
 
 ATRIUS = TABLES["atrius"]
 METASYS = TABLES["metasys"]

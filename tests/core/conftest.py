@@ -3,9 +3,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mocks import Sandbox, build_app
-from mocks._core.clock import Clock
-from mocks.inprocess import AsgiBridge
+from standin import Sandbox, build_app
+from standin._core.clock import Clock
+from standin.inprocess import AsgiBridge
 from tests.conftest import NOW
 from tests.core.echo_api import EchoApi
 

@@ -11,12 +11,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from mocks._core.errors import VendorError
-from mocks._core.handlers import exception_handlers
-from mocks._core.middleware import SandboxMiddleware
-from mocks._core.rendering import JSONBody
-from mocks._core.sandbox import Sandbox
-from mocks._core.tenants import Tenant
+from standin._core.errors import VendorError
+from standin._core.handlers import exception_handlers
+from standin._core.middleware import SandboxMiddleware
+from standin._core.rendering import JSONBody
+from standin._core.sandbox import Sandbox
+from standin._core.tenants import Tenant
 
 
 class EchoState:

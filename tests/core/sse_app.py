@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks._core.rendering import JSONBody
-from mocks._core.sse import ResumeRefused, SseHub
+from standin._core.rendering import JSONBody
+from standin._core.sse import ResumeRefused, SseHub
 
 
 class StreamingApp:

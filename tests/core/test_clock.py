@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from mocks._core.clock import Clock, isoformat
+from standin._core.clock import Clock, isoformat
 
 
 class FakeSource:

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from mocks import Sandbox, build_app
-from mocks.inprocess import AsgiBridge
+from standin import Sandbox, build_app
+from standin.inprocess import AsgiBridge
 
 TOKEN = {"x-token": "default-token"}
 

@@ -1,7 +1,7 @@
 import pytest
 
-from mocks._core.faults import Fault, FaultRegistry
-from mocks._core.journal import JournalEntry, RequestJournal
+from standin._core.faults import Fault, FaultRegistry
+from standin._core.journal import JournalEntry, RequestJournal
 
 
 def entry(api: str, n: int) -> JournalEntry:

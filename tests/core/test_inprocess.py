@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from mocks import Sandbox, create_sandbox, standin
+from standin import Sandbox, create_sandbox, standin
 
 OFFICE = "C2:4E:91:7A:3B:10"
 

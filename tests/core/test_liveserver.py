@@ -6,8 +6,8 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from mocks._core.liveserver import live_server
-from mocks._core.rendering import JSONBody
+from standin._core.liveserver import live_server
+from standin._core.rendering import JSONBody
 
 
 async def hello(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from mocks._core.paging import (
+from standin._core.paging import (
     ContinuationRejected,
     ContinuationTokens,
     offset_limit,

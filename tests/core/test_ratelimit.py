@@ -1,7 +1,7 @@
 import pytest
 
-from mocks._core.clock import Clock
-from mocks._core.ratelimit import (
+from standin._core.clock import Clock
+from standin._core.ratelimit import (
     ConcurrencyLimiter,
     FixedWindowLimiter,
     LimitRegistry,

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mocks import Sandbox, build_app
-from mocks.cli import main
-from mocks.inprocess import AsgiBridge
-from mocks.registry import API_FACTORIES
+from standin import Sandbox, build_app
+from standin.cli import main
+from standin.inprocess import AsgiBridge
+from standin.registry import API_FACTORIES
 
 
 def free_port() -> int:
@@ -84,7 +84,16 @@ def test_single_api_mode_serves_vendor_paths_at_the_root(sandbox: Sandbox) -> No
 def served() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mocks.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "standin.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -147,8 +156,8 @@ def test_serve_off_loopback_requires_an_admin_token(
         seen["sandbox"] = sandbox
         return build_app(sandbox, api)
 
-    monkeypatch.setattr("mocks.cli.uvicorn.run", fake_run)
-    monkeypatch.setattr("mocks.cli.build_app", recording_build_app)
+    monkeypatch.setattr("standin.cli.uvicorn.run", fake_run)
+    monkeypatch.setattr("standin.cli.build_app", recording_build_app)
     monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
     sandbox = seen["sandbox"]

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from httpx_sse import aconnect_sse, connect_sse
 
-from mocks._core.clock import Clock, isoformat
-from mocks._core.liveserver import live_server
-from mocks._core.sse import Heartbeat, SseHub, Text
+from standin._core.clock import Clock, isoformat
+from standin._core.liveserver import live_server
+from standin._core.sse import Heartbeat, SseHub, Text
 from tests.core.sse_app import StreamingApp
 
 Received = tuple[str, str, str]

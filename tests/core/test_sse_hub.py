@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from starlette.types import Message
 
-from mocks._core.clock import Clock
-from mocks._core.sse import (
+from standin._core.clock import Clock
+from standin._core.sse import (
     Heartbeat,
     ResumeRefused,
     SseEvent,

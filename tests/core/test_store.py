@@ -1,4 +1,4 @@
-from mocks._core.store import MemoryStore
+from standin._core.store import MemoryStore
 
 
 def test_collection_keeps_records_by_key_in_insertion_order() -> None:

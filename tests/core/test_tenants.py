@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.core.echo_api import EchoState
 
 

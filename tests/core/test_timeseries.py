@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mocks._core.timeseries import (
+from standin._core.timeseries import (
     Availability,
     clear_sky_irradiance,
     daily_cycle,
@@ -17,7 +17,7 @@ from mocks._core.timeseries import (
     unit,
     value_noise,
 )
-from mocks.locus.sky import Sky
+from standin.locus.sky import Sky
 
 
 def ts(*args: int) -> float:

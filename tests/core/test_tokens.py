@@ -1,8 +1,8 @@
 import jwt
 import pytest
 
-from mocks._core.clock import Clock
-from mocks._core.tokens import JwtSigner, TokenIssuer, TokenRejected
+from standin._core.clock import Clock
+from standin._core.tokens import JwtSigner, TokenIssuer, TokenRejected
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from mocks.coverage import README, TABLE, ApiCoverage, coverage, render, with_totals
-from mocks.coverage.operations import key, load_reference, path_shape
-from mocks.coverage.probes import PROBES, public_methods
-from mocks.coverage.served import serves
-from mocks.coverage.tests_index import index_tests
-from mocks.registry import API_FACTORIES
+from standin.coverage import README, TABLE, ApiCoverage, coverage, render, with_totals
+from standin.coverage.operations import key, load_reference, path_shape
+from standin.coverage.probes import PROBES, public_methods
+from standin.coverage.served import serves
+from standin.coverage.tests_index import index_tests
+from standin.registry import API_FACTORIES
 
 JOIN_THE_TABLE = """\
 {missing} served but not in the coverage table. To join it: list the vendor's documented
@@ -198,7 +198,7 @@ def test_the_index_reads_requests_client_calls_helpers_and_schemathesis(tmp_path
         textwrap.dedent(
             """
             import schemathesis
-            from clients.demo import DemoClient
+            from standin.clients.demo import DemoClient
 
             schema = schemathesis.openapi.from_asgi("/openapi.json", None)
             CONTRACT = {}

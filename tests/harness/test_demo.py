@@ -9,16 +9,16 @@ from collections.abc import Sequence
 import httpx
 import pytest
 
-from mocks import Sandbox, build_app, create_sandbox
-from mocks._core.faults import Fault
-from mocks._core.liveserver import live_server
-from mocks.atrius.api import AtriusApi
-from mocks.buildingminds.api import BuildingMindsApi
-from mocks.cli import main
-from mocks.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
-from mocks.demo.workflow import Traffic
-from mocks.metasys.api import MetasysApi
-from mocks.registry import API_FACTORIES
+from standin import Sandbox, build_app, create_sandbox
+from standin._core.faults import Fault
+from standin._core.liveserver import live_server
+from standin.atrius.api import AtriusApi
+from standin.buildingminds.api import BuildingMindsApi
+from standin.cli import main
+from standin.demo import WORKFLOWS, DemoContext, Step, WorkflowFactory, run_demo
+from standin.demo.workflow import Traffic
+from standin.metasys.api import MetasysApi
+from standin.registry import API_FACTORIES
 
 SUMMARY_ROWS = [
     r"atrius: the API guide's ten steps\s+10/10\s+10\s+1\s+1\s+[0-9.]+ s\s+passed",
@@ -181,7 +181,7 @@ def test_the_command_exits_1_when_a_workflow_fails(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken: dict[str, WorkflowFactory] = {"atmotube": BrokenWorkflow}
-    monkeypatch.setattr("mocks.demo.WORKFLOWS", broken)
+    monkeypatch.setattr("standin.demo.WORKFLOWS", broken)
     assert main(["demo"]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == (
         "FAILED: atmotube step 1 (Fail): ValueError: no"

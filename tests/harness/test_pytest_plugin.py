@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mocks import build_app, create_sandbox
-from mocks.pytest_plugin import live_variables
-from mocks.registry import API_FACTORIES
-from mocks.testing import SandboxFaults, connect_client
+from standin import build_app, create_sandbox
+from standin.pytest_plugin import live_variables
+from standin.registry import API_FACTORIES
+from standin.testing import SandboxFaults, connect_client
 from tests.check.conftest import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +26,11 @@ import datetime as dt
 
 import httpx
 
-from clients.atmotube import AtmotubeClient
-from clients.atrius import AtriusClient
-from clients.buildingminds import BuildingMindsClient
-from clients.locus import LocusClient
-from clients.metasys import MetasysClient
+from standin.clients.atmotube import AtmotubeClient
+from standin.clients.atrius import AtriusClient
+from standin.clients.buildingminds import BuildingMindsClient
+from standin.clients.locus import LocusClient
+from standin.clients.metasys import MetasysClient
 
 MADE = []
 
@@ -126,7 +126,7 @@ def test_a_token_and_the_buildings(atrius_client, standin_target):
 
 @pytest.mark.vendor_live("atrius")
 def test_other_credentials_on_the_same_target(target_client, standin_credentials):
-    from clients.atrius import AtriusAuthError
+    from standin.clients.atrius import AtriusAuthError
 
     assert standin_credentials["atrius"]["client_id"]
     wrong = target_client("atrius", client_secret="wrong")

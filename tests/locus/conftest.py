@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 
 PARTNER = 123
 OTHER_PARTNER = 5050

@@ -14,7 +14,8 @@ import httpx
 import pytest
 import respx
 
-from clients.locus import (
+from standin import Sandbox
+from standin.clients.locus import (
     LocusAuthError,
     LocusBadRequest,
     LocusClient,
@@ -23,8 +24,7 @@ from clients.locus import (
     LocusNotFound,
     LocusRateLimited,
 )
-from mocks import Sandbox
-from mocks.inprocess import standin
+from standin.inprocess import standin
 from tests.locus.conftest import (
     ADELAIDE_INVERTER,
     INVERTER_E1,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clients.locus import LocusAuthError, LocusClient
+from standin.clients.locus import LocusAuthError, LocusClient
 
 pytestmark = pytest.mark.vendor_live("locus")
 

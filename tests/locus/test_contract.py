@@ -13,13 +13,11 @@ from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-import contracts
-import fixtures
-from mocks import create_sandbox
-from mocks._core.clock import Clock
-from mocks.locus import catalogue
-from mocks.locus.data import component_fields, site_fields
-from mocks.server import build_app
+from standin import contracts, create_sandbox, fixtures
+from standin._core.clock import Clock
+from standin.locus import catalogue
+from standin.locus.data import component_fields, site_fields
+from standin.server import build_app
 from tests.conftest import NOW
 from tests.support import ContractReader, all_checks
 

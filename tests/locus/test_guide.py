@@ -10,8 +10,7 @@ import httpx
 import jsonschema
 import pytest
 
-import contracts
-from mocks import Sandbox
+from standin import Sandbox, contracts
 
 CONTRACT = contracts.load("locus")
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox, build_app
+from standin import Sandbox, build_app
 from tests.locus.conftest import (
     ADELAIDE,
     CAMELBACK,

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import fixtures
-from mocks._core.clock import Clock
-from mocks._core.timeseries import solar_elevation
-from mocks.locus.data import component_data, site_data
-from mocks.locus.query import DataQuery
-from mocks.locus.series import intervals
-from mocks.locus.state import LocusState
+from standin import fixtures
+from standin._core.clock import Clock
+from standin._core.timeseries import solar_elevation
+from standin.locus.data import component_data, site_data
+from standin.locus.query import DataQuery
+from standin.locus.series import intervals
+from standin.locus.state import LocusState
 from tests.conftest import NOW
 from tests.locus.conftest import (
     ADELAIDE,

@@ -10,10 +10,10 @@ from typing import Any
 
 from schemathesis.core.parameters import ParameterLocation
 
-from mocks.metasys.state import MetasysState
-from mocks.metasys.state.certificate_batch import RESOURCES
-from mocks.metasys.state.certificates import BACNET_SC_CLASSES
-from mocks.metasys.state.model import MetasysObject
+from standin.metasys.state import MetasysState
+from standin.metasys.state.certificate_batch import RESOURCES
+from standin.metasys.state.certificates import BACNET_SC_CLASSES
+from standin.metasys.state.model import MetasysObject
 
 PARAMETERS = {
     "city": "Milwaukee",

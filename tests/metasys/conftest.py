@@ -3,8 +3,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
-from mocks.metasys.state import MetasysState
+from standin import Sandbox
+from standin.metasys.state import MetasysState
 
 BASE = "/metasys/api/v4"
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mocks import Sandbox, create_sandbox
-from mocks._core.clock import Clock
+from standin import Sandbox, create_sandbox
+from standin._core.clock import Clock
 from tests.conftest import NOW
 
 

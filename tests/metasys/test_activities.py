@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import FAN, ZONE_SETPOINT, object_id
 
 

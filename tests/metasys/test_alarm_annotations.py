@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, login, object_id, state_of
 
 HOST = "http://standin.test/metasys/api/v4"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import FAN, ZONE_SETPOINT, object_id
 
 TIME = "2026-11-20T12:00:30.000Z"

@@ -4,7 +4,7 @@ audit string id (command 41, write 42, creation 107, deletion 150) and calendar 
 from datetime import timedelta
 from typing import Any
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.conftest import NOW
 from tests.metasys.conftest import PROGRAMMING, ZONE_SETPOINT, object_id
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, object_id
 
 HOST = "http://standin.test/metasys/api/v4"

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-from mocks import Sandbox
-from mocks.metasys.state.certificates import etag_of
+from standin import Sandbox
+from standin.metasys.state.certificates import etag_of
 from tests.conftest import NOW
 from tests.metasys.conftest import BASE, login, object_id, state_of
 

@@ -11,7 +11,8 @@ import httpx
 import pytest
 import respx
 
-from clients.metasys import (
+from standin import Sandbox
+from standin.clients.metasys import (
     Command,
     MetasysAuthError,
     MetasysClient,
@@ -31,8 +32,7 @@ from clients.metasys import (
     UserInfo,
     Value,
 )
-from mocks import Sandbox
-from mocks.inprocess import standin
+from standin.inprocess import standin
 from tests.conftest import NOW
 from tests.metasys.conftest import FAN, PROGRAMMING, ZONE_SETPOINT, ZONE_TEMPERATURE, object_id
 from tests.support import SandboxSleep

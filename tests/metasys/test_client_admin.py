@@ -9,9 +9,14 @@ import httpx
 import pytest
 import respx
 
-from clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound, MetasysValidationError
-from clients.metasys_admin import AuditCount, TimeSeries, UserAccount
-from mocks import Sandbox
+from standin import Sandbox
+from standin.clients.metasys import (
+    MetasysClient,
+    MetasysForbidden,
+    MetasysNotFound,
+    MetasysValidationError,
+)
+from standin.clients.metasys_admin import AuditCount, TimeSeries, UserAccount
 from tests.metasys.conftest import PROGRAMMING, ZONE_SETPOINT, object_id, state_of
 from tests.metasys.test_client import fake, http, metasys, paths
 

@@ -12,19 +12,19 @@ import pytest
 import respx
 from cryptography import x509
 
-from clients.metasys import (
+from standin import Sandbox
+from standin.clients.metasys import (
     MetasysClient,
     MetasysConflict,
     MetasysDeviceOffline,
     MetasysNotFound,
     MetasysValidationError,
 )
-from clients.metasys_certificates import (
+from standin.clients.metasys_certificates import (
     CertificateSubject,
     MetasysPreconditionFailed,
 )
-from mocks import Sandbox
-from mocks.inprocess import standin
+from standin.inprocess import standin
 from tests.metasys.conftest import object_id, state_of
 from tests.support import SandboxSleep
 

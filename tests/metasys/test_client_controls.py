@@ -8,18 +8,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound
-from clients.metasys import MetasysValidationError as Invalid
-from clients.metasys_controls import (
+from standin import Sandbox, build_app
+from standin._core.liveserver import live_server
+from standin.clients.metasys import MetasysClient, MetasysForbidden, MetasysNotFound
+from standin.clients.metasys import MetasysValidationError as Invalid
+from standin.clients.metasys_controls import (
     Connection,
     Diagram,
     Endpoint,
     MetasysDiagramRejected,
 )
-from mocks import Sandbox, build_app
-from mocks._core.liveserver import live_server
-from mocks.inprocess import standin
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from standin.inprocess import standin
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import object_id
 from tests.metasys.test_client import BASE_URL, make_client

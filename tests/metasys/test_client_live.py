@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from clients.metasys import MetasysAuthError, MetasysClient
+from standin.clients.metasys import MetasysAuthError, MetasysClient
 
 pytestmark = pytest.mark.vendor_live("metasys")
 

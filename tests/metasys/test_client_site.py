@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from clients.metasys import MetasysClient, MetasysNotFound
-from mocks import Sandbox, build_app
-from mocks._core.liveserver import live_server
+from standin import Sandbox, build_app
+from standin._core.liveserver import live_server
+from standin.clients.metasys import MetasysClient, MetasysNotFound
 from tests.metasys.conftest import FAN, ZONE_SETPOINT, object_id
 from tests.metasys.test_client_stream import client_for, hub_of
 

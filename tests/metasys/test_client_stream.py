@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from clients.metasys import MetasysClient, StreamEvent
-from mocks import Sandbox, build_app
-from mocks._core.faults import Fault
-from mocks._core.liveserver import live_server
-from mocks._core.sse import SseHub
+from standin import Sandbox, build_app
+from standin._core.faults import Fault
+from standin._core.liveserver import live_server
+from standin._core.sse import SseHub
+from standin.clients.metasys import MetasysClient, StreamEvent
 from tests.metasys.conftest import ZONE_SETPOINT, object_id
 
 

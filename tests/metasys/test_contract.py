@@ -18,18 +18,16 @@ from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-import contracts
-import fixtures
-from mocks import create_sandbox
-from mocks._core.clock import Clock
-from mocks.coverage.operations import load_reference
-from mocks.metasys.enums import priority_name
-from mocks.metasys.state import MetasysState
-from mocks.metasys.state import commands as metasys_commands
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
-from mocks.metasys.state.wellknown import SUPERVISORY
-from mocks.metasys.types import OBJECT_TYPES
-from mocks.server import build_app
+from standin import contracts, create_sandbox, fixtures
+from standin._core.clock import Clock
+from standin.coverage.operations import load_reference
+from standin.metasys.enums import priority_name
+from standin.metasys.state import MetasysState
+from standin.metasys.state import commands as metasys_commands
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from standin.metasys.state.wellknown import SUPERVISORY
+from standin.metasys.types import OBJECT_TYPES
+from standin.server import build_app
 from tests.conftest import NOW
 from tests.metasys import certificate_cases
 from tests.support import ContractReader, all_checks

@@ -12,11 +12,9 @@ import httpx
 import jsonschema
 import pytest
 
-import contracts
-import fixtures
-from mocks import Sandbox
-from mocks._core.clock import isoformat
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
+from standin import Sandbox, contracts, fixtures
+from standin._core.clock import isoformat
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import BASE, login, object_id, state_of
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import BASE, login
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import jwt
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.conftest import NOW
 from tests.metasys.conftest import (
     BASE,

@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-import fixtures
-from mocks._core.clock import Clock
-from mocks._core.errors import VendorError
-from mocks.metasys.enums import ENUM_SETS, priority_name
-from mocks.metasys.state import MetasysState
-from mocks.metasys.state.commands import specs
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.state.samples import SampleWindow
+from standin import fixtures
+from standin._core.clock import Clock
+from standin._core.errors import VendorError
+from standin.metasys.enums import ENUM_SETS, priority_name
+from standin.metasys.state import MetasysState
+from standin.metasys.state.commands import specs
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.samples import SampleWindow
 from tests.conftest import NOW
 
 SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"

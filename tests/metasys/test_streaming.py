@@ -17,9 +17,8 @@ import jsonschema
 import pytest
 from httpx_sse import aconnect_sse, connect_sse
 
-import contracts
-from mocks import Sandbox, build_app
-from mocks._core.liveserver import live_server
+from standin import Sandbox, build_app, contracts
+from standin._core.liveserver import live_server
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, object_id
 
 Received = tuple[str, str, str]

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import login
 
 MEDIA = "application/vnd.metasysapi.v4+json"

@@ -3,7 +3,7 @@ the site, searched by item reference, kept after their object is deleted."""
 
 from typing import Any
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import object_id, state_of
 
 HOST = "http://standin.test/metasys/api/v4"

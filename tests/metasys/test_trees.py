@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import BASE, PROGRAMMING, ZONE_SETPOINT, login, object_id, state_of
 
 MEDIA = "application/vnd.metasysapi.v4+json"

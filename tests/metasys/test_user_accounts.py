@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import BASE, login, state_of
 
 HOST = "http://standin.test/metasys/api/v4"

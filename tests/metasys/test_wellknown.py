@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import Sandbox
+from standin import Sandbox
 from tests.metasys.conftest import ZONE_SETPOINT, ZONE_TEMPERATURE, object_id
 
 QUERIES = (

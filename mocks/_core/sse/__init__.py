@@ -18,8 +18,8 @@ and elsewhere ``hub.publish(stream_id, "point.update", payload)``,
 ``hub.extend_owner(user, new_token.expires_at)`` on a token refresh.
 """
 
-from mocks._core.sse.framing import Text, encode_data, format_event
-from mocks._core.sse.hub import (
+from standin._core.sse.framing import Text, encode_data, format_event
+from standin._core.sse.hub import (
     ConnectionEnd,
     Heartbeat,
     Listener,
@@ -30,7 +30,7 @@ from mocks._core.sse.hub import (
     StreamEnd,
     StreamInfo,
 )
-from mocks._core.sse.response import SSE_HEADERS, EventStreamResponse
+from standin._core.sse.response import SSE_HEADERS, EventStreamResponse
 
 __all__ = [
     "SSE_HEADERS",

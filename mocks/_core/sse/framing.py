@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mocks._core.rendering import dumps
+from standin._core.rendering import dumps
 
 # The spec ends lines with CRLF, LF or CR, and nothing else (str.splitlines would also split on
 # form feeds, vertical tabs and Unicode separators, which a client keeps inside the data).

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from mocks._core.clock import Clock
-from mocks._core.sse.framing import encode_data, format_event
-from mocks._core.sse.stream import (
+from standin._core.clock import Clock
+from standin._core.sse.framing import encode_data, format_event
+from standin._core.sse.stream import (
     Beat,
     ConnectionEnd,
     Heartbeat,
@@ -49,7 +49,7 @@ from mocks._core.sse.stream import (
 )
 
 if TYPE_CHECKING:
-    from mocks._core.sse.response import EventStreamResponse
+    from standin._core.sse.response import EventStreamResponse
 
 _log = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ class SseHub:
     ) -> EventStreamResponse:
         """The response serving a (re)connection; raises ``ResumeRefused`` (answer 204) when
         ``resume_point`` does. Call from the request handler, then return the response."""
-        from mocks._core.sse.response import EventStreamResponse
+        from standin._core.sse.response import EventStreamResponse
 
         start = self.resume_point(stream_id, last_event_id, owner=owner)
         return EventStreamResponse(self, stream_id, start, headers=headers)

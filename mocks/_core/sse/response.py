@@ -9,10 +9,10 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mocks._core.sse.hub import Listener, ResumeRefused
+from standin._core.sse.hub import Listener, ResumeRefused
 
 if TYPE_CHECKING:
-    from mocks._core.sse.hub import SseHub
+    from standin._core.sse.hub import SseHub
 
 SSE_HEADERS = {
     "cache-control": "no-cache",

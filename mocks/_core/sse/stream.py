@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from mocks._core.sse.hub import Listener
+    from standin._core.sse.hub import Listener
 
 StreamEnd = Literal["closed", "expired", "abandoned", "shutdown"]
 """Why a stream ended: ``close()``, its expiry passed, nobody connected for

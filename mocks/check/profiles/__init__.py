@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from mocks.check.profiles.atmotube import AtmotubeProfile
-from mocks.check.profiles.atrius import AtriusProfile
-from mocks.check.profiles.base import (
+from standin.check.profiles.atmotube import AtmotubeProfile
+from standin.check.profiles.atrius import AtriusProfile
+from standin.check.profiles.base import (
     Connection,
     Credentials,
     CredentialsRefused,
     Target,
     TargetProfile,
 )
-from mocks.check.profiles.buildingminds import BuildingMindsProfile
-from mocks.check.profiles.locus import LocusProfile
-from mocks.check.profiles.metasys import MetasysProfile
+from standin.check.profiles.buildingminds import BuildingMindsProfile
+from standin.check.profiles.locus import LocusProfile
+from standin.check.profiles.metasys import MetasysProfile
 
 PROFILES: dict[str, TargetProfile] = {
     "atmotube": AtmotubeProfile(),

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from mocks.check.profiles.base import Target, is_positive
+from standin.check.profiles.base import Target, is_positive
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 
 class AtmotubeConnection:

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mocks.check.profiles import atrius_writes as writes
-from mocks.check.profiles.atrius_writes import AtriusWorld, Unit
-from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
+from standin.check.profiles import atrius_writes as writes
+from standin.check.profiles.atrius_writes import AtriusWorld, Unit
+from standin.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 TOKEN_PATH = "/o/token/"
 EXPIRY_MARGIN = 60.0

@@ -27,10 +27,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
+from standin.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
 AZURE_AD = "/{tenant}/"

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
+from standin.check.profiles.base import CredentialsRefused, Target, is_positive
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 TOKEN_PATH = "/oauth/token"
 EXPIRY_MARGIN = 60.0

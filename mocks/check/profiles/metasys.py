@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mocks.check.profiles import metasys_writes as writes
-from mocks.check.profiles.base import CredentialsRefused, Target, is_positive
-from mocks.metasys.types import OBJECT_TYPES as OBJECT_TYPE_TABLE
+from standin.check.profiles import metasys_writes as writes
+from standin.check.profiles.base import CredentialsRefused, Target, is_positive
+from standin.metasys.types import OBJECT_TYPES as OBJECT_TYPE_TABLE
 
 if TYPE_CHECKING:
-    from mocks.check.profiles.base import Case
+    from standin.check.profiles.base import Case
 
 V4 = "/api/v4"
 LOGIN_PATH = f"{V4}/login"

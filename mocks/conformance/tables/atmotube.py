@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-from clients._http import Clock, Sleeper
-from clients.atmotube import (
+from standin.clients._http import Clock, Sleeper
+from standin.clients.atmotube import (
     AtmotubeBadRequest,
     AtmotubeClient,
     AtmotubeError,
@@ -22,7 +22,7 @@ from clients.atmotube import (
     Reading,
     ReadingsPage,
 )
-from mocks.conformance.table import ClientTable, Row
+from standin.conformance.table import ClientTable, Row
 
 DATA = "GET /api/v1/data"
 MINUTE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00\\.000Z$"

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-from clients._http import Clock, Sleeper
-from clients.atrius import (
+from standin.clients._http import Clock, Sleeper
+from standin.clients.atrius import (
     METER_FIELDS,
     AtriusAuthError,
     AtriusClient,
@@ -27,8 +27,8 @@ from clients.atrius import (
     PushReport,
     Token,
 )
-from mocks.conformance.table import ClientTable, Row
-from mocks.conformance.values import local_times
+from standin.conformance.table import ClientTable, Row
+from standin.conformance.values import local_times
 
 TOKEN = "POST /o/token/"
 GOOD_TOKEN = {

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl
 import httpx
 from hypothesis import strategies as st
 
-from clients._http import Clock, Sleeper
-from clients.buildingminds import (
+from standin.clients._http import Clock, Sleeper
+from standin.clients.buildingminds import (
     ENTITIES,
     BuildingMindsAuthError,
     BuildingMindsClient,
@@ -25,8 +25,8 @@ from clients.buildingminds import (
     Submission,
     Token,
 )
-from mocks.conformance.runner import PAGES
-from mocks.conformance.table import ClientTable, Row
+from standin.conformance.runner import PAGES
+from standin.conformance.table import ClientTable, Row
 
 API = "/api/digitaltwinintegration"
 TOKEN = "POST /{tenant}/oauth2/v2.0/token"

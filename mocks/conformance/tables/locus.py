@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-from clients._http import Clock, Sleeper
-from clients.locus import (
+from standin.clients._http import Clock, Sleeper
+from standin.clients.locus import (
     Alert,
     BaseField,
     Client,
@@ -26,8 +26,8 @@ from clients.locus import (
     Site,
     Token,
 )
-from mocks.conformance.table import ClientTable, Row
-from mocks.conformance.values import local_times
+from standin.conformance.table import ClientTable, Row
+from standin.conformance.values import local_times
 
 TOKEN = "POST /oauth/token"
 TIMESTAMP = (

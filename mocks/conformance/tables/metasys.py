@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from hypothesis import strategies as st
 
-from clients._http import Clock, Sleeper
-from clients.metasys import (
+from standin.clients._http import Clock, Sleeper
+from standin.clients.metasys import (
     Command,
     Equipment,
     EquipmentPoint,
@@ -35,8 +35,8 @@ from clients.metasys import (
     UserInfo,
     Value,
 )
-from mocks.conformance.runner import PAGES
-from mocks.conformance.table import ClientTable, Row
+from standin.conformance.runner import PAGES
+from standin.conformance.table import ClientTable, Row
 
 V4 = "/api/v4"
 LOGIN = f"POST {V4}/login"
@@ -521,6 +521,6 @@ CHECKS: dict[str, Callable[[Any, list[Any]], None]] = {
 their type."""
 TABLE = replace(TABLE, rows=tuple(replace(row, check=CHECKS.get(row.id)) for row in TABLE.rows))
 
-from mocks.conformance.tables.metasys_part3 import ROWS  # noqa: E402 (it uses this module)
+from standin.conformance.tables.metasys_part3 import ROWS  # noqa: E402 (it uses this module)
 
 TABLE = replace(TABLE, rows=TABLE.rows + ROWS)

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-from clients.metasys import MetasysError, MetasysForbidden, MetasysValidationError
-from clients.metasys_admin import (
+from standin.clients.metasys import MetasysError, MetasysForbidden, MetasysValidationError
+from standin.clients.metasys_admin import (
     INTERVALS,
     AuditCount,
     BulkResult,
@@ -25,7 +25,7 @@ from clients.metasys_admin import (
     TimeSeries,
     UserAccount,
 )
-from clients.metasys_certificates import (
+from standin.clients.metasys_certificates import (
     BacnetCertificate,
     CertificateImport,
     CertificateSubject,
@@ -34,7 +34,7 @@ from clients.metasys_certificates import (
     SigningRequest,
     archive_of,
 )
-from clients.metasys_controls import (
+from standin.clients.metasys_controls import (
     BlockDefinition,
     Diagram,
     DiagramSubscription,
@@ -42,12 +42,12 @@ from clients.metasys_controls import (
     MetasysDiagramInvalid,
     Palette,
 )
-from clients.metasys_enumerations import Enumeration, EnumerationSummary
-from clients.metasys_results import ObjectSummary
-from clients.metasys_site import WELL_KNOWN_QUERIES
-from clients.metasys_transport import seg
-from mocks.conformance.table import Row
-from mocks.conformance.tables.metasys import (
+from standin.clients.metasys_enumerations import Enumeration, EnumerationSummary
+from standin.clients.metasys_results import ObjectSummary
+from standin.clients.metasys_site import WELL_KNOWN_QUERIES
+from standin.clients.metasys_transport import seg
+from standin.conformance.table import Row
+from standin.conformance.tables.metasys import (
     TABLE,
     V4,
     assert_equal,

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from clients._http import Clock, Sleeper
-from clients.atmotube import AtmotubeClient
-from mocks.coverage.probes.probe import ClientProbe
+from standin.clients._http import Clock, Sleeper
+from standin.clients.atmotube import AtmotubeClient
+from standin.coverage.probes.probe import ClientProbe
 
 DAY = dt.date(2024, 1, 15)
 MAC = "C2:4E:91:7A:3B:10"

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from clients._http import Clock, Sleeper
-from clients.locus import LocusClient
-from mocks.coverage.probes.probe import ClientProbe
+from standin.clients._http import Clock, Sleeper
+from standin.clients.locus import LocusClient
+from standin.coverage.probes.probe import ClientProbe
 
 PARTNER = 123
 CLIENT = 419010

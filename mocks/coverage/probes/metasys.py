@@ -9,11 +9,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clients._http import Clock, Sleeper
-from clients.metasys import MetasysClient
-from clients.metasys_certificates import CertificateSubject
-from clients.metasys_site import WELL_KNOWN_QUERIES
-from mocks.coverage.probes.probe import ClientProbe
+from standin.clients._http import Clock, Sleeper
+from standin.clients.metasys import MetasysClient
+from standin.clients.metasys_certificates import CertificateSubject
+from standin.clients.metasys_site import WELL_KNOWN_QUERIES
+from standin.coverage.probes.probe import ClientProbe
 
 UNKNOWN = "00000000-0000-0000-0000-000000000001"
 FQR = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"

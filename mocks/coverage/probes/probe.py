@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from clients._http import Clock, Sleeper
-from mocks._core.sandbox import Sandbox
-from mocks.inprocess import standin
+from standin._core.sandbox import Sandbox
+from standin.clients._http import Clock, Sleeper
+from standin.inprocess import standin
 
 C = TypeVar("C")
 

@@ -1,1 +1,1 @@
-"""Metasys request handlers, grouped by resource (the route table is ``mocks.metasys.routes``)."""
+"""Metasys request handlers, grouped by resource (the route table is ``standin.metasys.routes``)."""

@@ -10,16 +10,16 @@ from urllib.parse import quote, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks._core.errors import VendorError
-from mocks._core.paging import ContinuationRejected
-from mocks.metasys import errors
-from mocks.metasys.activities import SORTS, activity_query, effective_permission, render
-from mocks.metasys.handlers.streams import end_subscription, owner_of
-from mocks.metasys.http import Caller, caller, json_body, respond
-from mocks.metasys.state.audits import MAX_ANNOTATION
+from standin._core.errors import VendorError
+from standin._core.paging import ContinuationRejected
+from standin.metasys import errors
+from standin.metasys.activities import SORTS, activity_query, effective_permission, render
+from standin.metasys.handlers.streams import end_subscription, owner_of
+from standin.metasys.http import Caller, caller, json_body, respond
+from standin.metasys.state.audits import MAX_ANNOTATION
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 PAGE_SIZE = 100
 """**Sandbox choice:** the reference has no page size for activities; a page holds 100."""

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query
-from mocks.metasys.handlers.audits import annotation_text
-from mocks.metasys.http import Caller, caller, json_body, paged, respond
-from mocks.metasys.state import audit_counts, users
-from mocks.metasys.state.audits import MAX_ANNOTATION
-from mocks.metasys.state.model import User
-from mocks.metasys.state.repository import SeriesRecord, search
-from mocks.metasys.state.settings import CAPABILITIES
-from mocks.metasys.views import timestamp
+from standin.metasys import errors, query
+from standin.metasys.handlers.audits import annotation_text
+from standin.metasys.http import Caller, caller, json_body, paged, respond
+from standin.metasys.state import audit_counts, users
+from standin.metasys.state.audits import MAX_ANNOTATION
+from standin.metasys.state.model import User
+from standin.metasys.state.repository import SeriesRecord, search
+from standin.metasys.state.settings import CAPABILITIES
+from standin.metasys.views import timestamp
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 MAX_SERIES_PAGE = 2000
 MAX_AUDIT_ACTION = 2**31 - 1

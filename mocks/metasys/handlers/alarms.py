@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query
-from mocks.metasys.activity_filters import alarm_filter, times, within
-from mocks.metasys.alarm_views import alarm_json, annotation_json, permission
-from mocks.metasys.http import Caller, caller, json_body, paged, respond
-from mocks.metasys.state.alarms import Alarm
+from standin.metasys import errors, query
+from standin.metasys.activity_filters import alarm_filter, times, within
+from standin.metasys.alarm_views import alarm_json, annotation_json, permission
+from standin.metasys.http import Caller, caller, json_body, paged, respond
+from standin.metasys.state.alarms import Alarm
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 ALARM_SORTS = ("creationTime", "priority")
 MAX_PAGE_SIZE = 10000

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query
-from mocks.metasys.activity_filters import audit_filter, times, within
-from mocks.metasys.audit_views import audit_json, audit_permission, note_json
-from mocks.metasys.http import Caller, caller, json_body, paged, respond
-from mocks.metasys.state.audits import MAX_ANNOTATION
-from mocks.metasys.state.model import AuditEntry
+from standin.metasys import errors, query
+from standin.metasys.activity_filters import audit_filter, times, within
+from standin.metasys.audit_views import audit_json, audit_permission, note_json
+from standin.metasys.http import Caller, caller, json_body, paged, respond
+from standin.metasys.state.audits import MAX_ANNOTATION
+from standin.metasys.state.model import AuditEntry
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 MAX_PAGE_SIZE = 10000
 

@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query
-from mocks.metasys.http import Caller, caller, json_body, respond
-from mocks.metasys.state.certificate_batch import NOT_PERMITTED, run_batch
-from mocks.metasys.state.certificate_import import MAX_ARCHIVE_BYTES, import_archive
-from mocks.metasys.state.certificates import (
+from standin.metasys import errors, query
+from standin.metasys.http import Caller, caller, json_body, respond
+from standin.metasys.state.certificate_batch import NOT_PERMITTED, run_batch
+from standin.metasys.state.certificate_import import MAX_ARCHIVE_BYTES, import_archive
+from standin.metasys.state.certificates import (
     MAX_CERTIFICATE_BYTES,
     SigningRequest,
     bacnet_device,
     certificate_items,
     etag_matches,
 )
-from mocks.metasys.state.model import MetasysObject
+from standin.metasys.state.model import MetasysObject
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 PKCS10 = "application/pkcs10"
 CERTIFICATE_TYPES = ("application/octet-stream", "application/x-pem-file")

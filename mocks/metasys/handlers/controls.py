@@ -9,15 +9,15 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks._core.errors import VendorError
-from mocks.metasys import errors, query
-from mocks.metasys.handlers.streams import end_subscription, owner_of
-from mocks.metasys.http import caller, json_body, respond
-from mocks.metasys.state.controls import Diagram, block_type_id, problem, save_failed
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, palette, schema_url
+from standin._core.errors import VendorError
+from standin.metasys import errors, query
+from standin.metasys.handlers.streams import end_subscription, owner_of
+from standin.metasys.http import caller, json_body, respond
+from standin.metasys.state.controls import Diagram, block_type_id, problem, save_failed
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, palette, schema_url
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 
 def diagram_item(diagram: Diagram, base: str) -> dict[str, Any]:

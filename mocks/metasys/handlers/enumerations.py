@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors
-from mocks.metasys.handlers.system import enumeration_item
-from mocks.metasys.http import Caller, caller, json_body, respond
+from standin.metasys import errors
+from standin.metasys.handlers.system import enumeration_item
+from standin.metasys.http import Caller, caller, json_body, respond
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 
 def writer(api: MetasysApi, request: Request) -> Caller:

@@ -9,16 +9,16 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query, views
-from mocks.metasys.enums import ENUM_SETS, resolve
-from mocks.metasys.http import Caller, caller, json_body, paged, respond, sort_text
-from mocks.metasys.state import commands
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.state.site import MetasysState
-from mocks.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
+from standin.metasys import errors, query, views
+from standin.metasys.enums import ENUM_SETS, resolve
+from standin.metasys.http import Caller, caller, json_body, paged, respond, sort_text
+from standin.metasys.state import commands
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.site import MetasysState
+from standin.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
 

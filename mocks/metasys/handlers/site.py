@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks._core.paging import with_query
-from mocks.metasys import errors, query, views
-from mocks.metasys.enums import resolve
-from mocks.metasys.handlers.objects import point_key
-from mocks.metasys.http import Caller, caller, paged, respond, sort_text
-from mocks.metasys.state.model import Equipment, MetasysObject, Space
-from mocks.metasys.state.samples import SampleWindow
-from mocks.metasys.types import NETWORK_CLASSIFICATIONS, TYPE_NAME
+from standin._core.paging import with_query
+from standin.metasys import errors, query, views
+from standin.metasys.enums import resolve
+from standin.metasys.handlers.objects import point_key
+from standin.metasys.http import Caller, caller, paged, respond, sort_text
+from standin.metasys.state.model import Equipment, MetasysObject, Space
+from standin.metasys.state.samples import SampleWindow
+from standin.metasys.types import NETWORK_CLASSIFICATIONS, TYPE_NAME
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 EARLIEST = -62135510400.0
 """0001-01-02T00:00:00Z: no sample is older (a timestamp must stay a four-digit year)."""

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks._core.sse import ResumeRefused
-from mocks._core.tokens import IssuedToken, TokenRejected
-from mocks.metasys import errors
-from mocks.metasys.auth import bearer
-from mocks.metasys.http import caller
+from standin._core.sse import ResumeRefused
+from standin._core.tokens import IssuedToken, TokenRejected
+from standin.metasys import errors
+from standin.metasys.auth import bearer
+from standin.metasys.http import caller
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 
 def owner_of(tenant_id: str, username: str) -> str:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import auth, errors, query
-from mocks.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
-from mocks.metasys.http import caller, json_body, paged, respond, sort_text
-from mocks.metasys.state.model import User
-from mocks.metasys.types import object_type
+from standin.metasys import auth, errors, query
+from standin.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
+from standin.metasys.http import caller, json_body, paged, respond, sort_text
+from standin.metasys.state.model import User
+from standin.metasys.types import object_type
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 ENUM_TYPES = ("all", "twoState", "multiState", "custom")
 USER_SORTS = ("fullName", "lastLogin", "primaryEmail", "userName")

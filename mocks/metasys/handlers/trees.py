@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import errors, query
-from mocks.metasys.http import Caller, caller, json_body, respond
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.state.site import LOCAL_IDENTIFIER, MAX_LOCAL_IDENTIFIER
-from mocks.metasys.state.trees import UserView, ViewEntry, find_view, network_tree
-from mocks.metasys.types import object_type
+from standin.metasys import errors, query
+from standin.metasys.http import Caller, caller, json_body, respond
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.site import LOCAL_IDENTIFIER, MAX_LOCAL_IDENTIFIER
+from standin.metasys.state.trees import UserView, ViewEntry, find_view, network_tree
+from standin.metasys.types import object_type
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 PUBLIC_ATTRIBUTES = ("name", "description", "objectCategory")
 """**Sandbox choice:** what any authenticated user may read of an object, beside its default

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.metasys import query, views
-from mocks.metasys.http import caller, respond
-from mocks.metasys.state import wellknown
+from standin.metasys import query, views
+from standin.metasys.http import caller, respond
+from standin.metasys.state import wellknown
 
 if TYPE_CHECKING:
-    from mocks.metasys.api import MetasysApi
+    from standin.metasys.api import MetasysApi
 
 MAX_PAGE_SIZE = 1000
 Endpoint = Callable[[Request], Awaitable[Response]]

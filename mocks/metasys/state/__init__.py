@@ -1,5 +1,5 @@
 """A tenant's Metasys state, pure Python (no HTTP)."""
 
-from mocks.metasys.state.site import MetasysState
+from standin.metasys.state.site import MetasysState
 
 __all__ = ["MetasysState"]

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mocks._core.clock import Clock
-from mocks.metasys import errors
-from mocks.metasys.state.objects import ID_NAMESPACE
+from standin._core.clock import Clock
+from standin.metasys import errors
+from standin.metasys.state.objects import ID_NAMESPACE
 
 AlarmAction = Literal["new", "ack", "discard", "annotate"]
 Status = Literal["pending", "acknowledged", "discarded"]

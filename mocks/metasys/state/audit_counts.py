@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mocks.metasys.state.model import AuditEntry
+from standin.metasys.state.model import AuditEntry
 
 AUDIT_STRINGS = {
     "auditActionTypeEnumSet.commandAuditActionType": 41,

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mocks._core.clock import Clock
-from mocks.metasys import errors
-from mocks.metasys.state.model import AuditEntry
+from standin._core.clock import Clock
+from standin.metasys import errors
+from standin.metasys.state.model import AuditEntry
 
 AuditAction = Literal["new", "discard", "annotate"]
 ORIGIN = "auditOriginAppEnumSet.deviceManagerAuditOriginApp"

@@ -8,13 +8,13 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mocks._core.errors import VendorError
-from mocks.metasys import errors
-from mocks.metasys.state.certificates import bacnet_device, certificate_items, pem_base64
-from mocks.metasys.state.model import User
+from standin._core.errors import VendorError
+from standin.metasys import errors
+from standin.metasys.state.certificates import bacnet_device, certificate_items, pem_base64
+from standin.metasys.state.model import User
 
 if TYPE_CHECKING:
-    from mocks.metasys.state.site import MetasysState
+    from standin.metasys.state.site import MetasysState
 
 MAX_REQUESTS = 1000
 METHODS = ("GET", "POST", "PUT", "DELETE")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
-from mocks._core.errors import VendorError
-from mocks.metasys import errors
-from mocks.metasys.state.certificates import (
+from standin._core.errors import VendorError
+from standin.metasys import errors
+from standin.metasys.state.certificates import (
     MAX_CERTIFICATE_BYTES,
     bacnet_device,
     chain_of,
@@ -21,7 +21,7 @@ from mocks.metasys.state.certificates import (
 )
 
 if TYPE_CHECKING:
-    from mocks.metasys.state.site import MetasysState
+    from standin.metasys.state.site import MetasysState
 
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024
 MAX_FILES = 1000

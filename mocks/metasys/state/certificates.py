@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from mocks._core.clock import Clock
-from mocks.metasys import errors
-from mocks.metasys.state.model import MetasysObject
+from standin._core.clock import Clock
+from standin.metasys import errors
+from standin.metasys.state.model import MetasysObject
 
 if TYPE_CHECKING:
-    from mocks.metasys.state.site import MetasysState
+    from standin.metasys.state.site import MetasysState
 
 BACNET_SC_CLASSES = ("device",)
 """Engines: the BACnet/SC nodes (see the module docstring)."""

@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.metasys.enums import enum, priority_level
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.types import FLOAT_LIMIT
+from standin.metasys.enums import enum, priority_level
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.types import FLOAT_LIMIT
 
 OPERATOR_OVERRIDE = 8
 DEFAULT_PRIORITY = 16

@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mocks._core.errors import VendorError
-from mocks.metasys import errors
-from mocks.metasys.errors import MEDIA_TYPE
-from mocks.metasys.state.model import MetasysObject, User
-from mocks.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, SCHEMA_URL, violations
+from standin._core.errors import VendorError
+from standin.metasys import errors
+from standin.metasys.errors import MEDIA_TYPE
+from standin.metasys.state.model import MetasysObject, User
+from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, SCHEMA_URL, violations
 
 if TYPE_CHECKING:
-    from mocks.metasys.state.site import MetasysState
+    from standin.metasys.state.site import MetasysState
 
 CONTROL_TYPE = "programClass"
 MAX_IO_BLOCKS = 64

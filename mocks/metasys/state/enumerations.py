@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mocks.metasys import errors
-from mocks.metasys.enums import ENUM_SETS, EnumSet
+from standin.metasys import errors
+from standin.metasys.enums import ENUM_SETS, EnumSet
 
 SET_NAMES = "enumerationSetNamesEnumSet"
 FIRST_CUSTOM_SET_ID = 30001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mocks.metasys.state.model import (
+from standin.metasys.state.model import (
     Equipment,
     EquipmentPoint,
     MetasysObject,
@@ -12,11 +12,11 @@ from mocks.metasys.state.model import (
     Space,
     User,
 )
-from mocks.metasys.state.objects import object_id
-from mocks.metasys.types import FLOAT_LIMIT, OBJECT_TYPES, ObjectType
+from standin.metasys.state.objects import object_id
+from standin.metasys.types import FLOAT_LIMIT, OBJECT_TYPES, ObjectType
 
 if TYPE_CHECKING:
-    from mocks.metasys.state.site import MetasysState
+    from standin.metasys.state.site import MetasysState
 
 ENGINE_LOAD = {
     "memoryUsage": SeriesSpec(mean=46.0, amplitude=4.0, noise=2.0, peak_hour=14.0),

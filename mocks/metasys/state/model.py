@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks.metasys.types import ObjectType
+from standin.metasys.types import ObjectType
 
 PRIORITY_LEVELS = 16
 

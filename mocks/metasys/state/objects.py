@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from mocks._core.store import Collection, Store
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.types import NETWORK_CLASSIFICATIONS
+from standin._core.store import Collection, Store
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.types import NETWORK_CLASSIFICATIONS
 
 ID_NAMESPACE = uuid.UUID("6f1c3a52-5d0e-5a8e-9b1c-4d3e2f1a0b9c")
 

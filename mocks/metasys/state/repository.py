@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mocks.metasys.state.objects import ObjectTree, object_id
+from standin.metasys.state.objects import ObjectTree, object_id
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.state.values import ValueModel
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.values import ValueModel
 
 
 @dataclass(frozen=True)

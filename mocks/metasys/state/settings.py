@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.metasys import errors
+from standin.metasys import errors
 
 
 @dataclass(frozen=True)

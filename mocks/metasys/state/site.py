@@ -8,18 +8,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from mocks._core.clock import Clock
-from mocks._core.store import Collection, MemoryStore
-from mocks.metasys import errors
-from mocks.metasys.enums import ENUM_SETS
-from mocks.metasys.state import commands
-from mocks.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
-from mocks.metasys.state.audits import AuditBook
-from mocks.metasys.state.certificates import CertificateBook
-from mocks.metasys.state.controls import load_controls
-from mocks.metasys.state.enumerations import Enumerations
-from mocks.metasys.state.loader import default_attributes, load
-from mocks.metasys.state.model import (
+from standin._core.clock import Clock
+from standin._core.store import Collection, MemoryStore
+from standin.metasys import errors
+from standin.metasys.enums import ENUM_SETS
+from standin.metasys.state import commands
+from standin.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
+from standin.metasys.state.audits import AuditBook
+from standin.metasys.state.certificates import CertificateBook
+from standin.metasys.state.controls import load_controls
+from standin.metasys.state.enumerations import Enumerations
+from standin.metasys.state.loader import default_attributes, load
+from standin.metasys.state.model import (
     AuditEntry,
     Command,
     Equipment,
@@ -28,12 +28,12 @@ from mocks.metasys.state.model import (
     User,
     ValueChange,
 )
-from mocks.metasys.state.objects import ID_NAMESPACE, ObjectTree
-from mocks.metasys.state.repository import repository
-from mocks.metasys.state.settings import SystemSettings
-from mocks.metasys.state.trees import load_user_views
-from mocks.metasys.state.values import Effective, ValueModel, override_expiration, status
-from mocks.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
+from standin.metasys.state.objects import ID_NAMESPACE, ObjectTree
+from standin.metasys.state.repository import repository
+from standin.metasys.state.settings import SystemSettings
+from standin.metasys.state.trees import load_user_views
+from standin.metasys.state.values import Effective, ValueModel, override_expiration, status
+from standin.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
 
 LOCAL_IDENTIFIER = re.compile(r"^[^\x00-\x1F\x7F\x22#'*,./:<>?@\[\\\]|]+$")
 MAX_LOCAL_IDENTIFIER = 32

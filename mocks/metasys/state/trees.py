@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks.metasys import errors
-from mocks.metasys.state.model import MetasysObject, User
-from mocks.metasys.state.objects import ObjectTree, object_id
+from standin.metasys import errors
+from standin.metasys.state.model import MetasysObject, User
+from standin.metasys.state.objects import ObjectTree, object_id
 
 FOLDER_TYPE = "objectTypeEnumSet.containerClass"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mocks.metasys import errors
-from mocks.metasys.state.model import User
+from standin.metasys import errors
+from standin.metasys.state.model import User
 
 TOP_LEVEL = ("id", "self", "userName", "profile", "permissions", "roles", "userViews")
 EDITABLE = ("fullName", "primaryEmail", "sessionTimeoutMinutes")

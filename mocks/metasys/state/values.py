@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mocks._core.timeseries import daily_cycle, layered_noise, series_key
-from mocks.metasys.enums import priority_name
-from mocks.metasys.state.commands import OPERATOR_OVERRIDE
-from mocks.metasys.state.model import MetasysObject, SeriesSpec
+from standin._core.timeseries import daily_cycle, layered_noise, series_key
+from standin.metasys.enums import priority_name
+from standin.metasys.state.commands import OPERATOR_OVERRIDE
+from standin.metasys.state.model import MetasysObject, SeriesSpec
 
 PRECISIONS = {
     "displayPrecisionEnumSet.displayPrecision1": 0,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mocks.metasys import errors
-from mocks.metasys.state.commands import OPERATOR_OVERRIDE
-from mocks.metasys.state.model import MetasysObject
-from mocks.metasys.state.site import MetasysState
+from standin.metasys import errors
+from standin.metasys.state.commands import OPERATOR_OVERRIDE
+from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.site import MetasysState
 
 SUPERVISORY = ("server", "device")
 """Engines (NAE, SNE...) and servers: what the reference calls a supervisory device."""

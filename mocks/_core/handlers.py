@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -14,6 +15,23 @@ from standin._core.rendering import JSONBody
 
 RoutingErrorFactory = Callable[[Request, int], VendorError]
 """Builds a vendor's answer for a routing failure (404 unknown path, 405 wrong method)."""
+
+
+@dataclass(frozen=True)
+class RoutingErrors:
+    """A vendor's words for an unknown path (404), a method the path does not take (405) and
+    any other routing failure; usable wherever a :data:`RoutingErrorFactory` is."""
+
+    not_found: Callable[[Request], VendorError]
+    method_not_allowed: Callable[[Request], VendorError]
+    other: Callable[[int], VendorError]
+
+    def __call__(self, request: Request, status: int) -> VendorError:
+        if status == 405:
+            return self.method_not_allowed(request)
+        if status == 404:
+            return self.not_found(request)
+        return self.other(status)
 
 
 def error_response(error: VendorError) -> Response:

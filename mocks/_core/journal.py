@@ -17,6 +17,8 @@ class JournalEntry:
     status: int
     duration_ms: float
     fault_id: str | None = None
+    tenant: str | None = None
+    """The tenant the caller seam attributed the request to (None: no credential got that far)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,6 +12,7 @@ from standin._core.clock import isoformat
 from standin._core.errors import VendorError
 from standin._core.handlers import error_response
 from standin._core.journal import JournalEntry
+from standin._core.seam import attributed_tenant
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -39,6 +40,8 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # The caller seam writes the tenant into this dict, which every copy of the scope shares.
+        scope = {**scope, "state": dict(scope.get("state") or {})}
         method: str = scope["method"]
         path = vendor_path(scope)
         status = 500
@@ -70,5 +73,6 @@ class SandboxMiddleware:
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     fault_id=None if fault is None else fault.id,
+                    tenant=attributed_tenant(scope),
                 )
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
@@ -15,6 +16,8 @@ from standin._core.faults import FaultRegistry
 from standin._core.journal import RequestJournal
 from standin._core.ratelimit import LimitRegistry
 from standin._core.tenants import Tenant, TenantRegistry
+
+V = TypeVar("V", bound=VendorApi)
 
 
 class Sandbox:
@@ -44,6 +47,13 @@ class Sandbox:
     def api(self, key: str) -> VendorApi:
         return self.apis[key]
 
+    def vendor(self, kind: type[V]) -> V:
+        """This sandbox's fake of type ``kind`` (``sandbox.vendor(AtriusApi)``), typed."""
+        for api in self.apis.values():
+            if isinstance(api, kind):
+                return api
+        raise KeyError(f"this sandbox serves no {kind.__name__}")
+
     def reset(self, tenant_id: str | None = None) -> list[str]:
         """Tenants back to their fixtures; a full reset also forgets rate-limit counters.
 
@@ -57,7 +67,7 @@ class Sandbox:
     def create_tenant(self) -> Tenant:
         return self.tenants.create()
 
-    def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, object]]:
+    def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, Any]]:
         tenant = self.tenants.default() if tenant_id is None else self.tenants.get(tenant_id)
         if tenant is None:
             raise KeyError(tenant_id)

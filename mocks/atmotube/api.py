@@ -7,22 +7,22 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin import fixtures
+from standin._core.apps import vendor_app
 from standin._core.control import control_error, read_json_object
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
 from standin._core.ratelimit import FixedWindowLimiter
 from standin._core.rendering import JSONBody
+from standin._core.seam import Identity, Refusals, Seam
 from standin._core.tenants import Tenant
+from standin.atmotube import errors
 from standin.atmotube.query import MAC_PATTERN
 from standin.atmotube.readings import Device, ReadingCache
-from standin.atmotube.routes import AtmotubeHandlers, routing_error
+from standin.atmotube.routes import ROUTING_ERRORS, routes
 from standin.atmotube.state import ApiKey, AtmotubeState
 
 if TYPE_CHECKING:
@@ -51,6 +51,27 @@ class AtmotubeApi:
                 "requests per API key, counted per clock minute and reset at its start",
             ),
         )
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            AtmotubeState,
+            identify=self.identify,
+            refusals=Refusals(
+                unauthenticated=errors.invalid_api_key,
+                rate_limited=lambda decision: errors.rate_limited(
+                    decision.limit, decision.retry_after_header()
+                ),
+            ),
+            limiter=self.limiter,
+        )
+
+    def identify(self, request: Request) -> Identity:
+        """The API key in the query is Atmotube's only credential; the limit counts per key."""
+        api_key = request.query_params.get("api_key") or ""
+        tenant = self.sandbox.tenants.resolve(self.key, api_key)
+        if tenant is None:
+            raise errors.invalid_api_key()
+        return Identity(tenant.id, principal=api_key, limit_key=api_key)
 
     def default_credentials(self) -> dict[str, Any]:
         keys = [
@@ -77,16 +98,10 @@ class AtmotubeApi:
         return AtmotubeState.from_fixture(self.fixture, keys, self.sandbox.clock, self.cache)
 
     def state(self, tenant: Tenant) -> AtmotubeState:
-        state = tenant.states[self.key]
-        assert isinstance(state, AtmotubeState)
-        return state
+        return self.seam.state(tenant)
 
     def app(self) -> ASGIApp:
-        handlers = AtmotubeHandlers(self)
-        app = Starlette(
-            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
-        )
-        return SandboxMiddleware(app, self.sandbox, self.key)
+        return vendor_app(self.sandbox, self.key, routes(self.seam), ROUTING_ERRORS)
 
     def control_routes(self) -> list[BaseRoute]:
         return [Route("/devices", self.register_device, methods=["POST"])]

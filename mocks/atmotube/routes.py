@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from standin._core.contracts import contract_response
-from standin._core.errors import VendorError
+from standin._core.handlers import RoutingErrors
 from standin._core.rendering import JSONBody
-from standin.atmotube.errors import atmotube_error, invalid_api_key, rate_limited
+from standin._core.seam import Caller, Seam
+from standin.atmotube.errors import atmotube_error
 from standin.atmotube.query import DataQuery, parse_data_query
-from standin.atmotube.state import ReadingsPage
-
-if TYPE_CHECKING:
-    from standin.atmotube.api import AtmotubeApi
+from standin.atmotube.state import AtmotubeState, ReadingsPage
 
 CSV_COLUMNS = (
     "Date (GMT)",
@@ -34,33 +31,23 @@ CSV_COLUMNS = (
 )
 
 
-class AtmotubeHandlers:
-    def __init__(self, api: AtmotubeApi) -> None:
-        self.api = api
+def routes(seam: Seam[AtmotubeState]) -> list[BaseRoute]:
+    return [
+        Route("/api/v1/data", seam.guard(data), methods=["GET"]),
+        Route("/openapi.json", contract, methods=["GET"]),
+    ]
 
-    def routes(self) -> list[BaseRoute]:
-        return [
-            Route("/api/v1/data", self.data, methods=["GET"]),
-            Route("/openapi.json", self.contract, methods=["GET"]),
-        ]
 
-    async def data(self, request: Request) -> Response:
-        params = request.query_params
-        api_key = params.get("api_key") or ""
-        tenant = self.api.sandbox.tenants.resolve("atmotube", api_key)
-        if tenant is None:
-            raise invalid_api_key()
-        decision = self.api.limiter.acquire(api_key)
-        if not decision.allowed:
-            raise rate_limited(decision.limit, decision.retry_after_header())
-        query = parse_data_query(params)
-        page = self.api.state(tenant).readings(api_key, query)
-        if query.output == "csv":
-            return render_csv(page, query)
-        return render_json(page)
+async def data(request: Request, caller: Caller[AtmotubeState]) -> Response:
+    query = parse_data_query(request.query_params)
+    page = caller.state.readings(caller.principal, query)
+    if query.output == "csv":
+        return render_csv(page, query)
+    return render_json(page)
 
-    async def contract(self, request: Request) -> Response:
-        return contract_response(request, "atmotube")
+
+async def contract(request: Request) -> Response:
+    return contract_response(request, "atmotube")
 
 
 def render_json(page: ReadingsPage) -> Response:
@@ -95,9 +82,8 @@ def render_csv(page: ReadingsPage, query: DataQuery) -> Response:
     )
 
 
-def routing_error(request: Request, status: int) -> VendorError:
-    if status == 405:
-        return atmotube_error(405, "Method not allowed")
-    if status == 404:
-        return atmotube_error(404, "Not found")
-    return atmotube_error(status, "Request failed")
+ROUTING_ERRORS = RoutingErrors(
+    not_found=lambda request: atmotube_error(404, "Not found"),
+    method_not_allowed=lambda request: atmotube_error(405, "Method not allowed"),
+    other=lambda status: atmotube_error(status, "Request failed"),
+)

@@ -1,0 +1,24 @@
+"""A vendor's route table as an ASGI app, the same way for every vendor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from standin._core.handlers import RoutingErrorFactory, exception_handlers
+from standin._core.middleware import SandboxMiddleware
+
+if TYPE_CHECKING:
+    from standin._core.sandbox import Sandbox
+
+
+def vendor_app(
+    sandbox: Sandbox, key: str, routes: list[BaseRoute], routing_errors: RoutingErrorFactory
+) -> ASGIApp:
+    """Routes answering their routing errors in the vendor's own words, inside the sandbox
+    middleware (journal, faults)."""
+    app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
+    return SandboxMiddleware(app, sandbox, key)

@@ -1,0 +1,191 @@
+"""The caller seam: the one way a request to a vendor's fake becomes a typed caller.
+
+Each vendor declares how a request names its caller (a bearer token, an API key in the query …)
+as an :data:`IdentifyCaller` that answers an :class:`Identity` or raises the vendor's own 401;
+the seam does the rest, once for every vendor: finds the tenant, applies the vendor's limiter
+(a place in a concurrency limit is held until the last byte of the answer has left), lets the
+vendor refuse access after the limit (its 403), attributes the request to the tenant for the
+journal, and calls the handler with a :class:`Caller` whose state is typed.
+
+A route is guarded in the vendor's one route table::
+
+    Route("/api/v1/data", seam.guard(data), methods=["GET"])
+
+    async def data(request: Request, caller: Caller[AtmotubeState]) -> Response: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from standin._core.clock import Clock
+from standin._core.errors import VendorError
+from standin._core.ratelimit import RateDecision, RateLimiter
+from standin._core.tenants import Tenant
+from standin._core.tokens import IssuedToken
+
+if TYPE_CHECKING:
+    from standin._core.sandbox import Sandbox
+
+S = TypeVar("S")
+
+TENANT_STATE_KEY = "standin.tenant"
+"""Where the seam leaves the caller's tenant id in the request's ``state`` for the journal."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request's credential names."""
+
+    tenant_id: str
+    principal: str
+    """Who is asking: a client id, a user name, an API key."""
+    limit_key: str
+    """What the vendor's rate limit counts by."""
+    token: IssuedToken | None = None
+    """The access token presented, where the credential is one."""
+
+
+IdentifyCaller = Callable[[Request], Identity]
+"""Reads the vendor's credential from a request; raises the vendor's 401 when there is none."""
+
+
+@dataclass(frozen=True)
+class Caller(Generic[S]):
+    """What a guarded handler gets: the tenant, its state for this vendor, and its clock."""
+
+    tenant: Tenant
+    state: S
+    clock: Clock
+    identity: Identity
+
+    @property
+    def principal(self) -> str:
+        return self.identity.principal
+
+    @property
+    def token(self) -> IssuedToken:
+        """The access token presented (for vendors whose credential is a token)."""
+        if self.identity.token is None:
+            raise LookupError("this caller presented no token")
+        return self.identity.token
+
+
+Handler = Callable[[Request, Caller[S]], Awaitable[Response]]
+Authorize = Callable[[Caller[S]], None]
+"""Refuses a known caller access (raises the vendor's 403); runs after the rate limit."""
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """The vendor's own answers for an unknown caller and a refused rate limit."""
+
+    unauthenticated: Callable[[], VendorError]
+    rate_limited: Callable[[RateDecision], VendorError]
+
+
+def attribute(scope: Scope, tenant_id: str) -> None:
+    """Record the request's tenant where the sandbox middleware reads it back."""
+    state = scope.get("state")
+    if isinstance(state, dict):
+        state[TENANT_STATE_KEY] = tenant_id
+
+
+def attributed_tenant(scope: Scope) -> str | None:
+    state = scope.get("state")
+    tenant_id = state.get(TENANT_STATE_KEY) if isinstance(state, dict) else None
+    return tenant_id if isinstance(tenant_id, str) else None
+
+
+class Seam(Generic[S]):
+    """One vendor's way in: its credential, its refusals, its limiter, its typed state."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        api: str,
+        state_type: type[S],
+        *,
+        identify: IdentifyCaller,
+        refusals: Refusals,
+        limiter: RateLimiter,
+        authorize: Authorize[S] | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.api = api
+        self.state_type = state_type
+        self.identify = identify
+        self.refusals = refusals
+        self.limiter = limiter
+        self.authorize = authorize
+
+    def state(self, tenant: Tenant) -> S:
+        """The tenant's state for this vendor, typed."""
+        state = tenant.states[self.api]
+        if not isinstance(state, self.state_type):
+            raise TypeError(f"{self.api} state of tenant {tenant.id} is {type(state).__name__}")
+        return state
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant a credential names; the vendor's 401 if it is gone."""
+        tenant = self.sandbox.tenants.get(tenant_id)
+        if tenant is None:
+            raise self.refusals.unauthenticated()
+        return tenant
+
+    def guard(self, handler: Handler[S], *, identify: IdentifyCaller | None = None) -> Guarded[S]:
+        """``handler`` as an endpoint that only a known, admitted caller reaches.
+
+        ``identify`` replaces the vendor's usual credential for this one route (Metasys' stream
+        also takes its token from the query).
+        """
+        return Guarded(self, handler, identify or self.identify)
+
+
+class Guarded(Generic[S]):
+    """An ASGI endpoint: the seam's checks, then the handler with its caller."""
+
+    def __init__(self, seam: Seam[S], handler: Handler[S], identify: IdentifyCaller) -> None:
+        self.seam = seam
+        self.handler = handler
+        self.identify = identify
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        seam = self.seam
+        request = Request(scope, receive, send)
+        identity = self.identify(request)
+        tenant = seam.tenant(identity.tenant_id)
+        attribute(scope, tenant.id)
+        decision = seam.limiter.acquire(identity.limit_key)
+        if not decision.allowed:
+            raise seam.refusals.rate_limited(decision)
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                seam.limiter.release(identity.limit_key)
+
+        async def send_then_release(message: Message) -> None:
+            # A place in a concurrency limit is given back just before the last part of the
+            # body goes out: a client that waits for one answer before it sends the next
+            # request must never find its own finished request still holding the place.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+            await send(message)
+
+        try:
+            caller = Caller(tenant, seam.state(tenant), seam.sandbox.clock, identity)
+            if seam.authorize is not None:
+                seam.authorize(caller)
+            response = await self.handler(request, caller)
+            await response(scope, receive, send_then_release)
+        finally:
+            release()

@@ -5,24 +5,37 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from standin._core.apps import vendor_app
 from standin._core.errors import VendorError
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
+from standin._core.handlers import RoutingErrors
+from standin._core.ratelimit import ConcurrencyLimiter, RateDecision
 from standin._core.rendering import JSONBody
 from standin._core.sandbox import Sandbox
-from standin._core.tenants import Tenant
+from standin._core.seam import Caller, Identity, Refusals, Seam
+
+SEALED = "sealed"
+"""A note no caller may read: its route answers 403 after the rate limit."""
 
 
 class EchoState:
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self.notes: list[str] = ["fixture note"]
+
+
+def who_are_you() -> VendorError:
+    return VendorError(401, {"problem": "who are you"})
+
+
+def slow_down(decision: RateDecision) -> VendorError:
+    return VendorError(
+        429, {"problem": "one at a time"}, {"Retry-After": decision.retry_after_header()}
+    )
 
 
 class EchoApi:
@@ -33,6 +46,29 @@ class EchoApi:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.limiter = sandbox.limits.register(
+            self.key, "concurrency", ConcurrencyLimiter(1, "one request per token at a time")
+        )
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            EchoState,
+            identify=self.identify,
+            refusals=Refusals(unauthenticated=who_are_you, rate_limited=slow_down),
+            limiter=self.limiter,
+            authorize=self.authorize,
+        )
+
+    def identify(self, request: Request) -> Identity:
+        token = request.headers.get("x-token", "")
+        tenant = self.sandbox.tenants.resolve(self.key, token)
+        if tenant is None:
+            raise who_are_you()
+        return Identity(tenant.id, principal=token, limit_key=token)
+
+    def authorize(self, caller: Caller[EchoState]) -> None:
+        if caller.state.notes and caller.state.notes[-1] == SEALED:
+            raise VendorError(403, {"problem": "sealed"})
 
     def default_credentials(self) -> dict[str, Any]:
         return {"token": "default-token"}
@@ -46,33 +82,24 @@ class EchoApi:
     def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> EchoState:
         return EchoState(tenant_id)
 
-    def state(self, request: Request) -> tuple[Tenant, EchoState]:
-        tenant = self.sandbox.tenants.resolve(self.key, request.headers.get("x-token", ""))
-        if tenant is None:
-            raise VendorError(401, {"problem": "who are you"})
-        state = tenant.states[self.key]
-        assert isinstance(state, EchoState)
-        return tenant, state
-
-    async def notes(self, request: Request) -> Response:
-        _, state = self.state(request)
-        if request.method == "POST":
-            state.notes.append((await request.body()).decode())
-            return JSONBody({"notes": state.notes}, 201)
-        return JSONBody({"notes": state.notes})
-
     def app(self) -> ASGIApp:
-        def routing(request: Request, status: int) -> VendorError:
-            return VendorError(status, {"problem": f"routing {status}"})
-
-        app = Starlette(
-            routes=[Route("/notes", self.notes, methods=["GET", "POST"])],
-            exception_handlers=exception_handlers(routing),
+        routing = RoutingErrors(
+            not_found=lambda request: VendorError(404, {"problem": "routing 404"}),
+            method_not_allowed=lambda request: VendorError(405, {"problem": "routing 405"}),
+            other=lambda status: VendorError(status, {"problem": f"routing {status}"}),
         )
-        return SandboxMiddleware(app, self.sandbox, self.key)
+        routes = [Route("/notes", self.seam.guard(notes), methods=["GET", "POST"])]
+        return vendor_app(self.sandbox, self.key, routes, routing)
 
     def control_routes(self) -> list[BaseRoute]:
         async def poke(request: Request) -> Response:
             return JSONBody({"poked": True})
 
         return [Route("/poke", poke, methods=["POST"])]
+
+
+async def notes(request: Request, caller: Caller[EchoState]) -> Response:
+    if request.method == "POST":
+        caller.state.notes.append((await request.body()).decode())
+        return JSONBody({"notes": caller.state.notes}, 201)
+    return JSONBody({"notes": caller.state.notes})

@@ -13,20 +13,15 @@ Names are imported on first use, so ``import standin`` (and ``standin --help``) 
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str
     from standin._core.clock import Clock
     from standin._core.sandbox import Sandbox
     from standin.inprocess import standin
     from standin.registry import create_sandbox
     from standin.server import build_app
-
-try:
-    __version__ = version("standin")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
 
 _PUBLIC = {
     "Clock": "standin._core.clock",
@@ -39,7 +34,18 @@ _PUBLIC = {
 __all__ = ["Clock", "Sandbox", "__version__", "build_app", "create_sandbox", "standin"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("standin")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'standin' has no attribute {name!r}")

@@ -8,15 +8,13 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-import orjson
-import uvicorn
-
-from standin import demo
+import standin
+from standin.apis import API_KEYS
 from standin.check import command as check_command
-from standin.registry import API_FACTORIES, create_sandbox
-from standin.server import build_app
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long a stop waits for open responses (event streams) before cancelling them."""
@@ -32,6 +30,11 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from standin.registry import create_sandbox
+    from standin.server import build_app
+
     admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
     if admin_token is None and not _is_loopback(args.host):
         admin_token = secrets.token_urlsafe(24)
@@ -73,6 +76,10 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def credentials(args: argparse.Namespace) -> int:
+    import orjson
+
+    from standin.registry import create_sandbox
+
     sandbox = create_sandbox()
     creds = sandbox.credentials()
     if args.api:
@@ -85,32 +92,90 @@ def credentials(args: argparse.Namespace) -> int:
         for name, value in values.items():
             if name == "keys":
                 continue
-            shown = ", ".join(value) if isinstance(value, list) else value
+            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
             print(f"  {name}: {shown}")
     return 0
 
 
+def demo(args: argparse.Namespace) -> int:
+    from standin.demo import main as run_demo
+
+    return run_demo(args)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (it costs an import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"standin {standin.__version__}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="standin", description=__doc__)
+    root.add_argument("--version", action=_Version, help="print standin's version and exit")
     commands = root.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("serve", help="serve the fakes over HTTP")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--api", choices=sorted(API_FACTORIES), help="serve one API at the root")
-    run.add_argument("--admin-token", help="require this X-Standin-Admin-Token on /_sandbox")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--journal-size", type=int, default=1000)
-    run.add_argument("--log-level", default="info")
+    run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=_port, default=8000, help="port to bind (default 8000)")
+    run.add_argument("--api", choices=API_KEYS, help="serve one API alone, at its vendor paths")
+    run.add_argument(
+        "--admin-token",
+        help="require this X-Standin-Admin-Token on /_sandbox (also STANDIN_ADMIN_TOKEN; one "
+        "is generated and printed when binding beyond loopback)",
+    )
+    run.add_argument(
+        "--seed", type=int, default=0, help="seed of the generated fixture data (default 0)"
+    )
+    run.add_argument(
+        "--journal-size",
+        type=_positive,
+        default=1000,
+        help="requests kept in the journal, GET /_sandbox/requests (default 1000)",
+    )
+    run.add_argument(
+        "--log-level", choices=LOG_LEVELS, default="info", help="server log level (default info)"
+    )
     run.set_defaults(handler=serve)
 
     walk = commands.add_parser("demo", help="run each reference client through its workflow")
-    demo.configure(walk)
-    walk.set_defaults(handler=demo.main)
+    walk.add_argument(
+        "--base-url",
+        help="a running `standin serve` (every API under its prefix); default: in-process",
+    )
+    walk.add_argument("--admin-token", help="the server's control-plane admin token")
+    walk.add_argument(
+        "--api", action="append", choices=API_KEYS, help="run this API's workflow only (repeatable)"
+    )
+    walk.set_defaults(handler=demo)
 
     creds = commands.add_parser("credentials", help="print the default tenant's credentials")
-    creds.add_argument("--json", action="store_true")
-    creds.add_argument("--api", choices=sorted(API_FACTORIES))
+    creds.add_argument("--json", action="store_true", help="print JSON instead of text")
+    creds.add_argument("--api", choices=API_KEYS, help="this API's credentials only")
     creds.set_defaults(handler=credentials)
 
     check_command.add_parser(commands)
@@ -119,8 +184,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.handler(args)
-    return code
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Any
 
 from standin._core.api import VendorApiFactory
 from standin._core.sandbox import Sandbox
+from standin.apis import API_KEYS
 from standin.atmotube import AtmotubeApi
 from standin.atrius import AtriusApi
 from standin.buildingminds import BuildingMindsApi
@@ -20,6 +21,7 @@ API_FACTORIES: dict[str, VendorApiFactory] = {
     "locus": LocusApi,
     "metasys": MetasysApi,
 }
+assert tuple(API_FACTORIES) == API_KEYS, "standin.apis.API_KEYS lists every API, in this order"
 
 
 def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from standin.check.profiles import PROFILES
+from standin.apis import API_KEYS
 
 
 def _positive(text: str) -> int:
@@ -26,7 +26,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "operations only, unless --allow-writes. Exit code 0 only when every check passed."
         ),
     )
-    check.add_argument("--api", required=True, choices=sorted(PROFILES))
+    check.add_argument(
+        "--api", required=True, choices=API_KEYS, help="the API whose contract to check"
+    )
     check.add_argument(
         "--base-url",
         required=True,
@@ -47,7 +49,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument(
         "--max-examples", type=_positive, default=20, help="examples per operation (default 20)"
     )
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument(
+        "--seed", type=int, default=0, help="seed of the generated examples (default 0)"
+    )
     check.add_argument(
         "--requests-per-minute",
         type=_positive,

@@ -12,7 +12,7 @@ from standin.demo.atrius import AtriusGuide
 from standin.demo.buildingminds import BuildingMindsOnboarding
 from standin.demo.locus import LocusWorkflows
 from standin.demo.metasys import MetasysSession
-from standin.demo.runner import WorkflowResult, add_arguments, run_demo, summary
+from standin.demo.runner import WorkflowResult, run_demo, summary
 from standin.demo.runner import main as _main
 from standin.demo.workflow import DemoContext, Step, Workflow, WorkflowFactory
 
@@ -26,11 +26,6 @@ WORKFLOWS: dict[str, WorkflowFactory] = {
 """API key -> its documented workflow, run in this order."""
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """The ``standin demo`` arguments."""
-    add_arguments(parser, WORKFLOWS)
-
-
 def main(args: argparse.Namespace) -> int:
     return _main(args, WORKFLOWS)
 
@@ -42,7 +37,6 @@ __all__ = [
     "Workflow",
     "WorkflowFactory",
     "WorkflowResult",
-    "configure",
     "main",
     "run_demo",
     "summary",

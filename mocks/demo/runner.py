@@ -38,20 +38,6 @@ class WorkflowResult:
         return self.failure is None
 
 
-def add_arguments(parser: argparse.ArgumentParser, workflows: Mapping[str, object]) -> None:
-    parser.add_argument(
-        "--base-url",
-        help="a running `standin serve` (every API under its prefix); default: in-process",
-    )
-    parser.add_argument("--admin-token", help="the server's control-plane admin token")
-    parser.add_argument(
-        "--api",
-        action="append",
-        choices=sorted(workflows),
-        help="run this API's workflow only (repeatable)",
-    )
-
-
 def run_workflow(
     api: str, factory: WorkflowFactory, control: SandboxControl, base_url: str | None, out: TextIO
 ) -> WorkflowResult:

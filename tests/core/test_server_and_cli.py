@@ -156,8 +156,8 @@ def test_serve_off_loopback_requires_an_admin_token(
         seen["sandbox"] = sandbox
         return build_app(sandbox, api)
 
-    monkeypatch.setattr("standin.cli.uvicorn.run", fake_run)
-    monkeypatch.setattr("standin.cli.build_app", recording_build_app)
+    monkeypatch.setattr("uvicorn.run", fake_run)
+    monkeypatch.setattr("standin.server.build_app", recording_build_app)
     monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
     sandbox = seen["sandbox"]

@@ -1,0 +1,83 @@
+"""The ``standin`` command answers bad input as argparse does, never with a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from standin.apis import API_KEYS
+from standin.cli import main
+from standin.registry import API_FACTORIES
+
+
+def test_credentials_text_lists_every_value_including_numeric_partner_ids(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["credentials"]) == 0
+    out = capsys.readouterr().out
+    assert "[locus]" in out
+    assert "  partner_ids: 123, 456, 111" in out
+    assert main(["credentials", "--api", "locus"]) == 0
+    assert capsys.readouterr().out.startswith("[locus]\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["serve", "--port", "99999"], "argument --port: a port is 0 to 65535, not 99999"),
+        (["serve", "--port", "eighty"], "argument --port: not a port number: 'eighty'"),
+        (["serve", "--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
+        (["serve", "--journal-size", "0"], "argument --journal-size: must be at least 1, not 0"),
+        (["credentials", "--api", "nope"], "argument --api: invalid choice: 'nope'"),
+    ],
+)
+def test_bad_options_get_a_usage_line_and_a_one_line_error_with_exit_2(
+    argv: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: standin ")
+    assert complaint in err.rstrip().splitlines()[-1]
+    assert "Traceback" not in err
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import standin
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"standin {standin.__version__}\n"
+    assert standin.__version__ != "0+unknown"
+
+
+def test_every_option_of_every_subcommand_has_help_text() -> None:
+    from standin.cli import parser
+
+    root = parser()
+    subcommands = next(a for a in root._actions if a.dest == "command").choices
+    assert subcommands is not None
+    for name, sub in subcommands.items():
+        for action in sub._actions:
+            assert action.help, f"standin {name} {'/'.join(action.option_strings)} has no help"
+
+
+def test_the_command_line_imports_no_fake_until_a_subcommand_runs() -> None:
+    probe = (
+        "import sys, standin.cli; standin.cli.parser();"
+        "print(sorted(m for m in sys.modules if m.startswith('standin.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    for api in API_KEYS:
+        assert f"'standin.{api}" not in loaded, loaded
+    assert "'standin.clients" not in loaded, loaded
+
+
+def test_the_light_list_of_apis_is_the_registrys() -> None:
+    assert tuple(API_FACTORIES) == API_KEYS

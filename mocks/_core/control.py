@@ -4,6 +4,7 @@ and each vendor's triggers under ``/_sandbox/<api>``."""
 from __future__ import annotations
 
 import hmac
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,16 +15,22 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from standin._core.bodies import read_capped
 from standin._core.clock import isoformat
 from standin._core.errors import VendorError
 from standin._core.faults import Fault, FaultSpecError
 from standin._core.handlers import error_response, exception_handlers
+from standin._core.journal import JournalQuery
 from standin._core.rendering import JSONBody
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
 ADMIN_HEADER = "X-Standin-Admin-Token"
+OPEN_PATHS = frozenset({"/health"})
+"""Control-plane paths that need no token (a load balancer's or orchestrator's health check)."""
+MAX_CONTROL_BODY = 64 * 1024
+"""The largest control-plane request body read; a larger one is answered 413 unread."""
 
 
 def control_error(status: int, message: str) -> VendorError:
@@ -31,7 +38,7 @@ def control_error(status: int, message: str) -> VendorError:
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    raw = await read_capped(request, MAX_CONTROL_BODY, _too_large)
     try:
         body = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError:
@@ -39,6 +46,10 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise control_error(400, "body must be a JSON object")
     return body
+
+
+def _too_large(limit: int) -> VendorError:
+    return control_error(413, f"body larger than {limit} bytes")
 
 
 def _routing_error(request: Request, status: int) -> VendorError:
@@ -54,7 +65,7 @@ class AdminGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = self.sandbox.admin_token
-        if scope["type"] == "http" and token:
+        if scope["type"] == "http" and token and _route(scope) not in OPEN_PATHS:
             sent = dict(scope["headers"]).get(ADMIN_HEADER.lower().encode(), b"")
             if not hmac.compare_digest(sent, token.encode()):
                 message = f"control plane requires the {ADMIN_HEADER} header"
@@ -70,6 +81,7 @@ class ControlPlane:
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
             Route("/", self.index, methods=["GET"]),
+            Route("/health", self.health, methods=["GET"]),
             Route("/reset", self.reset, methods=["POST"]),
             Route("/clock", self.get_clock, methods=["GET"]),
             Route("/clock", self.move_clock, methods=["POST"]),
@@ -77,6 +89,9 @@ class ControlPlane:
             Route("/tenants", self.list_tenants, methods=["GET"]),
             Route("/tenants", self.create_tenant, methods=["POST"]),
             Route("/requests", self.requests, methods=["GET"]),
+            Route("/requests", self.clear_requests, methods=["DELETE"]),
+            Route("/requests/count", self.count_requests, methods=["GET", "POST"]),
+            Route("/requests/find", self.find_requests, methods=["POST"]),
             Route("/faults", self.list_faults, methods=["GET"]),
             Route("/faults", self.add_fault, methods=["POST"]),
             Route("/faults", self.clear_faults, methods=["DELETE"]),
@@ -168,15 +183,71 @@ class ControlPlane:
         tenant = self.sandbox.create_tenant()
         return JSONBody({"tenant": tenant.id, **tenant.credentials}, status_code=201)
 
+    async def health(self, request: Request) -> Response:
+        """Whether this server answers, and what it serves; no token needed, no secret shown."""
+        sandbox = self.sandbox
+        return JSONBody(
+            {
+                "status": "ok",
+                "version": _version(),
+                "uptime_seconds": round(time.monotonic() - sandbox.started, 3),
+                "apis": list(sandbox.apis),
+                "tenants": len(sandbox.tenants.all()),
+                "storage": "memory",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
     async def requests(self, request: Request) -> Response:
-        api = request.query_params.get("api") or None
-        raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or int(raw_limit) < 1:
+        """The journal, newest first: ``?tenant=&api=&method=&path=<glob>&status=&limit=``."""
+        query = self._journal_query(dict(request.query_params))
+        limit = _positive_int(request.query_params.get("limit", "100"), "limit")
+        entries = self.sandbox.journal.entries(limit=limit, query=query)
+        return JSONBody({"requests": [entry.as_dict() for entry in entries]})
+
+    async def count_requests(self, request: Request) -> Response:
+        """How many journal entries match: the GET filters, or the same fields as JSON."""
+        fields: dict[str, Any] = (
+            dict(request.query_params)
+            if request.method == "GET"
+            else await read_json_object(request)
+        )
+        return JSONBody({"count": self.sandbox.journal.count(self._journal_query(fields))})
+
+    async def find_requests(self, request: Request) -> Response:
+        """Journal entries matching a JSON pattern ``{tenant, api, method, path, status,
+        limit}`` (each optional), newest first, as WireMock's ``requests/find``."""
+        fields = await read_json_object(request)
+        limit = fields.pop("limit", None)
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise control_error(400, "limit must be a positive integer")
+        if limit is not None and limit < 1:
+            raise control_error(400, "limit must be a positive integer")
+        entries = self.sandbox.journal.entries(limit=limit, query=self._journal_query(fields))
+        return JSONBody({"requests": [entry.as_dict() for entry in entries]})
+
+    async def clear_requests(self, request: Request) -> Response:
+        tenant = request.query_params.get("tenant")
+        self.sandbox.journal.clear(tenant)
+        return Response(status_code=204)
+
+    def _journal_query(self, fields: dict[str, Any]) -> JournalQuery:
+        known = {"tenant", "api", "method", "path", "status", "limit"}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise control_error(400, f"unknown fields: {', '.join(unknown)}")
+        texts: dict[str, str | None] = {}
+        for name in ("tenant", "api", "method", "path"):
+            value = fields.get(name)
+            if value is not None and not isinstance(value, str):
+                raise control_error(400, f"{name} must be a string")
+            texts[name] = value or None
+        api = texts["api"]
         if api is not None and api not in self.sandbox.apis:
             raise control_error(400, f"unknown api {api!r}")
-        entries = self.sandbox.journal.entries(api, int(raw_limit))
-        return JSONBody({"requests": [entry.as_dict() for entry in entries]})
+        raw_status = fields.get("status")
+        status = None if raw_status in (None, "") else _status(raw_status)
+        return JournalQuery(texts["tenant"], api, texts["method"], texts["path"], status)
 
     async def list_faults(self, request: Request) -> Response:
         return JSONBody({"faults": [fault.as_dict() for fault in self.sandbox.faults.list()]})
@@ -209,6 +280,33 @@ class ControlPlane:
         except ValueError as error:
             raise control_error(400, str(error)) from None
         return JSONBody(self.sandbox.limits.describe())
+
+
+def _positive_int(text: str, name: str) -> int:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise control_error(400, f"{name} must be a positive integer")
+    return int(text)
+
+
+def _status(value: Any) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
+        raise control_error(400, "status must be an HTTP status code")
+    return value
+
+
+def _route(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _version() -> str:
+    import standin
+
+    return standin.__version__
 
 
 def _parse_instant(value: Any) -> datetime:

@@ -1,10 +1,44 @@
-"""The request journal: what each fake was asked and how it answered, newest first, bounded."""
+"""The request journal: what each fake was asked and how it answered, newest first.
+
+As WireMock's request journal does, it keeps enough to verify against: the tenant, method, path,
+query, request headers, the bodies (each up to :data:`BODY_LIMIT` bytes), status, duration and
+the fault that answered, if any. Credentials never enter it: authorization headers, tokens,
+API keys and passwords are masked before an entry is made. It is bounded per tenant, so one
+busy tenant never pushes another's entries out.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 from collections import deque
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+BODY_LIMIT = 16 * 1024
+"""Bytes of each request and response body the journal keeps (the rest is cut, and flagged)."""
+MASK = "***"
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-standin-admin-token"}
+)
+SECRET_FIELDS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "client_assertion",
+        "client_secret",
+        "password",
+        "refresh_token",
+        "token",
+        "accesstoken",
+    }
+)
+"""Query, form and JSON fields whose values are credentials (compared case-insensitively)."""
+UNATTRIBUTED = ""
+"""The journal's bucket for requests that reached no tenant (no or an unknown credential)."""
 
 
 @dataclass(frozen=True)
@@ -19,43 +53,156 @@ class JournalEntry:
     fault_id: str | None = None
     tenant: str | None = None
     """The tenant the caller seam attributed the request to (None: no credential got that far)."""
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_body: str = ""
+    truncated: bool = False
+    """Whether a body was longer than :data:`BODY_LIMIT` bytes and was cut."""
+    sequence: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        entry = asdict(self)
+        entry["request_headers"] = dict(self.request_headers)
+        del entry["sequence"]
+        return entry
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    """Which entries to list or count: every given field must match."""
+
+    tenant: str | None = None
+    api: str | None = None
+    method: str | None = None
+    path: str | None = None
+    """A glob (``/meters/*/data``), matched against the vendor path."""
+    status: int | None = None
+
+    def matches(self, entry: JournalEntry) -> bool:
+        return (
+            (self.tenant is None or entry.tenant == self.tenant)
+            and (self.api is None or entry.api == self.api)
+            and (self.method is None or entry.method == self.method.upper())
+            and (self.status is None or entry.status == self.status)
+            and (self.path is None or fnmatch.fnmatchcase(entry.path, self.path))
+        )
 
 
 class RequestJournal:
-    """Keeps the newest ``capacity`` entries; older ones are dropped."""
+    """Keeps the newest ``capacity`` entries of each tenant; older ones are dropped."""
 
     def __init__(self, capacity: int = 1000) -> None:
         if capacity < 1:
             raise ValueError("capacity must be positive")
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._capacity = capacity
+        self._buckets: dict[str, deque[JournalEntry]] = {}
+        self._sequence = itertools.count(1)
 
     @property
     def capacity(self) -> int:
-        assert self._entries.maxlen is not None
-        return self._entries.maxlen
+        return self._capacity
 
     def resize(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be positive")
-        self._entries = deque(self._entries, maxlen=capacity)
+        self._capacity = capacity
+        self._buckets = {
+            tenant: deque(entries, maxlen=capacity) for tenant, entries in self._buckets.items()
+        }
 
     def record(self, entry: JournalEntry) -> None:
-        self._entries.append(entry)
+        bucket = entry.tenant or UNATTRIBUTED
+        entries = self._buckets.get(bucket)
+        if entries is None:
+            entries = self._buckets[bucket] = deque(maxlen=self._capacity)
+        entries.append(_sequenced(entry, next(self._sequence)))
 
-    def entries(self, api: str | None = None, limit: int | None = None) -> list[JournalEntry]:
-        found: list[JournalEntry] = []
-        for entry in reversed(self._entries):
-            if api is None or entry.api == api:
-                found.append(entry)
-                if limit is not None and len(found) >= limit:
-                    break
-        return found
+    def entries(
+        self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
+    ) -> list[JournalEntry]:
+        """Matching entries, newest first, at most ``limit``."""
+        wanted = query or JournalQuery()
+        if api is not None:
+            wanted = JournalQuery(wanted.tenant, api, wanted.method, wanted.path, wanted.status)
+        found = sorted(
+            (e for e in self._candidates(wanted) if wanted.matches(e)),
+            key=lambda e: e.sequence,
+            reverse=True,
+        )
+        return found if limit is None else found[:limit]
 
-    def clear(self) -> None:
-        self._entries.clear()
+    def count(self, query: JournalQuery | None = None) -> int:
+        wanted = query or JournalQuery()
+        return sum(1 for e in self._candidates(wanted) if wanted.matches(e))
+
+    def clear(self, tenant: str | None = None) -> None:
+        """Forget every entry, or one tenant's."""
+        if tenant is None:
+            self._buckets.clear()
+        else:
+            self._buckets.pop(tenant, None)
+
+    def forget_tenant(self, tenant: str) -> None:
+        self._buckets.pop(tenant, None)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(entries) for entries in self._buckets.values())
+
+    def _candidates(self, query: JournalQuery) -> Iterable[JournalEntry]:
+        if query.tenant is not None:
+            return self._buckets.get(query.tenant, ())
+        return itertools.chain.from_iterable(self._buckets.values())
+
+
+def _sequenced(entry: JournalEntry, sequence: int) -> JournalEntry:
+    return JournalEntry(**{**asdict(entry), "sequence": sequence})
+
+
+def masked_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Request headers as the journal keeps them: credentials masked."""
+    kept: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} {MASK}" if rest else MASK
+        kept[name] = f"{kept[name]}, {value}" if name in kept else value
+    return kept
+
+
+def masked_query(query: str) -> str:
+    """A query string with credential values (``api_key``, ``access_token`` …) masked."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(name.lower() in SECRET_FIELDS for name, _ in pairs):
+        return query
+    return urlencode([(n, MASK if n.lower() in SECRET_FIELDS else v) for n, v in pairs])
+
+
+def masked_body(body: bytes, content_type: str) -> str:
+    """A body as the journal keeps it: text, credentials masked in forms and JSON objects."""
+    text = body.decode("utf-8", errors="replace")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == "application/x-www-form-urlencoded":
+        return masked_query(text)
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return _masked_json(text)
+    return text
+
+
+def _masked_json(text: str) -> str:
+    import orjson
+
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    if not isinstance(document, dict) or not any(
+        isinstance(k, str) and k.lower() in SECRET_FIELDS for k in document
+    ):
+        return text
+    return orjson.dumps(
+        {k: MASK if k.lower() in SECRET_FIELDS else v for k, v in document.items()}
+    ).decode()

@@ -1,7 +1,9 @@
-"""Sandbox middleware around each vendor app: fault injection and the request journal."""
+"""Sandbox middleware around each vendor app: fault injection, the request journal and the
+access log."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -11,13 +13,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from standin._core.clock import isoformat
 from standin._core.errors import VendorError
 from standin._core.handlers import error_response
-from standin._core.journal import JournalEntry
+from standin._core.journal import (
+    BODY_LIMIT,
+    JournalEntry,
+    masked_body,
+    masked_headers,
+    masked_query,
+)
 from standin._core.seam import attributed_tenant
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
 INJECTED_FAULT_BODY = {"message": "Injected fault"}
+ACCESS_LOG = logging.getLogger("standin.access")
+"""One line per request: tenant, api, method, path, status, duration; never a credential."""
 
 
 def vendor_path(scope: Scope) -> str:
@@ -27,6 +37,21 @@ def vendor_path(scope: Scope) -> str:
     if root and path.startswith(root):
         path = path[len(root) :] or "/"
     return path
+
+
+class _Capture:
+    """The first :data:`BODY_LIMIT` bytes of a body as it passes, and whether there was more."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> None:
+        room = BODY_LIMIT - len(self.data)
+        if len(chunk) > room:
+            self.truncated = True
+        if room > 0:
+            self.data += chunk[:room]
 
 
 class SandboxMiddleware:
@@ -45,12 +70,25 @@ class SandboxMiddleware:
         method: str = scope["method"]
         path = vendor_path(scope)
         status = 500
+        response_type = ""
         fault = self.sandbox.faults.take(self.api, method, path)
+        sent, received = _Capture(), _Capture()
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                received.add(message.get("body", b""))
+            return message
 
         async def send_and_watch(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"content-type":
+                        response_type = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                sent.add(message.get("body", b""))
             await send(message)
 
         try:
@@ -59,20 +97,46 @@ class SandboxMiddleware:
             if fault is not None and fault.status is not None:
                 body = INJECTED_FAULT_BODY if fault.body is None else fault.body
                 response = error_response(VendorError(fault.status, body, fault.headers))
-                await response(scope, receive, send_and_watch)
+                await response(scope, receive_and_keep, send_and_watch)
             else:
-                await self.app(scope, receive, send_and_watch)
+                await self.app(scope, receive_and_keep, send_and_watch)
         finally:
+            headers = masked_headers(scope.get("headers", []))
+            request_type = headers.get("content-type", "")
+            tenant = attributed_tenant(scope)
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self.sandbox.journal.record(
                 JournalEntry(
                     at=isoformat(self.sandbox.clock.now()),
                     api=self.api,
                     method=method,
                     path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
+                    query=masked_query(scope.get("query_string", b"").decode("latin-1")),
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    duration_ms=duration_ms,
                     fault_id=None if fault is None else fault.id,
-                    tenant=attributed_tenant(scope),
+                    tenant=tenant,
+                    request_headers=headers,
+                    request_body=masked_body(bytes(received.data), request_type),
+                    response_body=_response_text(bytes(sent.data), response_type),
+                    truncated=received.truncated or sent.truncated,
                 )
             )
+            if ACCESS_LOG.isEnabledFor(logging.INFO):
+                ACCESS_LOG.info(
+                    "tenant=%s api=%s %s %s %d %.1fms",
+                    tenant or "-",
+                    self.api,
+                    method,
+                    path,
+                    status,
+                    duration_ms,
+                )
+
+
+def _response_text(body: bytes, content_type: str) -> str:
+    """The answer as text; a compressed one is noted, not decoded (the journal keeps what was
+    sent), and token answers are masked like any JSON credential."""
+    if body[:2] == b"\x1f\x8b":
+        return f"<{len(body)} bytes, gzip>"
+    return masked_body(body, content_type)

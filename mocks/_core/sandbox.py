@@ -7,6 +7,7 @@ in one process, or two tests, never see each other's state.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ class Sandbox:
         journal_capacity: int = 1000,
         admin_token: str | None = None,
     ) -> None:
+        self.started = time.monotonic()
         self.clock = clock or Clock()
         self.seed = seed
         self.journal = RequestJournal(journal_capacity)

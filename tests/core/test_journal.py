@@ -1,0 +1,152 @@
+"""The request journal to verify against (as WireMock's): tenant, headers, bodies, filters,
+count and find; credentials never kept; bounded per tenant. And the health endpoint."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from standin import Sandbox, build_app
+from standin._core.journal import BODY_LIMIT
+from standin.inprocess import AsgiBridge
+
+TOKEN = {"x-token": "default-token"}
+
+
+def test_an_entry_keeps_tenant_headers_bodies_status_and_no_credential(
+    echo: httpx.Client,
+) -> None:
+    echo.post("/echo/notes?api_key=k3y&page=2", headers=TOKEN, content="hello")
+    [entry] = echo.get("/_sandbox/requests").json()["requests"]
+    assert entry["tenant"] == "default"
+    assert (entry["method"], entry["path"], entry["status"]) == ("POST", "/notes", 201)
+    assert entry["query"] == "api_key=%2A%2A%2A&page=2"
+    assert entry["request_headers"]["x-token"] == "default-token"
+    assert entry["request_body"] == "hello"
+    assert entry["response_body"] == '{"notes":["fixture note","hello"]}'
+    assert entry["truncated"] is False
+    assert "k3y" not in str(entry)
+
+
+def test_authorization_headers_and_secret_form_and_json_fields_are_masked(
+    echo: httpx.Client,
+) -> None:
+    echo.post(
+        "/echo/notes",
+        headers={**TOKEN, "Authorization": "Bearer s3cret-token"},
+        data={"client_id": "me", "client_secret": "s3cret", "password": "pw"},
+    )
+    echo.post("/echo/notes", headers=TOKEN, json={"username": "u", "password": "pw"})
+    json_entry, form_entry = echo.get("/_sandbox/requests").json()["requests"]
+    assert form_entry["request_headers"]["authorization"] == "Bearer ***"
+    assert form_entry["request_body"] == "client_id=me&client_secret=%2A%2A%2A&password=%2A%2A%2A"
+    assert json_entry["request_body"] == '{"username":"u","password":"***"}'
+    assert "s3cret" not in str(form_entry["request_headers"]) + form_entry["request_body"]
+
+
+def test_bodies_are_kept_up_to_the_documented_size_and_flagged_when_cut(
+    echo: httpx.Client,
+) -> None:
+    echo.post("/echo/notes", headers=TOKEN, content="x" * (BODY_LIMIT + 10))
+    [entry] = echo.get("/_sandbox/requests").json()["requests"]
+    assert len(entry["request_body"]) == BODY_LIMIT
+    assert entry["truncated"] is True
+
+
+def test_the_journal_filters_by_tenant_api_method_path_glob_and_status(
+    echo_sandbox: Sandbox, echo: httpx.Client
+) -> None:
+    other = echo_sandbox.create_tenant()
+    theirs = {"x-token": other.credentials["echo"]["token"]}
+    echo.get("/echo/notes", headers=TOKEN)
+    echo.post("/echo/notes", headers=theirs, content="n")
+    echo.get("/echo/nowhere", headers=TOKEN)
+
+    def listed(**params: str) -> list[tuple[str, str, int]]:
+        entries = echo.get("/_sandbox/requests", params=params).json()["requests"]
+        return [(e["method"], e["path"], e["status"]) for e in entries]
+
+    assert listed(tenant=other.id) == [("POST", "/notes", 201)]
+    assert listed(method="get") == [("GET", "/nowhere", 404), ("GET", "/notes", 200)]
+    assert listed(path="/no*") == [
+        ("GET", "/nowhere", 404),
+        ("POST", "/notes", 201),
+        ("GET", "/notes", 200),
+    ]
+    assert listed(status="404") == [("GET", "/nowhere", 404)]
+    assert listed(tenant="default", status="200") == [("GET", "/notes", 200)]
+
+
+def test_count_and_find_take_a_pattern_as_wiremock_does(echo: httpx.Client) -> None:
+    for _ in range(3):
+        echo.get("/echo/notes", headers=TOKEN)
+    echo.get("/echo/notes")
+    assert echo.get("/_sandbox/requests/count", params={"status": "200"}).json() == {"count": 3}
+    assert echo.post("/_sandbox/requests/count", json={"status": 401}).json() == {"count": 1}
+    found = echo.post("/_sandbox/requests/find", json={"method": "GET", "limit": 2}).json()
+    assert [e["status"] for e in found["requests"]] == [401, 200]
+    refused = echo.post("/_sandbox/requests/find", json={"colour": "red"})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "unknown fields: colour"}
+
+
+def test_delete_clears_the_journal_or_one_tenants_part(
+    echo_sandbox: Sandbox, echo: httpx.Client
+) -> None:
+    other = echo_sandbox.create_tenant()
+    echo.get("/echo/notes", headers=TOKEN)
+    echo.get("/echo/notes", headers={"x-token": other.credentials["echo"]["token"]})
+    assert echo.delete("/_sandbox/requests", params={"tenant": other.id}).status_code == 204
+    assert [e["tenant"] for e in echo.get("/_sandbox/requests").json()["requests"]] == ["default"]
+    assert echo.delete("/_sandbox/requests").status_code == 204
+    assert echo.get("/_sandbox/requests").json() == {"requests": []}
+
+
+def test_the_journal_is_bounded_per_tenant_so_a_busy_tenant_keeps_no_one_else_out(
+    echo_sandbox: Sandbox, echo: httpx.Client
+) -> None:
+    other = echo_sandbox.create_tenant()
+    echo.get("/echo/notes", headers={"x-token": other.credentials["echo"]["token"]})
+    for _ in range(20):  # the journal keeps 5 per tenant here
+        echo.get("/echo/notes", headers=TOKEN)
+    assert echo.get("/_sandbox/requests/count", params={"tenant": other.id}).json() == {"count": 1}
+    assert echo.get("/_sandbox/requests/count", params={"tenant": "default"}).json() == {"count": 5}
+
+
+@pytest.mark.parametrize("limit", ["%C2%B2", "0", "-1", "ten", "1.5"])
+def test_a_journal_limit_that_is_not_a_positive_integer_is_a_400_not_a_500(
+    echo: httpx.Client, limit: str
+) -> None:
+    response = echo.get(f"/_sandbox/requests?limit={limit}")
+    assert response.status_code == 400
+    assert response.json() == {"error": "limit must be a positive integer"}
+
+
+def test_health_answers_without_a_token_and_shows_no_secret() -> None:
+    sandbox = Sandbox([], admin_token="adm1n")
+    bridge = AsgiBridge(build_app(sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
+        health = client.get("/_sandbox/health")
+        guarded = client.get("/_sandbox/clock")
+    bridge.close()
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "ok"
+    assert (body["apis"], body["tenants"], body["storage"]) == ([], 1, "memory")
+    assert body["version"] != ""
+    assert body["uptime_seconds"] >= 0
+    assert set(body) == {"status", "version", "uptime_seconds", "apis", "tenants", "storage"}
+    assert "adm1n" not in health.text
+    assert guarded.status_code == 401
+
+
+def test_a_control_plane_body_over_its_bound_is_refused_413_before_it_is_read(
+    echo: httpx.Client,
+) -> None:
+    def chunks() -> object:
+        for _ in range(80):
+            yield b"x" * 1024
+
+    response = echo.post("/_sandbox/faults", content=chunks())  # type: ignore[arg-type]
+    assert response.status_code == 413
+    assert response.json() == {"error": "body larger than 65536 bytes"}

@@ -1,4 +1,5 @@
-"""Atrius (BuildingOS) bound to a sandbox: credentials, tenant state, tokens, the rate limit."""
+"""Atrius (BuildingOS) bound to a sandbox: credentials, tenant state, tokens, the rate limit,
+and how a request names its caller (a bearer token) for the caller seam."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Atrius (BuildingOS) bound to a sandbox: credentials, tenant state, tokens, the rate limit."""
+"""Atrius (BuildingOS) bound to a sandbox: credentials, tenant state, tokens, the rate limit,
+and how a request names its caller (a bearer token) for the caller seam."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import random
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from standin import fixtures
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
+from standin._core.apps import vendor_app
 from standin._core.ratelimit import RollingWindowLimiter
+from standin._core.seam import Identity, Refusals, Seam
 from standin._core.tenants import DEFAULT_TENANT, Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from standin._core.tokens import TokenIssuer, TokenRejected
+from standin.atrius import errors
 from standin.atrius.oauth import TOKEN_LIFETIME
-from standin.atrius.routes import AtriusHandlers, routing_error
+from standin.atrius.routes import ROUTING_ERRORS, routes
 from standin.atrius.state import AtriusState
 
 if TYPE_CHECKING:
@@ -49,6 +51,34 @@ class AtriusApi:
                 60,
                 "API requests per client id in any 60 s (the token endpoint is not limited)",
             ),
+        )
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            AtriusState,
+            identify=self.identify,
+            refusals=Refusals(
+                unauthenticated=errors.not_authenticated,
+                rate_limited=lambda decision: errors.throttled(decision.retry_after_header()),
+            ),
+            limiter=self.limiter,
+        )
+
+    def identify(self, request: Request) -> Identity:
+        """A bearer token from ``/o/token/``; the limit counts per client id, so the tokens of
+        one client (client credentials, password, refreshed) share it."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.not_authenticated()
+        try:
+            token = self.issuer.validate(value.strip())
+        except TokenRejected:
+            raise errors.not_authenticated() from None
+        return Identity(
+            token.tenant_id,
+            principal=token.subject,
+            limit_key=token.client_id or token.subject,
+            token=token,
         )
 
     def default_credentials(self) -> dict[str, Any]:
@@ -96,22 +126,10 @@ class AtriusApi:
         return ids
 
     def state(self, tenant: Tenant) -> AtriusState:
-        state = tenant.states[self.key]
-        assert isinstance(state, AtriusState)
-        return state
-
-    def token(self, value: str) -> IssuedToken | None:
-        try:
-            return self.issuer.validate(value)
-        except TokenRejected:
-            return None
+        return self.seam.state(tenant)
 
     def app(self) -> ASGIApp:
-        handlers = AtriusHandlers(self)
-        app = Starlette(
-            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
-        )
-        return SandboxMiddleware(app, self.sandbox, self.key)
+        return vendor_app(self.sandbox, self.key, routes(self.seam, self.issuer), ROUTING_ERRORS)
 
     def control_routes(self) -> list[BaseRoute]:
         return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from standin._core.errors import VendorError
+from standin._core.oauth import NO_STORE
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 
@@ -61,7 +62,7 @@ def oauth(status: int, error: str, description: str | None = None) -> VendorErro
     body = {"error": error}
     if description:
         body["error_description"] = description
-    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    headers = dict(NO_STORE)
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="api"'
     return VendorError(status, body, headers)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
 
+from standin._core.oauth import ClientAuth
 from standin._core.tenants import TenantRegistry
 from standin._core.tokens import TokenIssuer, TokenRejected
 from standin.atrius import errors
@@ -18,26 +15,6 @@ GRANTS = ("client_credentials", "password", "refresh_token")
 SCOPES = ("read", "write")
 TOKEN_LIFETIME = 36000
 """Ten hours, as the guide's token response and FAQ say."""
-
-
-@dataclass(frozen=True)
-class ClientAuth:
-    client_id: str
-    client_secret: str
-
-
-def client_from_basic(header: str | None) -> ClientAuth | None:
-    """HTTP Basic client authentication (RFC 6749 2.3.1: both parts form-urlencoded)."""
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        return None
-    return ClientAuth(unquote_plus(client_id), unquote_plus(secret))
 
 
 def grant_token(

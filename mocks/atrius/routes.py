@@ -5,29 +5,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from standin._core.contracts import contract_response
-from standin._core.errors import VendorError
+from standin._core.handlers import RoutingErrors
+from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.paging import Page, paginate, with_query
 from standin._core.rendering import JSONBody
-from standin._core.tenants import Tenant
+from standin._core.seam import Caller, Seam
+from standin._core.tenants import TenantRegistry
+from standin._core.tokens import TokenIssuer
 from standin.atrius import errors
 from standin.atrius.models import Building, Gateway, Meter, Organization
-from standin.atrius.oauth import client_from_basic, grant_token
+from standin.atrius.oauth import grant_token
 from standin.atrius.series import RESOLUTIONS, DataQuery, ordered
 from standin.atrius.state import AtriusState
 from standin.atrius.units import reference
-
-if TYPE_CHECKING:
-    from standin.atrius.api import AtriusApi
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 100
@@ -35,152 +35,145 @@ MAX_PER_PAGE = 1000
 MAX_BODY_BYTES = 1024 * 1024
 MAX_RANGE_DAYS = 366
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _both(path: str, endpoint: Any, methods: list[str]) -> list[Route]:
+def routes(seam: Seam[AtriusState], issuer: TokenIssuer) -> list[BaseRoute]:
+    """Every Atrius route; all but the token endpoint and the contract need a bearer token."""
+    return [
+        Route("/o/token/", token_endpoint(seam.sandbox.tenants, issuer), methods=["POST"]),
+        *_both("/gateways/{number}", seam.guard(gateway), ["GET"]),
+        *_both("/gateways/{number}/data", seam.guard(push), ["POST"]),
+        *_both("/organizations/{organization_id}", seam.guard(organization), ["GET"]),
+        Route("/buildings/", seam.guard(buildings), methods=["GET", "POST"]),
+        *_both("/buildings/{building_id}", seam.guard(building), ["GET"]),
+        Route("/meters/", seam.guard(meters), methods=["GET", "POST"]),
+        *_both("/meters/{meter_uuid}", seam.guard(meter), ["GET", "PATCH", "PUT"]),
+        *_both("/meters/{meter_uuid}/data", seam.guard(meter_data), ["GET"]),
+        Route("/units/", seam.guard(units), methods=["GET"]),
+        Route("/openapi.json", contract, methods=["GET"]),
+    ]
+
+
+def _both(path: str, endpoint: ASGIApp, methods: list[str]) -> list[Route]:
     """DRF answers with and without the trailing slash on these paths (the guide uses both)."""
     return [Route(path, endpoint, methods=methods), Route(path + "/", endpoint, methods=methods)]
 
 
-class AtriusHandlers:
-    def __init__(self, api: AtriusApi) -> None:
-        self.api = api
+# --- auth ------------------------------------------------------------------------------------
 
-    def routes(self) -> list[BaseRoute]:
-        return [
-            Route("/o/token/", self.token, methods=["POST"]),
-            *_both("/gateways/{number}", self.gateway, ["GET"]),
-            *_both("/gateways/{number}/data", self.push, ["POST"]),
-            *_both("/organizations/{organization_id}", self.organization, ["GET"]),
-            Route("/buildings/", self.buildings, methods=["GET", "POST"]),
-            *_both("/buildings/{building_id}", self.building, ["GET"]),
-            Route("/meters/", self.meters, methods=["GET", "POST"]),
-            *_both("/meters/{meter_uuid}", self.meter, ["GET", "PATCH", "PUT"]),
-            *_both("/meters/{meter_uuid}/data", self.meter_data, ["GET"]),
-            Route("/units/", self.units, methods=["GET"]),
-            Route("/openapi.json", self.contract, methods=["GET"]),
-        ]
 
-    # --- auth --------------------------------------------------------------------------------
+def token_endpoint(
+    tenants: TenantRegistry, issuer: TokenIssuer
+) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /o/token/``: not behind the seam, since it is where a caller gets its token."""
 
-    async def token(self, request: Request) -> Response:
-        form: dict[str, str] = {}
-        # RFC 6749 token requests are form-encoded; any other body carries no parameters.
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            raw = (await request.body()).decode("utf-8", errors="replace")
-            form = dict(parse_qsl(raw, keep_blank_values=True))
+    async def token(request: Request) -> Response:
+        form = await token_form(request)
         basic = client_from_basic(request.headers.get("authorization"))
-        body = grant_token(form, basic, self.api.sandbox.tenants, self.api.issuer)
-        return JSONBody(body, headers=NO_STORE)
+        return JSONBody(grant_token(form, basic, tenants, issuer), headers=NO_STORE)
 
-    def _tenant(self, request: Request) -> tuple[Tenant, AtriusState]:
-        """The caller's tenant from its bearer token, after the rate limit."""
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise errors.not_authenticated()
-        token = self.api.token(value.strip())
-        if token is None:
-            raise errors.not_authenticated()
-        decision = self.api.limiter.acquire(token.client_id or token.subject)
-        if not decision.allowed:
-            raise errors.throttled(decision.retry_after_header())
-        tenant = self.api.sandbox.tenants.get(token.tenant_id)
-        if tenant is None:
-            raise errors.not_authenticated()
-        return tenant, self.api.state(tenant)
+    return token
 
-    # --- gateways and organizations -----------------------------------------------------------
 
-    async def gateway(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        found = state.gateway_numbered(request.path_params["number"])
-        return JSONBody({"data": gateway_json(found, base_url(request))})
+# --- gateways and organizations ----------------------------------------------------------------
 
-    async def organization(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        found = state.organization_numbered(request.path_params["organization_id"])
-        return JSONBody({"data": organization_json(found, base_url(request))})
 
-    # --- buildings ---------------------------------------------------------------------------
+async def gateway(request: Request, caller: Caller[AtriusState]) -> Response:
+    found = caller.state.gateway_numbered(request.path_params["number"])
+    return JSONBody({"data": gateway_json(found, base_url(request))})
 
-    async def buildings(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        base = base_url(request)
-        if request.method == "POST":
-            created = state.create_building(await json_body(request))
-            return JSONBody(building_json(created, base), status_code=201)
-        page = page_of(request, state.list_buildings())
-        return JSONBody(paged(request, page, [building_json(b, base) for b in page.items]))
 
-    async def building(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        found = state.building(request.path_params["building_id"])
-        return JSONBody({"data": building_json(found, base_url(request))})
+async def organization(request: Request, caller: Caller[AtriusState]) -> Response:
+    found = caller.state.organization_numbered(request.path_params["organization_id"])
+    return JSONBody({"data": organization_json(found, base_url(request))})
 
-    # --- meters ------------------------------------------------------------------------------
 
-    async def meters(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        base = base_url(request)
-        if request.method == "POST":
-            created = state.create_meter(await json_body(request))
-            return JSONBody(meter_json(created, base), status_code=201)
-        building = request.query_params.get("building") or None
-        page = page_of(request, state.list_meters(building))
-        return JSONBody(paged(request, page, [meter_json(m, base) for m in page.items]))
+# --- buildings -------------------------------------------------------------------------------
 
-    async def meter(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        meter_uuid = request.path_params["meter_uuid"]
-        if request.method == "GET":
-            found = state.meter(meter_uuid)
-            return JSONBody({"data": meter_json(found, base_url(request))})
-        state.meter(meter_uuid)  # an unknown meter is 404 before its body is looked at
-        body = await json_body(request)
-        updated = state.update_meter(meter_uuid, body, partial=request.method == "PATCH")
-        return JSONBody(meter_json(updated, base_url(request)))
 
-    # --- time series -------------------------------------------------------------------------
+async def buildings(request: Request, caller: Caller[AtriusState]) -> Response:
+    state = caller.state
+    base = base_url(request)
+    if request.method == "POST":
+        created = state.create_building(await json_body(request))
+        return JSONBody(building_json(created, base), status_code=201)
+    page = page_of(request, state.list_buildings())
+    return JSONBody(paged(request, page, [building_json(b, base) for b in page.items]))
 
-    async def push(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        report = state.push(request.path_params["number"], await json_body(request))
-        return JSONBody(report.as_dict())
 
-    async def meter_data(self, request: Request) -> Response:
-        _, state = self._tenant(request)
-        meter_uuid = request.path_params["meter_uuid"]
-        state.meter(meter_uuid)
-        query = data_query(request.query_params)
-        meter, zone, rows = state.meter_data(meter_uuid, query)
-        return JSONBody(
-            {
-                "data": [
-                    {"localtime": row.start.isoformat(), "value": _rounded(row.value)}
-                    for row in ordered(rows, query.order)
-                ],
-                "meta": {
-                    "uuid": meter.uuid,
-                    "displayName": meter.display_name,
-                    "resolution": query.resolution,
-                    "readingType": meter.reading_type,
-                    "unit": meter.display_unit,
-                    "timeZone": str(zone),
-                    "start": query.first_day.isoformat(),
-                    "end": query.last_day.isoformat(),
-                },
-            }
-        )
+async def building(request: Request, caller: Caller[AtriusState]) -> Response:
+    found = caller.state.building(request.path_params["building_id"])
+    return JSONBody({"data": building_json(found, base_url(request))})
 
-    async def units(self, request: Request) -> Response:
-        self._tenant(request)
-        page = page_of(request, reference())
-        return JSONBody(paged(request, page, page.items))
 
-    async def contract(self, request: Request) -> Response:
-        return contract_response(request, "atrius")
+# --- meters ----------------------------------------------------------------------------------
+
+
+async def meters(request: Request, caller: Caller[AtriusState]) -> Response:
+    state = caller.state
+    base = base_url(request)
+    if request.method == "POST":
+        created = state.create_meter(await json_body(request))
+        return JSONBody(meter_json(created, base), status_code=201)
+    in_building = request.query_params.get("building") or None
+    page = page_of(request, state.list_meters(in_building))
+    return JSONBody(paged(request, page, [meter_json(m, base) for m in page.items]))
+
+
+async def meter(request: Request, caller: Caller[AtriusState]) -> Response:
+    state = caller.state
+    meter_uuid = request.path_params["meter_uuid"]
+    if request.method == "GET":
+        found = state.meter(meter_uuid)
+        return JSONBody({"data": meter_json(found, base_url(request))})
+    state.meter(meter_uuid)  # an unknown meter is 404 before its body is looked at
+    body = await json_body(request)
+    updated = state.update_meter(meter_uuid, body, partial=request.method == "PATCH")
+    return JSONBody(meter_json(updated, base_url(request)))
+
+
+# --- time series -----------------------------------------------------------------------------
+
+
+async def push(request: Request, caller: Caller[AtriusState]) -> Response:
+    report = caller.state.push(request.path_params["number"], await json_body(request))
+    return JSONBody(report.as_dict())
+
+
+async def meter_data(request: Request, caller: Caller[AtriusState]) -> Response:
+    state = caller.state
+    meter_uuid = request.path_params["meter_uuid"]
+    state.meter(meter_uuid)
+    query = data_query(request.query_params)
+    found, zone, rows = state.meter_data(meter_uuid, query)
+    return JSONBody(
+        {
+            "data": [
+                {"localtime": row.start.isoformat(), "value": _rounded(row.value)}
+                for row in ordered(rows, query.order)
+            ],
+            "meta": {
+                "uuid": found.uuid,
+                "displayName": found.display_name,
+                "resolution": query.resolution,
+                "readingType": found.reading_type,
+                "unit": found.display_unit,
+                "timeZone": str(zone),
+                "start": query.first_day.isoformat(),
+                "end": query.last_day.isoformat(),
+            },
+        }
+    )
+
+
+async def units(request: Request, caller: Caller[AtriusState]) -> Response:
+    """The unit reference is the same for every tenant, but still needs a token."""
+    page = page_of(request, reference())
+    return JSONBody(paged(request, page, page.items))
+
+
+async def contract(request: Request) -> Response:
+    return contract_response(request, "atrius")
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -320,9 +313,8 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def routing_error(request: Request, status: int) -> VendorError:
-    if status == 405:
-        return errors.method_not_allowed(request.method)
-    if status == 404:
-        return errors.not_found()
-    return errors.detail(status, "Request failed.")
+ROUTING_ERRORS = RoutingErrors(
+    not_found=lambda request: errors.not_found(),
+    method_not_allowed=lambda request: errors.method_not_allowed(request.method),
+    other=lambda status: errors.detail(status, "Request failed."),
+)

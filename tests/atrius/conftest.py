@@ -19,8 +19,7 @@ SCI_WATER = "7c9e1a3b5d7f4a2c6e8b0d1f3a5c7e9b"
 
 @pytest.fixture
 def creds(sandbox: Sandbox) -> dict[str, str]:
-    values: dict[str, str] = sandbox.credentials()["atrius"]  # type: ignore[assignment]
-    return values
+    return sandbox.credentials()["atrius"]
 
 
 def token_for(client: httpx.Client, creds: dict[str, str]) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from standin import Sandbox, contracts
 from standin._core.faults import Fault
+from standin._core.tokens import TokenIssuer
 from standin.atrius.api import AtriusApi
 from standin.clients._http import ApiError
 from standin.clients.atrius import (
@@ -128,8 +129,8 @@ def token_requests(sandbox: Sandbox) -> int:
     return sum(1 for _, path, _ in calls(sandbox) if path == "/o/token/")
 
 
-def issuer(sandbox: Sandbox) -> Any:
-    return cast(AtriusApi, sandbox.api("atrius")).issuer
+def issuer(sandbox: Sandbox) -> TokenIssuer:
+    return sandbox.vendor(AtriusApi).issuer
 
 
 TOKEN = ("POST", "/o/token/", 200)

@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
+from starlette.types import ASGIApp
 
-from standin import contracts, create_sandbox, fixtures
+from standin import Sandbox, contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
+from standin.atrius.api import AtriusApi
 from standin.atrius.models import READING_TYPES, SCOPES, STATUSES, TIMESCALES
 from standin.atrius.routes import meter_json
 from standin.atrius.state import AtriusState
@@ -192,7 +194,7 @@ def test_every_fixture_meter_is_a_valid_meter_of_a_fixture_building() -> None:
         assert all(u is not None for u in units), raw["uuid"]
         assert len({u.dimension for u in units if u is not None}) == 1, raw["uuid"]
     sandbox = create_sandbox(["atrius"])
-    state = sandbox.api("atrius").state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = sandbox.vendor(AtriusApi).state(sandbox.tenants.default())
     for meter in state.meters.values():
         check(meter_json(meter, "https://api.buildingos.com"), schema_for("Meter"))
 
@@ -202,7 +204,7 @@ def test_every_fixture_meter_is_a_valid_meter_of_a_fixture_building() -> None:
 TIME_ZONES = ("UTC", "America/New_York", "America/Los_Angeles", "Europe/Berlin", "Asia/Tokyo")
 
 
-def _app() -> Any:
+def _app() -> tuple[Sandbox, ASGIApp]:
     clock = Clock()
     clock.freeze(NOW)
     # The journal must keep the whole run for the last test of this file.
@@ -213,13 +215,12 @@ def _app() -> Any:
 
 
 SANDBOX, APP = _app()
-CREDENTIALS: dict[str, str] = SANDBOX.credentials()["atrius"]  # type: ignore[assignment]
+CREDENTIALS: dict[str, str] = SANDBOX.credentials()["atrius"]
 
 
 def _state() -> AtriusState:
     """The default tenant's state now (a reset replaces it)."""
-    state: AtriusState = SANDBOX.api("atrius").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
-    return state
+    return SANDBOX.vendor(AtriusApi).state(SANDBOX.tenants.default())
 
 
 FIXTURE = fixtures.load("atrius")

@@ -831,6 +831,29 @@ def test_the_101st_request_in_a_minute_is_throttled(api: Any, sandbox: Sandbox) 
     assert api.get("/gateways/48213").status_code == 200
 
 
+def test_the_limit_counts_per_client_id_not_per_token_or_user(
+    client: httpx.Client, sandbox: Sandbox, creds: dict[str, str]
+) -> None:
+    sandbox.limits.configure({"atrius": {"requests": {"limit": 1}}})
+    user = client.post(
+        "/atrius/o/token/",
+        data={
+            "grant_type": "password",
+            "username": creds["username"],
+            "password": creds["password"],
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        },
+    ).json()["access_token"]
+    app = {"Authorization": f"Bearer {token_for(client, creds)}"}
+    assert client.get("/atrius/buildings/", headers=app).status_code == 200
+    same_client = client.get("/atrius/buildings/", headers={"Authorization": f"Bearer {user}"})
+    assert same_client.status_code == 429
+    theirs = sandbox.create_tenant().credentials["atrius"]
+    other = {"Authorization": f"Bearer {token_for(client, theirs)}"}
+    assert client.get("/atrius/buildings/", headers=other).status_code == 200
+
+
 def test_the_token_endpoint_is_not_throttled(
     client: httpx.Client, creds: dict[str, str], sandbox: Sandbox
 ) -> None:
@@ -843,6 +866,51 @@ def test_unknown_paths_answer_drf_json(api: Any) -> None:
     response = api.get("/nothing/here/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+# --- the journal ---------------------------------------------------------------------------
+
+
+def journal(client: httpx.Client, limit: int) -> list[tuple[str, str, int, str | None]]:
+    """The newest ``limit`` Atrius requests, oldest first, as (method, path, status, tenant)."""
+    answer = client.get("/_sandbox/requests", params={"api": "atrius", "limit": limit})
+    entries = reversed(answer.json()["requests"])
+    return [(e["method"], e["path"], e["status"], e["tenant"]) for e in entries]
+
+
+def test_authenticated_requests_are_journaled_with_their_tenant(
+    client: httpx.Client, sandbox: Sandbox, creds: dict[str, str]
+) -> None:
+    other = sandbox.create_tenant()
+    theirs = other.credentials["atrius"]
+    ours = {"Authorization": f"Bearer {token_for(client, creds)}"}
+    assert client.get("/atrius/buildings/", headers=ours).status_code == 200
+    headers = {"Authorization": f"Bearer {token_for(client, theirs)}"}
+    assert client.get(f"/atrius/gateways/{theirs['gateway']}", headers=headers).status_code == 200
+    assert client.get("/atrius/units/", headers=headers).status_code == 200
+    assert client.get("/atrius/buildings/").status_code == 401
+    assert journal(client, 6) == [
+        ("POST", "/o/token/", 200, None),
+        ("GET", "/buildings/", 200, "default"),
+        ("POST", "/o/token/", 200, None),
+        ("GET", f"/gateways/{theirs['gateway']}", 200, other.id),
+        ("GET", "/units/", 200, other.id),
+        ("GET", "/buildings/", 401, None),
+    ]
+
+
+def test_a_throttled_request_is_journaled_with_its_tenant(
+    client: httpx.Client, sandbox: Sandbox, creds: dict[str, str]
+) -> None:
+    sandbox.limits.configure({"atrius": {"requests": {"limit": 1}}})
+    other = sandbox.create_tenant()
+    headers = {"Authorization": f"Bearer {token_for(client, other.credentials['atrius'])}"}
+    assert client.get("/atrius/buildings/", headers=headers).status_code == 200
+    assert client.get("/atrius/buildings/", headers=headers).status_code == 429
+    assert journal(client, 2) == [
+        ("GET", "/buildings/", 200, other.id),
+        ("GET", "/buildings/", 429, other.id),
+    ]
 
 
 # --- edges found by property tests ---------------------------------------------------------

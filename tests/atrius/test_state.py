@@ -39,7 +39,7 @@ def meter(**changes: str) -> Meter:
         "scope": "building",
     }
     fields.update(changes)
-    return Meter(**fields)  # type: ignore[arg-type]
+    return Meter(**fields)
 
 
 def test_pushed_readings_stay_sorted_and_replace_duplicates() -> None:

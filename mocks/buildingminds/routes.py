@@ -47,15 +47,15 @@ TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
 def routes(seam: Seam[BuildingMindsState], aad: AzureAd) -> list[BaseRoute]:
     """Azure AD's endpoints answer anyone; the API's only a caller the seam admits (token 401,
     rate limit 429, then audience and role 403)."""
-    directory = AzureAdEndpoints(aad)
+    azure_ad = AzureAdEndpoints(aad)
     entity_routes = [
         Route(f"{BASE}/{path}", seam.guard(submit), methods=["POST"], name=path)
         for path in ENTITIES
     ]
     return [
-        Route(TOKEN_PATH, directory.token, methods=["POST"]),
-        Route("/{tenant}/v2.0/.well-known/openid-configuration", directory.openid, methods=["GET"]),
-        Route("/{tenant}/discovery/v2.0/keys", directory.keys, methods=["GET"]),
+        Route(TOKEN_PATH, azure_ad.token, methods=["POST"]),
+        Route("/{tenant}/v2.0/.well-known/openid-configuration", azure_ad.openid, methods=["GET"]),
+        Route("/{tenant}/discovery/v2.0/keys", azure_ad.keys, methods=["GET"]),
         *entity_routes,
         Route(f"{BASE}/batch", seam.guard(batches), methods=["GET"]),
         Route(f"{BASE}/batch/{{batch_id}}/inbound", seam.guard(inbound), methods=["GET"]),

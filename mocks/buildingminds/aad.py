@@ -7,16 +7,15 @@ then the scope; each failure has its AADSTS code and HTTP status (see ``errors.a
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
 
 from standin._core.errors import VendorError
+from standin._core.oauth import ClientAuth
 from standin._core.tenants import Tenant
 from standin._core.tokens import TokenIssuer
 from standin.buildingminds import errors
@@ -85,7 +84,7 @@ class AzureAd:
     # --- the grant ---------------------------------------------------------------------------
 
     def token(
-        self, tenant_segment: str, form: Mapping[str, str], basic: tuple[str, str] | None
+        self, tenant_segment: str, form: Mapping[str, str], basic: ClientAuth | None
     ) -> dict[str, Any]:
         directory = self.directory(tenant_segment)
         if directory is None:
@@ -108,7 +107,10 @@ class AzureAd:
                 70003,
                 f"The app requested an unsupported grant type '{grant_type}'.",
             )
-        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        if basic is None:
+            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        else:
+            client_id, secret = basic.client_id, basic.client_secret
         if not client_id:
             raise self.missing_parameter("client_id")
         scope = form.get("scope", "").strip()
@@ -241,6 +243,12 @@ class AzureAd:
             "cloud_instance_name": "microsoftonline.com",
         }
 
+    def jwks(self) -> dict[str, Any]:
+        """The keys tokens are signed with, as ``discovery/v2.0/keys`` publishes them."""
+        signer = self._issuer().signer
+        assert signer is not None  # a JWT issuer always has one
+        return signer.jwks()
+
     # --- errors ------------------------------------------------------------------------------
 
     def error(self, status: int, error: str, code: int, description: str) -> VendorError:
@@ -287,17 +295,3 @@ def registrations(tenant: Tenant) -> list[AppRegistration]:
             tenant, credentials["forbidden_client_id"], credentials["forbidden_client_secret"], ()
         ),
     ]
-
-
-def client_from_basic(header: str | None) -> tuple[str, str] | None:
-    """HTTP Basic client authentication (RFC 6749 2.3.1: both parts form-urlencoded)."""
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        return None
-    return unquote_plus(client_id), unquote_plus(secret)

@@ -10,28 +10,23 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin import fixtures
+from standin._core.apps import vendor_app
 from standin._core.control import control_error, read_json_object
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
 from standin._core.ratelimit import RollingWindowLimiter
 from standin._core.rendering import JSONBody
+from standin._core.seam import Caller, Identity, Refusals, Seam
 from standin._core.tenants import Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
-from standin.buildingminds.aad import AzureAd
-from standin.buildingminds.routes import (
-    BuildingMindsHandlers,
-    batch_json,
-    inbound_json,
-    routing_error,
-)
+from standin._core.tokens import JwtSigner, TokenIssuer, TokenRejected
+from standin.buildingminds import errors
+from standin.buildingminds.aad import WRITE_ROLE, AzureAd
+from standin.buildingminds.routes import batch_json, inbound_json, routes, routing_errors
 from standin.buildingminds.state import BuildingMindsState, Timing
 
 if TYPE_CHECKING:
@@ -70,6 +65,18 @@ class BuildingMindsApi:
                 "API requests per credential (client id) in any 60 s; the token endpoint is "
                 "Azure AD's and not limited here",
             ),
+        )
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            BuildingMindsState,
+            identify=self.identify,
+            refusals=Refusals(
+                unauthenticated=errors.unauthorized,
+                rate_limited=lambda decision: errors.rate_limited(decision.retry_after_header()),
+            ),
+            limiter=self.limiter,
+            authorize=self.authorize,
         )
 
     def issuer(self) -> TokenIssuer:
@@ -113,25 +120,34 @@ class BuildingMindsApi:
         )
 
     def state(self, tenant: Tenant) -> BuildingMindsState:
-        state = tenant.states[self.key]
-        assert isinstance(state, BuildingMindsState)
-        return state
+        return self.seam.state(tenant)
 
-    def token(self, value: str) -> IssuedToken | None:
+    # --- callers -----------------------------------------------------------------------------
+
+    def identify(self, request: Request) -> Identity:
+        """A bearer token this sandbox's Azure AD issued; the limit counts per client id."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.unauthorized()
         try:
-            return self.issuer().validate(value)
+            token = self.issuer().validate(value.strip())
         except TokenRejected:
-            return None
+            raise errors.unauthorized() from None
+        client = token.client_id or token.subject
+        return Identity(token.tenant_id, principal=client, limit_key=client, token=token)
+
+    def authorize(self, caller: Caller[BuildingMindsState]) -> None:
+        """Only a token for this environment that carries the read-write role gets in."""
+        claims = caller.token.claims
+        if claims.get("aud") != self.environment or WRITE_ROLE not in (claims.get("roles") or []):
+            raise errors.forbidden()
 
     # --- apps --------------------------------------------------------------------------------
 
     def app(self) -> ASGIApp:
-        handlers = BuildingMindsHandlers(self)
-        app = Starlette(
-            routes=handlers.routes(),
-            exception_handlers=exception_handlers(lambda r, s: routing_error(self, r, s)),
+        return vendor_app(
+            self.sandbox, self.key, routes(self.seam, self.aad), routing_errors(self.aad)
         )
-        return SandboxMiddleware(app, self.sandbox, self.key)
 
     def control_routes(self) -> list[BaseRoute]:
         return [

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,11 +15,13 @@ from starlette.routing import BaseRoute, Route
 from standin._core.clock import isoformat
 from standin._core.contracts import contract_response
 from standin._core.errors import VendorError
+from standin._core.handlers import RoutingErrors
 from standin._core.middleware import vendor_path
+from standin._core.oauth import client_from_basic, token_form
 from standin._core.rendering import JSONBody
-from standin._core.tenants import Tenant
+from standin._core.seam import Caller, Seam
 from standin.buildingminds import errors
-from standin.buildingminds.aad import WRITE_ROLE, Directory, client_from_basic
+from standin.buildingminds.aad import AzureAd, Directory
 from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.state import (
     STATUSES,
@@ -30,9 +31,6 @@ from standin.buildingminds.state import (
     InboundMessage,
     InboundQuery,
 )
-
-if TYPE_CHECKING:
-    from standin.buildingminds.api import BuildingMindsApi
 
 BASE = "/api/digitaltwinintegration"
 MAX_RECORDS = 1000
@@ -46,51 +44,68 @@ _DIGITS = re.compile(r"^[0-9]{1,9}$", re.ASCII)
 TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
 
 
-class BuildingMindsHandlers:
-    def __init__(self, api: BuildingMindsApi) -> None:
-        self.api = api
+def routes(seam: Seam[BuildingMindsState], aad: AzureAd) -> list[BaseRoute]:
+    """Azure AD's endpoints answer anyone; the API's only a caller the seam admits (token 401,
+    rate limit 429, then audience and role 403)."""
+    azure_ad = AzureAdEndpoints(aad)
+    entity_routes = [
+        Route(f"{BASE}/{path}", seam.guard(submit), methods=["POST"], name=path)
+        for path in ENTITIES
+    ]
+    return [
+        Route(TOKEN_PATH, azure_ad.token, methods=["POST"]),
+        Route("/{tenant}/v2.0/.well-known/openid-configuration", azure_ad.openid, methods=["GET"]),
+        Route("/{tenant}/discovery/v2.0/keys", azure_ad.keys, methods=["GET"]),
+        *entity_routes,
+        Route(f"{BASE}/batch", seam.guard(batches), methods=["GET"]),
+        Route(f"{BASE}/batch/{{batch_id}}/inbound", seam.guard(inbound), methods=["GET"]),
+        Route("/openapi.json", contract, methods=["GET"]),
+    ]
 
-    def routes(self) -> list[BaseRoute]:
-        entity_routes = [
-            Route(f"{BASE}/{path}", self.submit, methods=["POST"], name=path) for path in ENTITIES
-        ]
-        return [
-            Route(TOKEN_PATH, self.token, methods=["POST"]),
-            Route("/{tenant}/v2.0/.well-known/openid-configuration", self.openid, methods=["GET"]),
-            Route("/{tenant}/discovery/v2.0/keys", self.keys, methods=["GET"]),
-            *entity_routes,
-            Route(f"{BASE}/batch", self.batches, methods=["GET"]),
-            Route(f"{BASE}/batch/{{batch_id}}/inbound", self.inbound, methods=["GET"]),
-            Route("/openapi.json", self.contract, methods=["GET"]),
-        ]
 
-    # --- Azure AD ----------------------------------------------------------------------------
+def routing_errors(aad: AzureAd) -> RoutingErrors:
+    """The gateway's words for unknown paths and methods, except that a wrong method on the
+    token endpoint is Azure AD's to answer."""
+
+    def method_not_allowed(request: Request) -> VendorError:
+        if vendor_path(request.scope).endswith("/oauth2/v2.0/token"):
+            return aad.wrong_method(request.method)
+        return errors.method_not_allowed()
+
+    return RoutingErrors(
+        not_found=lambda request: errors.not_found(),
+        method_not_allowed=method_not_allowed,
+        other=lambda status: errors.gateway(status, "Request failed"),
+    )
+
+
+# --- Azure AD ----------------------------------------------------------------------------------
+
+
+class AzureAdEndpoints:
+    def __init__(self, aad: AzureAd) -> None:
+        self.aad = aad
 
     async def token(self, request: Request) -> Response:
-        form: dict[str, str] = {}
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            raw = (await request.body()).decode("utf-8", errors="replace")
-            form = dict(parse_qsl(raw, keep_blank_values=True))
+        form = await token_form(request)
         basic = client_from_basic(request.headers.get("authorization"))
-        body = self.api.aad.token(request.path_params["tenant"], form, basic)
+        body = self.aad.token(request.path_params["tenant"], form, basic)
         return JSONBody(body, headers=errors.NO_STORE)
 
     async def openid(self, request: Request) -> Response:
         segment = request.path_params["tenant"]
         directory = self._directory(segment)
-        document = self.api.aad.openid_configuration(directory, segment, base_url(request))
+        document = self.aad.openid_configuration(directory, segment, base_url(request))
         return JSONBody(document)
 
     async def keys(self, request: Request) -> Response:
         self._directory(request.path_params["tenant"])
-        signer = self.api.issuer().signer
-        assert signer is not None  # a JWT issuer always has one
-        return JSONBody(signer.jwks())
+        return JSONBody(self.aad.jwks())
 
     def _directory(self, segment: str) -> Directory:
-        directory = self.api.aad.directory(segment)
+        directory = self.aad.directory(segment)
         if directory is None:
-            raise self.api.aad.error(
+            raise self.aad.error(
                 400,
                 "invalid_request",
                 90002,
@@ -99,56 +114,38 @@ class BuildingMindsHandlers:
             )
         return directory
 
-    # --- the API -----------------------------------------------------------------------------
 
-    def _caller(self, request: Request) -> tuple[Tenant, BuildingMindsState]:
-        """The caller's tenant: token (401), then the rate limit (429), then access (403)."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise errors.unauthorized()
-        token = self.api.token(value.strip())
-        if token is None:
-            raise errors.unauthorized()
-        decision = self.api.limiter.acquire(token.client_id or token.subject)
-        if not decision.allowed:
-            raise errors.rate_limited(decision.retry_after_header())
-        roles = token.claims.get("roles") or []
-        if token.claims.get("aud") != self.api.environment or WRITE_ROLE not in roles:
-            raise errors.forbidden()
-        tenant = self.api.sandbox.tenants.get(token.tenant_id)
-        if tenant is None:
-            raise errors.unauthorized()
-        return tenant, self.api.state(tenant)
+# --- the API -----------------------------------------------------------------------------------
 
-    async def submit(self, request: Request) -> Response:
-        _, state = self._caller(request)
-        entity = request.url.path.rstrip("/").rsplit("/", 1)[1]
-        records = await records_of(request)
-        submission = state.submit(entity, records)
-        if submission.failures:
-            raise errors.records_refused(submission.batch_id, submission.failures)
-        return JSONBody(
-            {"message": "Records accepted and validated", "batchId": submission.batch_id}
-        )
 
-    async def batches(self, request: Request) -> Response:
-        _, state = self._caller(request)
-        query = batch_query(request.query_params)
-        total, page = state.list_batches(query)
-        return JSONBody(envelope(total, [batch_json(summary) for summary in page]))
+async def submit(request: Request, caller: Caller[BuildingMindsState]) -> Response:
+    entity = request.url.path.rstrip("/").rsplit("/", 1)[1]
+    records = await records_of(request)
+    submission = caller.state.submit(entity, records)
+    if submission.failures:
+        raise errors.records_refused(submission.batch_id, submission.failures)
+    return JSONBody({"message": "Records accepted and validated", "batchId": submission.batch_id})
 
-    async def inbound(self, request: Request) -> Response:
-        _, state = self._caller(request)
-        batch_id = request.path_params["batch_id"]
-        query = inbound_query(request.query_params)
-        batch = state.batch(batch_id.lower()) if _UUID.match(batch_id) else None
-        if batch is None:
-            raise errors.batch_not_found()
-        total, page = state.inbound(batch, query)
-        return JSONBody(envelope(total, [inbound_json(message) for message in page]))
 
-    async def contract(self, request: Request) -> Response:
-        return contract_response(request, "buildingminds")
+async def batches(request: Request, caller: Caller[BuildingMindsState]) -> Response:
+    query = batch_query(request.query_params)
+    total, page = caller.state.list_batches(query)
+    return JSONBody(envelope(total, [batch_json(summary) for summary in page]))
+
+
+async def inbound(request: Request, caller: Caller[BuildingMindsState]) -> Response:
+    batch_id = request.path_params["batch_id"]
+    query = inbound_query(request.query_params)
+    state = caller.state
+    batch = state.batch(batch_id.lower()) if _UUID.match(batch_id) else None
+    if batch is None:
+        raise errors.batch_not_found()
+    total, page = state.inbound(batch, query)
+    return JSONBody(envelope(total, [inbound_json(message) for message in page]))
+
+
+async def contract(request: Request) -> Response:
+    return contract_response(request, "buildingminds")
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -273,14 +270,3 @@ def inbound_json(message: InboundMessage) -> dict[str, Any]:
 
 def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
-
-
-def routing_error(api: BuildingMindsApi, request: Request, status: int) -> VendorError:
-    path = vendor_path(request.scope)
-    if status == 405 and path.endswith("/oauth2/v2.0/token"):
-        return api.aad.wrong_method(request.method)
-    if status == 405:
-        return errors.method_not_allowed()
-    if status == 404:
-        return errors.not_found()
-    return errors.gateway(status, "Request failed")

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import settings
 
 from standin import Sandbox
+from standin.buildingminds import BuildingMindsApi
 from standin.buildingminds.state import BuildingMindsState
 
 BASE = "/buildingminds/api/digitaltwinintegration"
@@ -90,14 +91,13 @@ def portfolio() -> dict[str, list[dict[str, Any]]]:
 
 @pytest.fixture
 def creds(sandbox: Sandbox) -> dict[str, str]:
-    values: dict[str, str] = sandbox.credentials()["buildingminds"]  # type: ignore[assignment]
+    values: dict[str, str] = sandbox.credentials()["buildingminds"]
     return values
 
 
 @pytest.fixture
 def state(sandbox: Sandbox) -> BuildingMindsState:
-    found: BuildingMindsState = sandbox.api("buildingminds").state(sandbox.tenants.default())  # type: ignore[attr-defined]
-    return found
+    return sandbox.vendor(BuildingMindsApi).state(sandbox.tenants.default())
 
 
 def token_form(creds: dict[str, str], **changes: str) -> dict[str, str]:

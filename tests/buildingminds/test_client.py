@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from standin import Sandbox, standin
+from standin.buildingminds import BuildingMindsApi
 from standin.clients.buildingminds import (
     DEFAULT_BASE_URL,
     BuildingMindsAuthError,
@@ -120,7 +121,7 @@ def test_held_and_failed_records_are_reported(fake: Sandbox) -> None:
 
 
 def test_wait_gives_up_after_its_timeout(fake: Sandbox) -> None:
-    fake.api("buildingminds").timing.configure({"processing_seconds": 3600})  # type: ignore[attr-defined]
+    fake.vendor(BuildingMindsApi).timing.configure({"processing_seconds": 3600})
     with client_for(fake) as client:
         submission = client.submit("address", [record("address", "A1")])
         outcome = client.wait(submission.batch_ids, timeout=30)

@@ -18,9 +18,10 @@ from schemathesis.core.parameters import ParameterLocation
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
+from standin.buildingminds import BuildingMindsApi
 from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.routes import batch_json, inbound_json
-from standin.buildingminds.state import STATUSES, BatchQuery, BuildingMindsState, InboundQuery
+from standin.buildingminds.state import STATUSES, BatchQuery, InboundQuery
 from standin.server import build_app
 from tests.buildingminds.conftest import budget
 from tests.conftest import NOW
@@ -165,7 +166,7 @@ def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
 
 def test_every_fixture_batch_and_message_matches_the_contract() -> None:
     sandbox = create_sandbox(["buildingminds"])
-    state: BuildingMindsState = sandbox.api("buildingminds").state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = sandbox.vendor(BuildingMindsApi).state(sandbox.tenants.default())
     total, summaries = state.list_batches(BatchQuery())
     assert total == len(ENTITIES)
     for summary in summaries:
@@ -188,7 +189,7 @@ def _app() -> Any:
 
 
 SANDBOX, APP = _app()
-CREDENTIALS: dict[str, str] = SANDBOX.credentials()["buildingminds"]  # type: ignore[assignment]
+CREDENTIALS: dict[str, str] = SANDBOX.credentials()["buildingminds"]
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 GOOD_FORM = {
     "client_id": CREDENTIALS["client_id"],

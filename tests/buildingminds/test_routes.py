@@ -25,6 +25,16 @@ def token_url(creds: dict[str, str], tenant: str | None = None) -> str:
     return f"/buildingminds/{tenant or creds['tenant']}/oauth2/v2.0/token"
 
 
+def forbidden_client(creds: dict[str, str]) -> dict[str, str]:
+    """The tenant's second client: a valid token, without the read-write role."""
+    return {
+        "client_id": creds["forbidden_client_id"],
+        "client_secret": creds["forbidden_client_secret"],
+        "scope": creds["forbidden_scope"],
+        "tenant": creds["tenant"],
+    }
+
+
 def aad_error(response: httpx.Response, status: int, error: str, code: int, text: str) -> None:
     """Azure AD's error body, with the AADSTS code, the description and trace fields."""
     assert response.status_code == status
@@ -239,7 +249,7 @@ def test_a_new_tenant_has_its_own_directory(client: httpx.Client, sandbox: Sandb
     assert theirs["tenant"] == theirs["directory_id"]
     assert client.post(token_url(theirs), data=token_form(theirs)).status_code == 200
     ours = sandbox.credentials()["buildingminds"]
-    elsewhere = client.post(token_url(theirs), data=token_form(ours))  # type: ignore[arg-type]
+    elsewhere = client.post(token_url(theirs), data=token_form(ours))
     assert elsewhere.json()["error_codes"] == [700016]
 
 
@@ -315,14 +325,8 @@ def test_a_token_signed_by_someone_else_is_401(
 def test_a_token_for_another_environment_is_403(
     client: httpx.Client, creds: dict[str, str]
 ) -> None:
-    forbidden = {
-        "client_id": creds["forbidden_client_id"],
-        "client_secret": creds["forbidden_client_secret"],
-        "scope": creds["forbidden_scope"],
-        "tenant": creds["tenant"],
-    }
     for token in (
-        token_for(client, forbidden),
+        token_for(client, forbidden_client(creds)),
         token_for(client, creds, scope="api://buildingminds-dti-staging/.default"),
     ):
         headers = {"Authorization": f"Bearer {token}"}
@@ -355,10 +359,50 @@ def test_the_rate_limit_is_per_credential(
 ) -> None:
     sandbox.limits.configure({"buildingminds": {"requests": {"limit": 1}}})
     other = sandbox.create_tenant().credentials["buildingminds"]
-    theirs = {"Authorization": f"Bearer {token_for(client, other)}"}  # type: ignore[arg-type]
+    theirs = {"Authorization": f"Bearer {token_for(client, other)}"}
     assert client.get(f"{BASE}/batch", headers=auth).status_code == 200
     assert client.get(f"{BASE}/batch", headers=auth).status_code == 429
     assert client.get(f"{BASE}/batch", headers=theirs).status_code == 200
+
+
+def test_over_the_limit_a_forbidden_client_is_429_before_403(
+    client: httpx.Client, creds: dict[str, str], sandbox: Sandbox
+) -> None:
+    sandbox.limits.configure({"buildingminds": {"requests": {"limit": 1}}})
+    headers = {"Authorization": f"Bearer {token_for(client, forbidden_client(creds))}"}
+    first = client.get(f"{BASE}/batch", headers=headers)
+    assert (first.status_code, first.json()) == (403, FORBIDDEN)
+    second = client.get(f"{BASE}/batch", headers=headers)
+    assert (second.status_code, second.headers["retry-after"]) == (429, "60")
+    assert second.json() == {
+        "statusCode": 429,
+        "message": "Rate limit is exceeded. Try again in 60 seconds.",
+    }
+
+
+def test_an_authenticated_request_is_journaled_with_its_tenant(
+    client: httpx.Client, auth: dict[str, str], creds: dict[str, str], sandbox: Sandbox
+) -> None:
+    other = sandbox.create_tenant()
+    theirs = {"Authorization": f"Bearer {token_for(client, other.credentials['buildingminds'])}"}
+    refused = {"Authorization": f"Bearer {token_for(client, forbidden_client(creds))}"}
+    assert client.get(f"{BASE}/batch", headers=auth).status_code == 200
+    submitted = client.post(f"{BASE}/site", json=[record("site", "S")], headers=theirs)
+    assert submitted.status_code == 200
+    assert client.get(f"{BASE}/batch", headers=refused).status_code == 403
+    assert client.get(f"{BASE}/batch").status_code == 401
+    assert client.post(token_url(creds), data=token_form(creds)).status_code == 200
+    journal = client.get("/_sandbox/requests", params={"api": "buildingminds", "limit": 5})
+    assert [
+        (entry["method"], entry["path"], entry["status"], entry["tenant"])
+        for entry in reversed(journal.json()["requests"])
+    ] == [
+        ("GET", "/api/digitaltwinintegration/batch", 200, "default"),
+        ("POST", "/api/digitaltwinintegration/site", 200, other.id),
+        ("GET", "/api/digitaltwinintegration/batch", 403, "default"),
+        ("GET", "/api/digitaltwinintegration/batch", 401, None),
+        ("POST", "/buildingminds.onmicrosoft.com/oauth2/v2.0/token", 200, None),
+    ]
 
 
 def test_a_503_comes_from_the_control_plane(client: httpx.Client, auth: dict[str, str]) -> None:
@@ -520,7 +564,7 @@ def test_a_bad_inbound_query_is_request_validation_failed(api: Any, params: dict
 
 def test_another_tenants_batch_is_404(client: httpx.Client, api: Any, sandbox: Sandbox) -> None:
     other = sandbox.create_tenant().credentials["buildingminds"]
-    theirs = {"Authorization": f"Bearer {token_for(client, other)}"}  # type: ignore[arg-type]
+    theirs = {"Authorization": f"Bearer {token_for(client, other)}"}
     batch = api.post("/address", json=[record("address", "A1")]).json()["batchId"]
     response = client.get(f"{BASE}/batch/{batch}/inbound", headers=theirs)
     assert (response.status_code, response.json()) == (404, {"error": "Batch not found"})

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.clock import Clock
 from standin._core.errors import VendorError
@@ -37,6 +37,8 @@ S = TypeVar("S")
 
 TENANT_STATE_KEY = "standin.tenant"
 """Where the seam leaves the caller's tenant id in the request's ``state`` for the journal."""
+RELEASE_STATE_KEY = "standin.release"
+"""Where a :class:`ReleasePoint` collects the places to give back as the last byte leaves."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,41 @@ def attributed_tenant(scope: Scope) -> str | None:
     state = scope.get("state")
     tenant_id = state.get(TENANT_STATE_KEY) if isinstance(state, dict) else None
     return tenant_id if isinstance(tenant_id, str) else None
+
+
+class ReleasePoint:
+    """ASGI middleware: places held by guarded requests inside it are given back just before
+    the last part of the body leaves it, rather than when the handler's answer is complete.
+
+    Wrap it around whatever still transforms an answer after its handler: a compressing
+    middleware holds back the start of an answer until the whole body has come through, so
+    a place given back inside it would be free before any byte had left.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        releases: list[Callable[[], None]] = []
+        scope = {**scope, "state": {**(scope.get("state") or {}), RELEASE_STATE_KEY: releases}}
+
+        async def send_then_release(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                while releases:
+                    releases.pop()()
+            await send(message)
+
+        await self.app(scope, receive, send_then_release)
+
+
+def release_point(scope: Scope) -> list[Callable[[], None]] | None:
+    """The places an enclosing :class:`ReleasePoint` gives back, if there is one."""
+    state = scope.get("state")
+    releases = state.get(RELEASE_STATE_KEY) if isinstance(state, dict) else None
+    return releases if isinstance(releases, list) else None
 
 
 class Seam(Generic[S]):
@@ -181,11 +218,17 @@ class Guarded(Generic[S]):
                 release()
             await send(message)
 
+        # Inside a ReleasePoint, the place is given back where the last byte really leaves.
+        releases = release_point(scope)
+        if releases is not None:
+            releases.append(release)
+        outgoing: Send = send_then_release if releases is None else send
+
         try:
             caller = Caller(tenant, seam.state(tenant), seam.sandbox.clock, identity)
             if seam.authorize is not None:
                 seam.authorize(caller)
             response = await self.handler(request, caller)
-            await response(scope, receive, send_then_release)
+            await response(scope, receive, outgoing)
         finally:
             release()

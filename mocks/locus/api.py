@@ -1,5 +1,5 @@
-"""Locus Energy v3 bound to a sandbox: credentials, tenant state, tokens, the concurrency limit,
-gzip, and the alert trigger."""
+"""Locus Energy v3 bound to a sandbox: credentials, tenant state, the bearer token, the
+concurrency limit, gzip, and the alert trigger."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,18 +15,18 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin import fixtures
+from standin._core.apps import vendor_app
 from standin._core.control import control_error, read_json_object
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
 from standin._core.ratelimit import ConcurrencyLimiter
 from standin._core.rendering import JSONBody
+from standin._core.seam import Identity, Refusals, ReleasePoint, Seam
 from standin._core.tenants import Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
+from standin._core.tokens import TokenIssuer, TokenRejected
+from standin.locus import errors
 from standin.locus.alerts import ALERT_TYPES, PRIORITIES
-from standin.locus.gate import LocusGate
 from standin.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
-from standin.locus.routes import LocusHandlers, routing_error
+from standin.locus.routes import ROUTING_ERRORS, routes
 from standin.locus.state import LocusState
 
 if TYPE_CHECKING:
@@ -60,6 +59,33 @@ class LocusApi:
                 "API requests in flight at once per client id (the token endpoint is not "
                 "limited); raise it as an account manager would",
             ),
+        )
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            LocusState,
+            identify=self.identify,
+            refusals=Refusals(
+                unauthenticated=errors.unauthorized,
+                rate_limited=lambda decision: errors.too_many_requests(),
+            ),
+            limiter=self.limiter,
+        )
+
+    def identify(self, request: Request) -> Identity:
+        """A bearer token from the token endpoint; the limit counts per OAuth client id."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            raise errors.unauthorized()
+        try:
+            token = self.issuer.validate(value.strip())
+        except TokenRejected:
+            raise errors.unauthorized() from None
+        return Identity(
+            token.tenant_id,
+            principal=token.subject,
+            limit_key=token.client_id or token.subject,
+            token=token,
         )
 
     def default_credentials(self) -> dict[str, Any]:
@@ -100,26 +126,14 @@ class LocusApi:
         )
 
     def state(self, tenant: Tenant) -> LocusState:
-        state = tenant.states[self.key]
-        assert isinstance(state, LocusState)
-        return state
-
-    def token(self, value: str) -> IssuedToken | None:
-        try:
-            return self.issuer.validate(value)
-        except TokenRejected:
-            return None
+        return self.seam.state(tenant)
 
     def app(self) -> ASGIApp:
-        handlers = LocusHandlers(self)
-        app = Starlette(
-            routes=handlers.routes(), exception_handlers=exception_handlers(routing_error)
-        )
-        # Responses are gzipped whenever the client accepts it, however small (the reference).
-        # The gate sits outside compression, so the place it holds is given back only as the
-        # last compressed bytes leave, not when the handler finishes.
-        gated = LocusGate(GZipMiddleware(app, minimum_size=0), self)
-        return SandboxMiddleware(gated, self.sandbox, self.key)
+        app = vendor_app(self.sandbox, self.key, routes(self.seam, self.issuer), ROUTING_ERRORS)
+        # Answers are gzipped whenever the client accepts it, however small (the reference).
+        # Compression holds back the start of an answer until its body is complete, so the
+        # place in the one-at-a-time limit is given back outside it, as the last byte leaves.
+        return ReleasePoint(GZipMiddleware(app, minimum_size=0))
 
     def control_routes(self) -> list[BaseRoute]:
         return [Route("/alerts", self.raise_alert, methods=["POST"])]

@@ -9,8 +9,7 @@ says OAuth 2 servers do, ``{"error": "...", "error_description": "..."}``.
 from __future__ import annotations
 
 from standin._core.errors import VendorError
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+from standin._core.oauth import NO_STORE
 
 
 def locus_error(status: int, message: str, headers: dict[str, str] | None = None) -> VendorError:

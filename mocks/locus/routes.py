@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
@@ -14,17 +13,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from standin._core.contracts import contract_response
-from standin._core.errors import VendorError
+from standin._core.handlers import RoutingErrors
+from standin._core.oauth import NO_STORE, token_form
 from standin._core.rendering import JSONBody
+from standin._core.seam import Caller, Seam
+from standin._core.tenants import TenantRegistry
+from standin._core.tokens import TokenIssuer
 from standin.locus import catalogue, data, errors
 from standin.locus.alerts import ALERT_TYPES, PRIORITY_FILTERS, STATUSES, Alert
 from standin.locus.models import Component
 from standin.locus.oauth import grant_token
 from standin.locus.query import csv_filter, data_query, timestamp, zone
 from standin.locus.state import LocusState
-
-if TYPE_CHECKING:
-    from standin.locus.api import LocusApi
 
 INSTALL_FIELDS = (
     "installer",
@@ -47,7 +47,42 @@ MODEL_FIELDS = (
 )
 UPDATED_SINCE_LIMIT = timedelta(days=7)
 OPEN_DURING_LIMIT = timedelta(days=31)
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def routes(seam: Seam[LocusState], issuer: TokenIssuer) -> list[BaseRoute]:
+    v3 = "/v3"
+    guard = seam.guard
+    token = TokenEndpoint(seam.sandbox.tenants, issuer)
+    return [
+        Route("/oauth/token", token.answer, methods=["POST"]),
+        Route(v3 + "/components/{id:int}", guard(component), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}/components", guard(site_components), methods=["GET"]),
+        Route(v3 + "/clients/{id:int}/components", guard(client_components), methods=["GET"]),
+        Route(v3 + "/partners/{id:int}/components", guard(partner_components), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}", guard(site), methods=["GET"]),
+        Route(v3 + "/clients/{id:int}/sites", guard(client_sites), methods=["GET"]),
+        Route(v3 + "/partners/{id:int}/sites", guard(partner_sites), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}/installinfo", guard(installinfo), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}/modelsettings", guard(modelsettings), methods=["GET"]),
+        Route(v3 + "/clients/{id:int}", guard(client), methods=["GET"]),
+        Route(v3 + "/partners/{id:int}/clients", guard(partner_clients), methods=["GET"]),
+        Route(
+            v3 + "/components/{id:int}/dataavailable",
+            guard(component_available),
+            methods=["GET"],
+        ),
+        Route(v3 + "/sites/{id:int}/dataavailable", guard(site_available), methods=["GET"]),
+        Route(
+            v3 + "/partners/{id:int}/sites/dataavailable", guard(bulk_available), methods=["GET"]
+        ),
+        Route(v3 + "/components/{id:int}/data", guard(component_data), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}/data", guard(site_data), methods=["GET"]),
+        Route(v3 + "/partners/{id:int}/sites/data", guard(bulk_data), methods=["GET"]),
+        Route(v3 + "/partners/{id:int}/alerts", guard(partner_alerts), methods=["GET"]),
+        Route(v3 + "/sites/{id:int}/alerts", guard(site_alerts), methods=["GET"]),
+        Route(v3 + "/components/{id:int}/alerts", guard(component_alerts), methods=["GET"]),
+        Route("/openapi.json", contract, methods=["GET"]),
+    ]
 
 
 def ok(body: dict[str, Any]) -> Response:
@@ -55,245 +90,220 @@ def ok(body: dict[str, Any]) -> Response:
     return JSONBody({"statusCode": 200, **body})
 
 
-class LocusHandlers:
-    def __init__(self, api: LocusApi) -> None:
-        self.api = api
+# --- auth ------------------------------------------------------------------------------------
 
-    def routes(self) -> list[BaseRoute]:
-        v3 = "/v3"
-        return [
-            Route("/oauth/token", self.token, methods=["POST"]),
-            Route(v3 + "/components/{id:int}", self.component, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}/components", self.site_components, methods=["GET"]),
-            Route(v3 + "/clients/{id:int}/components", self.client_components, methods=["GET"]),
-            Route(v3 + "/partners/{id:int}/components", self.partner_components, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}", self.site, methods=["GET"]),
-            Route(v3 + "/clients/{id:int}/sites", self.client_sites, methods=["GET"]),
-            Route(v3 + "/partners/{id:int}/sites", self.partner_sites, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}/installinfo", self.installinfo, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}/modelsettings", self.modelsettings, methods=["GET"]),
-            Route(v3 + "/clients/{id:int}", self.client, methods=["GET"]),
-            Route(v3 + "/partners/{id:int}/clients", self.partner_clients, methods=["GET"]),
-            Route(
-                v3 + "/components/{id:int}/dataavailable",
-                self.component_available,
-                methods=["GET"],
-            ),
-            Route(v3 + "/sites/{id:int}/dataavailable", self.site_available, methods=["GET"]),
-            Route(
-                v3 + "/partners/{id:int}/sites/dataavailable", self.bulk_available, methods=["GET"]
-            ),
-            Route(v3 + "/components/{id:int}/data", self.component_data, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}/data", self.site_data, methods=["GET"]),
-            Route(v3 + "/partners/{id:int}/sites/data", self.bulk_data, methods=["GET"]),
-            Route(v3 + "/partners/{id:int}/alerts", self.partner_alerts, methods=["GET"]),
-            Route(v3 + "/sites/{id:int}/alerts", self.site_alerts, methods=["GET"]),
-            Route(v3 + "/components/{id:int}/alerts", self.component_alerts, methods=["GET"]),
-            Route("/openapi.json", self.contract, methods=["GET"]),
-        ]
 
-    # --- auth --------------------------------------------------------------------------------
+class TokenEndpoint:
+    """``POST /oauth/token``: the only operation without a bearer token (and outside the limit)."""
 
-    async def token(self, request: Request) -> Response:
-        form: dict[str, str] = {}
-        # OAuth token requests are form-encoded; any other body carries no parameters.
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            raw = (await request.body()).decode("utf-8", errors="replace")
-            form = dict(parse_qsl(raw, keep_blank_values=True))
-        body = grant_token(form, self.api.sandbox.tenants, self.api.issuer)
+    def __init__(self, tenants: TenantRegistry, issuer: TokenIssuer) -> None:
+        self.tenants = tenants
+        self.issuer = issuer
+
+    async def answer(self, request: Request) -> Response:
+        body = grant_token(await token_form(request), self.tenants, self.issuer)
         return JSONBody(body, headers=NO_STORE)
 
-    def _state(self, request: Request) -> LocusState:
-        """The caller's state: the gate has checked the token and holds its place."""
-        tenant_id: str = request.scope["state"]["locus_tenant"]
-        tenant = self.api.sandbox.tenants.get(tenant_id)
-        if tenant is None:
-            raise errors.unauthorized()
-        return self.api.state(tenant)
 
-    # --- components --------------------------------------------------------------------------
+# --- components --------------------------------------------------------------------------
 
-    async def component(self, request: Request) -> Response:
-        return ok(self._state(request).component(_id(request)).as_json())
 
-    async def site_components(self, request: Request) -> Response:
-        found = self._state(request).site_components(_id(request))
-        return ok({"components": [c.as_json() for c in found]})
+async def component(request: Request, caller: Caller[LocusState]) -> Response:
+    return ok(caller.state.component(_id(request)).as_json())
 
-    async def client_components(self, request: Request) -> Response:
-        found = self._state(request).client_components(_id(request))
-        return ok({"components": [c.as_json() for c in found]})
 
-    async def partner_components(self, request: Request) -> Response:
-        params = request.query_params
-        found = self._state(request).partner_components(
-            _id(request), params.get("nodeId"), params.get("notes")
+async def site_components(request: Request, caller: Caller[LocusState]) -> Response:
+    found = caller.state.site_components(_id(request))
+    return ok({"components": [c.as_json() for c in found]})
+
+
+async def client_components(request: Request, caller: Caller[LocusState]) -> Response:
+    found = caller.state.client_components(_id(request))
+    return ok({"components": [c.as_json() for c in found]})
+
+
+async def partner_components(request: Request, caller: Caller[LocusState]) -> Response:
+    params = request.query_params
+    found = caller.state.partner_components(_id(request), params.get("nodeId"), params.get("notes"))
+    return ok({"components": [c.as_json() for c in found]})
+
+
+# --- sites -------------------------------------------------------------------------------
+
+
+async def site(request: Request, caller: Caller[LocusState]) -> Response:
+    return ok(caller.state.site(_id(request)).as_json())
+
+
+async def client_sites(request: Request, caller: Caller[LocusState]) -> Response:
+    found = caller.state.client_sites(_id(request))
+    return ok({"sites": [{"statusCode": 200, **s.as_json()} for s in found]})
+
+
+async def partner_sites(request: Request, caller: Caller[LocusState]) -> Response:
+    found = caller.state.partner_sites(_id(request))
+    return ok({"sites": [{"statusCode": 200, **s.as_json()} for s in found]})
+
+
+async def installinfo(request: Request, caller: Caller[LocusState]) -> Response:
+    site = caller.state.site(_id(request))
+    return ok({k: site.install[k] for k in INSTALL_FIELDS if k in site.install})
+
+
+async def modelsettings(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    site = state.site(_id(request))
+    body: dict[str, Any] = {}
+    inverters = state.site_inverters(site.id)
+    if inverters:
+        body["size"] = round(sum(c.dc_kw for c in inverters), 3)
+    body.update({k: site.model[k] for k in MODEL_FIELDS})
+    if "tmy3Id" in site.model:
+        body["tmy3Id"] = site.model["tmy3Id"]
+    return ok(body)
+
+
+# --- clients -----------------------------------------------------------------------------
+
+
+async def client(request: Request, caller: Caller[LocusState]) -> Response:
+    return ok(caller.state.client(_id(request)).as_json())
+
+
+async def partner_clients(request: Request, caller: Caller[LocusState]) -> Response:
+    found = caller.state.partner_clients(_id(request))
+    return ok({"clients": [c.as_json() for c in found]})
+
+
+# --- data available and data ---------------------------------------------------------------
+
+
+async def component_available(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    component = state.component(_id(request))
+    site = state.sites.get(component.site_id)
+    assert site is not None
+    fields = data.component_fields(state, component)
+    return ok({"baseFields": data.available(state, site, fields)})
+
+
+async def site_available(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    site = state.site(_id(request))
+    return ok({"baseFields": data.available(state, site, data.site_fields(state, site))})
+
+
+async def bulk_available(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    state.partner_sites(_id(request))
+    return ok({"baseFields": [f.as_json(("TMY3",)) for f in catalogue.BULK_FIELDS]})
+
+
+async def component_data(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    component = state.component(_id(request))
+    query = data_query(_params(request), allow_latest=True)
+    rows = await _offload(data.component_data, state, component, query)
+    return ok({"data": rows})
+
+
+async def site_data(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    site = state.site(_id(request))
+    query = data_query(_params(request), allow_latest=False)
+    rows = await _offload(data.site_data, state, site, query)
+    return ok({"data": rows})
+
+
+async def bulk_data(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    partner_id = _id(request)
+    state.partner_sites(partner_id)
+    params = _params(request)
+    if params.get("gran") and params["gran"] != "monthly":
+        raise errors.bad_request("Only monthly granularity is supported for bulk data")
+    query = data_query(params, allow_latest=False)
+    rows = await _offload(data.bulk_data, state, partner_id, query)
+    return ok({"data": rows})
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+async def partner_alerts(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    partner_id = _id(request)
+    state.partner_sites(partner_id)
+    components = [c for c in state.components.values() if c.partner_id == partner_id]
+    return _alerts(request, state, components, partner=True)
+
+
+async def site_alerts(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    return _alerts(request, state, state.site_components(_id(request)))
+
+
+async def component_alerts(request: Request, caller: Caller[LocusState]) -> Response:
+    state = caller.state
+    return _alerts(request, state, [state.component(_id(request))])
+
+
+def _alerts(
+    request: Request,
+    state: LocusState,
+    components: list[Component],
+    partner: bool = False,
+) -> Response:
+    params = _params(request)
+    tz = zone(params)
+    updated_since = timestamp(params, "updatedSince", required=False)
+    open_min = timestamp(params, "openDuringMin", required=False)
+    open_max = timestamp(params, "openDuringMax", required=False)
+    types = csv_filter(params, "alertType", ALERT_TYPES)
+    statuses = csv_filter(params, "status", STATUSES)
+    priorities = csv_filter(params, "priority", PRIORITY_FILTERS)
+    if (open_min is None) != (open_max is None):
+        raise errors.bad_request("openDuringMin and openDuringMax must be given together")
+    now = state.now()
+    if partner and updated_since is None and open_min is None:
+        raise errors.bad_request(
+            "Either updatedSince or both openDuringMin and openDuringMax are required"
         )
-        return ok({"components": [c.as_json() for c in found]})
-
-    # --- sites -------------------------------------------------------------------------------
-
-    async def site(self, request: Request) -> Response:
-        return ok(self._state(request).site(_id(request)).as_json())
-
-    async def client_sites(self, request: Request) -> Response:
-        found = self._state(request).client_sites(_id(request))
-        return ok({"sites": [{"statusCode": 200, **s.as_json()} for s in found]})
-
-    async def partner_sites(self, request: Request) -> Response:
-        found = self._state(request).partner_sites(_id(request))
-        return ok({"sites": [{"statusCode": 200, **s.as_json()} for s in found]})
-
-    async def installinfo(self, request: Request) -> Response:
-        site = self._state(request).site(_id(request))
-        return ok({k: site.install[k] for k in INSTALL_FIELDS if k in site.install})
-
-    async def modelsettings(self, request: Request) -> Response:
-        state = self._state(request)
-        site = state.site(_id(request))
-        body: dict[str, Any] = {}
-        inverters = state.site_inverters(site.id)
-        if inverters:
-            body["size"] = round(sum(c.dc_kw for c in inverters), 3)
-        body.update({k: site.model[k] for k in MODEL_FIELDS})
-        if "tmy3Id" in site.model:
-            body["tmy3Id"] = site.model["tmy3Id"]
-        return ok(body)
-
-    # --- clients -----------------------------------------------------------------------------
-
-    async def client(self, request: Request) -> Response:
-        return ok(self._state(request).client(_id(request)).as_json())
-
-    async def partner_clients(self, request: Request) -> Response:
-        found = self._state(request).partner_clients(_id(request))
-        return ok({"clients": [c.as_json() for c in found]})
-
-    # --- data available and data ---------------------------------------------------------------
-
-    async def component_available(self, request: Request) -> Response:
-        state = self._state(request)
-        component = state.component(_id(request))
+    since_at = None if updated_since is None else _instant(updated_since, tz)
+    if partner and since_at is not None and since_at < now - UPDATED_SINCE_LIMIT.total_seconds():
+        raise errors.bad_request("updatedSince is limited to up to 7 days ago")
+    window = None
+    if open_min is not None and open_max is not None:
+        if open_max <= open_min:
+            raise errors.bad_request("openDuringMax must be after openDuringMin")
+        if partner and open_max - open_min > OPEN_DURING_LIMIT:
+            raise errors.bad_request("Open during time period is limited to 31 days")
+        window = (_instant(open_min, tz), _instant(open_max, tz))
+    by_id = {c.id: c for c in components}
+    found: list[Alert] = []
+    for alert in state.raised_alerts(components):
+        if since_at is not None and alert.updated(now) < since_at:
+            continue
+        if window is not None and not alert.open_during(window[0], window[1], now):
+            continue
+        if types is not None and alert.alert_type not in types:
+            continue
+        if statuses is not None and ("open" if alert.is_open(now) else "closed") not in statuses:
+            continue
+        if priorities is not None and alert.priority.lower() not in priorities:
+            continue
+        found.append(alert)
+    bodies = []
+    for alert in found:
+        component = by_id[alert.component_id]
         site = state.sites.get(component.site_id)
         assert site is not None
-        fields = data.component_fields(state, component)
-        return ok({"baseFields": data.available(state, site, fields)})
+        bodies.append(alert.as_json(component.name, site.id, site.name, tz, now))
+    return ok({"alerts": bodies})
 
-    async def site_available(self, request: Request) -> Response:
-        state = self._state(request)
-        site = state.site(_id(request))
-        return ok({"baseFields": data.available(state, site, data.site_fields(state, site))})
 
-    async def bulk_available(self, request: Request) -> Response:
-        state = self._state(request)
-        state.partner_sites(_id(request))
-        return ok({"baseFields": [f.as_json(("TMY3",)) for f in catalogue.BULK_FIELDS]})
-
-    async def component_data(self, request: Request) -> Response:
-        state = self._state(request)
-        component = state.component(_id(request))
-        query = data_query(_params(request), allow_latest=True)
-        rows = await _offload(data.component_data, state, component, query)
-        return ok({"data": rows})
-
-    async def site_data(self, request: Request) -> Response:
-        state = self._state(request)
-        site = state.site(_id(request))
-        query = data_query(_params(request), allow_latest=False)
-        rows = await _offload(data.site_data, state, site, query)
-        return ok({"data": rows})
-
-    async def bulk_data(self, request: Request) -> Response:
-        state = self._state(request)
-        partner_id = _id(request)
-        state.partner_sites(partner_id)
-        params = _params(request)
-        if params.get("gran") and params["gran"] != "monthly":
-            raise errors.bad_request("Only monthly granularity is supported for bulk data")
-        query = data_query(params, allow_latest=False)
-        rows = await _offload(data.bulk_data, state, partner_id, query)
-        return ok({"data": rows})
-
-    # --- alerts ------------------------------------------------------------------------------
-
-    async def partner_alerts(self, request: Request) -> Response:
-        state = self._state(request)
-        partner_id = _id(request)
-        state.partner_sites(partner_id)
-        components = [c for c in state.components.values() if c.partner_id == partner_id]
-        return self._alerts(request, state, components, partner=True)
-
-    async def site_alerts(self, request: Request) -> Response:
-        state = self._state(request)
-        return self._alerts(request, state, state.site_components(_id(request)))
-
-    async def component_alerts(self, request: Request) -> Response:
-        state = self._state(request)
-        return self._alerts(request, state, [state.component(_id(request))])
-
-    def _alerts(
-        self,
-        request: Request,
-        state: LocusState,
-        components: list[Component],
-        partner: bool = False,
-    ) -> Response:
-        params = _params(request)
-        tz = zone(params)
-        updated_since = timestamp(params, "updatedSince", required=False)
-        open_min = timestamp(params, "openDuringMin", required=False)
-        open_max = timestamp(params, "openDuringMax", required=False)
-        types = csv_filter(params, "alertType", ALERT_TYPES)
-        statuses = csv_filter(params, "status", STATUSES)
-        priorities = csv_filter(params, "priority", PRIORITY_FILTERS)
-        if (open_min is None) != (open_max is None):
-            raise errors.bad_request("openDuringMin and openDuringMax must be given together")
-        now = state.now()
-        if partner and updated_since is None and open_min is None:
-            raise errors.bad_request(
-                "Either updatedSince or both openDuringMin and openDuringMax are required"
-            )
-        since_at = None if updated_since is None else _instant(updated_since, tz)
-        if (
-            partner
-            and since_at is not None
-            and since_at < now - UPDATED_SINCE_LIMIT.total_seconds()
-        ):
-            raise errors.bad_request("updatedSince is limited to up to 7 days ago")
-        window = None
-        if open_min is not None and open_max is not None:
-            if open_max <= open_min:
-                raise errors.bad_request("openDuringMax must be after openDuringMin")
-            if partner and open_max - open_min > OPEN_DURING_LIMIT:
-                raise errors.bad_request("Open during time period is limited to 31 days")
-            window = (_instant(open_min, tz), _instant(open_max, tz))
-        by_id = {c.id: c for c in components}
-        found: list[Alert] = []
-        for alert in state.raised_alerts(components):
-            if since_at is not None and alert.updated(now) < since_at:
-                continue
-            if window is not None and not alert.open_during(window[0], window[1], now):
-                continue
-            if types is not None and alert.alert_type not in types:
-                continue
-            if (
-                statuses is not None
-                and ("open" if alert.is_open(now) else "closed") not in statuses
-            ):
-                continue
-            if priorities is not None and alert.priority.lower() not in priorities:
-                continue
-            found.append(alert)
-        bodies = []
-        for alert in found:
-            component = by_id[alert.component_id]
-            site = state.sites.get(component.site_id)
-            assert site is not None
-            bodies.append(alert.as_json(component.name, site.id, site.name, tz, now))
-        return ok({"alerts": bodies})
-
-    async def contract(self, request: Request) -> Response:
-        return contract_response(request, "locus")
+async def contract(request: Request) -> Response:
+    return contract_response(request, "locus")
 
 
 async def _offload(function: Any, *args: Any) -> Any:
@@ -315,9 +325,8 @@ def _instant(moment: datetime, tz: ZoneInfo) -> float:
     return moment.replace(tzinfo=tz).timestamp()
 
 
-def routing_error(request: Request, status: int) -> VendorError:
-    if status == 405:
-        return errors.locus_error(405, "Method not allowed")
-    if status == 404:
-        return errors.locus_error(404, "Not found")
-    return errors.locus_error(status, "Request failed")
+ROUTING_ERRORS = RoutingErrors(
+    not_found=lambda request: errors.locus_error(404, "Not found"),
+    method_not_allowed=lambda request: errors.locus_error(405, "Method not allowed"),
+    other=lambda status: errors.locus_error(status, "Request failed"),
+)

@@ -25,6 +25,7 @@ from standin.clients.locus import (
     LocusRateLimited,
 )
 from standin.inprocess import standin
+from standin.locus import LocusApi
 from tests.locus.conftest import (
     ADELAIDE_INVERTER,
     INVERTER_E1,
@@ -176,7 +177,7 @@ def test_the_token_is_refreshed_before_it_expires(live: Sandbox) -> None:
         second = locus.token()
     assert second.access_token != first.access_token
     assert token_posts(live) == 2
-    issuer = live.api("locus").issuer  # type: ignore[attr-defined]
+    issuer = live.vendor(LocusApi).issuer
     with pytest.raises(Exception, match="revoked"):
         issuer.validate(first.refresh_token, kind="refresh")  # it was used
 
@@ -185,7 +186,7 @@ def test_a_refused_refresh_falls_back_to_a_new_login(live: Sandbox) -> None:
     with make_client(live) as locus:
         first = locus.token()
         assert first.refresh_token is not None
-        live.api("locus").issuer.revoke(first.refresh_token)  # type: ignore[attr-defined]
+        live.vendor(LocusApi).issuer.revoke(first.refresh_token)
         live.clock.advance(3600)
         locus.site(MISSION)
         renewed = locus.token()

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
-from standin.locus import catalogue
+from standin.locus import LocusApi, catalogue
 from standin.locus.data import component_fields, site_fields
 from standin.server import build_app
 from tests.conftest import NOW
@@ -131,7 +131,7 @@ def _app() -> Any:
 
 SANDBOX, APP = _app()
 CREDENTIALS: dict[str, Any] = dict(SANDBOX.credentials()["locus"])
-STATE = SANDBOX.api("locus").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
+STATE = SANDBOX.vendor(LocusApi).state(SANDBOX.tenants.default())
 PARTNER = int(CREDENTIALS["partner_id"])
 PARTNERS = [int(p) for p in CREDENTIALS["partner_ids"]]
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

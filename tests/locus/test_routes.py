@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
+from standin.locus import LocusApi
 from tests.locus.conftest import (
     ADELAIDE,
     CAMELBACK,
@@ -104,6 +105,58 @@ def test_no_token_is_401(client: httpx.Client) -> None:
     response = client.get(f"/locus/v3/sites/{MISSION}")
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized", "statusCode": 401}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("header", ["Basic c29tZTpvbmU=", "Bearer", "Bearer never-issued"])
+async def test_a_credential_that_is_not_a_known_bearer_token_is_401_gzipped_when_accepted(
+    sandbox: Sandbox, header: str
+) -> None:
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        response = await http.get(
+            f"/locus/v3/sites/{MISSION}",
+            headers={"Authorization": header, "Accept-Encoding": "gzip"},
+        )
+    assert response.status_code == 401
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["www-authenticate"] == 'Bearer realm="locusenergy"'
+    assert response.json() == {"message": "Unauthorized", "statusCode": 401}
+
+
+def journal(client: httpx.Client, limit: int) -> list[tuple[str, int, str | None]]:
+    """The newest Locus journal entries: path, status and the tenant they were attributed to."""
+    entries = client.get("/_sandbox/requests", params={"api": "locus", "limit": limit})
+    return [(e["path"], e["status"], e["tenant"]) for e in entries.json()["requests"]]
+
+
+def test_an_authenticated_request_is_journalled_with_its_tenant(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    client.get(f"/locus/v3/sites/{MISSION}", headers=auth)
+    client.get(f"/locus/v3/sites/{THEIR_SITE}", headers=auth)
+    client.get(f"/locus/v3/sites/{MISSION}")
+    assert journal(client, 4) == [
+        (f"/v3/sites/{MISSION}", 401, None),
+        (f"/v3/sites/{THEIR_SITE}", 403, "default"),
+        (f"/v3/sites/{MISSION}", 200, "default"),
+        ("/oauth/token", 200, None),
+    ]
+
+
+def test_a_request_of_another_tenant_is_journalled_with_that_tenant(
+    client: httpx.Client,
+) -> None:
+    created = client.post("/_sandbox/tenants").json()
+    tenant, creds = created["tenant"], created["locus"]
+    auth = {"Authorization": f"Bearer {password_token(client, creds)['access_token']}"}
+    partner = creds["partner_id"]
+    assert client.get(f"/locus/v3/partners/{partner}/sites", headers=auth).status_code == 200
+    assert client.get(f"/locus/v3/partners/{PARTNER}/sites", headers=auth).status_code == 404
+    assert journal(client, 2) == [
+        (f"/v3/partners/{PARTNER}/sites", 404, tenant),
+        (f"/v3/partners/{partner}/sites", 200, tenant),
+    ]
 
 
 # --- hierarchy --------------------------------------------------------------------------------
@@ -739,7 +792,14 @@ def test_the_control_plane_raises_an_alert(
 # --- one request at a time -----------------------------------------------------------------
 
 
-def _site_request(token: str) -> dict[str, Any]:
+def client_token(sandbox: Sandbox, creds: dict[str, Any]) -> str:
+    """An access token of the default tenant's OAuth client, as the token endpoint issues it."""
+    issuer = sandbox.vendor(LocusApi).issuer
+    client_id = creds["client_id"]
+    return issuer.issue(tenant_id="default", subject=client_id, client_id=client_id).value
+
+
+def _site_request(token: str, accept_encoding: str = "identity") -> dict[str, Any]:
     """The ASGI scope of ``GET /locus/v3/sites/{MISSION}`` with ``token``."""
     return {
         "type": "http",
@@ -753,11 +813,17 @@ def _site_request(token: str) -> dict[str, Any]:
         "path": f"/locus/v3/sites/{MISSION}",
         "raw_path": f"/locus/v3/sites/{MISSION}".encode(),
         "query_string": b"",
-        "headers": [(b"host", b"standin.test"), (b"authorization", f"Bearer {token}".encode())],
+        "headers": [
+            (b"host", b"standin.test"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"accept-encoding", accept_encoding.encode()),
+        ],
     }
 
 
-async def _hold_and_overlap(sandbox: Sandbox, token: str, overlap: int = 1) -> list[int]:
+async def _hold_and_overlap(
+    sandbox: Sandbox, token: str, overlap: int = 1, accept_encoding: str = "identity"
+) -> list[int]:
     """Start a request whose response is held half-sent, send ``overlap`` more meanwhile,
     then let the first finish. Returns the statuses, first request's first."""
     app = build_app(sandbox)
@@ -774,7 +840,7 @@ async def _hold_and_overlap(sandbox: Sandbox, token: str, overlap: int = 1) -> l
             started.set()
             await release.wait()
 
-    scope = _site_request(token)
+    scope = _site_request(token, accept_encoding)
     first = asyncio.create_task(app(scope, receive, held_send))
     await asyncio.wait_for(started.wait(), 5)
     transport = httpx.ASGITransport(app=app)
@@ -795,28 +861,32 @@ async def _hold_and_overlap(sandbox: Sandbox, token: str, overlap: int = 1) -> l
 async def test_two_overlapping_requests_of_one_credential_get_exactly_one_429(
     sandbox: Sandbox, creds: dict[str, Any]
 ) -> None:
-    token = (
-        sandbox.api("locus")
-        .issuer.issue(  # type: ignore[attr-defined]
-            tenant_id="default", subject=creds["client_id"], client_id=creds["client_id"]
-        )
-        .value
-    )
+    token = client_token(sandbox, creds)
     assert await _hold_and_overlap(sandbox, token) == [200, 429]
     # Once the first is done, the next is served.
     assert await _hold_and_overlap(sandbox, token, overlap=0) == [200]
 
 
 @pytest.mark.anyio
-async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_request_is_served(
+async def test_a_request_while_a_gzipped_answer_is_still_being_sent_gets_429(
     sandbox: Sandbox, creds: dict[str, Any]
+) -> None:
+    """Compression holds an answer back until its body is complete: the place is held until
+    the compressed bytes leave, not only until the handler is done."""
+    token = client_token(sandbox, creds)
+    assert await _hold_and_overlap(sandbox, token, accept_encoding="gzip") == [200, 429]
+    assert await _hold_and_overlap(sandbox, token, overlap=0, accept_encoding="gzip") == [200]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("accept_encoding", ["identity", "gzip"])
+async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_request_is_served(
+    sandbox: Sandbox, creds: dict[str, Any], accept_encoding: str
 ) -> None:
     """A client that sends its next request the moment an answer is complete must never find
     its own finished request still holding the one place."""
-    api = sandbox.api("locus")
-    token = api.issuer.issue(  # type: ignore[attr-defined]
-        tenant_id="default", subject=creds["client_id"], client_id=creds["client_id"]
-    ).value
+    api = sandbox.vendor(LocusApi)
+    token = client_token(sandbox, creds)
     in_flight_at_the_end: list[int] = []
 
     async def receive() -> dict[str, Any]:
@@ -824,9 +894,9 @@ async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_r
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body" and not message.get("more_body", False):
-            in_flight_at_the_end.append(api.limiter.in_flight(creds["client_id"]))  # type: ignore[attr-defined]
+            in_flight_at_the_end.append(api.limiter.in_flight(creds["client_id"]))
 
-    await build_app(sandbox)(_site_request(token), receive, send)
+    await build_app(sandbox)(_site_request(token, accept_encoding), receive, send)
     assert in_flight_at_the_end == [0]
 
 
@@ -835,13 +905,7 @@ async def test_the_account_manager_can_raise_the_concurrency(
     sandbox: Sandbox, creds: dict[str, Any]
 ) -> None:
     sandbox.limits.configure({"locus": {"concurrency": {"limit": 2}}})
-    token = (
-        sandbox.api("locus")
-        .issuer.issue(  # type: ignore[attr-defined]
-            tenant_id="default", subject=creds["client_id"], client_id=creds["client_id"]
-        )
-        .value
-    )
+    token = client_token(sandbox, creds)
     assert await _hold_and_overlap(sandbox, token) == [200, 200]
 
 
@@ -858,13 +922,7 @@ def test_the_limit_is_listed_and_changeable_on_the_control_plane(client: httpx.C
 
 @pytest.mark.anyio
 async def test_responses_are_gzipped_when_accepted(sandbox: Sandbox, creds: dict[str, Any]) -> None:
-    token = (
-        sandbox.api("locus")
-        .issuer.issue(  # type: ignore[attr-defined]
-            tenant_id="default", subject=creds["client_id"], client_id=creds["client_id"]
-        )
-        .value
-    )
+    token = client_token(sandbox, creds)
     transport = httpx.ASGITransport(app=build_app(sandbox))
     async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}

@@ -32,6 +32,7 @@ def _is_loopback(host: str) -> bool:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from standin._core import accesslog
     from standin.registry import create_sandbox
     from standin.server import build_app
 
@@ -49,12 +50,15 @@ def serve(args: argparse.Namespace) -> int:
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
+    accesslog.configure(args.log_level)
     try:
         uvicorn.run(
             app,
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            # Ours instead (standin._core.accesslog): uvicorn's prints query strings, api_key too.
+            access_log=False,
             # Open event streams never end by themselves; without a bound, a graceful shutdown
             # would wait for every streaming client to leave.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

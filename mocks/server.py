@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from standin._core.accesslog import AccessLog
 from standin._core.control import ControlPlane, control_error
 from standin._core.errors import VendorError
 from standin._core.handlers import exception_handlers
@@ -27,14 +28,15 @@ def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
     The control plane is at ``/_sandbox`` either way.
     """
     mounts: dict[str, ASGIApp] = {"/_sandbox": ControlPlane(sandbox).app()}
+    apis = frozenset(sandbox.apis)
     if api is not None:
-        return PrefixDispatcher(mounts, sandbox.api(api).app())
+        return AccessLog(PrefixDispatcher(mounts, sandbox.api(api).app()), apis, api)
     mounts.update({f"/{key}": vendor.app() for key, vendor in sandbox.apis.items()})
     root = Starlette(
         routes=[Route("/", LandingPage(sandbox).render, methods=["GET"])],
         exception_handlers=exception_handlers(_routing_error),
     )
-    return PrefixDispatcher(mounts, root)
+    return AccessLog(PrefixDispatcher(mounts, root), apis)
 
 
 class PrefixDispatcher:

@@ -1,9 +1,7 @@
-"""Sandbox middleware around each vendor app: fault injection, the request journal and the
-access log."""
+"""Sandbox middleware around each vendor app: fault injection and the request journal."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -26,8 +24,6 @@ if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
 INJECTED_FAULT_BODY = {"message": "Injected fault"}
-ACCESS_LOG = logging.getLogger("standin.access")
-"""One line per request: tenant, api, method, path, status, duration; never a credential."""
 
 
 def vendor_path(scope: Scope) -> str:
@@ -65,8 +61,10 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        # The caller seam writes the tenant into this dict, which every copy of the scope shares.
-        scope = {**scope, "state": dict(scope.get("state") or {})}
+        # The caller seam writes the tenant into this dict, which every copy of the scope shares
+        # (the server gives each request its own; the access log reads it back too).
+        if not isinstance(scope.get("state"), dict):
+            scope = {**scope, "state": {}}
         method: str = scope["method"]
         path = vendor_path(scope)
         status = 500
@@ -122,16 +120,6 @@ class SandboxMiddleware:
                     truncated=received.truncated or sent.truncated,
                 )
             )
-            if ACCESS_LOG.isEnabledFor(logging.INFO):
-                ACCESS_LOG.info(
-                    "tenant=%s api=%s %s %s %d %.1fms",
-                    tenant or "-",
-                    self.api,
-                    method,
-                    path,
-                    status,
-                    duration_ms,
-                )
 
 
 def _response_text(body: bytes, content_type: str) -> str:

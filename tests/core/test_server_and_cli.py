@@ -146,11 +146,9 @@ def test_serve_off_loopback_requires_an_admin_token(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def fake_run(
-        app: object, host: str, port: int, log_level: str, timeout_graceful_shutdown: int
-    ) -> None:
+    def fake_run(app: object, host: str, port: int, **options: object) -> None:
         seen["host"] = host
-        seen["shutdown_wait"] = timeout_graceful_shutdown
+        seen["shutdown_wait"] = options["timeout_graceful_shutdown"]
 
     def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
         seen["sandbox"] = sandbox
@@ -177,3 +175,40 @@ def test_serve_off_loopback_requires_an_admin_token(
     from_env = seen["sandbox"]
     assert isinstance(from_env, Sandbox)
     assert from_env.admin_token == "from-env"
+
+
+def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "standin.cli", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/_sandbox/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        key = httpx.get(f"{base}/_sandbox/credentials").json()["atmotube"]["api_key"]
+        params = {"api_key": key, "mac": "C2:4E:91:7A:3B:10", "limit": 1}
+        assert httpx.get(f"{base}/atmotube/api/v1/data", params=params).status_code == 200
+        assert httpx.get(f"{base}/atmotube/api/v1/data", params={"api_key": "x"}).status_code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+    assert process.stderr is not None
+    lines = process.stderr.read().decode().splitlines()
+    process.stderr.close()
+    data = [line for line in lines if "/atmotube/api/v1/data" in line]
+    assert len(data) == 2, lines
+    assert data[0].endswith("ms")
+    assert " tenant=default api=atmotube GET /atmotube/api/v1/data 200 " in data[0]
+    assert " tenant=- api=atmotube GET /atmotube/api/v1/data 401 " in data[1]
+    assert any(" api=_sandbox GET /_sandbox/credentials 200 " in line for line in lines)
+    assert not any(key in line for line in lines)
+    assert not any("api_key" in line for line in lines)

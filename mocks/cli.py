@@ -9,6 +9,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import standin
 from standin.apis import API_KEYS
@@ -45,7 +46,8 @@ def serve(args: argparse.Namespace) -> int:
         apis, seed=args.seed, journal_capacity=args.journal_size, admin_token=admin_token
     )
     app = build_app(sandbox, args.api)
-    where = f"http://{args.host}:{args.port}"
+    tls = _tls_files(args)
+    where = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
     # into a clean exit 0 instead of death by signal.
@@ -62,6 +64,8 @@ def serve(args: argparse.Namespace) -> int:
             # Open event streams never end by themselves; without a bound, a graceful shutdown
             # would wait for every streaming client to leave.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            ssl_certfile=None if tls is None else tls[0],
+            ssl_keyfile=None if tls is None else tls[1],
         )
     except (KeyboardInterrupt, _Stopped):
         pass
@@ -69,6 +73,28 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("standin: stopped", file=sys.stderr)
     return 0
+
+
+def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The certificate and key to serve HTTPS with: the given ones, or the sandbox's own."""
+    if args.cert is not None:
+        return str(args.cert), str(args.key)
+    if not args.tls:
+        return None
+    from standin._core.tls import default_names, ensure_certificate
+
+    files = ensure_certificate(args.tls_dir, default_names(args.host))
+    print(
+        f"standin: HTTPS with a sandbox certificate; trust {files.ca} "
+        f"(e.g. SSL_CERT_FILE={files.ca} or REQUESTS_CA_BUNDLE={files.ca})",
+        file=sys.stderr,
+    )
+    return str(files.certificate), str(files.key)
+
+
+def _default_tls_dir() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(os.environ.get("STANDIN_TLS_DIR") or Path(state) / "standin" / "tls")
 
 
 class _Stopped(Exception):
@@ -164,6 +190,21 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="server log level (default info)"
     )
+    run.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a sandbox certificate for localhost, this machine and --host, "
+        "made once and kept in --tls-dir; its authority's ca.pem is what clients trust",
+    )
+    run.add_argument(
+        "--tls-dir",
+        type=Path,
+        default=_default_tls_dir(),
+        help="where --tls keeps its certificate (default $STANDIN_TLS_DIR, else "
+        "$XDG_STATE_HOME/standin/tls)",
+    )
+    run.add_argument("--cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    run.add_argument("--key", type=Path, help="the private key of --cert (PEM)")
     run.set_defaults(handler=serve)
 
     walk = commands.add_parser("demo", help="run each reference client through its workflow")
@@ -187,7 +228,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    root = parser()
+    args = root.parse_args(argv)
+    if args.command == "serve" and (args.cert is None) != (args.key is None):
+        root.error("--cert and --key go together")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

@@ -55,7 +55,8 @@ def live_server(
                 cause = failures[0] if failures else None
                 raise RuntimeError(f"the server on {host}:{port} did not start") from cause
             time.sleep(0.01)
-        yield f"http://{host}:{port}"
+        scheme = "https" if "ssl_certfile" in config else "http"
+        yield f"{scheme}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(startup_timeout)

@@ -2,10 +2,10 @@
 from its contract (every documented status), every request it sends checked against the
 contract. ``TABLES`` holds one table of client calls per API."""
 
-from standin.conformance.contract import ContractReader, Operation
-from standin.conformance.runner import Run, check_run, conform, run_row, statuses
-from standin.conformance.table import ClientTable, Row
-from standin.conformance.values import SchemaValues
+from tools.conformance.contract import ContractReader, Operation
+from tools.conformance.runner import Run, check_run, conform, run_row, statuses
+from tools.conformance.table import ClientTable, Row
+from tools.conformance.values import SchemaValues
 
 __all__ = [
     "ClientTable",

@@ -26,12 +26,14 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # mypy cannot follow setuptools' editable import hook, so it checks the `standin` package through a
-# tree of links that puts each folder where the package has it (setup.py maps the same way).
+# tree of links that puts each folder where the package has it (setup.py maps the same way), and
+# beside it the repository's own tools (the coverage table, the conformance suite).
 TYPECHECK_TREE := build/typecheck
 typecheck: install
 	rm -rf $(TYPECHECK_TREE) && mkdir -p $(TYPECHECK_TREE)/standin
 	for entry in mocks/*; do ln -s ../../../$$entry $(TYPECHECK_TREE)/standin/; done
 	for folder in clients contracts fixtures; do ln -s ../../../$$folder $(TYPECHECK_TREE)/standin/; done
+	ln -s ../../tools $(TYPECHECK_TREE)/tools
 	cd $(TYPECHECK_TREE) && ../../$(BIN)/mypy --config-file ../../pyproject.toml
 
 # One shard of the suite per core, each under coverage; their data files are combined for the
@@ -53,9 +55,10 @@ test: lint typecheck pytest
 test-deep: install
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -m "deep or not deep"
 
-# docs/coverage.md: vendor reference, contract, fake, client and tests per operation.
+# docs/coverage.md: vendor reference, contract, fake, client and tests per operation (a tool of
+# this repository, not part of the package).
 coverage-table: install
-	$(BIN)/python -m standin.coverage
+	$(BIN)/python -m tools.coverage
 
 # Every reference client through its vendor's documented workflow, against the fakes in-process.
 demo: install

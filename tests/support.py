@@ -8,7 +8,7 @@ from schemathesis.checks import CHECKS
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
 from standin import Sandbox
-from standin.conformance.contract import HTTP_METHODS, ContractReader
+from tools.conformance.contract import HTTP_METHODS, ContractReader
 
 
 def all_checks() -> list[Any]:

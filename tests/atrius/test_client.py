@@ -38,10 +38,10 @@ from standin.clients.atrius import (
     PushReport,
     SkippedPoint,
 )
-from standin.conformance.requests import request_problems
-from standin.conformance.tables import TABLES
 from standin.inprocess import standin
 from tests.support import SandboxSleep
+from tools.conformance.requests import request_problems
+from tools.conformance.tables import TABLES
 
 BASE_URL = "https://api.buildingos.com"
 GATEWAY = "48213"

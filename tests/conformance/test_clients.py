@@ -1,6 +1,6 @@
 """Every reference client method against answers drawn from its contract: every documented
 status of the operation it sends, every request it sends checked against the contract
-(mocks/conformance)."""
+(tools/conformance)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from standin.conformance import ClientTable, Row, conform, statuses
-from standin.conformance.tables import TABLES
+from tools.conformance import ClientTable, Row, conform, statuses
+from tools.conformance.tables import TABLES
 
 CASES = [
     pytest.param(

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from standin.clients.atrius import AtriusClient, Gateway
 from standin.clients.metasys_certificates import archive_of
-from standin.conformance import ClientTable, Row, check_run, run_row
-from standin.conformance.requests import request_problems
-from standin.conformance.runner import answers
-from standin.conformance.tables import TABLES
+from tools.conformance import ClientTable, Row, check_run, run_row
+from tools.conformance.requests import request_problems
+from tools.conformance.runner import answers
+from tools.conformance.tables import TABLES
 
 ATRIUS = TABLES["atrius"]
 METASYS = TABLES["metasys"]

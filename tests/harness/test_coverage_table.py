@@ -14,17 +14,17 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from standin.coverage import README, TABLE, ApiCoverage, coverage, render, with_totals
-from standin.coverage.operations import key, load_reference, path_shape
-from standin.coverage.probes import PROBES, public_methods
-from standin.coverage.served import serves
-from standin.coverage.tests_index import index_tests
 from standin.registry import API_FACTORIES
+from tools.coverage import README, TABLE, ApiCoverage, coverage, render, with_totals
+from tools.coverage.operations import key, load_reference, path_shape
+from tools.coverage.probes import PROBES, public_methods
+from tools.coverage.served import serves
+from tools.coverage.tests_index import index_tests
 
 JOIN_THE_TABLE = """\
 {missing} served but not in the coverage table. To join it: list the vendor's documented
-operations in contracts/reference/<api>.yaml, write mocks/coverage/probes/<api>.py (a call of
-every public client method) and add it to PROBES in mocks/coverage/probes/__init__.py, then run
+operations in contracts/reference/<api>.yaml, write tools/coverage/probes/<api>.py (a call of
+every public client method) and add it to PROBES in tools/coverage/probes/__init__.py, then run
 `make coverage-table`."""
 
 
@@ -245,3 +245,21 @@ def test_the_index_reads_requests_client_calls_helpers_and_schemathesis(tmp_path
     ]
     assert index.client_calls == [("test_things.py::test_client", "meter")]
     assert index.contract_wide == ["test_things.py::test_contract", "test_things.py::Workflow"]
+
+
+@pytest.mark.parametrize(
+    ("imports", "counted"),
+    [
+        ("from standin.clients.demo import DemoClient", True),
+        ("from standin import clients", True),
+        ("import standin.clients.demo", True),
+        ("from standin import fixtures", False),
+        ("from tests.clients import demo", False),
+    ],
+)
+def test_client_calls_count_only_in_modules_that_import_a_reference_client(
+    tmp_path: Path, imports: str, counted: bool
+) -> None:
+    (tmp_path / "test_it.py").write_text(f"{imports}\n\ndef test_client(demo):\n    demo.meter()\n")
+    index = index_tests(tmp_path, "demo", frozenset({"meter"}))
+    assert index.client_calls == ([("test_it.py::test_client", "meter")] if counted else [])

@@ -20,7 +20,6 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
-from standin.coverage.operations import load_reference
 from standin.metasys.enums import priority_name
 from standin.metasys.state import MetasysState
 from standin.metasys.state import commands as metasys_commands
@@ -31,6 +30,7 @@ from standin.server import build_app
 from tests.conftest import NOW
 from tests.metasys import certificate_cases
 from tests.support import ContractReader, all_checks
+from tools.coverage.operations import load_reference
 
 T = TypeVar("T")
 CONTRACT = contracts.load("metasys")

@@ -342,12 +342,11 @@ class MetasysProfile:
     unsupported: Mapping[str, str] = MappingProxyType(
         {
             "GET /api/v4/stream": (
-                "an endless Server-Sent Events stream: tests/metasys streams it over a socket"
+                "an endless Server-Sent Events stream: a check of whole answers cannot end it"
             ),
             "POST /api/v4/networkDevices/certificates/bacnet": (
                 "imports a ZIP of certificates signed for the engines' own keys onto them: such a "
-                "file cannot be generated, and a check must not replace a site's certificates "
-                "(tests/metasys/test_certificates.py covers it)"
+                "file cannot be generated, and a check must not replace a site's certificates"
             ),
         }
     )

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from standin import contracts
 from standin.clients._http import Clock, Sleeper
-from standin.conformance.contract import ContractReader
-from standin.conformance.values import SchemaValues
+from tools.conformance.contract import ContractReader
+from tools.conformance.values import SchemaValues
 
 C = TypeVar("C")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from standin.clients._http import Clock, Sleeper
 from standin.clients.buildingminds import ENTITIES, BuildingMindsClient
-from standin.coverage.probes.probe import ClientProbe
+from tools.coverage.probes.probe import ClientProbe
 
 BATCH = "00000000-0000-4000-8000-000000000000"
 """An unknown batch: its 404 still shows which request was sent."""

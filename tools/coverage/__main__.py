@@ -1,4 +1,4 @@
-"""``python -m standin.coverage``: write docs/coverage.md and the totals in README.md (between
+"""``python -m tools.coverage``: write docs/coverage.md and the totals in README.md (between
 its coverage-totals markers); ``--check``: fail if either is stale."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from standin.coverage.table import README, REFRESH, TABLE, coverage, render, with_totals
+from tools.coverage.table import README, REFRESH, TABLE, coverage, render, with_totals
 
 README_LINK = "docs/coverage.md"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m standin.coverage", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.coverage", description=__doc__)
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)
     entries = coverage()

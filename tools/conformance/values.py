@@ -21,7 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from standin.conformance.contract import ContractReader
+from tools.conformance.contract import ContractReader
 
 MAX_DEPTH = 4
 """Below this many objects, optional properties and array items are left out."""

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from standin.conformance.contract import ContractReader, Operation
+from tools.conformance.contract import ContractReader, Operation
 
 
 def request_problems(

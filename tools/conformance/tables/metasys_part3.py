@@ -46,8 +46,8 @@ from standin.clients.metasys_enumerations import Enumeration, EnumerationSummary
 from standin.clients.metasys_results import ObjectSummary
 from standin.clients.metasys_site import WELL_KNOWN_QUERIES
 from standin.clients.metasys_transport import seg
-from standin.conformance.table import Row
-from standin.conformance.tables.metasys import (
+from tools.conformance.table import Row
+from tools.conformance.tables.metasys import (
     TABLE,
     V4,
     assert_equal,

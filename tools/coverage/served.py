@@ -12,7 +12,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Scope
 
-from standin.coverage.operations import PARAMETER
+from tools.coverage.operations import PARAMETER
 
 SAMPLE_VALUES = ("1", "00000000-0000-0000-0000-000000000001", "a")
 """Values tried for each path parameter, so that typed routes (``{id:int}``, ``{id:uuid}``,

@@ -8,7 +8,7 @@ from typing import Any
 
 from standin.clients._http import Clock, Sleeper
 from standin.clients.atmotube import AtmotubeClient
-from standin.coverage.probes.probe import ClientProbe
+from tools.coverage.probes.probe import ClientProbe
 
 DAY = dt.date(2024, 1, 15)
 MAC = "C2:4E:91:7A:3B:10"

@@ -26,8 +26,8 @@ from standin.clients.locus import (
     Site,
     Token,
 )
-from standin.conformance.table import ClientTable, Row
-from standin.conformance.values import local_times
+from tools.conformance.table import ClientTable, Row
+from tools.conformance.values import local_times
 
 TOKEN = "POST /oauth/token"
 TIMESTAMP = (

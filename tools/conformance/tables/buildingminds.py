@@ -25,8 +25,8 @@ from standin.clients.buildingminds import (
     Submission,
     Token,
 )
-from standin.conformance.runner import PAGES
-from standin.conformance.table import ClientTable, Row
+from tools.conformance.runner import PAGES
+from tools.conformance.table import ClientTable, Row
 
 API = "/api/digitaltwinintegration"
 TOKEN = "POST /{tenant}/oauth2/v2.0/token"

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+CLIENTS = "standin.clients"
+"""The reference clients' package: a test module that imports it calls client methods."""
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 REQUEST_CALLS = frozenset({"request", "build_request", "stream"})
 _HOLE = "\x00"
@@ -73,14 +75,20 @@ def _parse(file: Path) -> ast.Module:
 
 
 def _imports_clients(module: ast.Module) -> bool:
+    """Whether ``module`` imports a reference client (``standin.clients`` or a module of it)."""
     for node in ast.walk(module):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "clients":
-            return True
-        if isinstance(node, ast.Import) and any(
-            alias.name.split(".")[0] == "clients" for alias in node.names
-        ):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            if _is_clients(node.module or ""):
+                return True
+            if node.module == "standin" and any(a.name == "clients" for a in node.names):
+                return True
+        if isinstance(node, ast.Import) and any(_is_clients(a.name) for a in node.names):
             return True
     return False
+
+
+def _is_clients(module: str) -> bool:
+    return module == CLIENTS or module.startswith(CLIENTS + ".")
 
 
 def _helpers(module: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -27,8 +27,8 @@ from standin.clients.atrius import (
     PushReport,
     Token,
 )
-from standin.conformance.table import ClientTable, Row
-from standin.conformance.values import local_times
+from tools.conformance.table import ClientTable, Row
+from tools.conformance.values import local_times
 
 TOKEN = "POST /o/token/"
 GOOD_TOKEN = {

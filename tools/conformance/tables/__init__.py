@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from standin.conformance.table import ClientTable
-from standin.conformance.tables import atmotube, atrius, buildingminds, locus, metasys
+from tools.conformance.table import ClientTable
+from tools.conformance.tables import atmotube, atrius, buildingminds, locus, metasys
 
 TABLES: dict[str, ClientTable[Any]] = {
     "atmotube": atmotube.TABLE,

@@ -22,7 +22,7 @@ from standin.clients.atmotube import (
     Reading,
     ReadingsPage,
 )
-from standin.conformance.table import ClientTable, Row
+from tools.conformance.table import ClientTable, Row
 
 DATA = "GET /api/v1/data"
 MINUTE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00\\.000Z$"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,6 +21,9 @@ from standin import contracts
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PARAMETER = re.compile(r"\{[^}/]*\}")
 VISIBILITIES = ("public", "internal", "private")
+REFERENCES = Path(__file__).resolve().parents[2] / "contracts" / "reference"
+"""The vendors' operation lists: this table's data, kept beside the contracts in the checkout but
+not shipped in the package."""
 
 
 def path_shape(path: str) -> str:
@@ -80,8 +83,7 @@ class Reference:
 
 def load_reference(api: str) -> Reference:
     """``contracts/reference/<api>.yaml``: the operations the vendor documents."""
-    folder = resources.files(contracts).joinpath("reference")
-    document: Any = yaml.safe_load(folder.joinpath(f"{api}.yaml").read_text(encoding="utf-8"))
+    document: Any = yaml.safe_load((REFERENCES / f"{api}.yaml").read_text(encoding="utf-8"))
     operations = tuple(
         ReferenceOperation(
             method=str(entry["method"]).upper(),
@@ -120,7 +122,7 @@ class ContractOperation:
 def contract_operations(api: str) -> list[ContractOperation]:
     """Every (method, path) of ``contracts/<api>.yaml``, in the contract's order."""
     found: list[ContractOperation] = []
-    for path, item in contracts.load(api).get("paths", {}).items():
+    for path, item in contracts.parsed(api).get("paths", {}).items():
         for method, operation in item.items():
             if method.upper() not in HTTP_METHODS or not isinstance(operation, dict):
                 continue

@@ -35,8 +35,8 @@ from standin.clients.metasys import (
     UserInfo,
     Value,
 )
-from standin.conformance.runner import PAGES
-from standin.conformance.table import ClientTable, Row
+from tools.conformance.runner import PAGES
+from tools.conformance.table import ClientTable, Row
 
 V4 = "/api/v4"
 LOGIN = f"POST {V4}/login"
@@ -521,6 +521,6 @@ CHECKS: dict[str, Callable[[Any, list[Any]], None]] = {
 their type."""
 TABLE = replace(TABLE, rows=tuple(replace(row, check=CHECKS.get(row.id)) for row in TABLE.rows))
 
-from standin.conformance.tables.metasys_part3 import ROWS  # noqa: E402 (it uses this module)
+from tools.conformance.tables.metasys_part3 import ROWS  # noqa: E402 (it uses this module)
 
 TABLE = replace(TABLE, rows=TABLE.rows + ROWS)

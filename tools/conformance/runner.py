@@ -20,9 +20,9 @@ import httpx
 import respx
 from hypothesis import strategies as st
 
-from standin.conformance.contract import Operation
-from standin.conformance.requests import request_problems
-from standin.conformance.table import ClientTable, Row
+from tools.conformance.contract import Operation
+from tools.conformance.requests import request_problems
+from tools.conformance.table import ClientTable, Row
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[T]], T]

@@ -8,7 +8,7 @@ from typing import Any
 
 from standin.clients._http import Clock, Sleeper
 from standin.clients.atrius import AtriusClient
-from standin.coverage.probes.probe import ClientProbe
+from tools.coverage.probes.probe import ClientProbe
 
 METER = "3f2a9e4b7c1d4a6e8b0f5c2d9e7a1b3c"
 DAY = dt.date(2024, 1, 15)

@@ -8,7 +8,7 @@ from typing import Any
 
 from standin.clients._http import Clock, Sleeper
 from standin.clients.locus import LocusClient
-from standin.coverage.probes.probe import ClientProbe
+from tools.coverage.probes.probe import ClientProbe
 
 PARTNER = 123
 CLIENT = 419010

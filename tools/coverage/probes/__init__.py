@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from standin.coverage.probes import atmotube, atrius, buildingminds, locus, metasys
-from standin.coverage.probes.probe import ClientProbe, public_methods
+from tools.coverage.probes import atmotube, atrius, buildingminds, locus, metasys
+from tools.coverage.probes.probe import ClientProbe, public_methods
 
 PROBES: dict[str, ClientProbe[Any]] = {
     "atmotube": atmotube.PROBE,

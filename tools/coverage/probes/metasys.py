@@ -13,7 +13,7 @@ from standin.clients._http import Clock, Sleeper
 from standin.clients.metasys import MetasysClient
 from standin.clients.metasys_certificates import CertificateSubject
 from standin.clients.metasys_site import WELL_KNOWN_QUERIES
-from standin.coverage.probes.probe import ClientProbe
+from tools.coverage.probes.probe import ClientProbe
 
 UNKNOWN = "00000000-0000-0000-0000-000000000001"
 FQR = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"

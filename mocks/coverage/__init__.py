@@ -1,5 +1,0 @@
-"""The coverage table (``docs/coverage.md``): vendor reference, contract, fake, client, tests."""
-
-from standin.coverage.table import README, TABLE, ApiCoverage, Row, coverage, render, with_totals
-
-__all__ = ["README", "TABLE", "ApiCoverage", "Row", "coverage", "render", "with_totals"]

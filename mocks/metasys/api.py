@@ -8,26 +8,27 @@ import random
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin import fixtures
+from standin._core.apps import vendor_app
 from standin._core.control import control_error, read_json_object
-from standin._core.handlers import exception_handlers
-from standin._core.middleware import SandboxMiddleware
 from standin._core.paging import ContinuationTokens
 from standin._core.ratelimit import FixedWindowLimiter
 from standin._core.rendering import JSONBody
+from standin._core.seam import Identity, Refusals, Seam
 from standin._core.tenants import DEFAULT_TENANT, Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import TokenIssuer
-from standin.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner
+from standin._core.tokens import IssuedToken, TokenIssuer
+from standin.metasys import errors
+from standin.metasys.auth import DEFAULT_LIFETIME, LazyJwtSigner, bearer, stream_token
+from standin.metasys.deps import Deps
 from standin.metasys.diagram_streams import DiagramStreams
 from standin.metasys.enums import ENUM_SETS
-from standin.metasys.routes import routes, routing_error
+from standin.metasys.routes import ROUTING_ERRORS, routes
 from standin.metasys.state import MetasysState
 from standin.metasys.state.model import Command
 from standin.metasys.streaming import StreamOptions, Streams
@@ -71,6 +72,40 @@ class MetasysApi:
         self.streams = Streams(sandbox.clock)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
+        self.seam = Seam(
+            sandbox,
+            self.key,
+            MetasysState,
+            identify=self.identify,
+            refusals=Refusals(
+                unauthenticated=errors.unauthorized,
+                rate_limited=lambda decision: errors.too_many_requests(
+                    decision.retry_after_header()
+                ),
+            ),
+            limiter=self.limiter,
+        )
+
+    def identify(self, request: Request) -> Identity:
+        """The user of the bearer token; the limit counts per user of a tenant."""
+        return self.identity(bearer(request.headers.get("authorization"), self.issuer))
+
+    def identify_stream(self, request: Request) -> Identity:
+        """As :meth:`identify`, or from the ``access_token`` query parameter (``GET /stream``)."""
+        return self.identity(stream_token(request, self.issuer))
+
+    def identity(self, token: IssuedToken) -> Identity:
+        """Who a valid token names: 401 once its tenant or its user is gone."""
+        tenant = self.seam.tenant(token.tenant_id)
+        user = self.seam.state(tenant).user(token.subject)
+        if user is None:
+            raise errors.unauthorized()
+        return Identity(
+            tenant.id,
+            principal=user.username,
+            limit_key=f"{tenant.id}/{user.username}",
+            token=token,
+        )
 
     def default_credentials(self) -> dict[str, Any]:
         credentials: dict[str, Any] = {}
@@ -101,13 +136,12 @@ class MetasysApi:
         return MetasysState(fixture, self.sandbox.clock, salt, series_key(tenant_id))
 
     def state(self, tenant: Tenant) -> MetasysState:
-        state = tenant.states[self.key]
-        assert isinstance(state, MetasysState)
-        return state
+        return self.seam.state(tenant)
 
     def app(self) -> ASGIApp:
-        app = Starlette(routes=routes(self), exception_handlers=exception_handlers(routing_error))
-        return SandboxMiddleware(app, self.sandbox, self.key)
+        deps = Deps(self.issuer, self.streams, self.diagram_streams, self.continuations)
+        table = routes(self.seam, deps, stream_identify=self.identify_stream)
+        return vendor_app(self.sandbox, self.key, table, ROUTING_ERRORS)
 
     # --- control plane ---------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.requests import Request
+
 from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
 from standin.metasys import errors
 from standin.metasys.state.model import User
@@ -90,6 +92,21 @@ def issue(issuer: TokenIssuer, tenant_id: str, user: User) -> IssuedToken:
         claims={"unique_name": user.username, "userId": user.id},
         lifetime_seconds=user.token_minutes * 60 or DEFAULT_LIFETIME,
     )
+
+
+def stream_token(request: Request, issuer: TokenIssuer) -> IssuedToken:
+    """The bearer header, or the ``access_token`` query parameter (EventSource clients cannot
+    set headers; the reference allows it on ``GET /stream`` only); 401 as for :func:`bearer`."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        return bearer(header, issuer)
+    value = request.query_params.get("access_token")
+    if not value:
+        raise errors.unauthorized()
+    try:
+        return issuer.validate(value)
+    except TokenRejected:
+        raise errors.unauthorized() from None
 
 
 def bearer(header: str | None, issuer: TokenIssuer) -> IssuedToken:

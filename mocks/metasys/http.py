@@ -1,41 +1,25 @@
-"""What every Metasys handler shares: the caller's session, JSON bodies, the v4 media type, the
-rate limit and the page/pageSize/sort envelope."""
+"""What every Metasys handler shares: the API root the caller reached, JSON bodies, the v4 media
+type and the page/pageSize/sort envelope."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from standin._core.paging import page_links, paginate
 from standin._core.rendering import JSONBody
 from standin.metasys import errors
-from standin.metasys.auth import bearer
 from standin.metasys.errors import MEDIA_TYPE
 from standin.metasys.query import Paging
-from standin.metasys.state.model import User
-from standin.metasys.state.site import MetasysState
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
 
 T = TypeVar("T")
 MAX_BODY_BYTES = 1024 * 1024
 API_ROOT = "/api/v4"
 PRIVATE_API_ROOT = "/api/private-api/v4"
 """Where v4 actually served the system operations (the reference's notes)."""
-
-
-@dataclass(frozen=True)
-class Caller:
-    tenant_id: str
-    state: MetasysState
-    user: User
-    base: str
-    """The API root as the caller reached it, e.g. ``https://host/api/v4``."""
 
 
 def respond(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONBody:
@@ -45,20 +29,6 @@ def respond(content: Any, status: int = 200, headers: dict[str, str] | None = No
 def base_url(request: Request) -> str:
     root = request.scope.get("root_path", "")
     return f"{request.url.scheme}://{request.url.netloc}{root}{API_ROOT}"
-
-
-def caller(api: MetasysApi, request: Request) -> Caller:
-    """The session behind the bearer token (401 otherwise), after the per-user rate limit."""
-    token = bearer(request.headers.get("authorization"), api.issuer)
-    tenant = api.sandbox.tenants.get(token.tenant_id)
-    state = None if tenant is None else api.state(tenant)
-    user = None if state is None else state.user(token.subject)
-    if tenant is None or state is None or user is None:
-        raise errors.unauthorized()
-    decision = api.limiter.acquire(f"{tenant.id}/{user.username}")
-    if not decision.allowed:
-        raise errors.too_many_requests(decision.retry_after_header())
-    return Caller(tenant.id, state, user, base_url(request))
 
 
 async def json_body(request: Request) -> Any:

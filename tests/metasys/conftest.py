@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from standin.metasys.api import MetasysApi
 from standin.metasys.state import MetasysState
 
 BASE = "/metasys/api/v4"
@@ -20,7 +21,7 @@ PROGRAMMING = "ADS1:ADS1/Programming"
 
 
 def state_of(sandbox: Sandbox) -> MetasysState:
-    state: MetasysState = sandbox.api("metasys").state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    state: MetasysState = sandbox.vendor(MetasysApi).state(sandbox.tenants.default())
     return state
 
 

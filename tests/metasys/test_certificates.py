@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from standin import Sandbox
+from standin.metasys.api import MetasysApi
 from standin.metasys.state.certificates import etag_of
 from tests.conftest import NOW
 from tests.metasys.conftest import BASE, login, object_id, state_of
@@ -312,7 +313,9 @@ def test_requests_are_kept_per_tenant(client: httpx.Client, api: Any, sandbox: S
     auth = {"Authorization": f"Bearer {token.json()['accessToken']}"}
     tenant = sandbox.tenants.get(other["tenant"])
     assert tenant is not None
-    theirs = sandbox.api("metasys").state(tenant).tree.find("ADS1:NAE-1").id  # type: ignore[attr-defined]
+    found = sandbox.vendor(MetasysApi).state(tenant).tree.find("ADS1:NAE-1")
+    assert found is not None
+    theirs = found.id
     path = "/networkDevices/{}/signingRequests/bacnet"
     response = client.get(BASE + path.format(theirs), headers=auth)
     error(response, 404, f"Network device {theirs} has no signing request.")

@@ -33,6 +33,7 @@ from standin.clients.metasys import (
     Value,
 )
 from standin.inprocess import standin
+from standin.metasys.api import MetasysApi
 from tests.conftest import NOW
 from tests.metasys.conftest import FAN, PROGRAMMING, ZONE_SETPOINT, ZONE_TEMPERATURE, object_id
 from tests.support import SandboxSleep
@@ -97,7 +98,7 @@ def test_an_expired_session_logs_in_again(metasys: MetasysClient, fake: Sandbox)
 def test_a_token_the_server_forgot_costs_one_401(metasys: MetasysClient, fake: Sandbox) -> None:
     list(metasys.spaces())
     assert metasys.session.token is not None
-    fake.api("metasys").issuer.revoke(metasys.session.token.access_token)  # type: ignore[attr-defined]
+    fake.vendor(MetasysApi).issuer.revoke(metasys.session.token.access_token)
     assert len(list(metasys.spaces())) == 7
     assert [s for _, _, s in paths(fake)][-3:] == [401, 200, 200]
 
@@ -171,7 +172,7 @@ def test_validation_and_offline_errors_are_typed(
         metasys.write(point, reliability="x")
     assert raised.value.message == "The attribute reliability is read only."
     engine = metasys.object_id("ADS1:NAE-1")
-    fake.api("metasys").state(fake.tenants.default()).offline.add(engine)  # type: ignore[attr-defined]
+    fake.vendor(MetasysApi).state(fake.tenants.default()).offline.add(engine)
     with pytest.raises(MetasysDeviceOffline):
         metasys.read(point)
 

@@ -19,6 +19,7 @@ from standin.clients.metasys_controls import (
     MetasysDiagramRejected,
 )
 from standin.inprocess import standin
+from standin.metasys.api import MetasysApi
 from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import object_id
@@ -134,7 +135,7 @@ def test_the_palette_and_its_blocks_are_typed(metasys: MetasysClient) -> None:
 
 
 def test_a_diagram_subscription_is_made_and_ended(metasys: MetasysClient, sandbox: Sandbox) -> None:
-    streams = sandbox.api("metasys").streams  # type: ignore[attr-defined]
+    streams = sandbox.vendor(MetasysApi).streams
     username = sandbox.credentials()["metasys"]["username"]
     stream_id = streams.open(f"{sandbox.tenants.default().id}/{username}", "default", None)
     subscription = metasys.subscribe_diagram(object_id(sandbox, CONTROL), stream_id)
@@ -173,4 +174,4 @@ def test_the_stream_consumer_follows_a_diagram_over_a_socket(sandbox: Sandbox) -
             assert next(events).diagram_values == {"9": 75.0, "10": 45.0, "12": 50.0}
             stream.unsubscribe(location)
             assert next(events).name == "diagram.subscription.cancelled"
-        sandbox.api("metasys").streams.hub.close_all()  # type: ignore[attr-defined]
+        sandbox.vendor(MetasysApi).streams.hub.close_all()

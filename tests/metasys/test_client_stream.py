@@ -13,6 +13,7 @@ from standin._core.faults import Fault
 from standin._core.liveserver import live_server
 from standin._core.sse import SseHub
 from standin.clients.metasys import MetasysClient, StreamEvent
+from standin.metasys.api import MetasysApi
 from tests.metasys.conftest import ZONE_SETPOINT, object_id
 
 
@@ -24,7 +25,7 @@ def served(sandbox: Sandbox) -> Iterator[str]:
 
 
 def hub_of(sandbox: Sandbox) -> SseHub:
-    hub: SseHub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub: SseHub = sandbox.vendor(MetasysApi).streams.hub
     return hub
 
 

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
+from standin.metasys.api import MetasysApi
 from standin.metasys.enums import priority_name
 from standin.metasys.state import MetasysState
 from standin.metasys.state import commands as metasys_commands
@@ -325,7 +326,7 @@ schemathesis.serializer.alias("application/zip", "application/octet-stream")
 
 
 def _state() -> MetasysState:
-    state: MetasysState = SANDBOX.api("metasys").state(SANDBOX.tenants.default())  # type: ignore[attr-defined]
+    state: MetasysState = SANDBOX.vendor(MetasysApi).state(SANDBOX.tenants.default())
     return state
 
 
@@ -958,7 +959,7 @@ def test_object_and_activity_subscriptions_are_made_and_ended_in_process() -> No
     state = _state()
     point = state.tree.find("ADS1:NAE-1/FC-1.VAV-101.ZN-SP")
     assert point is not None
-    streams = SANDBOX.api("metasys").streams  # type: ignore[attr-defined]
+    streams = SANDBOX.vendor(MetasysApi).streams
     username = CREDENTIALS["username"]
     stream_id = streams.open(f"{SANDBOX.tenants.default().id}/{username}", "default", None)
     auth = {"Authorization": f"Bearer {_token()}"}
@@ -1035,7 +1036,7 @@ def test_diagram_subscriptions_and_custom_enumerations_are_made_and_ended_in_pro
     """The writes generated requests cannot reach (a custom enumeration, a diagram
     subscription on an open stream), each answer checked against the contract."""
     SANDBOX.reset(SANDBOX.tenants.default().id)
-    streams = SANDBOX.api("metasys").streams  # type: ignore[attr-defined]
+    streams = SANDBOX.vendor(MetasysApi).streams
     username = CREDENTIALS["username"]
     stream_id = streams.open(f"{SANDBOX.tenants.default().id}/{username}", "default", None)
     auth = {"Authorization": f"Bearer {_token()}"}

@@ -14,6 +14,7 @@ import pytest
 
 from standin import Sandbox, contracts, fixtures
 from standin._core.clock import isoformat
+from standin.metasys.api import MetasysApi
 from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from tests.metasys import shared_sandbox
 from tests.metasys.conftest import BASE, login, object_id, state_of
@@ -470,16 +471,18 @@ def test_an_unknown_palette_or_block_is_404(api: Any, path: str, message: str) -
 
 def open_stream(sandbox: Sandbox) -> str:
     username = sandbox.credentials()["metasys"]["username"]
-    streams = sandbox.api("metasys").streams  # type: ignore[attr-defined]
+    streams = sandbox.vendor(MetasysApi).streams
     stream_id: str = streams.open(f"{sandbox.tenants.default().id}/{username}", "default", None)
     return stream_id
 
 
 def events(sandbox: Sandbox, stream_id: str) -> list[tuple[str, Any]]:
     """Every event the stream buffered after its hello, as (name, data)."""
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
 
     info = hub.info(stream_id)
+    assert info is not None
+    assert info.last_event_id is not None
     last = int(info.last_event_id.rsplit(":", 1)[1])
     start = max(2, last - info.buffered + 1)
 

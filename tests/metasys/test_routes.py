@@ -94,6 +94,62 @@ def test_the_guides_bearer_colon_form_is_accepted(client: httpx.Client, token: s
     assert response.status_code == 200
 
 
+def test_a_token_whose_user_is_gone_is_401(
+    client: httpx.Client, token: str, sandbox: Sandbox
+) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"{BASE}/spaces", headers=auth).status_code == 200
+    assert state_of(sandbox).users.delete("api-admin")
+    for path in ("/spaces", "/refreshToken", "/stream/keepalive"):
+        response = client.get(BASE + path, headers=auth)
+        assert (response.status_code, response.json()) == (401, DENIED), path
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_access_token_query_parameter_is_taken_by_the_stream_only(
+    client: httpx.Client, token: str
+) -> None:
+    response = client.get(f"{BASE}/spaces", params={"access_token": token})
+    assert (response.status_code, response.json()) == (401, DENIED)
+
+
+def journal(client: httpx.Client, count: int) -> list[dict[str, Any]]:
+    """The newest ``count`` Metasys requests of the journal, oldest first."""
+    listed = client.get("/_sandbox/requests", params={"api": "metasys", "limit": count})
+    entries: list[dict[str, Any]] = listed.json()["requests"]
+    return entries[::-1]
+
+
+def test_an_authenticated_request_is_journaled_with_its_tenant(
+    client: httpx.Client, token: str
+) -> None:
+    client.get(f"{BASE}/spaces", headers={"Authorization": f"Bearer {token}"})
+    client.get(f"{BASE}/spaces")
+    spaces, refused = journal(client, 2)
+    assert (spaces["path"], spaces["status"], spaces["tenant"]) == (
+        "/api/v4/spaces",
+        200,
+        "default",
+    )
+    assert (refused["status"], refused["tenant"]) == (401, None)
+
+
+def test_a_request_of_another_tenant_is_journaled_with_that_tenant(
+    client: httpx.Client,
+) -> None:
+    other = client.post("/_sandbox/tenants").json()
+    logged_in = login(client, other["metasys"]["username"], other["metasys"]["password"])
+    auth = {"Authorization": f"Bearer {logged_in.json()['accessToken']}"}
+    client.get(f"{BASE}/spaces", headers=auth)
+    client.get(f"{BASE}/stream/keepalive", headers=auth)
+    entries = journal(client, 3)
+    assert [(e["path"], e["status"], e["tenant"]) for e in entries] == [
+        ("/api/v4/login", 200, None),
+        ("/api/v4/spaces", 200, other["tenant"]),
+        ("/api/v4/stream/keepalive", 204, other["tenant"]),
+    ]
+
+
 # --- the validation table ----------------------------------------------------------------------
 
 
@@ -168,6 +224,23 @@ def test_too_many_requests_are_403_with_retry_after(
     assert refused.json() == {"Message": "Too many requests."}
     assert refused.headers["retry-after"] == "30"
     sandbox.clock.advance(30)
+    assert api.get("/spaces").status_code == 200
+
+
+def test_the_request_limit_counts_per_user(client: httpx.Client, api: Any) -> None:
+    client.patch("/_sandbox/limits", json={"metasys": {"requests": {"limit": 1}}})
+    assert api.get("/spaces").status_code == 200
+    assert api.get("/spaces").status_code == 403
+    viewer = login(client, "api-viewer", "Metasys-Viewer-1").json()["accessToken"]
+    response = client.get(f"{BASE}/spaces", headers={"Authorization": f"Bearer {viewer}"})
+    assert response.status_code == 200
+
+
+def test_a_refused_token_is_401_before_the_limit_is_counted(client: httpx.Client, api: Any) -> None:
+    client.patch("/_sandbox/limits", json={"metasys": {"requests": {"limit": 1}}})
+    for _ in range(3):
+        response = client.get(f"{BASE}/spaces", headers={"Authorization": "Bearer not.a.jwt"})
+        assert (response.status_code, response.json()) == (401, DENIED)
     assert api.get("/spaces").status_code == 200
 
 

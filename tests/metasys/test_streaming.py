@@ -19,6 +19,7 @@ from httpx_sse import aconnect_sse, connect_sse
 
 from standin import Sandbox, build_app, contracts
 from standin._core.liveserver import live_server
+from standin.metasys.api import MetasysApi
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, object_id
 
 Received = tuple[str, str, str]
@@ -87,7 +88,7 @@ class Session:
 def served(sandbox: Sandbox) -> Iterator[str]:
     with live_server(build_app(sandbox), timeout_graceful_shutdown=0.2) as url:
         yield url
-        sandbox.api("metasys").streams.hub.close_all()  # type: ignore[attr-defined]
+        sandbox.vendor(MetasysApi).streams.hub.close_all()
 
 
 @pytest.fixture
@@ -141,6 +142,16 @@ def test_a_stream_opens_with_hello_whose_data_is_the_quoted_stream_id(session: S
 def test_the_access_token_query_parameter_opens_a_stream_too(session: Session) -> None:
     with listening(session, headers={}, query=f"?access_token={session.token}") as events:
         assert hello(events)
+
+
+def test_the_access_token_of_a_user_who_is_gone_opens_no_stream(
+    session: Session, sandbox: Sandbox
+) -> None:
+    state = sandbox.vendor(MetasysApi).state(sandbox.tenants.default())
+    assert state.users.delete("api-admin")
+    response = session.http.get(f"{BASE}/stream", params={"access_token": session.token})
+    assert response.status_code == 401
+    assert response.json() == {"Message": "Authorization has been denied for this request."}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}])
@@ -314,7 +325,7 @@ def test_subscribing_with_an_unknown_stream_id_is_accepted_and_sends_nothing(
 def test_a_dropped_connection_resumes_with_last_event_id_losing_nothing(
     session: Session, sandbox: Sandbox
 ) -> None:
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
     with listening(session) as events:
         stream_id = hello(events)
         session.subscribe(stream_id)
@@ -339,7 +350,7 @@ def test_an_id_no_longer_buffered_or_unknown_answers_204(
     set_streaming(session, heartbeatSeconds=100)
     with listening(session) as events:
         stream_id = hello(events)
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
     # Two beats later the hello is older than the 30 s the buffer keeps, and not the last one
     # before them. Nobody listens, so the hub settles each step only when asked.
     sandbox.clock.advance(100)
@@ -358,7 +369,7 @@ def test_an_id_no_longer_buffered_or_unknown_answers_204(
 
 
 def test_a_stream_ends_when_its_token_expires(session: Session, sandbox: Sandbox) -> None:
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
     set_streaming(session, heartbeatSeconds=3600)
     with listening(session) as events:
         stream_id = hello(events)
@@ -386,7 +397,7 @@ def test_refreshing_the_token_keeps_the_stream_open_past_the_first_expiry(
 def test_keepalive_extends_the_users_streams_to_the_presented_token(
     session: Session, sandbox: Sandbox
 ) -> None:
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
     with listening(session) as events:
         stream_id = hello(events)
         sandbox.clock.advance(20 * 60)
@@ -489,7 +500,7 @@ def test_a_client_gets_the_update_and_the_alarm_for_another_clients_command(
 ) -> None:
     """The issue's acceptance scenario: subscribed to a point and to alarms, a client receives
     both events for a command another client sends, across a dropped connection."""
-    hub = sandbox.api("metasys").streams.hub  # type: ignore[attr-defined]
+    hub = sandbox.vendor(MetasysApi).streams.hub
     with listening(session) as events:
         stream_id = hello(events)
         session.subscribe(stream_id)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -12,14 +12,15 @@ from starlette.responses import Response
 
 from standin._core.errors import VendorError
 from standin._core.paging import ContinuationRejected
+from standin._core.seam import Caller
 from standin.metasys import errors
 from standin.metasys.activities import SORTS, activity_query, effective_permission, render
+from standin.metasys.deps import Deps
 from standin.metasys.handlers.streams import end_subscription, owner_of
-from standin.metasys.http import Caller, caller, json_body, respond
+from standin.metasys.http import json_body, respond
 from standin.metasys.state.audits import MAX_ANNOTATION
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
 
 PAGE_SIZE = 100
 """**Sandbox choice:** the reference has no page size for activities; a page holds 100."""
@@ -28,11 +29,12 @@ URI_REFERENCE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-
 
 
 class ActivityHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
-    async def activities(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def activities(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
         params = request.query_params
         wanted = activity_query(params)
         sort = params.get("sort", "creationTime")
@@ -41,16 +43,16 @@ class ActivityHandlers:
         headers: dict[str, str] = {}
         stream_id = request.headers.get("metasys-subscribe")
         if stream_id is not None:
-            subscription_id = self.api.streams.subscribe_activities(
-                who.state,
+            subscription_id = self.deps.streams.subscribe_activities(
+                caller.state,
                 stream_id,
-                owner_of(who.tenant_id, who.user.username),
+                owner_of(caller),
                 wanted,
-                who.base,
-                who.user,
+                base,
+                user,
             )
             headers["METASYS-SUBSCRIPTION-LOCATION"] = (
-                f"{who.base}/activities/streams/{quote(stream_id, safe='')}"
+                f"{base}/activities/streams/{quote(stream_id, safe='')}"
                 f"/subscriptions/{subscription_id}"
             )
         bound = {k: params.getlist(k) for k in params if k != "continuationToken"}
@@ -58,35 +60,35 @@ class ActivityHandlers:
         token = params.get("continuationToken")
         if token is not None and stream_id is None:
             try:
-                start = self.api.continuations.decode(token, bound)
+                start = self.deps.continuations.decode(token, bound)
             except ContinuationRejected:
                 raise errors.bad_request(
                     "The continuation token is not valid for this query."
                 ) from None
-        found = wanted.collect(who.state, sort.removeprefix("-"), sort.startswith("-"))
+        found = wanted.collect(caller.state, sort.removeprefix("-"), sort.startswith("-"))
         page = found[start : start + PAGE_SIZE]
         next_url = None
         if start + PAGE_SIZE < len(found):
-            following = self.api.continuations.encode(bound, start + PAGE_SIZE)
+            following = self.deps.continuations.encode(bound, start + PAGE_SIZE)
             pairs = [(k, v) for k, values in bound.items() for v in values]
             pairs.append(("continuationToken", following))
-            next_url = f"{who.base}/activities?{urlencode(pairs)}"
+            next_url = f"{base}/activities?{urlencode(pairs)}"
         body = {
             "total": len(found),
-            "items": [render(who.state, a, who.base) for a in page],
-            "effectivePermissions": [effective_permission(who.state, a, who.user) for a in page],
+            "items": [render(caller.state, a, base) for a in page],
+            "effectivePermissions": [effective_permission(caller.state, a, user) for a in page],
             "next": next_url,
             "self": str(request.url),
         }
         return respond(body, headers=headers)
 
-    async def delete_subscription(self, request: Request) -> Response:
-        return end_subscription(self.api, request, self.api.streams.unsubscribe_activities)
+    async def delete_subscription(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        return end_subscription(request, caller, self.deps.streams.unsubscribe_activities)
 
-    async def batch(self, request: Request) -> Response:
+    async def batch(self, request: Request, caller: Caller[MetasysState]) -> Response:
         """Each request acknowledges, discards or annotates one alarm or audit; each answers
         the status (and error body) that operation would have answered alone."""
-        who = caller(self.api, request)
+        user = self.deps.user(caller)
         body = await json_body(request)
         if not isinstance(body, dict) or body.get("method") not in ("PATCH", "POST"):
             raise errors.bad_request("method must be PATCH or POST.")
@@ -110,63 +112,67 @@ class ActivityHandlers:
         responses = [
             {
                 "responseId": entry["id"],
-                **self._one(who, body["method"], entry["requestUrl"], entry["body"]),
+                **self._one(caller.state, user, body["method"], entry["requestUrl"], entry["body"]),
             }
             for entry in requests
         ]
         return respond({"responses": responses})
 
-    def _one(self, who: Caller, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _one(
+        self, state: MetasysState, user: User, method: str, url: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         parts = [p for p in urlsplit(url).path.split("/") if p]
         try:
             if len(parts) >= 2 and parts[-2] in ("alarms", "audits") and method == "PATCH":
-                self._change(who, parts[-2], parts[-1], body)
+                self._change(state, user, parts[-2], parts[-1], body)
                 return {"status": 204}
             if len(parts) >= 3 and parts[-1] == "annotations" and method == "POST":
-                self._annotate(who, parts[-3], parts[-2], body)
+                self._annotate(state, user, parts[-3], parts[-2], body)
                 return {"status": 201}
             raise errors.not_found("The requestUrl is not an alarm or audit operation.")
         except VendorError as problem:
             return {"status": problem.status, "body": problem.body}
 
-    def _change(self, who: Caller, kind: str, item_id: str, body: dict[str, Any]) -> None:
+    def _change(
+        self, state: MetasysState, user: User, kind: str, item_id: str, body: dict[str, Any]
+    ) -> None:
         status = body.get("activityManagementStatus")
         text = body.get("annotationText")
         if text is not None and not isinstance(text, str):
             raise errors.bad_request("annotationText must be a string or null.")
-        state = who.state
         if kind == "alarms":
             alarm = state.alarms.get(item_id)
             if status not in ("acknowledged", "discarded"):
                 raise errors.bad_request(
                     "activityManagementStatus must be acknowledged or discarded."
                 )
-            self._may_write(who)
-            state.alarms.change(alarm, str(status), who.user.username, text)
+            self._may_write(user)
+            state.alarms.change(alarm, str(status), user.username, text)
             return
         entry = state.audit_book.get(item_id)
         if status != "discarded":
             raise errors.bad_request("activityManagementStatus must be discarded.")
-        self._may_write(who)
-        state.audit_book.discard(entry, who.user.username, text)
+        self._may_write(user)
+        state.audit_book.discard(entry, user.username, text)
 
-    def _annotate(self, who: Caller, kind: str, item_id: str, body: dict[str, Any]) -> None:
+    def _annotate(
+        self, state: MetasysState, user: User, kind: str, item_id: str, body: dict[str, Any]
+    ) -> None:
         text = body.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_ANNOTATION:
             raise errors.bad_request("text must hold 1 to 255 characters, not only whitespace.")
-        state = who.state
         if kind == "alarms":
             alarm = state.alarms.get(item_id)
-            self._may_write(who)
-            state.alarms.annotate(alarm, text.strip(), who.user.username)
+            self._may_write(user)
+            state.alarms.annotate(alarm, text.strip(), user.username)
         elif kind == "audits":
             entry = state.audit_book.get(item_id)
-            self._may_write(who)
-            state.audit_book.annotate(entry, text.strip(), who.user.username)
+            self._may_write(user)
+            state.audit_book.annotate(entry, text.strip(), user.username)
         else:
             raise errors.not_found("The requestUrl is not an alarm or audit operation.")
 
     @staticmethod
-    def _may_write(who: Caller) -> None:
-        if not who.user.can_write:
+    def _may_write(user: User) -> None:
+        if not user.can_write:
             raise errors.forbidden("The user is not authorized to change activities.")

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin.metasys import errors, query
 from standin.metasys.activity_filters import alarm_filter, times, within
 from standin.metasys.alarm_views import alarm_json, annotation_json, permission
-from standin.metasys.http import Caller, caller, json_body, paged, respond
+from standin.metasys.deps import Deps
+from standin.metasys.http import json_body, paged, respond
 from standin.metasys.state.alarms import Alarm
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.state.site import MetasysState
 
 ALARM_SORTS = ("creationTime", "priority")
 MAX_PAGE_SIZE = 10000
@@ -29,56 +29,56 @@ def alarm_key(paging: query.Paging) -> Callable[[Alarm], Any]:
 
 
 class AlarmHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     def _list(
         self,
         request: Request,
-        who: Caller,
+        caller: Caller[MetasysState],
         scope: Callable[[Alarm], bool],
         *,
         related: bool,
         extra: dict[str, str] | None = None,
     ) -> Response:
+        state, user, base = caller.state, self.deps.user(caller), self.deps.base(request)
         params = request.query_params
         wanted = alarm_filter(params, related=related)
         paging = query.paging(params, ALARM_SORTS, "creationTime", max_size=MAX_PAGE_SIZE)
-        book = who.state.alarms
-        found = [a for a in book.items.values() if scope(a) and wanted.matches(who.state, a)]
+        book = state.alarms
+        found = [a for a in book.items.values() if scope(a) and wanted.matches(state, a)]
         body = paged(
             request,
             found,
             paging,
-            lambda alarm: alarm_json(who.state, alarm, who.base),
+            lambda alarm: alarm_json(state, alarm, base),
             alarm_key(paging),
         )
         by_id = {a.id: a for a in found}
         body["effectivePermissions"] = [
-            permission(by_id[item["id"]], who.user, book.can_acknowledge(by_id[item["id"]]))
+            permission(by_id[item["id"]], user, book.can_acknowledge(by_id[item["id"]]))
             for item in body["items"]
         ]
         return respond({**body, **(extra or {})})
 
-    async def alarms(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        return self._list(request, who, lambda alarm: True, related=True)
+    async def alarms(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        return self._list(request, caller, lambda alarm: True, related=True)
 
-    async def object_alarms(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def object_alarms(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         return self._list(
             request,
-            who,
+            caller,
             lambda alarm: alarm.object_id == obj.id,
             related=False,
-            extra={"objectUrl": f"{who.base}/objects/{obj.id}"},
+            extra={"objectUrl": f"{base}/objects/{obj.id}"},
         )
 
-    async def device_alarms(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        tree = who.state.tree
+    async def device_alarms(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        tree = caller.state.tree
 
         def hosted(alarm: Alarm) -> bool:
             obj = tree.get(alarm.object_id)
@@ -86,20 +86,20 @@ class AlarmHandlers:
 
         return self._list(
             request,
-            who,
+            caller,
             hosted,
             related=True,
-            extra={"networkDeviceUrl": f"{who.base}/networkDevices/{device.id}"},
+            extra={"networkDeviceUrl": f"{base}/networkDevices/{device.id}"},
         )
 
-    async def alarm(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        alarm = who.state.alarms.get(request.path_params["alarmId"])
-        return respond(alarm_json(who.state, alarm, who.base))
+    async def alarm(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        alarm = caller.state.alarms.get(request.path_params["alarmId"])
+        return respond(alarm_json(caller.state, alarm, base))
 
-    async def patch(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        alarm = who.state.alarms.get(request.path_params["alarmId"])
+    async def patch(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        alarm = caller.state.alarms.get(request.path_params["alarmId"])
         body = await json_body(request)
         if not isinstance(body, dict):
             raise errors.bad_request("The request body must be a JSON object.")
@@ -109,14 +109,14 @@ class AlarmHandlers:
         text = body.get("annotationText")
         if text is not None and not isinstance(text, str):
             raise errors.bad_request("annotationText must be a string or null.")
-        if not who.user.can_write:
+        if not user.can_write:
             raise errors.forbidden("The user is not authorized to change this alarm.")
-        who.state.alarms.change(alarm, status, who.user.username, text)
+        caller.state.alarms.change(alarm, status, user.username, text)
         return Response(status_code=204)
 
-    async def annotations(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        alarm = who.state.alarms.get(request.path_params["alarmId"])
+    async def annotations(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        alarm = caller.state.alarms.get(request.path_params["alarmId"])
         params = request.query_params
         start, end = times(params)
         paging = query.paging(
@@ -128,7 +128,7 @@ class AlarmHandlers:
                 request,
                 notes,
                 paging,
-                lambda note: annotation_json(alarm, note, who.base),
+                lambda note: annotation_json(alarm, note, base),
                 (lambda note: (note.user, note.time, note.id))
                 if paging.sort == "user"
                 else (lambda note: (note.time, note.id)),

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin.metasys import errors, query
 from standin.metasys.activity_filters import audit_filter, times, within
 from standin.metasys.audit_views import audit_json, audit_permission, note_json
-from standin.metasys.http import Caller, caller, json_body, paged, respond
+from standin.metasys.deps import Deps
+from standin.metasys.http import json_body, paged, respond
 from standin.metasys.state.audits import MAX_ANNOTATION
 from standin.metasys.state.model import AuditEntry
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.state.site import MetasysState
 
 MAX_PAGE_SIZE = 10000
 
@@ -33,79 +32,77 @@ def annotation_text(body: object, name: str) -> str | None:
 
 
 class AuditHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     def _list(
         self,
         request: Request,
-        who: Caller,
+        caller: Caller[MetasysState],
         scope: Callable[[AuditEntry], bool],
         *,
         objects: bool,
         extra: dict[str, str] | None = None,
     ) -> Response:
+        state, user, base = caller.state, self.deps.user(caller), self.deps.base(request)
         params = request.query_params
         wanted = audit_filter(params, objects=objects)
         paging = query.paging(params, ("creationTime",), "creationTime", max_size=MAX_PAGE_SIZE)
-        book = who.state.audit_book
+        book = state.audit_book
         found = [
-            e
-            for e in book.entries
-            if scope(e) and wanted.matches(who.state, e, book.tracks.get(e.id))
+            e for e in book.entries if scope(e) and wanted.matches(state, e, book.tracks.get(e.id))
         ]
         body = paged(
             request,
             found,
             paging,
-            lambda e: audit_json(who.state, e, book.tracks.get(e.id), who.base),
+            lambda e: audit_json(state, e, book.tracks.get(e.id), base),
             lambda e: e.time,
         )
         by_id = {e.id: e for e in found}
         body["effectivePermissions"] = [
-            audit_permission(by_id[i["id"]], book.tracks.get(i["id"]), who.user.can_write)
+            audit_permission(by_id[i["id"]], book.tracks.get(i["id"]), user.can_write)
             for i in body["items"]
         ]
         return respond({**body, **(extra or {})})
 
-    async def audits(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        return self._list(request, who, lambda entry: True, objects=True)
+    async def audits(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        return self._list(request, caller, lambda entry: True, objects=True)
 
-    async def object_audits(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def object_audits(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         return self._list(
             request,
-            who,
+            caller,
             lambda entry: entry.object_id == obj.id,
             objects=False,
-            extra={"objectUrl": f"{who.base}/objects/{obj.id}"},
+            extra={"objectUrl": f"{base}/objects/{obj.id}"},
         )
 
-    async def audit(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        book = who.state.audit_book
+    async def audit(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        book = caller.state.audit_book
         entry = book.get(request.path_params["auditId"])
-        return respond(audit_json(who.state, entry, book.tracks.get(entry.id), who.base))
+        return respond(audit_json(caller.state, entry, book.tracks.get(entry.id), base))
 
-    async def patch(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        book = who.state.audit_book
+    async def patch(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        book = caller.state.audit_book
         entry = book.get(request.path_params["auditId"])
         body = await json_body(request)
         text = annotation_text(body, "annotationText")
         assert isinstance(body, dict)
         if body.get("activityManagementStatus") != "discarded":
             raise errors.bad_request("activityManagementStatus must be discarded.")
-        if not who.user.can_write:
+        if not user.can_write:
             raise errors.forbidden("The user is not authorized to change this audit.")
-        book.discard(entry, who.user.username, text)
+        book.discard(entry, user.username, text)
         return Response(status_code=204)
 
-    async def annotations(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        book = who.state.audit_book
+    async def annotations(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        book = caller.state.audit_book
         entry = book.get(request.path_params["auditId"])
         params = request.query_params
         start, end = times(params)
@@ -117,15 +114,15 @@ class AuditHandlers:
                 request,
                 notes,
                 paging,
-                lambda note: note_json(entry, note, who.base),
+                lambda note: note_json(entry, note, base),
                 lambda note: (note.time, note.id),
             )
         )
 
-    async def annotate(self, request: Request) -> Response:
+    async def annotate(self, request: Request, caller: Caller[MetasysState]) -> Response:
         """The text must not be empty or only whitespace, and is trimmed (the reference)."""
-        who = caller(self.api, request)
-        book = who.state.audit_book
+        user = self.deps.user(caller)
+        book = caller.state.audit_book
         entry = book.get(request.path_params["auditId"])
         body = await json_body(request)
         text = annotation_text(body, "text")
@@ -133,12 +130,11 @@ class AuditHandlers:
             raise errors.bad_request("text is required.")
         if len(text) > MAX_ANNOTATION or not text.strip():
             raise errors.bad_request("text must hold 1 to 255 characters, not only whitespace.")
-        if not who.user.can_write:
+        if not user.can_write:
             raise errors.forbidden("The user is not authorized to annotate this audit.")
-        book.annotate(entry, text.strip(), who.user.username)
+        book.annotate(entry, text.strip(), user.username)
         return Response(status_code=201)
 
-    async def users(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        names = sorted({e.user for e in who.state.audit_book.entries})
+    async def users(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        names = sorted({e.user for e in caller.state.audit_book.entries})
         return respond({"total": len(names), "items": names, "self": str(request.url)})

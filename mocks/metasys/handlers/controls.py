@@ -3,21 +3,21 @@ end of a diagram subscription, and the LCT palette and its block definitions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from standin._core.errors import VendorError
+from standin._core.seam import Caller
 from standin.metasys import errors, query
+from standin.metasys.deps import Deps
 from standin.metasys.handlers.streams import end_subscription, owner_of
-from standin.metasys.http import caller, json_body, respond
+from standin.metasys.http import json_body, respond
 from standin.metasys.state.controls import Diagram, block_type_id, problem, save_failed
 from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID, palette, schema_url
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.state.site import MetasysState
 
 
 def diagram_item(diagram: Diagram, base: str) -> dict[str, Any]:
@@ -46,34 +46,34 @@ def diagram_schema(base: str) -> dict[str, Any]:
 
 
 class ControlHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
-    async def diagram(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def diagram(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
         include_schema = query.boolean(request.query_params, "includeSchema")
-        control = who.state.controls.control(request.path_params["controlId"])
+        control = caller.state.controls.control(request.path_params["controlId"])
         body: dict[str, Any] = {
-            "item": diagram_item(who.state.controls.diagram(control), who.base),
+            "item": diagram_item(caller.state.controls.diagram(control), base),
             "self": str(request.url),
         }
         if include_schema:
-            body["schema"] = diagram_schema(who.base)
+            body["schema"] = diagram_schema(base)
         stream_id = request.headers.get("metasys-subscribe")
         if stream_id is None:
             return respond(body)
-        subscription_id = self.api.diagram_streams.subscribe(
-            who.state, stream_id, owner_of(who.tenant_id, who.user.username), control.id
+        subscription_id = self.deps.diagram_streams.subscribe(
+            caller.state, stream_id, owner_of(caller), control.id
         )
         location = (
-            f"{who.base}/controls/streams/{quote(stream_id, safe='')}"
-            f"/subscriptions/{subscription_id}"
+            f"{base}/controls/streams/{quote(stream_id, safe='')}/subscriptions/{subscription_id}"
         )
         return respond(body, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
-    async def replace_diagram(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        controls = who.state.controls
+    async def replace_diagram(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
+        controls = caller.state.controls
         control = controls.control(request.path_params["controlId"])
         try:
             body = await json_body(request)
@@ -89,26 +89,26 @@ class ControlHandlers:
                     )
                 ],
             ) from None
-        diagram = controls.replace(control, body, who.user)
-        self.api.diagram_streams.diagram_replaced(who.state, control.id)
-        return respond({"item": diagram_item(diagram, who.base), "self": str(request.url)})
+        diagram = controls.replace(control, body, user)
+        self.deps.diagram_streams.diagram_replaced(caller.state, control.id)
+        return respond({"item": diagram_item(diagram, base), "self": str(request.url)})
 
-    async def delete_subscription(self, request: Request) -> Response:
-        return end_subscription(self.api, request, self.api.diagram_streams.unsubscribe)
+    async def delete_subscription(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        return end_subscription(request, caller, self.deps.diagram_streams.unsubscribe)
 
-    async def palette(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def palette(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
         self._palette(request.path_params["paletteId"])
-        return respond(palette(who.base))
+        return respond(palette(base))
 
-    async def block(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def block(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
         self._palette(request.path_params["paletteId"])
         raw = request.path_params["blockDefinitionId"]
         kind = BLOCK_TYPES.get(raw)
         if kind is None:
             raise errors.not_found(f"The block definition {raw} was not found.")
-        return respond(kind.schema(who.base))
+        return respond(kind.schema(base))
 
     def _palette(self, palette_id: str) -> None:
         if palette_id.lower() != LCT_PALETTE_ID:

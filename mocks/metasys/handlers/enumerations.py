@@ -3,49 +3,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin.metasys import errors
+from standin.metasys.deps import Deps
 from standin.metasys.handlers.system import enumeration_item
-from standin.metasys.http import Caller, caller, json_body, respond
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.http import json_body, respond
+from standin.metasys.state.site import MetasysState
 
 
-def writer(api: MetasysApi, request: Request) -> Caller:
-    who = caller(api, request)
-    if not who.user.can_write:
+def writer(deps: Deps, caller: Caller[MetasysState]) -> None:
+    """Only an administrator changes enumerations (403 before the body is read)."""
+    if not deps.user(caller).can_write:
         raise errors.forbidden("The user is not authorized to modify enumerations.")
-    return who
 
 
 class EnumerationHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
-    async def create(self, request: Request) -> Response:
-        who = writer(self.api, request)
-        created = who.state.enumerations.create(await json_body(request))
-        item = enumeration_item(created, who.base)
+    async def create(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        writer(self.deps, caller)
+        base = self.deps.base(request)
+        created = caller.state.enumerations.create(await json_body(request))
+        item = enumeration_item(created, base)
         return respond({"item": item}, 201, {"Location": item["self"]})
 
-    async def edit(self, request: Request) -> Response:
-        who = writer(self.api, request)
+    async def edit(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        writer(self.deps, caller)
+        base = self.deps.base(request)
         body = await json_body(request)
-        edited = who.state.enumerations.edit(request.path_params["id"], body)
-        return respond({"item": enumeration_item(edited, who.base)})
+        edited = caller.state.enumerations.edit(request.path_params["id"], body)
+        return respond({"item": enumeration_item(edited, base)})
 
-    async def replace(self, request: Request) -> Response:
-        who = writer(self.api, request)
+    async def replace(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        writer(self.deps, caller)
+        base = self.deps.base(request)
         body = await json_body(request)
-        replaced = who.state.enumerations.replace(request.path_params["id"], body)
-        return respond({"item": enumeration_item(replaced, who.base)})
+        replaced = caller.state.enumerations.replace(request.path_params["id"], body)
+        return respond({"item": enumeration_item(replaced, base)})
 
-    async def delete(self, request: Request) -> Response:
-        who = writer(self.api, request)
-        who.state.enumerations.delete(request.path_params["id"])
+    async def delete(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        writer(self.deps, caller)
+        caller.state.enumerations.delete(request.path_params["id"])
         return Response(status_code=204)

@@ -3,60 +3,69 @@ batch reads and writes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin.metasys import errors, query, views
+from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
-from standin.metasys.http import Caller, caller, json_body, paged, respond, sort_text
+from standin.metasys.handlers.streams import owner_of
+from standin.metasys.http import json_body, paged, respond, sort_text
 from standin.metasys.state import commands
-from standin.metasys.state.model import MetasysObject
+from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
 from standin.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
 
 ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
 
 
 class ObjectHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     # --- the tree --------------------------------------------------------------------------
 
-    async def list_root(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def list_root(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user, base = self.deps.user(caller), self.deps.base(request)
         depth = query.integer(request.query_params, "depth", 1, minimum=0, maximum=1)
-        return respond(tree(request, who, who.state.tree.root, depth, allow_filters=False))
+        return respond(
+            tree(
+                request,
+                caller.state,
+                user,
+                base,
+                caller.state.tree.root,
+                depth,
+                allow_filters=False,
+            )
+        )
 
-    async def list_children(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def list_children(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user, base = self.deps.user(caller), self.deps.base(request)
         depth = query.integer(request.query_params, "depth", 1, minimum=-1)
-        root = who.state.object(request.path_params["objectId"])
-        return respond(tree(request, who, root, depth, allow_filters=True))
+        root = caller.state.object(request.path_params["objectId"])
+        return respond(tree(request, caller.state, user, base, root, depth, allow_filters=True))
 
-    async def identifier(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def identifier(self, request: Request, caller: Caller[MetasysState]) -> Response:
         fqr = request.query_params.get("fqr")
         if fqr is None:
             raise errors.bad_request("The parameter fqr is required.")
         if ":" not in fqr:
             raise errors.bad_request("The parameter fqr is not a fully qualified reference.")
-        found = who.state.tree.find(fqr)
+        found = caller.state.tree.find(fqr)
         if found is None:
             raise errors.not_found(f"No object has the reference {fqr}.")
         return respond(found.id)
 
     # --- one object ------------------------------------------------------------------------
 
-    async def get(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def get(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         params = request.query_params
         view = params.get("viewId")
         if view is not None:
@@ -66,67 +75,68 @@ class ObjectHandlers:
             if full != "viewNameEnumSet.focusView":
                 raise errors.not_found(f"The object has no view {full}.")
         include_schema = query.boolean(params, "includeSchema")
-        who.state.require_online(obj)
+        caller.state.require_online(obj)
         body: dict[str, Any] = {
-            **views.object_links(obj, who.state, who.base),
+            **views.object_links(obj, caller.state, base),
             "self": str(request.url),
             "objectType": obj.type.enum_id,
-            "item": who.state.item(obj),
-            "effectivePermissions": permissions(who, obj),
+            "item": caller.state.item(obj),
+            "effectivePermissions": permissions(caller.state, self.deps.user(caller), obj),
             "views": obj.type.views(),
-            "condition": who.state.condition(obj),
+            "condition": caller.state.condition(obj),
         }
         if include_schema:
-            body["schema"] = obj.type.schema(who.base)
+            body["schema"] = obj.type.schema(base)
         return respond(body)
 
-    async def patch(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
-        who.state.patch(obj, await json_body(request), who.user)
+    async def patch(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        obj = caller.state.object(request.path_params["objectId"])
+        caller.state.patch(obj, await json_body(request), user)
         return Response(status_code=200)
 
-    async def delete(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
-        who.state.delete(obj, who.user)
+    async def delete(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        obj = caller.state.object(request.path_params["objectId"])
+        caller.state.delete(obj, user)
         return Response(status_code=204)
 
-    async def create(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        created = who.state.create(await json_body(request), who.user)
-        return Response(status_code=200, headers={"Location": f"{who.base}/objects/{created.id}"})
+    async def create(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
+        created = caller.state.create(await json_body(request), user)
+        return Response(status_code=200, headers={"Location": f"{base}/objects/{created.id}"})
 
-    async def views(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def views(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         query.boolean(request.query_params, "includeSchema")
         items = [
             {
                 "id": view["id"],
-                "viewUrl": f"{who.base}/objects/{obj.id}?viewId={view['id']}",
+                "viewUrl": f"{base}/objects/{obj.id}?viewId={view['id']}",
             }
             for view in obj.type.views()
         ]
         return respond({"items": items, "self": str(request.url)})
 
-    async def attributes(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def attributes(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         body: dict[str, Any] = {}
         if obj.type.is_point:
             body["item"] = {"defaultAttribute": "attributeEnumSet.presentValue"}
-        schema = obj.type.schema(who.base)
+        schema = obj.type.schema(base)
         schema.pop("required", None)
         body["schema"] = schema
         return respond(body)
 
-    async def attribute(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def attribute(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         name = request.path_params["attributeId"]
         include_schema = query.boolean(request.query_params, "includeSchema")
-        body = read_attribute(who.state, obj, name, include_schema, who.base)
+        body = read_attribute(caller.state, obj, name, include_schema, base)
         stream_id = request.headers.get("metasys-subscribe")
         if stream_id is None:
             return respond(body)
@@ -134,23 +144,23 @@ class ObjectHandlers:
             "item": {**body["item"], "id": obj.id, "itemReference": obj.item_reference},
             "condition": body["condition"],
         }
-        owner = f"{who.tenant_id}/{who.user.username}"
-        subscription_id = self.api.streams.subscribe_object(
-            who.state, stream_id, owner, [(obj.id, name, current)]
+        owner = owner_of(caller)
+        subscription_id = self.deps.streams.subscribe_object(
+            caller.state, stream_id, owner, [(obj.id, name, current)]
         )
         location = (
-            f"{who.base}/objects/streams/{quote(stream_id, safe='')}"
-            f"/subscriptions/{subscription_id}"
+            f"{base}/objects/streams/{quote(stream_id, safe='')}/subscriptions/{subscription_id}"
         )
         return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
     # --- commands --------------------------------------------------------------------------
 
-    async def commands(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
-        items = commands.entries(obj, who.base)
-        can = who.state.can_modify(obj, who.user)
+    async def commands(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
+        items = commands.entries(obj, base)
+        can = caller.state.can_modify(obj, user)
         invocable = [f"commandIdEnumSet.{name}" for name in commands.specs(obj)] if can else []
         return respond(
             {
@@ -160,19 +170,19 @@ class ObjectHandlers:
             }
         )
 
-    async def command(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def command(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        obj = caller.state.object(request.path_params["objectId"])
         command_id = request.path_params["commandId"]
         if resolve("commandIdEnumSet", command_id) is None:
             raise errors.bad_request("The commandId is not a member of commandIdEnumSet.")
         body = await json_body(request)
-        who.state.command(obj, command_id, body, who.user)
+        caller.state.command(obj, command_id, body, user)
         return respond("Success")
 
-    async def child_types(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def child_types(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        obj = caller.state.object(request.path_params["objectId"])
         found = []
         for short in obj.type.child_types:
             kind = OBJECT_TYPES[short]
@@ -182,31 +192,32 @@ class ObjectHandlers:
                     "description": kind.title,
                     "version": kind.version,
                     "classification": kind.classification,
-                    "isAuthorized": who.user.can_write and kind.createable,
+                    "isAuthorized": user.can_write and kind.createable,
                 }
             )
         return respond(found)
 
-    async def points(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
+    async def points(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
         paging = query.paging(request.query_params, query.POINT_SORTS, "shortName")
-        mapped = who.state.object_points(obj)
+        mapped = caller.state.object_points(obj)
         return respond(
             paged(
                 request,
                 mapped,
                 paging,
-                lambda pair: views.point(pair[0], pair[1], who.base),
+                lambda pair: views.point(pair[0], pair[1], base),
                 lambda pair: point_key(pair[0].name, pair[1], paging.sort),
             )
         )
 
-    async def batch(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def batch(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
         body = await json_body(request)
         stream_id = request.headers.get("metasys-subscribe")
-        answers = batch(who, body)
+        answers = batch(caller.state, user, base, body)
         if stream_id is None or body.get("method") != "GET":
             return respond({"responses": answers})
         # Subscribed: the values go to the stream instead of the answer (the reference).
@@ -215,17 +226,16 @@ class ObjectHandlers:
             if answer["status"] == 200:
                 item = answer["body"]["item"]
                 object_id = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")[0]
-                obj = who.state.object(object_id)
+                obj = caller.state.object(object_id)
                 current = {
                     "item": {**item, "id": obj.id, "itemReference": obj.item_reference},
                     "condition": answer["body"]["condition"],
                 }
                 reads.append((obj.id, next(iter(item)), current))
-        owner = f"{who.tenant_id}/{who.user.username}"
-        subscription_id = self.api.streams.subscribe_object(who.state, stream_id, owner, reads)
+        owner = owner_of(caller)
+        subscription_id = self.deps.streams.subscribe_object(caller.state, stream_id, owner, reads)
         location = (
-            f"{who.base}/objects/streams/{quote(stream_id, safe='')}"
-            f"/subscriptions/{subscription_id}"
+            f"{base}/objects/streams/{quote(stream_id, safe='')}/subscriptions/{subscription_id}"
         )
         return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
 
@@ -240,10 +250,10 @@ def point_key(equipment_name: str, mapped: Any, sort: str) -> Any:
     return (sort_text(values[sort]), mapped.object_id, equipment_name)
 
 
-def permissions(who: Caller, obj: MetasysObject) -> dict[str, bool]:
+def permissions(state: MetasysState, user: User, obj: MetasysObject) -> dict[str, bool]:
     return {
-        "canDelete": who.state.can_delete(obj, who.user),
-        "canModify": who.state.can_modify(obj, who.user),
+        "canDelete": state.can_delete(obj, user),
+        "canModify": state.can_modify(obj, user),
     }
 
 
@@ -274,10 +284,16 @@ def read_attribute(
 
 
 def tree(
-    request: Request, who: Caller, root: MetasysObject, depth: int, *, allow_filters: bool
+    request: Request,
+    state: MetasysState,
+    user: User,
+    base: str,
+    root: MetasysObject,
+    depth: int,
+    *,
+    allow_filters: bool,
 ) -> dict[str, Any]:
     params = request.query_params
-    state = who.state
     flatten = query.boolean(params, "flatten")
     extensions = query.boolean(params, "includeExtensions")
     with_permissions = query.boolean(params, "includeEffectivePermissions")
@@ -323,7 +339,7 @@ def tree(
     def node(obj: MetasysObject, level: int) -> dict[str, Any]:
         listed.append(obj)
         children = [c for c in state.tree.children(obj) if visible(c)]
-        summary = views.object_summary(obj, state, who.base, bool(children))
+        summary = views.object_summary(obj, state, base, bool(children))
         deeper = path is not None or depth == -1 or level < depth
         nested = [node(child, level + 1) for child in children] if deeper else []
         if flatten:
@@ -347,14 +363,14 @@ def tree(
     body: dict[str, Any] = {"self": str(request.url), "items": items}
     if with_permissions:
         body["effectivePermissions"] = {
-            "canDelete": [o.id for o in listed if state.can_delete(o, who.user)],
+            "canDelete": [o.id for o in listed if state.can_delete(o, user)],
             "canView": [o.id for o in listed],
-            "canModify": [o.id for o in listed if state.can_modify(o, who.user)],
+            "canModify": [o.id for o in listed if state.can_modify(o, user)],
         }
     return body
 
 
-def batch(who: Caller, body: Any) -> list[dict[str, Any]]:
+def batch(state: MetasysState, user: User, base: str, body: Any) -> list[dict[str, Any]]:
     """Per-request answers for a batch of attribute reads (``GET``) or writes (``PATCH``)."""
     if not isinstance(body, dict) or set(body) - {"method", "requests"}:
         raise errors.bad_request("The batch body must be {method, requests}.")
@@ -385,25 +401,27 @@ def batch(who: Caller, body: Any) -> list[dict[str, Any]]:
                 or not written["item"]
             ):
                 raise errors.bad_request('Only PATCH requests carry a body {"item": {...}}.')
-    return [_batch_one(who, method, entry) for entry in requests]
+    return [_batch_one(state, user, base, method, entry) for entry in requests]
 
 
-def _batch_one(who: Caller, method: str, entry: dict[str, Any]) -> dict[str, Any]:
+def _batch_one(
+    state: MetasysState, user: User, base: str, method: str, entry: dict[str, Any]
+) -> dict[str, Any]:
     parts = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")
     try:
-        obj = who.state.object(parts[0])
+        obj = state.object(parts[0])
         if method == "GET":
             if len(parts) != 3 or parts[1] != "attributes":
                 raise errors.bad_request("relativeUrl must be {objectId}/attributes/{attribute}.")
-            answer = read_attribute(who.state, obj, parts[2], False, who.base)
+            answer = read_attribute(state, obj, parts[2], False, base)
         else:
             if len(parts) != 1:
                 raise errors.bad_request("relativeUrl must be {objectId}.")
-            who.state.patch(obj, entry["body"], who.user)
+            state.patch(obj, entry["body"], user)
             written = list(entry["body"]["item"])
-            condition = who.state.condition(obj)
+            condition = state.condition(obj)
             answer = {
-                "item": who.state.item(obj, written),
+                "item": state.item(obj, written),
                 "condition": {k: v for k, v in condition.items() if k in written},
             }
         return {"id": entry["id"], "status": 200, "body": answer}

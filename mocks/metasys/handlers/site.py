@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from standin._core.paging import with_query
+from standin._core.seam import Caller
 from standin.metasys import errors, query, views
+from standin.metasys.deps import Deps
 from standin.metasys.enums import resolve
 from standin.metasys.handlers.objects import point_key
-from standin.metasys.http import Caller, caller, paged, respond, sort_text
+from standin.metasys.http import paged, respond, sort_text
 from standin.metasys.state.model import Equipment, MetasysObject, Space
 from standin.metasys.state.samples import SampleWindow
+from standin.metasys.state.site import MetasysState
 from standin.metasys.types import NETWORK_CLASSIFICATIONS, TYPE_NAME
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
 
 EARLIEST = -62135510400.0
 """0001-01-02T00:00:00Z: no sample is older (a timestamp must stay a four-digit year)."""
@@ -56,33 +56,33 @@ def equipment_key(sort: str) -> Any:
 
 
 class SiteHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     # --- network devices -------------------------------------------------------------------
 
     def _devices(
-        self, request: Request, who: Caller, devices: list[MetasysObject]
+        self, request: Request, caller: Caller[MetasysState], devices: list[MetasysObject]
     ) -> dict[str, Any]:
+        state, user, base = caller.state, self.deps.user(caller), self.deps.base(request)
         paging = query.paging(request.query_params, query.DEVICE_SORTS, "name")
         body = paged(
             request,
             devices,
             paging,
-            lambda d: views.network_device(d, who.state, who.base),
+            lambda d: views.network_device(d, state, base),
             device_key(paging.sort),
         )
         body["effectivePermissions"] = {
-            "canDelete": [d.id for d in devices if who.state.can_delete(d, who.user)],
+            "canDelete": [d.id for d in devices if state.can_delete(d, user)],
             "canView": [d.id for d in devices],
-            "canModify": [d.id for d in devices if who.state.can_modify(d, who.user)],
+            "canModify": [d.id for d in devices if state.can_modify(d, user)],
         }
         return body
 
-    async def network_devices(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def network_devices(self, request: Request, caller: Caller[MetasysState]) -> Response:
         params = request.query_params
-        devices = who.state.network_devices()
+        devices = caller.state.network_devices()
         kind_filter = params.get("objectType")
         if kind_filter is not None:
             if not TYPE_NAME.match(kind_filter):
@@ -94,136 +94,130 @@ class SiteHandlers:
         )
         if classes:
             devices = [d for d in devices if d.type.classification in classes]
-        return respond(self._devices(request, who, devices))
+        return respond(self._devices(request, caller, devices))
 
-    async def network_device(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        return respond(views.network_device(device, who.state, who.base))
+    async def network_device(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        return respond(views.network_device(device, caller.state, base))
 
-    async def delete_network_device(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        who.state.delete_network_device(device, who.user)
+    async def delete_network_device(
+        self, request: Request, caller: Caller[MetasysState]
+    ) -> Response:
+        user = self.deps.user(caller)
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        caller.state.delete_network_device(device, user)
         return Response(status_code=204)
 
-    async def device_children(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        children = [d for d in who.state.network_devices() if who.state.network_parent(d) is device]
-        return respond(self._devices(request, who, children))
+    async def device_children(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        children = [
+            d for d in caller.state.network_devices() if caller.state.network_parent(d) is device
+        ]
+        return respond(self._devices(request, caller, children))
 
-    async def device_spaces(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        return self._spaces(request, who, who.state.device_spaces(device))
+    async def device_spaces(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        return self._spaces(request, caller.state.device_spaces(device))
 
-    async def device_equipment(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["networkDeviceId"])
-        return self._equipment(request, who, who.state.device_equipment(device))
+    async def device_equipment(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        device = caller.state.network_device(request.path_params["networkDeviceId"])
+        return self._equipment(request, caller.state.device_equipment(device))
 
     # --- spaces ----------------------------------------------------------------------------
 
-    def _spaces(self, request: Request, who: Caller, spaces: list[Space]) -> Response:
+    def _spaces(self, request: Request, spaces: list[Space]) -> Response:
+        base = self.deps.base(request)
         paging = query.paging(request.query_params, query.SPACE_SORTS, "name")
         return respond(
-            paged(
-                request, spaces, paging, lambda s: views.space(s, who.base), space_key(paging.sort)
-            )
+            paged(request, spaces, paging, lambda s: views.space(s, base), space_key(paging.sort))
         )
 
-    async def spaces(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = list(who.state.spaces.values())
+    async def spaces(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        found = list(caller.state.spaces.values())
         wanted = request.query_params.get("type")
         if wanted is not None:
             full = resolve("spaceTypesEnumSet", wanted)
             if full is None:
                 raise errors.bad_request(f"{wanted} is not a member of spaceTypesEnumSet.")
             found = [s for s in found if s.type == full]
-        return self._spaces(request, who, found)
+        return self._spaces(request, found)
 
-    async def space(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        return respond(views.space(who.state.space(request.path_params["spaceId"]), who.base))
+    async def space(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        return respond(views.space(caller.state.space(request.path_params["spaceId"]), base))
 
-    async def space_children(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        space = who.state.space(request.path_params["spaceId"])
-        return self._spaces(request, who, [who.state.space(c) for c in space.children])
+    async def space_children(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        space = caller.state.space(request.path_params["spaceId"])
+        return self._spaces(request, [caller.state.space(c) for c in space.children])
 
-    async def space_equipment(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        space = who.state.space(request.path_params["spaceId"])
-        return self._equipment(request, who, who.state.equipment_serving_space(space))
+    async def space_equipment(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        space = caller.state.space(request.path_params["spaceId"])
+        return self._equipment(request, caller.state.equipment_serving_space(space))
 
-    async def space_devices(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        space = who.state.space(request.path_params["spaceId"])
-        return respond(self._devices(request, who, who.state.space_devices(space)))
+    async def space_devices(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        space = caller.state.space(request.path_params["spaceId"])
+        return respond(self._devices(request, caller, caller.state.space_devices(space)))
 
     # --- equipment -------------------------------------------------------------------------
 
-    def _equipment(self, request: Request, who: Caller, found: list[Equipment]) -> Response:
+    def _equipment(self, request: Request, found: list[Equipment]) -> Response:
+        base = self.deps.base(request)
         paging = query.paging(request.query_params, query.EQUIPMENT_SORTS, "name")
         return respond(
             paged(
                 request,
                 found,
                 paging,
-                lambda e: views.equipment(e, who.base),
+                lambda e: views.equipment(e, base),
                 equipment_key(paging.sort),
             )
         )
 
-    async def equipment_list(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        return self._equipment(request, who, list(who.state.equipment.values()))
+    async def equipment_list(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        return self._equipment(request, list(caller.state.equipment.values()))
 
-    async def equipment(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return respond(views.equipment(found, who.base))
+    async def equipment(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
+        return respond(views.equipment(found, base))
 
-    async def served_equipment(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return self._equipment(request, who, who.state.served_equipment(found))
+    async def served_equipment(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
+        return self._equipment(request, caller.state.served_equipment(found))
 
-    async def upstream_equipment(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return self._equipment(request, who, who.state.upstream_equipment(found))
+    async def upstream_equipment(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
+        return self._equipment(request, caller.state.upstream_equipment(found))
 
-    async def equipment_spaces(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return self._spaces(request, who, who.state.equipment_spaces(found))
+    async def equipment_spaces(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
+        return self._spaces(request, caller.state.equipment_spaces(found))
 
-    async def equipment_devices(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
-        return respond(self._devices(request, who, who.state.equipment_devices(found)))
+    async def equipment_devices(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
+        return respond(self._devices(request, caller, caller.state.equipment_devices(found)))
 
-    async def equipment_points(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.equipment_instance(request.path_params["equipmentId"])
+    async def equipment_points(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        found = caller.state.equipment_instance(request.path_params["equipmentId"])
         paging = query.paging(request.query_params, query.POINT_SORTS, "shortName")
         return respond(
             paged(
                 request,
                 found.points,
                 paging,
-                lambda p: views.point(found, p, who.base),
+                lambda p: views.point(found, p, base),
                 lambda p: point_key(found.name, p, paging.sort),
             )
         )
 
     # --- trended attributes and samples ----------------------------------------------------
 
-    def _trended(self, request: Request, who: Caller, obj: MetasysObject, prefix: str) -> Response:
-        now = who.state.clock.time()
+    def _trended(
+        self, request: Request, state: MetasysState, obj: MetasysObject, prefix: str
+    ) -> Response:
+        now = state.clock.time()
         start = views.timestamp(now - DEFAULT_SAMPLE_WINDOW)
         end = views.timestamp(now)
         items = [
@@ -236,17 +230,17 @@ class SiteHandlers:
         ]
         return respond({"total": len(items), "items": items, "self": str(request.url)})
 
-    async def object_trended(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
-        return self._trended(request, who, obj, f"{who.base}/objects/{obj.id}")
+    async def object_trended(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
+        return self._trended(request, caller.state, obj, f"{base}/objects/{obj.id}")
 
-    async def device_trended(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["id"])
-        return self._trended(request, who, device, f"{who.base}/networkDevices/{device.id}")
+    async def device_trended(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        device = caller.state.network_device(request.path_params["id"])
+        return self._trended(request, caller.state, device, f"{base}/networkDevices/{device.id}")
 
-    def _samples(self, request: Request, who: Caller, obj: MetasysObject) -> dict[str, Any]:
+    def _samples(self, request: Request, state: MetasysState, obj: MetasysObject) -> dict[str, Any]:
         raw = request.path_params["attributeId"]
         full = resolve("attributeEnumSet", raw)
         if full is None:
@@ -258,12 +252,12 @@ class SiteHandlers:
         paging = query.paging(params, ("timestamp",), "timestamp", 1000, 10000)
         if name not in obj.trended:
             raise errors.not_found(f"The attribute {name} of this object is not trended.")
-        now = who.state.clock.time()
+        now = state.clock.time()
         end = now if end is None else min(end, now)
         start = end - DEFAULT_SAMPLE_WINDOW if start is None else start
         start = max(start, EARLIEST)
-        who.state.expire(obj)
-        window = SampleWindow(obj, name, start, end, who.state.trend_interval, who.state.values)
+        state.expire(obj)
+        window = SampleWindow(obj, name, start, end, state.trend_interval, state.values)
         samples = window.page(paging.page, paging.page_size, paging.descending)
         page_count = max(1, -(-window.total // paging.page_size))
         url = str(request.url)
@@ -280,18 +274,18 @@ class SiteHandlers:
             "attribute": full,
         }
 
-    async def object_samples(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        obj = who.state.object(request.path_params["objectId"])
-        body = self._samples(request, who, obj)
-        body["objectUrl"] = f"{who.base}/objects/{obj.id}"
+    async def object_samples(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        obj = caller.state.object(request.path_params["objectId"])
+        body = self._samples(request, caller.state, obj)
+        body["objectUrl"] = f"{base}/objects/{obj.id}"
         return respond(body)
 
-    async def device_samples(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        device = who.state.network_device(request.path_params["id"])
-        body = self._samples(request, who, device)
-        body["networkDeviceUrl"] = f"{who.base}/networkDevices/{device.id}"
+    async def device_samples(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        device = caller.state.network_device(request.path_params["id"])
+        body = self._samples(request, caller.state, device)
+        body["networkDeviceUrl"] = f"{base}/networkDevices/{device.id}"
         return respond(body)
 
 

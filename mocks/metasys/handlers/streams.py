@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin._core.sse import ResumeRefused
-from standin._core.tokens import IssuedToken, TokenRejected
 from standin.metasys import errors
-from standin.metasys.auth import bearer
-from standin.metasys.http import caller
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
+from standin.metasys.deps import Deps
+from standin.metasys.state.site import MetasysState
 
 
-def owner_of(tenant_id: str, username: str) -> str:
-    return f"{tenant_id}/{username}"
+def owner_of(caller: Caller[MetasysState]) -> str:
+    """Streams and subscriptions belong to one user of one tenant."""
+    return f"{caller.tenant.id}/{caller.principal}"
 
 
 Unsubscribe = Callable[[str, str, str], bool]
 """(stream id, owner, subscription id) -> whether that owner's subscription was ended."""
 
 
-def end_subscription(api: MetasysApi, request: Request, unsubscribe: Unsubscribe) -> Response:
+def end_subscription(
+    request: Request, caller: Caller[MetasysState], unsubscribe: Unsubscribe
+) -> Response:
     """``DELETE …/streams/{streamId}/subscriptions/{subscriptionId}`` (objects, activities,
     controls): 200 once ended; 404 for an unknown one or another user's stream."""
-    who = caller(api, request)
     found = unsubscribe(
         request.path_params["streamId"],
-        owner_of(who.tenant_id, who.user.username),
+        owner_of(caller),
         request.path_params["subscriptionId"],
     )
     if not found:
@@ -41,45 +39,27 @@ def end_subscription(api: MetasysApi, request: Request, unsubscribe: Unsubscribe
 
 
 class StreamHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
-    def _stream_token(self, request: Request) -> IssuedToken:
-        """The bearer header, or the ``access_token`` query parameter (EventSource clients
-        cannot set headers; the reference allows it on this operation only)."""
-        if request.headers.get("authorization") is not None:
-            return bearer(request.headers.get("authorization"), self.api.issuer)
-        value = request.query_params.get("access_token")
-        if not value:
-            raise errors.unauthorized()
-        try:
-            return self.api.issuer.validate(value)
-        except TokenRejected:
-            raise errors.unauthorized() from None
-
-    async def stream(self, request: Request) -> Response:
-        token = self._stream_token(request)
-        tenant = self.api.sandbox.tenants.get(token.tenant_id)
-        state = None if tenant is None else self.api.state(tenant)
-        if tenant is None or state is None or state.user(token.subject) is None:
-            raise errors.unauthorized()
-        owner = owner_of(tenant.id, token.subject)
-        streams = self.api.streams
+    async def stream(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        owner = owner_of(caller)
+        streams = self.deps.streams
         last_event_id = request.headers.get("last-event-id")
         try:
             if last_event_id is not None:
                 return streams.hub.resume(last_event_id, owner=owner)
-            stream_id = streams.open(owner, tenant.id, token.expires_at)
+            stream_id = streams.open(owner, caller.tenant.id, caller.token.expires_at)
             return streams.hub.connect(stream_id, owner=owner)
         except ResumeRefused:
             return Response(status_code=204)
 
-    async def keepalive(self, request: Request) -> Response:
+    async def keepalive(self, request: Request, caller: Caller[MetasysState]) -> Response:
         """Keeps the user's streams open until the presented token expires."""
-        who = caller(self.api, request)
-        token = bearer(request.headers.get("authorization"), self.api.issuer)
-        self.api.streams.extend(owner_of(who.tenant_id, who.user.username), token.expires_at)
+        self.deps.streams.extend(owner_of(caller), caller.token.expires_at)
         return Response(status_code=204)
 
-    async def delete_object_subscription(self, request: Request) -> Response:
-        return end_subscription(self.api, request, self.api.streams.unsubscribe_object)
+    async def delete_object_subscription(
+        self, request: Request, caller: Caller[MetasysState]
+    ) -> Response:
+        return end_subscription(request, caller, self.deps.streams.unsubscribe_object)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller, Seam
 from standin.metasys import auth, errors, query
+from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
-from standin.metasys.http import caller, json_body, paged, respond, sort_text
+from standin.metasys.handlers.streams import owner_of
+from standin.metasys.http import json_body, paged, respond, sort_text
 from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
 from standin.metasys.types import object_type
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
 
 ENUM_TYPES = ("all", "twoState", "multiState", "custom")
 USER_SORTS = ("fullName", "lastLogin", "primaryEmail", "userName")
@@ -54,35 +55,37 @@ def user_json(user: User, base: str) -> dict[str, Any]:
 
 
 class SystemHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps, seam: Seam[MetasysState]) -> None:
+        self.deps = deps
+        # Login is the one operation that finds its tenant from the body, not from a token.
+        self.seam = seam
 
     async def login(self, request: Request) -> Response:
         body = await json_body(request)
         username = body.get("username") if isinstance(body, dict) else None
         tenant = (
-            self.api.sandbox.tenants.resolve(self.api.key, username)
+            self.seam.sandbox.tenants.resolve(self.seam.api, username)
             if isinstance(username, str)
             else None
         )
-        state = None if tenant is None else self.api.state(tenant)
-        token = auth.login(body, None if tenant is None else tenant.id, state, self.api.issuer)
+        state = None if tenant is None else self.seam.state(tenant)
+        token = auth.login(body, None if tenant is None else tenant.id, state, self.deps.issuer)
         return respond(auth.token_body(token))
 
-    async def refresh(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        token = auth.issue(self.api.issuer, who.tenant_id, who.user)
+    async def refresh(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        token = auth.issue(self.deps.issuer, caller.tenant.id, user)
         # The guide: refreshing a token also moves the user's stream expirations to the new one.
-        self.api.streams.extend(f"{who.tenant_id}/{who.user.username}", token.expires_at)
+        self.deps.streams.extend(owner_of(caller), token.expires_at)
         return respond(auth.token_body(token))
 
-    async def enum_schema(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        found = who.state.enumerations.require(request.path_params["enumId"])
-        return respond(as_json_schema(found, who.base))
+    async def enum_schema(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
+        found = caller.state.enumerations.require(request.path_params["enumId"])
+        return respond(as_json_schema(found, base))
 
-    async def object_type_schema(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def object_type_schema(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
         parent_id = request.query_params.get("parentId")
         if parent_id is None:
             raise errors.bad_request("The parameter parentId is required.")
@@ -97,9 +100,9 @@ class SystemHandlers:
         kind = object_type(raw)
         if kind is None:
             raise errors.not_found(f"The object type {raw} was not found.")
-        who.state.object(parent_id)
-        schema = kind.schema(who.base)
-        schema["$id"] = f"{who.base}/schemas/objectTypes/{kind.short}"
+        caller.state.object(parent_id)
+        schema = kind.schema(base)
+        schema["$id"] = f"{base}/schemas/objectTypes/{kind.short}"
         schema["properties"] = {
             name: body
             for name, body in schema["properties"].items()
@@ -107,8 +110,7 @@ class SystemHandlers:
         }
         return respond({"schema": schema, "views": kind.views()})
 
-    async def identification(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def identification(self, request: Request, caller: Caller[MetasysState]) -> Response:
         parent_id = request.query_params.get("parentObjectId")
         if parent_id is None:
             raise errors.bad_request("The parameter parentObjectId is required.")
@@ -116,8 +118,8 @@ class SystemHandlers:
         kind = object_type(raw)
         if kind is None:
             raise errors.not_found(f"The object type {raw} was not found.")
-        parent = who.state.object(parent_id)
-        taken = {child.label for child in who.state.tree.children(parent)}
+        parent = caller.state.object(parent_id)
+        taken = {child.label for child in caller.state.tree.children(parent)}
         stem = kind.title.replace(" ", "")
         suggestion = next(f"{stem}{n}" for n in itertools.count(1) if f"{stem}{n}" not in taken)
         return respond(
@@ -132,8 +134,9 @@ class SystemHandlers:
             }
         )
 
-    async def enumerations(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def enumerations(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
         params = request.query_params
         kind = params.get("enumType", "all")
         if kind not in ENUM_TYPES:
@@ -142,50 +145,52 @@ class SystemHandlers:
         with_permissions = query.boolean(params, "includePermissions")
         found = [
             e
-            for e in who.state.enumerations.all()
+            for e in caller.state.enumerations.all()
             if kind == "all"
             or (kind == e.kind and (kind == "twoState" or len(e.members) >= minimum))
         ]
         body: dict[str, Any] = {
             "total": len(found),
-            "items": [enumeration(e, who.base) for e in found],
+            "items": [enumeration(e, base) for e in found],
             "self": str(request.url),
         }
         if with_permissions:
-            body["effectivePermissions"] = {"canCreate": who.user.can_write}
+            body["effectivePermissions"] = {"canCreate": user.can_write}
         return respond(body)
 
-    async def enumeration(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def enumeration(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
         params = request.query_params
         include_schema = query.boolean(params, "includeSchema")
         with_permissions = query.boolean(params, "includePermissions")
-        found = who.state.enumerations.require(request.path_params["id"])
-        body: dict[str, Any] = {"item": enumeration_item(found, who.base)}
+        found = caller.state.enumerations.require(request.path_params["id"])
+        body: dict[str, Any] = {"item": enumeration_item(found, base)}
         if include_schema:
-            schema = as_json_schema(found, who.base)
+            schema = as_json_schema(found, base)
             # The reference: the schema tells which members (if any) are editable.
             [choices] = cast(list[dict[str, list[dict[str, Any]]]], schema["allOf"])
             for member in choices["oneOf"]:
                 member["readOnly"] = not found.custom
             body["schema"] = schema
         if with_permissions:
-            allowed = who.user.can_write and found.custom
+            allowed = user.can_write and found.custom
             body["effectivePermissions"] = {"canModify": allowed, "canDelete": allowed}
         return respond(body)
 
-    async def userinfo(self, request: Request) -> Response:
-        who = caller(self.api, request)
-        return respond(user_json(who.user, who.base))
+    async def userinfo(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
+        return respond(user_json(user, base))
 
-    async def users(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def users(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        base = self.deps.base(request)
         params = request.query_params
         paging = query.paging(params, USER_SORTS, "userName")
         text = params.get("q", "").lower()
         found = [
             u
-            for u in who.state.users.values()
+            for u in caller.state.users.values()
             if text in u.username.lower() or text in u.full_name.lower()
         ]
         # Sandbox choice: no login history is kept, so lastLogin sorts as userName.
@@ -195,7 +200,7 @@ class SystemHandlers:
                 request,
                 found,
                 paging,
-                lambda u: user_json(u, who.base),
+                lambda u: user_json(u, base),
                 lambda u: (sort_text(getattr(u, field)), u.id),
             )
         )

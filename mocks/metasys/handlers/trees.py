@@ -3,20 +3,19 @@ object creation (PRIVATE)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.seam import Caller
 from standin.metasys import errors, query
-from standin.metasys.http import Caller, caller, json_body, respond
-from standin.metasys.state.model import MetasysObject
-from standin.metasys.state.site import LOCAL_IDENTIFIER, MAX_LOCAL_IDENTIFIER
+from standin.metasys.deps import Deps
+from standin.metasys.http import json_body, respond
+from standin.metasys.state.model import MetasysObject, User
+from standin.metasys.state.site import LOCAL_IDENTIFIER, MAX_LOCAL_IDENTIFIER, MetasysState
 from standin.metasys.state.trees import UserView, ViewEntry, find_view, network_tree
 from standin.metasys.types import object_type
-
-if TYPE_CHECKING:
-    from standin.metasys.api import MetasysApi
 
 PUBLIC_ATTRIBUTES = ("name", "description", "objectCategory")
 """**Sandbox choice:** what any authenticated user may read of an object, beside its default
@@ -25,25 +24,25 @@ MAX_BULK = 100
 CREATE_FIELDS = {"parentId", "localUniqueIdentifier", "objectType", "item"}
 
 
-def tree_summary(who: Caller, tree_id: str, name: str, reference: str, kind: str) -> dict[str, Any]:
+def tree_summary(base: str, tree_id: str, name: str, reference: str, kind: str) -> dict[str, Any]:
     return {
         "id": tree_id,
         "name": name,
         "itemReference": reference,
         "treeType": kind,
-        "self": f"{who.base}/objects/trees/{tree_id}",
+        "self": f"{base}/objects/trees/{tree_id}",
     }
 
 
-def node_json(who: Caller, entry: ViewEntry) -> dict[str, Any]:
+def node_json(base: str, entry: ViewEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "name": entry.name,
         "itemReference": entry.item_reference,
         "objectType": entry.object_type,
         "classification": entry.classification,
-        "objectUrl": None if entry.object_id is None else f"{who.base}/objects/{entry.object_id}",
-        "items": [node_json(who, child) for child in entry.children],
+        "objectUrl": None if entry.object_id is None else f"{base}/objects/{entry.object_id}",
+        "items": [node_json(base, child) for child in entry.children],
     }
 
 
@@ -56,20 +55,21 @@ def walk(entries: tuple[ViewEntry, ...]) -> list[ViewEntry]:
 
 
 class TreeHandlers:
-    def __init__(self, api: MetasysApi) -> None:
-        self.api = api
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
-    async def trees(self, request: Request) -> Response:
+    async def trees(self, request: Request, caller: Caller[MetasysState]) -> Response:
         """Every tree is listed; ``effectivePermissions.canRead`` names those the user may read."""
-        who = caller(self.api, request)
-        state = who.state
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
+        state = caller.state
         root = state.tree.root
-        items = [tree_summary(who, root.id, "All Items", root.item_reference, "allItems")]
+        items = [tree_summary(base, root.id, "All Items", root.item_reference, "allItems")]
         items += [
-            tree_summary(who, view.id, view.name, view.item_reference, "userView")
+            tree_summary(base, view.id, view.name, view.item_reference, "userView")
             for view in state.user_views
         ]
-        readable = [root.id] + [v.id for v in state.user_views if v.can_read(who.user)]
+        readable = [root.id] + [v.id for v in state.user_views if v.can_read(user)]
         return respond(
             {
                 "self": str(request.url),
@@ -79,12 +79,13 @@ class TreeHandlers:
             }
         )
 
-    async def tree(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def tree(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
         params = request.query_params
         with_permissions = query.boolean(params, "includePermissions")
         with_conditions = query.boolean(params, "includeConditions")
-        state = who.state
+        state = caller.state
+        base = self.deps.base(request)
         tree_id = request.path_params["treeId"]
         view: UserView | None = None
         if tree_id.lower() == state.tree.root_id:
@@ -92,7 +93,7 @@ class TreeHandlers:
             name, reference = "All Items", state.tree.root.item_reference
         else:
             view = find_view(state.user_views, tree_id)
-            if not view.can_read(who.user):
+            if not view.can_read(user):
                 raise errors.forbidden("The user is not authorized to read this tree.")
             entries, name, reference = view.entries, view.name, view.item_reference
         body: dict[str, Any] = {
@@ -100,59 +101,62 @@ class TreeHandlers:
             "id": state.tree.root_id if view is None else view.id,
             "name": name,
             "itemReference": reference,
-            "items": [node_json(who, entry) for entry in entries],
+            "items": [node_json(base, entry) for entry in entries],
         }
         named = [e.object_id for e in walk(entries) if e.object_id is not None]
         present = [state.tree[i] for i in named if state.tree.get(i) is not None]
         if with_permissions:
             body["effectivePermissions"] = {
-                "canDelete": [o.id for o in present if state.can_delete(o, who.user)],
+                "canDelete": [o.id for o in present if state.can_delete(o, user)],
                 "canView": [o.id for o in present],
-                "canModify": [o.id for o in present if state.can_modify(o, who.user)],
+                "canModify": [o.id for o in present if state.can_modify(o, user)],
             }
         if with_conditions:
             body["condition"] = {"deleted": [i for i in named if state.tree.get(i) is None]}
         return respond(body)
 
-    async def public_view(self, request: Request) -> Response:
-        who = caller(self.api, request)
+    async def public_view(self, request: Request, caller: Caller[MetasysState]) -> Response:
+        user = self.deps.user(caller)
+        base = self.deps.base(request)
         include_schema = query.boolean(request.query_params, "includeSchema")
-        obj = who.state.object(request.path_params["objectId"])
-        who.state.require_online(obj)
+        obj = caller.state.object(request.path_params["objectId"])
+        caller.state.require_online(obj)
         names = ["id", "itemReference", *PUBLIC_ATTRIBUTES]
         if obj.type.is_point:
             names += ["defaultAttribute", "presentValue"]
         names = [n for n in names if obj.type.attribute(n) is not None or n == "id"]
-        item = who.state.item(obj, names)
+        item = caller.state.item(obj, names)
         body: dict[str, Any] = {
             "self": str(request.url),
             "objectType": obj.type.enum_id,
             "item": item,
             "effectivePermissions": {
-                "canDelete": who.state.can_delete(obj, who.user),
-                "canModify": who.state.can_modify(obj, who.user),
+                "canDelete": caller.state.can_delete(obj, user),
+                "canModify": caller.state.can_modify(obj, user),
             },
-            "condition": who.state.condition(obj),
+            "condition": caller.state.condition(obj),
         }
         if include_schema:
-            schema = obj.type.schema(who.base)
+            schema = obj.type.schema(base)
             schema["properties"] = {k: v for k, v in schema["properties"].items() if k in item}
             schema.pop("required", None)
             body["schema"] = schema
         return respond(body)
 
-    async def bulk(self, request: Request) -> Response:
+    async def bulk(self, request: Request, caller: Caller[MetasysState]) -> Response:
         """Each creation answers on its own (``status`` and the new object, or its error): a
         body that is not an array of creation bodies is refused whole (400)."""
-        who = caller(self.api, request)
+        user = self.deps.user(caller)
         body = await json_body(request)
         if not isinstance(body, list) or not 1 <= len(body) <= MAX_BULK:
             raise errors.bad_request(f"The request body must be an array of 1 to {MAX_BULK}.")
         for entry in body:
             check_shape(entry)
-        if not who.user.can_write:
+        if not user.can_write:
             raise errors.forbidden("The user is not authorized to create objects.")
-        return respond([create_one(who, entry) for entry in body])
+        return respond(
+            [create_one(caller.state, user, self.deps.base(request), entry) for entry in body]
+        )
 
 
 def check_shape(entry: Any) -> None:
@@ -176,9 +180,9 @@ def check_shape(entry: Any) -> None:
         raise errors.bad_request("item must be an object.")
 
 
-def create_one(who: Caller, entry: dict[str, Any]) -> dict[str, Any]:
+def create_one(state: MetasysState, user: User, base: str, entry: dict[str, Any]) -> dict[str, Any]:
     try:
-        created: MetasysObject = who.state.create(entry, who.user)
+        created: MetasysObject = state.create(entry, user)
     except errors.VendorError as refused:
         return {
             "status": refused.status,
@@ -191,6 +195,6 @@ def create_one(who: Caller, entry: dict[str, Any]) -> dict[str, Any]:
         "status": 201,
         "localUniqueIdentifier": entry["localUniqueIdentifier"],
         "id": created.id,
-        "self": f"{who.base}/objects/{created.id}",
+        "self": f"{base}/objects/{created.id}",
         "message": None,
     }

@@ -1,0 +1,38 @@
+"""What Metasys handlers need besides their caller: the token issuer, the stream hubs, the
+continuation tokens, and the two things every answer is built from (the caller's user and the
+API root as the caller reached it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from standin._core.paging import ContinuationTokens
+from standin._core.seam import Caller
+from standin._core.tokens import TokenIssuer
+from standin.metasys import errors
+from standin.metasys.diagram_streams import DiagramStreams
+from standin.metasys.http import base_url
+from standin.metasys.state.model import User
+from standin.metasys.state.site import MetasysState
+from standin.metasys.streaming import Streams
+
+
+@dataclass(frozen=True)
+class Deps:
+    issuer: TokenIssuer
+    streams: Streams
+    diagram_streams: DiagramStreams
+    continuations: ContinuationTokens
+
+    def user(self, caller: Caller[MetasysState]) -> User:
+        """The user the caller's token names (identify has already answered 401 if it is gone)."""
+        user = caller.state.user(caller.principal)
+        if user is None:
+            raise errors.unauthorized()
+        return user
+
+    def base(self, request: Request) -> str:
+        """The API root as the caller reached it, e.g. ``https://host/api/v4``."""
+        return base_url(request)

@@ -23,8 +23,11 @@ from standin.clients._http import (
     Clock,
     HttpClientOwner,
     RateLimitedError,
+    Setting,
     Sleeper,
+    Throttle,
     build_http_client,
+    is_json_integer,
     parse_json,
     response_body,
     retry_after_delay,
@@ -130,6 +133,8 @@ _ERRORS: dict[int, type[AtmotubeError]] = {
 
 
 class AtmotubeClient(HttpClientOwner):
+    max_retries = Setting[int]("_throttle")
+
     def __init__(
         self,
         api_key: str,
@@ -149,8 +154,9 @@ class AtmotubeClient(HttpClientOwner):
         self._owns_http = http is None
         self._http = build_http_client(self.base_url) if http is None else http
         self._clock = clock
-        self._sleep = sleep
-        self.max_retries = max_retries
+        self._throttle = Throttle(
+            sleep=sleep, max_retries=max_retries, wait=self._wait, rate_limited=self._rate_limited
+        )
 
     def page(
         self,
@@ -246,31 +252,34 @@ class AtmotubeClient(HttpClientOwner):
 
     def _get(self, params: dict[str, str]) -> httpx.Response:
         query = {"api_key": self.api_key, **params}
-        retries = 0
-        while True:
-            response = self._http.get(self.base_url + DATA_PATH, params=query)
-            if response.status_code != 429:
-                break
-            until_next_minute = _seconds_to_next_minute(self._clock())
-            header = retry_after_delay(response.headers.get("Retry-After"))
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise AtmotubeRateLimited(
-                    429,
-                    body,
-                    response.headers,
-                    _message(429, body),
-                    retry_after=until_next_minute if header is None else header,
-                )
-            retries += 1
-            # The window resets at the minute; Retry-After is rounded up to whole seconds, so
-            # whichever is later is the first moment a retry can succeed.
-            self._sleep(max(until_next_minute, header or 0.0))
+        response = self._throttle.send(
+            lambda: self._http.get(self.base_url + DATA_PATH, params=query)
+        )
         if response.status_code == 200:
             return response
         status, body = response.status_code, response_body(response)
         raise _ERRORS.get(status, AtmotubeError)(
             status, body, response.headers, _message(status, body)
+        )
+
+    def _wait(self, response: httpx.Response, attempt: int) -> float:
+        # The window resets at the minute; Retry-After is rounded up to whole seconds, so
+        # whichever is later is the first moment a retry can succeed.
+        header = retry_after_delay(response.headers.get("Retry-After"))
+        return max(_seconds_to_next_minute(self._clock()), header or 0.0)
+
+    def _rate_limited(
+        self, response: httpx.Response, wait: float, why: str | None
+    ) -> AtmotubeRateLimited:
+        """``retry_after`` is what Retry-After says, else the time to the next minute."""
+        header = retry_after_delay(response.headers.get("Retry-After"))
+        body = response_body(response)
+        return AtmotubeRateLimited(
+            429,
+            body,
+            response.headers,
+            why or _message(429, body),
+            retry_after=_seconds_to_next_minute(self._clock()) if header is None else header,
         )
 
 
@@ -334,7 +343,7 @@ def _parse_page(response: httpx.Response) -> ReadingsPage:
 
 
 def _json_page(body: Any) -> ReadingsPage:
-    if not isinstance(body, dict) or not _is_int(body.get("status")) or body["status"] != 0:
+    if not isinstance(body, dict) or not is_json_integer(body.get("status")) or body["status"] != 0:
         raise ValueError("status is not 0")
     data = body.get("data")
     if not isinstance(data, dict):
@@ -380,13 +389,6 @@ def _parse_time(text: str, shape: re.Pattern[str]) -> dt.datetime:
         raise ValueError(f"time {text!r} is not like {shape.pattern}") from None
 
 
-def _is_int(value: Any) -> bool:
-    """JSON integers: ``3`` and ``3.0`` alike (as JSON Schema counts them), never booleans."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
 def _number(value: Any) -> float | None:
     if value is None:
         return None
@@ -401,7 +403,7 @@ def _number(value: Any) -> float | None:
 def _integer(value: Any) -> int | None:
     if value is None:
         return None
-    if not _is_int(value):
+    if not is_json_integer(value):
         raise ValueError(f"{value!r} is not an integer")
     return int(value)
 

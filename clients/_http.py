@@ -23,9 +23,11 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "RETRY_AFTER_CEILING",
     "ApiError",
+    "BearerClient",
     "BearerToken",
     "Clock",
     "HttpClientOwner",
+    "Message",
     "RateLimitedError",
     "Setting",
     "Sleeper",
@@ -33,6 +35,8 @@ __all__ = [
     "TokenCache",
     "bearer_token_answer",
     "build_http_client",
+    "contract_error",
+    "error_of",
     "expiry",
     "follow_next",
     "grant_form",
@@ -42,19 +46,23 @@ __all__ = [
     "json_optional_string",
     "json_string",
     "parse_json",
+    "rate_limited_error",
     "refresh_form",
     "response_body",
     "retry_after_delay",
     "retry_after_seconds",
     "same_origin",
     "send_authorized",
+    "status_error",
     "system_sleep",
+    "throttled_wait",
     "utc_now",
 ]
 
 T = TypeVar("T")
 TokenT = TypeVar("TokenT", bound="BearerToken")
 V = TypeVar("V")
+E = TypeVar("E", bound="ApiError")
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds for connect, read, write and pool waits alike."""
@@ -62,8 +70,8 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
 """What a bearer token may hold (RFC 6750 section 2.1): it goes into a header as it is."""
 RETRY_AFTER_CEILING = 3600.0
 """The longest wait, in seconds, a client sits out before retrying a throttled request: one
-hour, longer than any vendor's rate-limit window. A server that asks for more (a Retry-After of
-5.9e19 from a broken proxy, a date years ahead) is refused at once with the vendor's
+hour, far beyond the minute-long rate-limit windows the vendors document. A server that asks for
+more (a Retry-After of 5.9e19, a date years ahead) is refused at once with the vendor's
 rate-limited error, its ``retry_after`` what was asked, rather than obeyed: a caller never
 blocks for longer than it could have planned for, and may still wait knowingly."""
 
@@ -104,6 +112,11 @@ class ApiError(Exception):
         # httpx.Headers, so lookups ignore case as HTTP does.
         self.headers = httpx.Headers(dict(headers or {}))
 
+    def body_string(self, key: str) -> str | None:
+        """The body's ``key`` when the body is a JSON object and that member a string."""
+        value = self.body.get(key) if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
 
 class RateLimitedError(ApiError):
     """429, still, after a client's retries; ``retry_after`` says how long to wait."""
@@ -129,6 +142,52 @@ def response_body(response: httpx.Response) -> Any:
         return response.text
 
 
+Message = Callable[[int, Any], str]
+"""A vendor's error message from an answer's status and decoded body."""
+
+
+def error_of(kind: type[E], response: httpx.Response, message: Message | None = None) -> E:
+    """``kind`` for an error answer: its status, decoded body and headers, and the vendor's
+    message when ``message`` is given."""
+    status, body = response.status_code, response_body(response)
+    return kind(status, body, response.headers, None if message is None else message(status, body))
+
+
+def status_error(
+    errors: Mapping[int, type[E]],
+    default: type[E],
+    response: httpx.Response,
+    message: Message | None = None,
+) -> E:
+    """The typed error for an answer's status (``default`` for an undocumented one)."""
+    return error_of(errors.get(response.status_code, default), response, message)
+
+
+def contract_error(kind: type[E], vendor: str) -> Callable[[httpx.Response, str], E]:
+    """How a client says an answer broke its contract: ``kind``, with the answer and why."""
+
+    def broken(response: httpx.Response, why: str) -> E:
+        status = response.status_code
+        text = f"{vendor} answered {status} with a body outside the contract: {why}"
+        return kind(status, response_body(response), response.headers, text)
+
+    return broken
+
+
+def rate_limited_error(
+    kind: type[RateLimitedError], message: Message | None = None
+) -> Callable[[httpx.Response, float, str | None], Exception]:
+    """For ``Throttle``: the vendor's rate-limited error for a throttled answer and its wait,
+    with the transport's reason when it refused the wait, else the vendor's message."""
+
+    def raised(response: httpx.Response, wait: float, why: str | None) -> Exception:
+        status, body = response.status_code, response_body(response)
+        text = why if why is not None or message is None else message(status, body)
+        return kind(status, body, response.headers, text, retry_after=wait)
+
+    return raised
+
+
 def build_http_client(
     base_url: str,
     *,
@@ -141,8 +200,18 @@ def build_http_client(
 class HttpClientOwner:
     """Closes the httpx client when the vendor client made it, and is a context manager."""
 
+    base_url: str
     _http: httpx.Client
     _owns_http: bool
+    _clock: Clock
+
+    def _connect(self, base_url: str, http: httpx.Client | None, clock: Clock) -> None:
+        """``base_url`` without its trailing slash; ``http`` used as given (never closed
+        here), else one made for ``base_url`` and closed with the client."""
+        self.base_url = base_url.rstrip("/")
+        self._owns_http = http is None
+        self._http = build_http_client(self.base_url) if http is None else http
+        self._clock = clock
 
     def close(self) -> None:
         if self._owns_http:
@@ -193,6 +262,25 @@ def retry_after_delay(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def throttled_wait(
+    response: httpx.Response,
+    now: datetime,
+    *,
+    field: str,
+    pattern: re.Pattern[str],
+    default: float,
+) -> float:
+    """Seconds from Retry-After (a delay or an HTTP date), else the number ``pattern`` finds in
+    the body's ``field`` (a message such as "Try again in N seconds."), else ``default``."""
+    seconds = retry_after_seconds(response, now)
+    if seconds is not None:
+        return seconds
+    body = response_body(response)
+    text = body.get(field) if isinstance(body, dict) else None
+    found = pattern.search(text) if isinstance(text, str) else None
+    return float(found.group(1)) if found else default
 
 
 def retry_after_seconds(response: httpx.Response, now: datetime) -> float | None:
@@ -357,6 +445,38 @@ def expiry(sent_at: datetime, expires_in: int | None) -> datetime | None:
         return sent_at + timedelta(seconds=expires_in)
     except OverflowError:
         return None
+
+
+class BearerClient(HttpClientOwner, Generic[TokenT]):
+    """A client whose requests carry a bearer token from its cache (``_tokens``), through its
+    throttle (``_throttle``)."""
+
+    _throttle: Throttle
+    _tokens: TokenCache[TokenT]
+
+    def _bearer_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        token: Callable[[], str] | None = None,
+        refused: Callable[[], object] | None = None,
+        **options: Any,
+    ) -> httpx.Response:
+        """``method url`` with the cached token (or ``token()``): throttling waited out, and a
+        401 renews the token (or calls ``refused``: log in anew) and repeats the request once."""
+        return send_authorized(
+            lambda access: self._http.request(
+                method,
+                url,
+                headers={**(headers or {}), "Authorization": f"Bearer {access}"},
+                **options,
+            ),
+            self._throttle,
+            token=token or (lambda: self._tokens.current().access_token),
+            refused=refused or self._tokens.renew,
+        )
 
 
 def send_authorized(

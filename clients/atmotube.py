@@ -26,11 +26,12 @@ from standin.clients._http import (
     Setting,
     Sleeper,
     Throttle,
-    build_http_client,
+    contract_error,
     is_json_integer,
     parse_json,
-    response_body,
+    rate_limited_error,
     retry_after_delay,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -150,10 +151,7 @@ class AtmotubeClient(HttpClientOwner):
         ``max_retries`` counts the retries after a 429, not the first attempt.
         """
         self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
+        self._connect(base_url, http, clock)
         self._throttle = Throttle(
             sleep=sleep, max_retries=max_retries, wait=self._wait, rate_limited=self._rate_limited
         )
@@ -257,10 +255,7 @@ class AtmotubeClient(HttpClientOwner):
         )
         if response.status_code == 200:
             return response
-        status, body = response.status_code, response_body(response)
-        raise _ERRORS.get(status, AtmotubeError)(
-            status, body, response.headers, _message(status, body)
-        )
+        raise status_error(_ERRORS, AtmotubeError, response, _message)
 
     def _wait(self, response: httpx.Response, attempt: int) -> float:
         # The window resets at the minute; Retry-After is rounded up to whole seconds, so
@@ -268,19 +263,11 @@ class AtmotubeClient(HttpClientOwner):
         header = retry_after_delay(response.headers.get("Retry-After"))
         return max(_seconds_to_next_minute(self._clock()), header or 0.0)
 
-    def _rate_limited(
-        self, response: httpx.Response, wait: float, why: str | None
-    ) -> AtmotubeRateLimited:
+    def _rate_limited(self, response: httpx.Response, wait: float, why: str | None) -> Exception:
         """``retry_after`` is what Retry-After says, else the time to the next minute."""
         header = retry_after_delay(response.headers.get("Retry-After"))
-        body = response_body(response)
-        return AtmotubeRateLimited(
-            429,
-            body,
-            response.headers,
-            why or _message(429, body),
-            retry_after=_seconds_to_next_minute(self._clock()) if header is None else header,
-        )
+        told = _seconds_to_next_minute(self._clock()) if header is None else header
+        return _rate_limited(response, told, why)
 
 
 def _params(
@@ -329,13 +316,8 @@ def _message(status: int, body: Any) -> str:
     return f"Atmotube {status}: {body!r}"
 
 
-def _contract_error(response: httpx.Response, why: str) -> AtmotubeError:
-    return AtmotubeError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"Atmotube answered {response.status_code} with a body outside the contract: {why}",
-    )
+_contract_error = contract_error(AtmotubeError, "Atmotube")
+_rate_limited = rate_limited_error(AtmotubeRateLimited, _message)
 
 
 def _parse_page(response: httpx.Response) -> ReadingsPage:

@@ -23,15 +23,15 @@ import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
     Setting,
     Sleeper,
     Throttle,
     TokenCache,
     bearer_token_answer,
-    build_http_client,
+    contract_error,
     expiry,
     follow_next,
     grant_form,
@@ -40,11 +40,11 @@ from standin.clients._http import (
     json_optional_string,
     json_string,
     parse_json,
+    rate_limited_error,
     refresh_form,
-    response_body,
-    retry_after_seconds,
-    send_authorized,
+    status_error,
     system_sleep,
+    throttled_wait,
     utc_now,
 )
 
@@ -232,16 +232,9 @@ class AtriusError(ApiError):
     ``detail`` is DRF's ``{"detail": ...}`` message when the body has one.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        detail = body.get("detail") if isinstance(body, dict) else None
-        self.detail: str | None = detail if isinstance(detail, str) else None
+    @property
+    def detail(self) -> str | None:
+        return self.body_string("detail")
 
 
 class AtriusAuthError(AtriusError):
@@ -251,18 +244,13 @@ class AtriusAuthError(AtriusError):
     token endpoint gave one; ``None`` for the API's 401.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        error = body.get("error") if isinstance(body, dict) else None
-        description = body.get("error_description") if isinstance(body, dict) else None
-        self.error: str | None = error if isinstance(error, str) else None
-        self.description: str | None = description if isinstance(description, str) else None
+    @property
+    def error(self) -> str | None:
+        return self.body_string("error")
+
+    @property
+    def description(self) -> str | None:
+        return self.body_string("error_description")
 
 
 class AtriusValidationError(AtriusError):
@@ -273,15 +261,9 @@ class AtriusValidationError(AtriusError):
     ``non_field_errors``. A ``{"detail": "..."}`` body (a JSON parse error) has no fields.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        self.fields: dict[str, list[str]] = _field_errors(body)
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return _field_errors(self.body)
 
 
 class AtriusNotFound(AtriusError):
@@ -349,27 +331,24 @@ def _message(status: int, body: Any) -> str:
     return f"Atrius {status}: {body!r}"
 
 
-def _error(response: httpx.Response, *, token_endpoint: bool = False) -> AtriusError:
-    status, body = response.status_code, response_body(response)
-    kind = _ERRORS.get(status, AtriusError)
-    if token_endpoint and status in (400, 401):
-        kind = AtriusAuthError
-    return kind(status, body, response.headers, _message(status, body))
+_TOKEN_ERRORS: dict[int, type[AtriusError]] = {400: AtriusAuthError, 401: AtriusAuthError}
+"""The token endpoint's refusals are all about the credentials."""
 
 
-def _contract_error(response: httpx.Response, why: str) -> AtriusError:
-    return AtriusError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"Atrius answered {response.status_code} with a body outside the contract: {why}",
-    )
+def _error(
+    response: httpx.Response, errors: Mapping[int, type[AtriusError]] = _ERRORS
+) -> AtriusError:
+    return status_error(errors, AtriusError, response, _message)
+
+
+_contract_error = contract_error(AtriusError, "Atrius")
+_rate_limited = rate_limited_error(AtriusRateLimited, _message)
 
 
 # --- the client ------------------------------------------------------------------------------
 
 
-class AtriusClient(HttpClientOwner):
+class AtriusClient(BearerClient[Token]):
     max_retries = Setting[int]("_throttle")
     renew_before = Setting[dt.timedelta]("_tokens")
 
@@ -399,10 +378,7 @@ class AtriusClient(HttpClientOwner):
         self.client_secret = client_secret
         self.username = username
         self.password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
+        self._connect(base_url, http, clock)
         self._throttle = Throttle(
             sleep=sleep,
             max_retries=max_retries,
@@ -439,7 +415,7 @@ class AtriusClient(HttpClientOwner):
             lambda: self._http.post(self.base_url + TOKEN_PATH, data=body)
         )
         if response.status_code != 200:
-            raise _error(response, token_endpoint=True)
+            raise _error(response, _TOKEN_ERRORS)
         return _parse(response, lambda data: _token(data, sent_at))
 
     # --- gateways and organizations ----------------------------------------------------------
@@ -613,14 +589,7 @@ class AtriusClient(HttpClientOwner):
         """One API request with the bearer token: 429s waited out, a 401 renews the token
         and repeats the request once; any other answer than ``expected`` raises."""
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
-        response = send_authorized(
-            lambda access: self._http.request(
-                method, url, params=params, json=json, headers={"Authorization": f"Bearer {access}"}
-            ),
-            self._throttle,
-            token=lambda: self.token().access_token,
-            refused=self._tokens.renew,
-        )
+        response = self._bearer_request(method, url, params=params, json=json)
         if response.status_code != expected:
             raise _error(response)
         return response
@@ -665,25 +634,12 @@ def _chunks(
         yield chunk, offsets
 
 
-def _rate_limited(response: httpx.Response, wait: float, why: str | None) -> AtriusRateLimited:
-    body = response_body(response)
-    message = why or _message(429, body)
-    return AtriusRateLimited(429, body, response.headers, message, retry_after=wait)
-
-
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from DRF's "Expected available in
     N seconds.", else the length of the rate-limit window."""
-    seconds = retry_after_seconds(response, now)
-    if seconds is not None:
-        return seconds
-    body = response_body(response)
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        found = _THROTTLED.search(detail)
-        if found:
-            return float(found.group(1))
-    return DEFAULT_RETRY_AFTER
+    return throttled_wait(
+        response, now, field="detail", pattern=_THROTTLED, default=DEFAULT_RETRY_AFTER
+    )
 
 
 # --- answers ---------------------------------------------------------------------------------

@@ -24,24 +24,25 @@ import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
     Setting,
     Sleeper,
     Throttle,
     TokenCache,
     bearer_token_answer,
-    build_http_client,
+    contract_error,
+    error_of,
     expiry,
     json_integer,
     json_object,
     json_string,
     parse_json,
-    response_body,
-    retry_after_seconds,
-    send_authorized,
+    rate_limited_error,
+    status_error,
     system_sleep,
+    throttled_wait,
     utc_now,
 )
 
@@ -233,19 +234,15 @@ class BuildingMindsAuthError(BuildingMindsError):
     ``error`` and ``aadsts`` (e.g. 7000215, wrong secret) come from Azure AD's error body.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        error = body.get("error") if isinstance(body, dict) else None
-        codes = body.get("error_codes") if isinstance(body, dict) else None
-        self.error: str | None = error if isinstance(error, str) else None
+    @property
+    def error(self) -> str | None:
+        return self.body_string("error")
+
+    @property
+    def aadsts(self) -> int | None:
+        codes = self.body.get("error_codes") if isinstance(self.body, dict) else None
         first = codes[0] if isinstance(codes, list) and codes else None
-        self.aadsts: int | None = first if isinstance(first, int) else None
+        return first if isinstance(first, int) else None
 
 
 class BuildingMindsForbidden(BuildingMindsError):
@@ -280,27 +277,25 @@ def _message(status: int, body: Any) -> str:
     return f"BuildingMinds {status}: {body!r}"
 
 
-def _error(response: httpx.Response, *, token_endpoint: bool = False) -> BuildingMindsError:
-    status, body = response.status_code, response_body(response)
-    kind = _ERRORS.get(status, BuildingMindsError)
-    if token_endpoint and 400 <= status < 500:
-        kind = BuildingMindsAuthError
-    return kind(status, body, response.headers, _message(status, body))
+def _error(response: httpx.Response) -> BuildingMindsError:
+    return status_error(_ERRORS, BuildingMindsError, response, _message)
 
 
-def _contract_error(response: httpx.Response, why: str) -> BuildingMindsError:
-    return BuildingMindsError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"BuildingMinds answered {response.status_code} with a body outside the contract: {why}",
-    )
+def _token_error(response: httpx.Response) -> BuildingMindsError:
+    """Azure AD's refusals (any 4xx) are all about the credentials."""
+    if 400 <= response.status_code < 500:
+        return error_of(BuildingMindsAuthError, response, _message)
+    return _error(response)
+
+
+_contract_error = contract_error(BuildingMindsError, "BuildingMinds")
+_rate_limited = rate_limited_error(BuildingMindsRateLimited, _message)
 
 
 # --- the client ------------------------------------------------------------------------------
 
 
-class BuildingMindsClient(HttpClientOwner):
+class BuildingMindsClient(BearerClient[Token]):
     max_retries = Setting[int]("_throttle")
     renew_before = Setting[dt.timedelta]("_tokens")
 
@@ -329,11 +324,8 @@ class BuildingMindsClient(HttpClientOwner):
         self.client_secret = client_secret
         self.scope = scope if scope.endswith(DEFAULT_SUFFIX) else scope.rstrip("/") + DEFAULT_SUFFIX
         self.tenant = tenant
-        self.base_url = base_url.rstrip("/")
+        self._connect(base_url, http, clock)
         self.token_url = f"{login_url.rstrip('/')}/{quote(tenant, safe='')}/oauth2/v2.0/token"
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
         self._sleep = sleep
         self.records_per_request = records_per_request
         self._throttle = Throttle(
@@ -366,7 +358,7 @@ class BuildingMindsClient(HttpClientOwner):
         }
         response = self._throttle.send(lambda: self._http.post(self.token_url, data=form))
         if response.status_code != 200:
-            raise _error(response, token_endpoint=True)
+            raise _token_error(response)
         return _parse(response, lambda body: _token(body, sent_at))
 
     # --- reading -----------------------------------------------------------------------------
@@ -492,14 +484,7 @@ class BuildingMindsClient(HttpClientOwner):
         """One API request with the bearer token: 429s waited out, a 401 renews the token and
         repeats the request once; any other answer than ``expected`` raises."""
         url = self.base_url + path
-        response = send_authorized(
-            lambda access: self._http.request(
-                method, url, params=params, json=json, headers={"Authorization": f"Bearer {access}"}
-            ),
-            self._throttle,
-            token=lambda: self.token().access_token,
-            refused=self._tokens.renew,
-        )
+        response = self._bearer_request(method, url, params=params, json=json)
         if response.status_code not in expected:
             raise _error(response)
         return response
@@ -520,27 +505,12 @@ def _matched(
     return found
 
 
-def _rate_limited(
-    response: httpx.Response, wait: float, why: str | None
-) -> BuildingMindsRateLimited:
-    body = response_body(response)
-    message = why or _message(429, body)
-    return BuildingMindsRateLimited(429, body, response.headers, message, retry_after=wait)
-
-
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from "Try again in N seconds.",
     else the length of the rate-limit window."""
-    seconds = retry_after_seconds(response, now)
-    if seconds is not None:
-        return seconds
-    body = response_body(response)
-    message = body.get("message") if isinstance(body, dict) else None
-    if isinstance(message, str):
-        found = _TRY_AGAIN.search(message)
-        if found:
-            return float(found.group(1))
-    return DEFAULT_RETRY_AFTER
+    return throttled_wait(
+        response, now, field="message", pattern=_TRY_AGAIN, default=DEFAULT_RETRY_AFTER
+    )
 
 
 # --- answers ---------------------------------------------------------------------------------

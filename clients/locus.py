@@ -20,21 +20,22 @@ import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
     Setting,
     Sleeper,
     Throttle,
     TokenCache,
-    build_http_client,
+    contract_error,
+    error_of,
     grant_form,
     json_optional_string,
     json_string,
     parse_json,
+    rate_limited_error,
     refresh_form,
-    response_body,
-    send_authorized,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -184,7 +185,7 @@ class LocusAuthError(LocusError):
 
     @property
     def error(self) -> str | None:
-        return self.body.get("error") if isinstance(self.body, dict) else None
+        return self.body_string("error")
 
 
 class LocusRateLimited(RateLimitedError, LocusError):
@@ -199,7 +200,7 @@ _ERRORS: dict[int, type[LocusError]] = {
 }
 
 
-class LocusClient(HttpClientOwner):
+class LocusClient(BearerClient[Token]):
     max_retries = Setting[int]("_throttle")
     refresh_margin = Setting[dt.timedelta]("_tokens", "renew_before")
 
@@ -229,10 +230,7 @@ class LocusClient(HttpClientOwner):
         self.client_secret = client_secret
         self.username = username
         self.password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
+        self._connect(base_url, http, clock)
         self.retry_wait = retry_wait
         # The API sends no Retry-After: the wait doubles from ``retry_wait`` each time.
         self._throttle = Throttle(
@@ -270,7 +268,7 @@ class LocusClient(HttpClientOwner):
         data = {"client_id": self.client_id, "client_secret": self.client_secret, **form}
         response = self._throttle.send(lambda: self._http.post(self._url(TOKEN_PATH), data=data))
         if response.status_code in (400, 401):
-            raise LocusAuthError(response.status_code, response_body(response), response.headers)
+            raise error_of(LocusAuthError, response)
         body = _parse(response, _object)
         access = json_string(body.get("access_token"), "access_token")
         expires_in = _integer(body.get("expires_in"), "expires_in")
@@ -499,17 +497,14 @@ class LocusClient(HttpClientOwner):
     def _get(self, path: str, params: Mapping[str, str], parse: Callable[[Any], T]) -> T:
         with self._lock:
             # A 401 means revoked or expired early: log in anew (not by the refresh token).
-            response = send_authorized(
-                lambda access: self._send(path, params, access),
-                self._throttle,
-                token=lambda: self.token().access_token,
+            response = self._bearer_request(
+                "GET",
+                self._url(path),
+                params=dict(params),
+                headers={"Accept": "application/json"},
                 refused=self._tokens.forget,
             )
             return _parse(response, parse)
-
-    def _send(self, path: str, params: Mapping[str, str], access_token: str) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
-        return self._http.get(self._url(path), params=dict(params), headers=headers)
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -568,17 +563,8 @@ def _alert_params(
 # --- responses ---------------------------------------------------------------------------------
 
 
-def _rate_limited(response: httpx.Response, wait: float, why: str | None) -> LocusRateLimited:
-    return LocusRateLimited(429, response_body(response), response.headers, why, retry_after=wait)
-
-
-def _contract_error(response: httpx.Response, why: str) -> LocusError:
-    return LocusError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"answer breaks the Locus contract: {why}",
-    )
+_rate_limited = rate_limited_error(LocusRateLimited)
+_contract_error = contract_error(LocusError, "Locus")
 
 
 class _Broken(ValueError):
@@ -587,8 +573,7 @@ class _Broken(ValueError):
 
 def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     if response.status_code != 200:
-        error = _ERRORS.get(response.status_code, LocusError)
-        raise error(response.status_code, response_body(response), response.headers)
+        raise status_error(_ERRORS, LocusError, response)
     return parse_json(response, parse, _contract_error)
 
 

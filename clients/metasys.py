@@ -17,17 +17,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from standin.clients._http import (
+    BearerClient,
     Clock,
-    HttpClientOwner,
     Setting,
     Sleeper,
     Throttle,
     TokenCache,
-    build_http_client,
+    contract_error,
     follow_next,
-    response_body,
+    rate_limited_error,
     retry_after_delay,
-    send_authorized,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -141,7 +141,7 @@ class MetasysClient(
     ControlsMixin,
     EnumerationsMixin,
     SiteMixin,
-    HttpClientOwner,
+    BearerClient[Token],
     MetasysTransport,
 ):
     max_retries = Setting[int]("_throttle")
@@ -161,16 +161,13 @@ class MetasysClient(
     ) -> None:
         self.username = username
         self._password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = http if http is not None else build_http_client(self.base_url)
-        self._clock = clock
+        self._connect(base_url, http, clock)
         self._sleep = sleep
         self._throttle = Throttle(
             sleep=sleep,
             max_retries=max_retries,
             wait=lambda response, _: _seconds(response.headers["retry-after"]),
-            rate_limited=_too_many_requests,
+            rate_limited=rate_limited_error(MetasysTooManyRequests),
             throttled=_throttled,
         )
         self._tokens: TokenCache[Token] = TokenCache(
@@ -213,17 +210,16 @@ class MetasysClient(
         return self._refresh(previous)
 
     def _refresh(self, token: Token) -> Token:
+        # Sent with the token it replaces, which renewing took out of the cache: put back, so
+        # that only a 401 (a new login) or its expiry replaces it first.
         self._tokens.token = token
-        url = f"{self.base_url}/refreshToken"
-        # Sent with the token being replaced, not through the cache that is renewing it.
-        body = self._checked(
-            send_authorized(
-                lambda access: self._http.get(url, headers={"Authorization": f"Bearer {access}"}),
-                self._throttle,
-                token=lambda: self._unexpired().access_token,
-                refused=self.login,
-            )
+        response = self._bearer_request(
+            "GET",
+            f"{self.base_url}/refreshToken",
+            token=lambda: self._unexpired().access_token,
+            refused=self.login,
         )
+        body = self._checked(response)
         self._tokens.token = Token(body["accessToken"], _time(body["expires"]))
         self.session.refreshes += 1
         return self._tokens.token
@@ -272,16 +268,7 @@ class MetasysClient(
     def _respond(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
         """The answer once a 401 has cost one login and too many requests (403 with
         Retry-After) were waited out; MetasysTooManyRequests after ``max_retries`` waits."""
-        url = self._url(path_or_url)
-        headers = kwargs.pop("headers", {})
-        return send_authorized(
-            lambda access: self._http.request(
-                method, url, headers={**headers, "Authorization": f"Bearer {access}"}, **kwargs
-            ),
-            self._throttle,
-            token=self.bearer,
-            refused=self.login,
-        )
+        return self._bearer_request(method, self._url(path_or_url), refused=self.login, **kwargs)
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a paged list, fetched a page at a time as the caller iterates."""
@@ -551,8 +538,7 @@ class MetasysClient(
 def _checked_body(response: httpx.Response) -> Any:
     """The decoded body (None when empty); an error answer raises its typed error."""
     if response.status_code >= 400:
-        kind = ERRORS.get(response.status_code, MetasysError)
-        raise kind(response.status_code, response_body(response), response.headers)
+        raise status_error(ERRORS, MetasysError, response)
     if not response.content:
         return None
     return response.json()
@@ -583,18 +569,4 @@ def _seconds(value: str) -> float:
     return DEFAULT_RETRY_AFTER if seconds is None else seconds
 
 
-def _too_many_requests(
-    response: httpx.Response, wait: float, why: str | None
-) -> MetasysTooManyRequests:
-    return MetasysTooManyRequests(
-        response.status_code, response_body(response), response.headers, why, retry_after=wait
-    )
-
-
-def _contract_error(response: httpx.Response, why: str) -> MetasysError:
-    return MetasysError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"Metasys answered {response.status_code} outside the contract: {why}",
-    )
+_contract_error = contract_error(MetasysError, "Metasys")

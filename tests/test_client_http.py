@@ -13,17 +13,24 @@ import respx
 
 from standin.clients._http import (
     RETRY_AFTER_CEILING,
+    ApiError,
     HttpClientOwner,
     RateLimitedError,
     Throttle,
     TokenCache,
+    bearer_token_answer,
+    contract_error,
+    expiry,
     follow_next,
+    grant_form,
     json_object,
     json_string,
     parse_json,
+    rate_limited_error,
     retry_after_delay,
     retry_after_seconds,
     send_authorized,
+    status_error,
 )
 from standin.clients.atmotube import AtmotubeClient, AtmotubeRateLimited
 from standin.clients.atrius import AtriusClient, AtriusRateLimited
@@ -118,6 +125,96 @@ def test_a_client_leaves_open_an_http_client_it_was_given() -> None:
     with httpx.Client() as http:
         Owner(http, owns=False).close()
         assert not http.is_closed
+
+
+# --- tokens' answers and typed errors -----------------------------------------------------------
+
+
+def test_a_token_answer_gives_its_bearer_token_and_type() -> None:
+    body = {"access_token": "abc.DEF-123_~+/==", "token_type": "bearer", "expires_in": 5}
+    assert bearer_token_answer(body) == (body, "abc.DEF-123_~+/==", "bearer")
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ([], "the body is not an object"),
+        ({"token_type": "Bearer"}, "access_token is not a string"),
+        ({"access_token": "a b", "token_type": "Bearer"},
+         "access_token is not an RFC 6750 b64token"),
+        ({"access_token": "a", "token_type": "MAC"}, "token_type 'MAC' is not Bearer"),
+    ],
+)  # fmt: skip
+def test_a_token_answer_without_a_usable_bearer_token_is_refused(body: Any, why: str) -> None:
+    with pytest.raises(ValueError, match=f"^{why}$"):
+        bearer_token_answer(body)
+
+
+def test_a_token_expires_when_sent_plus_its_lifetime_unless_that_is_beyond_a_datetime() -> None:
+    assert expiry(NOW, 3600) == datetime(2026, 1, 1, 13, 0, 0, tzinfo=UTC)
+    assert expiry(NOW, None) is None
+    assert expiry(NOW, 10**18) is None
+
+
+def test_the_grant_is_the_password_grant_only_with_both_username_and_password() -> None:
+    assert grant_form("ann", "pw") == {
+        "grant_type": "password",
+        "username": "ann",
+        "password": "pw",
+    }
+    assert grant_form("ann", None) == {"grant_type": "client_credentials"}
+    assert grant_form(None, None) == {"grant_type": "client_credentials"}
+
+
+class VendorError(ApiError):
+    pass
+
+
+class VendorNotFound(VendorError):
+    pass
+
+
+class VendorRateLimited(RateLimitedError, VendorError):
+    pass
+
+
+def vendor_message(status: int, body: Any) -> str:
+    return f"Vendor {status}: {body['message']}"
+
+
+def test_an_error_answer_raises_the_type_of_its_status_else_the_vendors_base_error() -> None:
+    errors = {404: VendorNotFound}
+    answer = httpx.Response(404, json={"message": "no such thing"}, headers={"X-Id": "7"})
+    found = status_error(errors, VendorError, answer, vendor_message)
+    assert type(found) is VendorNotFound
+    assert (found.status, found.body, found.headers["x-id"]) == (
+        404,
+        {"message": "no such thing"},
+        "7",
+    )
+    assert str(found) == "Vendor 404: no such thing"
+    other = status_error(errors, VendorError, httpx.Response(502, text="Bad Gateway"))
+    assert type(other) is VendorError
+    assert str(other) == "HTTP 502: 'Bad Gateway'"
+
+
+def test_a_body_outside_the_contract_raises_the_vendors_base_error_saying_why() -> None:
+    broken_answer = contract_error(VendorError, "Vendor")
+    error = broken_answer(httpx.Response(200, text="<html>"), "not JSON")
+    assert type(error) is VendorError
+    assert (error.status, error.body) == (200, "<html>")
+    assert str(error) == "Vendor answered 200 with a body outside the contract: not JSON"
+
+
+def test_a_rate_limited_error_has_the_vendors_message_unless_the_wait_was_refused() -> None:
+    make = rate_limited_error(VendorRateLimited, vendor_message)
+    answer = httpx.Response(429, json={"message": "slow down"})
+    spent = make(answer, 30.0, None)
+    refused = make(answer, 5.9e19, "beyond the ceiling")
+    assert isinstance(spent, VendorRateLimited)
+    assert isinstance(refused, VendorRateLimited)
+    assert (str(spent), spent.retry_after) == ("Vendor 429: slow down", 30.0)
+    assert (str(refused), refused.retry_after) == ("beyond the ceiling", 5.9e19)
 
 
 # --- throttling --------------------------------------------------------------------------------

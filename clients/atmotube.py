@@ -267,7 +267,7 @@ class AtmotubeClient(HttpClientOwner):
         """``retry_after`` is what Retry-After says, else the time to the next minute."""
         header = retry_after_delay(response.headers.get("Retry-After"))
         told = _seconds_to_next_minute(self._clock()) if header is None else header
-        return _rate_limited(response, told, why)
+        return _throttled_error(response, told, why)
 
 
 def _params(
@@ -317,7 +317,7 @@ def _message(status: int, body: Any) -> str:
 
 
 _contract_error = contract_error(AtmotubeError, "Atmotube")
-_rate_limited = rate_limited_error(AtmotubeRateLimited, _message)
+_throttled_error = rate_limited_error(AtmotubeRateLimited, _message)
 
 
 def _parse_page(response: httpx.Response) -> ReadingsPage:

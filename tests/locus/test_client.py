@@ -297,5 +297,5 @@ def test_an_answer_that_breaks_the_contract_is_a_locus_error() -> None:
     with respx.mock(base_url=BASE_URL) as router:
         router.post("/oauth/token").mock(side_effect=token_answer)
         router.get("/v3/sites/1").respond(200, json={"statusCode": 200, "id": "one"})
-        with pytest.raises(LocusError, match="breaks the Locus contract"):
+        with pytest.raises(LocusError, match="Locus answered 200 with a body outside the contract"):
             LocusClient("id", "secret").site(1)

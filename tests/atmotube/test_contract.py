@@ -13,6 +13,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
+from standin.atmotube.api import AtmotubeApi
 from standin.atmotube.query import DataQuery
 from standin.server import build_app
 from tests.conftest import NOW
@@ -58,10 +59,9 @@ def test_the_fixture_has_three_devices_on_two_keys_one_with_gps() -> None:
 
 def test_every_fixture_devices_readings_match_the_contract() -> None:
     sandbox = create_sandbox(["atmotube"])
-    api = sandbox.api("atmotube")
-    state = api.state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = sandbox.vendor(AtmotubeApi).state(sandbox.tenants.default())
     schema = schema_for("DataResponse")
-    for entry in sandbox.credentials()["atmotube"]["keys"]:  # type: ignore[attr-defined]
+    for entry in sandbox.credentials()["atmotube"]["keys"]:
         for mac in entry["macs"]:
             for day in (date(2023, 6, 1), date(2024, 1, 15)):
                 query = DataQuery(mac=mac, first_day=day, last_day=day, limit=None)
@@ -86,8 +86,8 @@ def _app() -> Any:
 
 
 SANDBOX, APP = _app()
-API_KEY: str = SANDBOX.credentials()["atmotube"]["api_key"]  # type: ignore[assignment]
-MACS: list[str] = SANDBOX.credentials()["atmotube"]["macs"]  # type: ignore[assignment]
+API_KEY: str = SANDBOX.credentials()["atmotube"]["api_key"]
+MACS: list[str] = SANDBOX.credentials()["atmotube"]["macs"]
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from standin.atmotube.api import AtmotubeApi
 from tests.atmotube.conftest import BIKE, DOCK, OFFICE
 
 
@@ -46,7 +47,7 @@ def test_mac_is_case_insensitive(data: Any) -> None:
 
 def test_readings_are_deterministic(data: Any, sandbox: Sandbox) -> None:
     first = data(mac=BIKE, date="2022-06-14", limit=50).json()
-    sandbox.api("atmotube").cache.clear()  # type: ignore[attr-defined]
+    sandbox.vendor(AtmotubeApi).cache.clear()
     assert data(mac=BIKE, date="2022-06-14", limit=50).json() == first
 
 
@@ -397,7 +398,7 @@ def test_the_rate_limit_is_per_api_key(data: Any, client: httpx.Client, sandbox:
     for _ in range(60):
         data(mac=OFFICE, limit=1)
     assert data(mac=OFFICE, limit=1).status_code == 429
-    second_key = sandbox.credentials()["atmotube"]["keys"][1]["api_key"]  # type: ignore[index]
+    second_key = sandbox.credentials()["atmotube"]["keys"][1]["api_key"]
     other = client.get("/atmotube/api/v1/data", params={"api_key": second_key, "mac": DOCK})
     assert other.status_code == 200
 

@@ -9,7 +9,7 @@ OFFICE = "C2:4E:91:7A:3B:10"
 
 
 def atmotube_params(sandbox: Sandbox) -> dict[str, str]:
-    key: str = sandbox.credentials()["atmotube"]["api_key"]  # type: ignore[assignment]
+    key: str = sandbox.credentials()["atmotube"]["api_key"]
     return {"api_key": key, "mac": OFFICE, "date": "2022-06-13", "limit": "2"}
 
 

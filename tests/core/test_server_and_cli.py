@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from standin import Sandbox, build_app
+from standin import Sandbox, build_app, create_sandbox
 from standin.cli import main
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
@@ -212,3 +212,14 @@ def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() ->
     assert any(" api=_sandbox GET /_sandbox/credentials 200 " in line for line in lines)
     assert not any(key in line for line in lines)
     assert not any("api_key" in line for line in lines)
+
+
+def test_the_landing_page_shows_no_credentials_when_the_control_plane_needs_a_token() -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n")
+    bridge = AsgiBridge(build_app(sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
+        page = client.get("/")
+    bridge.close()
+    assert page.status_code == 200
+    assert sandbox.credentials()["atmotube"]["api_key"] not in page.text
+    assert "ask GET /_sandbox/credentials with the admin token" in page.text

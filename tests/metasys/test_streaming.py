@@ -465,6 +465,25 @@ def test_alarm_activities_stream_to_an_activity_subscription(
         assert next(events)[1] == "heartbeat"
 
 
+def test_a_subscription_gets_only_the_kind_its_filters_imply(session: Session) -> None:
+    """The guide: "When subscribing to an activities request that uses filters, the events
+    received are also limited to the same filter criteria": a filter implying alarms sends no
+    audit, one implying audits no alarm (one event per activity and stream, naming the
+    subscriptions it is for)."""
+    with listening(session) as events:
+        stream_id = hello(events)
+        alarms = subscribe_activities(session, stream_id, includeAcknowledgementRequired="true")
+        audits = subscribe_activities(session, stream_id, user="api-admin")
+        alarms_id, audits_id = (
+            r.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1] for r in (alarms, audits)
+        )
+        session.adjust(90.0)  # past the setpoint's limit: an alarm, and the command's audit
+        received = {name: json.loads(data) for _, name, data in take(events, 2)}
+    assert sorted(received) == ["activity.alarm.new", "activity.audit.new"]
+    assert received["activity.alarm.new"]["subscriptionIds"] == [alarms_id]
+    assert received["activity.audit.new"]["subscriptionIds"] == [audits_id]
+
+
 def test_a_status_filter_does_not_hide_a_status_change_of_an_activity(
     session: Session, sandbox: Sandbox
 ) -> None:

@@ -14,7 +14,7 @@ from standin.metasys import errors, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
-from standin.metasys.http import json_body, paged, respond, sort_text
+from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_text
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
@@ -399,17 +399,18 @@ def batch(state: MetasysState, user: User, base: str, body: Any) -> list[dict[st
             or not isinstance(entry.get("relativeUrl"), str)
         ):
             raise errors.bad_request("Every request needs a string id and relativeUrl.")
+        if not URI_REFERENCE.match(entry["relativeUrl"]):
+            raise errors.bad_request("Each relativeUrl must be a URI reference.")
         if entry["id"] in seen:
             raise errors.bad_request(f"The request id {entry['id']} is used twice.")
         seen.add(entry["id"])
-        if method == "PATCH":
-            written = entry.get("body")
-            if (
-                not isinstance(written, dict)
-                or not isinstance(written.get("item"), dict)
-                or not written["item"]
-            ):
-                raise errors.bad_request('A PATCH request carries a body {"item": {...}}.')
+        written = entry.get("body")
+        shaped = (
+            isinstance(written, dict) and isinstance(written.get("item"), dict) and written["item"]
+        )
+        # The sandbox's own member: a read may carry one (ignored), but only in its shape.
+        if (method == "PATCH" or written is not None) and not shaped:
+            raise errors.bad_request('A request body is {"item": {...}}, needed by PATCH.')
     return [_batch_one(state, user, base, method, entry) for entry in requests]
 
 

@@ -17,16 +17,22 @@ install: $(DEV_STAMP)
 
 install-serve: $(SERVE_STAMP)
 
+# An editable install of a package whose folders are mapped to other names (setup.py) makes
+# setuptools print an "Editable installation" notice (its InformationOnly warning: a folder named
+# like the package could shadow it; the repository has none named standin). Only that one is
+# silenced: any other warning of the build still shows.
+PIP_INSTALL := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(SERVE_STAMP): pyproject.toml setup.py | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	touch $(SERVE_STAMP)
 
 $(DEV_STAMP): pyproject.toml setup.py | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $(DEV_STAMP) $(SERVE_STAMP)
 
 run: install-serve

@@ -55,6 +55,7 @@ class AtmotubeConnection:
 class AtmotubeProfile:
     api = "atmotube"
     requests_per_minute = 60
+    rate_limit = "Atmotube allows {limit} requests per API key per clock minute"
     token_operations: frozenset[str] = frozenset()
 
     unsupported: Mapping[str, str] = MappingProxyType({})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -245,11 +245,14 @@ class LocusClient(HttpClientOwner):
     def _renew(self, token: Token | None) -> Token:
         if token is not None and token.refresh_token is not None:
             try:
-                return self._grant(
+                renewed = self._grant(
                     {"grant_type": "refresh_token", "refresh_token": token.refresh_token}
                 )
             except LocusAuthError:
-                pass  # a used or expired refresh token: log in again
+                pass  # an expired or revoked refresh token: log in again
+            else:
+                # A refresh answer carries no refresh token: the one we have stays good.
+                return replace(renewed, refresh_token=renewed.refresh_token or token.refresh_token)
         return self._login()
 
     def _login(self) -> Token:

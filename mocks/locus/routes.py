@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from standin._core.contracts import contract_response
 from standin._core.errors import VendorError
+from standin._core.oauth import client_from_basic
 from standin._core.rendering import JSONBody
 from standin.locus import catalogue, data, errors
 from standin.locus.alerts import ALERT_TYPES, PRIORITY_FILTERS, STATUSES, Alert
@@ -100,7 +101,8 @@ class LocusHandlers:
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raw = (await request.body()).decode("utf-8", errors="replace")
             form = dict(parse_qsl(raw, keep_blank_values=True))
-        body = grant_token(form, self.api.sandbox.tenants, self.api.issuer)
+        basic = client_from_basic(request.headers.get("authorization"))
+        body = grant_token(form, basic, self.api.sandbox.tenants, self.api.issuer)
         return JSONBody(body, headers=NO_STORE)
 
     def _state(self, request: Request) -> LocusState:

@@ -58,6 +58,8 @@ class BuildingMindsHandlers:
             Route(TOKEN_PATH, self.token, methods=["POST"]),
             Route("/{tenant}/v2.0/.well-known/openid-configuration", self.openid, methods=["GET"]),
             Route("/{tenant}/discovery/v2.0/keys", self.keys, methods=["GET"]),
+            Route("/{tenant}/.well-known/openid-configuration", self.openid_v1, methods=["GET"]),
+            Route("/{tenant}/discovery/keys", self.keys, methods=["GET"]),
             *entity_routes,
             Route(f"{BASE}/batch", self.batches, methods=["GET"]),
             Route(f"{BASE}/batch/{{batch_id}}/inbound", self.inbound, methods=["GET"]),
@@ -79,6 +81,14 @@ class BuildingMindsHandlers:
         segment = request.path_params["tenant"]
         directory = self._directory(segment)
         document = self.api.aad.openid_configuration(directory, segment, base_url(request))
+        return JSONBody(document)
+
+    async def openid_v1(self, request: Request) -> Response:
+        """The v1.0 document: its issuer is the one the (v1.0) access tokens carry."""
+        segment = request.path_params["tenant"]
+        directory = self._directory(segment)
+        base = base_url(request)
+        document = self.api.aad.openid_configuration(directory, segment, base, v2=False)
         return JSONBody(document)
 
     async def keys(self, request: Request) -> Response:

@@ -5,7 +5,7 @@ The token is fetched on first use, cached, and renewed ``renew_before`` ahead of
 (judged on the injected clock); an API answer of 401 renews it once and repeats the request.
 With a username and password the client uses the password grant, and then renews through the
 refresh token it was given. A 429 is waited out for its Retry-After and retried. ``push``
-splits readings into requests of at most 1000 points, the most the API takes at once.
+splits readings into requests of at most 1000 points, as the guide recommends.
 """
 
 from __future__ import annotations

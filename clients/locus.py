@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -258,9 +258,14 @@ class LocusClient(BearerClient[Token]):
     def _fetch_token(self, previous: Token | None) -> Token:
         if previous is not None and previous.refresh_token is not None:
             try:
-                return self._grant(refresh_form(previous.refresh_token))
+                renewed = self._grant(refresh_form(previous.refresh_token))
             except LocusAuthError:
-                pass  # a used or expired refresh token: log in again
+                pass  # an expired or revoked refresh token: log in again
+            else:
+                # A refresh answer carries no refresh token: the one we have stays good.
+                return replace(
+                    renewed, refresh_token=renewed.refresh_token or previous.refresh_token
+                )
         return self._grant(grant_form(self.username, self.password))
 
     def _grant(self, form: dict[str, str]) -> Token:

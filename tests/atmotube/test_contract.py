@@ -104,8 +104,9 @@ class ApiKeyInQuery:
 def obey_cross_parameter_rules(case: Any) -> None:
     """Make positive cases obey the rules a schema cannot say (they relate parameters).
 
-    The date parameters are exclusive and paired, and a range spans at most 7 days; and a
-    generated MAC is mostly one of the key's devices, so that 200s are exercised, not only 404s.
+    The date parameters are exclusive and paired, and a range spans at most 7 days; ``limit``
+    is at most 1440 per day of the request; and a generated MAC is mostly one of the key's
+    devices, so that 200s are exercised, not only 404s.
     Negative cases are left alone: they must be refused.
     """
     if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -120,6 +121,12 @@ def obey_cross_parameter_rules(case: Any) -> None:
         start, end = min(start, end), max(start, end)
         end = min(end, start + timedelta(days=6))
         query["start_date"], query["end_date"] = start.isoformat(), end.isoformat()
+    days = 1
+    if "start_date" in query:
+        span = date.fromisoformat(query["end_date"]) - date.fromisoformat(query["start_date"])
+        days += span.days
+    if "limit" in query:
+        query["limit"] = min(int(query["limit"]), 1440 * days)
     mac = query.get("mac")
     if isinstance(mac, str) and int(mac[-2:], 16) % 4 != 0:
         query["mac"] = MACS[int(mac[-2:], 16) % len(MACS)]

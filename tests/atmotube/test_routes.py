@@ -80,9 +80,22 @@ def test_limit_outside_1_to_1440_is_refused(data: Any, limit: str) -> None:
     }
 
 
-def test_limit_above_1440_is_refused_even_with_a_date_range(data: Any) -> None:
-    response = data(mac=OFFICE, start_date="2022-06-13", end_date="2022-06-17", limit=2000)
+def test_a_date_range_allows_1440_readings_a_day_and_no_more(data: Any) -> None:
+    five_days = {"mac": OFFICE, "start_date": "2022-06-13", "end_date": "2022-06-17"}
+    everything = data(**five_days, limit=7200).json()["data"]
+    assert len(everything["items"]) == everything["total"]  # a few hours are missing
+    response = data(**five_days, limit=7201)
     assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "message": "limit must be an integer between 1 and 7200",
+    }
+
+
+def test_a_single_date_allows_1440_readings(data: Any) -> None:
+    response = data(mac=OFFICE, date="2022-06-13", limit=1441)
+    assert response.status_code == 400
+    assert response.json()["message"] == "limit must be an integer between 1 and 1440"
 
 
 def test_offset_skips_readings(data: Any) -> None:

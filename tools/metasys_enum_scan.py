@@ -124,8 +124,13 @@ def schema(
     if own:
         names = ", ".join(f"`{member.split('.', 1)[1]}`" for member in own)
         description += f" **Sandbox choice:** also {names}, which the documents do not name."
-    found: dict[str, Any] = {"type": "string", "description": description, "enum": members}
     known = {member: titles[member] for member in members if member in titles}
+    if len(known) < len(members):
+        description += (
+            " **Sandbox choice:** a member whose title no document gives gets one read from its"
+            " name (`avHighLimit`: High Limit); `x-titles` holds the documented ones."
+        )
+    found: dict[str, Any] = {"type": "string", "description": description, "enum": members}
     if known:
         found["x-titles"] = known
     return found

@@ -139,3 +139,22 @@ def test_asking_for_a_documented_view_is_never_a_bad_request(
     else:
         assert response.status_code == 404, response.text
         assert response.json() == {"Message": f"The object has no view {member}."}
+
+
+def test_a_documented_command_the_object_lacks_is_unsupported_not_unknown(
+    api: Any, sandbox: Sandbox
+) -> None:
+    """Either the object takes the command (its own tests send it) or it does not support it:
+    a documented command is never answered as no member of commandIdEnumSet."""
+    point = object_id(sandbox, ZONE_SETPOINT)
+    invocable = api.get(f"/objects/{point}/commands").json()["effectivePermissions"]["canInvoke"]
+    lacking = [member for member in SETS["commandIdEnumSet"] if member not in invocable]
+    assert "commandIdEnumSet.resetCommand" in lacking
+    for member in lacking:
+        short = member.split(".", 1)[1]
+        for name in (short, member):
+            response = api.put(f"/objects/{point}/commands/{name}", json={})
+            assert response.status_code == 404, response.text
+            assert response.json() == {
+                "Message": f"The object does not support the command {name}."
+            }

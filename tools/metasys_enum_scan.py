@@ -91,8 +91,9 @@ def scan(paths: Sequence[Path]) -> tuple[dict[str, list[str]], dict[str, str]]:
     # or multi-state sets (``twostateEnumSet.binarypvEnumSet``).
     named = [*members, *(m.split(".", 1)[1] for s in SETS_OF_SETS for m in members.get(s, []))]
     names = members.setdefault(SET_NAMES, [])
-    names += [f"{SET_NAMES}.{s}" for s in named if f"{SET_NAMES}.{s}" not in names]
-    names.remove(f"{SET_NAMES}.{SET_NAMES}")
+    names += [
+        f"{SET_NAMES}.{s}" for s in named if s != SET_NAMES and f"{SET_NAMES}.{s}" not in names
+    ]
     return members, titles
 
 

@@ -207,6 +207,63 @@ def test_a_page_holds_at_most_the_guides_page_size(
     assert (schema["minimum"], schema["maximum"], schema["default"]) == (1, largest, default)
 
 
+SORT_DEFAULTS = [
+    # The guide, for the alarm, audit and activity lists: "sort string Default: "creationTime"".
+    ("/alarms", "creationTime"),
+    ("/audits", "creationTime"),
+    ("/activities", "creationTime"),
+    # The guide, for equipment, spaces and network devices: "sort string Default: "name"".
+    ("/equipment", "name"),
+    ("/spaces", "name"),
+    ("/networkDevices", "name"),
+    # The guide, for time series: "sort string Default: "itemReference"".
+    ("/timeSeries", "itemReference"),
+]
+
+
+@pytest.mark.parametrize(("path", "default"), SORT_DEFAULTS)
+def test_a_list_is_sorted_by_the_guides_default(
+    api: Any, client: httpx.Client, sandbox: Sandbox, path: str, default: str
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    for value in (71.0, 72.0):  # two alarms and two audits, a minute apart
+        sandbox.clock.advance(60)
+        raised = client.post(f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avAlarm"})
+        assert raised.status_code == 201, raised.text
+        adjusted = api.put(f"/objects/{point}/commands/adjustCommand", json={"parameters": [value]})
+        assert adjusted.status_code == 200, adjusted.text
+    by_default = api.get(path).json()["items"]
+    assert len(by_default) >= 2
+    assert api.get(path, params={"sort": default}).json()["items"] == by_default
+    assert api.get(path, params={"sort": f"-{default}"}).json()["items"] != by_default
+
+
+def test_enumerations_list_every_type_by_default(api: Any) -> None:
+    # The guide, for GET /enumerations: "enumType string Default: "all"".
+    listed = api.get("/enumerations").json()
+    assert listed["items"] == api.get("/enumerations", params={"enumType": "all"}).json()["items"]
+    two_state = api.get("/enumerations", params={"enumType": "twoState"}).json()
+    assert listed["total"] > two_state["total"]
+
+
+def test_alarm_lists_include_both_acknowledgement_kinds_by_default(
+    api: Any, client: httpx.Client, sandbox: Sandbox
+) -> None:
+    # The guide: "includeAcknowledgementRequired boolean Default: true" and
+    # "includeAcknowledgementNotRequired boolean Default: true".
+    point = object_id(sandbox, ZONE_SETPOINT)
+    for needs_ack in (True, False):
+        raised = client.post(
+            f"/_sandbox/metasys/objects/{point}/alarms",
+            json={"type": "avAlarm", "isAckRequired": needs_ack},
+        )
+        assert raised.status_code == 201, raised.text
+    by_default = api.get("/alarms").json()["items"]
+    both = {"includeAcknowledgementRequired": "true", "includeAcknowledgementNotRequired": "true"}
+    assert api.get("/alarms", params=both).json()["items"] == by_default
+    assert {alarm["isAckRequired"] for alarm in by_default} == {True, False}
+
+
 # --- list lengths -------------------------------------------------------------------------------
 
 LIST_LENGTHS = [

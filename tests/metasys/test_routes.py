@@ -742,7 +742,13 @@ def test_enumerations_describe_what_objects_use(api: Any) -> None:
     reliability = api.get("/enumerations/reliabilityEnumSet").json()["item"]
     assert "reliabilityEnumSet.unreliableHigh" in [m["id"] for m in reliability["members"]]
     two_state = [e["id"] for e in api.get("/enumerations?enumType=twoState").json()["items"]]
-    assert two_state == ["binarypvEnumSet", "noYesEnumSet"]
+    assert two_state == [
+        "binarypvEnumSet",
+        "noYesEnumSet",
+        "falsetrueEnumSet",
+        "activateChangesCmdEnumSet",
+        "faultOkEnumSet",
+    ]
 
 
 def test_an_object_type_schema_lists_what_can_be_set(api: Any, sandbox: Sandbox) -> None:

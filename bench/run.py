@@ -53,6 +53,7 @@ from bench.servers import Server, ServerFailed, free_port
 from bench.wrk import WrkFailed, WrkResult, ensure_wrk, run_wrk, wrk_version
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RESULTS = REPO / "bench" / "results"
 LOG_LEVEL = "warning"
 HTTP_TIMEOUT_S = 30.0
 BUSY_LOAD = 0.5
@@ -97,7 +98,7 @@ class Settings:
             connections=int(_env_number("BENCH_CONNECTIONS", 32, 1, 1024)),
             threads=int(_env_number("BENCH_THREADS", 1, 1, 64)),
             wiremock=mode,
-            results=Path(results) if results else REPO / "bench" / "results",
+            results=Path(results) if results else DEFAULT_RESULTS,
         )
 
     def command(self) -> str:
@@ -110,6 +111,8 @@ class Settings:
             "BENCH_THREADS": str(self.threads),
             "BENCH_WIREMOCK": self.wiremock,
         }
+        if self.results != DEFAULT_RESULTS:
+            env["BENCH_RESULTS"] = str(self.results)
         return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " make bench"
 
 

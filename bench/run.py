@@ -172,6 +172,10 @@ class Outcome:
         runs = self.runs.get(server)
         return median(float(getattr(run, metric)) for run in runs) if runs else None
 
+    def timeouts(self, server: str) -> int:
+        """Requests wrk gave up on (no answer in 2 s), over every round."""
+        return sum(run.timeouts for run in self.runs.get(server, []))
+
     def ratio(self, server: str, metric: str, baseline: str) -> float | None:
         mine, theirs = self.figure(server, metric), self.figure(baseline, metric)
         return None if mine is None or not theirs else mine / theirs
@@ -329,8 +333,10 @@ def report(
     load: tuple[float, float, float],
 ) -> str:
     columns = [*METRICS, ("rss_mib", "RSS MiB")]
-    head = f"{'server':<9}" + "".join(
-        f" {title:>10} {'/bare':>6} {'/wm':>6}" for _, title in columns
+    head = (
+        f"{'server':<9}"
+        + "".join(f" {title:>10} {'/bare':>6} {'/wm':>6}" for _, title in columns)
+        + f" {'timeouts':>9}"
     )
     lines = [
         "",
@@ -360,11 +366,12 @@ def report(
                 row += f" {_cell(outcome.figure(server, metric), spec):>10}"
                 for baseline in BASELINES:
                     row += f" {_cell(outcome.ratio(server, metric, baseline), '.2f'):>6}"
-            lines.append(row)
+            lines.append(row + f" {outcome.timeouts(server):>9}")
     lines += [
         "",
         "Ratios are the row's figure over bare's (/bare) and WireMock's (/wm): above 1 is better "
-        "for req/s, worse for p50, p99 and RSS.",
+        "for req/s, worse for p50, p99 and RSS. Timeouts: requests unanswered after wrk's 2 s, "
+        "summed over the rounds (they are left out of the latencies).",
         f"Command: {settings.command()}",
     ]
     return "\n".join(lines)
@@ -430,6 +437,7 @@ def results_json(
                         "p50_ms": outcome.figure(server, "p50_ms"),
                         "p99_ms": outcome.figure(server, "p99_ms"),
                         "rss_mib": outcome.figure(server, "rss_mib"),
+                        "timeouts": outcome.timeouts(server),
                         "ratios": {
                             baseline: {
                                 metric: outcome.ratio(server, metric, baseline)

@@ -56,6 +56,7 @@ def test_standin_and_bare_are_measured_on_both_cases_with_the_same_bodies(
             figures = case["servers"][server]
             assert figures["requests_per_s"] > 0
             assert figures["rss_mib"] > 0
+            assert figures["timeouts"] >= 0
             assert figures["ratios"]["bare"]["requests_per_s"] == pytest.approx(
                 figures["requests_per_s"] / case["servers"]["bare"]["requests_per_s"]
             )

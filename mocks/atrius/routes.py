@@ -3,7 +3,6 @@ pushed and pulled time series, and the unit reference."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -14,7 +13,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from standin._core.bodies import parse_json, read_capped
 from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
 from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.paging import Page, paginate, with_query
@@ -181,25 +182,21 @@ async def contract(request: Request) -> Response:
 
 
 async def json_body(request: Request) -> Any:
-    """The JSON body as DRF's JSONParser reads it (415 for other types, 413 when too big)."""
+    """The JSON body as DRF's JSONParser reads it (415 for other types, 413 when too big), and
+    only what can be answered back (see :func:`parse_json`)."""
     content_type = request.headers.get("content-type", "")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.too_large(f"Request body exceeds {MAX_BODY_BYTES} bytes.")
+    raw = await read_capped(request, MAX_BODY_BYTES, _too_large)
     if not raw:
         return {}
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.unsupported_media_type(content_type)
-    try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as problem:
-        raise errors.parse_error(str(problem)) from None
+    # DRF's parser has no depth bound of its own, and Atrius keeps no nested value of a body.
+    return parse_json(raw, errors.parse_error, max_depth=None)
 
 
-def _refuse_constant(name: str) -> Any:
-    """DRF's JSONParser refuses NaN and Infinity, which JSON does not have."""
-    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+def _too_large(limit: int) -> VendorError:
+    return errors.too_large(f"Request body exceeds {limit} bytes.")
 
 
 def data_query(params: Any) -> DataQuery:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from standin import Sandbox, contracts
 from tests.atrius.conftest import LIB_ELECTRICITY, LIBRARY, SCI_WATER
 from tests.atrius.conftest import token_for as atrius_token
+from tests.buildingminds.conftest import record
 from tests.buildingminds.conftest import token_for as buildingminds_token
 from tests.metasys import certificate_cases
 from tests.metasys.conftest import ZONE_SETPOINT, login, object_id, state_of
@@ -58,6 +59,160 @@ def encoded(value: Any) -> bytes:
     for stand_in, literal in LITERALS.items():
         text = text.replace(stand_in, literal)
     return text.encode("ascii")
+
+
+# --- each vendor refuses at the write what it could not answer back -----------------------------
+
+METER = {
+    "building": LIBRARY,
+    "gateway": 48213,
+    "displayName": "Boiler Room Temperature",
+    "resourceType": "temperature",
+    "readingType": "instantaneous",
+    "storageUnit": "degf",
+    "displayUnit": "degf",
+    "sourceUnit": "degc",
+    "scope": "submeter",
+}
+
+
+def test_a_lone_surrogate_in_a_meter_name_is_refused_with_400_and_the_list_still_answers(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    atrius = atrius_target(client, sandbox)
+    before = atrius.read("/atrius/meters/").json()
+    refused = atrius.send("post", "/meters/", encoded({**METER, "displayName": "Boiler\ud800"}))
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "detail": "JSON parse error - no low surrogate in string: line 1 column 64 (char 63)"
+    }
+    after = atrius.read("/atrius/meters/")
+    assert after.status_code == 200
+    assert after.json() == before
+
+
+def test_a_meter_with_a_valid_surrogate_pair_in_its_name_is_kept_and_read_back(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    atrius = atrius_target(client, sandbox)
+    created = atrius.send(
+        "post", "/meters/", encoded({**METER, "displayName": "Boiler \U0001f525"})
+    )
+    assert created.status_code == 201, created.text
+    read = atrius.read(f"/atrius/meters/{created.json()['uuid']}")
+    assert read.status_code == 200
+    assert read.json()["data"]["displayName"] == "Boiler \U0001f525"
+
+
+def test_a_reading_of_an_integer_beyond_64_bits_is_kept_as_a_double_and_read_back(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    atrius = atrius_target(client, sandbox)
+    body = b'{"data": {"%s": [["2026-11-20T11:00:00Z", %d]]}}' % (LIB_ELECTRICITY.encode(), 2**70)
+    pushed = atrius.send("post", "/gateways/48213/data/", body)
+    assert pushed.status_code == 200, pushed.text
+    read = atrius.read(
+        f"/atrius/meters/{LIB_ELECTRICITY}/data/?start=2026-11-20&end=2026-11-20&resolution=live"
+    )
+    assert read.status_code == 200
+    assert [point for point in read.json()["data"] if point["value"] == float(2**70)]
+
+
+def test_a_lone_surrogate_in_a_record_is_refused_with_400_and_the_batches_still_answer(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    buildingminds = buildingminds_target(client, sandbox)
+    batches = "/buildingminds/api/digitaltwinintegration/batch"
+    before = buildingminds.read(batches).json()
+    site = record("site", "SITE-\udc00")
+    refused = buildingminds.send("post", "/api/digitaltwinintegration/site", encoded([site]))
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "Request validation failed"}
+    after = buildingminds.read(batches)
+    assert after.status_code == 200
+    assert after.json() == before
+
+
+def test_records_nested_deeper_than_64_levels_are_refused_with_400(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    buildingminds = buildingminds_target(client, sandbox)
+    site = record("site", "SITE-DEEP", name=deep(64))
+    refused = buildingminds.send("post", "/api/digitaltwinintegration/site", encoded([site]))
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "Request validation failed"}
+
+
+def test_a_lone_surrogate_in_an_object_description_is_refused_with_400_and_the_object_still_answers(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    metasys = metasys_target(client, sandbox)
+    point = object_id(sandbox, ZONE_SETPOINT)
+    url = f"/metasys/api/v4/objects/{point}"
+    before = metasys.read(url).json()
+    body = encoded({"item": {"description": "Zone \ud800 setpoint"}})
+    refused = metasys.send("patch", f"/api/v4/objects/{point}", body)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/vnd.metasysapi.v4+json"
+    assert refused.json() == {"Message": "The request body is not valid JSON."}
+    after = metasys.read(url)
+    assert after.status_code == 200
+    assert after.json() == before
+
+
+def test_a_control_plane_trigger_with_a_lone_surrogate_is_refused_with_400(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    body = encoded({"type": "alarmValueEnumSet.avHiAlarm", "message": "hot \ud800"})
+    refused = client.post(
+        f"/_sandbox/metasys/objects/{point}/alarms",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "body must be JSON"}
+
+
+# --- parameters: decoded as text they can hold, read as numbers they can be ----------------------
+
+
+def test_a_percent_encoded_lone_surrogate_in_a_path_is_a_meter_not_found(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    """Paths and query strings are decoded from UTF-8 with replacement characters, so no
+    parameter can carry a lone surrogate into state."""
+    atrius = atrius_target(client, sandbox)
+    response = atrius.read("/atrius/meters/%ED%A0%80")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_number_of_5000_digits_is_an_invalid_page(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    atrius = atrius_target(client, sandbox)
+    response = atrius.read(f"/atrius/meters/?page={'9' * 5000}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+
+
+def test_a_page_size_of_5000_digits_is_the_largest_page(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    atrius = atrius_target(client, sandbox)
+    response = atrius.read(f"/atrius/meters/?per_page={'9' * 5000}")
+    assert response.status_code == 200
+    assert (response.json()["count"], len(response.json()["results"])) == (6, 6)
+
+
+def test_audit_actions_of_5000_digits_are_refused_with_400(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    metasys = metasys_target(client, sandbox)
+    response = metasys.read(f"/metasys/api/v4/audits/counts?auditActions={'4' * 5000}")
+    assert response.status_code == 400
+    assert response.json() == {"Message": "The parameter auditActions must list integers."}
 
 
 # --- bodies from a schema, hostile values mixed in ----------------------------------------------

@@ -236,16 +236,27 @@ def page_of(request: Request, items: Sequence[T]) -> Page[T]:
     raw_page = request.query_params.get("page", "1")
     raw_size = request.query_params.get("per_page", "")
     size = DEFAULT_PER_PAGE
-    if raw_size.isascii() and raw_size.isdigit() and int(raw_size) > 0:
-        size = min(int(raw_size), MAX_PER_PAGE)
+    asked = _count(raw_size)
+    if asked:
+        size = min(asked, MAX_PER_PAGE)
     if raw_page == "last":
         raw_page = str(max(1, -(-len(items) // size)))
-    if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+    number = _count(raw_page)
+    if number is None or number < 1:
         raise errors.invalid_page()
-    page = paginate(items, int(raw_page), size)
+    page = paginate(items, number, size)
     if page.page > 1 and not page.items:
         raise errors.invalid_page()
     return page
+
+
+def _count(text: str) -> int | None:
+    """A page number or size, or None if ``text`` is not one. Beyond 18 digits it is past any
+    bound anyway, and read as 10**18 (``int`` refuses strings of 4,300 digits and more)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def paged(request: Request, page: Page[Any], results: list[Any]) -> dict[str, Any]:

@@ -88,14 +88,23 @@ class EchoApi:
             method_not_allowed=lambda request: VendorError(405, {"problem": "routing 405"}),
             other=lambda status: VendorError(status, {"problem": f"routing {status}"}),
         )
-        routes = [Route("/notes", self.seam.guard(notes), methods=["GET", "POST"])]
+        routes = [
+            Route("/notes", self.seam.guard(notes), methods=["GET", "POST"]),
+            Route("/broken", self.seam.guard(broken), methods=["POST"]),
+        ]
         return vendor_app(self.sandbox, self.key, routes, routing)
 
     def control_routes(self) -> list[BaseRoute]:
         async def poke(request: Request) -> Response:
             return JSONBody({"poked": True})
 
-        return [Route("/poke", poke, methods=["POST"])]
+        async def break_down(request: Request) -> Response:
+            raise RuntimeError("a bug in a trigger")
+
+        return [
+            Route("/poke", poke, methods=["POST"]),
+            Route("/break", break_down, methods=["POST"]),
+        ]
 
 
 async def notes(request: Request, caller: Caller[EchoState]) -> Response:
@@ -103,3 +112,8 @@ async def notes(request: Request, caller: Caller[EchoState]) -> Response:
         caller.state.notes.append((await request.body()).decode())
         return JSONBody({"notes": caller.state.notes}, 201)
     return JSONBody({"notes": caller.state.notes})
+
+
+async def broken(request: Request, caller: Caller[EchoState]) -> Response:
+    """A handler with a bug: it changes nothing, then fails as no handler should."""
+    raise RuntimeError("a bug in a handler")

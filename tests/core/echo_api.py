@@ -98,13 +98,7 @@ class EchoApi:
         async def poke(request: Request) -> Response:
             return JSONBody({"poked": True})
 
-        async def break_down(request: Request) -> Response:
-            raise RuntimeError("a bug in a trigger")
-
-        return [
-            Route("/poke", poke, methods=["POST"]),
-            Route("/break", break_down, methods=["POST"]),
-        ]
+        return [Route("/poke", poke, methods=["POST"])]
 
 
 async def notes(request: Request, caller: Caller[EchoState]) -> Response:

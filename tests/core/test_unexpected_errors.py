@@ -7,10 +7,15 @@ import logging
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-from standin import Sandbox
+from standin import Sandbox, build_app
 from standin.atrius.state import AtriusState
+from standin.inprocess import AsgiBridge
 from tests.atrius.conftest import token_for
+from tests.core.echo_api import EchoApi
 
 TOKEN = {"x-token": "default-token"}
 
@@ -53,10 +58,19 @@ def test_the_journal_keeps_the_500_that_was_sent(echo: httpx.Client) -> None:
     assert entry["response_body"] == '{"problem":"routing 500"}'
 
 
-def test_an_unexpected_exception_in_a_trigger_is_the_control_planes_500(
-    echo: httpx.Client,
-) -> None:
-    response = echo.post("/_sandbox/echo/break")
+class BrokenTriggerEchoApi(EchoApi):
+    def control_routes(self) -> list[BaseRoute]:
+        async def break_down(request: Request) -> Response:
+            raise RuntimeError("a bug in a trigger")
+
+        return [Route("/break", break_down, methods=["POST"])]
+
+
+def test_an_unexpected_exception_in_a_trigger_is_the_control_planes_500() -> None:
+    bridge = AsgiBridge(build_app(Sandbox([BrokenTriggerEchoApi])))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://h") as client:
+        response = client.post("/_sandbox/echo/break")
+    bridge.close()
     assert response.status_code == 500
     assert response.json() == {"error": "request failed"}
 

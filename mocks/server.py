@@ -12,14 +12,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from standin._core.accesslog import AccessLog
-from standin._core.control import ControlPlane, control_error
-from standin._core.errors import VendorError
-from standin._core.handlers import exception_handlers
+from standin._core.control import ControlPlane, control_routing_error
+from standin._core.handlers import SettledErrors, exception_handlers
 from standin._core.sandbox import Sandbox
-
-
-def _routing_error(request: Request, status: int) -> VendorError:
-    return control_error(status, "method not allowed" if status == 405 else "not found")
 
 
 def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
@@ -34,9 +29,9 @@ def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
     mounts.update({f"/{key}": vendor.app() for key, vendor in sandbox.apis.items()})
     root = Starlette(
         routes=[Route("/", LandingPage(sandbox).render, methods=["GET"])],
-        exception_handlers=exception_handlers(_routing_error),
+        exception_handlers=exception_handlers(control_routing_error),
     )
-    return AccessLog(PrefixDispatcher(mounts, root), apis)
+    return AccessLog(PrefixDispatcher(mounts, SettledErrors(root)), apis)
 
 
 class PrefixDispatcher:

@@ -752,21 +752,18 @@ def test_a_blank_scope_is_the_default_scope() -> None:
     assert answer["scope"] == "read write"
 
 
-def test_a_reading_beyond_a_double_is_skipped() -> None:
+def test_a_reading_beyond_a_double_refuses_the_push_as_unparsable() -> None:
     case = schema["/gateways/{number}/data"]["POST"].Case(
         path_parameters={"number": GATEWAY},
         body={"data": {METERS[1]: [["2024-01-15T10:00:00Z", 10**400]]}},
         media_type="application/json",
         headers=_bearer(),
     )
-    report = _validated(case).json()
-    assert report["meters"][METERS[1]]["skipped"] == [
-        {
-            "index": 0,
-            "point": ["2024-01-15T10:00:00Z", str(10**400)],
-            "reason": "value is out of range",
-        }
-    ]
+    response = _validated(case)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(
+        "JSON parse error - number is infinity when parsed as double"
+    )
 
 
 # --- last: what the whole run exercised --------------------------------------------------------

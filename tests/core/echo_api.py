@@ -88,7 +88,10 @@ class EchoApi:
             method_not_allowed=lambda request: VendorError(405, {"problem": "routing 405"}),
             other=lambda status: VendorError(status, {"problem": f"routing {status}"}),
         )
-        routes = [Route("/notes", self.seam.guard(notes), methods=["GET", "POST"])]
+        routes = [
+            Route("/notes", self.seam.guard(notes), methods=["GET", "POST"]),
+            Route("/broken", self.seam.guard(broken), methods=["POST"]),
+        ]
         return vendor_app(self.sandbox, self.key, routes, routing)
 
     def control_routes(self) -> list[BaseRoute]:
@@ -103,3 +106,8 @@ async def notes(request: Request, caller: Caller[EchoState]) -> Response:
         caller.state.notes.append((await request.body()).decode())
         return JSONBody({"notes": caller.state.notes}, 201)
     return JSONBody({"notes": caller.state.notes})
+
+
+async def broken(request: Request, caller: Caller[EchoState]) -> Response:
+    """A handler with a bug: it changes nothing, then fails as no handler should."""
+    raise RuntimeError("a bug in a handler")

@@ -24,7 +24,7 @@ from standin import Sandbox, contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
 from standin._core.journal import JournalEntry
 from standin.server import build_app
-from tests.conftest import NOW
+from tests.conftest import NOW, bearer, json_of_ok
 from tests.support import HTTP_METHODS, ContractReader, all_checks
 
 T = TypeVar("T")
@@ -206,14 +206,7 @@ def in_process(
 
 def answer_of(operation: Any, **case: Any) -> dict[str, Any]:
     """The JSON answer to a call of ``operation`` that must succeed (a token request)."""
-    response = operation.Case(**case).call()
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return json_of_ok(operation.Case(**case).call())
 
 
 def use_bearer_tokens(schema: Any, token: Callable[[], str], **skip_for: str) -> None:

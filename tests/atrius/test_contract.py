@@ -25,11 +25,11 @@ from standin.atrius.units import (
     unit,
     units_for,
 )
+from tests.conftest import bearer
 from tests.contract_support import (
     EveryCheckOnEachStep,
     VendorContract,
     answer_of,
-    bearer,
     crc,
     disabled_checks,
     in_process,

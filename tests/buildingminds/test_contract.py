@@ -17,11 +17,11 @@ from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.routes import batch_json, inbound_json
 from standin.buildingminds.state import STATUSES, BatchQuery, InboundQuery
 from tests.buildingminds.conftest import budget, token_for, token_form
+from tests.conftest import bearer
 from tests.contract_support import (
     EveryCheckOnEachStep,
     VendorContract,
     answer_of,
-    bearer,
     crc,
     in_process,
     stateful_settings,

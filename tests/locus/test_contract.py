@@ -12,11 +12,10 @@ from schemathesis.core.parameters import ParameterLocation
 from standin import fixtures
 from standin.locus import LocusApi, catalogue
 from standin.locus.data import component_fields, site_fields
-from tests.conftest import NOW
+from tests.conftest import NOW, bearer
 from tests.contract_support import (
     VendorContract,
     answer_of,
-    bearer,
     in_process,
     mostly,
     pick,

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from standin._core.control import control_error
 
-STATIC = resources.files("standin.console") / "static"
+STATIC = resources.files("standin.console.static")
 # Every page of the console is a file; none is rendered per request.
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -35,7 +35,7 @@ class Console:
             Route("/", self.index, methods=["GET"]),
             Route("/docs/{api}", self.docs, methods=["GET"]),
             Mount(
-                "/console", StaticFiles(packages=[("standin.console", "static")]), name="console"
+                "/console", StaticFiles(packages=[("standin.console.static", ".")]), name="console"
             ),
             Mount(
                 "/swagger-ui",

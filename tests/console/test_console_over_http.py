@@ -13,7 +13,7 @@ from standin import Sandbox, build_app
 from standin.cli import parser, with_cors
 from standin.inprocess import AsgiBridge
 
-STATIC = resources.files("standin.console") / "static"
+STATIC = resources.files("standin.console.static")
 TOOL = "http://tool.test:3000"
 
 

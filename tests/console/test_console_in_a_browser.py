@@ -183,6 +183,23 @@ def test_an_apis_docs_list_its_operations(browser: WebDriver, console_url: str) 
     assert path.text.replace("\u200b", "") == "/api/v1/data"
     assert "Atmotube" in text_of(browser, ".information-container .title")
     screenshot(browser, "docs-atmotube-1280")
+    browser.set_window_size(800, 900)
+    screenshot(browser, "docs-atmotube-800")
+
+
+def test_a_new_tenant_is_picked_and_shows_its_own_credentials(
+    browser: WebDriver, console_url: str, console_sandbox: Sandbox
+) -> None:
+    open_console(browser, console_url)
+    browser.find_element(By.ID, "new-tenant").click()
+    wait(browser).until(shown.text_to_be_present_in_element((By.ID, "status"), "created"))
+    [tenant] = [t for t in console_sandbox.tenants.all() if not t.is_default]
+    assert text_of(browser, "#status") == f"Tenant {tenant.id} created"
+    assert Select(browser.find_element(By.ID, "tenant")).first_selected_option.text == tenant.id
+    atmotube = browser.find_element(By.CSS_SELECTOR, '#credentials details[data-api="atmotube"]')
+    atmotube.find_element(By.TAG_NAME, "summary").click()
+    assert tenant.credentials["atmotube"]["api_key"] in atmotube.text
+    assert console_sandbox.credentials()["atmotube"]["api_key"] not in atmotube.text
 
 
 def test_the_console_fits_1280_and_800_pixels_wide(browser: WebDriver, console_url: str) -> None:

@@ -86,8 +86,12 @@ def console_url(console_sandbox: Sandbox) -> Iterator[str]:
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:
-    """Saves what the browser shows as ``build/screenshots/<name>.png`` (a test artifact)."""
+    """Saves the whole page as ``build/screenshots/<name>.png`` (a test artifact)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # The whole page: the window grows to the page's height at its current width.
+    width = driver.get_window_size()["width"]
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, max(900, int(height)))
     driver.save_screenshot(str(path))
     return path

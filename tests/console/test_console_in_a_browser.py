@@ -215,7 +215,6 @@ def test_the_console_fits_1280_and_800_pixels_wide(browser: WebDriver, console_u
             assert browser.execute_script(
                 "return arguments[0].scrollWidth <= arguments[0].clientWidth", box
             ), f"text runs out of a box at {width} px: {box.text[:60]}"
-        browser.set_window_size(width, 2400)
         screenshot(browser, f"console-{width}")
 
 

@@ -241,3 +241,18 @@ def test_with_an_admin_token_the_console_asks_for_it_and_then_works(
         browser.find_element(By.CSS_SELECTOR, "#session button[type=submit]").click()
         wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#credentials details"))
         assert text_of(browser, "#status") == "Tenant default"
+
+
+def test_markup_in_a_journaled_request_is_shown_as_text_never_run(
+    browser: WebDriver, console_url: str
+) -> None:
+    open_console(browser, console_url)
+    browser.find_element(By.CSS_SELECTOR, "#journal-filters [name=all-tenants]").click()
+    markup = "<img src=x onerror=document.body.dataset.hacked=1>"
+    httpx.get(f"{console_url}/atmotube/{markup}", headers={"X-Note": markup})
+    entry = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#journal li"))
+    entry.find_element(By.TAG_NAME, "summary").click()
+    assert f"/atmotube/{markup}" in entry.text
+    assert f"x-note: {markup}" in entry.find_element(By.CSS_SELECTOR, ".entry").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#journal img") == []
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-hacked") is None

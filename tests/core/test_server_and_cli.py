@@ -1,4 +1,4 @@
-"""`standin serve`, `standin credentials`, the landing page and single-API mode."""
+"""`standin serve`, `standin credentials`, the console page and single-API mode."""
 
 from __future__ import annotations
 

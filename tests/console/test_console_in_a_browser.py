@@ -15,6 +15,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from standin import Sandbox, build_app, create_sandbox
+from standin._core.clock import isoformat
 from standin._core.liveserver import live_server
 from tests.console.conftest import screenshot
 
@@ -71,6 +72,23 @@ def test_advancing_the_clock_shows_the_new_time(
         )
     )
     assert console_sandbox.clock.now().isoformat() == "2026-11-20T13:00:30+00:00"
+
+
+def test_setting_the_clock_shows_the_set_time(
+    browser: WebDriver, console_url: str, console_sandbox: Sandbox
+) -> None:
+    open_console(browser, console_url)
+    browser.find_element(By.CSS_SELECTOR, "#clock-set [name=instant]").send_keys(
+        "2027-01-01T00:00:00Z"
+    )
+    browser.find_element(By.CSS_SELECTOR, "#clock-set button").click()
+    wait(browser).until(
+        shown.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "#clock-now"), "2027-01-01T00:00:00.000Z"
+        )
+    )
+    assert text_of(browser, "#clock-mode") == console_sandbox.clock.mode
+    assert console_sandbox.clock.now().isoformat() == "2027-01-01T00:00:00+00:00"
 
 
 def test_a_fault_added_in_the_console_is_listed_and_answers_requests(
@@ -256,3 +274,19 @@ def test_markup_in_a_journaled_request_is_shown_as_text_never_run(
     assert f"x-note: {markup}" in entry.find_element(By.CSS_SELECTOR, ".entry").text
     assert browser.find_elements(By.CSS_SELECTOR, "#journal img") == []
     assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-hacked") is None
+
+
+def test_in_real_time_the_clock_ticks_on_the_page_and_freezing_stops_it(
+    browser: WebDriver, console_url: str, console_sandbox: Sandbox
+) -> None:
+    open_console(browser, console_url)
+    browser.find_element(By.ID, "clock-real").click()
+    wait(browser).until(shown.text_to_be_present_in_element((By.ID, "clock-mode"), "real"))
+    assert console_sandbox.clock.mode == "real"
+    first = text_of(browser, "#clock-now")
+    wait(browser).until(lambda d: text_of(d, "#clock-now") != first)
+
+    browser.find_element(By.ID, "clock-freeze").click()
+    wait(browser).until(shown.text_to_be_present_in_element((By.ID, "clock-mode"), "frozen"))
+    assert console_sandbox.clock.mode == "frozen"
+    assert text_of(browser, "#clock-now") == isoformat(console_sandbox.clock.now())

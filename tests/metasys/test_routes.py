@@ -952,9 +952,10 @@ def test_a_page_far_past_the_end_is_empty_not_an_error(api: Any) -> None:
     assert api.get("/spaces", params={"page": "5" * 4001}).status_code == 400
 
 
-def test_the_landing_page_lists_metasys_and_its_triggers(client: httpx.Client) -> None:
-    text = client.get("/").text
-    assert "https://{hostname}/api/v4" in text
-    assert 'href="/metasys/openapi.json"' in text
-    assert "POST /_sandbox/metasys/devices/{deviceId}/offline" in text
-    assert "POST /_sandbox/metasys/objects/{objectId}/value" in text
+def test_the_control_plane_lists_metasys_and_its_triggers(client: httpx.Client) -> None:
+    index = client.get("/_sandbox/").json()
+    assert "metasys" in index["apis"]
+    assert "POST /_sandbox/metasys/devices/{deviceId}/offline" in index["triggers"]["metasys"]
+    assert "POST /_sandbox/metasys/objects/{objectId}/value" in index["triggers"]["metasys"]
+    servers = client.get("/metasys/openapi.json").json()["servers"]
+    assert servers[0]["url"] == "http://standin.test/metasys"

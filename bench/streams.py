@@ -9,7 +9,8 @@ second); its rate limit is raised (``PATCH /_sandbox/limits``), N streams are op
 ``presentValue``, then ``POST /_sandbox/metasys/objects/{id}/value`` changes it ``--rate`` times
 a second for ``--seconds``. Reported: the time to open the streams, the share of the N x changes
 ``object.values.update`` events that arrived, their lag (arrival minus the moment the change was
-requested) at p50 and p99, and the server's CPU time over wall time while the changes ran.
+requested) at p50 and p99, and the server's CPU time while the changes ran, over wall time and
+per change (the latter holds still on a loaded machine, where lags include waiting for a CPU).
 
 The client reads the streams over raw sockets (HTTP/1.1, chunked) so a thousand of them cost it
 little; it exits non-zero only when the server fails to start or answer.
@@ -129,6 +130,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu: float
+    cpu_per_change_ms: float
+    client_cpu: float
 
 
 async def measure(server: Server, streams: int, seconds: float, rate: float) -> Result:
@@ -177,6 +180,7 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
 
         changes = int(seconds * rate)
         cpu_before, wall_before = cpu_seconds(server.pid), time.monotonic()
+        client_before = time.process_time()
         for k in range(changes):
             due = wall_before + k / rate
             await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -187,7 +191,10 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
         deadline = time.monotonic() + DRAIN_SECONDS
         while len(tally.lags) < expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        cpu = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - wall_before)
+        wall = time.monotonic() - wall_before
+        server_cpu = cpu_seconds(server.pid) - cpu_before
+        cpu = server_cpu / wall
+        client_cpu = (time.process_time() - client_before) / wall
         for task in tasks:
             task.cancel()
         for reader in readers:
@@ -201,6 +208,8 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
         p50_ms=percentile(tally.lags, 0.50) * 1000,
         p99_ms=percentile(tally.lags, 0.99) * 1000,
         cpu=cpu,
+        cpu_per_change_ms=server_cpu / changes * 1000 if changes else float("nan"),
+        client_cpu=client_cpu,
     )
 
 
@@ -225,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         f"streams bench: {options.rate:g} changes/s for {options.seconds:g} s; "
         + (f"server on CPU {cpus[0]}, client on CPU {cpus[1]}" if pinned else "NOT pinned")
     )
-    print("streams  open   subscribe  delivered  lag p50   lag p99   server CPU")
+    load = os.getloadavg()[0]
+    if load >= len(os.sched_getaffinity(0)) / 2:
+        print(f"NOTE: load average {load:.1f} before the run: lags include waiting for a CPU")
+    print(
+        "streams  open   subscribe  delivered  lag p50   lag p99   server CPU  "
+        "CPU/change  client CPU"
+    )
     with tempfile.TemporaryDirectory() as logs:
         for count in counts:
             port = free_port()
@@ -239,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{result.streams:7d}  {result.open_s:5.2f}s  {result.subscribe_s:8.2f}s  "
                 f"{result.delivered:8.1%}  {result.p50_ms:7.0f}ms  {result.p99_ms:7.0f}ms  "
-                f"{result.cpu:9.0%}",
+                f"{result.cpu:9.0%}  {result.cpu_per_change_ms:8.1f}ms  {result.client_cpu:9.0%}",
                 flush=True,
             )
     return 0

@@ -116,12 +116,14 @@ class Listener:
             with self._hub._lock:
                 if self.dropped is not None:
                     return None
-                batch = self._stream.events_from(self.next_seq, limit, max_bytes)
+                stream = self._stream
+                batch = stream.events_from(self.next_seq, limit, max_bytes)
                 if batch:
+                    pinned_oldest = self.next_seq <= batch[0].seq == stream.first_seq
                     self.next_seq = batch[-1].seq + 1
-                    if self._stream.ended is None:
+                    if pinned_oldest and stream.ended is None:
                         # Events it no longer pins may now age out: give the stream that deadline.
-                        self._hub._schedule_locked(self._stream)
+                        self._hub._schedule_locked(stream)
                     return batch
                 if self._stream.ended is not None:
                     return None
@@ -532,17 +534,21 @@ class SseHub:
 
     def _next_due(self, stream: StreamState) -> float | None:
         """The sandbox time at which the stream next has something to settle, if ever."""
-        times = [beat.due for beat in stream.beats.values()]
-        if stream.expires_at is not None:
-            times.append(stream.expires_at)
+        due = stream.expires_at
         abandon_at = self._abandon_at(stream)
-        if abandon_at is not None:
-            times.append(abandon_at)
+        if abandon_at is not None and (due is None or abandon_at < due):
+            due = abandon_at
+        for beat in stream.beats.values():
+            if due is None or beat.due < due:
+                due = beat.due
         buffer = stream.buffer
-        if len(buffer) >= 2 and buffer[0].seq < self._pinned(stream):
-            # The oldest event goes once the one after it is older than the retention (strictly).
-            times.append(math.nextafter(buffer[1].at + self.retain_seconds, math.inf))
-        return min(times, default=None)
+        if len(buffer) >= 2:
+            # The oldest event goes once the one after it is older than the retention (strictly),
+            # unless a connection has yet to send it.
+            ages_at = math.nextafter(buffer[1].at + self.retain_seconds, math.inf)
+            if (due is None or ages_at < due) and buffer[0].seq < self._pinned(stream):
+                due = ages_at
+        return due
 
     def _pinned(self, stream: StreamState) -> int:
         return min((listener.next_seq for listener in stream.listeners), default=stream.next_seq)
@@ -601,8 +607,12 @@ class SseHub:
         stream.index[event_id] = seq
         self._holding[event_id] = stream
         stream.next_seq = seq + 1
+        first = stream.first_seq
         self._prune_locked(stream, now)
-        self._schedule_locked(stream)
+        # Only a change at the buffer's head moves its ageing deadline (beats and expiry are
+        # rescheduled where they change), so most events leave the heap alone.
+        if len(stream.buffer) <= 2 or stream.first_seq != first:
+            self._schedule_locked(stream)
         for listener in stream.listeners:
             listener._notify()
         return published

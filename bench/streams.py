@@ -7,7 +7,8 @@ For each N a fresh ``standin serve --api metasys`` runs pinned to the first CPU 
 second); its rate limit is raised (``PATCH /_sandbox/limits``), N streams are opened
 (``GET /stream``, timed until every ``hello`` arrived) and subscribed to one point's
 ``presentValue``, then ``POST /_sandbox/metasys/objects/{id}/value`` changes it ``--rate`` times
-a second for ``--seconds``. Reported: the time to open the streams, the share of the N x changes
+a second for ``--seconds``. Reported: the time to open the streams (and the server's CPU time
+for it), the share of the N x changes
 ``object.values.update`` events that arrived, their lag (arrival minus the moment the change was
 requested) at p50 and p99, and the server's CPU time while the changes ran, over wall time and
 per change (the latter holds still on a loaded machine, where lags include waiting for a CPU).
@@ -125,6 +126,7 @@ def percentile(values: list[float], share: float) -> float:
 class Result:
     streams: int
     open_s: float
+    open_cpu_s: float
     subscribe_s: float
     delivered: float
     p50_ms: float
@@ -155,9 +157,10 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
             async with gate:
                 await reader.open()
 
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), cpu_seconds(server.pid)
         await asyncio.gather(*(open_one(r) for r in readers))
         open_s = time.monotonic() - started
+        open_cpu_s = cpu_seconds(server.pid) - cpu_started
 
         tally = Tally()
         tasks = [asyncio.create_task(r.read(tally)) for r in readers]
@@ -203,6 +206,7 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
     return Result(
         streams=streams,
         open_s=open_s,
+        open_cpu_s=open_cpu_s,
         subscribe_s=subscribe_s,
         delivered=len(tally.lags) / expected if expected else 1.0,
         p50_ms=percentile(tally.lags, 0.50) * 1000,
@@ -238,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if load >= len(os.sched_getaffinity(0)) / 2:
         print(f"NOTE: load average {load:.1f} before the run: lags include waiting for a CPU")
     print(
-        "streams  open   subscribe  delivered  lag p50   lag p99   server CPU  "
+        "streams  open (CPU)       subscribe  delivered  lag p50   lag p99   server CPU  "
         "CPU/change  client CPU"
     )
     with tempfile.TemporaryDirectory() as logs:
@@ -252,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 server.stop()
             print(
-                f"{result.streams:7d}  {result.open_s:5.2f}s  {result.subscribe_s:8.2f}s  "
+                f"{result.streams:7d}  {result.open_s:5.2f}s ({result.open_cpu_s:5.2f}s)  "
+                f"{result.subscribe_s:8.2f}s  "
                 f"{result.delivered:8.1%}  {result.p50_ms:7.0f}ms  {result.p99_ms:7.0f}ms  "
                 f"{result.cpu:9.0%}  {result.cpu_per_change_ms:8.1f}ms  {result.client_cpu:9.0%}",
                 flush=True,

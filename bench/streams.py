@@ -10,8 +10,10 @@ second); its rate limit is raised (``PATCH /_sandbox/limits``), N streams are op
 a second for ``--seconds``. Reported: the time to open the streams (and the server's CPU time
 for it), the share of the N x changes
 ``object.values.update`` events that arrived, their lag (arrival minus the moment the change was
-requested) at p50 and p99, and the server's CPU time while the changes ran, over wall time and
-per change (the latter holds still on a loaded machine, where lags include waiting for a CPU).
+requested) at p50 and p99, the rate the changes were made at (each waits for its answer, so a
+server slower than ``--rate`` lowers it), and the server's CPU time while the changes ran, over
+wall time and per change (the latter holds still on a loaded machine, where lags include waiting
+for a CPU).
 
 The client reads the streams over raw sockets (HTTP/1.1, chunked) so a thousand of them cost it
 little; it exits non-zero only when the server fails to start or answer.
@@ -131,6 +133,7 @@ class Result:
     delivered: float
     p50_ms: float
     p99_ms: float
+    rate: float
     cpu: float
     cpu_per_change_ms: float
     client_cpu: float
@@ -190,6 +193,7 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
             value = 60.0 + (k + 1) / 1000
             tally.sent_at[value] = time.monotonic()
             await http.post(f"/_sandbox/metasys/objects/{point}/value", json={"value": value})
+        rate_done = changes / (time.monotonic() - wall_before) if changes else 0.0
         expected = changes * streams
         deadline = time.monotonic() + DRAIN_SECONDS
         while len(tally.lags) < expected and time.monotonic() < deadline:
@@ -211,6 +215,7 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
         delivered=len(tally.lags) / expected if expected else 1.0,
         p50_ms=percentile(tally.lags, 0.50) * 1000,
         p99_ms=percentile(tally.lags, 0.99) * 1000,
+        rate=rate_done,
         cpu=cpu,
         cpu_per_change_ms=server_cpu / changes * 1000 if changes else float("nan"),
         client_cpu=client_cpu,
@@ -242,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     if load >= len(os.sched_getaffinity(0)) / 2:
         print(f"NOTE: load average {load:.1f} before the run: lags include waiting for a CPU")
     print(
-        "streams  open (CPU)       subscribe  delivered  lag p50   lag p99   server CPU  "
-        "CPU/change  client CPU"
+        "streams  open (CPU)       subscribe  changes/s  delivered  lag p50   lag p99   "
+        "server CPU  CPU/change  client CPU"
     )
     with tempfile.TemporaryDirectory() as logs:
         for count in counts:
@@ -257,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
             print(
                 f"{result.streams:7d}  {result.open_s:5.2f}s ({result.open_cpu_s:5.2f}s)  "
-                f"{result.subscribe_s:8.2f}s  "
+                f"{result.subscribe_s:8.2f}s  {result.rate:9.1f}  "
                 f"{result.delivered:8.1%}  {result.p50_ms:7.0f}ms  {result.p99_ms:7.0f}ms  "
                 f"{result.cpu:9.0%}  {result.cpu_per_change_ms:8.1f}ms  {result.client_cpu:9.0%}",
                 flush=True,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from standin._core.sse.hub import Listener
+    from standin._core.sse.listener import Listener
 
 StreamEnd = Literal["closed", "expired", "abandoned", "released", "shutdown"]
 """Why a stream ended: ``close()``, its expiry passed, nobody connected for ``abandon_after``

@@ -31,6 +31,11 @@ ACTIVITY_HEARTBEAT_SECONDS = 30.0
 the guide and another source disagree, the guide wins)."""
 RETAIN_SECONDS = 30.0
 """The guide: events stay buffered at least thirty seconds after a connection is lost."""
+RELEASE_SECONDS = 30.0
+"""**Sandbox choice:** a stream whose connection is gone (and nobody resumed it) is released
+after thirty REAL seconds, whatever the sandbox clock, frozen included: the guide's replay
+window for a ``Last-Event-Id`` resume, after which the stream and its subscriptions are gone
+(a later resume answers 204) instead of costing work until its token expires."""
 MAX_EVENTS = 2000
 
 
@@ -91,12 +96,20 @@ class Streams:
     """The Metasys API's streams and subscriptions (every tenant's, keyed by stream id)."""
 
     def __init__(self, clock: Clock) -> None:
-        self.hub = SseHub(clock, retain_seconds=RETAIN_SECONDS, max_events=MAX_EVENTS)
+        self.hub = SseHub(
+            clock,
+            retain_seconds=RETAIN_SECONDS,
+            max_events=MAX_EVENTS,
+            release_after=RELEASE_SECONDS,
+        )
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.object_heartbeat_seconds = HEARTBEAT_SECONDS
         self.activity_heartbeat_seconds = ACTIVITY_HEARTBEAT_SECONDS
         self._lock = threading.RLock()
         self._records: dict[str, StreamRecord] = {}
+        self._by_target: dict[tuple[str, str], dict[str, tuple[str, ObjectSubscription]]] = {}
+        """(object id, attribute) -> the subscriptions on it, so a change reaches only its own
+        subscribers (with their tenant)."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
         self._options: dict[str, StreamOptions] = {}
 
@@ -118,7 +131,17 @@ class Streams:
 
     def _closed(self, stream_id: str, reason: StreamEnd) -> None:
         with self._lock:
-            self._records.pop(stream_id, None)
+            record = self._records.pop(stream_id, None)
+            for sub in [] if record is None else record.objects.values():
+                self._unindex(sub)
+
+    def _unindex(self, sub: ObjectSubscription) -> None:
+        for target in sub.targets:
+            subs = self._by_target.get(target)
+            if subs is not None:
+                subs.pop(sub.id, None)
+                if not subs:
+                    del self._by_target[target]
 
     def owned(self, stream_id: str, owner: str) -> StreamRecord | None:
         """The open stream of that owner (another user's counts as unknown)."""
@@ -147,9 +170,13 @@ class Streams:
         self._watch(state)
         with self._lock:
             first = not record.objects
-            record.objects[subscription_id] = ObjectSubscription(
+            sub = ObjectSubscription(
                 subscription_id, stream_id, frozenset((o, a) for o, a, _ in reads)
             )
+            record.objects[subscription_id] = sub
+            # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
+            for target in sub.targets if self._records.get(stream_id) is record else ():
+                self._by_target.setdefault(target, {})[subscription_id] = (record.tenant_id, sub)
         if first:
             self.hub.set_heartbeat(
                 stream_id,
@@ -176,8 +203,10 @@ class Streams:
         if record is None:
             return False
         with self._lock:
-            if record.objects.pop(subscription_id, None) is None:
+            sub = record.objects.pop(subscription_id, None)
+            if sub is None:
                 return False
+            self._unindex(sub)
             last = not record.objects
         if last:
             self.hub.clear_heartbeat(stream_id, "object.values.heartbeat")
@@ -208,12 +237,7 @@ class Streams:
 
     def _changed(self, state: MetasysState, change: ValueChange) -> None:
         with self._lock:
-            targets = [
-                (record.tenant_id, sub)
-                for record in self._records.values()
-                for sub in record.objects.values()
-                if (change.object_id, change.attribute) in sub.targets
-            ]
+            targets = list(self._by_target.get((change.object_id, change.attribute), {}).values())
         if not targets:
             return
         obj = state.tree.get(change.object_id)

@@ -448,4 +448,4 @@ def test_a_server_shutting_down_with_streams_open_cancels_them_cleanly(clock: Cl
     info = hub.info("s1")
     assert info is not None
     assert info.connections == 0
-    assert hub._tickers == {}
+    assert hub._listening == 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import datetime
 from typing import Any
 
+import anyio
 import pytest
 from starlette.types import Message
 
@@ -318,3 +321,64 @@ async def test_a_response_whose_stream_ended_before_it_started_answers_204(clock
         ("http.response.body", None),
     ]
     assert sent[1]["body"] == b""
+
+
+@pytest.mark.anyio
+async def test_a_stream_left_without_connection_is_released_after_real_seconds_and_forgotten(
+    clock: Clock,
+) -> None:
+    ended: list[tuple[str, str]] = []
+    hub = make_hub(clock, release_after=0.3)
+    for sid in ("left", "back", "never"):
+        hub.open(
+            "o",
+            stream_id=sid,
+            hello=("hello", sid),
+            heartbeats=[Heartbeat("heartbeat", 30, lambda now: 1)],
+            on_close=lambda s, r: ended.append((s, r)),
+        )
+    left = weakref.ref(hub._streams["left"])
+    for sid in ("left", "back"):
+        hub.detach(hub.attach(sid, 1))
+        hub.publish(sid, "e", 2)
+    # "back" is read again within the grace, so it stays; the frozen clock never moves.
+    listener = hub.attach("back", hub.resume_point("back", "back:2"))
+    try:
+        with anyio.fail_after(5):
+            while len(ended) < 2:
+                await anyio.sleep(0.05)
+        assert sorted(ended) == [("left", "released"), ("never", "released")]
+        assert [s.id for s in hub.streams()] == ["back"]
+        assert hub.stream_holding("left:2") is None
+        with pytest.raises(ResumeRefused):
+            hub.resume_point("left", "left:2")
+        # Nothing refers to a released stream any more: not the deadlines, not the id index.
+        gc.collect()
+        assert left() is None
+    finally:
+        hub.detach(listener)
+
+
+def test_a_publish_or_tick_touches_only_streams_with_something_due(clock: Clock) -> None:
+    beats: list[str] = []
+
+    def beat(name: str) -> Heartbeat:
+        return Heartbeat("heartbeat", 30, lambda now: beats.append(name))
+
+    hub = make_hub(clock, release_after=None)
+    hub.open("o", stream_id="early", heartbeats=[beat("early")])
+    for n in range(500):
+        hub.open("o", stream_id=f"late{n}", heartbeats=[Heartbeat("hb", 3600, lambda now: 1)])
+    settled: list[str] = []
+    prune = hub._prune_locked
+
+    def counting(stream: Any, now: float) -> None:
+        settled.append(stream.id)
+        prune(stream, now)
+
+    hub._prune_locked = counting  # type: ignore[method-assign]
+    hub.publish("late7", "e", 1)
+    clock.advance(30)
+    hub.tick()
+    assert beats == ["early"]
+    assert settled == ["late7", "early", "early"]

@@ -7,8 +7,9 @@ read timeout.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import anyio
@@ -342,6 +343,39 @@ def test_a_dropped_connection_resumes_with_last_event_id_losing_nothing(
         (f"{stream_id}:3", 76.0),
         (f"{stream_id}:4", 77.0),
     ]
+
+
+def test_streams_whose_clients_left_are_released_after_the_grace_though_the_clock_is_frozen(
+    session: Session, sandbox: Sandbox
+) -> None:
+    streams = sandbox.vendor(MetasysApi).streams
+    hub = streams.hub
+    hub.release_after = 4.0  # RELEASE_SECONDS is 30; the test waits for a short one
+    assert sandbox.clock.mode == "frozen"
+    opened: list[str] = []
+    with ExitStack() as connections:
+        for _ in range(20):
+            events = connections.enter_context(listening(session))
+            opened.append(hello(events))
+            assert session.subscribe(opened[-1]).status_code == 202
+            assert take(events, 1)[0][1] == "object.values.update"
+    # Every client is gone; within the grace a stream still resumes where it was.
+    resumed = session.headers(**{"Last-Event-Id": f"{opened[0]}:2"})
+    with listening(session, headers=resumed) as events:
+        session.adjust(76.0)
+        assert json.loads(take(events, 1)[0][2])["item"]["presentValue"] == 76.0
+    assert sorted(s.id for s in hub.streams()) == sorted(opened)
+    deadline = time.monotonic() + hub.release_after + 5.0
+    while hub.streams() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert hub.streams() == []
+    # Released: a resume answers 204, a change reaches no stream, the subscriptions are gone.
+    response = session.http.get(f"{BASE}/stream", headers=resumed)
+    assert (response.status_code, response.content) == (204, b"")
+    session.adjust(77.0)
+    assert hub.streams() == []
+    assert all(streams.owned(stream_id, "api-admin") is None for stream_id in opened)
+    assert (streams._records, streams._by_target) == ({}, {})
 
 
 def test_an_id_no_longer_buffered_or_unknown_answers_204(

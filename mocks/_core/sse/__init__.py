@@ -20,6 +20,7 @@ and elsewhere ``hub.publish(stream_id, "point.update", payload)``,
 
 from standin._core.sse.framing import Text, encode_data, format_event
 from standin._core.sse.hub import (
+    RELEASE_AFTER,
     ConnectionEnd,
     Heartbeat,
     Listener,
@@ -33,6 +34,7 @@ from standin._core.sse.hub import (
 from standin._core.sse.response import SSE_HEADERS, EventStreamResponse
 
 __all__ = [
+    "RELEASE_AFTER",
     "SSE_HEADERS",
     "ConnectionEnd",
     "EventStreamResponse",

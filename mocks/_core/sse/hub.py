@@ -14,9 +14,16 @@ Design, in short:
   SSE resumption makes (ids in order, nothing missing); a disconnected client reconnects with
   ``Last-Event-Id`` and either resumes or gets a 204 and starts over, as the spec intends.
   Publishing never waits for a connection.
-* Time is the sandbox clock. Heartbeats, expiry and buffer age are settled by ``tick()``, which
-  every hub call runs first and a per-event-loop ticker task runs every ``tick_interval`` real
-  seconds while connections are open, so moving a frozen clock shows on the wire promptly.
+* Time is the sandbox clock. Each stream has ONE deadline in a heap: the nearest of its expiry,
+  abandonment, next heartbeat and buffer ageing. ``tick()``, which every hub call runs first
+  when the heap's top is due, settles only the streams whose deadline passed, and a publish
+  touches only its own stream, so the cost of an event is that stream's connections, whatever
+  the number of streams. While connections are open a timer thread checks the heap's top every
+  ``tick_interval`` real seconds, so moving a frozen clock shows on the wire promptly.
+* A stream without a connection (its client left, or never came) is released after
+  ``release_after`` REAL seconds (``RELEASE_AFTER``, 30 s by default) whatever the sandbox
+  clock does, frozen included: the grace lets a client resume with ``Last-Event-Id``; after it
+  the stream, its buffer and its deadlines are gone, so an abandoned stream costs nothing.
 * Every method is safe to call from any thread (request handlers, threadpool, a test's thread):
   state is guarded by one lock, and connections are woken on their own event loop.
 """
@@ -24,18 +31,20 @@ Design, in short:
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import heapq
+import itertools
 import logging
+import math
 import threading
+import time
 import uuid
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from standin._core.clock import Clock
 from standin._core.sse.framing import encode_data, format_event
+from standin._core.sse.listener import Listener
 from standin._core.sse.stream import (
     Beat,
     ConnectionEnd,
@@ -53,7 +62,13 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+RELEASE_AFTER = 30.0
+"""Real seconds a stream without a connection is kept for its client to resume
+(``Last-Event-Id``) before it is released, whatever the sandbox clock: as long as the replay
+window vendors document, so a resume that the buffer could serve is never refused for it."""
+
 __all__ = [
+    "RELEASE_AFTER",
     "ConnectionEnd",
     "Heartbeat",
     "Listener",
@@ -66,85 +81,6 @@ __all__ = [
 ]
 
 
-class Listener:
-    """One connection reading one stream: a cursor (``next_seq``) into the stream's buffer.
-
-    Made by ``SseHub.attach`` on the event loop that serves the connection.
-    """
-
-    def __init__(
-        self, hub: SseHub, stream: StreamState, next_seq: int, loop: asyncio.AbstractEventLoop
-    ) -> None:
-        self._hub = hub
-        self._stream = stream
-        self._loop = loop
-        self._wake = asyncio.Event()
-        self._send_scope: anyio.CancelScope | None = None
-        self.stream_id = stream.id
-        self.next_seq = next_seq
-        self.dropped: ConnectionEnd | None = None
-        self.attached = True
-
-    @property
-    def ended(self) -> StreamEnd | ConnectionEnd | None:
-        return self.dropped or self._stream.ended
-
-    async def next_batch(self, limit: int = 64, max_bytes: int = 65536) -> list[SseEvent] | None:
-        """The next events to send (waiting for some), or None once the connection must end.
-
-        A stream that ended still hands out what it had buffered, so a closing stream's last
-        events reach its clients; a dropped connection gets nothing more.
-        """
-        while True:
-            with self._hub._lock:
-                if self.dropped is not None:
-                    return None
-                batch = self._stream.events_from(self.next_seq, limit, max_bytes)
-                if batch:
-                    self.next_seq = batch[-1].seq + 1
-                    return batch
-                if self._stream.ended is not None:
-                    return None
-                self._wake.clear()
-            await self._wake.wait()
-
-    def guard(self, scope: anyio.CancelScope | None) -> None:
-        """Register the cancel scope around a send (None when it is over), so a drop can cut a
-        send that a stalled client blocks, and a stream's end bounds it by ``close_timeout``."""
-        self._send_scope = scope
-        if scope is not None:
-            self._apply_end(scope)
-
-    def drop(self, reason: ConnectionEnd) -> None:
-        """End this connection (any thread); its stream goes on."""
-        with self._hub._lock:
-            self._hub._drop_locked(self, reason)
-
-    def _notify(self) -> None:
-        """Wake the connection's task, from whichever thread changed the stream."""
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self._loop:
-            self._wake_now()
-            return
-        # A closed loop refuses the call: the connection it served is gone already.
-        with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self._wake_now)
-
-    def _wake_now(self) -> None:
-        self._wake.set()
-        if self._send_scope is not None:
-            self._apply_end(self._send_scope)
-
-    def _apply_end(self, scope: anyio.CancelScope) -> None:
-        if self.dropped is not None:
-            scope.cancel()
-        elif self._stream.ended is not None:
-            scope.deadline = min(scope.deadline, anyio.current_time() + self._hub.close_timeout)
-
-
 class SseHub:
     """Server-Sent Events streams for one API, on the sandbox clock.
 
@@ -153,6 +89,10 @@ class SseHub:
     bound, which is also how far a connection may fall behind before it is dropped.
     ``abandon_after``: end streams that have had no connection for this long (sandbox time;
     None: only expiry or close end them).
+    ``release_after``: end streams that have had no connection for this long in REAL seconds,
+    whatever the sandbox clock does (frozen included): the grace in which a client that lost its
+    connection resumes with ``Last-Event-Id``, after which the stream costs nothing
+    (None: never; see ``RELEASE_AFTER``).
     ``tick_interval``: real seconds between clock checks while connections are open.
     ``close_timeout``: real seconds a connection may take to send its last events once its
     stream ended.
@@ -165,6 +105,7 @@ class SseHub:
         retain_seconds: float = 30.0,
         max_events: int = 1000,
         abandon_after: float | None = None,
+        release_after: float | None = RELEASE_AFTER,
         tick_interval: float = 0.05,
         close_timeout: float = 1.0,
     ) -> None:
@@ -174,13 +115,24 @@ class SseHub:
         self.retain_seconds = retain_seconds
         self.max_events = max_events
         self.abandon_after = abandon_after
+        self.release_after = release_after
         self.tick_interval = tick_interval
         self.close_timeout = close_timeout
         self._lock = threading.RLock()
         self._streams: dict[str, StreamState] = {}
-        self._ticked_at: float | None = None
-        self._loop_listeners: Counter[asyncio.AbstractEventLoop] = Counter()
-        self._tickers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+        self._owners: dict[str, dict[str, StreamState]] = {}
+        self._holding: dict[str, StreamState] = {}
+        """Every buffered event id -> its stream (``resume`` names no stream)."""
+        self._deadlines: list[tuple[float, int, str]] = []
+        """Heap of (sandbox time, order, stream id): each stream's next expiry, abandonment,
+        heartbeat or buffer ageing. An entry whose time is not its stream's ``due`` is stale."""
+        self._releases: deque[tuple[float, str]] = deque()
+        """(monotonic time, stream id) of unattended streams, in time order (always now plus
+        the same grace). An entry whose time is not its stream's ``release_at`` is stale."""
+        self._order = itertools.count()
+        self._listening = 0
+        self._timer: threading.Thread | None = None
+        self._poke = threading.Event()
 
     # -- streams -----------------------------------------------------------------------------
 
@@ -200,7 +152,8 @@ class SseHub:
         ``hello`` (event name, data) is published first, so it is event 1 and every fresh
         connection starts with it. Event ids are ``event_id(seq)``, by default
         ``"<stream id>:<seq>"`` with seq 1, 2, 3... ``on_close(stream_id, reason)`` runs once when
-        the stream ends, outside the hub's lock.
+        the stream ends, outside the hub's lock. Until a connection reads it, the stream counts
+        as unattended (``abandon_after``, ``release_after``).
         """
         self._catch_up()
         with self._lock:
@@ -219,13 +172,16 @@ class SseHub:
             for beat in heartbeats:
                 stream.beats[beat.event] = Beat(beat, now + beat.period)
             self._streams[sid] = stream
+            self._owners.setdefault(owner, {})[sid] = stream
             if hello is not None:
                 self._append_locked(stream, hello[0], hello[1], now)
+            self._schedule_locked(stream)
+            self._await_release_locked(stream)
             return sid
 
     def publish(self, stream_id: str, event: str, data: Any = None) -> str | None:
         """Append an event (``data`` as JSON, or ``Text`` as it is) and return its id, or None if
-        the stream is not open. Never waits for a connection."""
+        the stream is not open. Never waits for a connection; costs only that stream's work."""
         self._catch_up()
         with self._lock:
             stream = self._streams.get(stream_id)
@@ -241,9 +197,11 @@ class SseHub:
             if stream is None:
                 return False
             stream.beats[heartbeat.event] = Beat(heartbeat, self.clock.time() + heartbeat.period)
+            self._schedule_locked(stream)
             return True
 
     def clear_heartbeat(self, stream_id: str, event: str) -> bool:
+        # The stream's deadline may now be early: it is settled then, finds nothing, moves on.
         with self._lock:
             stream = self._streams.get(stream_id)
             return stream is not None and stream.beats.pop(event, None) is not None
@@ -262,7 +220,7 @@ class SseHub:
         """``extend`` every open stream of ``owner`` (a token refresh); returns their ids."""
         self._catch_up()
         with self._lock:
-            mine = [s for s in self._streams.values() if s.owner == owner]
+            mine = list(self._owners.get(owner, {}).values())
             for stream in mine:
                 stream.expires_at = _later(stream.expires_at, expires_at)
             return [s.id for s in mine]
@@ -292,6 +250,9 @@ class SseHub:
         with self._lock:
             streams = list(self._streams.values())
             callbacks = [self._end_locked(s, "shutdown") for s in streams]
+            self._deadlines.clear()
+            self._releases.clear()
+            self._poke.set()
         _run(callbacks)
         return len(streams)
 
@@ -299,12 +260,19 @@ class SseHub:
         self._catch_up()
         with self._lock:
             stream = self._streams.get(stream_id)
-            return None if stream is None else stream.info()
+            if stream is None:
+                return None
+            self._prune_locked(stream, self.clock.time())
+            return stream.info()
 
     def streams(self, owner: str | None = None) -> list[StreamInfo]:
         self._catch_up()
         with self._lock:
-            return [s.info() for s in self._streams.values() if owner in (None, s.owner)]
+            now = self.clock.time()
+            chosen = self._streams if owner is None else self._owners.get(owner, {})
+            for stream in chosen.values():
+                self._prune_locked(stream, now)
+            return [s.info() for s in self._streams.values() if s.id in chosen]
 
     # -- connections -------------------------------------------------------------------------
 
@@ -319,6 +287,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None or (owner is not None and stream.owner != owner):
                 raise ResumeRefused("unknown_stream")
+            self._prune_locked(stream, self.clock.time())
             if last_event_id is None:
                 return stream.first_seq
             seq = stream.index.get(last_event_id)
@@ -358,10 +327,11 @@ class SseHub:
         """The open stream whose replay buffer holds ``event_id``, if any."""
         self._catch_up()
         with self._lock:
-            for stream in self._streams.values():
-                if event_id in stream.index:
-                    return stream.id
-            return None
+            stream = self._holding.get(event_id)
+            if stream is None:
+                return None
+            self._prune_locked(stream, self.clock.time())
+            return stream.id if event_id in stream.index else None
 
     def attach(self, stream_id: str, start: int) -> Listener:
         """Register a connection starting at ``start``; call on the loop that will serve it, and
@@ -372,14 +342,15 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 raise ResumeRefused("unknown_stream")
+            self._prune_locked(stream, self.clock.time())
             if start < stream.first_seq or start > stream.next_seq:
                 raise ResumeRefused("unknown_event")
             listener = Listener(self, stream, start, loop)
             stream.listeners.add(listener)
             stream.unattended_since = None
-            self._loop_listeners[loop] += 1
-            if loop not in self._tickers:
-                self._tickers[loop] = loop.create_task(self._tick_while_listened())
+            stream.release_at = None
+            self._listening += 1
+            self._start_timer_locked()
             return listener
 
     def detach(self, listener: Listener) -> None:
@@ -387,58 +358,156 @@ class SseHub:
             if not listener.attached:
                 return
             listener.attached = False
+            self._listening -= 1
             self._forget_locked(listener)
-            loop = listener._loop
-            self._loop_listeners[loop] -= 1
-            if self._loop_listeners[loop] <= 0:
-                del self._loop_listeners[loop]
-                ticker = self._tickers.pop(loop, None)
-                if ticker is not None:
-                    ticker.cancel()
 
     # -- time --------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Settle everything due at the clock's now: expiries, abandonments, heartbeats, age."""
+        """Settle everything due: expiries, abandonments, heartbeats and buffer age at the
+        clock's now, and releases at the real now. Only streams with something due are touched
+        (a heap of deadlines), so a tick with nothing due costs nothing however many are open."""
         with self._lock:
-            now = self.clock.time()
-            self._ticked_at = now
-            callbacks: list[Callable[[], None] | None] = []
-            for stream in list(self._streams.values()):
-                end = self._due_end(stream, now)
-                if end is not None:
-                    callbacks.append(self._end_locked(stream, end))
-                    continue
-                for beat in stream.beats.values():
-                    if now >= beat.due:
-                        beat.due = now + beat.spec.period
-                        try:
-                            data = beat.spec.data(self.clock.now())
-                        except Exception:
-                            # One broken heartbeat must not stop every other stream's clock.
-                            _log.exception("SSE heartbeat %r failed", beat.spec.event)
-                            continue
-                        self._append_locked(stream, beat.spec.event, data, now)
-                self._prune_locked(stream, now)
+            callbacks = self._settle_locked()
         _run(callbacks)
 
     def _catch_up(self) -> None:
-        # A frozen clock that has not moved has nothing new to settle.
-        if self.clock.time() != self._ticked_at:
-            self.tick()
+        with self._lock:
+            deadlines, releases = self._deadlines, self._releases
+            if not (
+                (deadlines and deadlines[0][0] <= self.clock.time())
+                or (releases and releases[0][0] <= time.monotonic())
+            ):
+                return
+            callbacks = self._settle_locked()
+        _run(callbacks)
 
-    async def _tick_while_listened(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_interval)
-            self.tick()
+    def _settle_locked(self) -> list[Callable[[], None] | None]:
+        callbacks: list[Callable[[], None] | None] = []
+        real_now = time.monotonic()
+        releases = self._releases
+        while releases and releases[0][0] <= real_now:
+            at, sid = releases.popleft()
+            stream = self._streams.get(sid)
+            if stream is not None and stream.release_at == at:
+                callbacks.append(self._end_locked(stream, "released"))
+        now = self.clock.time()
+        deadlines = self._deadlines
+        settled: list[StreamState] = []
+        while deadlines and deadlines[0][0] <= now:
+            due, _, sid = heapq.heappop(deadlines)
+            stream = self._streams.get(sid)
+            if stream is None or stream.due != due:
+                continue
+            stream.due = None
+            end = self._due_end(stream, now)
+            if end is not None:
+                callbacks.append(self._end_locked(stream, end))
+                continue
+            self._beat_locked(stream, now)
+            self._prune_locked(stream, now)
+            settled.append(stream)
+        # Rescheduled only now, so a deadline that lands at this very now waits for the next
+        # tick instead of spinning this one.
+        for stream in settled:
+            self._schedule_locked(stream)
+        if len(deadlines) > 2 * len(self._streams) + 64:
+            self._deadlines = [
+                entry
+                for entry in deadlines
+                if (s := self._streams.get(entry[2])) is not None and s.due == entry[0]
+            ]
+            heapq.heapify(self._deadlines)
+        return callbacks
+
+    def _beat_locked(self, stream: StreamState, now: float) -> None:
+        for beat in list(stream.beats.values()):
+            if now >= beat.due:
+                beat.due = now + beat.spec.period
+                try:
+                    data = beat.spec.data(self.clock.now())
+                except Exception:
+                    # One broken heartbeat must not stop every other stream's clock.
+                    _log.exception("SSE heartbeat %r failed", beat.spec.event)
+                    continue
+                self._append_locked(stream, beat.spec.event, data, now)
 
     def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:
             return "expired"
-        idle = stream.unattended_since
-        if self.abandon_after is not None and idle is not None and now - idle >= self.abandon_after:
+        abandon_at = self._abandon_at(stream)
+        if abandon_at is not None and now >= abandon_at:
             return "abandoned"
         return None
+
+    def _abandon_at(self, stream: StreamState) -> float | None:
+        idle = stream.unattended_since
+        if self.abandon_after is None or idle is None:
+            return None
+        return idle + self.abandon_after
+
+    def _next_due(self, stream: StreamState) -> float | None:
+        """The sandbox time at which the stream next has something to settle, if ever."""
+        due = stream.expires_at
+        abandon_at = self._abandon_at(stream)
+        if abandon_at is not None and (due is None or abandon_at < due):
+            due = abandon_at
+        for beat in stream.beats.values():
+            if due is None or beat.due < due:
+                due = beat.due
+        buffer = stream.buffer
+        if len(buffer) >= 2:
+            # The oldest event goes once the one after it is older than the retention (strictly),
+            # unless a connection has yet to send it.
+            ages_at = math.nextafter(buffer[1].at + self.retain_seconds, math.inf)
+            if (due is None or ages_at < due) and buffer[0].seq < self._pinned(stream):
+                due = ages_at
+        return due
+
+    def _pinned(self, stream: StreamState) -> int:
+        return min((listener.next_seq for listener in stream.listeners), default=stream.next_seq)
+
+    def _schedule_locked(self, stream: StreamState) -> None:
+        """Make the heap hold the stream's next deadline. A later one than already scheduled
+        waits for that entry (settling then finds nothing and reschedules), so the heap grows
+        only when a deadline comes nearer, not with every event."""
+        due = self._next_due(stream)
+        if due is not None and (stream.due is None or due < stream.due):
+            stream.due = due
+            heapq.heappush(self._deadlines, (due, next(self._order), stream.id))
+
+    def _await_release_locked(self, stream: StreamState) -> None:
+        if self.release_after is None:
+            return
+        stream.release_at = time.monotonic() + self.release_after
+        self._releases.append((stream.release_at, stream.id))
+        self._start_timer_locked()
+
+    def _start_timer_locked(self) -> None:
+        """The one thread that settles deadlines while nobody calls the hub: every
+        ``tick_interval`` while connections are open (the sandbox clock may be moved at any
+        moment), else at the next release. It ends once there is neither."""
+        self._poke.set()
+        if self._timer is None:
+            self._timer = threading.Thread(target=self._time_keeper, name="sse-hub", daemon=True)
+            self._timer.start()
+
+    def _time_keeper(self) -> None:
+        while True:
+            with self._lock:
+                if self._listening:
+                    wait = self.tick_interval
+                elif self._releases:
+                    wait = max(0.0, self._releases[0][0] - time.monotonic())
+                else:
+                    self._timer = None
+                    return
+                self._poke.clear()
+            self._poke.wait(wait)
+            try:
+                self._catch_up()
+            except Exception:
+                _log.exception("SSE hub timer failed")
 
     # -- internals (lock held) ---------------------------------------------------------------
 
@@ -450,8 +519,14 @@ class SseHub:
         published = SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
         stream.buffer.append(published)
         stream.index[event_id] = seq
+        self._holding[event_id] = stream
         stream.next_seq = seq + 1
+        first = stream.first_seq
         self._prune_locked(stream, now)
+        # Only a change at the buffer's head moves its ageing deadline (beats and expiry are
+        # rescheduled where they change), so most events leave the heap alone.
+        if len(stream.buffer) <= 2 or stream.first_seq != first:
+            self._schedule_locked(stream)
         for listener in stream.listeners:
             listener._notify()
         return published
@@ -462,7 +537,7 @@ class SseHub:
             self._evict_locked(stream)
         # Age never takes an event a connection has yet to send: only count does (that is what
         # makes a connection too slow).
-        pinned = min((listener.next_seq for listener in stream.listeners), default=stream.next_seq)
+        pinned = self._pinned(stream)
         horizon = now - self.retain_seconds
         while len(buffer) >= 2 and buffer[1].at < horizon and buffer[0].seq < pinned:
             self._evict_locked(stream)
@@ -474,6 +549,8 @@ class SseHub:
     def _evict_locked(self, stream: StreamState) -> None:
         gone = stream.buffer.popleft()
         del stream.index[gone.id]
+        if self._holding.get(gone.id) is stream:
+            del self._holding[gone.id]
 
     def _drop_locked(self, listener: Listener, reason: ConnectionEnd) -> None:
         if listener.dropped is None:
@@ -485,12 +562,23 @@ class SseHub:
         stream = listener._stream
         if listener in stream.listeners:
             stream.listeners.discard(listener)
-            if not stream.listeners:
+            if not stream.listeners and stream.ended is None:
                 stream.unattended_since = self.clock.time()
+                self._schedule_locked(stream)
+                self._await_release_locked(stream)
 
     def _end_locked(self, stream: StreamState, reason: StreamEnd) -> Callable[[], None] | None:
         stream.ended = reason
+        stream.due = stream.release_at = None
         del self._streams[stream.id]
+        mine = self._owners.get(stream.owner)
+        if mine is not None:
+            mine.pop(stream.id, None)
+            if not mine:
+                del self._owners[stream.owner]
+        for event_id in stream.index:
+            if self._holding.get(event_id) is stream:
+                del self._holding[event_id]
         for listener in stream.listeners:
             listener._notify()
         on_close = stream.on_close

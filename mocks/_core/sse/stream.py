@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,11 +9,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from standin._core.sse.hub import Listener
+    from standin._core.sse.listener import Listener
 
-StreamEnd = Literal["closed", "expired", "abandoned", "shutdown"]
-"""Why a stream ended: ``close()``, its expiry passed, nobody connected for
-``abandon_after`` seconds, or ``close_all()``."""
+StreamEnd = Literal["closed", "expired", "abandoned", "released", "shutdown"]
+"""Why a stream ended: ``close()``, its expiry passed, nobody connected for ``abandon_after``
+sandbox seconds, nobody connected for ``release_after`` real seconds, or ``close_all()``."""
 
 ConnectionEnd = Literal["lagging", "disconnected", "severed"]
 """Why one connection ended while its stream went on: too far behind, the client left, or
@@ -101,6 +100,10 @@ class StreamState:
         self.unattended_since: float | None = now
         self.ended: StreamEnd | None = None
         self.lagging_drops = 0
+        self.due: float | None = None
+        """The sandbox time of its entry in the hub's deadline heap (None: not scheduled)."""
+        self.release_at: float | None = None
+        """The real (monotonic) time it is released unless a connection comes back first."""
 
     @property
     def first_seq(self) -> int:
@@ -108,10 +111,14 @@ class StreamState:
 
     def events_from(self, seq: int, limit: int, max_bytes: int) -> list[SseEvent]:
         """Up to ``limit`` events from ``seq`` on, stopping once ``max_bytes`` are reached."""
+        # Indexing walks a deque from its nearer end, and a connection reads near the newest
+        # events; islice would walk from the oldest every time.
+        buffer = self.buffer
         start = seq - self.first_seq
         batch: list[SseEvent] = []
         size = 0
-        for event in itertools.islice(self.buffer, start, start + limit):
+        for position in range(max(start, 0), min(start + limit, len(buffer))):
+            event = buffer[position]
             batch.append(event)
             size += len(event.wire)
             if size >= max_bytes:

@@ -47,7 +47,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
     apis = None if args.api is None else [args.api]
     sandbox = create_sandbox(
-        apis, seed=args.seed, journal_capacity=args.journal_size, admin_token=admin_token
+        apis,
+        seed=args.seed,
+        journal_capacity=args.journal_size,
+        admin_token=admin_token,
+        data_dir=args.data_dir,
     )
     app = build_app(sandbox, args.api)
     if args.cors:
@@ -55,6 +59,8 @@ def serve(args: argparse.Namespace) -> int:
     tls = _tls_files(args)
     where = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
+    if args.data_dir is not None:
+        print(f"standin: keeping state in {args.data_dir}", file=sys.stderr)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -77,6 +83,7 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sandbox.close()
     print("standin: stopped", file=sys.stderr)
     return 0
 
@@ -239,6 +246,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="ORIGIN",
         help="let browser pages on ORIGIN call the sandbox (CORS); repeatable or "
         "comma-separated, * for any origin (default: none)",
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("STANDIN_DATA_DIR") or None,
+        help="keep tenants, tokens and every acknowledged write in this directory (SQLite) "
+        "across restarts (also STANDIN_DATA_DIR; default: nothing is kept)",
     )
     run.add_argument("--cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", type=Path, help="the private key of --cert (PEM)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from standin._core.api import VendorApiFactory
+from standin._core.durable import SqlitePersistence
 from standin._core.sandbox import Sandbox
 from standin.apis import API_KEYS
 from standin.atmotube import AtmotubeApi
@@ -24,9 +26,13 @@ API_FACTORIES: dict[str, VendorApiFactory] = {
 assert tuple(API_FACTORIES) == API_KEYS, "standin.apis.API_KEYS lists every API, in this order"
 
 
-def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox:
+def create_sandbox(
+    apis: Sequence[str] | None = None, *, data_dir: str | Path | None = None, **options: Any
+) -> Sandbox:
     """A sandbox serving ``apis`` (default: all), seeded from the fixtures.
 
+    With ``data_dir``, tenants, tokens and every acknowledged write are kept there (SQLite) and
+    come back when a sandbox is made on the same directory; ``close()`` the sandbox when done.
     ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
     ``journal_capacity``, ``admin_token``).
     """
@@ -34,4 +40,6 @@ def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox
     unknown = [name for name in names if name not in API_FACTORIES]
     if unknown:
         raise ValueError(f"unknown api: {', '.join(unknown)}; known: {', '.join(API_FACTORIES)}")
+    if data_dir is not None:
+        options["persistence"] = SqlitePersistence(data_dir)
     return Sandbox([API_FACTORIES[name] for name in names], **options)

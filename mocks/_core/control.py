@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.bodies import parse_json, read_capped
 from standin._core.clock import isoformat
@@ -20,6 +20,7 @@ from standin._core.errors import VendorError
 from standin._core.faults import Fault, FaultSpecError
 from standin._core.handlers import SettledErrors, error_response, exception_handlers
 from standin._core.journal import JournalQuery
+from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.rendering import JSONBody
 
 if TYPE_CHECKING:
@@ -78,6 +79,29 @@ class AdminGuard:
         await self.app(scope, receive, send)
 
 
+class SavesTriggers:
+    """standin: durable state. A vendor trigger that succeeded (its answer below 400) keeps
+    that API's state of every tenant before its answer leaves: a trigger names its tenant in
+    its own way (a body field, an API key), and triggers are rare."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, api: str) -> None:
+        self.app = app
+        self.sandbox = sandbox
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in READ_ONLY_METHODS:
+            await self.app(scope, receive, send)
+            return
+
+        async def save_then_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                self.sandbox.persistence.save_api(self.api)
+            await send(message)
+
+        await self.app(scope, receive, save_then_send)
+
+
 class ControlPlane:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -106,7 +130,8 @@ class ControlPlane:
         for key, api in self.sandbox.apis.items():
             vendor_routes = api.control_routes()
             if vendor_routes:
-                routes.append(Mount(f"/{key}", routes=vendor_routes))
+                triggers = SavesTriggers(Router(vendor_routes), self.sandbox, key)
+                routes.append(Mount(f"/{key}", app=triggers))
         return routes
 
     def app(self) -> ASGIApp:
@@ -199,7 +224,7 @@ class ControlPlane:
                 "uptime_seconds": round(time.monotonic() - sandbox.started, 3),
                 "apis": list(sandbox.apis),
                 "tenants": len(sandbox.tenants.all()),
-                "storage": "memory",
+                "storage": sandbox.persistence.storage,
             },
             headers={"Cache-Control": "no-store"},
         )

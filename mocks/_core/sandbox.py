@@ -15,6 +15,7 @@ from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
 from standin._core.journal import RequestJournal
+from standin._core.persistence import MemoryPersistence, Persistence
 from standin._core.ratelimit import LimitRegistry
 from standin._core.tenants import Tenant, TenantRegistry
 
@@ -30,6 +31,7 @@ class Sandbox:
         seed: int = 0,
         journal_capacity: int = 1000,
         admin_token: str | None = None,
+        persistence: Persistence | None = None,
     ) -> None:
         self.started = time.monotonic()
         self.clock = clock or Clock()
@@ -44,7 +46,10 @@ class Sandbox:
             api = factory(self)
             self.apis[api.key] = api
         self.tenants = TenantRegistry(self.apis, seed)
-        self.tenants.create_default()
+        # standin: durable state. What was kept comes back; a fresh store keeps the default.
+        self.persistence: Persistence = persistence or MemoryPersistence()
+        if not self.persistence.restore(self):
+            self.persistence.save_tenant(self.tenants.create_default())
 
     def api(self, key: str) -> VendorApi:
         return self.apis[key]
@@ -64,10 +69,19 @@ class Sandbox:
         reset = self.tenants.reset(tenant_id)
         if tenant_id is None:
             self.limits.reset()
+        for tenant in self.tenants.all():
+            if tenant.id in reset:
+                self.persistence.save_tenant(tenant)
         return reset
 
     def create_tenant(self) -> Tenant:
-        return self.tenants.create()
+        tenant = self.tenants.create()
+        self.persistence.save_tenant(tenant)
+        return tenant
+
+    def close(self) -> None:
+        """Let go of the data directory, if state is kept in one."""
+        self.persistence.close()
 
     def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, Any]]:
         tenant = self.tenants.default() if tenant_id is None else self.tenants.get(tenant_id)

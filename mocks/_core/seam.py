@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.clock import Clock
 from standin._core.errors import VendorError
+from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.ratelimit import RateDecision, RateLimiter
 from standin._core.tenants import Tenant
 from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
@@ -258,6 +259,9 @@ class Guarded(Generic[S]):
             if seam.authorize is not None:
                 seam.authorize(caller)
             response = await self.handler(request, caller)
+            if request.method not in READ_ONLY_METHODS:
+                # standin: durable state. Kept before the answer leaves: acknowledged is kept.
+                seam.sandbox.persistence.save_state(tenant, seam.api)
             await response(scope, receive, outgoing)
         finally:
             release()

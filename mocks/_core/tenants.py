@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,29 @@ class TenantRegistry:
         }
         return self._add(tenant_id, credentials)
 
+    def restore(
+        self, tenant_id: str, credentials: dict[str, dict[str, Any]], states: dict[str, object]
+    ) -> Tenant:
+        """A kept tenant back (standin: durable state), with its kept states; an API it has
+        no credentials or state for gets new ones, as at creation."""
+        credentials = dict(credentials)
+        for key, api in self._apis.items():
+            if key not in credentials:
+                credentials[key] = (
+                    api.default_credentials()
+                    if tenant_id == DEFAULT_TENANT
+                    else api.new_credentials(tenant_id, self._random)
+                )
+        tenant = self._add(tenant_id, credentials, seed=False)
+        tenant.states = {
+            key: states[key] if key in states else api.new_state(tenant_id, credentials[key])
+            for key, api in self._apis.items()
+        }
+        # The seeded sequence drew the kept tenants' ids and keys before the restart: tenants
+        # created from now on must not draw them again.
+        self._random.seed(secrets.randbits(128))
+        return tenant
+
     def get(self, tenant_id: str) -> Tenant | None:
         return self._tenants.get(tenant_id)
 
@@ -64,14 +88,17 @@ class TenantRegistry:
             self._seed_state(tenant)
         return [tenant.id for tenant in targets]
 
-    def _add(self, tenant_id: str, credentials: dict[str, dict[str, Any]]) -> Tenant:
+    def _add(
+        self, tenant_id: str, credentials: dict[str, dict[str, Any]], *, seed: bool = True
+    ) -> Tenant:
         tenant = Tenant(tenant_id, credentials)
         for key, api in self._apis.items():
             for credential in api.credential_keys(credentials[key]):
                 owner = self._by_credential.setdefault((key, credential), tenant_id)
                 if owner != tenant_id:
                     raise ValueError(f"{key} credential already belongs to tenant {owner}")
-        self._seed_state(tenant)
+        if seed:
+            self._seed_state(tenant)
         self._tenants[tenant_id] = tenant
         return tenant
 

@@ -12,9 +12,10 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from standin._core.clock import Clock
@@ -84,6 +85,22 @@ class JwtSigner:
             raise TokenRejected("malformed") from error
         return claims
 
+    def private_pem(self) -> bytes:
+        """The private key as PKCS#8 PEM, to keep it across a restart (standin: durable)."""
+        return self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def restore_pem(self, key_id: str, pem: bytes) -> None:
+        """Sign with a kept key again, so tokens signed before a restart still verify."""
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("a JwtSigner key is an RSA key")
+        self._private = key
+        self.key_id = key_id
+
     def jwks(self) -> dict[str, Any]:
         numbers = self._private.public_key().public_numbers()
         return {
@@ -103,6 +120,14 @@ class JwtSigner:
 def _b64uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+class TokenLog(Protocol):
+    """Told of every token an issuer starts or stops remembering (standin: durable state)."""
+
+    def remember(self, token: IssuedToken) -> None: ...
+
+    def forget(self, values: list[str]) -> None: ...
 
 
 class TokenIssuer:
@@ -133,6 +158,12 @@ class TokenIssuer:
         self._tokens: dict[str, IssuedToken] = {}
         self._revoked: set[str] = set()
         self._issued_since_sweep = 0
+        self.log: TokenLog | None = None
+
+    def restore(self, tokens: list[IssuedToken]) -> None:
+        """Remember tokens issued before a restart (not told to the log: it holds them)."""
+        for token in tokens:
+            self._tokens[token.value] = token
 
     def issue(
         self,
@@ -219,6 +250,8 @@ class TokenIssuer:
     def revoke(self, value: str) -> None:
         if self._tokens.pop(value, None) is not None:
             self._revoked.add(value)
+            if self.log is not None:
+                self.log.forget([value])
 
     def revoke_tenant(self, tenant_id: str) -> None:
         for value, token in list(self._tokens.items()):
@@ -230,6 +263,8 @@ class TokenIssuer:
 
     def _remember(self, token: IssuedToken) -> None:
         self._tokens[token.value] = token
+        if self.log is not None:
+            self.log.remember(token)
         self._issued_since_sweep += 1
         if self._issued_since_sweep >= 1024:
             self._sweep()
@@ -238,6 +273,12 @@ class TokenIssuer:
         """Forget expired tokens so a long-running sandbox does not grow without bound."""
         self._issued_since_sweep = 0
         now = self._clock.time()
-        for value, token in list(self._tokens.items()):
-            if token.expires_at is not None and now >= token.expires_at:
-                del self._tokens[value]
+        expired = [
+            value
+            for value, token in self._tokens.items()
+            if token.expires_at is not None and now >= token.expires_at
+        ]
+        for value in expired:
+            del self._tokens[value]
+        if expired and self.log is not None:
+            self.log.forget(expired)

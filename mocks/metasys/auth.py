@@ -47,6 +47,14 @@ class LazyJwtSigner(JwtSigner):
         self._ready()
         return super().jwks()
 
+    def private_pem(self) -> bytes:
+        self._ready()
+        return super().private_pem()
+
+    def restore_pem(self, key_id: str, pem: bytes) -> None:
+        super().restore_pem(key_id, pem)
+        self._made = True
+
 
 @dataclass(frozen=True)
 class Session:

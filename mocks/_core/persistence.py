@@ -1,0 +1,69 @@
+"""Where a sandbox keeps what it must not forget: the hook the sandbox, the seam, the token
+issuers and the control plane call after every acknowledged write.
+
+The default keeps nothing (state lives in memory and ends with the process);
+:class:`standin._core.durable.SqlitePersistence` keeps it in a data directory.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from standin._core.sandbox import Sandbox
+    from standin._core.tenants import Tenant
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Requests with these methods change nothing that is kept, so nothing is saved after them."""
+
+
+class Persistence(Protocol):
+    storage: str
+    """What ``/_sandbox/health`` says state is kept in: ``memory`` or ``sqlite``."""
+
+    def restore(self, sandbox: Sandbox) -> bool:
+        """Bring back the kept tenants, states, tokens and signing keys into ``sandbox`` (whose
+        APIs are built, its tenants not yet); False when nothing was kept."""
+        ...
+
+    def save_tenant(self, tenant: Tenant) -> None:
+        """Keep a tenant: its credentials and every API's state (after creation or reset)."""
+        ...
+
+    def save_state(self, tenant: Tenant, api: str) -> None:
+        """Keep one API's state of a tenant, as it is now (after a write)."""
+        ...
+
+    def save_api(self, api: str) -> None:
+        """Keep one API's state of every tenant (after a control-plane trigger)."""
+        ...
+
+    def remove_tenant(self, tenant_id: str) -> None:
+        """Forget a deleted tenant and its states."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MemoryPersistence:
+    """Keeps nothing: a restart starts again from the fixtures."""
+
+    storage = "memory"
+
+    def restore(self, sandbox: Sandbox) -> bool:
+        return False
+
+    def save_tenant(self, tenant: Tenant) -> None:
+        pass
+
+    def save_state(self, tenant: Tenant, api: str) -> None:
+        pass
+
+    def save_api(self, api: str) -> None:
+        pass
+
+    def remove_tenant(self, tenant_id: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

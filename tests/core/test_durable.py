@@ -23,6 +23,9 @@ from standin.buildingminds.api import BuildingMindsApi
 from standin.inprocess import AsgiBridge
 from standin.registry import create_sandbox
 from tests.atrius.conftest import LIBRARY, meter_body
+from tests.buildingminds.conftest import record
+from tests.buildingminds.conftest import token_for as buildingminds_token
+from tests.locus.conftest import HUDSON, password_token
 from tests.metasys.certificate_cases import PARAMETERS
 from tests.support import serving
 
@@ -246,6 +249,48 @@ def test_a_sandbox_on_the_same_data_dir_has_every_write_tenant_and_token_back(
         assert readings.status_code == 200, readings.text
         # New tenants after a restart draw new ids, never the kept ones again.
         assert client.post("/_sandbox/tenants").json()["tenant"] != tenant["tenant"]
+    second.close()
+
+
+def test_batches_with_their_statuses_alerts_raised_and_signed_tokens_come_back(
+    tmp_path: Path,
+) -> None:
+    first = create_sandbox(["buildingminds", "locus"], data_dir=tmp_path)
+    creds = first.credentials()
+    with client_of(first) as client:
+        # An RS256 token: the signing key is kept, so it still verifies after the restart.
+        bm = {"Authorization": f"Bearer {buildingminds_token(client, creds['buildingminds'])}"}
+        posted = client.post(
+            "/buildingminds/api/digitaltwinintegration/address",
+            json=[record("address", "A1")],
+            headers=bm,
+        )
+        batch = posted.json()["batchId"]
+        completed = client.post(f"/_sandbox/buildingminds/batches/{batch}/complete")
+        assert completed.status_code == 200
+        locus = {
+            "Authorization": f"Bearer {password_token(client, creds['locus'])['access_token']}"
+        }
+        raised = client.post(
+            "/_sandbox/locus/alerts", json={"componentId": 123, "durationSeconds": 3600}
+        )
+        assert raised.status_code == 201
+    first.close()
+
+    second = create_sandbox(["buildingminds", "locus"], data_dir=tmp_path)
+    with client_of(second) as client:
+        inbound = client.get(
+            f"/buildingminds/api/digitaltwinintegration/batch/{batch}/inbound", headers=bm
+        )
+        assert inbound.status_code == 200, inbound.text
+        assert [m["status"] for m in inbound.json()["data"]] == ["Completed"]
+        alerts = client.get(
+            f"/locus/v3/sites/{HUDSON}/alerts",
+            params={"tz": "UTC", "status": "open"},
+            headers=locus,
+        )
+        assert alerts.status_code == 200, alerts.text
+        assert raised.json() in alerts.json()["alerts"]
     second.close()
 
 

@@ -7,7 +7,7 @@ The default keeps nothing (state lives in memory and ends with the process);
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, SupportsIndex, TypeVar
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -67,3 +67,16 @@ class MemoryPersistence:
 
     def close(self) -> None:
         pass
+
+
+T = TypeVar("T")
+
+
+class Listeners(list[T]):
+    """Callbacks a state tells of its changes (open event streams): runtime wiring, not state.
+
+    A kept snapshot holds none; whoever listens registers again after a restart.
+    """
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (Listeners, ())

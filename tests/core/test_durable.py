@@ -21,6 +21,8 @@ from standin._core.tokens import IssuedToken
 from standin.atmotube.api import AtmotubeApi
 from standin.buildingminds.api import BuildingMindsApi
 from standin.inprocess import AsgiBridge
+from standin.metasys.api import MetasysApi
+from standin.metasys.state import MetasysState
 from standin.registry import create_sandbox
 from tests.atrius.conftest import LIBRARY, meter_body
 from tests.buildingminds.conftest import record
@@ -111,6 +113,19 @@ def test_a_snapshot_refers_to_the_clock_and_the_vendor_objects_instead_of_copyin
     assert [b.id for b in vars(restored)["batches"].values()] == [
         b.id for b in state.batches.values()
     ]
+
+
+def test_listeners_of_open_streams_are_not_kept_in_a_snapshot() -> None:
+    sandbox = create_sandbox(["metasys"])
+    metasys = sandbox.vendor(MetasysApi)
+    state = metasys.state(sandbox.tenants.default())
+    heard: list[object] = []
+    state.event_listeners.append(heard.append)
+    state.alarms.listeners.append(lambda action, alarm: heard.append(alarm))
+    restored = load_state(dump_state(state, metasys), metasys, sandbox.clock)
+    assert isinstance(restored, MetasysState)
+    assert (list(restored.event_listeners), list(restored.alarms.listeners)) == ([], [])
+    assert len(state.event_listeners) == 1
 
 
 # --- a restart, in process --------------------------------------------------------------------
@@ -292,6 +307,43 @@ def test_batches_with_their_statuses_alerts_raised_and_signed_tokens_come_back(
         assert alerts.status_code == 200, alerts.text
         assert raised.json() in alerts.json()["alerts"]
     second.close()
+
+
+def test_an_api_served_after_a_restart_starts_from_its_fixtures_beside_the_kept_ones(
+    tmp_path: Path,
+) -> None:
+    first = create_sandbox(["atrius"], data_dir=tmp_path)
+    with client_of(first) as client:
+        auth = {"Authorization": f"Bearer {atrius_token(client, first.credentials()['atrius'])}"}
+        meter = client.post("/atrius/meters/", json=meter_body(), headers=auth).json()["uuid"]
+    first.close()
+    second = create_sandbox(["atrius", "locus"], data_dir=tmp_path)
+    with client_of(second) as client:
+        assert client.get(f"/atrius/meters/{meter}", headers=auth).status_code == 200
+        password_token(client, second.credentials()["locus"])
+    second.close()
+    third = create_sandbox(["atrius", "locus"], data_dir=tmp_path)
+    assert third.credentials() == second.credentials()
+    third.close()
+
+
+def test_an_unreadable_snapshot_starts_that_api_again_from_its_fixtures(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = create_sandbox(["atrius"], data_dir=tmp_path)
+    with client_of(first) as client:
+        auth = {"Authorization": f"Bearer {atrius_token(client, first.credentials()['atrius'])}"}
+        meter = client.post("/atrius/meters/", json=meter_body(), headers=auth).json()["uuid"]
+    first.close()
+    store = SqliteStore(tmp_path / DATABASE_NAME)
+    store.put_states([("default", "atrius", b"not a pickle")])
+    store.close()
+    second = create_sandbox(["atrius"], data_dir=tmp_path)
+    with client_of(second) as client:
+        assert client.get(f"/atrius/meters/{meter}", headers=auth).status_code == 404
+        assert client.get(f"/atrius/buildings/{LIBRARY}", headers=auth).status_code == 200
+    second.close()
+    assert "atrius state of tenant default is unreadable" in caplog.text
 
 
 def test_a_kept_token_still_expires_on_the_sandbox_clock(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from standin._core.clock import Clock
+from standin._core.persistence import Listeners
 from standin.metasys import errors
 from standin.metasys.state.objects import ID_NAMESPACE
 
@@ -63,7 +64,7 @@ class AlarmBook:
         self.clock = clock
         self.salt = salt
         self.items: dict[str, Alarm] = {}
-        self.listeners: list[AlarmListener] = []
+        self.listeners: Listeners[AlarmListener] = Listeners()
 
     def raise_alarm(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from standin._core.clock import Clock
+from standin._core.persistence import Listeners
 from standin.metasys import errors
 from standin.metasys.state.model import AuditEntry
 
@@ -42,7 +43,7 @@ class AuditBook:
         self.clock = clock
         self.entries = entries
         self.tracks: dict[str, AuditTrack] = {}
-        self.listeners: list[AuditChangeListener] = []
+        self.listeners: Listeners[AuditChangeListener] = Listeners()
 
     def get(self, audit_id: str) -> AuditEntry:
         wanted = audit_id.lower()

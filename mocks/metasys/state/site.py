@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from standin._core.clock import Clock
+from standin._core.persistence import Listeners
 from standin._core.store import Collection, MemoryStore
 from standin.metasys import errors
 from standin.metasys.enums import ENUM_SETS
@@ -61,8 +62,8 @@ class MetasysState:
         """Network devices taken offline through the control plane."""
         self.audits: list[AuditEntry] = []
         self.events: list[ValueChange] = []
-        self.event_listeners: list[EventListener] = []
-        self.audit_listeners: list[AuditListener] = []
+        self.event_listeners: Listeners[EventListener] = Listeners()
+        self.audit_listeners: Listeners[AuditListener] = Listeners()
         self.alarms = AlarmBook(clock, salt)
         self.audit_book = AuditBook(clock, self.audits)
         self.certificates = CertificateBook(clock, self.site)

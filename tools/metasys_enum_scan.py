@@ -120,7 +120,7 @@ def schema(
     own = [member for member in members if member not in documented]
     description = (
         f"The members of `{set_id}`: every member the Metasys reference or the vendor's published"
-        " v4 document uses (found by `tools/metasys_enum_scan.py`)."
+        " v4 document uses (found by the repository's enumeration scan, `metasys_enum_scan`)."
     )
     if own:
         names = ", ".join(f"`{member.split('.', 1)[1]}`" for member in own)
@@ -153,7 +153,8 @@ def merged(text: str, paths: Sequence[Path]) -> str:
         members += [member for member in scanned.get(set_id, []) if member not in members]
         kept = {**before.get("x-titles", {}), **titles}
         sets[set_id] = schema(set_id, members, set(scanned.get(set_id, [])), kept)
-    return f"{head}{BEGIN}: written by tools/metasys_enum_scan.py\n{render(sets)}{END}{tail}"
+    marker = f"{BEGIN}: written by the repository's enumeration scan, metasys_enum_scan\n"
+    return f"{head}{marker}{render(sets)}{END}{tail}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

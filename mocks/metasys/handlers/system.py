@@ -134,8 +134,14 @@ class SystemHandlers:
             }
         )
 
+    @staticmethod
+    def may_write(caller: Caller[MetasysState]) -> bool:
+        """Whether the caller's user may write; an anonymous reader (no user) may not."""
+        user = caller.state.user(caller.principal) if caller.principal else None
+        return user is not None and user.can_write
+
     async def enumerations(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        user = self.deps.user(caller)
+        can_write = self.may_write(caller)
         base = self.deps.base(request)
         params = request.query_params
         kind = params.get("enumType", "all")
@@ -155,11 +161,11 @@ class SystemHandlers:
             "self": str(request.url),
         }
         if with_permissions:
-            body["effectivePermissions"] = {"canCreate": user.can_write}
+            body["effectivePermissions"] = {"canCreate": can_write}
         return respond(body)
 
     async def enumeration(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        user = self.deps.user(caller)
+        can_write = self.may_write(caller)
         base = self.deps.base(request)
         params = request.query_params
         include_schema = query.boolean(params, "includeSchema")
@@ -174,7 +180,7 @@ class SystemHandlers:
                 member["readOnly"] = not found.custom
             body["schema"] = schema
         if with_permissions:
-            allowed = user.can_write and found.custom
+            allowed = can_write and found.custom
             body["effectivePermissions"] = {"canModify": allowed, "canDelete": allowed}
         return respond(body)
 

@@ -74,6 +74,36 @@ class Example:
     """Whether the answer says where the subscription its METASYS-SUBSCRIBE made is."""
 
 
+def names(key: str) -> Callable[[httpx.Response, Fixtures], None]:
+    """The items are sorted by ``key``, as the sample's ``sort`` asks."""
+
+    def check(answer: httpx.Response, fixtures: Fixtures) -> None:
+        values = [item[key] for item in answer.json()["items"]]
+        assert values == sorted(values)
+
+    return check
+
+
+def names_one(role: str) -> Callable[[httpx.Response, Fixtures], None]:
+    """The answer is the thing the sample's identifier stands for."""
+
+    def check(answer: httpx.Response, fixtures: Fixtures) -> None:
+        body = answer.json()
+        assert body.get("id", body.get("item", {}).get("id")) == fixtures[role]
+
+    return check
+
+
+def all_buildings(answer: httpx.Response, fixtures: Fixtures) -> None:
+    items = answer.json()["items"]
+    assert [item["name"] for item in items] == ["Main Building"]
+    assert {item["type"] for item in items} == {"spaceTypesEnumSet.building"}
+
+
+def write_priorities(answer: httpx.Response, fixtures: Fixtures) -> None:
+    assert answer.json()["item"]["id"] == "writePriorityEnumSet"
+
+
 MAPPED = {
     # Objects: the zone setpoint AV (trended, commandable) stands for the reference's point.
     "32cfddc0-411f-5b9e-9a6d-442cb62fecbb": "object",
@@ -596,6 +626,25 @@ EXAMPLES = [
 ]
 
 
+CHECKS: dict[str, Callable[[httpx.Response, Fixtures], None]] = {
+    "alarm": names_one("alarm"),
+    "audit": names_one("audit"),
+    "enumeration": write_priorities,
+    "equipment-list": names("name"),
+    "equipment": names_one("AHU-1"),
+    "equipment-served": names("name"),
+    "equipment-points": names("shortName"),
+    "network-device": names_one("engine"),
+    "hosted-network-devices": names("name"),
+    "object": names_one("object"),
+    "object-points": names("shortName"),
+    "spaces": all_buildings,
+    "space": names_one("Floor 1"),
+    "space-spaces": names("name"),
+}
+"""What else of an answer follows from its sample's request."""
+
+
 class Fixtures:
     """The sandbox's stand-ins for the reference's identifiers, made on first use."""
 
@@ -787,6 +836,8 @@ def test_the_references_request_sample_answers_as_documented(
         if RANGE in example.target:
             # Nothing of the sandbox's site happened at the samples' one instant in 2018.
             assert (body["total"], body["items"]) == (0, [])
+    if example.name in CHECKS:
+        CHECKS[example.name](answer, fixtures)
     location = answer.headers.get("metasys-subscription-location")
     if example.subscribes:
         stream = fixtures["stream"]

@@ -100,6 +100,12 @@ def all_buildings(answer: httpx.Response, fixtures: Fixtures) -> None:
     assert {item["type"] for item in items} == {"spaceTypesEnumSet.building"}
 
 
+def csv_page(answer: httpx.Response, fixtures: Fixtures) -> None:
+    """Page 3 of 50 accounts is past the sandbox's few: the header row alone."""
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.text == "id,userName,fullName,primaryEmail,accessType,isAdministrator\r\n"
+
+
 def write_priorities(answer: httpx.Response, fixtures: Fixtures) -> None:
     assert answer.json()["item"]["id"] == "writePriorityEnumSet"
 
@@ -641,6 +647,7 @@ CHECKS: dict[str, Callable[[httpx.Response, Fixtures], None]] = {
     "spaces": all_buildings,
     "space": names_one("Floor 1"),
     "space-spaces": names("name"),
+    "users": csv_page,
 }
 """What else of an answer follows from its sample's request."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 from typing import Any, cast
 
@@ -52,6 +54,18 @@ def user_json(user: User, base: str) -> dict[str, Any]:
         "isAdministrator": user.can_write,
         "self": f"{base}/users/{user.id}",
     }
+
+
+USER_COLUMNS = ["id", "userName", "fullName", "primaryEmail", "accessType", "isAdministrator"]
+
+
+def users_csv(items: list[dict[str, Any]]) -> Response:
+    """``GET /users?format=csv``: the page's accounts, one a row under a header row."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, USER_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return Response(text.getvalue(), media_type="text/csv; charset=utf-8")
 
 
 class SystemHandlers:
@@ -199,14 +213,18 @@ class SystemHandlers:
             for u in caller.state.users.values()
             if text in u.username.lower() or text in u.full_name.lower()
         ]
+        kind = params.get("format")
+        if kind not in (None, "csv"):
+            raise errors.bad_request("The parameter format must be csv.")
         # Sandbox choice: no login history is kept, so lastLogin sorts as userName.
         field = {"fullName": "full_name", "primaryEmail": "email"}.get(paging.sort, "username")
-        return respond(
-            paged(
-                request,
-                found,
-                paging,
-                lambda u: user_json(u, base),
-                lambda u: (sort_text(getattr(u, field)), u.id),
-            )
+        body = paged(
+            request,
+            found,
+            paging,
+            lambda u: user_json(u, base),
+            lambda u: (sort_text(getattr(u, field)), u.id),
         )
+        if kind == "csv":
+            return users_csv(body["items"])
+        return respond(body)

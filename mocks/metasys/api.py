@@ -94,6 +94,15 @@ class MetasysApi:
         """As :meth:`identify`, or from the ``access_token`` query parameter (``GET /stream``)."""
         return self.identity(stream_token(request, self.issuer))
 
+    def identify_reader(self, request: Request) -> Identity:
+        """As :meth:`identify`; without an ``Authorization`` header, an anonymous reader of the
+        default tenant (the reference lists no authorization for the enumeration reads, and
+        their samples send none), counted by the limit as one more user."""
+        if "authorization" in request.headers:
+            return self.identify(request)
+        tenant = self.sandbox.tenants.default()
+        return Identity(tenant.id, principal="", limit_key=f"{tenant.id}/")
+
     def identity(self, token: IssuedToken) -> Identity:
         """Who a valid token names: 401 once its tenant or its user is gone."""
         tenant = self.seam.tenant(token.tenant_id)
@@ -140,7 +149,12 @@ class MetasysApi:
 
     def app(self) -> ASGIApp:
         deps = Deps(self.issuer, self.streams, self.diagram_streams, self.continuations)
-        table = routes(self.seam, deps, stream_identify=self.identify_stream)
+        table = routes(
+            self.seam,
+            deps,
+            stream_identify=self.identify_stream,
+            reader_identify=self.identify_reader,
+        )
         return vendor_app(self.sandbox, self.key, table, ROUTING_ERRORS)
 
     # --- control plane ---------------------------------------------------------------------

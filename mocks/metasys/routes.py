@@ -35,10 +35,16 @@ CERTIFICATE = "/networkDevices/{networkDeviceId}/certificates/bacnet"
 
 
 def routes(
-    seam: Seam[MetasysState], deps: Deps, *, stream_identify: IdentifyCaller
+    seam: Seam[MetasysState],
+    deps: Deps,
+    *,
+    stream_identify: IdentifyCaller,
+    reader_identify: IdentifyCaller,
 ) -> list[BaseRoute]:
     """Every operation but login is guarded by the seam (the bearer token's user, then the
-    per-user limit); ``GET /stream`` also takes its token from ``access_token``."""
+    per-user limit); ``GET /stream`` also takes its token from ``access_token``; the two
+    enumeration reads, which the reference documents without authorization, take a token or
+    none."""
     guard = seam.guard
     objects = ObjectHandlers(deps)
     site = SiteHandlers(deps)
@@ -109,8 +115,8 @@ def routes(
         ("GET", "/schemas/enums/{enumId}", guard(system.enum_schema)),
         ("GET", "/schemas/objectTypes/{objectType}", guard(system.object_type_schema)),
         ("GET", "/schemas/objectTypes/{objectType}/identification", guard(system.identification)),
-        ("GET", "/enumerations", guard(system.enumerations)),
-        ("GET", "/enumerations/{id}", guard(system.enumeration)),
+        ("GET", "/enumerations", guard(system.enumerations, identify=reader_identify)),
+        ("GET", "/enumerations/{id}", guard(system.enumeration, identify=reader_identify)),
         # certificates
         ("POST", "/networkDevices/batch", guard(certificates.batch)),
         ("POST", "/networkDevices/certificates/bacnet", guard(certificates.import_certificates)),

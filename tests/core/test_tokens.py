@@ -76,8 +76,8 @@ def test_jwt_carries_claims_and_expiry_from_the_sandbox_clock(frozen: Clock) -> 
     issuer = TokenIssuer(frozen, lifetime_seconds=3599, token_format="jwt", signer=signer)
     token = issuer.issue(tenant_id="t", subject="app", claims={"aud": "https://api.example"})
     header = jwt.get_unverified_header(token.value)
-    assert header["kid"] == "k1"
-    assert header["alg"] == "RS256"
+    assert list(header.items()) == [("typ", "JWT"), ("alg", "RS256"), ("kid", "k1")]
+    assert token.value.startswith("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIs")
     claims = jwt.decode(token.value, options={"verify_signature": False})
     assert claims["aud"] == "https://api.example"
     assert claims["iat"] == 1_700_000_000

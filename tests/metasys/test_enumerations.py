@@ -295,3 +295,31 @@ def test_reset_forgets_custom_enumerations(api: Any, sandbox: Sandbox) -> None:
     enum_id = create(api)
     sandbox.reset(sandbox.tenants.default().id)
     assert api.get(f"/enumerations/{enum_id}").status_code == 404
+
+
+def test_the_enumeration_reads_need_no_token_and_show_the_default_tenants_sets(
+    client: httpx.Client, api: Any
+) -> None:
+    """The reference lists no authorization for the two reads, and their samples send none."""
+    enum_id = create(api)
+    params = {"includePermissions": "true"}
+    listing = client.get(f"{BASE}/enumerations", params={**params, "enumType": "custom"})
+    assert listing.status_code == 200, listing.text
+    assert [item["id"] for item in listing.json()["items"]] == [enum_id]
+    assert listing.json()["effectivePermissions"] == {"canCreate": False}
+    one = client.get(f"{BASE}/enumerations/{enum_id}", params=params)
+    assert one.status_code == 200, one.text
+    assert one.headers["content-type"] == MEDIA
+    assert one.json()["effectivePermissions"] == {"canModify": False, "canDelete": False}
+
+
+@pytest.mark.parametrize("path", ["/enumerations", "/enumerations/writePriorityEnumSet"])
+def test_a_token_sent_to_an_enumeration_read_must_be_valid(client: httpx.Client, path: str) -> None:
+    response = client.get(BASE + path, headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
+    assert response.json() == {"Message": "Authorization has been denied for this request."}
+
+
+def test_changing_an_enumeration_still_needs_a_token(client: httpx.Client) -> None:
+    assert client.post(f"{BASE}/enumerations", json=FAN_MODES).status_code == 401
+    assert client.delete(f"{BASE}/enumerations/customEnumSet30001").status_code == 401

@@ -153,3 +153,25 @@ def test_what_may_not_change_is_400_and_nothing_changes(api: Any, sandbox: Sandb
         response = api.patch(f"/users/{account}", json=body)
         assert (response.status_code, response.json()) == (400, {"Message": message}), body
     assert api.get(f"/users/{account}").json() == before
+
+
+def test_format_csv_answers_the_same_page_as_csv(api: Any) -> None:
+    """The reference: "The normal response is JSON. Use the format parameter to request a pdf
+    or csv response." """
+    page = api.get("/users", params={"sort": "userName", "pageSize": 2}).json()
+    response = api.get("/users", params={"sort": "userName", "pageSize": 2, "format": "csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    columns = "id,userName,fullName,primaryEmail,accessType,isAdministrator"
+    rows = [
+        f"{u['id']},{u['userName']},{u['fullName']},{u['primaryEmail']},{u['accessType']},"
+        f"{u['isAdministrator']}"
+        for u in page["items"]
+    ]
+    assert response.text == "\r\n".join([columns, *rows]) + "\r\n"
+
+
+def test_a_format_other_than_csv_is_400(api: Any) -> None:
+    response = api.get("/users", params={"format": "pdf"})
+    assert response.status_code == 400
+    assert response.json() == {"Message": "The parameter format must be csv."}

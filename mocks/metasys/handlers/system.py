@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 from typing import Any, cast
 
@@ -52,6 +54,18 @@ def user_json(user: User, base: str) -> dict[str, Any]:
         "isAdministrator": user.can_write,
         "self": f"{base}/users/{user.id}",
     }
+
+
+USER_COLUMNS = ["id", "userName", "fullName", "primaryEmail", "accessType", "isAdministrator"]
+
+
+def users_csv(items: list[dict[str, Any]]) -> Response:
+    """``GET /users?format=csv``: the page's accounts, one a row under a header row."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, USER_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return Response(text.getvalue(), media_type="text/csv; charset=utf-8")
 
 
 class SystemHandlers:
@@ -134,8 +148,14 @@ class SystemHandlers:
             }
         )
 
+    @staticmethod
+    def may_write(caller: Caller[MetasysState]) -> bool:
+        """Whether the caller's user may write; an anonymous reader (no user) may not."""
+        user = caller.state.user(caller.principal) if caller.principal else None
+        return user is not None and user.can_write
+
     async def enumerations(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        user = self.deps.user(caller)
+        can_write = self.may_write(caller)
         base = self.deps.base(request)
         params = request.query_params
         kind = params.get("enumType", "all")
@@ -155,11 +175,11 @@ class SystemHandlers:
             "self": str(request.url),
         }
         if with_permissions:
-            body["effectivePermissions"] = {"canCreate": user.can_write}
+            body["effectivePermissions"] = {"canCreate": can_write}
         return respond(body)
 
     async def enumeration(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        user = self.deps.user(caller)
+        can_write = self.may_write(caller)
         base = self.deps.base(request)
         params = request.query_params
         include_schema = query.boolean(params, "includeSchema")
@@ -174,7 +194,7 @@ class SystemHandlers:
                 member["readOnly"] = not found.custom
             body["schema"] = schema
         if with_permissions:
-            allowed = user.can_write and found.custom
+            allowed = can_write and found.custom
             body["effectivePermissions"] = {"canModify": allowed, "canDelete": allowed}
         return respond(body)
 
@@ -193,14 +213,18 @@ class SystemHandlers:
             for u in caller.state.users.values()
             if text in u.username.lower() or text in u.full_name.lower()
         ]
+        kind = params.get("format")
+        if kind not in (None, "csv"):
+            raise errors.bad_request("The parameter format must be csv.")
         # Sandbox choice: no login history is kept, so lastLogin sorts as userName.
         field = {"fullName": "full_name", "primaryEmail": "email"}.get(paging.sort, "username")
-        return respond(
-            paged(
-                request,
-                found,
-                paging,
-                lambda u: user_json(u, base),
-                lambda u: (sort_text(getattr(u, field)), u.id),
-            )
+        body = paged(
+            request,
+            found,
+            paging,
+            lambda u: user_json(u, base),
+            lambda u: (sort_text(getattr(u, field)), u.id),
         )
+        if kind == "csv":
+            return users_csv(body["items"])
+        return respond(body)

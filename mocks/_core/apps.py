@@ -21,4 +21,4 @@ def vendor_app(
     """Routes answering their routing errors in the vendor's own words, inside the sandbox
     middleware (journal, faults)."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
-    return SandboxMiddleware(app, sandbox, key)
+    return SandboxMiddleware(app, sandbox, key, routes)

@@ -52,7 +52,7 @@ def test_the_journal_records_the_tenant_the_seam_found(
 def test_a_refused_rate_limit_answers_in_the_vendors_words_with_retry_after(
     echo_sandbox: Sandbox,
 ) -> None:
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     assert limiter.acquire("default-token").allowed  # another request holds the only place
     app = build_app(echo_sandbox)
@@ -71,7 +71,7 @@ def test_a_refused_rate_limit_answers_in_the_vendors_words_with_retry_after(
 def test_the_vendors_403_comes_after_the_rate_limit(echo_sandbox: Sandbox) -> None:
     state = echo_sandbox.vendor(EchoApi).seam.state(echo_sandbox.tenants.default())
     state.notes.append(SEALED)
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     # Through the raw ASGI app: the 403 is answered and the place is given back.
     messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
@@ -85,7 +85,7 @@ def test_the_vendors_403_comes_after_the_rate_limit(echo_sandbox: Sandbox) -> No
 def test_a_place_in_a_concurrency_limit_is_held_until_the_last_byte_leaves(
     echo_sandbox: Sandbox,
 ) -> None:
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     seen: list[tuple[str, int]] = []
 

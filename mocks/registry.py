@@ -28,7 +28,7 @@ def create_sandbox(apis: Sequence[str] | None = None, **options: Any) -> Sandbox
     """A sandbox serving ``apis`` (default: all), seeded from the fixtures.
 
     ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
-    ``journal_capacity``, ``admin_token``).
+    ``journal_capacity``, ``admin_token``, ``tenant_ttl``).
     """
     names = list(API_FACTORIES) if apis is None else list(apis)
     unknown = [name for name in names if name not in API_FACTORIES]

@@ -107,9 +107,8 @@ class AtriusApi:
         return [credentials["client_id"]]
 
     def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> AtriusState:
-        seed = series_key(tenant_id)
-        ids = self._tenant_ids(tenant_id, credentials, random.Random(seed))
-        return AtriusState.from_fixture(self.fixture, ids, clock, seed)
+        ids = self._tenant_ids(tenant_id, credentials, random.Random(series_key(tenant_id)))
+        return AtriusState.from_fixture(self.fixture, ids, clock)
 
     def forget_tenant(self, tenant_id: str) -> None:
         self.issuer.forget_tenant(tenant_id)

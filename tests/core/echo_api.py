@@ -93,7 +93,10 @@ class EchoApi:
             method_not_allowed=lambda request: VendorError(405, {"problem": "routing 405"}),
             other=lambda status: VendorError(status, {"problem": f"routing {status}"}),
         )
-        routes = [Route("/notes", self.seam.guard(notes), methods=["GET", "POST"])]
+        routes = [
+            Route("/notes", self.seam.guard(notes), methods=["GET", "POST"]),
+            Route("/now", self.seam.guard(now), methods=["GET"]),
+        ]
         return vendor_app(self.sandbox, self.key, routes, routing)
 
     def control_routes(self) -> list[BaseRoute]:
@@ -108,3 +111,7 @@ async def notes(request: Request, caller: Caller[EchoState]) -> Response:
         caller.state.notes.append((await request.body()).decode())
         return JSONBody({"notes": caller.state.notes}, 201)
     return JSONBody({"notes": caller.state.notes})
+
+
+async def now(request: Request, caller: Caller[EchoState]) -> Response:
+    return JSONBody({"now": caller.clock.time()})

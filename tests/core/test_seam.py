@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from starlette.types import Message
 
 from standin import Sandbox, build_app
+from standin._core.faults import Fault
 from standin._core.ratelimit import ConcurrencyLimiter
 from tests.core.echo_api import SEALED, EchoApi, EchoState
 
@@ -95,6 +97,32 @@ def test_a_place_in_a_concurrency_limit_is_held_until_the_last_byte_leaves(
     messages = asyncio.run(_call(echo_sandbox, "/echo/notes", watch))
     assert messages[0]["status"] == 200
     assert seen == [("http.response.start", 1), ("http.response.body", 0)]
+
+
+def test_a_handler_is_given_its_callers_tenants_clock(
+    echo_sandbox: Sandbox, echo: httpx.Client
+) -> None:
+    tenant = echo_sandbox.create_tenant()
+    tenant.clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    theirs = echo.get("/echo/now", headers={"X-Token": tenant.credentials["echo"]["token"]})
+    mine = echo.get("/echo/now", headers={"X-Token": "default-token"})
+    assert theirs.json() == {"now": datetime(2030, 1, 1, tzinfo=UTC).timestamp()}
+    assert mine.json() == {"now": echo_sandbox.clock.time()}
+
+
+def test_a_tenants_fault_answers_before_its_rate_limit_and_holds_no_place(
+    echo_sandbox: Sandbox,
+) -> None:
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
+    assert isinstance(limiter, ConcurrencyLimiter)
+    fault = echo_sandbox.faults.add(Fault(api="echo", path="/notes", status=500, count=1))
+    limiter.acquire("default-token")  # the only place is taken
+    messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
+    assert messages[0]["status"] == 500
+    assert echo_sandbox.journal.entries()[0].fault_id == fault.id
+    assert limiter.in_flight("default-token") == 1
+    messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
+    assert messages[0]["status"] == 429
 
 
 async def _call(

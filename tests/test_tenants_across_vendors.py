@@ -117,6 +117,21 @@ def test_one_tenants_fault_leaves_the_others_alone(
 
 
 @pytest.mark.parametrize("vendor", EVERY_VENDOR, ids=_ids(EVERY_VENDOR))
+def test_the_default_tenants_fault_answers_its_own_reads_and_not_another_tenants(
+    client: httpx.Client, sandbox: Sandbox, vendor: Vendor
+) -> None:
+    """The sandbox middleware applies the default tenant's faults only to requests that reach
+    no tenant; a read another tenant's credential opens meets that tenant's faults alone."""
+    other = sandbox.create_tenant()
+    read_default = _read(client, vendor, sandbox, None)
+    read_other = _read(client, vendor, sandbox, other.id)
+    fault = {"api": vendor.api, "status": 503, "body": {"injected": True}}
+    assert client.post("/_sandbox/faults", json=fault).status_code == 201
+    assert read_default().status_code == 503
+    assert read_other().status_code == 200
+
+
+@pytest.mark.parametrize("vendor", EVERY_VENDOR, ids=_ids(EVERY_VENDOR))
 def test_one_tenants_rate_limit_change_leaves_the_others_alone(
     client: httpx.Client, sandbox: Sandbox, vendor: Vendor
 ) -> None:

@@ -2,23 +2,40 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Serving needs the package alone; the development tools (pytest, mypy, ruff, schemathesis, ...)
+# install for the targets that use them. Installing them satisfies serving too.
+SERVE_STAMP := $(VENV)/.installed-serve
+DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Property tests: a bounded, seeded budget in `make test`, a deep one in `make test-deep`.
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install run test test-deep lint typecheck pytest bench coverage-table demo clean
+.PHONY: install install-serve run test test-deep lint typecheck pytest bench coverage-table demo clean
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
+install-serve: $(SERVE_STAMP)
+
+# An editable install of a package whose folders are mapped to other names (setup.py) makes
+# setuptools print an "Editable installation" notice (its InformationOnly warning: a folder named
+# like the package could shadow it; the repository has none named standin). Only that one is
+# silenced: any other warning of the build still shows.
+PIP_INSTALL := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: install
+$(SERVE_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP_INSTALL) -e .
+	touch $(SERVE_STAMP)
+
+$(DEV_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
+	touch $(DEV_STAMP) $(SERVE_STAMP)
+
+run: install-serve
 	$(BIN)/standin serve --host $(HOST) --port $(PORT)
 
 lint: install

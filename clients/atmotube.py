@@ -23,11 +23,15 @@ from standin.clients._http import (
     Clock,
     HttpClientOwner,
     RateLimitedError,
+    Setting,
     Sleeper,
-    build_http_client,
+    Throttle,
+    contract_error,
+    is_json_integer,
     parse_json,
-    response_body,
+    rate_limited_error,
     retry_after_delay,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -130,6 +134,8 @@ _ERRORS: dict[int, type[AtmotubeError]] = {
 
 
 class AtmotubeClient(HttpClientOwner):
+    max_retries = Setting[int]("_throttle")
+
     def __init__(
         self,
         api_key: str,
@@ -145,12 +151,10 @@ class AtmotubeClient(HttpClientOwner):
         ``max_retries`` counts the retries after a 429, not the first attempt.
         """
         self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
-        self._sleep = sleep
-        self.max_retries = max_retries
+        self._connect(base_url, http, clock)
+        self._throttle = Throttle(
+            sleep=sleep, max_retries=max_retries, wait=self._wait, rate_limited=self._rate_limited
+        )
 
     def page(
         self,
@@ -246,32 +250,24 @@ class AtmotubeClient(HttpClientOwner):
 
     def _get(self, params: dict[str, str]) -> httpx.Response:
         query = {"api_key": self.api_key, **params}
-        retries = 0
-        while True:
-            response = self._http.get(self.base_url + DATA_PATH, params=query)
-            if response.status_code != 429:
-                break
-            until_next_minute = _seconds_to_next_minute(self._clock())
-            header = retry_after_delay(response.headers.get("Retry-After"))
-            if retries >= self.max_retries:
-                body = response_body(response)
-                raise AtmotubeRateLimited(
-                    429,
-                    body,
-                    response.headers,
-                    _message(429, body),
-                    retry_after=until_next_minute if header is None else header,
-                )
-            retries += 1
-            # The window resets at the minute; Retry-After is rounded up to whole seconds, so
-            # whichever is later is the first moment a retry can succeed.
-            self._sleep(max(until_next_minute, header or 0.0))
+        response = self._throttle.send(
+            lambda: self._http.get(self.base_url + DATA_PATH, params=query)
+        )
         if response.status_code == 200:
             return response
-        status, body = response.status_code, response_body(response)
-        raise _ERRORS.get(status, AtmotubeError)(
-            status, body, response.headers, _message(status, body)
-        )
+        raise status_error(_ERRORS, AtmotubeError, response, _message)
+
+    def _wait(self, response: httpx.Response, attempt: int) -> float:
+        # The window resets at the minute; Retry-After is rounded up to whole seconds, so
+        # whichever is later is the first moment a retry can succeed.
+        header = retry_after_delay(response.headers.get("Retry-After"))
+        return max(_seconds_to_next_minute(self._clock()), header or 0.0)
+
+    def _rate_limited(self, response: httpx.Response, wait: float, why: str | None) -> Exception:
+        """``retry_after`` is what Retry-After says, else the time to the next minute."""
+        header = retry_after_delay(response.headers.get("Retry-After"))
+        told = _seconds_to_next_minute(self._clock()) if header is None else header
+        return _throttled_error(response, told, why)
 
 
 def _params(
@@ -320,13 +316,8 @@ def _message(status: int, body: Any) -> str:
     return f"Atmotube {status}: {body!r}"
 
 
-def _contract_error(response: httpx.Response, why: str) -> AtmotubeError:
-    return AtmotubeError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"Atmotube answered {response.status_code} with a body outside the contract: {why}",
-    )
+_contract_error = contract_error(AtmotubeError, "Atmotube")
+_throttled_error = rate_limited_error(AtmotubeRateLimited, _message)
 
 
 def _parse_page(response: httpx.Response) -> ReadingsPage:
@@ -334,7 +325,7 @@ def _parse_page(response: httpx.Response) -> ReadingsPage:
 
 
 def _json_page(body: Any) -> ReadingsPage:
-    if not isinstance(body, dict) or not _is_int(body.get("status")) or body["status"] != 0:
+    if not isinstance(body, dict) or not is_json_integer(body.get("status")) or body["status"] != 0:
         raise ValueError("status is not 0")
     data = body.get("data")
     if not isinstance(data, dict):
@@ -380,13 +371,6 @@ def _parse_time(text: str, shape: re.Pattern[str]) -> dt.datetime:
         raise ValueError(f"time {text!r} is not like {shape.pattern}") from None
 
 
-def _is_int(value: Any) -> bool:
-    """JSON integers: ``3`` and ``3.0`` alike (as JSON Schema counts them), never booleans."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
 def _number(value: Any) -> float | None:
     if value is None:
         return None
@@ -401,7 +385,7 @@ def _number(value: Any) -> float | None:
 def _integer(value: Any) -> int | None:
     if value is None:
         return None
-    if not _is_int(value):
+    if not is_json_integer(value):
         raise ValueError(f"{value!r} is not an integer")
     return int(value)
 

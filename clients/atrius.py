@@ -5,36 +5,46 @@ The token is fetched on first use, cached, and renewed ``renew_before`` ahead of
 (judged on the injected clock); an API answer of 401 renews it once and repeats the request.
 With a username and password the client uses the password grant, and then renews through the
 refresh token it was given. A 429 is waited out for its Retry-After and retried. ``push``
-splits readings into requests of at most 1000 points, the most the API takes at once.
+splits readings into requests of at most 1000 points, as the guide recommends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
+    Setting,
     Sleeper,
-    build_http_client,
+    Throttle,
+    TokenCache,
+    bearer_token_answer,
+    contract_error,
+    expiry,
+    follow_next,
+    grant_form,
+    is_json_integer,
     json_object,
+    json_optional_string,
     json_string,
     parse_json,
-    response_body,
-    retry_after_seconds,
-    retry_while_429,
+    rate_limited_error,
+    refresh_form,
+    status_error,
     system_sleep,
+    throttled_wait,
     utc_now,
 )
 
@@ -71,8 +81,6 @@ Order = Literal["asc", "desc"]
 Timestamp = dt.datetime | str
 T = TypeVar("T")
 
-_B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
-"""What a bearer token may hold (RFC 6750 section 2.1): it goes into a header as it is."""
 _THROTTLED = re.compile(r"available in (\d+(?:\.\d+)?) seconds?", re.ASCII)
 
 # Python keyword names of the meter fields and the API's names for them.
@@ -224,16 +232,9 @@ class AtriusError(ApiError):
     ``detail`` is DRF's ``{"detail": ...}`` message when the body has one.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        detail = body.get("detail") if isinstance(body, dict) else None
-        self.detail: str | None = detail if isinstance(detail, str) else None
+    @property
+    def detail(self) -> str | None:
+        return self.body_string("detail")
 
 
 class AtriusAuthError(AtriusError):
@@ -243,18 +244,13 @@ class AtriusAuthError(AtriusError):
     token endpoint gave one; ``None`` for the API's 401.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        error = body.get("error") if isinstance(body, dict) else None
-        description = body.get("error_description") if isinstance(body, dict) else None
-        self.error: str | None = error if isinstance(error, str) else None
-        self.description: str | None = description if isinstance(description, str) else None
+    @property
+    def error(self) -> str | None:
+        return self.body_string("error")
+
+    @property
+    def description(self) -> str | None:
+        return self.body_string("error_description")
 
 
 class AtriusValidationError(AtriusError):
@@ -265,15 +261,9 @@ class AtriusValidationError(AtriusError):
     ``non_field_errors``. A ``{"detail": "..."}`` body (a JSON parse error) has no fields.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        self.fields: dict[str, list[str]] = _field_errors(body)
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return _field_errors(self.body)
 
 
 class AtriusNotFound(AtriusError):
@@ -341,27 +331,27 @@ def _message(status: int, body: Any) -> str:
     return f"Atrius {status}: {body!r}"
 
 
-def _error(response: httpx.Response, *, token_endpoint: bool = False) -> AtriusError:
-    status, body = response.status_code, response_body(response)
-    kind = _ERRORS.get(status, AtriusError)
-    if token_endpoint and status in (400, 401):
-        kind = AtriusAuthError
-    return kind(status, body, response.headers, _message(status, body))
+_TOKEN_ERRORS: dict[int, type[AtriusError]] = {400: AtriusAuthError, 401: AtriusAuthError}
+"""The token endpoint's refusals are all about the credentials."""
 
 
-def _contract_error(response: httpx.Response, why: str) -> AtriusError:
-    return AtriusError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"Atrius answered {response.status_code} with a body outside the contract: {why}",
-    )
+def _error(
+    response: httpx.Response, errors: Mapping[int, type[AtriusError]] = _ERRORS
+) -> AtriusError:
+    return status_error(errors, AtriusError, response, _message)
+
+
+_contract_error = contract_error(AtriusError, "Atrius")
+_rate_limited = rate_limited_error(AtriusRateLimited, _message)
 
 
 # --- the client ------------------------------------------------------------------------------
 
 
-class AtriusClient(HttpClientOwner):
+class AtriusClient(BearerClient[Token]):
+    max_retries = Setting[int]("_throttle")
+    renew_before = Setting[dt.timedelta]("_tokens")
+
     def __init__(
         self,
         client_id: str,
@@ -388,56 +378,45 @@ class AtriusClient(HttpClientOwner):
         self.client_secret = client_secret
         self.username = username
         self.password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
-        self._sleep = sleep
-        self.renew_before = renew_before
-        self.max_retries = max_retries
-        self._token: Token | None = None
-        self._refresh_token: str | None = None
+        self._connect(base_url, http, clock)
+        self._throttle = Throttle(
+            sleep=sleep,
+            max_retries=max_retries,
+            wait=lambda response, _: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
+        self._tokens = TokenCache(
+            self._fetch_token,
+            expires=lambda token: token.expires_at,
+            clock=clock,
+            renew_before=renew_before,
+        )
 
     # --- token -------------------------------------------------------------------------------
 
     def token(self) -> Token:
         """The cached token; fetched on first use and renewed when it is about to expire."""
-        token = self._token
-        if token is None or (
-            token.expires_at is not None and self._clock() >= token.expires_at - self.renew_before
-        ):
-            token = self._renew()
-        return token
+        return self._tokens.current()
 
-    def _renew(self) -> Token:
+    def _fetch_token(self, previous: Token | None) -> Token:
         """A new token: by the refresh token when there is one that still works, else anew."""
-        self._token = None
-        if self._refresh_token is not None:
-            refresh, self._refresh_token = self._refresh_token, None
+        if previous is not None and previous.refresh_token is not None:
             try:
-                return self._grant({"grant_type": "refresh_token", "refresh_token": refresh})
+                return self._grant(refresh_form(previous.refresh_token))
             except AtriusAuthError as error:
                 if error.error != "invalid_grant":
                     raise
-        if self.username is not None and self.password is not None:
-            form = {"grant_type": "password", "username": self.username, "password": self.password}
-        else:
-            form = {"grant_type": "client_credentials"}
-        return self._grant(form)
+        return self._grant(grant_form(self.username, self.password))
 
     def _grant(self, form: dict[str, str]) -> Token:
         sent_at = self._clock()
         body = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
-        response = self._with_retries(
+        response = self._throttle.send(
             lambda: self._http.post(self.base_url + TOKEN_PATH, data=body)
         )
         if response.status_code != 200:
-            raise _error(response, token_endpoint=True)
-        token = _parse(response, lambda data: _token(data, sent_at))
-        self._token = token
-        if token.refresh_token is not None:
-            self._refresh_token = token.refresh_token
-        return token
+            raise _error(response, _TOKEN_ERRORS)
+        return _parse(response, lambda data: _token(data, sent_at))
 
     # --- gateways and organizations ----------------------------------------------------------
 
@@ -527,7 +506,7 @@ class AtriusClient(HttpClientOwner):
         response = self._call("POST", "/meters/", json=body, expected=201)
         return _parse(response, _meter)
 
-    def update_meter(self, meter_uuid: str, partial: bool, **fields: str | int) -> Meter:
+    def update_meter(self, meter_uuid: str, *, partial: bool, **fields: str | int) -> Meter:
         """PATCH (``partial``: only the given fields) or PUT (every required field).
 
         Fields are named as ``create_meter`` names them (``display_name=...``); the API's own
@@ -544,6 +523,7 @@ class AtriusClient(HttpClientOwner):
         self,
         gateway: int | str,
         readings: Mapping[str, Sequence[tuple[Timestamp, float]]],
+        *,
         naive_timestamp_utc: bool = False,
     ) -> list[PushReport]:
         """Push readings (meter uuid -> ``(timestamp, value)`` pairs) through a gateway.
@@ -563,7 +543,7 @@ class AtriusClient(HttpClientOwner):
         for chunk, offsets in _chunks(readings, MAX_POINTS_PER_PUSH):
             body = {"meta": {"naive_timestamp_utc": naive_timestamp_utc}, "data": chunk}
             response = self._call("POST", path, json=body)
-            reports.append(_parse(response, partial(_push_report, offsets=offsets)))
+            reports.append(_parse(response, functools.partial(_push_report, offsets=offsets)))
         return reports
 
     def data(
@@ -588,21 +568,14 @@ class AtriusClient(HttpClientOwner):
     # --- requests ----------------------------------------------------------------------------
 
     def _paged(self, path: str, params: dict[str, str], parse: Callable[[Any], T]) -> Iterator[T]:
-        url: str | None = self.base_url + path
-        query: dict[str, str] | None = params
-        seen: set[str] = set()
-        while url is not None:
-            response = self._call("GET", url, params=query)
-            seen.add(str(response.request.url))
-            results, next_url = _parse(response, lambda body: _page(body, parse))
-            yield from results
-            url, query = None, None
-            if next_url is not None:
-                url = urljoin(str(response.request.url), next_url)
-                if not _same_origin(url, self.base_url):
-                    raise _contract_error(response, f"next {next_url!r} leaves {self.base_url}")
-                if url in seen:
-                    raise _contract_error(response, f"next {next_url!r} was already fetched")
+        return follow_next(
+            lambda url, query: self._call("GET", url, params=query),
+            self.base_url + path,
+            params,
+            lambda response: _parse(response, lambda body: _page(body, parse)),
+            _contract_error,
+            origin=self.base_url,
+        )
 
     def _call(
         self,
@@ -616,27 +589,10 @@ class AtriusClient(HttpClientOwner):
         """One API request with the bearer token: 429s waited out, a 401 renews the token
         and repeats the request once; any other answer than ``expected`` raises."""
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
-
-        def send() -> httpx.Response:
-            headers = {"Authorization": f"Bearer {self.token().access_token}"}
-            return self._http.request(method, url, params=params, json=json, headers=headers)
-
-        response = self._with_retries(send)
-        if response.status_code == 401:
-            self._renew()
-            response = self._with_retries(send)
+        response = self._bearer_request(method, url, params=params, json=json)
         if response.status_code != expected:
             raise _error(response)
         return response
-
-    def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        return retry_while_429(
-            send,
-            max_retries=self.max_retries,
-            sleep=self._sleep,
-            wait=lambda response: _retry_after(response, self._clock()),
-            rate_limited=_rate_limited,
-        )
 
 
 # --- requests, pure --------------------------------------------------------------------------
@@ -648,11 +604,6 @@ def _segment(value: int | str) -> str:
 
 def _per_page(per_page: int | None) -> dict[str, str]:
     return {} if per_page is None else {"per_page": str(per_page)}
-
-
-def _same_origin(url: str, base_url: str) -> bool:
-    one, other = httpx.URL(url), httpx.URL(base_url)
-    return (one.scheme, one.host, one.port) == (other.scheme, other.host, other.port)
 
 
 def _timestamp(moment: Timestamp) -> str:
@@ -683,24 +634,12 @@ def _chunks(
         yield chunk, offsets
 
 
-def _rate_limited(response: httpx.Response, wait: float) -> AtriusRateLimited:
-    body = response_body(response)
-    return AtriusRateLimited(429, body, response.headers, _message(429, body), retry_after=wait)
-
-
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from DRF's "Expected available in
     N seconds.", else the length of the rate-limit window."""
-    seconds = retry_after_seconds(response, now)
-    if seconds is not None:
-        return seconds
-    body = response_body(response)
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        found = _THROTTLED.search(detail)
-        if found:
-            return float(found.group(1))
-    return DEFAULT_RETRY_AFTER
+    return throttled_wait(
+        response, now, field="detail", pattern=_THROTTLED, default=DEFAULT_RETRY_AFTER
+    )
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -715,38 +654,21 @@ def _wrapped(body: Any) -> dict[str, Any]:
     return json_object(json_object(body, "the body").get("data"), "data")
 
 
-def _optional_string(value: Any, what: str) -> str | None:
-    return None if value is None else json_string(value, what)
-
-
 def _ident(value: Any, what: str) -> str:
     """Ids are strings in every example; a JSON integer is taken as its digits."""
-    if _is_int(value):
+    if is_json_integer(value):
         return str(int(value))
     return json_string(value, what)
 
 
-def _is_int(value: Any) -> bool:
-    """JSON integers: ``3`` and ``3.0`` alike (as JSON Schema counts them), never booleans."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
 def _count(value: Any, what: str) -> int:
-    if not _is_int(value) or value < 0:
+    if not is_json_integer(value) or value < 0:
         raise ValueError(f"{what} is not a non-negative integer")
     return int(value)
 
 
 def _token(body: Any, sent_at: dt.datetime) -> Token:
-    body = json_object(body, "the body")
-    access_token = json_string(body.get("access_token"), "access_token")
-    if not _B64TOKEN.fullmatch(access_token):
-        raise ValueError("access_token is not an RFC 6750 b64token")
-    token_type = json_string(body.get("token_type"), "token_type")
-    if token_type.lower() != "bearer":
-        raise ValueError(f"token_type {token_type!r} is not Bearer")
+    body, access_token, token_type = bearer_token_answer(body)
     expires_in = (
         None if body.get("expires_in") is None else _count(body["expires_in"], "expires_in")
     )
@@ -754,36 +676,26 @@ def _token(body: Any, sent_at: dt.datetime) -> Token:
         access_token=access_token,
         token_type=token_type,
         expires_in=expires_in,
-        scope=_optional_string(body.get("scope"), "scope"),
-        refresh_token=_optional_string(body.get("refresh_token"), "refresh_token"),
-        expires_at=_expiry(sent_at, expires_in),
+        scope=json_optional_string(body.get("scope"), "scope"),
+        refresh_token=json_optional_string(body.get("refresh_token"), "refresh_token"),
+        expires_at=expiry(sent_at, expires_in),
     )
-
-
-def _expiry(sent_at: dt.datetime, expires_in: int | None) -> dt.datetime | None:
-    """``None`` without ``expires_in``, or when it lies beyond what a datetime holds."""
-    if expires_in is None:
-        return None
-    try:
-        return sent_at + dt.timedelta(seconds=expires_in)
-    except OverflowError:
-        return None
 
 
 def _gateway(data: dict[str, Any]) -> Gateway:
     return Gateway(
         id=_ident(data.get("id"), "id"),
         organization=_ident(data.get("organization"), "organization"),
-        object=_optional_string(data.get("object"), "object"),
+        object=json_optional_string(data.get("object"), "object"),
     )
 
 
 def _organization(data: dict[str, Any]) -> Organization:
     return Organization(
         id=_ident(data.get("id"), "id"),
-        name=_optional_string(data.get("name"), "name"),
-        url=_optional_string(data.get("url"), "url"),
-        object=_optional_string(data.get("object"), "object"),
+        name=json_optional_string(data.get("name"), "name"),
+        url=json_optional_string(data.get("url"), "url"),
+        object=json_optional_string(data.get("object"), "object"),
     )
 
 
@@ -796,11 +708,11 @@ def _building(data: Any) -> Building:
         id=_ident(data.get("id"), "id"),
         name=json_string(data.get("name"), "name"),
         organization=_ident(data.get("organization"), "organization"),
-        uuid=_optional_string(data.get("uuid"), "uuid"),
+        uuid=json_optional_string(data.get("uuid"), "uuid"),
         enabled=enabled,
-        postal_code=_optional_string(data.get("postalCode"), "postalCode"),
-        time_zone=_optional_string(data.get("timeZone"), "timeZone"),
-        url=_optional_string(data.get("url"), "url"),
+        postal_code=json_optional_string(data.get("postalCode"), "postalCode"),
+        time_zone=json_optional_string(data.get("timeZone"), "timeZone"),
+        url=json_optional_string(data.get("url"), "url"),
     )
 
 
@@ -808,7 +720,7 @@ def _meter(data: Any) -> Meter:
     data = json_object(data, "a meter")
 
     def text(name: str) -> str | None:
-        return _optional_string(data.get(name), name)
+        return json_optional_string(data.get(name), name)
 
     def ident(name: str) -> str | None:
         return None if data.get(name) is None else _ident(data[name], name)
@@ -837,7 +749,7 @@ def _page(body: Any, parse: Callable[[Any], T]) -> tuple[list[T], str | None]:
     results = body.get("results")
     if not isinstance(results, list):
         raise ValueError("results is not an array")
-    return [parse(item) for item in results], _optional_string(body.get("next"), "next")
+    return [parse(item) for item in results], json_optional_string(body.get("next"), "next")
 
 
 def _push_report(body: Any, offsets: Mapping[str, int]) -> PushReport:
@@ -862,7 +774,7 @@ def _meter_report(report: Any, offset: int) -> MeterPushReport:
     return MeterPushReport(
         accepted=_count(report.get("accepted"), "accepted"),
         skipped=tuple(_skipped(item, offset) for item in skipped),
-        error=_optional_string(report.get("error"), "error"),
+        error=json_optional_string(report.get("error"), "error"),
     )
 
 

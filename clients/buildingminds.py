@@ -24,18 +24,25 @@ import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
+    Setting,
     Sleeper,
-    build_http_client,
+    Throttle,
+    TokenCache,
+    bearer_token_answer,
+    contract_error,
+    error_of,
+    expiry,
+    json_integer,
     json_object,
     json_string,
     parse_json,
-    response_body,
-    retry_after_seconds,
-    retry_while_429,
+    rate_limited_error,
+    status_error,
     system_sleep,
+    throttled_wait,
     utc_now,
 )
 
@@ -86,7 +93,6 @@ FAILED_STATUSES = frozenset(
 DEFAULT_RETRY_AFTER = 60.0
 """Seconds to wait on a 429 that says nothing usable: the length of the rate-limit window."""
 PAGE_SIZE = 1000
-_B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
 _TRY_AGAIN = re.compile(r"Try again in (\d+(?:\.\d+)?) seconds?", re.ASCII)
 T = TypeVar("T")
 
@@ -228,19 +234,15 @@ class BuildingMindsAuthError(BuildingMindsError):
     ``error`` and ``aadsts`` (e.g. 7000215, wrong secret) come from Azure AD's error body.
     """
 
-    def __init__(
-        self,
-        status: int,
-        body: Any,
-        headers: Mapping[str, str] | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(status, body, headers, message)
-        error = body.get("error") if isinstance(body, dict) else None
-        codes = body.get("error_codes") if isinstance(body, dict) else None
-        self.error: str | None = error if isinstance(error, str) else None
+    @property
+    def error(self) -> str | None:
+        return self.body_string("error")
+
+    @property
+    def aadsts(self) -> int | None:
+        codes = self.body.get("error_codes") if isinstance(self.body, dict) else None
         first = codes[0] if isinstance(codes, list) and codes else None
-        self.aadsts: int | None = first if isinstance(first, int) else None
+        return first if isinstance(first, int) else None
 
 
 class BuildingMindsForbidden(BuildingMindsError):
@@ -275,27 +277,28 @@ def _message(status: int, body: Any) -> str:
     return f"BuildingMinds {status}: {body!r}"
 
 
-def _error(response: httpx.Response, *, token_endpoint: bool = False) -> BuildingMindsError:
-    status, body = response.status_code, response_body(response)
-    kind = _ERRORS.get(status, BuildingMindsError)
-    if token_endpoint and 400 <= status < 500:
-        kind = BuildingMindsAuthError
-    return kind(status, body, response.headers, _message(status, body))
+def _error(response: httpx.Response) -> BuildingMindsError:
+    return status_error(_ERRORS, BuildingMindsError, response, _message)
 
 
-def _contract_error(response: httpx.Response, why: str) -> BuildingMindsError:
-    return BuildingMindsError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"BuildingMinds answered {response.status_code} with a body outside the contract: {why}",
-    )
+def _token_error(response: httpx.Response) -> BuildingMindsError:
+    """Azure AD's refusals (any 4xx) are all about the credentials."""
+    if 400 <= response.status_code < 500:
+        return error_of(BuildingMindsAuthError, response, _message)
+    return _error(response)
+
+
+_contract_error = contract_error(BuildingMindsError, "BuildingMinds")
+_rate_limited = rate_limited_error(BuildingMindsRateLimited, _message)
 
 
 # --- the client ------------------------------------------------------------------------------
 
 
-class BuildingMindsClient(HttpClientOwner):
+class BuildingMindsClient(BearerClient[Token]):
+    max_retries = Setting[int]("_throttle")
+    renew_before = Setting[dt.timedelta]("_tokens")
+
     def __init__(
         self,
         client_id: str,
@@ -321,30 +324,31 @@ class BuildingMindsClient(HttpClientOwner):
         self.client_secret = client_secret
         self.scope = scope if scope.endswith(DEFAULT_SUFFIX) else scope.rstrip("/") + DEFAULT_SUFFIX
         self.tenant = tenant
-        self.base_url = base_url.rstrip("/")
+        self._connect(base_url, http, clock)
         self.token_url = f"{login_url.rstrip('/')}/{quote(tenant, safe='')}/oauth2/v2.0/token"
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
         self._sleep = sleep
-        self.renew_before = renew_before
-        self.max_retries = max_retries
         self.records_per_request = records_per_request
-        self._token: Token | None = None
+        self._throttle = Throttle(
+            sleep=sleep,
+            max_retries=max_retries,
+            wait=lambda response, _: _retry_after(response, self._clock()),
+            rate_limited=_rate_limited,
+        )
+        # Azure AD gives no refresh token: every token is fetched anew.
+        self._tokens: TokenCache[Token] = TokenCache(
+            lambda _: self._fetch_token(),
+            expires=lambda token: token.expires_at,
+            clock=clock,
+            renew_before=renew_before,
+        )
 
     # --- token -------------------------------------------------------------------------------
 
     def token(self) -> Token:
         """The cached token; fetched on first use and renewed when it is about to expire."""
-        token = self._token
-        if token is None or (
-            token.expires_at is not None and self._clock() >= token.expires_at - self.renew_before
-        ):
-            token = self._renew()
-        return token
+        return self._tokens.current()
 
-    def _renew(self) -> Token:
-        self._token = None
+    def _fetch_token(self) -> Token:
         sent_at = self._clock()
         form = {
             "client_id": self.client_id,
@@ -352,11 +356,10 @@ class BuildingMindsClient(HttpClientOwner):
             "scope": self.scope,
             "grant_type": "client_credentials",
         }
-        response = self._with_retries(lambda: self._http.post(self.token_url, data=form))
+        response = self._throttle.send(lambda: self._http.post(self.token_url, data=form))
         if response.status_code != 200:
-            raise _error(response, token_endpoint=True)
-        self._token = _parse(response, lambda body: _token(body, sent_at))
-        return self._token
+            raise _token_error(response)
+        return _parse(response, lambda body: _token(body, sent_at))
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -481,27 +484,10 @@ class BuildingMindsClient(HttpClientOwner):
         """One API request with the bearer token: 429s waited out, a 401 renews the token and
         repeats the request once; any other answer than ``expected`` raises."""
         url = self.base_url + path
-
-        def send() -> httpx.Response:
-            headers = {"Authorization": f"Bearer {self.token().access_token}"}
-            return self._http.request(method, url, params=params, json=json, headers=headers)
-
-        response = self._with_retries(send)
-        if response.status_code == 401:
-            self._renew()
-            response = self._with_retries(send)
+        response = self._bearer_request(method, url, params=params, json=json)
         if response.status_code not in expected:
             raise _error(response)
         return response
-
-    def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        return retry_while_429(
-            send,
-            max_retries=self.max_retries,
-            sleep=self._sleep,
-            wait=lambda response: _retry_after(response, self._clock()),
-            rate_limited=_rate_limited,
-        )
 
 
 def _matched(
@@ -519,25 +505,12 @@ def _matched(
     return found
 
 
-def _rate_limited(response: httpx.Response, wait: float) -> BuildingMindsRateLimited:
-    body = response_body(response)
-    message = _message(429, body)
-    return BuildingMindsRateLimited(429, body, response.headers, message, retry_after=wait)
-
-
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float:
     """Seconds from Retry-After (delay or HTTP date), else from "Try again in N seconds.",
     else the length of the rate-limit window."""
-    seconds = retry_after_seconds(response, now)
-    if seconds is not None:
-        return seconds
-    body = response_body(response)
-    message = body.get("message") if isinstance(body, dict) else None
-    if isinstance(message, str):
-        found = _TRY_AGAIN.search(message)
-        if found:
-            return float(found.group(1))
-    return DEFAULT_RETRY_AFTER
+    return throttled_wait(
+        response, now, field="message", pattern=_TRY_AGAIN, default=DEFAULT_RETRY_AFTER
+    )
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -547,29 +520,10 @@ def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     return parse_json(response, parse, _contract_error)
 
 
-def _count(value: Any, what: str) -> int:
-    """JSON integers: ``3`` and ``3.0`` alike (as JSON Schema counts them), never booleans."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} is not an integer")
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"{what} is not an integer")
-    return int(value)
-
-
 def _token(body: Any, sent_at: dt.datetime) -> Token:
-    body = json_object(body, "the body")
-    access_token = json_string(body.get("access_token"), "access_token")
-    if not _B64TOKEN.fullmatch(access_token):
-        raise ValueError("access_token is not an RFC 6750 b64token")
-    token_type = json_string(body.get("token_type"), "token_type")
-    if token_type.lower() != "bearer":
-        raise ValueError(f"token_type {token_type!r} is not Bearer")
-    expires_in = _count(body.get("expires_in"), "expires_in")
-    try:
-        expires_at: dt.datetime | None = sent_at + dt.timedelta(seconds=expires_in)
-    except OverflowError:
-        expires_at = None
-    return Token(access_token, token_type, expires_in, expires_at)
+    body, access_token, token_type = bearer_token_answer(body)
+    expires_in = json_integer(body.get("expires_in"), "expires_in")
+    return Token(access_token, token_type, expires_in, expiry(sent_at, expires_in))
 
 
 def _page(body: Any, item: Callable[[dict[str, Any]], T]) -> Page[T]:
@@ -578,7 +532,7 @@ def _page(body: Any, item: Callable[[dict[str, Any]], T]) -> Page[T]:
     if not isinstance(data, list):
         raise ValueError("data is not a list")
     items = tuple(item(json_object(entry, "an item of data")) for entry in data)
-    total = _count(body.get("totalCount"), "totalCount")
+    total = json_integer(body.get("totalCount"), "totalCount")
     return Page(total, items, json_string(body.get("message"), "message"))
 
 
@@ -588,8 +542,8 @@ def _batch(data: dict[str, Any]) -> Batch:
         batch_id=json_string(data.get("batchId"), "batchId"),
         entity_type=json_string(data.get("entityType"), "entityType"),
         status=json_string(data.get("status"), "status"),
-        total_records=_count(data.get("totalRecords"), "totalRecords"),
-        status_counts={str(k): _count(v, f"statusCounts.{k}") for k, v in counts.items()},
+        total_records=json_integer(data.get("totalRecords"), "totalRecords"),
+        status_counts={str(k): json_integer(v, f"statusCounts.{k}") for k, v in counts.items()},
         created_at=json_string(data.get("createdAt"), "createdAt"),
         updated_at=json_string(data.get("updatedAt"), "updatedAt"),
     )

@@ -13,21 +13,29 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 import httpx
 
 from standin.clients._http import (
     ApiError,
+    BearerClient,
     Clock,
-    HttpClientOwner,
     RateLimitedError,
+    Setting,
     Sleeper,
-    build_http_client,
+    Throttle,
+    TokenCache,
+    contract_error,
+    error_of,
+    grant_form,
+    json_optional_string,
     json_string,
     parse_json,
-    response_body,
+    rate_limited_error,
+    refresh_form,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -177,7 +185,7 @@ class LocusAuthError(LocusError):
 
     @property
     def error(self) -> str | None:
-        return self.body.get("error") if isinstance(self.body, dict) else None
+        return self.body_string("error")
 
 
 class LocusRateLimited(RateLimitedError, LocusError):
@@ -192,7 +200,10 @@ _ERRORS: dict[int, type[LocusError]] = {
 }
 
 
-class LocusClient(HttpClientOwner):
+class LocusClient(BearerClient[Token]):
+    max_retries = Setting[int]("_throttle")
+    refresh_margin = Setting[dt.timedelta]("_tokens", "renew_before")
+
     def __init__(
         self,
         client_id: str,
@@ -219,15 +230,21 @@ class LocusClient(HttpClientOwner):
         self.client_secret = client_secret
         self.username = username
         self.password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = build_http_client(self.base_url) if http is None else http
-        self._clock = clock
-        self._sleep = sleep
-        self.max_retries = max_retries
+        self._connect(base_url, http, clock)
         self.retry_wait = retry_wait
-        self.refresh_margin = dt.timedelta(seconds=refresh_margin)
-        self._token: Token | None = None
+        # The API sends no Retry-After: the wait doubles from ``retry_wait`` each time.
+        self._throttle = Throttle(
+            sleep=sleep,
+            max_retries=max_retries,
+            wait=lambda _, attempt: self.retry_wait * 2**attempt,
+            rate_limited=_rate_limited,
+        )
+        self._tokens = TokenCache(
+            self._fetch_token,
+            expires=lambda token: token.expires_at,
+            clock=clock,
+            renew_before=dt.timedelta(seconds=refresh_margin),
+        )
         self._lock = threading.RLock()
         """One request at a time, as the API serves one per credential."""
 
@@ -236,35 +253,27 @@ class LocusClient(HttpClientOwner):
     def token(self) -> Token:
         """A usable access token: the current one, refreshed, or from a new login."""
         with self._lock:
-            token = self._token
-            if token is not None and self._clock() + self.refresh_margin < token.expires_at:
-                return token
-            self._token = self._renew(token)
-            return self._token
+            return self._tokens.current()
 
-    def _renew(self, token: Token | None) -> Token:
-        if token is not None and token.refresh_token is not None:
+    def _fetch_token(self, previous: Token | None) -> Token:
+        if previous is not None and previous.refresh_token is not None:
             try:
-                return self._grant(
-                    {"grant_type": "refresh_token", "refresh_token": token.refresh_token}
-                )
+                renewed = self._grant(refresh_form(previous.refresh_token))
             except LocusAuthError:
-                pass  # a used or expired refresh token: log in again
-        return self._login()
-
-    def _login(self) -> Token:
-        if self.username is not None and self.password is not None:
-            return self._grant(
-                {"grant_type": "password", "username": self.username, "password": self.password}
-            )
-        return self._grant({"grant_type": "client_credentials"})
+                pass  # an expired or revoked refresh token: log in again
+            else:
+                # A refresh answer carries no refresh token: the one we have stays good.
+                return replace(
+                    renewed, refresh_token=renewed.refresh_token or previous.refresh_token
+                )
+        return self._grant(grant_form(self.username, self.password))
 
     def _grant(self, form: dict[str, str]) -> Token:
         sent_at = self._clock()
         data = {"client_id": self.client_id, "client_secret": self.client_secret, **form}
-        response = self._with_retries(lambda: self._http.post(self._url(TOKEN_PATH), data=data))
+        response = self._throttle.send(lambda: self._http.post(self._url(TOKEN_PATH), data=data))
         if response.status_code in (400, 401):
-            raise LocusAuthError(response.status_code, response_body(response), response.headers)
+            raise error_of(LocusAuthError, response)
         body = _parse(response, _object)
         access = json_string(body.get("access_token"), "access_token")
         expires_in = _integer(body.get("expires_in"), "expires_in")
@@ -492,34 +501,15 @@ class LocusClient(HttpClientOwner):
 
     def _get(self, path: str, params: Mapping[str, str], parse: Callable[[Any], T]) -> T:
         with self._lock:
-            token = self.token()
-            response = self._with_retries(lambda: self._send(path, params, token))
-            if response.status_code == 401:
-                # Revoked or expired early: log in once more before giving up.
-                self._token = None
-                token = self.token()
-                response = self._with_retries(lambda: self._send(path, params, token))
-            if response.status_code != 200:
-                error = _ERRORS.get(response.status_code, LocusError)
-                raise error(response.status_code, response_body(response), response.headers)
+            # A 401 means revoked or expired early: log in anew (not by the refresh token).
+            response = self._bearer_request(
+                "GET",
+                self._url(path),
+                params=dict(params),
+                headers={"Accept": "application/json"},
+                refused=self._tokens.forget,
+            )
             return _parse(response, parse)
-
-    def _send(self, path: str, params: Mapping[str, str], token: Token) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
-        return self._http.get(self._url(path), params=dict(params), headers=headers)
-
-    def _with_retries(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        wait = self.retry_wait
-        for _ in range(self.max_retries):
-            response = send()
-            if response.status_code != 429:
-                return response
-            self._sleep(wait)
-            wait *= 2
-        response = send()
-        if response.status_code == 429:
-            raise LocusRateLimited(429, response_body(response), response.headers, retry_after=wait)
-        return response
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -578,13 +568,8 @@ def _alert_params(
 # --- responses ---------------------------------------------------------------------------------
 
 
-def _contract_error(response: httpx.Response, why: str) -> LocusError:
-    return LocusError(
-        response.status_code,
-        response_body(response),
-        response.headers,
-        f"answer breaks the Locus contract: {why}",
-    )
+_rate_limited = rate_limited_error(LocusRateLimited)
+_contract_error = contract_error(LocusError, "Locus")
 
 
 class _Broken(ValueError):
@@ -593,8 +578,7 @@ class _Broken(ValueError):
 
 def _parse(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     if response.status_code != 200:
-        error = _ERRORS.get(response.status_code, LocusError)
-        raise error(response.status_code, response_body(response), response.headers)
+        raise status_error(_ERRORS, LocusError, response)
     return parse_json(response, parse, _contract_error)
 
 
@@ -602,10 +586,6 @@ def _object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Broken("expected an object")
     return value
-
-
-def _optional_string(value: Any, what: str) -> str | None:
-    return None if value is None else json_string(value, what)
 
 
 def _integer(value: Any, what: str) -> int:
@@ -742,6 +722,6 @@ def _alert(value: Any) -> Alert:
         start=_moment(body["start"], "start"),
         end=None if end is None else _moment(end, "end"),
         updated=_moment(body["updated"], "updated"),
-        description_short=_optional_string(body.get("descriptionShort"), "descriptionShort"),
-        description_long=_optional_string(body.get("descriptionLong"), "descriptionLong"),
+        description_short=json_optional_string(body.get("descriptionShort"), "descriptionShort"),
+        description_long=json_optional_string(body.get("descriptionLong"), "descriptionLong"),
     )

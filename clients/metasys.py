@@ -2,7 +2,8 @@
 
 It logs in on first use and refreshes its token (``GET /refreshToken``) ``refresh_before`` ahead
 of the expiry the server gave (judged on the injected clock); an answer of 401 logs in again once
-and repeats the request. Too many requests (403 with ``Retry-After``) are waited out and retried.
+and repeats the request. Too many requests (403 with ``Retry-After``) are waited out and retried,
+up to the transport's ceiling (clients/_http.py).
 Every list is a lazy iterator following ``next``; samples page through any range.
 """
 
@@ -10,19 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from standin.clients._http import (
+    BearerClient,
     Clock,
-    HttpClientOwner,
+    Setting,
     Sleeper,
-    build_http_client,
-    response_body,
+    Throttle,
+    TokenCache,
+    contract_error,
+    follow_next,
+    rate_limited_error,
     retry_after_delay,
+    status_error,
     system_sleep,
     utc_now,
 )
@@ -92,6 +97,7 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://metasys.standin.example/api/v4"
 DEFAULT_RETRY_AFTER = 60.0
+"""Seconds to wait on a 403 whose Retry-After is not a usable number of seconds."""
 
 
 def priority_member(priority: int | str | None) -> str | None:
@@ -115,11 +121,17 @@ _seg = seg
 # --- the client --------------------------------------------------------------------------------
 
 
-@dataclass
 class _Session:
-    token: Token | None = None
-    logins: int = 0
-    refreshes: int = field(default=0)
+    """The client's token (held by its token cache) and how often it logged in and refreshed."""
+
+    def __init__(self, tokens: TokenCache[Token]) -> None:
+        self._tokens = tokens
+        self.logins = 0
+        self.refreshes = 0
+
+    @property
+    def token(self) -> Token | None:
+        return self._tokens.token
 
 
 class MetasysClient(
@@ -129,9 +141,12 @@ class MetasysClient(
     ControlsMixin,
     EnumerationsMixin,
     SiteMixin,
-    HttpClientOwner,
+    BearerClient[Token],
     MetasysTransport,
 ):
+    max_retries = Setting[int]("_throttle")
+    refresh_before = Setting[dt.timedelta]("_tokens", "renew_before")
+
     def __init__(
         self,
         username: str,
@@ -146,14 +161,22 @@ class MetasysClient(
     ) -> None:
         self.username = username
         self._password = password
-        self.base_url = base_url.rstrip("/")
-        self._owns_http = http is None
-        self._http = http if http is not None else build_http_client(self.base_url)
-        self._clock = clock
+        self._connect(base_url, http, clock)
         self._sleep = sleep
-        self.refresh_before = refresh_before
-        self.max_retries = max_retries
-        self.session = _Session()
+        self._throttle = Throttle(
+            sleep=sleep,
+            max_retries=max_retries,
+            wait=lambda response, _: _seconds(response.headers["retry-after"]),
+            rate_limited=rate_limited_error(MetasysTooManyRequests),
+            throttled=_throttled,
+        )
+        self._tokens: TokenCache[Token] = TokenCache(
+            self._fetch_token,
+            expires=lambda token: token.expires,
+            clock=clock,
+            renew_before=refresh_before,
+        )
+        self.session = _Session(self._tokens)
 
     # --- session -------------------------------------------------------------------------
 
@@ -163,23 +186,43 @@ class MetasysClient(
             json={"username": self.username, "password": self._password},
         )
         body = self._checked(response)
-        self.session.token = Token(body["accessToken"], _time(body["expires"]))
+        self._tokens.token = Token(body["accessToken"], _time(body["expires"]))
         self.session.logins += 1
-        return self.session.token
+        return self._tokens.token
 
     def refresh(self) -> Token:
-        body = self._request("GET", "/refreshToken", refresh=False)
-        self.session.token = Token(body["accessToken"], _time(body["expires"]))
-        self.session.refreshes += 1
-        return self.session.token
+        """A new token from ``GET /refreshToken`` (after a login when there is no usable one)."""
+        return self._refresh(self._unexpired())
 
-    def _bearer(self, refresh: bool) -> str:
-        token = self.session.token
-        if token is None or self._clock() >= token.expires:
+    def _unexpired(self) -> Token:
+        token = self._tokens.token
+        if token is None or self._expired(token):
             token = self.login()
-        elif refresh and self._clock() >= token.expires - self.refresh_before:
-            token = self.refresh()
-        return token.access_token
+        return token
+
+    def _expired(self, token: Token) -> bool:
+        return self._clock() >= token.expires
+
+    def _fetch_token(self, previous: Token | None) -> Token:
+        """Near its expiry a token is refreshed; once expired, or without one, log in."""
+        if previous is None or self._expired(previous):
+            return self.login()
+        return self._refresh(previous)
+
+    def _refresh(self, token: Token) -> Token:
+        # Sent with the token it replaces, which renewing took out of the cache: put back, so
+        # that only a 401 (a new login) or its expiry replaces it first.
+        self._tokens.token = token
+        response = self._bearer_request(
+            "GET",
+            f"{self.base_url}/refreshToken",
+            token=lambda: self._unexpired().access_token,
+            refused=self.login,
+        )
+        body = self._checked(response)
+        self._tokens.token = Token(body["accessToken"], _time(body["expires"]))
+        self.session.refreshes += 1
+        return self._tokens.token
 
     # --- for the stream consumer (clients/metasys_stream.py) ---------------------------
 
@@ -189,7 +232,7 @@ class MetasysClient(
 
     def bearer(self) -> str:
         """The current token, logging in or refreshing (ahead of its expiry) as needed."""
-        return self._bearer(True)
+        return self._tokens.current().access_token
 
     def check(self, response: httpx.Response) -> Any:
         return self._checked(response)
@@ -199,7 +242,7 @@ class MetasysClient(
 
     def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The response itself (for its headers), after the usual error checks."""
-        response = self._respond(method, f"{self.base_url}{path}", True, **kwargs)
+        response = self._respond(method, path, **kwargs)
         self._checked(response)
         return response
 
@@ -214,54 +257,29 @@ class MetasysClient(
     # --- requests ------------------------------------------------------------------------
 
     def _checked(self, response: httpx.Response) -> Any:
-        if response.status_code >= 400:
-            kind = ERRORS.get(response.status_code, MetasysError)
-            raise kind(response.status_code, response_body(response), response.headers)
-        if not response.content:
-            return None
-        return response.json()
+        return _checked_body(response)
 
-    def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> httpx.Response:
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self._bearer(refresh)}"}
-        return self._http.request(method, url, headers=headers, **kwargs)
+    def _request(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        return self._checked(self._respond(method, path_or_url, **kwargs))
 
-    def _request(
-        self, method: str, path_or_url: str, *, refresh: bool = True, **kwargs: Any
-    ) -> Any:
-        url = path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
-        return self._checked(self._respond(method, url, refresh, **kwargs))
+    def _url(self, path_or_url: str) -> str:
+        return path_or_url if "://" in path_or_url else f"{self.base_url}{path_or_url}"
 
-    def _respond(self, method: str, url: str, refresh: bool, **kwargs: Any) -> httpx.Response:
+    def _respond(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
         """The answer once a 401 has cost one login and too many requests (403 with
         Retry-After) were waited out; MetasysTooManyRequests after ``max_retries`` waits."""
-        response = self._send(method, url, refresh, **kwargs)
-        if response.status_code == 401:
-            self.login()
-            response = self._send(method, url, False, **kwargs)
-        retries = 0
-        while response.status_code == 403 and "retry-after" in response.headers:
-            wait = _seconds(response.headers["retry-after"])
-            if retries >= self.max_retries:
-                raise MetasysTooManyRequests(
-                    response.status_code,
-                    response_body(response),
-                    response.headers,
-                    retry_after=wait,
-                )
-            retries += 1
-            self._sleep(wait)
-            response = self._send(method, url, refresh, **kwargs)
-        return response
+        return self._bearer_request(method, self._url(path_or_url), refused=self.login, **kwargs)
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a paged list, fetched a page at a time as the caller iterates."""
-        body = self._request("GET", path, params=dict(params or {}))
-        while True:
-            yield from body.get("items", [])
-            next_url = body.get("next")
-            if not next_url:
-                return
-            body = self._request("GET", next_url)
+        return follow_next(
+            lambda url, query: self._respond("GET", url, params=query),
+            self._url(path),
+            dict(params or {}),
+            _page,
+            _contract_error,
+            resolve=lambda _, next_url: self._url(next_url),
+        )
 
     # --- objects -------------------------------------------------------------------------
 
@@ -378,7 +396,7 @@ class MetasysClient(
             "objectType": kind,
             "item": item,
         }
-        response = self._respond("POST", url, True, json=body)
+        response = self._respond("POST", url, json=body)
         self._checked(response)
         # The contract does not promise a Location: without one the id is not known.
         location = response.headers.get("location")
@@ -517,6 +535,22 @@ class MetasysClient(
         self._request("DELETE", f"/networkDevices/{_seg(device_id)}")
 
 
+def _checked_body(response: httpx.Response) -> Any:
+    """The decoded body (None when empty); an error answer raises its typed error."""
+    if response.status_code >= 400:
+        raise status_error(ERRORS, MetasysError, response)
+    if not response.content:
+        return None
+    return response.json()
+
+
+def _page(response: httpx.Response) -> tuple[list[Any], str | None]:
+    """A page's items and its ``next`` link, after the error checks."""
+    body = _checked_body(response)
+    next_url = body.get("next")
+    return list(body.get("items", [])), next_url or None
+
+
 def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -524,7 +558,15 @@ def _iso(moment: dt.datetime) -> str:
     return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def _throttled(response: httpx.Response) -> bool:
+    """Metasys says "too many requests" with a 403 that carries Retry-After."""
+    return response.status_code == 403 and "retry-after" in response.headers
+
+
 def _seconds(value: str) -> float:
     seconds = retry_after_delay(value)
-    # An absurd Retry-After (negative, NaN, infinite, over an hour) must not stall the caller.
-    return seconds if seconds is not None and seconds <= 3600.0 else DEFAULT_RETRY_AFTER
+    # Negative, NaN or infinite: no usable wait. One beyond the ceiling is refused (Throttle).
+    return DEFAULT_RETRY_AFTER if seconds is None else seconds
+
+
+_contract_error = contract_error(MetasysError, "Metasys")

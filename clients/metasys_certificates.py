@@ -16,13 +16,12 @@ from typing import Any
 import httpx
 
 from standin.clients._http import response_body
-from standin.clients.metasys_errors import MetasysError, MetasysTooManyRequests
+from standin.clients.metasys_errors import MetasysError
 from standin.clients.metasys_results import _time
 from standin.clients.metasys_transport import MetasysTransport
 from standin.clients.metasys_transport import seg as _seg
 
 PKCS10 = "application/pkcs10"
-DEFAULT_RETRY_AFTER = 60.0
 
 
 class MetasysPreconditionFailed(MetasysError):
@@ -150,25 +149,9 @@ def archive_of(files: Mapping[str, bytes | str]) -> bytes:
 
 
 class CertificateMixin(MetasysTransport):
-    # Provided by MetasysClient; signing requests are PEM, not JSON, so they need the session
+    # Provided by MetasysClient; signing requests are PEM, not JSON, so they need the answer
     # itself rather than the JSON request helpers.
-    base_url: str
-    max_retries: int
-
-    @property
-    def http(self) -> httpx.Client:
-        raise NotImplementedError
-
-    def bearer(self) -> str:
-        raise NotImplementedError
-
-    def login(self) -> Any:
-        raise NotImplementedError
-
     def check(self, response: httpx.Response) -> Any:
-        raise NotImplementedError
-
-    def pause(self, seconds: float) -> None:
         raise NotImplementedError
 
     # --- signing requests ------------------------------------------------------------------
@@ -280,34 +263,13 @@ class CertificateMixin(MetasysTransport):
 
     def _pem(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """A request whose success is PEM text: the client's login, retry and error rules."""
-        response = self._send_pem(method, path, kwargs)
-        if response.status_code == 401:
-            self.login()
-            response = self._send_pem(method, path, kwargs)
-        retries = 0
-        while response.status_code == 403 and "retry-after" in response.headers:
-            wait = _seconds(response.headers["retry-after"])
-            if retries >= self.max_retries:
-                raise MetasysTooManyRequests(
-                    403, response_body(response), response.headers, retry_after=wait
-                )
-            retries += 1
-            self.pause(wait)
-            response = self._send_pem(method, path, kwargs)
+        headers = {**kwargs.pop("headers", {}), "Accept": PKCS10}
+        response = self._respond(method, path, headers=headers, **kwargs)
         if response.status_code == 412:
             raise MetasysPreconditionFailed(412, response_body(response), response.headers)
         if response.status_code >= 400:
             self.check(response)
         return response
-
-    def _send_pem(self, method: str, path: str, kwargs: Mapping[str, Any]) -> httpx.Response:
-        options = dict(kwargs)
-        headers = {
-            **options.pop("headers", {}),
-            "Accept": PKCS10,
-            "Authorization": f"Bearer {self.bearer()}",
-        }
-        return self.http.request(method, f"{self.base_url}{path}", headers=headers, **options)
 
 
 def _signing_path(device_id: str) -> str:
@@ -334,11 +296,3 @@ def _answer(raw: Mapping[str, Any], resource: str) -> DeviceAnswer:
     if 200 <= status < 300 and isinstance(body, Mapping) and isinstance(body.get("items"), list):
         certificates = tuple(BacnetCertificate.of(item) for item in body["items"])
     return DeviceAnswer(raw["id"], status, body, pem, certificates)
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-    return seconds if 0 <= seconds <= 3600.0 else DEFAULT_RETRY_AFTER

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from standin.clients._http import ApiError
+from standin.clients._http import ApiError, RateLimitedError
 
 
 class MetasysError(ApiError):
@@ -30,12 +29,9 @@ class MetasysForbidden(MetasysError):
     """403: not an API user, or not allowed to change this object."""
 
 
-class MetasysTooManyRequests(MetasysForbidden):
-    """403 with Retry-After, still, after the client's retries."""
-
-    def __init__(self, *args: Any, retry_after: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.retry_after = retry_after
+class MetasysTooManyRequests(RateLimitedError, MetasysForbidden):
+    """403 with Retry-After, still, after the client's retries (or a wait beyond the
+    transport's ceiling)."""
 
 
 class MetasysNotFound(MetasysError):

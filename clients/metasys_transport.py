@@ -21,10 +21,12 @@ def seg(value: str) -> str:
 class MetasysTransport:
     """The request helpers of the Metasys client, as its mixins see them."""
 
-    def _request(
-        self, method: str, path_or_url: str, *, refresh: bool = True, **kwargs: Any
-    ) -> Any:
+    def _request(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
         """The decoded body of a request (None when empty), after the client's error checks."""
+        raise NotImplementedError
+
+    def _respond(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
+        """The answer itself, unchecked, after the login and throttling rules."""
         raise NotImplementedError
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:

@@ -19,19 +19,28 @@ if TYPE_CHECKING:
     __version__: str
     from standin._core.clock import Clock
     from standin._core.sandbox import Sandbox
-    from standin.inprocess import standin
+    from standin.inprocess import UnroutedHost, standin
     from standin.registry import create_sandbox
     from standin.server import build_app
 
 _PUBLIC = {
     "Clock": "standin._core.clock",
     "Sandbox": "standin._core.sandbox",
+    "UnroutedHost": "standin.inprocess",
     "build_app": "standin.server",
     "create_sandbox": "standin.registry",
     "standin": "standin.inprocess",
 }
 
-__all__ = ["Clock", "Sandbox", "__version__", "build_app", "create_sandbox", "standin"]
+__all__ = [
+    "Clock",
+    "Sandbox",
+    "UnroutedHost",
+    "__version__",
+    "build_app",
+    "create_sandbox",
+    "standin",
+]
 
 
 def _version() -> str:

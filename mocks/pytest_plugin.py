@@ -13,6 +13,10 @@ A test marked ``@pytest.mark.vendor_live("<api>")`` that uses ``<api>_client`` (
 ``STANDIN_LIVE_<API>_BASE_URL`` and ``STANDIN_LIVE_<API>_CREDENTIALS``, skipped without them.
 Any other marked test runs against the live target only (``vendor_live_target``).
 
+In-process, a request for a host that no fake answers raises ``standin.UnroutedHost``: a test
+never reaches the network by accident. ``@pytest.mark.standin_pass_through("127.0.0.1")`` lets
+the named hosts through (``True``: every host), for a test that also talks to a live server.
+
 Imports of standin happen inside the fixtures, so that loading the plugin early (before
 coverage starts, for instance) imports nothing of the project.
 """
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from standin.testing import SandboxFaults, SandboxTime, StandinClients
 
 LIVE_MARKER = "vendor_live"
+PASS_THROUGH_MARKER = "standin_pass_through"
 TARGET_FIXTURE = "standin_target"
 STANDIN, LIVE = "standin", "live"
 
@@ -51,6 +56,11 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{LIVE_MARKER}(api): may also run against the real vendor, given "
         "STANDIN_LIVE_<API>_BASE_URL and STANDIN_LIVE_<API>_CREDENTIALS (a JSON file); "
         "skipped without them. A test using the client fixtures runs [standin] and [live]",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{PASS_THROUGH_MARKER}(*hosts): the standin fixture lets requests for these hosts "
+        "reach the network (True: every host) instead of refusing them",
     )
 
 
@@ -153,15 +163,30 @@ def standin_sandbox() -> Sandbox:
     return create_sandbox()
 
 
+def _pass_through(item: pytest.Item) -> bool | tuple[str, ...]:
+    marker = item.get_closest_marker(PASS_THROUGH_MARKER)
+    if marker is None:
+        return False
+    if marker.args == (True,):
+        return True
+    if not marker.args or not all(isinstance(host, str) for host in marker.args):
+        raise pytest.UsageError(
+            f"{item.nodeid}: use @pytest.mark.{PASS_THROUGH_MARKER}('host', ...) "
+            f"or @pytest.mark.{PASS_THROUGH_MARKER}(True)"
+        )
+    return tuple(marker.args)
+
+
 @pytest.fixture
-def standin(standin_sandbox: Sandbox) -> Iterator[Sandbox]:
+def standin(request: pytest.FixtureRequest, standin_sandbox: Sandbox) -> Iterator[Sandbox]:
     """Route the vendors' real host names to a fresh sandbox for this test; yields the sandbox.
 
-    Unchanged httpx code (sync or async) reaches the fakes without sockets; any other host is
-    not intercepted. The routing ends with the test."""
+    Unchanged httpx code (sync or async) reaches the fakes without sockets; a request for any
+    other host raises ``standin.UnroutedHost``, unless the test is marked
+    ``@pytest.mark.standin_pass_through("host", ...)``. The routing ends with the test."""
     from standin.inprocess import standin as routed
 
-    with routed(standin_sandbox) as sandbox:
+    with routed(standin_sandbox, pass_through=_pass_through(request.node)) as sandbox:
         yield sandbox
 
 

@@ -68,10 +68,16 @@ class LandingPage:
 
     async def render(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        credentials = self.sandbox.credentials()
+        # With an admin token the credentials are the control plane's to give, not the page's.
+        guarded = bool(self.sandbox.admin_token)
+        credentials = {} if guarded else self.sandbox.credentials()
         rows = []
         for key, api in self.sandbox.apis.items():
-            creds = orjson.dumps(credentials[key], option=orjson.OPT_INDENT_2).decode()
+            creds = (
+                "ask GET /_sandbox/credentials with the admin token"
+                if guarded
+                else orjson.dumps(credentials[key], option=orjson.OPT_INDENT_2).decode()
+            )
             rows.append(
                 "<tr>"
                 f"<td><strong>{html.escape(api.title)}</strong><br><code>{key}</code></td>"

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from schemathesis.checks import CHECKS
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
@@ -30,4 +38,47 @@ class SandboxSleep:
             self.sandbox.clock.advance(seconds)
 
 
-__all__ = ["HTTP_METHODS", "ContractReader", "SandboxSleep", "all_checks"]
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(*options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``standin serve`` with ``options`` in a child process on a free loopback port: the
+    process (its standard error is a pipe) and the base URL, until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "standin.cli", "serve", "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/_sandbox/health", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    try:
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+__all__ = [
+    "HTTP_METHODS",
+    "ContractReader",
+    "SandboxSleep",
+    "all_checks",
+    "free_port",
+    "serving",
+]

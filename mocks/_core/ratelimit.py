@@ -150,6 +150,11 @@ class RollingWindowLimiter(_WindowLimiter):
             return RateDecision(True, self.limit, self.limit)
         now = self._clock.time()
         log = self._log.setdefault(key, deque())
+        # Arrivals later than now were made while the clock stood ahead; once it goes back
+        # they have not happened yet, and left in the log they would count for as long as
+        # the clock was moved forward. Dropping them also keeps the log in order.
+        while log and log[-1] > now:
+            log.pop()
         while log and log[0] <= now - self.window_seconds:
             log.popleft()
         if len(log) >= self.limit:

@@ -32,7 +32,7 @@ from standin._core.errors import VendorError
 from standin._core.faulting import apply_fault, vendor_path
 from standin._core.ratelimit import RateDecision, RateLimiter
 from standin._core.tenants import Tenant
-from standin._core.tokens import IssuedToken
+from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -56,6 +56,35 @@ class Identity:
     """What the vendor's rate limit counts by."""
     token: IssuedToken | None = None
     """The access token presented, where the credential is one."""
+
+    @classmethod
+    def of_token(cls, token: IssuedToken) -> Identity:
+        """An OAuth client's token: its subject asks, and the limit counts per client id, so
+        every token of one client (client credentials, password, refreshed) shares it."""
+        return cls(
+            token.tenant_id,
+            principal=token.subject,
+            limit_key=token.client_id or token.subject,
+            token=token,
+        )
+
+
+def bearer_token(
+    header: str | None,
+    issuer: TokenIssuer,
+    refuse: Callable[[], VendorError],
+    schemes: tuple[str, ...] = ("bearer",),
+) -> IssuedToken:
+    """The valid access token of an ``Authorization: Bearer <token>`` header; ``refuse()`` (the
+    vendor's 401) when it is missing, malformed, unknown, revoked or expired. ``schemes`` are
+    the scheme words a vendor takes, in lower case."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() not in schemes or not value.strip():
+        raise refuse()
+    try:
+        return issuer.validate(value.strip())
+    except TokenRejected:
+        raise refuse() from None
 
 
 IdentifyCaller = Callable[[Request], Identity]

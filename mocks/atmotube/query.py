@@ -11,7 +11,14 @@ from typing import Literal
 from standin.atmotube.errors import bad_parameter
 
 MAX_LIMIT = 1440
-"""The daily data point cap of an Atmotube PRO: one reading a minute."""
+"""The daily data point cap of an Atmotube PRO: one reading a minute.
+
+**Sandbox choice:** the cap is per day of the request. The guide sets the maximum of ``limit``
+at 1440, yet its own example asks ``limit=2000`` over ``start_date=2022-06-13`` to
+``end_date=2022-06-17`` and says a range fetches "more than 1440 data points". Read as 1440 per
+day, every example works: without a range, or with ``date``, ``limit`` goes to 1440; with
+``start_date`` and ``end_date`` to 1440 times the days of the range (10080 for 7 days).
+"""
 DEFAULT_LIMIT = 100
 MAX_RANGE_DAYS = 7
 SEPARATORS = (",", ";", "|", "\t")
@@ -61,7 +68,8 @@ def parse_data_query(params: Mapping[str, str]) -> DataQuery:
     offset = _integer(params, "offset", 0, MAX_INT32) or 0
 
     first_day, last_day = _date_range(params)
-    limit = _integer(params, "limit", 1, MAX_LIMIT)
+    days = 1 if first_day is None or last_day is None else (last_day - first_day).days + 1
+    limit = _integer(params, "limit", 1, MAX_LIMIT * days)
     if limit is None and first_day is None:
         limit = DEFAULT_LIMIT
 

@@ -15,10 +15,10 @@ from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
 from standin._core.ratelimit import LimiterSpec
-from standin._core.seam import Identity, Refusals, Seam
+from standin._core.seam import Identity, Refusals, Seam, bearer_token
 from standin._core.tenants import DEFAULT_TENANT, Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import TokenIssuer, TokenRejected
+from standin._core.tokens import TokenIssuer
 from standin.atrius import errors
 from standin.atrius.oauth import TOKEN_LIFETIME
 from standin.atrius.routes import ROUTING_ERRORS, routes
@@ -68,19 +68,8 @@ class AtriusApi:
     def identify(self, request: Request) -> Identity:
         """A bearer token from ``/o/token/``; the limit counts per client id, so the tokens of
         one client (client credentials, password, refreshed) share it."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise errors.not_authenticated()
-        try:
-            token = self.issuer.validate(value.strip())
-        except TokenRejected:
-            raise errors.not_authenticated() from None
-        return Identity(
-            token.tenant_id,
-            principal=token.subject,
-            limit_key=token.client_id or token.subject,
-            token=token,
-        )
+        header = request.headers.get("authorization")
+        return Identity.of_token(bearer_token(header, self.issuer, errors.not_authenticated))
 
     def default_credentials(self) -> dict[str, Any]:
         client = self.fixture["client"]

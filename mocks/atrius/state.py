@@ -28,9 +28,6 @@ from standin.atrius.validation import (
     validate,
 )
 
-MAX_POINTS_PER_PUSH = 1000
-"""The guide recommends fewer than 1000 data points per request; the sandbox enforces it."""
-
 
 @dataclass
 class MeterPushReport:
@@ -255,11 +252,8 @@ class AtriusState:
             raise errors.validation(
                 {"data": [f'Expected a dictionary of items but got type "{kind}".']}
             )
-        points = sum(len(v) for v in data.values() if isinstance(v, list))
-        if points > MAX_POINTS_PER_PUSH:
-            raise errors.too_large(
-                f"Too many data points in one request: {points} (at most {MAX_POINTS_PER_PUSH})."
-            )
+        # No cap on the number of points: the guide's FAQ says "there's no strict limit" and
+        # only recommends fewer than 1000. What bounds a push is the size of its body.
         report = PushReport()
         for key, series in data.items():
             report.meters[key] = self._push_meter(gateway, key, series, naive_is_utc)

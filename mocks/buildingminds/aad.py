@@ -2,6 +2,14 @@
 
 Azure AD checks the directory, then the request's parameters, then the client and its secret,
 then the scope; each failure has its AADSTS code and HTTP status (see ``errors.aad``).
+
+**Sandbox choice:** the tokens are Azure AD v1.0 access tokens, whichever endpoint issued them.
+Azure AD issues the version the *resource's* app registration accepts
+(``accessTokenAcceptedVersion``), not the endpoint's, and an API registration that does not set
+it, as the guide's ``api://...`` App ID URI scope suggests, gets v1.0: ``aud`` is the App ID URI
+as requested (the Scope value an integrator was given, so a verifier knows it), ``iss`` is
+``https://sts.windows.net/{tenant id}/``, the client is ``appid``. A v2.0 token would carry the
+API's application id GUID in ``aud``, which no integrator is given.
 """
 
 from __future__ import annotations
@@ -26,7 +34,10 @@ GUIDE_DIRECTORY = "buildingminds.onmicrosoft.com"
 TOKEN_LIFETIME = 3599
 DEFAULT_SUFFIX = "/.default"
 WRITE_ROLE = "DigitalTwinIntegration.ReadWrite"
-ISSUER = "https://login.microsoftonline.com/{tid}/v2.0"
+ISSUER = "https://sts.windows.net/{tid}/"
+"""The issuer of v1.0 access tokens, and of the v1.0 discovery document."""
+ISSUER_V2 = "https://login.microsoftonline.com/{tid}/v2.0"
+"""The issuer the v2.0 discovery document names (of v2.0 tokens, which the sandbox never issues)."""
 
 
 @dataclass(frozen=True)
@@ -176,17 +187,19 @@ class AzureAd:
 
     def _issue(self, directory: Directory, app: AppRegistration, resource: str) -> dict[str, Any]:
         object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{directory.id}:{app.client_id}"))
+        issuer = ISSUER.format(tid=directory.id)
         claims: dict[str, Any] = {
             "aud": resource,
-            "iss": ISSUER.format(tid=directory.id),
+            "iss": issuer,
             "aio": self._opaque(),
-            "azp": app.client_id,
-            "azpacr": "1",
+            "appid": app.client_id,
+            "appidacr": "1",
+            "idp": issuer,
             "oid": object_id,
             "rh": self._opaque() + ".",
             "tid": directory.id,
             "uti": self._opaque()[:22],
-            "ver": "2.0",
+            "ver": "1.0",
         }
         if resource == self.resources[0] and app.roles:
             claims["roles"] = list(app.roles)
@@ -207,7 +220,13 @@ class AzureAd:
 
     # --- discovery ---------------------------------------------------------------------------
 
-    def openid_configuration(self, directory: Directory, segment: str, base: str) -> dict[str, Any]:
+    def openid_configuration(
+        self, directory: Directory, segment: str, base: str, *, v2: bool = True
+    ) -> dict[str, Any]:
+        """The v2.0 document, or (``v2=False``) the v1.0 one whose issuer the tokens carry.
+
+        **Sandbox choice:** both name the v2.0 token endpoint, the only one served.
+        """
         here = f"{base}/{segment}"
         return {
             "token_endpoint": f"{here}/oauth2/v2.0/token",
@@ -216,13 +235,13 @@ class AzureAd:
                 "private_key_jwt",
                 "client_secret_basic",
             ],
-            "jwks_uri": f"{base}/{segment}/discovery/v2.0/keys",
+            "jwks_uri": f"{here}/discovery/v2.0/keys" if v2 else f"{here}/discovery/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": ISSUER.format(tid=directory.id),
+            "issuer": (ISSUER_V2 if v2 else ISSUER).format(tid=directory.id),
             "request_uri_parameter_supported": False,
             "authorization_endpoint": f"{here}/oauth2/v2.0/authorize",
             "end_session_endpoint": f"{here}/oauth2/v2.0/logout",
@@ -234,7 +253,7 @@ class AzureAd:
                 "iat",
                 "nbf",
                 "tid",
-                "azp",
+                "azp" if v2 else "appid",
                 "oid",
                 "roles",
                 "ver",

@@ -21,10 +21,10 @@ from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
-from standin._core.seam import Caller, Identity, Refusals, Seam
+from standin._core.seam import Caller, Identity, Refusals, Seam, bearer_token
 from standin._core.tenants import Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import JwtSigner, TokenIssuer, TokenRejected
+from standin._core.tokens import JwtSigner, TokenIssuer
 from standin.buildingminds import errors
 from standin.buildingminds.aad import WRITE_ROLE, AzureAd
 from standin.buildingminds.routes import batch_json, inbound_json, routes, routing_errors
@@ -131,13 +131,8 @@ class BuildingMindsApi:
 
     def identify(self, request: Request) -> Identity:
         """A bearer token this sandbox's Azure AD issued; the limit counts per client id."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise errors.unauthorized()
-        try:
-            token = self.issuer().validate(value.strip())
-        except TokenRejected:
-            raise errors.unauthorized() from None
+        header = request.headers.get("authorization")
+        token = bearer_token(header, self.issuer(), errors.unauthorized)
         client = token.client_id or token.subject
         return Identity(token.tenant_id, principal=client, limit_key=client, token=token)
 

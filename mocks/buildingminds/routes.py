@@ -56,6 +56,8 @@ def routes(seam: Seam[BuildingMindsState], aad: AzureAd) -> list[BaseRoute]:
         Route(TOKEN_PATH, azure_ad.token, methods=["POST"]),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", azure_ad.openid, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", azure_ad.keys, methods=["GET"]),
+        Route("/{tenant}/.well-known/openid-configuration", azure_ad.openid_v1, methods=["GET"]),
+        Route("/{tenant}/discovery/keys", azure_ad.keys, methods=["GET"]),
         *entity_routes,
         Route(f"{BASE}/batch", seam.guard(batches), methods=["GET"]),
         Route(f"{BASE}/batch/{{batch_id}}/inbound", seam.guard(inbound), methods=["GET"]),
@@ -96,6 +98,14 @@ class AzureAdEndpoints:
         segment = request.path_params["tenant"]
         directory = self._directory(segment)
         document = self.aad.openid_configuration(directory, segment, base_url(request))
+        return JSONBody(document)
+
+    async def openid_v1(self, request: Request) -> Response:
+        """The v1.0 document: its issuer is the one the (v1.0) access tokens carry."""
+        segment = request.path_params["tenant"]
+        directory = self._directory(segment)
+        base = base_url(request)
+        document = self.aad.openid_configuration(directory, segment, base, v2=False)
         return JSONBody(document)
 
     async def keys(self, request: Request) -> Response:

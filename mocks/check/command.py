@@ -65,6 +65,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         from standin.check.credentials import NoCredentials
         from standin.check.profiles import CredentialsRefused
+        from standin.check.progress import progress_for
         from standin.check.report import summary, write_junit_xml
         from standin.check.runner import CheckOptions, run_check
     except ImportError as exc:
@@ -84,7 +85,9 @@ def main(args: argparse.Namespace) -> int:
         requests_per_minute=args.requests_per_minute,
     )
     try:
-        report = run_check(options)
+        # Progress goes to stderr, as it happens; the summary to stdout at the end.
+        with progress_for(sys.stderr) as progress:
+            report = run_check(options, progress=progress)
     except (NoCredentials, CredentialsRefused) as exc:
         print(f"standin check: {exc}", file=sys.stderr)
         return 2

@@ -38,11 +38,19 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        reason: str | None = None,
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1 request per window")
         self.limit = limit
         self.window = window
+        self.reason = reason or f"at most {limit} requests in any {window:g} s"
+        """Why a pacing wait waits: whose limit it keeps to."""
+        self.on_wait = on_wait
+        """Told of every wait before it starts: its seconds and why (a progress display)."""
+        self.on_resume: Callable[[], None] | None = None
+        """Told when a wait is over."""
         self.max_retries = max_retries
         self.clock = clock
         self.wall_clock = wall_clock
@@ -59,16 +67,18 @@ class Pacer:
         while self.sent and self.sent[0] <= now - self.window:
             self.sent.popleft()
         if len(self.sent) >= self.limit:
-            self._wait(self.sent[0] + self.window - now)
+            self._wait(self.sent[0] + self.window - now, self.reason)
             now = self.clock()
             while self.sent and self.sent[0] <= now - self.window:
                 self.sent.popleft()
         self.sent.append(now)
 
-    def after_throttled(self, headers: Mapping[str, str]) -> None:
+    def after_throttled(self, headers: Mapping[str, str], status: int = 429) -> None:
         """A 429 arrived: wait as long as it says (a whole window when it does not say)."""
         self.throttled += 1
-        self._wait(self.retry_after(headers.get("retry-after")))
+        value = headers.get("retry-after")
+        said = "without Retry-After" if value is None else f"with Retry-After: {value.strip()}"
+        self._wait(self.retry_after(value), f"the target answered {status} {said}")
 
     def retry_after(self, value: str | None) -> float:
         """Seconds to wait for a Retry-After header: delta-seconds or an HTTP date."""
@@ -83,10 +93,14 @@ class Pacer:
             return self.window
         return max(0.0, when - self.wall_clock())
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float, reason: str) -> None:
         if seconds > 0:
+            if self.on_wait is not None:
+                self.on_wait(seconds, reason)
             self.waited += seconds
             self.sleep(seconds)
+            if self.on_resume is not None:
+                self.on_resume()
 
 
 class PacedSession(requests.Session):
@@ -119,4 +133,4 @@ class PacedSession(requests.Session):
             response.close()
             if attempts > self.pacer.max_retries:
                 raise StillThrottled(attempts)
-            self.pacer.after_throttled(response.headers)
+            self.pacer.after_throttled(response.headers, response.status_code)

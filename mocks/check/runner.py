@@ -34,6 +34,7 @@ from standin import contracts
 from standin.check import credentials as credential_sources
 from standin.check.pacing import PacedSession, Pacer, StillThrottled
 from standin.check.profiles import PROFILES, Connection, Credentials, Target, TargetProfile
+from standin.check.progress import Progress
 
 if TYPE_CHECKING:
     from standin.check.profiles.base import Case
@@ -139,19 +140,34 @@ class Redactor:
         return text
 
 
+def pacing_reason(profile: TargetProfile, requests_per_minute: int | None) -> str:
+    """Whose limit the check keeps to, for its progress lines."""
+    if requests_per_minute is not None:
+        return f"--requests-per-minute allows {requests_per_minute} requests in any 60 s"
+    return profile.rate_limit.format(limit=profile.requests_per_minute)
+
+
 def run_check(
     options: CheckOptions,
     *,
     pacer: Pacer | None = None,
     clock: Callable[[], float] = time.monotonic,
+    progress: Progress | None = None,
 ) -> CheckReport:
-    """Every selected operation of ``options.api``'s contract against ``options.base_url``.
+    """Every selected operation of ``options.api``'s contract against ``options.base_url``;
+    ``progress`` is told of each operation and each wait as it happens.
 
     Raises :class:`~standin.check.credentials.NoCredentials` when there are none to be had, and
     :class:`~standin.check.profiles.CredentialsRefused` when the target refuses them.
     """
     profile = PROFILES[options.api]
-    pacer = pacer or Pacer(options.requests_per_minute or profile.requests_per_minute)
+    if pacer is None:
+        pacer = Pacer(
+            options.requests_per_minute or profile.requests_per_minute,
+            reason=pacing_reason(profile, options.requests_per_minute),
+        )
+    if progress is not None:
+        pacer.on_wait, pacer.on_resume = progress.waiting, progress.resumed
     throttle_status = getattr(profile, "throttle_status", 429)
     with PacedSession(pacer, throttle_status=throttle_status) as session:
         started = clock()
@@ -163,22 +179,29 @@ def run_check(
         schema = schemathesis.openapi.from_dict(contracts.load(options.api))
         schema.auth(refresh_interval=None)(_provider_for(connection))
         report = CheckReport(options.api, base_url, options.seed)
-        for found in schema.get_all_operations():
+        found_operations = list(schema.get_all_operations())
+        if progress is not None:
+            progress.begin(options.api, base_url, len(found_operations))
+        for found in found_operations:
             if not isinstance(found, Ok):
                 broken = OperationResult(found.err().label)  # counted as one failed example
                 reasons = ["the contract describes this operation wrongly"]
                 _fail(broken, reasons, str(found.err()))
-                report.operations.append(broken)
-                continue
-            operation = found.ok()
-            result = OperationResult(operation.label)
+                result = broken
+            else:
+                operation = found.ok()
+                result = OperationResult(operation.label)
+                method = operation.method.upper()
+                result.skipped = skip_reason(profile, operation.label, method, options.allow_writes)
+                if result.skipped is None:
+                    if progress is not None:
+                        progress.operation_started(result.label)
+                    began = clock()
+                    _run_operation(operation, result, run, options)
+                    result.seconds = clock() - began
             report.operations.append(result)
-            method = operation.method.upper()
-            result.skipped = skip_reason(profile, operation.label, method, options.allow_writes)
-            if result.skipped is None:
-                began = clock()
-                _run_operation(operation, result, run, options)
-                result.seconds = clock() - began
+            if progress is not None:
+                progress.operation_finished(result)
         finish: Callable[[], None] | None = getattr(connection, "finish", None)
         if finish is not None:
             finish()

@@ -96,7 +96,9 @@ def run_demo(
     with ExitStack() as stack:
         if base_url is None:
             local = sandbox or create_sandbox()
-            control: SandboxControl = InProcessControl(stack.enter_context(standin(local)), tenant)
+            # The loopback server that streaming workflows need is reached over TCP.
+            routed = standin(local, pass_through=["127.0.0.1"])
+            control: SandboxControl = InProcessControl(stack.enter_context(routed), tenant)
             server = _LocalServer(local, stack)
         else:
             remote = RemoteControl(base_url, admin_token)

@@ -19,10 +19,10 @@ from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
-from standin._core.seam import Identity, Refusals, ReleasePoint, Seam
+from standin._core.seam import Identity, Refusals, ReleasePoint, Seam, bearer_token
 from standin._core.tenants import Tenant
 from standin._core.timeseries import series_key
-from standin._core.tokens import TokenIssuer, TokenRejected
+from standin._core.tokens import TokenIssuer
 from standin.locus import errors
 from standin.locus.alerts import ALERT_TYPES, PRIORITIES
 from standin.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
@@ -74,19 +74,8 @@ class LocusApi:
 
     def identify(self, request: Request) -> Identity:
         """A bearer token from the token endpoint; the limit counts per OAuth client id."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            raise errors.unauthorized()
-        try:
-            token = self.issuer.validate(value.strip())
-        except TokenRejected:
-            raise errors.unauthorized() from None
-        return Identity(
-            token.tenant_id,
-            principal=token.subject,
-            limit_key=token.client_id or token.subject,
-            token=token,
-        )
+        header = request.headers.get("authorization")
+        return Identity.of_token(bearer_token(header, self.issuer, errors.unauthorized))
 
     def default_credentials(self) -> dict[str, Any]:
         partner_ids = [int(p) for p in self.fixture["partner_ids"]]

@@ -36,5 +36,7 @@ def too_many_requests() -> VendorError:
     return VendorError(429, {"message": "Too many requests", "statusCode": 429})
 
 
-def oauth(status: int, error: str, description: str) -> VendorError:
-    return VendorError(status, {"error": error, "error_description": description}, NO_STORE)
+def oauth(status: int, error: str, description: str, challenge: str | None = None) -> VendorError:
+    """An RFC 6749 5.2 error; ``challenge`` is the ``WWW-Authenticate`` of a refused Basic login."""
+    headers = NO_STORE if challenge is None else {**NO_STORE, "WWW-Authenticate": challenge}
+    return VendorError(status, {"error": error, "error_description": description}, headers)

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from standin._core.contracts import contract_response
 from standin._core.handlers import RoutingErrors
-from standin._core.oauth import NO_STORE, token_form
+from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.rendering import JSONBody
 from standin._core.seam import Caller, Seam
 from standin._core.tenants import TenantRegistry
@@ -101,7 +101,8 @@ class TokenEndpoint:
         self.issuer = issuer
 
     async def answer(self, request: Request) -> Response:
-        body = grant_token(await token_form(request), self.tenants, self.issuer)
+        basic = client_from_basic(request.headers.get("authorization"))
+        body = grant_token(await token_form(request), basic, self.tenants, self.issuer)
         return JSONBody(body, headers=NO_STORE)
 
 

@@ -22,6 +22,26 @@ SORTS = ("creationTime", "priority")
 NO_PRIORITY = 256
 """**Sandbox choice:** audits have no priority; sorted by priority they follow every alarm."""
 
+IMPLIED_TYPE = {
+    "includeAcknowledgementRequired": "alarm",
+    "includeAcknowledgementNotRequired": "alarm",
+    "includeAcknowledged": "alarm",
+    "priorityRange": "alarm",
+    "type": "alarm",
+    "category": "alarm",
+    "originApplication": "audit",
+    "classLevel": "audit",
+    "actionType": "audit",
+    "user": "audit",
+}
+"""The parameters that filter on what only one kind of activity carries, and that kind. The
+guide says so in words of the two acknowledgement-required ones ("implies a filter of
+activityType=alarm"); the others follow the same rule, as filters "limit the results to
+activities for which the filters apply" and only that kind has the property (an audit has no
+priority, alarm type, category or acknowledgement; an alarm no origin application, class
+level, action type or user). Using one implies its kind, whatever its value; filters implying
+both kinds select nothing."""
+
 Activity = Alarm | AuditEntry
 
 
@@ -71,8 +91,12 @@ def activity_query(params: QueryParams) -> ActivityQuery:
     types = params.getlist("activityType")
     if len(types) > len(ACTIVITY_TYPES) or any(t not in ACTIVITY_TYPES for t in types):
         raise errors.bad_request("The parameter activityType must be alarm or audit.")
+    wanted = frozenset(types or ACTIVITY_TYPES)
+    for name, kind in IMPLIED_TYPE.items():
+        if name in params:
+            wanted &= {kind}
     return ActivityQuery(
-        types=frozenset(types or ACTIVITY_TYPES),
+        types=wanted,
         alarms=alarm_filter(params, related=True),
         audits=audit_filter(params, objects=True),
     )

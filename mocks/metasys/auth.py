@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from standin._core.seam import bearer_token
 from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
 from standin.metasys import errors
 from standin.metasys.state.model import User
@@ -112,10 +113,4 @@ def stream_token(request: Request, issuer: TokenIssuer) -> IssuedToken:
 def bearer(header: str | None, issuer: TokenIssuer) -> IssuedToken:
     """The token of an ``Authorization: Bearer <token>`` header (the guide also writes
     ``Bearer: <token>``); 401 if missing, malformed, unknown or expired."""
-    scheme, _, value = (header or "").partition(" ")
-    if scheme.lower().rstrip(":") != "bearer" or not value.strip():
-        raise errors.unauthorized()
-    try:
-        return issuer.validate(value.strip())
-    except TokenRejected:
-        raise errors.unauthorized() from None
+    return bearer_token(header, issuer, errors.unauthorized, schemes=("bearer", "bearer:"))

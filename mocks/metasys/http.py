@@ -4,6 +4,7 @@ type and the page/pageSize/sort envelope."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ MAX_BODY_BYTES = 1024 * 1024
 API_ROOT = "/api/v4"
 PRIVATE_API_ROOT = "/api/private-api/v4"
 """Where v4 actually served the system operations (the reference's notes)."""
+URI_REFERENCE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
+"""A ``uri-reference`` (RFC 3986 characters and percent-escapes), for batch request URLs."""
 
 
 def respond(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONBody:

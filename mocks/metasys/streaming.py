@@ -154,12 +154,20 @@ class Streams:
                 stream_id,
                 Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
             )
+        array_form = self.options(record.tenant_id).array_updates
+        together: list[dict[str, Any]] = []
         for _, attribute, current in reads:
-            if is_scalar(current["item"].get(attribute)):
-                self.hub.publish(stream_id, "object.values.update", current)
-            else:
+            if not is_scalar(current["item"].get(attribute)):
                 payload = notification(current["item"], attribute, current["condition"])
                 self.hub.publish(stream_id, "object.values.notification", payload)
+            elif array_form:
+                together.append({**current, "subscriptionId": subscription_id})
+            else:
+                self.hub.publish(stream_id, "object.values.update", current)
+        if together:
+            # A client reading the array form reads every update that way, the first too; the
+            # subscription's current values travel together, as one array.
+            self.hub.publish(stream_id, "object.values.update", together)
         return subscription_id
 
     def unsubscribe_object(self, stream_id: str, owner: str, subscription_id: str) -> bool:

@@ -15,7 +15,7 @@ DOCK = "E9:63:2D:B4:7C:05"
 
 @pytest.fixture
 def api_key(sandbox: Sandbox) -> str:
-    key: str = sandbox.credentials()["atmotube"]["api_key"]  # type: ignore[assignment]
+    key: str = sandbox.credentials()["atmotube"]["api_key"]
     return key
 
 

@@ -136,7 +136,7 @@ def test_a_range_is_fetched_in_windows_of_7_days_and_pages_of_1440(
 
     expected = [
         {
-            "api_key": atmotube.api_key,
+            "api_key": "***",  # the journal never keeps a credential
             "mac": BIKE,
             "order": "asc",
             "format": "json",

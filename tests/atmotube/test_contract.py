@@ -13,6 +13,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 -
 
 from standin import contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
+from standin.atmotube.api import AtmotubeApi
 from standin.atmotube.query import DataQuery
 from standin.server import build_app
 from tests.conftest import NOW
@@ -58,10 +59,9 @@ def test_the_fixture_has_three_devices_on_two_keys_one_with_gps() -> None:
 
 def test_every_fixture_devices_readings_match_the_contract() -> None:
     sandbox = create_sandbox(["atmotube"])
-    api = sandbox.api("atmotube")
-    state = api.state(sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = sandbox.vendor(AtmotubeApi).state(sandbox.tenants.default())
     schema = schema_for("DataResponse")
-    for entry in sandbox.credentials()["atmotube"]["keys"]:  # type: ignore[attr-defined]
+    for entry in sandbox.credentials()["atmotube"]["keys"]:
         for mac in entry["macs"]:
             for day in (date(2023, 6, 1), date(2024, 1, 15)):
                 query = DataQuery(mac=mac, first_day=day, last_day=day, limit=None)
@@ -86,8 +86,8 @@ def _app() -> Any:
 
 
 SANDBOX, APP = _app()
-API_KEY: str = SANDBOX.credentials()["atmotube"]["api_key"]  # type: ignore[assignment]
-MACS: list[str] = SANDBOX.credentials()["atmotube"]["macs"]  # type: ignore[assignment]
+API_KEY: str = SANDBOX.credentials()["atmotube"]["api_key"]
+MACS: list[str] = SANDBOX.credentials()["atmotube"]["macs"]
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
@@ -104,8 +104,9 @@ class ApiKeyInQuery:
 def obey_cross_parameter_rules(case: Any) -> None:
     """Make positive cases obey the rules a schema cannot say (they relate parameters).
 
-    The date parameters are exclusive and paired, and a range spans at most 7 days; and a
-    generated MAC is mostly one of the key's devices, so that 200s are exercised, not only 404s.
+    The date parameters are exclusive and paired, and a range spans at most 7 days; ``limit``
+    is at most 1440 per day of the request; and a generated MAC is mostly one of the key's
+    devices, so that 200s are exercised, not only 404s.
     Negative cases are left alone: they must be refused.
     """
     if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -120,6 +121,12 @@ def obey_cross_parameter_rules(case: Any) -> None:
         start, end = min(start, end), max(start, end)
         end = min(end, start + timedelta(days=6))
         query["start_date"], query["end_date"] = start.isoformat(), end.isoformat()
+    days = 1
+    if "start_date" in query:
+        span = date.fromisoformat(query["end_date"]) - date.fromisoformat(query["start_date"])
+        days += span.days
+    if "limit" in query:
+        query["limit"] = min(int(query["limit"]), 1440 * days)
     mac = query.get("mac")
     if isinstance(mac, str) and int(mac[-2:], 16) % 4 != 0:
         query["mac"] = MACS[int(mac[-2:], 16) % len(MACS)]

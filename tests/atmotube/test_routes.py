@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from standin.atmotube.api import AtmotubeApi
 from tests.atmotube.conftest import BIKE, DOCK, OFFICE
 
 
@@ -46,7 +47,7 @@ def test_mac_is_case_insensitive(data: Any) -> None:
 
 def test_readings_are_deterministic(data: Any, sandbox: Sandbox) -> None:
     first = data(mac=BIKE, date="2022-06-14", limit=50).json()
-    sandbox.api("atmotube").cache.clear()  # type: ignore[attr-defined]
+    sandbox.vendor(AtmotubeApi).cache.clear()
     assert data(mac=BIKE, date="2022-06-14", limit=50).json() == first
 
 
@@ -79,9 +80,22 @@ def test_limit_outside_1_to_1440_is_refused(data: Any, limit: str) -> None:
     }
 
 
-def test_limit_above_1440_is_refused_even_with_a_date_range(data: Any) -> None:
-    response = data(mac=OFFICE, start_date="2022-06-13", end_date="2022-06-17", limit=2000)
+def test_a_date_range_allows_1440_readings_a_day_and_no_more(data: Any) -> None:
+    five_days = {"mac": OFFICE, "start_date": "2022-06-13", "end_date": "2022-06-17"}
+    everything = data(**five_days, limit=7200).json()["data"]
+    assert len(everything["items"]) == everything["total"]  # a few hours are missing
+    response = data(**five_days, limit=7201)
     assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "message": "limit must be an integer between 1 and 7200",
+    }
+
+
+def test_a_single_date_allows_1440_readings(data: Any) -> None:
+    response = data(mac=OFFICE, date="2022-06-13", limit=1441)
+    assert response.status_code == 400
+    assert response.json()["message"] == "limit must be an integer between 1 and 1440"
 
 
 def test_offset_skips_readings(data: Any) -> None:
@@ -399,7 +413,7 @@ def test_the_rate_limit_is_per_api_key(data: Any, client: httpx.Client, sandbox:
     for _ in range(60):
         data(mac=OFFICE, limit=1)
     assert data(mac=OFFICE, limit=1).status_code == 429
-    second_key = sandbox.credentials()["atmotube"]["keys"][1]["api_key"]  # type: ignore[index]
+    second_key = sandbox.credentials()["atmotube"]["keys"][1]["api_key"]
     other = client.get("/atmotube/api/v1/data", params={"api_key": second_key, "mac": DOCK})
     assert other.status_code == 200
 

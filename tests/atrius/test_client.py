@@ -459,7 +459,9 @@ def test_a_created_meter_reads_back_the_same_and_can_be_updated(atrius: AtriusCl
     assert len(created.uuid) == 32
     assert atrius.meter(created.uuid) == created
 
-    patched = atrius.update_meter(created.uuid, True, display_name="Chiller 2", status="offline")
+    patched = atrius.update_meter(
+        created.uuid, partial=True, display_name="Chiller 2", status="offline"
+    )
     assert (patched.display_name, patched.status, patched.source_unit) == (
         "Chiller 2",
         "offline",
@@ -467,7 +469,7 @@ def test_a_created_meter_reads_back_the_same_and_can_be_updated(atrius: AtriusCl
     )
     put = atrius.update_meter(
         created.uuid,
-        False,
+        partial=False,
         building=LIBRARY,
         gateway=int(GATEWAY),
         displayName="Chiller 2 (kWh)",
@@ -539,7 +541,9 @@ def test_a_bad_data_range_raises_validation_error(atrius: AtriusClient) -> None:
             "/meters/0123456789abcdef0123456789abcdef",
         ),
         (
-            lambda a: a.update_meter("0123456789abcdef0123456789abcdef", True, status="online"),
+            lambda a: a.update_meter(
+                "0123456789abcdef0123456789abcdef", partial=True, status="online"
+            ),
             "/meters/0123456789abcdef0123456789abcdef",
         ),
         (
@@ -876,14 +880,14 @@ OPERATIONS: dict[str, Operation] = {
     "patch_meter": Operation(
         "PATCH",
         f"/meters/{METER_UUID}",
-        lambda a: a.update_meter(METER_UUID, True, display_name="Lobby", status="offline"),
+        lambda a: a.update_meter(METER_UUID, partial=True, display_name="Lobby", status="offline"),
     ),
     "put_meter": Operation(
         "PUT",
         f"/meters/{METER_UUID}",
         lambda a: a.update_meter(
             METER_UUID,
-            False,
+            partial=False,
             building=LIBRARY,
             gateway=GATEWAY,
             display_name="Lobby",

@@ -659,10 +659,10 @@ def test_the_workflow_of_the_guide_round_trips_exact_values() -> None:
     assert [m["uuid"] for m in listed["results"]] == [uuid]
 
 
-def test_too_many_points_and_too_large_bodies_are_413() -> None:
+def test_large_pushes_are_accepted_and_too_large_bodies_are_413() -> None:
     auth = _bearer()
     push = schema["/gateways/{number}/data"]["POST"]
-    points = [[f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z", i] for i in range(1001)]
+    points = [[f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00Z", i] for i in range(1200)]
     response = _validated(
         push.Case(
             path_parameters={"number": GATEWAY},
@@ -671,7 +671,7 @@ def test_too_many_points_and_too_large_bodies_are_413() -> None:
             headers=auth,
         )
     )
-    assert response.status_code == 413
+    assert response.status_code == 200
     big = _validated(
         schema["/meters/"]["POST"].Case(
             body={"displayName": "x" * (1024 * 1024)}, media_type="application/json", headers=auth

@@ -365,3 +365,34 @@ def test_the_guides_python_script_pushes_with_status_200(fake: Sandbox) -> None:
     token = get_token()
     readings = [["2024-01-15T10:00:00Z", 72.5], ["2024-01-15T10:15:00Z", 73.2]]
     assert push_data(token, readings) == 200
+
+
+def test_the_guides_multiple_meters_example_pushes_both_meters(fake: Sandbox) -> None:
+    """Step 9's "Multiple Meters" body, verbatim but for its two meter UUID placeholders."""
+    credentials = {k: str(v) for k, v in fake.credentials()["atrius"].items()}
+    example = (
+        '{ "meta": { "naive_timestamp_utc": false }, "data": { "Meter1_UUID_Here": [ '
+        '["2024-01-15T10:00:00Z", 72.5] ], "Meter2_UUID_Here": [ ["2024-01-15T10:00:00Z", '
+        "150.3] ] } }"
+    )
+    demand, temperature = "6d4c8b2a0e9f4c1d7a3b5e8f2c6d9a0b", "9a7b5c3d1e2f4a6b8c0d2e4f6a8b0c1d"
+    body = example.replace("Meter1_UUID_Here", demand).replace("Meter2_UUID_Here", temperature)
+    with httpx.Client() as client:
+        token = client.post(
+            "https://api.buildingos.com/o/token/",
+            data={
+                "client_id": credentials["client_id"],
+                "client_secret": credentials["client_secret"],
+                "grant_type": "client_credentials",
+            },
+        ).json()["access_token"]
+        pushed = client.post(
+            f"https://api.buildingos.com/gateways/{credentials['gateway']}/data",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            content=body,
+        )
+    assert pushed.status_code == 200
+    report = pushed.json()
+    assert report["accepted"] == 2
+    assert report["meters"][demand] == {"accepted": 1, "skipped": []}
+    assert report["meters"][temperature] == {"accepted": 1, "skipped": []}

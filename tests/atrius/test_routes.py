@@ -1,6 +1,7 @@
 """The Atrius (BuildingOS) fake, operation by operation and error by error."""
 
 import base64
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -642,14 +643,36 @@ def test_pushing_to_another_gateway_is_not_found(api: Any) -> None:
     assert response.status_code == 404
 
 
-def test_more_than_1000_points_is_too_large(api: Any) -> None:
-    points = [[f"2024-01-15T{h:02d}:{m:02d}:00Z", 1.0] for h in range(24) for m in range(60)]
-    response = push(api, {LIB_DEMAND: points[:600], LIB_TEMPERATURE: points[:401]})
+def minutes_from(day: str, count: int) -> list[list[Any]]:
+    start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+    return [
+        [(start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"), float(i % 97)]
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1200, 5000])
+def test_a_push_of_more_than_1000_points_is_accepted(api: Any, count: int) -> None:
+    # The guide's FAQ: "there's no strict limit" (it recommends < 1000 points per request).
+    half = count // 2
+    response = push(
+        api,
+        {
+            LIB_DEMAND: minutes_from("2024-01-10", half),
+            LIB_TEMPERATURE: minutes_from("2024-01-10", count - half),
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["accepted"] == count
+    assert body["meters"][LIB_DEMAND] == {"accepted": half, "skipped": []}
+
+
+def test_a_push_body_over_1_mib_is_too_large(api: Any) -> None:
+    points = minutes_from("2024-01-01", 40_000)  # about 1.3 MB as JSON
+    response = push(api, {LIB_DEMAND: points})
     assert response.status_code == 413
-    assert response.json() == {
-        "detail": "Too many data points in one request: 1001 (at most 1000)."
-    }
-    assert push(api, {LIB_DEMAND: points[:1000]}).json()["accepted"] == 1000
+    assert response.json() == {"detail": "Request body exceeds 1048576 bytes."}
 
 
 def test_an_oversized_body_is_too_large(api: Any) -> None:

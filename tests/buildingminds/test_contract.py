@@ -53,6 +53,8 @@ def test_every_operation_of_the_issue_is_described() -> None:
         ("POST", TOKEN_PATH),
         ("GET", "/{tenant}/v2.0/.well-known/openid-configuration"),
         ("GET", "/{tenant}/discovery/v2.0/keys"),
+        ("GET", "/{tenant}/.well-known/openid-configuration"),
+        ("GET", "/{tenant}/discovery/keys"),
         ("GET", "/api/digitaltwinintegration/batch"),
         ("GET", "/api/digitaltwinintegration/batch/{batchId}/inbound"),
         *entities,

@@ -76,12 +76,12 @@ def test_the_token_answer_is_azure_ads(client: httpx.Client, creds: dict[str, st
     assert response.headers["pragma"] == "no-cache"
 
 
-def test_the_token_is_a_jwt_verifiable_with_the_published_keys(
+def test_the_token_is_a_v1_access_token_verifiable_with_the_v1_discovery_document(
     client: httpx.Client, creds: dict[str, str]
 ) -> None:
     token = token_for(client, creds)
     discovery = client.get(
-        f"/buildingminds/{creds['tenant']}/v2.0/.well-known/openid-configuration"
+        f"/buildingminds/{creds['tenant']}/.well-known/openid-configuration"
     ).json()
     assert discovery["token_endpoint"] == (
         "http://standin.test/buildingminds/buildingminds.onmicrosoft.com/oauth2/v2.0/token"
@@ -98,14 +98,30 @@ def test_the_token_is_a_jwt_verifiable_with_the_published_keys(
         issuer=discovery["issuer"],
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
     )
-    assert discovery["issuer"] == f"https://login.microsoftonline.com/{creds['directory_id']}/v2.0"
+    assert discovery["issuer"] == f"https://sts.windows.net/{creds['directory_id']}/"
+    assert claims["idp"] == discovery["issuer"]
     assert claims["tid"] == creds["directory_id"]
-    assert claims["azp"] == creds["client_id"]
+    assert claims["appid"] == creds["client_id"]
+    assert "azp" not in claims  # a v2.0 claim
     assert claims["roles"] == ["DigitalTwinIntegration.ReadWrite"]
-    assert claims["ver"] == "2.0"
+    assert claims["ver"] == "1.0"
     assert claims["sub"] == claims["oid"]
     assert claims["exp"] - claims["iat"] == 3599
     assert claims["iat"] == 1795176030  # the frozen sandbox clock, 2026-11-20T12:00:30Z
+
+
+def test_the_v2_discovery_document_names_the_v2_issuer_and_the_same_keys(
+    client: httpx.Client, creds: dict[str, str]
+) -> None:
+    tenant = creds["tenant"]
+    v1 = client.get(f"/buildingminds/{tenant}/.well-known/openid-configuration").json()
+    v2 = client.get(f"/buildingminds/{tenant}/v2.0/.well-known/openid-configuration").json()
+    assert v2["issuer"] == f"https://login.microsoftonline.com/{creds['directory_id']}/v2.0"
+    assert v2["jwks_uri"] == f"http://standin.test/buildingminds/{tenant}/discovery/v2.0/keys"
+    assert v1["jwks_uri"] == f"http://standin.test/buildingminds/{tenant}/discovery/keys"
+    assert v1["token_endpoint"] == v2["token_endpoint"]  # the only token endpoint served
+    keys = [client.get(d["jwks_uri"].removeprefix("http://standin.test")).json() for d in (v1, v2)]
+    assert keys[0] == keys[1]
 
 
 def test_the_token_endpoint_takes_the_directory_id_and_http_basic(

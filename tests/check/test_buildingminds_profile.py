@@ -147,6 +147,8 @@ def test_azure_ad_operations_are_checked_at_the_login_host_not_the_api_base_url(
         "POST /{tenant}/oauth2/v2.0/token",
         "GET /{tenant}/v2.0/.well-known/openid-configuration",
         "GET /{tenant}/discovery/v2.0/keys",
+        "GET /{tenant}/.well-known/openid-configuration",
+        "GET /{tenant}/discovery/keys",
     ]
     assert all(200 in r.statuses for r in azure_ad)
     assert api_host.azure_ad_requests == []

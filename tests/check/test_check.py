@@ -127,6 +127,8 @@ NO_INVALID_INPUT = frozenset(
     {
         "GET /{tenant}/v2.0/.well-known/openid-configuration",
         "GET /{tenant}/discovery/v2.0/keys",
+        "GET /{tenant}/.well-known/openid-configuration",
+        "GET /{tenant}/discovery/keys",
     }
 )
 """Operations whose only input is a free-form path segment: schemathesis has no negative example

@@ -13,12 +13,13 @@ from standin import contracts
 from standin.check.pacing import PacedSession, Pacer
 from standin.check.profiles.base import Target
 from standin.check.profiles.metasys import MetasysConnection
+from standin.metasys.api import MetasysApi
 from tests.check.conftest import FakeTime, Served
 
 
 def test_a_certificate_operation_is_given_an_engine(served: Served, fake_time: FakeTime) -> None:
     creds = served.sandbox.credentials()["metasys"]
-    state: Any = served.sandbox.api("metasys").state(served.sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = served.sandbox.vendor(MetasysApi).state(served.sandbox.tenants.default())
     engines = {state.tree.find(f"ADS1:{name}").id for name in ("NAE-1", "NAE-2")}
     with PacedSession(Pacer(600, clock=fake_time.clock, sleep=fake_time.sleep)) as session:
         target = Target("metasys", served.base_url("metasys"), creds, session, fake_time.clock)

@@ -16,6 +16,7 @@ from standin.check.profiles.metasys_writes import (
     unique_ids,
 )
 from standin.check.report import summary
+from standin.metasys.api import MetasysApi
 from tests.check.conftest import FakeTime, Served
 from tests.check.test_check import contract_operations, quick
 
@@ -68,7 +69,7 @@ def test_analog_values_are_found_in_either_shape_of_the_child_types() -> None:
 def test_with_allow_writes_every_operation_passes_and_writes_only_the_checks_own_objects(
     served: Served, fake_time: FakeTime
 ) -> None:
-    state = served.sandbox.api("metasys").state(served.sandbox.tenants.default())  # type: ignore[attr-defined]
+    state = served.sandbox.vendor(MetasysApi).state(served.sandbox.tenants.default())
     site_objects = {obj.id for obj in state.tree.all()}
     with served.control() as control:
         # 70 operations, their replays and the lookups of the world are more than 600 requests

@@ -3,6 +3,8 @@ count and find; credentials never kept; bounded per tenant. And the health endpo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -143,10 +145,10 @@ def test_health_answers_without_a_token_and_shows_no_secret() -> None:
 def test_a_control_plane_body_over_its_bound_is_refused_413_before_it_is_read(
     echo: httpx.Client,
 ) -> None:
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         for _ in range(80):
             yield b"x" * 1024
 
-    response = echo.post("/_sandbox/faults", content=chunks())  # type: ignore[arg-type]
+    response = echo.post("/_sandbox/faults", content=chunks())
     assert response.status_code == 413
     assert response.json() == {"error": "body larger than 65536 bytes"}

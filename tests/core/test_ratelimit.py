@@ -65,6 +65,49 @@ def test_rolling_window_does_not_reset_at_minute_boundaries(clock: Clock) -> Non
     assert not limiter.acquire("k").allowed
 
 
+@pytest.fixture
+def running_clock() -> Clock:
+    """A clock that follows a fixed machine time, so it can go forward and back to real."""
+    return Clock(lambda: 1_700_000_020.0)
+
+
+def test_rolling_window_forgets_requests_made_in_the_future_once_the_clock_goes_back(
+    running_clock: Clock,
+) -> None:
+    limiter = RollingWindowLimiter(running_clock, limit=3, window_seconds=60)
+    running_clock.advance(3000)
+    assert [limiter.acquire("k").allowed for _ in range(3)] == [True, True, True]
+    assert not limiter.acquire("k").allowed
+    running_clock.real()
+    admitted_again = limiter.acquire("k")
+    assert admitted_again.allowed
+    assert admitted_again.remaining == 2
+
+
+def test_rolling_window_still_counts_the_past_after_the_clock_goes_back(
+    running_clock: Clock,
+) -> None:
+    limiter = RollingWindowLimiter(running_clock, limit=2, window_seconds=60)
+    assert limiter.acquire("k").allowed  # at real time: it counts again once back
+    running_clock.advance(30)
+    assert limiter.acquire("k").allowed
+    running_clock.real()
+    assert limiter.acquire("k").allowed
+    refused = limiter.acquire("k")
+    assert not refused.allowed
+    assert refused.retry_after == pytest.approx(60.0)
+    assert refused.retry_after_header() == "60"
+
+
+def test_fixed_window_starts_afresh_after_the_clock_goes_back(running_clock: Clock) -> None:
+    limiter = FixedWindowLimiter(running_clock, limit=2, window_seconds=60)
+    running_clock.advance(3000)
+    assert [limiter.acquire("k").allowed for _ in range(2)] == [True, True]
+    assert not limiter.acquire("k").allowed
+    running_clock.real()
+    assert limiter.acquire("k").allowed
+
+
 def test_concurrency_limit_refuses_while_another_request_is_in_flight() -> None:
     limiter = ConcurrencyLimiter(limit=1)
     with admitted(limiter, "k") as first:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from standin import Sandbox, build_app
+from standin import Sandbox, build_app, create_sandbox
 from standin.cli import main
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.support import serving
 
 
 def test_credentials_json_prints_every_apis_default_credentials(
@@ -82,38 +72,8 @@ def test_single_api_mode_serves_vendor_paths_at_the_root(sandbox: Sandbox) -> No
 
 @pytest.fixture
 def served() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "standin.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/_sandbox/clock", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    try:
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        assert process.stderr is not None
-        process.stderr.close()
+    with serving("--log-level", "warning") as running:
+        yield running
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
@@ -194,32 +154,15 @@ def test_serve_tenant_ttl_reaches_the_sandbox_and_is_off_by_default(
 
 
 def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "standin.cli", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/_sandbox/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving() as (process, base):
         key = httpx.get(f"{base}/_sandbox/credentials").json()["atmotube"]["api_key"]
         params = {"api_key": key, "mac": "C2:4E:91:7A:3B:10", "limit": 1}
         assert httpx.get(f"{base}/atmotube/api/v1/data", params=params).status_code == 200
         assert httpx.get(f"{base}/atmotube/api/v1/data", params={"api_key": "x"}).status_code == 401
-    finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
-    assert process.stderr is not None
-    lines = process.stderr.read().decode().splitlines()
-    process.stderr.close()
+        assert process.stderr is not None
+        lines = process.stderr.read().decode().splitlines()
     data = [line for line in lines if "/atmotube/api/v1/data" in line]
     assert len(data) == 2, lines
     assert data[0].endswith("ms")
@@ -228,3 +171,14 @@ def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() ->
     assert any(" api=_sandbox GET /_sandbox/credentials 200 " in line for line in lines)
     assert not any(key in line for line in lines)
     assert not any("api_key" in line for line in lines)
+
+
+def test_the_landing_page_shows_no_credentials_when_the_control_plane_needs_a_token() -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n")
+    bridge = AsgiBridge(build_app(sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
+        page = client.get("/")
+    bridge.close()
+    assert page.status_code == 200
+    assert sandbox.credentials()["atmotube"]["api_key"] not in page.text
+    assert "ask GET /_sandbox/credentials with the admin token" in page.text

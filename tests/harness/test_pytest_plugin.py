@@ -25,6 +25,7 @@ SANDBOX_SUITE = """
 import datetime as dt
 
 import httpx
+import pytest
 
 from standin.clients.atmotube import AtmotubeClient
 from standin.clients.atrius import AtriusClient
@@ -103,9 +104,35 @@ def test_a_new_tenant_has_its_own_clients_and_data(standin, standin_tenant, stan
     assert standin_tenant.id in {tenant.id for tenant in standin.tenants.all()}
 
 
-def test_other_hosts_are_not_intercepted(standin):
+def test_a_client_on_its_own_transport_is_not_intercepted(standin):
     with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204))) as client:
         assert client.get("https://example.org/").status_code == 204
+
+
+def test_other_hosts_are_refused(standin):
+    from standin import UnroutedHost
+
+    try:
+        httpx.get("https://example.org/")
+    except UnroutedHost as refused:
+        assert refused.host == "example.org"
+    else:
+        raise AssertionError("reached the network")
+
+
+@pytest.mark.standin_pass_through("127.0.0.1")
+def test_a_marked_test_lets_its_hosts_through(standin):
+    from standin import UnroutedHost, build_app, create_sandbox
+    from standin._core.liveserver import live_server
+
+    with live_server(build_app(create_sandbox())) as url:
+        assert httpx.get(f"{url}/_sandbox/health").status_code == 200
+    try:
+        httpx.get("https://other.example/")
+    except UnroutedHost as refused:
+        assert refused.host == "other.example"
+    else:
+        raise AssertionError("reached the network")
 
 
 def test_the_unrouted_sandbox_is_a_fresh_one(standin_sandbox):
@@ -170,7 +197,7 @@ def test_the_sandbox_fixtures_and_every_client_fixture_work_as_documented(
     pytester: pytest.Pytester, quiet_env: pytest.MonkeyPatch
 ) -> None:
     result = run(pytester, SANDBOX_SUITE)
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_without_a_live_target_a_marked_client_test_runs_on_the_sandbox_and_skips_live(

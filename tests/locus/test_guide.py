@@ -164,3 +164,59 @@ def test_the_partner_examples_answer_each_partners_own_entities(
     ]
     april = [r["Wh_sum"] for r in rows if r["ts"].startswith("2014-04")]
     assert all(value > 1_000_000 for value in april)
+
+
+# --- the three token requests, verbatim but for their placeholders ---------------------------
+
+PASSWORD_EXAMPLE = (
+    "grant_type=password&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
+    "&username=USERNAME&password=PASSWORD"
+)
+REFRESH_EXAMPLE = (
+    "grant_type=refresh_token&client_id=CLIENT_ID&client_secret=CLIENT_SECRET"
+    "&refresh_token=REFRESH_TOKEN"
+)
+CLIENT_CREDENTIALS_EXAMPLE = (
+    "grant_type=client_credentials&client_id=YOUR_CLIENT_ID&client_secret=YOUR_CLIENT_SECRET"
+)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def filled(example: str, creds: dict[str, Any], **more: str) -> str:
+    values = {
+        "YOUR_CLIENT_ID": creds["client_id"],
+        "YOUR_CLIENT_SECRET": creds["client_secret"],
+        "CLIENT_ID": creds["client_id"],
+        "CLIENT_SECRET": creds["client_secret"],
+        "USERNAME": creds["username"],
+        "PASSWORD": creds["password"],
+        **more,
+    }
+    for placeholder, value in values.items():  # longest first: YOUR_CLIENT_ID before CLIENT_ID
+        example = example.replace(placeholder, value)
+    return example
+
+
+def test_the_references_token_requests_answer_the_documented_objects(
+    client: httpx.Client, creds: dict[str, Any], sandbox: Sandbox
+) -> None:
+    login = client.post("/locus/oauth/token", content=filled(PASSWORD_EXAMPLE, creds), headers=FORM)
+    assert login.status_code == 200
+    body = login.json()
+    assert list(body) == ["access_token", "issued_at", "token_type", "refresh_token", "expires_in"]
+    assert (body["token_type"], body["expires_in"]) == ("bearer", 3600)
+    assert body["issued_at"] == int(sandbox.clock.time())
+
+    refresh = filled(REFRESH_EXAMPLE, creds, REFRESH_TOKEN=body["refresh_token"])
+    for _ in range(2):  # "Once the access_token expires, you can refresh it": each time
+        sandbox.clock.advance(3600)
+        refreshed = client.post("/locus/oauth/token", content=refresh, headers=FORM)
+        assert refreshed.status_code == 200
+        assert list(refreshed.json()) == ["access_token", "issued_at", "token_type", "expires_in"]
+
+    backend = client.post(
+        "/locus/oauth/token", content=filled(CLIENT_CREDENTIALS_EXAMPLE, creds), headers=FORM
+    )
+    assert backend.status_code == 200
+    assert list(backend.json()) == ["access_token", "issued_at", "expires_in"]
+    assert backend.json()["expires_in"] == 3600

@@ -4,6 +4,7 @@ alerts, the one-at-a-time limit and gzip."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 from typing import Any
 
@@ -50,16 +51,91 @@ def test_password_grant_answers_the_documented_token_object(
     assert body["issued_at"] == int(sandbox.clock.time())
 
 
-def test_refresh_grant_answers_a_new_access_token_once(
+def test_a_refresh_token_refreshes_again_and_again_while_it_lives(
+    client: httpx.Client, creds: dict[str, Any], sandbox: Sandbox
+) -> None:
+    refresh = password_token(client, creds)["refresh_token"]
+    for _ in range(3):
+        sandbox.clock.advance(3600)
+        answer = client.post(
+            TOKEN, data=form(creds, grant_type="refresh_token", refresh_token=refresh)
+        )
+        assert answer.status_code == 200
+        assert list(answer.json()) == ["access_token", "issued_at", "token_type", "expires_in"]
+        site = client.get(
+            f"/locus/v3/sites/{MISSION}",
+            headers={"Authorization": f"Bearer {answer.json()['access_token']}"},
+        )
+        assert site.status_code == 200
+
+
+def test_a_refresh_token_is_refused_after_its_30_days(
+    client: httpx.Client, creds: dict[str, Any], sandbox: Sandbox
+) -> None:
+    refresh = password_token(client, creds)["refresh_token"]
+    sandbox.clock.advance(30 * 86400)
+    late = client.post(TOKEN, data=form(creds, grant_type="refresh_token", refresh_token=refresh))
+    assert late.status_code == 400
+    assert late.json() == {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+@pytest.mark.parametrize("grant_type", ["password", "client_credentials"])
+def test_the_client_may_authenticate_by_http_basic(
+    client: httpx.Client, creds: dict[str, Any], grant_type: str
+) -> None:
+    fields = {"grant_type": grant_type}
+    if grant_type == "password":
+        fields |= {"username": creds["username"], "password": creds["password"]}
+    response = client.post(
+        TOKEN, data=fields, headers=basic(creds["client_id"], creds["client_secret"])
+    )
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "access_token" in response.json()
+
+
+def test_a_refresh_by_http_basic_uses_the_token_of_the_same_client(
     client: httpx.Client, creds: dict[str, Any]
 ) -> None:
     refresh = password_token(client, creds)["refresh_token"]
-    first = client.post(TOKEN, data=form(creds, grant_type="refresh_token", refresh_token=refresh))
-    assert first.status_code == 200
-    assert list(first.json()) == ["access_token", "issued_at", "token_type", "expires_in"]
-    again = client.post(TOKEN, data=form(creds, grant_type="refresh_token", refresh_token=refresh))
-    assert again.status_code == 400
-    assert again.json() == {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+    response = client.post(
+        TOKEN,
+        data={"grant_type": "refresh_token", "refresh_token": refresh},
+        headers=basic(creds["client_id"], creds["client_secret"]),
+    )
+    assert response.status_code == 200
+    assert list(response.json()) == ["access_token", "issued_at", "token_type", "expires_in"]
+
+
+def test_a_wrong_basic_secret_answers_401_with_the_basic_challenge(
+    client: httpx.Client, creds: dict[str, Any]
+) -> None:
+    response = client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        headers=basic(creds["client_id"], "wrong"),
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": "Client authentication failed",
+    }
+    assert response.headers["www-authenticate"] == 'Basic realm="locusenergy"'
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_wrong_body_secret_answers_401_without_a_challenge(
+    client: httpx.Client, creds: dict[str, Any]
+) -> None:
+    response = client.post(
+        TOKEN, data=form(creds, grant_type="client_credentials", client_secret="wrong")
+    )
+    assert response.status_code == 401
+    assert "www-authenticate" not in response.headers
 
 
 def test_client_credentials_grant_answers_token_issued_at_and_expiry(
@@ -853,6 +929,7 @@ async def _hold_and_overlap(
             statuses.append(response.status_code)
             if response.status_code == 429:
                 assert response.json() == {"message": "Too many requests", "statusCode": 429}
+                assert "retry-after" not in response.headers  # the reference shows none
     release.set()
     await first
     return statuses

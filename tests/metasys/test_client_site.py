@@ -78,6 +78,7 @@ def served(sandbox: Sandbox) -> Iterator[str]:
         hub_of(sandbox).close_all()
 
 
+@pytest.mark.standin_pass_through("127.0.0.1")  # the stream needs the socket of `served`
 def test_subscriptions_are_ended_by_their_stream_and_subscription_ids(
     sandbox: Sandbox, served: str
 ) -> None:

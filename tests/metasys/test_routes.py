@@ -793,6 +793,109 @@ def test_batch_reads_and_writes_answer_per_item(api: Any, sandbox: Sandbox) -> N
     assert present(api, point)[1]["priority"] == "writePriorityEnumSet.priorityDefault"
 
 
+def test_a_batch_ignores_members_the_published_schema_does_not_name(
+    api: Any, sandbox: Sandbox
+) -> None:
+    """The published request schema lists ``id`` and ``relativeUrl`` and closes neither a
+    request nor the body, so other members are accepted and ignored."""
+    point = object_id(sandbox, ZONE_SETPOINT)
+    response = api.post(
+        "/objects/batch",
+        json={
+            "method": "GET",
+            "clientTag": "poll-7",
+            "requests": [
+                {
+                    "id": "1",
+                    "relativeUrl": f"{point}/attributes/presentValue",
+                    "headers": {"Accept": "application/json"},
+                    "dependsOn": [],
+                },
+                {"id": "2", "relativeUrl": f"{point}/attributes/presentValue", "body": None},
+            ],
+        },
+    )
+    assert response.status_code == 200
+    value = {
+        "item": {"presentValue": 72.0},
+        "condition": {
+            "presentValue": {
+                "reliability": "reliabilityEnumSet.reliable",
+                "priority": "writePriorityEnumSet.priorityNone",
+            }
+        },
+    }
+    assert response.json() == {
+        "responses": [
+            {"id": "1", "status": 200, "body": value},
+            {"id": "2", "status": 200, "body": value},
+        ]
+    }
+    written = api.post(
+        "/objects/batch",
+        json={
+            "method": "PATCH",
+            "requests": [
+                {
+                    "id": "a",
+                    "relativeUrl": point,
+                    "body": {"item": {"presentValue": 70.5}},
+                    "note": "ignored",
+                }
+            ],
+        },
+    )
+    assert [(w["id"], w["status"]) for w in written.json()["responses"]] == [("a", 200)]
+    missing = api.post("/objects/batch", json={"method": "GET", "requests": [{"id": "1"}]})
+    assert missing.status_code == 400
+    assert missing.json() == {"Message": "Every request needs a string id and relativeUrl."}
+    # ``body`` is the sandbox's own member (for PATCH): on a read it is ignored, in its shape.
+    malformed = api.post(
+        "/objects/batch",
+        json={
+            "method": "GET",
+            "requests": [{"id": "1", "relativeUrl": f"{point}/attributes/presentValue", "body": 1}],
+        },
+    )
+    assert malformed.status_code == 400
+    assert malformed.json() == {"Message": 'A request body is {"item": {...}}, needed by PATCH.'}
+    not_a_url = api.post(
+        "/objects/batch", json={"method": "GET", "requests": [{"id": "1", "relativeUrl": "a b"}]}
+    )
+    assert not_a_url.status_code == 400
+    assert not_a_url.json() == {"Message": "Each relativeUrl must be a URI reference."}
+
+
+def test_a_subscribed_batch_that_accepts_nothing_answers_each_error_and_no_location(
+    api: Any, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    response = api.post(
+        "/objects/batch",
+        headers={"METASYS-SUBSCRIBE": "40e47e37-0f24-4101-8e1d-de96af4b648b"},
+        json={
+            "method": "GET",
+            "requests": [{"id": "B", "relativeUrl": f"{point}/attributes/states"}],
+        },
+    )
+    assert response.status_code == 200
+    assert "METASYS-SUBSCRIPTION-LOCATION" not in response.headers
+    assert response.json() == {
+        "responses": [
+            {
+                "id": "B",
+                "status": 404,
+                "body": {
+                    "error": {
+                        "statusName": "statusEnumSet.attributeNotFound",
+                        "message": "The attribute states is not in attributeEnumSet.",
+                    }
+                },
+            }
+        ]
+    }
+
+
 # --- control plane and tenants -----------------------------------------------------------------
 
 

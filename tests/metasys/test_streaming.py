@@ -465,6 +465,25 @@ def test_alarm_activities_stream_to_an_activity_subscription(
         assert next(events)[1] == "heartbeat"
 
 
+def test_a_subscription_gets_only_the_kind_its_filters_imply(session: Session) -> None:
+    """The guide: "When subscribing to an activities request that uses filters, the events
+    received are also limited to the same filter criteria": a filter implying alarms sends no
+    audit, one implying audits no alarm (one event per activity and stream, naming the
+    subscriptions it is for)."""
+    with listening(session) as events:
+        stream_id = hello(events)
+        alarms = subscribe_activities(session, stream_id, includeAcknowledgementRequired="true")
+        audits = subscribe_activities(session, stream_id, user="api-admin")
+        alarms_id, audits_id = (
+            r.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1] for r in (alarms, audits)
+        )
+        session.adjust(90.0)  # past the setpoint's limit: an alarm, and the command's audit
+        received = {name: json.loads(data) for _, name, data in take(events, 2)}
+    assert sorted(received) == ["activity.alarm.new", "activity.audit.new"]
+    assert received["activity.alarm.new"]["subscriptionIds"] == [alarms_id]
+    assert received["activity.audit.new"]["subscriptionIds"] == [audits_id]
+
+
 def test_a_status_filter_does_not_hide_a_status_change_of_an_activity(
     session: Session, sandbox: Sandbox
 ) -> None:
@@ -559,9 +578,79 @@ def test_a_tenant_may_choose_array_updates_and_offline_errors(
     assert refused.status_code == 400
 
 
+def test_with_array_updates_every_update_is_an_array_from_the_current_value_on(
+    session: Session, sandbox: Sandbox
+) -> None:
+    """A client that reads the array form reads the first event (the current value sent at
+    subscribe time) as an array too."""
+    point = object_id(sandbox, ZONE_SETPOINT)
+    set_streaming(session, arrayUpdates=True)
+    with listening(session) as events:
+        stream_id = hello(events)
+        location = session.subscribe(stream_id).headers["METASYS-SUBSCRIPTION-LOCATION"]
+        subscription_id = location.rsplit("/", 1)[1]
+        session.adjust(73.0)
+        received = take(events, 2)
+    assert [name for _, name, _ in received] == ["object.values.update"] * 2
+    assert [conforms(d, "ObjectValuesUpdateArrayEvent") for _, _, d in received] == [
+        [
+            {
+                "item": {"presentValue": value, "id": point, "itemReference": ZONE_SETPOINT},
+                "condition": {
+                    "presentValue": {
+                        "reliability": "reliabilityEnumSet.reliable",
+                        "priority": priority,
+                    }
+                },
+                "subscriptionId": subscription_id,
+            }
+        ]
+        for value, priority in [
+            (72.0, "writePriorityEnumSet.priorityNone"),
+            (73.0, "writePriorityEnumSet.priorityDefault"),
+        ]
+    ]
+
+
+def test_with_array_updates_a_batch_subscription_sends_its_current_values_as_one_array(
+    session: Session, sandbox: Sandbox
+) -> None:
+    setpoint = object_id(sandbox, ZONE_SETPOINT)
+    fan = object_id(sandbox, "ADS1:NAE-1/FC-1.AHU-1.SF-CMD")
+    set_streaming(session, arrayUpdates=True)
+    with listening(session) as events:
+        stream_id = hello(events)
+        response = session.http.post(
+            f"{BASE}/objects/batch",
+            headers=session.headers(**{"METASYS-SUBSCRIBE": stream_id}),
+            json={
+                "method": "GET",
+                "requests": [
+                    {"id": "1", "relativeUrl": f"{setpoint}/attributes/presentValue"},
+                    {"id": "2", "relativeUrl": f"{fan}/attributes/presentValue"},
+                ],
+            },
+        )
+        subscription_id = response.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
+        (_, name, data) = next(events)
+        session.adjust(71.0)
+        (_, later_name, later) = next(events)
+    assert (name, later_name) == ("object.values.update", "object.values.update")
+    first = conforms(data, "ObjectValuesUpdateArrayEvent")
+    assert [(u["item"]["id"], u["item"]["presentValue"], u["subscriptionId"]) for u in first] == [
+        (setpoint, 72.0, subscription_id),
+        (fan, "binarypvEnumSet.bacbinActive", subscription_id),
+    ]
+    assert [u["item"]["presentValue"] for u in conforms(later, "ObjectValuesUpdateArrayEvent")] == [
+        71.0
+    ]
+
+
 def test_a_batch_read_with_the_subscribe_header_streams_every_attribute_it_reads(
     session: Session, sandbox: Sandbox
 ) -> None:
+    """The published document: each request answers on its own, 202 and no body when
+    accepted, its error otherwise (404 ``attributeNotFound``), in a 200 answer."""
     setpoint = object_id(sandbox, ZONE_SETPOINT)
     fan = object_id(sandbox, "ADS1:NAE-1/FC-1.AHU-1.SF-CMD")
     with listening(session) as events:
@@ -575,12 +664,41 @@ def test_a_batch_read_with_the_subscribe_header_streams_every_attribute_it_reads
                     {"id": "1", "relativeUrl": f"{setpoint}/attributes/presentValue"},
                     {"id": "2", "relativeUrl": f"{fan}/attributes/presentValue"},
                     {"id": "3", "relativeUrl": f"{fan}/attributes/noSuchThing"},
+                    {"id": "4", "relativeUrl": f"{fan}/attributes/ipAddress"},
                 ],
             },
         )
-        assert response.status_code == 202
-        assert response.content == b""
-        assert "/objects/streams/" in response.headers["METASYS-SUBSCRIPTION-LOCATION"]
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/vnd.metasysapi.v4+json"
+        assert response.json() == {
+            "responses": [
+                {"id": "1", "status": 202, "body": None},
+                {"id": "2", "status": 202, "body": None},
+                {
+                    "id": "3",
+                    "status": 404,
+                    "body": {
+                        "error": {
+                            "statusName": "statusEnumSet.attributeNotFound",
+                            "message": "The attribute noSuchThing is not in attributeEnumSet.",
+                        }
+                    },
+                },
+                {
+                    "id": "4",
+                    "status": 404,
+                    "body": {
+                        "error": {
+                            "statusName": "statusEnumSet.attributeNotFound",
+                            "message": "The object has no attribute ipAddress.",
+                        }
+                    },
+                },
+            ]
+        }
+        assert response.headers["METASYS-SUBSCRIPTION-LOCATION"].startswith(
+            f"{session.http.base_url}{BASE}/objects/streams/{stream_id}/subscriptions/"
+        )
         first = [conforms(d, "ObjectValuesUpdateEvent") for _, _, d in take(events, 2)]
         assert [(e["item"]["id"], e["item"]["presentValue"]) for e in first] == [
             (setpoint, 72.0),

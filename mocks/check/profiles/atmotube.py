@@ -29,8 +29,9 @@ class AtmotubeConnection:
         case.query = {**(case.query or {}), "api_key": credential}
 
     def prepare(self, case: Case) -> None:
-        """``date`` excludes the range, the range comes in pairs of at most 7 days; and a
-        generated MAC is mostly one of the key's devices, so that 200s are seen, not only 404s."""
+        """``date`` excludes the range, the range comes in pairs of at most 7 days, ``limit`` is
+        at most 1440 per day of the request; and a generated MAC is mostly one of the key's
+        devices, so that 200s are seen, not only 404s."""
         if not is_positive(case):
             return
         query = dict(case.query or {})
@@ -46,6 +47,13 @@ class AtmotubeConnection:
             start, end = min(start, end), max(start, end)
             end = min(end, start + timedelta(days=6))
             query["start_date"], query["end_date"] = start.isoformat(), end.isoformat()
+        days = 1
+        if "start_date" in query:
+            span = date.fromisoformat(query["end_date"]) - date.fromisoformat(query["start_date"])
+            days += span.days
+        limit = query.get("limit")
+        if isinstance(limit, int) and not isinstance(limit, bool):
+            query["limit"] = min(limit, 1440 * days)
         mac = query.get("mac")
         if isinstance(mac, str) and self.macs and zlib.crc32(mac.encode()) % 4 != 0:
             query["mac"] = self.macs[zlib.crc32(mac.encode()) % len(self.macs)]
@@ -55,6 +63,7 @@ class AtmotubeConnection:
 class AtmotubeProfile:
     api = "atmotube"
     requests_per_minute = 60
+    rate_limit = "Atmotube allows {limit} requests per API key per clock minute"
     token_operations: frozenset[str] = frozenset()
 
     unsupported: Mapping[str, str] = MappingProxyType({})

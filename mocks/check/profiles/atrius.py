@@ -219,6 +219,7 @@ class AtriusProfile:
     api = "atrius"
     requests_per_minute = 100
     """**Sandbox choice:** the guide names no figure; the sandbox allows 100 a minute."""
+    rate_limit = "Atrius allows {limit} requests per client id in any 60 s"
     token_operations = frozenset({f"POST {TOKEN_PATH}"})
 
     unsupported: Mapping[str, str] = MappingProxyType({})

@@ -69,6 +69,9 @@ class TargetProfile(Protocol):
     api: str
     requests_per_minute: int
     """The limit the check paces itself under."""
+    rate_limit: str
+    """Whose limit that is, for the progress lines: a sentence with ``{limit}`` for the figure
+    ("Atrius allows {limit} requests per client id in any 60 s")."""
     token_operations: frozenset[str]
     """Labels (``POST /o/token/``) of the operations that issue tokens: run without
     --allow-writes, though they are POSTs."""

@@ -205,6 +205,7 @@ class BuildingMindsProfile:
     api = "buildingminds"
     requests_per_minute = 100
     """The guide: "100 requests per minute per credential"."""
+    rate_limit = "BuildingMinds allows {limit} requests per credential a minute"
     token_operations = frozenset({f"POST {TOKEN_PATH}"})
 
     unsupported: Mapping[str, str] = MappingProxyType({})

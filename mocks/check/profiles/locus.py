@@ -319,6 +319,10 @@ class LocusProfile:
     """**Sandbox choice:** the reference limits concurrency (one request at a time per
     credential), not a rate, and the check never has two requests in flight; it paces itself at
     ten a second all the same, so as not to hammer a live service."""
+    rate_limit = (
+        "the check sends Locus at most {limit} requests a minute (Locus limits concurrency, "
+        "not rate)"
+    )
     token_operations = frozenset({f"POST {TOKEN_PATH}"})
 
     unsupported: Mapping[str, str] = MappingProxyType({})

@@ -335,6 +335,7 @@ class MetasysProfile:
     requests_per_minute = 600
     """**Sandbox choice:** the guide answers too many requests with 403 but names no figure;
     the sandbox allows 600 a minute per user."""
+    rate_limit = "Metasys allows {limit} requests per user per clock minute"
     token_operations = frozenset({f"POST {LOGIN_PATH}", f"GET {REFRESH_PATH}"})
     throttle_status = 403
     """Metasys refuses too many requests with 403 and Retry-After: waited out like a 429."""

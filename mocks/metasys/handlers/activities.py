@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -17,7 +16,7 @@ from standin.metasys import errors
 from standin.metasys.activities import SORTS, activity_query, effective_permission, render
 from standin.metasys.deps import Deps
 from standin.metasys.handlers.streams import end_subscription, owner_of
-from standin.metasys.http import json_body, respond
+from standin.metasys.http import URI_REFERENCE, json_body, respond
 from standin.metasys.state.audits import MAX_ANNOTATION
 from standin.metasys.state.model import User
 from standin.metasys.state.site import MetasysState
@@ -25,7 +24,6 @@ from standin.metasys.state.site import MetasysState
 PAGE_SIZE = 100
 """**Sandbox choice:** the reference has no page size for activities; a page holds 100."""
 MAX_BATCH = 100
-URI_REFERENCE = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
 
 
 class ActivityHandlers:

@@ -14,7 +14,7 @@ from standin.metasys import errors, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
-from standin.metasys.http import json_body, paged, respond, sort_text
+from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_text
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
@@ -220,24 +220,34 @@ class ObjectHandlers:
         answers = batch(caller.state, user, base, body)
         if stream_id is None or body.get("method") != "GET":
             return respond({"responses": answers})
-        # Subscribed: the values go to the stream instead of the answer (the reference).
+        # Subscribed (the published document): each readable attribute is accepted, 202 and no
+        # body, its values going to the stream instead; the others answer their own error.
         reads = []
+        accepted = []
         for entry, answer in zip(body["requests"], answers, strict=True):
-            if answer["status"] == 200:
-                item = answer["body"]["item"]
-                object_id = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")[0]
-                obj = caller.state.object(object_id)
-                current = {
-                    "item": {**item, "id": obj.id, "itemReference": obj.item_reference},
-                    "condition": answer["body"]["condition"],
-                }
-                reads.append((obj.id, next(iter(item)), current))
-        owner = owner_of(caller)
-        subscription_id = self.deps.streams.subscribe_object(caller.state, stream_id, owner, reads)
-        location = (
-            f"{base}/objects/streams/{quote(stream_id, safe='')}/subscriptions/{subscription_id}"
-        )
-        return Response(status_code=202, headers={"METASYS-SUBSCRIPTION-LOCATION": location})
+            if answer["status"] != 200:
+                accepted.append(answer)
+                continue
+            item = answer["body"]["item"]
+            object_id = entry["relativeUrl"].strip("/").removeprefix("objects/").split("/")[0]
+            obj = caller.state.object(object_id)
+            current = {
+                "item": {**item, "id": obj.id, "itemReference": obj.item_reference},
+                "condition": answer["body"]["condition"],
+            }
+            reads.append((obj.id, next(iter(item)), current))
+            accepted.append({"id": entry["id"], "status": 202, "body": None})
+        headers = {}
+        if reads:
+            owner = owner_of(caller)
+            subscription_id = self.deps.streams.subscribe_object(
+                caller.state, stream_id, owner, reads
+            )
+            headers["METASYS-SUBSCRIPTION-LOCATION"] = (
+                f"{base}/objects/streams/{quote(stream_id, safe='')}"
+                f"/subscriptions/{subscription_id}"
+            )
+        return respond({"responses": accepted}, headers=headers)
 
 
 def point_key(equipment_name: str, mapped: Any, sort: str) -> Any:
@@ -372,7 +382,8 @@ def tree(
 
 def batch(state: MetasysState, user: User, base: str, body: Any) -> list[dict[str, Any]]:
     """Per-request answers for a batch of attribute reads (``GET``) or writes (``PATCH``)."""
-    if not isinstance(body, dict) or set(body) - {"method", "requests"}:
+    # The published schema closes neither the body nor its requests: other members are ignored.
+    if not isinstance(body, dict):
         raise errors.bad_request("The batch body must be {method, requests}.")
     method = body.get("method")
     requests = body.get("requests")
@@ -384,23 +395,22 @@ def batch(state: MetasysState, user: User, base: str, body: Any) -> list[dict[st
     for entry in requests:
         if (
             not isinstance(entry, dict)
-            or set(entry) - {"id", "relativeUrl", "body"}
             or not isinstance(entry.get("id"), str)
             or not isinstance(entry.get("relativeUrl"), str)
         ):
             raise errors.bad_request("Every request needs a string id and relativeUrl.")
+        if not URI_REFERENCE.match(entry["relativeUrl"]):
+            raise errors.bad_request("Each relativeUrl must be a URI reference.")
         if entry["id"] in seen:
             raise errors.bad_request(f"The request id {entry['id']} is used twice.")
         seen.add(entry["id"])
-        if method == "PATCH" or "body" in entry:
-            written = entry.get("body")
-            if (
-                method != "PATCH"
-                or not isinstance(written, dict)
-                or not isinstance(written.get("item"), dict)
-                or not written["item"]
-            ):
-                raise errors.bad_request('Only PATCH requests carry a body {"item": {...}}.')
+        written = entry.get("body")
+        shaped = (
+            isinstance(written, dict) and isinstance(written.get("item"), dict) and written["item"]
+        )
+        # The sandbox's own member: a read may carry one (ignored), but only in its shape.
+        if (method == "PATCH" or written is not None) and not shaped:
+            raise errors.bad_request('A request body is {"item": {...}}, needed by PATCH.')
     return [_batch_one(state, user, base, method, entry) for entry in requests]
 
 
@@ -413,6 +423,9 @@ def _batch_one(
         if method == "GET":
             if len(parts) != 3 or parts[1] != "attributes":
                 raise errors.bad_request("relativeUrl must be {objectId}/attributes/{attribute}.")
+            if parts[2] not in ATTRIBUTE_NAMES:
+                # The published batch example: a name outside the set is 404, not 400.
+                raise errors.not_found(f"The attribute {parts[2]} is not in attributeEnumSet.")
             answer = read_attribute(state, obj, parts[2], False, base)
         else:
             if len(parts) != 1:

@@ -287,7 +287,7 @@ TABLE: ClientTable[AtriusClient] = ClientTable(
         Row(
             "update_meter",
             "PATCH /meters/{uuid}",
-            lambda c, a: c.update_meter(a["uuid"], True, **a["fields"]),
+            lambda c, a: c.update_meter(a["uuid"], partial=True, **a["fields"]),
             returns=Meter,
             arguments={"uuid": param(METER, "uuid"), "fields": body_of("PATCH /meters/{uuid}")},
             check=equals(typed_meter),
@@ -296,7 +296,7 @@ TABLE: ClientTable[AtriusClient] = ClientTable(
         Row(
             "update_meter",
             "PUT /meters/{uuid}",
-            lambda c, a: c.update_meter(a["uuid"], False, **a["fields"]),
+            lambda c, a: c.update_meter(a["uuid"], partial=False, **a["fields"]),
             returns=Meter,
             arguments={"uuid": param(METER, "uuid"), "fields": body_of("PUT /meters/{uuid}")},
             check=equals(typed_meter),

@@ -51,8 +51,8 @@ PROBE: ClientProbe[AtriusClient] = ClientProbe(
         "meter": [lambda c: c.meter(METER)],
         "create_meter": [_new_meter],
         "update_meter": [
-            lambda c: c.update_meter(METER, True, display_name="Probe"),
-            lambda c: c.update_meter(METER, False, display_name="Probe"),
+            lambda c: c.update_meter(METER, partial=True, display_name="Probe"),
+            lambda c: c.update_meter(METER, partial=False, display_name="Probe"),
         ],
         "push": [lambda c: c.push("48213", {METER: [("2024-01-15T10:00:00Z", 1.0)]})],
         "data": [lambda c: c.data(METER, DAY, DAY)],

@@ -1,21 +1,24 @@
-"""The bare baseline: Starlette with stdlib-json responses, served like the fake.
+"""The bare baseline: Starlette answering the bench's two Metasys requests with no sandbox layers.
 
-Two routes, both behind a plain API-key lookup:
+It serves the same paths as standin and answers with the same bodies (the bench reads them from
+standin first and passes them as files): a bearer token compared with the one it was given, then
+``JSONResponse`` (stdlib json) encoding the body per request.
 
-- ``/bare/small``: a 10-reading page, encoded per request by ``JSONResponse`` (stdlib json);
-- ``/bare/page``: a 1440-reading page of precomputed dicts, encoded per request the same way.
+- ``GET /metasys/api/v4/objects/{id}/attributes/{attribute}``: case A's small read;
+- ``GET /metasys/api/v4/objects/{id}/trendedAttributes/{attribute}/samples``: case B's page.
 
-``python -m bench.bare_app --port PORT --log-level warning`` serves it with ``uvicorn.run`` and
-the same arguments ``standin serve`` passes (one worker, default loop and HTTP implementation).
+``python -m bench.bare_app --port PORT --token T --body-a A.json --body-b B.json`` serves it with
+``uvicorn.run`` and the arguments ``standin serve`` passes (one worker, loop and HTTP
+implementation chosen by uvicorn's "auto"), so both run on the same server stack.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import random
+import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,62 +26,31 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-API_KEYS: set[str] = {"bare-bench-key"}
-"""Keys the bare app accepts; ``--api-key`` adds more (the bench passes the fake's key)."""
-
-SMALL_ITEMS = 10
-PAGE_ITEMS = 1440
+PREFIX = "/metasys/api/v4/objects/{objectId}"
 
 
-def make_readings(count: int, seed: int = 0) -> list[dict[str, object]]:
-    """``count`` minute readings with the fake's fields and roundings, deterministic in ``seed``."""
-    rng = random.Random(seed)
-    start = datetime(2022, 6, 13, tzinfo=UTC)
-    readings: list[dict[str, object]] = []
-    for minute in range(count):
-        day = math.sin(2.0 * math.pi * minute / 1440.0)
-        pm25 = max(0, round(6.0 + 3.0 * day + rng.uniform(-2.0, 2.0)))
-        readings.append(
-            {
-                "time": (start + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:00.000Z"),
-                "voc": round(0.35 + 0.1 * day + rng.uniform(-0.05, 0.05), 3),
-                "pm1": math.floor(pm25 * 0.65),
-                "pm25": pm25,
-                "pm10": math.ceil(pm25 * 1.4),
-                "t": round(21.5 + 1.2 * day + rng.uniform(-0.5, 0.5), 1),
-                "h": max(1, min(100, round(42.0 - 4.0 * day + rng.uniform(-3.0, 3.0)))),
-                "p": round(1013.0 + 5.0 * day + rng.uniform(-1.0, 1.0), 2),
-            }
-        )
-    return readings
+def make_app(token: str, body_a: Any, body_b: Any) -> Starlette:
+    expected = f"Bearer {token}"
 
+    def refused() -> Response:
+        return JSONResponse({"message": "Authorization has been denied."}, status_code=401)
 
-READINGS: list[dict[str, object]] = make_readings(PAGE_ITEMS)
+    async def small(request: Request) -> Response:
+        if request.headers.get("authorization") != expected:
+            return refused()
+        return JSONResponse(body_a)
 
+    async def page(request: Request) -> Response:
+        if request.headers.get("authorization") != expected:
+            return refused()
+        return JSONResponse(body_b)
 
-def unauthorized() -> Response:
-    return JSONResponse({"status": 1, "message": "Invalid API key"}, status_code=401)
-
-
-async def small(request: Request) -> Response:
-    if request.query_params.get("api_key") not in API_KEYS:
-        return unauthorized()
-    items = READINGS[:SMALL_ITEMS]
-    return JSONResponse({"status": 0, "data": {"total": PAGE_ITEMS, "items": items}})
-
-
-async def page(request: Request) -> Response:
-    if request.query_params.get("api_key") not in API_KEYS:
-        return unauthorized()
-    return JSONResponse({"status": 0, "data": {"total": PAGE_ITEMS, "items": READINGS}})
-
-
-app = Starlette(
-    routes=[
-        Route("/bare/small", small, methods=["GET"]),
-        Route("/bare/page", page, methods=["GET"]),
-    ]
-)
+    return Starlette(
+        routes=[
+            Route(f"{PREFIX}/attributes/{{attributeId}}", small, methods=["GET"]),
+            Route(f"{PREFIX}/trendedAttributes/{{attributeId}}/samples", page, methods=["GET"]),
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,11 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="warning")
-    parser.add_argument("--api-key", action="append", default=[], help="accept this key too")
+    parser.add_argument("--token", required=True, help="the bearer token to accept")
+    parser.add_argument("--body-a", type=Path, required=True, help="case A's JSON body")
+    parser.add_argument("--body-b", type=Path, required=True, help="case B's JSON body")
     args = parser.parse_args(argv)
-    API_KEYS.update(args.api_key)
-    # The same call `standin serve` makes, so both servers share uvicorn's defaults.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    app = make_app(
+        args.token, json.loads(args.body_a.read_bytes()), json.loads(args.body_b.read_bytes())
+    )
+    # The call `standin serve` makes, so both servers share uvicorn's defaults.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 
 

@@ -1,18 +1,33 @@
-"""``make bench``: requests/s and p50/p99 of the Atmotube fake beside a bare Starlette app.
+"""``make bench``: standin's real Metasys endpoints beside bare Starlette and WireMock's stubs.
 
-Both servers run under uvicorn (one worker, the same defaults) on 127.0.0.1, pinned to one core;
-wrk runs pinned to the other. Two cases, each fake endpoint against its bare counterpart:
+Three servers on the same pinned core (wrk pinned to the other), loaded one at a time, in one run:
 
-- (a) a 10-reading Atmotube page vs a bare endpoint that checks a key and returns 10 readings;
-- (b) a 1440-reading page vs a bare endpoint that encodes 1440 precomputed readings (stdlib json).
+- ``bare``: Starlette with no sandbox layers answering the same two bodies (bench/bare_app.py),
+  under uvicorn like ``standin serve``: the baseline;
+- ``wiremock``: WireMock standalone with static stubs of the same two answers, matched on path,
+  query and the bearer token (bench/wiremock.py); skipped, with the reason, when Java or the jar
+  is missing;
+- ``standin``: ``standin serve`` as ``make run`` starts it, every layer on: the bearer token from
+  ``POST /metasys/api/v4/login``, the tenant lookup, the rate limiter counting (its limit raised
+  through ``PATCH /_sandbox/limits`` so nothing is refused), the journal and the fault layer.
 
-Bare and fake are measured alternately (ABBA across rounds) after a warm-up. The report prints
-the ratios and the targets; it exits 0 whether or not a target is met, and non-zero only when a
-server fails to start or answer, or wrk fails.
+Two cases:
+
+- (a) an authenticated small read, ``GET .../objects/{id}/attributes/presentValue``;
+- (b) a list of 100 items, ``GET .../objects/{id}/trendedAttributes/attributeEnumSet.presentValue/
+  samples``, a week of 15-minute samples, page 3 of 100.
+
+After a warm-up of every server on every case, each round measures every server on every case,
+the order of the servers rotating between rounds; the figures are medians over the rounds, RSS
+the largest seen after a run. The table gives each figure as a ratio to bare and to WireMock.
+It exits 0 whatever the figures, non-zero only when a server or wrk fails.
 
 Environment: ``BENCH_DURATION`` seconds per measured run (default 10), ``BENCH_WARMUP`` seconds
-per warm-up run (default 3), ``BENCH_ROUNDS`` (default 2), ``BENCH_CONNECTIONS`` (default 16),
-``BENCH_THREADS`` wrk threads (default 1).
+per warm-up run (default 3), ``BENCH_ROUNDS`` (default 3), ``BENCH_CONNECTIONS`` (default 32),
+``BENCH_THREADS`` wrk threads (default 1), ``BENCH_WIREMOCK`` (``auto``: fetch the jar through npm
+when it is not cached, the default; ``cached``: only a cached jar; ``off``), ``BENCH_CACHE``
+(where the jar is kept, default ~/.cache/standin-bench), ``BENCH_RESULTS`` (the results folder,
+default bench/results).
 """
 
 from __future__ import annotations
@@ -20,39 +35,44 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import shutil
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from importlib.metadata import version
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from statistics import fmean
+from statistics import median
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
+from bench import wiremock
 from bench.servers import Server, ServerFailed, free_port
 from bench.wrk import WrkFailed, WrkResult, ensure_wrk, run_wrk, wrk_version
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS_DIR = REPO / "bench" / "results"
-RESULTS_FILE = RESULTS_DIR / "atmotube.json"
+DEFAULT_RESULTS = REPO / "bench" / "results"
 LOG_LEVEL = "warning"
-
-MAC = "C2:4E:91:7A:3B:10"
-PREFERRED_DATE = date(2022, 6, 13)
-SEARCH_FROM = date(2022, 6, 1)
-SEARCH_DAYS = 30
-"""A full day is looked for from the preferred date, then over June 2022 (at most 31 tries)."""
-SMALL_ITEMS = 10
-PAGE_ITEMS = 1440
 HTTP_TIMEOUT_S = 30.0
 BUSY_LOAD = 0.5
 """A 1-minute load average at or above this before the run earns a noise warning."""
 
-SERVERS = ("bare", "fake")
+API = "/metasys/api/v4"
+USERNAME = "api-admin"
+POINT = "ADS1:NAE-1/FC-1.AHU-1.SA-T"
+"""A trended analog input of the default fixtures (AHU-1's supply air temperature)."""
+TREND_ATTRIBUTE = "attributeEnumSet.presentValue"
+PAGE = 3
+PAGE_SIZE = 100
+WEEK = timedelta(days=7)
+RATE_LIMIT = 1_000_000_000
+"""Raised so the bench is never refused; the limiter still counts every request."""
+
+BASELINES = ("bare", "wiremock")
+SERVERS = ("bare", "wiremock", "standin")
+METRICS = (("requests_per_s", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"))
 
 
 @dataclass(frozen=True)
@@ -62,16 +82,38 @@ class Settings:
     rounds: int
     connections: int
     threads: int
+    wiremock: str
+    results: Path
 
     @classmethod
     def from_env(cls) -> Settings:
+        mode = os.environ.get("BENCH_WIREMOCK", "auto").strip() or "auto"
+        if mode not in ("auto", "cached", "off"):
+            raise SystemExit(f"bench: BENCH_WIREMOCK={mode!r} must be auto, cached or off")
+        results = os.environ.get("BENCH_RESULTS", "").strip()
         return cls(
             duration_s=_env_number("BENCH_DURATION", 10.0, 1.0, 600.0),
             warmup_s=_env_number("BENCH_WARMUP", 3.0, 1.0, 120.0),
-            rounds=int(_env_number("BENCH_ROUNDS", 2, 1, 20)),
-            connections=int(_env_number("BENCH_CONNECTIONS", 16, 1, 1024)),
+            rounds=int(_env_number("BENCH_ROUNDS", 3, 1, 20)),
+            connections=int(_env_number("BENCH_CONNECTIONS", 32, 1, 1024)),
             threads=int(_env_number("BENCH_THREADS", 1, 1, 64)),
+            wiremock=mode,
+            results=Path(results) if results else DEFAULT_RESULTS,
         )
+
+    def command(self) -> str:
+        """The command line that repeats this run."""
+        env = {
+            "BENCH_DURATION": f"{self.duration_s:g}",
+            "BENCH_WARMUP": f"{self.warmup_s:g}",
+            "BENCH_ROUNDS": str(self.rounds),
+            "BENCH_CONNECTIONS": str(self.connections),
+            "BENCH_THREADS": str(self.threads),
+            "BENCH_WIREMOCK": self.wiremock,
+        }
+        if self.results != DEFAULT_RESULTS:
+            env["BENCH_RESULTS"] = str(self.results)
+        return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " make bench"
 
 
 def _env_number(name: str, default: float, low: float, high: float) -> float:
@@ -108,214 +150,258 @@ def place() -> Placement:
 class Case:
     key: str
     label: str
-    items: int
-    target: float
-    urls: dict[str, str]
+    path: str
+    query: dict[str, str]
+    items: int | None
+    """Items the body must list (case B), or None for a single object (case A)."""
+
+    def url(self, base: str) -> str:
+        return f"{base}{self.path}" + (f"?{urlencode(self.query, safe=':')}" if self.query else "")
 
 
 @dataclass
 class Outcome:
     case: Case
-    runs: dict[str, list[WrkResult]] = field(default_factory=lambda: {s: [] for s in SERVERS})
+    body_bytes: int
+    runs: dict[str, list[WrkResult]] = field(default_factory=dict)
+    rss: dict[str, int] = field(default_factory=dict)
 
-    def mean(self, server: str, attribute: str) -> float:
-        return fmean(float(getattr(run, attribute)) for run in self.runs[server])
+    def figure(self, server: str, metric: str) -> float | None:
+        if metric == "rss_mib":
+            return self.rss[server] / 2**20 if server in self.rss else None
+        runs = self.runs.get(server)
+        return median(float(getattr(run, metric)) for run in runs) if runs else None
 
-    def ratio(self, attribute: str) -> float:
-        bare = self.mean("bare", attribute)
-        return self.mean("fake", attribute) / bare if bare else float("nan")
+    def timeouts(self, server: str) -> int:
+        """Requests wrk gave up on (no answer in 2 s), over every round."""
+        return sum(run.timeouts for run in self.runs.get(server, []))
 
-    def round_ratios(self) -> list[float]:
-        """Fake req/s over bare req/s within each round (the two runs were adjacent)."""
-        return [
-            fake.requests_per_s / bare.requests_per_s if bare.requests_per_s else float("nan")
-            for bare, fake in zip(self.runs["bare"], self.runs["fake"], strict=True)
-        ]
-
-    @property
-    def met(self) -> bool:
-        return self.ratio("requests_per_s") >= self.case.target
+    def ratio(self, server: str, metric: str, baseline: str) -> float | None:
+        mine, theirs = self.figure(server, metric), self.figure(baseline, metric)
+        return None if mine is None or not theirs else mine / theirs
 
 
-def fake_command(port: int) -> list[str]:
+def standin_command(port: int) -> list[str]:
     standin = Path(sys.executable).with_name("standin")
     head = [str(standin)] if standin.exists() else [sys.executable, "-m", "standin.cli"]
-    return [
-        *head,
-        "serve",
-        "--api",
-        "atmotube",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        LOG_LEVEL,
-    ]
+    return [*head, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", LOG_LEVEL]
 
 
-def bare_command(port: int, api_key: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "bench.bare_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        LOG_LEVEL,
-        "--api-key",
-        api_key,
-    ]
-
-
-def _get(client: httpx.Client, url: str) -> httpx.Response:
+def _send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
     try:
-        response = client.get(url)
+        response = client.request(method, url, **kwargs)
     except httpx.HTTPError as error:
-        raise ServerFailed(f"GET {url} failed: {error!r}") from None
+        raise ServerFailed(f"{method} {url} failed: {error!r}") from None
     if response.status_code != 200:
-        raise ServerFailed(f"GET {url} -> {response.status_code}: {response.text[:500]}")
+        raise ServerFailed(f"{method} {url} -> {response.status_code}: {response.text[:500]}")
     return response
 
 
-def _items(response: httpx.Response) -> tuple[int, int]:
-    """``(data.total, len(data.items))`` of an Atmotube-shaped body."""
-    body: Any = response.json()
-    try:
-        return int(body["data"]["total"]), len(body["data"]["items"])
-    except (KeyError, TypeError, ValueError):
-        raise ServerFailed(f"unexpected body from {response.url}: {response.text[:500]}") from None
+@dataclass(frozen=True)
+class Prepared:
+    token: str
+    cases: list[Case]
+    bodies: dict[str, bytes]
+    content_type: str
 
 
-def prepare_fake(client: httpx.Client, base: str) -> str:
-    """Switch the rate limit off and return the fake's default Atmotube API key."""
-    limits_url = f"{base}/_sandbox/limits"
-    try:
-        patched = client.patch(limits_url, json={"atmotube": {"requests": {"enabled": False}}})
-    except httpx.HTTPError as error:
-        raise ServerFailed(f"PATCH {limits_url} failed: {error!r}") from None
-    if patched.status_code != 200:
-        raise ServerFailed(f"PATCH {limits_url} -> {patched.status_code}: {patched.text[:500]}")
-    if patched.json().get("atmotube", {}).get("requests", {}).get("enabled") is not False:
-        raise ServerFailed(f"the Atmotube rate limit is still on: {patched.text[:500]}")
-    credentials: Any = _get(client, f"{base}/_sandbox/credentials").json()
-    try:
-        api_key = str(credentials["atmotube"]["api_key"])
-    except (KeyError, TypeError):
-        raise ServerFailed(f"no atmotube api_key in credentials: {credentials!r}") from None
-    return api_key
-
-
-def data_url(base: str, api_key: str, day: date, limit: int) -> str:
-    query = urlencode(
-        {"api_key": api_key, "mac": MAC, "date": day.isoformat(), "limit": limit}, safe=":"
+def prepare_standin(client: httpx.Client, base: str) -> Prepared:
+    """Raise the Metasys limit, log in, find the point and read both answers once."""
+    limits = _send(
+        client,
+        "PATCH",
+        f"{base}/_sandbox/limits",
+        json={"metasys": {"requests": {"limit": RATE_LIMIT}}},
+    ).json()
+    if limits.get("metasys", {}).get("requests", {}).get("enabled") is not True:
+        raise ServerFailed(f"the Metasys rate limiter should stay on (counting): {limits!r}")
+    password = _send(client, "GET", f"{base}/_sandbox/credentials").json()["metasys"]["password"]
+    login = _send(
+        client, "POST", f"{base}{API}/login", json={"username": USERNAME, "password": password}
     )
-    return f"{base}/api/v1/data?{query}"
+    token = str(login.json()["accessToken"])
+    headers = {"Authorization": f"Bearer {token}"}
+    found = _send(client, "GET", f"{base}{API}/objectIdentifiers?fqr={POINT}", headers=headers)
+    object_id = str(found.json())
+    clock = _send(client, "GET", f"{base}/_sandbox/clock").json()
+    now = datetime.fromisoformat(clock["now"].replace("Z", "+00:00")).astimezone(UTC)
+    end = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    cases = [
+        Case(
+            "a",
+            "authenticated small read",
+            f"{API}/objects/{object_id}/attributes/presentValue",
+            {},
+            None,
+        ),
+        Case(
+            "b",
+            f"samples, a week, page {PAGE} of {PAGE_SIZE}",
+            f"{API}/objects/{object_id}/trendedAttributes/{TREND_ATTRIBUTE}/samples",
+            {
+                "startTime": (end - WEEK).strftime(stamp),
+                "endTime": end.strftime(stamp),
+                "page": str(PAGE),
+                "pageSize": str(PAGE_SIZE),
+            },
+            PAGE_SIZE,
+        ),
+    ]
+    bodies: dict[str, bytes] = {}
+    content_type = "application/json"
+    for case in cases:
+        response = _send(client, "GET", case.url(base), headers=headers)
+        bodies[case.key] = response.content
+        content_type = response.headers.get("content-type", content_type)
+    return Prepared(token, cases, bodies, content_type)
 
 
-def full_day(client: httpx.Client, base: str, api_key: str) -> date:
-    """A June 2022 date on which the device has all 1440 readings, the preferred one first."""
-    candidates = [PREFERRED_DATE] + [SEARCH_FROM + timedelta(days=n) for n in range(SEARCH_DAYS)]
-    for day in candidates:
-        total, count = _items(_get(client, data_url(base, api_key, day, PAGE_ITEMS)))
-        if total == PAGE_ITEMS and count == PAGE_ITEMS:
-            return day
-    raise ServerFailed(f"no day in June 2022 with {PAGE_ITEMS} readings for {MAC}")
-
-
-def check(client: httpx.Client, url: str, items: int) -> int:
-    """Assert ``url`` answers 200 with ``items`` items; return the body size in bytes."""
-    response = _get(client, url)
-    _, count = _items(response)
-    if count != items:
-        raise ServerFailed(f"{url} returned {count} items, expected {items}")
+def check(client: httpx.Client, url: str, token: str, case: Case, expected: bytes) -> int:
+    """``url`` answers 200 with case's body (the same JSON as standin's); its size in bytes."""
+    response = _send(client, "GET", url, headers={"Authorization": f"Bearer {token}"})
+    body = response.json()
+    if body != json.loads(expected):
+        raise ServerFailed(f"{url} answered another body than standin's: {response.text[:300]}")
+    if case.items is not None and len(body.get("items", [])) != case.items:
+        raise ServerFailed(f"{url} listed {len(body.get('items', []))} items, not {case.items}")
+    refused = client.get(url)
+    if refused.status_code not in (401, 404):
+        raise ServerFailed(f"{url} answered {refused.status_code} without a token")
     return len(response.content)
 
 
 def measure(
-    wrk: str, cases: Sequence[Case], settings: Settings, placement: Placement, servers: list[Server]
-) -> list[Outcome]:
-    def once(case: Case, server: str, seconds: float) -> WrkResult:
+    wrk: str,
+    token: str,
+    outcomes: list[Outcome],
+    servers: dict[str, Server],
+    settings: Settings,
+    placement: Placement,
+) -> None:
+    header = f"Authorization: Bearer {token}"
+
+    def once(outcome: Outcome, name: str, seconds: float) -> WrkResult:
+        server = servers[name]
         result = run_wrk(
             wrk,
-            case.urls[server],
+            outcome.case.url(server.base_url),
             duration_s=seconds,
             threads=settings.threads,
             connections=settings.connections,
             cpu=placement.wrk_cpu,
+            headers=[header],
         )
-        for process in servers:
-            if not process.alive():
-                raise ServerFailed(f"{process.name} died during the run\n{process.log_tail()}")
+        if not server.alive():
+            raise ServerFailed(f"{name} died during the run\n{server.log_tail()}")
+        outcome.rss[name] = max(outcome.rss.get(name, 0), server.rss_bytes())
         return result
 
-    outcomes = [Outcome(case) for case in cases]
-    for case in cases:
-        for server in SERVERS:
-            print(f"bench: warm-up ({case.key}) {server}, {settings.warmup_s:g} s", flush=True)
-            once(case, server, settings.warmup_s)
+    names = [name for name in SERVERS if name in servers]
+    for outcome in outcomes:
+        for name in names:
+            print(
+                f"bench: warm-up ({outcome.case.key}) {name}, {settings.warmup_s:g} s", flush=True
+            )
+            once(outcome, name, settings.warmup_s)
     for round_no in range(settings.rounds):
-        order = SERVERS if round_no % 2 == 0 else tuple(reversed(SERVERS))
+        shift = round_no % len(names)
+        order = names[shift:] + names[:shift]
         for outcome in outcomes:
-            for server in order:
-                result = once(outcome.case, server, settings.duration_s)
-                outcome.runs[server].append(result)
+            for name in order:
+                result = once(outcome, name, settings.duration_s)
+                outcome.runs.setdefault(name, []).append(result)
                 print(
                     f"bench: round {round_no + 1}/{settings.rounds} ({outcome.case.key}) "
-                    f"{server}: {result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+                    f"{name}: {result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
                     f"p99 {result.p99_ms:.2f} ms"
                     + (f", {result.timeouts} timeouts" if result.timeouts else ""),
                     flush=True,
                 )
-    return outcomes
 
 
-def report(outcomes: Sequence[Outcome], settings: Settings, placement: Placement) -> str:
+def _cell(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def report(
+    outcomes: list[Outcome],
+    settings: Settings,
+    placement: Placement,
+    skipped: str | None,
+    stack: str,
+    load: tuple[float, float, float],
+) -> str:
+    columns = [*METRICS, ("rss_mib", "RSS MiB")]
+    head = (
+        f"{'server':<9}"
+        + "".join(f" {title:>10} {'/bare':>6} {'/wm':>6}" for _, title in columns)
+        + f" {'timeouts':>9}"
+    )
     lines = [
         "",
-        "Atmotube fake vs bare Starlette (uvicorn, 1 worker, 127.0.0.1; "
-        f"{placement.note}; wrk -t{settings.threads} -c{settings.connections} "
-        f"-d{settings.duration_s:g}s, mean of {settings.rounds} rounds)",
-        "",
-        f"{'case':<22} {'server':<7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}",
-        "-" * 61,
+        f"standin vs bare Starlette vs WireMock {wiremock.VERSION} ({placement.note}; "
+        f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration_s:g}s, "
+        f"median of {settings.rounds} rounds; {stack}; "
+        f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})",
     ]
+    if skipped:
+        lines.append(f"WireMock skipped: {skipped}")
     for outcome in outcomes:
-        label = f"({outcome.case.key}) {outcome.case.label}"
+        lines += [
+            "",
+            f"({outcome.case.key}) {outcome.case.label}, {outcome.body_bytes:,} B: "
+            f"GET {outcome.case.url('')}",
+            head,
+            "-" * len(head),
+        ]
         for server in SERVERS:
-            lines.append(
-                f"{label:<22} {server:<7} {outcome.mean(server, 'requests_per_s'):>10,.0f} "
-                f"{outcome.mean(server, 'p50_ms'):>9.2f} {outcome.mean(server, 'p99_ms'):>9.2f}"
-            )
-            label = ""
-        lines.append(
-            f"{'':<22} {'fake/bare':<7} {outcome.ratio('requests_per_s'):>10.2f} "
-            f"{outcome.ratio('p50_ms'):>9.2f} {outcome.ratio('p99_ms'):>9.2f}"
-        )
-    lines += ["", "Targets (fake req/s / bare req/s; latency ratios are shown, not targeted):"]
-    for outcome in outcomes:
-        lines.append(
-            f"  ({outcome.case.key}) {outcome.case.label}: >= {outcome.case.target:.2f}, "
-            f"measured {outcome.ratio('requests_per_s'):.2f} -> "
-            + ("met" if outcome.met else "NOT met")
-            + f" (per round: {', '.join(f'{r:.2f}' for r in outcome.round_ratios())})"
-        )
+            if server not in outcome.runs:
+                continue
+            row = f"{server:<9}"
+            for metric, _ in columns:
+                spec = ",.0f" if metric == "requests_per_s" else ".1f"
+                if metric in ("p50_ms", "p99_ms"):
+                    spec = ".2f"
+                row += f" {_cell(outcome.figure(server, metric), spec):>10}"
+                for baseline in BASELINES:
+                    row += f" {_cell(outcome.ratio(server, metric, baseline), '.2f'):>6}"
+            lines.append(row + f" {outcome.timeouts(server):>9}")
+    lines += [
+        "",
+        "Ratios are the row's figure over bare's (/bare) and WireMock's (/wm): above 1 is better "
+        "for req/s, worse for p50, p99 and RSS. Timeouts: requests unanswered after wrk's 2 s, "
+        "summed over the rounds (they are left out of the latencies).",
+        f"Command: {settings.command()}",
+    ]
     return "\n".join(lines)
 
 
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def server_stack() -> str:
+    """What uvicorn's "auto" picks here: uvloop and httptools when installed, else asyncio, h11."""
+    loop = "uvloop" if _version("uvloop") else "asyncio"
+    http = "httptools" if _version("httptools") else "h11"
+    return f"uvicorn {version('uvicorn')} on {loop} + {http}"
+
+
 def results_json(
-    outcomes: Sequence[Outcome],
+    outcomes: list[Outcome],
     settings: Settings,
     placement: Placement,
     wrk: str,
-    day: date,
-    body_bytes: dict[str, dict[str, int]],
-    load_at_start: tuple[float, float, float],
+    skipped: str | None,
+    load: tuple[float, float, float],
 ) -> dict[str, Any]:
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": settings.command(),
         "settings": {
             "duration_s": settings.duration_s,
             "warmup_s": settings.warmup_s,
@@ -329,35 +415,39 @@ def results_json(
         },
         "environment": {
             "python": platform.python_version(),
-            "uvicorn": version("uvicorn"),
+            "server_stack": server_stack(),
             "starlette": version("starlette"),
+            "uvloop": _version("uvloop"),
+            "httptools": _version("httptools"),
+            "wiremock": None if skipped else wiremock.VERSION,
+            "wiremock_skipped": skipped,
             "wrk": wrk_version(wrk),
             "cpus": os.cpu_count(),
-            "load_average_at_start": load_at_start,
+            "load_average_at_start": load,
+            "load_average_at_end": os.getloadavg(),
         },
-        "request": {"mac": MAC, "date": day.isoformat()},
         "cases": {
             outcome.case.key: {
                 "label": outcome.case.label,
-                "items": outcome.case.items,
-                "paths": {server: urlsplit(url).path for server, url in outcome.case.urls.items()},
-                "body_bytes": body_bytes[outcome.case.key],
-                "target_requests_ratio": outcome.case.target,
-                "target_met": outcome.met,
-                "round_requests_ratios": outcome.round_ratios(),
-                "ratios": {
-                    "requests_per_s": outcome.ratio("requests_per_s"),
-                    "p50": outcome.ratio("p50_ms"),
-                    "p99": outcome.ratio("p99_ms"),
-                },
-                **{
+                "request": f"GET {outcome.case.url('')}",
+                "body_bytes": outcome.body_bytes,
+                "servers": {
                     server: {
-                        "requests_per_s": outcome.mean(server, "requests_per_s"),
-                        "p50_ms": outcome.mean(server, "p50_ms"),
-                        "p99_ms": outcome.mean(server, "p99_ms"),
-                        "runs": [run.as_json() for run in outcome.runs[server]],
+                        "requests_per_s": outcome.figure(server, "requests_per_s"),
+                        "p50_ms": outcome.figure(server, "p50_ms"),
+                        "p99_ms": outcome.figure(server, "p99_ms"),
+                        "rss_mib": outcome.figure(server, "rss_mib"),
+                        "timeouts": outcome.timeouts(server),
+                        "ratios": {
+                            baseline: {
+                                metric: outcome.ratio(server, metric, baseline)
+                                for metric in ("requests_per_s", "p50_ms", "p99_ms", "rss_mib")
+                            }
+                            for baseline in BASELINES
+                        },
+                        "runs": [run.as_json() for run in runs],
                     }
-                    for server in SERVERS
+                    for server, runs in outcome.runs.items()
                 },
             }
             for outcome in outcomes
@@ -368,76 +458,95 @@ def results_json(
 def bench(settings: Settings) -> int:
     wrk = ensure_wrk()
     placement = place()
-    print(f"bench: {placement.note}", flush=True)
-    load_at_start = os.getloadavg()
-    if load_at_start[0] >= BUSY_LOAD:
+    print(f"bench: {placement.note}; {server_stack()}", flush=True)
+    load = os.getloadavg()
+    if load[0] >= BUSY_LOAD:
         print(
-            f"bench: warning: load average {load_at_start[0]:.2f} before starting; other "
-            "processes share these cores, so the figures will be noisy",
+            f"bench: warning: load average {load[0]:.2f} before starting; other processes share "
+            "these cores, so the figures will be noisy",
             flush=True,
         )
-    logs = RESULTS_DIR / "logs"
-    fake_port = free_port()
-    fake = Server(
-        "fake", fake_command(fake_port), fake_port, placement.server_cpu, logs / "atmotube-fake.log"
-    )
-    servers = [fake]
+    skipped: str | None = None
+    jar = wiremock.Jar(None, None, "BENCH_WIREMOCK=off")
+    if settings.wiremock != "off":
+        jar = wiremock.find_jar(download=settings.wiremock == "auto")
+    if jar.path is None:
+        skipped = jar.reason
+        print(f"bench: WireMock skipped: {skipped}", flush=True)
+    work = settings.results / "work"
+    logs = settings.results / "logs"
+    servers: dict[str, Server] = {}
+    cpu = placement.server_cpu
     try:
-        fake.start(REPO)
+        port = free_port()
+        servers["standin"] = Server(
+            "standin", standin_command(port), port, cpu, logs / "standin.log"
+        )
+        servers["standin"].start(REPO)
         with httpx.Client(timeout=HTTP_TIMEOUT_S) as client:
-            api_key = prepare_fake(client, fake.base_url)
-            bare_port = free_port()
-            bare = Server(
-                "bare",
-                bare_command(bare_port, api_key),
-                bare_port,
-                placement.server_cpu,
-                logs / "atmotube-bare.log",
-            )
-            servers.append(bare)
-            bare.start(REPO)
-            day = full_day(client, fake.base_url, api_key)
-            bare_query = urlencode(
-                {"api_key": api_key, "mac": MAC, "date": day.isoformat()}, safe=":"
-            )
-            cases = [
-                Case(
-                    "a",
-                    f"{SMALL_ITEMS} readings",
-                    SMALL_ITEMS,
-                    0.7,
-                    {
-                        "bare": f"{bare.base_url}/bare/small?{bare_query}&limit={SMALL_ITEMS}",
-                        "fake": data_url(fake.base_url, api_key, day, SMALL_ITEMS),
-                    },
-                ),
-                Case(
-                    "b",
-                    f"{PAGE_ITEMS} readings",
-                    PAGE_ITEMS,
-                    1.0,
-                    {
-                        "bare": f"{bare.base_url}/bare/page?{bare_query}&limit={PAGE_ITEMS}",
-                        "fake": data_url(fake.base_url, api_key, day, PAGE_ITEMS),
-                    },
-                ),
+            prepared = prepare_standin(client, servers["standin"].base_url)
+            work.mkdir(parents=True, exist_ok=True)
+            for key, body in prepared.bodies.items():
+                (work / f"body-{key}.json").write_bytes(body)
+            port = free_port()
+            bare_command = [
+                sys.executable,
+                "-m",
+                "bench.bare_app",
+                "--port",
+                str(port),
+                "--log-level",
+                LOG_LEVEL,
+                "--token",
+                prepared.token,
+                "--body-a",
+                str(work / "body-a.json"),
+                "--body-b",
+                str(work / "body-b.json"),
             ]
-            body_bytes = {
-                case.key: {
-                    server: check(client, url, case.items) for server, url in case.urls.items()
+            servers["bare"] = Server("bare", bare_command, port, cpu, logs / "bare.log")
+            servers["bare"].start(REPO)
+            if jar.path is not None:
+                stubs = [
+                    wiremock.Stub(
+                        case.path,
+                        case.query,
+                        f"Bearer {prepared.token}",
+                        prepared.bodies[case.key],
+                        prepared.content_type,
+                    )
+                    for case in prepared.cases
+                ]
+                wiremock.write_mappings(work / "wiremock", stubs)
+                port = free_port()
+                command = wiremock.command(jar, port, work / "wiremock")
+                servers["wiremock"] = Server("wiremock", command, port, cpu, logs / "wiremock.log")
+                servers["wiremock"].start(REPO)
+            outcomes = []
+            for case in prepared.cases:
+                sizes = {
+                    name: check(
+                        client,
+                        case.url(server.base_url),
+                        prepared.token,
+                        case,
+                        prepared.bodies[case.key],
+                    )
+                    for name, server in servers.items()
                 }
-                for case in cases
-            }
-        print(f"bench: date {day.isoformat()}, body bytes {body_bytes}", flush=True)
-        outcomes = measure(wrk, cases, settings, placement, servers)
+                print(f"bench: ({case.key}) body bytes {sizes}", flush=True)
+                outcomes.append(Outcome(case, sizes["standin"]))
+        measure(wrk, prepared.token, outcomes, servers, settings, placement)
     finally:
-        for server in reversed(servers):
+        for server in servers.values():
             server.stop()
-    print(report(outcomes, settings, placement))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    payload = results_json(outcomes, settings, placement, wrk, day, body_bytes, load_at_start)
-    RESULTS_FILE.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"\nbench: results written to {RESULTS_FILE.relative_to(REPO)}")
+    table = report(outcomes, settings, placement, skipped, server_stack(), load)
+    print(table)
+    settings.results.mkdir(parents=True, exist_ok=True)
+    payload = results_json(outcomes, settings, placement, wrk, skipped, load)
+    (settings.results / "metasys.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (settings.results / "metasys.txt").write_text(table.lstrip("\n") + "\n")
+    print(f"\nbench: results written to {settings.results / 'metasys.json'} and metasys.txt")
     return 0
 
 

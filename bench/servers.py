@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.1
 
@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 class Server:
-    """One uvicorn process on 127.0.0.1; its output goes to ``log_path``."""
+    """One server process on 127.0.0.1; its output goes to ``log_path``."""
 
     def __init__(
         self, name: str, command: list[str], port: int, cpu: int | None, log_path: Path
@@ -67,6 +67,23 @@ class Server:
             f"{self.name} did not listen on {self.port} in {START_TIMEOUT_S:.0f} s\n"
             f"{self.log_tail()}"
         )
+
+    def rss_bytes(self) -> int:
+        """The resident set of the server process (taskset execs it in place), 0 once gone."""
+        if self._process is None:
+            return 0
+        try:
+            status = Path(f"/proc/{self._process.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None

@@ -107,6 +107,7 @@ def run_wrk(
     threads: int,
     connections: int,
     cpu: int | None,
+    headers: list[str] | None = None,
 ) -> WrkResult:
     """One wrk run against ``url``; raises ``WrkFailed`` unless every response was 2xx."""
     command = [
@@ -115,6 +116,7 @@ def run_wrk(
         f"-c{connections}",
         f"-d{max(1, round(duration_s))}s",
         "--latency",
+        *(part for header in headers or [] for part in ("-H", header)),
         url,
     ]
     if cpu is not None:

@@ -11,10 +11,14 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import standin
 from standin.apis import API_KEYS
 from standin.check import command as check_command
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -51,6 +55,8 @@ def serve(args: argparse.Namespace) -> int:
         tenant_ttl=args.tenant_ttl,
     )
     app = build_app(sandbox, args.api)
+    if args.cors:
+        app = with_cors(app, args.cors)
     tls = _tls_files(args)
     where = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
@@ -78,6 +84,16 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("standin: stopped", file=sys.stderr)
     return 0
+
+
+def with_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
+    """``app`` answering browsers on ``origins`` (``*`` for any): every method and header, and
+    every response header readable (a vendor's Retry-After and rate-limit headers included)."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    return CORSMiddleware(
+        app, allow_origins=origins, allow_methods=["*"], allow_headers=["*"], expose_headers=["*"]
+    )
 
 
 def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -146,6 +162,19 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
     return port
+
+
+def _origins(text: str) -> list[str]:
+    """One ``--cors`` value: an origin, or several separated by commas."""
+    origins = [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise argparse.ArgumentTypeError(
+                f"an origin is scheme://host[:port] or *, not {origin!r}"
+            )
+    if not origins:
+        raise argparse.ArgumentTypeError("give an origin, e.g. http://localhost:3000")
+    return origins
 
 
 def _positive(text: str) -> int:
@@ -224,6 +253,14 @@ def parser() -> argparse.ArgumentParser:
         default=_default_tls_dir(),
         help="where --tls keeps its certificate (default $STANDIN_TLS_DIR, else "
         "$XDG_STATE_HOME/standin/tls)",
+    )
+    run.add_argument(
+        "--cors",
+        type=_origins,
+        action="extend",
+        metavar="ORIGIN",
+        help="let browser pages on ORIGIN call the sandbox (CORS); repeatable or "
+        "comma-separated, * for any origin (default: none)",
     )
     run.add_argument("--cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", type=Path, help="the private key of --cert (PEM)")

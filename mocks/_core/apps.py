@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from standin._core.handlers import RoutingErrorFactory, exception_handlers
+from standin._core.handlers import RoutingErrorFactory, SettledErrors, exception_handlers
 from standin._core.middleware import SandboxMiddleware
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def vendor_app(
     sandbox: Sandbox, key: str, routes: list[BaseRoute], routing_errors: RoutingErrorFactory
 ) -> ASGIApp:
-    """Routes answering their routing errors in the vendor's own words, inside the sandbox
-    middleware (journal, faults)."""
+    """Routes answering their routing errors and unexpected failures in the vendor's own words,
+    inside the sandbox middleware (journal, faults)."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
-    return SandboxMiddleware(app, sandbox, key, routes)
+    return SandboxMiddleware(SettledErrors(app), sandbox, key, routes)

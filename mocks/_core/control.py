@@ -12,18 +12,17 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from standin._core.bodies import read_capped
+from standin._core.bodies import parse_json, read_capped
 from standin._core.clock import isoformat
 from standin._core.errors import VendorError
 from standin._core.faults import Fault, FaultSpecError
-from standin._core.handlers import error_response, exception_handlers
+from standin._core.handlers import SettledErrors, error_response, exception_handlers
 from standin._core.journal import JournalQuery
 from standin._core.rendering import JSONBody
 from standin._core.tenants import Tenant
@@ -44,21 +43,26 @@ def control_error(status: int, message: str) -> VendorError:
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     raw = await read_capped(request, MAX_CONTROL_BODY, _too_large)
-    try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        raise control_error(400, "body must be JSON") from None
+    body = parse_json(raw, _not_json) if raw else {}
     if not isinstance(body, dict):
         raise control_error(400, "body must be a JSON object")
     return body
+
+
+def _not_json(reason: str) -> VendorError:
+    return control_error(400, "body must be JSON")
 
 
 def _too_large(limit: int) -> VendorError:
     return control_error(413, f"body larger than {limit} bytes")
 
 
-def _routing_error(request: Request, status: int) -> VendorError:
-    return control_error(status, "method not allowed" if status == 405 else "not found")
+_ROUTING_WORDS = {404: "not found", 405: "method not allowed"}
+
+
+def control_routing_error(request: Request, status: int) -> VendorError:
+    """The control plane's (and the landing page's) words for routing errors and a 500."""
+    return control_error(status, _ROUTING_WORDS.get(status, "request failed"))
 
 
 class AdminGuard:
@@ -114,8 +118,10 @@ class ControlPlane:
         return routes
 
     def app(self) -> ASGIApp:
-        app = Starlette(routes=self.routes(), exception_handlers=exception_handlers(_routing_error))
-        return AdminGuard(app, self.sandbox)
+        app = Starlette(
+            routes=self.routes(), exception_handlers=exception_handlers(control_routing_error)
+        )
+        return AdminGuard(SettledErrors(app), self.sandbox)
 
     async def index(self, request: Request) -> Response:
         triggers = {

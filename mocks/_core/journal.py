@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 BODY_LIMIT = 16 * 1024
 """Bytes of each request and response body the journal keeps (the rest is cut, and flagged)."""
 MASK = "***"
+UNMASKABLE = "<a JSON body with credentials, too deeply nested to mask: not kept>"
 SECRET_HEADERS = frozenset(
     {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-standin-admin-token"}
 )
@@ -203,6 +204,9 @@ def _masked_json(text: str) -> str:
         isinstance(k, str) and k.lower() in SECRET_FIELDS for k in document
     ):
         return text
-    return orjson.dumps(
-        {k: MASK if k.lower() in SECRET_FIELDS else v for k, v in document.items()}
-    ).decode()
+    masked = {k: MASK if k.lower() in SECRET_FIELDS else v for k, v in document.items()}
+    try:
+        return orjson.dumps(masked).decode()
+    except orjson.JSONEncodeError:
+        # Nested deeper than the encoder goes: not kept at all, rather than kept unmasked.
+        return UNMASKABLE

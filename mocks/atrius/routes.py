@@ -3,7 +3,6 @@ pushed and pulled time series, and the unit reference."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -14,7 +13,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from standin._core.bodies import parse_json, read_capped
 from standin._core.contracts import contract_response
+from standin._core.errors import VendorError
 from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.paging import Page, paginate, with_query
@@ -181,25 +182,21 @@ async def contract(request: Request) -> Response:
 
 
 async def json_body(request: Request) -> Any:
-    """The JSON body as DRF's JSONParser reads it (415 for other types, 413 when too big)."""
+    """The JSON body as DRF's JSONParser reads it (415 for other types, 413 when too big), and
+    only what can be answered back (see :func:`parse_json`)."""
     content_type = request.headers.get("content-type", "")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.too_large(f"Request body exceeds {MAX_BODY_BYTES} bytes.")
+    raw = await read_capped(request, MAX_BODY_BYTES, _too_large)
     if not raw:
         return {}
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.unsupported_media_type(content_type)
-    try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as problem:
-        raise errors.parse_error(str(problem)) from None
+    # DRF's parser has no depth bound of its own, and Atrius keeps no nested value of a body.
+    return parse_json(raw, errors.parse_error, max_depth=None)
 
 
-def _refuse_constant(name: str) -> Any:
-    """DRF's JSONParser refuses NaN and Infinity, which JSON does not have."""
-    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+def _too_large(limit: int) -> VendorError:
+    return errors.too_large(f"Request body exceeds {limit} bytes.")
 
 
 def data_query(params: Any) -> DataQuery:
@@ -239,16 +236,27 @@ def page_of(request: Request, items: Sequence[T]) -> Page[T]:
     raw_page = request.query_params.get("page", "1")
     raw_size = request.query_params.get("per_page", "")
     size = DEFAULT_PER_PAGE
-    if raw_size.isascii() and raw_size.isdigit() and int(raw_size) > 0:
-        size = min(int(raw_size), MAX_PER_PAGE)
+    asked = _count(raw_size)
+    if asked:
+        size = min(asked, MAX_PER_PAGE)
     if raw_page == "last":
         raw_page = str(max(1, -(-len(items) // size)))
-    if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+    number = _count(raw_page)
+    if number is None or number < 1:
         raise errors.invalid_page()
-    page = paginate(items, int(raw_page), size)
+    page = paginate(items, number, size)
     if page.page > 1 and not page.items:
         raise errors.invalid_page()
     return page
+
+
+def _count(text: str) -> int | None:
+    """A page number or size, or None if ``text`` is not one. Beyond 18 digits it is past any
+    bound anyway, and read as 10**18 (``int`` refuses strings of 4,300 digits and more)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def paged(request: Request, page: Page[Any], results: list[Any]) -> dict[str, Any]:

@@ -3,7 +3,6 @@ endpoints, the batch and inbound-message reads, and the contract."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from standin._core.bodies import read_json
 from standin._core.clock import isoformat
 from standin._core.contracts import contract_response
 from standin._core.errors import VendorError
@@ -162,27 +162,16 @@ async def contract(request: Request) -> Response:
 
 
 async def records_of(request: Request) -> list[Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.too_large(MAX_BODY_BYTES)
-    try:
-        body = json.loads(raw, parse_constant=_refuse_constant, parse_int=_integer)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise errors.request_validation_failed() from None
+    """The records of a submission: a JSON array of 1 to ``MAX_RECORDS`` items, only what can
+    be echoed back in ``failedMessages`` and ``payload`` (see :func:`read_json`)."""
+    body = await read_json(request, MAX_BODY_BYTES, errors.too_large, _refused)
     if not isinstance(body, list) or not body or len(body) > MAX_RECORDS:
         raise errors.request_validation_failed()
     return body
 
 
-def _integer(text: str) -> int | float:
-    """Integers beyond 64 bits read as doubles (as the service's JSON reader does), so records
-    can be echoed back in ``failedMessages`` and ``payload``."""
-    value = int(text)
-    return value if -(2**63) <= value < 2**63 else float(text)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+def _refused(reason: str) -> VendorError:
+    return errors.request_validation_failed()
 
 
 def batch_query(params: Any) -> BatchQuery:

@@ -231,11 +231,12 @@ class MetasysApi:
         return JSONBody({"id": alarm_id}, 201)
 
     async def set_streaming(self, request: Request) -> Response:
-        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``:
-        30 by default; ``activityHeartbeatSeconds``: 120) for streams and subscriptions made
-        from now on; and, per tenant, ``arrayUpdates`` (``object.values.update`` as an array of
-        ``{item, condition, subscriptionId}``) and ``offlineErrors`` (``object.values.error``
-        when a device goes offline), both false by default."""
+        """Heartbeat periods in sandbox seconds (``heartbeatSeconds``, ``objectHeartbeatSeconds``,
+        ``activityHeartbeatSeconds``: 30 by default, as the guide says) for streams and
+        subscriptions made from now on; and, per tenant, ``arrayUpdates``
+        (``object.values.update`` as an array of ``{item, condition, subscriptionId}``) and
+        ``offlineErrors`` (``object.values.error`` when a device goes offline), both false by
+        default."""
         body = await read_json_object(request)
         streams = self.streams
         fields = {

@@ -36,7 +36,9 @@ class EnumSet:
 
     @property
     def is_two_state(self) -> bool:
-        return len(self.members) == 2
+        if self.id in SETS_OF_SETS:
+            return False
+        return len(self.members) == 2 or self.id in TWO_STATE_SETS
 
 
 PRIORITIES: tuple[tuple[str, str], ...] = (
@@ -59,6 +61,11 @@ PRIORITIES: tuple[tuple[str, str], ...] = (
     ("priorityDefault", "16 (Default)"),
 )
 
+TWO_STATE_SETS = ("binarypvEnumSet", "faultOkEnumSet")
+"""The two-state sets the documents name (``twostateEnumSet``'s members), whatever their size."""
+SETS_OF_SETS = ("twostateEnumSet", "multistateEnumSet")
+"""Sets whose members are sets: multi-state whatever their size."""
+
 _SETS: tuple[EnumSet, ...] = (
     EnumSet("writePriorityEnumSet", 1, "Write Priority", PRIORITIES),
     EnumSet(
@@ -80,6 +87,8 @@ _SETS: tuple[EnumSet, ...] = (
             ("communicationFailure", "Communication Failure"),
             ("unreliableHigh", "Unreliable High"),
             ("unreliableLow", "Unreliable Low"),
+            ("writeError", "Write Error"),
+            ("activationFailure", "Activation Failure"),
         ),
     ),
     EnumSet(
@@ -100,11 +109,12 @@ _SETS: tuple[EnumSet, ...] = (
             ("mvClass", "MV"),
             ("trendClass", "Trend"),
             ("programClass", "Program"),
-            ("bacAvClass", "BACnet Analog Value"),
+            ("bacAvClass", "AV"),
             ("bacAiClass", "BACnet Analog Input"),
-            ("bacBvClass", "BACnet Binary Value"),
+            ("bacBvClass", "BV"),
             ("bacBoClass", "BACnet Binary Output"),
-            ("bacMvClass", "BACnet Multistate Value"),
+            ("bacMvClass", "MV"),
+            ("bacnetIntegrationClass", "BACnet Integration"),
         ),
     ),
     EnumSet(
@@ -128,6 +138,12 @@ _SETS: tuple[EnumSet, ...] = (
             ("multistate3Command", "State 3"),
             ("inServiceCommand", "In Service"),
             ("outOfServiceCommand", "Out of Service"),
+            ("archiveCommand", "Archive"),
+            ("changeAuditClassCommand", "Change Audit Enabled Class Level"),
+            ("routeSamplesCommand", "Route Samples"),
+            ("rediscoverTextStringsCommand", "Rediscover Text Strings"),
+            ("activateChangesCommand", "Activate Changes"),
+            ("resetCommand", "Reset"),
         ),
     ),
     EnumSet(
@@ -145,7 +161,7 @@ _SETS: tuple[EnumSet, ...] = (
     EnumSet(
         "unitEnumSet",
         507,
-        "Units",
+        "Unit",
         (
             ("noUnits", "no units"),
             ("degF", "deg F"),
@@ -155,6 +171,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("inchesOfWater", "in W.C."),
             ("partsPerMillion", "PPM"),
             ("percentRelativeHumidity", "%RH"),
+            ("squareMeters", "sq meter"),
         ),
     ),
     EnumSet(
@@ -167,6 +184,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("systemCategory", "System"),
             ("energyCategory", "Energy"),
             ("lightingCategory", "Lighting"),
+            ("administrativeCategory", "Administrative"),
         ),
     ),
     EnumSet(
@@ -182,6 +200,9 @@ _SETS: tuple[EnumSet, ...] = (
             ("avLoWarn", "Low Warning"),
             ("avOffline", "Offline"),
             ("avTrouble", "Trouble"),
+            ("avHighLimit", "High Limit"),
+            ("avOnline", "Online"),
+            ("avUnreliable", "Unreliable"),
         ),
     ),
     EnumSet(
@@ -216,33 +237,73 @@ _SETS: tuple[EnumSet, ...] = (
             ("cpuUsage", "CPU Usage"),
             ("id", "Identifier"),
             ("overrideExpirationTime", "Override Expiration Time"),
+            ("auditEnabledClasLev", "Enabled Audit Level"),
+            ("alarmRate", "Alarm Rate"),
         ),
     ),
     EnumSet(
         "displayPrecisionEnumSet",
-        67,
+        0,
         "Display Precision",
         (
-            ("displayPrecision1", "1"),
-            ("displayPrecisionPt1", "0.1"),
-            ("displayPrecisionPt01", "0.01"),
+            ("displayPrecisionPt000001", "1000000ths"),
+            ("displayPrecisionPt00001", "100000ths"),
+            ("displayPrecisionPt0001", "10000ths"),
+            ("displayPrecisionPt001", "1000ths"),
+            ("displayPrecisionPt01", "100ths"),
+            ("displayPrecisionPt1", "10ths"),
+            ("displayPrecision1", "1s"),
+            ("displayPrecision10", "10s"),
+            ("displayPrecision100", "100s"),
+            ("displayPrecision1000", "1000s"),
+            ("displayPrecision10000", "10000s"),
+            ("displayPrecision100000", "100000s"),
+            ("displayPrecision1000000", "1000000s"),
         ),
     ),
     EnumSet(
         "viewNameEnumSet",
         1005,
         "View Name",
-        (("focusView", "Focus"), ("diagnosticView", "Diagnostic"), ("optionsView", "Options")),
+        (
+            ("focusView", "Focus"),
+            ("diagnosticView", "Diagnostic"),
+            ("optionsView", "Options"),
+            ("networkView", "Network"),
+            ("configView", "Configuration"),
+        ),
+    ),
+    EnumSet(
+        "viewGroupEnumSet",
+        1006,
+        "View Group",
+        (
+            ("objectGrp", "Object"),
+            ("statusGrp", "Status"),
+            ("engValuesGrp", "Engineering Values"),
+            ("displayGrp", "Display"),
+            ("internalLogicIfGrp", "Internal Logic Interface"),
+            ("noGrp", "None"),
+            ("defaultStateGrp", "Default State"),
+            ("restartOptionsGrp", "Restart Options"),
+            ("connectionStatusGrp", "Connection Status"),
+        ),
+    ),
+    EnumSet(
+        "groupTypeEnumSet",
+        1007,
+        "Group Type",
+        (("basicGrpType", "Basic"), ("advancedGrpType", "Advanced"), ("keyGrpType", "Key")),
     ),
     EnumSet(
         "binarypvEnumSet",
-        2,
-        "Binary Present Value",
+        6,
+        "Inactive Active",
         (("bacbinInactive", "Inactive"), ("bacbinActive", "Active")),
     ),
     EnumSet(
         "statesEnumSet",
-        36,
+        102,
         "States",
         (
             ("state0", "State 0"),
@@ -253,7 +314,7 @@ _SETS: tuple[EnumSet, ...] = (
     ),
     EnumSet(
         "objectStatusEnumSet",
-        4,
+        505,
         "Object Status",
         (
             ("osNormal", "Normal"),
@@ -263,6 +324,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("osOutOfService", "Out of Service"),
             ("osHighPriority", "High Priority"),
             ("osAlarm", "Alarm"),
+            ("osLowAlarm", "Low Alarm"),
         ),
     ),
     EnumSet(
@@ -271,15 +333,21 @@ _SETS: tuple[EnumSet, ...] = (
         "Space Types",
         (("generic", "Generic"), ("building", "Building"), ("floor", "Floor"), ("room", "Room")),
     ),
-    EnumSet("noYesEnumSet", 3, "No Yes", (("fanNo", "No"), ("fanYes", "Yes"))),
+    EnumSet("noYesEnumSet", 854, "No/Yes", (("fanNo", "No"), ("fanYes", "Yes"))),
+    EnumSet(
+        "falsetrueEnumSet",
+        855,
+        "False True",
+        (("falsetrueFalse", "False"), ("falsetrueTrue", "True")),
+    ),
     EnumSet(
         "objectModeEnumSet",
-        512,
+        40530,
         "Object Mode",
         (
             ("presentValueReadOnly", "Read Only"),
             ("presentValueWritable", "Writable"),
-            ("presentValueWritableWithPriority", "Writable With Priority"),
+            ("presentValueWritableWithPriority", "Present Value Writable, With Priority"),
         ),
     ),
     EnumSet(
@@ -297,6 +365,7 @@ _SETS: tuple[EnumSet, ...] = (
             ("writeAuditActionType", "Write"),
             ("createAuditActionType", "Create"),
             ("deleteAuditActionType", "Delete"),
+            ("subsystemAuditActionType", "Subsystem"),
         ),
     ),
     EnumSet(
@@ -321,6 +390,19 @@ _SETS: tuple[EnumSet, ...] = (
         ),
     ),
     EnumSet(
+        "auditTrailStringsEnumSet",
+        1226,
+        "Audit Trail Strings",
+        (
+            ("atstrSecurityUserLoginSuccessful", "User Login Successful"),
+            ("atstrUsageAnalyticsTermsAccepted", "Usage Analytics Terms Accepted"),
+            ("atstrSecurityUserLogout", "User Logout"),
+            ("atstrSecurityPermissionsModified", "Permissions Modified"),
+            ("atstrSecurityUpdateUserProperty", "User Property Updated"),
+            ("atstrSecurityUserLoginFail", "User Login Failed"),
+        ),
+    ),
+    EnumSet(
         "statusEnumSet",
         1200,
         "Status",
@@ -332,8 +414,87 @@ _SETS: tuple[EnumSet, ...] = (
             ("notAuthorized", "Not authorized"),
             ("invalidValue", "Invalid value"),
             ("readOnlyAttribute", "Attribute is read only"),
+            ("writeAccessDeniedSecurity", "Write access denied by security"),
         ),
     ),
+    EnumSet(
+        "attributeCategoryEnumSet",
+        1201,
+        "Attribute Category",
+        (
+            ("nameCategory", "Name"),
+            ("objectCategoryCategory", "Object Category"),
+            ("bacnetDateTimeCategory", "BACnet Date Time"),
+            ("objectNameCategory", "Object Name"),
+            ("versionStructCategory", "Version"),
+            ("restoreCommandPriorityCategory", "Restore Command Priority"),
+            ("multistateNumberOfStatesCategory", "Number of States"),
+            ("multistateStatesTextCategory", "States Text"),
+        ),
+    ),
+    EnumSet(
+        "activateChangesCmdEnumSet",
+        1862,
+        "Activate Changes Selection",
+        (
+            (
+                "activateChangesCmdNoRestart",
+                "Update Changes Pending Attributes Except Network Number",
+            ),
+            (
+                "activateChangesCmdRestart",
+                "Update All Changes Pending Attributes and Restart Device",
+            ),
+        ),
+    ),
+    EnumSet(
+        "resetReasonEnumSet",
+        1863,
+        "Reset Reason",
+        (("downloadCompleteResetReason", "Download Complete"),),
+    ),
+    EnumSet(
+        "jciSystemStatusEnumSet",
+        1864,
+        "System Status",
+        (
+            ("startupInProgress", "Startup In Progress"),
+            ("jciOperational", "Operational"),
+            ("onboardUploadInProgress", "Onboard Upload In Progress"),
+        ),
+    ),
+    EnumSet(
+        "restorePriorityEnumSet",
+        357,
+        "Restore Priority",
+        (
+            ("7", "Operator Override"),
+            ("10", "10 (Application)"),
+            ("12", "12 (Application)"),
+            ("15", "15 (Scheduling)"),
+        ),
+    ),
+    EnumSet(
+        "twostateEnumSet",
+        801,
+        "Two State",
+        (("binarypvEnumSet", "Inactive Active"), ("faultOkEnumSet", "Fault Ok")),
+    ),
+    EnumSet(
+        "multistateEnumSet",
+        802,
+        "Multi State",
+        (("statesEnumSet", "States"), ("bosetupEnumSet", "BO Setup")),
+    ),
+    # Sets the documents name (as members of the set of sets) without naming any member of theirs:
+    # served with no members rather than with members made up.
+    EnumSet("bosetupEnumSet", 2, "BO Setup", ()),
+    EnumSet("bacpolarityEnumSet", 3, "Normal Reverse", ()),
+    EnumSet("faultOkEnumSet", 856, "Fault Ok", ()),
+    EnumSet("multicastBehaviorEnumSet", 40542, "Multicast Behavior", ()),
+    EnumSet("guideline36Occupancy", 40543, "Guideline 36 Effective Occupancy", ()),
+    EnumSet("freezeProtectionState", 40544, "Freeze Protection State", ()),
+    EnumSet("demandLimit", 40545, "Demand Limit", ()),
 )
 
 ENUM_SETS: dict[str, EnumSet] = {
@@ -342,8 +503,8 @@ ENUM_SETS: dict[str, EnumSet] = {
         *_SETS,
         EnumSet(
             "enumerationSetNamesEnumSet",
-            0,
-            "Enumeration Set Names",
+            800,
+            "Enum Set Names",
             tuple((enum.id, enum.title) for enum in _SETS),
         ),
     )
@@ -385,17 +546,17 @@ def title_of(member: str) -> str:
 
 def as_json_schema(found: EnumSet, base: str) -> dict[str, object]:
     """The set as ``GET /schemas/enums/{id}`` answers it (the published example's shape)."""
+    members: dict[str, object] = {
+        "oneOf": [
+            {"const": found.member(short), "title": title, "memberId": index}
+            for index, (short, title) in enumerate(found.members)
+        ]
+    }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": found.title,
         "$id": f"{base}/schemas/enums/{found.id}",
         "setId": found.set_id,
-        "allOf": [
-            {
-                "oneOf": [
-                    {"const": found.member(short), "title": title, "memberId": index}
-                    for index, (short, title) in enumerate(found.members)
-                ]
-            }
-        ],
+        # An empty oneOf is no JSON schema; a set whose members no document names admits nothing.
+        "allOf": [members if found.members else {"not": {}}],
     }

@@ -3,13 +3,14 @@ type and the page/pageSize/sort envelope."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 
+from standin._core.bodies import parse_json, read_capped
+from standin._core.errors import VendorError
 from standin._core.paging import page_links, paginate
 from standin._core.rendering import JSONBody
 from standin.metasys import errors
@@ -35,23 +36,23 @@ def base_url(request: Request) -> str:
 
 
 async def json_body(request: Request) -> Any:
-    """The request body: JSON only (another Content-Type, a missing or malformed body: 400)."""
+    """The request body: JSON only (another Content-Type, a missing, malformed or too large body:
+    400), and only what can be answered back (see :func:`parse_json`)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.bad_request(f"Unsupported Content-Type: {media_type or 'none'}.")
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.bad_request("The request body is too large.")
+    raw = await read_capped(request, MAX_BODY_BYTES, _too_large)
     if not raw.strip():
         raise errors.bad_request("A request body is required.")
-    try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise errors.bad_request("The request body is not valid JSON.") from None
+    return parse_json(raw, _not_json)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(name)
+def _too_large(limit: int) -> VendorError:
+    return errors.bad_request("The request body is too large.")
+
+
+def _not_json(reason: str) -> VendorError:
+    return errors.bad_request("The request body is not valid JSON.")
 
 
 def paged(

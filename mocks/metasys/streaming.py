@@ -26,8 +26,9 @@ from standin.metasys.state.site import MetasysState
 
 HEARTBEAT_SECONDS = 30.0
 """The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
-ACTIVITY_HEARTBEAT_SECONDS = 120.0
-"""The published document: ``activity.heartbeat`` every 120 seconds."""
+ACTIVITY_HEARTBEAT_SECONDS = 30.0
+"""The guide: ``activity.heartbeat`` every 30 seconds (the published document's 120 loses: where
+the guide and another source disagree, the guide wins)."""
 RETAIN_SECONDS = 30.0
 """The guide: events stay buffered at least thirty seconds after a connection is lost."""
 MAX_EVENTS = 2000

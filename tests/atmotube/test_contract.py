@@ -6,47 +6,28 @@ from datetime import date, timedelta
 from typing import Any
 
 import jsonschema
-import schemathesis
 from hypothesis import settings
-from openapi_spec_validator import validate
-from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-from standin import contracts, create_sandbox, fixtures
-from standin._core.clock import Clock
+from standin import create_sandbox, fixtures
 from standin.atmotube.api import AtmotubeApi
 from standin.atmotube.query import DataQuery
-from standin.server import build_app
-from tests.conftest import NOW
+from tests.contract_support import VendorContract, disabled_checks, in_process
 from tests.support import all_checks
 
-CONTRACT = contracts.load("atmotube")
-
-
-def schema_for(name: str) -> dict[str, Any]:
-    """A self-contained JSON Schema for ``components.schemas.<name>``."""
-    return {"$ref": f"#/components/schemas/{name}", "components": CONTRACT["components"]}
+READER = VendorContract("atmotube")
+schema_for = READER.schema_for
 
 
 def test_the_contract_is_valid_openapi_3_1() -> None:
-    validate(contracts.load("atmotube"))
-    assert CONTRACT["openapi"] == "3.1.0"
+    READER.assert_valid_openapi_3_1()
 
 
 def test_every_response_and_request_has_a_valid_example() -> None:
-    operation = CONTRACT["paths"]["/api/v1/data"]["get"]
-    for status, response in operation["responses"].items():
-        for media_type, content in response["content"].items():
-            assert "example" in content, f"{status} {media_type}"
-            schema = {**content["schema"], "components": CONTRACT["components"]}
-            jsonschema.validate(content["example"], schema)
+    assert READER.assert_body_examples_valid() > 0
 
 
 def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
-    jsonschema.validate(
-        fixtures.load("atmotube"),
-        schema_for("SandboxFixture"),
-        format_checker=jsonschema.FormatChecker(),
-    )
+    READER.assert_fixture_matches()
 
 
 def test_the_fixture_has_three_devices_on_two_keys_one_with_gps() -> None:
@@ -76,20 +57,9 @@ def test_every_fixture_devices_readings_match_the_contract() -> None:
 # --- schemathesis against the fake, in-process, with every check -----------------------------
 
 
-def _app() -> Any:
-    clock = Clock()
-    clock.freeze(NOW)
-    sandbox = create_sandbox(["atmotube"], clock=clock)
-    # Generated traffic is far above 60 requests a minute; the limit has its own tests.
-    sandbox.limits.configure({"atmotube": {"requests": {"enabled": False}}})
-    return sandbox, build_app(sandbox, "atmotube")
-
-
-SANDBOX, APP = _app()
+SANDBOX, APP, schema = in_process("atmotube")
 API_KEY: str = SANDBOX.credentials()["atmotube"]["api_key"]
 MACS: list[str] = SANDBOX.credentials()["atmotube"]["macs"]
-
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @schema.auth()
@@ -134,17 +104,7 @@ def obey_cross_parameter_rules(case: Any) -> None:
 
 
 def test_every_check_is_enabled() -> None:
-    names = {check.__name__ for check in all_checks()}
-    assert {
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_headers_conformance",
-        "response_schema_conformance",
-        "negative_data_rejection",
-        "positive_data_acceptance",
-        "ignored_auth",
-    } <= names
+    assert disabled_checks() == set()
 
 
 @schema.parametrize()

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from tests.conftest import ApiCalls, bearer, json_of_ok
 
 LIBRARY = "176498"
 SCIENCE = "176499"
@@ -23,45 +24,24 @@ def creds(sandbox: Sandbox) -> dict[str, str]:
 
 
 def token_for(client: httpx.Client, creds: dict[str, str]) -> str:
-    response = client.post(
-        "/atrius/o/token/",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "grant_type": "client_credentials",
-        },
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
+    form = {
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+        "grant_type": "client_credentials",
+    }
+    token: str = json_of_ok(client.post("/atrius/o/token/", data=form))["access_token"]
     return token
 
 
 @pytest.fixture
 def auth(client: httpx.Client, creds: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(client, creds)}"}
+    return bearer(token_for(client, creds))
 
 
 @pytest.fixture
-def api(client: httpx.Client, auth: dict[str, str]) -> Any:
+def api(client: httpx.Client, auth: dict[str, str]) -> ApiCalls:
     """Call /atrius paths with the default tenant's bearer token."""
-
-    class Api:
-        def get(self, path: str, **kw: Any) -> httpx.Response:
-            return client.get(f"/atrius{path}", headers=auth, **kw)
-
-        def post(self, path: str, **kw: Any) -> httpx.Response:
-            return client.post(f"/atrius{path}", headers={**auth, **kw.pop("headers", {})}, **kw)
-
-        def patch(self, path: str, **kw: Any) -> httpx.Response:
-            return client.patch(f"/atrius{path}", headers=auth, **kw)
-
-        def put(self, path: str, **kw: Any) -> httpx.Response:
-            return client.put(f"/atrius{path}", headers=auth, **kw)
-
-        def delete(self, path: str) -> httpx.Response:
-            return client.delete(f"/atrius{path}", headers=auth)
-
-    return Api()
+    return ApiCalls(client, "/atrius", lambda: auth)
 
 
 def meter_body(**changes: Any) -> dict[str, Any]:

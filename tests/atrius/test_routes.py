@@ -952,15 +952,19 @@ def test_a_blank_scope_is_the_default_scope(client: httpx.Client, creds: dict[st
     assert response.json()["scope"] == "read write"
 
 
-def test_a_reading_too_large_for_a_float_is_skipped(api: Any) -> None:
+def test_a_reading_too_large_for_a_double_refuses_the_push_as_unparsable(api: Any) -> None:
+    """No number beyond a double's range is read into state: it could not be answered back."""
     response = api.post(
         "/gateways/48213/data",
         content=b'{"data": {"%s": [["2024-01-15T10:00:00Z", 1%s]]}}'
         % (LIB_DEMAND.encode(), b"0" * 400),
         headers={"Content-Type": "application/json"},
     )
-    assert response.status_code == 200
-    assert response.json()["meters"][LIB_DEMAND]["skipped"][0]["reason"] == "value is out of range"
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - number is infinity when parsed as double: "
+        "line 1 column 73 (char 72)"
+    }
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from hypothesis import settings
 from standin import Sandbox
 from standin.buildingminds import BuildingMindsApi
 from standin.buildingminds.state import BuildingMindsState
+from tests.conftest import ApiCalls, bearer, json_of_ok
 
 BASE = "/buildingminds/api/digitaltwinintegration"
 VALIDITY = {"validFrom": "2024-01-01T00:00:00Z", "validUntil": "2099-12-31T23:59:59Z"}
@@ -115,31 +116,23 @@ def token_for(client: httpx.Client, creds: dict[str, str], **changes: str) -> st
     response = client.post(
         f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token", data=token_form(creds, **changes)
     )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
+    token: str = json_of_ok(response)["access_token"]
     return token
 
 
 @pytest.fixture
 def auth(client: httpx.Client, creds: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(client, creds)}"}
+    return bearer(token_for(client, creds))
+
+
+class IngestionCalls(ApiCalls):
+    def inbound(self, batch_id: str, **params: Any) -> list[dict[str, Any]]:
+        answer = json_of_ok(self.get(f"/batch/{batch_id}/inbound", params=params))
+        data: list[dict[str, Any]] = answer["data"]
+        return data
 
 
 @pytest.fixture
-def api(client: httpx.Client, auth: dict[str, str]) -> Any:
+def api(client: httpx.Client, auth: dict[str, str]) -> IngestionCalls:
     """Call the ingestion API with the default tenant's read-write token."""
-
-    class Api:
-        def get(self, path: str, **kw: Any) -> httpx.Response:
-            return client.get(f"{BASE}{path}", headers=auth, **kw)
-
-        def post(self, path: str, **kw: Any) -> httpx.Response:
-            return client.post(f"{BASE}{path}", headers={**auth, **kw.pop("headers", {})}, **kw)
-
-        def inbound(self, batch_id: str, **params: Any) -> list[dict[str, Any]]:
-            response = self.get(f"/batch/{batch_id}/inbound", params=params)
-            assert response.status_code == 200, response.text
-            data: list[dict[str, Any]] = response.json()["data"]
-            return data
-
-    return Api()
+    return IngestionCalls(client, BASE, lambda: auth)

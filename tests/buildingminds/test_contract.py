@@ -3,47 +3,44 @@ by the field tables."""
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import Any, ClassVar
 
 import httpx
-import schemathesis
-from hypothesis import HealthCheck, settings
-from openapi_spec_validator import validate
+from hypothesis import settings
 from schemathesis.core.parameters import ParameterLocation
 
-from standin import contracts, create_sandbox, fixtures
-from standin._core.clock import Clock
+from standin import create_sandbox
 from standin.buildingminds import BuildingMindsApi
 from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.routes import batch_json, inbound_json
 from standin.buildingminds.state import STATUSES, BatchQuery, InboundQuery
-from standin.server import build_app
-from tests.buildingminds.conftest import budget
-from tests.conftest import NOW
-from tests.support import ContractReader, all_checks
+from tests.buildingminds.conftest import budget, token_for, token_form
+from tests.conftest import bearer
+from tests.contract_support import (
+    EveryCheckOnEachStep,
+    VendorContract,
+    answer_of,
+    crc,
+    in_process,
+    stateful_settings,
+    use_bearer_tokens,
+)
+from tests.support import all_checks
 
-CONTRACT = contracts.load("buildingminds")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-READER = ContractReader(CONTRACT, HTTP_METHODS)
+READER = VendorContract("buildingminds")
+CONTRACT = READER.contract
 check, operations, resolved = READER.check, READER.operations, READER.resolved
+schema_for = READER.schema_for
 TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
-
-
-def schema_for(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}", "components": CONTRACT["components"]}
 
 
 # --- the contract itself -----------------------------------------------------------------------
 
 
 def test_the_contract_is_valid_openapi_3_1() -> None:
-    validate(contracts.load("buildingminds"))
-    assert CONTRACT["openapi"] == "3.1.0"
+    READER.assert_valid_openapi_3_1()
 
 
 def test_every_operation_of_the_issue_is_described() -> None:
@@ -81,38 +78,21 @@ def test_every_api_operation_needs_a_bearer_token_and_documents_its_errors() -> 
 
 
 def test_every_response_and_request_has_a_valid_example() -> None:
-    seen = 0
-    for method, path, operation in operations():
-        body = operation.get("requestBody", {"content": {}})
-        for media_type, content in resolved(body)["content"].items():
-            assert "example" in content, f"{method} {path} request {media_type}"
-            check(content["example"], content["schema"])
-            seen += 1
-        for status, response in operation["responses"].items():
-            for media_type, content in resolved(response)["content"].items():
-                assert "example" in content, f"{method} {path} {status} {media_type}"
-                check(content["example"], content["schema"])
-                seen += 1
-    assert seen > 70
+    assert READER.responses_without_a_body() == []
+    assert READER.assert_body_examples_valid() > 70
 
 
 def test_every_parameter_example_is_valid() -> None:
-    for _, _, operation in operations():
-        for parameter in operation.get("parameters", []):
-            parameter = resolved(parameter)
-            check(parameter["example"], parameter["schema"])
+    for _, _, parameter in READER.parameters():
+        check(parameter["example"], parameter["schema"])
 
 
 def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
-    served = client.get("/buildingminds/openapi.json").json()
-    assert served["servers"][0]["url"] == "http://standin.test/buildingminds"
-    assert served.pop("servers")[1:] == CONTRACT["servers"]
-    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+    READER.assert_served_by(client)
 
 
 def test_the_sandbox_choices_are_marked() -> None:
-    source = resources.files(contracts).joinpath("buildingminds.yaml").read_text("utf-8")
-    assert source.count("**Sandbox choice") >= 15
+    assert READER.source().count("**Sandbox choice") >= 15
 
 
 def test_the_record_schemas_are_the_field_tables() -> None:
@@ -133,16 +113,7 @@ def test_each_entity_example_is_accepted_and_onboarded_in_order(client: httpx.Cl
     """The examples chain (address, site, building, ...): sent in the contract's order, every
     record reaches its final status."""
     credentials = client.get("/_sandbox/credentials").json()["buildingminds"]
-    token = client.post(
-        f"/buildingminds/{credentials['tenant']}/oauth2/v2.0/token",
-        data={
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-            "scope": credentials["scope"] + "/.default",
-            "grant_type": "client_credentials",
-        },
-    ).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = bearer(token_for(client, credentials))
     batches = []
     for path, spec in ENTITIES.items():
         operation = CONTRACT["paths"][f"/api/digitaltwinintegration/{path}"]["post"]
@@ -163,7 +134,7 @@ def test_each_entity_example_is_accepted_and_onboarded_in_order(client: httpx.Cl
 
 
 def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
-    check(fixtures.load("buildingminds"), {"$ref": "#/components/schemas/SandboxFixture"})
+    READER.assert_fixture_matches()
 
 
 def test_every_fixture_batch_and_message_matches_the_contract() -> None:
@@ -181,53 +152,26 @@ def test_every_fixture_batch_and_message_matches_the_contract() -> None:
 # --- schemathesis against the fake, in-process, with every check -----------------------------
 
 
-def _app() -> Any:
-    clock = Clock()
-    clock.freeze(NOW)
-    sandbox = create_sandbox(["buildingminds"], clock=clock, journal_capacity=1_000_000)
-    # Generated traffic is far above 100 requests a minute; the limit has its own tests.
-    sandbox.limits.configure({"buildingminds": {"requests": {"enabled": False}}})
-    return sandbox, build_app(sandbox, "buildingminds")
-
-
-SANDBOX, APP = _app()
+SANDBOX, APP, schema = in_process("buildingminds", journal_capacity=1_000_000)
 CREDENTIALS: dict[str, str] = SANDBOX.credentials()["buildingminds"]
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
-GOOD_FORM = {
-    "client_id": CREDENTIALS["client_id"],
-    "client_secret": CREDENTIALS["client_secret"],
-    "scope": CREDENTIALS["scope"] + "/.default",
-    "grant_type": "client_credentials",
-}
+GOOD_FORM = token_form(CREDENTIALS)
 
 
 def _token() -> str:
-    case = schema[TOKEN_PATH]["POST"].Case(
+    token: str = answer_of(
+        schema[TOKEN_PATH]["POST"],
         path_parameters={"tenant": CREDENTIALS["tenant"]},
         body=GOOD_FORM,
         media_type="application/x-www-form-urlencoded",
-    )
-    response = case.call()
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
+    )["access_token"]
     return token
 
 
-@schema.auth().skip_for(path_regex="^/{tenant}/")
-class BearerToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        return _token()
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-
-def _crc(seed: object) -> int:
-    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
+use_bearer_tokens(schema, _token, path_regex="^/{tenant}/")
 
 
 def _valid_instant(seed: object) -> str:
-    moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=_crc(seed) % 3_000_000_000)
+    moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=crc(seed) % 3_000_000_000)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -272,7 +216,7 @@ def test_the_fake_conforms_to_its_contract(case: Any) -> None:
 # --- stateful: submit, then follow the batch by the contract's links --------------------------
 
 
-class IngestionWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+class IngestionWorkflow(EveryCheckOnEachStep, schema.as_state_machine()):  # type: ignore[misc]
     """Submit records, then read the batch and its messages by the links of the answer."""
 
     followed: ClassVar[Counter[str]] = Counter()
@@ -288,42 +232,18 @@ class IngestionWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         elif label == "GET /api/digitaltwinintegration/batch" and status == 200:
             self.followed["a new batch"] += int(case.query.get("batchId") is not None)
 
-    def validate_response(
-        self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
-    ) -> None:
-        case.validate_response(response, checks=all_checks(), transport_kwargs=kwargs or None)
-
 
 def test_the_linked_operations_work_together() -> None:
     IngestionWorkflow.followed.clear()
-    IngestionWorkflow.run(
-        settings=settings(
-            max_examples=budget(10),
-            stateful_step_count=5,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    IngestionWorkflow.run(settings=stateful_settings(max_examples=budget(10), steps=5))
     assert set(+IngestionWorkflow.followed) == {"inbound of a new batch", "a new batch"}
 
 
 # --- last: what the whole run exercised --------------------------------------------------------
 
 
-def _template(path: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
-
-
 def test_the_contract_run_answered_success_for_every_operation() -> None:
     entries = SANDBOX.journal.entries("buildingminds")
-    templates = [(m.upper(), _template(p), p) for m, p, _ in operations()]
-    succeeded = set()
-    for entry in entries:
-        if 200 <= entry.status < 300:
-            for method, pattern, path in templates:
-                if entry.method == method and pattern.match(entry.path):
-                    succeeded.add((method, path))
-    missing = {(m, p) for m, _, p in templates} - succeeded
+    missing = READER.never_succeeded(entries)
     assert not missing, f"operations never answered 2xx: {sorted(missing)}"
     assert {400, 401, 405} <= {entry.status for entry in entries}

@@ -5,8 +5,7 @@ import pytest
 
 from standin import Sandbox, build_app
 from standin._core.clock import Clock
-from standin.inprocess import AsgiBridge
-from tests.conftest import NOW
+from tests.conftest import NOW, bridged_client
 from tests.core.echo_api import EchoApi
 
 
@@ -19,7 +18,5 @@ def echo_sandbox() -> Sandbox:
 
 @pytest.fixture
 def echo(echo_sandbox: Sandbox) -> Iterator[httpx.Client]:
-    bridge = AsgiBridge(build_app(echo_sandbox))
-    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://standin.test") as c:
+    with bridged_client(build_app(echo_sandbox)) as c:
         yield c
-    bridge.close()

@@ -96,6 +96,7 @@ class EchoApi:
         routes = [
             Route("/notes", self.seam.guard(notes), methods=["GET", "POST"]),
             Route("/now", self.seam.guard(now), methods=["GET"]),
+            Route("/broken", self.seam.guard(broken), methods=["POST"]),
         ]
         return vendor_app(self.sandbox, self.key, routes, routing)
 
@@ -115,3 +116,8 @@ async def notes(request: Request, caller: Caller[EchoState]) -> Response:
 
 async def now(request: Request, caller: Caller[EchoState]) -> Response:
     return JSONBody({"now": caller.clock.time()})
+
+
+async def broken(request: Request, caller: Caller[EchoState]) -> Response:
+    """A handler with a bug: it changes nothing, then fails as no handler should."""
+    raise RuntimeError("a bug in a handler")

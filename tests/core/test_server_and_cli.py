@@ -1,4 +1,4 @@
-"""`standin serve`, `standin credentials`, the landing page and single-API mode."""
+"""`standin serve`, `standin credentials`, the console page and single-API mode."""
 
 from __future__ import annotations
 
@@ -35,20 +35,12 @@ def test_credentials_text_is_readable(capsys: pytest.CaptureFixture[str]) -> Non
     ]
 
 
-def test_landing_page_lists_apis_base_urls_credentials_contracts_and_control_plane(
-    client: httpx.Client,
-) -> None:
+def test_the_root_serves_the_sandbox_console(client: httpx.Client) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
-    text = page.text
-    assert "Atmotube Cloud API" in text
-    assert "http://standin.test/atmotube" in text
-    assert "https://api.atmotube.com/api/v1" in text
-    assert "3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21" in text
-    assert 'href="/atmotube/openapi.json"' in text
-    assert "POST /_sandbox/reset" in text
-    assert "POST /_sandbox/atmotube/devices" in text
+    assert '<script src="/console/console.js" defer></script>' in page.text
+    assert '<link rel="stylesheet" href="/console/console.css">' in page.text
 
 
 def test_odd_paths_under_a_prefix_still_get_the_vendors_errors(client: httpx.Client) -> None:
@@ -173,7 +165,7 @@ def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() ->
     assert not any("api_key" in line for line in lines)
 
 
-def test_the_landing_page_shows_no_credentials_when_the_control_plane_needs_a_token() -> None:
+def test_the_console_page_shows_no_credentials_when_the_control_plane_needs_a_token() -> None:
     sandbox = create_sandbox(["atmotube"], admin_token="adm1n")
     bridge = AsgiBridge(build_app(sandbox))
     with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
@@ -181,4 +173,3 @@ def test_the_landing_page_shows_no_credentials_when_the_control_plane_needs_a_to
     bridge.close()
     assert page.status_code == 200
     assert sandbox.credentials()["atmotube"]["api_key"] not in page.text
-    assert "ask GET /_sandbox/credentials with the admin token" in page.text

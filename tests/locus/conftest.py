@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from tests.conftest import bearer, json_of_ok
 
 PARTNER = 123
 OTHER_PARTNER = 5050
@@ -35,24 +36,19 @@ def creds(sandbox: Sandbox) -> dict[str, Any]:
 
 
 def password_token(client: httpx.Client, creds: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(
-        "/locus/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "username": creds["username"],
-            "password": creds["password"],
-        },
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    form = {
+        "grant_type": "password",
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+        "username": creds["username"],
+        "password": creds["password"],
+    }
+    return json_of_ok(client.post("/locus/oauth/token", data=form))
 
 
 @pytest.fixture
 def auth(client: httpx.Client, creds: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {password_token(client, creds)['access_token']}"}
+    return bearer(password_token(client, creds)["access_token"])
 
 
 @pytest.fixture

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import schemathesis
 from hypothesis import settings
-from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-from standin import contracts, create_sandbox, fixtures
-from standin._core.clock import Clock
+from standin import fixtures
 from standin.locus import LocusApi, catalogue
 from standin.locus.data import component_fields, site_fields
-from standin.server import build_app
-from tests.conftest import NOW
-from tests.support import ContractReader, all_checks
+from tests.conftest import NOW, bearer
+from tests.contract_support import (
+    VendorContract,
+    answer_of,
+    in_process,
+    mostly,
+    pick,
+    use_bearer_tokens,
+)
+from tests.support import all_checks
 
-CONTRACT = contracts.load("locus")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-READER = ContractReader(CONTRACT, HTTP_METHODS)
+READER = VendorContract("locus")
+CONTRACT = READER.contract
 check, operations, resolved = READER.check, READER.operations, READER.resolved
 
 
 def test_the_contract_is_valid_openapi_3_1() -> None:
-    validate(contracts.load("locus"))
-    assert CONTRACT["openapi"] == "3.1.0"
+    READER.assert_valid_openapi_3_1()
 
 
 def test_every_operation_of_the_reference_is_described() -> None:
@@ -71,25 +71,11 @@ def test_every_api_operation_needs_a_token_and_documents_401_and_429() -> None:
 
 
 def test_every_response_and_request_has_a_valid_example() -> None:
-    seen = 0
-    for method, path, operation in operations():
-        body = operation.get("requestBody", {"content": {}})
-        for media_type, content in body["content"].items():
-            assert "example" in content, f"{method} {path} request {media_type}"
-            check(content["example"], content["schema"])
-            seen += 1
-        for status, response in operation["responses"].items():
-            response = resolved(response)
-            for media_type, content in response["content"].items():
-                assert "example" in content, f"{method} {path} {status} {media_type}"
-                check(content["example"], content["schema"])
-                for example in content.get("examples", {}).values():
-                    check(example["value"], content["schema"])
-                seen += 1
-        for parameter in operation.get("parameters", []):
-            parameter = resolved(parameter)
-            if "example" in parameter:
-                check(parameter["example"], parameter["schema"])
+    assert READER.responses_without_a_body() == []
+    seen = READER.assert_body_examples_valid()
+    for _, _, parameter in READER.parameters():
+        if "example" in parameter:
+            check(parameter["example"], parameter["schema"])
     assert seen > 100
 
 
@@ -114,56 +100,34 @@ def test_the_enums_are_the_fakes() -> None:
 
 
 def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
-    served = client.get("/locus/openapi.json").json()
-    assert served["servers"][0]["url"] == "http://standin.test/locus"
-    assert served.pop("servers")[1:] == CONTRACT["servers"]
-    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+    READER.assert_served_by(client)
 
 
 # --- schemathesis against the fake, in-process, with every check -----------------------------
 
 
-def _app() -> Any:
-    clock = Clock()
-    clock.freeze(NOW)
-    sandbox = create_sandbox(["locus"], clock=clock)
-    return sandbox, build_app(sandbox, "locus")
-
-
-SANDBOX, APP = _app()
+SANDBOX, APP, schema = in_process("locus", rate_limited=True)
 CREDENTIALS: dict[str, Any] = dict(SANDBOX.credentials()["locus"])
 STATE = SANDBOX.vendor(LocusApi).state(SANDBOX.tenants.default())
 PARTNER = int(CREDENTIALS["partner_id"])
 PARTNERS = [int(p) for p in CREDENTIALS["partner_ids"]]
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 TOKEN_OPERATION = schema["/oauth/token"]["POST"]
 
 
-@schema.auth().skip_for(path="/oauth/token")
-class BearerToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        response = TOKEN_OPERATION.Case(
-            body={
-                "grant_type": "client_credentials",
-                "client_id": CREDENTIALS["client_id"],
-                "client_secret": CREDENTIALS["client_secret"],
-            },
-            media_type="application/x-www-form-urlencoded",
-        ).call()
-        assert response.status_code == 200, response.text
-        token: str = response.json()["access_token"]
-        return token
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+def _token() -> str:
+    token: str = answer_of(
+        TOKEN_OPERATION,
+        body={
+            "grant_type": "client_credentials",
+            "client_id": CREDENTIALS["client_id"],
+            "client_secret": CREDENTIALS["client_secret"],
+        },
+        media_type="application/x-www-form-urlencoded",
+    )["access_token"]
+    return token
 
 
-def _crc(seed: object) -> int:
-    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
-
-
-def _mostly(seed: object) -> bool:
-    return _crc(seed) % 4 != 0
+use_bearer_tokens(schema, _token, path="/oauth/token")
 
 
 def _fix_path(case: Any) -> None:
@@ -172,19 +136,16 @@ def _fix_path(case: Any) -> None:
         return
     params = dict(case.path_parameters or {})
     for name, value in params.items():
-        if not _mostly(("path", value)):
+        if not mostly(("path", value)):
             continue
         if name == "partnerId":
-            params[name] = PARTNERS[_crc(value) % len(PARTNERS)]
+            params[name] = pick(value, PARTNERS)
         elif name == "siteId":
-            sites = sorted(STATE.sites.keys())
-            params[name] = sites[_crc(value) % len(sites)]
+            params[name] = pick(value, sorted(STATE.sites.keys()))
         elif name == "clientId":
-            clients = sorted(STATE.clients.keys())
-            params[name] = clients[_crc(value) % len(clients)]
+            params[name] = pick(value, sorted(STATE.clients.keys()))
         elif name == "componentId":
-            components = sorted(STATE.components.keys())
-            params[name] = components[_crc(value) % len(components)]
+            params[name] = pick(value, sorted(STATE.components.keys()))
     case.path_parameters = params
 
 
@@ -226,7 +187,7 @@ def _fix_data_query(case: Any) -> None:
         case.path_parameters = {name: {"componentId": 456, "siteId": 123}.get(name, PARTNER)}
         names = _short_names(case)
     wanted = query["fields"].split(",")
-    query["fields"] = ",".join(names[_crc(w) % len(names)] for w in wanted[:3])
+    query["fields"] = ",".join(pick(w, names) for w in wanted[:3])
     try:
         start = datetime.fromisoformat(query.get("start", ""))
     except ValueError:
@@ -279,10 +240,10 @@ def _fix_alert_query(case: Any) -> None:
 
 def _fix_token_request(case: Any) -> None:
     body = dict(case.body)
-    if _mostly(("client", body.get("client_id"))):
+    if mostly(("client", body.get("client_id"))):
         body["client_id"] = CREDENTIALS["client_id"]
         body["client_secret"] = CREDENTIALS["client_secret"]
-    if body.get("grant_type") == "password" and _mostly(("user", body.get("username"))):
+    if body.get("grant_type") == "password" and mostly(("user", body.get("username"))):
         body["username"] = CREDENTIALS["username"]
         body["password"] = CREDENTIALS["password"]
     if (
@@ -332,7 +293,7 @@ def test_the_contract_run_exercised_success_and_every_documented_error() -> None
 
 
 def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
-    check(fixtures.load("locus"), {"$ref": "#/components/schemas/SandboxFixture"})
+    READER.assert_fixture_matches()
 
 
 def test_the_fixture_has_what_the_sandbox_promises() -> None:
@@ -365,7 +326,7 @@ def test_the_fixture_has_what_the_sandbox_promises() -> None:
 
 def test_every_fixture_site_answers_in_its_schema() -> None:
     """Every site of the fixture through the site operations."""
-    token = BearerToken().get(None, None)
+    auth = bearer(_token())
     for site_id in STATE.sites:
         site = STATE.sites.get(site_id)
         assert site is not None
@@ -382,7 +343,7 @@ def test_every_fixture_site_answers_in_its_schema() -> None:
                 schema[path_template(path)]["GET"]
                 .Case(
                     path_parameters={"siteId": site_id},
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=auth,
                 )
                 .call()
             )

@@ -6,6 +6,7 @@ import pytest
 from standin import Sandbox
 from standin.metasys.api import MetasysApi
 from standin.metasys.state import MetasysState
+from tests.conftest import ApiCalls, bearer, json_of_ok
 
 BASE = "/metasys/api/v4"
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
@@ -35,44 +36,29 @@ def login(client: httpx.Client, username: str, password: str) -> httpx.Response:
     return client.post(f"{BASE}/login", json={"username": username, "password": password})
 
 
-@pytest.fixture
-def token(client: httpx.Client, sandbox: Sandbox) -> str:
+def api_user_token(client: httpx.Client, sandbox: Sandbox) -> str:
+    """A token of the default API user."""
     creds = sandbox.credentials()["metasys"]
     response = login(client, str(creds["username"]), str(creds["password"]))
-    assert response.status_code == 200, response.text
-    value: str = response.json()["accessToken"]
+    value: str = json_of_ok(response)["accessToken"]
     return value
 
 
 @pytest.fixture
-def api(client: httpx.Client, sandbox: Sandbox) -> Any:
+def token(client: httpx.Client, sandbox: Sandbox) -> str:
+    return api_user_token(client, sandbox)
+
+
+@pytest.fixture
+def api(client: httpx.Client, sandbox: Sandbox) -> ApiCalls:
     """Call /metasys/api/v4 paths as the default API user, logging in again when the sandbox
     clock has moved past the token's expiry (tests move time by hours)."""
-    creds = sandbox.credentials()["metasys"]
     session: dict[str, Any] = {"token": "", "expires": 0.0}
 
     def auth() -> dict[str, str]:
         if sandbox.clock.time() >= session["expires"]:
-            response = login(client, str(creds["username"]), str(creds["password"]))
-            assert response.status_code == 200, response.text
-            session["token"] = response.json()["accessToken"]
+            session["token"] = api_user_token(client, sandbox)
             session["expires"] = sandbox.clock.time() + 1800
-        return {"Authorization": f"Bearer {session['token']}"}
+        return bearer(session["token"])
 
-    class Api:
-        def get(self, path: str, **kw: Any) -> httpx.Response:
-            return client.get(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
-
-        def post(self, path: str, **kw: Any) -> httpx.Response:
-            return client.post(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
-
-        def put(self, path: str, **kw: Any) -> httpx.Response:
-            return client.put(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
-
-        def patch(self, path: str, **kw: Any) -> httpx.Response:
-            return client.patch(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
-
-        def delete(self, path: str, **kw: Any) -> httpx.Response:
-            return client.delete(BASE + path, headers={**auth(), **kw.pop("headers", {})}, **kw)
-
-    return Api()
+    return ApiCalls(client, BASE, auth)

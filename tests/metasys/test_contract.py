@@ -4,22 +4,16 @@ fake under schemathesis with every check."""
 from __future__ import annotations
 
 import re
-import zlib
-from collections.abc import Sequence
-from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
-from openapi_spec_validator import validate
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
-from standin import contracts, create_sandbox, fixtures
-from standin._core.clock import Clock
+from standin import fixtures
 from standin.metasys.api import MetasysApi
 from standin.metasys.enums import priority_name
 from standin.metasys.state import MetasysState
@@ -27,16 +21,24 @@ from standin.metasys.state import commands as metasys_commands
 from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from standin.metasys.state.wellknown import SUPERVISORY
 from standin.metasys.types import OBJECT_TYPES
-from standin.server import build_app
-from tests.conftest import NOW
+from tests.contract_support import (
+    VendorContract,
+    answer_of,
+    crc,
+    disabled_checks,
+    in_process,
+    mostly,
+    pick,
+    stateful_settings,
+    use_bearer_tokens,
+    validated,
+)
 from tests.metasys import certificate_cases
-from tests.support import ContractReader, all_checks
+from tests.support import all_checks
 from tools.coverage.operations import load_reference
 
-T = TypeVar("T")
-CONTRACT = contracts.load("metasys")
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-READER = ContractReader(CONTRACT, HTTP_METHODS)
+READER = VendorContract("metasys", ("get", "put", "post", "delete", "patch"))
+CONTRACT = READER.contract
 check, operations, resolved = READER.check, READER.operations, READER.resolved
 MEDIA = "application/vnd.metasysapi.v4+json"
 CONTROL = "ADS1:ADS1/Programming.SA-RESET"
@@ -46,8 +48,7 @@ CONTROL = "ADS1:ADS1/Programming.SA-RESET"
 
 
 def test_the_contract_is_valid_openapi_3_1() -> None:
-    validate(contracts.load("metasys"))
-    assert CONTRACT["openapi"] == "3.1.0"
+    READER.assert_valid_openapi_3_1()
 
 
 def test_every_operation_of_parts_one_and_two_is_described() -> None:
@@ -255,25 +256,16 @@ def test_every_operation_but_login_needs_a_bearer_token_and_answers_errors_as_me
 
 
 def test_every_response_request_and_parameter_example_is_valid() -> None:
-    seen = 0
-    for method, path, operation in operations():
-        bodies = resolved(operation.get("requestBody", {"content": {}}))["content"].items()
-        for media_type, content in bodies:
-            assert "example" in content, f"{method} {path} request {media_type}"
-            check(content["example"], content["schema"])
-            seen += 1
-        for status, response in operation["responses"].items():
-            for media_type, content in resolved(response).get("content", {}).items():
-                streamed = (path, status) == ("/api/v4/stream", "200")
-                pem = path.endswith("/signingRequests/bacnet") and status.startswith("2")
-                expected = "application/pkcs10" if pem else MEDIA
-                assert media_type == ("text/event-stream" if streamed else expected)
-                assert "example" in content, f"{method} {path} {status}"
-                check(content["example"], content["schema"])
-                seen += 1
-        for parameter in operation.get("parameters", []):
-            if "example" in parameter:
-                check(parameter["example"], parameter["schema"])
+    for body in READER.bodies():
+        if body.status is not None:
+            streamed = (body.path, body.status) == ("/api/v4/stream", "200")
+            pem = body.path.endswith("/signingRequests/bacnet") and body.status.startswith("2")
+            expected = "application/pkcs10" if pem else MEDIA
+            assert body.media_type == ("text/event-stream" if streamed else expected), body.label
+    seen = READER.assert_body_examples_valid()
+    for _, _, parameter in READER.parameters():
+        if "example" in parameter:
+            check(parameter["example"], parameter["schema"])
     assert seen > 90
 
 
@@ -296,31 +288,18 @@ def test_the_public_response_shapes_are_the_vendors() -> None:
 
 
 def test_the_sandbox_choices_are_marked() -> None:
-    source = resources.files(contracts).joinpath("metasys.yaml").read_text(encoding="utf-8")
-    assert source.count("**Sandbox choice:**") >= 20
+    assert READER.source().count("**Sandbox choice:**") >= 20
 
 
 def test_the_fake_serves_this_contract(client: httpx.Client) -> None:
-    served = client.get("/metasys/openapi.json").json()
-    assert served["servers"][0]["url"] == "http://standin.test/metasys"
-    assert served.pop("servers")[1:] == CONTRACT["servers"]
-    assert served == {key: value for key, value in CONTRACT.items() if key != "servers"}
+    READER.assert_served_by(client)
 
 
 # --- schemathesis against the fake, in-process, with every check -----------------------------
 
 
-def _app() -> Any:
-    clock = Clock()
-    clock.freeze(NOW)
-    sandbox = create_sandbox(["metasys"], clock=clock, journal_capacity=1_000_000)
-    sandbox.limits.configure({"metasys": {"requests": {"enabled": False}}})
-    return sandbox, build_app(sandbox, "metasys")
-
-
-SANDBOX, APP = _app()
+SANDBOX, APP, schema = in_process("metasys", journal_capacity=1_000_000)
 CREDENTIALS: dict[str, Any] = SANDBOX.credentials()["metasys"]
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # The certificate import takes a ZIP file: its bytes go as they are, like octet-stream's.
 schemathesis.serializer.alias("application/zip", "application/octet-stream")
 
@@ -331,35 +310,15 @@ def _state() -> MetasysState:
 
 
 def _token() -> str:
-    case = schema["/api/v4/login"]["POST"].Case(
+    token: str = answer_of(
+        schema["/api/v4/login"]["POST"],
         body={"username": CREDENTIALS["username"], "password": CREDENTIALS["password"]},
         media_type="application/json",
-    )
-    response = case.call()
-    assert response.status_code == 200, response.text
-    token: str = response.json()["accessToken"]
+    )["accessToken"]
     return token
 
 
-@schema.auth().skip_for(path="/api/v4/login")
-class BearerToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        return _token()
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
-
-
-def _crc(seed: object) -> int:
-    return zlib.crc32(repr(seed).encode("utf-8", "surrogatepass"))
-
-
-def _pick(seed: object, options: Sequence[T]) -> T:
-    return options[_crc(seed) % len(options)]
-
-
-def _mostly(seed: object) -> bool:
-    return _crc(seed) % 4 != 0
+use_bearer_tokens(schema, _token, path="/api/v4/login")
 
 
 def _ids(kind: str) -> list[str]:
@@ -413,36 +372,36 @@ def _fix_path(case: Any) -> None:
     params = dict(case.path_parameters or {})
     path = case.operation.path
     for name, value in params.items():
-        if not isinstance(value, str) or not _mostly(("path", value)):
+        if not isinstance(value, str) or not mostly(("path", value)):
             continue
         if name == "controlId":
             params[name] = _control_id()
         elif name == "paletteId":
             params[name] = LCT_PALETTE_ID
         elif name == "blockDefinitionId":
-            params[name] = _pick(value, sorted(BLOCK_TYPES))
+            params[name] = pick(value, sorted(BLOCK_TYPES))
         elif name == "id" and path.startswith("/api/v4/enumerations"):
-            params[name] = _pick(value, ["writePriorityEnumSet", "binarypvEnumSet", "unitEnumSet"])
+            params[name] = pick(value, ["writePriorityEnumSet", "binarypvEnumSet", "unitEnumSet"])
         elif name == "enumId":
-            params[name] = _pick(value, ["writePriorityEnumSet", "reliabilityEnumSet"])
+            params[name] = pick(value, ["writePriorityEnumSet", "reliabilityEnumSet"])
         elif name == "objectType":
-            params[name] = _pick(value, [f"objectTypeEnumSet.{t}" for t in OBJECT_TYPES])
+            params[name] = pick(value, [f"objectTypeEnumSet.{t}" for t in OBJECT_TYPES])
         elif name == "objectId" and path.endswith("/trendedAttributes/{attributeId}/samples"):
-            params[name] = _pick(value, [o.id for o in _state().tree.all() if o.trended])
+            params[name] = pick(value, [o.id for o in _state().tree.all() if o.trended])
             params["attributeId"] = "presentValue"
         elif name == "id" and path.endswith("/samples"):
-            params[name] = _pick(value, [o.id for o in _state().network_devices() if o.trended])
-            params["attributeId"] = _pick(value, ["memoryUsage", "attributeEnumSet.cpuUsage"])
+            params[name] = pick(value, [o.id for o in _state().network_devices() if o.trended])
+            params["attributeId"] = pick(value, ["memoryUsage", "attributeEnumSet.cpuUsage"])
         elif name == "objectId" and path.endswith("/attributes/{attributeId}"):
             points = [o for o in _state().tree.all() if o.type.is_point]
-            chosen = _pick(value, points)
+            chosen = pick(value, points)
             params[name] = chosen.id
-            params["attributeId"] = _pick(value, [a.name for a in chosen.type.attributes])
+            params["attributeId"] = pick(value, [a.name for a in chosen.type.attributes])
         elif name == "networkDeviceId" and certificate_cases.is_device_path(path):
-            params[name] = _pick(value, [o.id for o in certificate_cases.engines(_state())])
+            params[name] = pick(value, [o.id for o in certificate_cases.engines(_state())])
         elif name == "objectId" and "/wellKnownQuery/" in path:
             engines = [o for o in _state().tree.all() if o.type.classification in SUPERVISORY]
-            params[name] = _pick(value, sorted(o.id for o in engines))
+            params[name] = pick(value, sorted(o.id for o in engines))
         elif name == "alarmId" and path == "/api/v4/alarms/{alarmId}" and case.method == "PATCH":
             params[name] = _alarm(ack=True)
         elif name == "auditId" and case.method == "PATCH":
@@ -460,7 +419,7 @@ def _fix_path(case: Any) -> None:
         ):
             ids = _ids(name)
             if ids and value not in ids:
-                params[name] = _pick(value, ids)
+                params[name] = pick(value, ids)
     case.path_parameters = params
 
 
@@ -475,22 +434,22 @@ def _fix_diagram(case: Any) -> None:
     a valid diagram, the fixture's or an empty one."""
     fixture = fixtures.load("metasys")["devices"][0]["children"][0]["children"]
     [program] = [raw for raw in fixture if raw["type"] == "programClass"]
-    case.body = _pick(repr(case.body), [{"item": program["diagram"]}, {"item": {}}])
+    case.body = pick(repr(case.body), [{"item": program["diagram"]}, {"item": {}}])
 
 
 def _fix_command(case: Any) -> None:
     state = _state()
     points = [o for o in state.tree.all() if o.type.is_point]
-    obj = _pick(repr(case.body), points)
+    obj = pick(repr(case.body), points)
     available = sorted(metasys_commands.specs(obj).values(), key=lambda spec: spec.id)
-    spec = _pick(("command", repr(case.body)), available)
+    spec = pick(("command", repr(case.body)), available)
     case.path_parameters = {"objectId": obj.id, "commandId": f"commandIdEnumSet.{spec.id}"}
     body: dict[str, Any] = {}
     parameters: list[Any] = []
     for parameter in spec.parameters:
         if parameter.id == "value":
             if obj.type.value_kind == "analog":
-                parameters.append(60.0 + _crc(repr(case.body)) % 40)
+                parameters.append(60.0 + crc(repr(case.body)) % 40)
             else:
                 parameters.append(parameter.schema["default"])
         elif parameter.id == "hours":
@@ -517,11 +476,11 @@ def _fix_patch(case: Any) -> None:
     candidates = [
         o for o in state.tree.all() if o.type.is_point or o.type.short == "containerClass"
     ]
-    obj = _pick(repr(case.body), candidates)
+    obj = pick(repr(case.body), candidates)
     case.path_parameters = {"objectId": obj.id}
     text = "Edited by schemathesis"
     if obj.type.value_kind == "analog" and obj.type.prioritized:
-        item: dict[str, Any] = _pick(
+        item: dict[str, Any] = pick(
             repr(case.body), [{"presentValue": 70.5}, {"description": text}, {"maxPresValue": 99.0}]
         )
     else:
@@ -532,7 +491,7 @@ def _fix_patch(case: Any) -> None:
 def _fix_create(case: Any) -> None:
     body = dict(case.body)
     folder = _state().tree.find("ADS1:ADS1/Programming")
-    if folder is not None and _mostly(("parent", body.get("parentId"))):
+    if folder is not None and mostly(("parent", body.get("parentId"))):
         body["parentId"] = folder.id
     item = body.get("item") if isinstance(body.get("item"), dict) else {}
     body["item"] = {"name": str(item.get("name") or "Generated")[:400] or "Generated"}
@@ -566,7 +525,7 @@ def _fix_setting(case: Any) -> None:
     """The value must fit the setting the path names."""
     key = case.path_parameters["settingId"]
     if key in SETTING_VALUES:
-        case.body = {"item": _pick(repr(case.body), SETTING_VALUES[key])}
+        case.body = {"item": pick(repr(case.body), SETTING_VALUES[key])}
 
 
 def _fix_user_edit(case: Any) -> None:
@@ -620,8 +579,8 @@ def obey_cross_field_rules(case: Any) -> None:
     elif path.startswith("/api/v4/schemas/objectTypes/"):
         query = dict(case.query or {})
         name = "parentObjectId" if path.endswith("/identification") else "parentId"
-        if name in query and _mostly(("parent", query[name])):
-            query[name] = _pick(query[name], _ids("objectId"))
+        if name in query and mostly(("parent", query[name])):
+            query[name] = pick(query[name], _ids("objectId"))
         case.query = query
     elif path == "/api/v4/objects/{objectId}/objects":
         query = dict(case.query or {})
@@ -632,25 +591,15 @@ def obey_cross_field_rules(case: Any) -> None:
         engines = [o.id for o in _state().network_devices() if o.type.classification == "device"]
         device = case.path_parameters["networkDeviceId"]
         if device in _ids("networkDeviceId") and device not in engines:
-            case.path_parameters = {"networkDeviceId": _pick(device, engines)}
+            case.path_parameters = {"networkDeviceId": pick(device, engines)}
     if method == "DELETE":
         SANDBOX.reset(SANDBOX.tenants.default().id)
     # After the reset: a certificate case may need a signing request or certificates to act on.
-    certificate_cases.prepare(case, _state(), _pick)
+    certificate_cases.prepare(case, _state(), pick)
 
 
 def test_every_check_is_enabled() -> None:
-    names = {check.__name__ for check in all_checks()}
-    assert {
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_schema_conformance",
-        "negative_data_rejection",
-        "positive_data_acceptance",
-        "ignored_auth",
-        "unsupported_method",
-    } <= names
+    assert disabled_checks() == set()
 
 
 # GET /stream never ends: tests/metasys/test_streaming.py serves it over a real socket.
@@ -790,10 +739,7 @@ def test_the_references_request_samples_answer_the_vendors_shapes() -> None:
 
 
 def _call(method: str, template: str, **kwargs: Any) -> Any:
-    case = schema[template][method].Case(**kwargs)
-    response = case.call()
-    case.validate_response(response, checks=all_checks())
-    return response
+    return validated(schema[template][method].Case(**kwargs))
 
 
 class ObjectLifecycle(RuleBasedStateMachine):
@@ -909,13 +855,7 @@ def test_objects_live_from_creation_to_deletion() -> None:
     try:
         run_state_machine_as_test(
             ObjectLifecycle,
-            settings=settings(
-                max_examples=12,
-                stateful_step_count=10,
-                deadline=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            ),
+            settings=stateful_settings(max_examples=12, steps=10),
         )
     finally:
         SANDBOX.reset(SANDBOX.tenants.default().id)
@@ -1079,29 +1019,13 @@ def test_the_contract_run_exercised_success_and_every_documented_error() -> None
     every documented status was answered."""
     entries = SANDBOX.journal.entries("metasys")
     statuses = {entry.status for entry in entries}
-    documented = {
-        int(status) for _, _, operation in operations() for status in operation["responses"]
-    }
+    documented = READER.documented_statuses()
     assert documented == {200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 412, 503}
     assert documented | {405} <= statuses
-    templates = sorted(
-        ((m.upper(), p) for m, p, _ in operations()), key=lambda mp: (mp[1].count("{"), mp[1])
-    )
-    patterns = [
-        (method, re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), path)
-        for method, path in templates
-    ]
-    succeeded = set()
-    for entry in entries:
-        if 200 <= entry.status < 300:
-            for method, pattern, path in patterns:
-                if entry.method == method and pattern.match(entry.path):
-                    succeeded.add((method, path))
-                    break
     # GET /stream is served over a socket (test_streaming.py), never through this app.
-    missing = {(m, p) for m, _, p in patterns} - succeeded - {("GET", "/api/v4/stream")}
+    missing = READER.never_succeeded(entries) - {("GET", "/api/v4/stream")}
     assert not missing, f"operations never answered 2xx: {sorted(missing)}"
 
 
 def test_the_fixture_matches_the_contracts_fixture_schema() -> None:
-    check(fixtures.load("metasys"), {"$ref": "#/components/schemas/SandboxFixture"})
+    READER.assert_fixture_matches()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from standin import contracts
+from standin.metasys.enums import ENUM_SETS
 from standin.metasys.state.controls import MAX_IO_BLOCKS, PRIORITIES_ALLOWED
 from standin.metasys.state.palette import BLOCK_TYPES, LCT_PALETTE_ID
 from standin.metasys.types import OBJECT_TYPES
@@ -58,21 +59,31 @@ def parameter(path: str, method: str, name: str) -> dict[str, Any]:
     return found[0]
 
 
-def test_these_are_the_sets_whose_members_the_contract_lists() -> None:
+def test_the_contract_lists_the_members_of_every_set_the_fake_holds_with_members() -> None:
     listed = {set_id for _, set_id, _ in ENUM_LISTS}
-    assert listed == {
-        "alarmValueEnumSet",
-        "attributeEnumSet",
-        "auditActionTypeEnumSet",
-        "auditClassesEnumSet",
-        "auditOriginAppEnumSet",
-        "commandIdEnumSet",
-        "objectCategoryEnumSet",
-        "objectTypeEnumSet",
-        "spaceTypesEnumSet",
-        "viewNameEnumSet",
-        "writePriorityEnumSet",
-    }
+    assert listed == {found.id for found in ENUM_SETS.values() if found.members}
+
+
+def test_each_set_is_a_schema_of_the_contract_named_after_it() -> None:
+    for found in ENUM_SETS.values():
+        if found.members:
+            assert set(SCHEMAS[found.id]["enum"]) == set(found.ids()), found.id
+
+
+def test_the_fake_titles_members_as_the_documents_do() -> None:
+    """The display titles the scan found beside a member in the vendor's documents."""
+    for found in ENUM_SETS.values():
+        documented = SCHEMAS.get(found.id, {}).get("x-titles", {})
+        served = {found.member(short): title for short, title in found.members}
+        assert {member: served[member] for member in documented} == documented, found.id
+
+
+def test_the_set_of_sets_titles_each_set_as_the_set_titles_itself(api: Any) -> None:
+    names = api.get("/enumerations/enumerationSetNamesEnumSet").json()["item"]["members"]
+    for member in names:
+        found = api.get(f"/enumerations/{member['id']}")
+        assert found.status_code == 200, member
+        assert found.json()["item"]["title"] == member["title"]
 
 
 @pytest.mark.parametrize("set_id", sorted({set_id for _, set_id, _ in ENUM_LISTS} - SUBSETS))

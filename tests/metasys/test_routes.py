@@ -742,7 +742,13 @@ def test_enumerations_describe_what_objects_use(api: Any) -> None:
     reliability = api.get("/enumerations/reliabilityEnumSet").json()["item"]
     assert "reliabilityEnumSet.unreliableHigh" in [m["id"] for m in reliability["members"]]
     two_state = [e["id"] for e in api.get("/enumerations?enumType=twoState").json()["items"]]
-    assert two_state == ["binarypvEnumSet", "noYesEnumSet"]
+    assert two_state == [
+        "binarypvEnumSet",
+        "noYesEnumSet",
+        "falsetrueEnumSet",
+        "activateChangesCmdEnumSet",
+        "faultOkEnumSet",
+    ]
 
 
 def test_an_object_type_schema_lists_what_can_be_set(api: Any, sandbox: Sandbox) -> None:
@@ -946,9 +952,10 @@ def test_a_page_far_past_the_end_is_empty_not_an_error(api: Any) -> None:
     assert api.get("/spaces", params={"page": "5" * 4001}).status_code == 400
 
 
-def test_the_landing_page_lists_metasys_and_its_triggers(client: httpx.Client) -> None:
-    text = client.get("/").text
-    assert "https://{hostname}/api/v4" in text
-    assert 'href="/metasys/openapi.json"' in text
-    assert "POST /_sandbox/metasys/devices/{deviceId}/offline" in text
-    assert "POST /_sandbox/metasys/objects/{objectId}/value" in text
+def test_the_control_plane_lists_metasys_and_its_triggers(client: httpx.Client) -> None:
+    index = client.get("/_sandbox/").json()
+    assert "metasys" in index["apis"]
+    assert "POST /_sandbox/metasys/devices/{deviceId}/offline" in index["triggers"]["metasys"]
+    assert "POST /_sandbox/metasys/objects/{objectId}/value" in index["triggers"]["metasys"]
+    servers = client.get("/metasys/openapi.json").json()["servers"]
+    assert servers[0]["url"] == "http://standin.test/metasys"

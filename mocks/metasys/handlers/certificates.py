@@ -7,6 +7,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.bodies import read_capped
+from standin._core.errors import VendorError
 from standin._core.seam import Caller
 from standin.metasys import errors, query
 from standin.metasys.deps import Deps
@@ -115,7 +117,8 @@ async def _binary(request: Request, accepted: tuple[str, ...], limit: int) -> by
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in accepted:
         raise errors.bad_request(f"Unsupported Content-Type: {media_type or 'none'}.")
-    data = await request.body()
-    if len(data) > limit:
-        raise errors.bad_request("The request body is too large.")
-    return data
+    return await read_capped(request, limit, _too_large)
+
+
+def _too_large(limit: int) -> VendorError:
+    return errors.bad_request("The request body is too large.")

@@ -11,7 +11,7 @@ from standin._core.paging import with_query
 from standin._core.seam import Caller
 from standin.metasys import errors, query, views
 from standin.metasys.deps import Deps
-from standin.metasys.enums import resolve
+from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.objects import point_key
 from standin.metasys.http import paged, respond, sort_text
 from standin.metasys.state.model import Equipment, MetasysObject, Space
@@ -137,10 +137,10 @@ class SiteHandlers:
         found = list(caller.state.spaces.values())
         wanted = request.query_params.get("type")
         if wanted is not None:
-            full = resolve("spaceTypesEnumSet", wanted)
-            if full is None:
+            # The guide accepts the long name only (spaceTypesEnumSet.building, never building).
+            if wanted not in ENUM_SETS["spaceTypesEnumSet"]:
                 raise errors.bad_request(f"{wanted} is not a member of spaceTypesEnumSet.")
-            found = [s for s in found if s.type == full]
+            found = [s for s in found if s.type == wanted]
         return self._spaces(request, found)
 
     async def space(self, request: Request, caller: Caller[MetasysState]) -> Response:

@@ -1,0 +1,96 @@
+"""``make bench`` runs end to end on a tiny duration: every server starts, answers the same bodies
+and is measured on both cases, and the table and the results file come out. The figures
+themselves are never asserted (a shared machine makes them noise at this duration)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {
+    "BENCH_DURATION": "1",
+    "BENCH_WARMUP": "1",
+    "BENCH_ROUNDS": "1",
+    "BENCH_CONNECTIONS": "2",
+    # Never a download in the test suite: WireMock runs when `make bench` has cached its jar.
+    "BENCH_WIREMOCK": "cached",
+}
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], Path]:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian: `apt-get install wrk`); `make bench` needs it")
+    results = tmp_path_factory.mktemp("bench-results")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run"],
+        cwd=ROOT,
+        env={**os.environ, **TINY, "BENCH_RESULTS": str(results)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, json.loads((results / "metasys.json").read_text()), results
+
+
+def test_standin_and_bare_are_measured_on_both_cases_with_the_same_bodies(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    _, results, _ = bench_run
+    assert set(results["cases"]) == {"a", "b"}
+    case_a, case_b = results["cases"]["a"], results["cases"]["b"]
+    assert case_a["request"].endswith("/attributes/presentValue")
+    assert "/trendedAttributes/attributeEnumSet.presentValue/samples?" in case_b["request"]
+    assert "page=3&pageSize=100" in case_b["request"]
+    for case in (case_a, case_b):
+        for server in ("bare", "standin"):
+            figures = case["servers"][server]
+            assert figures["requests_per_s"] > 0
+            assert figures["rss_mib"] > 0
+            assert figures["timeouts"] >= 0
+            assert figures["ratios"]["bare"]["requests_per_s"] == pytest.approx(
+                figures["requests_per_s"] / case["servers"]["bare"]["requests_per_s"]
+            )
+            assert len(figures["runs"]) == 1
+    assert case_b["body_bytes"] > 10_000
+
+
+def test_wiremock_is_measured_when_its_jar_is_cached(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    skipped = results["environment"]["wiremock_skipped"]
+    if skipped is not None:
+        assert f"WireMock skipped: {skipped}" in output
+        pytest.skip(f"WireMock not measured: {skipped}")
+    for case in results["cases"].values():
+        wiremock = case["servers"]["wiremock"]
+        assert wiremock["requests_per_s"] > 0
+        assert wiremock["ratios"]["wiremock"]["requests_per_s"] == pytest.approx(1.0)
+        assert case["servers"]["standin"]["ratios"]["wiremock"]["requests_per_s"] is not None
+
+
+def test_the_table_and_the_command_are_printed_and_written(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, folder = bench_run
+    table = (folder / "metasys.txt").read_text()
+    assert table.strip() in output
+    assert "(a) authenticated small read, 105 B" in table
+    header = "server         req/s  /bare    /wm     p50 ms  /bare    /wm     p99 ms  /bare    /wm"
+    assert header in table
+    command = (
+        "BENCH_DURATION=1 BENCH_WARMUP=1 BENCH_ROUNDS=1 BENCH_CONNECTIONS=2 BENCH_THREADS=1 "
+        "BENCH_WIREMOCK=cached"
+    )
+    assert f"Command: {command}" in table
+    assert results["command"].startswith(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import os
 import secrets
 import signal
@@ -52,6 +53,7 @@ def serve(args: argparse.Namespace) -> int:
         journal_capacity=args.journal_size,
         admin_token=admin_token,
         data_dir=args.data_dir,
+        tenant_ttl=args.tenant_ttl,
     )
     app = build_app(sandbox, args.api)
     if args.cors:
@@ -189,6 +191,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 class _Version(argparse.Action):
     """``--version``, reading the installed version only when asked (it costs an import)."""
 
@@ -222,6 +234,13 @@ def parser() -> argparse.ArgumentParser:
         type=_positive,
         default=1000,
         help="requests kept in the journal, GET /_sandbox/requests (default 1000)",
+    )
+    run.add_argument(
+        "--tenant-ttl",
+        type=_seconds,
+        metavar="SECONDS",
+        help="remove tenants (never the default one) that no request has reached for this many "
+        "seconds of real time, whatever their own clocks say (default: kept until deleted)",
     )
     run.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="server log level (default info)"

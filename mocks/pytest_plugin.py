@@ -192,9 +192,10 @@ def standin(request: pytest.FixtureRequest, standin_sandbox: Sandbox) -> Iterato
 
 @pytest.fixture
 def standin_clock(standin: Sandbox) -> Clock:
-    """The ``standin`` sandbox's clock, which every fake reads (token expiry, rate-limit
-    windows, batch progress, time series): ``freeze()``, ``set(datetime)``,
-    ``advance(seconds)``, ``real()``. It runs in real time until the test moves it."""
+    """The clock of the ``standin`` sandbox's default tenant, which every fake reads for it
+    (token expiry, rate-limit windows, batch progress, time series): ``freeze()``,
+    ``set(datetime)``, ``advance(seconds)``, ``real()``. It runs in real time until the test
+    moves it. Every other tenant has its own (``standin_tenant.clock``)."""
     return standin.clock
 
 
@@ -213,7 +214,9 @@ def standin_faults(standin: Sandbox) -> SandboxFaults:
     """Fault injection into the ``standin`` sandbox: ``add(api, method=, path=, status=,
     body=, headers=, latency_ms=, count=, probability=)`` returns the fault's id (the fields
     of ``POST /_sandbox/faults``; ``path`` is a glob on the vendor's path), ``remove(id)``,
-    ``clear()``, ``list()``. Faults go with the sandbox at the end of the test."""
+    ``clear()``, ``list()``. Faults go with the sandbox at the end of the test. These are the
+    default tenant's faults (which also answer requests that reach no tenant, such as token
+    requests); ``standin.testing.SandboxFaults(standin, standin_tenant)`` gives a tenant's."""
     from standin.testing import SandboxFaults
 
     return SandboxFaults(standin)
@@ -222,8 +225,9 @@ def standin_faults(standin: Sandbox) -> SandboxFaults:
 @pytest.fixture
 def standin_tenant(standin: Sandbox) -> Tenant:
     """A new tenant of the ``standin`` sandbox: its own credentials for every API
-    (``.credentials[api]``) and its own copy of the fixtures, invisible to other tenants.
-    ``standin_clients.<api>(standin_tenant)`` gives its clients."""
+    (``.credentials[api]``), its own copy of the fixtures, invisible to other tenants, and its
+    own clock, faults and rate limits (``.clock``, ``.faults``, ``.limits``).
+    ``standin_clients.<api>(standin_tenant)`` gives its clients, on its clock."""
     return standin.create_tenant()
 
 

@@ -11,12 +11,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from standin._core.faults import Fault
+from standin._core.clock import Clock
+from standin._core.faults import Fault, FaultRegistry
 from standin._core.sandbox import Sandbox
 from standin._core.tenants import Tenant
 
 if TYPE_CHECKING:
-    from standin.clients._http import Clock, Sleeper
+    from standin.clients._http import Clock as ClientClock
+    from standin.clients._http import Sleeper
     from standin.clients.atmotube import AtmotubeClient
     from standin.clients.atrius import AtriusClient
     from standin.clients.buildingminds import BuildingMindsClient
@@ -39,27 +41,44 @@ class Closeable(Protocol):
     def close(self) -> None: ...
 
 
-class SandboxTime:
-    """Time for a client on the sandbox: ``now`` reads the sandbox clock, ``sleep`` moves it on
-    by the seconds asked (at once, without waiting) and records them in ``waits``."""
+def _tenant_id(tenant: Tenant | str | None) -> str | None:
+    return tenant.id if isinstance(tenant, Tenant) else tenant
 
-    def __init__(self, sandbox: Sandbox) -> None:
+
+class SandboxTime:
+    """Time for a client on the sandbox: ``now`` reads the clock of ``tenant`` (the default
+    tenant's when None), ``sleep`` moves it on by the seconds asked (at once, without waiting)
+    and records them in ``waits``."""
+
+    def __init__(self, sandbox: Sandbox, tenant: Tenant | str | None = None) -> None:
         self.sandbox = sandbox
+        self.tenant_id = _tenant_id(tenant)
         self.waits: list[float] = []
 
+    @property
+    def clock(self) -> Clock:
+        return self.sandbox.tenant(self.tenant_id).clock
+
     def now(self) -> datetime:
-        return self.sandbox.clock.now()
+        return self.clock.now()
 
     def sleep(self, seconds: float, /) -> None:
         self.waits.append(seconds)
-        self.sandbox.clock.advance(seconds)
+        self.clock.advance(seconds)
 
 
 class SandboxFaults:
-    """Faults injected into the sandbox's answers, as ``POST /_sandbox/faults`` takes them."""
+    """Faults injected into the answers to ``tenant`` (the default tenant when None, whose
+    faults also answer requests that reach no tenant), as ``POST /_sandbox/faults`` takes
+    them."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, tenant: Tenant | str | None = None) -> None:
         self.sandbox = sandbox
+        self.tenant_id = _tenant_id(tenant)
+
+    @property
+    def registry(self) -> FaultRegistry:
+        return self.sandbox.tenant(self.tenant_id).faults
 
     def add(
         self,
@@ -90,19 +109,19 @@ class SandboxFaults:
             "probability": probability,
         }
         fault = Fault.from_spec(spec, set(self.sandbox.apis))
-        self.sandbox.faults.add(fault)
+        self.registry.add(fault)
         return fault.id
 
     def remove(self, fault_id: str) -> bool:
         """Whether there was such a fault."""
-        return self.sandbox.faults.remove(fault_id)
+        return self.registry.remove(fault_id)
 
     def clear(self) -> None:
-        self.sandbox.faults.clear()
+        self.registry.clear()
 
     def list(self) -> list[dict[str, Any]]:
         """The faults still in force, as ``GET /_sandbox/faults`` lists them."""
-        return [fault.as_dict() for fault in self.sandbox.faults.list()]
+        return [fault.as_dict() for fault in self.registry.list()]
 
 
 def _root(base_url: str | None) -> str | None:
@@ -185,7 +204,7 @@ def connect_client(
     credentials: Mapping[str, Any],
     *,
     base_url: str | None = None,
-    clock: Clock | None = None,
+    clock: ClientClock | None = None,
     sleep: Sleeper | None = None,
 ) -> Any:
     """``api``'s reference client with ``credentials`` (in the shape of
@@ -208,19 +227,29 @@ def connect_client(
 
 class StandinClients:
     """Makes reference clients wired to an in-process sandbox (whose hosts are routed to it):
-    a tenant's credentials, the sandbox clock as the client's clock, ``time.sleep`` moving
+    a tenant's credentials, the tenant's clock as the client's clock, ``time.sleep`` moving
     that clock on. ``close`` closes every client it made."""
 
     def __init__(self, sandbox: Sandbox, time: SandboxTime | None = None) -> None:
         self.sandbox = sandbox
         self.time = time or SandboxTime(sandbox)
+        self._times: dict[str, SandboxTime] = {}
         self._made: list[Closeable] = []
 
+    def time_of(self, tenant: Tenant | str | None = None) -> SandboxTime:
+        """The time the clients of ``tenant`` are given: ``time`` for the default tenant."""
+        tenant_id = _tenant_id(tenant)
+        if tenant_id is None or self.sandbox.tenant(tenant_id).is_default:
+            return self.time
+        return self._times.setdefault(tenant_id, SandboxTime(self.sandbox, tenant_id))
+
     def connect(self, api: str, tenant: Tenant | str | None = None) -> Any:
-        """``api``'s client for ``tenant`` (a Tenant or its id; the default tenant if None)."""
-        tenant_id = tenant.id if isinstance(tenant, Tenant) else tenant
+        """``api``'s client for ``tenant`` (a Tenant or its id; the default tenant if None),
+        on that tenant's clock."""
+        tenant_id = _tenant_id(tenant)
         credentials = self.sandbox.credentials(tenant_id)[api]
-        client = connect_client(api, credentials, clock=self.time.now, sleep=self.time.sleep)
+        time = self.time_of(tenant_id)
+        client = connect_client(api, credentials, clock=time.now, sleep=time.sleep)
         self._made.append(client)
         return client
 

@@ -21,4 +21,4 @@ def vendor_app(
     """Routes answering their routing errors and unexpected failures in the vendor's own words,
     inside the sandbox middleware (journal, faults)."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
-    return SandboxMiddleware(SettledErrors(app), sandbox, key)
+    return SandboxMiddleware(SettledErrors(app), sandbox, key, routes)

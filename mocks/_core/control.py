@@ -1,5 +1,9 @@
 """The ``/_sandbox`` control plane: reset, clock, credentials, tenants, journal, faults, limits,
-and each vendor's triggers under ``/_sandbox/<api>``."""
+and each vendor's triggers under ``/_sandbox/<api>``.
+
+Clock, faults, limits and reset are each tenant's own: ``?tenant=ID`` picks the tenant, and
+without it they are the default tenant's (all a local, single-user sandbox has).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from standin._core.handlers import SettledErrors, error_response, exception_hand
 from standin._core.journal import JournalQuery
 from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.rendering import JSONBody
+from standin._core.tenants import Tenant
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -69,6 +74,8 @@ class AdminGuard:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.sandbox.note_use(None)  # with a tenant TTL, idle tenants go
         token = self.sandbox.admin_token
         if scope["type"] == "http" and token and _route(scope) not in OPEN_PATHS:
             sent = dict(scope["headers"]).get(ADMIN_HEADER.lower().encode(), b"")
@@ -116,6 +123,7 @@ class ControlPlane:
             Route("/credentials", self.credentials, methods=["GET"]),
             Route("/tenants", self.list_tenants, methods=["GET"]),
             Route("/tenants", self.create_tenant, methods=["POST"]),
+            Route("/tenants/{tenant_id}", self.remove_tenant, methods=["DELETE"]),
             Route("/requests", self.requests, methods=["GET"]),
             Route("/requests", self.clear_requests, methods=["DELETE"]),
             Route("/requests/count", self.count_requests, methods=["GET", "POST"]),
@@ -161,22 +169,31 @@ class ControlPlane:
             }
         )
 
-    async def reset(self, request: Request) -> Response:
+    def _tenant(self, request: Request) -> Tenant:
+        """The tenant ``?tenant=`` names (404 if there is none), or the default tenant."""
         tenant_id = request.query_params.get("tenant")
-        if tenant_id is not None and self.sandbox.tenants.get(tenant_id) is None:
-            raise control_error(404, f"unknown tenant {tenant_id!r}")
-        return JSONBody({"reset": self.sandbox.reset(tenant_id)})
+        try:
+            tenant = self.sandbox.tenant(tenant_id)
+        except KeyError:
+            raise control_error(404, f"unknown tenant {tenant_id!r}") from None
+        self.sandbox.note_use(tenant.id)
+        return tenant
 
-    def _clock_body(self) -> dict[str, str]:
-        clock = self.sandbox.clock
+    async def reset(self, request: Request) -> Response:
+        """The tenant back to its fixtures, its rate-limit counters forgotten."""
+        return JSONBody({"reset": self.sandbox.reset(self._tenant(request).id)})
+
+    def _clock_body(self, tenant: Tenant) -> dict[str, str]:
+        clock = tenant.clock
         return {"now": isoformat(clock.now()), "mode": clock.mode}
 
     async def get_clock(self, request: Request) -> Response:
-        return JSONBody(self._clock_body())
+        return JSONBody(self._clock_body(self._tenant(request)))
 
     async def move_clock(self, request: Request) -> Response:
+        tenant = self._tenant(request)
         body = await read_json_object(request)
-        clock = self.sandbox.clock
+        clock = tenant.clock
         actions = [name for name in ("advance", "set", "freeze", "real") if name in body]
         if len(actions) != 1:
             raise control_error(400, "send exactly one of advance, set, freeze, real")
@@ -196,7 +213,7 @@ class ControlPlane:
             if value is not True:
                 raise control_error(400, "real takes true")
             clock.real()
-        return JSONBody(self._clock_body())
+        return JSONBody(self._clock_body(tenant))
 
     async def credentials(self, request: Request) -> Response:
         tenant_id = request.query_params.get("tenant")
@@ -213,6 +230,17 @@ class ControlPlane:
     async def create_tenant(self, request: Request) -> Response:
         tenant = self.sandbox.create_tenant()
         return JSONBody({"tenant": tenant.id, **tenant.credentials}, status_code=201)
+
+    async def remove_tenant(self, request: Request) -> Response:
+        """Forget a tenant and everything of it; the default tenant stays (409)."""
+        tenant_id = request.path_params["tenant_id"]
+        try:
+            removed = self.sandbox.remove_tenant(tenant_id)
+        except ValueError as problem:
+            raise control_error(409, str(problem)) from None
+        if not removed:
+            raise control_error(404, f"unknown tenant {tenant_id!r}")
+        return Response(status_code=204)
 
     async def health(self, request: Request) -> Response:
         """Whether this server answers, and what it serves; no token needed, no secret shown."""
@@ -281,36 +309,41 @@ class ControlPlane:
         return JournalQuery(texts["tenant"], api, texts["method"], texts["path"], status)
 
     async def list_faults(self, request: Request) -> Response:
-        return JSONBody({"faults": [fault.as_dict() for fault in self.sandbox.faults.list()]})
+        faults = self._tenant(request).faults
+        return JSONBody({"faults": [fault.as_dict() for fault in faults.list()]})
 
     async def add_fault(self, request: Request) -> Response:
+        """A fault for the tenant's requests (the default tenant's faults also answer requests
+        that reach no tenant: token endpoints, unknown credentials, unknown paths)."""
+        tenant = self._tenant(request)
         body = await read_json_object(request)
         try:
             fault = Fault.from_spec(body, set(self.sandbox.apis))
         except FaultSpecError as error:
             raise control_error(400, str(error)) from None
-        self.sandbox.faults.add(fault)
+        tenant.faults.add(fault)
         return JSONBody({"id": fault.id}, status_code=201)
 
     async def clear_faults(self, request: Request) -> Response:
-        self.sandbox.faults.clear()
+        self._tenant(request).faults.clear()
         return Response(status_code=204)
 
     async def remove_fault(self, request: Request) -> Response:
-        if not self.sandbox.faults.remove(request.path_params["fault_id"]):
+        if not self._tenant(request).faults.remove(request.path_params["fault_id"]):
             raise control_error(404, "unknown fault")
         return Response(status_code=204)
 
     async def get_limits(self, request: Request) -> Response:
-        return JSONBody(self.sandbox.limits.describe())
+        return JSONBody(self._tenant(request).limits.describe())
 
     async def change_limits(self, request: Request) -> Response:
+        limits = self._tenant(request).limits
         body = await read_json_object(request)
         try:
-            self.sandbox.limits.configure(body)
+            limits.configure(body)
         except ValueError as error:
             raise control_error(400, str(error)) from None
-        return JSONBody(self.sandbox.limits.describe())
+        return JSONBody(limits.describe())
 
 
 def _positive_int(text: str, name: str) -> int:

@@ -18,6 +18,7 @@ process being killed; a power loss or operating-system crash may lose the last m
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import pickle
@@ -190,15 +191,6 @@ class _IssuerLog:
         self._store.delete_tokens(self._api, values)
 
 
-def clock_for(sandbox: Sandbox, tenant_id: str) -> Clock:
-    """The clock a tenant's restored state runs on.
-
-    The one place a snapshot's clocks are bound again: the sandbox's clock, as every tenant
-    shares it today; per-tenant clocks change this function only.
-    """
-    return sandbox.clock
-
-
 def issuer_of(api: VendorApi) -> TokenIssuer | None:
     """The API's token issuer: by convention its ``issuer`` attribute, or a method of that
     name that makes it on first use (BuildingMinds); None for APIs without tokens (Atmotube)."""
@@ -310,9 +302,11 @@ class SqlitePersistence:
             issuer.log = _IssuerLog(self.store, key)
         kept = self.store.tenants()
         for tenant_id, credentials in kept:
-            states = self._load_states(tenant_id)
-            tenant = sandbox.tenants.restore(tenant_id, credentials, states)
-            if not set(sandbox.apis) <= set(states) & set(credentials):
+            kept_apis = set(self.store.states(tenant_id))
+            tenant = sandbox.tenants.restore(
+                tenant_id, credentials, functools.partial(self._load_states, tenant_id)
+            )
+            if not set(sandbox.apis) <= kept_apis & set(credentials):
                 # An API served now that was not served then: keep its fresh fixtures too.
                 self.save_tenant(tenant)
         return bool(kept)
@@ -327,7 +321,7 @@ class SqlitePersistence:
         else:
             signer.restore_pem(*kept)
 
-    def _load_states(self, tenant_id: str) -> dict[str, object]:
+    def _load_states(self, tenant_id: str, clock: Clock) -> dict[str, object]:
         sandbox = self.sandbox
         states: dict[str, object] = {}
         for key, blob in self.store.states(tenant_id).items():
@@ -335,7 +329,7 @@ class SqlitePersistence:
             if api is None:
                 continue  # kept by a server that served more APIs; left in the store
             try:
-                states[key] = load_state(blob, api, clock_for(sandbox, tenant_id))
+                states[key] = load_state(blob, api, clock)
             except Exception:
                 # A snapshot this version of standin cannot read: the tenant starts this API
                 # again from its fixtures rather than the server refusing to start.

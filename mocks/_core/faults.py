@@ -125,6 +125,9 @@ class FaultRegistry:
     def list(self) -> list[Fault]:
         return list(self._faults.values())
 
+    def __len__(self) -> int:
+        return len(self._faults)
+
     def remove(self, fault_id: str) -> bool:
         return self._faults.pop(fault_id, None) is not None
 

@@ -1,16 +1,17 @@
-"""Sandbox middleware around each vendor app: fault injection and the request journal."""
+"""Sandbox middleware around each vendor app: the request journal, and the default tenant's
+faults for requests that reach no tenant (guarded routes meet their tenant's in the seam)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import anyio
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.clock import isoformat
-from standin._core.errors import VendorError
-from standin._core.handlers import error_response
+from standin._core.faulting import INJECTED_FAULT_BODY, applied_fault, apply_fault, vendor_path
 from standin._core.journal import (
     BODY_LIMIT,
     JournalEntry,
@@ -18,21 +19,12 @@ from standin._core.journal import (
     masked_headers,
     masked_query,
 )
-from standin._core.seam import attributed_tenant
+from standin._core.seam import attributed_tenant, reaches_guard
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
-INJECTED_FAULT_BODY = {"message": "Injected fault"}
-
-
-def vendor_path(scope: Scope) -> str:
-    """The request path as the vendor sees it (without a mount prefix)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :] or "/"
-    return path
+__all__ = ["INJECTED_FAULT_BODY", "SandboxMiddleware", "vendor_path"]
 
 
 class _Capture:
@@ -51,10 +43,16 @@ class _Capture:
 
 
 class SandboxMiddleware:
-    def __init__(self, app: ASGIApp, sandbox: Sandbox, api: str) -> None:
+    """``routes`` is the vendor's route table: a request it answers with a guarded endpoint
+    meets its tenant's faults there, any other the default tenant's here."""
+
+    def __init__(
+        self, app: ASGIApp, sandbox: Sandbox, api: str, routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app = app
         self.sandbox = sandbox
         self.api = api
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +67,13 @@ class SandboxMiddleware:
         path = vendor_path(scope)
         status = 500
         response_type = ""
-        fault = self.sandbox.faults.take(self.api, method, path)
+        faults = self.sandbox.faults
+        # Matching the route is work the router does again: only when there is a fault to take.
+        fault = (
+            faults.take(self.api, method, path)
+            if len(faults) and not reaches_guard(self.routes, scope)
+            else None
+        )
         sent, received = _Capture(), _Capture()
 
         async def receive_and_keep() -> Message:
@@ -90,36 +94,37 @@ class SandboxMiddleware:
             await send(message)
 
         try:
-            if fault is not None and fault.latency_ms:
-                await anyio.sleep(fault.latency_ms / 1000)
-            if fault is not None and fault.status is not None:
-                body = INJECTED_FAULT_BODY if fault.body is None else fault.body
-                response = error_response(VendorError(fault.status, body, fault.headers))
-                await response(scope, receive_and_keep, send_and_watch)
-            else:
+            answered = fault is not None and await apply_fault(
+                fault, scope, receive_and_keep, send_and_watch
+            )
+            if not answered:
                 await self.app(scope, receive_and_keep, send_and_watch)
         finally:
             headers = masked_headers(scope.get("headers", []))
             request_type = headers.get("content-type", "")
             tenant = attributed_tenant(scope)
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            self.sandbox.journal.record(
-                JournalEntry(
-                    at=isoformat(self.sandbox.clock.now()),
-                    api=self.api,
-                    method=method,
-                    path=path,
-                    query=masked_query(scope.get("query_string", b"").decode("latin-1")),
-                    status=status,
-                    duration_ms=duration_ms,
-                    fault_id=None if fault is None else fault.id,
-                    tenant=tenant,
-                    request_headers=headers,
-                    request_body=masked_body(bytes(received.data), request_type),
-                    response_body=_response_text(bytes(sent.data), response_type),
-                    truncated=received.truncated or sent.truncated,
+            self.sandbox.note_use(tenant)
+            clock = self.sandbox.clock if tenant is None else self.sandbox.clock_for(tenant)
+            # A request of a tenant removed meanwhile leaves nothing behind of it.
+            if tenant is None or self.sandbox.tenants.get(tenant) is not None:
+                self.sandbox.journal.record(
+                    JournalEntry(
+                        at=isoformat(clock.now()),
+                        api=self.api,
+                        method=method,
+                        path=path,
+                        query=masked_query(scope.get("query_string", b"").decode("latin-1")),
+                        status=status,
+                        duration_ms=duration_ms,
+                        fault_id=applied_fault(scope),
+                        tenant=tenant,
+                        request_headers=headers,
+                        request_body=masked_body(bytes(received.data), request_type),
+                        response_body=_response_text(bytes(sent.data), response_type),
+                        truncated=received.truncated or sent.truncated,
+                    )
                 )
-            )
 
 
 def _response_text(body: bytes, content_type: str) -> str:

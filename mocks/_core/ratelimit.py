@@ -1,18 +1,20 @@
-"""Rate limiters keyed by credential, all reading the sandbox clock.
+"""Rate limiters keyed by credential, each reading its tenant's clock.
 
 Three shapes cover the vendors: a fixed window aligned to clock boundaries, a rolling window,
 and a limit on requests in flight at once. Each refusal says how long to wait before retrying.
-Limits are live objects: the control plane changes ``limit`` or switches ``enabled`` off.
+A vendor declares its limiters once (:class:`LimiterSpec`); every tenant gets its own live
+copies (:meth:`LimitRegistry.from_specs`), whose ``limit`` or ``enabled`` the control plane
+changes for that tenant alone.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from standin._core.clock import Clock
 
@@ -220,11 +222,42 @@ def admitted(limiter: RateLimiter, key: str) -> Iterator[RateDecision]:
             limiter.release(key)
 
 
+LimiterKind = Literal["fixed_window", "rolling_window", "concurrency"]
+
+
+@dataclass(frozen=True)
+class LimiterSpec:
+    """A vendor's declaration of one limiter, from which each tenant gets its own."""
+
+    name: str
+    kind: LimiterKind
+    limit: int
+    description: str
+    window_seconds: float = 60.0
+    """For the windowed kinds only."""
+
+    def build(self, clock: Clock) -> RateLimiter:
+        if self.kind == "fixed_window":
+            return FixedWindowLimiter(clock, self.limit, self.window_seconds, self.description)
+        if self.kind == "rolling_window":
+            return RollingWindowLimiter(clock, self.limit, self.window_seconds, self.description)
+        return ConcurrencyLimiter(self.limit, self.description)
+
+
 class LimitRegistry:
-    """Every API's named limiters, as the control plane shows and changes them."""
+    """Every API's named limiters of one tenant, as the control plane shows and changes them."""
 
     def __init__(self) -> None:
         self._limiters: dict[str, dict[str, RateLimiter]] = {}
+
+    @classmethod
+    def from_specs(cls, specs: Mapping[str, Sequence[LimiterSpec]], clock: Clock) -> LimitRegistry:
+        """Fresh limiters for every API's declared ``specs``, reading ``clock``."""
+        registry = cls()
+        for api, declared in specs.items():
+            for spec in declared:
+                registry.register(api, spec.name, spec.build(clock))
+        return registry
 
     def register(self, api: str, name: str, limiter: RateLimiter) -> RateLimiter:
         self._limiters.setdefault(api, {})[name] = limiter

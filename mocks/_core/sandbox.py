@@ -1,14 +1,14 @@
 """The sandbox: one object holding everything a running standin shares.
 
-Clock, tenants, journal, faults and limits live here (never at module level), so two sandboxes
-in one process, or two tests, never see each other's state.
+Tenants (each with its own clock, faults and limits) and the journal live here (never at module
+level), so two sandboxes in one process, or two tests, never see each other's state.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from standin._core.api import VendorApi, VendorApiFactory
@@ -23,6 +23,14 @@ V = TypeVar("V", bound=VendorApi)
 
 
 class Sandbox:
+    """Every API's fake and every tenant.
+
+    ``clock`` is the default tenant's (new tenants get their own on the same time source);
+    ``tenant_ttl`` removes tenants other than the default once no request has reached them for
+    that many seconds of real time, read from ``idle_source``: the tenants' own clocks are
+    theirs to freeze or move, and moving one must neither keep a tenant alive nor end it.
+    """
+
     def __init__(
         self,
         apis: Sequence[VendorApiFactory],
@@ -32,24 +40,37 @@ class Sandbox:
         journal_capacity: int = 1000,
         admin_token: str | None = None,
         persistence: Persistence | None = None,
+        tenant_ttl: float | None = None,
+        idle_source: Callable[[], float] = time.monotonic,
     ) -> None:
         self.started = time.monotonic()
         self.clock = clock or Clock()
         self.seed = seed
         self.journal = RequestJournal(journal_capacity)
-        self.faults = FaultRegistry(seed)
-        self.limits = LimitRegistry()
         self.admin_token = admin_token
         self.secret = secrets.token_bytes(32)
+        self.tenant_ttl = tenant_ttl
+        self._idle_source = idle_source
+        self._swept_at = idle_source()
         self.apis: dict[str, VendorApi] = {}
         for factory in apis:
             api = factory(self)
             self.apis[api.key] = api
-        self.tenants = TenantRegistry(self.apis, seed)
-        # standin: durable state. What was kept comes back; a fresh store keeps the default.
+        self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
             self.persistence.save_tenant(self.tenants.create_default())
+
+    @property
+    def faults(self) -> FaultRegistry:
+        """The default tenant's faults (also those of requests that reach no tenant)."""
+        return self.tenants.default().faults
+
+    @property
+    def limits(self) -> LimitRegistry:
+        """The default tenant's rate limits."""
+        return self.tenants.default().limits
 
     def api(self, key: str) -> VendorApi:
         return self.apis[key]
@@ -61,14 +82,25 @@ class Sandbox:
                 return api
         raise KeyError(f"this sandbox serves no {kind.__name__}")
 
-    def reset(self, tenant_id: str | None = None) -> list[str]:
-        """Tenants back to their fixtures; a full reset also forgets rate-limit counters.
+    def tenant(self, tenant_id: str | None = None) -> Tenant:
+        """The tenant ``tenant_id`` (the default one when None); KeyError if there is none."""
+        tenant = self.tenants.default() if tenant_id is None else self.tenants.get(tenant_id)
+        if tenant is None:
+            raise KeyError(tenant_id)
+        return tenant
 
-        Credentials, tokens, the clock and faults are left as they are: tests drive those.
+    def clock_for(self, tenant_id: str) -> Clock:
+        """The clock of the tenant ``tenant_id``; the default tenant's once it is gone (its
+        tokens are forgotten with it, so nothing of it is judged on that clock for long)."""
+        tenant = self.tenants.get(tenant_id)
+        return self.clock if tenant is None else tenant.clock
+
+    def reset(self, tenant_id: str | None = None) -> list[str]:
+        """Tenants (all, or one) back to their fixtures, their rate-limit counters forgotten.
+
+        Credentials, tokens, clocks and faults are left as they are: tests drive those.
         """
         reset = self.tenants.reset(tenant_id)
-        if tenant_id is None:
-            self.limits.reset()
         for tenant in self.tenants.all():
             if tenant.id in reset:
                 self.persistence.save_tenant(tenant)
@@ -83,8 +115,39 @@ class Sandbox:
         """Let go of the data directory, if state is kept in one."""
         self.persistence.close()
 
-    def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, Any]]:
-        tenant = self.tenants.default() if tenant_id is None else self.tenants.get(tenant_id)
+    def remove_tenant(self, tenant_id: str) -> bool:
+        """Forget a tenant: its state, limits and faults, its tokens, its journal entries.
+        Whether there was one; ValueError for the default tenant, which always stays."""
+        tenant = self.tenants.remove(tenant_id)
         if tenant is None:
-            raise KeyError(tenant_id)
+            return False
+        for api in self.apis.values():
+            api.forget_tenant(tenant_id)
+        self.journal.forget_tenant(tenant_id)
+        self.persistence.remove_tenant(tenant_id)
+        return True
+
+    def note_use(self, tenant_id: str | None) -> None:
+        """A request reached ``tenant_id`` (or no tenant); with a TTL, idle tenants go."""
+        tenant = None if tenant_id is None else self.tenants.get(tenant_id)
+        if tenant is not None:
+            self.tenants.touch(tenant)
+        if self.tenant_ttl is not None:
+            now = self._idle_source()
+            # Looking is cheap but not free: at most once a second (sooner for a short TTL).
+            if now - self._swept_at >= min(1.0, self.tenant_ttl):
+                self._swept_at = now
+                self.remove_idle_tenants()
+
+    def remove_idle_tenants(self) -> list[str]:
+        """Remove the tenants idle longer than the TTL; returns their ids."""
+        if self.tenant_ttl is None:
+            return []
+        gone = [tenant.id for tenant in self.tenants.idle(self.tenant_ttl)]
+        for tenant_id in gone:
+            self.remove_tenant(tenant_id)
+        return gone
+
+    def credentials(self, tenant_id: str | None = None) -> dict[str, dict[str, Any]]:
+        tenant = self.tenant(tenant_id)
         return {key: dict(value) for key, value in tenant.credentials.items()}

@@ -2,10 +2,12 @@
 
 Each vendor declares how a request names its caller (a bearer token, an API key in the query …)
 as an :data:`IdentifyCaller` that answers an :class:`Identity` or raises the vendor's own 401;
-the seam does the rest, once for every vendor: finds the tenant, applies the vendor's limiter
+the seam does the rest, once for every vendor: finds the tenant, attributes the request to it
+for the journal, applies the tenant's faults, then the tenant's copy of the vendor's limiter
 (a place in a concurrency limit is held until the last byte of the answer has left), lets the
-vendor refuse access after the limit (its 403), attributes the request to the tenant for the
-journal, and calls the handler with a :class:`Caller` whose state is typed.
+vendor refuse access after the limit (its 403), and calls the handler with a :class:`Caller`
+whose state is typed and whose clock is the tenant's. A request whose credential names no
+tenant meets the default tenant's faults, as every request that reaches no tenant does.
 
 A route is guarded in the vendor's one route table::
 
@@ -16,16 +18,18 @@ A route is guarded in the vendor's one route table::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.clock import Clock
 from standin._core.errors import VendorError
+from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.ratelimit import RateDecision, RateLimiter
 from standin._core.tenants import Tenant
@@ -90,7 +94,8 @@ IdentifyCaller = Callable[[Request], Identity]
 
 @dataclass(frozen=True)
 class Caller(Generic[S]):
-    """What a guarded handler gets: the tenant, its state for this vendor, and its clock."""
+    """What a guarded handler gets: the tenant, its state for this vendor, and its clock (the
+    tenant's)."""
 
     tenant: Tenant
     state: S
@@ -171,7 +176,10 @@ def release_point(scope: Scope) -> list[Callable[[], None]] | None:
 
 
 class Seam(Generic[S]):
-    """One vendor's way in: its credential, its refusals, its limiter, its typed state."""
+    """One vendor's way in: its credential, its refusals, its limiter, its typed state.
+
+    ``limiter`` names one of the vendor's declared limiters; each tenant has its own copy.
+    """
 
     def __init__(
         self,
@@ -181,7 +189,7 @@ class Seam(Generic[S]):
         *,
         identify: IdentifyCaller,
         refusals: Refusals,
-        limiter: RateLimiter,
+        limiter: str,
         authorize: Authorize[S] | None = None,
     ) -> None:
         self.sandbox = sandbox
@@ -198,6 +206,10 @@ class Seam(Generic[S]):
         if not isinstance(state, self.state_type):
             raise TypeError(f"{self.api} state of tenant {tenant.id} is {type(state).__name__}")
         return state
+
+    def limiter_of(self, tenant: Tenant) -> RateLimiter:
+        """The tenant's copy of this vendor's limiter."""
+        return tenant.limits.get(self.api, self.limiter)
 
     def tenant(self, tenant_id: str) -> Tenant:
         """The tenant a credential names; the vendor's 401 if it is gone."""
@@ -226,10 +238,22 @@ class Guarded(Generic[S]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         seam = self.seam
         request = Request(scope, receive, send)
-        identity = self.identify(request)
-        tenant = seam.tenant(identity.tenant_id)
+        method, path = request.method, vendor_path(scope)
+        try:
+            identity = self.identify(request)
+            tenant = seam.tenant(identity.tenant_id)
+        except VendorError:
+            # No tenant reached: the default tenant's faults apply, as to any such request.
+            fault = seam.sandbox.faults.take(seam.api, method, path)
+            if fault is not None and await apply_fault(fault, scope, receive, send):
+                return
+            raise
         attribute(scope, tenant.id)
-        decision = seam.limiter.acquire(identity.limit_key)
+        fault = tenant.faults.take(seam.api, method, path)
+        if fault is not None and await apply_fault(fault, scope, receive, send):
+            return
+        limiter = seam.limiter_of(tenant)
+        decision = limiter.acquire(identity.limit_key)
         if not decision.allowed:
             raise seam.refusals.rate_limited(decision)
         held = True
@@ -238,7 +262,7 @@ class Guarded(Generic[S]):
             nonlocal held
             if held:
                 held = False
-                seam.limiter.release(identity.limit_key)
+                limiter.release(identity.limit_key)
 
         async def send_then_release(message: Message) -> None:
             # A place in a concurrency limit is given back just before the last part of the
@@ -255,7 +279,7 @@ class Guarded(Generic[S]):
         outgoing: Send = send_then_release if releases is None else send
 
         try:
-            caller = Caller(tenant, seam.state(tenant), seam.sandbox.clock, identity)
+            caller = Caller(tenant, seam.state(tenant), tenant.clock, identity)
             if seam.authorize is not None:
                 seam.authorize(caller)
             response = await self.handler(request, caller)
@@ -265,3 +289,24 @@ class Guarded(Generic[S]):
             await response(scope, receive, outgoing)
         finally:
             release()
+
+
+@runtime_checkable
+class EndpointsByMethod(Protocol):
+    """An endpoint that hands each method to its own endpoint (Metasys' one route per path)."""
+
+    endpoints: Mapping[str, ASGIApp]
+
+
+def reaches_guard(routes: Sequence[BaseRoute], scope: Scope) -> bool:
+    """Whether the route table answers ``scope`` with a guarded endpoint (the seam then applies
+    the faults of the caller's tenant; the sandbox middleware, those of the default tenant)."""
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            endpoint = route.endpoint if isinstance(route, Route) else None
+            if isinstance(endpoint, EndpointsByMethod):
+                method = "GET" if scope["method"] == "HEAD" else scope["method"]
+                endpoint = endpoint.endpoints.get(method)
+            return isinstance(endpoint, Guarded)
+    return False

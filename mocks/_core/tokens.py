@@ -1,4 +1,4 @@
-"""Access and refresh tokens: opaque or signed JWTs, expiring on the sandbox clock.
+"""Access and refresh tokens: opaque or signed JWTs, expiring on their tenant's clock.
 
 General enough for every flow the vendors use: client credentials, password, refresh (with
 single-use rotation), login/refresh of a session token, and Azure AD style JWTs whose signing
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -23,6 +23,8 @@ from standin._core.clock import Clock
 TokenKind = Literal["access", "refresh"]
 TokenFormat = Literal["opaque", "jwt"]
 TokenProblem = Literal["unknown", "expired", "revoked", "malformed", "wrong_kind"]
+TenantClocks = Callable[[str], Clock]
+"""The clock of a tenant, by its id (``Sandbox.clock_for``)."""
 
 
 class TokenRejected(Exception):
@@ -138,12 +140,14 @@ class TokenIssuer:
     """Issues, validates, refreshes and revokes the tokens of one API.
 
     Every issued token is remembered until it expires, so revocation and single-use refresh
-    tokens work for JWTs as well as opaque strings.
+    tokens work for JWTs as well as opaque strings. ``clock`` is one clock for every token, or
+    how to find the clock of a token's tenant: each token is issued and judged on its own
+    tenant's clock, so moving one tenant's clock expires that tenant's tokens only.
     """
 
     def __init__(
         self,
-        clock: Clock,
+        clock: Clock | TenantClocks,
         *,
         lifetime_seconds: float,
         refresh_lifetime_seconds: float | None = None,
@@ -153,7 +157,9 @@ class TokenIssuer:
     ) -> None:
         if token_format == "jwt" and signer is None:
             signer = JwtSigner()
-        self._clock = clock
+        self._clock_of: TenantClocks = (
+            (lambda tenant_id: clock) if isinstance(clock, Clock) else clock
+        )
         self.lifetime_seconds = lifetime_seconds
         self.refresh_lifetime_seconds = refresh_lifetime_seconds
         self._format: TokenFormat = token_format
@@ -179,7 +185,7 @@ class TokenIssuer:
         claims: Mapping[str, Any] | None = None,
         lifetime_seconds: float | None = None,
     ) -> IssuedToken:
-        now = self._clock.time()
+        now = self._clock_of(tenant_id).time()
         lifetime = self.lifetime_seconds if lifetime_seconds is None else lifetime_seconds
         expires_at = now + lifetime
         extra = dict(claims or {})
@@ -212,7 +218,7 @@ class TokenIssuer:
         return token
 
     def issue_refresh(self, access: IssuedToken) -> IssuedToken:
-        now = self._clock.time()
+        now = self._clock_of(access.tenant_id).time()
         lifetime = self.refresh_lifetime_seconds
         token = replace(
             access,
@@ -241,7 +247,7 @@ class TokenIssuer:
             raise TokenRejected("unknown")
         if token.kind != kind:
             raise TokenRejected("wrong_kind")
-        if token.expires_at is not None and self._clock.time() >= token.expires_at:
+        if token.expires_at is not None and self._expired(token):
             raise TokenRejected("expired")
         return token
 
@@ -262,6 +268,13 @@ class TokenIssuer:
             if token.tenant_id == tenant_id:
                 self.revoke(value)
 
+    def forget_tenant(self, tenant_id: str) -> None:
+        """Drop a removed tenant's tokens outright (they answer as unknown from now on); unlike
+        :meth:`revoke_tenant`, nothing of them is kept."""
+        for value, token in list(self._tokens.items()):
+            if token.tenant_id == tenant_id:
+                del self._tokens[value]
+
     def active_count(self) -> int:
         return len(self._tokens)
 
@@ -276,13 +289,13 @@ class TokenIssuer:
     def _sweep(self) -> None:
         """Forget expired tokens so a long-running sandbox does not grow without bound."""
         self._issued_since_sweep = 0
-        now = self._clock.time()
-        expired = [
-            value
-            for value, token in self._tokens.items()
-            if token.expires_at is not None and now >= token.expires_at
-        ]
+        expired = [value for value, token in self._tokens.items() if self._expired(token)]
         for value in expired:
             del self._tokens[value]
         if expired and self.log is not None:
             self.log.forget(expired)
+
+    def _expired(self, token: IssuedToken) -> bool:
+        if token.expires_at is None:
+            return False
+        return self._clock_of(token.tenant_id).time() >= token.expires_at

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,9 @@ from starlette.types import ASGIApp
 
 from standin import fixtures
 from standin._core.apps import vendor_app
+from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
-from standin._core.ratelimit import FixedWindowLimiter
+from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, Seam
 from standin._core.tenants import Tenant
@@ -36,21 +36,19 @@ class AtmotubeApi:
     title = "Atmotube Cloud API"
     real_base_url = "https://api.atmotube.com/api/v1"
     hosts: tuple[str, ...] = ("api.atmotube.com",)
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec(
+            "requests",
+            "fixed_window",
+            REQUESTS_PER_MINUTE,
+            "requests per API key, counted per clock minute and reset at its start",
+        ),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.fixture: dict[str, Any] = fixtures.load("atmotube")
         self.cache = ReadingCache()
-        self.limiter = sandbox.limits.register(
-            self.key,
-            "requests",
-            FixedWindowLimiter(
-                sandbox.clock,
-                REQUESTS_PER_MINUTE,
-                60,
-                "requests per API key, counted per clock minute and reset at its start",
-            ),
-        )
         self.seam = Seam(
             sandbox,
             self.key,
@@ -62,7 +60,7 @@ class AtmotubeApi:
                     decision.limit, decision.retry_after_header()
                 ),
             ),
-            limiter=self.limiter,
+            limiter="requests",
         )
 
     def identify(self, request: Request) -> Identity:
@@ -80,10 +78,10 @@ class AtmotubeApi:
         ]
         return {**keys[0], "keys": keys}
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
         keys = [
             {
-                "api_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "api_key": str(uuid.uuid4()),
                 "macs": [m.upper() for m in entry["devices"]],
             }
             for entry in self.fixture["api_keys"]
@@ -93,9 +91,12 @@ class AtmotubeApi:
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [entry["api_key"] for entry in credentials["keys"]]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> AtmotubeState:
+    def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> AtmotubeState:
         keys = self.credential_keys(credentials)
-        return AtmotubeState.from_fixture(self.fixture, keys, self.sandbox.clock, self.cache)
+        return AtmotubeState.from_fixture(self.fixture, keys, clock, self.cache)
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        """An API key is the whole credential: nothing outside the tenant's state to drop."""
 
     def state(self, tenant: Tenant) -> AtmotubeState:
         return self.seam.state(tenant)
@@ -123,7 +124,8 @@ class AtmotubeApi:
             raise control_error(400, "environment must be indoor or outdoor")
         coords = body.get("coords")
         try:
-            since = date.fromisoformat(str(body.get("since", self.sandbox.clock.now().date())))
+            today = tenant.clock.now().date()
+            since = date.fromisoformat(str(body.get("since", today)))
             latitude = None if coords is None else float(coords["lat"])
             longitude = None if coords is None else float(coords["lon"])
         except (ValueError, TypeError, KeyError):

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp
 
 from standin import fixtures
 from standin._core.apps import vendor_app
-from standin._core.ratelimit import RollingWindowLimiter
+from standin._core.clock import Clock
+from standin._core.ratelimit import LimiterSpec
 from standin._core.seam import Identity, Refusals, Seam, bearer_token
 from standin._core.tenants import DEFAULT_TENANT, Tenant
 from standin._core.timeseries import series_key
@@ -35,22 +36,22 @@ class AtriusApi:
     title = "Atrius (BuildingOS) API"
     real_base_url = "https://api.buildingos.com"
     hosts: tuple[str, ...] = ("api.buildingos.com",)
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec(
+            "requests",
+            "rolling_window",
+            REQUESTS_PER_MINUTE,
+            "API requests per client id in any 60 s (the token endpoint is not limited)",
+        ),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.fixture: dict[str, Any] = fixtures.load("atrius")
         self.issuer = TokenIssuer(
-            sandbox.clock, lifetime_seconds=TOKEN_LIFETIME, refresh_lifetime_seconds=30 * 86400
-        )
-        self.limiter = sandbox.limits.register(
-            self.key,
-            "requests",
-            RollingWindowLimiter(
-                sandbox.clock,
-                REQUESTS_PER_MINUTE,
-                60,
-                "API requests per client id in any 60 s (the token endpoint is not limited)",
-            ),
+            sandbox.clock_for,
+            lifetime_seconds=TOKEN_LIFETIME,
+            refresh_lifetime_seconds=30 * 86400,
         )
         self.seam = Seam(
             sandbox,
@@ -61,7 +62,7 @@ class AtriusApi:
                 unauthenticated=errors.not_authenticated,
                 rate_limited=lambda decision: errors.throttled(decision.retry_after_header()),
             ),
-            limiter=self.limiter,
+            limiter="requests",
         )
 
     def identify(self, request: Request) -> Identity:
@@ -81,23 +82,25 @@ class AtriusApi:
             "organization": str(self.fixture["organization"]["id"]),
         }
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
         return {
             "client_id": secrets.token_urlsafe(24),
             "client_secret": secrets.token_urlsafe(48),
             "username": f"apiuser+{tenant_id}@standin.example",
             "password": secrets.token_urlsafe(16),
-            "gateway": str(rng.randrange(10000, 99999)),
-            "organization": str(rng.randrange(1000, 9999)),
+            "gateway": str(10000 + secrets.randbelow(89999)),
+            "organization": str(1000 + secrets.randbelow(8999)),
         }
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [credentials["client_id"]]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> AtriusState:
-        seed = series_key(tenant_id)
-        ids = self._tenant_ids(tenant_id, credentials, random.Random(seed))
-        return AtriusState.from_fixture(self.fixture, ids, self.sandbox.clock, seed)
+    def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> AtriusState:
+        ids = self._tenant_ids(tenant_id, credentials, random.Random(series_key(tenant_id)))
+        return AtriusState.from_fixture(self.fixture, ids, clock)
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        self.issuer.forget_tenant(tenant_id)
 
     def _tenant_ids(
         self, tenant_id: str, credentials: dict[str, Any], rng: random.Random

@@ -17,8 +17,9 @@ from starlette.types import ASGIApp
 
 from standin import fixtures
 from standin._core.apps import vendor_app
+from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
-from standin._core.ratelimit import RollingWindowLimiter
+from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Caller, Identity, Refusals, Seam, bearer_token
 from standin._core.tenants import Tenant
@@ -41,6 +42,15 @@ class BuildingMindsApi:
     title = "BuildingMinds Digital Twin Integration API"
     real_base_url = "https://api.onbuildingminds.com/api/digitaltwinintegration"
     hosts: tuple[str, ...] = ("login.microsoftonline.com", "api.onbuildingminds.com")
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec(
+            "requests",
+            "rolling_window",
+            REQUESTS_PER_MINUTE,
+            "API requests per credential (client id) in any 60 s; the token endpoint is "
+            "Azure AD's and not limited here",
+        ),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -55,17 +65,6 @@ class BuildingMindsApi:
             sandbox.clock.time,
             sandbox.seed,
         )
-        self.limiter = sandbox.limits.register(
-            self.key,
-            "requests",
-            RollingWindowLimiter(
-                sandbox.clock,
-                REQUESTS_PER_MINUTE,
-                60,
-                "API requests per credential (client id) in any 60 s; the token endpoint is "
-                "Azure AD's and not limited here",
-            ),
-        )
         self.seam = Seam(
             sandbox,
             self.key,
@@ -75,7 +74,7 @@ class BuildingMindsApi:
                 unauthenticated=errors.unauthorized,
                 rate_limited=lambda decision: errors.rate_limited(decision.retry_after_header()),
             ),
-            limiter=self.limiter,
+            limiter="requests",
             authorize=self.authorize,
         )
 
@@ -84,7 +83,7 @@ class BuildingMindsApi:
         run never issue a BuildingMinds token."""
         if self._issuer is None:
             self._issuer = TokenIssuer(
-                self.sandbox.clock,
+                self.sandbox.clock_for,
                 lifetime_seconds=3599,
                 token_format="jwt",
                 signer=JwtSigner(key_id=_key_id(self.sandbox.seed)),
@@ -99,12 +98,12 @@ class BuildingMindsApi:
             directory["tenant"], directory["directory_id"], list(self.fixture["clients"])
         )
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
-        directory_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
+        directory_id = str(uuid.uuid4())
         clients = [
             {
                 **client,
-                "client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "client_id": str(uuid.uuid4()),
                 "client_secret": f"{client['client_secret'][:3]}8Q~{secrets.token_urlsafe(28)}",
             }
             for client in self.fixture["clients"]
@@ -114,10 +113,16 @@ class BuildingMindsApi:
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [credentials["client_id"], credentials["forbidden_client_id"]]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> BuildingMindsState:
+    def new_state(
+        self, tenant_id: str, credentials: dict[str, Any], clock: Clock
+    ) -> BuildingMindsState:
         return BuildingMindsState.from_fixture(
-            self.fixture, self.sandbox.clock, self.timing, series_key(tenant_id)
+            self.fixture, clock, self.timing, series_key(tenant_id)
         )
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        if self._issuer is not None:
+            self._issuer.forget_tenant(tenant_id)
 
     def state(self, tenant: Tenant) -> BuildingMindsState:
         return self.seam.state(tenant)

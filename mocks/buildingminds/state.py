@@ -192,11 +192,11 @@ class BuildingMindsState:
         for offset, (path, records) in enumerate(fixture["portfolio"].items()):
             spec = ENTITIES[path]
             created = onboarded + 600 * offset
-            batch = Batch(state._new_id(), path, created)
+            batch = Batch(state._fixture_id(), path, created)
             state.batches.put(batch.id, batch)
             for record in records:
                 assert not problems(spec, record), (path, record)
-                message = state._message(batch, spec, record, created)
+                message = state._message(batch, spec, record, created, state._fixture_id())
                 message.status = spec.terminal
                 message.updated_at = created + 25
                 state.entities.put((path, message.entity_id), dict(record))
@@ -226,7 +226,7 @@ class BuildingMindsState:
             key = str(record[spec.id_field])
             counts[key] = counts.get(key, 0) + 1
         for record in valid:
-            message = self._message(batch, spec, record, now)
+            message = self._message(batch, spec, record, now, self._new_id())
             if counts[message.entity_id] > 1:
                 message.problem = (
                     f"Duplicate {spec.id_field} '{message.entity_id}' in the same request"
@@ -237,12 +237,12 @@ class BuildingMindsState:
         return Submission(batch.id, failures)
 
     def _message(
-        self, batch: Batch, spec: EntitySpec, record: dict[str, Any], now: float
+        self, batch: Batch, spec: EntitySpec, record: dict[str, Any], now: float, message_id: str
     ) -> InboundMessage:
         self._seq += 1
         kind = event_kind(spec, record)
         message = InboundMessage(
-            id=self._new_id(),
+            id=message_id,
             batch_id=batch.id,
             seq=self._seq,
             entity=spec.path,
@@ -468,8 +468,14 @@ class BuildingMindsState:
             assert message is not None
             yield message
 
-    def _new_id(self) -> str:
+    def _fixture_id(self) -> str:
+        """The seed shapes the fixtures, their ids included, and nothing else."""
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def _new_id(self) -> str:
+        """Records made after the fixtures get ids nobody can predict (after a restart, a new
+        batch never reuses the id of an earlier one)."""
+        return str(uuid.uuid4())
 
 
 def _batch_matches(batch: Batch, query: BatchQuery) -> bool:

@@ -1,5 +1,9 @@
 """What a demo workflow may ask of the sandbox, in-process or over HTTP: credentials, the time,
-moving the clock, and a fault on the next matching request."""
+moving the clock, and a fault on the next matching request.
+
+The demo runs as a tenant of its own: its clock and faults are that tenant's, so a demo against
+a shared server moves nobody else's clock and fails nobody else's requests.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import httpx
 
 from standin._core.faults import Fault
 from standin._core.sandbox import Sandbox
+from standin._core.tenants import Tenant
 from standin.clients._http import DEFAULT_TIMEOUT
 
 ADMIN_HEADER = "X-Standin-Admin-Token"
@@ -24,11 +29,11 @@ class SandboxControl(Protocol):
         ...
 
     def now(self) -> datetime:
-        """The sandbox's time (what its tokens, limits and readings go by)."""
+        """The demo tenant's time (what its tokens, limits and readings go by)."""
         ...
 
     def advance(self, seconds: float) -> None:
-        """Moves the sandbox's clock on; the demo's clients sleep this way."""
+        """Moves the demo tenant's clock on; the demo's clients sleep this way."""
         ...
 
     def fail_next(
@@ -39,26 +44,28 @@ class SandboxControl(Protocol):
 
 
 class InProcessControl:
-    def __init__(self, sandbox: Sandbox) -> None:
+    """``tenant`` is the demo's (a new one when None)."""
+
+    def __init__(self, sandbox: Sandbox, tenant: Tenant | None = None) -> None:
         self.sandbox = sandbox
         self.where = "in-process (the vendors' host names are routed to the fakes)"
-        self.tenant = sandbox.create_tenant()
+        self.tenant = tenant or sandbox.create_tenant()
 
     def credentials(self, api: str) -> dict[str, Any]:
         return dict(self.tenant.credentials[api])
 
     def now(self) -> datetime:
-        return self.sandbox.clock.now()
+        return self.tenant.clock.now()
 
     def advance(self, seconds: float) -> None:
-        self.sandbox.clock.advance(seconds)
+        self.tenant.clock.advance(seconds)
 
     def fail_next(
         self, api: str, method: str, path: str, status: int, body: Any, headers: dict[str, str]
     ) -> None:
         fault = Fault(api=api, method=method, path=path, status=status, body=body, count=1)
         fault.headers = dict(headers)
-        self.sandbox.faults.add(fault)
+        self.tenant.faults.add(fault)
 
 
 class RemoteControl:
@@ -72,14 +79,17 @@ class RemoteControl:
             base_url=self.base_url + "/_sandbox", headers=headers, timeout=DEFAULT_TIMEOUT
         )
         self._offset = timedelta(0)
-        self._sync(self._json("GET", "/clock"))
         self._tenant: dict[str, Any] = self._json("POST", "/tenants")
+        self._params = {"tenant": str(self._tenant["tenant"])}
+        self._sync(self._json("GET", "/clock", params=self._params))
 
     def close(self) -> None:
         self._http.close()
 
-    def _json(self, method: str, path: str, body: Any = None) -> Any:
-        response = self._http.request(method, path, json=body)
+    def _json(
+        self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
+        response = self._http.request(method, path, json=body, params=params)
         response.raise_for_status()
         return response.json()
 
@@ -95,7 +105,7 @@ class RemoteControl:
         return datetime.now(UTC) + self._offset
 
     def advance(self, seconds: float) -> None:
-        self._sync(self._json("POST", "/clock", {"advance": seconds}))
+        self._sync(self._json("POST", "/clock", {"advance": seconds}, self._params))
 
     def fail_next(
         self, api: str, method: str, path: str, status: int, body: Any, headers: dict[str, str]
@@ -109,4 +119,4 @@ class RemoteControl:
             "headers": headers,
             "count": 1,
         }
-        self._json("POST", "/faults", spec)
+        self._json("POST", "/faults", spec, self._params)

@@ -15,6 +15,7 @@ import httpx
 
 from standin._core.liveserver import live_server
 from standin._core.sandbox import Sandbox
+from standin._core.tenants import Tenant
 from standin.clients._http import DEFAULT_TIMEOUT
 from standin.demo.control import InProcessControl, RemoteControl, SandboxControl
 from standin.demo.workflow import DemoContext, Traffic, WorkflowFactory
@@ -86,16 +87,18 @@ def run_demo(
     base_url: str | None = None,
     admin_token: str | None = None,
     sandbox: Sandbox | None = None,
+    tenant: Tenant | None = None,
 ) -> list[WorkflowResult]:
-    """Each workflow against the in-process ``sandbox`` (a fresh one if not given), or against
-    the server at ``base_url``."""
+    """Each workflow against the in-process ``sandbox`` (a fresh one if not given) as
+    ``tenant`` (a new one if not given), or against the server at ``base_url`` as a new tenant
+    of its own."""
     results: list[WorkflowResult] = []
     with ExitStack() as stack:
         if base_url is None:
             local = sandbox or create_sandbox()
             # The loopback server that streaming workflows need is reached over TCP.
             routed = standin(local, pass_through=["127.0.0.1"])
-            control: SandboxControl = InProcessControl(stack.enter_context(routed))
+            control: SandboxControl = InProcessControl(stack.enter_context(routed), tenant)
             server = _LocalServer(local, stack)
         else:
             remote = RemoteControl(base_url, admin_token)

@@ -3,7 +3,6 @@ concurrency limit, gzip, and the alert trigger."""
 
 from __future__ import annotations
 
-import random
 import secrets
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -16,8 +15,9 @@ from starlette.types import ASGIApp
 
 from standin import fixtures
 from standin._core.apps import vendor_app
+from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
-from standin._core.ratelimit import ConcurrencyLimiter
+from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, ReleasePoint, Seam, bearer_token
 from standin._core.tenants import Tenant
@@ -41,24 +41,24 @@ class LocusApi:
     title = "Locus Energy v3 API (SolarNOC)"
     real_base_url = "https://api.locusenergy.com"
     hosts: tuple[str, ...] = ("api.locusenergy.com",)
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec(
+            "concurrency",
+            "concurrency",
+            CONCURRENT_REQUESTS,
+            "API requests in flight at once per client id (the token endpoint is not "
+            "limited); raise it as an account manager would",
+        ),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.fixture: dict[str, Any] = fixtures.load("locus")
         self.issuer = TokenIssuer(
-            sandbox.clock,
+            sandbox.clock_for,
             lifetime_seconds=TOKEN_LIFETIME,
             refresh_lifetime_seconds=REFRESH_LIFETIME,
             opaque_bytes=16,
-        )
-        self.limiter = sandbox.limits.register(
-            self.key,
-            "concurrency",
-            ConcurrencyLimiter(
-                CONCURRENT_REQUESTS,
-                "API requests in flight at once per client id (the token endpoint is not "
-                "limited); raise it as an account manager would",
-            ),
         )
         self.seam = Seam(
             sandbox,
@@ -69,7 +69,7 @@ class LocusApi:
                 unauthenticated=errors.unauthorized,
                 rate_limited=lambda decision: errors.too_many_requests(),
             ),
-            limiter=self.limiter,
+            limiter="concurrency",
         )
 
     def identify(self, request: Request) -> Identity:
@@ -85,12 +85,12 @@ class LocusApi:
             "partner_ids": partner_ids,
         }
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
         """The tenant's own partners: distinct ids, none of them a partner of the fixture."""
         taken = {int(p["id"]) for p in self.fixture["partners"]}
         partner_ids: list[int] = []
         while len(partner_ids) < len(self.fixture["partner_ids"]):
-            drawn = rng.randrange(10000, 99999)
+            drawn = 10000 + secrets.randbelow(89999)
             if drawn not in taken:
                 taken.add(drawn)
                 partner_ids.append(drawn)
@@ -106,13 +106,16 @@ class LocusApi:
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [credentials["client_id"]]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> LocusState:
+    def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> LocusState:
         return LocusState.from_fixture(
             self.fixture,
-            self.sandbox.clock,
+            clock,
             [int(p) for p in credentials["partner_ids"]],
             series_key(f"locus:{tenant_id}") ^ self.sandbox.seed,
         )
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        self.issuer.forget_tenant(tenant_id)
 
     def state(self, tenant: Tenant) -> LocusState:
         return self.seam.state(tenant)

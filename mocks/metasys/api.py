@@ -4,7 +4,6 @@ and the control-plane triggers (device offline, point values)."""
 from __future__ import annotations
 
 import copy
-import random
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +14,10 @@ from starlette.types import ASGIApp
 
 from standin import fixtures
 from standin._core.apps import vendor_app
+from standin._core.clock import Clock
 from standin._core.control import control_error, read_json_object
 from standin._core.paging import ContinuationTokens
-from standin._core.ratelimit import FixedWindowLimiter
+from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, Seam
 from standin._core.tenants import DEFAULT_TENANT, Tenant
@@ -49,25 +49,23 @@ class MetasysApi:
     title = "Johnson Controls Metasys REST API v4"
     real_base_url = "https://{hostname}/api/v4"
     hosts: tuple[str, ...] = (DEFAULT_HOST,)
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec(
+            "requests",
+            "fixed_window",
+            REQUESTS_PER_MINUTE,
+            "API requests per user per clock minute; more are answered 403",
+        ),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.fixture: dict[str, Any] = fixtures.load("metasys")
         self.issuer = TokenIssuer(
-            sandbox.clock,
+            sandbox.clock_for,
             lifetime_seconds=DEFAULT_LIFETIME,
             token_format="jwt",
             signer=LazyJwtSigner("metasys-sandbox"),
-        )
-        self.limiter = sandbox.limits.register(
-            self.key,
-            "requests",
-            FixedWindowLimiter(
-                sandbox.clock,
-                REQUESTS_PER_MINUTE,
-                60,
-                "API requests per user per clock minute; more are answered 403",
-            ),
         )
         self.streams = Streams(sandbox.clock)
         self.diagram_streams = DiagramStreams(self.streams)
@@ -83,7 +81,7 @@ class MetasysApi:
                     decision.retry_after_header()
                 ),
             ),
-            limiter=self.limiter,
+            limiter="requests",
         )
 
     def identify(self, request: Request) -> Identity:
@@ -124,7 +122,7 @@ class MetasysApi:
             credentials[f"{prefix}password"] = user["password"]
         return credentials
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
         credentials: dict[str, Any] = {}
         for user in self.fixture["users"]:
             prefix = CREDENTIAL_PREFIX[user["role"]]
@@ -135,14 +133,17 @@ class MetasysApi:
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [credentials[f"{prefix}username"] for prefix in CREDENTIAL_PREFIX.values()]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> MetasysState:
+    def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> MetasysState:
         fixture = copy.deepcopy(self.fixture)
         for user in fixture["users"]:
             prefix = CREDENTIAL_PREFIX[user["role"]]
             user["username"] = credentials[f"{prefix}username"]
             user["password"] = credentials[f"{prefix}password"]
         salt = "" if tenant_id == DEFAULT_TENANT else f"{tenant_id}/"
-        return MetasysState(fixture, self.sandbox.clock, salt, series_key(tenant_id))
+        return MetasysState(fixture, clock, salt, series_key(tenant_id))
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        self.issuer.forget_tenant(tenant_id)
 
     def state(self, tenant: Tenant) -> MetasysState:
         return self.seam.state(tenant)

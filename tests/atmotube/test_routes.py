@@ -282,7 +282,9 @@ def test_a_device_of_another_tenant_is_not_found(
 def test_a_new_tenant_has_its_own_copy_of_the_fixture_devices(
     client: httpx.Client, sandbox: Sandbox, data: Any
 ) -> None:
-    their_key = sandbox.create_tenant().credentials["atmotube"]["api_key"]
+    tenant = sandbox.create_tenant()
+    tenant.clock.freeze(sandbox.clock.now())  # its own clock, at the same time as the default's
+    their_key = tenant.credentials["atmotube"]["api_key"]
     theirs = client.get(
         "/atmotube/api/v1/data", params={"api_key": their_key, "mac": OFFICE, "limit": 5}
     )

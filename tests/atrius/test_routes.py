@@ -925,8 +925,8 @@ def test_authenticated_requests_are_journaled_with_their_tenant(
 def test_a_throttled_request_is_journaled_with_its_tenant(
     client: httpx.Client, sandbox: Sandbox, creds: dict[str, str]
 ) -> None:
-    sandbox.limits.configure({"atrius": {"requests": {"limit": 1}}})
     other = sandbox.create_tenant()
+    other.limits.configure({"atrius": {"requests": {"limit": 1}}})
     headers = {"Authorization": f"Bearer {token_for(client, other.credentials['atrius'])}"}
     assert client.get("/atrius/buildings/", headers=headers).status_code == 200
     assert client.get("/atrius/buildings/", headers=headers).status_code == 429

@@ -13,6 +13,7 @@ from standin.atrius.models import Meter
 from standin.atrius.series import DataQuery, GeneratedSeries, PushedReadings, meter_rows
 from standin.atrius.state import AtriusState
 from standin.atrius.units import unit
+from tests.atrius.conftest import meter_body
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp()
@@ -21,7 +22,7 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC).timestamp()
 def state() -> AtriusState:
     clock = Clock()
     clock.freeze(datetime(2026, 11, 20, 12, tzinfo=UTC))
-    return AtriusState.from_fixture(fixtures.load("atrius"), {}, clock, seed=1)
+    return AtriusState.from_fixture(fixtures.load("atrius"), {}, clock)
 
 
 def meter(**changes: str) -> Meter:
@@ -101,5 +102,14 @@ def test_fixture_meters_belong_to_the_fixture_gateway_and_buildings() -> None:
 
 def test_new_ids_follow_the_largest_existing_one() -> None:
     s = state()
-    created = s.create_building({"organization": "6732", "name": "x", "postalCode": "1"})
-    assert created.id == "176500"
+    body = {"organization": "6732", "name": "x", "postalCode": "1"}
+    assert s.create_building(body).id == "176500"
+    assert s.create_building(body).id == "176501"
+
+
+def test_a_new_meter_after_a_fresh_start_gets_a_uuid_never_given_before() -> None:
+    """Uuids come from secrets, not the seed: a restarted sandbox does not hand out the uuid of
+    a meter made before it."""
+    body = meter_body()
+    before, after = state().create_meter(body), state().create_meter(body)
+    assert after.uuid != before.uuid

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -11,9 +11,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin._core.apps import vendor_app
+from standin._core.clock import Clock
 from standin._core.errors import VendorError
 from standin._core.handlers import RoutingErrors
-from standin._core.ratelimit import ConcurrencyLimiter, RateDecision
+from standin._core.ratelimit import LimiterSpec, RateDecision
 from standin._core.rendering import JSONBody
 from standin._core.sandbox import Sandbox
 from standin._core.seam import Caller, Identity, Refusals, Seam
@@ -23,8 +24,9 @@ SEALED = "sealed"
 
 
 class EchoState:
-    def __init__(self, tenant_id: str) -> None:
+    def __init__(self, tenant_id: str, clock: Clock) -> None:
         self.tenant_id = tenant_id
+        self.clock = clock
         self.notes: list[str] = ["fixture note"]
 
 
@@ -43,19 +45,19 @@ class EchoApi:
     title = "Echo"
     real_base_url = "https://echo.example.com"
     hosts: tuple[str, ...] = ("echo.example.com",)
+    limiters: tuple[LimiterSpec, ...] = (
+        LimiterSpec("concurrency", "concurrency", 1, "one request per token at a time"),
+    )
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        self.limiter = sandbox.limits.register(
-            self.key, "concurrency", ConcurrencyLimiter(1, "one request per token at a time")
-        )
         self.seam = Seam(
             sandbox,
             self.key,
             EchoState,
             identify=self.identify,
             refusals=Refusals(unauthenticated=who_are_you, rate_limited=slow_down),
-            limiter=self.limiter,
+            limiter="concurrency",
             authorize=self.authorize,
         )
 
@@ -73,14 +75,17 @@ class EchoApi:
     def default_credentials(self) -> dict[str, Any]:
         return {"token": "default-token"}
 
-    def new_credentials(self, tenant_id: str, rng: random.Random) -> dict[str, Any]:
-        return {"token": f"token-{rng.getrandbits(32):08x}"}
+    def new_credentials(self, tenant_id: str) -> dict[str, Any]:
+        return {"token": f"token-{secrets.token_hex(8)}"}
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
         return [credentials["token"]]
 
-    def new_state(self, tenant_id: str, credentials: dict[str, Any]) -> EchoState:
-        return EchoState(tenant_id)
+    def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> EchoState:
+        return EchoState(tenant_id, clock)
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        """Nothing kept outside the tenant's state."""
 
     def app(self) -> ASGIApp:
         routing = RoutingErrors(
@@ -90,6 +95,7 @@ class EchoApi:
         )
         routes = [
             Route("/notes", self.seam.guard(notes), methods=["GET", "POST"]),
+            Route("/now", self.seam.guard(now), methods=["GET"]),
             Route("/broken", self.seam.guard(broken), methods=["POST"]),
         ]
         return vendor_app(self.sandbox, self.key, routes, routing)
@@ -106,6 +112,10 @@ async def notes(request: Request, caller: Caller[EchoState]) -> Response:
         caller.state.notes.append((await request.body()).decode())
         return JSONBody({"notes": caller.state.notes}, 201)
     return JSONBody({"notes": caller.state.notes})
+
+
+async def now(request: Request, caller: Caller[EchoState]) -> Response:
+    return JSONBody({"now": caller.clock.time()})
 
 
 async def broken(request: Request, caller: Caller[EchoState]) -> Response:

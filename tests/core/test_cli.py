@@ -31,6 +31,14 @@ def test_credentials_text_lists_every_value_including_numeric_partner_ids(
         (["serve", "--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
         (["serve", "--journal-size", "0"], "argument --journal-size: must be at least 1, not 0"),
         (["credentials", "--api", "nope"], "argument --api: invalid choice: 'nope'"),
+        (
+            ["serve", "--tenant-ttl", "0"],
+            "argument --tenant-ttl: must be a positive number of seconds, not 0",
+        ),
+        (
+            ["serve", "--tenant-ttl", "soon"],
+            "argument --tenant-ttl: not a number of seconds: 'soon'",
+        ),
     ],
 )
 def test_bad_options_get_a_usage_line_and_a_one_line_error_with_exit_2(

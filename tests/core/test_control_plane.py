@@ -59,7 +59,9 @@ def test_tenants_can_be_created_and_listed(echo: httpx.Client) -> None:
     assert listed[1]["echo"] == body["echo"]
 
 
-def test_reset_restores_fixtures_for_all_or_one_tenant(echo: httpx.Client) -> None:
+def test_reset_restores_the_default_tenants_fixtures_or_the_named_tenants(
+    echo: httpx.Client,
+) -> None:
     echo.post("/echo/notes", content="x", headers=TOKEN)
     assert echo.post("/_sandbox/reset").json() == {"reset": ["default"]}
     assert echo.get("/echo/notes", headers=TOKEN).json() == {"notes": ["fixture note"]}
@@ -222,3 +224,151 @@ def test_admin_token_guards_the_control_plane_when_set(echo_sandbox: Sandbox) ->
         assert allowed.status_code == 200
         assert client.get("/echo/notes", headers=TOKEN).status_code == 200
     bridge.close()
+
+
+# --- per tenant ------------------------------------------------------------------------------
+
+
+def _tenant(echo: httpx.Client) -> tuple[str, dict[str, str]]:
+    body = echo.post("/_sandbox/tenants").json()
+    return body["tenant"], {"x-token": body["echo"]["token"]}
+
+
+def test_moving_a_tenants_clock_leaves_the_default_tenants_where_it_was(
+    echo: httpx.Client,
+) -> None:
+    tenant, _ = _tenant(echo)
+    moved = echo.post(f"/_sandbox/clock?tenant={tenant}", json={"set": "2031-05-01T08:00:00Z"})
+    assert moved.status_code == 200
+    assert moved.json() == {"now": "2031-05-01T08:00:00.000Z", "mode": "offset"}
+    assert echo.post(f"/_sandbox/clock?tenant={tenant}", json={"freeze": True}).json() == {
+        "now": "2031-05-01T08:00:00.000Z",
+        "mode": "frozen",
+    }
+    assert echo.get(f"/_sandbox/clock?tenant={tenant}").json() == {
+        "now": "2031-05-01T08:00:00.000Z",
+        "mode": "frozen",
+    }
+    assert echo.get("/_sandbox/clock").json() == {
+        "now": "2026-11-20T12:00:30.000Z",
+        "mode": "frozen",
+    }
+
+
+def test_a_new_tenants_clock_runs_in_real_time_whatever_the_default_tenants_says(
+    echo: httpx.Client,
+) -> None:
+    echo.post("/_sandbox/clock", json={"advance": 45_000})
+    tenant, _ = _tenant(echo)
+    assert echo.get(f"/_sandbox/clock?tenant={tenant}").json()["mode"] == "real"
+
+
+def test_a_fault_added_for_a_tenant_is_listed_and_answers_for_that_tenant_alone(
+    echo: httpx.Client,
+) -> None:
+    tenant, theirs = _tenant(echo)
+    added = echo.post(f"/_sandbox/faults?tenant={tenant}", json={"api": "echo", "status": 503})
+    assert added.status_code == 201
+    fault_id = added.json()["id"]
+    listed = echo.get(f"/_sandbox/faults?tenant={tenant}").json()["faults"]
+    assert [f["id"] for f in listed] == [fault_id]
+    assert echo.get("/_sandbox/faults").json() == {"faults": []}
+    assert echo.get("/echo/notes", headers=theirs).status_code == 503
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+    missing = echo.delete(f"/_sandbox/faults/{fault_id}")
+    assert (missing.status_code, missing.json()) == (404, {"error": "unknown fault"})
+    assert echo.delete(f"/_sandbox/faults/{fault_id}?tenant={tenant}").status_code == 204
+    assert echo.get("/echo/notes", headers=theirs).status_code == 200
+
+
+def test_clearing_a_tenants_faults_leaves_the_default_tenants(echo: httpx.Client) -> None:
+    tenant, _ = _tenant(echo)
+    echo.post(f"/_sandbox/faults?tenant={tenant}", json={"api": "echo", "status": 503})
+    echo.post("/_sandbox/faults", json={"api": "echo", "status": 502})
+    assert echo.delete(f"/_sandbox/faults?tenant={tenant}").status_code == 204
+    assert echo.get(f"/_sandbox/faults?tenant={tenant}").json() == {"faults": []}
+    assert [f["status"] for f in echo.get("/_sandbox/faults").json()["faults"]] == [502]
+
+
+def test_a_tenants_limits_are_read_and_changed_apart_from_the_default_tenants(
+    echo: httpx.Client,
+) -> None:
+    tenant, _ = _tenant(echo)
+    changed = echo.patch(
+        f"/_sandbox/limits?tenant={tenant}", json={"echo": {"concurrency": {"limit": 4}}}
+    )
+    assert changed.status_code == 200
+    assert changed.json() == {
+        "echo": {
+            "concurrency": {
+                "kind": "concurrency",
+                "limit": 4,
+                "enabled": True,
+                "description": "one request per token at a time",
+            }
+        }
+    }
+    assert echo.get(f"/_sandbox/limits?tenant={tenant}").json() == changed.json()
+    assert echo.get("/_sandbox/limits").json()["echo"]["concurrency"]["limit"] == 1
+
+
+def test_reset_of_a_tenant_leaves_the_default_tenants_state(echo: httpx.Client) -> None:
+    tenant, theirs = _tenant(echo)
+    echo.post("/echo/notes", content="mine", headers=TOKEN)
+    echo.post("/echo/notes", content="theirs", headers=theirs)
+    assert echo.post(f"/_sandbox/reset?tenant={tenant}").json() == {"reset": [tenant]}
+    assert echo.get("/echo/notes", headers=theirs).json() == {"notes": ["fixture note"]}
+    assert echo.get("/echo/notes", headers=TOKEN).json() == {"notes": ["fixture note", "mine"]}
+    assert echo.post("/_sandbox/reset").json() == {"reset": ["default"]}
+    assert echo.get("/echo/notes", headers=TOKEN).json() == {"notes": ["fixture note"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_sandbox/clock"),
+        ("POST", "/_sandbox/clock"),
+        ("GET", "/_sandbox/faults"),
+        ("POST", "/_sandbox/faults"),
+        ("DELETE", "/_sandbox/faults"),
+        ("DELETE", "/_sandbox/faults/abc"),
+        ("GET", "/_sandbox/limits"),
+        ("PATCH", "/_sandbox/limits"),
+        ("POST", "/_sandbox/reset"),
+    ],
+)
+def test_an_unknown_tenant_is_answered_404(echo: httpx.Client, method: str, path: str) -> None:
+    response = echo.request(method, path, params={"tenant": "t-nope"}, json={"advance": 1})
+    assert response.status_code == 404
+    assert response.json() == {"error": "unknown tenant 't-nope'"}
+
+
+def test_deleting_a_tenant_frees_it_and_its_credential_no_longer_opens_anything(
+    echo: httpx.Client, echo_sandbox: Sandbox
+) -> None:
+    tenant, theirs = _tenant(echo)
+    assert echo.get("/echo/notes", headers=theirs).status_code == 200
+    deleted = echo.delete(f"/_sandbox/tenants/{tenant}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert [t["tenant"] for t in echo.get("/_sandbox/tenants").json()["tenants"]] == ["default"]
+    assert echo.get(f"/_sandbox/credentials?tenant={tenant}").status_code == 404
+    assert echo.get("/_sandbox/requests", params={"tenant": tenant}).json() == {"requests": []}
+    refused = echo.get("/echo/notes", headers=theirs)
+    assert (refused.status_code, refused.json()) == (401, {"problem": "who are you"})
+    assert echo_sandbox.tenants.get(tenant) is None
+
+
+def test_deleting_an_unknown_tenant_is_answered_404(echo: httpx.Client) -> None:
+    response = echo.delete("/_sandbox/tenants/t-nope")
+    assert (response.status_code, response.json()) == (404, {"error": "unknown tenant 't-nope'"})
+
+
+def test_the_default_tenant_cannot_be_deleted_409(echo: httpx.Client) -> None:
+    response = echo.delete("/_sandbox/tenants/default")
+    assert response.status_code == 409
+    assert response.json() == {"error": "the default tenant cannot be removed"}
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+
+
+def test_the_index_lists_tenant_deletion(echo: httpx.Client) -> None:
+    assert "DELETE /_sandbox/tenants/{tenant_id}" in echo.get("/_sandbox/").json()["endpoints"]

@@ -4,6 +4,7 @@ from standin._core.clock import Clock
 from standin._core.ratelimit import (
     ConcurrencyLimiter,
     FixedWindowLimiter,
+    LimiterSpec,
     LimitRegistry,
     RollingWindowLimiter,
     admitted,
@@ -186,3 +187,59 @@ def test_registry_reset_forgets_counts(clock: Clock) -> None:
     limiter.acquire("k")
     registry.reset()
     assert limiter.acquire("k").allowed
+
+
+SPECS = {
+    "atmotube": (LimiterSpec("requests", "fixed_window", 2, "per key per minute"),),
+    "atrius": (LimiterSpec("requests", "rolling_window", 2, "per client", window_seconds=30),),
+    "locus": (LimiterSpec("concurrency", "concurrency", 1, "one at a time"),),
+}
+
+
+def test_limiters_built_from_specs_have_the_declared_kind_limit_window_and_description(
+    clock: Clock,
+) -> None:
+    assert LimitRegistry.from_specs(SPECS, clock).describe() == {
+        "atmotube": {
+            "requests": {
+                "kind": "fixed_window",
+                "limit": 2,
+                "window_seconds": 60.0,
+                "enabled": True,
+                "description": "per key per minute",
+            }
+        },
+        "atrius": {
+            "requests": {
+                "kind": "rolling_window",
+                "limit": 2,
+                "window_seconds": 30.0,
+                "enabled": True,
+                "description": "per client",
+            }
+        },
+        "locus": {
+            "concurrency": {
+                "kind": "concurrency",
+                "limit": 1,
+                "enabled": True,
+                "description": "one at a time",
+            }
+        },
+    }
+
+
+def test_two_registries_from_the_same_specs_share_no_limiter_and_no_clock(clock: Clock) -> None:
+    other_clock = Clock(lambda: 1_700_000_020.0)
+    other_clock.freeze()
+    mine = LimitRegistry.from_specs(SPECS, clock)
+    theirs = LimitRegistry.from_specs(SPECS, other_clock)
+    mine.configure({"atmotube": {"requests": {"limit": 1}}})
+    assert theirs.describe()["atmotube"]["requests"]["limit"] == 2
+    assert mine.get("atmotube", "requests").acquire("k").allowed
+    assert not mine.get("atmotube", "requests").acquire("k").allowed
+    assert theirs.get("atmotube", "requests").acquire("k").allowed
+    clock.advance(40)  # a new minute on my clock only
+    assert mine.get("atmotube", "requests").acquire("k").allowed
+    assert theirs.get("atmotube", "requests").acquire("k").allowed
+    assert not theirs.get("atmotube", "requests").acquire("k").allowed

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from starlette.types import Message
 
 from standin import Sandbox, build_app
+from standin._core.faults import Fault
 from standin._core.ratelimit import ConcurrencyLimiter
 from tests.core.echo_api import SEALED, EchoApi, EchoState
 
@@ -52,7 +54,7 @@ def test_the_journal_records_the_tenant_the_seam_found(
 def test_a_refused_rate_limit_answers_in_the_vendors_words_with_retry_after(
     echo_sandbox: Sandbox,
 ) -> None:
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     assert limiter.acquire("default-token").allowed  # another request holds the only place
     app = build_app(echo_sandbox)
@@ -71,7 +73,7 @@ def test_a_refused_rate_limit_answers_in_the_vendors_words_with_retry_after(
 def test_the_vendors_403_comes_after_the_rate_limit(echo_sandbox: Sandbox) -> None:
     state = echo_sandbox.vendor(EchoApi).seam.state(echo_sandbox.tenants.default())
     state.notes.append(SEALED)
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     # Through the raw ASGI app: the 403 is answered and the place is given back.
     messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
@@ -85,7 +87,7 @@ def test_the_vendors_403_comes_after_the_rate_limit(echo_sandbox: Sandbox) -> No
 def test_a_place_in_a_concurrency_limit_is_held_until_the_last_byte_leaves(
     echo_sandbox: Sandbox,
 ) -> None:
-    limiter = echo_sandbox.vendor(EchoApi).limiter
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
     assert isinstance(limiter, ConcurrencyLimiter)
     seen: list[tuple[str, int]] = []
 
@@ -95,6 +97,32 @@ def test_a_place_in_a_concurrency_limit_is_held_until_the_last_byte_leaves(
     messages = asyncio.run(_call(echo_sandbox, "/echo/notes", watch))
     assert messages[0]["status"] == 200
     assert seen == [("http.response.start", 1), ("http.response.body", 0)]
+
+
+def test_a_handler_is_given_its_callers_tenants_clock(
+    echo_sandbox: Sandbox, echo: httpx.Client
+) -> None:
+    tenant = echo_sandbox.create_tenant()
+    tenant.clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    theirs = echo.get("/echo/now", headers={"X-Token": tenant.credentials["echo"]["token"]})
+    mine = echo.get("/echo/now", headers={"X-Token": "default-token"})
+    assert theirs.json() == {"now": datetime(2030, 1, 1, tzinfo=UTC).timestamp()}
+    assert mine.json() == {"now": echo_sandbox.clock.time()}
+
+
+def test_a_tenants_fault_answers_before_its_rate_limit_and_holds_no_place(
+    echo_sandbox: Sandbox,
+) -> None:
+    limiter = echo_sandbox.limits.get("echo", "concurrency")
+    assert isinstance(limiter, ConcurrencyLimiter)
+    fault = echo_sandbox.faults.add(Fault(api="echo", path="/notes", status=500, count=1))
+    limiter.acquire("default-token")  # the only place is taken
+    messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
+    assert messages[0]["status"] == 500
+    assert echo_sandbox.journal.entries()[0].fault_id == fault.id
+    assert limiter.in_flight("default-token") == 1
+    messages = asyncio.run(_call(echo_sandbox, "/echo/notes"))
+    assert messages[0]["status"] == 429
 
 
 async def _call(

@@ -129,6 +129,22 @@ def test_serve_off_loopback_requires_an_admin_token(
     assert from_env.admin_token == "from-env"
 
 
+def test_serve_tenant_ttl_reaches_the_sandbox_and_is_off_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Sandbox] = []
+
+    def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
+        seen.append(sandbox)
+        return build_app(sandbox, api)
+
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, **options: None)
+    monkeypatch.setattr("standin.server.build_app", recording_build_app)
+    assert main(["serve", "--port", "1", "--tenant-ttl", "0.5"]) == 0
+    assert main(["serve", "--port", "1"]) == 0
+    assert [sandbox.tenant_ttl for sandbox in seen] == [0.5, None]
+
+
 def test_serve_logs_one_line_per_request_with_tenant_and_never_a_credential() -> None:
     with serving() as (process, base):
         key = httpx.get(f"{base}/_sandbox/credentials").json()["atmotube"]["api_key"]

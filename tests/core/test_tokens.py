@@ -126,3 +126,32 @@ def test_expired_tokens_are_forgotten_so_memory_stays_bounded(frozen: Clock) -> 
     for _ in range(100):
         issuer.issue(tenant_id="t", subject="u")
     assert issuer.active_count() == 100
+
+
+def test_each_token_is_issued_and_judged_on_its_own_tenants_clock() -> None:
+    clocks = {"a": Clock(lambda: 1_700_000_000.0), "b": Clock(lambda: 1_700_000_000.0)}
+    for clock in clocks.values():
+        clock.freeze()
+    issuer = TokenIssuer(clocks.__getitem__, lifetime_seconds=60)
+    clocks["b"].advance(30)
+    a = issuer.issue(tenant_id="a", subject="u")
+    b = issuer.issue(tenant_id="b", subject="u")
+    assert (a.issued_at, b.issued_at) == (1_700_000_000.0, 1_700_000_030.0)
+    clocks["a"].advance(60)
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(a.value)
+    assert rejected.value.problem == "expired"
+    assert issuer.validate(b.value) == b
+
+
+def test_forgetting_a_tenant_drops_its_tokens_and_keeps_nothing_of_them(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60, refresh_lifetime_seconds=600)
+    gone = issuer.issue(tenant_id="gone", subject="u")
+    issuer.issue_refresh(gone)
+    kept = issuer.issue(tenant_id="kept", subject="u")
+    issuer.forget_tenant("gone")
+    assert issuer.active_count() == 1
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(gone.value)
+    assert rejected.value.problem == "unknown"
+    assert issuer.validate(kept.value) == kept

@@ -113,11 +113,15 @@ def test_the_buildingminds_demo_onboards_its_portfolio_in_its_own_tenant(
     assert "8 records onboarded (2 Published)" in out.getvalue()
 
 
-def test_the_demo_runs_against_a_running_server() -> None:
+def test_the_demo_runs_against_a_running_server_moving_only_its_own_tenants_clock() -> None:
     sandbox = create_sandbox()
     out = io.StringIO()
+    before = sandbox.clock.time()
     with live_server(build_app(sandbox)) as url:
         results = run_demo(WORKFLOWS, out=out, base_url=url)
+    (demo,) = [t for t in sandbox.tenants.all() if not t.is_default]
+    assert demo.clock.time() - before > 3600  # the demo waits hours on its own clock
+    assert sandbox.clock.time() - before < 600  # everyone else's only ran on
     journal = "\n".join(
         f"{e.method} {e.path} {e.status}" for e in reversed(sandbox.journal.entries("locus"))
     )
@@ -141,9 +145,10 @@ def test_the_demo_runs_against_a_running_server() -> None:
 def test_a_step_the_fake_fails_stops_its_workflow_and_the_demo_exits_1(
     sandbox: Sandbox,
 ) -> None:
-    sandbox.faults.add(Fault(api="atrius", method="POST", path="/buildings/", status=500))
+    tenant = sandbox.create_tenant()
+    tenant.faults.add(Fault(api="atrius", method="POST", path="/buildings/", status=500))
     out = io.StringIO()
-    results = run_demo(WORKFLOWS, out=out, sandbox=sandbox)
+    results = run_demo(WORKFLOWS, out=out, sandbox=sandbox, tenant=tenant)
     assert [(r.api, r.passed, r.steps_done) for r in results] == [
         ("atrius", False, 6),
         ("atmotube", True, 4),
@@ -299,9 +304,10 @@ def test_the_metasys_demo_streams_its_update_and_acknowledges_its_alarm_in_its_o
 def test_a_metasys_stream_that_cannot_open_fails_its_step_without_retrying(
     sandbox: Sandbox,
 ) -> None:
-    sandbox.faults.add(Fault(api="metasys", method="GET", path="/api/v4/stream", status=500))
+    tenant = sandbox.create_tenant()
+    tenant.faults.add(Fault(api="metasys", method="GET", path="/api/v4/stream", status=500))
     out = io.StringIO()
-    results = run_demo({"metasys": WORKFLOWS["metasys"]}, out=out, sandbox=sandbox)
+    results = run_demo({"metasys": WORKFLOWS["metasys"]}, out=out, sandbox=sandbox, tenant=tenant)
     assert [(r.passed, r.steps_done) for r in results] == [(False, 3)]
     assert "   4/12 Subscribe to its presentValue on a stream ... FAILED: " in out.getvalue()
     stream_requests = [e for e in sandbox.journal.entries() if e.path == "/api/v4/stream"]

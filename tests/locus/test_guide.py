@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -106,10 +105,11 @@ def test_the_partner_alerts_example_answers_at_its_assumed_time(
     client: httpx.Client, auth: dict[str, str], sandbox: Sandbox
 ) -> None:
     """ "Assume the current time is 2015-11-26T00:00:00": updatedSince is then 6 days back."""
-    sandbox.clock.set(datetime(2015, 11, 26, tzinfo=UTC))
-    fresh = client.post(
-        "/_sandbox/tenants",
-    ).json()  # a tenant created now has its alerts placed around 2015-11-26
+    fresh = client.post("/_sandbox/tenants").json()
+    tenant = fresh["tenant"]
+    client.post(f"/_sandbox/clock?tenant={tenant}", json={"set": "2015-11-26T00:00:00Z"})
+    # Reset on its own clock, the tenant has its alerts placed around 2015-11-26.
+    assert client.post(f"/_sandbox/reset?tenant={tenant}").status_code == 200
     creds = fresh["locus"]
     token = client.post(
         "/locus/oauth/token",

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
+from standin._core.ratelimit import ConcurrencyLimiter
 from standin.locus import LocusApi
 from tests.locus.conftest import (
     ADELAIDE,
@@ -962,7 +963,8 @@ async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_r
 ) -> None:
     """A client that sends its next request the moment an answer is complete must never find
     its own finished request still holding the one place."""
-    api = sandbox.vendor(LocusApi)
+    limiter = sandbox.limits.get("locus", "concurrency")
+    assert isinstance(limiter, ConcurrencyLimiter)
     token = client_token(sandbox, creds)
     in_flight_at_the_end: list[int] = []
 
@@ -971,7 +973,7 @@ async def test_an_answer_gives_its_place_back_before_its_last_byte_so_the_next_r
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body" and not message.get("more_body", False):
-            in_flight_at_the_end.append(api.limiter.in_flight(creds["client_id"]))
+            in_flight_at_the_end.append(limiter.in_flight(creds["client_id"]))
 
     await build_app(sandbox)(_site_request(token, accept_encoding), receive, send)
     assert in_flight_at_the_end == [0]

@@ -108,13 +108,23 @@ def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
         return None
     from standin._core.tls import default_names, ensure_certificate
 
-    files = ensure_certificate(args.tls_dir, default_names(args.host))
+    files = ensure_certificate(_tls_dir(args), default_names(args.host))
     print(
         f"standin: HTTPS with a sandbox certificate; trust {files.ca} "
         f"(e.g. SSL_CERT_FILE={files.ca} or REQUESTS_CA_BUNDLE={files.ca})",
         file=sys.stderr,
     )
     return str(files.certificate), str(files.key)
+
+
+def _tls_dir(args: argparse.Namespace) -> Path:
+    """--tls-dir if given; else the data directory's tls/, so a durable sandbox keeps its
+    certificate with its state; else the user's state directory."""
+    if args.tls_dir is not None:
+        return Path(args.tls_dir)
+    if args.data_dir is not None:
+        return Path(args.data_dir) / "tls"
+    return _default_tls_dir()
 
 
 def _default_tls_dir() -> Path:
@@ -254,9 +264,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--tls-dir",
         type=Path,
-        default=_default_tls_dir(),
-        help="where --tls keeps its certificate (default $STANDIN_TLS_DIR, else "
-        "$XDG_STATE_HOME/standin/tls)",
+        help="where --tls keeps its certificate (default: DATA_DIR/tls with --data-dir, else "
+        "$STANDIN_TLS_DIR, else $XDG_STATE_HOME/standin/tls)",
     )
     run.add_argument(
         "--cors",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,14 @@ def test_the_command_line_imports_no_fake_until_a_subcommand_runs() -> None:
 
 def test_the_light_list_of_apis_is_the_registrys() -> None:
     assert tuple(API_FACTORIES) == API_KEYS
+
+
+def test_the_tls_certificate_is_kept_in_the_data_directory_when_there_is_one(
+    tmp_path: Path,
+) -> None:
+    from standin.cli import _tls_dir, parser
+
+    args = parser().parse_args(["serve", "--tls", "--data-dir", str(tmp_path)])
+    assert _tls_dir(args) == tmp_path / "tls"
+    chosen = parser().parse_args(["serve", "--tls", "--tls-dir", str(tmp_path / "mine")])
+    assert _tls_dir(chosen) == tmp_path / "mine"

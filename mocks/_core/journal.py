@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 BODY_LIMIT = 16 * 1024
 """Bytes of each request and response body the journal keeps (the rest is cut, and flagged)."""
 MASK = "***"
-UNMASKABLE = "<a JSON body with credentials, too deeply nested to mask: not kept>"
+UNMASKABLE = "<a JSON body that may carry credentials and could not be masked: not kept>"
 SECRET_HEADERS = frozenset(
     {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-standin-admin-token"}
 )
@@ -199,14 +199,26 @@ def _masked_json(text: str) -> str:
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text
-    if not isinstance(document, dict) or not any(
-        isinstance(k, str) and k.lower() in SECRET_FIELDS for k in document
-    ):
-        return text
-    masked = {k: MASK if k.lower() in SECRET_FIELDS else v for k, v in document.items()}
+        # Not JSON, so not maskable field by field: withheld if it names a credential field.
+        lowered = text.lower()
+        return UNMASKABLE if any(f'"{name}"' in lowered for name in SECRET_FIELDS) else text
     try:
+        masked = _mask(document)
+        if masked == document:
+            return text
         return orjson.dumps(masked).decode()
-    except orjson.JSONEncodeError:
-        # Nested deeper than the encoder goes: not kept at all, rather than kept unmasked.
+    except (RecursionError, orjson.JSONEncodeError):
+        # Nested deeper than we can walk or encode: not kept at all, rather than kept unmasked.
         return UNMASKABLE
+
+
+def _mask(value: Any) -> Any:
+    """``value`` with every credential field, at any depth, masked."""
+    if isinstance(value, dict):
+        return {
+            k: MASK if isinstance(k, str) and k.lower() in SECRET_FIELDS else _mask(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask(item) for item in value]
+    return value

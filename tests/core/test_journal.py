@@ -152,3 +152,23 @@ def test_a_control_plane_body_over_its_bound_is_refused_413_before_it_is_read(
     response = echo.post("/_sandbox/faults", content=chunks())
     assert response.status_code == 413
     assert response.json() == {"error": "body larger than 65536 bytes"}
+
+
+def test_credentials_nested_in_json_bodies_are_masked_and_unparsable_ones_are_withheld(
+    echo: httpx.Client,
+) -> None:
+    echo.post(
+        "/echo/notes",
+        headers={**TOKEN, "Content-Type": "application/json"},
+        content=b'{"users": [{"name": "u", "password": "hunter2"}]}',
+    )
+    echo.post(
+        "/echo/notes",
+        headers={**TOKEN, "Content-Type": "application/json"},
+        content=b'{"username": "u", "password": "hunter2", ',
+    )
+    broken, nested = echo.get("/_sandbox/requests").json()["requests"]
+    assert nested["request_body"] == '{"users":[{"name":"u","password":"***"}]}'
+    assert broken["request_body"] == (
+        "<a JSON body that may carry credentials and could not be masked: not kept>"
+    )

@@ -17,7 +17,7 @@ from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin.inprocess import AsgiBridge
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.redis_support"]
 """pytester runs the standin plugin's fixtures as a user's test suite would."""
 
 # deep alone is random: it looks for what the fixed examples of ci and dev never reach.

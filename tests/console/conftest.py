@@ -7,9 +7,6 @@ installs them too, and otherwise says what to install.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +19,10 @@ from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin._core.liveserver import live_server
 from tests.conftest import NOW
+from tests.debian import ensure_debian_packages
 
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM = Path("/usr/bin/chromium")
-DEBIAN_PACKAGES = ("chromium", "chromium-driver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM_FLAGS = (
     "--headless",
@@ -44,14 +41,9 @@ CHROMIUM_FLAGS = (
 
 def ensure_chromium() -> None:
     """Debian's Chromium and chromedriver, installed now if missing and this is root."""
-    if CHROMEDRIVER.exists() and CHROMIUM.exists():
-        return
-    install = f"apt-get install chromium chromium-driver (needs {CHROMEDRIVER} and {CHROMIUM})"
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.fail(f"the console's browser tests need Debian's Chromium: {install}")
-    subprocess.run(["apt-get", "update"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        ["apt-get", "install", "-y", *DEBIAN_PACKAGES], check=True, stdout=subprocess.DEVNULL
+    ensure_debian_packages(
+        "the console's browser tests",
+        {CHROMIUM: "chromium", CHROMEDRIVER: "chromium-driver"},
     )
 
 

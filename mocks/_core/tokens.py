@@ -12,7 +12,7 @@ import heapq
 import secrets
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -20,13 +20,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from standin._core.clock import Clock
+from standin._core.clock import Clock, TenantClocks
 
 TokenKind = Literal["access", "refresh"]
 TokenFormat = Literal["opaque", "jwt"]
 TokenProblem = Literal["unknown", "expired", "revoked", "malformed", "wrong_kind"]
-TenantClocks = Callable[[str], Clock]
-"""The clock of a tenant, by its id (``Sandbox.clock_for``)."""
 
 
 class TokenRejected(Exception):

@@ -5,16 +5,17 @@ cost nothing?
     python -m bench.soak --soak-seconds 60 --streams 2000
 
 Part 1, memory. One ``standin serve`` (every API, pinned to the first CPU; the load on the
-second). First the default tenant is filled to the bounds of its logs: Metasys commands (an audit
-and a value change each) and raised alarms past 10,000 each, BuildingMinds records past its
-inbound-message bound. Then, for ``--soak-seconds``, ``--workers`` threads each loop: create a
-tenant, use it as an integrator would (Atrius token and reads, a Metasys login, commands and the
-audit, alarm and activity lists, a BuildingMinds token, a submission and the batch list, an
-Atmotube read), delete it; while one more thread keeps writing to the default tenant (commands
-and submissions: its logs stay full and keep turning over). 50 tenants are live at a time
-(``--tenants``), each deleted once its session ends and replaced by a new one. RSS is read at the
-start of the load (after the fill), the middle and the end; the verdict compares the end and the
-middle with the start (``--margin``, 10 % by default).
+second). First the default tenant is filled to the bounds of its logs: Metasys commands that
+take a setpoint past its high limit and back (an audit, a value change and an alarm each) past
+10,000, BuildingMinds records past its inbound-message bound. Then, for ``--soak-seconds``,
+``--workers`` threads each loop: create a tenant, use it as an integrator would (Atrius token
+and reads, a Metasys login, commands and the audit, alarm and activity lists, a BuildingMinds
+token, a submission and the batch list, an Atmotube read), delete it; while one more thread
+keeps writing to the default tenant (commands and submissions: its logs stay full and keep
+turning over). 50 tenants (``--tenants``) are live at any moment: each worker takes the one
+that waited longest, runs its session, deletes it and makes a new one in its place. RSS is read
+at the start of the load (after the fill), the middle and the end; the verdict compares the end
+and the middle with the start (``--margin``, 10 % by default).
 
 Part 2, streams. A fresh ``standin serve``: the median latency of an unrelated read (an Atrius
 buildings list) is measured, then ``--streams`` Metasys streams are opened (each read up to its
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import queue
 import shutil
 import statistics
 import sys
@@ -49,9 +51,9 @@ REPO = Path(__file__).resolve().parent.parent
 METASYS = "/metasys/api/v4"
 BUILDINGMINDS = "/buildingminds/api/digitaltwinintegration"
 POINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
-FAN = "ADS1:NAE-1/FC-1.AHU-1.SF-CMD"
-FILL_AUDITS = 10_500
-FILL_ALARMS = 10_500
+FILL_COMMANDS = 10_500
+"""Each one an audit, a value change and an alarm (the setpoint crosses its high limit and
+returns, turn about)."""
 FILL_RECORDS = 52_000
 FILL_BATCH = 1_000
 LATENCY_SAMPLES = 200
@@ -100,7 +102,9 @@ class Integrator:
         identifier: str = expect(found).json()
         return identifier
 
-    def command(self, auth: dict[str, str], point: str, value: float) -> None:
+    def command(self, auth: dict[str, str], point: str, number: int) -> None:
+        """Past the setpoint's high limit, then back within it: an alarm each time."""
+        value = 90.0 if number % 2 == 0 else 70.0
         expect(
             self.http.put(
                 f"{METASYS}/objects/{point}/commands/adjustCommand",
@@ -161,7 +165,7 @@ class Integrator:
         sent += 4
         for number in range(rounds):
             expect(self.http.get("/atrius/buildings/", headers=atrius))
-            self.command(metasys, point, 60.0 + number % 20)
+            self.command(metasys, point, number)
             for path in ("/audits", "/alarms", "/activities"):
                 expect(self.http.get(f"{METASYS}{path}", headers=metasys))
             self.submit(buildingminds, f"{self.tenant[:8]}-{number}", 5)
@@ -205,25 +209,25 @@ def fill(base: str, workers: int, scale: float) -> None:
         default = Integrator(http, "default", expect(http.get("/_sandbox/credentials")).json())
         auth = default.metasys_login()
         point = default.object_id(auth, POINT)
-        fan = default.object_id(auth, FAN)
         token = default.buildingminds_token()
-    audits, alarms = int(FILL_AUDITS * scale), int(FILL_ALARMS * scale)
+    commands = int(FILL_COMMANDS * scale)
     batches = max(1, int(FILL_RECORDS * scale) // FILL_BATCH)
 
     def job(index: int) -> None:
         with httpx.Client(base_url=base, timeout=60) as http:
             me = Integrator(http, "default", default.credentials)
-            for number in range(index, audits, workers):
-                me.command(auth, point, 60.0 + number % 20)
-            for _ in range(index, alarms, workers):
-                expect(
-                    http.post(f"/_sandbox/metasys/objects/{fan}/alarms", json={"type": "avAlarm"}),
-                    201,
-                )
+            for number in range(index, commands, workers):
+                me.command(auth, point, number)
             for number in range(index, batches, workers):
                 me.submit(token, f"fill-{number}", FILL_BATCH)
 
     parallel(workers, job)
+
+
+def new_tenant(http: httpx.Client) -> dict[str, Any]:
+    created: dict[str, Any] = expect(http.post("/_sandbox/tenants"), 201).json()
+    lift_limits(http, created["tenant"])
+    return created
 
 
 def lift_limits(http: httpx.Client, tenant: str | None = None) -> None:
@@ -249,12 +253,15 @@ def soak(server: Server, seconds: float, workers: int, tenants: int, scale: floa
     base = server.base_url
     before_fill = rss_mib(server)
     started = time.monotonic()
-    fill(base, 4, scale)
+    fill(base, workers, scale)
     fill_s = time.monotonic() - started
     made = 0
     sent = 0
     lock = threading.Lock()
-    live = threading.Semaphore(tenants)
+    pool: queue.Queue[dict[str, Any]] = queue.Queue()
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for _ in range(tenants):
+            pool.put(new_tenant(http))
     rss: list[float] = [rss_mib(server)]
     start = time.monotonic()
     end = start + seconds
@@ -268,16 +275,16 @@ def soak(server: Server, seconds: float, workers: int, tenants: int, scale: floa
                     middle_taken.set()
 
     def integrator(index: int) -> None:
+        """Takes the longest-waiting live tenant, uses it, deletes it and puts a new one in its
+        place: ``tenants`` are live at any moment, and every one is made, used and deleted."""
         nonlocal made, sent
         with httpx.Client(base_url=base, timeout=60) as http:
             while time.monotonic() < end:
-                with live:
-                    created = expect(http.post("/_sandbox/tenants"), 201).json()
-                    tenant = created["tenant"]
-                    lift_limits(http, tenant)
-                    me = Integrator(http, tenant, created)
-                    count = me.session(rounds=5)
-                    expect(http.delete(f"/_sandbox/tenants/{tenant}"), 204)
+                created = pool.get()
+                tenant = created["tenant"]
+                count = Integrator(http, tenant, created).session(rounds=5)
+                expect(http.delete(f"/_sandbox/tenants/{tenant}"), 204)
+                pool.put(new_tenant(http))
                 with lock:
                     made += 1
                     sent += count + 4
@@ -292,7 +299,7 @@ def soak(server: Server, seconds: float, workers: int, tenants: int, scale: floa
             token = me.buildingminds_token()
             number = 0
             while time.monotonic() < end:
-                me.command(auth, point, 60.0 + number % 20)
+                me.command(auth, point, number)
                 me.submit(token, f"resident-{number}", 10)
                 expect(http.get(f"{METASYS}/audits", headers=auth))
                 number += 1

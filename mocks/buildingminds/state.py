@@ -57,8 +57,8 @@ TERMINAL = frozenset(
 )
 FAILED = frozenset({"Failed", "FailedValidation", "FailedGeoCoding", "TransformationFailed"})
 MAX_BATCHES = 10_000
-MAX_MESSAGES = 100_000
-"""**Sandbox choice:** a tenant keeps its newest 10,000 batches and at most 100,000 inbound
+MAX_MESSAGES = 50_000
+"""**Sandbox choice:** a tenant keeps its newest 10,000 batches and at most 50,000 inbound
 messages (records submitted); a submission that goes past either bound forgets the oldest
 batches, with their messages, until both hold again (never the batch just made). The onboarded
 entities are the tenant's data and stay. The guide gives no retention for ``GET /batch``."""

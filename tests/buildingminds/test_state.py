@@ -410,17 +410,17 @@ def test_the_oldest_batches_are_forgotten_past_10000_batches_and_the_newest_are_
     assert len(state.messages) == MAX_BATCHES
 
 
-def test_inbound_messages_are_bounded_at_100000_by_forgetting_the_oldest_batches(
+def test_inbound_messages_are_bounded_at_50000_by_forgetting_the_oldest_batches(
     state: BuildingMindsState, clock: Clock
 ) -> None:
-    assert MAX_MESSAGES == 100_000
+    assert MAX_MESSAGES == 50_000
     clock.freeze()
     batches = [
         state.submit(
             "building", [record("building", f"B{n}-{i}", siteId="SITE-BER") for i in range(1000)]
         ).batch_id
-        for n in range(101)
+        for n in range(51)
     ]
-    assert len(state.messages) == 100_000
+    assert len(state.messages) == 50_000
     assert state.batch(batches[0] or "") is None
     assert state.batch(batches[1] or "") is not None

@@ -43,7 +43,10 @@ def serve(args: argparse.Namespace) -> int:
     from standin.server import build_app
 
     admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
-    if admin_token is None and not _is_loopback(args.host):
+    # Whether a local client may skip the token is decided per request by its own address;
+    # a bind beyond loopback means other machines are expected, so everyone shows one.
+    shared = args.shared or not _is_loopback(args.host)
+    if admin_token is None and shared:
         admin_token = secrets.token_urlsafe(24)
         print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
     apis = None if args.api is None else [args.api]
@@ -52,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         journal_capacity=args.journal_size,
         admin_token=admin_token,
+        shared=shared,
         data_dir=args.data_dir,
         tenant_ttl=args.tenant_ttl,
     )
@@ -234,7 +238,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--admin-token",
         help="require this X-Standin-Admin-Token on /_sandbox (also STANDIN_ADMIN_TOKEN; one "
-        "is generated and printed when binding beyond loopback)",
+        "is generated and printed with --shared or when binding beyond loopback)",
+    )
+    run.add_argument(
+        "--shared",
+        action="store_true",
+        help="a sandbox others use (e.g. behind a proxy): every /_sandbox request, a local one "
+        "too, needs the admin token or a tenant's token (implied by a non-loopback --host)",
     )
     run.add_argument(
         "--seed", type=int, default=0, help="seed of the generated fixture data (default 0)"
@@ -291,7 +301,11 @@ def parser() -> argparse.ArgumentParser:
         "--base-url",
         help="a running `standin serve` (every API under its prefix); default: in-process",
     )
-    walk.add_argument("--admin-token", help="the server's control-plane admin token")
+    walk.add_argument(
+        "--admin-token",
+        default=os.environ.get("STANDIN_ADMIN_TOKEN") or None,
+        help="the server's control-plane admin token (also STANDIN_ADMIN_TOKEN)",
+    )
     walk.add_argument(
         "--api", action="append", choices=API_KEYS, help="run this API's workflow only (repeatable)"
     )

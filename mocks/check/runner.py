@@ -181,7 +181,8 @@ def run_check(
             base_url,
             options.credentials,
             session,
-            credential_sources.control_headers(options.admin_token, options.tenant_token),
+            # None: from the environment, as before these options were there.
+            credential_sources.control_headers(options.admin_token, options.tenant_token) or None,
         )
         connection = profile.connect(Target(options.api, base_url, creds, session, clock))
         connection.authenticate()

@@ -117,16 +117,46 @@ def test_serve_off_loopback_requires_an_admin_token(
     # Event streams never end by themselves: a stop must not wait for their clients forever.
     assert seen["shutdown_wait"] == 2
 
+    assert sandbox.is_shared
     assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 0
     loopback = seen["sandbox"]
     assert isinstance(loopback, Sandbox)
     assert loopback.admin_token is None
+    assert not loopback.is_shared
 
     monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "from-env")
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
     from_env = seen["sandbox"]
     assert isinstance(from_env, Sandbox)
     assert from_env.admin_token == "from-env"
+
+
+def test_serve_shared_on_loopback_makes_local_clients_show_a_generated_admin_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[Sandbox] = []
+
+    def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
+        seen.append(sandbox)
+        return build_app(sandbox, api)
+
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, **options: None)
+    monkeypatch.setattr("standin.server.build_app", recording_build_app)
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    assert main(["serve", "--port", "1", "--shared"]) == 0
+    (sandbox,) = seen
+    assert sandbox.shared
+    assert sandbox.admin_token
+    assert f"admin token: {sandbox.admin_token}" in capsys.readouterr().err
+    bridge = AsgiBridge(build_app(sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
+        refused = client.get("/_sandbox/credentials")
+        opened = client.get(
+            "/_sandbox/credentials", headers={"X-Standin-Admin-Token": sandbox.admin_token}
+        )
+    bridge.close()
+    assert refused.status_code == 401
+    assert opened.json() == sandbox.credentials()
 
 
 def test_serve_tenant_ttl_reaches_the_sandbox_and_is_off_by_default(

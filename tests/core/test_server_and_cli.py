@@ -203,3 +203,21 @@ def test_the_console_page_shows_no_credentials_when_the_control_plane_needs_a_to
     bridge.close()
     assert page.status_code == 200
     assert sandbox.credentials()["atmotube"]["api_key"] not in page.text
+
+
+def test_a_request_a_local_proxy_forwards_for_another_machine_is_not_local() -> None:
+    """uvicorn takes the client from X-Forwarded-For when a loopback peer sends it, so the
+    locality rule judges the machine the proxy forwards for, not the proxy."""
+    with serving() as (_process, base):
+        local = httpx.get(f"{base}/_sandbox/clock")
+        forwarded = httpx.get(f"{base}/_sandbox/clock", headers={"X-Forwarded-For": "192.0.2.10"})
+        health = httpx.get(f"{base}/_sandbox/health", headers={"X-Forwarded-For": "192.0.2.10"})
+    assert local.status_code == 200
+    assert (forwarded.status_code, forwarded.json()) == (
+        401,
+        {
+            "error": "control plane requires the X-Standin-Admin-Token or "
+            "X-Standin-Tenant-Token header"
+        },
+    )
+    assert health.status_code == 200

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app, create_sandbox
+from standin._core.liveserver import live_server
 from standin.cli import main
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
@@ -24,6 +25,37 @@ def test_credentials_json_prints_every_apis_default_credentials(
     printed = json.loads(capsys.readouterr().out)
     assert printed["atmotube"]["api_key"] == "3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21"
     assert printed["atmotube"]["macs"] == ["C2:4E:91:7A:3B:10", "D7:1F:0C:55:A2:8E"]
+
+
+def test_credentials_of_a_shared_server_are_asked_with_the_admin_or_a_tenants_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
+    tenant = sandbox.create_tenant()
+    assert tenant.token is not None
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("STANDIN_TENANT_TOKEN", raising=False)
+    printed: list[object] = []
+    with live_server(build_app(sandbox)) as url:
+        ask = ["credentials", "--json", "--base-url", url]
+        assert main(ask) == 1
+        refused = capsys.readouterr().err
+        for extra in (
+            ["--admin-token", "adm1n"],
+            ["--tenant-token", tenant.token],
+            ["--admin-token", "adm1n", "--tenant", tenant.id],
+        ):
+            assert main([*ask, *extra]) == 0
+            printed.append(json.loads(capsys.readouterr().out))
+        monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "adm1n")
+        assert main(ask) == 0
+        printed.append(json.loads(capsys.readouterr().out))
+    assert refused == (
+        f"standin credentials: {url}/_sandbox/credentials answered 401: control plane requires "
+        "the X-Standin-Admin-Token or X-Standin-Tenant-Token header\n"
+    )
+    default, own = sandbox.credentials(), tenant.credentials
+    assert printed == [default, own, own, default]
 
 
 def test_credentials_text_is_readable(capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,8 +58,10 @@ class Tally:
 class StreamReader:
     """One ``GET /stream`` over a raw socket: chunked body, SSE lines, ``presentValue`` values."""
 
-    def __init__(self, host: str, port: int, token: str) -> None:
+    def __init__(self, host: str, port: int, token: str, prefix: str = "") -> None:
+        """``prefix``: where the Metasys API is mounted (``/metasys`` on a server of every API)."""
         self.host = host
+        self.prefix = prefix
         self.port = port
         self.token = token
         self.stream_id = ""
@@ -71,7 +73,7 @@ class StreamReader:
     async def open(self) -> None:
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         self._writer.write(
-            f"GET {BASE}/stream HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"GET {self.prefix}{BASE}/stream HTTP/1.1\r\nHost: {self.host}\r\n"
             f"Authorization: Bearer {self.token}\r\nAccept: text/event-stream\r\n\r\n".encode()
         )
         head = await self._reader.readuntil(b"\r\n\r\n")

@@ -64,6 +64,10 @@ class Clock:
         return Clock(self._source)
 
 
+TenantClocks = Callable[[str], Clock]
+"""The clock of a tenant, by its id (``Sandbox.clock_for``)."""
+
+
 def _timestamp(at: datetime) -> float:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)

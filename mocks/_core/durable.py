@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 );
 """
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), tuple, frozenset)
+_IMMUTABLE_TYPES = frozenset(_IMMUTABLE)
+_PLAIN = frozenset({*_IMMUTABLE, list, dict, set})
+"""Built-in types: never a clock, a key or a certificate, and (immutable ones) never shared. The
+pickler asks about every object it writes (hundreds of thousands in a Metasys snapshot with full
+logs), so these are answered by one set lookup before any ``isinstance`` against the abstract key
+classes."""
 
 
 class SqliteStore:
@@ -231,12 +237,16 @@ class _SnapshotPickler(pickle.Pickler):
         self._shared = shared
 
     def persistent_id(self, obj: Any) -> Any:
+        if type(obj) in _IMMUTABLE_TYPES:
+            return None
         if isinstance(obj, Clock):
             return ("clock",)
         name = self._shared.get(id(obj))
         return None if name is None else ("api", name)
 
     def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _PLAIN:
+            return NotImplemented
         if isinstance(obj, _PRIVATE_KEYS):
             pem = obj.private_bytes(
                 serialization.Encoding.PEM,

@@ -8,9 +8,11 @@ keys are published as a JWKS.
 from __future__ import annotations
 
 import base64
+import heapq
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -18,13 +20,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from standin._core.clock import Clock
+from standin._core.clock import Clock, TenantClocks
 
 TokenKind = Literal["access", "refresh"]
 TokenFormat = Literal["opaque", "jwt"]
 TokenProblem = Literal["unknown", "expired", "revoked", "malformed", "wrong_kind"]
-TenantClocks = Callable[[str], Clock]
-"""The clock of a tenant, by its id (``Sandbox.clock_for``)."""
 
 
 class TokenRejected(Exception):
@@ -136,6 +136,12 @@ class TokenLog(Protocol):
     def forget(self, values: list[str]) -> None: ...
 
 
+MAX_REVOKED_WITHOUT_EXPIRY = 10_000
+"""Revoked tokens that never expire (refresh tokens of an API without a refresh lifetime) are
+told apart from unknown ones for the newest this many; older ones answer as unknown (the same
+401 either way)."""
+
+
 class TokenIssuer:
     """Issues, validates, refreshes and revokes the tokens of one API.
 
@@ -143,6 +149,13 @@ class TokenIssuer:
     tokens work for JWTs as well as opaque strings. ``clock`` is one clock for every token, or
     how to find the clock of a token's tenant: each token is issued and judged on its own
     tenant's clock, so moving one tenant's clock expires that tenant's tokens only.
+
+    Expired tokens are forgotten as they expire, not in occasional sweeps: each tenant has a
+    heap of its tokens' expiry times (on that tenant's clock, so one heap's order never mixes
+    clocks), and every issue or validation pops what is due from the heap of the tenant it
+    concerns and of one other tenant in turn, so the cost is the number of tokens that expired
+    and an idle tenant's expired tokens go within as many calls as there are tenants.
+    A revoked token is remembered as revoked until it would have expired, then forgotten.
     """
 
     def __init__(
@@ -166,14 +179,22 @@ class TokenIssuer:
         self.signer = signer
         self._opaque_bytes = opaque_bytes
         self._tokens: dict[str, IssuedToken] = {}
-        self._revoked: set[str] = set()
-        self._issued_since_sweep = 0
+        self._by_tenant: dict[str, set[str]] = {}
+        """Tenant id -> the values of its remembered tokens (forgetting a tenant costs its own)."""
+        self._expiries: dict[str, list[tuple[float, str]]] = {}
+        """Tenant id -> heap of (expiry on that tenant's clock, token value) of its expiring
+        tokens, remembered and revoked. An entry whose token is gone is skipped when popped."""
+        self._turns: OrderedDict[str, None] = OrderedDict()
+        """Tenants with a non-empty heap, in the order one more of them is swept per call."""
+        self._revoked: dict[str, float | None] = {}
+        """Revoked token value -> when it would have expired (None: never)."""
+        self._revoked_forever: OrderedDict[str, None] = OrderedDict()
         self.log: TokenLog | None = None
 
     def restore(self, tokens: list[IssuedToken]) -> None:
         """Remember tokens issued before a restart (not told to the log: it holds them)."""
         for token in tokens:
-            self._tokens[token.value] = token
+            self._index(token)
 
     def issue(
         self,
@@ -234,9 +255,13 @@ class TokenIssuer:
     def validate(self, value: str, kind: TokenKind = "access") -> IssuedToken:
         if not value or not value.isascii():
             raise TokenRejected("malformed")
-        if value in self._revoked:
+        if value in self._revoked or value in self._revoked_forever:
             raise TokenRejected("revoked")
         token = self._tokens.get(value)
+        if token is not None:
+            # Judged before the sweep, so a token is told expired (not unknown) when it is the
+            # one presented; the sweep then forgets it with the rest.
+            self._sweep(token.tenant_id)
         if token is None:
             # Only a value this issuer never handed out needs its signature checked (to tell a
             # forged or mangled JWT from an unknown one): one it remembers is, letter for letter,
@@ -258,42 +283,93 @@ class TokenIssuer:
         return token
 
     def revoke(self, value: str) -> None:
-        if self._tokens.pop(value, None) is not None:
-            self._revoked.add(value)
+        token = self._unindex(value)
+        if token is not None:
+            if token.expires_at is None:
+                self._revoked_forever[value] = None
+                while len(self._revoked_forever) > MAX_REVOKED_WITHOUT_EXPIRY:
+                    self._revoked_forever.popitem(last=False)
+            else:
+                # Kept as revoked until it would have expired (its heap entry stays to end it).
+                self._revoked[value] = token.expires_at
             if self.log is not None:
                 self.log.forget([value])
 
     def revoke_tenant(self, tenant_id: str) -> None:
-        for value, token in list(self._tokens.items()):
-            if token.tenant_id == tenant_id:
-                self.revoke(value)
+        for value in list(self._by_tenant.get(tenant_id, ())):
+            self.revoke(value)
 
     def forget_tenant(self, tenant_id: str) -> None:
         """Drop a removed tenant's tokens outright (they answer as unknown from now on); unlike
         :meth:`revoke_tenant`, nothing of them is kept."""
-        for value, token in list(self._tokens.items()):
-            if token.tenant_id == tenant_id:
-                del self._tokens[value]
+        for value in self._by_tenant.pop(tenant_id, set()):
+            self._tokens.pop(value, None)
+        for _, value in self._expiries.pop(tenant_id, []):
+            self._revoked.pop(value, None)
+        self._turns.pop(tenant_id, None)
 
     def active_count(self) -> int:
         return len(self._tokens)
 
+    def remembered_count(self) -> int:
+        """Every token value held: active tokens and those remembered as revoked."""
+        return len(self._tokens) + len(self._revoked) + len(self._revoked_forever)
+
     def _remember(self, token: IssuedToken) -> None:
-        self._tokens[token.value] = token
+        self._index(token)
         if self.log is not None:
             self.log.remember(token)
-        self._issued_since_sweep += 1
-        if self._issued_since_sweep >= 1024:
-            self._sweep()
+        self._sweep(token.tenant_id)
 
-    def _sweep(self) -> None:
-        """Forget expired tokens so a long-running sandbox does not grow without bound."""
-        self._issued_since_sweep = 0
-        expired = [value for value, token in self._tokens.items() if self._expired(token)]
-        for value in expired:
-            del self._tokens[value]
+    def _index(self, token: IssuedToken) -> None:
+        self._tokens[token.value] = token
+        self._by_tenant.setdefault(token.tenant_id, set()).add(token.value)
+        if token.expires_at is not None:
+            heapq.heappush(
+                self._expiries.setdefault(token.tenant_id, []), (token.expires_at, token.value)
+            )
+            self._turns[token.tenant_id] = None
+
+    def _unindex(self, value: str) -> IssuedToken | None:
+        token = self._tokens.pop(value, None)
+        if token is not None:
+            mine = self._by_tenant.get(token.tenant_id)
+            if mine is not None:
+                mine.discard(value)
+                if not mine:
+                    del self._by_tenant[token.tenant_id]
+        return token
+
+    def _sweep(self, tenant_id: str) -> None:
+        """Forget what has expired of ``tenant_id``'s tokens and of the next tenant's in turn."""
+        expired = self._sweep_tenant(tenant_id)
+        if self._turns:
+            other, _ = self._turns.popitem(last=False)
+            if other != tenant_id:
+                expired += self._sweep_tenant(other)
+            if other in self._expiries:
+                self._turns[other] = None
         if expired and self.log is not None:
             self.log.forget(expired)
+
+    def _sweep_tenant(self, tenant_id: str) -> list[str]:
+        heap = self._expiries.get(tenant_id)
+        if not heap:
+            return []
+        now = self._clock_of(tenant_id).time()
+        expired: list[str] = []
+        while heap and heap[0][0] <= now:
+            at, value = heapq.heappop(heap)
+            token = self._tokens.get(value)
+            if token is not None and token.expires_at == at and token.tenant_id == tenant_id:
+                self._unindex(value)
+                expired.append(value)
+            elif self._revoked.get(value) == at:
+                del self._revoked[value]
+        if not heap:
+            del self._expiries[tenant_id]
+            self._turns.pop(tenant_id, None)
+        return expired
 
     def _expired(self, token: IssuedToken) -> bool:
         if token.expires_at is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import random
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -55,6 +56,12 @@ TERMINAL = frozenset(
     }
 )
 FAILED = frozenset({"Failed", "FailedValidation", "FailedGeoCoding", "TransformationFailed"})
+MAX_BATCHES = 10_000
+MAX_MESSAGES = 50_000
+"""**Sandbox choice:** a tenant keeps its newest 10,000 batches and at most 50,000 inbound
+messages (records submitted); a submission that goes past either bound forgets the oldest
+batches, with their messages, until both hold again (never the batch just made). The onboarded
+entities are the tenant's data and stay. The guide gives no retention for ``GET /batch``."""
 INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
 """What the control plane can make a record end in (nothing a caller sends leads there)."""
 
@@ -181,6 +188,8 @@ class BuildingMindsState:
         self._due: list[tuple[float, int, str]] = []
         self._waiting: dict[EntityKey, set[str]] = {}
         self._seq = 0
+        self._order: deque[str] = deque()
+        """Batch ids, oldest first (which go first when a bound is passed)."""
 
     @classmethod
     def from_fixture(
@@ -194,6 +203,7 @@ class BuildingMindsState:
             created = onboarded + 600 * offset
             batch = Batch(state._fixture_id(), path, created)
             state.batches.put(batch.id, batch)
+            state._order.append(batch.id)
             for record in records:
                 assert not problems(spec, record), (path, record)
                 message = state._message(batch, spec, record, created, state._fixture_id())
@@ -221,6 +231,7 @@ class BuildingMindsState:
         now = self._clock.time()
         batch = Batch(self._new_id(), entity, now)
         self.batches.put(batch.id, batch)
+        self._order.append(batch.id)
         counts: dict[str, int] = {}
         for record in valid:
             key = str(record[spec.id_field])
@@ -234,7 +245,39 @@ class BuildingMindsState:
             else:
                 message.problem = deep_problem(spec, record)
             self._schedule(message, now + self._delay(batch, self._timing.pickup_seconds))
+        self._bound()
         return Submission(batch.id, failures)
+
+    def _bound(self) -> None:
+        """Forget the oldest batches while the tenant holds more than its bounds."""
+        while len(self._order) > 1 and (
+            len(self._order) > MAX_BATCHES or len(self.messages) > MAX_MESSAGES
+        ):
+            batch = self.batches.get(self._order.popleft())
+            if batch is None:
+                continue
+            for message_id in batch.message_ids:
+                message = self.messages.get(message_id)
+                if message is None:
+                    continue
+                # Its heap entry is skipped when it falls due (the message is gone).
+                for key in message.missing:
+                    waiting = self._waiting.get(key)
+                    if waiting is not None:
+                        waiting.discard(message_id)
+                        if not waiting:
+                            del self._waiting[key]
+                self.messages.delete(message_id)
+            self.batches.delete(batch.id)
+        if len(self._due) > 2 * len(self.messages) + 64:
+            # Entries of forgotten messages would wait for their time (forever on a frozen
+            # clock): rebuilt from the live ones once they outnumber them.
+            self._due = [
+                entry
+                for entry in self._due
+                if (m := self.messages.get(entry[2])) is not None and m.due == entry[0]
+            ]
+            heapq.heapify(self._due)
 
     def _message(
         self, batch: Batch, spec: EntitySpec, record: dict[str, Any], now: float, message_id: str

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,20 +73,48 @@ class ActivityQuery:
             wanted = dataclasses.replace(wanted, discarded=None)
         return wanted.matches(state, entry, state.audit_book.tracks.get(entry.id))
 
+    def window(
+        self, state: MetasysState, sort: str, descending: bool, start: int, size: int
+    ) -> tuple[list[Activity], int]:
+        """``size`` activities from position ``start`` in the sort's order, and how many there
+        are in all. Without filters, sorted by time, it merges the heads of the alarm and audit
+        logs (each kept in time order): the page costs its own items, however many exist."""
+        if (
+            sort == "creationTime"
+            and self.types == frozenset(ACTIVITY_TYPES)
+            and self.alarms.selects_all
+            and self.audits.selects_all
+        ):
+            wanted = start + size
+            alarms = state.alarms.history
+            audits = state.audit_book.entries
+            newest_alarms: list[Activity] = list(alarms.window(0, wanted, descending))
+            newest_audits: list[Activity] = list(audits.window(0, wanted, descending))
+            merged = heapq.merge(
+                newest_alarms,
+                newest_audits,
+                key=lambda activity: -_moment(activity) if descending else _moment(activity),
+            )
+            return list(itertools.islice(merged, start, wanted)), len(alarms) + len(audits)
+        found = self.collect(state, sort, descending)
+        return found[start : start + size], len(found)
+
     def collect(self, state: MetasysState, sort: str, descending: bool) -> list[Activity]:
-        found: list[Activity] = [
-            a for a in state.alarms.items.values() if self.accepts_alarm(state, a)
-        ]
+        found: list[Activity] = [a for a in state.alarms.history if self.accepts_alarm(state, a)]
         found.extend(e for e in state.audit_book.entries if self.accepts_audit(state, e))
 
         def key(activity: Activity) -> tuple[float, float]:
-            moment = activity.creation_time if isinstance(activity, Alarm) else activity.time
+            moment = _moment(activity)
             if sort == "priority":
                 level = activity.priority if isinstance(activity, Alarm) else NO_PRIORITY
                 return (level, moment)
             return (moment, 0)
 
         return sorted(found, key=key, reverse=descending)
+
+
+def _moment(activity: Activity) -> float:
+    return activity.creation_time if isinstance(activity, Alarm) else activity.time
 
 
 def activity_query(params: QueryParams) -> ActivityQuery:

@@ -65,6 +65,24 @@ class AlarmFilter:
     equipment: list[str]
     spaces: list[str]
 
+    @property
+    def selects_all(self) -> bool:
+        """Whether it lets every alarm through (no filter given)."""
+        return (
+            self.start is None
+            and self.end is None
+            and self.priorities is None
+            and not self.types
+            and self.acknowledged is None
+            and self.discarded is None
+            and self.ack_required
+            and self.ack_not_required
+            and not self.categories
+            and not self.objects
+            and not self.equipment
+            and not self.spaces
+        )
+
     def matches(self, state: MetasysState, alarm: Alarm) -> bool:
         if not within(alarm.creation_time, self.start, self.end):
             return False
@@ -116,6 +134,22 @@ class AuditFilter:
     objects: list[str]
     equipment: list[str]
     spaces: list[str]
+
+    @property
+    def selects_all(self) -> bool:
+        """Whether it lets every audit through (no filter given)."""
+        return (
+            self.start is None
+            and self.end is None
+            and not self.origins
+            and not self.classes
+            and not self.actions
+            and not self.users
+            and self.discarded is None
+            and not self.objects
+            and not self.equipment
+            and not self.spaces
+        )
 
     def matches(self, state: MetasysState, entry: AuditEntry, track: AuditTrack | None) -> bool:
         if not within(entry.time, self.start, self.end):

@@ -72,7 +72,7 @@ class MetasysApi:
             token_format="jwt",
             signer=LazyJwtSigner("metasys-sandbox"),
         )
-        self.streams = Streams(sandbox.clock)
+        self.streams = Streams(sandbox.clock_for)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
         self.seam = Seam(

@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from standin._core.bodies import parse_json, read_capped
 from standin._core.errors import VendorError
-from standin._core.paging import page_links, paginate
+from standin._core.paging import Page, page_links, paginate
 from standin._core.rendering import JSONBody
 from standin.metasys import errors
 from standin.metasys.errors import MEDIA_TYPE
@@ -65,6 +65,29 @@ def paged(
     """The ``{total, items, next, previous, self}`` envelope, sorted by ``key``."""
     ordered = sorted(items, key=key, reverse=paging.descending)
     page = paginate(ordered, paging.page, paging.page_size)
+    next_url, previous_url = page_links(str(request.url), page)
+    return {
+        "total": page.total,
+        "items": [render(item) for item in page.items],
+        "next": next_url,
+        "previous": previous_url,
+        "self": str(request.url),
+    }
+
+
+def paged_window(
+    request: Request,
+    total: int,
+    paging: Paging,
+    window: Callable[[int, int, bool], list[T]],
+    render: Callable[[T], Any],
+) -> dict[str, Any]:
+    """The same envelope as :func:`paged` for a list kept in its sort order: ``window(start,
+    size, descending)`` gives the page's items, so a page costs its own items only."""
+    start = (paging.page - 1) * paging.page_size
+    page = Page(
+        window(start, paging.page_size, paging.descending), total, paging.page, paging.page_size
+    )
     next_url, previous_url = page_links(str(request.url), page)
     return {
         "total": page.total,

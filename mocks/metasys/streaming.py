@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from standin._core.clock import Clock, isoformat
+from standin._core.clock import Clock, TenantClocks, isoformat
 from standin._core.sse import Heartbeat, SseHub, StreamEnd
 from standin.metasys.activities import ActivityQuery, effective_permission, render
 from standin.metasys.state.alarms import Alarm, AlarmAction
@@ -95,7 +95,11 @@ class StreamRecord:
 class Streams:
     """The Metasys API's streams and subscriptions (every tenant's, keyed by stream id)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock | TenantClocks) -> None:
+        """``clock``: each tenant's clock by its id (``Sandbox.clock_for``): a stream's expiry
+        (its token's) and heartbeats follow its tenant's clock, so freezing one tenant's clock
+        freezes only that tenant's streams; a dropped stream is released after
+        ``RELEASE_SECONDS`` real seconds whatever any clock does."""
         self.hub = SseHub(
             clock,
             retain_seconds=RETAIN_SECONDS,
@@ -126,6 +130,7 @@ class Streams:
             hello=("hello", stream_id),
             heartbeats=[Heartbeat("heartbeat", self.heartbeat_seconds, iso_now)],
             on_close=self._closed,
+            tenant=tenant_id,
         )
         return stream_id
 

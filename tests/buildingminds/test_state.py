@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from standin._core.clock import Clock
 from standin.buildingminds.entities import ENTITIES, problems
-from standin.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
+from standin.buildingminds.state import (
+    MAX_BATCHES,
+    MAX_MESSAGES,
+    BatchQuery,
+    BuildingMindsState,
+    InboundQuery,
+    Timing,
+)
 from tests.buildingminds.conftest import budget, portfolio, record
 from tests.conftest import NOW
 
@@ -381,3 +388,39 @@ def test_any_order_and_any_pace_onboards_the_whole_portfolio(
     for entity, batch in batches:
         assert statuses(state, batch) == [ENTITIES[entity].terminal], entity
         assert state.entity(entity, str(records[entity][0][ENTITIES[entity].id_field])) is not None
+
+
+def test_the_oldest_batches_are_forgotten_past_10000_batches_and_the_newest_are_kept(
+    state: BuildingMindsState, clock: Clock
+) -> None:
+    assert MAX_BATCHES == 10_000
+    first = state.submit("building", [record("building", "B0", siteId="SITE-BER")]).batch_id
+    held = state.submit("floor", [record("floor", "F0", buildingId="NOPE")]).batch_id
+    ids = []
+    for n in range(1, MAX_BATCHES + 1):
+        clock.advance(1)
+        ids.append(
+            state.submit("building", [record("building", f"B{n}", siteId="SITE-BER")]).batch_id
+        )
+    assert (state.batch(first or ""), state.batch(held or "")) == (None, None)
+    total, page = state.list_batches(BatchQuery(limit=1))
+    assert total == MAX_BATCHES
+    assert page[0].batch.id == ids[-1]
+    assert state.batch(ids[0]) is not None
+    assert len(state.messages) == MAX_BATCHES
+
+
+def test_inbound_messages_are_bounded_at_50000_by_forgetting_the_oldest_batches(
+    state: BuildingMindsState, clock: Clock
+) -> None:
+    assert MAX_MESSAGES == 50_000
+    clock.freeze()
+    batches = [
+        state.submit(
+            "building", [record("building", f"B{n}-{i}", siteId="SITE-BER") for i in range(1000)]
+        ).batch_id
+        for n in range(51)
+    ]
+    assert len(state.messages) == 50_000
+    assert state.batch(batches[0] or "") is None
+    assert state.batch(batches[1] or "") is not None

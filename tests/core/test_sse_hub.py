@@ -382,3 +382,44 @@ def test_a_publish_or_tick_touches_only_streams_with_something_due(clock: Clock)
     hub.tick()
     assert beats == ["early"]
     assert settled == ["late7", "early", "early"]
+
+
+def test_each_stream_expires_and_beats_on_its_own_tenants_clock() -> None:
+    clocks = {"a": Clock(lambda: 1_700_000_000.0), "b": Clock(lambda: 1_700_000_000.0)}
+    for tenant_clock in clocks.values():
+        tenant_clock.freeze()
+    hub = SseHub(clocks.__getitem__)
+    beat = [Heartbeat("heartbeat", 30, lambda now: now.isoformat())]
+    hub.open("o", stream_id="a", tenant="a", expires_at=1_700_000_060.0, heartbeats=beat)
+    hub.open("o", stream_id="b", tenant="b", expires_at=1_700_000_060.0, heartbeats=beat)
+    clocks["b"].advance(45)
+    hub.tick()
+    info_a, info_b = hub.info("a"), hub.info("b")
+    assert info_a is not None
+    assert info_b is not None
+    assert (info_a.last_event_id, info_b.last_event_id) == (None, "b:1")
+    clocks["b"].advance(15)
+    hub.tick()
+    assert hub.info("b") is None
+    assert hub.info("a") is not None
+    clocks["a"].advance(60)
+    hub.tick()
+    assert hub.info("a") is None
+
+
+def test_a_heartbeat_carries_its_tenants_now() -> None:
+    clocks = {"a": Clock(lambda: 1_700_000_000.0), "b": Clock(lambda: 1_700_000_000.0)}
+    for tenant_clock in clocks.values():
+        tenant_clock.freeze()
+    clocks["b"].advance(3600)
+    seen: list[float] = []
+
+    def beat(now: datetime) -> int:
+        seen.append(now.timestamp())
+        return 1
+
+    hub = SseHub(clocks.__getitem__)
+    hub.open("o", stream_id="b", tenant="b", heartbeats=[Heartbeat("heartbeat", 30, beat)])
+    clocks["b"].advance(30)
+    hub.tick()
+    assert seen == [1_700_003_630.0]

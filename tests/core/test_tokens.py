@@ -2,7 +2,7 @@ import jwt
 import pytest
 
 from standin._core.clock import Clock
-from standin._core.tokens import JwtSigner, TokenIssuer, TokenRejected
+from standin._core.tokens import IssuedToken, JwtSigner, TokenIssuer, TokenRejected
 
 
 @pytest.fixture
@@ -155,3 +155,80 @@ def test_forgetting_a_tenant_drops_its_tokens_and_keeps_nothing_of_them(frozen: 
         issuer.validate(gone.value)
     assert rejected.value.problem == "unknown"
     assert issuer.validate(kept.value) == kept
+
+
+def test_an_expired_token_is_forgotten_without_waiting_for_more_issues(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=10)
+    for _ in range(5):
+        issuer.issue(tenant_id="t", subject="u")
+    kept = issuer.issue(tenant_id="t", subject="u", lifetime_seconds=60)
+    frozen.advance(10)
+    assert issuer.validate(kept.value) == kept
+    assert issuer.active_count() == 1
+
+
+def test_an_idle_tenants_expired_tokens_are_forgotten_by_another_tenants_calls() -> None:
+    clocks = {"idle": Clock(lambda: 1_700_000_000.0), "busy": Clock(lambda: 1_700_000_000.0)}
+    for clock in clocks.values():
+        clock.freeze()
+    issuer = TokenIssuer(clocks.__getitem__, lifetime_seconds=10)
+    for _ in range(3):
+        issuer.issue(tenant_id="idle", subject="u")
+    clocks["idle"].advance(10)
+    busy = issuer.issue(tenant_id="busy", subject="u")
+    assert issuer.validate(busy.value) == busy
+    assert issuer.active_count() == 1
+
+
+def test_a_frozen_tenant_clock_keeps_its_tokens_while_another_tenants_expire() -> None:
+    clocks = {"frozen": Clock(lambda: 1_700_000_000.0), "moved": Clock(lambda: 1_700_000_000.0)}
+    for clock in clocks.values():
+        clock.freeze()
+    issuer = TokenIssuer(clocks.__getitem__, lifetime_seconds=10)
+    still = issuer.issue(tenant_id="frozen", subject="u")
+    gone = issuer.issue(tenant_id="moved", subject="u")
+    clocks["moved"].advance(3600)
+    issuer.issue(tenant_id="moved", subject="u")
+    issuer.issue(tenant_id="frozen", subject="u")
+    assert issuer.validate(still.value) == still
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(gone.value)
+    assert rejected.value.problem == "unknown"
+
+
+def test_a_revoked_token_is_remembered_as_revoked_only_until_it_would_have_expired(
+    frozen: Clock,
+) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=10)
+    token = issuer.issue(tenant_id="t", subject="u")
+    issuer.revoke(token.value)
+    assert issuer.remembered_count() == 1
+    frozen.advance(10)
+    issuer.issue(tenant_id="t", subject="u", lifetime_seconds=60)
+    assert issuer.remembered_count() == 1
+    with pytest.raises(TokenRejected) as rejected:
+        issuer.validate(token.value)
+    assert rejected.value.problem == "unknown"
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.forgotten: list[str] = []
+
+    def remember(self, token: IssuedToken) -> None:
+        pass
+
+    def forget(self, values: list[str]) -> None:
+        self.forgotten.extend(values)
+
+
+def test_expired_tokens_are_deleted_from_the_durable_log_as_they_are_forgotten(
+    frozen: Clock,
+) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=10)
+    log = _Log()
+    issuer.log = log
+    old = issuer.issue(tenant_id="t", subject="u")
+    frozen.advance(10)
+    issuer.issue(tenant_id="t", subject="u")
+    assert log.forgotten == [old.value]

@@ -147,7 +147,7 @@ def test_a_viewer_cannot_command_and_nothing_changes() -> None:
         state.command(obj, "adjustCommand", {"parameters": [70]}, state.user("api-viewer"))
     assert raised.value.status == 403
     assert obj.priority_array == {}
-    assert state.audits == []
+    assert list(state.audits) == []
 
 
 @settings(max_examples=30, deadline=None)

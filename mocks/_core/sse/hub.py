@@ -14,9 +14,11 @@ Design, in short:
   SSE resumption makes (ids in order, nothing missing); a disconnected client reconnects with
   ``Last-Event-Id`` and either resumes or gets a 204 and starts over, as the spec intends.
   Publishing never waits for a connection.
-* Time is the sandbox clock. Each stream has ONE deadline in a heap: the nearest of its expiry,
-  abandonment, next heartbeat and buffer ageing. ``tick()``, which every hub call runs first
-  when the heap's top is due, settles only the streams whose deadline passed, and a publish
+* Time is the sandbox clock of the stream's tenant. Each stream has ONE deadline in its tenant's
+  heap: the nearest of its expiry, abandonment, next heartbeat and buffer ageing (a heap per
+  tenant, because each heap is ordered on one clock: freezing or moving one tenant's clock
+  freezes or moves its streams' expiry and heartbeats only). ``tick()``, which every hub call
+  runs first when a heap's top is due, settles only the streams whose deadline passed, and a publish
   touches only its own stream, so the cost of an event is that stream's connections, whatever
   the number of streams. While connections are open a timer thread checks the heap's top every
   ``tick_interval`` real seconds, so moving a frozen clock shows on the wire promptly.
@@ -42,7 +44,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from standin._core.clock import Clock
+from standin._core.clock import Clock, TenantClocks
 from standin._core.sse.framing import encode_data, format_event
 from standin._core.sse.listener import Listener
 from standin._core.sse.stream import (
@@ -82,7 +84,10 @@ __all__ = [
 
 
 class SseHub:
-    """Server-Sent Events streams for one API, on the sandbox clock.
+    """Server-Sent Events streams for one API, each on its tenant's sandbox clock.
+
+    ``clock``: one clock for every stream, or how to find the clock of a stream's tenant (the
+    ``tenant`` given to ``open``).
 
     ``retain_seconds``: how long (sandbox time) published events stay resumable (vendors that
     document resumption promise about 30 s). ``max_events``: the per-stream buffer's hard
@@ -100,7 +105,7 @@ class SseHub:
 
     def __init__(
         self,
-        clock: Clock,
+        clock: Clock | TenantClocks,
         *,
         retain_seconds: float = 30.0,
         max_events: int = 1000,
@@ -111,7 +116,7 @@ class SseHub:
     ) -> None:
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
-        self.clock = clock
+        self._clock_of: TenantClocks = (lambda tenant: clock) if isinstance(clock, Clock) else clock
         self.retain_seconds = retain_seconds
         self.max_events = max_events
         self.abandon_after = abandon_after
@@ -123,9 +128,10 @@ class SseHub:
         self._owners: dict[str, dict[str, StreamState]] = {}
         self._holding: dict[str, StreamState] = {}
         """Every buffered event id -> its stream (``resume`` names no stream)."""
-        self._deadlines: list[tuple[float, int, str]] = []
-        """Heap of (sandbox time, order, stream id): each stream's next expiry, abandonment,
-        heartbeat or buffer ageing. An entry whose time is not its stream's ``due`` is stale."""
+        self._deadlines: dict[str, list[tuple[float, int, str]]] = {}
+        """Tenant -> heap of (that tenant's sandbox time, order, stream id): each of its streams'
+        next expiry, abandonment, heartbeat or buffer ageing. An entry whose time is not its
+        stream's ``due`` is stale. A tenant without deadlines has no heap."""
         self._releases: deque[tuple[float, str]] = deque()
         """(monotonic time, stream id) of unattended streams, in time order (always now plus
         the same grace). An entry whose time is not its stream's ``release_at`` is stale."""
@@ -146,6 +152,7 @@ class SseHub:
         heartbeats: Iterable[Heartbeat] = (),
         event_id: Callable[[int], str] | None = None,
         on_close: Callable[[str, StreamEnd], None] | None = None,
+        tenant: str = "",
     ) -> str:
         """Open a stream and return its id (a new UUID unless ``stream_id`` is given).
 
@@ -153,14 +160,15 @@ class SseHub:
         connection starts with it. Event ids are ``event_id(seq)``, by default
         ``"<stream id>:<seq>"`` with seq 1, 2, 3... ``on_close(stream_id, reason)`` runs once when
         the stream ends, outside the hub's lock. Until a connection reads it, the stream counts
-        as unattended (``abandon_after``, ``release_after``).
+        as unattended (``abandon_after``, ``release_after``). ``tenant``: whose clock the
+        stream's expiry, heartbeats and buffer age follow.
         """
         self._catch_up()
         with self._lock:
             sid = stream_id if stream_id is not None else str(uuid.uuid4())
             if sid in self._streams:
                 raise ValueError(f"stream {sid!r} is already open")
-            now = self.clock.time()
+            now = self._clock_of(tenant).time()
             stream = StreamState(
                 sid,
                 owner,
@@ -168,6 +176,7 @@ class SseHub:
                 event_id if event_id is not None else (lambda seq: f"{sid}:{seq}"),
                 on_close,
                 now,
+                tenant,
             )
             for beat in heartbeats:
                 stream.beats[beat.event] = Beat(beat, now + beat.period)
@@ -187,7 +196,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 return None
-            return self._append_locked(stream, event, data, self.clock.time()).id
+            return self._append_locked(stream, event, data, self._now(stream)).id
 
     def set_heartbeat(self, stream_id: str, heartbeat: Heartbeat) -> bool:
         """Start (or replace) the heartbeat of that event name; the first beat is one period on."""
@@ -196,7 +205,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 return False
-            stream.beats[heartbeat.event] = Beat(heartbeat, self.clock.time() + heartbeat.period)
+            stream.beats[heartbeat.event] = Beat(heartbeat, self._now(stream) + heartbeat.period)
             self._schedule_locked(stream)
             return True
 
@@ -262,16 +271,15 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 return None
-            self._prune_locked(stream, self.clock.time())
+            self._prune_locked(stream, self._now(stream))
             return stream.info()
 
     def streams(self, owner: str | None = None) -> list[StreamInfo]:
         self._catch_up()
         with self._lock:
-            now = self.clock.time()
             chosen = self._streams if owner is None else self._owners.get(owner, {})
             for stream in chosen.values():
-                self._prune_locked(stream, now)
+                self._prune_locked(stream, self._now(stream))
             return [s.info() for s in self._streams.values() if s.id in chosen]
 
     # -- connections -------------------------------------------------------------------------
@@ -287,7 +295,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None or (owner is not None and stream.owner != owner):
                 raise ResumeRefused("unknown_stream")
-            self._prune_locked(stream, self.clock.time())
+            self._prune_locked(stream, self._now(stream))
             if last_event_id is None:
                 return stream.first_seq
             seq = stream.index.get(last_event_id)
@@ -330,7 +338,7 @@ class SseHub:
             stream = self._holding.get(event_id)
             if stream is None:
                 return None
-            self._prune_locked(stream, self.clock.time())
+            self._prune_locked(stream, self._now(stream))
             return stream.id if event_id in stream.index else None
 
     def attach(self, stream_id: str, start: int) -> Listener:
@@ -342,7 +350,7 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 raise ResumeRefused("unknown_stream")
-            self._prune_locked(stream, self.clock.time())
+            self._prune_locked(stream, self._now(stream))
             if start < stream.first_seq or start > stream.next_seq:
                 raise ResumeRefused("unknown_event")
             listener = Listener(self, stream, start, loop)
@@ -373,14 +381,20 @@ class SseHub:
 
     def _catch_up(self) -> None:
         with self._lock:
-            deadlines, releases = self._deadlines, self._releases
+            releases = self._releases
             if not (
-                (deadlines and deadlines[0][0] <= self.clock.time())
-                or (releases and releases[0][0] <= time.monotonic())
+                (releases and releases[0][0] <= time.monotonic())
+                or any(
+                    heap[0][0] <= self._clock_of(tenant).time()
+                    for tenant, heap in self._deadlines.items()
+                )
             ):
                 return
             callbacks = self._settle_locked()
         _run(callbacks)
+
+    def _now(self, stream: StreamState) -> float:
+        return self._clock_of(stream.tenant).time()
 
     def _settle_locked(self) -> list[Callable[[], None] | None]:
         callbacks: list[Callable[[], None] | None] = []
@@ -391,33 +405,35 @@ class SseHub:
             stream = self._streams.get(sid)
             if stream is not None and stream.release_at == at:
                 callbacks.append(self._end_locked(stream, "released"))
-        now = self.clock.time()
-        deadlines = self._deadlines
         settled: list[StreamState] = []
-        while deadlines and deadlines[0][0] <= now:
-            due, _, sid = heapq.heappop(deadlines)
-            stream = self._streams.get(sid)
-            if stream is None or stream.due != due:
-                continue
-            stream.due = None
-            end = self._due_end(stream, now)
-            if end is not None:
-                callbacks.append(self._end_locked(stream, end))
-                continue
-            self._beat_locked(stream, now)
-            self._prune_locked(stream, now)
-            settled.append(stream)
+        for tenant, deadlines in list(self._deadlines.items()):
+            now = self._clock_of(tenant).time()
+            while deadlines and deadlines[0][0] <= now:
+                due, _, sid = heapq.heappop(deadlines)
+                stream = self._streams.get(sid)
+                if stream is None or stream.due != due:
+                    continue
+                stream.due = None
+                end = self._due_end(stream, now)
+                if end is not None:
+                    callbacks.append(self._end_locked(stream, end))
+                    continue
+                self._beat_locked(stream, now)
+                self._prune_locked(stream, now)
+                settled.append(stream)
+            if len(deadlines) > 2 * len(self._streams) + 64:
+                deadlines[:] = [
+                    entry
+                    for entry in deadlines
+                    if (s := self._streams.get(entry[2])) is not None and s.due == entry[0]
+                ]
+                heapq.heapify(deadlines)
+            if not deadlines:
+                del self._deadlines[tenant]
         # Rescheduled only now, so a deadline that lands at this very now waits for the next
         # tick instead of spinning this one.
         for stream in settled:
             self._schedule_locked(stream)
-        if len(deadlines) > 2 * len(self._streams) + 64:
-            self._deadlines = [
-                entry
-                for entry in deadlines
-                if (s := self._streams.get(entry[2])) is not None and s.due == entry[0]
-            ]
-            heapq.heapify(self._deadlines)
         return callbacks
 
     def _beat_locked(self, stream: StreamState, now: float) -> None:
@@ -425,7 +441,7 @@ class SseHub:
             if now >= beat.due:
                 beat.due = now + beat.spec.period
                 try:
-                    data = beat.spec.data(self.clock.now())
+                    data = beat.spec.data(self._clock_of(stream.tenant).now())
                 except Exception:
                     # One broken heartbeat must not stop every other stream's clock.
                     _log.exception("SSE heartbeat %r failed", beat.spec.event)
@@ -474,7 +490,8 @@ class SseHub:
         due = self._next_due(stream)
         if due is not None and (stream.due is None or due < stream.due):
             stream.due = due
-            heapq.heappush(self._deadlines, (due, next(self._order), stream.id))
+            heap = self._deadlines.setdefault(stream.tenant, [])
+            heapq.heappush(heap, (due, next(self._order), stream.id))
 
     def _await_release_locked(self, stream: StreamState) -> None:
         if self.release_after is None:
@@ -563,7 +580,7 @@ class SseHub:
         if listener in stream.listeners:
             stream.listeners.discard(listener)
             if not stream.listeners and stream.ended is None:
-                stream.unattended_since = self.clock.time()
+                stream.unattended_since = self._now(stream)
                 self._schedule_locked(stream)
                 self._await_release_locked(stream)
 

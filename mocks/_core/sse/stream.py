@@ -86,8 +86,11 @@ class StreamState:
         event_id: Callable[[int], str],
         on_close: Callable[[str, StreamEnd], None] | None,
         now: float,
+        tenant: str = "",
     ) -> None:
         self.id = stream_id
+        self.tenant = tenant
+        """Whose clock its expiry, heartbeats and buffer age follow."""
         self.owner = owner
         self.expires_at = expires_at
         self.event_id = event_id

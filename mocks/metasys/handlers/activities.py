@@ -63,16 +63,17 @@ class ActivityHandlers:
                 raise errors.bad_request(
                     "The continuation token is not valid for this query."
                 ) from None
-        found = wanted.collect(caller.state, sort.removeprefix("-"), sort.startswith("-"))
-        page = found[start : start + PAGE_SIZE]
+        page, total = wanted.window(
+            caller.state, sort.removeprefix("-"), sort.startswith("-"), start, PAGE_SIZE
+        )
         next_url = None
-        if start + PAGE_SIZE < len(found):
+        if start + PAGE_SIZE < total:
             following = self.deps.continuations.encode(bound, start + PAGE_SIZE)
             pairs = [(k, v) for k, values in bound.items() for v in values]
             pairs.append(("continuationToken", following))
             next_url = f"{base}/activities?{urlencode(pairs)}"
         body = {
-            "total": len(found),
+            "total": total,
             "items": [render(caller.state, a, base) for a in page],
             "effectivePermissions": [effective_permission(caller.state, a, user) for a in page],
             "next": next_url,

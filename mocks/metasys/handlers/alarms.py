@@ -13,7 +13,7 @@ from standin.metasys import errors, query
 from standin.metasys.activity_filters import alarm_filter, times, within
 from standin.metasys.alarm_views import alarm_json, annotation_json, permission
 from standin.metasys.deps import Deps
-from standin.metasys.http import json_body, paged, respond
+from standin.metasys.http import json_body, paged, paged_window, respond
 from standin.metasys.state.alarms import Alarm
 from standin.metasys.state.site import MetasysState
 
@@ -36,7 +36,7 @@ class AlarmHandlers:
         self,
         request: Request,
         caller: Caller[MetasysState],
-        scope: Callable[[Alarm], bool],
+        scope: Callable[[Alarm], bool] | None,
         *,
         related: bool,
         extra: dict[str, str] | None = None,
@@ -46,23 +46,26 @@ class AlarmHandlers:
         wanted = alarm_filter(params, related=related)
         paging = query.paging(params, ALARM_SORTS, "creationTime", max_size=MAX_PAGE_SIZE)
         book = state.alarms
-        found = [a for a in book.items.values() if scope(a) and wanted.matches(state, a)]
-        body = paged(
-            request,
-            found,
-            paging,
-            lambda alarm: alarm_json(state, alarm, base),
-            alarm_key(paging),
-        )
-        by_id = {a.id: a for a in found}
+
+        def render(alarm: Alarm) -> dict[str, Any]:
+            return alarm_json(state, alarm, base)
+
+        if scope is None and wanted.selects_all and paging.sort == "creationTime":
+            # Alarms are kept in creation order: page 1 costs its own items, however many exist.
+            body = paged_window(request, len(book.history), paging, book.history.window, render)
+        else:
+            found = [
+                a for a in book.history if (scope is None or scope(a)) and wanted.matches(state, a)
+            ]
+            body = paged(request, found, paging, render, alarm_key(paging))
         body["effectivePermissions"] = [
-            permission(by_id[item["id"]], user, book.can_acknowledge(by_id[item["id"]]))
+            permission(book.items[item["id"]], user, book.can_acknowledge(book.items[item["id"]]))
             for item in body["items"]
         ]
         return respond({**body, **(extra or {})})
 
     async def alarms(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        return self._list(request, caller, lambda alarm: True, related=True)
+        return self._list(request, caller, None, related=True)
 
     async def object_alarms(self, request: Request, caller: Caller[MetasysState]) -> Response:
         base = self.deps.base(request)

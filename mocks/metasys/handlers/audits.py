@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +13,7 @@ from standin.metasys import errors, query
 from standin.metasys.activity_filters import audit_filter, times, within
 from standin.metasys.audit_views import audit_json, audit_permission, note_json
 from standin.metasys.deps import Deps
-from standin.metasys.http import json_body, paged, respond
+from standin.metasys.http import json_body, paged, paged_window, respond
 from standin.metasys.state.audits import MAX_ANNOTATION
 from standin.metasys.state.model import AuditEntry
 from standin.metasys.state.site import MetasysState
@@ -39,7 +40,7 @@ class AuditHandlers:
         self,
         request: Request,
         caller: Caller[MetasysState],
-        scope: Callable[[AuditEntry], bool],
+        scope: Callable[[AuditEntry], bool] | None,
         *,
         objects: bool,
         extra: dict[str, str] | None = None,
@@ -49,25 +50,28 @@ class AuditHandlers:
         wanted = audit_filter(params, objects=objects)
         paging = query.paging(params, ("creationTime",), "creationTime", max_size=MAX_PAGE_SIZE)
         book = state.audit_book
-        found = [
-            e for e in book.entries if scope(e) and wanted.matches(state, e, book.tracks.get(e.id))
-        ]
-        body = paged(
-            request,
-            found,
-            paging,
-            lambda e: audit_json(state, e, book.tracks.get(e.id), base),
-            lambda e: e.time,
-        )
-        by_id = {e.id: e for e in found}
+
+        def render(entry: AuditEntry) -> dict[str, Any]:
+            return audit_json(state, entry, book.tracks.get(entry.id), base)
+
+        if scope is None and wanted.selects_all:
+            # The trail is kept in time order: page 1 costs its own items, however many exist.
+            body = paged_window(request, len(book.entries), paging, book.entries.window, render)
+        else:
+            found = [
+                e
+                for e in book.entries
+                if (scope is None or scope(e)) and wanted.matches(state, e, book.tracks.get(e.id))
+            ]
+            body = paged(request, found, paging, render, lambda e: e.time)
         body["effectivePermissions"] = [
-            audit_permission(by_id[i["id"]], book.tracks.get(i["id"]), user.can_write)
+            audit_permission(book.by_id[i["id"]], book.tracks.get(i["id"]), user.can_write)
             for i in body["items"]
         ]
         return respond({**body, **(extra or {})})
 
     async def audits(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        return self._list(request, caller, lambda entry: True, objects=True)
+        return self._list(request, caller, None, objects=True)
 
     async def object_audits(self, request: Request, caller: Caller[MetasysState]) -> Response:
         base = self.deps.base(request)
@@ -136,5 +140,5 @@ class AuditHandlers:
         return Response(status_code=201)
 
     async def users(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        names = sorted({e.user for e in caller.state.audit_book.entries})
+        names = sorted(caller.state.audit_book.users)
         return respond({"total": len(names), "items": names, "self": str(request.url)})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from standin._core.clock import Clock
+from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
 from standin.metasys.state.objects import ID_NAMESPACE
@@ -24,6 +25,10 @@ RELIABILITY_ALARMS = {
 """**Sandbox choice:** a point's alarm limits are its ``maxPresValue``/``minPresValue``; crossing
 one raises a high or low alarm (priority 70, to be acknowledged), returning within them a
 return-to-normal (priority 200, no acknowledgement)."""
+ALARM_LIMIT = 10_000
+"""**Sandbox choice:** a tenant keeps its newest 10,000 alarms (by creation time); older ones
+are dropped first, acknowledged or not, and lists and counts say only what is kept. A real
+site's event repository is bounded by its configured size; the guide gives no figure."""
 
 
 @dataclass
@@ -64,6 +69,9 @@ class AlarmBook:
         self.clock = clock
         self.salt = salt
         self.items: dict[str, Alarm] = {}
+        """Every kept alarm by id."""
+        self.history: CappedLog[Alarm] = CappedLog(ALARM_LIMIT)
+        """The same alarms in creation-time order (oldest dropped first when full)."""
         self.listeners: Listeners[AlarmListener] = Listeners()
 
     def raise_alarm(
@@ -83,7 +91,7 @@ class AlarmBook:
         moment: float | None = None,
     ) -> Alarm:
         alarm = Alarm(
-            id=str(uuid.uuid5(ID_NAMESPACE, f"{self.salt}alarm:{len(self.items)}")),
+            id=str(uuid.uuid5(ID_NAMESPACE, f"{self.salt}alarm:{self.history.appended}")),
             object_id=object_id,
             item_reference=item_reference,
             name=name,
@@ -98,6 +106,8 @@ class AlarmBook:
             units=units,
         )
         self.items[alarm.id] = alarm
+        for gone in self.history.append(alarm.creation_time, alarm):
+            del self.items[gone.id]
         self._tell("new", alarm)
         return alarm
 

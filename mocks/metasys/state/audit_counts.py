@@ -4,10 +4,11 @@ id, optionally per hour, day, week or month (UTC calendar intervals)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from standin._core.history import CappedLog
 from standin.metasys.state.model import AuditEntry
 
 AUDIT_STRINGS = {
@@ -57,7 +58,7 @@ def interval_end(start: float, interval: str) -> float:
 
 
 def count(
-    entries: Sequence[AuditEntry],
+    entries: CappedLog[AuditEntry],
     start: float,
     end: float,
     interval: str,
@@ -65,9 +66,9 @@ def count(
 ) -> list[AuditCount]:
     """Counts of the audits in [start, end] (none when ``end`` is before ``start``): one per
     audit string id and interval that holds any, intervals clipped to the period, ordered by
-    interval then id."""
+    interval then id. Only the audits of the period are visited (the trail is in time order)."""
     tally: Counter[tuple[float, int]] = Counter()
-    for entry in entries:
+    for entry in entries.between(start, end) if start <= end else []:
         string_id = AUDIT_STRINGS.get(entry.action_type)
         if string_id is None or not start <= entry.time <= end:
             continue

@@ -1,13 +1,15 @@
-"""What happens to audits after they are written: discards and annotations (the entries
-themselves are ``MetasysState.audits``, written by every command and edit)."""
+"""The audit trail: the entries every command and edit writes (``MetasysState.audits``, the
+newest ``AUDIT_LIMIT``), and what happens to them after: discards and annotations."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from standin._core.clock import Clock
+from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
 from standin.metasys.state.model import AuditEntry
@@ -18,6 +20,11 @@ CLASS_LEVEL = "auditClassesEnumSet.userActionAuditClass"
 """**Sandbox choice:** every API command and edit is audited as a user action of the device
 manager (the reference's examples' most common pair)."""
 MAX_ANNOTATION = 255
+AUDIT_LIMIT = 10_000
+"""**Sandbox choice:** a tenant's audit trail keeps its newest 10,000 entries; older ones are
+dropped first (with their annotations), and lists and counts say only what is kept. A real
+site's Audit Repository is bounded too (by its configured size and age); the guide gives no
+figure for the API."""
 
 
 @dataclass
@@ -39,18 +46,31 @@ AuditChangeListener = Callable[[AuditAction, AuditEntry], None]
 
 
 class AuditBook:
-    def __init__(self, clock: Clock, entries: list[AuditEntry]) -> None:
+    def __init__(self, clock: Clock, entries: CappedLog[AuditEntry]) -> None:
         self.clock = clock
         self.entries = entries
+        self.by_id: dict[str, AuditEntry] = {entry.id: entry for entry in entries}
         self.tracks: dict[str, AuditTrack] = {}
+        self.users: Counter[str] = Counter(entry.user for entry in entries)
+        """How many kept entries each user has (``GET /audits/users`` without a scan)."""
         self.listeners: Listeners[AuditChangeListener] = Listeners()
 
+    def add(self, entry: AuditEntry) -> None:
+        """Keep a new entry; the oldest goes when the trail is full, with its annotations."""
+        self.by_id[entry.id] = entry
+        self.users[entry.user] += 1
+        for gone in self.entries.append(entry.time, entry):
+            del self.by_id[gone.id]
+            self.tracks.pop(gone.id, None)
+            self.users[gone.user] -= 1
+            if not self.users[gone.user]:
+                del self.users[gone.user]
+
     def get(self, audit_id: str) -> AuditEntry:
-        wanted = audit_id.lower()
-        for entry in self.entries:
-            if entry.id == wanted:
-                return entry
-        raise errors.not_found(f"Audit {audit_id} was not found.")
+        found = self.by_id.get(audit_id.lower())
+        if found is None:
+            raise errors.not_found(f"Audit {audit_id} was not found.")
+        return found
 
     def track(self, entry: AuditEntry) -> AuditTrack:
         return self.tracks.setdefault(entry.id, AuditTrack())

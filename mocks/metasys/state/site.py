@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from standin._core.clock import Clock
+from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin._core.store import Collection, MemoryStore
 from standin.metasys import errors
 from standin.metasys.enums import ENUM_SETS
 from standin.metasys.state import commands
 from standin.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
-from standin.metasys.state.audits import AuditBook
+from standin.metasys.state.audits import AUDIT_LIMIT, AuditBook
 from standin.metasys.state.certificates import CertificateBook
 from standin.metasys.state.controls import load_controls
 from standin.metasys.state.enumerations import Enumerations
@@ -39,6 +41,9 @@ from standin.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_typ
 LOCAL_IDENTIFIER = re.compile(r"^[^\x00-\x1F\x7F\x22#'*,./:<>?@\[\\\]|]+$")
 MAX_LOCAL_IDENTIFIER = 32
 DELETABLE_DEVICE_CLASSES = ("device", "server")
+EVENT_LIMIT = 10_000
+"""**Sandbox choice:** a tenant keeps its newest 10,000 value changes (what streams were sent;
+kept for inspection, never served as a list), older ones dropped first."""
 
 EventListener = Callable[[ValueChange], None]
 AuditListener = Callable[[AuditEntry], None]
@@ -60,8 +65,11 @@ class MetasysState:
         self.site_director_id = ""
         self.offline: set[str] = set()
         """Network devices taken offline through the control plane."""
-        self.audits: list[AuditEntry] = []
-        self.events: list[ValueChange] = []
+        self.audits: CappedLog[AuditEntry] = CappedLog(AUDIT_LIMIT)
+        """The audit trail, newest ``AUDIT_LIMIT`` kept (written through ``audit_book``)."""
+        self.events: deque[ValueChange] = deque(maxlen=EVENT_LIMIT)
+        self.event_count = 0
+        """Every value change ever emitted (the sequence of the next is one more)."""
         self.event_listeners: Listeners[EventListener] = Listeners()
         self.audit_listeners: Listeners[AuditListener] = Listeners()
         self.alarms = AlarmBook(clock, salt)
@@ -245,7 +253,8 @@ class MetasysState:
     def _emit(
         self, obj: MetasysObject, attribute: str, value: Any, moment: float, condition: Any
     ) -> None:
-        change = ValueChange(len(self.events) + 1, moment, obj.id, attribute, value, condition)
+        self.event_count += 1
+        change = ValueChange(self.event_count, moment, obj.id, attribute, value, condition)
         self.events.append(change)
         for listener in list(self.event_listeners):
             listener(change)
@@ -262,7 +271,7 @@ class MetasysState:
         annotation: str | None = None,
     ) -> None:
         entry = AuditEntry(
-            id=str(uuid.uuid5(ID_NAMESPACE, f"{self.salt}audit:{len(self.audits)}")),
+            id=str(uuid.uuid5(ID_NAMESPACE, f"{self.salt}audit:{self.audits.appended}")),
             time=self.clock.time(),
             user=user.username,
             object_id=obj.id,
@@ -275,7 +284,7 @@ class MetasysState:
             parameters=parameters,
             annotation=annotation,
         )
-        self.audits.append(entry)
+        self.audit_book.add(entry)
         for listener in list(self.audit_listeners):
             listener(entry)
 

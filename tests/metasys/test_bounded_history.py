@@ -1,0 +1,129 @@
+"""What a tenant keeps of its Metasys history: the newest audits, alarms and value changes up to
+a documented bound, with lists, counts and pages that say only what is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from standin import Sandbox
+from standin.metasys.state.alarms import ALARM_LIMIT
+from standin.metasys.state.audits import AUDIT_LIMIT
+from standin.metasys.state.site import EVENT_LIMIT, MetasysState
+from tests.metasys.conftest import FAN, ZONE_SETPOINT, object_id, state_of
+
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+def describe(sandbox: Sandbox, times: int, step: float = 1.0) -> MetasysState:
+    """``times`` description edits of the zone setpoint, ``step`` seconds apart: one audit and
+    one event each."""
+    state = state_of(sandbox)
+    point = state.object(object_id(sandbox, ZONE_SETPOINT))
+    admin = next(user for user in state.users.values() if user.can_write)
+    for number in range(times):
+        state.patch(point, {"item": {"description": f"edit {number}"}}, admin)
+        sandbox.clock.advance(step)
+    return state
+
+
+def raise_alarms(sandbox: Sandbox, times: int) -> MetasysState:
+    state = state_of(sandbox)
+    fan = state.object(object_id(sandbox, FAN))
+    for number in range(times):
+        state.raise_alarm(fan, "avAlarm", 100 + number % 50, bool(number % 2), number)
+    return state
+
+
+def test_the_audit_log_keeps_the_newest_10000_and_says_so_in_its_total(
+    api: Any, sandbox: Sandbox
+) -> None:
+    state = describe(sandbox, AUDIT_LIMIT + 5)
+    assert AUDIT_LIMIT == 10_000
+    oldest_kept = state.audits[0]
+    body = api.get("/audits", params={"pageSize": 2, "sort": "creationTime"}).json()
+    assert body["total"] == 10_000
+    assert [i["id"] for i in body["items"]] == [oldest_kept.id, state.audits[1].id]
+    assert oldest_kept.post_data == "edit 5"
+    newest = api.get("/audits", params={"pageSize": 1, "sort": "-creationTime"}).json()
+    assert newest["items"][0]["postData"]["item"] == f"edit {AUDIT_LIMIT + 4}"
+    assert newest["total"] == 10_000
+    last_page = api.get("/audits", params={"pageSize": 1000, "page": 10}).json()
+    assert (len(last_page["items"]), last_page["next"]) == (1000, None)
+
+
+def test_a_dropped_audit_answers_404_and_its_id_is_never_reused(api: Any, sandbox: Sandbox) -> None:
+    state = describe(sandbox, 1)
+    first = state.audits[0].id
+    api.patch(f"/audits/{first}", json={"activityManagementStatus": "discarded"})
+    assert first in state.audit_book.tracks
+    describe(sandbox, AUDIT_LIMIT)
+    assert api.get(f"/audits/{first}").status_code == 404
+    assert first not in state.audit_book.tracks
+    assert len({entry.id for entry in state.audits}) == AUDIT_LIMIT
+    assert first not in {entry.id for entry in state.audits}
+
+
+def test_audit_counts_and_users_count_only_the_kept_audits(api: Any, sandbox: Sandbox) -> None:
+    state = describe(sandbox, AUDIT_LIMIT + 3)
+    counts = api.get(
+        "/audits/counts", params={"startTime": EPOCH, "endTime": "2999-01-01T00:00:00Z"}
+    )
+    assert counts.status_code == 200
+    assert [(c["auditStringId"], c["count"]) for c in counts.json()] == [(42, 10_000)]
+    users = api.get("/audits/users").json()
+    assert (users["total"], users["items"]) == (1, [state.audits[0].user])
+
+
+def test_the_alarm_list_keeps_the_newest_10000_and_says_so_in_its_total(
+    api: Any, sandbox: Sandbox
+) -> None:
+    state = raise_alarms(sandbox, ALARM_LIMIT + 2)
+    assert ALARM_LIMIT == 10_000
+    assert len(state.alarms.items) == 10_000
+    body = api.get("/alarms", params={"pageSize": 1, "sort": "creationTime"}).json()
+    assert body["total"] == 10_000
+    oldest_kept = state.alarms.history[0]
+    assert (body["items"][0]["id"], oldest_kept.trigger_value) == (oldest_kept.id, 2)
+
+
+def test_value_changes_keep_the_newest_10000_and_number_on(sandbox: Sandbox) -> None:
+    state = describe(sandbox, EVENT_LIMIT + 1)
+    assert EVENT_LIMIT == 10_000
+    assert len(state.events) == 10_000
+    assert (state.events[0].value, state.events[-1].sequence) == ("edit 1", 10_001)
+
+
+def test_the_first_page_read_from_the_kept_order_is_the_page_a_full_sort_gives(
+    api: Any, sandbox: Sandbox, client: httpx.Client
+) -> None:
+    # Same times (the clock frozen), then a clock moved back: ties and out-of-order arrivals.
+    client.post("/_sandbox/clock", json={"freeze": True})
+    describe(sandbox, 30, step=0)
+    raise_alarms(sandbox, 30)
+    client.post("/_sandbox/clock", json={"advance": -600})
+    describe(sandbox, 30, step=0)
+    raise_alarms(sandbox, 30)
+    client.post("/_sandbox/clock", json={"advance": 1200})
+    describe(sandbox, 30, step=10)
+    for path in ("/audits", "/alarms"):
+        for sort in ("creationTime", "-creationTime"):
+            for page in (1, 2, 3):
+                plain = {"sort": sort, "pageSize": 25, "page": page}
+                # A filter that selects everything takes the full scan and sort.
+                scanned = api.get(path, params={**plain, "startTime": EPOCH}).json()
+                kept = api.get(path, params=plain).json()
+                assert [i["id"] for i in kept["items"]] == [i["id"] for i in scanned["items"]]
+                assert (kept["total"], kept["next"] is None) == (
+                    scanned["total"],
+                    scanned["next"] is None,
+                )
+    for sort in ("creationTime", "-creationTime"):
+        kept = api.get("/activities", params={"sort": sort}).json()
+        scanned = api.get("/activities", params={"sort": sort, "startTime": EPOCH}).json()
+        assert kept["total"] == scanned["total"] == 150
+        assert [i["id"] for i in kept["items"]] == [i["id"] for i in scanned["items"]]
+        following = api.get(kept["next"].split("/api/v4")[1]).json()
+        scanned_next = api.get(scanned["next"].split("/api/v4")[1]).json()
+        assert [i["id"] for i in following["items"]] == [i["id"] for i in scanned_next["items"]]

@@ -43,7 +43,10 @@ def serve(args: argparse.Namespace) -> int:
     from standin.server import build_app
 
     admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
-    if admin_token is None and not _is_loopback(args.host):
+    # Whether a local client may skip the token is decided per request by its own address;
+    # a bind beyond loopback means other machines are expected, so everyone shows one.
+    shared = args.shared or not _is_loopback(args.host)
+    if admin_token is None and shared:
         admin_token = secrets.token_urlsafe(24)
         print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
     apis = None if args.api is None else [args.api]
@@ -52,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         journal_capacity=args.journal_size,
         admin_token=admin_token,
+        shared=shared,
         data_dir=args.data_dir,
         tenant_ttl=args.tenant_ttl,
     )
@@ -143,10 +147,18 @@ def _stop(signum: int, frame: object) -> None:
 def credentials(args: argparse.Namespace) -> int:
     import orjson
 
-    from standin.registry import create_sandbox
+    if args.base_url is None:
+        from standin.registry import create_sandbox
 
-    sandbox = create_sandbox()
-    creds = sandbox.credentials()
+        creds = create_sandbox().credentials()
+    else:
+        found = _served_credentials(args)
+        if found is None:
+            return 1
+        creds = found
+    if args.api and args.api not in creds:
+        print(f"standin credentials: the server does not serve {args.api}", file=sys.stderr)
+        return 1
     if args.api:
         creds = {args.api: creds[args.api]}
     if args.json:
@@ -160,6 +172,36 @@ def credentials(args: argparse.Namespace) -> int:
             shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
             print(f"  {name}: {shown}")
     return 0
+
+
+def _served_credentials(args: argparse.Namespace) -> dict[str, dict[str, object]] | None:
+    """``GET /_sandbox/credentials`` of the standin at ``--base-url``, with the tokens given;
+    None (and why, on stderr) when it does not answer them."""
+    import httpx
+
+    from standin._core.access import ADMIN_HEADER, TENANT_HEADER
+
+    headers = {}
+    if args.admin_token:
+        headers[ADMIN_HEADER] = args.admin_token
+    if args.tenant_token:
+        headers[TENANT_HEADER] = args.tenant_token
+    url = args.base_url.rstrip("/") + "/_sandbox/credentials"
+    params = {} if args.tenant is None else {"tenant": args.tenant}
+    try:
+        response = httpx.get(url, headers=headers, params=params, timeout=10)
+        answer = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        print(f"standin credentials: {url} did not answer as a standin: {error}", file=sys.stderr)
+        return None
+    if response.status_code != 200 or not isinstance(answer, dict):
+        said = answer.get("error") if isinstance(answer, dict) else None
+        print(
+            f"standin credentials: {url} answered {response.status_code}: {said or answer}",
+            file=sys.stderr,
+        )
+        return None
+    return answer
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -234,7 +276,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--admin-token",
         help="require this X-Standin-Admin-Token on /_sandbox (also STANDIN_ADMIN_TOKEN; one "
-        "is generated and printed when binding beyond loopback)",
+        "is generated and printed with --shared or when binding beyond loopback)",
+    )
+    run.add_argument(
+        "--shared",
+        action="store_true",
+        help="a sandbox others use (e.g. behind a proxy): every /_sandbox request, a local one "
+        "too, needs the admin token or a tenant's token (implied by a non-loopback --host)",
     )
     run.add_argument(
         "--seed", type=int, default=0, help="seed of the generated fixture data (default 0)"
@@ -291,15 +339,38 @@ def parser() -> argparse.ArgumentParser:
         "--base-url",
         help="a running `standin serve` (every API under its prefix); default: in-process",
     )
-    walk.add_argument("--admin-token", help="the server's control-plane admin token")
+    walk.add_argument(
+        "--admin-token",
+        default=os.environ.get("STANDIN_ADMIN_TOKEN") or None,
+        help="the server's control-plane admin token (also STANDIN_ADMIN_TOKEN)",
+    )
     walk.add_argument(
         "--api", action="append", choices=API_KEYS, help="run this API's workflow only (repeatable)"
     )
     walk.set_defaults(handler=demo)
 
-    creds = commands.add_parser("credentials", help="print the default tenant's credentials")
+    creds = commands.add_parser(
+        "credentials", help="print the default tenant's credentials (or a running standin's)"
+    )
     creds.add_argument("--json", action="store_true", help="print JSON instead of text")
     creds.add_argument("--api", choices=API_KEYS, help="this API's credentials only")
+    creds.add_argument(
+        "--base-url",
+        help="ask a running standin (e.g. https://sandbox.example:8443) instead of printing "
+        "the local defaults",
+    )
+    creds.add_argument(
+        "--admin-token",
+        default=os.environ.get("STANDIN_ADMIN_TOKEN") or None,
+        help="with --base-url: the server's admin token (also STANDIN_ADMIN_TOKEN)",
+    )
+    creds.add_argument(
+        "--tenant-token",
+        default=os.environ.get("STANDIN_TENANT_TOKEN") or None,
+        help="with --base-url: a tenant's token (st_...), for that tenant's credentials "
+        "(also STANDIN_TENANT_TOKEN)",
+    )
+    creds.add_argument("--tenant", help="with --base-url and the admin token: this tenant's")
     creds.set_defaults(handler=credentials)
 
     check_command.add_parser(commands)

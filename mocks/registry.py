@@ -34,7 +34,7 @@ def create_sandbox(
     With ``data_dir``, tenants, tokens and every acknowledged write are kept there (SQLite) and
     come back when a sandbox is made on the same directory; ``close()`` the sandbox when done.
     ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
-    ``journal_capacity``, ``admin_token``, ``tenant_ttl``).
+    ``journal_capacity``, ``admin_token``, ``shared``, ``tenant_ttl``).
     """
     names = list(API_FACTORIES) if apis is None else list(apis)
     unknown = [name for name in names if name not in API_FACTORIES]

@@ -2,13 +2,15 @@
 and each vendor's triggers under ``/_sandbox/<api>``.
 
 Clock, faults, limits and reset are each tenant's own: ``?tenant=ID`` picks the tenant, and
-without it they are the default tenant's (all a local, single-user sandbox has).
+without it they are the default tenant's (all a local, single-user sandbox has), or, for a
+request that came in with a tenant token, that token's tenant. Who gets in, and to what, is
+:mod:`standin._core.access`'s rule; :class:`AccessGuard` applies it to every request.
 """
 
 from __future__ import annotations
 
-import hmac
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from standin._core.access import (
+    ADMIN_HEADER,
+    SCOPE_KEY,
+    TENANT_HEADER,
+    Access,
+    access_of,
+    client_is_local,
+    header,
+    same_token,
+)
 from standin._core.bodies import parse_json, read_capped
 from standin._core.clock import isoformat
 from standin._core.errors import VendorError
@@ -31,7 +43,6 @@ from standin._core.tenants import Tenant
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
-ADMIN_HEADER = "X-Standin-Admin-Token"
 OPEN_PATHS = frozenset({"/health"})
 """Control-plane paths that need no token (a load balancer's or orchestrator's health check)."""
 MAX_CONTROL_BODY = 64 * 1024
@@ -66,24 +77,101 @@ def control_routing_error(request: Request, status: int) -> VendorError:
     return control_error(status, _ROUTING_WORDS.get(status, "request failed"))
 
 
-class AdminGuard:
-    """Requires the admin token on every control-plane request when the sandbox has one."""
+class AccessGuard:
+    """Lets a control-plane request in with the access it has (:mod:`standin._core.access`),
+    or answers 401; the handlers then keep a tenant token to its own tenant (403)."""
 
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.sandbox.note_use(None)  # with a tenant TTL, idle tenants go
-        token = self.sandbox.admin_token
-        if scope["type"] == "http" and token and _route(scope) not in OPEN_PATHS:
-            sent = dict(scope["headers"]).get(ADMIN_HEADER.lower().encode(), b"")
-            if not hmac.compare_digest(sent, token.encode()):
-                message = f"control plane requires the {ADMIN_HEADER} header"
-                await error_response(control_error(401, message))(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.sandbox.note_use(None)  # with a tenant TTL, idle tenants go
+        if _route(scope) not in OPEN_PATHS:
+            try:
+                access = self.grant(scope)
+            except VendorError as refusal:
+                await error_response(refusal)(scope, receive, send)
                 return
+            scope = {**scope, SCOPE_KEY: access}
         await self.app(scope, receive, send)
+
+    def grant(self, scope: Scope) -> Access:
+        """The access a request's tokens (or its being local) give it; 401 when none does.
+
+        A token that is sent must be right, even where none is needed: a mistyped token is
+        told at once rather than working locally and failing on a shared server.
+        """
+        sandbox = self.sandbox
+        admin_token = sandbox.admin_token
+        sent_admin = header(scope, ADMIN_HEADER)
+        if sent_admin is not None and admin_token:
+            if same_token(sent_admin, admin_token):
+                return Access(None, "admin")
+            raise control_error(401, f"the {ADMIN_HEADER} header is not this server's admin token")
+        sent_tenant = header(scope, TENANT_HEADER)
+        if sent_tenant is not None:
+            tenant = sandbox.tenants.by_token(sent_tenant)
+            if tenant is None:
+                raise control_error(401, f"the {TENANT_HEADER} header is no tenant's token")
+            return Access(tenant.id, "tenant")
+        if sandbox.is_shared or not client_is_local(scope):
+            raise control_error(
+                401, f"control plane requires the {ADMIN_HEADER} or {TENANT_HEADER} header"
+            )
+        return Access(None, "local")
+
+
+def control_tenant(request: Request, sandbox: Sandbox, tenant_id: object = None) -> Tenant:
+    """The tenant a control-plane request acts on: ``tenant_id`` (a ``?tenant=`` value or a
+    trigger's ``tenant`` field) when given, else the request's own (its tenant token's), else
+    the default tenant. 404 for no such tenant; 403 for a tenant its token does not open."""
+    access = access_of(request.scope)
+    if tenant_id is None:
+        tenant_id = access.tenant
+    if tenant_id is not None and not isinstance(tenant_id, str):
+        raise control_error(404, f"unknown tenant {tenant_id!r}")
+    if tenant_id is not None and not access.opens(tenant_id):
+        raise _not_yours(access)
+    try:
+        tenant = sandbox.tenant(tenant_id)
+    except KeyError:
+        raise control_error(404, f"unknown tenant {tenant_id!r}") from None
+    if not access.opens(tenant.id):  # the default tenant, reached without naming it
+        raise _not_yours(access)
+    sandbox.note_use(tenant.id)
+    return tenant
+
+
+def check_opens(request: Request, tenant: Tenant) -> None:
+    """403 unless the request's access opens ``tenant`` (a trigger that found it by a
+    credential or a record id)."""
+    access = access_of(request.scope)
+    if not access.opens(tenant.id):
+        raise _not_yours(access)
+
+
+def opened_tenants(request: Request, tenants: Iterable[Tenant]) -> list[Tenant]:
+    """Those of ``tenants`` the request's access opens (where a trigger looks for a record)."""
+    access = access_of(request.scope)
+    return [tenant for tenant in tenants if access.opens(tenant.id)]
+
+
+def require_everything(request: Request, what: str) -> None:
+    """403 unless the request may reach every tenant (admin token, or local and unshared)."""
+    if not access_of(request.scope).is_everything:
+        raise control_error(403, f"{what} needs the {ADMIN_HEADER}")
+
+
+def _not_yours(access: Access) -> VendorError:
+    return control_error(403, f"this {TENANT_HEADER} opens tenant {access.tenant!r} only")
+
+
+AdminGuard = AccessGuard
+"""The guard's earlier name."""
 
 
 class SavesTriggers:
@@ -117,6 +205,7 @@ class ControlPlane:
         routes: list[BaseRoute] = [
             Route("/", self.index, methods=["GET"]),
             Route("/health", self.health, methods=["GET"]),
+            Route("/access", self.access, methods=["GET"]),
             Route("/reset", self.reset, methods=["POST"]),
             Route("/clock", self.get_clock, methods=["GET"]),
             Route("/clock", self.move_clock, methods=["POST"]),
@@ -146,7 +235,7 @@ class ControlPlane:
         app = Starlette(
             routes=self.routes(), exception_handlers=exception_handlers(control_routing_error)
         )
-        return AdminGuard(SettledErrors(app), self.sandbox)
+        return AccessGuard(SettledErrors(app), self.sandbox)
 
     async def index(self, request: Request) -> Response:
         triggers = {
@@ -170,14 +259,14 @@ class ControlPlane:
         )
 
     def _tenant(self, request: Request) -> Tenant:
-        """The tenant ``?tenant=`` names (404 if there is none), or the default tenant."""
-        tenant_id = request.query_params.get("tenant")
-        try:
-            tenant = self.sandbox.tenant(tenant_id)
-        except KeyError:
-            raise control_error(404, f"unknown tenant {tenant_id!r}") from None
-        self.sandbox.note_use(tenant.id)
-        return tenant
+        """The tenant ``?tenant=`` names (404 if there is none), or the request's own (its
+        tenant token's, else the default tenant); 403 for one its token does not open."""
+        return control_tenant(request, self.sandbox, request.query_params.get("tenant"))
+
+    async def access(self, request: Request) -> Response:
+        """How this request got in: ``{"access": "admin"|"tenant"|"local", "tenant"}``, the
+        tenant being the tenant token's (None for access to every tenant)."""
+        return JSONBody(access_of(request.scope).as_dict())
 
     async def reset(self, request: Request) -> Response:
         """The tenant back to its fixtures, its rate-limit counters forgotten."""
@@ -216,24 +305,27 @@ class ControlPlane:
         return JSONBody(self._clock_body(tenant))
 
     async def credentials(self, request: Request) -> Response:
-        tenant_id = request.query_params.get("tenant")
-        try:
-            return JSONBody(self.sandbox.credentials(tenant_id))
-        except KeyError:
-            raise control_error(404, f"unknown tenant {tenant_id!r}") from None
+        return JSONBody(self.sandbox.credentials(self._tenant(request).id))
 
     async def list_tenants(self, request: Request) -> Response:
-        return JSONBody(
-            {"tenants": [{"tenant": t.id, **t.credentials} for t in self.sandbox.tenants.all()]}
-        )
+        """Every tenant with its credentials and tenant token (admin only)."""
+        require_everything(request, "listing tenants")
+        return JSONBody({"tenants": [_tenant_json(t) for t in self.sandbox.tenants.all()]})
 
     async def create_tenant(self, request: Request) -> Response:
+        """A new tenant: ``{"tenant": ID, "tenant_token": "st_...", "<api>": {...}}`` (admin
+        only: a tenant token opens one tenant, and making more is not part of it)."""
+        require_everything(request, "creating a tenant")
         tenant = self.sandbox.create_tenant()
-        return JSONBody({"tenant": tenant.id, **tenant.credentials}, status_code=201)
+        return JSONBody(_tenant_json(tenant), status_code=201)
 
     async def remove_tenant(self, request: Request) -> Response:
-        """Forget a tenant and everything of it; the default tenant stays (409)."""
+        """Forget a tenant and everything of it; the default tenant stays (409). A tenant
+        token may remove its own tenant, and no other (403)."""
         tenant_id = request.path_params["tenant_id"]
+        access = access_of(request.scope)
+        if not access.opens(tenant_id):
+            raise _not_yours(access)
         try:
             removed = self.sandbox.remove_tenant(tenant_id)
         except ValueError as problem:
@@ -259,7 +351,7 @@ class ControlPlane:
 
     async def requests(self, request: Request) -> Response:
         """The journal, newest first: ``?tenant=&api=&method=&path=<glob>&status=&limit=``."""
-        query = self._journal_query(dict(request.query_params))
+        query = self._journal_query(request, dict(request.query_params))
         limit = _positive_int(request.query_params.get("limit", "100"), "limit")
         entries = self.sandbox.journal.entries(limit=limit, query=query)
         return JSONBody({"requests": [entry.as_dict() for entry in entries]})
@@ -271,7 +363,8 @@ class ControlPlane:
             if request.method == "GET"
             else await read_json_object(request)
         )
-        return JSONBody({"count": self.sandbox.journal.count(self._journal_query(fields))})
+        query = self._journal_query(request, fields)
+        return JSONBody({"count": self.sandbox.journal.count(query)})
 
     async def find_requests(self, request: Request) -> Response:
         """Journal entries matching a JSON pattern ``{tenant, api, method, path, status,
@@ -282,19 +375,33 @@ class ControlPlane:
             raise control_error(400, "limit must be a positive integer")
         if limit is not None and limit < 1:
             raise control_error(400, "limit must be a positive integer")
-        entries = self.sandbox.journal.entries(limit=limit, query=self._journal_query(fields))
+        query = self._journal_query(request, fields)
+        entries = self.sandbox.journal.entries(limit=limit, query=query)
         return JSONBody({"requests": [entry.as_dict() for entry in entries]})
 
     async def clear_requests(self, request: Request) -> Response:
-        tenant = request.query_params.get("tenant")
-        self.sandbox.journal.clear(tenant)
+        tenant = self._journal_tenant(request, request.query_params.get("tenant") or None)
+        self.sandbox.journal.clear(tenant if isinstance(tenant, str) else None)
         return Response(status_code=204)
 
-    def _journal_query(self, fields: dict[str, Any]) -> JournalQuery:
+    def _journal_tenant(self, request: Request, tenant_id: object) -> object:
+        """The journal's ``tenant`` filter: as given (None: every tenant), but a tenant token
+        sees its own tenant's entries only (403 for another's)."""
+        access = access_of(request.scope)
+        if access.is_everything:
+            return tenant_id
+        if tenant_id in (None, ""):
+            return access.tenant
+        if tenant_id != access.tenant:
+            raise _not_yours(access)
+        return tenant_id
+
+    def _journal_query(self, request: Request, fields: dict[str, Any]) -> JournalQuery:
         known = {"tenant", "api", "method", "path", "status", "limit"}
         unknown = sorted(set(fields) - known)
         if unknown:
             raise control_error(400, f"unknown fields: {', '.join(unknown)}")
+        fields = {**fields, "tenant": self._journal_tenant(request, fields.get("tenant"))}
         texts: dict[str, str | None] = {}
         for name in ("tenant", "api", "method", "path"):
             value = fields.get(name)
@@ -344,6 +451,10 @@ class ControlPlane:
         except ValueError as error:
             raise control_error(400, str(error)) from None
         return JSONBody(limits.describe())
+
+
+def _tenant_json(tenant: Tenant) -> dict[str, Any]:
+    return {"tenant": tenant.id, "tenant_token": tenant.token, **tenant.credentials}
 
 
 def _positive_int(text: str, name: str) -> int:

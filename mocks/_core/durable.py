@@ -51,7 +51,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
     id TEXT PRIMARY KEY,
     credentials TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    token TEXT
 );
 CREATE TABLE IF NOT EXISTS states (
     tenant TEXT NOT NULL,
@@ -94,6 +95,14 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._add_token_column()
+
+    def _add_token_column(self) -> None:
+        """A data directory kept before tenants had tokens gains the column (its tenants get
+        tokens when they are restored)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(tenants)")}
+        if "token" not in columns:
+            self._db.execute("ALTER TABLE tenants ADD COLUMN token TEXT")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -113,13 +122,19 @@ class SqliteStore:
     # --- tenants and states ----------------------------------------------------------------
 
     def put_tenant(
-        self, tenant_id: str, credentials: dict[str, Any], states: dict[str, bytes]
+        self,
+        tenant_id: str,
+        credentials: dict[str, Any],
+        states: dict[str, bytes],
+        token: str | None = None,
     ) -> None:
+        """A tenant's row (its credentials and tenant token) and its states."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO tenants (id, credentials, created) VALUES (?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET credentials = excluded.credentials",
-                (tenant_id, orjson.dumps(credentials).decode(), time.time()),
+                "INSERT INTO tenants (id, credentials, created, token) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET credentials = excluded.credentials, "
+                "token = excluded.token",
+                (tenant_id, orjson.dumps(credentials).decode(), time.time(), token),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO states (tenant, api, blob) VALUES (?, ?, ?)",
@@ -138,10 +153,11 @@ class SqliteStore:
             db.execute("DELETE FROM states WHERE tenant = ?", (tenant_id,))
             db.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,))
 
-    def tenants(self) -> list[tuple[str, dict[str, Any]]]:
-        """Every kept tenant and its credentials, in the order they were created."""
-        rows = self._rows("SELECT id, credentials FROM tenants ORDER BY rowid")
-        return [(tenant_id, orjson.loads(credentials)) for tenant_id, credentials in rows]
+    def tenants(self) -> list[tuple[str, dict[str, Any], str | None]]:
+        """Every kept tenant, its credentials and its tenant token, in the order they were
+        created."""
+        rows = self._rows("SELECT id, credentials, token FROM tenants ORDER BY rowid")
+        return [(tenant_id, orjson.loads(creds), token) for tenant_id, creds, token in rows]
 
     def states(self, tenant_id: str) -> dict[str, bytes]:
         rows = self._rows("SELECT api, blob FROM states WHERE tenant = ?", tenant_id)
@@ -311,12 +327,12 @@ class SqlitePersistence:
             issuer.restore(self.store.tokens(key))
             issuer.log = _IssuerLog(self.store, key)
         kept = self.store.tenants()
-        for tenant_id, credentials in kept:
+        for tenant_id, credentials, token in kept:
             kept_apis = set(self.store.states(tenant_id))
             tenant = sandbox.tenants.restore(
-                tenant_id, credentials, functools.partial(self._load_states, tenant_id)
+                tenant_id, credentials, functools.partial(self._load_states, tenant_id), token
             )
-            if not set(sandbox.apis) <= kept_apis & set(credentials):
+            if tenant.token != token or not set(sandbox.apis) <= kept_apis & set(credentials):
                 # An API served now that was not served then: keep its fresh fixtures too.
                 self.save_tenant(tenant)
         return bool(kept)
@@ -351,7 +367,7 @@ class SqlitePersistence:
         states = {
             key: dump_state(state, apis[key]) for key, state in tenant.states.items() if key in apis
         }
-        self.store.put_tenant(tenant.id, tenant.credentials, states)
+        self.store.put_tenant(tenant.id, tenant.credentials, states, tenant.token)
 
     def save_state(self, tenant: Tenant, api: str) -> None:
         blob = dump_state(tenant.states[api], self.sandbox.apis[api])

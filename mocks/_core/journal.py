@@ -22,7 +22,14 @@ BODY_LIMIT = 16 * 1024
 MASK = "***"
 UNMASKABLE = "<a JSON body that may carry credentials and could not be masked: not kept>"
 SECRET_HEADERS = frozenset(
-    {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-standin-admin-token"}
+    {
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "proxy-authorization",
+        "x-standin-admin-token",
+        "x-standin-tenant-token",
+    }
 )
 SECRET_FIELDS = frozenset(
     {
@@ -35,6 +42,7 @@ SECRET_FIELDS = frozenset(
         "refresh_token",
         "token",
         "accesstoken",
+        "tenant_token",
     }
 )
 """Query, form and JSON fields whose values are credentials (compared case-insensitively)."""

@@ -29,6 +29,10 @@ class Sandbox:
     ``tenant_ttl`` removes tenants other than the default once no request has reached them for
     that many seconds of real time, read from ``idle_source``: the tenants' own clocks are
     theirs to freeze or move, and moving one must neither keep a tenant alive nor end it.
+
+    ``shared`` (``standin serve --shared``, or any bind beyond loopback) makes even local
+    clients show a token on the control plane; so does having an ``admin_token``. Otherwise
+    local clients get in without one (:mod:`standin._core.access`).
     """
 
     def __init__(
@@ -39,6 +43,7 @@ class Sandbox:
         seed: int = 0,
         journal_capacity: int = 1000,
         admin_token: str | None = None,
+        shared: bool = False,
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
         idle_source: Callable[[], float] = time.monotonic,
@@ -48,6 +53,7 @@ class Sandbox:
         self.seed = seed
         self.journal = RequestJournal(journal_capacity)
         self.admin_token = admin_token
+        self.shared = shared
         self.secret = secrets.token_bytes(32)
         self.tenant_ttl = tenant_ttl
         self._idle_source = idle_source
@@ -61,6 +67,11 @@ class Sandbox:
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
             self.persistence.save_tenant(self.tenants.create_default())
+
+    @property
+    def is_shared(self) -> bool:
+        """Whether every control-plane request, a local one too, needs a token."""
+        return self.shared or bool(self.admin_token)
 
     @property
     def faults(self) -> FaultRegistry:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from standin._core.access import new_tenant_token, same_token, token_digest
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
@@ -28,6 +29,9 @@ class Tenant:
     states: dict[str, object] = field(default_factory=dict)
     last_used: float = 0.0
     """When a request last reached the tenant, in ``time.monotonic`` seconds (for the TTL)."""
+    token: str | None = None
+    """The tenant token that opens this tenant's control plane; the default tenant has none
+    (only the admin token, or a local client of an unshared sandbox, reaches it)."""
 
     @property
     def is_default(self) -> bool:
@@ -57,6 +61,7 @@ class TenantRegistry:
         self._idle_source = idle_source
         self._tenants: dict[str, Tenant] = {}
         self._by_credential: dict[tuple[str, str], str] = {}
+        self._by_token: dict[bytes, str] = {}
 
     def create_default(self) -> Tenant:
         credentials = {key: api.default_credentials() for key, api in self._apis.items()}
@@ -67,16 +72,18 @@ class TenantRegistry:
         while tenant_id in self._tenants:  # pragma: no cover - 64 random bits
             tenant_id = f"t-{secrets.token_hex(8)}"
         credentials = {key: api.new_credentials(tenant_id) for key, api in self._apis.items()}
-        return self._add(tenant_id, credentials, self._clock.fresh())
+        return self._add(tenant_id, credentials, self._clock.fresh(), token=new_tenant_token())
 
     def restore(
         self,
         tenant_id: str,
         credentials: dict[str, dict[str, Any]],
         load_states: Callable[[Clock], dict[str, object]],
+        token: str | None = None,
     ) -> Tenant:
-        """A kept tenant back (durable state): its kept states, loaded onto the clock it gets
-        here; an API it has no credentials or state for gets new ones, as at creation."""
+        """A kept tenant back (durable state): its kept states and tenant token, loaded onto
+        the clock it gets here; an API it has no credentials or state for gets new ones, and a
+        tenant kept without a token a new one, as at creation."""
         credentials = dict(credentials)
         for key, api in self._apis.items():
             if key not in credentials:
@@ -86,7 +93,11 @@ class TenantRegistry:
                     else api.new_credentials(tenant_id)
                 )
         clock = self._clock if tenant_id == DEFAULT_TENANT else self._clock.fresh()
-        tenant = self._add(tenant_id, credentials, clock, seed=False)
+        if tenant_id == DEFAULT_TENANT:
+            token = None
+        elif token is None:
+            token = new_tenant_token()
+        tenant = self._add(tenant_id, credentials, clock, seed=False, token=token)
         states = load_states(tenant.clock)
         tenant.states = {
             key: states[key]
@@ -104,6 +115,14 @@ class TenantRegistry:
 
     def all(self) -> list[Tenant]:
         return list(self._tenants.values())
+
+    def by_token(self, token: str) -> Tenant | None:
+        """The tenant whose tenant token ``token`` is (compared in constant time), or None."""
+        tenant_id = self._by_token.get(token_digest(token))
+        tenant = None if tenant_id is None else self._tenants.get(tenant_id)
+        if tenant is None or tenant.token is None or not same_token(token, tenant.token):
+            return None
+        return tenant
 
     def resolve(self, api: str, credential: str) -> Tenant | None:
         tenant_id = self._by_credential.get((api, credential))
@@ -124,6 +143,8 @@ class TenantRegistry:
             raise ValueError("the default tenant cannot be removed")
         tenant = self._tenants.pop(tenant_id, None)
         if tenant is not None:
+            if tenant.token is not None:
+                self._by_token.pop(token_digest(tenant.token), None)
             for key, api in self._apis.items():
                 for credential in api.credential_keys(tenant.credentials[key]):
                     self._by_credential.pop((key, credential), None)
@@ -145,6 +166,7 @@ class TenantRegistry:
         clock: Clock,
         *,
         seed: bool = True,
+        token: str | None = None,
     ) -> Tenant:
         specs = {key: api.limiters for key, api in self._apis.items()}
         tenant = Tenant(
@@ -154,6 +176,7 @@ class TenantRegistry:
             FaultRegistry(self._seed),
             LimitRegistry.from_specs(specs, clock),
             last_used=self._idle_source(),
+            token=token,
         )
         for key, api in self._apis.items():
             for credential in api.credential_keys(credentials[key]):
@@ -163,6 +186,8 @@ class TenantRegistry:
         if seed:
             self._seed_state(tenant)
         self._tenants[tenant_id] = tenant
+        if token is not None:
+            self._by_token[token_digest(token)] = tenant_id
         return tenant
 
     def _seed_state(self, tenant: Tenant) -> None:

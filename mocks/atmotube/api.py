@@ -14,7 +14,7 @@ from starlette.types import ASGIApp
 from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
-from standin._core.control import control_error, read_json_object
+from standin._core.control import check_opens, control_error, read_json_object
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, Seam
@@ -116,6 +116,7 @@ class AtmotubeApi:
         )
         if tenant is None:
             raise control_error(404, "unknown atmotube api_key")
+        check_opens(request, tenant)
         mac = body.get("mac")
         if not isinstance(mac, str) or not MAC_PATTERN.match(mac):
             raise control_error(400, "mac must look like AA:BB:CC:DD:EE:FF")

@@ -18,7 +18,12 @@ from starlette.types import ASGIApp
 from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
-from standin._core.control import control_error, read_json_object
+from standin._core.control import (
+    control_error,
+    opened_tenants,
+    read_json_object,
+    require_everything,
+)
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Caller, Identity, Refusals, Seam, bearer_token
@@ -162,7 +167,9 @@ class BuildingMindsApi:
         return JSONBody(self.timing.as_dict())
 
     async def set_processing(self, request: Request) -> Response:
-        """Change them: ``{"pickup_seconds"?, "processing_seconds"?, "geocoding_seconds"?}``."""
+        """Change them: ``{"pickup_seconds"?, "processing_seconds"?, "geocoding_seconds"?}``
+        (sandbox-wide, so not with a tenant token)."""
+        require_everything(request, "changing the sandbox-wide processing times")
         body = await read_json_object(request)
         try:
             self.timing.configure(body)
@@ -173,7 +180,7 @@ class BuildingMindsApi:
     async def complete_batch(self, request: Request) -> Response:
         """Finish a batch at once, in whichever tenant it is; held records stay held."""
         batch_id = request.path_params["batch_id"]
-        for tenant in self.sandbox.tenants.all():
+        for tenant in opened_tenants(request, self.sandbox.tenants.all()):
             state = self.state(tenant)
             batch = state.complete_batch(batch_id)
             if batch is not None:
@@ -188,7 +195,7 @@ class BuildingMindsApi:
         if not isinstance(status, str) or not isinstance(reason, str):
             raise control_error(400, "status and message must be strings")
         inbound_id = request.path_params["inbound_id"]
-        for tenant in self.sandbox.tenants.all():
+        for tenant in opened_tenants(request, self.sandbox.tenants.all()):
             try:
                 message = self.state(tenant).fail_message(inbound_id, status, reason)
             except ValueError as problem:

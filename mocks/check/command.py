@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -57,6 +58,18 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_positive,
         help="pace under this limit instead of the documented one (a vendor plan's, say)",
     )
+    check.add_argument(
+        "--admin-token",
+        default=os.environ.get("STANDIN_ADMIN_TOKEN") or None,
+        help="a standin's control-plane admin token, to ask it for the default tenant's "
+        "credentials (also STANDIN_ADMIN_TOKEN)",
+    )
+    check.add_argument(
+        "--tenant-token",
+        default=os.environ.get("STANDIN_TENANT_TOKEN") or None,
+        help="a standin tenant's token (st_...), to check with that tenant's credentials "
+        "(also STANDIN_TENANT_TOKEN)",
+    )
     check.add_argument("--junit-xml", type=Path, help="write the results as JUnit XML here")
     check.set_defaults(handler=main)
 
@@ -83,6 +96,8 @@ def main(args: argparse.Namespace) -> int:
         max_examples=args.max_examples,
         seed=args.seed,
         requests_per_minute=args.requests_per_minute,
+        admin_token=args.admin_token,
+        tenant_token=args.tenant_token,
     )
     try:
         # Progress goes to stderr, as it happens; the summary to stdout at the end.

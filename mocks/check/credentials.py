@@ -38,19 +38,39 @@ def from_file(path: Path, api: str) -> Credentials:
     return data
 
 
-def from_standin(base_url: str, api: str, session: requests.Session) -> Credentials:
-    """The default tenant's credentials, asked of the standin serving ``base_url``."""
-    url = f"{origin_of(base_url)}/_sandbox/credentials"
+def control_headers(admin_token: str | None, tenant_token: str | None) -> dict[str, str]:
+    """The headers that open a standin's control plane: the admin token, a tenant's token."""
     headers = {}
-    admin_token = os.environ.get("STANDIN_ADMIN_TOKEN")
     if admin_token:
         headers["X-Standin-Admin-Token"] = admin_token
+    if tenant_token:
+        headers["X-Standin-Tenant-Token"] = tenant_token
+    return headers
+
+
+def from_standin(
+    base_url: str, api: str, session: requests.Session, headers: dict[str, str] | None = None
+) -> Credentials:
+    """The credentials a standin serving ``base_url`` tells: the default tenant's, or with a
+    tenant token in ``headers`` that tenant's (``headers`` default: from the environment,
+    STANDIN_ADMIN_TOKEN and STANDIN_TENANT_TOKEN)."""
+    url = f"{origin_of(base_url)}/_sandbox/credentials"
+    if headers is None:
+        headers = control_headers(
+            os.environ.get("STANDIN_ADMIN_TOKEN"), os.environ.get("STANDIN_TENANT_TOKEN")
+        )
     hint = "pass --credentials FILE (JSON in the shape of GET /_sandbox/credentials for the api)"
     try:
         response = session.get(url, headers=headers, timeout=10)
         answer = response.json() if response.status_code == 200 else None
     except (requests.RequestException, ValueError) as exc:
         raise NoCredentials(f"{url} is unreachable or not a standin ({exc}); {hint}") from exc
+    if response.status_code in (401, 403):
+        raise NoCredentials(
+            f"{url} answered {response.status_code}: this standin's control plane needs "
+            "--admin-token (STANDIN_ADMIN_TOKEN) or --tenant-token (STANDIN_TENANT_TOKEN); "
+            f"or {hint}"
+        )
     if not isinstance(answer, dict):
         raise NoCredentials(
             f"{url} answered {response.status_code}: the target is not a standin; {hint}"
@@ -61,5 +81,13 @@ def from_standin(base_url: str, api: str, session: requests.Session) -> Credenti
     return found
 
 
-def load(api: str, base_url: str, path: Path | None, session: requests.Session) -> Credentials:
-    return from_file(path, api) if path is not None else from_standin(base_url, api, session)
+def load(
+    api: str,
+    base_url: str,
+    path: Path | None,
+    session: requests.Session,
+    headers: dict[str, str] | None = None,
+) -> Credentials:
+    if path is not None:
+        return from_file(path, api)
+    return from_standin(base_url, api, session, headers)

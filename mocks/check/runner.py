@@ -63,6 +63,10 @@ class CheckOptions:
     seed: int = 0
     requests_per_minute: int | None = None
     """Pace under this limit instead of the profile's (a vendor plan's, a standin's setting)."""
+    admin_token: str | None = None
+    """Sent as ``X-Standin-Admin-Token`` when the credentials are asked of a standin."""
+    tenant_token: str | None = None
+    """Sent as ``X-Standin-Tenant-Token``: the credentials asked of a standin are its tenant's."""
 
 
 @dataclass
@@ -172,7 +176,14 @@ def run_check(
     with PacedSession(pacer, throttle_status=throttle_status) as session:
         started = clock()
         base_url = options.base_url.rstrip("/")
-        creds = credential_sources.load(options.api, base_url, options.credentials, session)
+        creds = credential_sources.load(
+            options.api,
+            base_url,
+            options.credentials,
+            session,
+            # None: from the environment, as before these options were there.
+            credential_sources.control_headers(options.admin_token, options.tenant_token) or None,
+        )
         connection = profile.connect(Target(options.api, base_url, creds, session, clock))
         connection.authenticate()
         run = _Run(connection, session, base_url, Redactor(creds))

@@ -12,12 +12,11 @@ from typing import Any, Protocol
 
 import httpx
 
+from standin._core.access import ADMIN_HEADER
 from standin._core.faults import Fault
 from standin._core.sandbox import Sandbox
 from standin._core.tenants import Tenant
 from standin.clients._http import DEFAULT_TIMEOUT
-
-ADMIN_HEADER = "X-Standin-Admin-Token"
 
 
 class SandboxControl(Protocol):
@@ -79,9 +78,13 @@ class RemoteControl:
             base_url=self.base_url + "/_sandbox", headers=headers, timeout=DEFAULT_TIMEOUT
         )
         self._offset = timedelta(0)
-        self._tenant: dict[str, Any] = self._json("POST", "/tenants")
-        self._params = {"tenant": str(self._tenant["tenant"])}
-        self._sync(self._json("GET", "/clock", params=self._params))
+        try:
+            self._tenant: dict[str, Any] = self._json("POST", "/tenants")
+            self._params = {"tenant": str(self._tenant["tenant"])}
+            self._sync(self._json("GET", "/clock", params=self._params))
+        except BaseException:
+            self._http.close()  # refused (no admin token, say): nothing will close it later
+            raise
 
     def close(self) -> None:
         self._http.close()

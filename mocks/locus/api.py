@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
-from standin._core.control import control_error, read_json_object
+from standin._core.control import control_error, control_tenant, read_json_object
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, ReleasePoint, Seam, bearer_token
@@ -134,14 +134,7 @@ class LocusApi:
         """Raise an alert now: ``{componentId, alertType?, priority?, descriptionShort?,
         descriptionLong?, durationSeconds?, tenant?}``; it closes after ``durationSeconds``."""
         body = await read_json_object(request)
-        tenant_id = body.get("tenant")
-        tenant = (
-            self.sandbox.tenants.default()
-            if tenant_id is None
-            else self.sandbox.tenants.get(str(tenant_id))
-        )
-        if tenant is None:
-            raise control_error(404, f"unknown tenant {tenant_id!r}")
+        tenant = control_tenant(request, self.sandbox, body.get("tenant"))
         alert_type = body.get("alertType", "Device Fault")
         if alert_type not in ALERT_TYPES:
             raise control_error(400, f"alertType must be one of {', '.join(ALERT_TYPES)}")

@@ -15,7 +15,12 @@ from starlette.types import ASGIApp
 from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
-from standin._core.control import control_error, read_json_object
+from standin._core.control import (
+    control_error,
+    control_tenant,
+    read_json_object,
+    require_everything,
+)
 from standin._core.paging import ContinuationTokens
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
@@ -169,22 +174,19 @@ class MetasysApi:
             Route("/devices/{deviceId}/certificate", self.sign_request, methods=["POST"]),
         ]
 
-    def _tenant_id(self, body: dict[str, Any]) -> str:
-        tenant_id = body.get("tenant", DEFAULT_TENANT)
-        return tenant_id if isinstance(tenant_id, str) else DEFAULT_TENANT
+    def _tenant(self, request: Request, body: dict[str, Any]) -> Tenant:
+        """The trigger's ``tenant`` (the caller's own, or the default, without one)."""
+        return control_tenant(request, self.sandbox, body.get("tenant"))
 
-    def _target(self, body: dict[str, Any]) -> MetasysState:
-        tenant_id = body.get("tenant", DEFAULT_TENANT)
-        tenant = self.sandbox.tenants.get(tenant_id) if isinstance(tenant_id, str) else None
-        if tenant is None:
-            raise control_error(404, "unknown tenant")
-        return self.state(tenant)
+    def _target(self, request: Request, body: dict[str, Any]) -> MetasysState:
+        return self.state(self._tenant(request, body))
 
     async def set_offline(self, request: Request) -> Response:
         """Take a network device offline (``{"offline": true}``) or back online; ``tenant``
         picks a tenant other than the default."""
         body = await read_json_object(request)
-        state = self._target(body)
+        tenant = self._tenant(request, body)
+        state = self.state(tenant)
         device = state.tree.get(request.path_params["deviceId"].lower())
         if device is None or not device.type.is_network_device:
             raise control_error(404, "unknown network device")
@@ -193,7 +195,7 @@ class MetasysApi:
             raise control_error(400, "offline must be true or false")
         if offline:
             state.offline.add(device.id)
-            self.streams.device_offline(state, self._tenant_id(body), device.id)
+            self.streams.device_offline(state, tenant.id, device.id)
         else:
             state.offline.discard(device.id)
         return JSONBody({"id": device.id, "offline": offline})
@@ -204,7 +206,7 @@ class MetasysApi:
         ``{"certificate": PEM}``, the operational certificate then the authority's, ready for
         ``PUT .../certificates/bacnet``. Nothing is written to the device."""
         body = await read_json_object(request)
-        state = self._target(body)
+        state = self._target(request, body)
         device = state.tree.get(request.path_params["deviceId"].lower())
         if device is None or not device.type.is_network_device:
             raise control_error(404, "unknown network device")
@@ -220,7 +222,7 @@ class MetasysApi:
         short or long), optional ``priority`` (0..255, default 70), ``isAckRequired`` (default
         true), ``value`` (the trigger value; default the object's presentValue), ``message``."""
         body = await read_json_object(request)
-        state = self._target(body)
+        state = self._target(request, body)
         obj = state.tree.get(request.path_params["objectId"].lower())
         if obj is None:
             raise control_error(404, "unknown object")
@@ -258,8 +260,9 @@ class MetasysApi:
             "objectHeartbeatSeconds": "object_heartbeat_seconds",
             "activityHeartbeatSeconds": "activity_heartbeat_seconds",
         }
-        self._target(body)  # 404 for an unknown tenant
-        tenant_id = self._tenant_id(body)
+        tenant_id = self._tenant(request, body).id
+        if any(name in body for name in fields):
+            require_everything(request, "changing the sandbox-wide heartbeat periods")
         current = streams.options(tenant_id)
         flags = {}
         for name in ("arrayUpdates", "offlineErrors"):
@@ -295,7 +298,7 @@ class MetasysApi:
         """Command a point's presentValue at a priority (``{"value", "priority": 1..16}``), or
         release it (``{"value": null}``), as field logic would."""
         body = await read_json_object(request)
-        state = self._target(body)
+        state = self._target(request, body)
         obj = state.tree.get(request.path_params["objectId"].lower())
         if obj is None or not obj.type.is_point:
             raise control_error(404, "unknown point")

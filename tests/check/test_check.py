@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 from starlette.applications import Starlette
 
 from standin import build_app, contracts, create_sandbox
-from standin.check.credentials import NoCredentials
+from standin.check.credentials import NoCredentials, control_headers, from_standin
 from standin.check.pacing import PacedSession, Pacer
 from standin.check.profiles import PROFILES, CredentialsRefused
 from standin.check.profiles.atmotube import AtmotubeConnection
@@ -421,3 +422,47 @@ def test_refused_metasys_credentials_stop_the_check_before_any_operation(
     file.write_text(json.dumps({"username": "api-admin", "password": "wrong"}))
     with pytest.raises(CredentialsRefused, match=r"POST /api/v4/login answered 401"):
         quick("metasys", served, fake_time, credentials=file)
+
+
+def test_a_shared_standin_lends_its_credentials_for_the_admin_or_a_tenants_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
+    tenant = sandbox.create_tenant()
+    assert tenant.token is not None
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("STANDIN_TENANT_TOKEN", raising=False)
+    with serving(build_app(sandbox)) as origin, requests.Session() as session:
+        with pytest.raises(
+            NoCredentials,
+            match=r"answered 401: this standin's control plane needs --admin-token "
+            r"\(STANDIN_ADMIN_TOKEN\) or --tenant-token",
+        ):
+            from_standin(origin, "atmotube", session)
+        admin = from_standin(origin, "atmotube", session, control_headers("adm1n", None))
+        own = from_standin(origin, "atmotube", session, control_headers(None, tenant.token))
+        monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "adm1n")
+        from_env = from_standin(origin, "atmotube", session)
+    assert admin == from_env == sandbox.credentials()["atmotube"]
+    assert own == tenant.credentials["atmotube"]
+
+
+def test_standin_check_takes_the_tokens_as_options_or_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[CheckOptions] = []
+
+    def recording_run_check(options: CheckOptions, **kw: Any) -> Any:
+        seen.append(options)
+        raise NoCredentials("stop here")
+
+    monkeypatch.setattr("standin.check.runner.run_check", recording_run_check)
+    monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "from-env")
+    monkeypatch.setenv("STANDIN_TENANT_TOKEN", "st_from-env")
+    base = ["check", "--api", "atmotube", "--base-url", "http://127.0.0.1:1/atmotube"]
+    assert main(base) == 2
+    assert main([*base, "--admin-token", "given", "--tenant-token", "st_given"]) == 2
+    assert [(o.admin_token, o.tenant_token) for o in seen] == [
+        ("from-env", "st_from-env"),
+        ("given", "st_given"),
+    ]

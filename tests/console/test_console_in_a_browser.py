@@ -261,6 +261,29 @@ def test_with_an_admin_token_the_console_asks_for_it_and_then_works(
         assert text_of(browser, "#status") == "Tenant default"
 
 
+def test_with_a_tenant_token_the_console_shows_that_tenant_alone_on_a_shared_server(
+    browser: WebDriver,
+) -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
+    tenant = sandbox.create_tenant()
+    assert tenant.token is not None
+    with live_server(build_app(sandbox), timeout_graceful_shutdown=1) as url:
+        open_console(browser, url)
+        assert "needs its admin token (or your tenant token)" in text_of(browser, "#status")
+        browser.find_element(By.ID, "admin-token").send_keys(tenant.token)
+        browser.find_element(By.CSS_SELECTOR, "#session button[type=submit]").click()
+        wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#credentials details"))
+        assert text_of(browser, "#status") == f"Tenant {tenant.id}"
+        options = Select(browser.find_element(By.ID, "tenant")).options
+        assert [option.get_attribute("value") for option in options] == [tenant.id]
+        assert not browser.find_element(By.ID, "new-tenant").is_enabled()
+        credentials = browser.find_element(By.ID, "credentials")
+        credentials.find_element(By.TAG_NAME, "summary").click()
+        shown = credentials.text
+    assert tenant.credentials["atmotube"]["api_key"] in shown
+    assert sandbox.credentials()["atmotube"]["api_key"] not in shown
+
+
 def test_markup_in_a_journaled_request_is_shown_as_text_never_run(
     browser: WebDriver, console_url: str
 ) -> None:

@@ -53,10 +53,13 @@ def test_tenants_can_be_created_and_listed(echo: httpx.Client) -> None:
     created = echo.post("/_sandbox/tenants")
     assert created.status_code == 201
     body = created.json()
-    assert set(body) == {"tenant", "echo"}
+    assert set(body) == {"tenant", "tenant_token", "echo"}
+    assert body["tenant_token"].startswith("st_")
     listed = echo.get("/_sandbox/tenants").json()["tenants"]
     assert [t["tenant"] for t in listed] == ["default", body["tenant"]]
+    assert listed[0]["tenant_token"] is None
     assert listed[1]["echo"] == body["echo"]
+    assert listed[1]["tenant_token"] == body["tenant_token"]
 
 
 def test_reset_restores_the_default_tenants_fixtures_or_the_named_tenants(
@@ -214,10 +217,14 @@ def test_admin_token_guards_the_control_plane_when_set(echo_sandbox: Sandbox) ->
         refused = client.get("/_sandbox/clock")
         assert refused.status_code == 401
         assert refused.json() == {
-            "error": "control plane requires the X-Standin-Admin-Token header"
+            "error": "control plane requires the X-Standin-Admin-Token or "
+            "X-Standin-Tenant-Token header"
         }
         wrong = client.get("/_sandbox/clock", headers={"X-Standin-Admin-Token": "nope"})
         assert wrong.status_code == 401
+        assert wrong.json() == {
+            "error": "the X-Standin-Admin-Token header is not this server's admin token"
+        }
         vendor_credential = client.get("/_sandbox/clock", headers=TOKEN)
         assert vendor_credential.status_code == 401
         allowed = client.get("/_sandbox/clock", headers={"X-Standin-Admin-Token": "s3cret"})

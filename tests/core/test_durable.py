@@ -42,18 +42,18 @@ ENGINE = "ADS1:NAE-1"
 def test_the_store_keeps_tenants_in_creation_order_with_their_states(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / DATABASE_NAME)
     store.put_tenant("default", {"atrius": {"client_id": "a"}}, {"atrius": b"one"})
-    store.put_tenant("t-2", {"atrius": {"client_id": "b"}}, {"atrius": b"two"})
+    store.put_tenant("t-2", {"atrius": {"client_id": "b"}}, {"atrius": b"two"}, "st_two")
     store.put_states([("default", "atrius", b"three")])
     store.put_tenant("default", {"atrius": {"client_id": "c"}}, {})
     store.close()
     reopened = SqliteStore(tmp_path / DATABASE_NAME)
     assert reopened.tenants() == [
-        ("default", {"atrius": {"client_id": "c"}}),
-        ("t-2", {"atrius": {"client_id": "b"}}),
+        ("default", {"atrius": {"client_id": "c"}}, None),
+        ("t-2", {"atrius": {"client_id": "b"}}, "st_two"),
     ]
     assert reopened.states("default") == {"atrius": b"three"}
     reopened.delete_tenant("t-2")
-    assert [tenant_id for tenant_id, _ in reopened.tenants()] == ["default"]
+    assert [tenant_id for tenant_id, _, _ in reopened.tenants()] == ["default"]
     assert reopened.states("t-2") == {}
     reopened.close()
 
@@ -232,7 +232,7 @@ def test_a_sandbox_on_the_same_data_dir_has_every_write_tenant_and_token_back(
     second = create_sandbox(data_dir=tmp_path)
     assert [t.id for t in second.tenants.all()] == ["default", tenant["tenant"]]
     assert second.credentials(tenant["tenant"]) == {
-        key: value for key, value in tenant.items() if key != "tenant"
+        key: value for key, value in tenant.items() if key not in ("tenant", "tenant_token")
     }
     with client_of(second) as client:
         read = client.get(f"/atrius/meters/{meter_uuid}", headers=atrius)

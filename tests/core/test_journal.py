@@ -35,12 +35,19 @@ def test_authorization_headers_and_secret_form_and_json_fields_are_masked(
 ) -> None:
     echo.post(
         "/echo/notes",
-        headers={**TOKEN, "Authorization": "Bearer s3cret-token"},
+        headers={
+            **TOKEN,
+            "Authorization": "Bearer s3cret-token",
+            "X-Standin-Admin-Token": "s3cret-admin",
+            "X-Standin-Tenant-Token": "st_s3cret",
+        },
         data={"client_id": "me", "client_secret": "s3cret", "password": "pw"},
     )
     echo.post("/echo/notes", headers=TOKEN, json={"username": "u", "password": "pw"})
     json_entry, form_entry = echo.get("/_sandbox/requests").json()["requests"]
     assert form_entry["request_headers"]["authorization"] == "Bearer ***"
+    assert form_entry["request_headers"]["x-standin-admin-token"] == "***"
+    assert form_entry["request_headers"]["x-standin-tenant-token"] == "***"
     assert form_entry["request_body"] == "client_id=me&client_secret=%2A%2A%2A&password=%2A%2A%2A"
     assert json_entry["request_body"] == '{"username":"u","password":"***"}'
     assert "s3cret" not in str(form_entry["request_headers"]) + form_entry["request_body"]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app, create_sandbox
+from standin._core.liveserver import live_server
 from standin.cli import main
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
@@ -24,6 +25,37 @@ def test_credentials_json_prints_every_apis_default_credentials(
     printed = json.loads(capsys.readouterr().out)
     assert printed["atmotube"]["api_key"] == "3f6c1b9e-2a7d-4c58-9e1f-5b8d0a4c7e21"
     assert printed["atmotube"]["macs"] == ["C2:4E:91:7A:3B:10", "D7:1F:0C:55:A2:8E"]
+
+
+def test_credentials_of_a_shared_server_are_asked_with_the_admin_or_a_tenants_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
+    tenant = sandbox.create_tenant()
+    assert tenant.token is not None
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("STANDIN_TENANT_TOKEN", raising=False)
+    printed: list[object] = []
+    with live_server(build_app(sandbox)) as url:
+        ask = ["credentials", "--json", "--base-url", url]
+        assert main(ask) == 1
+        refused = capsys.readouterr().err
+        for extra in (
+            ["--admin-token", "adm1n"],
+            ["--tenant-token", tenant.token],
+            ["--admin-token", "adm1n", "--tenant", tenant.id],
+        ):
+            assert main([*ask, *extra]) == 0
+            printed.append(json.loads(capsys.readouterr().out))
+        monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "adm1n")
+        assert main(ask) == 0
+        printed.append(json.loads(capsys.readouterr().out))
+    assert refused == (
+        f"standin credentials: {url}/_sandbox/credentials answered 401: control plane requires "
+        "the X-Standin-Admin-Token or X-Standin-Tenant-Token header\n"
+    )
+    default, own = sandbox.credentials(), tenant.credentials
+    assert printed == [default, own, own, default]
 
 
 def test_credentials_text_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
@@ -117,16 +149,46 @@ def test_serve_off_loopback_requires_an_admin_token(
     # Event streams never end by themselves: a stop must not wait for their clients forever.
     assert seen["shutdown_wait"] == 2
 
+    assert sandbox.is_shared
     assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 0
     loopback = seen["sandbox"]
     assert isinstance(loopback, Sandbox)
     assert loopback.admin_token is None
+    assert not loopback.is_shared
 
     monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "from-env")
     assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 0
     from_env = seen["sandbox"]
     assert isinstance(from_env, Sandbox)
     assert from_env.admin_token == "from-env"
+
+
+def test_serve_shared_on_loopback_makes_local_clients_show_a_generated_admin_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[Sandbox] = []
+
+    def recording_build_app(sandbox: Sandbox, api: str | None = None) -> object:
+        seen.append(sandbox)
+        return build_app(sandbox, api)
+
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, **options: None)
+    monkeypatch.setattr("standin.server.build_app", recording_build_app)
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    assert main(["serve", "--port", "1", "--shared"]) == 0
+    (sandbox,) = seen
+    assert sandbox.shared
+    assert sandbox.admin_token
+    assert f"admin token: {sandbox.admin_token}" in capsys.readouterr().err
+    bridge = AsgiBridge(build_app(sandbox))
+    with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://s.test") as client:
+        refused = client.get("/_sandbox/credentials")
+        opened = client.get(
+            "/_sandbox/credentials", headers={"X-Standin-Admin-Token": sandbox.admin_token}
+        )
+    bridge.close()
+    assert refused.status_code == 401
+    assert opened.json() == sandbox.credentials()
 
 
 def test_serve_tenant_ttl_reaches_the_sandbox_and_is_off_by_default(
@@ -173,3 +235,21 @@ def test_the_console_page_shows_no_credentials_when_the_control_plane_needs_a_to
     bridge.close()
     assert page.status_code == 200
     assert sandbox.credentials()["atmotube"]["api_key"] not in page.text
+
+
+def test_a_request_a_local_proxy_forwards_for_another_machine_is_not_local() -> None:
+    """uvicorn takes the client from X-Forwarded-For when a loopback peer sends it, so the
+    locality rule judges the machine the proxy forwards for, not the proxy."""
+    with serving() as (_process, base):
+        local = httpx.get(f"{base}/_sandbox/clock")
+        forwarded = httpx.get(f"{base}/_sandbox/clock", headers={"X-Forwarded-For": "192.0.2.10"})
+        health = httpx.get(f"{base}/_sandbox/health", headers={"X-Forwarded-For": "192.0.2.10"})
+    assert local.status_code == 200
+    assert (forwarded.status_code, forwarded.json()) == (
+        401,
+        {
+            "error": "control plane requires the X-Standin-Admin-Token or "
+            "X-Standin-Tenant-Token header"
+        },
+    )
+    assert health.status_code == 200

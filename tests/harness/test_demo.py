@@ -312,3 +312,19 @@ def test_a_metasys_stream_that_cannot_open_fails_its_step_without_retrying(
     assert "   4/12 Subscribe to its presentValue on a stream ... FAILED: " in out.getvalue()
     stream_requests = [e for e in sandbox.journal.entries() if e.path == "/api/v4/stream"]
     assert [e.status for e in stream_requests] == [500]
+
+
+def test_the_demo_opens_a_shared_servers_control_plane_with_the_admin_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
+    monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
+    with live_server(build_app(sandbox)) as url:
+        assert main(["demo", "--base-url", url, "--api", "atmotube"]) == 1
+        refused = capsys.readouterr().err
+        assert main(["demo", "--base-url", url, "--api", "atmotube", "--admin-token", "adm1n"]) == 0
+        monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "adm1n")
+        assert main(["demo", "--base-url", url, "--api", "atmotube"]) == 0
+    assert refused.startswith("standin demo: the sandbox's control plane failed: ")
+    assert "401 Unauthorized" in refused
+    assert len([t for t in sandbox.tenants.all() if not t.is_default]) == 2

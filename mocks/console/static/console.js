@@ -3,6 +3,8 @@
 "use strict";
 
 const TOKEN_KEY = "standin.adminToken";
+// Tenant tokens (returned when a tenant is made) start so; any other token is the admin's.
+const TENANT_TOKEN_PREFIX = "st_";
 const TENANT_KEY = "standin.tenant";
 const POLL_MS = 1500;
 const CLOCK_SYNC_MS = 10000;
@@ -85,7 +87,11 @@ async function control(method, path, { body, tenant = true, params = {} } = {}) 
     if (value !== "" && value !== null && value !== undefined) url.searchParams.set(name, value);
   }
   const headers = { Accept: "application/json" };
-  if (state.token) headers["X-Standin-Admin-Token"] = state.token;
+  if (state.token) {
+    const name = state.token.startsWith(TENANT_TOKEN_PREFIX)
+      ? "X-Standin-Tenant-Token" : "X-Standin-Admin-Token";
+    headers[name] = state.token;
+  }
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(url, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -140,20 +146,29 @@ async function copy(text, button) {
   setTimeout(() => (button.textContent = "Copy"), 1200);
 }
 
-/* Session: tenant and admin token. */
+/* Session: tenant and token. */
+
+// The tenants this session may pick: every one with the admin token (or locally, on a sandbox
+// that is not shared); with a tenant token only its own, and no new ones.
+async function tenantIds() {
+  const access = await control("GET", "/access", { tenant: false });
+  $("#new-tenant").disabled = access.access === "tenant";
+  if (access.access === "tenant") return [access.tenant];
+  const { tenants } = await control("GET", "/tenants", { tenant: false });
+  return tenants.map((t) => t.tenant);
+}
 
 async function loadTenants() {
   const select = $("#tenant");
   try {
-    const { tenants } = await control("GET", "/tenants", { tenant: false });
-    const ids = tenants.map((t) => t.tenant);
+    const ids = await tenantIds();
     if (!ids.includes(state.tenant)) state.tenant = ids[0] || "default";
     select.replaceChildren(...ids.map((id) => el("option", { value: id }, id)));
     select.value = state.tenant;
     return true;
   } catch (error) {
     say(error.status === 401
-      ? "This server's control plane needs its admin token: enter it above."
+      ? "This server's control plane needs its admin token (or your tenant token): enter it above."
       : error.message, true);
     return false;
   }

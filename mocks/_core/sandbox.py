@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.journal import RequestJournal
+from standin._core.journal import Journal, RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
-from standin._core.ratelimit import LimitRegistry
+from standin._core.ratelimit import LimiterStore, LimitRegistry
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
@@ -29,6 +29,10 @@ class Sandbox:
     ``tenant_ttl`` removes tenants other than the default once no request has reached them for
     that many seconds of real time, read from ``idle_source``: the tenants' own clocks are
     theirs to freeze or move, and moving one must neither keep a tenant alive nor end it.
+
+    ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries per tenant)
+    and ``limit_store`` (default: every tenant's limiters count in memory) let several replicas
+    share the journal and the rate-limit counters (Redis: ``standin._core.cluster``).
     """
 
     def __init__(
@@ -42,11 +46,14 @@ class Sandbox:
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
         idle_source: Callable[[], float] = time.monotonic,
+        journal: Journal | None = None,
+        limit_store: LimiterStore | None = None,
     ) -> None:
         self.started = time.monotonic()
         self.clock = clock or Clock()
         self.seed = seed
-        self.journal = RequestJournal(journal_capacity)
+        self.journal: Journal = journal or RequestJournal(journal_capacity)
+        self.limit_store = limit_store
         self.admin_token = admin_token
         self.secret = secrets.token_bytes(32)
         self.tenant_ttl = tenant_ttl
@@ -56,7 +63,9 @@ class Sandbox:
         for factory in apis:
             api = factory(self)
             self.apis[api.key] = api
-        self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        self.tenants = TenantRegistry(
+            self.apis, self.clock, seed, idle_source=idle_source, limit_store=limit_store
+        )
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
@@ -124,6 +133,8 @@ class Sandbox:
         for api in self.apis.values():
             api.forget_tenant(tenant_id)
         self.journal.forget_tenant(tenant_id)
+        if self.limit_store is not None:
+            self.limit_store.forget_tenant(tenant_id)
         self.persistence.remove_tenant(tenant_id)
         return True
 

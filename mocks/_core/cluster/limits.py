@@ -401,6 +401,9 @@ class RedisConcurrencyLimiter(_RedisLimiter):
         return int(self._store.in_flight(keys=[f"{self._base}places:{key}"]))
 
     def reset(self) -> None:
+        """Free every place. As in memory, this process then holds none: a request admitted
+        before the reset that ends after it gives back a place taken since, if there is one."""
+        self._store.places.forget(f"{self._base}places:")
         self._store.reset(keys=[self._index_key])
 
     def describe(self) -> dict[str, Any]:

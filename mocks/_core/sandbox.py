@@ -52,7 +52,7 @@ class Sandbox:
         self.started = time.monotonic()
         self.clock = clock or Clock()
         self.seed = seed
-        self.journal: Journal = journal or RequestJournal(journal_capacity)
+        self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal
         self.limit_store = limit_store
         self.admin_token = admin_token
         self.secret = secrets.token_bytes(32)

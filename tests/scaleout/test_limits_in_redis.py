@@ -309,9 +309,7 @@ def test_atmotubes_60_a_minute_are_60_across_two_replicas_with_the_same_refusal(
 ) -> None:
     api_key = sandbox.credentials()["atmotube"]["api_key"]
     params = {"api_key": api_key, "mac": OFFICE, "limit": 1}
-    answers = [
-        two_replicas[n % 2].get("/atmotube/api/v1/data", params=params) for n in range(61)
-    ]
+    answers = [two_replicas[n % 2].get("/atmotube/api/v1/data", params=params) for n in range(61)]
     assert [r.status_code for r in answers] == [200] * 60 + [429]
     for refused in (answers[-1], two_replicas[1].get("/atmotube/api/v1/data", params=params)):
         assert refused.status_code == 429

@@ -91,8 +91,9 @@ class RedisPersistence:
 
     def restore(self, sandbox: Sandbox) -> bool:
         """Bind to ``sandbox``: its registry and token issuers look tenants and tokens up in
-        Redis from now on. Always True: tenants, the default one too, are loaded (or the
-        default one created from its fixtures) by the first replica that needs them.
+        Redis from now on. Always True: tenants are loaded by the first replica that needs
+        them; the default one is made from its fixtures by the first replica to start (or,
+        should it be missing later, to need it).
         Raises :class:`StorageUnavailable` when Redis cannot be reached."""
         self._sandbox = sandbox
         with self._storage():
@@ -105,6 +106,12 @@ class RedisPersistence:
                     issuer.directory = tokens
         sandbox.tenants.source = self
         self.leases.start()
+        try:
+            with self._storage():
+                if self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is None:
+                    sandbox.tenants.get(DEFAULT_TENANT)  # the first replica makes it
+        except TenantElsewhere:
+            pass  # another replica is making it
         return True
 
     def _share_signer(self, key: str, issuer: TokenIssuer) -> None:

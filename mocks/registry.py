@@ -8,7 +8,7 @@ from typing import Any
 
 from standin._core.api import VendorApiFactory
 from standin._core.durable import SqlitePersistence
-from standin._core.sandbox import Sandbox
+from standin._core.sandbox import DEFAULT_JOURNAL_CAPACITY, Sandbox
 from standin.apis import API_KEYS
 from standin.atmotube import AtmotubeApi
 from standin.atrius import AtriusApi
@@ -55,7 +55,14 @@ def create_sandbox(
     if redis_url is not None:
         if advertise_url is None:
             raise ValueError("with redis_url, advertise_url says where replicas reach this one")
+        from standin._core.cluster.journal import RedisRequestJournal
+        from standin._core.cluster.limits import RedisLimits
         from standin._core.cluster.persistence import RedisPersistence
 
-        options["persistence"] = RedisPersistence(redis_url, advertise_url)
+        persistence = RedisPersistence(redis_url, advertise_url)
+        options["persistence"] = persistence
+        # The journal and the rate-limit counters are the replicas' too, on the same connection.
+        capacity = options.get("journal_capacity", DEFAULT_JOURNAL_CAPACITY)
+        options.setdefault("journal", RedisRequestJournal(persistence.redis, redis_url, capacity))
+        options.setdefault("limit_store", RedisLimits(persistence.redis, redis_url))
     return Sandbox([API_FACTORIES[name] for name in names], **options)

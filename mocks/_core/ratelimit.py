@@ -268,6 +268,10 @@ class LimiterStore(Protocol):
         """A tenant is gone: forget its counters and its changed settings."""
         ...
 
+    def close(self) -> None:
+        """Let go of what the store holds (connections, threads); the sandbox is closing."""
+        ...
+
 
 class LimitRegistry:
     """Every API's named limiters of one tenant, as the control plane shows and changes them."""

@@ -20,6 +20,8 @@ from standin._core.ratelimit import LimiterStore, LimitRegistry
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
+DEFAULT_JOURNAL_CAPACITY = 1000
+"""Journal entries kept per tenant unless told otherwise (``--journal-size``)."""
 
 
 class Sandbox:
@@ -41,7 +43,7 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         seed: int = 0,
-        journal_capacity: int = 1000,
+        journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
         admin_token: str | None = None,
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
@@ -121,7 +123,9 @@ class Sandbox:
         return tenant
 
     def close(self) -> None:
-        """Let go of the data directory, if state is kept in one."""
+        """Let go of the data directory, if state is kept in one, and of a shared store."""
+        if self.limit_store is not None:
+            self.limit_store.close()
         self.persistence.close()
 
     def remove_tenant(self, tenant_id: str) -> bool:

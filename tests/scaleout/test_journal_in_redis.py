@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
+from standin._core.cluster.connection import connect
 from standin._core.cluster.journal import RedisRequestJournal
+from standin._core.cluster.signals import StorageUnavailable
 from standin._core.journal import Journal, JournalEntry, JournalQuery, RequestJournal
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
-from tests.redis_support import RedisServer
+from tests.redis_support import RedisServer, free_port
+from tests.scaleout.replicas import replica
 
 PREFIXES = itertools.count(1)
 
@@ -54,7 +57,8 @@ def make_journal(request: pytest.FixtureRequest) -> Callable[[int], Journal]:
     if request.param == "memory":
         return RequestJournal
     connection: redis.Redis = request.getfixturevalue("client")
-    return lambda capacity: RedisRequestJournal(connection, capacity)
+    url: str = request.getfixturevalue("redis_url")
+    return lambda capacity: RedisRequestJournal(connection, url, capacity)
 
 
 # --- the same answers as in memory --------------------------------------------------------------
@@ -156,7 +160,9 @@ def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
 ) -> None:
     connection = redis.Redis.from_url(redis_server.url)
     try:
-        in_redis = RedisRequestJournal(connection, capacity, prefix=f"t{next(PREFIXES)}:")
+        in_redis = RedisRequestJournal(
+            connection, redis_server.url, capacity, prefix=f"t{next(PREFIXES)}:"
+        )
         in_memory = RequestJournal(capacity)
         for item in entries:
             in_memory.record(item)
@@ -178,7 +184,7 @@ def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
 def test_two_replicas_record_into_one_journal_bounded_per_tenant(redis_url: str) -> None:
     clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
     try:
-        a, b = (RedisRequestJournal(c, capacity=4) for c in clients)
+        a, b = (RedisRequestJournal(c, redis_url, capacity=4) for c in clients)
         for n in range(6):
             (a if n % 2 else b).record(entry("a", n, "t-1"))
         a.record(entry("a", 99, "t-2"))
@@ -204,7 +210,8 @@ def two_replicas(
     """Two sandboxes recording into one journal in Redis, each with its app and client."""
     clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
     sandboxes = [
-        create_sandbox(["atmotube"], clock=clock, journal=RedisRequestJournal(c)) for c in clients
+        create_sandbox(["atmotube"], clock=clock, journal=RedisRequestJournal(c, redis_url))
+        for c in clients
     ]
     with (
         bridged_client(build_app(sandboxes[0])) as client_a,
@@ -249,3 +256,40 @@ def test_a_removed_tenants_entries_are_gone_from_every_replica(
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 1}
     assert sandbox.remove_tenant(tenant.id)
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 0}
+
+
+# --- served by `standin serve --redis` replicas --------------------------------------------------
+
+
+def test_replicas_journal_every_request_once_whichever_replica_answered_or_handed_it_on(
+    redis_url: str,
+) -> None:
+    with (
+        replica(redis_url, ["atmotube"]) as first,
+        replica(redis_url, ["atmotube"]) as second,
+        first.client() as a,
+        second.client() as b,
+    ):
+        api_key = a.get("/_sandbox/credentials").json()["atmotube"]["api_key"]
+        for n in range(6):
+            params = {"api_key": api_key, "mac": OFFICE, "limit": n + 1}
+            assert (a, b)[n % 2].get("/atmotube/api/v1/data", params=params).is_success
+        for listing in (a, b):
+            listed = listing.get("/_sandbox/requests", params={"tenant": "default"}).json()
+            queries = [entry["query"] for entry in listed["requests"]]
+            assert queries == [
+                f"api_key=%2A%2A%2A&mac={OFFICE.replace(':', '%3A')}&limit={n}"
+                for n in range(6, 0, -1)
+            ]
+
+
+def test_a_journal_whose_redis_is_unreachable_loses_entries_and_answers_reads_503(
+    redis_url: str,
+) -> None:
+    gone = f"redis://127.0.0.1:{free_port()}/0"
+    journal = RedisRequestJournal(connect(gone), gone)
+    journal.record(entry("a", 1, "t-1"))  # the request was answered: its entry is lost
+    with pytest.raises(StorageUnavailable, match=r"Redis at redis://127\.0\.0\.1:\d+/0 is unr"):
+        journal.entries()
+    with pytest.raises(StorageUnavailable):
+        journal.clear()

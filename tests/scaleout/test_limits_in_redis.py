@@ -22,11 +22,14 @@ from hypothesis import strategies as st
 
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
+from standin._core.cluster.connection import connect
 from standin._core.cluster.limits import RedisLimits
+from standin._core.cluster.signals import StorageUnavailable
 from standin._core.ratelimit import LimiterKind, LimiterSpec, LimitRegistry, RateLimiter
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
-from tests.redis_support import RedisServer
+from tests.redis_support import RedisServer, free_port
+from tests.scaleout.replicas import replica
 
 T0 = 1_700_000_020.0
 """40 s into a clock minute."""
@@ -48,8 +51,8 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def store(client: redis.Redis) -> Iterator[RedisLimits]:
-    limits = RedisLimits(client)
+def store(client: redis.Redis, redis_url: str) -> Iterator[RedisLimits]:
+    limits = RedisLimits(client, redis_url)
     try:
         yield limits
     finally:
@@ -60,7 +63,7 @@ def store(client: redis.Redis) -> Iterator[RedisLimits]:
 def replicas(redis_url: str) -> Iterator[tuple[RedisLimits, RedisLimits]]:
     """Two stores on two clients (two connection pools), as two replicas have."""
     clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
-    stores = [RedisLimits(c) for c in clients]
+    stores = [RedisLimits(c, redis_url) for c in clients]
     try:
         yield stores[0], stores[1]
     finally:
@@ -132,7 +135,7 @@ def test_redis_limiters_decide_exactly_as_the_in_memory_ones_on_the_same_clock(
     float, while the tenant clock moves forward and back and the settings change."""
     spec = SPECS[kind]
     connection = redis.Redis.from_url(redis_server.url)
-    store = RedisLimits(connection)
+    store = RedisLimits(connection, redis_server.url)
     try:
         memory_clock, redis_clock = Clock(lambda: T0), Clock(lambda: T0)
         in_memory = spec.build(memory_clock)
@@ -288,7 +291,7 @@ def test_a_removed_tenant_leaves_no_counter_or_setting_in_redis(
 
 
 def _replica(clock: Clock, redis_url: str) -> tuple[Sandbox, RedisLimits]:
-    store = RedisLimits(redis.Redis.from_url(redis_url))
+    store = RedisLimits(redis.Redis.from_url(redis_url), redis_url)
     return create_sandbox(["atmotube", "metasys"], clock=clock, limit_store=store), store
 
 
@@ -342,9 +345,12 @@ def test_a_limit_patched_through_one_replica_is_what_the_other_shows_and_applies
 HOLDER = """
 import sys, time, redis
 from standin._core.clock import Clock
+from standin._core.cluster.connection import connect
 from standin._core.cluster.limits import RedisLimits
+from standin._core.cluster.signals import StorageUnavailable
 from standin._core.ratelimit import LimiterSpec
-store = RedisLimits(redis.Redis.from_url(sys.argv[1]), lease_seconds=float(sys.argv[2]))
+url, lease = sys.argv[1], float(sys.argv[2])
+store = RedisLimits(redis.Redis.from_url(url), url, lease_seconds=lease)
 spec = LimiterSpec("concurrency", "concurrency", 1, "one in flight")
 decision = store.limiter("t-kill", "locus", spec, Clock()).acquire("client")
 print("held" if decision.allowed else "refused", flush=True)
@@ -387,3 +393,46 @@ def test_a_place_held_by_a_killed_replica_is_free_once_its_lease_runs_out(
         holder.wait(timeout=10)
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+# --- served by `standin serve --redis` replicas --------------------------------------------------
+
+
+def test_replicas_count_atmotubes_limit_in_redis_under_the_tenants_id(
+    redis_url: str, client: redis.Redis
+) -> None:
+    with (
+        replica(redis_url, ["atmotube"]) as first,
+        replica(redis_url, ["atmotube"]) as second,
+        first.client() as a,
+        second.client() as b,
+    ):
+        assert isinstance(first.sandbox.limit_store, RedisLimits)
+        api_key = a.get("/_sandbox/credentials").json()["atmotube"]["api_key"]
+        patched = b.patch("/_sandbox/limits", json={"atmotube": {"requests": {"limit": 3}}})
+        assert patched.status_code == 200
+        params = {"api_key": api_key, "mac": OFFICE}
+        statuses = [(a, b)[n % 2].get("/atmotube/api/v1/data", params=params) for n in range(4)]
+        assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+        assert statuses[-1].headers["retry-after"].isdigit()
+        assert client.hgetall("standin:limits:{default}:atmotube:requests:settings") == {
+            b"limit": b"3"
+        }
+        counts = client.hgetall("standin:limits:{default}:atmotube:requests:fixed")
+        assert list(counts) == [api_key.encode()]
+        assert counts[api_key.encode()].endswith(b":3")
+
+
+def test_a_limiter_whose_redis_is_unreachable_answers_503_and_gives_back_quietly() -> None:
+    gone = f"redis://127.0.0.1:{free_port()}/0"
+    store = RedisLimits(connect(gone), gone)
+    try:
+        for spec in SPECS.values():
+            limiter = store.limiter("t-gone", "echo", spec, Clock(lambda: T0))
+            with pytest.raises(StorageUnavailable, match=r"Redis at redis://127\.0\.0\.1:\d+/0"):
+                limiter.acquire("k")
+            with pytest.raises(StorageUnavailable):
+                limiter.describe()
+            limiter.release("k")  # nothing held: nothing to give back, nothing raised
+    finally:
+        store.close()

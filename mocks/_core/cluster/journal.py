@@ -18,12 +18,14 @@ Keys (prefix ``standin:`` by default)::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 import redis
 
+from standin._core.cluster.connection import storage_calls
 from standin._core.journal import (
     UNATTRIBUTED,
     JournalEntry,
@@ -33,6 +35,8 @@ from standin._core.journal import (
     narrowed,
     newest_first,
 )
+
+log = logging.getLogger("standin.cluster.journal")
 
 DEFAULT_PREFIX = "standin:"
 
@@ -71,16 +75,24 @@ return #buckets
 
 class RedisRequestJournal:
     """The newest ``capacity`` entries of each tenant, in Redis through ``client`` (a
-    synchronous redis-py client). Pass it to the sandbox as ``journal``.
+    synchronous redis-py client for ``url``). Pass it to the sandbox as ``journal``.
 
     Every replica should be given the same ``capacity`` (``--journal-size``): the bound is
-    applied by whoever records.
+    applied by whoever records. A Redis failure is raised as
+    :class:`~standin._core.cluster.signals.StorageUnavailable` (answered 503, naming ``url``),
+    but for recording: the request has been answered by then, so its entry is lost (logged).
     """
 
     def __init__(
-        self, client: redis.Redis, capacity: int = 1000, *, prefix: str = DEFAULT_PREFIX
+        self,
+        client: redis.Redis,
+        url: str,
+        capacity: int = 1000,
+        *,
+        prefix: str = DEFAULT_PREFIX,
     ) -> None:
         self._client = client
+        self._url = url
         self._capacity = checked_capacity(capacity)
         self._lists = f"{prefix}journal:entries:"
         self._tenants = f"{prefix}journal:tenants"
@@ -95,56 +107,63 @@ class RedisRequestJournal:
 
     def resize(self, capacity: int) -> None:
         self._capacity = checked_capacity(capacity)
-        self._resize(keys=[self._tenants], args=[self._lists, capacity])
+        with storage_calls(self._url):
+            self._resize(keys=[self._tenants], args=[self._lists, capacity])
 
     def record(self, entry: JournalEntry) -> None:
         bucket = entry.tenant or UNATTRIBUTED
-        self._record(
-            keys=[self._lists + bucket, self._tenants, self._sequence],
-            args=[orjson.dumps(entry.as_dict()), self._capacity, bucket],
-        )
+        try:
+            self._record(
+                keys=[self._lists + bucket, self._tenants, self._sequence],
+                args=[orjson.dumps(entry.as_dict()), self._capacity, bucket],
+            )
+        except redis.RedisError as error:
+            log.warning("journal entry of %s %s not kept: %s", entry.method, entry.path, error)
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]:
         """Matching entries, newest first, at most ``limit``."""
         wanted = narrowed(query, api)
-        return newest_first(self._candidates(wanted), wanted, limit)
+        with storage_calls(self._url):
+            return newest_first(self._candidates(wanted), wanted, limit)
 
     def count(self, query: JournalQuery | None = None) -> int:
         wanted = query or JournalQuery()
-        return matching(self._candidates(wanted), wanted)
+        with storage_calls(self._url):
+            return matching(self._candidates(wanted), wanted)
 
     def clear(self, tenant: str | None = None) -> None:
         """Forget every entry, or one tenant's."""
         if tenant is None:
-            self._clear(keys=[self._tenants], args=[self._lists])
+            with storage_calls(self._url):
+                self._clear(keys=[self._tenants], args=[self._lists])
         else:
             self.forget_tenant(tenant)
 
     def forget_tenant(self, tenant: str) -> None:
-        pipe = self._client.pipeline(transaction=True)
-        pipe.delete(self._lists + tenant)
-        pipe.srem(self._tenants, tenant)
-        pipe.execute()
+        with storage_calls(self._url):
+            pipe = self._client.pipeline(transaction=True)
+            pipe.delete(self._lists + tenant)
+            pipe.srem(self._tenants, tenant)
+            pipe.execute()
 
     def __len__(self) -> int:
-        buckets = self._buckets()
-        pipe = self._client.pipeline(transaction=False)
-        for bucket in buckets:
-            pipe.llen(self._lists + bucket)
-        return sum(int(length) for length in pipe.execute())
+        with storage_calls(self._url):
+            pipe = self._client.pipeline(transaction=False)
+            for bucket in self._buckets():
+                pipe.llen(self._lists + bucket)
+            return sum(int(length) for length in pipe.execute())
 
     def _buckets(self) -> list[str]:
         return sorted(_text(member) for member in self._client.smembers(self._tenants))
 
-    def _candidates(self, query: JournalQuery) -> Iterator[JournalEntry]:
+    def _candidates(self, query: JournalQuery) -> list[JournalEntry]:
         buckets = [query.tenant] if query.tenant is not None else self._buckets()
         pipe = self._client.pipeline(transaction=False)
         for bucket in buckets:
             pipe.lrange(self._lists + bucket, 0, -1)
-        for kept in pipe.execute():
-            yield from _entries(kept)
+        return [entry for kept in pipe.execute() for entry in _entries(kept)]
 
 
 def _entries(kept: Iterable[Any]) -> Iterator[JournalEntry]:
@@ -159,6 +178,8 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def redis_journal(client: redis.Redis, capacity: int = 1000, **options: Any) -> RedisRequestJournal:
+def redis_journal(
+    client: redis.Redis, url: str, capacity: int = 1000, **options: Any
+) -> RedisRequestJournal:
     """The journal for ``standin serve --redis``: ``Sandbox(..., journal=...)``."""
-    return RedisRequestJournal(client, capacity, **options)
+    return RedisRequestJournal(client, url, capacity, **options)

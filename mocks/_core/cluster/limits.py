@@ -45,6 +45,7 @@ import redis
 from redis.typing import EncodableT, FieldT
 
 from standin._core.clock import Clock
+from standin._core.cluster.connection import storage_calls
 from standin._core.ratelimit import LimiterSpec, RateDecision, RateLimiter, checked_settings
 
 log = logging.getLogger("standin.cluster.limits")
@@ -171,12 +172,18 @@ return #made
 
 class RedisLimits:
     """Every tenant's limiters counting in Redis through ``client`` (a synchronous redis-py
-    client; replies as bytes or text). Pass it to the sandbox as ``limit_store``; :meth:`close`
-    stops renewing the leases of places still held."""
+    client for ``url``; replies as bytes or text). Pass it to the sandbox as ``limit_store``;
+    :meth:`close` stops renewing the leases of places still held.
+
+    A Redis failure is raised as :class:`~standin._core.cluster.signals.StorageUnavailable`
+    (answered 503, naming ``url``), but for giving a place back: the answer has gone by then,
+    and the place runs out with its lease.
+    """
 
     def __init__(
         self,
         client: redis.Redis,
+        url: str,
         *,
         prefix: str = DEFAULT_PREFIX,
         lease_seconds: float = LEASE_SECONDS,
@@ -184,6 +191,7 @@ class RedisLimits:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
         self.client = client
+        self.url = url
         self.prefix = prefix
         self.lease_ms = max(1, round(lease_seconds * 1000))
         self.fixed_window = client.register_script(FIXED_WINDOW)
@@ -207,18 +215,23 @@ class RedisLimits:
     def tenant_prefix(self, tenant_id: str) -> str:
         return f"{self.prefix}limits:{{{tenant_id}}}:"
 
+    def storage(self) -> Any:
+        """Redis calls inside raise StorageUnavailable (503) rather than a Redis error."""
+        return storage_calls(self.url)
+
     def forget_tenant(self, tenant_id: str) -> None:
         """Forget every counter and setting of a removed tenant."""
         prefix = self.tenant_prefix(tenant_id)
         self.places.forget(prefix)
         batch: list[Any] = []
-        for key in self.client.scan_iter(match=_glob_escaped(prefix) + "*", count=500):
-            batch.append(key)
-            if len(batch) >= 500:
+        with self.storage():
+            for key in self.client.scan_iter(match=_glob_escaped(prefix) + "*", count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    self.client.unlink(*batch)
+                    batch.clear()
+            if batch:
                 self.client.unlink(*batch)
-                batch.clear()
-        if batch:
-            self.client.unlink(*batch)
 
     def close(self) -> None:
         """Stop renewing leases (the places left run out with them)."""
@@ -270,10 +283,12 @@ class _RedisLimiter:
                 kept[name] = str(value)
             else:
                 kept[name] = repr(value)
-        self._client.hset(self._settings_key, mapping=kept)
+        with self._store.storage():
+            self._client.hset(self._settings_key, mapping=kept)
 
     def _settings(self) -> dict[str, Any]:
-        raw = self._client.hmget(self._settings_key, ["enabled", "limit", "window_seconds"])
+        with self._store.storage():
+            raw = self._client.hmget(self._settings_key, ["enabled", "limit", "window_seconds"])
         enabled, limit, window = (
             _text(value) if value is not None else default
             for value, default in zip(raw, self._defaults, strict=True)
@@ -320,10 +335,11 @@ class RedisFixedWindowLimiter(_RedisWindowLimiter):
 
     def acquire(self, key: str) -> RateDecision:
         now = self._clock.time()
-        allowed, counted, count, window, limit, window_text = self._store.fixed_window(
-            keys=[self._settings_key, self._counts_key],
-            args=[*self._defaults, key, repr(now)],
-        )
+        with self._store.storage():
+            allowed, counted, count, window, limit, window_text = self._store.fixed_window(
+                keys=[self._settings_key, self._counts_key],
+                args=[*self._defaults, key, repr(now)],
+            )
         # The same arithmetic as FixedWindowLimiter's, on the same doubles.
         reset_at = (int(window) + 1) * float(_text(window_text))
         limit = int(limit)
@@ -334,7 +350,8 @@ class RedisFixedWindowLimiter(_RedisWindowLimiter):
         return RateDecision(True, limit, limit - int(count), reset_at=reset_at)
 
     def reset(self) -> None:
-        self._client.delete(self._counts_key)
+        with self._store.storage():
+            self._client.delete(self._counts_key)
 
 
 class RedisRollingWindowLimiter(_RedisWindowLimiter):
@@ -351,10 +368,12 @@ class RedisRollingWindowLimiter(_RedisWindowLimiter):
 
     def acquire(self, key: str) -> RateDecision:
         now = self._clock.time()
-        allowed, counted, count, limit, window_text, oldest = self._store.rolling_window(
-            keys=[self._settings_key, f"{self._base}log:{key}", self._index_key, self._sequence],
-            args=[*self._defaults, repr(now)],
-        )
+        log_key = f"{self._base}log:{key}"
+        with self._store.storage():
+            allowed, counted, count, limit, window_text, oldest = self._store.rolling_window(
+                keys=[self._settings_key, log_key, self._index_key, self._sequence],
+                args=[*self._defaults, repr(now)],
+            )
         limit = int(limit)
         if not counted:
             return RateDecision(True, limit, limit)
@@ -365,7 +384,8 @@ class RedisRollingWindowLimiter(_RedisWindowLimiter):
         return RateDecision(True, limit, limit - int(count))
 
     def reset(self) -> None:
-        self._store.reset(keys=[self._index_key])
+        with self._store.storage():
+            self._store.reset(keys=[self._index_key])
 
 
 class RedisConcurrencyLimiter(_RedisLimiter):
@@ -380,10 +400,11 @@ class RedisConcurrencyLimiter(_RedisLimiter):
     def acquire(self, key: str) -> RateDecision:
         places_key = f"{self._base}places:{key}"
         token = self._store.places.new_token()
-        allowed, in_flight, limit = self._store.concurrency(
-            keys=[self._settings_key, places_key, self._index_key],
-            args=[*self._defaults, token, self._store.lease_ms],
-        )
+        with self._store.storage():
+            allowed, in_flight, limit = self._store.concurrency(
+                keys=[self._settings_key, places_key, self._index_key],
+                args=[*self._defaults, token, self._store.lease_ms],
+            )
         limit = int(limit)
         if not allowed:
             return RateDecision(False, limit, 0, retry_after=CONCURRENCY_RETRY_AFTER)
@@ -393,18 +414,25 @@ class RedisConcurrencyLimiter(_RedisLimiter):
     def release(self, key: str) -> None:
         places_key = f"{self._base}places:{key}"
         token = self._store.places.let_go(places_key)
-        if token is not None:
+        if token is None:
+            return
+        try:
             self._client.zrem(places_key, token)
+        except redis.RedisError as error:
+            # The answer has gone: the place runs out with its lease.
+            log.warning("could not give a rate-limit place back in Redis: %s", error)
 
     def in_flight(self, key: str) -> int:
         """Places of ``key`` held now, by every replica."""
-        return int(self._store.in_flight(keys=[f"{self._base}places:{key}"]))
+        with self._store.storage():
+            return int(self._store.in_flight(keys=[f"{self._base}places:{key}"]))
 
     def reset(self) -> None:
         """Free every place. As in memory, this process then holds none: a request admitted
         before the reset that ends after it gives back a place taken since, if there is one."""
         self._store.places.forget(f"{self._base}places:")
-        self._store.reset(keys=[self._index_key])
+        with self._store.storage():
+            self._store.reset(keys=[self._index_key])
 
     def describe(self) -> dict[str, Any]:
         settings = self._settings()
@@ -508,6 +536,6 @@ def _glob_escaped(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
-def redis_limits(client: redis.Redis, **options: Any) -> RedisLimits:
+def redis_limits(client: redis.Redis, url: str, **options: Any) -> RedisLimits:
     """The rate-limit store for ``standin serve --redis``: ``Sandbox(..., limit_store=...)``."""
-    return RedisLimits(client, **options)
+    return RedisLimits(client, url, **options)

@@ -151,17 +151,20 @@ queries = st.builds(
     entries=recorded,
     capacity=st.integers(1, 8),
     asked=st.lists(st.tuples(queries, st.one_of(st.none(), st.integers(1, 5))), max_size=6),
+    page=st.integers(1, 4),
 )
 def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
     redis_server: RedisServer,
     entries: list[JournalEntry],
     capacity: int,
     asked: list[tuple[JournalQuery, int | None]],
+    page: int,
 ) -> None:
+    """Also when a query with a limit reads the lists a ``page`` at a time."""
     connection = redis.Redis.from_url(redis_server.url)
     try:
         in_redis = RedisRequestJournal(
-            connection, redis_server.url, capacity, prefix=f"t{next(PREFIXES)}:"
+            connection, redis_server.url, capacity, prefix=f"t{next(PREFIXES)}:", page=page
         )
         in_memory = RequestJournal(capacity)
         for item in entries:
@@ -176,6 +179,24 @@ def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
             assert in_redis.count(query) == in_memory.count(query)
     finally:
         connection.close()
+
+
+def test_a_query_for_the_newest_few_reads_a_list_page_by_page_until_enough_match(
+    client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url, capacity=100, page=2)
+    for n in range(9):
+        journal.record(entry("a" if n % 2 else "b", n, "t-1"))
+    journal.record(entry("a", 99, "t-2"))
+    assert [e.path for e in journal.entries("a", limit=3)] == ["/a/99", "/a/7", "/a/5"]
+    assert [e.path for e in journal.entries("b", limit=4)] == ["/b/8", "/b/6", "/b/4", "/b/2"]
+    assert [e.path for e in journal.entries("a", limit=9)] == [
+        "/a/99",
+        "/a/7",
+        "/a/5",
+        "/a/3",
+        "/a/1",
+    ]
 
 
 # --- one journal for every replica --------------------------------------------------------------

@@ -39,6 +39,8 @@ from standin._core.journal import (
 log = logging.getLogger("standin.cluster.journal")
 
 DEFAULT_PREFIX = "standin:"
+PAGE = 256
+"""Entries read from a tenant's list at a time when a query wants only the newest few."""
 
 RECORD = """
 -- KEYS[1]: the tenant's list, KEYS[2]: the set of tenants, KEYS[3]: the sequence counter;
@@ -90,8 +92,10 @@ class RedisRequestJournal:
         capacity: int = 1000,
         *,
         prefix: str = DEFAULT_PREFIX,
+        page: int = PAGE,
     ) -> None:
         self._client = client
+        self._page = page
         self._url = url
         self._capacity = checked_capacity(capacity)
         self._lists = f"{prefix}journal:entries:"
@@ -126,7 +130,10 @@ class RedisRequestJournal:
         """Matching entries, newest first, at most ``limit``."""
         wanted = narrowed(query, api)
         with storage_calls(self._url):
-            return newest_first(self._candidates(wanted), wanted, limit)
+            candidates = (
+                self._candidates(wanted) if limit is None else self._newest_matching(wanted, limit)
+            )
+            return newest_first(candidates, wanted, limit)
 
     def count(self, query: JournalQuery | None = None) -> int:
         wanted = query or JournalQuery()
@@ -157,6 +164,31 @@ class RedisRequestJournal:
 
     def _buckets(self) -> list[str]:
         return sorted(_text(member) for member in self._client.smembers(self._tenants))
+
+    def _newest_matching(self, query: JournalQuery, limit: int) -> list[JournalEntry]:
+        """Each tenant's newest ``limit`` entries that ``query`` matches (among them, the
+        newest ``limit`` of all), reading each list from its head a page at a time rather than
+        whole. An entry pushed meanwhile shifts a list by one: entries seen twice count once."""
+        page = max(limit, self._page)
+        found: list[JournalEntry] = []
+        seen: set[int] = set()
+        matched = dict.fromkeys([query.tenant] if query.tenant is not None else self._buckets(), 0)
+        reading = dict.fromkeys(matched, 0)
+        while reading:
+            pipe = self._client.pipeline(transaction=False)
+            for bucket, start in reading.items():
+                pipe.lrange(self._lists + bucket, start, start + page - 1)
+            further: dict[str, int] = {}
+            for (bucket, start), kept in zip(reading.items(), pipe.execute(), strict=True):
+                for entry in _entries(kept):
+                    if entry.sequence not in seen and query.matches(entry):
+                        seen.add(entry.sequence)
+                        found.append(entry)
+                        matched[bucket] += 1
+                if matched[bucket] < limit and len(kept) == page:
+                    further[bucket] = start + page
+            reading = further
+        return found
 
     def _candidates(self, query: JournalQuery) -> list[JournalEntry]:
         buckets = [query.tenant] if query.tenant is not None else self._buckets()

@@ -30,6 +30,7 @@ from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
 from tests.redis_support import RedisServer, free_port
 from tests.scaleout.replicas import replica
+from tests.test_tenants_across_vendors import EVERY_VENDOR, Vendor, _read
 
 T0 = 1_700_000_020.0
 """40 s into a clock minute."""
@@ -290,9 +291,12 @@ def test_a_removed_tenant_leaves_no_counter_or_setting_in_redis(
 # --- through the vendors, on two replicas -------------------------------------------------------
 
 
-def _replica(clock: Clock, redis_url: str) -> tuple[Sandbox, RedisLimits]:
+def _replica(
+    clock: Clock, redis_url: str, apis: list[str] | None = None
+) -> tuple[Sandbox, RedisLimits]:
     store = RedisLimits(redis.Redis.from_url(redis_url), redis_url)
-    return create_sandbox(["atmotube", "metasys"], clock=clock, limit_store=store), store
+    sandbox = create_sandbox(apis or ["atmotube", "metasys"], clock=clock, limit_store=store)
+    return sandbox, store
 
 
 @pytest.fixture
@@ -338,6 +342,50 @@ def test_a_limit_patched_through_one_replica_is_what_the_other_shows_and_applies
     off = b.patch("/_sandbox/limits", json={"atmotube": {"requests": {"enabled": False}}})
     assert off.json()["atmotube"]["requests"]["enabled"] is False
     assert a.get("/atmotube/api/v1/data", params=params).status_code == 200
+
+
+@pytest.mark.parametrize("vendor", EVERY_VENDOR, ids=[v.api for v in EVERY_VENDOR])
+def test_every_vendors_limit_is_one_limit_across_two_sandboxes_sharing_redis(
+    clock: Clock, redis_url: str, vendor: Vendor
+) -> None:
+    """Atmotube per key, Metasys per user (fixed windows), Atrius and BuildingMinds per client
+    (rolling windows), Locus one request in flight per client: each caller's limit is counted
+    once for both sandboxes, whichever answers."""
+    (a, store_a), (b, store_b) = (
+        _replica(clock, redis_url, [vendor.api]),
+        _replica(clock, redis_url, [vendor.api]),
+    )
+    try:
+        with bridged_client(build_app(a)) as client_a, bridged_client(build_app(b)) as client_b:
+            read_a = _read(client_a, vendor, a, None)
+            read_b = _read(client_b, vendor, b, None)
+            limiter = a.limits.get(vendor.api, next(iter(a.limits.describe()[vendor.api])))
+            if limiter.kind == "concurrency":
+                # A request in flight on A (its place taken as the seam takes it) ...
+                caller = a.credentials()[vendor.api]["client_id"]
+                assert limiter.acquire(caller).allowed
+                assert read_b().status_code == 429
+                limiter.release(caller)  # ... and done.
+                assert read_b().status_code == 200
+            else:
+                change = {vendor.api: {limiter_name(a, vendor.api): {"limit": 2}}}
+                assert client_a.patch("/_sandbox/limits", json=change).status_code == 200
+                assert [read_a().status_code, read_b().status_code] == [200, 200]
+                refusals = [read_a(), read_b()]
+                assert {r.status_code for r in refusals} <= {403, 429}
+                assert refusals[0].status_code == refusals[1].status_code
+                assert refusals[0].text == refusals[1].text
+                assert refusals[0].headers.get("retry-after") == refusals[1].headers.get(
+                    "retry-after"
+                )
+    finally:
+        for store in (store_a, store_b):
+            store.close()
+            store.client.close()
+
+
+def limiter_name(sandbox: Sandbox, api: str) -> str:
+    return next(iter(sandbox.limits.describe()[api]))
 
 
 # --- a killed replica's places ------------------------------------------------------------------

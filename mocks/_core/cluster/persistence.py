@@ -157,7 +157,9 @@ class RedisPersistence:
                 for field, value in self.redis.hgetall(keys.tenant(tenant_id)).items()
             }
         if b"credentials" not in record:
-            return None  # removed meanwhile
+            with self._storage():
+                self.leases.release(tenant_id)  # removed meanwhile
+            return None
         credentials = orjson.loads(record[b"credentials"])
         states = {
             field[len(b"state:") :].decode(): value
@@ -429,3 +431,6 @@ class _RedisTokens:
 
     def claim(self, tenant_id: str) -> None:
         self._persistence.sandbox.tenants.get(tenant_id)
+
+    def serves(self, tenant_id: str) -> bool:
+        return self._persistence.leases.holds(tenant_id)

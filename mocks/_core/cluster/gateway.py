@@ -156,7 +156,8 @@ class Gateway:
             nonlocal complete
             message = await message_source()
             if message["type"] == "http.request" and not complete:
-                body.extend(message.get("body", b""))
+                if len(body) <= MAX_FORWARDED_BODY:  # past it, only whether it ended counts
+                    body.extend(message.get("body", b""))
                 complete = not message.get("more_body", False)
             return message
 

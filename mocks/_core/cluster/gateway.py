@@ -274,6 +274,12 @@ class Gateway:
                 }
             )
             await _stream_back(response, receive, send)
+        except (httpx.TransportError, ExceptionGroup) as failure:
+            if isinstance(failure, ExceptionGroup) and not failure.subgroup(httpx.TransportError):
+                raise
+            # The holder went away mid-answer: this answer ends unfinished, as it would have
+            # from the holder itself (a client of an event stream resumes with Last-Event-Id).
+            log.warning("standin: replica at %s stopped answering mid-response", holder.url)
         finally:
             await response.aclose()
         return True

@@ -14,12 +14,14 @@ from typing import Any, TypeVar
 from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.journal import RequestJournal
+from standin._core.journal import Journal, RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
-from standin._core.ratelimit import LimitRegistry
+from standin._core.ratelimit import LimiterStore, LimitRegistry
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
+DEFAULT_JOURNAL_CAPACITY = 1000
+"""Journal entries kept per tenant unless told otherwise (``--journal-size``)."""
 
 
 class Sandbox:
@@ -33,6 +35,10 @@ class Sandbox:
     ``shared`` (``standin serve --shared``, or any bind beyond loopback) makes even local
     clients show a token on the control plane; so does having an ``admin_token``. Otherwise
     local clients get in without one (:mod:`standin._core.access`).
+
+    ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries per tenant)
+    and ``limit_store`` (default: every tenant's limiters count in memory) let several replicas
+    share the journal and the rate-limit counters (Redis: ``standin._core.cluster``).
     """
 
     def __init__(
@@ -41,17 +47,20 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         seed: int = 0,
-        journal_capacity: int = 1000,
+        journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
         admin_token: str | None = None,
         shared: bool = False,
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
         idle_source: Callable[[], float] = time.monotonic,
+        journal: Journal | None = None,
+        limit_store: LimiterStore | None = None,
     ) -> None:
         self.started = time.monotonic()
         self.clock = clock or Clock()
         self.seed = seed
-        self.journal = RequestJournal(journal_capacity)
+        self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal
+        self.limit_store = limit_store
         self.admin_token = admin_token
         self.shared = shared
         self.secret = secrets.token_bytes(32)
@@ -62,7 +71,9 @@ class Sandbox:
         for factory in apis:
             api = factory(self)
             self.apis[api.key] = api
-        self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        self.tenants = TenantRegistry(
+            self.apis, self.clock, seed, idle_source=idle_source, limit_store=limit_store
+        )
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
@@ -103,7 +114,9 @@ class Sandbox:
     def clock_for(self, tenant_id: str) -> Clock:
         """The clock of the tenant ``tenant_id``; the default tenant's once it is gone (its
         tokens are forgotten with it, so nothing of it is judged on that clock for long)."""
-        tenant = self.tenants.get(tenant_id)
+        # This process's own: with several replicas, a tenant's tokens are judged where it is
+        # served (the token directory's claim sends them there first).
+        tenant = self.tenants.local(tenant_id)
         return self.clock if tenant is None else tenant.clock
 
     def reset(self, tenant_id: str | None = None) -> list[str]:
@@ -123,7 +136,9 @@ class Sandbox:
         return tenant
 
     def close(self) -> None:
-        """Let go of the data directory, if state is kept in one."""
+        """Let go of the data directory, if state is kept in one, and of a shared store."""
+        if self.limit_store is not None:
+            self.limit_store.close()
         self.persistence.close()
 
     def remove_tenant(self, tenant_id: str) -> bool:
@@ -135,12 +150,15 @@ class Sandbox:
         for api in self.apis.values():
             api.forget_tenant(tenant_id)
         self.journal.forget_tenant(tenant_id)
+        if self.limit_store is not None:
+            self.limit_store.forget_tenant(tenant_id)
         self.persistence.remove_tenant(tenant_id)
         return True
 
     def note_use(self, tenant_id: str | None) -> None:
         """A request reached ``tenant_id`` (or no tenant); with a TTL, idle tenants go."""
-        tenant = None if tenant_id is None else self.tenants.get(tenant_id)
+        # Only a tenant this process has: asking a shared directory here could move it.
+        tenant = None if tenant_id is None else self.tenants.local(tenant_id)
         if tenant is not None:
             self.tenants.touch(tenant)
         if self.tenant_ttl is not None:

@@ -7,15 +7,21 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from standin._core.access import new_tenant_token, same_token, token_digest
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.ratelimit import LimitRegistry
+from standin._core.ratelimit import LimiterStore, LimitRegistry
 
 DEFAULT_TENANT = "default"
+Listed = tuple[str, dict[str, dict[str, Any]], str | None]
+"""A tenant as a listing shows it: its id, credentials and tenant token."""
+TENANT_TOKEN_INDEX = "_tenant_token"
+"""The name a shared directory indexes tenant tokens under (by digest), beside the APIs'
+credentials: no API key starts with an underscore."""
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,13 +44,46 @@ class Tenant:
         return self.id == DEFAULT_TENANT
 
 
+class TenantSource(Protocol):
+    """Where tenants this process does not hold come from: several replicas serving one sandbox
+    (``standin serve --redis``) keep every tenant in a shared directory, and a replica holds the
+    ones it serves (``standin._core.cluster``). Without a source, every tenant is local."""
+
+    def holds(self, tenant_id: str) -> bool:
+        """Whether a local tenant is still this process's to serve (no round trip)."""
+        ...
+
+    def revalidate(self, tenant_id: str) -> bool:
+        """Ask again (a round trip) whether a local tenant is still this process's."""
+        ...
+
+    def load(self, tenant_id: str) -> Tenant | None:
+        """Bring a kept tenant here (into the registry), or None if there is no such tenant;
+        raises when another process serves it."""
+        ...
+
+    def tenant_of(self, api: str, credential: str) -> str | None:
+        """The id of the tenant a credential belongs to, wherever it is served."""
+        ...
+
+    def listing(self) -> list[Listed]:
+        """Every tenant's id, credentials and tenant token, wherever it is served, in creation
+        order."""
+        ...
+
+    def peek(self, tenant_id: str, api: str) -> object | None:
+        """A copy of a tenant's kept state of ``api``, to look at, never to change."""
+        ...
+
+
 class TenantRegistry:
     """Creates and removes tenants, finds a tenant by any of its credentials, resets their state.
 
     The default tenant runs on ``clock`` (the sandbox's, which tests may freeze); every other
     tenant gets a fresh clock on the same time source. Ids and credentials of new tenants come
     from :mod:`secrets`: the seed shapes fixture data only, so nobody can compute another
-    tenant's credentials offline.
+    tenant's credentials offline. ``limit_store`` keeps the tenants' rate-limit counters and
+    settings out of this process (Redis, for several replicas).
     """
 
     def __init__(
@@ -54,14 +93,19 @@ class TenantRegistry:
         seed: int = 0,
         *,
         idle_source: Callable[[], float] = time.monotonic,
+        limit_store: LimiterStore | None = None,
     ) -> None:
         self._apis = apis
+        self._limit_store = limit_store
         self._clock = clock
         self._seed = seed
         self._idle_source = idle_source
         self._tenants: dict[str, Tenant] = {}
         self._by_credential: dict[tuple[str, str], str] = {}
         self._by_token: dict[bytes, str] = {}
+
+        self.source: TenantSource | None = None
+        """Set by a persistence that shares tenants between processes (Redis)."""
 
     def create_default(self) -> Tenant:
         credentials = {key: api.default_credentials() for key, api in self._apis.items()}
@@ -108,25 +152,75 @@ class TenantRegistry:
         return tenant
 
     def get(self, tenant_id: str) -> Tenant | None:
+        tenant = self._tenants.get(tenant_id)
+        source = self.source
+        if source is None or (tenant is not None and source.holds(tenant_id)):
+            return tenant
+        if tenant is not None:
+            if source.revalidate(tenant_id):
+                return tenant
+            self.drop(tenant_id)
+        return source.load(tenant_id)
+
+    def local(self, tenant_id: str) -> Tenant | None:
+        """The tenant if this process has it, without asking a shared directory."""
         return self._tenants.get(tenant_id)
 
     def default(self) -> Tenant:
-        return self._tenants[DEFAULT_TENANT]
+        tenant = self.get(DEFAULT_TENANT)
+        if tenant is None:
+            raise KeyError(DEFAULT_TENANT)
+        return tenant
 
     def all(self) -> list[Tenant]:
+        """The tenants this process has (with a shared directory, the ones it serves)."""
         return list(self._tenants.values())
 
     def by_token(self, token: str) -> Tenant | None:
         """The tenant whose tenant token ``token`` is (compared in constant time), or None."""
-        tenant_id = self._by_token.get(token_digest(token))
-        tenant = None if tenant_id is None else self._tenants.get(tenant_id)
+        digest = token_digest(token)
+        tenant_id = self._by_token.get(digest)
+        if tenant_id is None and self.source is not None:
+            tenant_id = self.source.tenant_of(TENANT_TOKEN_INDEX, digest.hex())
+        tenant = None if tenant_id is None else self.get(tenant_id)
         if tenant is None or tenant.token is None or not same_token(token, tenant.token):
             return None
         return tenant
 
+    def first(
+        self, find: Callable[[Tenant], T | None], api: str, holds: Callable[[object], bool]
+    ) -> T | None:
+        """What ``find`` finds in the first tenant it finds something in (a trigger that names
+        a record, not its tenant): this process's tenants first; then, with a shared
+        directory, the first other tenant whose kept ``api`` state ``holds`` the record (a
+        look that changes nothing), brought here or the request handed to its replica."""
+        for tenant in self.all():
+            found = find(tenant)
+            if found is not None:
+                return found
+        if self.source is None:
+            return None
+        for tenant_id, *_ in self.source.listing():
+            if tenant_id in self._tenants:
+                continue
+            state = self.source.peek(tenant_id, api)
+            if state is not None and holds(state):
+                kept = self.get(tenant_id)
+                return None if kept is None else find(kept)
+        return None
+
+    def listing(self) -> list[Listed]:
+        """Every tenant's id, credentials and tenant token: with a shared directory, every
+        replica's."""
+        if self.source is not None:
+            return self.source.listing()
+        return [(tenant.id, tenant.credentials, tenant.token) for tenant in self.all()]
+
     def resolve(self, api: str, credential: str) -> Tenant | None:
         tenant_id = self._by_credential.get((api, credential))
-        return None if tenant_id is None else self._tenants[tenant_id]
+        if tenant_id is None and self.source is not None:
+            tenant_id = self.source.tenant_of(api, credential)
+        return None if tenant_id is None else self.get(tenant_id)
 
     def reset(self, tenant_id: str | None = None) -> list[str]:
         """Give tenants fresh copies of their fixtures and forget their rate-limit counters;
@@ -141,6 +235,12 @@ class TenantRegistry:
         """Forget a tenant and its credentials; the default tenant stays (ValueError)."""
         if tenant_id == DEFAULT_TENANT:
             raise ValueError("the default tenant cannot be removed")
+        if self.source is not None:
+            self.get(tenant_id)  # served elsewhere: the request goes there
+        return self.drop(tenant_id)
+
+    def drop(self, tenant_id: str) -> Tenant | None:
+        """Let go of a local tenant (removed, or now served by another process)."""
         tenant = self._tenants.pop(tenant_id, None)
         if tenant is not None:
             if tenant.token is not None:
@@ -157,7 +257,7 @@ class TenantRegistry:
     def idle(self, seconds: float) -> list[Tenant]:
         """Tenants other than the default that no request has reached for ``seconds``."""
         cutoff = self._idle_source() - seconds
-        return [t for t in self._tenants.values() if not t.is_default and t.last_used < cutoff]
+        return [t for t in self.all() if not t.is_default and t.last_used < cutoff]
 
     def _add(
         self,
@@ -174,7 +274,7 @@ class TenantRegistry:
             credentials,
             clock,
             FaultRegistry(self._seed),
-            LimitRegistry.from_specs(specs, clock),
+            LimitRegistry.from_specs(specs, clock, store=self._limit_store, tenant_id=tenant_id),
             last_used=self._idle_source(),
             token=token,
         )

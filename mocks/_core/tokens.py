@@ -142,6 +142,23 @@ told apart from unknown ones for the newest this many; older ones answer as unkn
 401 either way)."""
 
 
+class TokenDirectory(Protocol):
+    """Tokens issued by other processes serving the same sandbox (``standin serve --redis``)."""
+
+    def find(self, value: str) -> IssuedToken | None:
+        """A token this process did not issue, if another one did and still keeps it."""
+        ...
+
+    def claim(self, tenant_id: str) -> None:
+        """Before a token is used here: raises when its tenant is served by another process
+        (the request goes there, and the token is judged and used there)."""
+        ...
+
+    def serves(self, tenant_id: str) -> bool:
+        """Whether this process serves the tenant now (only then does it judge expiry)."""
+        ...
+
+
 class TokenIssuer:
     """Issues, validates, refreshes and revokes the tokens of one API.
 
@@ -190,6 +207,7 @@ class TokenIssuer:
         """Revoked token value -> when it would have expired (None: never)."""
         self._revoked_forever: OrderedDict[str, None] = OrderedDict()
         self.log: TokenLog | None = None
+        self.directory: TokenDirectory | None = None
 
     def restore(self, tokens: list[IssuedToken]) -> None:
         """Remember tokens issued before a restart (not told to the log: it holds them)."""
@@ -258,6 +276,16 @@ class TokenIssuer:
         if value in self._revoked or value in self._revoked_forever:
             raise TokenRejected("revoked")
         token = self._tokens.get(value)
+        directory = self.directory
+        if directory is not None:
+            if token is None:
+                token = directory.find(value)
+                if token is not None:
+                    # Kept here too: the next request with it is handed on without a lookup
+                    # (it is judged, revoked or not, where its tenant is served).
+                    self._index(token)
+            if token is not None:
+                directory.claim(token.tenant_id)
         if token is not None:
             # Judged before the sweep, so a token is told expired (not unknown) when it is the
             # one presented; the sweep then forgets it with the rest.
@@ -353,6 +381,12 @@ class TokenIssuer:
             self.log.forget(expired)
 
     def _sweep_tenant(self, tenant_id: str) -> list[str]:
+        directory = self.directory
+        if directory is not None and not directory.serves(tenant_id):
+            # A tenant another process serves now: its tokens are judged there, and kept in
+            # the shared store by it; here they are only forgotten.
+            self.forget_tenant(tenant_id)
+            return []
         heap = self._expiries.get(tenant_id)
         if not heap:
             return []

@@ -16,10 +16,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from standin import fixtures
+from standin._core.access import access_of
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
 from standin._core.control import (
-    access_of,
     control_error,
     read_json_object,
     require_everything,

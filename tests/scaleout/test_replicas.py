@@ -41,10 +41,31 @@ def test_a_tenant_created_on_one_replica_is_usable_on_the_other(
         buildings = b.get("/atrius/buildings/", headers={"Authorization": f"Bearer {token}"})
         assert buildings.status_code == 200
         assert b.get("/_sandbox/credentials", params={"tenant": tenant["tenant"]}).json() == {
-            key: value for key, value in tenant.items() if key != "tenant"
+            key: value for key, value in tenant.items() if key not in ("tenant", "tenant_token")
         }
-        listed = [entry["tenant"] for entry in b.get("/_sandbox/tenants").json()["tenants"]]
-        assert listed == ["default", tenant["tenant"]]
+        listed = b.get("/_sandbox/tenants").json()["tenants"]
+        assert [entry["tenant"] for entry in listed] == ["default", tenant["tenant"]]
+        assert [entry["tenant_token"] for entry in listed] == [None, tenant["tenant_token"]]
+
+
+def test_a_tenant_token_from_one_replica_opens_that_tenant_on_the_other_and_nothing_else(
+    pair: tuple[Replica, Replica],
+) -> None:
+    first, second = pair
+    with first.client() as a, second.client() as b:
+        tenant = a.post("/_sandbox/tenants").json()
+        other = a.post("/_sandbox/tenants").json()
+        mine = {"X-Standin-Tenant-Token": tenant["tenant_token"]}
+        moved = b.post("/_sandbox/clock", json={"freeze": True}, headers=mine)
+        assert moved.status_code == 200
+        assert a.get("/_sandbox/clock", params={"tenant": tenant["tenant"]}).json() == moved.json()
+        refused = b.get("/_sandbox/clock", params={"tenant": other["tenant"]}, headers=mine)
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "error": f"this X-Standin-Tenant-Token opens tenant {tenant['tenant']!r} only"
+        }
+        wrong = b.get("/_sandbox/clock", headers={"X-Standin-Tenant-Token": "st_not-a-token"})
+        assert wrong.status_code == 401
 
 
 def test_a_meter_written_on_one_replica_is_read_on_the_other(

@@ -115,8 +115,30 @@ BLOCK_SECONDS = 86400
 """Whole UTC days of a signal are cached (past data never changes), so long spans are cheap
 the second time they are asked for."""
 BLOCK_CACHE_LIMIT = 200_000
-BlockCache = dict[tuple[object, int], tuple[float, float, float]]
-"""(signal cache key, UTC day) -> (sum, highest level, lowest level) over that day."""
+"""Days kept, over all signals of a tenant: about 40 MB at most."""
+DayBlock = tuple[float, float, float]
+"""(sum, highest level, lowest level) of one signal over one UTC day."""
+
+
+class BlockCache:
+    """Each signal's whole UTC days already worked out, by signal then day: a signal's key
+    (a nested tuple) is hashed once per question, not once per day."""
+
+    def __init__(self) -> None:
+        self.by_signal: dict[tuple[object, ...], dict[int, DayBlock]] = {}
+        self.days = 0
+
+    def of(self, key: tuple[object, ...]) -> dict[int, DayBlock]:
+        found = self.by_signal.get(key)
+        if found is None:
+            found = self.by_signal[key] = {}
+        return found
+
+    def make_room(self, days: int) -> None:
+        """Forget everything when ``days`` more would pass the limit (simple, and rare)."""
+        if self.days + days > BLOCK_CACHE_LIMIT:
+            self.by_signal.clear()
+            self.days = 0
 
 
 class _Totals:
@@ -138,6 +160,22 @@ class _Totals:
 
 def _scan(measures: Sequence[Measure], start: int, end: int, fine: bool, totals: _Totals) -> None:
     """Accumulate [start, end): whole quarter-hours unless ``fine``, minutes at ragged edges."""
+    if end <= start:
+        return
+    first_whole = -(-start // QUARTER)
+    last_whole = end // QUARTER
+    if not fine and last_whole > first_whole:
+        _scan_quarters(measures, start, first_whole * QUARTER, fine, totals)
+        _whole_quarters(measures, first_whole, last_whole - first_whole, totals)
+        _scan_quarters(measures, last_whole * QUARTER, end, fine, totals)
+        return
+    _scan_quarters(measures, start, end, fine, totals)
+
+
+def _scan_quarters(
+    measures: Sequence[Measure], start: int, end: int, fine: bool, totals: _Totals
+) -> None:
+    """One quarter at a time: minutes where ``fine`` or where a quarter is cut."""
     if end <= start:
         return
     for quarter in range(start // QUARTER, -(-end // QUARTER)):
@@ -165,27 +203,110 @@ def _scan(measures: Sequence[Measure], start: int, end: int, fine: bool, totals:
                 totals.denominators[i] += sum(measure.ratio_of.minutes(quarter, memo)[first:last])
 
 
-def _day(measures: Sequence[Measure], day: int, totals: _Totals, cache: BlockCache) -> None:
-    """Accumulate one whole UTC day, from the cache where it can."""
-    signals = {m.signal.cache_key: m.signal for m in measures}
-    signals.update({m.ratio_of.cache_key: m.ratio_of for m in measures if m.ratio_of})
-    missing = [signal for key, signal in signals.items() if (key, day) not in cache]
-    if missing:
-        fresh = _Totals(len(missing))
-        as_measures = [Measure("", "sum", signal) for signal in missing]
-        _scan(as_measures, day * BLOCK_SECONDS, (day + 1) * BLOCK_SECONDS, False, fresh)
-        if len(cache) > BLOCK_CACHE_LIMIT:
-            cache.clear()
-        for i, signal in enumerate(missing):
-            cache[(signal.cache_key, day)] = (fresh.sums[i], fresh.highs[i], fresh.lows[i])
-    totals.seconds += BLOCK_SECONDS
+def _whole_quarters(measures: Sequence[Measure], first: int, count: int, totals: _Totals) -> None:
+    """Accumulate ``count`` whole quarters from ``first``, each signal's as one array."""
+    from standin.locus.quarters import ArrayMemo, quarter_values
+
+    memo: ArrayMemo = {}
+    totals.seconds += count * QUARTER
     for i, measure in enumerate(measures):
-        total, high, low = cache[(measure.signal.cache_key, day)]
-        totals.sums[i] += total
-        totals.highs[i] = max(totals.highs[i], high)
-        totals.lows[i] = min(totals.lows[i], low)
+        signal = measure.signal
+        values = quarter_values(signal, first, count, memo)
+        totals.sums[i] += float(values.sum() if signal.summed else (values * QUARTER).sum())
+        levels = values * (3600.0 / QUARTER) if signal.summed else values
+        totals.highs[i] = max(totals.highs[i], float(levels.max()))
+        totals.lows[i] = min(totals.lows[i], float(levels.min()))
         if measure.ratio_of is not None:
-            totals.denominators[i] += cache[(measure.ratio_of.cache_key, day)][0]
+            totals.denominators[i] += float(quarter_values(measure.ratio_of, first, count, memo).sum())
+
+
+QUARTERS_A_DAY = BLOCK_SECONDS // QUARTER
+DAYS_AT_ONCE = 1461
+"""Missing days are worked out this many at a time (four years: about 1 MB an array)."""
+
+
+def _days(signals: Sequence[Signal], first_day: int, last_day: int, cache: BlockCache) -> None:
+    """Every whole UTC day in [first_day, last_day) of every signal into ``cache``: the days
+    it lacks are worked out in runs, each signal's run as one array of quarters."""
+    from standin.locus.quarters import ArrayMemo, quarter_values
+
+    wanted = {signal.cache_key: signal for signal in signals}
+
+    def missing() -> dict[tuple[object, ...], list[int]]:
+        return {
+            key: [day for day in range(first_day, last_day) if day not in cache.of(key)]
+            for key in wanted
+        }
+
+    lacking = missing()
+    needed = sum(len(days) for days in lacking.values())
+    if not needed:
+        return
+    cache.make_room(needed)
+    lacking = missing()
+    for key, days in lacking.items():
+        signal = wanted[key]
+        blocks = cache.of(key)
+        for run_start, run_end in _runs(days):
+            memo: ArrayMemo = {}
+            count = (run_end - run_start) * QUARTERS_A_DAY
+            values = quarter_values(signal, run_start * QUARTERS_A_DAY, count, memo)
+            by_day = values.reshape(run_end - run_start, QUARTERS_A_DAY)
+            sums = by_day.sum(axis=1) if signal.summed else (by_day * QUARTER).sum(axis=1)
+            levels = by_day * (3600.0 / QUARTER) if signal.summed else by_day
+            for day, block in enumerate(
+                zip(
+                    sums.tolist(),
+                    levels.max(axis=1).tolist(),
+                    levels.min(axis=1).tolist(),
+                    strict=True,
+                ),
+                start=run_start,
+            ):
+                blocks[day] = block
+            cache.days += run_end - run_start
+
+
+def _runs(days: list[int]) -> Iterator[tuple[int, int]]:
+    """Ascending ``days`` as [start, end) runs of consecutive days, none over DAYS_AT_ONCE."""
+    if not days:
+        return
+    start = previous = days[0]
+    for day in days[1:]:
+        if day != previous + 1 or day - start >= DAYS_AT_ONCE:
+            yield start, previous + 1
+            start = day
+        previous = day
+    yield start, previous + 1
+
+
+def _whole_days(
+    measures: Sequence[Measure], first_day: int, last_day: int, totals: _Totals, cache: BlockCache
+) -> None:
+    """Accumulate the whole UTC days [first_day, last_day) from the cache, filling it first."""
+    signals = [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
+    _days(signals, first_day, last_day, cache)
+    days = range(first_day, last_day)
+    totals.seconds += len(days) * BLOCK_SECONDS
+    for i, measure in enumerate(measures):
+        of_signal = cache.of(measure.signal.cache_key)
+        blocks = [of_signal[day] for day in days]
+        totals.sums[i] += math.fsum(block[0] for block in blocks)
+        totals.highs[i] = max(totals.highs[i], *(block[1] for block in blocks))
+        totals.lows[i] = min(totals.lows[i], *(block[2] for block in blocks))
+        if measure.ratio_of is not None:
+            of_ratio = cache.of(measure.ratio_of.cache_key)
+            totals.denominators[i] += math.fsum(of_ratio[day][0] for day in days)
+
+
+def prefill(measures: Sequence[Measure], start: int, end: int, cache: BlockCache) -> None:
+    """Work out, in long runs, every whole UTC day of [start, end) that ``cache`` lacks: a
+    question of many intervals then finds each interval's days ready."""
+    first_day = -(-start // BLOCK_SECONDS)
+    last_day = end // BLOCK_SECONDS
+    if first_day < last_day:
+        signals = [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
+        _days(signals, first_day, last_day, cache)
 
 
 def aggregate(
@@ -206,8 +327,7 @@ def aggregate(
         _scan(measures, start, end, fine, totals)
     else:
         _scan(measures, start, first_day * BLOCK_SECONDS, False, totals)
-        for day in range(first_day, last_day):
-            _day(measures, day, totals, cache)
+        _whole_days(measures, first_day, last_day, totals, cache)
         _scan(measures, last_day * BLOCK_SECONDS, end, False, totals)
     if totals.seconds == 0:
         return {}
@@ -235,4 +355,13 @@ def render_ts(moment: datetime) -> str:
     return moment.isoformat()
 
 
-__all__ = ["GRANULARITIES", "Interval", "Measure", "aggregate", "clip", "intervals", "render_ts"]
+__all__ = [
+    "GRANULARITIES",
+    "Interval",
+    "Measure",
+    "aggregate",
+    "clip",
+    "intervals",
+    "prefill",
+    "render_ts",
+]

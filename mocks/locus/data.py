@@ -302,8 +302,9 @@ def _rows(
     rows = []
     fine = query.gran in FINE
     spans = intervals(query.start, query.end, query.zone, query.gran)
-    if not fine and since is not None and spans:
-        prefill(measures, max(spans[0].start, since), min(spans[-1].end, until), state.block_cache)
+    if not fine and since is not None:
+        clipped = [(max(i.start, since), min(i.end, until)) for i in spans]
+        prefill(measures, clipped, state.block_cache)
     for interval in spans:
         row = {"id": entity_id, "ts": interval.ts.isoformat()}
         if since is not None:

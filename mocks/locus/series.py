@@ -9,10 +9,10 @@ site's first day to the last completed minute) and left out of the row when ther
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from standin.locus.signals import Memo, Signal
@@ -115,30 +115,48 @@ BLOCK_SECONDS = 86400
 """Whole UTC days of a signal are cached (past data never changes), so long spans are cheap
 the second time they are asked for."""
 BLOCK_CACHE_LIMIT = 200_000
-"""Days kept, over all signals of a tenant: about 40 MB at most."""
+"""Whole days kept, over all signals of a tenant (about 20 MB at most)."""
+ROW_CACHE_LIMIT = 8192
+"""Days kept quarter by quarter (the days that intervals cut: local midnights, hours), over all
+signals of a tenant (about 6 MB at most)."""
 DayBlock = tuple[float, float, float]
 """(sum, highest level, lowest level) of one signal over one UTC day."""
+SignalKey = tuple[object, ...]
 
 
 class BlockCache:
-    """Each signal's whole UTC days already worked out, by signal then day: a signal's key
-    (a nested tuple) is hashed once per question, not once per day."""
+    """What a tenant's Locus signals have already worked out, by signal then UTC day: each
+    whole day's block, and the 96 quarter values of days that intervals cut. A signal's key (a
+    nested tuple) is hashed once per question, not once per day."""
 
     def __init__(self) -> None:
-        self.by_signal: dict[tuple[object, ...], dict[int, DayBlock]] = {}
-        self.days = 0
+        self.blocks: dict[SignalKey, dict[int, DayBlock]] = {}
+        self.rows: dict[SignalKey, dict[int, list[float]]] = {}
+        self.block_count = 0
+        self.row_count = 0
 
-    def of(self, key: tuple[object, ...]) -> dict[int, DayBlock]:
-        found = self.by_signal.get(key)
+    def blocks_of(self, key: SignalKey) -> dict[int, DayBlock]:
+        found = self.blocks.get(key)
         if found is None:
-            found = self.by_signal[key] = {}
+            found = self.blocks[key] = {}
         return found
 
-    def make_room(self, days: int) -> None:
-        """Forget everything when ``days`` more would pass the limit (simple, and rare)."""
-        if self.days + days > BLOCK_CACHE_LIMIT:
-            self.by_signal.clear()
-            self.days = 0
+    def rows_of(self, key: SignalKey) -> dict[int, list[float]]:
+        found = self.rows.get(key)
+        if found is None:
+            found = self.rows[key] = {}
+        return found
+
+    def room_for_blocks(self, count: int) -> None:
+        """Forget every block when ``count`` more would pass the limit (simple, and rare)."""
+        if self.block_count + count > BLOCK_CACHE_LIMIT:
+            self.blocks.clear()
+            self.block_count = 0
+
+    def room_for_rows(self, count: int) -> None:
+        if self.row_count + count > ROW_CACHE_LIMIT:
+            self.rows.clear()
+            self.row_count = 0
 
 
 class _Totals:
@@ -158,15 +176,22 @@ class _Totals:
             self.lows[i] = level
 
 
-def _scan(measures: Sequence[Measure], start: int, end: int, fine: bool, totals: _Totals) -> None:
+def _scan(
+    measures: Sequence[Measure],
+    start: int,
+    end: int,
+    fine: bool,
+    totals: _Totals,
+    cache: BlockCache | None = None,
+) -> None:
     """Accumulate [start, end): whole quarter-hours unless ``fine``, minutes at ragged edges."""
     if end <= start:
         return
     first_whole = -(-start // QUARTER)
     last_whole = end // QUARTER
-    if not fine and last_whole > first_whole:
+    if not fine and cache is not None and last_whole > first_whole:
         _scan_quarters(measures, start, first_whole * QUARTER, fine, totals)
-        _whole_quarters(measures, first_whole, last_whole - first_whole, totals)
+        _whole_quarters(measures, first_whole, last_whole - first_whole, totals, cache)
         _scan_quarters(measures, last_whole * QUARTER, end, fine, totals)
         return
     _scan_quarters(measures, start, end, fine, totals)
@@ -203,21 +228,37 @@ def _scan_quarters(
                 totals.denominators[i] += sum(measure.ratio_of.minutes(quarter, memo)[first:last])
 
 
-def _whole_quarters(measures: Sequence[Measure], first: int, count: int, totals: _Totals) -> None:
-    """Accumulate ``count`` whole quarters from ``first``, each signal's as one array."""
-    from standin.locus.quarters import ArrayMemo, quarter_values
-
-    memo: ArrayMemo = {}
+def _whole_quarters(
+    measures: Sequence[Measure], first: int, count: int, totals: _Totals, cache: BlockCache
+) -> None:
+    """Accumulate ``count`` whole quarters from ``first`` (within a day or two), sliced from
+    the quarter rows of their days."""
     totals.seconds += count * QUARTER
+    first_day = first // QUARTERS_A_DAY
+    last_day = -(-(first + count) // QUARTERS_A_DAY)
+    days = list(range(first_day, last_day))
+    skip = first - first_day * QUARTERS_A_DAY
+    signals = _signals(measures)
+    _fill_rows(signals, days, cache)
+
+    def values(signal: Signal) -> list[float]:
+        rows = cache.rows_of(signal.cache_key)
+        joined = [value for day in days for value in rows[day]]
+        return joined[skip : skip + count]
+
     for i, measure in enumerate(measures):
         signal = measure.signal
-        values = quarter_values(signal, first, count, memo)
-        totals.sums[i] += float(values.sum() if signal.summed else (values * QUARTER).sum())
-        levels = values * (3600.0 / QUARTER) if signal.summed else values
-        totals.highs[i] = max(totals.highs[i], float(levels.max()))
-        totals.lows[i] = min(totals.lows[i], float(levels.min()))
+        found = values(signal)
+        if signal.summed:
+            totals.sums[i] += math.fsum(found)
+            levels = [value * (3600.0 / QUARTER) for value in found]
+        else:
+            totals.sums[i] += math.fsum(value * QUARTER for value in found)
+            levels = found
+        totals.highs[i] = max(totals.highs[i], *levels)
+        totals.lows[i] = min(totals.lows[i], *levels)
         if measure.ratio_of is not None:
-            totals.denominators[i] += float(quarter_values(measure.ratio_of, first, count, memo).sum())
+            totals.denominators[i] += math.fsum(values(measure.ratio_of))
 
 
 QUARTERS_A_DAY = BLOCK_SECONDS // QUARTER
@@ -225,88 +266,116 @@ DAYS_AT_ONCE = 1461
 """Missing days are worked out this many at a time (four years: about 1 MB an array)."""
 
 
-def _days(signals: Sequence[Signal], first_day: int, last_day: int, cache: BlockCache) -> None:
-    """Every whole UTC day in [first_day, last_day) of every signal into ``cache``: the days
-    it lacks are worked out in runs, each signal's run as one array of quarters."""
-    from standin.locus.quarters import ArrayMemo, quarter_values
+def _signals(measures: Sequence[Measure]) -> list[Signal]:
+    return [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
 
-    wanted = {signal.cache_key: signal for signal in signals}
 
-    def missing() -> dict[tuple[object, ...], list[int]]:
-        return {
-            key: [day for day in range(first_day, last_day) if day not in cache.of(key)]
-            for key in wanted
-        }
+def _lacking(
+    signals: Sequence[Signal], days: Iterable[int], held: Callable[[Signal], Any]
+) -> list[int]:
+    """The days of ``days`` that some signal lacks (``held`` gives a signal's days held)."""
+    holdings = [held(signal) for signal in signals]
+    return [day for day in days if any(day not in holding for holding in holdings)]
 
-    lacking = missing()
-    needed = sum(len(days) for days in lacking.values())
-    if not needed:
+
+def _grids(
+    signals: Sequence[Signal], days: list[int]
+) -> Iterator[tuple[list[int], dict[SignalKey, Any]]]:
+    """Each signal's (days, 96) grid of quarter values, DAYS_AT_ONCE days at a time."""
+    import numpy as np
+
+    from standin.locus.quarters import GridMemo, day_grid
+
+    for at in range(0, len(days), DAYS_AT_ONCE):
+        chunk = days[at : at + DAYS_AT_ONCE]
+        memo: GridMemo = {}
+        numbers = np.array(chunk, dtype=np.int64)
+        yield chunk, {signal.cache_key: day_grid(signal, numbers, memo) for signal in signals}
+
+
+def _fill_blocks(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache) -> None:
+    """Every day of ``days`` of every signal into the cache's whole-day blocks."""
+    lacking = _lacking(signals, days, lambda signal: cache.blocks_of(signal.cache_key))
+    if not lacking:
         return
-    cache.make_room(needed)
-    lacking = missing()
-    for key, days in lacking.items():
-        signal = wanted[key]
-        blocks = cache.of(key)
-        for run_start, run_end in _runs(days):
-            memo: ArrayMemo = {}
-            count = (run_end - run_start) * QUARTERS_A_DAY
-            values = quarter_values(signal, run_start * QUARTERS_A_DAY, count, memo)
-            by_day = values.reshape(run_end - run_start, QUARTERS_A_DAY)
-            sums = by_day.sum(axis=1) if signal.summed else (by_day * QUARTER).sum(axis=1)
-            levels = by_day * (3600.0 / QUARTER) if signal.summed else by_day
-            for day, block in enumerate(
+    cache.room_for_blocks(len(lacking) * len(signals))
+    for chunk, grids in _grids(signals, lacking):
+        for signal in signals:
+            grid = grids[signal.cache_key]
+            sums = grid.sum(axis=1) if signal.summed else (grid * QUARTER).sum(axis=1)
+            levels = grid * (3600.0 / QUARTER) if signal.summed else grid
+            blocks = cache.blocks_of(signal.cache_key)
+            for day, block in zip(
+                chunk,
                 zip(
                     sums.tolist(),
                     levels.max(axis=1).tolist(),
                     levels.min(axis=1).tolist(),
                     strict=True,
                 ),
-                start=run_start,
+                strict=True,
             ):
                 blocks[day] = block
-            cache.days += run_end - run_start
+        cache.block_count += len(chunk) * len(signals)
 
 
-def _runs(days: list[int]) -> Iterator[tuple[int, int]]:
-    """Ascending ``days`` as [start, end) runs of consecutive days, none over DAYS_AT_ONCE."""
-    if not days:
+def _fill_rows(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache) -> None:
+    """Every day of ``days`` of every signal into the cache's quarter rows."""
+    lacking = _lacking(signals, days, lambda signal: cache.rows_of(signal.cache_key))
+    if not lacking:
         return
-    start = previous = days[0]
-    for day in days[1:]:
-        if day != previous + 1 or day - start >= DAYS_AT_ONCE:
-            yield start, previous + 1
-            start = day
-        previous = day
-    yield start, previous + 1
+    cache.room_for_rows(len(lacking) * len(signals))
+    for chunk, grids in _grids(signals, lacking):
+        for signal in signals:
+            rows = cache.rows_of(signal.cache_key)
+            for day, row in zip(chunk, grids[signal.cache_key].tolist(), strict=True):
+                rows[day] = row
+        cache.row_count += len(chunk) * len(signals)
 
 
 def _whole_days(
     measures: Sequence[Measure], first_day: int, last_day: int, totals: _Totals, cache: BlockCache
 ) -> None:
     """Accumulate the whole UTC days [first_day, last_day) from the cache, filling it first."""
-    signals = [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
-    _days(signals, first_day, last_day, cache)
     days = range(first_day, last_day)
+    _fill_blocks(_signals(measures), days, cache)
     totals.seconds += len(days) * BLOCK_SECONDS
     for i, measure in enumerate(measures):
-        of_signal = cache.of(measure.signal.cache_key)
+        of_signal = cache.blocks_of(measure.signal.cache_key)
         blocks = [of_signal[day] for day in days]
         totals.sums[i] += math.fsum(block[0] for block in blocks)
         totals.highs[i] = max(totals.highs[i], *(block[1] for block in blocks))
         totals.lows[i] = min(totals.lows[i], *(block[2] for block in blocks))
         if measure.ratio_of is not None:
-            of_ratio = cache.of(measure.ratio_of.cache_key)
+            of_ratio = cache.blocks_of(measure.ratio_of.cache_key)
             totals.denominators[i] += math.fsum(of_ratio[day][0] for day in days)
 
 
-def prefill(measures: Sequence[Measure], start: int, end: int, cache: BlockCache) -> None:
-    """Work out, in long runs, every whole UTC day of [start, end) that ``cache`` lacks: a
-    question of many intervals then finds each interval's days ready."""
-    first_day = -(-start // BLOCK_SECONDS)
-    last_day = end // BLOCK_SECONDS
-    if first_day < last_day:
-        signals = [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
-        _days(signals, first_day, last_day, cache)
+def prefill(
+    measures: Sequence[Measure], spans: Sequence[tuple[int, int]], cache: BlockCache
+) -> None:
+    """Work out, in long runs, what the intervals ``spans`` of one question need and ``cache``
+    lacks: the whole UTC days inside them, and the quarters of the days they cut."""
+    whole: set[int] = set()
+    cut: set[int] = set()
+    for start, end in spans:
+        first_whole = -(-start // QUARTER) * QUARTER
+        last_whole = end // QUARTER * QUARTER
+        if last_whole <= first_whole:
+            continue
+        first_day = -(-first_whole // BLOCK_SECONDS)
+        last_day = last_whole // BLOCK_SECONDS
+        if first_day >= last_day:
+            cut.update(range(first_whole // BLOCK_SECONDS, (last_whole - 1) // BLOCK_SECONDS + 1))
+            continue
+        whole.update(range(first_day, last_day))
+        if first_whole < first_day * BLOCK_SECONDS:
+            cut.add(first_day - 1)
+        if last_whole > last_day * BLOCK_SECONDS:
+            cut.add(last_day)
+    signals = _signals(measures)
+    _fill_blocks(signals, sorted(whole), cache)
+    _fill_rows(signals, sorted(cut), cache)
 
 
 def aggregate(
@@ -324,11 +393,11 @@ def aggregate(
     first_day = -(-start // BLOCK_SECONDS)
     last_day = end // BLOCK_SECONDS
     if fine or cache is None or first_day >= last_day:
-        _scan(measures, start, end, fine, totals)
+        _scan(measures, start, end, fine, totals, cache)
     else:
-        _scan(measures, start, first_day * BLOCK_SECONDS, False, totals)
+        _scan(measures, start, first_day * BLOCK_SECONDS, False, totals, cache)
         _whole_days(measures, first_day, last_day, totals, cache)
-        _scan(measures, last_day * BLOCK_SECONDS, end, False, totals)
+        _scan(measures, last_day * BLOCK_SECONDS, end, False, totals, cache)
     if totals.seconds == 0:
         return {}
     row: dict[str, float] = {}

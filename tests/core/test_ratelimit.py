@@ -4,10 +4,10 @@ from standin._core.clock import Clock
 from standin._core.ratelimit import (
     ConcurrencyLimiter,
     FixedWindowLimiter,
+    KeyUsage,
     LimiterSpec,
     LimitRegistry,
     RollingWindowLimiter,
-    KeyUsage,
     admitted,
 )
 

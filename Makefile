@@ -81,8 +81,12 @@ coverage-table: install
 demo: install
 	$(BIN)/standin demo
 
+# The servers side by side (bench.run), then standin's start-up (bench.startup) and Locus coarse
+# questions cold over 1, 5 and 30 years (bench.locus), each beside its baseline in the same run.
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.locus
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

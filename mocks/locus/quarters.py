@@ -148,9 +148,12 @@ def _cloud(sky: Sky, days: Ints) -> Floats:
     knots = days[:, None] * KNOTS_A_DAY + np.arange(KNOTS_A_DAY + 1, dtype=np.int64)
     cloudiness = np.maximum(0.0, units(sky.seed, sky.key, knots.ravel()) * 1.7 - 0.7)
     values = (1.0 - 0.75 * cloudiness).reshape(len(days), KNOTS_A_DAY + 1)
-    left = np.repeat(values[:, :-1], QUARTERS_A_KNOT, axis=1)
-    right = np.repeat(values[:, 1:], QUARTERS_A_KNOT, axis=1)
-    result: Floats = left + (right - left) * _EASED
+    left = values[:, :-1, None]
+    # (days, knots, quarters of a knot): each knot's span eased towards the next knot.
+    eased = _EASED.reshape(KNOTS_A_DAY, QUARTERS_A_KNOT)
+    result: Floats = (left + (values[:, 1:, None] - left) * eased).reshape(
+        len(days), QUARTERS_A_DAY
+    )
     return result
 
 
@@ -179,7 +182,8 @@ def _compute(signal: Signal, days: Ints, memo: GridMemo) -> Floats:
         light = _ghi(signal.sky, days, memo)
         # Only quarters with light make energy: the hash of the wobble is for those alone.
         lit = np.nonzero(light)
-        wobble = 0.98 + 0.04 * units(signal.seed, signal.key, quarters_of(days)[lit])
+        numbers = days[lit[0]] * QUARTERS_A_DAY + lit[1]
+        wobble = 0.98 + 0.04 * units(signal.seed, signal.key, numbers)
         power = np.minimum(
             signal.dc_w * light[lit] / 1000.0 * signal.performance * wobble, signal.ac_w
         )
@@ -205,6 +209,8 @@ def _compute(signal: Signal, days: Ints, memo: GridMemo) -> Floats:
         result = level * QUARTER / 3600.0
         return result
     if isinstance(signal, Total):
+        if len(signal.parts) == 1 and not signal.negate:
+            return day_grid(signal.parts[0], days, memo)  # 0.0 + x is x
         total = np.zeros(shape)
         for part in signal.parts:
             total = total + day_grid(part, days, memo)

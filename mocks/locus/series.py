@@ -239,10 +239,13 @@ def _whole_quarters(
     days = list(range(first_day, last_day))
     skip = first - first_day * QUARTERS_A_DAY
     signals = _signals(measures)
-    _fill_rows(signals, days, cache)
+    if not _holds(cache.rows_of, signals, first_day, last_day):
+        _fill_rows(signals, days, cache)
 
     def values(signal: Signal) -> list[float]:
         rows = cache.rows_of(signal.cache_key)
+        if len(days) == 1:
+            return rows[first_day][skip : skip + count]
         joined = [value for day in days for value in rows[day]]
         return joined[skip : skip + count]
 
@@ -268,6 +271,25 @@ DAYS_AT_ONCE = 1461
 
 def _signals(measures: Sequence[Measure]) -> list[Signal]:
     return [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
+
+
+def _holds(
+    held: Callable[[SignalKey], dict[int, Any]],
+    signals: Sequence[Signal],
+    first_day: int,
+    last_day: int,
+) -> bool:
+    """Whether every signal's holding has every day of [first_day, last_day) (a question's
+    prefill has usually put them there)."""
+    for signal in signals:
+        holding = held(signal.cache_key)
+        if first_day not in holding or (last_day - 1) not in holding:
+            return False
+        if last_day - first_day > 2 and any(
+            day not in holding for day in range(first_day + 1, last_day - 1)
+        ):
+            return False
+    return True
 
 
 def _lacking(
@@ -304,18 +326,18 @@ def _fill_blocks(signals: Sequence[Signal], days: Iterable[int], cache: BlockCac
             grid = grids[signal.cache_key]
             sums = grid.sum(axis=1) if signal.summed else (grid * QUARTER).sum(axis=1)
             levels = grid * (3600.0 / QUARTER) if signal.summed else grid
-            blocks = cache.blocks_of(signal.cache_key)
-            for day, block in zip(
-                chunk,
+            cache.blocks_of(signal.cache_key).update(
                 zip(
-                    sums.tolist(),
-                    levels.max(axis=1).tolist(),
-                    levels.min(axis=1).tolist(),
+                    chunk,
+                    zip(
+                        sums.tolist(),
+                        levels.max(axis=1).tolist(),
+                        levels.min(axis=1).tolist(),
+                        strict=True,
+                    ),
                     strict=True,
-                ),
-                strict=True,
-            ):
-                blocks[day] = block
+                )
+            )
         cache.block_count += len(chunk) * len(signals)
 
 
@@ -327,9 +349,8 @@ def _fill_rows(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache
     cache.room_for_rows(len(lacking) * len(signals))
     for chunk, grids in _grids(signals, lacking):
         for signal in signals:
-            rows = cache.rows_of(signal.cache_key)
-            for day, row in zip(chunk, grids[signal.cache_key].tolist(), strict=True):
-                rows[day] = row
+            rows = grids[signal.cache_key].tolist()
+            cache.rows_of(signal.cache_key).update(zip(chunk, rows, strict=True))
         cache.row_count += len(chunk) * len(signals)
 
 
@@ -338,7 +359,8 @@ def _whole_days(
 ) -> None:
     """Accumulate the whole UTC days [first_day, last_day) from the cache, filling it first."""
     days = range(first_day, last_day)
-    _fill_blocks(_signals(measures), days, cache)
+    if not _holds(cache.blocks_of, _signals(measures), first_day, last_day):
+        _fill_blocks(_signals(measures), days, cache)
     totals.seconds += len(days) * BLOCK_SECONDS
     for i, measure in enumerate(measures):
         of_signal = cache.blocks_of(measure.signal.cache_key)

@@ -252,14 +252,11 @@ def _whole_quarters(
     for i, measure in enumerate(measures):
         signal = measure.signal
         found = values(signal)
-        if signal.summed:
-            totals.sums[i] += math.fsum(found)
-            levels = [value * (3600.0 / QUARTER) for value in found]
-        else:
-            totals.sums[i] += math.fsum(value * QUARTER for value in found)
-            levels = found
-        totals.highs[i] = max(totals.highs[i], *levels)
-        totals.lows[i] = min(totals.lows[i], *levels)
+        # A level is a summed value times a positive constant: the same quarter is highest.
+        scale = 3600.0 / QUARTER if signal.summed else 1.0
+        totals.sums[i] += math.fsum(found) * (1.0 if signal.summed else QUARTER)
+        totals.highs[i] = max(totals.highs[i], max(found) * scale)
+        totals.lows[i] = min(totals.lows[i], min(found) * scale)
         if measure.ratio_of is not None:
             totals.denominators[i] += math.fsum(values(measure.ratio_of))
 

@@ -14,12 +14,14 @@ Imported on the first coarse question only: numpy is not loaded while a server s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from standin.locus.signals import (
+    NOMINAL_PHASE_VOLTS,
     AmbientTemperature,
     Electrical,
     Insolation,
@@ -27,9 +29,17 @@ from standin.locus.signals import (
     Irradiance,
     LoadEnergy,
     ModeledEnergy,
+    PhaseShare,
     Power,
     Signal,
     Total,
+    apparent_power,
+    current,
+    frequency,
+    line_volts,
+    phase_volts,
+    power_factor,
+    reactive_power,
 )
 from standin.locus.sky import CLOUD_KNOT, DAY, QUARTER, TYPICAL_CLEARNESS, Sky
 
@@ -256,12 +266,68 @@ def _temperature(signal: AmbientTemperature, t: Floats) -> Floats:
 
 
 def _electrical(signal: Electrical, days: Ints, memo: GridMemo) -> Floats:
-    """Each quarter's formula of its mean power: the formulas are plain functions of two
-    floats, so they run once per quarter, on values worked out as arrays."""
+    """Each quarter's formula of its mean power, as arrays where the formula has an array form
+    (every one ``data.ELECTRICAL`` uses), else one quarter at a time."""
     power = day_grid(signal.power, days, memo)
     noise = units(signal.seed, signal.key, quarters_of(days))
     formula = signal.formula
+    if isinstance(formula, PhaseShare):
+        imbalance = 0.01 * (noise - 0.5)
+        share = (imbalance, -imbalance, np.zeros_like(noise))[formula.phase]
+        result: Floats = power * (1.0 / 3.0 + share)
+        return result
+    array_form = _ARRAY_FORMULAS.get(formula)
+    if array_form is not None:
+        return np.broadcast_to(array_form(power, noise), power.shape).astype(np.float64)
     values: list[Any] = [
         formula(p, n) for p, n in zip(power.ravel().tolist(), noise.ravel().tolist(), strict=True)
     ]
     return np.array(values, dtype=np.float64).reshape(power.shape)
+
+
+def _phase_volts(power: Floats, noise: Floats) -> Floats:
+    result: Floats = NOMINAL_PHASE_VOLTS * (0.99 + 0.02 * noise)
+    return result
+
+
+def _line_volts(power: Floats, noise: Floats) -> Floats:
+    result: Floats = _phase_volts(power, noise) * math.sqrt(3.0)
+    return result
+
+
+def _frequency(power: Floats, noise: Floats) -> Floats:
+    result: Floats = 60.0 + 0.04 * (noise - 0.5)
+    return result
+
+
+def _power_factor(power: Floats, noise: Floats) -> Floats:
+    result: Floats = np.where(power <= 0.0, 1.0, 0.97 + 0.03 * noise)
+    return result
+
+
+def _apparent_power(power: Floats, noise: Floats) -> Floats:
+    result: Floats = np.abs(power) / _power_factor(power, noise)
+    return result
+
+
+def _reactive_power(power: Floats, noise: Floats) -> Floats:
+    apparent = _apparent_power(power, noise)
+    result: Floats = np.sqrt(np.maximum(0.0, apparent * apparent - power * power))
+    return result
+
+
+def _current(power: Floats, noise: Floats) -> Floats:
+    result: Floats = _apparent_power(power, noise) / (math.sqrt(3.0) * _line_volts(power, noise))
+    return result
+
+
+_ARRAY_FORMULAS: dict[Callable[[float, float], float], Callable[[Floats, Floats], Floats]] = {
+    phase_volts: _phase_volts,
+    line_volts: _line_volts,
+    frequency: _frequency,
+    power_factor: _power_factor,
+    apparent_power: _apparent_power,
+    reactive_power: _reactive_power,
+    current: _current,
+}
+"""The formulas of ``signals`` as arrays, operation for operation."""

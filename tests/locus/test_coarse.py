@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standin.locus import series
-from standin.locus.data import Signals, site_data
+from standin.locus.data import ELECTRICAL, Signals, site_data
+from standin.locus.quarters import day_grid
 from standin.locus.series import BlockCache, Measure, _scan_quarters, _Totals, aggregate
 from standin.locus.signals import Signal
 from tests.locus.conftest import ADELAIDE, CAMELBACK, HUDSON, MISSION
@@ -159,3 +161,37 @@ def test_thirty_years_answer_the_same_cold_warm_and_with_a_cache_too_small_to_ho
     three = query("Wh_sum", "yearly", datetime(2020, 1, 1), datetime(2023, 1, 1))
     assert site_data(small, mission, three) == site_data(state, state.site(MISSION), three)
     assert small.block_cache.block_count == 366 + 365 + 365
+
+
+def every_kind_of_signal() -> list[tuple[str, Signal]]:
+    """One signal of every class and every electrical formula, from the fixtures."""
+    mission = Signals(STATE, STATE.site(MISSION))
+    inverter = STATE.component(456)
+    found: list[tuple[str, Signal]] = [
+        ("site energy", mission.site_signal("Wh", {})),
+        ("site power", mission.site_signal("W", {})),
+        ("expected", mission.site_signal("Wh_e", {})),
+        ("modeled, measured weather, clipped", mission.site_signal("Wh_m", MEASURED_WEATHER)),
+        ("typical irradiance", mission.irradiance(typical=True)),
+        ("insolation", mission.site_signal("GHIh_m", {})),
+        ("net meter", mission.energy(STATE.component(54373))),
+    ]
+    station = STATE.component(54372)
+    for base in ("GHI", "TmpAmb"):
+        found.append((base, mission.component_signal(station, base, {})[0]))
+    for base in ELECTRICAL:
+        found.append((base, mission.component_signal(inverter, base, {})[0]))
+    return found
+
+
+MEASURED_WEATHER = {"irradianceSource": "weatherStation", "modelType": "singleDiode"}
+MEASURED_WEATHER["inverterClipping"] = "true"
+
+
+@pytest.mark.parametrize(("kind", "signal"), every_kind_of_signal())
+def test_a_day_grid_holds_the_quarter_values_of_the_signal(kind: str, signal: Signal) -> None:
+    days = np.array([19000, 19001, 19170, 20500], dtype=np.int64)  # winter, summer, 2026
+    grid = day_grid(signal, days, {})
+    assert grid.shape == (4, 96)
+    expected = [signal.quarter(day * 96 + q, {}) for day in days.tolist() for q in range(96)]
+    assert grid.ravel().tolist() == pytest.approx(expected, rel=1e-9, abs=1e-6), kind

@@ -9,6 +9,7 @@ site's first day to the last completed minute) and left out of the row when ther
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -114,11 +115,12 @@ def _midnight(day: date, zone: ZoneInfo) -> int:
 BLOCK_SECONDS = 86400
 """Whole UTC days of a signal are cached (past data never changes), so long spans are cheap
 the second time they are asked for."""
-BLOCK_CACHE_LIMIT = 200_000
-"""Whole days kept, over all signals of a tenant (about 20 MB at most)."""
+BLOCK_CACHE_LIMIT = 100_000
+"""Whole days kept, over all signals of a tenant (about 25 MB at most: thirty years of nine
+signals)."""
 ROW_CACHE_LIMIT = 8192
 """Days kept quarter by quarter (the days that intervals cut: local midnights, hours), over all
-signals of a tenant (about 6 MB at most)."""
+signals of a tenant (96 doubles each: about 7 MB at most)."""
 DayBlock = tuple[float, float, float]
 """(sum, highest level, lowest level) of one signal over one UTC day."""
 SignalKey = tuple[object, ...]
@@ -131,7 +133,7 @@ class BlockCache:
 
     def __init__(self) -> None:
         self.blocks: dict[SignalKey, dict[int, DayBlock]] = {}
-        self.rows: dict[SignalKey, dict[int, list[float]]] = {}
+        self.rows: dict[SignalKey, dict[int, array[float]]] = {}
         self.block_count = 0
         self.row_count = 0
 
@@ -141,7 +143,7 @@ class BlockCache:
             found = self.blocks[key] = {}
         return found
 
-    def rows_of(self, key: SignalKey) -> dict[int, list[float]]:
+    def rows_of(self, key: SignalKey) -> dict[int, array[float]]:
         found = self.rows.get(key)
         if found is None:
             found = self.rows[key] = {}
@@ -242,7 +244,7 @@ def _whole_quarters(
     if not _holds(cache.rows_of, signals, first_day, last_day):
         _fill_rows(signals, days, cache)
 
-    def values(signal: Signal) -> list[float]:
+    def values(signal: Signal) -> Sequence[float]:
         rows = cache.rows_of(signal.cache_key)
         if len(days) == 1:
             return rows[first_day][skip : skip + count]
@@ -346,7 +348,7 @@ def _fill_rows(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache
     cache.room_for_rows(len(lacking) * len(signals))
     for chunk, grids in _grids(signals, lacking):
         for signal in signals:
-            rows = grids[signal.cache_key].tolist()
+            rows = (array("d", row.tobytes()) for row in grids[signal.cache_key])
             cache.rows_of(signal.cache_key).update(zip(chunk, rows, strict=True))
         cache.row_count += len(chunk) * len(signals)
 

@@ -408,6 +408,11 @@ def parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--api", action="append", choices=API_KEYS, help="run this API's workflow only (repeatable)"
     )
+    walk.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON (the step lines and the summary go to stderr instead)",
+    )
     walk.set_defaults(handler=demo)
 
     creds = commands.add_parser(

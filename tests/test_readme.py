@@ -25,6 +25,8 @@ NOT_RUN = {
     "`standin serve` itself",
     "make test": "the whole suite, of which this test is a part",
     "--credentials atrius.json": "checks the real vendor with credentials of your own",
+    "-m bench.": "benchmarks, run from the repository's root by `make bench`; "
+    "tests/test_bench_startup_and_locus.py runs them on one run each",
 }
 """Shell commands of the README this test does not run, each with why (a part of the command)."""
 

@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 OPEN_PATHS = frozenset({"/health"})
 """Control-plane paths that need no token (a load balancer's or orchestrator's health check)."""
+DEFAULT_USAGE_KEYS = 10
+MAX_USAGE_KEYS = 100
+"""``GET /_sandbox/limits`` lists at most this many keys per limiter, the busiest first."""
 MAX_CONTROL_BODY = 64 * 1024
 """The largest control-plane request body read; a larger one is answered 413 unread."""
 
@@ -464,7 +467,13 @@ class ControlPlane:
         return Response(status_code=204)
 
     async def get_limits(self, request: Request) -> Response:
-        return JSONBody(self._tenant(request).limits.describe())
+        """Each limiter's settings and its busiest keys' counts on the tenant's clock:
+        ``?keys=N`` (1 to MAX_USAGE_KEYS, default DEFAULT_USAGE_KEYS) keys per limiter."""
+        tenant = self._tenant(request)
+        busiest = _positive_int(request.query_params.get("keys", str(DEFAULT_USAGE_KEYS)), "keys")
+        if busiest > MAX_USAGE_KEYS:
+            raise control_error(400, f"keys must be at most {MAX_USAGE_KEYS}")
+        return JSONBody(tenant.limits.usage(tenant.clock.time(), busiest))
 
     async def change_limits(self, request: Request) -> Response:
         tenant = self._tenant(request)
@@ -474,7 +483,7 @@ class ControlPlane:
         except ValueError as error:
             raise control_error(400, str(error)) from None
         self.sandbox.persistence.save_settings(tenant)
-        return JSONBody(tenant.limits.describe())
+        return JSONBody(tenant.limits.usage(tenant.clock.time(), DEFAULT_USAGE_KEYS))
 
 
 def _tenant_json(tenant: Tenant) -> dict[str, Any]:

@@ -9,14 +9,16 @@ changes for that tenant alone.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from standin._core.clock import Clock
+from standin._core.clock import Clock, isoformat
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,31 @@ class RateDecision:
         return str(max(1, math.ceil(self.retry_after or 0)))
 
 
+@dataclass(frozen=True)
+class KeyUsage:
+    """What one key has used of a limiter at an instant.
+
+    ``used`` counts arrivals in the current window (windowed kinds) or requests in flight
+    (concurrency). ``frees_at`` is when ``used`` next drops, in clock seconds: the end of the
+    fixed window, or the moment the oldest counted arrival leaves a rolling one; None for
+    concurrency, whose places free as answers finish.
+    """
+
+    key: str
+    used: int
+    frees_at: float | None = None
+
+
 class RateLimiter(Protocol):
     enabled: bool
     limit: int
     kind: str
 
     def acquire(self, key: str) -> RateDecision: ...
+
+    def usage(self, now: float) -> list[KeyUsage]:
+        """Every key with something counted at ``now`` (the tenant's clock); reads only."""
+        ...
 
     def release(self, key: str) -> None: ...
 
@@ -141,6 +162,15 @@ class FixedWindowLimiter(_WindowLimiter):
         self._counts[key] = (window, count + 1)
         return RateDecision(True, self.limit, self.limit - count - 1, reset_at=reset_at)
 
+    def usage(self, now: float) -> list[KeyUsage]:
+        window = math.floor(now / self.window_seconds)
+        frees_at = (window + 1) * self.window_seconds
+        return [
+            KeyUsage(key, count, frees_at)
+            for key, (counted_in, count) in self._counts.items()
+            if counted_in == window and count > 0
+        ]
+
     def reset(self) -> None:
         self._counts.clear()
 
@@ -174,6 +204,15 @@ class RollingWindowLimiter(_WindowLimiter):
         log.append(now)
         return RateDecision(True, self.limit, self.limit - len(log))
 
+    def usage(self, now: float) -> list[KeyUsage]:
+        found = []
+        for key, log in self._log.items():
+            # What acquire would count at ``now``: arrivals in (now - window, now].
+            counted = [at for at in log if now - self.window_seconds < at <= now]
+            if counted:
+                found.append(KeyUsage(key, len(counted), counted[0] + self.window_seconds))
+        return found
+
     def reset(self) -> None:
         self._log.clear()
 
@@ -206,6 +245,9 @@ class ConcurrencyLimiter(_Configurable):
 
     def in_flight(self, key: str) -> int:
         return self._in_flight.get(key, 0)
+
+    def usage(self, now: float) -> list[KeyUsage]:
+        return [KeyUsage(key, count) for key, count in self._in_flight.items() if count > 0]
 
     def reset(self) -> None:
         self._in_flight.clear()
@@ -314,6 +356,23 @@ class LimitRegistry:
             for api, limiters in self._limiters.items()
         }
 
+    def usage(self, now: float, busiest: int) -> dict[str, dict[str, dict[str, Any]]]:
+        """Each limiter's settings and, for at most its ``busiest`` keys, what they have used
+        at ``now`` (the tenant's clock, in seconds), the busiest first."""
+        report: dict[str, dict[str, dict[str, Any]]] = {}
+        for api, limiters in self._limiters.items():
+            report[api] = {}
+            for name, limiter in limiters.items():
+                counted = limiter.usage(now)
+                shown = heapq.nsmallest(busiest, counted, key=lambda u: (-u.used, u.key))
+                report[api][name] = {
+                    **limiter.describe(),
+                    "keys": [_key_usage(limiter, u) for u in shown],
+                    "keys_counted": len(counted),
+                    "keys_shown_at_most": busiest,
+                }
+        return report
+
     def configure(self, changes: dict[str, Any]) -> None:
         """Validate every change first, then apply them all (all or nothing)."""
         plan: list[tuple[RateLimiter, dict[str, Any]]] = []
@@ -337,6 +396,18 @@ class LimitRegistry:
         for limiters in self._limiters.values():
             for limiter in limiters.values():
                 limiter.reset()
+
+
+def _key_usage(limiter: RateLimiter, usage: KeyUsage) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "key": usage.key,
+        "used": usage.used,
+        "limit": limiter.limit,
+        "remaining": max(0, limiter.limit - usage.used),
+    }
+    if usage.frees_at is not None:
+        found["frees_at"] = isoformat(datetime.fromtimestamp(usage.frees_at, tz=UTC))
+    return found
 
 
 def _probe(limiter: RateLimiter, settings: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -71,6 +72,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(also STANDIN_TENANT_TOKEN)",
     )
     check.add_argument("--junit-xml", type=Path, help="write the results as JUnit XML here")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON instead of the summary (progress still goes to stderr)",
+    )
     check.set_defaults(handler=main)
 
 
@@ -79,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
         from standin.check.credentials import NoCredentials
         from standin.check.profiles import CredentialsRefused
         from standin.check.progress import progress_for
-        from standin.check.report import summary, write_junit_xml
+        from standin.check.report import report_json, summary, write_junit_xml
         from standin.check.runner import CheckOptions, run_check
     except ImportError as exc:
         print(
@@ -106,7 +112,10 @@ def main(args: argparse.Namespace) -> int:
     except (NoCredentials, CredentialsRefused) as exc:
         print(f"standin check: {exc}", file=sys.stderr)
         return 2
-    print(summary(report, options.max_examples))
+    if args.json:
+        print(json.dumps(report_json(report, options.max_examples), indent=2))
+    else:
+        print(summary(report, options.max_examples))
     if args.junit_xml is not None:
         write_junit_xml(report, args.junit_xml)
     return 0 if report.ok else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from standin.check.runner import CheckReport, OperationResult
 
@@ -69,6 +70,42 @@ def summary(report: CheckReport, max_examples: int) -> str:
             lines.append(f"    ... {len(result.details) - DETAILS_SHOWN} more failing examples")
     lines.append("PASSED" if report.ok else "FAILED")
     return "\n".join(lines)
+
+
+def report_json(report: CheckReport, max_examples: int) -> dict[str, Any]:
+    """What ``summary`` says, as data (``standin check --json``): every failing example's
+    detail in full, as the JUnit XML has it."""
+    run = [r for r in report.operations if r.skipped is None]
+    return {
+        "api": report.api,
+        "base_url": report.base_url,
+        "seed": report.seed,
+        "max_examples": max_examples,
+        "passed": report.ok,
+        "some_example_answered_2xx": report.succeeded,
+        "operations_run": len(run),
+        "operations_failed": sum(1 for r in run if not r.ok),
+        "operations_skipped": len(report.operations) - len(run),
+        "examples": sum(r.examples for r in run),
+        "throttled": report.throttled,
+        "pacing_seconds": round(report.waited, 3),
+        "seconds": round(report.seconds, 3),
+        "operations": [
+            {
+                "operation": result.label,
+                "verdict": _verdict(result),
+                "skipped": result.skipped,
+                "examples": result.examples,
+                "passed": result.passed,
+                "failed": result.failed,
+                "statuses": {str(status): n for status, n in sorted(result.statuses.items())},
+                "reasons": dict(_reasons(result)),
+                "failing_examples": list(result.details),
+                "seconds": round(result.seconds, 3),
+            }
+            for result in report.operations
+        ],
+    }
 
 
 def junit_xml(report: CheckReport) -> ET.ElementTree[ET.Element]:

@@ -4,12 +4,13 @@ summary table; the exit code says whether all of them passed."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 
@@ -173,16 +174,44 @@ def summary(results: Sequence[WorkflowResult]) -> list[str]:
     ]
 
 
+def results_json(results: Sequence[WorkflowResult]) -> dict[str, Any]:
+    """The summary as data (``standin demo --json``)."""
+    return {
+        "passed": bool(results) and all(r.passed for r in results),
+        "workflows": [
+            {
+                "api": r.api,
+                "title": r.title,
+                "steps_done": r.steps_done,
+                "steps": r.steps,
+                "requests": r.traffic.requests,
+                "throttled_absorbed": r.traffic.throttled if r.passed else None,
+                "tokens_refreshed": r.traffic.tokens_refreshed,
+                "seconds": round(r.seconds, 3),
+                "passed": r.passed,
+                "failure": r.failure,
+            }
+            for r in results
+        ],
+    }
+
+
 def main(args: argparse.Namespace, workflows: Mapping[str, WorkflowFactory]) -> int:
     chosen = {api: workflows[api] for api in (args.api or workflows)}
+    as_json: bool = args.json
     try:
         results = run_demo(
-            chosen, out=sys.stdout, base_url=args.base_url, admin_token=args.admin_token
+            chosen,
+            out=sys.stderr if as_json else sys.stdout,
+            base_url=args.base_url,
+            admin_token=args.admin_token,
         )
     except httpx.HTTPError as error:
         # Only the control plane raises this far: workflows report their own failures.
         print(f"standin demo: the sandbox's control plane failed: {error}", file=sys.stderr)
         return 1
+    if as_json:
+        print(json.dumps(results_json(results), indent=2))
     return 0 if results and all(r.passed for r in results) else 1
 
 

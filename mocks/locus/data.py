@@ -17,7 +17,7 @@ from standin.locus import catalogue, errors
 from standin.locus.catalogue import BaseField
 from standin.locus.models import Component, Site
 from standin.locus.query import DataQuery, one_year_after
-from standin.locus.series import FINE, Interval, Measure, aggregate, intervals
+from standin.locus.series import FINE, Interval, Measure, aggregate, intervals, prefill
 from standin.locus.signals import (
     AmbientTemperature,
     Electrical,
@@ -301,7 +301,11 @@ def _rows(
     assert query.end is not None
     rows = []
     fine = query.gran in FINE
-    for interval in intervals(query.start, query.end, query.zone, query.gran):
+    spans = intervals(query.start, query.end, query.zone, query.gran)
+    if not fine and since is not None:
+        clipped = [(max(i.start, since), min(i.end, until)) for i in spans]
+        prefill(measures, clipped, state.block_cache)
+    for interval in spans:
         row = {"id": entity_id, "ts": interval.ts.isoformat()}
         if since is not None:
             row.update(

@@ -9,10 +9,11 @@ site's first day to the last completed minute) and left out of the row when ther
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from standin.locus.signals import Memo, Signal
@@ -114,9 +115,50 @@ def _midnight(day: date, zone: ZoneInfo) -> int:
 BLOCK_SECONDS = 86400
 """Whole UTC days of a signal are cached (past data never changes), so long spans are cheap
 the second time they are asked for."""
-BLOCK_CACHE_LIMIT = 200_000
-BlockCache = dict[tuple[object, int], tuple[float, float, float]]
-"""(signal cache key, UTC day) -> (sum, highest level, lowest level) over that day."""
+BLOCK_CACHE_LIMIT = 100_000
+"""Whole days kept, over all signals of a tenant (about 25 MB at most: thirty years of nine
+signals)."""
+ROW_CACHE_LIMIT = 8192
+"""Days kept quarter by quarter (the days that intervals cut: local midnights, hours), over all
+signals of a tenant (96 doubles each: about 7 MB at most)."""
+DayBlock = tuple[float, float, float]
+"""(sum, highest level, lowest level) of one signal over one UTC day."""
+SignalKey = tuple[object, ...]
+
+
+class BlockCache:
+    """What a tenant's Locus signals have already worked out, by signal then UTC day: each
+    whole day's block, and the 96 quarter values of days that intervals cut. A signal's key (a
+    nested tuple) is hashed once per question, not once per day."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[SignalKey, dict[int, DayBlock]] = {}
+        self.rows: dict[SignalKey, dict[int, array[float]]] = {}
+        self.block_count = 0
+        self.row_count = 0
+
+    def blocks_of(self, key: SignalKey) -> dict[int, DayBlock]:
+        found = self.blocks.get(key)
+        if found is None:
+            found = self.blocks[key] = {}
+        return found
+
+    def rows_of(self, key: SignalKey) -> dict[int, array[float]]:
+        found = self.rows.get(key)
+        if found is None:
+            found = self.rows[key] = {}
+        return found
+
+    def room_for_blocks(self, count: int) -> None:
+        """Forget every block when ``count`` more would pass the limit (simple, and rare)."""
+        if self.block_count + count > BLOCK_CACHE_LIMIT:
+            self.blocks.clear()
+            self.block_count = 0
+
+    def room_for_rows(self, count: int) -> None:
+        if self.row_count + count > ROW_CACHE_LIMIT:
+            self.rows.clear()
+            self.row_count = 0
 
 
 class _Totals:
@@ -136,8 +178,31 @@ class _Totals:
             self.lows[i] = level
 
 
-def _scan(measures: Sequence[Measure], start: int, end: int, fine: bool, totals: _Totals) -> None:
+def _scan(
+    measures: Sequence[Measure],
+    start: int,
+    end: int,
+    fine: bool,
+    totals: _Totals,
+    cache: BlockCache | None = None,
+) -> None:
     """Accumulate [start, end): whole quarter-hours unless ``fine``, minutes at ragged edges."""
+    if end <= start:
+        return
+    first_whole = -(-start // QUARTER)
+    last_whole = end // QUARTER
+    if not fine and cache is not None and last_whole > first_whole:
+        _scan_quarters(measures, start, first_whole * QUARTER, fine, totals)
+        _whole_quarters(measures, first_whole, last_whole - first_whole, totals, cache)
+        _scan_quarters(measures, last_whole * QUARTER, end, fine, totals)
+        return
+    _scan_quarters(measures, start, end, fine, totals)
+
+
+def _scan_quarters(
+    measures: Sequence[Measure], start: int, end: int, fine: bool, totals: _Totals
+) -> None:
+    """One quarter at a time: minutes where ``fine`` or where a quarter is cut."""
     if end <= start:
         return
     for quarter in range(start // QUARTER, -(-end // QUARTER)):
@@ -165,27 +230,173 @@ def _scan(measures: Sequence[Measure], start: int, end: int, fine: bool, totals:
                 totals.denominators[i] += sum(measure.ratio_of.minutes(quarter, memo)[first:last])
 
 
-def _day(measures: Sequence[Measure], day: int, totals: _Totals, cache: BlockCache) -> None:
-    """Accumulate one whole UTC day, from the cache where it can."""
-    signals = {m.signal.cache_key: m.signal for m in measures}
-    signals.update({m.ratio_of.cache_key: m.ratio_of for m in measures if m.ratio_of})
-    missing = [signal for key, signal in signals.items() if (key, day) not in cache]
-    if missing:
-        fresh = _Totals(len(missing))
-        as_measures = [Measure("", "sum", signal) for signal in missing]
-        _scan(as_measures, day * BLOCK_SECONDS, (day + 1) * BLOCK_SECONDS, False, fresh)
-        if len(cache) > BLOCK_CACHE_LIMIT:
-            cache.clear()
-        for i, signal in enumerate(missing):
-            cache[(signal.cache_key, day)] = (fresh.sums[i], fresh.highs[i], fresh.lows[i])
-    totals.seconds += BLOCK_SECONDS
+def _whole_quarters(
+    measures: Sequence[Measure], first: int, count: int, totals: _Totals, cache: BlockCache
+) -> None:
+    """Accumulate ``count`` whole quarters from ``first`` (within a day or two), sliced from
+    the quarter rows of their days."""
+    totals.seconds += count * QUARTER
+    first_day = first // QUARTERS_A_DAY
+    last_day = -(-(first + count) // QUARTERS_A_DAY)
+    days = list(range(first_day, last_day))
+    skip = first - first_day * QUARTERS_A_DAY
+    signals = _signals(measures)
+    if not _holds(cache.rows_of, signals, first_day, last_day):
+        _fill_rows(signals, days, cache)
+
+    def values(signal: Signal) -> Sequence[float]:
+        rows = cache.rows_of(signal.cache_key)
+        if len(days) == 1:
+            return rows[first_day][skip : skip + count]
+        joined = [value for day in days for value in rows[day]]
+        return joined[skip : skip + count]
+
     for i, measure in enumerate(measures):
-        total, high, low = cache[(measure.signal.cache_key, day)]
-        totals.sums[i] += total
-        totals.highs[i] = max(totals.highs[i], high)
-        totals.lows[i] = min(totals.lows[i], low)
+        signal = measure.signal
+        found = values(signal)
+        # A level is a summed value times a positive constant: the same quarter is highest.
+        scale = 3600.0 / QUARTER if signal.summed else 1.0
+        totals.sums[i] += math.fsum(found) * (1.0 if signal.summed else QUARTER)
+        totals.highs[i] = max(totals.highs[i], max(found) * scale)
+        totals.lows[i] = min(totals.lows[i], min(found) * scale)
         if measure.ratio_of is not None:
-            totals.denominators[i] += cache[(measure.ratio_of.cache_key, day)][0]
+            totals.denominators[i] += math.fsum(values(measure.ratio_of))
+
+
+QUARTERS_A_DAY = BLOCK_SECONDS // QUARTER
+DAYS_AT_ONCE = 1461
+"""Missing days are worked out this many at a time (four years: about 1 MB an array)."""
+
+
+def _signals(measures: Sequence[Measure]) -> list[Signal]:
+    return [m.signal for m in measures] + [m.ratio_of for m in measures if m.ratio_of]
+
+
+def _holds(
+    held: Callable[[SignalKey], dict[int, Any]],
+    signals: Sequence[Signal],
+    first_day: int,
+    last_day: int,
+) -> bool:
+    """Whether every signal's holding has every day of [first_day, last_day) (a question's
+    prefill has usually put them there)."""
+    for signal in signals:
+        holding = held(signal.cache_key)
+        if first_day not in holding or (last_day - 1) not in holding:
+            return False
+        if last_day - first_day > 2 and any(
+            day not in holding for day in range(first_day + 1, last_day - 1)
+        ):
+            return False
+    return True
+
+
+def _lacking(
+    signals: Sequence[Signal], days: Iterable[int], held: Callable[[Signal], Any]
+) -> list[int]:
+    """The days of ``days`` that some signal lacks (``held`` gives a signal's days held)."""
+    holdings = [held(signal) for signal in signals]
+    return [day for day in days if any(day not in holding for holding in holdings)]
+
+
+def _grids(
+    signals: Sequence[Signal], days: list[int]
+) -> Iterator[tuple[list[int], dict[SignalKey, Any]]]:
+    """Each signal's (days, 96) grid of quarter values, DAYS_AT_ONCE days at a time."""
+    import numpy as np
+
+    from standin.locus.quarters import GridMemo, day_grid
+
+    for at in range(0, len(days), DAYS_AT_ONCE):
+        chunk = days[at : at + DAYS_AT_ONCE]
+        memo: GridMemo = {}
+        numbers = np.array(chunk, dtype=np.int64)
+        yield chunk, {signal.cache_key: day_grid(signal, numbers, memo) for signal in signals}
+
+
+def _fill_blocks(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache) -> None:
+    """Every day of ``days`` of every signal into the cache's whole-day blocks."""
+    lacking = _lacking(signals, days, lambda signal: cache.blocks_of(signal.cache_key))
+    if not lacking:
+        return
+    cache.room_for_blocks(len(lacking) * len(signals))
+    for chunk, grids in _grids(signals, lacking):
+        for signal in signals:
+            grid = grids[signal.cache_key]
+            sums = grid.sum(axis=1) if signal.summed else (grid * QUARTER).sum(axis=1)
+            levels = grid * (3600.0 / QUARTER) if signal.summed else grid
+            cache.blocks_of(signal.cache_key).update(
+                zip(
+                    chunk,
+                    zip(
+                        sums.tolist(),
+                        levels.max(axis=1).tolist(),
+                        levels.min(axis=1).tolist(),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
+        cache.block_count += len(chunk) * len(signals)
+
+
+def _fill_rows(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache) -> None:
+    """Every day of ``days`` of every signal into the cache's quarter rows."""
+    lacking = _lacking(signals, days, lambda signal: cache.rows_of(signal.cache_key))
+    if not lacking:
+        return
+    cache.room_for_rows(len(lacking) * len(signals))
+    for chunk, grids in _grids(signals, lacking):
+        for signal in signals:
+            rows = (array("d", row.tobytes()) for row in grids[signal.cache_key])
+            cache.rows_of(signal.cache_key).update(zip(chunk, rows, strict=True))
+        cache.row_count += len(chunk) * len(signals)
+
+
+def _whole_days(
+    measures: Sequence[Measure], first_day: int, last_day: int, totals: _Totals, cache: BlockCache
+) -> None:
+    """Accumulate the whole UTC days [first_day, last_day) from the cache, filling it first."""
+    days = range(first_day, last_day)
+    if not _holds(cache.blocks_of, _signals(measures), first_day, last_day):
+        _fill_blocks(_signals(measures), days, cache)
+    totals.seconds += len(days) * BLOCK_SECONDS
+    for i, measure in enumerate(measures):
+        of_signal = cache.blocks_of(measure.signal.cache_key)
+        blocks = [of_signal[day] for day in days]
+        totals.sums[i] += math.fsum(block[0] for block in blocks)
+        totals.highs[i] = max(totals.highs[i], *(block[1] for block in blocks))
+        totals.lows[i] = min(totals.lows[i], *(block[2] for block in blocks))
+        if measure.ratio_of is not None:
+            of_ratio = cache.blocks_of(measure.ratio_of.cache_key)
+            totals.denominators[i] += math.fsum(of_ratio[day][0] for day in days)
+
+
+def prefill(
+    measures: Sequence[Measure], spans: Sequence[tuple[int, int]], cache: BlockCache
+) -> None:
+    """Work out, in long runs, what the intervals ``spans`` of one question need and ``cache``
+    lacks: the whole UTC days inside them, and the quarters of the days they cut."""
+    whole: set[int] = set()
+    cut: set[int] = set()
+    for start, end in spans:
+        first_whole = -(-start // QUARTER) * QUARTER
+        last_whole = end // QUARTER * QUARTER
+        if last_whole <= first_whole:
+            continue
+        first_day = -(-first_whole // BLOCK_SECONDS)
+        last_day = last_whole // BLOCK_SECONDS
+        if first_day >= last_day:
+            cut.update(range(first_whole // BLOCK_SECONDS, (last_whole - 1) // BLOCK_SECONDS + 1))
+            continue
+        whole.update(range(first_day, last_day))
+        if first_whole < first_day * BLOCK_SECONDS:
+            cut.add(first_day - 1)
+        if last_whole > last_day * BLOCK_SECONDS:
+            cut.add(last_day)
+    signals = _signals(measures)
+    _fill_blocks(signals, sorted(whole), cache)
+    _fill_rows(signals, sorted(cut), cache)
 
 
 def aggregate(
@@ -203,12 +414,11 @@ def aggregate(
     first_day = -(-start // BLOCK_SECONDS)
     last_day = end // BLOCK_SECONDS
     if fine or cache is None or first_day >= last_day:
-        _scan(measures, start, end, fine, totals)
+        _scan(measures, start, end, fine, totals, cache)
     else:
-        _scan(measures, start, first_day * BLOCK_SECONDS, False, totals)
-        for day in range(first_day, last_day):
-            _day(measures, day, totals, cache)
-        _scan(measures, last_day * BLOCK_SECONDS, end, False, totals)
+        _scan(measures, start, first_day * BLOCK_SECONDS, False, totals, cache)
+        _whole_days(measures, first_day, last_day, totals, cache)
+        _scan(measures, last_day * BLOCK_SECONDS, end, False, totals, cache)
     if totals.seconds == 0:
         return {}
     row: dict[str, float] = {}
@@ -235,4 +445,13 @@ def render_ts(moment: datetime) -> str:
     return moment.isoformat()
 
 
-__all__ = ["GRANULARITIES", "Interval", "Measure", "aggregate", "clip", "intervals", "render_ts"]
+__all__ = [
+    "GRANULARITIES",
+    "Interval",
+    "Measure",
+    "aggregate",
+    "clip",
+    "intervals",
+    "prefill",
+    "render_ts",
+]

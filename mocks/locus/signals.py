@@ -334,11 +334,18 @@ def current(power: float, noise: float) -> float:
     return apparent_power(power, noise) / (math.sqrt(3.0) * line_volts(power, noise))
 
 
-def phase_share(phase: int) -> Callable[[float, float], float]:
-    """Power on phase A, B or C: a third each, slightly unbalanced, always adding up to W."""
+class PhaseShare:
+    """Power on phase A, B or C (0, 1, 2): a third each, slightly unbalanced, always adding up
+    to W."""
 
-    def share(power: float, noise: float) -> float:
+    def __init__(self, phase: int) -> None:
+        self.phase = phase
+        self.__qualname__ = f"phase_share({phase})"
+
+    def __call__(self, power: float, noise: float) -> float:
         imbalance = 0.01 * (noise - 0.5)
-        return power * (1.0 / 3.0 + (imbalance, -imbalance, 0.0)[phase])
+        return power * (1.0 / 3.0 + (imbalance, -imbalance, 0.0)[self.phase])
 
-    return share
+
+def phase_share(phase: int) -> PhaseShare:
+    return PhaseShare(phase)

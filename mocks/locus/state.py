@@ -42,7 +42,7 @@ class LocusState:
         self.partners: set[int] = set()
         """Every partner known here, readable or not."""
         self._skies: dict[int, Sky] = {}
-        self.block_cache: BlockCache = {}
+        self.block_cache = BlockCache()
 
     @classmethod
     def from_fixture(

@@ -1,16 +1,16 @@
 """Atmotube state and readings, without HTTP."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standin._core.clock import Clock
 from standin._core.errors import VendorError
 from standin.atmotube.query import DataQuery
 from standin.atmotube.readings import Device, ReadingCache, reading_at
-from standin.atmotube.state import AtmotubeState
+from standin.atmotube.state import AtmotubeState, _walk
 
 INDOOR = Device("C2:4E:91:7A:3B:10", "office", "indoor", date(2022, 1, 1), 1.0)
 OUTDOOR = Device("D7:1F:0C:55:A2:8E", "bike", "outdoor", date(2022, 1, 1), 1.0, 52.52, 13.405)
@@ -105,3 +105,40 @@ def test_a_range_before_the_history_is_empty() -> None:
         "k", DataQuery(mac=INDOOR.mac, first_day=date(2021, 12, 25), last_day=date(2021, 12, 31))
     )
     assert (page.total, page.readings) == (0, [])
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    first_day=st.dates(min_value=date(2022, 1, 1), max_value=date(2026, 11, 1)),
+    days=st.integers(1, 7),
+    offset=st.integers(0, 12_000),
+    limit=st.integers(1, 3000),
+    order=st.sampled_from(["asc", "desc"]),
+)
+def test_a_date_range_reads_the_same_readings_as_counted_from_the_first_day(
+    first_day: date, days: int, offset: int, limit: int, order: str
+) -> None:
+    """A range is counted from its own first hour (flat in the device's age): the same page as
+    counting every hour since the device began."""
+    state = make_state(datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC))
+    query = DataQuery(
+        mac=INDOOR.mac,
+        limit=limit,
+        offset=offset,
+        order=order,  # type: ignore[arg-type]
+        first_day=first_day,
+        last_day=first_day + timedelta(days=days - 1),
+    )
+    windowed = state.readings("k", query)
+    from_the_start = make_state(datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC))
+    start, end = from_the_start._minute_range(INDOOR, query)
+    whole = from_the_start._cache.availability(INDOOR)
+    assert windowed.total == whole.count_minutes(start, end)
+    first = min(offset, windowed.total)
+    count = min(limit, windowed.total - first)
+    if order == "desc":
+        first = windowed.total - first - count
+    expected = [reading_at(INDOOR, m) for m in _walk(whole, start, end, first, count)]
+    if order == "desc":
+        expected.reverse()
+    assert list(windowed.readings) == expected

@@ -275,6 +275,45 @@ def test_the_command_prints_a_summary_writes_junit_xml_and_exits_0_on_success(
     assert cases[0].findtext("system-out", "").startswith("3 examples, 3 passed, 0 failed;")
 
 
+def test_the_command_prints_its_results_as_json_when_asked(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base_url = served.base_url("atmotube")
+    args = ["check", "--api", "atmotube", "--base-url", base_url, "--max-examples", "3"]
+    assert main([*args, "--seed", "7", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    [operation] = results.pop("operations")
+    assert results.pop("seconds") > 0
+    assert results.pop("pacing_seconds") >= 0
+    assert results == {
+        "api": "atmotube",
+        "base_url": base_url,
+        "seed": 7,
+        "max_examples": 3,
+        "passed": True,
+        "some_example_answered_2xx": True,
+        "operations_run": 1,
+        "operations_failed": 0,
+        "operations_skipped": 0,
+        "examples": 3,
+        "throttled": 0,
+    }
+    statuses = operation.pop("statuses")
+    assert operation.pop("seconds") >= 0
+    assert operation == {
+        "operation": "GET /api/v1/data",
+        "verdict": "PASS",
+        "skipped": None,
+        "examples": 3,
+        "passed": 3,
+        "failed": 0,
+        "reasons": {},
+        "failing_examples": [],
+    }
+    assert sum(statuses.values()) == 3
+    assert all(status.isdigit() for status in statuses)
+
+
 def test_the_command_exits_1_and_the_junit_xml_names_failures_and_skips(
     served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

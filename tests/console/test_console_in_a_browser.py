@@ -184,6 +184,19 @@ def test_a_changed_rate_limit_is_saved_to_the_sandbox(
     assert (settings["limit"], settings["enabled"]) == (7, False)
 
 
+def test_a_request_shows_in_its_limiters_count_without_reloading(
+    browser: WebDriver, console_url: str, console_sandbox: Sandbox
+) -> None:
+    open_console(browser, console_url)
+    cell = '#limits tr[data-limiter="atmotube.requests"] td.used'
+    assert text_of(browser, cell) == "none counted"
+    api_key = console_sandbox.credentials()["atmotube"]["api_key"]
+    for _ in range(2):
+        httpx.get(f"{console_url}/atmotube/api/v1/data", params={"api_key": api_key})
+    wait(browser).until(shown.text_to_be_present_in_element((By.CSS_SELECTOR, cell), "2/60"))
+    assert text_of(browser, cell) == f"{api_key} 2/60 · frees 12:01:00"
+
+
 def test_a_vendor_trigger_raises_a_locus_alert(browser: WebDriver, console_url: str) -> None:
     open_console(browser, console_url)
     card = browser.find_element(By.CSS_SELECTOR, 'form[data-trigger="/locus/alerts"]')

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from standin import create_sandbox
 from standin.apis import API_KEYS
-from standin.cli import main
+from standin.cli import main, parser
 from standin.registry import API_FACTORIES
 
 
@@ -22,6 +26,65 @@ def test_credentials_text_lists_every_value_including_numeric_partner_ids(
     assert "  partner_ids: 123, 456, 111" in out
     assert main(["credentials", "--api", "locus"]) == 0
     assert capsys.readouterr().out.startswith("[locus]\n")
+
+
+OUTPUT_TESTS = {
+    # subcommand: where its plain and --json outputs are tested
+    "credentials": "tests/core/test_cli.py (below)",
+    "check": "tests/check/test_check.py (the command's summary and --json)",
+    "demo": "tests/harness/test_demo.py (the step lines, the summary and --json)",
+    # serve prints no data, only what it serves and that it stopped (stderr): no --json.
+    "serve": "tests/core/test_server_and_cli.py (its stderr lines)",
+}
+
+
+def test_every_subcommand_has_its_output_tested_here_or_where_this_says() -> None:
+    subcommands = next(
+        action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert set(subcommands.choices) == set(OUTPUT_TESTS)
+    for name, command in subcommands.choices.items():
+        options = {o for action in command._actions for o in action.option_strings}
+        assert ("--json" in options) == (name != "serve"), name
+
+
+def test_credentials_text_is_every_apis_fields_one_a_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["credentials"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    sections = [line[1:-1] for line in lines if line.startswith("[")]
+    assert sections == list(API_FACTORIES)
+    for line in lines:
+        assert line.startswith("[") or re.fullmatch(r"  [a-z_]+: \S.*", line), line
+    assert lines[lines.index("[locus]") + 1 :][:6] == [
+        "  client_id: standin-locus-client",
+        "  client_secret: standin-locus-secret",
+        "  username: solarnoc-demo",
+        "  password: sunny-days-2026",
+        "  partner_id: 123",
+        "  partner_ids: 123, 456, 111",
+    ]
+
+
+def test_credentials_json_is_the_control_planes_credentials_exactly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["credentials", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == create_sandbox().credentials()
+    assert list(printed) == list(API_FACTORIES)
+    assert main(["credentials", "--api", "locus", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "locus": {
+            "client_id": "standin-locus-client",
+            "client_secret": "standin-locus-secret",
+            "username": "solarnoc-demo",
+            "password": "sunny-days-2026",
+            "partner_id": 123,
+            "partner_ids": [123, 456, 111],
+        }
+    }
 
 
 @pytest.mark.parametrize(

@@ -191,6 +191,46 @@ def test_limits_can_be_read_and_changed(client: httpx.Client) -> None:
     assert refused.json() == {"error": "limit must be a positive integer"}
 
 
+def test_limits_show_each_keys_current_count_on_the_tenants_clock(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    api_key = sandbox.credentials()["atmotube"]["api_key"]
+    for _ in range(2):
+        client.get("/atmotube/api/v1/data", params={"api_key": api_key, "mac": "nope"})
+    limits = client.get("/_sandbox/limits").json()
+    assert limits["atmotube"]["requests"] == {
+        "kind": "fixed_window",
+        "limit": 60,
+        "window_seconds": 60.0,
+        "enabled": True,
+        "description": limits["atmotube"]["requests"]["description"],
+        "keys": [
+            {
+                "key": api_key,
+                "used": 2,
+                "limit": 60,
+                "remaining": 58,
+                "frees_at": "2026-11-20T12:01:00.000Z",
+            }
+        ],
+        "keys_counted": 1,
+        "keys_shown_at_most": 10,
+    }
+    assert limits["metasys"]["requests"]["keys"] == []
+    client.post("/_sandbox/clock", json={"advance": 30})
+    assert client.get("/_sandbox/limits").json()["atmotube"]["requests"]["keys"] == []
+
+
+def test_limits_list_at_most_the_asked_number_of_busiest_keys(client: httpx.Client) -> None:
+    narrow = client.get("/_sandbox/limits", params={"keys": 1})
+    assert narrow.status_code == 200
+    assert narrow.json()["atrius"]["requests"]["keys_shown_at_most"] == 1
+    for bad in ("0", "101", "many"):
+        refused = client.get("/_sandbox/limits", params={"keys": bad})
+        assert refused.status_code == 400
+        assert refused.json()["error"].startswith("keys must be")
+
+
 def test_bad_json_is_refused(echo: httpx.Client) -> None:
     response = echo.post("/_sandbox/faults", content=b"{nope")
     assert response.status_code == 400
@@ -316,6 +356,9 @@ def test_a_tenants_limits_are_read_and_changed_apart_from_the_default_tenants(
                 "limit": 4,
                 "enabled": True,
                 "description": "one request per token at a time",
+                "keys": [],
+                "keys_counted": 0,
+                "keys_shown_at_most": 10,
             }
         }
     }

@@ -4,6 +4,7 @@ from standin._core.clock import Clock
 from standin._core.ratelimit import (
     ConcurrencyLimiter,
     FixedWindowLimiter,
+    KeyUsage,
     LimiterSpec,
     LimitRegistry,
     RollingWindowLimiter,
@@ -243,3 +244,56 @@ def test_two_registries_from_the_same_specs_share_no_limiter_and_no_clock(clock:
     assert mine.get("atmotube", "requests").acquire("k").allowed
     assert theirs.get("atmotube", "requests").acquire("k").allowed
     assert not theirs.get("atmotube", "requests").acquire("k").allowed
+
+
+def test_fixed_window_usage_counts_the_current_window_only(clock: Clock) -> None:
+    limiter = FixedWindowLimiter(clock, limit=5, window_seconds=60)
+    limiter.acquire("a")
+    limiter.acquire("a")
+    limiter.acquire("b")
+    now = clock.time()
+    assert sorted(limiter.usage(now), key=lambda u: u.key) == [
+        KeyUsage("a", 2, 1_700_000_040.0),
+        KeyUsage("b", 1, 1_700_000_040.0),
+    ]
+    assert limiter.usage(now + 20) == []
+
+
+def test_rolling_window_usage_counts_arrivals_still_inside_the_window(clock: Clock) -> None:
+    limiter = RollingWindowLimiter(clock, limit=5, window_seconds=60)
+    limiter.acquire("k")
+    clock.advance(30)
+    limiter.acquire("k")
+    now = clock.time()
+    assert limiter.usage(now) == [KeyUsage("k", 2, now - 30 + 60)]
+    assert limiter.usage(now + 30) == [KeyUsage("k", 1, now + 60)]
+    assert limiter.usage(now + 60) == []
+
+
+def test_concurrency_usage_is_the_requests_in_flight() -> None:
+    limiter = ConcurrencyLimiter(limit=2)
+    limiter.acquire("k")
+    limiter.acquire("k")
+    assert limiter.usage(0.0) == [KeyUsage("k", 2)]
+    limiter.release("k")
+    limiter.release("k")
+    assert limiter.usage(0.0) == []
+
+
+def test_registry_usage_shows_the_busiest_keys_first_up_to_the_bound(clock: Clock) -> None:
+    registry = LimitRegistry.from_specs(
+        {"api": [LimiterSpec("requests", "fixed_window", 10, "d")]}, clock
+    )
+    limiter = registry.get("api", "requests")
+    for key, times in (("quiet", 1), ("busy", 3), ("middling", 2), ("also-middling", 2)):
+        for _ in range(times):
+            limiter.acquire(key)
+    report = registry.usage(clock.time(), busiest=3)["api"]["requests"]
+    assert [(k["key"], k["used"], k["remaining"]) for k in report["keys"]] == [
+        ("busy", 3, 7),
+        ("also-middling", 2, 8),
+        ("middling", 2, 8),
+    ]
+    assert report["keys"][0]["frees_at"] == "2023-11-14T22:14:00.000Z"
+    assert (report["keys_counted"], report["keys_shown_at_most"]) == (4, 3)
+    assert report["limit"] == 10

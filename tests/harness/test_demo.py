@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Sequence
 
@@ -81,6 +82,40 @@ def test_standin_demo_walks_every_workflow_in_process_and_exits_0(
     assert re.search(
         r"  11/12 Acknowledge the alarm \.\.\. alarm [0-9a-f-]{36} acknowledged ", output
     )
+
+
+def test_demo_json_prints_each_workflows_figures_and_sends_the_steps_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--api", "atmotube", "--json"]) == 0
+    printed = capsys.readouterr()
+    results = json.loads(printed.out)
+    [workflow] = results["workflows"]
+    assert results["passed"] is True
+    assert set(workflow) == {
+        "api",
+        "title",
+        "steps_done",
+        "steps",
+        "requests",
+        "throttled_absorbed",
+        "tokens_refreshed",
+        "seconds",
+        "passed",
+        "failure",
+    }
+    assert {k: workflow[k] for k in ("api", "title", "steps_done", "steps", "passed")} == {
+        "api": "atmotube",
+        "title": "Atmotube: a week of readings",
+        "steps_done": 4,
+        "steps": 4,
+        "passed": True,
+    }
+    assert workflow["failure"] is None
+    assert workflow["requests"] > 0
+    assert workflow["seconds"] > 0
+    assert "[atmotube] Atmotube: a week of readings" in printed.err
+    assert summary_of(printed.err)[-1] == "all passed (1 workflow)"
 
 
 def test_the_demo_runs_in_its_own_tenant(sandbox: Sandbox) -> None:

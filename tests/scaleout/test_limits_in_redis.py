@@ -25,7 +25,13 @@ from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
 from standin._core.cluster.limits import RedisLimits
 from standin._core.cluster.signals import StorageUnavailable
-from standin._core.ratelimit import LimiterKind, LimiterSpec, LimitRegistry, RateLimiter
+from standin._core.ratelimit import (
+    KeyUsage,
+    LimiterKind,
+    LimiterSpec,
+    LimitRegistry,
+    RateLimiter,
+)
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
 from tests.redis_support import RedisServer, free_port
@@ -140,8 +146,9 @@ def test_redis_limiters_decide_exactly_as_the_in_memory_ones_on_the_same_clock(
     redis_server: RedisServer, kind: LimiterKind, sequence: list[tuple[str, Any]]
 ) -> None:
     """Every decision (allowed, limit, remaining, retry_after, reset_at: the figures the vendors'
-    headers are made of), every description and every count in flight is equal, float for
-    float, while the tenant clock moves forward and back and the settings change."""
+    headers are made of), every description, every count in flight and the usage the control
+    plane shows are equal, float for float, while the tenant clock moves forward and back and
+    the settings change."""
     spec = SPECS[kind]
     connection = redis.Redis.from_url(redis_server.url)
     store = RedisLimits(connection, redis_server.url)
@@ -155,12 +162,17 @@ def test_redis_limiters_decide_exactly_as_the_in_memory_ones_on_the_same_clock(
             expected = _drive(in_memory, step)
             assert _drive(in_redis, step) == expected, step
             assert in_redis.describe() == in_memory.describe()
+            assert _usage(in_redis, clock) == _usage(in_memory, clock)
             if kind == "concurrency":
                 for key in ("a", "b"):
                     assert _in_flight(in_redis, key) == _in_flight(in_memory, key)
     finally:
         store.close()
         connection.close()
+
+
+def _usage(limiter: RateLimiter, clock: Clock) -> list[KeyUsage]:
+    return sorted(limiter.usage(clock.time()), key=lambda usage: usage.key)
 
 
 def _in_flight(limiter: RateLimiter, key: str) -> int:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import secrets
 import threading
 import time
@@ -47,7 +48,13 @@ from redis.typing import EncodableT, FieldT
 
 from standin._core.clock import Clock
 from standin._core.cluster.connection import storage_calls
-from standin._core.ratelimit import LimiterSpec, RateDecision, RateLimiter, checked_settings
+from standin._core.ratelimit import (
+    KeyUsage,
+    LimiterSpec,
+    RateDecision,
+    RateLimiter,
+    checked_settings,
+)
 
 log = logging.getLogger("standin.cluster.limits")
 
@@ -350,6 +357,19 @@ class RedisFixedWindowLimiter(_RedisWindowLimiter):
             return RateDecision(False, limit, 0, retry_after=reset_at - now, reset_at=reset_at)
         return RateDecision(True, limit, limit - int(count), reset_at=reset_at)
 
+    def usage(self, now: float) -> list[KeyUsage]:
+        window_seconds = self.window_seconds
+        window = math.floor(now / window_seconds)
+        frees_at = (window + 1) * window_seconds
+        with self._store.storage():
+            kept = self._client.hgetall(self._counts_key)
+        found = []
+        for key, value in kept.items():
+            counted_in, _, count = _text(value).partition(":")
+            if float(counted_in) == window and int(count) > 0:
+                found.append(KeyUsage(_text(key), int(count), frees_at))
+        return found
+
     def reset(self) -> None:
         with self._store.storage():
             self._client.delete(self._counts_key)
@@ -383,6 +403,22 @@ class RedisRollingWindowLimiter(_RedisWindowLimiter):
             retry_after = float(_text(oldest)) + float(_text(window_text)) - now
             return RateDecision(False, limit, 0, retry_after=retry_after)
         return RateDecision(True, limit, limit - int(count))
+
+    def usage(self, now: float) -> list[KeyUsage]:
+        window = self.window_seconds
+        log_prefix = f"{self._base}log:"
+        with self._store.storage():
+            logs = sorted(_text(key) for key in self._client.smembers(self._index_key))
+            pipe = self._client.pipeline(transaction=False)
+            for log_key in logs:
+                # What acquire would count at ``now``: arrivals in (now - window, now].
+                pipe.zrangebyscore(log_key, f"({now - window!r}", repr(now), withscores=True)
+            counted = pipe.execute()
+        return [
+            KeyUsage(log_key.removeprefix(log_prefix), len(arrivals), arrivals[0][1] + window)
+            for log_key, arrivals in zip(logs, counted, strict=True)
+            if arrivals
+        ]
 
     def reset(self) -> None:
         with self._store.storage():
@@ -427,6 +463,13 @@ class RedisConcurrencyLimiter(_RedisLimiter):
         """Places of ``key`` held now, by every replica."""
         with self._store.storage():
             return int(self._store.in_flight(keys=[f"{self._base}places:{key}"]))
+
+    def usage(self, now: float) -> list[KeyUsage]:
+        places_prefix = f"{self._base}places:"
+        with self._store.storage():
+            keys = sorted(_text(key) for key in self._client.smembers(self._index_key))
+            held = [(key, int(self._store.in_flight(keys=[key]))) for key in keys]
+        return [KeyUsage(key.removeprefix(places_prefix), count) for key, count in held if count]
 
     def reset(self) -> None:
         """Free every place. As in memory, this process then holds none: a request admitted

@@ -352,7 +352,8 @@ function faultSpec(form) {
   return spec;
 }
 
-/* Rate limits. */
+/* Rate limits: the settings are drawn when the tenant changes or a change is saved (so a poll
+   never overwrites what the user is typing); the counts beside them refresh with the journal. */
 
 async function refreshLimits() {
   let limits;
@@ -379,10 +380,39 @@ async function refreshLimits() {
       rows.push(el("tr", { "data-limiter": `${api}.${name}` },
         el("td", {}, el("strong", {}, `${api} ${name}`), el("br"),
           el("small", {}, `${limiter.kind}${limiter.description ? " · " + limiter.description : ""}`)),
-        el("td", {}, limit), el("td", {}, windowInput), el("td", {}, enabled), el("td", {}, save)));
+        el("td", {}, limit), el("td", {}, windowInput), el("td", {}, enabled),
+        el("td", { class: "used" }, usageCell(limiter)), el("td", {}, save)));
     }
   }
   $("#limits tbody").replaceChildren(...rows);
+}
+
+function usageCell(limiter) {
+  if (!limiter.keys.length) return [el("span", { class: "hint" }, "none counted")];
+  const lines = limiter.keys.map((usage) => el("div", { "data-key": usage.key },
+    el("code", {}, usage.key), " ",
+    el("strong", { class: "count" }, `${usage.used}/${usage.limit}`),
+    usage.frees_at ? el("small", {}, ` · frees ${usage.frees_at.slice(11, 19)}`) : null));
+  const hidden = limiter.keys_counted - limiter.keys.length;
+  if (hidden > 0) {
+    lines.push(el("small", {}, `+${hidden} more keys (the ${limiter.keys_shown_at_most} busiest shown)`));
+  }
+  return lines;
+}
+
+async function refreshLimitCounts() {
+  let limits;
+  try {
+    limits = await control("GET", "/limits");
+  } catch (error) {
+    return;
+  }
+  for (const [api, named] of Object.entries(limits)) {
+    for (const [name, limiter] of Object.entries(named)) {
+      const cell = $(`#limits tr[data-limiter="${api}.${name}"] td.used`);
+      if (cell) cell.replaceChildren(...usageCell(limiter));
+    }
+  }
 }
 
 /* Vendor triggers. */
@@ -475,7 +505,10 @@ function wire() {
   }, refreshJournal));
   // Live: the journal polls, the clock ticks and now and then asks; a hidden tab stops asking.
   setInterval(() => {
-    if (!document.hidden && filters.live.checked) refreshJournal();
+    if (!document.hidden && filters.live.checked) {
+      refreshJournal();
+      refreshLimitCounts();
+    }
   }, POLL_MS);
   setInterval(() => {
     if (!document.hidden && filters.live.checked) refreshClock();

@@ -42,6 +42,12 @@ class Deps:
         """The API root as the caller reached it, e.g. ``https://host/api/v4``."""
         scope = request.scope
         host = next((value for name, value in scope["headers"] if name == b"host"), None)
-        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path", ""))
+        server = scope.get("server")
+        key = (
+            scope.get("scheme"),
+            host,
+            None if server is None else tuple(server),
+            scope.get("root_path", ""),
+        )
         found = self.bases.get(key)
         return self.bases.put(key, base_url(request)) if found is None else found

@@ -10,7 +10,8 @@ which a route's ``$`` lets through) goes to Starlette's own loop.
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Match, Route, Router, get_route_path
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
 __all__ = ["IndexedRouter", "RouteIndex"]

@@ -8,6 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.memo import BoundedMemo
 from standin._core.paging import with_query
 from standin._core.rendering import dumps
 from standin._core.seam import Caller
@@ -104,6 +105,11 @@ def sample_page(
 class SiteHandlers:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.links: BoundedMemo[tuple[str, bool, int | None], tuple[str | None, str | None]] = (
+            BoundedMemo(256)
+        )
+        """A samples page's next and previous links by its URL (re-encoding a query string
+        costs more than the rest of a remembered page)."""
 
     # --- network devices -------------------------------------------------------------------
 
@@ -306,15 +312,22 @@ class SiteHandlers:
         total, items = sample_page(state, obj, name, start, end, paging)
         page_count = max(1, -(-total // paging.page_size))
         url = str(request.url)
+        has_next = paging.page * paging.page_size < total
+        previous_page = min(paging.page - 1, page_count) if paging.page > 1 else None
+        links = self.links.get((url, has_next, previous_page))
+        if links is None:
+            links = self.links.put(
+                (url, has_next, previous_page),
+                (
+                    with_query(url, page=paging.page + 1) if has_next else None,
+                    None if previous_page is None else with_query(url, page=previous_page),
+                ),
+            )
         return {
             "total": total,
             "items": items,
-            "next": with_query(url, page=paging.page + 1)
-            if paging.page * paging.page_size < total
-            else None,
-            "previous": with_query(url, page=min(paging.page - 1, page_count))
-            if paging.page > 1
-            else None,
+            "next": links[0],
+            "previous": links[1],
             "self": url,
             "attribute": full,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import pickle
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from standin.metasys.state import MetasysState
 from standin.metasys.state.commands import specs
 from standin.metasys.state.model import MetasysObject
 from standin.metasys.state.samples import SampleWindow
+from standin.metasys.state.values import ValueModel
 from tests.conftest import NOW
 
 SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
@@ -281,3 +283,19 @@ def test_a_page_read_again_after_a_command_shows_the_command() -> None:
     total, items = sample_page(state, obj, "presentValue", start, end, paging)
     assert total == before[0] + 1
     assert json.loads(dumps({"items": items}))["items"][-1]["value"]["value"] == 63.0
+
+
+def test_a_snapshot_saved_before_the_value_memos_existed_still_reads_samples() -> None:
+    state = new_state()
+    obj = point(state)
+    saved = {k: v for k, v in vars(state.values).items() if k in ("seed", "utc_offset_hours")}
+    older = ValueModel.__new__(ValueModel)
+    older.__setstate__(saved)
+    state.values = older
+    start, end = NOW.timestamp() - 3600, NOW.timestamp()
+    total, _ = sample_page(
+        state, obj, "presentValue", start, end, Paging(1, 10, "timestamp", False)
+    )
+    assert total == 4
+    restored = pickle.loads(pickle.dumps(state.values))
+    assert len(restored.pages) == 0

@@ -76,7 +76,7 @@ def sample_page(
     (its reference), its commanded history (only ever appended to: its length and last entry
     tell a new command), and the attributes a sample reads (units, precision, the limits that
     make a value unreliable, the default a relinquished point falls back to). Anything else a
-    tenant changes makes a new state, and with it a new memo."""
+    tenant changes makes a new state, and with it a new memo (kept by its value model)."""
     history = obj.history.get(name) or ()
     attributes = obj.attributes
     key = (
@@ -93,12 +93,12 @@ def sample_page(
         repr(history[-1]) if history else None,
         *(repr(attributes.get(attribute)) for attribute in SAMPLE_ATTRIBUTES),
     )
-    found = state.sample_pages.get(key)
+    found = state.values.pages.get(key)
     if found is None:
         window = SampleWindow(obj, name, start, end, state.trend_interval, state.values)
         samples = window.page(paging.page, paging.page_size, paging.descending)
         items = orjson.Fragment(dumps(views.samples(obj, name, samples)))
-        found = state.sample_pages.put(key, (window.total, items))
+        found = state.values.pages.put(key, (window.total, items))
     return found
 
 

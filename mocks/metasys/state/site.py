@@ -8,10 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from standin._core.clock import Clock
-from standin._core.memo import BoundedMemo
 from standin._core.persistence import Listeners
 from standin._core.store import Collection, MemoryStore
 from standin.metasys import errors
@@ -42,7 +39,6 @@ from standin.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_typ
 LOCAL_IDENTIFIER = re.compile(r"^[^\x00-\x1F\x7F\x22#'*,./:<>?@\[\\\]|]+$")
 MAX_LOCAL_IDENTIFIER = 32
 DELETABLE_DEVICE_CLASSES = ("device", "server")
-SAMPLE_PAGES_KEPT = 256
 
 EventListener = Callable[[ValueChange], None]
 AuditListener = Callable[[AuditEntry], None]
@@ -56,10 +52,6 @@ class MetasysState:
         self.time_zone: str = fixture.get("timeZone", "timeZoneEnumSet.utc")
         self.trend_interval = float(fixture.get("trendIntervalSeconds", 900))
         self.values = ValueModel(seed, float(fixture.get("utcOffsetHours", 0.0)))
-        self.sample_pages: BoundedMemo[tuple[Any, ...], tuple[int, orjson.Fragment]] = BoundedMemo(
-            SAMPLE_PAGES_KEPT
-        )
-        """Encoded pages of samples (handlers/site.py ``sample_page``)."""
         store = MemoryStore()
         self.tree = ObjectTree(salt, store)
         self.spaces: Collection[str, Space] = store.collection("spaces", str, Space)

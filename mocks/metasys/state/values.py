@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from standin._core.memo import BoundedMemo
 from standin._core.timeseries import LayeredNoise, daily_cycle, series_key
 from standin.metasys.enums import priority_name
@@ -22,6 +24,8 @@ PRECISIONS = {
 NOISE_PERIODS = (3 * 3600.0, 1800.0, 300.0)
 SERIES_KEPT = 4096
 """Series (and histories) whose hashed key (and time index) a tenant's value model remembers."""
+PAGES_KEPT = 256
+"""Encoded pages of samples a tenant's value model remembers."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,22 @@ class ValueModel:
         self.utc_offset_hours = utc_offset_hours
         self._noise: BoundedMemo[tuple[str, str], LayeredNoise] = BoundedMemo(SERIES_KEPT)
         self._histories: BoundedMemo[tuple[str, str], HistoryIndex] = BoundedMemo(SERIES_KEPT)
+        self.pages: BoundedMemo[tuple[Any, ...], tuple[int, orjson.Fragment]] = BoundedMemo(
+            PAGES_KEPT
+        )
+        """Encoded pages of samples by what they are made of (``handlers/site.py``
+        ``sample_page``)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A snapshot saved before the memos existed loads with empty ones.
+        self.__dict__.update(state)
+        for name, capacity in (
+            ("_noise", SERIES_KEPT),
+            ("_histories", SERIES_KEPT),
+            ("pages", PAGES_KEPT),
+        ):
+            if name not in self.__dict__:
+                setattr(self, name, BoundedMemo(capacity))
 
     def noise(self, obj: MetasysObject, attribute: str) -> LayeredNoise:
         """The series' noise, its key hashed once rather than per value."""

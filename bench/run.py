@@ -22,12 +22,20 @@ the order of the servers rotating between rounds; the figures are medians over t
 the largest seen after a run. The table gives each figure as a ratio to bare and to WireMock.
 It exits 0 whatever the figures, non-zero only when a server or wrk fails.
 
+Then two of issue 20's figures (bench/headofline.py and bench/history.py, each its own section):
+
+- the head-of-line ratio: on the same standin, case A's median latency (``wrk -c1``) while one
+  client loops Atrius' year of quarter hours, over alone;
+- the history-growth curve: the samples page after 0, 5,000 and 25,000 commands of its point,
+  in process, pinned to the server CPU, as ratios to the smallest history.
+
 Environment: ``BENCH_DURATION`` seconds per measured run (default 10), ``BENCH_WARMUP`` seconds
 per warm-up run (default 3), ``BENCH_ROUNDS`` (default 3), ``BENCH_CONNECTIONS`` (default 32),
 ``BENCH_THREADS`` wrk threads (default 1), ``BENCH_WIREMOCK`` (``auto``: fetch the jar through npm
 when it is not cached, the default; ``cached``: only a cached jar; ``off``), ``BENCH_CACHE``
 (where the jar is kept, default ~/.cache/standin-bench), ``BENCH_RESULTS`` (the results folder,
-default bench/results).
+default bench/results), ``BENCH_HISTORY_COMMANDS`` (the history sizes, default "0 5000 25000"),
+``BENCH_HISTORY_READS`` (reads per size, default 30).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import os
 import platform
 import shlex
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,7 +57,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench import wiremock
+from bench import headofline, history, wiremock
 from bench.servers import Server, ServerFailed, free_port
 from bench.wrk import WrkFailed, WrkResult, ensure_wrk, run_wrk, wrk_version
 
@@ -84,6 +93,8 @@ class Settings:
     threads: int
     wiremock: str
     results: Path
+    history_commands: tuple[int, ...] = history.COUNTS
+    history_reads: int = history.READS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,6 +110,8 @@ class Settings:
             threads=int(_env_number("BENCH_THREADS", 1, 1, 64)),
             wiremock=mode,
             results=Path(results) if results else DEFAULT_RESULTS,
+            history_commands=_env_counts("BENCH_HISTORY_COMMANDS", history.COUNTS),
+            history_reads=int(_env_number("BENCH_HISTORY_READS", history.READS, 1, 1000)),
         )
 
     def command(self) -> str:
@@ -111,6 +124,10 @@ class Settings:
             "BENCH_THREADS": str(self.threads),
             "BENCH_WIREMOCK": self.wiremock,
         }
+        if self.history_commands != history.COUNTS:
+            env["BENCH_HISTORY_COMMANDS"] = " ".join(str(n) for n in self.history_commands)
+        if self.history_reads != history.READS:
+            env["BENCH_HISTORY_READS"] = str(self.history_reads)
         if self.results != DEFAULT_RESULTS:
             env["BENCH_RESULTS"] = str(self.results)
         return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " make bench"
@@ -127,6 +144,19 @@ def _env_number(name: str, default: float, low: float, high: float) -> float:
     if not low <= value <= high:
         raise SystemExit(f"bench: {name}={raw!r} must be between {low:g} and {high:g}")
     return value
+
+
+def _env_counts(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name, "").replace(",", " ").split()
+    if not raw:
+        return default
+    try:
+        counts = tuple(int(part) for part in raw)
+    except ValueError:
+        raise SystemExit(f"bench: {name}={' '.join(raw)!r} must be whole numbers") from None
+    if any(not 0 <= count <= 100_000 for count in counts):
+        raise SystemExit(f"bench: {name} sizes must be between 0 and 100000")
+    return counts
 
 
 @dataclass(frozen=True)
@@ -537,17 +567,66 @@ def bench(settings: Settings) -> int:
                 print(f"bench: ({case.key}) body bytes {sizes}", flush=True)
                 outcomes.append(Outcome(case, sizes["standin"]))
         measure(wrk, prepared.token, outcomes, servers, settings, placement)
+        for name in ("bare", "wiremock"):
+            if name in servers:
+                servers[name].stop()
+        print("bench: head of line (standin, Atrius' year of quarter hours)", flush=True)
+        blocking = headofline.measure(
+            wrk,
+            servers["standin"],
+            prepared.cases[0].path,
+            prepared.token,
+            settings.duration_s,
+            placement.wrk_cpu,
+        )
     finally:
         for server in servers.values():
             server.stop()
-    table = report(outcomes, settings, placement, skipped, server_stack(), load)
+    growth = history_growth(settings, placement)
+    table = (
+        report(outcomes, settings, placement, skipped, server_stack(), load)
+        + "\n"
+        + blocking.table()
+        + "\n"
+        + history.table(growth, settings.history_reads)
+    )
     print(table)
     settings.results.mkdir(parents=True, exist_ok=True)
     payload = results_json(outcomes, settings, placement, wrk, skipped, load)
+    payload["head_of_line"] = blocking.as_json()
+    payload["history_growth"] = history.as_json(growth)
     (settings.results / "metasys.json").write_text(json.dumps(payload, indent=2) + "\n")
     (settings.results / "metasys.txt").write_text(table.lstrip("\n") + "\n")
     print(f"\nbench: results written to {settings.results / 'metasys.json'} and metasys.txt")
     return 0
+
+
+def history_growth(settings: Settings, placement: Placement) -> list[history.Point]:
+    """bench/history.py in its own process, on the server CPU."""
+    print(
+        f"bench: history growth, {settings.history_commands} commands, "
+        f"{settings.history_reads} reads each",
+        flush=True,
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "bench.history",
+        "--json",
+        "--reads",
+        str(settings.history_reads),
+        "--commands",
+        *(str(count) for count in settings.history_commands),
+    ]
+    if placement.server_cpu is not None:
+        command = ["taskset", "-c", str(placement.server_cpu), *command]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise ServerFailed(f"bench.history failed:\n{done.stdout}{done.stderr}")
+    return [
+        history.Point(int(row["commands"]), float(row["median_ms"]), int(row["samples"]))
+        for row in json.loads(done.stdout)
+    ]
 
 
 def main() -> int:

@@ -108,13 +108,16 @@ def run_wrk(
     connections: int,
     cpu: int | None,
     headers: list[str] | None = None,
+    timeout_s: float | None = None,
 ) -> WrkResult:
-    """One wrk run against ``url``; raises ``WrkFailed`` unless every response was 2xx."""
+    """One wrk run against ``url``; raises ``WrkFailed`` unless every response was 2xx.
+    ``timeout_s``: how long wrk waits for an answer (its default is 2 s)."""
     command = [
         wrk,
         f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(duration_s))}s",
+        *([f"--timeout={max(1, round(timeout_s))}s"] if timeout_s is not None else []),
         "--latency",
         *(part for header in headers or [] for part in ("-H", header)),
         url,
@@ -122,7 +125,9 @@ def run_wrk(
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 60)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=duration_s + (timeout_s or 0) + 60
+        )
     except subprocess.TimeoutExpired:
         raise WrkFailed(f"wrk did not finish within {duration_s + 60:.0f} s: {url}") from None
     if done.returncode != 0:

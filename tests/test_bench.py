@@ -22,6 +22,8 @@ TINY = {
     "BENCH_CONNECTIONS": "2",
     # Never a download in the test suite: WireMock runs when `make bench` has cached its jar.
     "BENCH_WIREMOCK": "cached",
+    "BENCH_HISTORY_COMMANDS": "0 20",
+    "BENCH_HISTORY_READS": "2",
 }
 
 
@@ -97,3 +99,32 @@ def test_the_table_and_the_command_are_printed_and_written(
     )
     assert f"Command: {command}" in table
     assert results["command"].startswith(command)
+
+
+def test_the_head_of_line_ratio_is_measured_beside_a_year_of_quarter_hours(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    blocking = results["head_of_line"]
+    assert blocking["cheap"].endswith("/attributes/presentValue")
+    assert "/atrius/meters/" in blocking["heavy"]
+    assert "resolution=quarterhour" in blocking["heavy"]
+    assert blocking["heavy_run"]["requests"] > 0
+    assert blocking["ratio_p50"] == pytest.approx(
+        blocking["beside_heavy"]["p50_ms"] / blocking["alone"]["p50_ms"]
+    )
+    assert "head-of-line ratio (p50 beside / alone):" in output
+
+
+def test_the_history_growth_curve_lists_each_size_as_a_ratio_to_the_smallest(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    growth = results["history_growth"]
+    assert [point["commands"] for point in growth] == [0, 20]
+    assert growth[0]["ratio_to_smallest"] == 1.0
+    assert growth[1]["samples"] > growth[0]["samples"]
+    assert growth[1]["ratio_to_smallest"] == pytest.approx(
+        growth[1]["median_ms"] / growth[0]["median_ms"]
+    )
+    assert "Metasys samples page after N commands" in output

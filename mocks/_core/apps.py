@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from standin._core.handlers import RoutingErrorFactory, SettledErrors, exception_handlers
 from standin._core.middleware import SandboxMiddleware
+from standin._core.routing import IndexedRouter
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -21,4 +22,6 @@ def vendor_app(
     """Routes answering their routing errors and unexpected failures in the vendor's own words,
     inside the sandbox middleware (journal, faults)."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
+    # Looked up through an index of path segments rather than route by route (same answers).
+    app.router = IndexedRouter(routes)
     return SandboxMiddleware(SettledErrors(app), sandbox, key, routes)

@@ -2,9 +2,14 @@
 
 As WireMock's request journal does, it keeps enough to verify against: the tenant, method, path,
 query, request headers, the bodies (each up to :data:`BODY_LIMIT` bytes), status, duration and
-the fault that answered, if any. Credentials never enter it: authorization headers, tokens,
-API keys and passwords are masked before an entry is made. It is bounded per tenant, so one
+the fault that answered, if any. Credentials never leave it: authorization headers, tokens,
+API keys and passwords are masked in every entry it gives out. It is bounded per tenant, so one
 busy tenant never pushes another's entries out.
+
+Recording is on every request's path, reading is rare: a request is kept as it passed (an
+:class:`Exchange`: the raw headers, query and bodies, the tenant clock's time) and made into its
+:class:`JournalEntry` (decoded, masked, its time formatted) the first time it is read. The raw
+bytes stay inside the process, in this object, and go nowhere else.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode
+
+from standin._core.clock import isoformat
 
 BODY_LIMIT = 16 * 1024
 """Bytes of each request and response body the journal keeps (the rest is cut, and flagged)."""
@@ -76,6 +84,110 @@ class JournalEntry:
         return entry
 
 
+class Journaled(Protocol):
+    """What a query matches on, which a kept request has before it is made an entry."""
+
+    @property
+    def api(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def tenant(self) -> str | None: ...
+    @property
+    def sequence(self) -> int: ...
+
+
+J = TypeVar("J", bound=Journaled)
+
+
+class Exchange:
+    """A request and its answer as they passed: made into a :class:`JournalEntry` (masked) when
+    first read."""
+
+    __slots__ = (
+        "_entry",
+        "api",
+        "at",
+        "duration_ms",
+        "fault_id",
+        "headers",
+        "method",
+        "path",
+        "query",
+        "request_body",
+        "response_body",
+        "response_type",
+        "sequence",
+        "status",
+        "tenant",
+        "truncated",
+    )
+
+    def __init__(
+        self,
+        *,
+        at: float,
+        api: str,
+        method: str,
+        path: str,
+        query: bytes,
+        status: int,
+        duration_ms: float,
+        fault_id: str | None,
+        tenant: str | None,
+        headers: Iterable[tuple[bytes, bytes]],
+        request_body: bytes,
+        response_body: bytes,
+        response_type: str,
+        truncated: bool,
+    ) -> None:
+        self.at = at
+        """The tenant clock's time when the answer was complete."""
+        self.api = api
+        self.method = method
+        self.path = path
+        self.query = query
+        self.status = status
+        self.duration_ms = duration_ms
+        self.fault_id = fault_id
+        self.tenant = tenant
+        self.headers = headers
+        self.request_body = request_body
+        self.response_body = response_body
+        self.response_type = response_type
+        self.truncated = truncated
+        self.sequence = 0
+        self._entry: JournalEntry | None = None
+
+    def entry(self) -> JournalEntry:
+        if self._entry is None:
+            headers = masked_headers(self.headers)
+            request_type = headers.get("content-type", "")
+            self._entry = JournalEntry(
+                at=isoformat(datetime.fromtimestamp(self.at, tz=UTC)),
+                api=self.api,
+                method=self.method,
+                path=self.path,
+                query=masked_query(self.query.decode("latin-1")),
+                status=self.status,
+                duration_ms=self.duration_ms,
+                fault_id=self.fault_id,
+                tenant=self.tenant,
+                request_headers=headers,
+                request_body=masked_body(self.request_body, request_type),
+                response_body=response_text(self.response_body, self.response_type),
+                truncated=self.truncated,
+                sequence=self.sequence,
+            )
+            # What was kept raw is not kept twice.
+            self.headers, self.query, self.request_body, self.response_body = (), b"", b"", b""
+        return self._entry
+
+
 @dataclass(frozen=True)
 class JournalQuery:
     """Which entries to list or count: every given field must match."""
@@ -87,7 +199,7 @@ class JournalQuery:
     """A glob (``/meters/*/data``), matched against the vendor path."""
     status: int | None = None
 
-    def matches(self, entry: JournalEntry) -> bool:
+    def matches(self, entry: Journaled) -> bool:
         return (
             (self.tenant is None or entry.tenant == self.tenant)
             and (self.api is None or entry.api == self.api)
@@ -106,7 +218,7 @@ class Journal(Protocol):
 
     def resize(self, capacity: int) -> None: ...
 
-    def record(self, entry: JournalEntry) -> None: ...
+    def record(self, entry: JournalEntry | Exchange) -> None: ...
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
@@ -126,7 +238,7 @@ class RequestJournal:
 
     def __init__(self, capacity: int = 1000) -> None:
         self._capacity = checked_capacity(capacity)
-        self._buckets: dict[str, deque[JournalEntry]] = {}
+        self._buckets: dict[str, deque[JournalEntry | Exchange]] = {}
         self._sequence = itertools.count(1)
 
     @property
@@ -139,19 +251,24 @@ class RequestJournal:
             tenant: deque(entries, maxlen=capacity) for tenant, entries in self._buckets.items()
         }
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: JournalEntry | Exchange) -> None:
         bucket = entry.tenant or UNATTRIBUTED
         entries = self._buckets.get(bucket)
         if entries is None:
             entries = self._buckets[bucket] = deque(maxlen=self._capacity)
-        entries.append(sequenced(entry, next(self._sequence)))
+        if isinstance(entry, Exchange):
+            entry.sequence = next(self._sequence)
+        else:
+            entry = sequenced(entry, next(self._sequence))
+        entries.append(entry)
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]:
         """Matching entries, newest first, at most ``limit``."""
         wanted = narrowed(query, api)
-        return newest_first(self._candidates(wanted), wanted, limit)
+        kept = newest_first(self._candidates(wanted), wanted, limit)
+        return [e.entry() if isinstance(e, Exchange) else e for e in kept]
 
     def count(self, query: JournalQuery | None = None) -> int:
         wanted = query or JournalQuery()
@@ -170,7 +287,7 @@ class RequestJournal:
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._buckets.values())
 
-    def _candidates(self, query: JournalQuery) -> Iterable[JournalEntry]:
+    def _candidates(self, query: JournalQuery) -> Iterable[JournalEntry | Exchange]:
         if query.tenant is not None:
             return self._buckets.get(query.tenant, ())
         return itertools.chain.from_iterable(self._buckets.values())
@@ -191,9 +308,7 @@ def narrowed(query: JournalQuery | None, api: str | None) -> JournalQuery:
     return JournalQuery(wanted.tenant, api, wanted.method, wanted.path, wanted.status)
 
 
-def newest_first(
-    candidates: Iterable[JournalEntry], query: JournalQuery, limit: int | None
-) -> list[JournalEntry]:
+def newest_first(candidates: Iterable[J], query: JournalQuery, limit: int | None) -> list[J]:
     """The ``candidates`` that ``query`` matches, newest (highest sequence) first, at most
     ``limit``: what every journal answers, wherever it keeps its entries."""
     found = sorted(
@@ -202,7 +317,7 @@ def newest_first(
     return found if limit is None else found[:limit]
 
 
-def matching(candidates: Iterable[JournalEntry], query: JournalQuery) -> int:
+def matching(candidates: Iterable[Journaled], query: JournalQuery) -> int:
     """How many of ``candidates`` ``query`` matches."""
     return sum(1 for e in candidates if query.matches(e))
 
@@ -233,6 +348,14 @@ def masked_query(query: str) -> str:
     if not any(name.lower() in SECRET_FIELDS for name, _ in pairs):
         return query
     return urlencode([(n, MASK if n.lower() in SECRET_FIELDS else v) for n, v in pairs])
+
+
+def response_text(body: bytes, content_type: str) -> str:
+    """An answer as text; a compressed one is noted, not decoded (the journal keeps what was
+    sent), and token answers are masked like any JSON credential."""
+    if body[:2] == b"\x1f\x8b":
+        return f"<{len(body)} bytes, gzip>"
+    return masked_body(body, content_type)
 
 
 def masked_body(body: bytes, content_type: str) -> str:

@@ -10,16 +10,9 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from standin._core.clock import isoformat
 from standin._core.cluster.signals import HandedOver
 from standin._core.faulting import INJECTED_FAULT_BODY, applied_fault, apply_fault, vendor_path
-from standin._core.journal import (
-    BODY_LIMIT,
-    JournalEntry,
-    masked_body,
-    masked_headers,
-    masked_query,
-)
+from standin._core.journal import BODY_LIMIT, Exchange
 from standin._core.seam import attributed_tenant, reaches_guard
 from standin._core.tenants import DEFAULT_TENANT
 
@@ -30,18 +23,28 @@ __all__ = ["INJECTED_FAULT_BODY", "SandboxMiddleware", "vendor_path"]
 
 
 class _Capture:
-    """The first :data:`BODY_LIMIT` bytes of a body as it passes, and whether there was more."""
+    """The first :data:`BODY_LIMIT` bytes of a body as it passes, and whether there was more
+    (a body in one part, as most are, is kept as it is, not copied)."""
+
+    __slots__ = ("parts", "size", "truncated")
 
     def __init__(self) -> None:
-        self.data = bytearray()
+        self.parts: list[bytes] = []
+        self.size = 0
         self.truncated = False
 
     def add(self, chunk: bytes) -> None:
-        room = BODY_LIMIT - len(self.data)
+        room = BODY_LIMIT - self.size
         if len(chunk) > room:
             self.truncated = True
-        if room > 0:
-            self.data += chunk[:room]
+            chunk = chunk[:room]
+        if chunk:
+            self.parts.append(chunk)
+            self.size += len(chunk)
+
+    def data(self) -> bytes:
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class SandboxMiddleware:
@@ -125,37 +128,29 @@ class SandboxMiddleware:
         sent: _Capture,
         received: _Capture,
     ) -> None:
-        headers = masked_headers(scope.get("headers", []))
-        request_type = headers.get("content-type", "")
         tenant = attributed_tenant(scope)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        self.sandbox.note_use(tenant)
-        known = None if tenant is None else self.sandbox.tenants.local(tenant)
-        clock = self.sandbox.clock if known is None else known.clock
+        sandbox = self.sandbox
+        sandbox.note_use(tenant)
+        found = None if tenant is None else sandbox.tenants.local(tenant)
         # A request of a tenant removed meanwhile leaves nothing behind of it.
-        if tenant is None or known is not None:
-            self.sandbox.journal.record(
-                JournalEntry(
-                    at=isoformat(clock.now()),
+        if tenant is None or found is not None:
+            clock = sandbox.clock if found is None else found.clock
+            sandbox.journal.record(
+                Exchange(
+                    at=clock.time(),
                     api=self.api,
                     method=method,
                     path=path,
-                    query=masked_query(scope.get("query_string", b"").decode("latin-1")),
+                    query=scope.get("query_string", b""),
                     status=status,
                     duration_ms=duration_ms,
                     fault_id=applied_fault(scope),
                     tenant=tenant,
-                    request_headers=headers,
-                    request_body=masked_body(bytes(received.data), request_type),
-                    response_body=_response_text(bytes(sent.data), response_type),
+                    headers=scope.get("headers", ()),
+                    request_body=received.data(),
+                    response_body=sent.data(),
+                    response_type=response_type,
                     truncated=received.truncated or sent.truncated,
                 )
             )
-
-
-def _response_text(body: bytes, content_type: str) -> str:
-    """The answer as text; a compressed one is noted, not decoded (the journal keeps what was
-    sent), and token answers are masked like any JSON credential."""
-    if body[:2] == b"\x1f\x8b":
-        return f"<{len(body)} bytes, gzip>"
-    return masked_body(body, content_type)

@@ -4,10 +4,12 @@ API root as the caller reached it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 
+from standin._core.memo import BoundedMemo
 from standin._core.paging import ContinuationTokens
 from standin._core.seam import Caller
 from standin._core.tokens import TokenIssuer
@@ -25,6 +27,9 @@ class Deps:
     streams: Streams
     diagram_streams: DiagramStreams
     continuations: ContinuationTokens
+    bases: BoundedMemo[tuple[Any, ...], str] = field(default_factory=lambda: BoundedMemo(64))
+    """API roots by what they are made of (scheme, Host, server, mount): parsing the request's
+    URL once per caller's way in rather than per request."""
 
     def user(self, caller: Caller[MetasysState]) -> User:
         """The user the caller's token names (identify has already answered 401 if it is gone)."""
@@ -35,4 +40,14 @@ class Deps:
 
     def base(self, request: Request) -> str:
         """The API root as the caller reached it, e.g. ``https://host/api/v4``."""
-        return base_url(request)
+        scope = request.scope
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        server = scope.get("server")
+        key = (
+            scope.get("scheme"),
+            host,
+            None if server is None else tuple(server),
+            scope.get("root_path", ""),
+        )
+        found = self.bases.get(key)
+        return self.bases.put(key, base_url(request)) if found is None else found

@@ -14,11 +14,41 @@ from standin.metasys.state.samples import Sample
 from standin.metasys.state.site import MetasysState
 from standin.metasys.state.values import precision_digits
 
+FIRST_SECOND = -62135596800
+"""0001-01-01T00:00:00Z."""
+LAST_SECOND = 253402300799
+"""9999-12-31T23:59:59Z."""
+
 
 def timestamp(moment: float) -> str:
     """ISO 8601 UTC with milliseconds; years before 1000 keep four digits."""
+    whole = int(moment)
+    if whole == moment and FIRST_SECOND <= whole <= LAST_SECOND:
+        # A whole second (every sample on the trend grid): worked out without a datetime.
+        days, seconds = divmod(whole, 86400)
+        year, month, day = civil_date(days)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        return f"{year:04d}-{month:02d}-{day:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.000Z"
     at = datetime.fromtimestamp(moment, tz=UTC)
     return f"{at.year:04d}" + isoformat(at)[len(str(at.year)) :]
+
+
+def civil_date(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of ``days`` after 1970-01-01 in the proleptic Gregorian calendar
+    (Howard Hinnant's ``civil_from_days``)."""
+    shifted = days + 719468
+    era = shifted // 146097
+    day_of_era = shifted - era * 146097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    year = year_of_era + era * 400 + (1 if month <= 2 else 0)
+    return year, month, day
 
 
 def object_links(obj: MetasysObject, state: MetasysState, base: str) -> dict[str, Any]:
@@ -134,17 +164,27 @@ def point(owner: Equipment, mapped: EquipmentPoint, base: str) -> dict[str, Any]
     }
 
 
+def samples(obj: MetasysObject, attribute: str, found: list[Sample]) -> list[dict[str, Any]]:
+    """A page of samples as the ``items`` of a samples answer."""
+    units = (
+        obj.attributes.get("units", "unitEnumSet.noUnits")
+        if attribute == "presentValue"
+        else "unitEnumSet.percent"
+    )
+    digits = precision_digits(obj)
+    return [_sample(one, units, digits) for one in found]
+
+
 def sample(obj: MetasysObject, attribute: str, found: Sample) -> dict[str, Any]:
+    return samples(obj, attribute, [found])[0]
+
+
+def _sample(found: Sample, units: Any, digits: int) -> dict[str, Any]:
     value: dict[str, Any]
     if isinstance(found.value, bool):
         value = {"value": found.value}
     elif isinstance(found.value, int | float):
-        units = (
-            obj.attributes.get("units", "unitEnumSet.noUnits")
-            if attribute == "presentValue"
-            else "unitEnumSet.percent"
-        )
-        value = {"value": round(float(found.value), precision_digits(obj)), "units": units}
+        value = {"value": round(float(found.value), digits), "units": units}
     else:
         value = {"value": str(found.value)}
     return {"value": value, "timestamp": timestamp(found.time), "isReliable": found.is_reliable}

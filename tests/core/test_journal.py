@@ -179,3 +179,15 @@ def test_credentials_nested_in_json_bodies_are_masked_and_unparsable_ones_are_wi
     assert broken["request_body"] == (
         "<a JSON body that may carry credentials and could not be masked: not kept>"
     )
+
+
+def test_an_entry_bears_its_tenants_time_when_answered_not_when_read(
+    echo: httpx.Client,
+) -> None:
+    echo.post("/echo/notes", headers=TOKEN, content="first")
+    before = echo.get("/_sandbox/clock").json()["now"]
+    echo.post("/_sandbox/clock", json={"advance": 3600})
+    entries = echo.get("/_sandbox/requests", params={"path": "/notes"}).json()["requests"]
+    assert [entry["at"] for entry in entries] == [before]
+    again = echo.get("/_sandbox/requests", params={"path": "/notes"}).json()["requests"]
+    assert again == entries

@@ -1,5 +1,6 @@
 import itertools
 import math
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from standin._core.timeseries import (
     Availability,
+    LayeredNoise,
     clear_sky_irradiance,
     daily_cycle,
     layered_noise,
@@ -146,3 +148,22 @@ def test_nothing_is_available_before_the_first_hour() -> None:
     hours = Availability(seed=1, key=2, first_hour=100, missing_fraction=0.0)
     assert hours.count_minutes(0, 6000) == 0
     assert hours.count_minutes(0, 6060) == 60
+
+
+@given(
+    seed=st.integers(0, 2**64 - 1),
+    name=st.text(max_size=20),
+    instants=st.lists(st.floats(-6e10, 2e11, allow_nan=False), min_size=1, max_size=20),
+)
+def test_layered_noise_of_one_series_equals_layered_noise_bit_for_bit(
+    seed: int, name: str, instants: list[float]
+) -> None:
+    periods = (3 * 3600.0, 1800.0, 300.0)
+    key = series_key(name)
+    noise = LayeredNoise(seed, key, periods)
+    for t in [*instants, *instants]:  # again: now from the remembered knots
+        assert noise.at(t) == layered_noise(seed, key, t, periods)
+    copy = pickle.loads(pickle.dumps(noise))
+    assert [copy.at(t) for t in instants] == [
+        layered_noise(seed, key, t, periods) for t in instants
+    ]

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
+import math
+import pickle
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,11 +17,15 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from standin import fixtures
 from standin._core.clock import Clock
 from standin._core.errors import VendorError
+from standin._core.rendering import dumps
 from standin.metasys.enums import ENUM_SETS, priority_name
+from standin.metasys.handlers.site import sample_page
+from standin.metasys.query import Paging
 from standin.metasys.state import MetasysState
 from standin.metasys.state.commands import specs
 from standin.metasys.state.model import MetasysObject
 from standin.metasys.state.samples import SampleWindow
+from standin.metasys.state.values import ValueModel
 from tests.conftest import NOW
 
 SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
@@ -214,3 +222,80 @@ def test_every_command_of_every_object_is_in_the_command_set() -> None:
             assert f"commandIdEnumSet.{name}" in ENUM_SETS["commandIdEnumSet"]
             for parameter in spec.parameters:
                 assert parameter.schema["id"] in ENUM_SETS["commandParmsEnumSet"]
+
+
+def reference_samples(
+    state: MetasysState, obj: MetasysObject, start: float, end: float, interval: float
+) -> list[tuple[float, Any]]:
+    """Every sample of the window the slow, obvious way: the grid instants and every distinct
+    off-grid change, in time order, each with the last command at or before it (else the
+    point's own value)."""
+    history = sorted(obj.history.get("presentValue", []), key=lambda entry: entry[0])
+    grid = [n * interval for n in range(math.ceil(start / interval), int(end // interval) + 1)]
+    changes = {m for m, _ in history if start <= m <= end and m % interval}
+    found = []
+    for moment in sorted([*grid, *changes]):
+        commanded = [value for at, value in history if at <= moment]
+        value = commanded[-1] if commanded and commanded[-1] is not None else None
+        found.append((moment, value if value is not None else state.values.base_value(obj, moment)))
+    return found
+
+
+def test_a_page_among_thousands_of_commands_lists_the_grid_merged_with_the_changes() -> None:
+    state = new_state()
+    obj, user = point(state), admin(state)
+    start, end = NOW.timestamp() - 86400, NOW.timestamp()
+    for index in range(3000):
+        state.clock.freeze(datetime.fromtimestamp(start + index * 28.8 + 0.5, UTC))
+        state.command(obj, "adjustCommand", {"parameters": [60.0 + index % 9]}, user)
+    state.clock.freeze(NOW)
+    window = SampleWindow(obj, "presentValue", start, end, 900, state.values)
+    expected = reference_samples(state, obj, start, end, 900)
+    assert window.total == len(expected) == 96 + 3000  # 12:15 yesterday to 12:00 today
+    for page, size in ((1, 100), (17, 100), (31, 100), (3, 1000), (4, 1000)):
+        listed = [(s.time, s.value) for s in window.page(page, size, False)]
+        assert listed == expected[(page - 1) * size : page * size]
+        backwards = [(s.time, s.value) for s in window.page(page, size, True)]
+        assert backwards == expected[::-1][(page - 1) * size : page * size]
+
+
+def test_a_command_made_on_a_clock_set_back_holds_until_the_next_later_one() -> None:
+    state = new_state()
+    obj, user = point(state), admin(state)
+    later, earlier = NOW.timestamp(), NOW.timestamp() - 3600
+    state.command(obj, "adjustCommand", {"parameters": [61.0]}, user)
+    state.clock.freeze(datetime.fromtimestamp(earlier, UTC))
+    state.command(obj, "adjustCommand", {"parameters": [62.0]}, user)
+    assert [v for _, v in obj.history["presentValue"]] == [61.0, 62.0]  # recorded out of order
+    assert state.values.value_at(obj, "presentValue", earlier + 1)[0] == 62.0
+    assert state.values.value_at(obj, "presentValue", later + 1)[0] == 61.0
+    assert state.values.value_at(obj, "presentValue", earlier - 1)[0] == 72.0  # relinquishDefault
+
+
+def test_a_page_read_again_after_a_command_shows_the_command() -> None:
+    state = new_state()
+    obj, user = point(state), admin(state)
+    start, end = NOW.timestamp() - 7200, NOW.timestamp() + 3600
+    paging = Paging(1, 100, "timestamp", False)
+    before = sample_page(state, obj, "presentValue", start, end, paging)
+    assert sample_page(state, obj, "presentValue", start, end, paging) is before
+    state.command(obj, "adjustCommand", {"parameters": [63.0]}, user)
+    total, items = sample_page(state, obj, "presentValue", start, end, paging)
+    assert total == before[0] + 1
+    assert json.loads(dumps({"items": items}))["items"][-1]["value"]["value"] == 63.0
+
+
+def test_a_snapshot_saved_before_the_value_memos_existed_still_reads_samples() -> None:
+    state = new_state()
+    obj = point(state)
+    saved = {k: v for k, v in vars(state.values).items() if k in ("seed", "utc_offset_hours")}
+    older = ValueModel.__new__(ValueModel)
+    older.__setstate__(saved)
+    state.values = older
+    start, end = NOW.timestamp() - 3600, NOW.timestamp()
+    total, _ = sample_page(
+        state, obj, "presentValue", start, end, Paging(1, 10, "timestamp", False)
+    )
+    assert total == 4
+    restored = pickle.loads(pickle.dumps(state.values))
+    assert len(restored.pages) == 0

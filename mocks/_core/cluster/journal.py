@@ -28,6 +28,7 @@ import redis
 from standin._core.cluster.connection import storage_calls
 from standin._core.journal import (
     UNATTRIBUTED,
+    Exchange,
     JournalEntry,
     JournalQuery,
     checked_capacity,
@@ -114,7 +115,10 @@ class RedisRequestJournal:
         with storage_calls(self._url):
             self._resize(keys=[self._tenants], args=[self._lists, capacity])
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: JournalEntry | Exchange) -> None:
+        if isinstance(entry, Exchange):
+            # Masked here, as it leaves the process: Redis keeps only what the journal shows.
+            entry = entry.entry()
         bucket = entry.tenant or UNATTRIBUTED
         try:
             self._record(

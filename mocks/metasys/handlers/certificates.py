@@ -4,6 +4,7 @@ the network-devices batch."""
 
 from __future__ import annotations
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,13 +15,18 @@ from standin.metasys import errors, query
 from standin.metasys.deps import Deps
 from standin.metasys.http import json_body, respond
 from standin.metasys.state.certificate_batch import NOT_PERMITTED, run_batch
-from standin.metasys.state.certificate_import import MAX_ARCHIVE_BYTES, import_archive
+from standin.metasys.state.certificate_import import (
+    MAX_ARCHIVE_BYTES,
+    import_files,
+    read_archive,
+)
 from standin.metasys.state.certificates import (
     MAX_CERTIFICATE_BYTES,
     SigningRequest,
     bacnet_device,
     certificate_items,
     etag_matches,
+    parse_certificates,
 )
 from standin.metasys.state.model import MetasysObject
 from standin.metasys.state.site import MetasysState
@@ -79,7 +85,9 @@ class CertificateHandlers:
     async def write_certificate(self, request: Request, caller: Caller[MetasysState]) -> Response:
         device = self._device(request, caller, writes=True)
         data = await _binary(request, CERTIFICATE_TYPES, MAX_CERTIFICATE_BYTES)
-        caller.state.certificates.write(device, data)
+        # Parsing (up to a megabyte of PEM or PKCS #7) touches no state: off the event loop.
+        certificates = await anyio.to_thread.run_sync(parse_certificates, data)
+        caller.state.certificates.install(device, certificates)
         return Response(status_code=204)
 
     async def delete_certificates(self, request: Request, caller: Caller[MetasysState]) -> Response:
@@ -94,7 +102,9 @@ class CertificateHandlers:
         if not user.can_write:
             raise errors.forbidden(NOT_PERMITTED)
         data = await _binary(request, ARCHIVE_TYPES, MAX_ARCHIVE_BYTES)
-        return respond(import_archive(caller.state, data))
+        # Unpacking and parsing the archive (up to 4 MiB) touches no state: off the event loop.
+        files = await anyio.to_thread.run_sync(read_archive, data)
+        return respond(import_files(caller.state, files))
 
     async def batch(self, request: Request, caller: Caller[MetasysState]) -> Response:
         user = self.deps.user(caller)

@@ -277,9 +277,10 @@ def read_attribute(
     if attribute is None:
         raise errors.not_found(f"The object has no attribute {name}.")
     state.require_online(obj)
+    effective = state.effective(obj)
     body: dict[str, Any] = {
-        "item": state.item(obj, [name]),
-        "condition": state.attribute_condition(obj, name),
+        "item": state.item(obj, [name], effective),
+        "condition": state.attribute_condition(obj, name, effective),
     }
     if include_schema:
         body["schema"] = {

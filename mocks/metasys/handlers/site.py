@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.memo import BoundedMemo
 from standin._core.paging import with_query
+from standin._core.rendering import dumps
 from standin._core.seam import Caller
 from standin.metasys import errors, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.objects import point_key
 from standin.metasys.http import paged, respond, sort_text
+from standin.metasys.query import Paging
 from standin.metasys.state.model import Equipment, MetasysObject, Space
 from standin.metasys.state.samples import SampleWindow
 from standin.metasys.state.site import MetasysState
@@ -23,6 +27,14 @@ EARLIEST = -62135510400.0
 """0001-01-02T00:00:00Z: no sample is older (a timestamp must stay a four-digit year)."""
 DEFAULT_SAMPLE_WINDOW = 24 * 3600.0
 """**Sandbox choice:** without startTime the samples of the last day are returned."""
+SAMPLE_ATTRIBUTES = (
+    "units",
+    "displayPrecision",
+    "minPresValue",
+    "maxPresValue",
+    "relinquishDefault",
+)
+"""The attributes of an object that a sample's value, reliability and units read."""
 
 
 def device_key(sort: str) -> Any:
@@ -55,9 +67,49 @@ def equipment_key(sort: str) -> Any:
     return key
 
 
+def sample_page(
+    state: MetasysState, obj: MetasysObject, name: str, start: float, end: float, paging: Paging
+) -> tuple[int, orjson.Fragment]:
+    """(total, the page's items encoded): the same page of the same history is encoded once.
+
+    The items are a function of the key below alone: the window, the page, the object's series
+    (its reference), its commanded history (only ever appended to: its length and last entry
+    tell a new command), and the attributes a sample reads (units, precision, the limits that
+    make a value unreliable, the default a relinquished point falls back to). Anything else a
+    tenant changes makes a new state, and with it a new memo (kept by its value model)."""
+    history = obj.history.get(name) or ()
+    attributes = obj.attributes
+    key = (
+        obj.id,
+        obj.item_reference,
+        name,
+        start,
+        end,
+        paging.page,
+        paging.page_size,
+        paging.descending,
+        state.trend_interval,
+        len(history),
+        repr(history[-1]) if history else None,
+        *(repr(attributes.get(attribute)) for attribute in SAMPLE_ATTRIBUTES),
+    )
+    found = state.values.pages.get(key)
+    if found is None:
+        window = SampleWindow(obj, name, start, end, state.trend_interval, state.values)
+        samples = window.page(paging.page, paging.page_size, paging.descending)
+        items = orjson.Fragment(dumps(views.samples(obj, name, samples)))
+        found = state.values.pages.put(key, (window.total, items))
+    return found
+
+
 class SiteHandlers:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.links: BoundedMemo[tuple[str, bool, int | None], tuple[str | None, str | None]] = (
+            BoundedMemo(256)
+        )
+        """A samples page's next and previous links by its URL (re-encoding a query string
+        costs more than the rest of a remembered page)."""
 
     # --- network devices -------------------------------------------------------------------
 
@@ -257,19 +309,25 @@ class SiteHandlers:
         start = end - DEFAULT_SAMPLE_WINDOW if start is None else start
         start = max(start, EARLIEST)
         state.expire(obj)
-        window = SampleWindow(obj, name, start, end, state.trend_interval, state.values)
-        samples = window.page(paging.page, paging.page_size, paging.descending)
-        page_count = max(1, -(-window.total // paging.page_size))
+        total, items = sample_page(state, obj, name, start, end, paging)
+        page_count = max(1, -(-total // paging.page_size))
         url = str(request.url)
+        has_next = paging.page * paging.page_size < total
+        previous_page = min(paging.page - 1, page_count) if paging.page > 1 else None
+        links = self.links.get((url, has_next, previous_page))
+        if links is None:
+            links = self.links.put(
+                (url, has_next, previous_page),
+                (
+                    with_query(url, page=paging.page + 1) if has_next else None,
+                    None if previous_page is None else with_query(url, page=previous_page),
+                ),
+            )
         return {
-            "total": window.total,
-            "items": [views.sample(obj, name, s) for s in samples],
-            "next": with_query(url, page=paging.page + 1)
-            if paging.page * paging.page_size < window.total
-            else None,
-            "previous": with_query(url, page=min(paging.page - 1, page_count))
-            if paging.page > 1
-            else None,
+            "total": total,
+            "items": items,
+            "next": links[0],
+            "previous": links[1],
             "self": url,
             "attribute": full,
         }

@@ -67,7 +67,14 @@ def read_archive(data: bytes) -> list[tuple[str, list[x509.Certificate]]]:
 def import_archive(state: MetasysState, data: bytes) -> list[dict[str, Any]]:
     """One answer per operational certificate in the archive: the engine it went to and the
     status writing it alone would have answered."""
-    files = read_archive(data)
+    return import_files(state, read_archive(data))
+
+
+def import_files(
+    state: MetasysState, files: list[tuple[str, list[x509.Certificate]]]
+) -> list[dict[str, Any]]:
+    """:func:`import_archive` of an archive already read (:func:`read_archive`, which touches
+    no state, so it can run off the event loop)."""
     pool = [c for _, found in files for c in found if is_authority(c)]
     answers: list[dict[str, Any]] = []
     for file_name, found in files:

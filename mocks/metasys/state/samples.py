@@ -1,10 +1,15 @@
 """Trended samples: a sample every trend interval from the attribute's series or commanded value,
-plus one at every commanded change, paged without materialising the range."""
+plus one at every commanded change, paged without materialising the range.
+
+A page costs what it lists: the changes in the window are found by binary search in the
+attribute's time-indexed history, and the merged position of a change by binary search over
+them, so neither the point's age nor the number of commands it has had shows in the time of a
+page."""
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,40 +40,55 @@ class SampleWindow:
         self.attribute = attribute
         self.interval = interval
         self.values = values
+        index = values.history(obj, attribute)
+        self._changes = [] if index is None else index.offgrid(interval)
         if end < start:
             self.first, self.count = 0, 0
+            self._low = self._high = 0
         else:
             self.first = math.ceil(start / interval)
             self.count = max(0, math.floor(end / interval) - self.first + 1)
-        history = obj.history.get(attribute, [])
-        # A change on a grid instant is that instant's sample already.
-        self.changes = sorted({m for m, _ in history if start <= m <= end and m % interval != 0})
-        # The merged position of each change: changes sort after a grid instant at the same time.
-        self.change_positions = [
-            index + self._grid_at_or_before(moment) for index, moment in enumerate(self.changes)
-        ]
+            self._low = bisect_left(self._changes, start)
+            self._high = bisect_right(self._changes, end)
 
     def _grid_at_or_before(self, moment: float) -> int:
         last = math.floor(moment / self.interval)
         return max(0, min(self.count, last - self.first + 1))
 
     @property
-    def total(self) -> int:
-        return self.count + len(self.changes)
+    def changes(self) -> int:
+        """Changes off the grid in the window."""
+        return self._high - self._low
 
-    def at(self, position: int) -> Sample:
-        found = bisect_left(self.change_positions, position)
-        if found < len(self.change_positions) and self.change_positions[found] == position:
-            moment = self.changes[found]
-        else:
-            moment = (self.first + position - found) * self.interval
-        value, reliable = self.values.value_at(self.obj, self.attribute, moment)
-        return Sample(moment, value, reliable)
+    @property
+    def total(self) -> int:
+        return self.count + self.changes
+
+    def _position(self, change: int) -> int:
+        """The merged position of the window's ``change``-th change: changes sort after a grid
+        instant at the same time."""
+        return change + self._grid_at_or_before(self._changes[self._low + change])
+
+    def moments(self, start: int, stop: int) -> list[float]:
+        """The instants at merged positions [start, stop), ascending."""
+        change = bisect_left(range(self.changes), start, key=self._position)
+        found: list[float] = []
+        for position in range(start, stop):
+            if change < self.changes and self._position(change) == position:
+                found.append(self._changes[self._low + change])
+                change += 1
+            else:
+                found.append((self.first + position - change) * self.interval)
+        return found
 
     def page(self, page: int, page_size: int, descending: bool) -> list[Sample]:
         start = (page - 1) * page_size
         stop = min(self.total, start + page_size)
-        positions = range(start, stop)
+        if start >= stop:
+            return []
         if descending:
-            return [self.at(self.total - 1 - p) for p in positions]
-        return [self.at(p) for p in positions]
+            moments = self.moments(self.total - stop, self.total - start)[::-1]
+        else:
+            moments = self.moments(start, stop)
+        value_at, obj, attribute = self.values.value_at, self.obj, self.attribute
+        return [Sample(moment, *value_at(obj, attribute, moment)) for moment in moments]

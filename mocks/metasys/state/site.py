@@ -118,14 +118,20 @@ class MetasysState:
         self.expire(obj)
         return self.values.effective(obj, self.clock.time())
 
-    def item(self, obj: MetasysObject, names: list[str] | None = None) -> dict[str, Any]:
-        """The object's attributes with their current values (all of them, or ``names``)."""
+    def item(
+        self, obj: MetasysObject, names: list[str] | None = None, effective: Effective | None = None
+    ) -> dict[str, Any]:
+        """The object's attributes with their current values (all of them, or ``names``), from
+        ``effective`` when the caller has it already."""
         now = self.clock.time()
-        effective = self.effective(obj)
+        if effective is None:
+            effective = self.effective(obj)
         wanted = names if names is not None else [a.name for a in obj.type.attributes]
         return {name: self._value(obj, name, effective, now) for name in wanted}
 
     def _value(self, obj: MetasysObject, name: str, effective: Effective, now: float) -> Any:
+        if name == "presentValue":
+            return effective.value
         kind = obj.type
         computed: dict[str, Callable[[], Any]] = {
             "itemReference": lambda: obj.item_reference,
@@ -148,20 +154,23 @@ class MetasysState:
             return self.values.series_value(obj, name, now)
         return obj.attributes.get(name)
 
-    def condition(self, obj: MetasysObject) -> dict[str, Any]:
+    def condition(self, obj: MetasysObject, effective: Effective | None = None) -> dict[str, Any]:
         if not obj.type.is_point:
             return {}
-        effective = self.effective(obj)
+        if effective is None:
+            effective = self.effective(obj)
         flags: dict[str, Any] = {"reliability": effective.reliability}
         if obj.type.prioritized:
             flags["priority"] = effective.priority
         return {"presentValue": flags}
 
-    def attribute_condition(self, obj: MetasysObject, name: str) -> dict[str, Any]:
+    def attribute_condition(
+        self, obj: MetasysObject, name: str, effective: Effective | None = None
+    ) -> dict[str, Any]:
         """The condition of one attribute: ``presentValue``'s own; for a struct attribute, the
         object's reliability and ``priorityNone`` (nothing commands it), as the reference's
         ``object.values.notification`` example shows."""
-        condition = self.condition(obj)
+        condition = self.condition(obj, effective)
         if name in condition:
             return {name: condition[name]}
         attribute = obj.type.attribute(name)

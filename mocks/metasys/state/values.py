@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standin._core.timeseries import daily_cycle, layered_noise, series_key
+import orjson
+
+from standin._core.memo import BoundedMemo
+from standin._core.timeseries import LayeredNoise, daily_cycle, series_key
 from standin.metasys.enums import priority_name
 from standin.metasys.state.commands import OPERATOR_OVERRIDE
+from standin.metasys.state.history import HistoryIndex
 from standin.metasys.state.model import MetasysObject, SeriesSpec
 
 PRECISIONS = {
@@ -18,6 +22,10 @@ PRECISIONS = {
     "displayPrecisionEnumSet.displayPrecisionPt01": 2,
 }
 NOISE_PERIODS = (3 * 3600.0, 1800.0, 300.0)
+SERIES_KEPT = 4096
+"""Series (and histories) whose hashed key (and time index) a tenant's value model remembers."""
+PAGES_KEPT = 256
+"""Encoded pages of samples a tenant's value model remembers."""
 
 
 @dataclass(frozen=True)
@@ -42,14 +50,52 @@ class ValueModel:
     def __init__(self, seed: int, utc_offset_hours: float) -> None:
         self.seed = seed
         self.utc_offset_hours = utc_offset_hours
+        self._noise: BoundedMemo[tuple[str, str], LayeredNoise] = BoundedMemo(SERIES_KEPT)
+        self._histories: BoundedMemo[tuple[str, str], HistoryIndex] = BoundedMemo(SERIES_KEPT)
+        self.pages: BoundedMemo[tuple[Any, ...], tuple[int, orjson.Fragment]] = BoundedMemo(
+            PAGES_KEPT
+        )
+        """Encoded pages of samples by what they are made of (``handlers/site.py``
+        ``sample_page``)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A snapshot saved before the memos existed loads with empty ones.
+        self.__dict__.update(state)
+        for name, capacity in (
+            ("_noise", SERIES_KEPT),
+            ("_histories", SERIES_KEPT),
+            ("pages", PAGES_KEPT),
+        ):
+            if name not in self.__dict__:
+                setattr(self, name, BoundedMemo(capacity))
+
+    def noise(self, obj: MetasysObject, attribute: str) -> LayeredNoise:
+        """The series' noise, its key hashed once rather than per value."""
+        name = (obj.item_reference, attribute)
+        found = self._noise.get(name)
+        if found is None:
+            key = series_key(f"{obj.item_reference}#{attribute}")
+            found = self._noise.put(name, LayeredNoise(self.seed, key, NOISE_PERIODS))
+        return found
+
+    def history(self, obj: MetasysObject, attribute: str) -> HistoryIndex | None:
+        """The attribute's commanded values by time, up to date (None: never commanded)."""
+        source = obj.history.get(attribute)
+        if not source:
+            return None
+        name = (obj.id, attribute)
+        found = self._histories.get(name)
+        if found is None or not found.indexes(source):
+            found = self._histories.put(name, HistoryIndex(source))
+        found.refresh()
+        return found
 
     def series_value(self, obj: MetasysObject, attribute: str, t: float) -> float:
         spec: SeriesSpec = obj.series[attribute]
-        key = series_key(f"{obj.item_reference}#{attribute}")
         value = (
             spec.mean
             + spec.amplitude * daily_cycle(t, self.utc_offset_hours, spec.peak_hour)
-            + spec.noise * layered_noise(self.seed, key, t, NOISE_PERIODS)
+            + spec.noise * self.noise(obj, attribute).at(t)
         )
         return round(value, precision_digits(obj))
 
@@ -73,11 +119,8 @@ class ValueModel:
         if attribute != "presentValue":
             value = self.series_value(obj, attribute, t)
             return value, True
-        commanded = None
-        for moment, value in obj.history.get(attribute, ()):
-            if moment > t:
-                break
-            commanded = value
+        index = self.history(obj, attribute)
+        commanded = None if index is None else index.commanded_at(t)
         value = self.base_value(obj, t) if commanded is None else commanded
         return value, reliability(obj, value) == "reliabilityEnumSet.reliable"
 

@@ -1,0 +1,75 @@
+"""An attribute's commanded values indexed by time, so that reading one instant, or the changes
+in one window, costs a binary search rather than a walk of every command the point has had."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Any
+
+History = list[tuple[float, Any]]
+"""``MetasysObject.history[attribute]``: (moment, commanded value or None), as recorded."""
+
+
+class HistoryIndex:
+    """A view of one history list, sorted by moment (ties in the order recorded), brought up to
+    date with what was appended since it last looked (a clock set back can record a moment
+    earlier than the last: the index is then sorted again)."""
+
+    __slots__ = ("_offgrid", "_seen", "_source", "moments", "values")
+
+    def __init__(self, source: History) -> None:
+        self._source = source
+        self._seen = 0
+        self.moments: list[float] = []
+        self.values: list[Any] = []
+        self._offgrid: dict[float, list[float]] = {}
+
+    def indexes(self, source: History) -> bool:
+        return source is self._source
+
+    def refresh(self) -> None:
+        source = self._source
+        if len(source) == self._seen:
+            return
+        if len(source) > self._seen and self._grew_in_order(source):
+            for moment, value in source[self._seen :]:
+                self.moments.append(moment)
+                self.values.append(value)
+                for interval, offgrid in self._offgrid.items():
+                    _add_offgrid(offgrid, moment, interval)
+        else:
+            ordered = sorted(source, key=lambda entry: entry[0])
+            self.moments = [moment for moment, _ in ordered]
+            self.values = [value for _, value in ordered]
+            self._offgrid.clear()
+        self._seen = len(source)
+
+    def _grew_in_order(self, source: History) -> bool:
+        last = self.moments[-1] if self.moments else -math.inf
+        for moment, _ in source[self._seen :]:
+            if moment < last:
+                return False
+            last = moment
+        return True
+
+    def commanded_at(self, t: float) -> Any:
+        """The value commanded last at or before ``t`` (None: nothing, or a relinquish)."""
+        found = bisect_right(self.moments, t)
+        return self.values[found - 1] if found else None
+
+    def offgrid(self, interval: float) -> list[float]:
+        """The distinct moments of change that are not on the ``interval`` grid, ascending (a
+        change on a grid instant is that instant's sample already)."""
+        found = self._offgrid.get(interval)
+        if found is None:
+            found = []
+            for moment in self.moments:
+                _add_offgrid(found, moment, interval)
+            self._offgrid[interval] = found
+        return found
+
+
+def _add_offgrid(offgrid: list[float], moment: float, interval: float) -> None:
+    if moment % interval != 0 and (not offgrid or offgrid[-1] != moment):
+        offgrid.append(moment)

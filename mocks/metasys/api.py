@@ -67,7 +67,7 @@ class MetasysApi:
             token_format="jwt",
             signer=LazyJwtSigner("metasys-sandbox"),
         )
-        self.streams = Streams(sandbox.clock)
+        self.streams = Streams(sandbox.clock, sandbox.stream_store(self.key))
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
         self.seam = Seam(

@@ -1,0 +1,353 @@
+"""Event streams across replicas (issue 16, item 3): a stream's replay log and registry in a real
+Redis, so a stream dropped on one replica resumes on another with ``Last-Event-Id``, losing no
+event and repeating none.
+
+Unit level: two hubs (two replicas' worth of streams) on one Redis, each on its own clock; then
+two sandboxes on one Redis serving Metasys over sockets, each as a replica that has loaded the
+tenant (the stream moves with ``evict_tenant``, as when its tenant's lease moves).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from standin import build_app
+from standin._core.clock import Clock
+from standin._core.cluster.events import RedisStreamStore, redis_stream_stores
+from standin._core.liveserver import live_server
+from standin._core.sse import ResumeRefused, SseEvent, SseHub, StreamEnd, format_event
+from standin._core.tenants import DEFAULT_TENANT
+from standin.metasys.api import MetasysApi
+from standin.registry import create_sandbox
+from tests.conftest import NOW
+from tests.metasys.conftest import BASE
+from tests.metasys.test_streaming import (
+    Received,
+    Session,
+    hello,
+    listening,
+    subscribe_activities,
+    take,
+)
+
+STREAM = "b6d184ee-e137-44aa-b9b1-14bc704cd25d"
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_url, socket_timeout=5)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def frozen_clock() -> Clock:
+    clock = Clock()
+    clock.freeze(NOW)
+    return clock
+
+
+def replica_hub(client: redis.Redis, **options: Any) -> SseHub:
+    """One replica's hub: its own clock (frozen at the same instant), the shared Redis."""
+    max_events = options.pop("max_events", 1000)
+    store = RedisStreamStore(client, "metasys", maxlen=max_events)
+    return SseHub(frozen_clock(), max_events=max_events, store=store, **options)
+
+
+def sent(batch: list[SseEvent] | None) -> list[tuple[str, str, str]]:
+    assert batch is not None
+    return [(event.id, event.event, event.data) for event in batch]
+
+
+@pytest.mark.anyio
+async def test_a_stream_dropped_on_one_replica_resumes_on_another_losing_none_repeating_none(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM), expires_at=NOW.timestamp() + 3600)
+    a.publish(STREAM, "object.values.update", {"v": 2})
+    seen_on_a = a.attach(STREAM, a.resume_point(STREAM))
+    try:
+        assert sent(await seen_on_a.next_batch()) == [
+            (f"{STREAM}:1", "hello", json.dumps(STREAM)),
+            (f"{STREAM}:2", "object.values.update", '{"v":2}'),
+        ]
+    finally:
+        a.detach(seen_on_a)
+    # The connection is gone; A publishes on (nobody reads these there), then A is lost.
+    a.publish(STREAM, "object.values.update", {"v": 3})
+    a.publish(STREAM, "heartbeat", "2026-11-20T12:00:30Z")
+
+    assert b.info(STREAM) is None
+    stored = b.restore(STREAM, owner="t/u")
+    assert stored is not None
+    assert (stored.owner, stored.expires_at, stored.next_seq) == ("t/u", NOW.timestamp() + 3600, 5)
+    response = b.resume(f"{STREAM}:2", owner="t/u")
+    assert response.start == 3
+    resumed = b.attach(STREAM, response.start)
+    try:
+        batch = await resumed.next_batch()
+        assert sent(batch) == [
+            (f"{STREAM}:3", "object.values.update", '{"v":3}'),
+            (f"{STREAM}:4", "heartbeat", '"2026-11-20T12:00:30Z"'),
+        ]
+        assert batch is not None
+        assert [event.wire for event in batch] == [
+            format_event('{"v":3}', event="object.values.update", id=f"{STREAM}:3"),
+            format_event('"2026-11-20T12:00:30Z"', event="heartbeat", id=f"{STREAM}:4"),
+        ]
+        # Numbering goes on where A left it.
+        assert b.publish(STREAM, "object.values.update", {"v": 5}) == f"{STREAM}:5"
+        assert sent(await resumed.next_batch()) == [
+            (f"{STREAM}:5", "object.values.update", '{"v":5}')
+        ]
+    finally:
+        b.detach(resumed)
+    entries = client.xrange(f"standin:sse:metasys:{STREAM}:log")
+    assert [entry_id for entry_id, _ in entries] == [b"0-1", b"0-2", b"0-3", b"0-4", b"0-5"]
+
+
+def test_an_event_the_store_refuses_is_neither_buffered_nor_numbered(
+    client: redis.Redis,
+) -> None:
+    hub = replica_hub(client)
+    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    working, hub.store = hub.store, RedisStreamStore(unreachable, "metasys")
+    with pytest.raises(redis.ConnectionError):
+        hub.publish(STREAM, "e", 2)
+    info = hub.info(STREAM)
+    assert info is not None
+    assert (info.buffered, info.last_event_id) == (1, f"{STREAM}:1")
+    hub.store = working
+    assert hub.publish(STREAM, "e", 2) == f"{STREAM}:2"
+
+
+def test_a_replica_that_lost_a_stream_cannot_add_to_it_behind_the_new_holders_back(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert b.restore(STREAM) is not None
+    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
+    # A still believes it holds the stream; Redis refuses an event numbered 2 again.
+    with pytest.raises(redis.ResponseError):
+        a.publish(STREAM, "e", "from a")
+    fresh = replica_hub(client)
+    stored = fresh.restore(STREAM)
+    assert stored is not None
+    assert [(e.id, e.data) for e in stored.events] == [
+        (f"{STREAM}:1", json.dumps(STREAM)),
+        (f"{STREAM}:2", '"from b"'),
+    ]
+
+
+def test_a_stream_ended_for_good_is_gone_from_redis_and_cannot_be_resumed_elsewhere(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert a.close(STREAM)
+    assert client.exists(f"standin:sse:metasys:{STREAM}", f"standin:sse:metasys:{STREAM}:log") == 0
+    assert b.restore(STREAM) is None
+    with pytest.raises(ResumeRefused) as refused:
+        b.resume(f"{STREAM}:1")
+    assert refused.value.reason == "unknown_stream"
+
+
+@pytest.mark.parametrize("hand_over", ["evict", "close_all"])
+def test_a_stream_handed_over_or_shut_down_stays_in_redis_for_the_next_replica(
+    client: redis.Redis, hand_over: str
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    ended: list[tuple[str, StreamEnd]] = []
+    a.open(
+        "t/u",
+        stream_id=STREAM,
+        hello=("hello", STREAM),
+        on_close=lambda sid, why: ended.append((sid, why)),
+    )
+    if hand_over == "evict":
+        assert a.evict([STREAM, "not-open"]) == 1
+        assert ended == [(STREAM, "moved")]
+    else:
+        assert a.close_all() == 1
+        assert ended == [(STREAM, "shutdown")]
+    assert a.info(STREAM) is None
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert [e.id for e in stored.events] == [f"{STREAM}:1"]
+
+
+def test_another_owners_stream_is_not_restored_and_an_open_one_is_not_restored_twice(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert b.restore(STREAM, owner="t/someone-else") is None
+    assert b.info(STREAM) is None
+    assert b.restore(STREAM, owner="t/u") is not None
+    assert b.restore(STREAM, owner="t/u") is None
+    assert b.restore("never-opened") is None
+
+
+def test_the_replay_log_is_bounded_like_the_buffer_and_ages_like_it_on_the_new_replica(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client, max_events=3)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    for n in range(2, 11):
+        a.publish(STREAM, "e", n)
+    b = replica_hub(client, max_events=3)
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert [e.id for e in stored.events] == [f"{STREAM}:{n}" for n in (8, 9, 10)]
+    assert b.resume_point(STREAM, f"{STREAM}:8") == 9
+    with pytest.raises(ResumeRefused) as refused:
+        b.resume_point(STREAM, f"{STREAM}:7")
+    assert refused.value.reason == "unknown_event"
+    # Ageing reads each event's sandbox time, kept with it: past the retention only the
+    # newest stays resumable, as on the replica that published them.
+    b.clock.advance(31)
+    with pytest.raises(ResumeRefused):
+        b.resume_point(STREAM, f"{STREAM}:9")
+    assert b.resume_point(STREAM, f"{STREAM}:10") == 11
+
+
+def test_an_expiry_pushed_out_on_one_replica_holds_on_the_next_and_an_expired_stream_is_gone(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM), expires_at=NOW.timestamp() + 60)
+    assert a.extend_owner("t/u", NOW.timestamp() + 600) == [STREAM]
+    b = replica_hub(client)
+    b.clock.advance(120)
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert stored.expires_at == NOW.timestamp() + 600
+    assert b.evict([STREAM]) == 1
+    c = replica_hub(client)
+    c.clock.advance(601)
+    assert c.restore(STREAM) is None
+    assert client.exists(f"standin:sse:metasys:{STREAM}") == 0
+
+
+def test_notes_come_back_with_the_stream_and_a_forgotten_note_does_not(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client)
+    a.open("t/u", stream_id=STREAM)
+    a.annotate(STREAM, "tenant", "t")
+    a.annotate(STREAM, "object:1", "[]")
+    a.annotate(STREAM, "object:1", None)
+    a.annotate(STREAM, "object:2", '[["o","presentValue"]]')
+    stored = replica_hub(client).restore(STREAM)
+    assert stored is not None
+    assert dict(stored.notes) == {"tenant": "t", "object:2": '[["o","presentValue"]]'}
+    assert stored.next_seq == 1
+    assert stored.events == []
+
+
+def test_a_hub_without_a_store_writes_nothing_and_restores_nothing(client: redis.Redis) -> None:
+    hub = SseHub(frozen_clock())
+    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    hub.annotate(STREAM, "tenant", "t")
+    assert hub.restore(STREAM) is None
+    assert hub.close(STREAM)
+    assert client.keys("*") == []
+
+
+# --- Metasys over sockets: two replicas' sandboxes on one Redis ------------------------------
+
+
+@contextmanager
+def replica(client: redis.Redis) -> Iterator[Session]:
+    """One replica: its own sandbox (its own copy of the default tenant, as a replica that
+    loaded it) serving on its own port, its Metasys streams kept in the shared Redis."""
+    sandbox = create_sandbox(clock=frozen_clock(), stream_stores=redis_stream_stores(client))
+    with live_server(build_app(sandbox), timeout_graceful_shutdown=0.2) as url:
+        try:
+            with httpx.Client(base_url=url, timeout=httpx.Timeout(5.0, read=2.0)) as http:
+                yield Session(http, sandbox)
+        finally:
+            sandbox.vendor(MetasysApi).streams.hub.close_all()
+
+
+def present_values(received: list[Received]) -> list[tuple[str, str, Any]]:
+    return [(i, e, json.loads(d)["item"]["presentValue"]) for i, e, d in received]
+
+
+def test_a_metasys_stream_dropped_on_a_resumes_on_b_with_its_subscriptions(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+            assert a.subscribe(stream_id).status_code == 202
+            assert subscribe_activities(a, stream_id, activityType="alarm").status_code == 200
+            a.adjust(74.5)
+            seen = take(events, 2)
+        assert present_values(seen) == [
+            (f"{stream_id}:2", "object.values.update", 72.0),
+            (f"{stream_id}:3", "object.values.update", 74.5),
+        ]
+        a.adjust(75.0)  # published while no connection reads it
+        # The tenant moves to B: A lets go of its streams, Redis keeps them.
+        assert a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT) == 1
+
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:3"})
+        with listening(b, headers=resumed) as events:
+            assert present_values(take(events, 1)) == [
+                (f"{stream_id}:4", "object.values.update", 75.0)
+            ]
+            # The subscriptions came along: B's own changes reach the stream, numbered on.
+            b.adjust(76.5)
+            assert present_values(take(events, 1)) == [
+                (f"{stream_id}:5", "object.values.update", 76.5)
+            ]
+            b.adjust(90.0)  # past the setpoint's limit: an alarm
+            received = take(events, 2)
+        assert [(i, e) for i, e, _ in received] == [
+            (f"{stream_id}:6", "object.values.update"),
+            (f"{stream_id}:7", "activity.alarm.new"),
+        ]
+        assert json.loads(received[1][2])["activity"]["alarm"]["type"] == (
+            "alarmValueEnumSet.avHiAlarm"
+        )
+
+
+def test_a_subscription_made_on_b_to_a_stream_a_held_re_creates_the_stream_there(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        assert b.subscribe(stream_id).status_code == 202
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:1"})
+        with listening(b, headers=resumed) as events:
+            (event_id, name, data) = next(events)
+        assert (event_id, name) == (f"{stream_id}:2", "object.values.update")
+        assert json.loads(data)["item"]["presentValue"] == 72.0
+
+
+def test_another_users_stream_is_not_resumed_on_the_next_replica(client: redis.Redis) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        viewer = b.sandbox.credentials()["metasys"]
+        b.token = b.login(str(viewer["viewer_username"]), str(viewer["viewer_password"]))
+        response = b.http.get(
+            f"{BASE}/stream", headers=b.headers(**{"Last-Event-Id": f"{stream_id}:1"})
+        )
+        assert (response.status_code, response.content) == (204, b"")
+        assert b.sandbox.vendor(MetasysApi).streams.hub.info(stream_id) is None

@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import standin
 from standin.apis import API_KEYS
@@ -39,7 +39,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from standin._core import accesslog
-    from standin.registry import create_sandbox
     from standin.server import build_app
 
     admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
@@ -47,14 +46,11 @@ def serve(args: argparse.Namespace) -> int:
         admin_token = secrets.token_urlsafe(24)
         print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
     apis = None if args.api is None else [args.api]
-    sandbox = create_sandbox(
-        apis,
-        seed=args.seed,
-        journal_capacity=args.journal_size,
-        admin_token=admin_token,
-        data_dir=args.data_dir,
-        tenant_ttl=args.tenant_ttl,
-    )
+    try:
+        sandbox = _sandbox(args, apis, admin_token)
+    except Unreachable as down:
+        print(f"standin: {down}", file=sys.stderr)
+        return 1
     app = build_app(sandbox, args.api)
     if args.cors:
         app = with_cors(app, args.cors)
@@ -63,6 +59,14 @@ def serve(args: argparse.Namespace) -> int:
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
     if args.data_dir is not None:
         print(f"standin: keeping state in {args.data_dir}", file=sys.stderr)
+    if args.redis is not None:
+        from standin._core.cluster.connection import shown
+
+        print(
+            f"standin: sharing one sandbox through Redis at {shown(args.redis)}; other replicas "
+            f"reach this one at {_advertise_url(args)}",
+            file=sys.stderr,
+        )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -88,6 +92,45 @@ def serve(args: argparse.Namespace) -> int:
         sandbox.close()
     print("standin: stopped", file=sys.stderr)
     return 0
+
+
+class Unreachable(Exception):
+    """The shared storage a replica needs cannot be reached at start."""
+
+
+def _sandbox(args: argparse.Namespace, apis: list[str] | None, admin_token: str | None) -> Any:
+    from standin._core.cluster.signals import StorageUnavailable
+    from standin.registry import create_sandbox
+
+    try:
+        return create_sandbox(
+            apis,
+            seed=args.seed,
+            journal_capacity=args.journal_size,
+            admin_token=admin_token,
+            data_dir=args.data_dir,
+            tenant_ttl=args.tenant_ttl,
+            redis_url=args.redis,
+            advertise_url=_advertise_url(args) if args.redis else None,
+        )
+    except StorageUnavailable as down:
+        raise Unreachable(f"{down.detail}; start it, then this replica") from None
+
+
+def _advertise_url(args: argparse.Namespace) -> str:
+    """Where other replicas reach this one: --advertise-url, else the bound address (this
+    machine's name when bound to every address)."""
+    if args.advertise_url:
+        return str(args.advertise_url).rstrip("/")
+    host = args.host
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if args.tls or args.cert is not None else "http"
+    return f"{scheme}://{host}:{args.port}"
 
 
 def with_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
@@ -282,6 +325,21 @@ def parser() -> argparse.ArgumentParser:
         help="keep tenants, tokens and every acknowledged write in this directory (SQLite) "
         "across restarts (also STANDIN_DATA_DIR; default: nothing is kept)",
     )
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        default=os.environ.get("STANDIN_REDIS_URL") or None,
+        help="keep the sandbox in Redis at URL (redis://HOST:6379/0) and serve it together with "
+        "every replica started with the same URL, e.g. behind a load balancer (also "
+        "STANDIN_REDIS_URL; exclusive with --data-dir)",
+    )
+    run.add_argument(
+        "--advertise-url",
+        metavar="URL",
+        default=os.environ.get("STANDIN_ADVERTISE_URL") or None,
+        help="with --redis: where the other replicas reach this one (also "
+        "STANDIN_ADVERTISE_URL; default http://HOST:PORT of --host and --port)",
+    )
     run.add_argument("--cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", type=Path, help="the private key of --cert (PEM)")
     run.set_defaults(handler=serve)
@@ -311,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = root.parse_args(argv)
     if args.command == "serve" and (args.cert is None) != (args.key is None):
         root.error("--cert and --key go together")
+    if args.command == "serve" and args.redis is not None and args.data_dir is not None:
+        root.error("--redis and --data-dir are exclusive: state is kept in Redis or in a directory")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

@@ -49,6 +49,9 @@ class Sandbox:
     ) -> None:
         self.started = time.monotonic()
         self.stream_stores = stream_stores
+        self.tenant_dropped: list[Callable[[str], object]] = []
+        """What runs when this process lets go of a tenant (see ``TenantRegistry.dropped``);
+        vendors add to it as they are made."""
         self.clock = clock or Clock()
         self.seed = seed
         self.journal = RequestJournal(journal_capacity)
@@ -62,6 +65,7 @@ class Sandbox:
             api = factory(self)
             self.apis[api.key] = api
         self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        self.tenants.dropped = self.tenant_dropped
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):

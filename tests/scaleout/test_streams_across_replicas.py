@@ -10,6 +10,8 @@ tenant (the stream moves with ``evict_tenant``, as when its tenant's lease moves
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from httpx_sse import connect_sse
 
 from standin import build_app
 from standin._core.clock import Clock
@@ -35,6 +38,13 @@ from tests.metasys.test_streaming import (
     listening,
     subscribe_activities,
     take,
+)
+from tests.scaleout.replicas import (
+    METASYS,
+    ZONE_SETPOINT,
+    metasys_id,
+    metasys_token,
+    replica_process,
 )
 
 STREAM = "b6d184ee-e137-44aa-b9b1-14bc704cd25d"
@@ -351,3 +361,126 @@ def test_another_users_stream_is_not_resumed_on_the_next_replica(client: redis.R
         )
         assert (response.status_code, response.content) == (204, b"")
         assert b.sandbox.vendor(MetasysApi).streams.hub.info(stream_id) is None
+
+
+# --- real replica processes (standin serve --redis) ------------------------------------------
+
+
+def lease_holder(client: redis.Redis, tenant_id: str = DEFAULT_TENANT) -> str:
+    """The URL of the replica serving the tenant (its lease: ``replica|url|fence``)."""
+    value = client.get(f"standin:lease:{tenant_id}")
+    assert value is not None
+    return value.decode().rsplit("|", 2)[1]
+
+
+@contextmanager
+def sse(http: httpx.Client, headers: dict[str, str]) -> Iterator[Iterator[Received]]:
+    with connect_sse(http, "GET", f"{METASYS}/stream", headers=headers) as source:
+        assert source.response.status_code == 200
+        yield ((e.id, e.event, e.data) for e in source.iter_sse())
+
+
+def updates(events: Iterator[Received], count: int, seen: list[Received]) -> list[Any]:
+    """The next ``count`` presentValue updates (heartbeats on the real clock may come between:
+    every event read is kept in ``seen``)."""
+    values: list[Any] = []
+    while len(values) < count:
+        event = next(events)
+        seen.append(event)
+        if event[1] == "object.values.update":
+            values.append(json.loads(event[2])["item"]["presentValue"])
+    return values
+
+
+def numbers(stream_id: str, seen: list[Received]) -> list[int]:
+    assert all(event_id.startswith(f"{stream_id}:") for event_id, _, _ in seen)
+    return [int(event_id.rpartition(":")[2]) for event_id, _, _ in seen]
+
+
+def adjust(http: httpx.Client, auth: dict[str, str], point: str, value: float) -> None:
+    response = http.put(
+        f"{METASYS}/objects/{point}/commands/adjustCommand",
+        headers=auth,
+        json={"parameters": [value]},
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def processes(redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    with (
+        replica_process(redis_url) as (first, first_url),
+        replica_process(redis_url) as (
+            _,
+            second_url,
+        ),
+    ):
+        yield first, first_url, second_url
+
+
+def test_a_command_through_one_replica_reaches_a_stream_opened_through_the_other(
+    processes: tuple[subprocess.Popen[bytes], str, str],
+) -> None:
+    _, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)  # the first replica now serves the tenant
+        seen: list[Received] = []
+        with sse(b, auth) as events:
+            (stream_id, hello_name, _) = next(events)
+            stream_id = stream_id.rpartition(":")[0]
+            assert hello_name == "hello"
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
+            )
+            assert subscribed.status_code == 202
+            adjust(a, auth, point, 74.5)
+            adjust(b, auth, point, 75.5)
+            assert updates(events, 3, seen) == [72.0, 74.5, 75.5]
+        assert numbers(stream_id, seen) == list(range(2, 2 + len(seen)))
+
+
+def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        assert lease_holder(client) == first_url
+        seen: list[Received] = []
+        with sse(b, auth) as events:  # held by the first replica, read through the second
+            hello_event = next(events)
+            seen.append(hello_event)
+            stream_id = hello_event[0].rpartition(":")[0]
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
+            )
+            assert subscribed.status_code == 202
+            adjust(b, auth, point, 74.5)
+            assert updates(events, 2, seen) == [72.0, 74.5]
+        # The connection is gone; an event is published that nobody reads yet, then the
+        # replica holding the stream dies.
+        adjust(b, auth, point, 75.0)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        last_seen = seen[-1][0]
+        with sse(b, {**auth, "Last-Event-Id": last_seen}) as events:
+            assert updates(events, 1, seen) == [75.0]
+            # The second replica serves the tenant now; the subscription came along.
+            adjust(b, auth, point, 76.5)
+            assert updates(events, 1, seen) == [76.5]
+        assert lease_holder(client) == second_url
+        assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))

@@ -23,6 +23,9 @@ replayed from the log and numbering goes on from the registry, so none is lost a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
 import redis
 
 from standin._core.sse.framing import format_event
@@ -35,6 +38,9 @@ DEFAULT_TTL = 3600.0
 DEFAULT_MAXLEN = 2000
 """The log's bound when the store is not told the hub's (``max_events``)."""
 
+Failures = Callable[[], AbstractContextManager[None]]
+"""A context Redis calls run in (see ``RedisStreamStore``)."""
+
 _NOTE = "note:"
 _OWNER, _EXPIRES, _NEXT = "owner", "expires_at", "next_seq"
 
@@ -45,6 +51,8 @@ class RedisStreamStore(StreamStore):
     ``client``: a synchronous redis-py client (the hub writes under its lock, from request
     handlers and its timer thread; a loopback round trip per event). ``maxlen``: the log's
     ``MAXLEN ~`` bound, the hub's ``max_events`` (``load`` reads at most that many anyway).
+    ``failures``: a context every Redis call runs in, to turn Redis errors into the caller's
+    (a replica's ``storage_calls``: 503 with a clear body); by default they pass as they are.
     """
 
     def __init__(
@@ -55,8 +63,10 @@ class RedisStreamStore(StreamStore):
         maxlen: int = DEFAULT_MAXLEN,
         ttl: float = DEFAULT_TTL,
         prefix: str = KEY_PREFIX,
+        failures: Failures | None = None,
     ) -> None:
         self.client = client
+        self.failures: Failures = failures or nullcontext
         self.api = api
         self.maxlen = maxlen
         self.ttl_ms = int(ttl * 1000)
@@ -76,7 +86,8 @@ class RedisStreamStore(StreamStore):
         pipe.delete(key, self.log_key(stream_id))
         pipe.hset(key, mapping={_OWNER: owner, _EXPIRES: _float_text(expires_at), _NEXT: "1"})
         pipe.pexpire(key, self.ttl_ms)
-        pipe.execute()
+        with self.failures():
+            pipe.execute()
 
     def appended(self, stream_id: str, event: SseEvent) -> None:
         key, log = self.registry_key(stream_id), self.log_key(stream_id)
@@ -91,24 +102,28 @@ class RedisStreamStore(StreamStore):
         pipe.hset(key, _NEXT, str(event.seq + 1))
         pipe.pexpire(log, self.ttl_ms)
         pipe.pexpire(key, self.ttl_ms)
-        pipe.execute()
+        with self.failures():
+            pipe.execute()
 
     def extended(self, stream_id: str, expires_at: float | None) -> None:
         key = self.registry_key(stream_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(key, _EXPIRES, _float_text(expires_at))
         pipe.pexpire(key, self.ttl_ms)
-        pipe.execute()
+        with self.failures():
+            pipe.execute()
 
     def annotate(self, stream_id: str, key: str, value: str | None) -> None:
         registry = self.registry_key(stream_id)
-        if value is None:
-            self.client.hdel(registry, _NOTE + key)
-        else:
-            self.client.hset(registry, _NOTE + key, value)
+        with self.failures():
+            if value is None:
+                self.client.hdel(registry, _NOTE + key)
+            else:
+                self.client.hset(registry, _NOTE + key, value)
 
     def ended(self, stream_id: str) -> None:
-        self.client.delete(self.registry_key(stream_id), self.log_key(stream_id))
+        with self.failures():
+            self.client.delete(self.registry_key(stream_id), self.log_key(stream_id))
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -116,7 +131,8 @@ class RedisStreamStore(StreamStore):
         pipe = self.client.pipeline(transaction=True)
         pipe.hgetall(self.registry_key(stream_id))
         pipe.xrevrange(self.log_key(stream_id), count=max_events)
-        fields, entries = pipe.execute()
+        with self.failures():
+            fields, entries = pipe.execute()
         registry = {_text(k): _text(v) for k, v in fields.items()}
         if _OWNER not in registry:
             return None
@@ -135,13 +151,17 @@ class RedisStreamStore(StreamStore):
 
 
 def redis_stream_stores(
-    client: redis.Redis, *, ttl: float = DEFAULT_TTL, maxlen: int = DEFAULT_MAXLEN
+    client: redis.Redis,
+    *,
+    ttl: float = DEFAULT_TTL,
+    maxlen: int = DEFAULT_MAXLEN,
+    failures: Failures | None = None,
 ) -> StreamStoreFactory:
     """The factory a sandbox takes as ``stream_stores``: each API's streams under its own key
     prefix, on one client."""
 
     def store_for(api: str) -> StreamStore:
-        return RedisStreamStore(client, api, ttl=ttl, maxlen=maxlen)
+        return RedisStreamStore(client, api, ttl=ttl, maxlen=maxlen, failures=failures)
 
     return store_for
 

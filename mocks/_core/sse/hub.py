@@ -523,7 +523,14 @@ class SseHub:
                     # One broken heartbeat must not stop every other stream's clock.
                     _log.exception("SSE heartbeat %r failed", beat.spec.event)
                     continue
-                self._append_locked(stream, beat.spec.event, data, now)
+                try:
+                    self._append_locked(stream, beat.spec.event, data, now)
+                except _FATAL:
+                    raise
+                except BaseException:
+                    # The store refused it (a store's failure may be a BaseException, as the
+                    # cluster's 503 signal is): this beat is skipped, the next one tries again.
+                    _log.warning("SSE heartbeat %r of %s not stored", beat.spec.event, stream.id)
 
     def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:
@@ -682,7 +689,9 @@ class SseHub:
         if self.store is not None and reason not in _HANDED_OVER:
             try:
                 self.store.ended(stream.id)
-            except Exception:
+            except _FATAL:
+                raise
+            except BaseException:
                 # The stream ends here whatever the store says; the store's copy expires.
                 _log.exception("SSE store could not forget stream %s", stream.id)
         for listener in stream.listeners:
@@ -692,6 +701,8 @@ class SseHub:
             return None
         return lambda: on_close(stream.id, reason)
 
+
+_FATAL = (KeyboardInterrupt, SystemExit)
 
 _HANDED_OVER: frozenset[StreamEnd] = frozenset({"shutdown", "moved"})
 """Ends after which another process may go on with the stream: the store keeps it."""

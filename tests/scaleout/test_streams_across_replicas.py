@@ -29,6 +29,7 @@ from standin._core.sse import ResumeRefused, SseEvent, SseHub, StreamEnd, format
 from standin._core.tenants import DEFAULT_TENANT
 from standin.metasys.api import MetasysApi
 from standin.registry import create_sandbox
+from tests.buildingminds.conftest import record
 from tests.conftest import NOW
 from tests.metasys.conftest import BASE
 from tests.metasys.test_streaming import (
@@ -484,3 +485,75 @@ def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
             assert updates(events, 1, seen) == [76.5]
         assert lease_holder(client) == second_url
         assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))
+
+
+# --- clock-driven progress reads the same through either replica (issue 16, item 3) ----------
+
+BUILDINGMINDS = "/buildingminds/api/digitaltwinintegration"
+
+
+def batch_view(http: httpx.Client, auth: dict[str, str], batch_id: str) -> Any:
+    """The batch as a client sees it: its line in ``GET /batch`` and its inbound messages."""
+    listed = http.get(f"{BUILDINGMINDS}/batch", params={"limit": 1000}, headers=auth)
+    assert listed.status_code == 200, listed.text
+    (line,) = [b for b in listed.json()["data"] if b["batchId"] == batch_id]
+    inbound = http.get(f"{BUILDINGMINDS}/batch/{batch_id}/inbound", headers=auth)
+    assert inbound.status_code == 200, inbound.text
+    return line, inbound.json()["data"]
+
+
+def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_failover(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    with (
+        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
+    ):
+        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+        creds = a.get("/_sandbox/credentials").json()["buildingminds"]
+        token = a.post(
+            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+            data={
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "scope": creds["scope"] + "/.default",
+                "grant_type": "client_credentials",
+            },
+        )
+        assert token.status_code == 200, token.text
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        building = record("building", "B1", siteId="SITE-BER")
+        submitted = a.post(f"{BUILDINGMINDS}/building", json=[building], headers=auth)
+        assert submitted.status_code == 200, submitted.text
+        batch_id = submitted.json()["batchId"]
+        assert lease_holder(client) == first_url
+
+        statuses: list[str] = []
+        for advance in (0, 6, 21):  # New; picked up; processed (a building is Published)
+            moved = b.post("/_sandbox/clock", json={"advance": advance})
+            assert moved.status_code == 200
+            through_a, through_b = batch_view(a, auth, batch_id), batch_view(b, auth, batch_id)
+            assert through_a == through_b
+            statuses.append(through_b[1][0]["status"])
+        assert statuses == ["New", "InProgress", "Published"]
+
+        second = b.post(
+            f"{BUILDINGMINDS}/building",
+            json=[record("building", "B2", siteId="SITE-BER")],
+            headers=auth,
+        )
+        assert second.status_code == 200, second.text
+        second_id = second.json()["batchId"]
+        assert b.post("/_sandbox/clock", json={"advance": 6}).status_code == 200
+        before = batch_view(a, auth, second_id)
+        assert before[1][0]["status"] == "InProgress"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        # The survivor takes the tenant over, its clock still frozen where it was: the same
+        # answer, then the same progress.
+        assert batch_view(b, auth, second_id) == before
+        assert b.post("/_sandbox/clock", json={"advance": 21}).status_code == 200
+        after = batch_view(b, auth, second_id)
+        assert after[1][0]["status"] == "Published"
+        assert lease_holder(client) == second_url

@@ -114,7 +114,8 @@ def _sandbox(args: argparse.Namespace, apis: list[str] | None, admin_token: str 
             advertise_url=_advertise_url(args) if args.redis else None,
         )
     except StorageUnavailable as down:
-        raise Unreachable(f"{down.detail}; start it, then this replica") from None
+        detail = down.detail.removesuffix("; retrying")
+        raise Unreachable(f"{detail}: start Redis first, then this replica") from None
 
 
 def _advertise_url(args: argparse.Namespace) -> str:

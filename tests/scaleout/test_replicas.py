@@ -163,3 +163,30 @@ def test_health_says_state_is_in_redis_and_redis_is_reachable(
     assert health.status_code == 200
     body = health.json()
     assert (body["status"], body["storage"], body["redis"]) == ("ok", "redis", "reachable")
+
+
+def test_a_buildingminds_tenant_made_on_one_replica_gets_azure_ad_tokens_on_the_other(
+    pair: tuple[Replica, Replica],
+) -> None:
+    first, second = pair
+    with first.client() as a, second.client() as b:
+        creds = a.post("/_sandbox/tenants").json()["buildingminds"]
+        discovery = b.get(f"/buildingminds/{creds['tenant']}/v2.0/.well-known/openid-configuration")
+        assert discovery.status_code == 200
+        token = b.post(
+            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+            data={
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "scope": creds["scope"] + "/.default",
+                "grant_type": "client_credentials",
+            },
+        )
+        assert token.status_code == 200, token.text
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        batches = a.get("/buildingminds/api/digitaltwinintegration/batch", headers=auth)
+        assert batches.status_code == 200
+        # Both replicas publish one signing key, so a token verifies against either's JWKS.
+        keys_a = a.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
+        keys_b = b.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
+        assert keys_a == keys_b

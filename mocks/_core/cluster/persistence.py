@@ -429,3 +429,6 @@ class _RedisTokens:
 
     def claim(self, tenant_id: str) -> None:
         self._persistence.sandbox.tenants.get(tenant_id)
+
+    def serves(self, tenant_id: str) -> bool:
+        return self._persistence.leases.holds(tenant_id)

@@ -1,0 +1,188 @@
+"""Failures: a replica killed, a tenant taken over, Redis away and back."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from standin._core.cluster import keys
+from tests.atrius.conftest import meter_body
+from tests.redis_support import RedisServer
+from tests.scaleout.replicas import (
+    METASYS,
+    ZONE_SETPOINT,
+    atrius_token,
+    metasys_id,
+    metasys_token,
+    replica,
+    replica_process,
+)
+
+
+def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next(
+    redis_url: str,
+) -> None:
+    with (
+        replica_process(redis_url) as (first, first_base),
+        replica_process(redis_url) as (_, second_base),
+    ):
+        with httpx.Client(base_url=first_base, timeout=10, trust_env=False) as setup:
+            creds = setup.get("/_sandbox/credentials").json()
+            atrius = {"Authorization": f"Bearer {atrius_token(setup, creds['atrius'])}"}
+            metasys = {"Authorization": f"Bearer {metasys_token(setup, creds['metasys'])}"}
+            point = metasys_id(setup, metasys, ZONE_SETPOINT)
+            # Reading every meter back must not meet Atrius' rate limit.
+            off = setup.patch("/_sandbox/limits", json={"atrius": {"requests": {"enabled": False}}})
+            assert off.status_code == 200
+        meters: list[str] = []
+        commanded: list[int] = []
+        stop = threading.Event()
+
+        def create_meters(base: str) -> None:
+            with httpx.Client(base_url=base, timeout=5, trust_env=False) as client:
+                for n in range(10_000):
+                    if stop.is_set():
+                        return
+                    body = meter_body(vendorMeterId=f"M-{n}")
+                    try:
+                        response = client.post("/atrius/meters/", json=body, headers=atrius)
+                    except httpx.TransportError:
+                        return
+                    if response.status_code == 201:
+                        meters.append(response.json()["uuid"])
+
+        def command_point() -> None:
+            with httpx.Client(base_url=first_base, timeout=5, trust_env=False) as client:
+                for value in range(60, 86):
+                    if stop.is_set():
+                        return
+                    try:
+                        response = client.put(
+                            f"{METASYS}/objects/{point}/commands/adjustCommand",
+                            json={"parameters": [value]},
+                            headers=metasys,
+                        )
+                    except httpx.TransportError:
+                        return
+                    if response.is_success:
+                        commanded.append(value)
+                    time.sleep(0.02)
+
+        writers = [
+            threading.Thread(target=create_meters, args=(first_base,)),
+            threading.Thread(target=create_meters, args=(second_base,)),
+            threading.Thread(target=command_point),
+        ]
+        for writer in writers:
+            writer.start()
+        deadline = time.monotonic() + 30
+        while (len(meters) < 30 or len(commanded) < 5) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        time.sleep(0.2)
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=20)
+        assert first.returncode == -signal.SIGKILL
+        assert len(meters) >= 30
+        assert len(commanded) >= 5
+
+        # The next request on the remaining replica succeeds: the killed one's tenants move.
+        with httpx.Client(base_url=second_base, timeout=10, trust_env=False) as client:
+            value = client.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue", headers=metasys
+            )
+            assert value.status_code == 200
+            assert value.json()["item"]["presentValue"] >= commanded[-1]
+            missing = [
+                meter
+                for meter in meters
+                if client.get(f"/atrius/meters/{meter}", headers=atrius).status_code != 200
+            ]
+            assert missing == []
+
+
+def test_a_write_from_a_replica_that_lost_its_tenant_is_refused_with_503(
+    redis_url: str,
+) -> None:
+    with replica(redis_url, ["atrius"]) as first, first.client() as client:
+        creds = client.get("/_sandbox/credentials").json()
+        auth = {"Authorization": f"Bearer {atrius_token(client, creds['atrius'])}"}
+        # Another replica took the default tenant over (as after a long pause of this one).
+        store = redis.Redis.from_url(redis_url)
+        store.set(keys.lease("default"), "someone-else|http://127.0.0.1:9|999", px=60_000)
+        store.close()
+        refused = client.post("/atrius/meters/", json=meter_body(), headers=auth)
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json() == {
+            "error": "sandbox storage unavailable",
+            "detail": "tenant default is now served by another replica; this write was not kept",
+        }
+
+
+def test_a_request_for_a_tenant_whose_replica_is_gone_is_served_here(redis_url: str) -> None:
+    with replica(redis_url, ["atrius"]) as first, first.client() as client:
+        tenant = client.post("/_sandbox/tenants").json()["tenant"]
+        store = redis.Redis.from_url(redis_url)
+        # Its holder answers nowhere any more (port 9 refuses), yet its lease has not run out.
+        store.set(keys.lease(tenant), "gone|http://127.0.0.1:9|999", px=60_000)
+        first.sandbox.tenants.drop(tenant)
+        first.sandbox.persistence.leases.forget(tenant)  # type: ignore[attr-defined]
+        clock = client.get("/_sandbox/clock", params={"tenant": tenant})
+        assert clock.status_code == 200
+        holder = store.get(keys.lease(tenant))
+        store.close()
+        assert holder is not None
+        assert holder.decode().startswith(first.sandbox.persistence.leases.identity + "|")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> RedisServer:
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+def test_with_redis_away_a_replica_answers_503_and_recovers_when_it_is_back(
+    own_redis: RedisServer,
+) -> None:
+    with replica(own_redis.url, ["atrius"]) as first, first.client() as client:
+        creds = client.get("/_sandbox/credentials").json()
+        auth = {"Authorization": f"Bearer {atrius_token(client, creds['atrius'])}"}
+        assert (
+            client.post(
+                "/atrius/meters/", json=meter_body(vendorMeterId="R-1"), headers=auth
+            ).status_code
+            == 201
+        )
+        own_redis.stop()
+        down = client.post("/atrius/meters/", json=meter_body(vendorMeterId="R-2"), headers=auth)
+        assert down.status_code == 503
+        assert down.headers["retry-after"] == "1"
+        body = down.json()
+        assert body["error"] == "sandbox storage unavailable"
+        assert body["detail"].startswith(f"Redis at {own_redis.url} is unreachable (")
+        assert body["detail"].endswith("); retrying")
+        health = client.get("/_sandbox/health")
+        assert health.status_code == 503
+        assert (health.json()["status"], health.json()["redis"]) == ("unavailable", "unreachable")
+        own_redis.start()
+        again = client.post("/atrius/meters/", json=meter_body(vendorMeterId="R-3"), headers=auth)
+        assert again.status_code == 201, again.text
+        assert client.get("/_sandbox/health").status_code == 200
+        listed = client.get("/atrius/meters/", params={"per_page": 100}, headers=auth)
+        assert listed.status_code == 200
+        # The write answered 503 was not kept; the acknowledged ones were.
+        kept = [meter["vendorMeterId"] for meter in listed.json()["results"]]
+        assert "R-1" in kept
+        assert "R-3" in kept
+        assert "R-2" not in kept

@@ -22,10 +22,17 @@ import redis
 from httpx_sse import connect_sse
 
 from standin import build_app
-from standin._core.clock import Clock
-from standin._core.cluster.events import RedisStreamStore, redis_stream_stores
+from standin._core.clock import Clock, isoformat
+from standin._core.cluster.events import RedisStreamStore, StreamTakenOver, redis_stream_stores
 from standin._core.liveserver import live_server
-from standin._core.sse import ResumeRefused, SseEvent, SseHub, StreamEnd, format_event
+from standin._core.sse import (
+    Heartbeat,
+    ResumeRefused,
+    SseEvent,
+    SseHub,
+    StreamEnd,
+    format_event,
+)
 from standin._core.tenants import DEFAULT_TENANT
 from standin.metasys.api import MetasysApi
 from standin.registry import create_sandbox
@@ -148,17 +155,45 @@ def test_a_replica_that_lost_a_stream_cannot_add_to_it_behind_the_new_holders_ba
     a, b = replica_hub(client), replica_hub(client)
     a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
     assert b.restore(STREAM) is not None
-    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
-    # A still believes it holds the stream; Redis refuses an event numbered 2 again.
-    with pytest.raises(redis.ResponseError):
+    # A still believes it holds the stream; what it publishes is refused, not numbered.
+    with pytest.raises(StreamTakenOver):
         a.publish(STREAM, "e", "from a")
-    fresh = replica_hub(client)
-    stored = fresh.restore(STREAM)
+    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
+    # Nor can A end it for the new holder when its own copy goes.
+    assert a.close(STREAM)
+    assert b.publish(STREAM, "e", "still b") == f"{STREAM}:3"
+    stored = replica_hub(client).restore(STREAM)
     assert stored is not None
     assert [(e.id, e.data) for e in stored.events] == [
         (f"{STREAM}:1", json.dumps(STREAM)),
         (f"{STREAM}:2", '"from b"'),
+        (f"{STREAM}:3", '"still b"'),
     ]
+
+
+@pytest.mark.anyio
+async def test_a_heartbeat_refused_after_a_take_over_cuts_the_old_replicas_connections(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open(
+        "t/u",
+        stream_id=STREAM,
+        hello=("hello", STREAM),
+        heartbeats=[Heartbeat("heartbeat", 30, isoformat)],
+    )
+    reader = a.attach(STREAM, 1)
+    try:
+        assert sent(await reader.next_batch()) == [(f"{STREAM}:1", "hello", json.dumps(STREAM))]
+        assert b.restore(STREAM) is not None
+        a.clock.advance(30)
+        a.tick()
+        # Cut, so its client resumes with Last-Event-Id where the stream is held now.
+        assert reader.dropped == "severed"
+        assert await reader.next_batch() is None
+    finally:
+        a.detach(reader)
+    assert client.xlen(f"standin:sse:metasys:{STREAM}:log") == 1
 
 
 def test_a_stream_ended_for_good_is_gone_from_redis_and_cannot_be_resumed_elsewhere(

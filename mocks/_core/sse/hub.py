@@ -217,7 +217,7 @@ class SseHub:
         with self._lock:
             if stream_id in self._streams:
                 return None
-            stored = store.load(stream_id, self.max_events)
+            stored = store.take(stream_id, self.max_events)
             if stored is None or (owner is not None and stored.owner != owner):
                 return None
             now = self.clock.time()
@@ -529,8 +529,13 @@ class SseHub:
                     raise
                 except BaseException:
                     # The store refused it (a store's failure may be a BaseException, as the
-                    # cluster's 503 signal is): this beat is skipped, the next one tries again.
+                    # cluster's 503 signal is): unreachable, or another process took the stream
+                    # over. The beat is skipped and the connections are cut, so their clients
+                    # resume with ``Last-Event-Id`` wherever the stream is kept now.
                     _log.warning("SSE heartbeat %r of %s not stored", beat.spec.event, stream.id)
+                    for listener in list(stream.listeners):
+                        self._drop_locked(listener, "severed")
+                    return
 
     def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:

@@ -11,8 +11,10 @@ held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id`
 * ``extended`` when its expiry moves, ``annotate`` for what the vendor keeps beside it (its
   subscriptions), ``ended`` when it ends for good (closed, expired, abandoned, released; not
   when a process shuts down or hands the stream to another process);
-* ``load`` to read one back: owner, expiry, next sequence number, the newest events (at most
-  the hub's ``max_events``) and the annotations.
+* ``take`` to read one back and hold it from then on: owner, expiry, next sequence number,
+  the newest events (at most the hub's ``max_events``) and the annotations. The process that
+  held it before can no longer append to it or end it (its writes fail), so two processes
+  never number the same stream.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class StreamStore(Protocol):
 
     def ended(self, stream_id: str) -> None: ...
 
-    def load(self, stream_id: str, max_events: int) -> StoredStream | None: ...
+    def take(self, stream_id: str, max_events: int) -> StoredStream | None:
+        """The stream as kept (None: unknown), held by this store from now on."""
+        ...
 
 
 StreamStoreFactory = Callable[[str], StreamStore]

@@ -196,6 +196,42 @@ async def test_a_heartbeat_refused_after_a_take_over_cuts_the_old_replicas_conne
     assert client.xlen(f"standin:sse:metasys:{STREAM}:log") == 1
 
 
+def test_one_change_fanned_out_publishes_to_every_stream_and_refuses_only_a_lost_one(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    for name in ("s1", "s2", "s3"):
+        a.open("t/u", stream_id=name, hello=("hello", name))
+    assert a.publish_many([("s1", "e", 1), ("gone", "e", 1), ("s2", "e", 1), ("s1", "e", 2)]) == [
+        "s1:2",
+        None,
+        "s2:2",
+        "s1:3",
+    ]
+    assert b.restore("s2") is not None
+    with pytest.raises(StreamTakenOver):
+        a.publish_many([("s1", "e", 3), ("s2", "e", 2), ("s3", "e", 1)])
+    # The streams A still holds got the change, here and in Redis; the lost one neither.
+    assert [(a.info(n) or pytest.fail(n)).last_event_id for n in ("s1", "s3")] == ["s1:4", "s3:2"]
+    info = a.info("s2")
+    assert info is not None
+    assert info.last_event_id == "s2:2"
+    log = "standin:sse:metasys:{}:log"
+    assert [client.xlen(log.format(n)) for n in ("s1", "s2", "s3")] == [4, 2, 2]
+    assert b.publish("s2", "e", "b") == "s2:3"
+
+
+def test_without_a_store_publishing_many_is_publishing_each(clock: Clock) -> None:
+    hub = SseHub(clock)
+    hub.open("o", stream_id="s", hello=("hello", "s"))
+    assert hub.publish_many([("s", "e", 1), ("nope", "e", 1), ("s", "e", 2)]) == [
+        "s:2",
+        None,
+        "s:3",
+    ]
+    assert hub.resume_point("s", "s:1") == 2
+
+
 def test_a_stream_ended_for_good_is_gone_from_redis_and_cannot_be_resumed_elsewhere(
     client: redis.Redis,
 ) -> None:

@@ -29,8 +29,9 @@ replayed from the log and numbering goes on from the registry, so none is lost a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import redis
 
@@ -142,22 +143,52 @@ class RedisStreamStore(StreamStore):
 
     def appended(self, stream_id: str, event: SseEvent) -> None:
         with self.failures():
-            kept = self._append(
-                keys=[self.registry_key(stream_id), self.log_key(stream_id)],
-                args=[
-                    self.holder,
-                    f"0-{event.seq}",
-                    event.seq + 1,
-                    self.maxlen,
-                    self.ttl_ms,
-                    event.id,
-                    event.event,
-                    event.data,
-                    repr(event.at),
-                ],
-            )
+            kept = self._append(**self._append_call(stream_id, event))
             if not kept:
                 raise StreamTakenOver(f"stream {stream_id} is held by another process now")
+
+    def appended_many(
+        self, events: Sequence[tuple[str, SseEvent]]
+    ) -> Sequence[BaseException | None]:
+        pipe = self.client.pipeline(transaction=False)
+        for stream_id, event in events:
+            self._append(**self._append_call(stream_id, event), client=pipe)
+        with self.failures():
+            answers = pipe.execute(raise_on_error=False)
+        return [
+            None
+            if answer == 1
+            else self._as_failure(
+                answer
+                if isinstance(answer, BaseException)
+                else StreamTakenOver(f"stream {stream_id} is held by another process now")
+            )
+            for (stream_id, _), answer in zip(events, answers, strict=True)
+        ]
+
+    def _append_call(self, stream_id: str, event: SseEvent) -> dict[str, Any]:
+        return {
+            "keys": [self.registry_key(stream_id), self.log_key(stream_id)],
+            "args": [
+                self.holder,
+                f"0-{event.seq}",
+                event.seq + 1,
+                self.maxlen,
+                self.ttl_ms,
+                event.id,
+                event.event,
+                event.data,
+                repr(event.at),
+            ],
+        }
+
+    def _as_failure(self, failure: BaseException) -> BaseException:
+        """``failure`` as the ``failures`` context would raise it."""
+        try:
+            with self.failures():
+                raise failure
+        except BaseException as converted:
+            return converted
 
     def extended(self, stream_id: str, expires_at: float | None) -> None:
         key = self.registry_key(stream_id)

@@ -6,8 +6,9 @@ streams change, so another process's hub, on the same store, can re-create a str
 held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id``:
 
 * ``opened`` when a stream opens (its owner and expiry), before its first event;
-* ``appended`` for every event, BEFORE the event is buffered or written to any client, so
-  whatever a client has seen is in the store (a failing store fails the publish instead);
+* ``appended`` for every event (``appended_many`` for several at once), BEFORE the event is
+  buffered or written to any client, so whatever a client has seen is in the store (a failing
+  store fails the publish instead);
 * ``extended`` when its expiry moves, ``annotate`` for what the vendor keeps beside it (its
   subscriptions), ``ended`` when it ends for good (closed, expired, abandoned, released; not
   when a process shuts down or hands the stream to another process);
@@ -19,7 +20,7 @@ held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -47,6 +48,13 @@ class StreamStore(Protocol):
     def opened(self, stream_id: str, owner: str, expires_at: float | None) -> None: ...
 
     def appended(self, stream_id: str, event: SseEvent) -> None: ...
+
+    def appended_many(
+        self, events: Sequence[tuple[str, SseEvent]]
+    ) -> Sequence[BaseException | None]:
+        """``appended`` for each (stream id, event), in order, together (one change fanned out
+        to many streams); for each, None once kept, or why it was not. Raises when none was."""
+        ...
 
     def extended(self, stream_id: str, expires_at: float | None) -> None: ...
 

@@ -38,7 +38,8 @@ from standin.metasys.api import MetasysApi
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
 from tests.conftest import NOW
-from tests.metasys.conftest import BASE
+from tests.metasys.conftest import BASE, object_id
+from tests.metasys.test_controls import CONTROL, OAT_SP
 from tests.metasys.test_streaming import (
     Received,
     Session,
@@ -404,6 +405,37 @@ def test_a_metasys_stream_dropped_on_a_resumes_on_b_with_its_subscriptions(
         assert json.loads(received[1][2])["activity"]["alarm"]["type"] == (
             "alarmValueEnumSet.avHiAlarm"
         )
+
+
+def test_a_diagram_subscription_comes_along_and_sends_every_value_at_the_next_change(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        control = object_id(a.sandbox, CONTROL)
+        with listening(a) as events:
+            stream_id = hello(events)
+            subscribed = a.http.get(
+                f"{BASE}/controls/{control}/diagram",
+                headers=a.headers(**{"METASYS-SUBSCRIBE": stream_id}),
+            )
+            assert subscribed.status_code == 200
+            subscription = subscribed.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
+            assert [name for _, name, _ in take(events, 2)] == [
+                "diagram.subscription.established",
+                "diagram.values.update",
+            ]
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:3"})
+        with listening(b, headers=resumed) as events:
+            b.adjust(80.0, OAT_SP)
+            (event_id, name, data) = next(events)
+        assert (event_id, name) == (f"{stream_id}:4", "diagram.values.update")
+        # What A had sent is not kept: every value again (more, never less).
+        assert json.loads(data) == {
+            "id": control,
+            "subscriptionIds": [subscription],
+            "items": [["8", 120.0], ["9", 80.0], ["10", 40.0], ["11", 50.0], ["12", 50.0]],
+        }
 
 
 def test_a_subscription_made_on_b_to_a_stream_a_held_re_creates_the_stream_there(

@@ -660,3 +660,53 @@ def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_fai
         after = batch_view(b, auth, second_id)
         assert after[1][0]["status"] == "Published"
         assert lease_holder(client) == second_url
+
+
+def test_an_override_and_an_alarm_read_the_same_through_either_replica_and_after_a_failover(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    with (
+        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
+    ):
+        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        assert lease_holder(client) == first_url
+
+        def fresh(http: httpx.Client) -> dict[str, str]:
+            """A token valid now (the clock moves past a token's lifetime here)."""
+            return {"Authorization": f"Bearer {metasys_token(http, creds)}"}
+
+        def present(http: httpx.Client) -> Any:
+            read = http.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue", headers=fresh(http)
+            )
+            assert read.status_code == 200, read.text
+            return read.json()
+
+        overridden = b.put(
+            f"{METASYS}/objects/{point}/commands/temporaryOverrideCommand",
+            headers=auth,
+            json={"parameters": [65, 1, 30]},  # 1 h 30 min
+        )
+        assert overridden.status_code == 200, overridden.text
+        raised = b.post(f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avHiAlarm"})
+        assert raised.status_code == 201, raised.text
+        alarm = f"{METASYS}/alarms/{raised.json()['id']}"
+        assert b.post("/_sandbox/clock", json={"advance": 5399}).status_code == 200
+        assert present(a) == present(b)
+        assert present(b)["item"]["presentValue"] == 65.0
+        # The same alarm, its links on the host the client asked.
+        through_a = a.get(alarm, headers=fresh(a)).text.replace(first_url, second_url)
+        assert json.loads(through_a) == b.get(alarm, headers=fresh(b)).json()
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert present(b)["item"]["presentValue"] == 65.0
+        assert b.get(alarm, headers=fresh(b)).status_code == 200
+        assert b.post("/_sandbox/clock", json={"advance": 1}).status_code == 200
+        assert present(b)["item"]["presentValue"] == 72.0  # the override ended on the clock
+        assert lease_holder(client) == second_url

@@ -277,6 +277,7 @@ def test_another_owners_stream_is_not_restored_and_an_open_one_is_not_restored_t
     a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
     assert b.restore(STREAM, owner="t/someone-else") is None
     assert b.info(STREAM) is None
+    assert a.publish(STREAM, "e", "still held by a") == f"{STREAM}:2"
     assert b.restore(STREAM, owner="t/u") is not None
     assert b.restore(STREAM, owner="t/u") is None
     assert b.restore("never-opened") is None

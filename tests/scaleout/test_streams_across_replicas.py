@@ -14,6 +14,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -663,7 +664,7 @@ def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_fai
         assert lease_holder(client) == second_url
 
 
-def test_an_override_and_an_alarm_read_the_same_through_either_replica_and_after_a_failover(
+def test_overrides_alarms_and_alerts_read_the_same_through_either_replica_and_after_failover(
     processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
 ) -> None:
     first, first_url, second_url = processes
@@ -680,6 +681,29 @@ def test_an_override_and_an_alarm_read_the_same_through_either_replica_and_after
         def fresh(http: httpx.Client) -> dict[str, str]:
             """A token valid now (the clock moves past a token's lifetime here)."""
             return {"Authorization": f"Bearer {metasys_token(http, creds)}"}
+
+        locus = a.get("/_sandbox/credentials").json()["locus"]
+
+        def locus_alerts(http: httpx.Client) -> Any:
+            """The partner's alerts updated in the six days before the sandbox's now."""
+            token = http.post(
+                "/locus/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": locus["client_id"],
+                    "client_secret": locus["client_secret"],
+                },
+            )
+            assert token.status_code == 200, token.text
+            now = http.get("/_sandbox/clock").json()["now"]
+            since = (datetime.fromisoformat(now) - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S")
+            listed = http.get(
+                f"/locus/v3/partners/{locus['partner_id']}/alerts",
+                params={"updatedSince": since, "tz": "UTC"},
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            )
+            assert listed.status_code == 200, listed.text
+            return listed.json()
 
         def present(http: httpx.Client) -> Any:
             read = http.get(
@@ -703,11 +727,15 @@ def test_an_override_and_an_alarm_read_the_same_through_either_replica_and_after
         # The same alarm, its links on the host the client asked.
         through_a = a.get(alarm, headers=fresh(a)).text.replace(first_url, second_url)
         assert json.loads(through_a) == b.get(alarm, headers=fresh(b)).json()
+        alerts = locus_alerts(a), locus_alerts(b)
+        assert alerts[0] == alerts[1]
+        assert alerts[0]["alerts"]
 
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         assert present(b)["item"]["presentValue"] == 65.0
         assert b.get(alarm, headers=fresh(b)).status_code == 200
+        assert locus_alerts(b) == alerts[1]
         assert b.post("/_sandbox/clock", json={"advance": 1}).status_code == 200
         assert present(b)["item"]["presentValue"] == 72.0  # the override ended on the clock
         assert lease_holder(client) == second_url

@@ -3,6 +3,7 @@ answered as one process would answer it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -190,3 +191,35 @@ def test_a_buildingminds_tenant_made_on_one_replica_gets_azure_ad_tokens_on_the_
         keys_a = a.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
         keys_b = b.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
         assert keys_a == keys_b
+
+
+def test_only_a_tenant_idle_across_the_replicas_is_removed_by_the_ttl(redis_url: str) -> None:
+    now = [0.0]
+    with (
+        replica(redis_url, ["atmotube"], tenant_ttl=60, idle_source=lambda: now[0]) as first,
+        replica(redis_url, ["atmotube"], tenant_ttl=60, idle_source=lambda: now[0]) as second,
+        first.client() as a,
+        second.client() as b,
+    ):
+        tenant = a.post("/_sandbox/tenants").json()
+        creds = tenant["atmotube"]
+        key = {"api_key": creds["api_key"], "mac": creds["macs"][0], "date": "2026-01-05"}
+        now[0] = 50
+        # Used through the other replica: the replica serving it sees the use.
+        assert b.get("/atmotube/api/v1/data", params=key).status_code == 200
+        served = first.sandbox.tenants.local(tenant["tenant"])
+        assert served is not None
+        assert second.sandbox.tenants.local(tenant["tenant"]) is None
+        # The serving replica notes the use just after its answer has left.
+        deadline = time.monotonic() + 5
+        while served.last_used != 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        now[0] = 70
+        a.get("/_sandbox/health")
+        b.get("/_sandbox/health")
+        listed = [t["tenant"] for t in b.get("/_sandbox/tenants").json()["tenants"]]
+        assert listed == ["default", tenant["tenant"]]
+        now[0] = 111
+        a.get("/_sandbox/health")
+        listed = [t["tenant"] for t in b.get("/_sandbox/tenants").json()["tenants"]]
+        assert listed == ["default"]

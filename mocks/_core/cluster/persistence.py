@@ -157,7 +157,9 @@ class RedisPersistence:
                 for field, value in self.redis.hgetall(keys.tenant(tenant_id)).items()
             }
         if b"credentials" not in record:
-            return None  # removed meanwhile
+            with self._storage():
+                self.leases.release(tenant_id)  # removed meanwhile
+            return None
         credentials = orjson.loads(record[b"credentials"])
         states = {
             field[len(b"state:") :].decode(): value

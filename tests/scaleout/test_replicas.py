@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from tests.atrius.conftest import meter_body
+from tests.buildingminds.conftest import record
 from tests.scaleout.replicas import (
     METASYS,
     ZONE_SETPOINT,
@@ -223,3 +224,35 @@ def test_only_a_tenant_idle_across_the_replicas_is_removed_by_the_ttl(redis_url:
         a.get("/_sandbox/health")
         listed = [t["tenant"] for t in b.get("/_sandbox/tenants").json()["tenants"]]
         assert listed == ["default"]
+
+
+def test_a_buildingminds_batch_is_completed_by_a_trigger_sent_to_either_replica(
+    pair: tuple[Replica, Replica],
+) -> None:
+    first, second = pair
+    with first.client() as a, second.client() as b:
+        tenant = b.post("/_sandbox/tenants").json()
+        creds = tenant["buildingminds"]
+        token = a.post(
+            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+            data={
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "scope": creds["scope"] + "/.default",
+                "grant_type": "client_credentials",
+            },
+        ).json()["access_token"]
+        submitted = a.post(
+            "/buildingminds/api/digitaltwinintegration/address",
+            json=[record("address", "A1")],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert submitted.status_code == 200, submitted.text
+        batch = submitted.json()["batchId"]
+        # The tenant is served by the replica that created it (the second); ask the first.
+        completed = a.post(f"/_sandbox/buildingminds/batches/{batch}/complete")
+        assert completed.status_code == 200, completed.text
+        assert completed.json()["tenant"] == tenant["tenant"]
+        assert completed.json()["statusCounts"] == {"Completed": 1}
+        missing = a.post("/_sandbox/buildingminds/batches/nope/complete")
+        assert (missing.status_code, missing.json()) == (404, {"error": "unknown batch 'nope'"})

@@ -229,6 +229,18 @@ class RedisPersistence:
             if credentials is not None
         ]
 
+    def peek(self, tenant_id: str, api: str) -> object | None:
+        vendor = self.sandbox.apis.get(api)
+        with self._storage():
+            blob = self.redis.hget(keys.tenant(tenant_id), f"state:{api}")
+        if vendor is None or blob is None:
+            return None
+        try:
+            return load_state(_bytes(blob), vendor, Clock())
+        except Exception:
+            log.exception("standin: %s state of tenant %s is unreadable", api, tenant_id)
+            return None
+
     # --- writes (fenced) ---------------------------------------------------------------------
 
     def _fenced(self, tenant: Tenant) -> tuple[str, int]:

@@ -55,6 +55,8 @@ def create_sandbox(
     if redis_url is not None:
         if advertise_url is None:
             raise ValueError("with redis_url, advertise_url says where replicas reach this one")
+        from standin._core.cluster.connection import storage_calls
+        from standin._core.cluster.events import redis_stream_stores
         from standin._core.cluster.journal import RedisRequestJournal
         from standin._core.cluster.limits import RedisLimits
         from standin._core.cluster.persistence import RedisPersistence
@@ -65,4 +67,8 @@ def create_sandbox(
         capacity = options.get("journal_capacity", DEFAULT_JOURNAL_CAPACITY)
         options.setdefault("journal", RedisRequestJournal(persistence.redis, redis_url, capacity))
         options.setdefault("limit_store", RedisLimits(persistence.redis, redis_url))
+        # Event streams resume on whichever replica serves their tenant next.
+        options["stream_stores"] = redis_stream_stores(
+            persistence.redis, failures=lambda: storage_calls(redis_url)
+        )
     return Sandbox([API_FACTORIES[name] for name in names], **options)

@@ -17,6 +17,7 @@ from standin._core.faults import FaultRegistry
 from standin._core.journal import Journal, RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
 from standin._core.ratelimit import LimiterStore, LimitRegistry
+from standin._core.sse.store import StreamStore, StreamStoreFactory
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
@@ -39,6 +40,9 @@ class Sandbox:
     ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries per tenant)
     and ``limit_store`` (default: every tenant's limiters count in memory) let several replicas
     share the journal and the rate-limit counters (Redis: ``standin._core.cluster``).
+
+    ``stream_stores`` gives each API's SSE hub a store to keep its streams in, so another
+    replica can resume them (``standin._core.cluster.events``); None: streams live in memory.
     """
 
     def __init__(
@@ -55,8 +59,13 @@ class Sandbox:
         idle_source: Callable[[], float] = time.monotonic,
         journal: Journal | None = None,
         limit_store: LimiterStore | None = None,
+        stream_stores: StreamStoreFactory | None = None,
     ) -> None:
         self.started = time.monotonic()
+        self.stream_stores = stream_stores
+        self.tenant_dropped: list[Callable[[str], object]] = []
+        """What runs when this process lets go of a tenant (see ``TenantRegistry.dropped``);
+        vendors add to it as they are made."""
         self.clock = clock or Clock()
         self.seed = seed
         self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal
@@ -74,6 +83,7 @@ class Sandbox:
         self.tenants = TenantRegistry(
             self.apis, self.clock, seed, idle_source=idle_source, limit_store=limit_store
         )
+        self.tenants.dropped = self.tenant_dropped
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
@@ -93,6 +103,10 @@ class Sandbox:
     def limits(self) -> LimitRegistry:
         """The default tenant's rate limits."""
         return self.tenants.default().limits
+
+    def stream_store(self, api: str) -> StreamStore | None:
+        """Where ``api``'s event streams are kept besides memory (None: nowhere else)."""
+        return None if self.stream_stores is None else self.stream_stores(api)
 
     def api(self, key: str) -> VendorApi:
         return self.apis[key]

@@ -188,7 +188,7 @@ async def test_a_heartbeat_refused_after_a_take_over_cuts_the_old_replicas_conne
     try:
         assert sent(await reader.next_batch()) == [(f"{STREAM}:1", "hello", json.dumps(STREAM))]
         assert b.restore(STREAM) is not None
-        a.clock.advance(30)
+        a.clock_of().advance(30)
         a.tick()
         # Cut, so its client resumes with Last-Event-Id where the stream is held now.
         assert reader.dropped == "severed"
@@ -301,7 +301,7 @@ def test_the_replay_log_is_bounded_like_the_buffer_and_ages_like_it_on_the_new_r
     assert refused.value.reason == "unknown_event"
     # Ageing reads each event's sandbox time, kept with it: past the retention only the
     # newest stays resumable, as on the replica that published them.
-    b.clock.advance(31)
+    b.clock_of().advance(31)
     with pytest.raises(ResumeRefused):
         b.resume_point(STREAM, f"{STREAM}:9")
     assert b.resume_point(STREAM, f"{STREAM}:10") == 11
@@ -314,13 +314,13 @@ def test_an_expiry_pushed_out_on_one_replica_holds_on_the_next_and_an_expired_st
     a.open("t/u", stream_id=STREAM, hello=("hello", STREAM), expires_at=NOW.timestamp() + 60)
     assert a.extend_owner("t/u", NOW.timestamp() + 600) == [STREAM]
     b = replica_hub(client)
-    b.clock.advance(120)
+    b.clock_of().advance(120)
     stored = b.restore(STREAM)
     assert stored is not None
     assert stored.expires_at == NOW.timestamp() + 600
     assert b.evict([STREAM]) == 1
     c = replica_hub(client)
-    c.clock.advance(601)
+    c.clock_of().advance(601)
     assert c.restore(STREAM) is None
     assert client.exists(f"standin:sse:metasys:{STREAM}") == 0
 

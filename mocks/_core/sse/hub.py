@@ -536,6 +536,10 @@ class SseHub:
             callbacks = self._settle_locked()
         _run(callbacks)
 
+    def clock_of(self, tenant: str = "") -> Clock:
+        """The clock the streams of ``tenant`` follow (``open``'s ``tenant``)."""
+        return self._clock_of(tenant)
+
     def _now(self, stream: StreamState) -> float:
         return self._clock_of(stream.tenant).time()
 

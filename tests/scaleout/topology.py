@@ -1,0 +1,388 @@
+"""The deployed shape of a shared sandbox, run as processes: a real ``redis-server``, two or three
+``standin serve --redis URL`` replicas and Debian's HAProxy in front of them, round-robin, every
+one on an ephemeral loopback port.
+
+:class:`Replica` is one ``standin serve`` subprocess (the venv's ``standin`` script), ready once
+``GET /_sandbox/health`` answers 200; it can be SIGKILLed and started again on its port.
+:class:`Balancer` writes an HAProxy configuration into a temporary directory (the one
+docs/deploy.md shows: round-robin, health checks on ``/_sandbox/health``, redispatch and
+retries, timeouts that let an event stream live) and runs it in the foreground; its admin
+socket says which replicas it sees up. :class:`Topology` holds the three together and shuts them
+down in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from tests.debian import ensure_debian_packages
+from tests.redis_support import RedisServer, free_port
+
+HAPROXY = Path("/usr/sbin/haproxy")
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+POLL_S = 0.05
+HEALTH_PATH = "/_sandbox/health"
+SERVED_BY = "X-Standin-Replica"
+"""The response header HAProxy adds: the name of the replica it handed the request to."""
+
+
+def ensure_haproxy() -> None:
+    ensure_debian_packages("the scale-out tests (replicas behind a balancer)", {HAPROXY: "haproxy"})
+
+
+def standin_command() -> list[str]:
+    """The venv's ``standin`` script, as a deployment runs it."""
+    script = Path(sys.executable).with_name("standin")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "standin.cli"]
+
+
+def serve_has_redis() -> bool:
+    """Whether this checkout's ``standin serve`` takes ``--redis`` (issue 16)."""
+    done = subprocess.run(
+        [*standin_command(), "serve", "--help"], capture_output=True, text=True, check=False
+    )
+    return "--redis" in done.stdout
+
+
+class TopologyFailed(RuntimeError):
+    """A process of the topology did not start or did not become ready."""
+
+
+def _tail(path: Path, chars: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+class Replica:
+    """One ``standin serve`` process on 127.0.0.1:``port``; its output goes to ``log``."""
+
+    def __init__(
+        self,
+        name: str,
+        directory: Path,
+        redis_url: str | None,
+        port: int | None = None,
+        extra: Sequence[str] = (),
+    ) -> None:
+        self.name = name
+        self.port = port or free_port()
+        self.redis_url = redis_url
+        self.extra = tuple(extra)
+        self.log = directory / f"{name}.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def command(self) -> list[str]:
+        redis = [] if self.redis_url is None else ["--redis", self.redis_url]
+        return [
+            *standin_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            *redis,
+            *self.extra,
+        ]
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log.open("ab")
+        self._process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                if not self.alive():
+                    raise TopologyFailed(f"{self.name} exited during start-up\n{_tail(self.log)}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(self.url + HEALTH_PATH).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise TopologyFailed(f"{self.name} not healthy in {timeout:g} s")
+                time.sleep(POLL_S)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no goodbye, as an out-of-memory kill or a lost node does."""
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=STOP_TIMEOUT_S)
+        self._close_log()
+
+    def stop(self) -> None:
+        """SIGTERM (uvicorn's graceful shutdown), SIGKILL after ``STOP_TIMEOUT_S``."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=STOP_TIMEOUT_S)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@dataclass(frozen=True)
+class BalancerSettings:
+    """What the generated configuration says; docs/deploy.md shows the same values."""
+
+    check_inter_ms: int = 300
+    fall: int = 2
+    rise: int = 2
+    connect_timeout_ms: int = 1000
+    client_timeout_s: int = 75
+    server_timeout_s: int = 75
+    """Above the Metasys stream's 30 s heartbeat, so an idle stream is never cut."""
+    tunnel_timeout_s: int = 3600
+    retries: int = 3
+
+
+def haproxy_config(
+    port: int,
+    servers: Sequence[tuple[str, int]],
+    admin_socket: Path,
+    settings: BalancerSettings = BalancerSettings(),
+) -> str:
+    """An HAProxy configuration: ``port`` in front of ``servers`` (name, port) round-robin."""
+    s = settings
+    lines = [
+        "global",
+        "    maxconn 4096",
+        f"    stats socket {admin_socket} mode 600 level admin",
+        "",
+        "defaults",
+        "    mode http",
+        "    option http-keep-alive",
+        "    http-reuse safe",
+        f"    timeout connect {s.connect_timeout_ms}ms",
+        f"    timeout client {s.client_timeout_s}s",
+        f"    timeout server {s.server_timeout_s}s",
+        f"    timeout tunnel {s.tunnel_timeout_s}s",
+        "    timeout http-request 10s",
+        "    timeout http-keep-alive 10s",
+        "    timeout queue 5s",
+        f"    retries {s.retries}",
+        "    option redispatch 1",
+        "    retry-on conn-failure empty-response response-timeout",
+        "",
+        "frontend standin",
+        f"    bind 127.0.0.1:{port}",
+        "    default_backend replicas",
+        "",
+        "backend replicas",
+        "    balance roundrobin",
+        f"    option httpchk GET {HEALTH_PATH}",
+        "    http-check expect status 200",
+        # A write whose replica died after reading it may have been applied: only a
+        # connection that never reached a replica is retried (HAProxy's own rule), never
+        # an empty or late answer to a non-idempotent request.
+        "    http-request disable-l7-retry if METH_POST || { method PATCH }",
+        f"    http-response set-header {SERVED_BY} %s",
+        f"    default-server inter {s.check_inter_ms}ms fastinter {s.check_inter_ms // 2}ms "
+        f"downinter {s.check_inter_ms}ms fall {s.fall} rise {s.rise}",
+    ]
+    lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
+    return "\n".join(lines) + "\n"
+
+
+class Balancer:
+    """HAProxy in the foreground on 127.0.0.1:``port``, its configuration in ``directory``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        servers: Sequence[tuple[str, int]],
+        port: int | None = None,
+        settings: BalancerSettings = BalancerSettings(),
+    ) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.admin_socket = directory / "haproxy.sock"
+        self.config_path = directory / "haproxy.cfg"
+        self.log = directory / "haproxy.log"
+        self.servers = list(servers)
+        self.settings = settings
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        ensure_haproxy()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        text = haproxy_config(self.port, self.servers, self.admin_socket, self.settings)
+        self.config_path.write_text(text)
+        checked = subprocess.run(
+            [str(HAPROXY), "-c", "-q", "-f", str(self.config_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if checked.returncode != 0:
+            raise TopologyFailed(f"haproxy refused its configuration: {checked.stderr}")
+        self._log = self.log.open("ab")
+        self._process = subprocess.Popen(
+            [str(HAPROXY), "-db", "-f", str(self.config_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if self._process.poll() is not None:
+                raise TopologyFailed(f"haproxy exited during start-up\n{_tail(self.log)}")
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                if self.admin_socket.exists():
+                    return
+            if time.monotonic() > deadline:
+                raise TopologyFailed("haproxy did not listen in time")
+            time.sleep(POLL_S)
+
+    def admin(self, command: str) -> str:
+        """One command on HAProxy's admin socket; its answer."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5.0)
+            sock.connect(str(self.admin_socket))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def server_states(self) -> dict[str, str]:
+        """Each replica's state as HAProxy sees it: ``UP``, ``DOWN``, ``UP 1/2``, ..."""
+        rows = csv.DictReader(io.StringIO(self.admin("show stat").lstrip("# ")))
+        return {
+            row["svname"]: row["status"]
+            for row in rows
+            if row["pxname"] == "replicas" and row["svname"] not in ("FRONTEND", "BACKEND")
+        }
+
+    def wait_for(self, wanted: dict[str, str], timeout: float = 30.0) -> None:
+        """Until HAProxy's health checks see each named replica in the wanted state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            states = self.server_states()
+            if all(states.get(name) == state for name, state in wanted.items()):
+                return
+            if time.monotonic() > deadline:
+                raise TopologyFailed(f"haproxy sees {states}, not {wanted}")
+            time.sleep(POLL_S)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=STOP_TIMEOUT_S)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@dataclass
+class Topology:
+    """Redis, the replicas and the balancer in front; ``url`` is the balancer's origin."""
+
+    redis: RedisServer
+    replicas: list[Replica]
+    balancer: Balancer
+
+    @property
+    def url(self) -> str:
+        return self.balancer.url
+
+    def replica(self, name: str) -> Replica:
+        return next(r for r in self.replicas if r.name == name)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one replica; returns once the balancer has taken it out."""
+        self.replica(name).kill()
+        self.balancer.wait_for({name: "DOWN"})
+
+    def start(self, name: str) -> None:
+        """(Re)start one replica on its port; returns once the balancer sends to it again."""
+        self.replica(name).start()
+        self.balancer.wait_for({name: "UP"})
+
+    def wait_all_up(self) -> None:
+        self.balancer.wait_for({r.name: "UP" for r in self.replicas if r.alive()})
+
+    def stop(self) -> None:
+        self.balancer.stop()
+        for replica in self.replicas:
+            replica.stop()
+
+
+@contextmanager
+def running(
+    directory: Path,
+    redis: RedisServer,
+    count: int = 2,
+    *,
+    shared: bool = True,
+    extra: Sequence[str] = (),
+) -> Iterator[Topology]:
+    """``count`` replicas on ``redis`` (unless not ``shared``: independent replicas, as
+    ``standin serve`` without ``--redis``) behind HAProxy; everything stopped on exit."""
+    redis_url = redis.url if shared else None
+    replicas = [Replica(f"r{n}", directory, redis_url, extra=extra) for n in range(1, count + 1)]
+    balancer = Balancer(directory / "haproxy", [(r.name, r.port) for r in replicas])
+    topology = Topology(redis, replicas, balancer)
+    try:
+        for replica in replicas:
+            replica.start()
+        balancer.start()
+        topology.wait_all_up()
+        yield topology
+    finally:
+        topology.stop()

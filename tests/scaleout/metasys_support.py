@@ -32,7 +32,9 @@ class ServedBy:
 
 
 @contextmanager
-def metasys_client(topology: Topology, served_by: ServedBy | None = None) -> Iterator[MetasysClient]:
+def metasys_client(
+    topology: Topology, served_by: ServedBy | None = None
+) -> Iterator[MetasysClient]:
     """The default tenant's Metasys user, through the balancer, on the real clock."""
     credentials = httpx.get(f"{topology.url}/_sandbox/credentials", timeout=10).json()["metasys"]
     hooks = {"response": [served_by.record]} if served_by is not None else {}

@@ -114,6 +114,11 @@ class Replica:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
+        self.spawn()
+        self.wait_healthy()
+
+    def spawn(self) -> None:
+        """Start the process; :meth:`wait_healthy` waits for it to answer."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log.open("ab")
         self._process = subprocess.Popen(
@@ -123,7 +128,6 @@ class Replica:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_healthy()
 
     def wait_healthy(self, timeout: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
@@ -380,7 +384,9 @@ def running(
     topology = Topology(redis, replicas, balancer)
     try:
         for replica in replicas:
-            replica.start()
+            replica.spawn()
+        for replica in replicas:
+            replica.wait_healthy()
         balancer.start()
         topology.wait_all_up()
         yield topology

@@ -54,6 +54,8 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=admin_token,
         data_dir=args.data_dir,
         tenant_ttl=args.tenant_ttl,
+        redis_url=args.redis,
+        advertise_url=_advertise_url(args) if args.redis else None,
     )
     app = build_app(sandbox, args.api)
     if args.cors:
@@ -63,6 +65,14 @@ def serve(args: argparse.Namespace) -> int:
     print(f"standin: serving {', '.join(sandbox.apis)} on {where}", file=sys.stderr)
     if args.data_dir is not None:
         print(f"standin: keeping state in {args.data_dir}", file=sys.stderr)
+    if args.redis is not None:
+        from standin._core.cluster.connection import shown
+
+        print(
+            f"standin: sharing one sandbox through Redis at {shown(args.redis)}; other replicas "
+            f"reach this one at {_advertise_url(args)}",
+            file=sys.stderr,
+        )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; we turn that
     # into a clean exit 0 instead of death by signal.
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -88,6 +98,22 @@ def serve(args: argparse.Namespace) -> int:
         sandbox.close()
     print("standin: stopped", file=sys.stderr)
     return 0
+
+
+def _advertise_url(args: argparse.Namespace) -> str:
+    """Where other replicas reach this one: --advertise-url, else the bound address (this
+    machine's name when bound to every address)."""
+    if args.advertise_url:
+        return str(args.advertise_url).rstrip("/")
+    host = args.host
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if args.tls or args.cert is not None else "http"
+    return f"{scheme}://{host}:{args.port}"
 
 
 def with_cors(app: ASGIApp, origins: Sequence[str]) -> ASGIApp:
@@ -282,6 +308,21 @@ def parser() -> argparse.ArgumentParser:
         help="keep tenants, tokens and every acknowledged write in this directory (SQLite) "
         "across restarts (also STANDIN_DATA_DIR; default: nothing is kept)",
     )
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        default=os.environ.get("STANDIN_REDIS_URL") or None,
+        help="keep the sandbox in Redis at URL (redis://HOST:6379/0) and serve it together with "
+        "every replica started with the same URL, e.g. behind a load balancer (also "
+        "STANDIN_REDIS_URL; exclusive with --data-dir)",
+    )
+    run.add_argument(
+        "--advertise-url",
+        metavar="URL",
+        default=os.environ.get("STANDIN_ADVERTISE_URL") or None,
+        help="with --redis: where the other replicas reach this one (also "
+        "STANDIN_ADVERTISE_URL; default http://HOST:PORT of --host and --port)",
+    )
     run.add_argument("--cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", type=Path, help="the private key of --cert (PEM)")
     run.set_defaults(handler=serve)
@@ -311,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = root.parse_args(argv)
     if args.command == "serve" and (args.cert is None) != (args.key is None):
         root.error("--cert and --key go together")
+    if args.command == "serve" and args.redis is not None and args.data_dir is not None:
+        root.error("--redis and --data-dir are exclusive: state is kept in Redis or in a directory")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

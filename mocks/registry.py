@@ -27,12 +27,20 @@ assert tuple(API_FACTORIES) == API_KEYS, "standin.apis.API_KEYS lists every API,
 
 
 def create_sandbox(
-    apis: Sequence[str] | None = None, *, data_dir: str | Path | None = None, **options: Any
+    apis: Sequence[str] | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    redis_url: str | None = None,
+    advertise_url: str | None = None,
+    **options: Any,
 ) -> Sandbox:
     """A sandbox serving ``apis`` (default: all), seeded from the fixtures.
 
     With ``data_dir``, tenants, tokens and every acknowledged write are kept there (SQLite) and
     come back when a sandbox is made on the same directory; ``close()`` the sandbox when done.
+    With ``redis_url``, the sandbox is kept in Redis and shared by every sandbox made on the
+    same URL (replicas behind a load balancer); ``advertise_url`` is where the others reach
+    this one's server.
     ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
     ``journal_capacity``, ``admin_token``, ``tenant_ttl``).
     """
@@ -40,6 +48,14 @@ def create_sandbox(
     unknown = [name for name in names if name not in API_FACTORIES]
     if unknown:
         raise ValueError(f"unknown api: {', '.join(unknown)}; known: {', '.join(API_FACTORIES)}")
+    if data_dir is not None and redis_url is not None:
+        raise ValueError("data_dir and redis_url are exclusive: state is kept in one place")
     if data_dir is not None:
         options["persistence"] = SqlitePersistence(data_dir)
+    if redis_url is not None:
+        if advertise_url is None:
+            raise ValueError("with redis_url, advertise_url says where replicas reach this one")
+        from standin._core.cluster.persistence import RedisPersistence
+
+        options["persistence"] = RedisPersistence(redis_url, advertise_url)
     return Sandbox([API_FACTORIES[name] for name in names], **options)

@@ -19,14 +19,16 @@ def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
     """
     mounts: dict[str, ASGIApp] = {"/_sandbox": ControlPlane(sandbox).app()}
     apis = frozenset(sandbox.apis)
+    # With several replicas, the hand-off to the replica serving a tenant stands in front.
+    front = sandbox.persistence.front
     if api is not None:
-        return AccessLog(PrefixDispatcher(mounts, sandbox.api(api).app()), apis, api)
+        return front(AccessLog(PrefixDispatcher(mounts, sandbox.api(api).app()), apis, api))
     mounts.update({f"/{key}": vendor.app() for key, vendor in sandbox.apis.items()})
     root = Starlette(
         routes=Console(sandbox.apis).routes(),
         exception_handlers=exception_handlers(control_routing_error),
     )
-    return AccessLog(PrefixDispatcher(mounts, SettledErrors(root)), apis)
+    return front(AccessLog(PrefixDispatcher(mounts, SettledErrors(root)), apis))
 
 
 class PrefixDispatcher:

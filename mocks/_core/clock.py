@@ -58,6 +58,18 @@ class Clock:
         self._frozen_at = None
         self._offset = 0.0
 
+    def settings(self) -> dict[str, float | None]:
+        """How this clock is moved from the time source, to keep it elsewhere (several
+        replicas serving one sandbox keep each tenant's clock in Redis)."""
+        return {"offset": self._offset, "frozen_at": self._frozen_at}
+
+    def apply(self, settings: dict[str, float | None]) -> None:
+        """Move this clock as ``settings`` (from :meth:`settings`) say."""
+        offset = settings.get("offset")
+        frozen_at = settings.get("frozen_at")
+        self._offset = float(offset) if offset is not None else 0.0
+        self._frozen_at = None if frozen_at is None else float(frozen_at)
+
     def fresh(self) -> Clock:
         """A new clock on the same time source, in real mode: a new tenant's, so that no
         tenant starts where another has moved its clock to."""

@@ -213,6 +213,7 @@ class ControlPlane:
             if value is not True:
                 raise control_error(400, "real takes true")
             clock.real()
+        self.sandbox.persistence.save_settings(tenant)
         return JSONBody(self._clock_body(tenant))
 
     async def credentials(self, request: Request) -> Response:
@@ -223,9 +224,8 @@ class ControlPlane:
             raise control_error(404, f"unknown tenant {tenant_id!r}") from None
 
     async def list_tenants(self, request: Request) -> Response:
-        return JSONBody(
-            {"tenants": [{"tenant": t.id, **t.credentials} for t in self.sandbox.tenants.all()]}
-        )
+        listing = self.sandbox.tenants.listing()
+        return JSONBody({"tenants": [{"tenant": id_, **creds} for id_, creds in listing]})
 
     async def create_tenant(self, request: Request) -> Response:
         tenant = self.sandbox.create_tenant()
@@ -245,16 +245,24 @@ class ControlPlane:
     async def health(self, request: Request) -> Response:
         """Whether this server answers, and what it serves; no token needed, no secret shown."""
         sandbox = self.sandbox
+        persistence = sandbox.persistence
+        # Where state is kept elsewhere (Redis), a replica that cannot reach it is unhealthy:
+        # 503, so that a load balancer takes it out until it can.
+        problem = persistence.unavailable()
+        body: dict[str, Any] = {
+            "status": "ok" if problem is None else "unavailable",
+            "version": _version(),
+            "uptime_seconds": round(time.monotonic() - sandbox.started, 3),
+            "apis": list(sandbox.apis),
+            "tenants": len(sandbox.tenants.all() if problem else sandbox.tenants.listing()),
+            "storage": persistence.storage,
+        }
+        if persistence.storage == "redis":
+            body["redis"] = "reachable" if problem is None else "unreachable"
+        if problem is not None:
+            body["detail"] = problem
         return JSONBody(
-            {
-                "status": "ok",
-                "version": _version(),
-                "uptime_seconds": round(time.monotonic() - sandbox.started, 3),
-                "apis": list(sandbox.apis),
-                "tenants": len(sandbox.tenants.all()),
-                "storage": sandbox.persistence.storage,
-            },
-            headers={"Cache-Control": "no-store"},
+            body, status_code=200 if problem is None else 503, headers={"Cache-Control": "no-store"}
         )
 
     async def requests(self, request: Request) -> Response:
@@ -322,28 +330,34 @@ class ControlPlane:
         except FaultSpecError as error:
             raise control_error(400, str(error)) from None
         tenant.faults.add(fault)
+        self.sandbox.persistence.save_settings(tenant)
         return JSONBody({"id": fault.id}, status_code=201)
 
     async def clear_faults(self, request: Request) -> Response:
-        self._tenant(request).faults.clear()
+        tenant = self._tenant(request)
+        tenant.faults.clear()
+        self.sandbox.persistence.save_settings(tenant)
         return Response(status_code=204)
 
     async def remove_fault(self, request: Request) -> Response:
-        if not self._tenant(request).faults.remove(request.path_params["fault_id"]):
+        tenant = self._tenant(request)
+        if not tenant.faults.remove(request.path_params["fault_id"]):
             raise control_error(404, "unknown fault")
+        self.sandbox.persistence.save_settings(tenant)
         return Response(status_code=204)
 
     async def get_limits(self, request: Request) -> Response:
         return JSONBody(self._tenant(request).limits.describe())
 
     async def change_limits(self, request: Request) -> Response:
-        limits = self._tenant(request).limits
+        tenant = self._tenant(request)
         body = await read_json_object(request)
         try:
-            limits.configure(body)
+            tenant.limits.configure(body)
         except ValueError as error:
             raise control_error(400, str(error)) from None
-        return JSONBody(limits.describe())
+        self.sandbox.persistence.save_settings(tenant)
+        return JSONBody(tenant.limits.describe())
 
 
 def _positive_int(text: str, name: str) -> int:

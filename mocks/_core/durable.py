@@ -40,6 +40,8 @@ from standin._core.clock import Clock
 from standin._core.tokens import IssuedToken, TokenIssuer
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from standin._core.api import VendorApi
     from standin._core.sandbox import Sandbox
     from standin._core.tenants import Tenant
@@ -358,6 +360,15 @@ class SqlitePersistence:
 
     def remove_tenant(self, tenant_id: str) -> None:
         self.store.delete_tenant(tenant_id)
+
+    def save_settings(self, tenant: Tenant) -> None:
+        """Clocks, faults and limit settings are not kept in a data directory (as before)."""
+
+    def unavailable(self) -> str | None:
+        return None
+
+    def front(self, app: ASGIApp) -> ASGIApp:
+        return app
 
     def close(self) -> None:
         self.store.close()

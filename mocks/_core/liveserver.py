@@ -19,16 +19,22 @@ from starlette.types import ASGIApp
 
 @contextmanager
 def live_server(
-    app: ASGIApp, *, host: str = "127.0.0.1", startup_timeout: float = 10.0, **config: Any
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    startup_timeout: float = 10.0,
+    **config: Any,
 ) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free port of ``host``; yields the base URL.
+    """Serve ``app`` with uvicorn in a thread on ``port`` of ``host`` (a free one by default);
+    yields the base URL.
 
     ``config`` goes to ``uvicorn.Config`` (e.g. ``timeout_graceful_shutdown``). On exit the
     server shuts down gracefully, which waits for open responses: end endless ones first (an
     ``SseHub``'s ``close_all()``) or pass ``timeout_graceful_shutdown``.
     """
     listening = socket.socket()
-    listening.bind((host, 0))
+    listening.bind((host, port))
     port = listening.getsockname()[1]
     options: dict[str, Any] = {
         "log_level": "warning",

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.clock import isoformat
+from standin._core.cluster.signals import HandedOver
 from standin._core.faulting import INJECTED_FAULT_BODY, applied_fault, apply_fault, vendor_path
 from standin._core.journal import (
     BODY_LIMIT,
@@ -20,6 +21,7 @@ from standin._core.journal import (
     masked_query,
 )
 from standin._core.seam import attributed_tenant, reaches_guard
+from standin._core.tenants import DEFAULT_TENANT
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -67,11 +69,14 @@ class SandboxMiddleware:
         path = vendor_path(scope)
         status = 500
         response_type = ""
-        faults = self.sandbox.faults
+        # The default tenant's faults where this process has it (with several replicas, the
+        # one serving it; asking for it here would hand every request to that replica).
+        default = self.sandbox.tenants.local(DEFAULT_TENANT)
+        faults = None if default is None else default.faults
         # Matching the route is work the router does again: only when there is a fault to take.
         fault = (
             faults.take(self.api, method, path)
-            if len(faults) and not reaches_guard(self.routes, scope)
+            if faults is not None and len(faults) and not reaches_guard(self.routes, scope)
             else None
         )
         sent, received = _Capture(), _Capture()
@@ -99,32 +104,53 @@ class SandboxMiddleware:
             )
             if not answered:
                 await self.app(scope, receive_and_keep, send_and_watch)
-        finally:
-            headers = masked_headers(scope.get("headers", []))
-            request_type = headers.get("content-type", "")
-            tenant = attributed_tenant(scope)
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            self.sandbox.note_use(tenant)
-            clock = self.sandbox.clock if tenant is None else self.sandbox.clock_for(tenant)
-            # A request of a tenant removed meanwhile leaves nothing behind of it.
-            if tenant is None or self.sandbox.tenants.get(tenant) is not None:
-                self.sandbox.journal.record(
-                    JournalEntry(
-                        at=isoformat(clock.now()),
-                        api=self.api,
-                        method=method,
-                        path=path,
-                        query=masked_query(scope.get("query_string", b"").decode("latin-1")),
-                        status=status,
-                        duration_ms=duration_ms,
-                        fault_id=applied_fault(scope),
-                        tenant=tenant,
-                        request_headers=headers,
-                        request_body=masked_body(bytes(received.data), request_type),
-                        response_body=_response_text(bytes(sent.data), response_type),
-                        truncated=received.truncated or sent.truncated,
-                    )
+        except HandedOver:
+            # Answered by another replica (which journals it) or refused for want of storage:
+            # nothing of it belongs in this process's journal.
+            raise
+        except BaseException:
+            self._record(scope, started, method, path, status, response_type, sent, received)
+            raise
+        else:
+            self._record(scope, started, method, path, status, response_type, sent, received)
+
+    def _record(
+        self,
+        scope: Scope,
+        started: float,
+        method: str,
+        path: str,
+        status: int,
+        response_type: str,
+        sent: _Capture,
+        received: _Capture,
+    ) -> None:
+        headers = masked_headers(scope.get("headers", []))
+        request_type = headers.get("content-type", "")
+        tenant = attributed_tenant(scope)
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        self.sandbox.note_use(tenant)
+        known = None if tenant is None else self.sandbox.tenants.local(tenant)
+        clock = self.sandbox.clock if known is None else known.clock
+        # A request of a tenant removed meanwhile leaves nothing behind of it.
+        if tenant is None or known is not None:
+            self.sandbox.journal.record(
+                JournalEntry(
+                    at=isoformat(clock.now()),
+                    api=self.api,
+                    method=method,
+                    path=path,
+                    query=masked_query(scope.get("query_string", b"").decode("latin-1")),
+                    status=status,
+                    duration_ms=duration_ms,
+                    fault_id=applied_fault(scope),
+                    tenant=tenant,
+                    request_headers=headers,
+                    request_body=masked_body(bytes(received.data), request_type),
+                    response_body=_response_text(bytes(sent.data), response_type),
+                    truncated=received.truncated or sent.truncated,
                 )
+            )
 
 
 def _response_text(body: bytes, content_type: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, SupportsIndex, TypeVar
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from standin._core.sandbox import Sandbox
     from standin._core.tenants import Tenant
 
@@ -19,7 +21,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class Persistence(Protocol):
     storage: str
-    """What ``/_sandbox/health`` says state is kept in: ``memory`` or ``sqlite``."""
+    """What ``/_sandbox/health`` says state is kept in: ``memory``, ``sqlite`` or ``redis``."""
 
     def restore(self, sandbox: Sandbox) -> bool:
         """Bring back the kept tenants, states, tokens and signing keys into ``sandbox`` (whose
@@ -40,6 +42,20 @@ class Persistence(Protocol):
 
     def remove_tenant(self, tenant_id: str) -> None:
         """Forget a deleted tenant and its states."""
+        ...
+
+    def save_settings(self, tenant: Tenant) -> None:
+        """Keep a tenant's clock, faults and rate-limit settings (after the control plane
+        changed them)."""
+        ...
+
+    def unavailable(self) -> str | None:
+        """Why state cannot be kept right now (its store unreachable), or None."""
+        ...
+
+    def front(self, app: ASGIApp) -> ASGIApp:
+        """``app`` with whatever this storage puts in front of it (several replicas hand
+        requests to each other there)."""
         ...
 
     def close(self) -> None: ...
@@ -64,6 +80,15 @@ class MemoryPersistence:
 
     def remove_tenant(self, tenant_id: str) -> None:
         pass
+
+    def save_settings(self, tenant: Tenant) -> None:
+        pass
+
+    def unavailable(self) -> str | None:
+        return None
+
+    def front(self, app: ASGIApp) -> ASGIApp:
+        return app
 
     def close(self) -> None:
         pass

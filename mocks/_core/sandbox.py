@@ -129,7 +129,8 @@ class Sandbox:
 
     def note_use(self, tenant_id: str | None) -> None:
         """A request reached ``tenant_id`` (or no tenant); with a TTL, idle tenants go."""
-        tenant = None if tenant_id is None else self.tenants.get(tenant_id)
+        # Only a tenant this process has: asking a shared directory here could move it.
+        tenant = None if tenant_id is None else self.tenants.local(tenant_id)
         if tenant is not None:
             self.tenants.touch(tenant)
         if self.tenant_ttl is not None:

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
@@ -34,6 +34,33 @@ class Tenant:
         return self.id == DEFAULT_TENANT
 
 
+class TenantSource(Protocol):
+    """Where tenants this process does not hold come from: several replicas serving one sandbox
+    (``standin serve --redis``) keep every tenant in a shared directory, and a replica holds the
+    ones it serves (``standin._core.cluster``). Without a source, every tenant is local."""
+
+    def holds(self, tenant_id: str) -> bool:
+        """Whether a local tenant is still this process's to serve (no round trip)."""
+        ...
+
+    def revalidate(self, tenant_id: str) -> bool:
+        """Ask again (a round trip) whether a local tenant is still this process's."""
+        ...
+
+    def load(self, tenant_id: str) -> Tenant | None:
+        """Bring a kept tenant here (into the registry), or None if there is no such tenant;
+        raises when another process serves it."""
+        ...
+
+    def tenant_of(self, api: str, credential: str) -> str | None:
+        """The id of the tenant a credential belongs to, wherever it is served."""
+        ...
+
+    def listing(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        """Every tenant's id and credentials, wherever it is served, in creation order."""
+        ...
+
+
 class TenantRegistry:
     """Creates and removes tenants, finds a tenant by any of its credentials, resets their state.
 
@@ -57,6 +84,8 @@ class TenantRegistry:
         self._idle_source = idle_source
         self._tenants: dict[str, Tenant] = {}
         self._by_credential: dict[tuple[str, str], str] = {}
+        self.source: TenantSource | None = None
+        """Set by a persistence that shares tenants between processes (Redis)."""
 
     def create_default(self) -> Tenant:
         credentials = {key: api.default_credentials() for key, api in self._apis.items()}
@@ -97,17 +126,41 @@ class TenantRegistry:
         return tenant
 
     def get(self, tenant_id: str) -> Tenant | None:
+        tenant = self._tenants.get(tenant_id)
+        source = self.source
+        if source is None or (tenant is not None and source.holds(tenant_id)):
+            return tenant
+        if tenant is not None:
+            if source.revalidate(tenant_id):
+                return tenant
+            self.drop(tenant_id)
+        return source.load(tenant_id)
+
+    def local(self, tenant_id: str) -> Tenant | None:
+        """The tenant if this process has it, without asking a shared directory."""
         return self._tenants.get(tenant_id)
 
     def default(self) -> Tenant:
-        return self._tenants[DEFAULT_TENANT]
+        tenant = self.get(DEFAULT_TENANT)
+        if tenant is None:
+            raise KeyError(DEFAULT_TENANT)
+        return tenant
 
     def all(self) -> list[Tenant]:
+        """The tenants this process has (with a shared directory, the ones it serves)."""
         return list(self._tenants.values())
+
+    def listing(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        """Every tenant's id and credentials: with a shared directory, every replica's."""
+        if self.source is not None:
+            return self.source.listing()
+        return [(tenant.id, tenant.credentials) for tenant in self.all()]
 
     def resolve(self, api: str, credential: str) -> Tenant | None:
         tenant_id = self._by_credential.get((api, credential))
-        return None if tenant_id is None else self._tenants[tenant_id]
+        if tenant_id is None and self.source is not None:
+            tenant_id = self.source.tenant_of(api, credential)
+        return None if tenant_id is None else self.get(tenant_id)
 
     def reset(self, tenant_id: str | None = None) -> list[str]:
         """Give tenants fresh copies of their fixtures and forget their rate-limit counters;
@@ -122,6 +175,12 @@ class TenantRegistry:
         """Forget a tenant and its credentials; the default tenant stays (ValueError)."""
         if tenant_id == DEFAULT_TENANT:
             raise ValueError("the default tenant cannot be removed")
+        if self.source is not None:
+            self.get(tenant_id)  # served elsewhere: the request goes there
+        return self.drop(tenant_id)
+
+    def drop(self, tenant_id: str) -> Tenant | None:
+        """Let go of a local tenant (removed, or now served by another process)."""
         tenant = self._tenants.pop(tenant_id, None)
         if tenant is not None:
             for key, api in self._apis.items():
@@ -136,7 +195,7 @@ class TenantRegistry:
     def idle(self, seconds: float) -> list[Tenant]:
         """Tenants other than the default that no request has reached for ``seconds``."""
         cutoff = self._idle_source() - seconds
-        return [t for t in self._tenants.values() if not t.is_default and t.last_used < cutoff]
+        return [t for t in self.all() if not t.is_default and t.last_used < cutoff]
 
     def _add(
         self,

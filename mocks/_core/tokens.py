@@ -136,6 +136,19 @@ class TokenLog(Protocol):
     def forget(self, values: list[str]) -> None: ...
 
 
+class TokenDirectory(Protocol):
+    """Tokens issued by other processes serving the same sandbox (``standin serve --redis``)."""
+
+    def find(self, value: str) -> IssuedToken | None:
+        """A token this process did not issue, if another one did and still keeps it."""
+        ...
+
+    def claim(self, tenant_id: str) -> None:
+        """Before a token is used here: raises when its tenant is served by another process
+        (the request goes there, and the token is judged and used there)."""
+        ...
+
+
 class TokenIssuer:
     """Issues, validates, refreshes and revokes the tokens of one API.
 
@@ -169,6 +182,7 @@ class TokenIssuer:
         self._revoked: set[str] = set()
         self._issued_since_sweep = 0
         self.log: TokenLog | None = None
+        self.directory: TokenDirectory | None = None
 
     def restore(self, tokens: list[IssuedToken]) -> None:
         """Remember tokens issued before a restart (not told to the log: it holds them)."""
@@ -237,6 +251,13 @@ class TokenIssuer:
         if value in self._revoked:
             raise TokenRejected("revoked")
         token = self._tokens.get(value)
+        directory = self.directory
+        if directory is not None:
+            if token is None:
+                token = directory.find(value)
+            if token is not None:
+                directory.claim(token.tenant_id)
+                self._tokens[value] = token
         if token is None:
             # Only a value this issuer never handed out needs its signature checked (to tell a
             # forged or mangled JWT from an unknown one): one it remembers is, letter for letter,

@@ -1,0 +1,397 @@
+"""A sandbox kept in Redis and served by several replicas: :class:`RedisPersistence`.
+
+It is the sandbox's persistence (every acknowledged write kept, fenced by the tenant's lease),
+its tenants' source (a tenant no replica serves is loaded from Redis by the first replica that
+needs it, as :class:`~standin._core.durable.SqlitePersistence` loads from SQLite at start), and
+its token issuers' directory and log (a token issued by one replica validates on every other).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import time
+import uuid
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import redis
+
+from standin._core.clock import Clock
+from standin._core.cluster import keys
+from standin._core.cluster.connection import connect, shown, storage_calls
+from standin._core.cluster.lease import LEASE_SECONDS, RENEW_SECONDS, Leases
+from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE
+from standin._core.cluster.signals import Holder, TenantElsewhere, WriteRefused
+from standin._core.durable import dump_state, issuer_of, load_state
+from standin._core.faults import Fault
+from standin._core.tenants import DEFAULT_TENANT
+from standin._core.tokens import IssuedToken, TokenIssuer
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from standin._core.sandbox import Sandbox
+    from standin._core.tenants import Tenant
+
+log = logging.getLogger("standin.cluster")
+
+LIMIT_SETTINGS = ("limit", "enabled", "window_seconds")
+
+
+class RedisPersistence:
+    """Keeps a sandbox in Redis at ``url``; this replica answers on ``advertise_url``."""
+
+    storage = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        advertise_url: str,
+        *,
+        replica_id: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        renew_seconds: float = RENEW_SECONDS,
+    ) -> None:
+        self.url = url
+        self.advertise_url = advertise_url.rstrip("/")
+        self.redis = connect(url)
+        self.leases = Leases(
+            self.redis,
+            replica_id or uuid.uuid4().hex[:12],
+            self.advertise_url,
+            lease_seconds=lease_seconds,
+            renew_seconds=renew_seconds,
+        )
+        self._write = self.redis.register_script(WRITE)
+        self._save_tenant = self.redis.register_script(SAVE_TENANT)
+        self._remove_tenant = self.redis.register_script(REMOVE_TENANT)
+        self._secret: str | None = None
+        self._sandbox: Sandbox | None = None
+
+    @property
+    def sandbox(self) -> Sandbox:
+        if self._sandbox is None:
+            raise RuntimeError("restore(sandbox) binds the persistence to its sandbox first")
+        return self._sandbox
+
+    def _storage(self) -> Any:
+        return storage_calls(self.url)
+
+    # --- start -----------------------------------------------------------------------------
+
+    def restore(self, sandbox: Sandbox) -> bool:
+        """Bind to ``sandbox``: its registry and token issuers look tenants and tokens up in
+        Redis from now on. True unless this replica is the one to create the default tenant."""
+        self._sandbox = sandbox
+        with self._storage():
+            for key, api in sandbox.apis.items():
+                issuer = issuer_of(api)
+                if issuer is not None:
+                    self._share_signer(key, issuer)
+                    tokens = _RedisTokens(self, key)
+                    issuer.log = tokens
+                    issuer.directory = tokens
+            sandbox.tenants.source = self
+            self.leases.start()
+            if self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is not None:
+                return True
+            holder = self.leases.acquire(DEFAULT_TENANT)
+            if holder.replica != self.leases.replica:
+                return True  # another replica is creating it
+            return self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is not None
+
+    def _share_signer(self, key: str, issuer: TokenIssuer) -> None:
+        """Every replica signs with the first replica's key, so one JWKS verifies them all."""
+        signer = issuer.signer
+        if signer is None:
+            return
+        mine = f"{signer.key_id}\n".encode() + signer.private_pem()
+        self.redis.set(keys.signing_key(key), mine, nx=True)
+        kept = self.redis.get(keys.signing_key(key))
+        if kept is not None and kept != mine:
+            key_id, _, pem = _bytes(kept).partition(b"\n")
+            signer.restore_pem(key_id.decode(), pem)
+
+    @property
+    def secret(self) -> str:
+        """The replicas' shared secret (made by the first replica, kept in Redis)."""
+        if self._secret is None:
+            with self._storage():
+                self.redis.set(keys.SECRET, secrets.token_urlsafe(32), nx=True)
+                kept = self.redis.get(keys.SECRET)
+            assert kept is not None
+            self._secret = _bytes(kept).decode()
+        return self._secret
+
+    # --- tenants: the registry's source ------------------------------------------------------
+
+    def holds(self, tenant_id: str) -> bool:
+        return self.leases.holds(tenant_id)
+
+    def revalidate(self, tenant_id: str) -> bool:
+        with self._storage():
+            return self.leases.revalidate(tenant_id)
+
+    def load(self, tenant_id: str) -> Tenant | None:
+        sandbox = self.sandbox
+        with self._storage():
+            if self.redis.zscore(keys.TENANTS, tenant_id) is None:
+                return None
+            self._take(tenant_id)
+            record = {
+                _bytes(field): _bytes(value)
+                for field, value in self.redis.hgetall(keys.tenant(tenant_id)).items()
+            }
+        if b"credentials" not in record:
+            return None  # removed meanwhile
+        credentials = orjson.loads(record[b"credentials"])
+        states = {
+            field[len(b"state:") :].decode(): value
+            for field, value in record.items()
+            if field.startswith(b"state:")
+        }
+        tenant = sandbox.tenants.restore(
+            tenant_id, credentials, functools.partial(self._load_states, tenant_id, states)
+        )
+        _apply_settings(tenant, record)
+        return tenant
+
+    def _take(self, tenant_id: str) -> None:
+        """Hold the tenant's lease, or raise :class:`TenantElsewhere` naming its holder."""
+        holder = self.leases.acquire(tenant_id)
+        if holder.replica != self.leases.replica and holder.url == self.advertise_url:
+            # Left by an earlier process at this same address: nobody else answers there.
+            holder = self.leases.acquire(tenant_id, stale=holder.value)
+        if holder.replica != self.leases.replica:
+            raise TenantElsewhere(tenant_id, holder)
+
+    def take_over(self, tenant_id: str, holder: Holder) -> bool:
+        """Take the lease of a holder that does not answer; False if it changed meanwhile."""
+        with self._storage():
+            return self.leases.acquire(tenant_id, stale=holder.value).replica == (
+                self.leases.replica
+            )
+
+    def _load_states(
+        self, tenant_id: str, blobs: dict[str, bytes], clock: Clock
+    ) -> dict[str, object]:
+        states: dict[str, object] = {}
+        for key, blob in blobs.items():
+            api = self.sandbox.apis.get(key)
+            if api is None:
+                continue
+            try:
+                states[key] = load_state(blob, api, clock)
+            except Exception:
+                log.exception("standin: %s state of tenant %s is unreadable", key, tenant_id)
+        return states
+
+    def tenant_of(self, api: str, credential: str) -> str | None:
+        with self._storage():
+            found = self.redis.hget(keys.CREDENTIALS, keys.credential(api, credential))
+        return None if found is None else _bytes(found).decode()
+
+    def listing(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        with self._storage():
+            ids = [_bytes(i).decode() for i in self.redis.zrange(keys.TENANTS, 0, -1)]
+            pipe = self.redis.pipeline(transaction=False)
+            for tenant_id in ids:
+                pipe.hget(keys.tenant(tenant_id), "credentials")
+            found = pipe.execute()
+        return [
+            (tenant_id, orjson.loads(credentials))
+            for tenant_id, credentials in zip(ids, found, strict=True)
+            if credentials is not None
+        ]
+
+    # --- writes (fenced) ---------------------------------------------------------------------
+
+    def _fenced(self, tenant: Tenant) -> tuple[str, int]:
+        held = self.leases.held(tenant.id)
+        if held is None:
+            raise self._refused(tenant.id)
+        return held.value, held.fence
+
+    def _refused(self, tenant_id: str) -> WriteRefused:
+        self.leases.forget(tenant_id)
+        if self._sandbox is not None:
+            self._sandbox.tenants.drop(tenant_id)
+        return WriteRefused(
+            f"tenant {tenant_id} is now served by another replica; this write was not kept"
+        )
+
+    def _write_fields(self, tenant: Tenant, fields: list[tuple[str, bytes | str]]) -> None:
+        value, fence = self._fenced(tenant)
+        args: list[Any] = [value, self.leases.lease_ms, fence]
+        for name, data in fields:
+            args += [name, data]
+        with self._storage():
+            wrote = self._write(keys=[keys.lease(tenant.id), keys.tenant(tenant.id)], args=args)
+        if not wrote:
+            raise self._refused(tenant.id)
+
+    def save_tenant(self, tenant: Tenant) -> None:
+        with self._storage():
+            if self.leases.held(tenant.id) is None:
+                self._take(tenant.id)  # a new tenant: this replica serves it
+        value, fence = self._fenced(tenant)
+        apis = self.sandbox.apis
+        index = [
+            keys.credential(key, credential)
+            for key, api in apis.items()
+            if key in tenant.credentials
+            for credential in api.credential_keys(tenant.credentials[key])
+        ]
+        args: list[Any] = [value, self.leases.lease_ms, fence, tenant.id, time.time(), len(index)]
+        args += index
+        args += ["credentials", orjson.dumps(tenant.credentials)]
+        for key, state in tenant.states.items():
+            if key in apis:
+                args += [f"state:{key}", dump_state(state, apis[key])]
+        args += _settings_fields(tenant)
+        with self._storage():
+            wrote = self._save_tenant(
+                keys=[
+                    keys.lease(tenant.id),
+                    keys.tenant(tenant.id),
+                    keys.TENANTS,
+                    keys.CREDENTIALS,
+                ],
+                args=args,
+            )
+        if not wrote:
+            raise self._refused(tenant.id)
+
+    def save_state(self, tenant: Tenant, api: str) -> None:
+        blob = dump_state(tenant.states[api], self.sandbox.apis[api])
+        self._write_fields(tenant, [(f"state:{api}", blob)])
+
+    def save_api(self, api: str) -> None:
+        vendor = self.sandbox.apis[api]
+        for tenant in self.sandbox.tenants.all():
+            if self.leases.held(tenant.id) is not None:
+                self._write_fields(
+                    tenant, [(f"state:{api}", dump_state(tenant.states[api], vendor))]
+                )
+
+    def save_settings(self, tenant: Tenant) -> None:
+        fields = _settings_fields(tenant)
+        self._write_fields(tenant, list(zip(fields[::2], fields[1::2], strict=True)))
+
+    def remove_tenant(self, tenant_id: str) -> None:
+        held = self.leases.held(tenant_id)
+        if held is None:
+            return
+        with self._storage():
+            kept = self.redis.hget(keys.tenant(tenant_id), "credentials")
+            credentials = {} if kept is None else orjson.loads(kept)
+            index = [
+                keys.credential(key, credential)
+                for key, api in self.sandbox.apis.items()
+                if key in credentials
+                for credential in api.credential_keys(credentials[key])
+            ]
+            wrote = self._remove_tenant(
+                keys=[
+                    keys.lease(tenant_id),
+                    keys.tenant(tenant_id),
+                    keys.TENANTS,
+                    keys.CREDENTIALS,
+                ],
+                args=[held.value, self.leases.lease_ms, held.fence, tenant_id, *index],
+            )
+        self.leases.forget(tenant_id)
+        if not wrote:
+            raise WriteRefused(f"tenant {tenant_id} is now served by another replica")
+
+    # --- the rest of the protocol ------------------------------------------------------------
+
+    def unavailable(self) -> str | None:
+        try:
+            self.redis.ping()
+        except redis.RedisError as failure:
+            return f"Redis at {shown(self.url)} is unreachable ({type(failure).__name__})"
+        return None
+
+    def front(self, app: ASGIApp) -> ASGIApp:
+        from standin._core.cluster.gateway import Gateway
+
+        return Gateway(app, self)
+
+    def close(self) -> None:
+        self.leases.stop()
+        self.redis.close()
+
+
+def _bytes(value: object) -> bytes:
+    """A Redis reply as bytes (the client answers bytes; its types say bytes or str)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"unexpected Redis reply {type(value).__name__}")
+
+
+def _settings_fields(tenant: Tenant) -> list[Any]:
+    """A tenant's clock, faults and limit settings as hash fields and values."""
+    limits = {
+        api: {
+            name: {k: v for k, v in described.items() if k in LIMIT_SETTINGS}
+            for name, described in named.items()
+        }
+        for api, named in tenant.limits.describe().items()
+    }
+    return [
+        "clock",
+        orjson.dumps(tenant.clock.settings()),
+        "faults",
+        orjson.dumps([fault.as_dict() for fault in tenant.faults.list()]),
+        "limits",
+        orjson.dumps(limits),
+    ]
+
+
+def _apply_settings(tenant: Tenant, record: dict[bytes, bytes]) -> None:
+    """A loaded tenant's clock, faults and limits as they were kept."""
+    if b"clock" in record:
+        tenant.clock.apply(orjson.loads(record[b"clock"]))
+    if b"faults" in record:
+        tenant.faults.clear()
+        for spec in orjson.loads(record[b"faults"]):
+            tenant.faults.add(Fault(**spec))
+    if b"limits" in record:
+        try:
+            tenant.limits.configure(orjson.loads(record[b"limits"]))
+        except ValueError:
+            log.warning("standin: kept limits of tenant %s no longer apply", tenant.id)
+
+
+class _RedisTokens:
+    """One API's tokens in Redis: written before a token is answered, deleted when revoked or
+    expired, found by any replica; a token is used only where its tenant is served."""
+
+    def __init__(self, persistence: RedisPersistence, api: str) -> None:
+        self._persistence = persistence
+        self._api = api
+
+    def remember(self, token: IssuedToken) -> None:
+        record = orjson.dumps({**asdict(token), "claims": dict(token.claims)})
+        with self._persistence._storage():
+            self._persistence.redis.set(keys.token(self._api, token.value), record)
+
+    def forget(self, values: list[str]) -> None:
+        if not values:
+            return
+        with self._persistence._storage():
+            self._persistence.redis.delete(*(keys.token(self._api, v) for v in values))
+
+    def find(self, value: str) -> IssuedToken | None:
+        with self._persistence._storage():
+            record = self._persistence.redis.get(keys.token(self._api, value))
+        return None if record is None else IssuedToken(**orjson.loads(record))
+
+    def claim(self, tenant_id: str) -> None:
+        self._persistence.sandbox.tenants.get(tenant_id)

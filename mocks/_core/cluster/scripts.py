@@ -1,0 +1,61 @@
+"""Fenced writes: Lua scripts that change a tenant's keys only while its lease still carries the
+writing replica's value, so a replica that lost a tenant (paused, cut off, presumed dead) can
+never overwrite what the new holder acknowledged since.
+
+A lease that has simply run out (no replica took it meanwhile: Redis was away, or renewal fell
+behind) is taken again by the write if this replica's fence was the last to write the tenant.
+Each script returns 1 when it wrote, 0 when it refused.
+"""
+
+from __future__ import annotations
+
+# KEYS: lease, tenant hash. ARGV: lease value, lease ms, fence, then field/value pairs.
+FENCE_CHECK = """
+local holder = redis.call('GET', KEYS[1])
+if holder ~= ARGV[1] then
+  if holder or redis.call('HGET', KEYS[2], 'fence') ~= ARGV[3] then
+    return 0
+  end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+"""
+
+WRITE = (
+    FENCE_CHECK
+    + """
+redis.call('HSET', KEYS[2], 'fence', ARGV[3], unpack(ARGV, 4))
+return 1
+"""
+)
+
+# KEYS: lease, tenant hash, directory, credential index. ARGV: lease value, lease ms, fence,
+# tenant id, created score, k, then k credential fields, then the hash's field/value pairs.
+SAVE_TENANT = (
+    FENCE_CHECK
+    + """
+local k = tonumber(ARGV[6])
+for i = 7, 6 + k do
+  redis.call('HSET', KEYS[4], ARGV[i], ARGV[4])
+end
+redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[4])
+redis.call('HSET', KEYS[2], 'fence', ARGV[3], unpack(ARGV, 7 + k))
+return 1
+"""
+)
+
+# KEYS: lease, tenant hash, directory, credential index. ARGV: lease value, lease ms, fence,
+# tenant id, then the credential fields to drop.
+REMOVE_TENANT = (
+    FENCE_CHECK
+    + """
+for i = 5, #ARGV do
+  if redis.call('HGET', KEYS[4], ARGV[i]) == ARGV[4] then
+    redis.call('HDEL', KEYS[4], ARGV[i])
+  end
+end
+redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+)

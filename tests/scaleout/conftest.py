@@ -2,10 +2,9 @@
 shared by the tests that only read or add their own data) and ``fresh_topology`` (a topology of
 its own, for a test that kills, restarts or stops something).
 
-Tests that need what issue 16's ``standin serve --redis`` provides (one sandbox across replicas)
-carry :data:`PENDING_MARKER` while this checkout's ``standin serve`` has no ``--redis``: the
-default run deselects them (``-m scaleout_pending`` runs them), so the suite stays green on a
-checkout without it and says so in its summary.
+A test that waits for another part of issue 16 (its ``reason`` names the part and the branch
+building it) carries :data:`PENDING_MARKER`: the default run deselects it (and says so in its
+summary); ``-m scaleout_pending`` runs only those, to see whether they pass yet.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.redis_support import RedisServer
-from tests.scaleout.topology import Topology, running, serve_has_redis
+from tests.scaleout.topology import Topology, running
 
 PENDING_MARKER = "scaleout_pending"
 REPLICAS = 3
@@ -27,8 +26,8 @@ REPLICAS = 3
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{PENDING_MARKER}: needs `standin serve --redis` (issue 16) serving one sandbox across "
-        f"replicas; deselected unless -m names {PENDING_MARKER}",
+        f"{PENDING_MARKER}(reason): waits for another part of issue 16 (the reason says "
+        f"which); deselected unless -m names {PENDING_MARKER}",
     )
 
 
@@ -42,36 +41,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def shared_replicas() -> bool:
-    """Whether the replicas run with ``--redis`` (one sandbox) or alone (as before issue 16)."""
-    return serve_has_redis()
-
-
-@pytest.fixture(scope="session")
-def scaleout(tmp_path_factory: pytest.TempPathFactory, shared_replicas: bool) -> Iterator[Topology]:
+def scaleout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     """Redis, three replicas and HAProxy for the session, on a Redis of their own (the
     ``redis_url`` fixture flushes the session's)."""
     directory = tmp_path_factory.mktemp("scaleout")
     redis = RedisServer(directory / "redis")
     redis.start()
     try:
-        with running(directory, redis, REPLICAS, shared=shared_replicas) as topology:
+        with running(directory, redis, REPLICAS) as topology:
             yield topology
     finally:
         redis.stop()
 
 
 @pytest.fixture
-def fresh_topology(
-    tmp_path: Path, shared_replicas: bool
-) -> Iterator[Callable[[int], AbstractContextManager[Topology]]]:
+def fresh_topology(tmp_path: Path) -> Iterator[Callable[[int], AbstractContextManager[Topology]]]:
     """``with fresh_topology(n) as topology:`` a Redis and ``n`` replicas behind HAProxy of
     this test's own, to kill, restart or stop."""
     redis = RedisServer(tmp_path / "redis")
     redis.start()
 
     def make(count: int) -> AbstractContextManager[Topology]:
-        return running(tmp_path, redis, count, shared=shared_replicas)
+        return running(tmp_path, redis, count)
 
     try:
         yield make

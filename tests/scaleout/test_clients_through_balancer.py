@@ -1,7 +1,7 @@
 """The reference clients' live suites (``tests/<api>/test_client_live.py``, the plugin's
 ``vendor_live``) run through the balancer: their ``[live]`` runs target the replicas behind
 HAProxy exactly as they would a deployed standin (``STANDIN_LIVE_<API>_BASE_URL`` and
-``_CREDENTIALS``), in a pytest of their own."""
+``_CREDENTIALS``), in one pytest of their own; each API's results are checked here."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from tests.scaleout.topology import Topology
 
 ROOT = Path(__file__).resolve().parents[2]
 APIS = ("atmotube", "atrius", "buildingminds", "locus", "metasys")
+BUILDINGMINDS_TOKEN = (
+    "a replica not holding the default tenant answers its Azure AD token request "
+    "'AADSTS90002: Tenant not found' (scaleout-core)"
+)
 
 
 def live_environment(topology: Topology, directory: Path) -> dict[str, str]:
@@ -35,28 +39,51 @@ def live_environment(topology: Topology, directory: Path) -> dict[str, str]:
     return environ
 
 
-@pytest.mark.scaleout_pending
-def test_every_client_live_suite_passes_through_the_balancer(
-    scaleout: Topology, tmp_path: Path
-) -> None:
-    report = tmp_path / "live.xml"
+@pytest.fixture(scope="module")
+def live_results(
+    scaleout: Topology, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, list[str]]]:
+    """Every ``[live]`` client test, run once through the balancer: per API, each test's
+    name and what went wrong (nothing when it passed)."""
+    directory = tmp_path_factory.mktemp("client-live")
+    report = directory / "live.xml"
     modules = [f"tests/{api}/test_client_live.py" for api in APIS]
     options = ["-q", "-p", "no:cacheprovider", "-k", "live]", f"--junitxml={report}"]
     done = subprocess.run(
         [sys.executable, "-m", "pytest", *options, *modules],
         cwd=ROOT,
-        env={**live_environment(scaleout, tmp_path), "HYPOTHESIS_PROFILE": "ci"},
+        env=live_environment(scaleout, directory),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
-    cases = ET.parse(report).getroot().iter("testcase")
-    outcomes = {
-        case.get("name", ""): [child.tag for child in case if child.tag != "system-out"]
-        for case in cases
-    }
-    assert len(outcomes) >= 3 * len(APIS), outcomes
-    assert all(name.endswith("[live]") for name in outcomes), outcomes
-    assert {name: tags for name, tags in outcomes.items() if tags} == {}
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    results: dict[str, dict[str, list[str]]] = {api: {} for api in APIS}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        api = case.get("classname", "").split(".")[1]
+        problems = [
+            f"{child.tag}: {child.get('message', '')}\n{(child.text or '')[-3000:]}"
+            for child in case
+            if child.tag in ("failure", "error", "skipped")
+        ]
+        results[api][case.get("name", "")] = problems
+    return results
+
+
+@pytest.mark.parametrize(
+    "api",
+    [
+        pytest.param(api, marks=pytest.mark.scaleout_pending(reason=BUILDINGMINDS_TOKEN))
+        if api == "buildingminds"
+        else api
+        for api in APIS
+    ],
+)
+def test_the_client_live_suite_passes_through_the_balancer(
+    api: str, live_results: dict[str, dict[str, list[str]]]
+) -> None:
+    results = live_results[api]
+    assert len(results) >= 3, results
+    assert all(name.endswith("[live]") for name in results), results
+    assert {name: problems for name, problems in results.items() if problems} == {}

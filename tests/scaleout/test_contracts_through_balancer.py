@@ -15,7 +15,11 @@ from tests.check import test_check as single_process
 from tests.check.conftest import FakeTime, Served
 from tests.scaleout.topology import Topology
 
-pytestmark = pytest.mark.scaleout_pending
+BUILDINGMINDS_TOKEN = (
+    "a replica not holding the default tenant answers its Azure AD token request "
+    "'AADSTS90002: Tenant not found' (scaleout-core)"
+)
+JOURNAL = "the journal is each replica's own until the cluster journal (scaleout-limits) is wired"
 
 
 @pytest.fixture
@@ -28,13 +32,22 @@ def fake_time() -> FakeTime:
     return FakeTime()
 
 
-@pytest.mark.parametrize("api", sorted(PROFILES))
+@pytest.mark.parametrize(
+    "api",
+    [
+        pytest.param(api, marks=pytest.mark.scaleout_pending(reason=BUILDINGMINDS_TOKEN))
+        if api == "buildingminds"
+        else api
+        for api in sorted(PROFILES)
+    ],
+)
 def test_the_check_passes_through_the_balancer(
     api: str, served: Served, fake_time: FakeTime
 ) -> None:
     single_process.test_the_check_passes_against_standin_serve(api, served, fake_time)
 
 
+@pytest.mark.scaleout_pending(reason=JOURNAL)
 def test_with_allow_writes_every_operation_passes_through_the_balancer(
     served: Served, fake_time: FakeTime
 ) -> None:

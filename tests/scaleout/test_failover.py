@@ -13,12 +13,12 @@ import pytest
 
 from tests.scaleout.load import WriteLoad, missing_writes
 from tests.scaleout.metasys_support import ZONE_SETPOINT, ServedBy, another_value, metasys_client
-from tests.scaleout.topology import Replica, Topology
+from tests.scaleout.topology import Topology
 
-pytestmark = pytest.mark.scaleout_pending
+EVENTS = "a stream lives in its replica's memory until the shared replay buffer (scaleout-events)"
 
 Make = Callable[[int], AbstractContextManager[Topology]]
-WRITES = 150
+WRITES = 60
 """Writes per writer (three writers): bounded, so the test stays a few seconds long."""
 LOAD_SECONDS = 45.0
 
@@ -37,17 +37,20 @@ def test_a_replica_killed_under_write_load_loses_no_acknowledged_write(
             for thread in threads:
                 thread.join(timeout=LOAD_SECONDS + 15)
             assert all(len(w.attempts) == WRITES for w in load.writers)
+            # The kill came mid-load: every writer went on writing after it.
+            assert all(w.attempts[-1].started > killed_at for w in load.writers)
             # Only a request in flight when r1 died may have failed; every later one succeeded.
             assert [f for w in load.writers for f in w.failed_after(killed_at)] == []
             assert all(len(w.acknowledged) >= WRITES - 1 for w in load.writers)
-            assert missing_writes(load, reads_each=2) == []
+            assert missing_writes(load, reads_each=1) == []
             # A replica started again joins and answers the same.
             topology.start("r1")
-            assert missing_writes(load, reads_each=3) == []
+            assert missing_writes(load, reads_each=1) == []
         finally:
             load.close()
 
 
+@pytest.mark.scaleout_pending(reason=EVENTS)
 def test_a_stream_held_on_a_killed_replica_resumes_elsewhere_losing_and_repeating_nothing(
     fresh_topology: Make,
 ) -> None:
@@ -85,7 +88,7 @@ def test_redis_killed_and_restarted_with_every_replica_loses_nothing_acknowledge
     with fresh_topology(2) as topology:
         load = WriteLoad(topology)
         try:
-            for thread in load.start(10, LOAD_SECONDS):
+            for thread in load.start(10, LOAD_SECONDS):  # 30 writes
                 thread.join(timeout=LOAD_SECONDS + 15)
             assert all(len(w.acknowledged) == 10 for w in load.writers)
             topology.redis.stop(kill=True)
@@ -100,32 +103,30 @@ def test_redis_killed_and_restarted_with_every_replica_loses_nothing_acknowledge
             load.close()
 
 
-def unavailable(replica: Replica) -> httpx.Response:
-    return httpx.get(f"{replica.url}/_sandbox/credentials", timeout=10)
-
-
 def test_with_redis_stopped_replicas_answer_503_and_recover_by_themselves(
     fresh_topology: Make,
 ) -> None:
     with fresh_topology(2) as topology:
         url = topology.url
-        assert httpx.get(f"{url}/_sandbox/credentials", timeout=10).status_code == 200
+        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 201
         topology.redis.stop()
+        unreachable = {
+            "error": "sandbox storage unavailable",
+            "detail": f"Redis at {topology.redis.url} is unreachable (ConnectionError); retrying",
+        }
         for replica in topology.replicas:
-            answer = unavailable(replica)
-            assert answer.status_code == 503, answer.text
-            assert answer.headers["retry-after"].isdigit()
-            body = answer.json()
-            assert body["error"] == "sandbox storage unavailable"
-            assert topology.redis.url.split("@")[-1].split("/")[2] in body["detail"]
+            # A write needs Redis: it is kept there before it is acknowledged.
+            answer = httpx.post(f"{replica.url}/_sandbox/tenants", timeout=10)
+            assert (answer.status_code, answer.json()) == (503, unreachable)
+            assert answer.headers["retry-after"] == "1"
             health = httpx.get(f"{replica.url}/_sandbox/health", timeout=10)
-            assert health.status_code == 503
+            assert (health.status_code, health.json()["redis"]) == (503, "unreachable")
         # The health checks fail, so the balancer takes every replica out.
         topology.balancer.wait_for({r.name: "DOWN" for r in topology.replicas})
-        assert httpx.get(f"{url}/_sandbox/credentials", timeout=10).status_code == 503
+        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 503
         topology.redis.start()
-        # No restart of any replica: they answer again once Redis does.
+        # No replica restarted: they answer again once Redis does.
         topology.wait_all_up()
         for replica in topology.replicas:
-            assert unavailable(replica).status_code == 200
-        assert httpx.get(f"{url}/_sandbox/credentials", timeout=10).status_code == 200
+            assert httpx.post(f"{replica.url}/_sandbox/tenants", timeout=10).status_code == 201
+        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 201

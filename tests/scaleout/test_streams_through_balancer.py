@@ -11,8 +11,6 @@ import pytest
 from tests.scaleout.metasys_support import ZONE_SETPOINT, ServedBy, another_value, metasys_client
 from tests.scaleout.topology import Topology
 
-pytestmark = pytest.mark.scaleout_pending
-
 
 @pytest.fixture
 def topology(scaleout: Topology) -> Iterator[Topology]:

@@ -52,14 +52,6 @@ def standin_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "standin.cli"]
 
 
-def serve_has_redis() -> bool:
-    """Whether this checkout's ``standin serve`` takes ``--redis`` (issue 16)."""
-    done = subprocess.run(
-        [*standin_command(), "serve", "--help"], capture_output=True, text=True, check=False
-    )
-    return "--redis" in done.stdout
-
-
 class TopologyFailed(RuntimeError):
     """A process of the topology did not start or did not become ready."""
 
@@ -373,13 +365,10 @@ def running(
     redis: RedisServer,
     count: int = 2,
     *,
-    shared: bool = True,
     extra: Sequence[str] = (),
 ) -> Iterator[Topology]:
-    """``count`` replicas on ``redis`` (unless not ``shared``: independent replicas, as
-    ``standin serve`` without ``--redis``) behind HAProxy; everything stopped on exit."""
-    redis_url = redis.url if shared else None
-    replicas = [Replica(f"r{n}", directory, redis_url, extra=extra) for n in range(1, count + 1)]
+    """``count`` replicas on ``redis`` behind HAProxy; everything stopped on exit."""
+    replicas = [Replica(f"r{n}", directory, redis.url, extra=extra) for n in range(1, count + 1)]
     balancer = Balancer(directory / "haproxy", [(r.name, r.port) for r in replicas])
     topology = Topology(redis, replicas, balancer)
     try:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from bench.haproxy import SERVED_BY
 from standin.clients.metasys import MetasysClient
-from tests.scaleout.topology import SERVED_BY, Topology
+from tests.scaleout.topology import Topology
 
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 """An AV of the default fixtures: relinquishDefault 72.0, min 60, max 85, alarm above 80."""

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.haproxy import haproxy_config
 from standin.cli import parser
-from tests.scaleout.topology import HAPROXY, ensure_haproxy, haproxy_config
+from tests.scaleout.topology import HAPROXY, ensure_haproxy
 
 DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 FENCE = re.compile(r"^```(\S+) (\S+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)

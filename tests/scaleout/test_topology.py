@@ -11,7 +11,8 @@ from contextlib import AbstractContextManager
 
 import httpx
 
-from tests.scaleout.topology import SERVED_BY, Topology
+from bench.haproxy import SERVED_BY
+from tests.scaleout.topology import Topology
 
 Make = Callable[[int], AbstractContextManager[Topology]]
 

@@ -30,6 +30,7 @@ from typing import IO
 
 import httpx
 
+from bench.haproxy import DEFAULT_SETTINGS, HEALTH_PATH, BalancerSettings, haproxy_config
 from tests.debian import ensure_debian_packages
 from tests.redis_support import RedisServer, free_port
 
@@ -37,9 +38,6 @@ HAPROXY = Path("/usr/sbin/haproxy")
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 POLL_S = 0.05
-HEALTH_PATH = "/_sandbox/health"
-SERVED_BY = "X-Standin-Replica"
-"""The response header HAProxy adds: the name of the replica it handed the request to."""
 
 
 def ensure_haproxy() -> None:
@@ -163,69 +161,6 @@ class Replica:
             self._log = None
 
 
-@dataclass(frozen=True)
-class BalancerSettings:
-    """What the generated configuration says; docs/deploy.md shows the same values."""
-
-    check_inter_ms: int = 300
-    fall: int = 2
-    rise: int = 2
-    connect_timeout_ms: int = 1000
-    client_timeout_s: int = 75
-    server_timeout_s: int = 75
-    """Above the Metasys stream's 30 s heartbeat, so an idle stream is never cut."""
-    tunnel_timeout_s: int = 3600
-    retries: int = 3
-
-
-def haproxy_config(
-    port: int,
-    servers: Sequence[tuple[str, int]],
-    admin_socket: Path,
-    settings: BalancerSettings = BalancerSettings(),
-) -> str:
-    """An HAProxy configuration: ``port`` in front of ``servers`` (name, port) round-robin."""
-    s = settings
-    lines = [
-        "global",
-        "    maxconn 4096",
-        f"    stats socket {admin_socket} mode 600 level admin",
-        "",
-        "defaults",
-        "    mode http",
-        "    option http-keep-alive",
-        "    http-reuse safe",
-        f"    timeout connect {s.connect_timeout_ms}ms",
-        f"    timeout client {s.client_timeout_s}s",
-        f"    timeout server {s.server_timeout_s}s",
-        f"    timeout tunnel {s.tunnel_timeout_s}s",
-        "    timeout http-request 10s",
-        "    timeout http-keep-alive 10s",
-        "    timeout queue 5s",
-        f"    retries {s.retries}",
-        "    option redispatch 1",
-        "    retry-on conn-failure empty-response response-timeout",
-        "",
-        "frontend standin",
-        f"    bind 127.0.0.1:{port}",
-        "    default_backend replicas",
-        "",
-        "backend replicas",
-        "    balance roundrobin",
-        f"    option httpchk GET {HEALTH_PATH}",
-        "    http-check expect status 200",
-        # A write whose replica died after reading it may have been applied: only a
-        # connection that never reached a replica is retried (HAProxy's own rule), never
-        # an empty or late answer to a non-idempotent request.
-        "    http-request disable-l7-retry if METH_POST || { method PATCH }",
-        f"    http-response set-header {SERVED_BY} %s",
-        f"    default-server inter {s.check_inter_ms}ms fastinter {s.check_inter_ms // 2}ms "
-        f"downinter {s.check_inter_ms}ms fall {s.fall} rise {s.rise}",
-    ]
-    lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
-    return "\n".join(lines) + "\n"
-
-
 class Balancer:
     """HAProxy in the foreground on 127.0.0.1:``port``, its configuration in ``directory``."""
 
@@ -234,7 +169,7 @@ class Balancer:
         directory: Path,
         servers: Sequence[tuple[str, int]],
         port: int | None = None,
-        settings: BalancerSettings = BalancerSettings(),
+        settings: BalancerSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.directory = directory
         self.port = port or free_port()

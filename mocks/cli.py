@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import standin
 from standin.apis import API_KEYS
@@ -39,7 +39,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from standin._core import accesslog
-    from standin.registry import create_sandbox
     from standin.server import build_app
 
     admin_token = args.admin_token or os.environ.get("STANDIN_ADMIN_TOKEN") or None
@@ -47,16 +46,11 @@ def serve(args: argparse.Namespace) -> int:
         admin_token = secrets.token_urlsafe(24)
         print(f"standin: control plane admin token: {admin_token}", file=sys.stderr)
     apis = None if args.api is None else [args.api]
-    sandbox = create_sandbox(
-        apis,
-        seed=args.seed,
-        journal_capacity=args.journal_size,
-        admin_token=admin_token,
-        data_dir=args.data_dir,
-        tenant_ttl=args.tenant_ttl,
-        redis_url=args.redis,
-        advertise_url=_advertise_url(args) if args.redis else None,
-    )
+    try:
+        sandbox = _sandbox(args, apis, admin_token)
+    except Unreachable as down:
+        print(f"standin: {down}", file=sys.stderr)
+        return 1
     app = build_app(sandbox, args.api)
     if args.cors:
         app = with_cors(app, args.cors)
@@ -98,6 +92,30 @@ def serve(args: argparse.Namespace) -> int:
         sandbox.close()
     print("standin: stopped", file=sys.stderr)
     return 0
+
+
+class Unreachable(Exception):
+    """The shared storage a replica needs cannot be reached at start."""
+
+
+def _sandbox(args: argparse.Namespace, apis: list[str] | None, admin_token: str | None) -> Any:
+    from standin._core.cluster.signals import StorageUnavailable
+    from standin.registry import create_sandbox
+
+    try:
+        return create_sandbox(
+            apis,
+            seed=args.seed,
+            journal_capacity=args.journal_size,
+            admin_token=admin_token,
+            data_dir=args.data_dir,
+            tenant_ttl=args.tenant_ttl,
+            redis_url=args.redis,
+            advertise_url=_advertise_url(args) if args.redis else None,
+        )
+    except StorageUnavailable as down:
+        detail = down.detail.removesuffix("; retrying")
+        raise Unreachable(f"{detail}: start Redis first, then this replica") from None
 
 
 def _advertise_url(args: argparse.Namespace) -> str:

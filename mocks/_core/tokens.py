@@ -148,6 +148,10 @@ class TokenDirectory(Protocol):
         (the request goes there, and the token is judged and used there)."""
         ...
 
+    def serves(self, tenant_id: str) -> bool:
+        """Whether this process serves the tenant now (only then does it judge expiry)."""
+        ...
+
 
 class TokenIssuer:
     """Issues, validates, refreshes and revokes the tokens of one API.
@@ -310,6 +314,12 @@ class TokenIssuer:
     def _sweep(self) -> None:
         """Forget expired tokens so a long-running sandbox does not grow without bound."""
         self._issued_since_sweep = 0
+        directory = self.directory
+        if directory is not None:
+            # Tokens of tenants another process serves now: judged there, forgotten here.
+            for value, token in list(self._tokens.items()):
+                if not directory.serves(token.tenant_id):
+                    del self._tokens[value]
         expired = [value for value, token in self._tokens.items() if self._expired(token)]
         for value in expired:
             del self._tokens[value]

@@ -66,8 +66,12 @@ class AzureAd:
         resources: Sequence[str],
         now: Callable[[], float],
         seed: int,
+        find: Callable[[str], Tenant | None] | None = None,
     ) -> None:
         self._tenants = tenants
+        self._find = find
+        """Finds the tenant of a directory name among tenants not in ``tenants()`` (those
+        another replica serves, with several replicas)."""
         self._issuer = issuer
         self.resources = tuple(resources)
         """Application ID URIs Azure AD issues tokens for (this environment's first)."""
@@ -81,7 +85,8 @@ class AzureAd:
             directory = directory_of(tenant)
             if name.lower() in (n.lower() for n in directory.names):
                 return directory
-        return None
+        found = None if self._find is None else self._find(name)
+        return None if found is None else directory_of(found)
 
     def application(self, directory: Directory, client_id: str) -> AppRegistration | None:
         for tenant in self._tenants():

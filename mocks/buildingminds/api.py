@@ -64,6 +64,7 @@ class BuildingMindsApi:
             self.fixture["environments"],
             sandbox.clock.time,
             sandbox.seed,
+            lambda name: sandbox.tenants.resolve(self.key, name),
         )
         self.seam = Seam(
             sandbox,
@@ -111,7 +112,10 @@ class BuildingMindsApi:
         return _credentials(directory_id, directory_id, clients)
 
     def credential_keys(self, credentials: dict[str, Any]) -> list[str]:
-        return [credentials["client_id"], credentials["forbidden_client_id"]]
+        # The directory's names too: Azure AD finds a tenant by them (its token and discovery
+        # URLs), on whichever replica serves it.
+        names = dict.fromkeys([credentials["tenant"], credentials["directory_id"]])
+        return [credentials["client_id"], credentials["forbidden_client_id"], *names]
 
     def new_state(
         self, tenant_id: str, credentials: dict[str, Any], clock: Clock

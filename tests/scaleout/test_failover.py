@@ -1,132 +1,188 @@
-"""Failures of a deployment, for real: a replica SIGKILLed under a mixed write load, a stream
-held on a killed replica, Redis killed and restarted, Redis stopped and started again. Each
-test runs a topology of its own (Redis, replicas, HAProxy) that it can break."""
+"""Failures: a replica killed, a tenant taken over, Redis away and back."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
-from tests.scaleout.load import WriteLoad, missing_writes
-from tests.scaleout.metasys_support import ZONE_SETPOINT, ServedBy, another_value, metasys_client
-from tests.scaleout.topology import Topology
+from standin._core.cluster import keys
+from tests.atrius.conftest import meter_body
+from tests.redis_support import RedisServer
+from tests.scaleout.replicas import (
+    METASYS,
+    ZONE_SETPOINT,
+    atrius_token,
+    metasys_id,
+    metasys_token,
+    replica,
+    replica_process,
+)
 
-EVENTS = "a stream lives in its replica's memory until the shared replay buffer (scaleout-events)"
 
-Make = Callable[[int], AbstractContextManager[Topology]]
-WRITES = 60
-"""Writes per writer (three writers): bounded, so the test stays a few seconds long."""
-LOAD_SECONDS = 45.0
-
-
-def test_a_replica_killed_under_write_load_loses_no_acknowledged_write(
-    fresh_topology: Make,
+def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next(
+    redis_url: str,
 ) -> None:
-    with fresh_topology(3) as topology:
-        load = WriteLoad(topology)
-        try:
-            threads = load.start(WRITES, LOAD_SECONDS)
-            load.wait_for(WRITES // 4)
-            killed_at = time.monotonic()
-            # r1 answered the first request of the run, so it holds the default tenant.
-            topology.kill("r1")
-            for thread in threads:
-                thread.join(timeout=LOAD_SECONDS + 15)
-            assert all(len(w.attempts) == WRITES for w in load.writers)
-            # The kill came mid-load: every writer went on writing after it.
-            assert all(w.attempts[-1].started > killed_at for w in load.writers)
-            # Only a request in flight when r1 died may have failed; every later one succeeded.
-            assert [f for w in load.writers for f in w.failed_after(killed_at)] == []
-            assert all(len(w.acknowledged) >= WRITES - 1 for w in load.writers)
-            assert missing_writes(load, reads_each=1) == []
-            # A replica started again joins and answers the same.
-            topology.start("r1")
-            assert missing_writes(load, reads_each=1) == []
-        finally:
-            load.close()
+    with (
+        replica_process(redis_url) as (first, first_base),
+        replica_process(redis_url) as (_, second_base),
+    ):
+        with httpx.Client(base_url=first_base, timeout=10, trust_env=False) as setup:
+            creds = setup.get("/_sandbox/credentials").json()
+            atrius = {"Authorization": f"Bearer {atrius_token(setup, creds['atrius'])}"}
+            metasys = {"Authorization": f"Bearer {metasys_token(setup, creds['metasys'])}"}
+            point = metasys_id(setup, metasys, ZONE_SETPOINT)
+            # Reading every meter back must not meet Atrius' rate limit.
+            off = setup.patch("/_sandbox/limits", json={"atrius": {"requests": {"enabled": False}}})
+            assert off.status_code == 200
+        meters: list[str] = []
+        commanded: list[int] = []
+        stop = threading.Event()
+
+        def create_meters(base: str) -> None:
+            with httpx.Client(base_url=base, timeout=5, trust_env=False) as client:
+                for n in range(10_000):
+                    if stop.is_set():
+                        return
+                    body = meter_body(vendorMeterId=f"M-{n}")
+                    try:
+                        response = client.post("/atrius/meters/", json=body, headers=atrius)
+                    except httpx.TransportError:
+                        return
+                    if response.status_code == 201:
+                        meters.append(response.json()["uuid"])
+
+        def command_point() -> None:
+            with httpx.Client(base_url=first_base, timeout=5, trust_env=False) as client:
+                for value in range(60, 86):
+                    if stop.is_set():
+                        return
+                    try:
+                        response = client.put(
+                            f"{METASYS}/objects/{point}/commands/adjustCommand",
+                            json={"parameters": [value]},
+                            headers=metasys,
+                        )
+                    except httpx.TransportError:
+                        return
+                    if response.is_success:
+                        commanded.append(value)
+                    time.sleep(0.02)
+
+        writers = [
+            threading.Thread(target=create_meters, args=(first_base,)),
+            threading.Thread(target=create_meters, args=(second_base,)),
+            threading.Thread(target=command_point),
+        ]
+        for writer in writers:
+            writer.start()
+        deadline = time.monotonic() + 30
+        while (len(meters) < 30 or len(commanded) < 5) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        time.sleep(0.2)
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=20)
+        assert first.returncode == -signal.SIGKILL
+        assert len(meters) >= 30
+        assert len(commanded) >= 5
+
+        # The next request on the remaining replica succeeds: the killed one's tenants move.
+        with httpx.Client(base_url=second_base, timeout=10, trust_env=False) as client:
+            value = client.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue", headers=metasys
+            )
+            assert value.status_code == 200
+            assert value.json()["item"]["presentValue"] >= commanded[-1]
+            missing = [
+                meter
+                for meter in meters
+                if client.get(f"/atrius/meters/{meter}", headers=atrius).status_code != 200
+            ]
+            assert missing == []
 
 
-@pytest.mark.scaleout_pending(reason=EVENTS)
-def test_a_stream_held_on_a_killed_replica_resumes_elsewhere_losing_and_repeating_nothing(
-    fresh_topology: Make,
+def test_a_write_from_a_replica_that_lost_its_tenant_is_refused_with_503(
+    redis_url: str,
 ) -> None:
-    with fresh_topology(3) as topology:
-        served_by = ServedBy()
-        with metasys_client(topology, served_by) as client, metasys_client(topology) as other:
-            point = client.object_id(ZONE_SETPOINT)
-            with client.stream(backoff=0.2) as stream:
-                stream.subscribe_value(point)
-                events = stream.events()
-                first = next(events)
-                [holder] = served_by.of("GET", "/stream")
-                topology.kill(holder)
-                values = [another_value(first.value)]
-                values.append(another_value(values[0]))
-                for value in values:
-                    other.adjust(point, value)
-                received = [next(events), next(events)]
-                number = int(first.id.rsplit(":", 1)[1])
-                assert [(e.id, e.value) for e in received] == [
-                    (f"{stream.stream_id}:{number + 1}", values[0]),
-                    (f"{stream.stream_id}:{number + 2}", values[1]),
-                ]
-                assert (stream.reconnects, stream.restarts) == (1, 0)
-        resumed = served_by.of("GET", "/stream")[1:]
-        assert resumed
-        assert holder not in resumed
-
-
-def test_redis_killed_and_restarted_with_every_replica_loses_nothing_acknowledged(
-    fresh_topology: Make,
-) -> None:
-    """appendfsync always: what Redis acknowledged is on disk; the replicas are killed too, so
-    what is read afterwards can only come from Redis."""
-    with fresh_topology(2) as topology:
-        load = WriteLoad(topology)
-        try:
-            for thread in load.start(10, LOAD_SECONDS):  # 30 writes
-                thread.join(timeout=LOAD_SECONDS + 15)
-            assert all(len(w.acknowledged) == 10 for w in load.writers)
-            topology.redis.stop(kill=True)
-            for replica in topology.replicas:
-                replica.kill()
-            topology.redis.start()
-            for replica in topology.replicas:
-                replica.start()
-            topology.wait_all_up()
-            assert missing_writes(load, reads_each=2) == []
-        finally:
-            load.close()
-
-
-def test_with_redis_stopped_replicas_answer_503_and_recover_by_themselves(
-    fresh_topology: Make,
-) -> None:
-    with fresh_topology(2) as topology:
-        url = topology.url
-        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 201
-        topology.redis.stop()
-        unreachable = {
+    with replica(redis_url, ["atrius"]) as first, first.client() as client:
+        creds = client.get("/_sandbox/credentials").json()
+        auth = {"Authorization": f"Bearer {atrius_token(client, creds['atrius'])}"}
+        # Another replica took the default tenant over (as after a long pause of this one).
+        store = redis.Redis.from_url(redis_url)
+        store.set(keys.lease("default"), "someone-else|http://127.0.0.1:9|999", px=60_000)
+        store.close()
+        refused = client.post("/atrius/meters/", json=meter_body(), headers=auth)
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json() == {
             "error": "sandbox storage unavailable",
-            "detail": f"Redis at {topology.redis.url} is unreachable (ConnectionError); retrying",
+            "detail": "tenant default is now served by another replica; this write was not kept",
         }
-        for replica in topology.replicas:
-            # A write needs Redis: it is kept there before it is acknowledged.
-            answer = httpx.post(f"{replica.url}/_sandbox/tenants", timeout=10)
-            assert (answer.status_code, answer.json()) == (503, unreachable)
-            assert answer.headers["retry-after"] == "1"
-            health = httpx.get(f"{replica.url}/_sandbox/health", timeout=10)
-            assert (health.status_code, health.json()["redis"]) == (503, "unreachable")
-        # The health checks fail, so the balancer takes every replica out.
-        topology.balancer.wait_for({r.name: "DOWN" for r in topology.replicas})
-        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 503
-        topology.redis.start()
-        # No replica restarted: they answer again once Redis does.
-        topology.wait_all_up()
-        for replica in topology.replicas:
-            assert httpx.post(f"{replica.url}/_sandbox/tenants", timeout=10).status_code == 201
-        assert httpx.post(f"{url}/_sandbox/tenants", timeout=10).status_code == 201
+
+
+def test_a_request_for_a_tenant_whose_replica_is_gone_is_served_here(redis_url: str) -> None:
+    with replica(redis_url, ["atrius"]) as first, first.client() as client:
+        tenant = client.post("/_sandbox/tenants").json()["tenant"]
+        store = redis.Redis.from_url(redis_url)
+        # Its holder answers nowhere any more (port 9 refuses), yet its lease has not run out.
+        store.set(keys.lease(tenant), "gone|http://127.0.0.1:9|999", px=60_000)
+        first.sandbox.tenants.drop(tenant)
+        first.sandbox.persistence.leases.forget(tenant)  # type: ignore[attr-defined]
+        clock = client.get("/_sandbox/clock", params={"tenant": tenant})
+        assert clock.status_code == 200
+        holder = store.get(keys.lease(tenant))
+        store.close()
+        assert holder is not None
+        assert holder.decode().startswith(first.sandbox.persistence.leases.identity + "|")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> RedisServer:
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+def test_with_redis_away_a_replica_answers_503_and_recovers_when_it_is_back(
+    own_redis: RedisServer,
+) -> None:
+    with replica(own_redis.url, ["atrius"]) as first, first.client() as client:
+        creds = client.get("/_sandbox/credentials").json()
+        auth = {"Authorization": f"Bearer {atrius_token(client, creds['atrius'])}"}
+        assert (
+            client.post(
+                "/atrius/meters/", json=meter_body(vendorMeterId="R-1"), headers=auth
+            ).status_code
+            == 201
+        )
+        own_redis.stop()
+        down = client.post("/atrius/meters/", json=meter_body(vendorMeterId="R-2"), headers=auth)
+        assert down.status_code == 503
+        assert down.headers["retry-after"] == "1"
+        body = down.json()
+        assert body["error"] == "sandbox storage unavailable"
+        assert body["detail"].startswith(f"Redis at {own_redis.url} is unreachable (")
+        assert body["detail"].endswith("); retrying")
+        health = client.get("/_sandbox/health")
+        assert health.status_code == 503
+        assert (health.json()["status"], health.json()["redis"]) == ("unavailable", "unreachable")
+        own_redis.start()
+        again = client.post("/atrius/meters/", json=meter_body(vendorMeterId="R-3"), headers=auth)
+        assert again.status_code == 201, again.text
+        assert client.get("/_sandbox/health").status_code == 200
+        listed = client.get("/atrius/meters/", params={"per_page": 100}, headers=auth)
+        assert listed.status_code == 200
+        # The write answered 503 was not kept; the acknowledged ones were.
+        kept = [meter["vendorMeterId"] for meter in listed.json()["results"]]
+        assert "R-1" in kept
+        assert "R-3" in kept
+        assert "R-2" not in kept

@@ -198,7 +198,9 @@ class Gateway:
         if self._client is None or self._client_loop is not loop:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(connect=2.0, read=None, write=30.0, pool=None),
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+                # No connection outlives its request: a kept-alive one would outlive the
+                # event loop of a server that stops (and a replica that is gone).
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
                 follow_redirects=False,
                 verify=False,  # replicas present the sandbox's own certificate
                 trust_env=False,

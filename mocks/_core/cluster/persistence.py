@@ -13,6 +13,8 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,12 @@ from standin._core.cluster import keys
 from standin._core.cluster.connection import connect, shown, storage_calls
 from standin._core.cluster.lease import LEASE_SECONDS, RENEW_SECONDS, Leases
 from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE
-from standin._core.cluster.signals import Holder, TenantElsewhere, WriteRefused
+from standin._core.cluster.signals import (
+    Holder,
+    StorageUnavailable,
+    TenantElsewhere,
+    WriteRefused,
+)
 from standin._core.durable import dump_state, issuer_of, load_state
 from standin._core.faults import Fault
 from standin._core.tenants import DEFAULT_TENANT
@@ -84,7 +91,10 @@ class RedisPersistence:
 
     def restore(self, sandbox: Sandbox) -> bool:
         """Bind to ``sandbox``: its registry and token issuers look tenants and tokens up in
-        Redis from now on. True unless this replica is the one to create the default tenant."""
+        Redis from now on. Always True: tenants are loaded by the first replica that needs
+        them; the default one is made from its fixtures by the first replica to start (or,
+        should it be missing later, to need it).
+        Raises :class:`StorageUnavailable` when Redis cannot be reached."""
         self._sandbox = sandbox
         with self._storage():
             for key, api in sandbox.apis.items():
@@ -94,14 +104,15 @@ class RedisPersistence:
                     tokens = _RedisTokens(self, key)
                     issuer.log = tokens
                     issuer.directory = tokens
-            sandbox.tenants.source = self
-            self.leases.start()
-            if self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is not None:
-                return True
-            holder = self.leases.acquire(DEFAULT_TENANT)
-            if holder.replica != self.leases.replica:
-                return True  # another replica is creating it
-            return self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is not None
+        sandbox.tenants.source = self
+        self.leases.start()
+        try:
+            with self._storage():
+                if self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is None:
+                    sandbox.tenants.get(DEFAULT_TENANT)  # the first replica makes it
+        except TenantElsewhere:
+            pass  # another replica is making it
+        return True
 
     def _share_signer(self, key: str, issuer: TokenIssuer) -> None:
         """Every replica signs with the first replica's key, so one JWKS verifies them all."""
@@ -139,7 +150,7 @@ class RedisPersistence:
         sandbox = self.sandbox
         with self._storage():
             if self.redis.zscore(keys.TENANTS, tenant_id) is None:
-                return None
+                return self._create_default() if tenant_id == DEFAULT_TENANT else None
             self._take(tenant_id)
             record = {
                 _bytes(field): _bytes(value)
@@ -157,6 +168,15 @@ class RedisPersistence:
             tenant_id, credentials, functools.partial(self._load_states, tenant_id, states)
         )
         _apply_settings(tenant, record)
+        return tenant
+
+    def _create_default(self) -> Tenant | None:
+        """The default tenant from its fixtures, by the first replica that needs it."""
+        self._take(DEFAULT_TENANT)
+        if self.redis.zscore(keys.TENANTS, DEFAULT_TENANT) is not None:
+            return self.load(DEFAULT_TENANT)  # created meanwhile
+        tenant = self.sandbox.tenants.create_default()
+        self.save_tenant(tenant)
         return tenant
 
     def _take(self, tenant_id: str) -> None:
@@ -215,10 +235,24 @@ class RedisPersistence:
             raise self._refused(tenant.id)
         return held.value, held.fence
 
-    def _refused(self, tenant_id: str) -> WriteRefused:
+    def _let_go(self, tenant_id: str) -> None:
+        """Forget a local tenant whose write was not kept: what it holds in memory is no longer
+        what Redis acknowledged, so the next request loads it again (here or elsewhere)."""
         self.leases.forget(tenant_id)
         if self._sandbox is not None:
             self._sandbox.tenants.drop(tenant_id)
+
+    @contextmanager
+    def _writing(self, tenant_id: str) -> Iterator[None]:
+        try:
+            with self._storage():
+                yield
+        except StorageUnavailable:
+            self._let_go(tenant_id)
+            raise
+
+    def _refused(self, tenant_id: str) -> WriteRefused:
+        self._let_go(tenant_id)
         return WriteRefused(
             f"tenant {tenant_id} is now served by another replica; this write was not kept"
         )
@@ -228,7 +262,7 @@ class RedisPersistence:
         args: list[Any] = [value, self.leases.lease_ms, fence]
         for name, data in fields:
             args += [name, data]
-        with self._storage():
+        with self._writing(tenant.id):
             wrote = self._write(keys=[keys.lease(tenant.id), keys.tenant(tenant.id)], args=args)
         if not wrote:
             raise self._refused(tenant.id)
@@ -252,7 +286,7 @@ class RedisPersistence:
             if key in apis:
                 args += [f"state:{key}", dump_state(state, apis[key])]
         args += _settings_fields(tenant)
-        with self._storage():
+        with self._writing(tenant.id):
             wrote = self._save_tenant(
                 keys=[
                     keys.lease(tenant.id),
@@ -395,3 +429,6 @@ class _RedisTokens:
 
     def claim(self, tenant_id: str) -> None:
         self._persistence.sandbox.tenants.get(tenant_id)
+
+    def serves(self, tenant_id: str) -> bool:
+        return self._persistence.leases.holds(tenant_id)

@@ -1,0 +1,122 @@
+"""Replicas of one sandbox for the scale-out tests: in this process (each its own sandbox and
+uvicorn thread on a free port) or as ``standin serve --redis`` child processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from standin._core.liveserver import live_server
+from standin._core.sandbox import Sandbox
+from standin.registry import create_sandbox
+from standin.server import build_app
+from tests.redis_support import free_port
+
+METASYS = "/metasys/api/v4"
+ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
+
+
+@dataclass
+class Replica:
+    sandbox: Sandbox
+    base: str
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=10, trust_env=False)
+
+
+@contextmanager
+def replica(redis_url: str, apis: list[str] | None = None) -> Iterator[Replica]:
+    """A replica in this process, serving the sandbox kept at ``redis_url``."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    sandbox = create_sandbox(apis, redis_url=redis_url, advertise_url=base)
+    try:
+        with live_server(build_app(sandbox), port=port, timeout_graceful_shutdown=1):
+            yield Replica(sandbox, base)
+    finally:
+        sandbox.close()
+
+
+@contextmanager
+def replica_process(redis_url: str, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``standin serve --redis`` in a child process on a free port, until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "standin.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--redis",
+            redis_url,
+            "--log-level",
+            "warning",
+            *options,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/_sandbox/health", timeout=1, trust_env=False).is_success:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"standin serve --redis did not start on port {port}")
+        time.sleep(0.1)
+    try:
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
+    response = client.post(
+        "/atrius/o/token/",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "grant_type": "client_credentials",
+        },
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def metasys_token(client: httpx.Client, creds: dict[str, Any]) -> str:
+    response = client.post(
+        f"{METASYS}/login", json={"username": creds["username"], "password": creds["password"]}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["accessToken"]
+    return token
+
+
+def metasys_id(client: httpx.Client, auth: dict[str, str], reference: str) -> str:
+    response = client.get(f"{METASYS}/objectIdentifiers", params={"fqr": reference}, headers=auth)
+    assert response.status_code == 200, response.text
+    found: str = response.json()
+    return found

@@ -55,7 +55,14 @@ def create_sandbox(
     if redis_url is not None:
         if advertise_url is None:
             raise ValueError("with redis_url, advertise_url says where replicas reach this one")
+        from standin._core.cluster.connection import storage_calls
+        from standin._core.cluster.events import redis_stream_stores
         from standin._core.cluster.persistence import RedisPersistence
 
-        options["persistence"] = RedisPersistence(redis_url, advertise_url)
+        persistence = RedisPersistence(redis_url, advertise_url)
+        options["persistence"] = persistence
+        # Event streams resume on whichever replica serves their tenant next.
+        options["stream_stores"] = redis_stream_stores(
+            persistence.redis, failures=lambda: storage_calls(redis_url)
+        )
     return Sandbox([API_FACTORIES[name] for name in names], **options)

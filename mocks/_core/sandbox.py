@@ -17,6 +17,7 @@ from standin._core.faults import FaultRegistry
 from standin._core.journal import RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
 from standin._core.ratelimit import LimitRegistry
+from standin._core.sse.store import StreamStore, StreamStoreFactory
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
@@ -29,6 +30,8 @@ class Sandbox:
     ``tenant_ttl`` removes tenants other than the default once no request has reached them for
     that many seconds of real time, read from ``idle_source``: the tenants' own clocks are
     theirs to freeze or move, and moving one must neither keep a tenant alive nor end it.
+    ``stream_stores`` gives each API's SSE hub a store to keep its streams in, so another
+    replica can resume them (``standin._core.cluster.events``); None: streams live in memory.
     """
 
     def __init__(
@@ -42,8 +45,13 @@ class Sandbox:
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
         idle_source: Callable[[], float] = time.monotonic,
+        stream_stores: StreamStoreFactory | None = None,
     ) -> None:
         self.started = time.monotonic()
+        self.stream_stores = stream_stores
+        self.tenant_dropped: list[Callable[[str], object]] = []
+        """What runs when this process lets go of a tenant (see ``TenantRegistry.dropped``);
+        vendors add to it as they are made."""
         self.clock = clock or Clock()
         self.seed = seed
         self.journal = RequestJournal(journal_capacity)
@@ -57,6 +65,7 @@ class Sandbox:
             api = factory(self)
             self.apis[api.key] = api
         self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        self.tenants.dropped = self.tenant_dropped
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
         if not self.persistence.restore(self):
@@ -71,6 +80,10 @@ class Sandbox:
     def limits(self) -> LimitRegistry:
         """The default tenant's rate limits."""
         return self.tenants.default().limits
+
+    def stream_store(self, api: str) -> StreamStore | None:
+        """Where ``api``'s event streams are kept besides memory (None: nowhere else)."""
+        return None if self.stream_stores is None else self.stream_stores(api)
 
     def api(self, key: str) -> VendorApi:
         return self.apis[key]

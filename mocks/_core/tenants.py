@@ -86,6 +86,9 @@ class TenantRegistry:
         self._by_credential: dict[tuple[str, str], str] = {}
         self.source: TenantSource | None = None
         """Set by a persistence that shares tenants between processes (Redis)."""
+        self.dropped: list[Callable[[str], object]] = []
+        """Called with a tenant's id once this process let go of it (removed, or now served
+        elsewhere): what lives beside its state (event streams) goes too."""
 
     def create_default(self) -> Tenant:
         credentials = {key: api.default_credentials() for key, api in self._apis.items()}
@@ -186,6 +189,8 @@ class TenantRegistry:
             for key, api in self._apis.items():
                 for credential in api.credential_keys(tenant.credentials[key]):
                     self._by_credential.pop((key, credential), None)
+            for listener in self.dropped:
+                listener(tenant_id)
         return tenant
 
     def touch(self, tenant: Tenant) -> None:

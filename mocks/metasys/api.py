@@ -67,7 +67,11 @@ class MetasysApi:
             token_format="jwt",
             signer=LazyJwtSigner("metasys-sandbox"),
         )
-        self.streams = Streams(sandbox.clock)
+        self.streams = Streams(sandbox.clock, sandbox.stream_store(self.key))
+        if self.streams.hub.store is not None:
+            # A tenant this replica lets go of takes its streams along (the store keeps them
+            # for the replica that serves it next); in memory only, nothing changes.
+            sandbox.tenant_dropped.append(self.streams.evict_tenant)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
         self.seam = Seam(

@@ -4,6 +4,10 @@ streams of ``standin.metasys.streaming``: ``diagram.subscription.established``, 
 ``diagram.heartbeat`` while a stream holds a diagram subscription, ``diagram.update`` (and the
 subscription's end) when the diagram is replaced, ``diagram.subscription.cancelled`` when one
 is deleted.
+
+With a shared stream store, each subscription is noted beside its stream; a replica that
+re-creates the stream re-creates the subscription, which then sends every value at the next
+change (what the old replica last sent is not kept: more, never less).
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from standin._core.clock import isoformat
 from standin._core.sse import Heartbeat
+from standin.metasys import stream_notes as notes
 from standin.metasys.state.model import ValueChange
 from standin.metasys.state.site import MetasysState
 from standin.metasys.streaming import Streams
@@ -54,14 +60,18 @@ class DiagramStreams:
         self._lock = threading.RLock()
         self._subscriptions: dict[str, DiagramSubscription] = {}
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+        streams.restorers.append(self._restore)
 
     def subscribe(self, state: MetasysState, stream_id: str, owner: str, control_id: str) -> str:
         """A subscription id; on the owner's open stream, the subscription and its first values
         (an unknown stream: the id and nothing else, as for object subscriptions)."""
         subscription_id = str(uuid.uuid4())
-        if self.streams.owned(stream_id, owner) is None:
+        if self.streams.owned(stream_id, owner, state) is None:
             return subscription_id
         self._watch(state)
+        self.streams.hub.annotate(
+            stream_id, notes.DIAGRAM + subscription_id, notes.diagram_note(control_id)
+        )
         subscription = DiagramSubscription(
             subscription_id, stream_id, owner, control_id, weakref.ref(state)
         )
@@ -106,7 +116,30 @@ class DiagramStreams:
             self._end(subscription, "diagram.update", UPDATED)
             self._end(subscription, "diagram.subscription.cancelled", CANCELLED)
 
+    def _restore(self, state: MetasysState, stream_id: str, kept: Mapping[str, str]) -> None:
+        """Re-create the diagram subscriptions of a stream re-created from the store."""
+        found = [
+            (key.removeprefix(notes.DIAGRAM), notes.diagram_control(note))
+            for key, note in kept.items()
+            if key.startswith(notes.DIAGRAM)
+        ]
+        if not found:
+            return
+        info = self.streams.hub.info(stream_id)
+        if info is None:
+            return
+        self._watch(state)
+        with self._lock:
+            for subscription_id, control_id in found:
+                self._subscriptions[subscription_id] = DiagramSubscription(
+                    subscription_id, stream_id, info.owner, control_id, weakref.ref(state)
+                )
+        self.streams.hub.set_heartbeat(
+            stream_id, Heartbeat("diagram.heartbeat", self.heartbeat_seconds, ping)
+        )
+
     def _end(self, subscription: DiagramSubscription, event: str, message: str) -> None:
+        self.streams.hub.annotate(subscription.stream_id, notes.DIAGRAM + subscription.id, None)
         with self._lock:
             self._subscriptions.pop(subscription.id, None)
             last = not self._on_stream(subscription.stream_id)

@@ -5,6 +5,11 @@ this module knows what Metasys streams carry: the ``hello``, ``heartbeat`` and, 
 object subscriptions, ``object.values.heartbeat``; ``object.values.update`` for every change of a
 subscribed scalar attribute (the current value first), ``object.values.notification`` (without
 the value) for a struct or array attribute; ``activity.*`` for activity subscriptions.
+
+With a shared stream store (several replicas, ``--redis``) each stream's tenant and
+subscriptions are also noted in the store as they change (``standin.metasys.stream_notes``), so
+the replica that takes a tenant over re-creates a stream its old owner held when the client
+resumes it (``resume``) or subscribes on it: the same id, numbering and subscriptions.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from standin._core.clock import Clock, isoformat
-from standin._core.sse import Heartbeat, SseHub, StreamEnd
+from standin._core.sse import EventStreamResponse, Heartbeat, SseHub, StreamEnd, StreamStore
+from standin.metasys import stream_notes as notes
 from standin.metasys.activities import ActivityQuery, effective_permission, render
 from standin.metasys.state.alarms import Alarm, AlarmAction
 from standin.metasys.state.audits import AuditAction
@@ -95,12 +102,13 @@ class StreamRecord:
 class Streams:
     """The Metasys API's streams and subscriptions (every tenant's, keyed by stream id)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, store: StreamStore | None = None) -> None:
         self.hub = SseHub(
             clock,
             retain_seconds=RETAIN_SECONDS,
             max_events=MAX_EVENTS,
             release_after=RELEASE_SECONDS,
+            store=store,
         )
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.object_heartbeat_seconds = HEARTBEAT_SECONDS
@@ -112,6 +120,9 @@ class Streams:
         subscribers (with their tenant)."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
         self._options: dict[str, StreamOptions] = {}
+        self.restorers: list[Callable[[MetasysState, str, Mapping[str, str]], None]] = []
+        """Called with (state, stream id, the stream's notes) when a stream is re-created from
+        the store, for other subscriptions on streams (diagrams) to re-create theirs."""
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -127,7 +138,67 @@ class Streams:
             heartbeats=[Heartbeat("heartbeat", self.heartbeat_seconds, iso_now)],
             on_close=self._closed,
         )
+        self.hub.annotate(stream_id, notes.TENANT, tenant_id)
         return stream_id
+
+    def resume(self, state: MetasysState, last_event_id: str, owner: str) -> EventStreamResponse:
+        """``GET /stream`` with ``Last-Event-Id``: the stream holding that event, re-created
+        from the store first when another replica held it. ``ResumeRefused`` (204) when it
+        cannot be resumed without a gap."""
+        stream_id = self.hub.stream_holding(last_event_id)
+        if stream_id is None:
+            # Ids are ``<stream id>:<n>``: the stream may be in the store, not here.
+            self.restore(state, last_event_id.rpartition(":")[0], owner)
+        return self.hub.resume(last_event_id, owner=owner)
+
+    def restore(self, state: MetasysState, stream_id: str, owner: str) -> StreamRecord | None:
+        """Re-create, with its subscriptions, ``owner``'s stream that another replica held
+        (kept in the store); None when there is none to re-create (or it is open here)."""
+        if not stream_id or self.hub.store is None:
+            return None
+        stored = self.hub.restore(
+            stream_id,
+            owner=owner,
+            heartbeats=[Heartbeat("heartbeat", self.heartbeat_seconds, iso_now)],
+            on_close=self._closed,
+        )
+        if stored is None:
+            return None
+        kept = dict(stored.notes)
+        record = StreamRecord(stored.owner, kept.get(notes.TENANT, ""))
+        for key, note in kept.items():
+            if key.startswith(notes.OBJECT):
+                sub_id = key.removeprefix(notes.OBJECT)
+                targets = notes.object_targets(note)
+                record.objects[sub_id] = ObjectSubscription(sub_id, stream_id, targets)
+            elif key.startswith(notes.ACTIVITY):
+                sub_id = key.removeprefix(notes.ACTIVITY)
+                activity = notes.activity_from(note)
+                user = state.user(activity.username)
+                if user is not None:
+                    record.activities[sub_id] = ActivitySubscription(
+                        sub_id, stream_id, activity.query, activity.base, user
+                    )
+        self._watch(state)
+        with self._lock:
+            self._records[stream_id] = record
+            for sub in record.objects.values():
+                for target in sub.targets:
+                    self._by_target.setdefault(target, {})[sub.id] = (record.tenant_id, sub)
+        if self.hub.info(stream_id) is None:
+            # It ended meanwhile (its ``_closed`` found no record yet): forget it again.
+            self._closed(stream_id, "closed")
+            return None
+        if record.objects:
+            self.hub.set_heartbeat(
+                stream_id,
+                Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
+            )
+        if record.activities:
+            self._beat_activities(stream_id, record)
+        for restorer in self.restorers:
+            restorer(state, stream_id, kept)
+        return record
 
     def _closed(self, stream_id: str, reason: StreamEnd) -> None:
         with self._lock:
@@ -143,9 +214,14 @@ class Streams:
                 if not subs:
                     del self._by_target[target]
 
-    def owned(self, stream_id: str, owner: str) -> StreamRecord | None:
-        """The open stream of that owner (another user's counts as unknown)."""
-        if self.hub.info(stream_id) is None:
+    def owned(
+        self, stream_id: str, owner: str, state: MetasysState | None = None
+    ) -> StreamRecord | None:
+        """The open stream of that owner (another user's counts as unknown); with ``state``
+        (the owner's tenant's), re-created from the store if another replica held it."""
+        if self.hub.info(stream_id) is None and (
+            state is None or self.restore(state, stream_id, owner) is None
+        ):
             return None
         with self._lock:
             record = self._records.get(stream_id)
@@ -164,15 +240,15 @@ class Streams:
         and send each current value. An unknown stream gets a subscription id and nothing
         else, as the reference says (no error for an invalid ``METASYS-SUBSCRIBE``)."""
         subscription_id = str(uuid.uuid4())
-        record = self.owned(stream_id, owner)
+        record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
         self._watch(state)
+        targets = frozenset((o, a) for o, a, _ in reads)
+        self.hub.annotate(stream_id, notes.OBJECT + subscription_id, notes.object_note(targets))
         with self._lock:
             first = not record.objects
-            sub = ObjectSubscription(
-                subscription_id, stream_id, frozenset((o, a) for o, a, _ in reads)
-            )
+            sub = ObjectSubscription(subscription_id, stream_id, targets)
             record.objects[subscription_id] = sub
             # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
             for target in sub.targets if self._records.get(stream_id) is record else ():
@@ -208,6 +284,7 @@ class Streams:
                 return False
             self._unindex(sub)
             last = not record.objects
+        self.hub.annotate(stream_id, notes.OBJECT + subscription_id, None)
         if last:
             self.hub.clear_heartbeat(stream_id, "object.values.heartbeat")
         return True
@@ -314,24 +391,31 @@ class Streams:
         """Subscribe a stream to the activities the query selects (an unknown stream: a
         subscription id and nothing else)."""
         subscription_id = str(uuid.uuid4())
-        record = self.owned(stream_id, owner)
+        record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
         self._watch(state)
+        self.hub.annotate(
+            stream_id,
+            notes.ACTIVITY + subscription_id,
+            notes.activity_note(query, base, user.username),
+        )
         with self._lock:
             first = not record.activities
             record.activities[subscription_id] = ActivitySubscription(
                 subscription_id, stream_id, query, base, user
             )
         if first:
-
-            def beat(now: datetime) -> dict[str, Any]:
-                return {"currentTime": iso_now(now), "subscriptionIds": sorted(record.activities)}
-
-            self.hub.set_heartbeat(
-                stream_id, Heartbeat("activity.heartbeat", self.activity_heartbeat_seconds, beat)
-            )
+            self._beat_activities(stream_id, record)
         return subscription_id
+
+    def _beat_activities(self, stream_id: str, record: StreamRecord) -> None:
+        def beat(now: datetime) -> dict[str, Any]:
+            return {"currentTime": iso_now(now), "subscriptionIds": sorted(record.activities)}
+
+        self.hub.set_heartbeat(
+            stream_id, Heartbeat("activity.heartbeat", self.activity_heartbeat_seconds, beat)
+        )
 
     def unsubscribe_activities(self, stream_id: str, owner: str, subscription_id: str) -> bool:
         record = self.owned(stream_id, owner)
@@ -341,6 +425,7 @@ class Streams:
             if record.activities.pop(subscription_id, None) is None:
                 return False
             last = not record.activities
+        self.hub.annotate(stream_id, notes.ACTIVITY + subscription_id, None)
         if last:
             self.hub.clear_heartbeat(stream_id, "activity.heartbeat")
         return True
@@ -371,6 +456,15 @@ class Streams:
 
     def extend(self, owner: str, expires_at: float | None) -> list[str]:
         return self.hub.extend_owner(owner, expires_at)
+
+    # --- replicas ---------------------------------------------------------------------------
+
+    def evict_tenant(self, tenant_id: str) -> int:
+        """The tenant moved to another replica: end its streams here without forgetting them
+        in the store (the new owner re-creates them when their clients come back)."""
+        with self._lock:
+            mine = [sid for sid, r in self._records.items() if r.tenant_id == tenant_id]
+        return self.hub.evict(mine)
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from standin._core.sse.hub import (
     StreamInfo,
 )
 from standin._core.sse.response import SSE_HEADERS, EventStreamResponse
+from standin._core.sse.store import StoredStream, StreamStore, StreamStoreFactory
 
 __all__ = [
     "RELEASE_AFTER",
@@ -44,8 +45,11 @@ __all__ = [
     "ResumeRefused",
     "SseEvent",
     "SseHub",
+    "StoredStream",
     "StreamEnd",
     "StreamInfo",
+    "StreamStore",
+    "StreamStoreFactory",
     "Text",
     "encode_data",
     "format_event",

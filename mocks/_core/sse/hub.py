@@ -26,6 +26,10 @@ Design, in short:
   the stream, its buffer and its deadlines are gone, so an abandoned stream costs nothing.
 * Every method is safe to call from any thread (request handlers, threadpool, a test's thread):
   state is guarded by one lock, and connections are woken on their own event loop.
+* Optionally a ``StreamStore`` (``standin._core.sse.store``) is written through as streams
+  change (every event before any client can read it), so a hub in another process on the same
+  store re-creates a stream (``restore``) and its client resumes there; without one (the
+  default) nothing is written anywhere and nothing here costs more than a ``None`` check.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from standin._core.clock import Clock
 from standin._core.sse.framing import encode_data, format_event
 from standin._core.sse.listener import Listener
+from standin._core.sse.store import StoredStream, StreamStore
 from standin._core.sse.stream import (
     Beat,
     ConnectionEnd,
@@ -96,6 +101,8 @@ class SseHub:
     ``tick_interval``: real seconds between clock checks while connections are open.
     ``close_timeout``: real seconds a connection may take to send its last events once its
     stream ended.
+    ``store``: where streams are also kept, so another process can take them over (None: in
+    memory only).
     """
 
     def __init__(
@@ -108,6 +115,7 @@ class SseHub:
         release_after: float | None = RELEASE_AFTER,
         tick_interval: float = 0.05,
         close_timeout: float = 1.0,
+        store: StreamStore | None = None,
     ) -> None:
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
@@ -118,6 +126,7 @@ class SseHub:
         self.release_after = release_after
         self.tick_interval = tick_interval
         self.close_timeout = close_timeout
+        self.store = store
         self._lock = threading.RLock()
         self._streams: dict[str, StreamState] = {}
         self._owners: dict[str, dict[str, StreamState]] = {}
@@ -171,13 +180,91 @@ class SseHub:
             )
             for beat in heartbeats:
                 stream.beats[beat.event] = Beat(beat, now + beat.period)
+            if self.store is not None:
+                self.store.opened(sid, owner, expires_at)
             self._streams[sid] = stream
             self._owners.setdefault(owner, {})[sid] = stream
             if hello is not None:
-                self._append_locked(stream, hello[0], hello[1], now)
+                try:
+                    self._append_locked(stream, hello[0], hello[1], now)
+                except BaseException:
+                    self._unregister_locked(stream)
+                    raise
             self._schedule_locked(stream)
             self._await_release_locked(stream)
             return sid
+
+    def restore(
+        self,
+        stream_id: str,
+        *,
+        owner: str | None = None,
+        heartbeats: Iterable[Heartbeat] = (),
+        event_id: Callable[[int], str] | None = None,
+        on_close: Callable[[str, StreamEnd], None] | None = None,
+    ) -> StoredStream | None:
+        """Re-create, from the store, a stream another process held (it died, or handed the
+        stream's tenant over): its owner, expiry, the newest events (at most ``max_events``,
+        then aged as they would have been here) and its numbering, which goes on where the
+        store's last event left it. Returns what the store kept (its ``notes`` are the
+        vendor's to re-apply), or None without a store, when the store has no such stream (or,
+        with ``owner``, only another owner's), when it expired, or when this hub has it open
+        already. Heartbeats start one period from now."""
+        store = self.store
+        if store is None:
+            return None
+        self._catch_up()
+        with self._lock:
+            if stream_id in self._streams:
+                return None
+            stored = store.load(stream_id, self.max_events)
+            if stored is None or (owner is not None and stored.owner != owner):
+                return None
+            now = self.clock.time()
+            if stored.expires_at is not None and now >= stored.expires_at:
+                store.ended(stream_id)
+                return None
+            sid = stored.id
+            stream = StreamState(
+                sid,
+                stored.owner,
+                stored.expires_at,
+                event_id if event_id is not None else (lambda seq: f"{sid}:{seq}"),
+                on_close,
+                now,
+            )
+            for event in stored.events:
+                stream.buffer.append(event)
+                stream.index[event.id] = event.seq
+                self._holding[event.id] = stream
+            stream.next_seq = stored.next_seq
+            for beat in heartbeats:
+                stream.beats[beat.event] = Beat(beat, now + beat.period)
+            self._streams[sid] = stream
+            self._owners.setdefault(stream.owner, {})[sid] = stream
+            self._prune_locked(stream, now)
+            self._schedule_locked(stream)
+            self._await_release_locked(stream)
+            return stored
+
+    def evict(self, stream_ids: Iterable[str]) -> int:
+        """End these streams HERE only (their tenant moved to another process): their
+        connections end, ``on_close`` runs with ``"moved"``, and the store keeps them for the
+        process that takes them over. Returns how many were open."""
+        with self._lock:
+            callbacks = [
+                self._end_locked(stream, "moved")
+                for sid in stream_ids
+                if (stream := self._streams.get(sid)) is not None
+            ]
+        _run(callbacks)
+        return len(callbacks)
+
+    def annotate(self, stream_id: str, key: str, value: str | None) -> None:
+        """Keep ``value`` under ``key`` beside the stream in the store (None: forget it), for
+        ``restore`` to hand back; nothing without a store."""
+        if self.store is not None:
+            self.store.annotate(stream_id, key, value)
 
     def publish(self, stream_id: str, event: str, data: Any = None) -> str | None:
         """Append an event (``data`` as JSON, or ``Text`` as it is) and return its id, or None if
@@ -213,7 +300,10 @@ class SseHub:
             stream = self._streams.get(stream_id)
             if stream is None:
                 return False
-            stream.expires_at = _later(stream.expires_at, expires_at)
+            later = _later(stream.expires_at, expires_at)
+            if self.store is not None and later != stream.expires_at:
+                self.store.extended(stream_id, later)
+            stream.expires_at = later
             return True
 
     def extend_owner(self, owner: str, expires_at: float | None) -> list[str]:
@@ -222,7 +312,10 @@ class SseHub:
         with self._lock:
             mine = list(self._owners.get(owner, {}).values())
             for stream in mine:
-                stream.expires_at = _later(stream.expires_at, expires_at)
+                later = _later(stream.expires_at, expires_at)
+                if self.store is not None and later != stream.expires_at:
+                    self.store.extended(stream.id, later)
+                stream.expires_at = later
             return [s.id for s in mine]
 
     def close(self, stream_id: str) -> bool:
@@ -430,7 +523,14 @@ class SseHub:
                     # One broken heartbeat must not stop every other stream's clock.
                     _log.exception("SSE heartbeat %r failed", beat.spec.event)
                     continue
-                self._append_locked(stream, beat.spec.event, data, now)
+                try:
+                    self._append_locked(stream, beat.spec.event, data, now)
+                except _FATAL:
+                    raise
+                except BaseException:
+                    # The store refused it (a store's failure may be a BaseException, as the
+                    # cluster's 503 signal is): this beat is skipped, the next one tries again.
+                    _log.warning("SSE heartbeat %r of %s not stored", beat.spec.event, stream.id)
 
     def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:
@@ -517,6 +617,10 @@ class SseHub:
         text = encode_data(data)
         wire = format_event(text, event=event, id=event_id)
         published = SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
+        if self.store is not None:
+            # Kept before any connection can send it, so whatever a client saw is resumable
+            # elsewhere; a store that refuses leaves the stream as it was.
+            self.store.appended(stream.id, published)
         stream.buffer.append(published)
         stream.index[event_id] = seq
         self._holding[event_id] = stream
@@ -530,6 +634,17 @@ class SseHub:
         for listener in stream.listeners:
             listener._notify()
         return published
+
+    def _unregister_locked(self, stream: StreamState) -> None:
+        del self._streams[stream.id]
+        mine = self._owners.get(stream.owner)
+        if mine is not None:
+            mine.pop(stream.id, None)
+            if not mine:
+                del self._owners[stream.owner]
+        for event_id in stream.index:
+            if self._holding.get(event_id) is stream:
+                del self._holding[event_id]
 
     def _prune_locked(self, stream: StreamState, now: float) -> None:
         buffer = stream.buffer
@@ -570,21 +685,27 @@ class SseHub:
     def _end_locked(self, stream: StreamState, reason: StreamEnd) -> Callable[[], None] | None:
         stream.ended = reason
         stream.due = stream.release_at = None
-        del self._streams[stream.id]
-        mine = self._owners.get(stream.owner)
-        if mine is not None:
-            mine.pop(stream.id, None)
-            if not mine:
-                del self._owners[stream.owner]
-        for event_id in stream.index:
-            if self._holding.get(event_id) is stream:
-                del self._holding[event_id]
+        self._unregister_locked(stream)
+        if self.store is not None and reason not in _HANDED_OVER:
+            try:
+                self.store.ended(stream.id)
+            except _FATAL:
+                raise
+            except BaseException:
+                # The stream ends here whatever the store says; the store's copy expires.
+                _log.exception("SSE store could not forget stream %s", stream.id)
         for listener in stream.listeners:
             listener._notify()
         on_close = stream.on_close
         if on_close is None:
             return None
         return lambda: on_close(stream.id, reason)
+
+
+_FATAL = (KeyboardInterrupt, SystemExit)
+
+_HANDED_OVER: frozenset[StreamEnd] = frozenset({"shutdown", "moved"})
+"""Ends after which another process may go on with the stream: the store keeps it."""
 
 
 def _later(current: float | None, proposed: float | None) -> float | None:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from standin._core.sse.listener import Listener
 
-StreamEnd = Literal["closed", "expired", "abandoned", "released", "shutdown"]
+StreamEnd = Literal["closed", "expired", "abandoned", "released", "shutdown", "moved"]
 """Why a stream ended: ``close()``, its expiry passed, nobody connected for ``abandon_after``
-sandbox seconds, nobody connected for ``release_after`` real seconds, or ``close_all()``."""
+sandbox seconds, nobody connected for ``release_after`` real seconds, ``close_all()``, or
+``evict()`` (another process goes on with it from the hub's store)."""
 
 ConnectionEnd = Literal["lagging", "disconnected", "severed"]
 """Why one connection ended while its stream went on: too far behind, the client left, or

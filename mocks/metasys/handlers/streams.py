@@ -48,7 +48,7 @@ class StreamHandlers:
         last_event_id = request.headers.get("last-event-id")
         try:
             if last_event_id is not None:
-                return streams.hub.resume(last_event_id, owner=owner)
+                return streams.resume(caller.state, last_event_id, owner)
             stream_id = streams.open(owner, caller.tenant.id, caller.token.expires_at)
             return streams.hub.connect(stream_id, owner=owner)
         except ResumeRefused:

@@ -1,0 +1,195 @@
+"""Event streams across replicas: an ``SseHub``'s streams kept in Redis, so a stream held by a
+replica that dies (or hands its tenant over) resumes on the replica that takes the tenant.
+
+A stream lives on its tenant's owner (non-owners forward the request, SSE bytes included); what
+this module adds is that the stream does not die with its owner. Per stream, two keys:
+
+* ``standin:sse:<api>:<stream id>:log``, a Redis Stream, the replay log: every event the hub
+  publishes is ``XADD``-ed with entry id ``0-<seq>`` (its sequence number in the stream), its
+  event id, name, data and sandbox time, BEFORE the hub buffers it or any connection sends it,
+  trimmed with ``MAXLEN ~`` to the hub's own bound. Explicit entry ids make Redis refuse an
+  event whose number is not past the last one, so a replica that lost a stream to another can
+  never add to it behind the new holder's back.
+* ``standin:sse:<api>:<stream id>``, a hash, the registry entry: owner, expiry, the next
+  sequence number (written in the same transaction as the event) and the vendor's notes (a
+  Metasys stream's tenant and subscriptions), written as they change.
+
+Both expire ``ttl`` seconds after the stream's last write (an hour by default; every heartbeat
+is a write), so a stream whose replica was SIGKILLed and that nobody resumes costs nothing for
+good; a stream that ends normally is deleted at once. ``SseHub.restore`` on another replica
+reads them back and the client's ``Last-Event-Id`` resumes there: the events after it are
+replayed from the log and numbering goes on from the registry, so none is lost and none repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
+import redis
+
+from standin._core.sse.framing import format_event
+from standin._core.sse.store import StoredStream, StreamStore, StreamStoreFactory
+from standin._core.sse.stream import SseEvent
+
+KEY_PREFIX = "standin:sse:"
+DEFAULT_TTL = 3600.0
+"""Seconds a stream's keys outlive its last write (see the module docstring)."""
+DEFAULT_MAXLEN = 2000
+"""The log's bound when the store is not told the hub's (``max_events``)."""
+
+Failures = Callable[[], AbstractContextManager[None]]
+"""A context Redis calls run in (see ``RedisStreamStore``)."""
+
+_NOTE = "note:"
+_OWNER, _EXPIRES, _NEXT = "owner", "expires_at", "next_seq"
+
+
+class RedisStreamStore(StreamStore):
+    """One API's streams in Redis (the ``StreamStore`` an ``SseHub`` writes through).
+
+    ``client``: a synchronous redis-py client (the hub writes under its lock, from request
+    handlers and its timer thread; a loopback round trip per event). ``maxlen``: the log's
+    ``MAXLEN ~`` bound, the hub's ``max_events`` (``load`` reads at most that many anyway).
+    ``failures``: a context every Redis call runs in, to turn Redis errors into the caller's
+    (a replica's ``storage_calls``: 503 with a clear body); by default they pass as they are.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        api: str,
+        *,
+        maxlen: int = DEFAULT_MAXLEN,
+        ttl: float = DEFAULT_TTL,
+        prefix: str = KEY_PREFIX,
+        failures: Failures | None = None,
+    ) -> None:
+        self.client = client
+        self.failures: Failures = failures or nullcontext
+        self.api = api
+        self.maxlen = maxlen
+        self.ttl_ms = int(ttl * 1000)
+        self.prefix = f"{prefix}{api}:"
+
+    def registry_key(self, stream_id: str) -> str:
+        return f"{self.prefix}{stream_id}"
+
+    def log_key(self, stream_id: str) -> str:
+        return f"{self.prefix}{stream_id}:log"
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def opened(self, stream_id: str, owner: str, expires_at: float | None) -> None:
+        key = self.registry_key(stream_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key, self.log_key(stream_id))
+        pipe.hset(key, mapping={_OWNER: owner, _EXPIRES: _float_text(expires_at), _NEXT: "1"})
+        pipe.pexpire(key, self.ttl_ms)
+        with self.failures():
+            pipe.execute()
+
+    def appended(self, stream_id: str, event: SseEvent) -> None:
+        key, log = self.registry_key(stream_id), self.log_key(stream_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(
+            log,
+            {"id": event.id, "event": event.event, "data": event.data, "at": repr(event.at)},
+            id=f"0-{event.seq}",
+            maxlen=self.maxlen,
+            approximate=True,
+        )
+        pipe.hset(key, _NEXT, str(event.seq + 1))
+        pipe.pexpire(log, self.ttl_ms)
+        pipe.pexpire(key, self.ttl_ms)
+        with self.failures():
+            pipe.execute()
+
+    def extended(self, stream_id: str, expires_at: float | None) -> None:
+        key = self.registry_key(stream_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(key, _EXPIRES, _float_text(expires_at))
+        pipe.pexpire(key, self.ttl_ms)
+        with self.failures():
+            pipe.execute()
+
+    def annotate(self, stream_id: str, key: str, value: str | None) -> None:
+        registry = self.registry_key(stream_id)
+        with self.failures():
+            if value is None:
+                self.client.hdel(registry, _NOTE + key)
+            else:
+                self.client.hset(registry, _NOTE + key, value)
+
+    def ended(self, stream_id: str) -> None:
+        with self.failures():
+            self.client.delete(self.registry_key(stream_id), self.log_key(stream_id))
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def load(self, stream_id: str, max_events: int) -> StoredStream | None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hgetall(self.registry_key(stream_id))
+        pipe.xrevrange(self.log_key(stream_id), count=max_events)
+        with self.failures():
+            fields, entries = pipe.execute()
+        registry = {_text(k): _text(v) for k, v in fields.items()}
+        if _OWNER not in registry:
+            return None
+        events = [_event(entry_id, values) for entry_id, values in reversed(entries)]
+        next_seq = int(registry.get(_NEXT, "1"))
+        if events:
+            next_seq = max(next_seq, events[-1].seq + 1)
+        return StoredStream(
+            id=stream_id,
+            owner=registry[_OWNER],
+            expires_at=_parse_float(registry.get(_EXPIRES, "")),
+            next_seq=next_seq,
+            events=events,
+            notes={k[len(_NOTE) :]: v for k, v in registry.items() if k.startswith(_NOTE)},
+        )
+
+
+def redis_stream_stores(
+    client: redis.Redis,
+    *,
+    ttl: float = DEFAULT_TTL,
+    maxlen: int = DEFAULT_MAXLEN,
+    failures: Failures | None = None,
+) -> StreamStoreFactory:
+    """The factory a sandbox takes as ``stream_stores``: each API's streams under its own key
+    prefix, on one client."""
+
+    def store_for(api: str) -> StreamStore:
+        return RedisStreamStore(client, api, ttl=ttl, maxlen=maxlen, failures=failures)
+
+    return store_for
+
+
+def _event(entry_id: bytes | str, values: dict[bytes | str, bytes | str]) -> SseEvent:
+    fields = {_text(k): _text(v) for k, v in values.items()}
+    seq = int(_text(entry_id).partition("-")[2])
+    event_id, name, data = fields["id"], fields["event"], fields["data"]
+    return SseEvent(
+        seq=seq,
+        id=event_id,
+        event=name,
+        data=data,
+        at=float(fields["at"]),
+        wire=format_event(data, event=name, id=event_id),
+    )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _float_text(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _parse_float(text: str) -> float | None:
+    return float(text) if text else None
+
+
+__all__ = ["DEFAULT_TTL", "KEY_PREFIX", "RedisStreamStore", "redis_stream_stores"]

@@ -1,0 +1,63 @@
+"""Where an ``SseHub`` keeps what must outlive its process: the plug point for several replicas.
+
+By default a hub keeps its streams in memory only (``store=None``): nothing here runs, and a
+stream is gone with its process. Given a ``StreamStore``, the hub writes through it as its
+streams change, so another process's hub, on the same store, can re-create a stream this one
+held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id``:
+
+* ``opened`` when a stream opens (its owner and expiry), before its first event;
+* ``appended`` for every event, BEFORE the event is buffered or written to any client, so
+  whatever a client has seen is in the store (a failing store fails the publish instead);
+* ``extended`` when its expiry moves, ``annotate`` for what the vendor keeps beside it (its
+  subscriptions), ``ended`` when it ends for good (closed, expired, abandoned, released; not
+  when a process shuts down or hands the stream to another process);
+* ``load`` to read one back: owner, expiry, next sequence number, the newest events (at most
+  the hub's ``max_events``) and the annotations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from standin._core.sse.stream import SseEvent
+
+
+@dataclass(frozen=True)
+class StoredStream:
+    """A stream as a store kept it: enough to re-create it and go on numbering."""
+
+    id: str
+    owner: str
+    expires_at: float | None
+    next_seq: int
+    events: list[SseEvent]
+    """The newest events, oldest first (their ``wire`` rebuilt from id, event and data)."""
+    notes: Mapping[str, str] = field(default_factory=dict)
+    """``annotate``'s keys and values."""
+
+
+class StreamStore(Protocol):
+    """What an ``SseHub`` writes through (see the module docstring). Every method may raise
+    (the store is unreachable); the hub then leaves its own state as it was."""
+
+    def opened(self, stream_id: str, owner: str, expires_at: float | None) -> None: ...
+
+    def appended(self, stream_id: str, event: SseEvent) -> None: ...
+
+    def extended(self, stream_id: str, expires_at: float | None) -> None: ...
+
+    def annotate(self, stream_id: str, key: str, value: str | None) -> None:
+        """Keep ``value`` under ``key`` beside the stream (None: forget the key)."""
+        ...
+
+    def ended(self, stream_id: str) -> None: ...
+
+    def load(self, stream_id: str, max_events: int) -> StoredStream | None: ...
+
+
+StreamStoreFactory = Callable[[str], StreamStore]
+"""api key -> that API's store (a sandbox's ``stream_stores``)."""
+
+__all__ = ["StoredStream", "StreamStore", "StreamStoreFactory"]

@@ -1,0 +1,559 @@
+"""Event streams across replicas (issue 16, item 3): a stream's replay log and registry in a real
+Redis, so a stream dropped on one replica resumes on another with ``Last-Event-Id``, losing no
+event and repeating none.
+
+Unit level: two hubs (two replicas' worth of streams) on one Redis, each on its own clock; then
+two sandboxes on one Redis serving Metasys over sockets, each as a replica that has loaded the
+tenant (the stream moves with ``evict_tenant``, as when its tenant's lease moves).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from httpx_sse import connect_sse
+
+from standin import build_app
+from standin._core.clock import Clock
+from standin._core.cluster.events import RedisStreamStore, redis_stream_stores
+from standin._core.liveserver import live_server
+from standin._core.sse import ResumeRefused, SseEvent, SseHub, StreamEnd, format_event
+from standin._core.tenants import DEFAULT_TENANT
+from standin.metasys.api import MetasysApi
+from standin.registry import create_sandbox
+from tests.buildingminds.conftest import record
+from tests.conftest import NOW
+from tests.metasys.conftest import BASE
+from tests.metasys.test_streaming import (
+    Received,
+    Session,
+    hello,
+    listening,
+    subscribe_activities,
+    take,
+)
+from tests.scaleout.replicas import (
+    METASYS,
+    ZONE_SETPOINT,
+    metasys_id,
+    metasys_token,
+    replica_process,
+)
+
+STREAM = "b6d184ee-e137-44aa-b9b1-14bc704cd25d"
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_url, socket_timeout=5)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def frozen_clock() -> Clock:
+    clock = Clock()
+    clock.freeze(NOW)
+    return clock
+
+
+def replica_hub(client: redis.Redis, **options: Any) -> SseHub:
+    """One replica's hub: its own clock (frozen at the same instant), the shared Redis."""
+    max_events = options.pop("max_events", 1000)
+    store = RedisStreamStore(client, "metasys", maxlen=max_events)
+    return SseHub(frozen_clock(), max_events=max_events, store=store, **options)
+
+
+def sent(batch: list[SseEvent] | None) -> list[tuple[str, str, str]]:
+    assert batch is not None
+    return [(event.id, event.event, event.data) for event in batch]
+
+
+@pytest.mark.anyio
+async def test_a_stream_dropped_on_one_replica_resumes_on_another_losing_none_repeating_none(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM), expires_at=NOW.timestamp() + 3600)
+    a.publish(STREAM, "object.values.update", {"v": 2})
+    seen_on_a = a.attach(STREAM, a.resume_point(STREAM))
+    try:
+        assert sent(await seen_on_a.next_batch()) == [
+            (f"{STREAM}:1", "hello", json.dumps(STREAM)),
+            (f"{STREAM}:2", "object.values.update", '{"v":2}'),
+        ]
+    finally:
+        a.detach(seen_on_a)
+    # The connection is gone; A publishes on (nobody reads these there), then A is lost.
+    a.publish(STREAM, "object.values.update", {"v": 3})
+    a.publish(STREAM, "heartbeat", "2026-11-20T12:00:30Z")
+
+    assert b.info(STREAM) is None
+    stored = b.restore(STREAM, owner="t/u")
+    assert stored is not None
+    assert (stored.owner, stored.expires_at, stored.next_seq) == ("t/u", NOW.timestamp() + 3600, 5)
+    response = b.resume(f"{STREAM}:2", owner="t/u")
+    assert response.start == 3
+    resumed = b.attach(STREAM, response.start)
+    try:
+        batch = await resumed.next_batch()
+        assert sent(batch) == [
+            (f"{STREAM}:3", "object.values.update", '{"v":3}'),
+            (f"{STREAM}:4", "heartbeat", '"2026-11-20T12:00:30Z"'),
+        ]
+        assert batch is not None
+        assert [event.wire for event in batch] == [
+            format_event('{"v":3}', event="object.values.update", id=f"{STREAM}:3"),
+            format_event('"2026-11-20T12:00:30Z"', event="heartbeat", id=f"{STREAM}:4"),
+        ]
+        # Numbering goes on where A left it.
+        assert b.publish(STREAM, "object.values.update", {"v": 5}) == f"{STREAM}:5"
+        assert sent(await resumed.next_batch()) == [
+            (f"{STREAM}:5", "object.values.update", '{"v":5}')
+        ]
+    finally:
+        b.detach(resumed)
+    entries = client.xrange(f"standin:sse:metasys:{STREAM}:log")
+    assert [entry_id for entry_id, _ in entries] == [b"0-1", b"0-2", b"0-3", b"0-4", b"0-5"]
+
+
+def test_an_event_the_store_refuses_is_neither_buffered_nor_numbered(
+    client: redis.Redis,
+) -> None:
+    hub = replica_hub(client)
+    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    working, hub.store = hub.store, RedisStreamStore(unreachable, "metasys")
+    with pytest.raises(redis.ConnectionError):
+        hub.publish(STREAM, "e", 2)
+    info = hub.info(STREAM)
+    assert info is not None
+    assert (info.buffered, info.last_event_id) == (1, f"{STREAM}:1")
+    hub.store = working
+    assert hub.publish(STREAM, "e", 2) == f"{STREAM}:2"
+
+
+def test_a_replica_that_lost_a_stream_cannot_add_to_it_behind_the_new_holders_back(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert b.restore(STREAM) is not None
+    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
+    # A still believes it holds the stream; Redis refuses an event numbered 2 again.
+    with pytest.raises(redis.ResponseError):
+        a.publish(STREAM, "e", "from a")
+    fresh = replica_hub(client)
+    stored = fresh.restore(STREAM)
+    assert stored is not None
+    assert [(e.id, e.data) for e in stored.events] == [
+        (f"{STREAM}:1", json.dumps(STREAM)),
+        (f"{STREAM}:2", '"from b"'),
+    ]
+
+
+def test_a_stream_ended_for_good_is_gone_from_redis_and_cannot_be_resumed_elsewhere(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert a.close(STREAM)
+    assert client.exists(f"standin:sse:metasys:{STREAM}", f"standin:sse:metasys:{STREAM}:log") == 0
+    assert b.restore(STREAM) is None
+    with pytest.raises(ResumeRefused) as refused:
+        b.resume(f"{STREAM}:1")
+    assert refused.value.reason == "unknown_stream"
+
+
+@pytest.mark.parametrize("hand_over", ["evict", "close_all"])
+def test_a_stream_handed_over_or_shut_down_stays_in_redis_for_the_next_replica(
+    client: redis.Redis, hand_over: str
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    ended: list[tuple[str, StreamEnd]] = []
+    a.open(
+        "t/u",
+        stream_id=STREAM,
+        hello=("hello", STREAM),
+        on_close=lambda sid, why: ended.append((sid, why)),
+    )
+    if hand_over == "evict":
+        assert a.evict([STREAM, "not-open"]) == 1
+        assert ended == [(STREAM, "moved")]
+    else:
+        assert a.close_all() == 1
+        assert ended == [(STREAM, "shutdown")]
+    assert a.info(STREAM) is None
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert [e.id for e in stored.events] == [f"{STREAM}:1"]
+
+
+def test_another_owners_stream_is_not_restored_and_an_open_one_is_not_restored_twice(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    assert b.restore(STREAM, owner="t/someone-else") is None
+    assert b.info(STREAM) is None
+    assert b.restore(STREAM, owner="t/u") is not None
+    assert b.restore(STREAM, owner="t/u") is None
+    assert b.restore("never-opened") is None
+
+
+def test_the_replay_log_is_bounded_like_the_buffer_and_ages_like_it_on_the_new_replica(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client, max_events=3)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    for n in range(2, 11):
+        a.publish(STREAM, "e", n)
+    b = replica_hub(client, max_events=3)
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert [e.id for e in stored.events] == [f"{STREAM}:{n}" for n in (8, 9, 10)]
+    assert b.resume_point(STREAM, f"{STREAM}:8") == 9
+    with pytest.raises(ResumeRefused) as refused:
+        b.resume_point(STREAM, f"{STREAM}:7")
+    assert refused.value.reason == "unknown_event"
+    # Ageing reads each event's sandbox time, kept with it: past the retention only the
+    # newest stays resumable, as on the replica that published them.
+    b.clock.advance(31)
+    with pytest.raises(ResumeRefused):
+        b.resume_point(STREAM, f"{STREAM}:9")
+    assert b.resume_point(STREAM, f"{STREAM}:10") == 11
+
+
+def test_an_expiry_pushed_out_on_one_replica_holds_on_the_next_and_an_expired_stream_is_gone(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client)
+    a.open("t/u", stream_id=STREAM, hello=("hello", STREAM), expires_at=NOW.timestamp() + 60)
+    assert a.extend_owner("t/u", NOW.timestamp() + 600) == [STREAM]
+    b = replica_hub(client)
+    b.clock.advance(120)
+    stored = b.restore(STREAM)
+    assert stored is not None
+    assert stored.expires_at == NOW.timestamp() + 600
+    assert b.evict([STREAM]) == 1
+    c = replica_hub(client)
+    c.clock.advance(601)
+    assert c.restore(STREAM) is None
+    assert client.exists(f"standin:sse:metasys:{STREAM}") == 0
+
+
+def test_notes_come_back_with_the_stream_and_a_forgotten_note_does_not(
+    client: redis.Redis,
+) -> None:
+    a = replica_hub(client)
+    a.open("t/u", stream_id=STREAM)
+    a.annotate(STREAM, "tenant", "t")
+    a.annotate(STREAM, "object:1", "[]")
+    a.annotate(STREAM, "object:1", None)
+    a.annotate(STREAM, "object:2", '[["o","presentValue"]]')
+    stored = replica_hub(client).restore(STREAM)
+    assert stored is not None
+    assert dict(stored.notes) == {"tenant": "t", "object:2": '[["o","presentValue"]]'}
+    assert stored.next_seq == 1
+    assert stored.events == []
+
+
+def test_a_hub_without_a_store_writes_nothing_and_restores_nothing(client: redis.Redis) -> None:
+    hub = SseHub(frozen_clock())
+    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    hub.annotate(STREAM, "tenant", "t")
+    assert hub.restore(STREAM) is None
+    assert hub.close(STREAM)
+    assert client.keys("*") == []
+
+
+# --- Metasys over sockets: two replicas' sandboxes on one Redis ------------------------------
+
+
+@contextmanager
+def replica(client: redis.Redis) -> Iterator[Session]:
+    """One replica: its own sandbox (its own copy of the default tenant, as a replica that
+    loaded it) serving on its own port, its Metasys streams kept in the shared Redis."""
+    sandbox = create_sandbox(clock=frozen_clock(), stream_stores=redis_stream_stores(client))
+    with live_server(build_app(sandbox), timeout_graceful_shutdown=0.2) as url:
+        try:
+            with httpx.Client(base_url=url, timeout=httpx.Timeout(5.0, read=2.0)) as http:
+                yield Session(http, sandbox)
+        finally:
+            sandbox.vendor(MetasysApi).streams.hub.close_all()
+
+
+def present_values(received: list[Received]) -> list[tuple[str, str, Any]]:
+    return [(i, e, json.loads(d)["item"]["presentValue"]) for i, e, d in received]
+
+
+def test_a_metasys_stream_dropped_on_a_resumes_on_b_with_its_subscriptions(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+            assert a.subscribe(stream_id).status_code == 202
+            assert subscribe_activities(a, stream_id, activityType="alarm").status_code == 200
+            a.adjust(74.5)
+            seen = take(events, 2)
+        assert present_values(seen) == [
+            (f"{stream_id}:2", "object.values.update", 72.0),
+            (f"{stream_id}:3", "object.values.update", 74.5),
+        ]
+        a.adjust(75.0)  # published while no connection reads it
+        # The tenant moves to B: A lets go of its streams, Redis keeps them.
+        assert a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT) == 1
+
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:3"})
+        with listening(b, headers=resumed) as events:
+            assert present_values(take(events, 1)) == [
+                (f"{stream_id}:4", "object.values.update", 75.0)
+            ]
+            # The subscriptions came along: B's own changes reach the stream, numbered on.
+            b.adjust(76.5)
+            assert present_values(take(events, 1)) == [
+                (f"{stream_id}:5", "object.values.update", 76.5)
+            ]
+            b.adjust(90.0)  # past the setpoint's limit: an alarm
+            received = take(events, 2)
+        assert [(i, e) for i, e, _ in received] == [
+            (f"{stream_id}:6", "object.values.update"),
+            (f"{stream_id}:7", "activity.alarm.new"),
+        ]
+        assert json.loads(received[1][2])["activity"]["alarm"]["type"] == (
+            "alarmValueEnumSet.avHiAlarm"
+        )
+
+
+def test_a_subscription_made_on_b_to_a_stream_a_held_re_creates_the_stream_there(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        assert b.subscribe(stream_id).status_code == 202
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:1"})
+        with listening(b, headers=resumed) as events:
+            (event_id, name, data) = next(events)
+        assert (event_id, name) == (f"{stream_id}:2", "object.values.update")
+        assert json.loads(data)["item"]["presentValue"] == 72.0
+
+
+def test_another_users_stream_is_not_resumed_on_the_next_replica(client: redis.Redis) -> None:
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        viewer = b.sandbox.credentials()["metasys"]
+        b.token = b.login(str(viewer["viewer_username"]), str(viewer["viewer_password"]))
+        response = b.http.get(
+            f"{BASE}/stream", headers=b.headers(**{"Last-Event-Id": f"{stream_id}:1"})
+        )
+        assert (response.status_code, response.content) == (204, b"")
+        assert b.sandbox.vendor(MetasysApi).streams.hub.info(stream_id) is None
+
+
+# --- real replica processes (standin serve --redis) ------------------------------------------
+
+
+def lease_holder(client: redis.Redis, tenant_id: str = DEFAULT_TENANT) -> str:
+    """The URL of the replica serving the tenant (its lease: ``replica|url|fence``)."""
+    value = client.get(f"standin:lease:{tenant_id}")
+    assert value is not None
+    return value.decode().rsplit("|", 2)[1]
+
+
+@contextmanager
+def sse(http: httpx.Client, headers: dict[str, str]) -> Iterator[Iterator[Received]]:
+    with connect_sse(http, "GET", f"{METASYS}/stream", headers=headers) as source:
+        assert source.response.status_code == 200
+        yield ((e.id, e.event, e.data) for e in source.iter_sse())
+
+
+def updates(events: Iterator[Received], count: int, seen: list[Received]) -> list[Any]:
+    """The next ``count`` presentValue updates (heartbeats on the real clock may come between:
+    every event read is kept in ``seen``)."""
+    values: list[Any] = []
+    while len(values) < count:
+        event = next(events)
+        seen.append(event)
+        if event[1] == "object.values.update":
+            values.append(json.loads(event[2])["item"]["presentValue"])
+    return values
+
+
+def numbers(stream_id: str, seen: list[Received]) -> list[int]:
+    assert all(event_id.startswith(f"{stream_id}:") for event_id, _, _ in seen)
+    return [int(event_id.rpartition(":")[2]) for event_id, _, _ in seen]
+
+
+def adjust(http: httpx.Client, auth: dict[str, str], point: str, value: float) -> None:
+    response = http.put(
+        f"{METASYS}/objects/{point}/commands/adjustCommand",
+        headers=auth,
+        json={"parameters": [value]},
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def processes(redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    with (
+        replica_process(redis_url) as (first, first_url),
+        replica_process(redis_url) as (
+            _,
+            second_url,
+        ),
+    ):
+        yield first, first_url, second_url
+
+
+def test_a_command_through_one_replica_reaches_a_stream_opened_through_the_other(
+    processes: tuple[subprocess.Popen[bytes], str, str],
+) -> None:
+    _, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)  # the first replica now serves the tenant
+        seen: list[Received] = []
+        with sse(b, auth) as events:
+            (stream_id, hello_name, _) = next(events)
+            stream_id = stream_id.rpartition(":")[0]
+            assert hello_name == "hello"
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
+            )
+            assert subscribed.status_code == 202
+            adjust(a, auth, point, 74.5)
+            adjust(b, auth, point, 75.5)
+            assert updates(events, 3, seen) == [72.0, 74.5, 75.5]
+        assert numbers(stream_id, seen) == list(range(2, 2 + len(seen)))
+
+
+def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        assert lease_holder(client) == first_url
+        seen: list[Received] = []
+        with sse(b, auth) as events:  # held by the first replica, read through the second
+            hello_event = next(events)
+            seen.append(hello_event)
+            stream_id = hello_event[0].rpartition(":")[0]
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
+            )
+            assert subscribed.status_code == 202
+            adjust(b, auth, point, 74.5)
+            assert updates(events, 2, seen) == [72.0, 74.5]
+        # The connection is gone; an event is published that nobody reads yet, then the
+        # replica holding the stream dies.
+        adjust(b, auth, point, 75.0)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        last_seen = seen[-1][0]
+        with sse(b, {**auth, "Last-Event-Id": last_seen}) as events:
+            assert updates(events, 1, seen) == [75.0]
+            # The second replica serves the tenant now; the subscription came along.
+            adjust(b, auth, point, 76.5)
+            assert updates(events, 1, seen) == [76.5]
+        assert lease_holder(client) == second_url
+        assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))
+
+
+# --- clock-driven progress reads the same through either replica (issue 16, item 3) ----------
+
+BUILDINGMINDS = "/buildingminds/api/digitaltwinintegration"
+
+
+def batch_view(http: httpx.Client, auth: dict[str, str], batch_id: str) -> Any:
+    """The batch as a client sees it: its line in ``GET /batch`` and its inbound messages."""
+    listed = http.get(f"{BUILDINGMINDS}/batch", params={"limit": 1000}, headers=auth)
+    assert listed.status_code == 200, listed.text
+    (line,) = [b for b in listed.json()["data"] if b["batchId"] == batch_id]
+    inbound = http.get(f"{BUILDINGMINDS}/batch/{batch_id}/inbound", headers=auth)
+    assert inbound.status_code == 200, inbound.text
+    return line, inbound.json()["data"]
+
+
+def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_failover(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    with (
+        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
+    ):
+        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+        creds = a.get("/_sandbox/credentials").json()["buildingminds"]
+        token = a.post(
+            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+            data={
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "scope": creds["scope"] + "/.default",
+                "grant_type": "client_credentials",
+            },
+        )
+        assert token.status_code == 200, token.text
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        building = record("building", "B1", siteId="SITE-BER")
+        submitted = a.post(f"{BUILDINGMINDS}/building", json=[building], headers=auth)
+        assert submitted.status_code == 200, submitted.text
+        batch_id = submitted.json()["batchId"]
+        assert lease_holder(client) == first_url
+
+        statuses: list[str] = []
+        for advance in (0, 6, 21):  # New; picked up; processed (a building is Published)
+            moved = b.post("/_sandbox/clock", json={"advance": advance})
+            assert moved.status_code == 200
+            through_a, through_b = batch_view(a, auth, batch_id), batch_view(b, auth, batch_id)
+            assert through_a == through_b
+            statuses.append(through_b[1][0]["status"])
+        assert statuses == ["New", "InProgress", "Published"]
+
+        second = b.post(
+            f"{BUILDINGMINDS}/building",
+            json=[record("building", "B2", siteId="SITE-BER")],
+            headers=auth,
+        )
+        assert second.status_code == 200, second.text
+        second_id = second.json()["batchId"]
+        assert b.post("/_sandbox/clock", json={"advance": 6}).status_code == 200
+        before = batch_view(a, auth, second_id)
+        assert before[1][0]["status"] == "InProgress"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        # The survivor takes the tenant over, its clock still frozen where it was: the same
+        # answer, then the same progress.
+        assert batch_view(b, auth, second_id) == before
+        assert b.post("/_sandbox/clock", json={"advance": 21}).status_code == 200
+        after = batch_view(b, auth, second_id)
+        assert after[1][0]["status"] == "Published"
+        assert lease_holder(client) == second_url

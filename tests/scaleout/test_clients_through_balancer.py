@@ -20,10 +20,6 @@ from tests.scaleout.topology import Topology
 
 ROOT = Path(__file__).resolve().parents[2]
 APIS = ("atmotube", "atrius", "buildingminds", "locus", "metasys")
-BUILDINGMINDS_TOKEN = (
-    "a replica not holding the default tenant answers its Azure AD token request "
-    "'AADSTS90002: Tenant not found' (scaleout-core)"
-)
 
 
 def live_environment(topology: Topology, directory: Path) -> dict[str, str]:
@@ -73,12 +69,7 @@ def live_results(
 
 @pytest.mark.parametrize(
     "api",
-    [
-        pytest.param(api, marks=pytest.mark.scaleout_pending(reason=BUILDINGMINDS_TOKEN))
-        if api == "buildingminds"
-        else api
-        for api in APIS
-    ],
+    APIS,
 )
 def test_the_client_live_suite_passes_through_the_balancer(
     api: str, live_results: dict[str, dict[str, list[str]]]

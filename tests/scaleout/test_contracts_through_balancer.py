@@ -15,10 +15,6 @@ from tests.check import test_check as single_process
 from tests.check.conftest import FakeTime, Served
 from tests.scaleout.topology import Topology
 
-BUILDINGMINDS_TOKEN = (
-    "a replica not holding the default tenant answers its Azure AD token request "
-    "'AADSTS90002: Tenant not found' (scaleout-core)"
-)
 JOURNAL = "the journal is each replica's own until the cluster journal (scaleout-limits) is wired"
 
 
@@ -34,12 +30,7 @@ def fake_time() -> FakeTime:
 
 @pytest.mark.parametrize(
     "api",
-    [
-        pytest.param(api, marks=pytest.mark.scaleout_pending(reason=BUILDINGMINDS_TOKEN))
-        if api == "buildingminds"
-        else api
-        for api in sorted(PROFILES)
-    ],
+    sorted(PROFILES),
 )
 def test_the_check_passes_through_the_balancer(
     api: str, served: Served, fake_time: FakeTime

@@ -9,13 +9,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import httpx
-import pytest
 
 from tests.scaleout.load import WriteLoad, missing_writes
 from tests.scaleout.metasys_support import ZONE_SETPOINT, ServedBy, another_value, metasys_client
 from tests.scaleout.topology import Topology
-
-EVENTS = "a stream lives in its replica's memory until the shared replay buffer (scaleout-events)"
 
 Make = Callable[[int], AbstractContextManager[Topology]]
 WRITES = 60
@@ -50,7 +47,6 @@ def test_a_replica_killed_under_write_load_loses_no_acknowledged_write(
             load.close()
 
 
-@pytest.mark.scaleout_pending(reason=EVENTS)
 def test_a_stream_held_on_a_killed_replica_resumes_elsewhere_losing_and_repeating_nothing(
     fresh_topology: Make,
 ) -> None:

@@ -81,8 +81,11 @@ coverage-table: install
 demo: install
 	$(BIN)/standin demo
 
+# The single-process bench (standin vs bare Starlette vs WireMock), then the scale-out one (one
+# process with and without Redis, replicas behind HAProxy: bench/scaleout.py).
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scaleout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import redis
 
 from bench.haproxy import DEFAULT_SETTINGS, HEALTH_PATH, BalancerSettings, haproxy_config
+from standin._core.cluster import keys
 from tests.debian import ensure_debian_packages
 from tests.redis_support import RedisServer, free_port
 
@@ -274,6 +276,18 @@ class Topology:
 
     def replica(self, name: str) -> Replica:
         return next(r for r in self.replicas if r.name == name)
+
+    def holder(self, tenant_id: str = "default") -> str:
+        """The name of the replica holding the tenant's lease in Redis (serving it)."""
+        client = redis.Redis.from_url(self.redis.url)
+        try:
+            value = client.get(keys.lease(tenant_id))
+        finally:
+            client.close()
+        if value is None:
+            raise AssertionError(f"no replica holds {tenant_id!r}")
+        url = value.decode().split("|")[1]
+        return next(r.name for r in self.replicas if r.url == url)
 
     def kill(self, name: str) -> None:
         """SIGKILL one replica; returns once the balancer has taken it out."""

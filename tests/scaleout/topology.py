@@ -286,7 +286,7 @@ class Topology:
             client.close()
         if value is None:
             raise AssertionError(f"no replica holds {tenant_id!r}")
-        url = value.decode().split("|")[1]
+        url = (value.decode() if isinstance(value, bytes) else str(value)).split("|")[1]
         return next(r.name for r in self.replicas if r.url == url)
 
     def kill(self, name: str) -> None:

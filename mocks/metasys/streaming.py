@@ -328,19 +328,24 @@ class Streams:
             },
             "condition": change.condition,
         }
+        events: list[tuple[str, str, Any]] = []
         for tenant_id, sub in targets:
             if not is_scalar(change.value):
-                self.hub.publish(
-                    sub.stream_id,
-                    "object.values.notification",
-                    notification(payload["item"], change.attribute, change.condition),
+                events.append(
+                    (
+                        sub.stream_id,
+                        "object.values.notification",
+                        notification(payload["item"], change.attribute, change.condition),
+                    )
                 )
             elif self.options(tenant_id).array_updates:
-                self.hub.publish(
-                    sub.stream_id, "object.values.update", [{**payload, "subscriptionId": sub.id}]
-                )
+                update = [{**payload, "subscriptionId": sub.id}]
+                events.append((sub.stream_id, "object.values.update", update))
             else:
-                self.hub.publish(sub.stream_id, "object.values.update", payload)
+                events.append((sub.stream_id, "object.values.update", payload))
+        # One change, every subscribed stream: with a shared store, one round trip for all.
+        if events:
+            self.hub.publish_many(events)
 
     def options(self, tenant_id: str) -> StreamOptions:
         with self._lock:
@@ -443,6 +448,7 @@ class Streams:
                 accepted = sub.query.accepts_audit(state, activity, change=change)
             if accepted:
                 by_stream.setdefault(sub.stream_id, []).append(sub)
+        events: list[tuple[str, str, Any]] = []
         for stream_id, subs in by_stream.items():
             first = subs[0]
             payload = {
@@ -450,7 +456,9 @@ class Streams:
                 "activity": render(state, activity, first.base),
                 "effectivePermission": effective_permission(state, activity, first.user),
             }
-            self.hub.publish(stream_id, event, payload)
+            events.append((stream_id, event, payload))
+        if events:
+            self.hub.publish_many(events)
 
     # --- token refresh --------------------------------------------------------------------------
 

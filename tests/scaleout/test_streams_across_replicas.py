@@ -22,10 +22,17 @@ import redis
 from httpx_sse import connect_sse
 
 from standin import build_app
-from standin._core.clock import Clock
-from standin._core.cluster.events import RedisStreamStore, redis_stream_stores
+from standin._core.clock import Clock, isoformat
+from standin._core.cluster.events import RedisStreamStore, StreamTakenOver, redis_stream_stores
 from standin._core.liveserver import live_server
-from standin._core.sse import ResumeRefused, SseEvent, SseHub, StreamEnd, format_event
+from standin._core.sse import (
+    Heartbeat,
+    ResumeRefused,
+    SseEvent,
+    SseHub,
+    StreamEnd,
+    format_event,
+)
 from standin._core.tenants import DEFAULT_TENANT
 from standin.metasys.api import MetasysApi
 from standin.registry import create_sandbox
@@ -148,17 +155,81 @@ def test_a_replica_that_lost_a_stream_cannot_add_to_it_behind_the_new_holders_ba
     a, b = replica_hub(client), replica_hub(client)
     a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
     assert b.restore(STREAM) is not None
-    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
-    # A still believes it holds the stream; Redis refuses an event numbered 2 again.
-    with pytest.raises(redis.ResponseError):
+    # A still believes it holds the stream; what it publishes is refused, not numbered.
+    with pytest.raises(StreamTakenOver):
         a.publish(STREAM, "e", "from a")
-    fresh = replica_hub(client)
-    stored = fresh.restore(STREAM)
+    assert b.publish(STREAM, "e", "from b") == f"{STREAM}:2"
+    # Nor can A end it for the new holder when its own copy goes.
+    assert a.close(STREAM)
+    assert b.publish(STREAM, "e", "still b") == f"{STREAM}:3"
+    stored = replica_hub(client).restore(STREAM)
     assert stored is not None
     assert [(e.id, e.data) for e in stored.events] == [
         (f"{STREAM}:1", json.dumps(STREAM)),
         (f"{STREAM}:2", '"from b"'),
+        (f"{STREAM}:3", '"still b"'),
     ]
+
+
+@pytest.mark.anyio
+async def test_a_heartbeat_refused_after_a_take_over_cuts_the_old_replicas_connections(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open(
+        "t/u",
+        stream_id=STREAM,
+        hello=("hello", STREAM),
+        heartbeats=[Heartbeat("heartbeat", 30, isoformat)],
+    )
+    reader = a.attach(STREAM, 1)
+    try:
+        assert sent(await reader.next_batch()) == [(f"{STREAM}:1", "hello", json.dumps(STREAM))]
+        assert b.restore(STREAM) is not None
+        a.clock.advance(30)
+        a.tick()
+        # Cut, so its client resumes with Last-Event-Id where the stream is held now.
+        assert reader.dropped == "severed"
+        assert await reader.next_batch() is None
+    finally:
+        a.detach(reader)
+    assert client.xlen(f"standin:sse:metasys:{STREAM}:log") == 1
+
+
+def test_one_change_fanned_out_publishes_to_every_stream_and_refuses_only_a_lost_one(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    for name in ("s1", "s2", "s3"):
+        a.open("t/u", stream_id=name, hello=("hello", name))
+    assert a.publish_many([("s1", "e", 1), ("gone", "e", 1), ("s2", "e", 1), ("s1", "e", 2)]) == [
+        "s1:2",
+        None,
+        "s2:2",
+        "s1:3",
+    ]
+    assert b.restore("s2") is not None
+    with pytest.raises(StreamTakenOver):
+        a.publish_many([("s1", "e", 3), ("s2", "e", 2), ("s3", "e", 1)])
+    # The streams A still holds got the change, here and in Redis; the lost one neither.
+    assert [(a.info(n) or pytest.fail(n)).last_event_id for n in ("s1", "s3")] == ["s1:4", "s3:2"]
+    info = a.info("s2")
+    assert info is not None
+    assert info.last_event_id == "s2:2"
+    log = "standin:sse:metasys:{}:log"
+    assert [client.xlen(log.format(n)) for n in ("s1", "s2", "s3")] == [4, 2, 2]
+    assert b.publish("s2", "e", "b") == "s2:3"
+
+
+def test_without_a_store_publishing_many_is_publishing_each(clock: Clock) -> None:
+    hub = SseHub(clock)
+    hub.open("o", stream_id="s", hello=("hello", "s"))
+    assert hub.publish_many([("s", "e", 1), ("nope", "e", 1), ("s", "e", 2)]) == [
+        "s:2",
+        None,
+        "s:3",
+    ]
+    assert hub.resume_point("s", "s:1") == 2
 
 
 def test_a_stream_ended_for_good_is_gone_from_redis_and_cannot_be_resumed_elsewhere(

@@ -7,12 +7,17 @@ this module adds is that the stream does not die with its owner. Per stream, two
 * ``standin:sse:<api>:<stream id>:log``, a Redis Stream, the replay log: every event the hub
   publishes is ``XADD``-ed with entry id ``0-<seq>`` (its sequence number in the stream), its
   event id, name, data and sandbox time, BEFORE the hub buffers it or any connection sends it,
-  trimmed with ``MAXLEN ~`` to the hub's own bound. Explicit entry ids make Redis refuse an
-  event whose number is not past the last one, so a replica that lost a stream to another can
-  never add to it behind the new holder's back.
+  trimmed with ``MAXLEN ~`` to the hub's own bound.
 * ``standin:sse:<api>:<stream id>``, a hash, the registry entry: owner, expiry, the next
-  sequence number (written in the same transaction as the event) and the vendor's notes (a
-  Metasys stream's tenant and subscriptions), written as they change.
+  sequence number (written in the same script as the event), the vendor's notes (a Metasys
+  stream's tenant and subscriptions), written as they change, and its holder.
+
+One process holds a stream at a time: the one that opened it, until another one takes it
+(``take``, when a client resumes it there). An event is appended (a Lua script) only while the
+registry names this process as the holder, and only with a number past the last one (explicit
+entry ids), so a replica that lost a stream, still running its heartbeats, can neither add to
+it behind the new holder's back nor delete it when its own copy is released; its failed
+heartbeat cuts its connections instead, and their clients resume where the stream is held now.
 
 Both expire ``ttl`` seconds after the stream's last write (an hour by default; every heartbeat
 is a write), so a stream whose replica was SIGKILLed and that nobody resumes costs nothing for
@@ -23,8 +28,10 @@ replayed from the log and numbering goes on from the registry, so none is lost a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import redis
 
@@ -42,7 +49,39 @@ Failures = Callable[[], AbstractContextManager[None]]
 """A context Redis calls run in (see ``RedisStreamStore``)."""
 
 _NOTE = "note:"
-_OWNER, _EXPIRES, _NEXT = "owner", "expires_at", "next_seq"
+_OWNER, _EXPIRES, _NEXT, _HOLDER = "owner", "expires_at", "next_seq", "holder"
+
+_APPEND = """
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[2],
+           'id', ARGV[6], 'event', ARGV[7], 'data', ARGV[8], 'at', ARGV[9])
+redis.call('HSET', KEYS[1], 'next_seq', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 1
+"""
+"""Append one event, only while this store holds the stream (KEYS: registry, log)."""
+
+_END = """
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1], KEYS[2])
+"""
+"""Forget a stream, only while this store holds it."""
+
+_TAKE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'holder', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[2])
+return {redis.call('HGETALL', KEYS[1]), newest}
+"""
+"""Hold the stream from now on and read it back: its registry and its newest events."""
+
+
+class StreamTakenOver(redis.RedisError):
+    """Another process took the stream over (``take``): this one's append was not kept. A Redis
+    error, so a replica answers it as it answers storage it cannot write to (503, retry)."""
 
 
 class RedisStreamStore(StreamStore):
@@ -71,6 +110,11 @@ class RedisStreamStore(StreamStore):
         self.maxlen = maxlen
         self.ttl_ms = int(ttl * 1000)
         self.prefix = f"{prefix}{api}:"
+        self.holder = uuid.uuid4().hex
+        """This store's mark on the streams it holds (one per process and API)."""
+        self._append = client.register_script(_APPEND)
+        self._end = client.register_script(_END)
+        self._take = client.register_script(_TAKE)
 
     def registry_key(self, stream_id: str) -> str:
         return f"{self.prefix}{stream_id}"
@@ -84,26 +128,67 @@ class RedisStreamStore(StreamStore):
         key = self.registry_key(stream_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(key, self.log_key(stream_id))
-        pipe.hset(key, mapping={_OWNER: owner, _EXPIRES: _float_text(expires_at), _NEXT: "1"})
+        pipe.hset(
+            key,
+            mapping={
+                _OWNER: owner,
+                _EXPIRES: _float_text(expires_at),
+                _NEXT: "1",
+                _HOLDER: self.holder,
+            },
+        )
         pipe.pexpire(key, self.ttl_ms)
         with self.failures():
             pipe.execute()
 
     def appended(self, stream_id: str, event: SseEvent) -> None:
-        key, log = self.registry_key(stream_id), self.log_key(stream_id)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.xadd(
-            log,
-            {"id": event.id, "event": event.event, "data": event.data, "at": repr(event.at)},
-            id=f"0-{event.seq}",
-            maxlen=self.maxlen,
-            approximate=True,
-        )
-        pipe.hset(key, _NEXT, str(event.seq + 1))
-        pipe.pexpire(log, self.ttl_ms)
-        pipe.pexpire(key, self.ttl_ms)
         with self.failures():
-            pipe.execute()
+            kept = self._append(**self._append_call(stream_id, event))
+            if not kept:
+                raise StreamTakenOver(f"stream {stream_id} is held by another process now")
+
+    def appended_many(
+        self, events: Sequence[tuple[str, SseEvent]]
+    ) -> Sequence[BaseException | None]:
+        pipe = self.client.pipeline(transaction=False)
+        for stream_id, event in events:
+            self._append(**self._append_call(stream_id, event), client=pipe)
+        with self.failures():
+            answers = pipe.execute(raise_on_error=False)
+        return [
+            None
+            if answer == 1
+            else self._as_failure(
+                answer
+                if isinstance(answer, BaseException)
+                else StreamTakenOver(f"stream {stream_id} is held by another process now")
+            )
+            for (stream_id, _), answer in zip(events, answers, strict=True)
+        ]
+
+    def _append_call(self, stream_id: str, event: SseEvent) -> dict[str, Any]:
+        return {
+            "keys": [self.registry_key(stream_id), self.log_key(stream_id)],
+            "args": [
+                self.holder,
+                f"0-{event.seq}",
+                event.seq + 1,
+                self.maxlen,
+                self.ttl_ms,
+                event.id,
+                event.event,
+                event.data,
+                repr(event.at),
+            ],
+        }
+
+    def _as_failure(self, failure: BaseException) -> BaseException:
+        """``failure`` as the ``failures`` context would raise it."""
+        try:
+            with self.failures():
+                raise failure
+        except BaseException as converted:
+            return converted
 
     def extended(self, stream_id: str, expires_at: float | None) -> None:
         key = self.registry_key(stream_id)
@@ -123,19 +208,22 @@ class RedisStreamStore(StreamStore):
 
     def ended(self, stream_id: str) -> None:
         with self.failures():
-            self.client.delete(self.registry_key(stream_id), self.log_key(stream_id))
+            self._end(
+                keys=[self.registry_key(stream_id), self.log_key(stream_id)], args=[self.holder]
+            )
 
     # -- reads -------------------------------------------------------------------------------
 
-    def load(self, stream_id: str, max_events: int) -> StoredStream | None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hgetall(self.registry_key(stream_id))
-        pipe.xrevrange(self.log_key(stream_id), count=max_events)
+    def take(self, stream_id: str, max_events: int) -> StoredStream | None:
         with self.failures():
-            fields, entries = pipe.execute()
-        registry = {_text(k): _text(v) for k, v in fields.items()}
-        if _OWNER not in registry:
+            found = self._take(
+                keys=[self.registry_key(stream_id), self.log_key(stream_id)],
+                args=[self.holder, max_events, self.ttl_ms],
+            )
+        if not found:
             return None
+        flat, entries = found
+        registry = {_text(k): _text(v) for k, v in zip(flat[::2], flat[1::2], strict=True)}
         events = [_event(entry_id, values) for entry_id, values in reversed(entries)]
         next_seq = int(registry.get(_NEXT, "1"))
         if events:
@@ -166,8 +254,9 @@ def redis_stream_stores(
     return store_for
 
 
-def _event(entry_id: bytes | str, values: dict[bytes | str, bytes | str]) -> SseEvent:
-    fields = {_text(k): _text(v) for k, v in values.items()}
+def _event(entry_id: bytes | str, values: list[bytes | str]) -> SseEvent:
+    """One log entry as a script returns it: its id and its fields as a flat list."""
+    fields = {_text(k): _text(v) for k, v in zip(values[::2], values[1::2], strict=True)}
     seq = int(_text(entry_id).partition("-")[2])
     event_id, name, data = fields["id"], fields["event"], fields["data"]
     return SseEvent(
@@ -192,4 +281,10 @@ def _parse_float(text: str) -> float | None:
     return float(text) if text else None
 
 
-__all__ = ["DEFAULT_TTL", "KEY_PREFIX", "RedisStreamStore", "redis_stream_stores"]
+__all__ = [
+    "DEFAULT_TTL",
+    "KEY_PREFIX",
+    "RedisStreamStore",
+    "StreamTakenOver",
+    "redis_stream_stores",
+]

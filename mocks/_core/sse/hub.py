@@ -43,7 +43,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from standin._core.clock import Clock
@@ -217,7 +217,7 @@ class SseHub:
         with self._lock:
             if stream_id in self._streams:
                 return None
-            stored = store.load(stream_id, self.max_events)
+            stored = store.take(stream_id, self.max_events)
             if stored is None or (owner is not None and stored.owner != owner):
                 return None
             now = self.clock.time()
@@ -275,6 +275,55 @@ class SseHub:
             if stream is None:
                 return None
             return self._append_locked(stream, event, data, self.clock.time()).id
+
+    def publish_many(self, items: Sequence[tuple[str, str, Any]]) -> list[str | None]:
+        """``publish`` each (stream id, event, data), in order, and return their ids (None for
+        a stream that is not open). One change fanned out to many streams: with a store, their
+        writes travel together (``StreamStore.appended_many``, one round trip). A write the
+        store refuses is raised once those it kept are published."""
+        self._catch_up()
+        with self._lock:
+            now = self.clock.time()
+            store = self.store
+            if store is None:
+                return [
+                    None
+                    if (s := self._streams.get(sid)) is None
+                    else self._append_locked(s, event, data, now).id
+                    for sid, event, data in items
+                ]
+            staged: list[tuple[StreamState, SseEvent] | None] = []
+            numbers: dict[str, int] = {}
+            for sid, event, data in items:
+                stream = self._streams.get(sid)
+                if stream is None:
+                    staged.append(None)
+                    continue
+                seq = numbers.get(sid, stream.next_seq)
+                numbers[sid] = seq + 1
+                staged.append((stream, _event(stream, seq, event, data, now)))
+            writes = [(stream.id, published) for stream, published in filter(None, staged)]
+            failures = iter(store.appended_many(writes) if writes else ())
+            ids: list[str | None] = []
+            refused: BaseException | None = None
+            broken: set[str] = set()
+            for entry in staged:
+                if entry is None:
+                    ids.append(None)
+                    continue
+                stream, published = entry
+                failure = next(failures)
+                if failure is not None or stream.id in broken:
+                    # Nothing after a refused event of a stream is published (no gap).
+                    broken.add(stream.id)
+                    refused = refused or failure
+                    ids.append(None)
+                    continue
+                self._commit_locked(stream, published, now)
+                ids.append(published.id)
+        if refused is not None:
+            raise refused
+        return ids
 
     def set_heartbeat(self, stream_id: str, heartbeat: Heartbeat) -> bool:
         """Start (or replace) the heartbeat of that event name; the first beat is one period on."""
@@ -529,8 +578,13 @@ class SseHub:
                     raise
                 except BaseException:
                     # The store refused it (a store's failure may be a BaseException, as the
-                    # cluster's 503 signal is): this beat is skipped, the next one tries again.
+                    # cluster's 503 signal is): unreachable, or another process took the stream
+                    # over. The beat is skipped and the connections are cut, so their clients
+                    # resume with ``Last-Event-Id`` wherever the stream is kept now.
                     _log.warning("SSE heartbeat %r of %s not stored", beat.spec.event, stream.id)
+                    for listener in list(stream.listeners):
+                        self._drop_locked(listener, "severed")
+                    return
 
     def _due_end(self, stream: StreamState, now: float) -> StreamEnd | None:
         if stream.expires_at is not None and now >= stream.expires_at:
@@ -612,19 +666,19 @@ class SseHub:
     # -- internals (lock held) ---------------------------------------------------------------
 
     def _append_locked(self, stream: StreamState, event: str, data: Any, now: float) -> SseEvent:
-        seq = stream.next_seq
-        event_id = stream.event_id(seq)
-        text = encode_data(data)
-        wire = format_event(text, event=event, id=event_id)
-        published = SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
+        published = _event(stream, stream.next_seq, event, data, now)
         if self.store is not None:
             # Kept before any connection can send it, so whatever a client saw is resumable
             # elsewhere; a store that refuses leaves the stream as it was.
             self.store.appended(stream.id, published)
+        return self._commit_locked(stream, published, now)
+
+    def _commit_locked(self, stream: StreamState, published: SseEvent, now: float) -> SseEvent:
+        """Buffer an event (numbered ``stream.next_seq``) and wake the stream's connections."""
         stream.buffer.append(published)
-        stream.index[event_id] = seq
-        self._holding[event_id] = stream
-        stream.next_seq = seq + 1
+        stream.index[published.id] = published.seq
+        self._holding[published.id] = stream
+        stream.next_seq = published.seq + 1
         first = stream.first_seq
         self._prune_locked(stream, now)
         # Only a change at the buffer's head moves its ageing deadline (beats and expiry are
@@ -703,6 +757,14 @@ class SseHub:
 
 
 _FATAL = (KeyboardInterrupt, SystemExit)
+
+
+def _event(stream: StreamState, seq: int, event: str, data: Any, now: float) -> SseEvent:
+    event_id = stream.event_id(seq)
+    text = encode_data(data)
+    wire = format_event(text, event=event, id=event_id)
+    return SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
+
 
 _HANDED_OVER: frozenset[StreamEnd] = frozenset({"shutdown", "moved"})
 """Ends after which another process may go on with the stream: the store keeps it."""

@@ -6,18 +6,21 @@ streams change, so another process's hub, on the same store, can re-create a str
 held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id``:
 
 * ``opened`` when a stream opens (its owner and expiry), before its first event;
-* ``appended`` for every event, BEFORE the event is buffered or written to any client, so
-  whatever a client has seen is in the store (a failing store fails the publish instead);
+* ``appended`` for every event (``appended_many`` for several at once), BEFORE the event is
+  buffered or written to any client, so whatever a client has seen is in the store (a failing
+  store fails the publish instead);
 * ``extended`` when its expiry moves, ``annotate`` for what the vendor keeps beside it (its
   subscriptions), ``ended`` when it ends for good (closed, expired, abandoned, released; not
   when a process shuts down or hands the stream to another process);
-* ``load`` to read one back: owner, expiry, next sequence number, the newest events (at most
-  the hub's ``max_events``) and the annotations.
+* ``take`` to read one back and hold it from then on: owner, expiry, next sequence number,
+  the newest events (at most the hub's ``max_events``) and the annotations. The process that
+  held it before can no longer append to it or end it (its writes fail), so two processes
+  never number the same stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -46,6 +49,13 @@ class StreamStore(Protocol):
 
     def appended(self, stream_id: str, event: SseEvent) -> None: ...
 
+    def appended_many(
+        self, events: Sequence[tuple[str, SseEvent]]
+    ) -> Sequence[BaseException | None]:
+        """``appended`` for each (stream id, event), in order, together (one change fanned out
+        to many streams); for each, None once kept, or why it was not. Raises when none was."""
+        ...
+
     def extended(self, stream_id: str, expires_at: float | None) -> None: ...
 
     def annotate(self, stream_id: str, key: str, value: str | None) -> None:
@@ -54,7 +64,9 @@ class StreamStore(Protocol):
 
     def ended(self, stream_id: str) -> None: ...
 
-    def load(self, stream_id: str, max_events: int) -> StoredStream | None: ...
+    def take(self, stream_id: str, max_events: int) -> StoredStream | None:
+        """The stream as kept (None: unknown), held by this store from now on."""
+        ...
 
 
 StreamStoreFactory = Callable[[str], StreamStore]

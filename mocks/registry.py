@@ -8,7 +8,7 @@ from typing import Any
 
 from standin._core.api import VendorApiFactory
 from standin._core.durable import SqlitePersistence
-from standin._core.sandbox import Sandbox
+from standin._core.sandbox import DEFAULT_JOURNAL_CAPACITY, Sandbox
 from standin.apis import API_KEYS
 from standin.atmotube import AtmotubeApi
 from standin.atrius import AtriusApi
@@ -57,6 +57,8 @@ def create_sandbox(
             raise ValueError("with redis_url, advertise_url says where replicas reach this one")
         from standin._core.cluster.connection import storage_calls
         from standin._core.cluster.events import redis_stream_stores
+        from standin._core.cluster.journal import RedisRequestJournal
+        from standin._core.cluster.limits import RedisLimits
         from standin._core.cluster.persistence import RedisPersistence
 
         persistence = RedisPersistence(redis_url, advertise_url)
@@ -65,4 +67,8 @@ def create_sandbox(
         options["stream_stores"] = redis_stream_stores(
             persistence.redis, failures=lambda: storage_calls(redis_url)
         )
+        # The journal and the rate-limit counters are the replicas' too, on the same connection.
+        capacity = options.get("journal_capacity", DEFAULT_JOURNAL_CAPACITY)
+        options.setdefault("journal", RedisRequestJournal(persistence.redis, redis_url, capacity))
+        options.setdefault("limit_store", RedisLimits(persistence.redis, redis_url))
     return Sandbox([API_FACTORIES[name] for name in names], **options)

@@ -14,7 +14,7 @@ import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 BODY_LIMIT = 16 * 1024
@@ -89,13 +89,35 @@ class JournalQuery:
         )
 
 
+class Journal(Protocol):
+    """What the sandbox records requests in and the control plane reads: in memory
+    (:class:`RequestJournal`), or shared by several replicas (``standin._core.cluster.journal``)."""
+
+    @property
+    def capacity(self) -> int: ...
+
+    def resize(self, capacity: int) -> None: ...
+
+    def record(self, entry: JournalEntry) -> None: ...
+
+    def entries(
+        self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
+    ) -> list[JournalEntry]: ...
+
+    def count(self, query: JournalQuery | None = None) -> int: ...
+
+    def clear(self, tenant: str | None = None) -> None: ...
+
+    def forget_tenant(self, tenant: str) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
 class RequestJournal:
     """Keeps the newest ``capacity`` entries of each tenant; older ones are dropped."""
 
     def __init__(self, capacity: int = 1000) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be positive")
-        self._capacity = capacity
+        self._capacity = checked_capacity(capacity)
         self._buckets: dict[str, deque[JournalEntry]] = {}
         self._sequence = itertools.count(1)
 
@@ -104,9 +126,7 @@ class RequestJournal:
         return self._capacity
 
     def resize(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be positive")
-        self._capacity = capacity
+        self._capacity = checked_capacity(capacity)
         self._buckets = {
             tenant: deque(entries, maxlen=capacity) for tenant, entries in self._buckets.items()
         }
@@ -116,25 +136,18 @@ class RequestJournal:
         entries = self._buckets.get(bucket)
         if entries is None:
             entries = self._buckets[bucket] = deque(maxlen=self._capacity)
-        entries.append(_sequenced(entry, next(self._sequence)))
+        entries.append(sequenced(entry, next(self._sequence)))
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]:
         """Matching entries, newest first, at most ``limit``."""
-        wanted = query or JournalQuery()
-        if api is not None:
-            wanted = JournalQuery(wanted.tenant, api, wanted.method, wanted.path, wanted.status)
-        found = sorted(
-            (e for e in self._candidates(wanted) if wanted.matches(e)),
-            key=lambda e: e.sequence,
-            reverse=True,
-        )
-        return found if limit is None else found[:limit]
+        wanted = narrowed(query, api)
+        return newest_first(self._candidates(wanted), wanted, limit)
 
     def count(self, query: JournalQuery | None = None) -> int:
         wanted = query or JournalQuery()
-        return sum(1 for e in self._candidates(wanted) if wanted.matches(e))
+        return matching(self._candidates(wanted), wanted)
 
     def clear(self, tenant: str | None = None) -> None:
         """Forget every entry, or one tenant's."""
@@ -155,7 +168,39 @@ class RequestJournal:
         return itertools.chain.from_iterable(self._buckets.values())
 
 
-def _sequenced(entry: JournalEntry, sequence: int) -> JournalEntry:
+def checked_capacity(capacity: int) -> int:
+    """``capacity`` if it is a usable bound (entries per tenant); ValueError if not."""
+    if capacity < 1:
+        raise ValueError("capacity must be positive")
+    return capacity
+
+
+def narrowed(query: JournalQuery | None, api: str | None) -> JournalQuery:
+    """``query`` (all entries when None), narrowed to ``api`` when one is given."""
+    wanted = query or JournalQuery()
+    if api is None:
+        return wanted
+    return JournalQuery(wanted.tenant, api, wanted.method, wanted.path, wanted.status)
+
+
+def newest_first(
+    candidates: Iterable[JournalEntry], query: JournalQuery, limit: int | None
+) -> list[JournalEntry]:
+    """The ``candidates`` that ``query`` matches, newest (highest sequence) first, at most
+    ``limit``: what every journal answers, wherever it keeps its entries."""
+    found = sorted(
+        (e for e in candidates if query.matches(e)), key=lambda e: e.sequence, reverse=True
+    )
+    return found if limit is None else found[:limit]
+
+
+def matching(candidates: Iterable[JournalEntry], query: JournalQuery) -> int:
+    """How many of ``candidates`` ``query`` matches."""
+    return sum(1 for e in candidates if query.matches(e))
+
+
+def sequenced(entry: JournalEntry, sequence: int) -> JournalEntry:
+    """``entry`` numbered ``sequence`` (the journal's order of arrival)."""
     return JournalEntry(**{**asdict(entry), "sequence": sequence})
 
 

@@ -51,27 +51,38 @@ class RateLimiter(Protocol):
 
 
 class _Configurable:
+    kind: str
     enabled: bool
     limit: int
     description: str
 
     def configure(self, settings: dict[str, Any]) -> None:
-        """Apply control-plane settings; unknown keys or bad values raise ValueError."""
-        for name, value in settings.items():
-            if name == "enabled":
-                if not isinstance(value, bool):
-                    raise ValueError("enabled must be true or false")
-                self.enabled = value
-            elif name == "limit":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                    raise ValueError("limit must be a positive integer")
-                self.limit = value
-            elif name == "window_seconds" and hasattr(self, "window_seconds"):
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                    raise ValueError("window_seconds must be a positive number")
-                self.window_seconds = float(value)
-            else:
-                raise ValueError(f"unknown setting {name!r}")
+        """Apply control-plane settings; unknown keys or bad values raise ValueError (and then
+        none of them applies)."""
+        for name, value in checked_settings(settings, windowed=self.kind != "concurrency").items():
+            setattr(self, name, value)
+
+
+def checked_settings(settings: Mapping[str, Any], *, windowed: bool) -> dict[str, Any]:
+    """``settings`` as a limiter applies them (``window_seconds`` as a float); ValueError for an
+    unknown key or a bad value. ``windowed``: whether the limiter has a window to change."""
+    checked: dict[str, Any] = {}
+    for name, value in settings.items():
+        if name == "enabled":
+            if not isinstance(value, bool):
+                raise ValueError("enabled must be true or false")
+            checked[name] = value
+        elif name == "limit":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError("limit must be a positive integer")
+            checked[name] = value
+        elif name == "window_seconds" and windowed:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError("window_seconds must be a positive number")
+            checked[name] = float(value)
+        else:
+            raise ValueError(f"unknown setting {name!r}")
+    return checked
 
 
 class _WindowLimiter(_Configurable):
@@ -244,6 +255,24 @@ class LimiterSpec:
         return ConcurrencyLimiter(self.limit, self.description)
 
 
+class LimiterStore(Protocol):
+    """Where tenants' limiters keep their counters and settings when not in this process's
+    memory (the default, :meth:`LimiterSpec.build`): a store several processes share (Redis,
+    ``standin._core.cluster.limits``), so that together they admit no more than the limit."""
+
+    def limiter(self, tenant_id: str, api: str, spec: LimiterSpec, clock: Clock) -> RateLimiter:
+        """The tenant's live copy of ``spec`` for ``api``, reading the tenant's ``clock``."""
+        ...
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        """A tenant is gone: forget its counters and its changed settings."""
+        ...
+
+    def close(self) -> None:
+        """Let go of what the store holds (connections, threads); the sandbox is closing."""
+        ...
+
+
 class LimitRegistry:
     """Every API's named limiters of one tenant, as the control plane shows and changes them."""
 
@@ -251,12 +280,25 @@ class LimitRegistry:
         self._limiters: dict[str, dict[str, RateLimiter]] = {}
 
     @classmethod
-    def from_specs(cls, specs: Mapping[str, Sequence[LimiterSpec]], clock: Clock) -> LimitRegistry:
-        """Fresh limiters for every API's declared ``specs``, reading ``clock``."""
+    def from_specs(
+        cls,
+        specs: Mapping[str, Sequence[LimiterSpec]],
+        clock: Clock,
+        *,
+        store: LimiterStore | None = None,
+        tenant_id: str = "",
+    ) -> LimitRegistry:
+        """Fresh limiters for every API's declared ``specs``, reading ``clock``: in memory, or
+        made by ``store`` for the tenant ``tenant_id``."""
         registry = cls()
         for api, declared in specs.items():
             for spec in declared:
-                registry.register(api, spec.name, spec.build(clock))
+                limiter = (
+                    spec.build(clock)
+                    if store is None
+                    else store.limiter(tenant_id, api, spec, clock)
+                )
+                registry.register(api, spec.name, limiter)
         return registry
 
     def register(self, api: str, name: str, limiter: RateLimiter) -> RateLimiter:
@@ -299,11 +341,4 @@ class LimitRegistry:
 
 def _probe(limiter: RateLimiter, settings: dict[str, Any]) -> None:
     """Raise ValueError if ``settings`` would not apply, without changing ``limiter``."""
-    saved = limiter.describe()
-    try:
-        limiter.configure(settings)
-    finally:
-        restore: dict[str, Any] = {
-            k: saved[k] for k in ("limit", "enabled", "window_seconds") if k in saved
-        }
-        limiter.configure(restore)
+    checked_settings(settings, windowed=limiter.kind != "concurrency")

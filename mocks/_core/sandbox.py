@@ -14,13 +14,15 @@ from typing import Any, TypeVar
 from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.journal import RequestJournal
+from standin._core.journal import Journal, RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
-from standin._core.ratelimit import LimitRegistry
+from standin._core.ratelimit import LimiterStore, LimitRegistry
 from standin._core.sse.store import StreamStore, StreamStoreFactory
 from standin._core.tenants import Tenant, TenantRegistry
 
 V = TypeVar("V", bound=VendorApi)
+DEFAULT_JOURNAL_CAPACITY = 1000
+"""Journal entries kept per tenant unless told otherwise (``--journal-size``)."""
 
 
 class Sandbox:
@@ -32,6 +34,10 @@ class Sandbox:
     theirs to freeze or move, and moving one must neither keep a tenant alive nor end it.
     ``stream_stores`` gives each API's SSE hub a store to keep its streams in, so another
     replica can resume them (``standin._core.cluster.events``); None: streams live in memory.
+
+    ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries per tenant)
+    and ``limit_store`` (default: every tenant's limiters count in memory) let several replicas
+    share the journal and the rate-limit counters (Redis: ``standin._core.cluster``).
     """
 
     def __init__(
@@ -40,12 +46,14 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         seed: int = 0,
-        journal_capacity: int = 1000,
+        journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
         admin_token: str | None = None,
         persistence: Persistence | None = None,
         tenant_ttl: float | None = None,
         idle_source: Callable[[], float] = time.monotonic,
         stream_stores: StreamStoreFactory | None = None,
+        journal: Journal | None = None,
+        limit_store: LimiterStore | None = None,
     ) -> None:
         self.started = time.monotonic()
         self.stream_stores = stream_stores
@@ -54,7 +62,8 @@ class Sandbox:
         vendors add to it as they are made."""
         self.clock = clock or Clock()
         self.seed = seed
-        self.journal = RequestJournal(journal_capacity)
+        self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal
+        self.limit_store = limit_store
         self.admin_token = admin_token
         self.secret = secrets.token_bytes(32)
         self.tenant_ttl = tenant_ttl
@@ -64,7 +73,9 @@ class Sandbox:
         for factory in apis:
             api = factory(self)
             self.apis[api.key] = api
-        self.tenants = TenantRegistry(self.apis, self.clock, seed, idle_source=idle_source)
+        self.tenants = TenantRegistry(
+            self.apis, self.clock, seed, idle_source=idle_source, limit_store=limit_store
+        )
         self.tenants.dropped = self.tenant_dropped
         # Durable state: what was kept comes back; a fresh store keeps the default tenant.
         self.persistence: Persistence = persistence or MemoryPersistence()
@@ -127,7 +138,9 @@ class Sandbox:
         return tenant
 
     def close(self) -> None:
-        """Let go of the data directory, if state is kept in one."""
+        """Let go of the data directory, if state is kept in one, and of a shared store."""
+        if self.limit_store is not None:
+            self.limit_store.close()
         self.persistence.close()
 
     def remove_tenant(self, tenant_id: str) -> bool:
@@ -139,6 +152,8 @@ class Sandbox:
         for api in self.apis.values():
             api.forget_tenant(tenant_id)
         self.journal.forget_tenant(tenant_id)
+        if self.limit_store is not None:
+            self.limit_store.forget_tenant(tenant_id)
         self.persistence.remove_tenant(tenant_id)
         return True
 

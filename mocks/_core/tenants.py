@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.ratelimit import LimitRegistry
+from standin._core.ratelimit import LimiterStore, LimitRegistry
 
 DEFAULT_TENANT = "default"
 
@@ -67,7 +67,8 @@ class TenantRegistry:
     The default tenant runs on ``clock`` (the sandbox's, which tests may freeze); every other
     tenant gets a fresh clock on the same time source. Ids and credentials of new tenants come
     from :mod:`secrets`: the seed shapes fixture data only, so nobody can compute another
-    tenant's credentials offline.
+    tenant's credentials offline. ``limit_store`` keeps the tenants' rate-limit counters and
+    settings out of this process (Redis, for several replicas).
     """
 
     def __init__(
@@ -77,8 +78,10 @@ class TenantRegistry:
         seed: int = 0,
         *,
         idle_source: Callable[[], float] = time.monotonic,
+        limit_store: LimiterStore | None = None,
     ) -> None:
         self._apis = apis
+        self._limit_store = limit_store
         self._clock = clock
         self._seed = seed
         self._idle_source = idle_source
@@ -216,7 +219,7 @@ class TenantRegistry:
             credentials,
             clock,
             FaultRegistry(self._seed),
-            LimitRegistry.from_specs(specs, clock),
+            LimitRegistry.from_specs(specs, clock, store=self._limit_store, tenant_id=tenant_id),
             last_used=self._idle_source(),
         )
         for key, api in self._apis.items():

@@ -1,10 +1,6 @@
 """The scale-out topology as fixtures: ``scaleout`` (one session-wide Redis + replicas + HAProxy,
 shared by the tests that only read or add their own data) and ``fresh_topology`` (a topology of
 its own, for a test that kills, restarts or stops something).
-
-A test that waits for another part of issue 16 (its ``reason`` names the part and the branch
-building it) carries :data:`PENDING_MARKER`: the default run deselects it (and says so in its
-summary); ``-m scaleout_pending`` runs only those, to see whether they pass yet.
 """
 
 from __future__ import annotations
@@ -18,31 +14,13 @@ import pytest
 from tests.redis_support import RedisServer
 from tests.scaleout.topology import Topology, running
 
-PENDING_MARKER = "scaleout_pending"
-REPLICAS = 3
-"""The session topology's replicas: three, so a killed one still leaves two to round-robin."""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{PENDING_MARKER}(reason): waits for another part of issue 16 (the reason says "
-        f"which); deselected unless -m names {PENDING_MARKER}",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if PENDING_MARKER in (config.option.markexpr or ""):
-        return
-    pending = [item for item in items if item.get_closest_marker(PENDING_MARKER) is not None]
-    if pending:
-        config.hook.pytest_deselected(items=pending)
-        items[:] = [item for item in items if item.get_closest_marker(PENDING_MARKER) is None]
+REPLICAS = 2
+"""The session topology's replicas (the tests that kill one start three of their own)."""
 
 
 @pytest.fixture(scope="session")
 def scaleout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
-    """Redis, three replicas and HAProxy for the session, on a Redis of their own (the
+    """Redis, two replicas and HAProxy for the session, on a Redis of their own (the
     ``redis_url`` fixture flushes the session's)."""
     directory = tmp_path_factory.mktemp("scaleout")
     redis = RedisServer(directory / "redis")

@@ -15,8 +15,6 @@ from tests.check import test_check as single_process
 from tests.check.conftest import FakeTime, Served
 from tests.scaleout.topology import Topology
 
-JOURNAL = "the journal is each replica's own until the cluster journal (scaleout-limits) is wired"
-
 
 @pytest.fixture
 def served(scaleout: Topology) -> Served:
@@ -38,7 +36,6 @@ def test_the_check_passes_through_the_balancer(
     single_process.test_the_check_passes_against_standin_serve(api, served, fake_time)
 
 
-@pytest.mark.scaleout_pending(reason=JOURNAL)
 def test_with_allow_writes_every_operation_passes_through_the_balancer(
     served: Served, fake_time: FakeTime
 ) -> None:

@@ -15,7 +15,7 @@ from tests.scaleout.metasys_support import ZONE_SETPOINT, ServedBy, another_valu
 from tests.scaleout.topology import Topology
 
 Make = Callable[[int], AbstractContextManager[Topology]]
-WRITES = 60
+WRITES = 45
 """Writes per writer (three writers): bounded, so the test stays a few seconds long."""
 LOAD_SECONDS = 45.0
 

@@ -121,12 +121,25 @@ class Replica:
             start_new_session=True,
         )
 
-    def wait_healthy(self, timeout: float = START_TIMEOUT_S) -> None:
+    def wait_healthy(
+        self, timeout: float = START_TIMEOUT_S, new_port_if_taken: bool = False
+    ) -> None:
+        """Until ``GET /_sandbox/health`` answers 200. ``new_port_if_taken``: a first start
+        whose port was taken meanwhile (a free port is only free when asked) starts again on
+        another, once."""
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if not self.alive():
-                    raise TopologyFailed(f"{self.name} exited during start-up\n{_tail(self.log)}")
+                    log = _tail(self.log)
+                    if new_port_if_taken and "address already in use" in log:
+                        new_port_if_taken = False
+                        self.stop()
+                        self.port = free_port()
+                        self.url = f"http://127.0.0.1:{self.port}"
+                        self.spawn()
+                        continue
+                    raise TopologyFailed(f"{self.name} exited during start-up\n{log}")
                 with contextlib.suppress(httpx.HTTPError):
                     if client.get(self.url + HEALTH_PATH).status_code == 200:
                         return
@@ -185,8 +198,20 @@ class Balancer:
         self._log: IO[bytes] | None = None
 
     def start(self) -> None:
+        """Start HAProxy; on a port taken meanwhile (a free port is only free when asked), once
+        more on another."""
         ensure_haproxy()
         self.directory.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            if self._try_start():
+                return
+            if attempt < 2:
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise TopologyFailed(f"haproxy exited during start-up\n{_tail(self.log)}")
+
+    def _try_start(self) -> bool:
+        """False when HAProxy could not bind its port; raises on any other failure."""
         text = haproxy_config(self.port, self.servers, self.admin_socket, self.settings)
         self.config_path.write_text(text)
         checked = subprocess.run(
@@ -197,8 +222,9 @@ class Balancer:
         )
         if checked.returncode != 0:
             raise TopologyFailed(f"haproxy refused its configuration: {checked.stderr}")
+        self.log.unlink(missing_ok=True)
         self._log = self.log.open("ab")
-        self._process = subprocess.Popen(
+        process = self._process = subprocess.Popen(
             [str(HAPROXY), "-db", "-f", str(self.config_path)],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -207,12 +233,15 @@ class Balancer:
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
+                self.stop()
+                if "Address already in use" in _tail(self.log):
+                    return False
                 raise TopologyFailed(f"haproxy exited during start-up\n{_tail(self.log)}")
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 if self.admin_socket.exists():
-                    return
+                    return True
             if time.monotonic() > deadline:
                 raise TopologyFailed("haproxy did not listen in time")
             time.sleep(POLL_S)
@@ -324,7 +353,8 @@ def running(
         for replica in replicas:
             replica.spawn()
         for replica in replicas:
-            replica.wait_healthy()
+            replica.wait_healthy(new_port_if_taken=True)
+        balancer.servers = [(r.name, r.port) for r in replicas]
         balancer.start()
         topology.wait_all_up()
         yield topology

@@ -17,6 +17,9 @@ class BalancerSettings:
     """What the generated configuration says; docs/deploy.md shows the same values."""
 
     check_inter_ms: int = 300
+    check_timeout_ms: int = 2000
+    """A replica busy answering may take a while to answer its health check too: it stays in
+    unless it is that late. A dead one refuses the connection and is out at once."""
     fall: int = 2
     rise: int = 2
     connect_timeout_ms: int = 1000
@@ -51,6 +54,7 @@ def haproxy_config(
         f"    timeout client {s.client_timeout_s}s",
         f"    timeout server {s.server_timeout_s}s",
         f"    timeout tunnel {s.tunnel_timeout_s}s",
+        f"    timeout check {s.check_timeout_ms}ms",
         "    timeout http-request 10s",
         "    timeout http-keep-alive 10s",
         "    timeout queue 5s",

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
@@ -15,6 +15,7 @@ from standin._core.faults import FaultRegistry
 from standin._core.ratelimit import LimiterStore, LimitRegistry
 
 DEFAULT_TENANT = "default"
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +59,10 @@ class TenantSource(Protocol):
 
     def listing(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
         """Every tenant's id and credentials, wherever it is served, in creation order."""
+        ...
+
+    def peek(self, tenant_id: str, api: str) -> object | None:
+        """A copy of a tenant's kept state of ``api``, to look at, never to change."""
         ...
 
 
@@ -155,6 +160,28 @@ class TenantRegistry:
     def all(self) -> list[Tenant]:
         """The tenants this process has (with a shared directory, the ones it serves)."""
         return list(self._tenants.values())
+
+    def first(
+        self, find: Callable[[Tenant], T | None], api: str, holds: Callable[[object], bool]
+    ) -> T | None:
+        """What ``find`` finds in the first tenant it finds something in (a trigger that names
+        a record, not its tenant): this process's tenants first; then, with a shared
+        directory, the first other tenant whose kept ``api`` state ``holds`` the record (a
+        look that changes nothing), brought here or the request handed to its replica."""
+        for tenant in self.all():
+            found = find(tenant)
+            if found is not None:
+                return found
+        if self.source is None:
+            return None
+        for tenant_id, _ in self.source.listing():
+            if tenant_id in self._tenants:
+                continue
+            state = self.source.peek(tenant_id, api)
+            if state is not None and holds(state):
+                kept = self.get(tenant_id)
+                return None if kept is None else find(kept)
+        return None
 
     def listing(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
         """Every tenant's id and credentials: with a shared directory, every replica's."""

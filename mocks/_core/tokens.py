@@ -259,9 +259,12 @@ class TokenIssuer:
         if directory is not None:
             if token is None:
                 token = directory.find(value)
+                if token is not None:
+                    # Kept here too: the next request with it is handed on without a lookup
+                    # (it is judged, revoked or not, where its tenant is served).
+                    self._tokens[value] = token
             if token is not None:
                 directory.claim(token.tenant_id)
-                self._tokens[value] = token
         if token is None:
             # Only a value this issuer never handed out needs its signature checked (to tell a
             # forged or mangled JWT from an unknown one): one it remembers is, letter for letter,

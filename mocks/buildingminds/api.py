@@ -177,12 +177,20 @@ class BuildingMindsApi:
     async def complete_batch(self, request: Request) -> Response:
         """Finish a batch at once, in whichever tenant it is; held records stay held."""
         batch_id = request.path_params["batch_id"]
-        for tenant in self.sandbox.tenants.all():
+
+        def complete(tenant: Tenant) -> dict[str, Any] | None:
             state = self.state(tenant)
             batch = state.complete_batch(batch_id)
-            if batch is not None:
-                return JSONBody({"tenant": tenant.id, **batch_json(state.summary(batch))})
-        raise control_error(404, f"unknown batch {batch_id!r}")
+            return (
+                None if batch is None else {"tenant": tenant.id, **batch_json(state.summary(batch))}
+            )
+
+        completed = self.sandbox.tenants.first(
+            complete, self.key, lambda state: _holds(state, "batches", batch_id)
+        )
+        if completed is None:
+            raise control_error(404, f"unknown batch {batch_id!r}")
+        return JSONBody(completed)
 
     async def fail_message(self, request: Request) -> Response:
         """Fail one record: ``{"status": "Failed"|"TransformationFailed", "message"?}``."""
@@ -192,16 +200,22 @@ class BuildingMindsApi:
         if not isinstance(status, str) or not isinstance(reason, str):
             raise control_error(400, "status and message must be strings")
         inbound_id = request.path_params["inbound_id"]
-        for tenant in self.sandbox.tenants.all():
+
+        def fail(tenant: Tenant) -> dict[str, Any] | None:
             try:
                 message = self.state(tenant).fail_message(inbound_id, status, reason)
             except ValueError as problem:
                 raise control_error(
                     409 if "already" in str(problem) else 400, str(problem)
                 ) from None
-            if message is not None:
-                return JSONBody({"tenant": tenant.id, **inbound_json(message)})
-        raise control_error(404, f"unknown inbound message {inbound_id!r}")
+            return None if message is None else {"tenant": tenant.id, **inbound_json(message)}
+
+        failed = self.sandbox.tenants.first(
+            fail, self.key, lambda state: _holds(state, "messages", inbound_id)
+        )
+        if failed is None:
+            raise control_error(404, f"unknown inbound message {inbound_id!r}")
+        return JSONBody(failed)
 
 
 def load_fixture() -> dict[str, Any]:
@@ -226,6 +240,11 @@ def _credentials(tenant: str, directory_id: str, clients: list[dict[str, Any]]) 
         "forbidden_client_secret": forbidden["client_secret"],
         "forbidden_scope": forbidden["scope"],
     }
+
+
+def _holds(state: object, collection: str, record_id: str) -> bool:
+    """Whether a (kept) BuildingMinds state has the record ``record_id`` in ``collection``."""
+    return isinstance(state, BuildingMindsState) and record_id in getattr(state, collection)
 
 
 def _key_id(seed: int) -> str:

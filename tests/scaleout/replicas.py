@@ -34,11 +34,12 @@ class Replica:
 
 
 @contextmanager
-def replica(redis_url: str, apis: list[str] | None = None) -> Iterator[Replica]:
-    """A replica in this process, serving the sandbox kept at ``redis_url``."""
+def replica(redis_url: str, apis: list[str] | None = None, **options: Any) -> Iterator[Replica]:
+    """A replica in this process, serving the sandbox kept at ``redis_url``; ``options`` go
+    to the sandbox."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    sandbox = create_sandbox(apis, redis_url=redis_url, advertise_url=base)
+    sandbox = create_sandbox(apis, redis_url=redis_url, advertise_url=base, **options)
     try:
         with live_server(build_app(sandbox), port=port, timeout_graceful_shutdown=1):
             yield Replica(sandbox, base)

@@ -186,3 +186,34 @@ def test_with_redis_away_a_replica_answers_503_and_recovers_when_it_is_back(
         assert "R-1" in kept
         assert "R-3" in kept
         assert "R-2" not in kept
+
+
+def test_a_stream_handed_to_a_replica_that_is_killed_ends_and_the_next_request_succeeds(
+    redis_url: str,
+) -> None:
+    with (
+        replica_process(redis_url, "--api", "metasys") as (holder, _),
+        replica_process(redis_url, "--api", "metasys") as (_, other_base),
+        httpx.Client(base_url=other_base, timeout=httpx.Timeout(10.0), trust_env=False) as b,
+    ):
+        creds = b.get("/_sandbox/credentials").json()["metasys"]
+        login = b.post("/api/v4/login", json=creds_login(creds))
+        assert login.status_code == 200
+        auth = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        with b.stream("GET", "/api/v4/stream", headers=auth) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+            assert next(lines).startswith("id: ")
+            holder.send_signal(signal.SIGKILL)
+            holder.wait(timeout=10)
+            # The stream ends (its holder is gone); it does not hang.
+            with pytest.raises(httpx.HTTPError) as ended:
+                for _ in lines:
+                    pass
+            assert not isinstance(ended.value, httpx.TimeoutException)
+        again = b.get("/api/v4/spaces", headers=auth)
+        assert again.status_code == 200
+
+
+def creds_login(creds: dict[str, str]) -> dict[str, str]:
+    return {"username": creds["username"], "password": creds["password"]}

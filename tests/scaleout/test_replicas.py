@@ -3,6 +3,7 @@ answered as one process would answer it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import orjson
 import pytest
 
 from tests.atrius.conftest import meter_body
+from tests.buildingminds.conftest import record
 from tests.scaleout.replicas import (
     METASYS,
     ZONE_SETPOINT,
@@ -190,3 +192,67 @@ def test_a_buildingminds_tenant_made_on_one_replica_gets_azure_ad_tokens_on_the_
         keys_a = a.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
         keys_b = b.get(f"/buildingminds/{creds['tenant']}/discovery/v2.0/keys").json()
         assert keys_a == keys_b
+
+
+def test_only_a_tenant_idle_across_the_replicas_is_removed_by_the_ttl(redis_url: str) -> None:
+    now = [0.0]
+    with (
+        replica(redis_url, ["atmotube"], tenant_ttl=60, idle_source=lambda: now[0]) as first,
+        replica(redis_url, ["atmotube"], tenant_ttl=60, idle_source=lambda: now[0]) as second,
+        first.client() as a,
+        second.client() as b,
+    ):
+        tenant = a.post("/_sandbox/tenants").json()
+        creds = tenant["atmotube"]
+        key = {"api_key": creds["api_key"], "mac": creds["macs"][0], "date": "2026-01-05"}
+        now[0] = 50
+        # Used through the other replica: the replica serving it sees the use.
+        assert b.get("/atmotube/api/v1/data", params=key).status_code == 200
+        served = first.sandbox.tenants.local(tenant["tenant"])
+        assert served is not None
+        assert second.sandbox.tenants.local(tenant["tenant"]) is None
+        # The serving replica notes the use just after its answer has left.
+        deadline = time.monotonic() + 5
+        while served.last_used != 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        now[0] = 70
+        a.get("/_sandbox/health")
+        b.get("/_sandbox/health")
+        listed = [t["tenant"] for t in b.get("/_sandbox/tenants").json()["tenants"]]
+        assert listed == ["default", tenant["tenant"]]
+        now[0] = 111
+        a.get("/_sandbox/health")
+        listed = [t["tenant"] for t in b.get("/_sandbox/tenants").json()["tenants"]]
+        assert listed == ["default"]
+
+
+def test_a_buildingminds_batch_is_completed_by_a_trigger_sent_to_either_replica(
+    pair: tuple[Replica, Replica],
+) -> None:
+    first, second = pair
+    with first.client() as a, second.client() as b:
+        tenant = b.post("/_sandbox/tenants").json()
+        creds = tenant["buildingminds"]
+        token = a.post(
+            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+            data={
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "scope": creds["scope"] + "/.default",
+                "grant_type": "client_credentials",
+            },
+        ).json()["access_token"]
+        submitted = a.post(
+            "/buildingminds/api/digitaltwinintegration/address",
+            json=[record("address", "A1")],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert submitted.status_code == 200, submitted.text
+        batch = submitted.json()["batchId"]
+        # The tenant is served by the replica that created it (the second); ask the first.
+        completed = a.post(f"/_sandbox/buildingminds/batches/{batch}/complete")
+        assert completed.status_code == 200, completed.text
+        assert completed.json()["tenant"] == tenant["tenant"]
+        assert completed.json()["statusCounts"] == {"Completed": 1}
+        missing = a.post("/_sandbox/buildingminds/batches/nope/complete")
+        assert (missing.status_code, missing.json()) == (404, {"error": "unknown batch 'nope'"})

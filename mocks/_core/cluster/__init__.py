@@ -27,6 +27,11 @@ The trade-off: one tenant's requests are served by one process at a time (its th
 core's), while many tenants spread over the replicas; a request landing on the wrong replica
 pays one extra loopback hop.
 
+What is not shared: settings of a whole API rather than of a tenant (BuildingMinds'
+``/_sandbox/buildingminds/processing`` times, Metasys' ``/_sandbox/metasys/streaming``
+periods) apply on the replica that was told them; a counted fault's remaining count is kept
+when the control plane changes the faults, not at each use.
+
 Modules: :mod:`.persistence` (the persistence, tenant source and token directory),
 :mod:`.lease` (leases), :mod:`.scripts` (fenced writes), :mod:`.gateway` (the hand-off),
 :mod:`.signals` (what travels up to the gateway), :mod:`.connection`, :mod:`.keys`.

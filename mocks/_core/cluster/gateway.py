@@ -44,6 +44,8 @@ MAX_FORWARDED_BODY = 16 * 1024 * 1024
 """The largest body handed on; above every vendor's own cap (BuildingMinds', 10 MiB), which
 refuses larger ones before any tenant is looked up."""
 RETRY_AFTER_SECONDS = 1
+KEPT_ALIVE = 32
+"""Idle connections to the other replicas kept open (when the server runs a lifespan)."""
 
 _FORWARDED = FORWARDED_HEADER.lower().encode()
 _HOPS = HOPS_HEADER.lower().encode()
@@ -101,9 +103,13 @@ class Gateway:
         self.app = app
         self.persistence = persistence
         self._client: httpx.AsyncClient | None = None
+        self._lifespan = False
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._watch_lifespan(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -150,7 +156,8 @@ class Gateway:
             nonlocal complete
             message = await message_source()
             if message["type"] == "http.request" and not complete:
-                body.extend(message.get("body", b""))
+                if len(body) <= MAX_FORWARDED_BODY:  # past it, only whether it ended counts
+                    body.extend(message.get("body", b""))
                 complete = not message.get("more_body", False)
             return message
 
@@ -193,14 +200,31 @@ class Gateway:
             self.persistence.take_over(elsewhere.tenant_id, holder)
             source = _replay(bytes(body), receive)
 
+    def _watch_lifespan(self, send: Send) -> Send:
+        """A server that tells its app it starts and stops lets connections to the other
+        replicas be kept alive: they are closed as it stops."""
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self._lifespan = True
+            elif message["type"] == "lifespan.shutdown.complete" and self._client is not None:
+                client, self._client = self._client, None
+                await client.aclose()
+            await send(message)
+
+        return watch
+
     def _http(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(connect=2.0, read=None, write=30.0, pool=None),
-                # No connection outlives its request: a kept-alive one would outlive the
-                # event loop of a server that stops (and a replica that is gone).
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+                # Without a lifespan (a server that never says it stops), no connection
+                # outlives its request: a kept-alive one would outlive the server's loop.
+                limits=httpx.Limits(
+                    max_connections=None,
+                    max_keepalive_connections=KEPT_ALIVE if self._lifespan else 0,
+                ),
                 follow_redirects=False,
                 verify=False,  # replicas present the sandbox's own certificate
                 trust_env=False,
@@ -250,6 +274,12 @@ class Gateway:
                 }
             )
             await _stream_back(response, receive, send)
+        except (httpx.TransportError, ExceptionGroup) as failure:
+            if isinstance(failure, ExceptionGroup) and not failure.subgroup(httpx.TransportError):
+                raise
+            # The holder went away mid-answer: this answer ends unfinished, as it would have
+            # from the holder itself (a client of an event stream resumes with Last-Event-Id).
+            log.warning("standin: replica at %s stopped answering mid-response", holder.url)
         finally:
             await response.aclose()
         return True

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("standin.cluster")
 
 LIMIT_SETTINGS = ("limit", "enabled", "window_seconds")
+HOLDER_SEEN_SECONDS = 1.0
+"""How long a replica hands a tenant's requests to the holder it last found without asking
+Redis again."""
 
 
 class RedisPersistence:
@@ -77,6 +80,10 @@ class RedisPersistence:
         self._remove_tenant = self.redis.register_script(REMOVE_TENANT)
         self._secret: str | None = None
         self._sandbox: Sandbox | None = None
+        self._elsewhere: dict[str, tuple[Holder, float]] = {}
+        """Tenants last seen served by another replica, and until when to believe it without
+        asking Redis again (a holder that moved on hands the request on, one that is gone is
+        taken over)."""
 
     @property
     def sandbox(self) -> Sandbox:
@@ -148,6 +155,12 @@ class RedisPersistence:
 
     def load(self, tenant_id: str) -> Tenant | None:
         sandbox = self.sandbox
+        seen = self._elsewhere.get(tenant_id)
+        if seen is not None:
+            holder, until = seen
+            if time.monotonic() < until:
+                raise TenantElsewhere(tenant_id, holder)
+            del self._elsewhere[tenant_id]
         with self._storage():
             if self.redis.zscore(keys.TENANTS, tenant_id) is None:
                 return self._create_default() if tenant_id == DEFAULT_TENANT else None
@@ -157,7 +170,9 @@ class RedisPersistence:
                 for field, value in self.redis.hgetall(keys.tenant(tenant_id)).items()
             }
         if b"credentials" not in record:
-            return None  # removed meanwhile
+            with self._storage():
+                self.leases.release(tenant_id)  # removed meanwhile
+            return None
         credentials = orjson.loads(record[b"credentials"])
         states = {
             field[len(b"state:") :].decode(): value
@@ -186,10 +201,12 @@ class RedisPersistence:
             # Left by an earlier process at this same address: nobody else answers there.
             holder = self.leases.acquire(tenant_id, stale=holder.value)
         if holder.replica != self.leases.replica:
+            self._elsewhere[tenant_id] = (holder, time.monotonic() + HOLDER_SEEN_SECONDS)
             raise TenantElsewhere(tenant_id, holder)
 
     def take_over(self, tenant_id: str, holder: Holder) -> bool:
         """Take the lease of a holder that does not answer; False if it changed meanwhile."""
+        self._elsewhere.pop(tenant_id, None)
         with self._storage():
             return self.leases.acquire(tenant_id, stale=holder.value).replica == (
                 self.leases.replica
@@ -226,6 +243,18 @@ class RedisPersistence:
             for tenant_id, credentials in zip(ids, found, strict=True)
             if credentials is not None
         ]
+
+    def peek(self, tenant_id: str, api: str) -> object | None:
+        vendor = self.sandbox.apis.get(api)
+        with self._storage():
+            blob = self.redis.hget(keys.tenant(tenant_id), f"state:{api}")
+        if vendor is None or blob is None:
+            return None
+        try:
+            return load_state(_bytes(blob), vendor, Clock())
+        except Exception:
+            log.exception("standin: %s state of tenant %s is unreadable", api, tenant_id)
+            return None
 
     # --- writes (fenced) ---------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -38,7 +39,8 @@ from standin.metasys.api import MetasysApi
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
 from tests.conftest import NOW
-from tests.metasys.conftest import BASE
+from tests.metasys.conftest import BASE, object_id
+from tests.metasys.test_controls import CONTROL, OAT_SP
 from tests.metasys.test_streaming import (
     Received,
     Session,
@@ -276,6 +278,7 @@ def test_another_owners_stream_is_not_restored_and_an_open_one_is_not_restored_t
     a.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
     assert b.restore(STREAM, owner="t/someone-else") is None
     assert b.info(STREAM) is None
+    assert a.publish(STREAM, "e", "still held by a") == f"{STREAM}:2"
     assert b.restore(STREAM, owner="t/u") is not None
     assert b.restore(STREAM, owner="t/u") is None
     assert b.restore("never-opened") is None
@@ -404,6 +407,37 @@ def test_a_metasys_stream_dropped_on_a_resumes_on_b_with_its_subscriptions(
         assert json.loads(received[1][2])["activity"]["alarm"]["type"] == (
             "alarmValueEnumSet.avHiAlarm"
         )
+
+
+def test_a_diagram_subscription_comes_along_and_sends_every_value_at_the_next_change(
+    client: redis.Redis,
+) -> None:
+    with replica(client) as a, replica(client) as b:
+        control = object_id(a.sandbox, CONTROL)
+        with listening(a) as events:
+            stream_id = hello(events)
+            subscribed = a.http.get(
+                f"{BASE}/controls/{control}/diagram",
+                headers=a.headers(**{"METASYS-SUBSCRIBE": stream_id}),
+            )
+            assert subscribed.status_code == 200
+            subscription = subscribed.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
+            assert [name for _, name, _ in take(events, 2)] == [
+                "diagram.subscription.established",
+                "diagram.values.update",
+            ]
+        a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT)
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:3"})
+        with listening(b, headers=resumed) as events:
+            b.adjust(80.0, OAT_SP)
+            (event_id, name, data) = next(events)
+        assert (event_id, name) == (f"{stream_id}:4", "diagram.values.update")
+        # What A had sent is not kept: every value again (more, never less).
+        assert json.loads(data) == {
+            "id": control,
+            "subscriptionIds": [subscription],
+            "items": [["8", 120.0], ["9", 80.0], ["10", 40.0], ["11", 50.0], ["12", 50.0]],
+        }
 
 
 def test_a_subscription_made_on_b_to_a_stream_a_held_re_creates_the_stream_there(
@@ -627,4 +661,81 @@ def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_fai
         assert b.post("/_sandbox/clock", json={"advance": 21}).status_code == 200
         after = batch_view(b, auth, second_id)
         assert after[1][0]["status"] == "Published"
+        assert lease_holder(client) == second_url
+
+
+def test_overrides_alarms_and_alerts_read_the_same_through_either_replica_and_after_failover(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    with (
+        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
+    ):
+        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        assert lease_holder(client) == first_url
+
+        def fresh(http: httpx.Client) -> dict[str, str]:
+            """A token valid now (the clock moves past a token's lifetime here)."""
+            return {"Authorization": f"Bearer {metasys_token(http, creds)}"}
+
+        locus = a.get("/_sandbox/credentials").json()["locus"]
+
+        def locus_alerts(http: httpx.Client) -> Any:
+            """The partner's alerts updated in the six days before the sandbox's now."""
+            token = http.post(
+                "/locus/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": locus["client_id"],
+                    "client_secret": locus["client_secret"],
+                },
+            )
+            assert token.status_code == 200, token.text
+            now = http.get("/_sandbox/clock").json()["now"]
+            since = (datetime.fromisoformat(now) - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S")
+            listed = http.get(
+                f"/locus/v3/partners/{locus['partner_id']}/alerts",
+                params={"updatedSince": since, "tz": "UTC"},
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            )
+            assert listed.status_code == 200, listed.text
+            return listed.json()
+
+        def present(http: httpx.Client) -> Any:
+            read = http.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue", headers=fresh(http)
+            )
+            assert read.status_code == 200, read.text
+            return read.json()
+
+        overridden = b.put(
+            f"{METASYS}/objects/{point}/commands/temporaryOverrideCommand",
+            headers=auth,
+            json={"parameters": [65, 1, 30]},  # 1 h 30 min
+        )
+        assert overridden.status_code == 200, overridden.text
+        raised = b.post(f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avHiAlarm"})
+        assert raised.status_code == 201, raised.text
+        alarm = f"{METASYS}/alarms/{raised.json()['id']}"
+        assert b.post("/_sandbox/clock", json={"advance": 5399}).status_code == 200
+        assert present(a) == present(b)
+        assert present(b)["item"]["presentValue"] == 65.0
+        # The same alarm, its links on the host the client asked.
+        through_a = a.get(alarm, headers=fresh(a)).text.replace(first_url, second_url)
+        assert json.loads(through_a) == b.get(alarm, headers=fresh(b)).json()
+        alerts = locus_alerts(a), locus_alerts(b)
+        assert alerts[0] == alerts[1]
+        assert alerts[0]["alerts"]
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert present(b)["item"]["presentValue"] == 65.0
+        assert b.get(alarm, headers=fresh(b)).status_code == 200
+        assert locus_alerts(b) == alerts[1]
+        assert b.post("/_sandbox/clock", json={"advance": 1}).status_code == 200
+        assert present(b)["item"]["presentValue"] == 72.0  # the override ended on the clock
         assert lease_holder(client) == second_url

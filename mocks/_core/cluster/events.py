@@ -69,14 +69,16 @@ return redis.call('DEL', KEYS[1], KEYS[2])
 """Forget a stream, only while this store holds it."""
 
 _TAKE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner or (ARGV[4] ~= '' and owner ~= ARGV[4]) then return false end
 redis.call('HSET', KEYS[1], 'holder', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[2])
 return {redis.call('HGETALL', KEYS[1]), newest}
 """
-"""Hold the stream from now on and read it back: its registry and its newest events."""
+"""Hold the stream from now on and read it back: its registry and its newest events (not
+another owner's: asking for it leaves it with its holder)."""
 
 
 class StreamTakenOver(redis.RedisError):
@@ -214,11 +216,13 @@ class RedisStreamStore(StreamStore):
 
     # -- reads -------------------------------------------------------------------------------
 
-    def take(self, stream_id: str, max_events: int) -> StoredStream | None:
+    def take(
+        self, stream_id: str, max_events: int, owner: str | None = None
+    ) -> StoredStream | None:
         with self.failures():
             found = self._take(
                 keys=[self.registry_key(stream_id), self.log_key(stream_id)],
-                args=[self.holder, max_events, self.ttl_ms],
+                args=[self.holder, max_events, self.ttl_ms, owner or ""],
             )
         if not found:
             return None

@@ -217,7 +217,7 @@ class SseHub:
         with self._lock:
             if stream_id in self._streams:
                 return None
-            stored = store.take(stream_id, self.max_events)
+            stored = store.take(stream_id, self.max_events, owner)
             if stored is None or (owner is not None and stored.owner != owner):
                 return None
             now = self.clock.time()

@@ -64,8 +64,11 @@ class StreamStore(Protocol):
 
     def ended(self, stream_id: str) -> None: ...
 
-    def take(self, stream_id: str, max_events: int) -> StoredStream | None:
-        """The stream as kept (None: unknown), held by this store from now on."""
+    def take(
+        self, stream_id: str, max_events: int, owner: str | None = None
+    ) -> StoredStream | None:
+        """The stream as kept, held by this store from now on; None (and left alone) when
+        there is none, or, with ``owner``, when it is another owner's."""
         ...
 
 

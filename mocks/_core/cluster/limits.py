@@ -38,6 +38,7 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -469,13 +470,15 @@ class HeldPlaces:
 
     def hold(self, places_key: str, token: str) -> None:
         with self._lock:
+            first = not self._held
             self._held.setdefault(places_key, deque()).append(token)
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(
                     target=self._keep, name="standin-limit-leases", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            if first:
+                self._wake.notify()  # the keeper sleeps while nothing is held
 
     def let_go(self, places_key: str) -> str | None:
         with self._lock:
@@ -500,7 +503,7 @@ class HeldPlaces:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            self._wake.notify()
+            self._wake.notify_all()
             thread = self._thread
         if thread is not None:
             thread.join(timeout=5)
@@ -511,9 +514,10 @@ class HeldPlaces:
             with self._lock:
                 while not self._held and not self._closed:
                     self._wake.wait()
-                if self._closed:
-                    return
-                self._wake.wait(interval)
+                # A third of a lease from now, however many places are taken meanwhile.
+                renew_at = time.monotonic() + interval
+                while not self._closed and (left := renew_at - time.monotonic()) > 0:
+                    self._wake.wait(left)
                 if self._closed:
                     return
                 pairs = [(key, token) for key, tokens in self._held.items() for token in tokens]

@@ -48,8 +48,10 @@ def haproxy_config(
         "",
         "defaults",
         "    mode http",
-        "    option http-keep-alive",
-        "    http-reuse safe",
+        # A new connection to a replica for each request: a request is never sent on an idle
+        # connection to a replica that died meanwhile (a POST could not be retried safely),
+        # and a dead replica refuses the connection, which is retried on another.
+        "    option http-server-close",
         f"    timeout connect {s.connect_timeout_ms}ms",
         f"    timeout client {s.client_timeout_s}s",
         f"    timeout server {s.server_timeout_s}s",

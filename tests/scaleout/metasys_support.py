@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.haproxy import SERVED_BY
-from standin.clients.metasys import MetasysClient
+from standin.clients.metasys import MetasysClient, StreamEvent
 from tests.scaleout.topology import Topology
 
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
@@ -56,3 +56,12 @@ def metasys_client(
 def another_value(value: float) -> float:
     """A setpoint within 60..79 (never alarming) other than ``value``."""
     return 60.0 + (int(value) - 60 + 1) % 20
+
+
+def updates_after(events: Iterator[StreamEvent], count: int) -> list[StreamEvent]:
+    """The next events up to the ``count``-th value update, heartbeats included (a slow run
+    may see one between them; it is numbered like any event)."""
+    received: list[StreamEvent] = []
+    while sum(e.name == "object.values.update" for e in received) < count:
+        received.append(next(events))
+    return received

@@ -82,6 +82,8 @@ class SandboxMiddleware:
             if faults is not None and len(faults) and not reaches_guard(self.routes, scope)
             else None
         )
+        if default is not None and fault is not None and fault.count is not None:
+            self.sandbox.persistence.save_settings(default)  # as the seam does
         sent, received = _Capture(), _Capture()
 
         async def receive_and_keep() -> Message:

@@ -250,6 +250,10 @@ class Guarded(Generic[S]):
             raise
         attribute(scope, tenant.id)
         fault = tenant.faults.take(seam.api, method, path)
+        if fault is not None and fault.count is not None:
+            # A counted fault was used up by one: kept, so that a replica taking the tenant
+            # over (several replicas through Redis) does not answer with it again.
+            seam.sandbox.persistence.save_settings(tenant)
         if fault is not None and await apply_fault(fault, scope, receive, send):
             return
         limiter = seam.limiter_of(tenant)

@@ -23,6 +23,7 @@ from tests.scaleout.replicas import (
     replica,
     replica_process,
 )
+from tests.test_tenants_across_vendors import _atmotube_read
 
 
 def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next(
@@ -142,6 +143,28 @@ def test_a_request_for_a_tenant_whose_replica_is_gone_is_served_here(redis_url: 
         store.close()
         assert holder is not None
         assert holder.decode().startswith(first.sandbox.persistence.leases.identity + "|")  # type: ignore[attr-defined]
+
+
+def test_a_counted_fault_used_before_a_take_over_is_not_answered_again_after_it(
+    redis_url: str,
+) -> None:
+    with replica(redis_url, ["atmotube"]) as first, first.client() as client:
+        tenant = client.post("/_sandbox/tenants").json()
+        added = client.post(
+            "/_sandbox/faults",
+            params={"tenant": tenant["tenant"]},
+            json={"api": "atmotube", "status": 503, "body": {"error": "down"}, "count": 2},
+        )
+        assert added.status_code == 201
+        read = _atmotube_read(tenant["atmotube"])
+        assert client.get(read).status_code == 503
+        # The replica serving it goes; this one takes the tenant over from what Redis kept.
+        store = redis.Redis.from_url(redis_url)
+        store.set(keys.lease(tenant["tenant"]), "gone|http://127.0.0.1:9|999", px=60_000)
+        store.close()
+        first.sandbox.tenants.drop(tenant["tenant"])
+        first.sandbox.persistence.leases.forget(tenant["tenant"])  # type: ignore[attr-defined]
+        assert [client.get(read).status_code for _ in "ab"] == [503, 200]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -30,9 +29,8 @@ from tests.buildingminds.conftest import token_for as buildingminds_token
 from tests.locus.conftest import HUDSON, password_token
 from tests.metasys.certificate_cases import PARAMETERS
 from tests.support import serving
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
 
-METASYS = "/metasys/api/v4"
-ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 ENGINE = "ADS1:NAE-1"
 
 
@@ -137,36 +135,6 @@ def client_of(sandbox: Sandbox) -> Iterator[httpx.Client]:
     with httpx.Client(transport=httpx.MockTransport(bridge), base_url="http://standin.test") as c:
         yield c
     bridge.close()
-
-
-def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
-        "/atrius/o/token/",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "grant_type": "client_credentials",
-        },
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
-def metasys_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
-        f"{METASYS}/login", json={"username": creds["username"], "password": creds["password"]}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["accessToken"]
-    return token
-
-
-def metasys_id(client: httpx.Client, auth: dict[str, str], reference: str) -> str:
-    response = client.get(f"{METASYS}/objectIdentifiers", params={"fqr": reference}, headers=auth)
-    assert response.status_code == 200, response.text
-    found: str = response.json()
-    return found
 
 
 def test_health_says_where_state_is_kept(tmp_path: Path) -> None:

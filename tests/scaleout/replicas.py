@@ -20,9 +20,6 @@ from standin.registry import create_sandbox
 from standin.server import build_app
 from tests.redis_support import free_port
 
-METASYS = "/metasys/api/v4"
-ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
-
 
 @dataclass
 class Replica:
@@ -91,33 +88,3 @@ def replica_process(redis_url: str, *options: str) -> Iterator[tuple[subprocess.
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-
-
-def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
-        "/atrius/o/token/",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "grant_type": "client_credentials",
-        },
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
-def metasys_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
-        f"{METASYS}/login", json={"username": creds["username"], "password": creds["password"]}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["accessToken"]
-    return token
-
-
-def metasys_id(client: httpx.Client, auth: dict[str, str], reference: str) -> str:
-    response = client.get(f"{METASYS}/objectIdentifiers", params={"fqr": reference}, headers=auth)
-    assert response.status_code == 200, response.text
-    found: str = response.json()
-    return found

@@ -14,16 +14,9 @@ import redis
 from standin._core.cluster import keys
 from tests.atrius.conftest import meter_body
 from tests.redis_support import RedisServer
-from tests.scaleout.replicas import (
-    METASYS,
-    ZONE_SETPOINT,
-    atrius_token,
-    metasys_id,
-    metasys_token,
-    replica,
-    replica_process,
-)
+from tests.scaleout.replicas import replica, replica_process
 from tests.test_tenants_across_vendors import _atmotube_read
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
 
 
 def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next(

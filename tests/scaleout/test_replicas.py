@@ -12,15 +12,8 @@ import pytest
 
 from tests.atrius.conftest import meter_body
 from tests.buildingminds.conftest import record
-from tests.scaleout.replicas import (
-    METASYS,
-    ZONE_SETPOINT,
-    Replica,
-    atrius_token,
-    metasys_id,
-    metasys_token,
-    replica,
-)
+from tests.scaleout.replicas import Replica, replica
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
 
 
 @pytest.fixture

@@ -49,13 +49,8 @@ from tests.metasys.test_streaming import (
     subscribe_activities,
     take,
 )
-from tests.scaleout.replicas import (
-    METASYS,
-    ZONE_SETPOINT,
-    metasys_id,
-    metasys_token,
-    replica_process,
-)
+from tests.scaleout.replicas import replica_process
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
 
 STREAM = "b6d184ee-e137-44aa-b9b1-14bc704cd25d"
 

@@ -9,7 +9,8 @@ import httpx
 from httpx_sse import connect_sse
 
 from standin.metasys.api import MetasysApi
-from tests.scaleout.replicas import METASYS, ZONE_SETPOINT, metasys_id, metasys_token, replica
+from tests.scaleout.replicas import replica
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
 
 
 def test_a_command_on_the_serving_replica_reaches_a_stream_opened_through_the_other(

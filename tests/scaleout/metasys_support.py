@@ -58,10 +58,16 @@ def another_value(value: float) -> float:
     return 60.0 + (int(value) - 60 + 1) % 20
 
 
+MAX_OTHER_EVENTS = 10
+"""Heartbeats (or other events) tolerated between the value updates ``updates_after`` awaits."""
+
+
 def updates_after(events: Iterator[StreamEvent], count: int) -> list[StreamEvent]:
     """The next events up to the ``count``-th value update, heartbeats included (a slow run
     may see one between them; it is numbered like any event)."""
     received: list[StreamEvent] = []
     while sum(e.name == "object.values.update" for e in received) < count:
+        # Bounded: a lost update must fail the test, not leave it reading heartbeats forever.
+        assert len(received) < count + MAX_OTHER_EVENTS, [(e.id, e.name) for e in received]
         received.append(next(events))
     return received

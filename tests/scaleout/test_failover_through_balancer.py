@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import httpx
+import pytest
 
 from tests.scaleout.load import WriteLoad, missing_writes
 from tests.scaleout.metasys_support import (
@@ -55,6 +56,7 @@ def test_a_replica_killed_under_write_load_loses_no_acknowledged_write(
             load.close()
 
 
+@pytest.mark.deep  # hung once in a clean CI run (see updates_after); make test-deep runs it
 def test_a_stream_held_on_a_killed_replica_resumes_elsewhere_losing_and_repeating_nothing(
     fresh_topology: Make,
 ) -> None:

@@ -1,16 +1,13 @@
 """Durable state: a sandbox kept in SQLite in a data directory, so a restart loses nothing that
 was acknowledged.
 
-A tenant's state for one API is kept whole, as one pickled snapshot, saved before the answer to
-every write leaves (the seam, the token issuers and the control plane call
-:class:`SqlitePersistence`). Pickling every vendor's tenant state takes about a millisecond
-(Metasys, the largest, is some 28 KB), so a snapshot per write costs less than the bookkeeping a
-row per record would need, and vendor state and routes stay unaware of storage.
-
-Objects a state shares with the rest of the sandbox are not copied into a snapshot but kept as
-references and bound again at load: clocks (to the tenant's clock) and anything the vendor's
-api object holds (Atmotube's reading cache, BuildingMinds' processing times, the fixture).
-Keys and certificates (Metasys' BACnet/SC credentials) are kept as PEM.
+A tenant's state for one API is kept as a pickled snapshot (:mod:`standin._core.pickling`)
+plus one row per record of each capped log in it (:mod:`standin._core.logrows`: Metasys audits,
+alarms and value changes), saved before the answer to every write leaves (the seam, the token
+issuers and the control plane call :class:`SqlitePersistence`). The snapshot holds only a
+reference to each log, so a write costs the rest of the state (Metasys: some 30 KB, about a
+millisecond) and the records it added or dropped, not the whole of a full log; vendor state and
+routes stay unaware of storage.
 
 The database runs in WAL mode with ``synchronous=NORMAL``: a committed transaction survives the
 process being killed; a power loss or operating-system crash may lose the last moments.
@@ -19,24 +16,20 @@ process being killed; a power loss or operating-system crash may lose the last m
 from __future__ import annotations
 
 import functools
-import io
 import logging
-import pickle
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from standin._core.clock import Clock
+from standin._core.logrows import LogWriters, Row, Written
 from standin._core.tokens import IssuedToken, TokenIssuer
 
 if TYPE_CHECKING:
@@ -62,6 +55,14 @@ CREATE TABLE IF NOT EXISTS states (
     blob BLOB NOT NULL,
     PRIMARY KEY (tenant, api)
 );
+CREATE TABLE IF NOT EXISTS log_rows (
+    tenant TEXT NOT NULL,
+    api TEXT NOT NULL,
+    log INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (tenant, api, log, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tokens (
     api TEXT NOT NULL,
     value TEXT NOT NULL,
@@ -74,13 +75,6 @@ CREATE TABLE IF NOT EXISTS signing_keys (
     pem BLOB NOT NULL
 );
 """
-_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), tuple, frozenset)
-_IMMUTABLE_TYPES = frozenset(_IMMUTABLE)
-_PLAIN = frozenset({*_IMMUTABLE, list, dict, set})
-"""Built-in types: never a clock, a key or a certificate, and (immutable ones) never shared. The
-pickler asks about every object it writes (hundreds of thousands in a Metasys snapshot with full
-logs), so these are answered by one set lookup before any ``isinstance`` against the abstract key
-classes."""
 
 
 class SqliteStore:
@@ -127,7 +121,7 @@ class SqliteStore:
         self,
         tenant_id: str,
         credentials: dict[str, Any],
-        states: dict[str, bytes],
+        states: dict[str, bytes | Written],
         token: str | None = None,
     ) -> None:
         """A tenant's row (its credentials and tenant token) and its states."""
@@ -138,20 +132,19 @@ class SqliteStore:
                 "token = excluded.token",
                 (tenant_id, orjson.dumps(credentials).decode(), time.time(), token),
             )
-            db.executemany(
-                "INSERT OR REPLACE INTO states (tenant, api, blob) VALUES (?, ?, ?)",
-                [(tenant_id, api, blob) for api, blob in states.items()],
-            )
+            for api, state in states.items():
+                _put_state(db, tenant_id, api, state)
 
-    def put_states(self, states: list[tuple[str, str, bytes]]) -> None:
-        """``(tenant, api, blob)`` snapshots, replacing the ones kept."""
+    def put_states(self, states: list[tuple[str, str, bytes | Written]]) -> None:
+        """``(tenant, api, state)`` snapshots, replacing the ones kept: a blob whole, or
+        what a :class:`LogWriter` wrote (the snapshot and the changes to its log rows)."""
         with self._transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO states (tenant, api, blob) VALUES (?, ?, ?)", states
-            )
+            for tenant_id, api, state in states:
+                _put_state(db, tenant_id, api, state)
 
     def delete_tenant(self, tenant_id: str) -> None:
         with self._transaction() as db:
+            db.execute("DELETE FROM log_rows WHERE tenant = ?", (tenant_id,))
             db.execute("DELETE FROM states WHERE tenant = ?", (tenant_id,))
             db.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,))
 
@@ -164,6 +157,17 @@ class SqliteStore:
     def states(self, tenant_id: str) -> dict[str, bytes]:
         rows = self._rows("SELECT api, blob FROM states WHERE tenant = ?", tenant_id)
         return {api: bytes(blob) for api, blob in rows}
+
+    def log_rows(self, tenant_id: str) -> dict[str, list[Row]]:
+        """The log rows of a tenant's states, by API."""
+        rows = self._rows(
+            "SELECT api, log, seq, blob FROM log_rows WHERE tenant = ? ORDER BY api, log, seq",
+            tenant_id,
+        )
+        found: dict[str, list[Row]] = {}
+        for api, log_id, seq, blob in rows:
+            found.setdefault(api, []).append((log_id, seq, bytes(blob)))
+        return found
 
     # --- tokens and signing keys -----------------------------------------------------------
 
@@ -201,6 +205,29 @@ class SqliteStore:
             self._db.close()
 
 
+def _put_state(db: sqlite3.Connection, tenant_id: str, api: str, state: bytes | Written) -> None:
+    written = state if isinstance(state, Written) else Written(state, full=True)
+    db.execute(
+        "INSERT OR REPLACE INTO states (tenant, api, blob) VALUES (?, ?, ?)",
+        (tenant_id, api, written.blob),
+    )
+    if written.full:
+        db.execute("DELETE FROM log_rows WHERE tenant = ? AND api = ?", (tenant_id, api))
+    else:
+        db.executemany(
+            "DELETE FROM log_rows WHERE tenant = ? AND api = ? AND log = ?",
+            [(tenant_id, api, log_id) for log_id in written.cleared],
+        )
+        db.executemany(
+            "DELETE FROM log_rows WHERE tenant = ? AND api = ? AND log = ? AND seq = ?",
+            [(tenant_id, api, log_id, seq) for log_id, seq in written.removed],
+        )
+    db.executemany(
+        "INSERT OR REPLACE INTO log_rows (tenant, api, log, seq, blob) VALUES (?, ?, ?, ?, ?)",
+        [(tenant_id, api, log_id, seq, blob) for log_id, seq, blob in written.rows],
+    )
+
+
 class _IssuerLog:
     """Writes one API's issued tokens through to the store, before the token is answered."""
 
@@ -224,86 +251,6 @@ def issuer_of(api: VendorApi) -> TokenIssuer | None:
     return candidate if isinstance(candidate, TokenIssuer) else None
 
 
-def _shared(api: VendorApi) -> dict[int, str]:
-    """What the api object holds, by identity: a state refers to these, never owns them."""
-    return {
-        id(value): name
-        for name, value in vars(api).items()
-        if not isinstance(value, _IMMUTABLE) and not isinstance(value, Clock)
-    }
-
-
-class _SnapshotPickler(pickle.Pickler):
-    def __init__(self, file: io.BytesIO, shared: dict[int, str]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._shared = shared
-
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) in _IMMUTABLE_TYPES:
-            return None
-        if isinstance(obj, Clock):
-            return ("clock",)
-        name = self._shared.get(id(obj))
-        return None if name is None else ("api", name)
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) in _PLAIN:
-            return NotImplemented
-        if isinstance(obj, _PRIVATE_KEYS):
-            pem = obj.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            return _load_private_key, (pem,)
-        if isinstance(obj, x509.Certificate):
-            return _load_certificate, (obj.public_bytes(serialization.Encoding.PEM),)
-        if isinstance(obj, x509.CertificateSigningRequest):
-            return _load_request, (obj.public_bytes(serialization.Encoding.PEM),)
-        return NotImplemented
-
-
-class _SnapshotUnpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, bind: Callable[[tuple[str, ...]], object]) -> None:
-        super().__init__(file)
-        self._bind = bind
-
-    def persistent_load(self, pid: Any) -> object:
-        return self._bind(tuple(pid))
-
-
-_PRIVATE_KEYS = (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
-
-
-def _load_private_key(pem: bytes) -> object:
-    return serialization.load_pem_private_key(pem, password=None)
-
-
-def _load_certificate(pem: bytes) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(pem)
-
-
-def _load_request(pem: bytes) -> x509.CertificateSigningRequest:
-    return x509.load_pem_x509_csr(pem)
-
-
-def dump_state(state: object, api: VendorApi) -> bytes:
-    buffer = io.BytesIO()
-    _SnapshotPickler(buffer, _shared(api)).dump(state)
-    return buffer.getvalue()
-
-
-def load_state(blob: bytes, api: VendorApi, clock: Clock) -> object:
-    def bind(pid: tuple[str, ...]) -> object:
-        if pid == ("clock",):
-            return clock
-        if len(pid) == 2 and pid[0] == "api":
-            return getattr(api, pid[1])
-        raise pickle.UnpicklingError(f"unknown reference {pid!r}")
-
-    return _SnapshotUnpickler(io.BytesIO(blob), bind).load()
-
-
 class SqlitePersistence:
     """Keeps a sandbox in ``<data_dir>/standin.sqlite3``."""
 
@@ -312,6 +259,7 @@ class SqlitePersistence:
     def __init__(self, data_dir: Path | str) -> None:
         self.store = SqliteStore(Path(data_dir) / DATABASE_NAME)
         self._sandbox: Sandbox | None = None
+        self._writers = LogWriters()
 
     @property
     def sandbox(self) -> Sandbox:
@@ -352,12 +300,15 @@ class SqlitePersistence:
     def _load_states(self, tenant_id: str, clock: Clock) -> dict[str, object]:
         sandbox = self.sandbox
         states: dict[str, object] = {}
+        rows = self.store.log_rows(tenant_id)
         for key, blob in self.store.states(tenant_id).items():
             api = sandbox.apis.get(key)
             if api is None:
                 continue  # kept by a server that served more APIs; left in the store
             try:
-                states[key] = load_state(blob, api, clock)
+                states[key] = self._writers.load(
+                    tenant_id, key, api, blob, rows.get(key, []), clock
+                )
             except Exception:
                 # A snapshot this version of standin cannot read: the tenant starts this API
                 # again from its fixtures rather than the server refusing to start.
@@ -366,26 +317,29 @@ class SqlitePersistence:
 
     def save_tenant(self, tenant: Tenant) -> None:
         apis = self.sandbox.apis
-        states = {
-            key: dump_state(state, apis[key]) for key, state in tenant.states.items() if key in apis
+        states: dict[str, bytes | Written] = {
+            key: self._writers.write_whole(tenant.id, key, apis[key], state)
+            for key, state in tenant.states.items()
+            if key in apis
         }
         self.store.put_tenant(tenant.id, tenant.credentials, states, tenant.token)
 
     def save_state(self, tenant: Tenant, api: str) -> None:
-        blob = dump_state(tenant.states[api], self.sandbox.apis[api])
-        self.store.put_states([(tenant.id, api, blob)])
+        written = self._writers.write(tenant.id, api, self.sandbox.apis[api], tenant.states[api])
+        self.store.put_states([(tenant.id, api, written)])
 
     def save_api(self, api: str) -> None:
         vendor = self.sandbox.apis[api]
         self.store.put_states(
             [
-                (tenant.id, api, dump_state(tenant.states[api], vendor))
+                (tenant.id, api, self._writers.write(tenant.id, api, vendor, tenant.states[api]))
                 for tenant in self.sandbox.tenants.all()
             ]
         )
 
     def remove_tenant(self, tenant_id: str) -> None:
         self.store.delete_tenant(tenant_id)
+        self._writers.forget(tenant_id)
 
     def save_settings(self, tenant: Tenant) -> None:
         """Clocks, faults and limit settings are not kept in a data directory (as before)."""

@@ -5,6 +5,12 @@ Records are kept sorted by (time, order of arrival): arrival order is time order
 tenant's clock was moved back, and then a record still lands where its time says. When the log
 is full the record with the earliest time goes first. Reading a page of the newest or oldest
 records costs the page, not the log: no scan, no sort.
+
+A log can be *followed* (:meth:`CappedLog.follow`): from then on it remembers which records came
+and went since its changes were last taken (:meth:`CappedLog.take_changes`), so whoever keeps it
+(a data directory, Redis) writes what changed, not the whole log. Records are identified by
+their arrival number, which never repeats. A record changed in place after it was appended is
+named with :meth:`CappedLog.touch`. An unfollowed log remembers nothing of the kind.
 """
 
 from __future__ import annotations
@@ -12,9 +18,32 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterator, Sequence
-from typing import Generic, TypeVar, overload
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
+
+Entry = tuple[float, int, T]
+"""A kept record: (moment, arrival number, record)."""
+
+
+@dataclass
+class LogChanges(Generic[T]):
+    """What changed in a followed log since its changes were last taken."""
+
+    since: int = 0
+    """The log's arrival count when they were last taken: records that arrived before were
+    written then."""
+    cleared: bool = False
+    """Every record kept before went (the ones in ``added`` came after)."""
+    added: dict[int, Entry[T]] = field(default_factory=dict)
+    """Records appended (or touched) and still kept, by arrival number."""
+    removed: set[int] = field(default_factory=set)
+    """Arrival numbers of records that were kept when the changes were last taken and are
+    gone now."""
+
+    def __bool__(self) -> bool:
+        return self.cleared or bool(self.added) or bool(self.removed)
 
 
 class CappedLog(Sequence[T], Generic[T]):
@@ -31,6 +60,68 @@ class CappedLog(Sequence[T], Generic[T]):
         self._entries: list[tuple[float, int, T]] = []
         self.appended = 0
         self.dropped = 0
+        self._changes: LogChanges[T] | None = None
+
+    @classmethod
+    def restored(
+        cls, limit: int, entries: list[Entry[T]], appended: int, dropped: int
+    ) -> CappedLog[T]:
+        """A log as it was kept: ``entries`` in any order (they are sorted here)."""
+        log: CappedLog[T] = cls(limit)
+        log._entries = sorted(entries, key=lambda entry: entry[:2])
+        log.appended = appended
+        log.dropped = dropped
+        return log
+
+    # --- following --------------------------------------------------------------------------
+
+    def follow(self) -> None:
+        """Remember changes from now on (what is kept now is taken as already written)."""
+        self._changes = LogChanges(since=self.appended)
+
+    @property
+    def followed(self) -> bool:
+        return self._changes is not None
+
+    def take_changes(self) -> LogChanges[T]:
+        """The changes since the last call (or :meth:`follow`), forgotten here."""
+        if self._changes is None:
+            raise RuntimeError("only a followed log remembers its changes")
+        taken, self._changes = self._changes, LogChanges(since=self.appended)
+        return taken
+
+    def entries(self) -> list[Entry[T]]:
+        """Every kept record with its moment and arrival number, in time order."""
+        return list(self._entries)
+
+    def touch(self, moment: float, record: T) -> None:
+        """Say that ``record`` (appended at ``moment``) changed in place: a followed log
+        writes it again. A record no longer kept is ignored."""
+        if self._changes is None:
+            return
+        entries = self._entries
+        first = bisect.bisect_left(entries, (moment,))
+        for entry in entries[first:]:
+            if entry[0] != moment:
+                return
+            if entry[2] is record:
+                self._changes.added[entry[1]] = entry
+                return
+
+    def _gone(self, entries: list[Entry[T]]) -> None:
+        changes = self._changes
+        if changes is None:
+            return
+        for _, arrival, _ in entries:
+            changes.added.pop(arrival, None)
+            if arrival < changes.since:
+                changes.removed.add(arrival)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy or a plain pickle of the log does not follow it."""
+        return {**self.__dict__, "_changes": None}
+
+    # --- records ----------------------------------------------------------------------------
 
     def append(self, moment: float, record: T) -> list[T]:
         """Add ``record`` at ``moment``; returns the records that fell out to make room."""
@@ -42,9 +133,12 @@ class CappedLog(Sequence[T], Generic[T]):
         else:
             # (time, arrival) is unique, so the records themselves are never compared.
             bisect.insort(entries, entry)
+        if self._changes is not None:
+            self._changes.added[entry[1]] = entry
         excess = len(entries) - self.limit
         if excess <= 0:
             return []
+        self._gone(entries[:excess])
         gone = [record for _, _, record in entries[:excess]]
         del entries[:excess]
         self.dropped += excess
@@ -52,10 +146,13 @@ class CappedLog(Sequence[T], Generic[T]):
 
     def remove_if(self, doomed: set[int]) -> None:
         """Drop the records whose ``id()`` is in ``doomed`` (a reset, a removed object)."""
+        self._gone([e for e in self._entries if id(e[2]) in doomed])
         self._entries = [e for e in self._entries if id(e[2]) not in doomed]
 
     def clear(self) -> None:
         self._entries.clear()
+        if self._changes is not None:
+            self._changes = LogChanges(since=self._changes.since, cleared=True)
 
     def window(self, start: int, size: int, descending: bool) -> list[T]:
         """``size`` records from position ``start`` in time order (``descending``: newest first;

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
-from standin._core.durable import DATABASE_NAME, SqliteStore, dump_state, load_state
+from standin._core.durable import DATABASE_NAME, SqliteStore
+from standin._core.pickling import dump_state, load_state
 from standin._core.tokens import IssuedToken
 from standin.atmotube.api import AtmotubeApi
 from standin.buildingminds.api import BuildingMindsApi

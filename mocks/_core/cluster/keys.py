@@ -20,6 +20,12 @@ def tenant(tenant_id: str) -> str:
     return f"{PREFIX}tenant:{tenant_id}"
 
 
+def rows(tenant_id: str) -> str:
+    """Hash: ``<api>\n<log>\n<arrival>`` -> one record of a capped log of the tenant's state of
+    that API (:mod:`standin._core.logrows`), written with the snapshot that refers to it."""
+    return f"{PREFIX}rows:{tenant_id}"
+
+
 def lease(tenant_id: str) -> str:
     """String with an expiry: ``replica|url|fence`` of the replica serving the tenant."""
     return f"{PREFIX}lease:{tenant_id}"

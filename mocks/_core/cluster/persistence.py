@@ -26,20 +26,23 @@ from standin._core.clock import Clock
 from standin._core.cluster import keys
 from standin._core.cluster.connection import connect, shown, storage_calls
 from standin._core.cluster.lease import LEASE_SECONDS, RENEW_SECONDS, Leases
-from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE
+from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE, WRITE_STATE
 from standin._core.cluster.signals import (
     Holder,
     StorageUnavailable,
     TenantElsewhere,
     WriteRefused,
 )
-from standin._core.durable import dump_state, issuer_of, load_state
+from standin._core.durable import issuer_of
 from standin._core.faults import Fault
+from standin._core.logrows import LogWriter, LogWriters, Row
 from standin._core.tenants import DEFAULT_TENANT, TENANT_TOKEN_INDEX, Listed
 from standin._core.tokens import IssuedToken, TokenIssuer
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
+
+    from standin._core.api import VendorApi
 
     from standin._core.sandbox import Sandbox
     from standin._core.tenants import Tenant
@@ -79,6 +82,8 @@ class RedisPersistence:
         self._write = self.redis.register_script(WRITE)
         self._save_tenant = self.redis.register_script(SAVE_TENANT)
         self._remove_tenant = self.redis.register_script(REMOVE_TENANT)
+        self._write_state = self.redis.register_script(WRITE_STATE)
+        self._writers = LogWriters()
         self._secret: str | None = None
         self._sandbox: Sandbox | None = None
         self._elsewhere: dict[str, tuple[Holder, float]] = {}
@@ -166,10 +171,11 @@ class RedisPersistence:
             if self.redis.zscore(keys.TENANTS, tenant_id) is None:
                 return self._create_default() if tenant_id == DEFAULT_TENANT else None
             self._take(tenant_id)
-            record = {
-                _bytes(field): _bytes(value)
-                for field, value in self.redis.hgetall(keys.tenant(tenant_id)).items()
-            }
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hgetall(keys.tenant(tenant_id))
+            pipe.hgetall(keys.rows(tenant_id))
+            kept, kept_rows = pipe.execute()
+            record = {_bytes(field): _bytes(value) for field, value in kept.items()}
         if b"credentials" not in record:
             with self._storage():
                 self.leases.release(tenant_id)  # removed meanwhile
@@ -184,7 +190,7 @@ class RedisPersistence:
         tenant = sandbox.tenants.restore(
             tenant_id,
             credentials,
-            functools.partial(self._load_states, tenant_id, states),
+            functools.partial(self._load_states, tenant_id, states, _rows_by_api(kept_rows)),
             token=None if token is None else token.decode(),
         )
         _apply_settings(tenant, record)
@@ -218,7 +224,7 @@ class RedisPersistence:
             )
 
     def _load_states(
-        self, tenant_id: str, blobs: dict[str, bytes], clock: Clock
+        self, tenant_id: str, blobs: dict[str, bytes], rows: dict[str, list[Row]], clock: Clock
     ) -> dict[str, object]:
         states: dict[str, object] = {}
         for key, blob in blobs.items():
@@ -226,7 +232,9 @@ class RedisPersistence:
             if api is None:
                 continue
             try:
-                states[key] = load_state(blob, api, clock)
+                states[key] = self._writers.load(
+                    tenant_id, key, api, blob, rows.get(key, []), clock
+                )
             except Exception:
                 log.exception("standin: %s state of tenant %s is unreadable", key, tenant_id)
         return states
@@ -256,11 +264,15 @@ class RedisPersistence:
     def peek(self, tenant_id: str, api: str) -> object | None:
         vendor = self.sandbox.apis.get(api)
         with self._storage():
-            blob = self.redis.hget(keys.tenant(tenant_id), f"state:{api}")
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hget(keys.tenant(tenant_id), f"state:{api}")
+            pipe.hgetall(keys.rows(tenant_id))
+            blob, kept_rows = pipe.execute()
         if vendor is None or blob is None:
             return None
         try:
-            return load_state(_bytes(blob), vendor, Clock())
+            rows = _rows_by_api(kept_rows).get(api, [])
+            return LogWriter(vendor).load(_bytes(blob), rows, Clock())
         except Exception:
             log.exception("standin: %s state of tenant %s is unreadable", api, tenant_id)
             return None
@@ -321,12 +333,18 @@ class RedisPersistence:
             index.append(keys.credential(TENANT_TOKEN_INDEX, token_digest(tenant.token).hex()))
         args: list[Any] = [value, self.leases.lease_ms, fence, tenant.id, time.time(), len(index)]
         args += index
+        written = {
+            key: self._writers.write_whole(tenant.id, key, apis[key], state)
+            for key, state in tenant.states.items()
+            if key in apis
+        }
+        rows = [arg for key, kept in written.items() for arg in _row_args(key, kept.rows)]
+        args += [len(rows) // 2, *rows]
         args += ["credentials", orjson.dumps(tenant.credentials)]
         if tenant.token is not None:
             args += ["token", tenant.token]
-        for key, state in tenant.states.items():
-            if key in apis:
-                args += [f"state:{key}", dump_state(state, apis[key])]
+        for key, kept in written.items():
+            args += [f"state:{key}", kept.blob]
         args += _settings_fields(tenant)
         with self._writing(tenant.id):
             wrote = self._save_tenant(
@@ -335,6 +353,7 @@ class RedisPersistence:
                     keys.tenant(tenant.id),
                     keys.TENANTS,
                     keys.CREDENTIALS,
+                    keys.rows(tenant.id),
                 ],
                 args=args,
             )
@@ -342,16 +361,32 @@ class RedisPersistence:
             raise self._refused(tenant.id)
 
     def save_state(self, tenant: Tenant, api: str) -> None:
-        blob = dump_state(tenant.states[api], self.sandbox.apis[api])
-        self._write_fields(tenant, [(f"state:{api}", blob)])
+        self._save_written(tenant, api, self.sandbox.apis[api])
 
     def save_api(self, api: str) -> None:
         vendor = self.sandbox.apis[api]
         for tenant in self.sandbox.tenants.all():
             if self.leases.held(tenant.id) is not None:
-                self._write_fields(
-                    tenant, [(f"state:{api}", dump_state(tenant.states[api], vendor))]
-                )
+                self._save_written(tenant, api, vendor)
+
+    def _save_written(self, tenant: Tenant, api: str, vendor: VendorApi) -> None:
+        """One API's state: its snapshot and the log rows that changed, in one fenced call."""
+        value, fence = self._fenced(tenant)
+        written = self._writers.write(tenant.id, api, vendor, tenant.states[api])
+        prefix = f"{api}\n"
+        cleared = [f"{prefix}{log_id}\n" for log_id in written.cleared]
+        removed = [f"{prefix}{log_id}\n{seq}" for log_id, seq in written.removed]
+        rows = _row_args(api, written.rows)
+        args: list[Any] = [value, self.leases.lease_ms, fence, f"state:{api}", written.blob]
+        args += [prefix, "1" if written.full else "0", len(cleared), *cleared]
+        args += [len(removed), *removed, len(rows) // 2, *rows]
+        with self._writing(tenant.id):
+            wrote = self._write_state(
+                keys=[keys.lease(tenant.id), keys.tenant(tenant.id), keys.rows(tenant.id)],
+                args=args,
+            )
+        if not wrote:
+            raise self._refused(tenant.id)
 
     def save_settings(self, tenant: Tenant) -> None:
         fields = _settings_fields(tenant)
@@ -379,10 +414,12 @@ class RedisPersistence:
                     keys.tenant(tenant_id),
                     keys.TENANTS,
                     keys.CREDENTIALS,
+                    keys.rows(tenant_id),
                 ],
                 args=[held.value, self.leases.lease_ms, held.fence, tenant_id, *index],
             )
         self.leases.forget(tenant_id)
+        self._writers.forget(tenant_id)
         if not wrote:
             raise WriteRefused(f"tenant {tenant_id} is now served by another replica")
 
@@ -412,6 +449,23 @@ def _bytes(value: object) -> bytes:
     if isinstance(value, str):
         return value.encode()
     raise TypeError(f"unexpected Redis reply {type(value).__name__}")
+
+
+def _row_args(api: str, rows: list[Row]) -> list[Any]:
+    """Rows as the field/value pairs of the tenant's rows hash."""
+    args: list[Any] = []
+    for log_id, seq, blob in rows:
+        args += [f"{api}\n{log_id}\n{seq}", blob]
+    return args
+
+
+def _rows_by_api(kept: dict[Any, Any]) -> dict[str, list[Row]]:
+    """The rows hash read back, by API."""
+    found: dict[str, list[Row]] = {}
+    for field, blob in kept.items():
+        api, log_id, seq = _bytes(field).decode().split("\n")
+        found.setdefault(api, []).append((int(log_id), int(seq), _bytes(blob)))
+    return found
 
 
 def _settings_fields(tenant: Tenant) -> list[Any]:

@@ -28,23 +28,75 @@ return 1
 """
 )
 
-# KEYS: lease, tenant hash, directory, credential index. ARGV: lease value, lease ms, fence,
-# tenant id, created score, k, then k credential fields, then the hash's field/value pairs.
+# Log rows (standin._core.logrows): ARGV from ``first`` on holds n, then n field/value pairs of
+# rows to set, in the rows hash KEYS[rows]. One call per pair: a full log is more values than
+# Lua's unpack takes.
+SET_ROWS = """
+local function set_rows(rows, first)
+  local n = tonumber(ARGV[first])
+  for i = first + 1, first + 2 * n, 2 do
+    redis.call('HSET', rows, ARGV[i], ARGV[i + 1])
+  end
+  return first + 2 * n + 1
+end
+"""
+
+# KEYS: lease, tenant hash, directory, credential index, rows hash. ARGV: lease value, lease ms,
+# fence, tenant id, created score, k, then k credential fields, then the rows (SET_ROWS): every
+# row of the tenant, replacing all kept, then the hash's field/value pairs.
 SAVE_TENANT = (
     FENCE_CHECK
+    + SET_ROWS
     + """
 local k = tonumber(ARGV[6])
 for i = 7, 6 + k do
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[4])
 end
 redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[4])
-redis.call('HSET', KEYS[2], 'fence', ARGV[3], unpack(ARGV, 7 + k))
+redis.call('DEL', KEYS[5])
+local after = set_rows(KEYS[5], 7 + k)
+redis.call('HSET', KEYS[2], 'fence', ARGV[3], unpack(ARGV, after))
 return 1
 """
 )
 
-# KEYS: lease, tenant hash, directory, credential index. ARGV: lease value, lease ms, fence,
-# tenant id, then the credential fields to drop.
+# KEYS: lease, tenant hash, rows hash. ARGV: lease value, lease ms, fence, state field, snapshot,
+# the API's row prefix ("<api>\n"), full (1: every row of the API goes first), c, then c log
+# prefixes whose rows all go, r, then r row fields that go, then the rows to set (SET_ROWS).
+WRITE_STATE = (
+    FENCE_CHECK
+    + SET_ROWS
+    + """
+redis.call('HSET', KEYS[2], 'fence', ARGV[3], ARGV[4], ARGV[5])
+local c = tonumber(ARGV[8])
+local prefixes = {}
+if ARGV[7] == '1' then
+  prefixes[1] = ARGV[6]
+end
+for i = 9, 8 + c do
+  prefixes[#prefixes + 1] = ARGV[i]
+end
+if #prefixes > 0 then
+  for _, field in ipairs(redis.call('HKEYS', KEYS[3])) do
+    for _, prefix in ipairs(prefixes) do
+      if string.sub(field, 1, #prefix) == prefix then
+        redis.call('HDEL', KEYS[3], field)
+        break
+      end
+    end
+  end
+end
+local r = tonumber(ARGV[9 + c])
+for i = 10 + c, 9 + c + r do
+  redis.call('HDEL', KEYS[3], ARGV[i])
+end
+set_rows(KEYS[3], 10 + c + r)
+return 1
+"""
+)
+
+# KEYS: lease, tenant hash, directory, credential index, rows hash. ARGV: lease value, lease ms,
+# fence, tenant id, then the credential fields to drop.
 REMOVE_TENANT = (
     FENCE_CHECK
     + """
@@ -55,6 +107,7 @@ for i = 5, #ARGV do
 end
 redis.call('ZREM', KEYS[3], ARGV[4])
 redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[5])
 redis.call('DEL', KEYS[1])
 return 1
 """

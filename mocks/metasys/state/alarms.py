@@ -74,6 +74,15 @@ class AlarmBook:
         """The same alarms in creation-time order (oldest dropped first when full)."""
         self.listeners: Listeners[AlarmListener] = Listeners()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """``items`` indexes ``history``: a snapshot holds the history (kept a record at a time
+        where its log is kept) and the index is built again at load."""
+        return {k: v for k, v in self.__dict__.items() if k != "items"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.items = {alarm.id: alarm for alarm in self.history}
+
     def raise_alarm(
         self,
         *,
@@ -154,5 +163,7 @@ class AlarmBook:
         return note
 
     def _tell(self, action: AlarmAction, alarm: Alarm) -> None:
+        # Acknowledged, discarded or annotated in place: kept again where the log is kept.
+        self.history.touch(alarm.creation_time, alarm)
         for listener in list(self.listeners):
             listener(action, alarm)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from standin._core.clock import Clock
 from standin._core.history import CappedLog
@@ -54,6 +54,16 @@ class AuditBook:
         self.users: Counter[str] = Counter(entry.user for entry in entries)
         """How many kept entries each user has (``GET /audits/users`` without a scan)."""
         self.listeners: Listeners[AuditChangeListener] = Listeners()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """``by_id`` and ``users`` are the trail's indexes: a snapshot holds the trail (kept a
+        record at a time where its log is kept) and the indexes are built again at load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("by_id", "users")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.by_id = {entry.id: entry for entry in self.entries}
+        self.users = Counter(entry.user for entry in self.entries)
 
     def add(self, entry: AuditEntry) -> None:
         """Keep a new entry; the oldest goes when the trail is full, with its annotations."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +66,7 @@ class MetasysState:
         """Network devices taken offline through the control plane."""
         self.audits: CappedLog[AuditEntry] = CappedLog(AUDIT_LIMIT)
         """The audit trail, newest ``AUDIT_LIMIT`` kept (written through ``audit_book``)."""
-        self.events: deque[ValueChange] = deque(maxlen=EVENT_LIMIT)
+        self.events: CappedLog[ValueChange] = CappedLog(EVENT_LIMIT)
         self.event_count = 0
         """Every value change ever emitted (the sequence of the next is one more)."""
         self.event_listeners: Listeners[EventListener] = Listeners()
@@ -264,7 +263,7 @@ class MetasysState:
     ) -> None:
         self.event_count += 1
         change = ValueChange(self.event_count, moment, obj.id, attribute, value, condition)
-        self.events.append(change)
+        self.events.append(moment, change)
         for listener in list(self.event_listeners):
             listener(change)
 

@@ -1,0 +1,127 @@
+"""Full logs in a data directory and in Redis: a Metasys write at the audit trail's cap is kept
+(the record it added and the one it dropped), survives SIGKILL, and the trail read back after a
+restart is the newest 10,000, oldest dropped first."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+from standin import Sandbox
+from standin._core.cluster import keys
+from standin.metasys.api import MetasysApi
+from standin.metasys.state import MetasysState
+from standin.metasys.state.audits import AUDIT_LIMIT
+from standin.registry import create_sandbox
+from tests.support import serving
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
+
+
+def fill_the_trail(sandbox: Sandbox) -> MetasysState:
+    """The default tenant's audit trail at its cap (and past it), kept in one write."""
+    tenant = sandbox.tenants.default()
+    state = sandbox.vendor(MetasysApi).state(tenant)
+    point = state.tree.find(ZONE_SETPOINT)
+    assert point is not None
+    user = next(u for u in state.users.values() if u.can_write)
+    for k in range(AUDIT_LIMIT + 5):
+        state.command(point, "adjustCommand", {"parameters": [60.0 + k % 20]}, user)
+    sandbox.persistence.save_state(tenant, "metasys")
+    assert len(state.audits) == AUDIT_LIMIT
+    return state
+
+
+def newest_first(client: httpx.Client, auth: dict[str, str], size: int) -> dict[str, Any]:
+    response = client.get(
+        f"{METASYS}/audits", params={"sort": "-creationTime", "pageSize": size}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_write_at_the_audit_cap_survives_sigkill_with_the_oldest_dropped(
+    tmp_path: Path,
+) -> None:
+    data_dir = str(tmp_path / "data")
+    filled = create_sandbox(data_dir=data_dir)
+    state = fill_the_trail(filled)
+    oldest = [entry.id for entry in state.audits[:4]]
+    filled.close()
+
+    with serving("--data-dir", data_dir, "--log-level", "warning") as (process, base):
+        creds = httpx.get(f"{base}/_sandbox/credentials").json()
+        with httpx.Client(base_url=base, timeout=10) as client:
+            auth = {"Authorization": f"Bearer {metasys_token(client, creds['metasys'])}"}
+            point = metasys_id(client, auth, ZONE_SETPOINT)
+            for value in (91, 92, 93):
+                command = client.put(
+                    f"{METASYS}/objects/{point}/commands/adjustCommand",
+                    json={"parameters": [value]},
+                    headers=auth,
+                )
+                assert command.status_code == 200, command.text
+            before = newest_first(client, auth, 4)
+        first_base = base
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+
+    with (
+        serving("--data-dir", data_dir, "--log-level", "warning") as (_, base),
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        after = newest_first(client, auth, 4)
+        assert after["total"] == AUDIT_LIMIT
+        # The same entries (but for the links, that name the new server's port).
+        assert json.dumps(after["items"]).replace(base, "") == json.dumps(before["items"]).replace(
+            first_base, ""
+        )
+        assert [item["postData"]["item"] for item in after["items"][:3]] == [93, 92, 91]
+        # Three writes at the cap dropped the three oldest entries, and only those.
+        found = [client.get(f"{METASYS}/audits/{i}", headers=auth).status_code for i in oldest]
+        assert found == [404, 404, 404, 200]
+
+
+def kept_trail(state: MetasysState) -> list[tuple[float, int, str, Any]]:
+    return [(moment, arrival, e.id, e.post_data) for moment, arrival, e in state.audits.entries()]
+
+
+def test_a_write_at_the_audit_cap_in_redis_keeps_one_row_per_record_and_loads_back(
+    redis_url: str,
+) -> None:
+    replica = "http://127.0.0.1:9"
+    first = create_sandbox(["metasys"], redis_url=redis_url, advertise_url=replica)
+    state = fill_the_trail(first)
+    tenant = first.tenants.default()
+    point = state.tree.find(ZONE_SETPOINT)
+    assert point is not None
+    user = next(u for u in state.users.values() if u.can_write)
+    oldest = state.audits[0].id
+    state.command(point, "adjustCommand", {"parameters": [91.0]}, user)
+    first.persistence.save_state(tenant, "metasys")
+    rows = redis.Redis.from_url(redis_url)
+    try:
+        kept = rows.hlen(keys.rows(tenant.id))
+    finally:
+        rows.close()
+    # A row per kept audit and value change; the oldest audit's row went with it.
+    assert kept == len(state.audits) + len(state.events) + len(state.alarms.history)
+    expected = (kept_trail(state), state.audits.appended, state.audits.dropped)
+    events = [(e.sequence, e.value) for e in state.events]
+    first.close()
+
+    second = create_sandbox(["metasys"], redis_url=redis_url, advertise_url=replica)
+    try:
+        loaded = second.vendor(MetasysApi).state(second.tenants.default())
+        assert (kept_trail(loaded), loaded.audits.appended, loaded.audits.dropped) == expected
+        assert [(e.sequence, e.value) for e in loaded.events] == events
+        assert oldest not in loaded.audit_book.by_id
+        assert all(loaded.audit_book.by_id[e.id] is e for e in loaded.audits)
+    finally:
+        second.close()

@@ -121,6 +121,10 @@ class CappedLog(Sequence[T], Generic[T]):
         """A copy or a plain pickle of the log does not follow it."""
         return {**self.__dict__, "_changes": None}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Also a log pickled before logs could be followed (a data directory kept then)."""
+        self.__dict__.update({"_changes": None, **state})
+
     # --- records ----------------------------------------------------------------------------
 
     def append(self, moment: float, record: T) -> list[T]:

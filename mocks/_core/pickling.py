@@ -30,12 +30,8 @@ Binder = Callable[[Reference], object]
 """The object a reference names, at load."""
 
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), tuple, frozenset)
-_IMMUTABLE_TYPES = frozenset(_IMMUTABLE)
 _PLAIN = frozenset({*_IMMUTABLE, list, dict, set})
-"""Built-in types: never a clock, a key or a certificate, and (immutable ones) never shared. The
-pickler asks about every object it writes (hundreds of thousands in a Metasys snapshot with full
-logs), so these are answered by one set lookup before any ``isinstance`` against the abstract key
-classes."""
+"""Built-in types: never a clock, a key, a certificate or a reference."""
 _PRIVATE_KEYS = (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)
 
 
@@ -44,11 +40,17 @@ def shared_of(api: VendorApi) -> dict[int, str]:
     return {
         id(value): name
         for name, value in vars(api).items()
-        if not isinstance(value, _IMMUTABLE) and not isinstance(value, Clock)
+        if type(value) not in _PLAIN and not isinstance(value, Clock)
     }
 
 
 class SnapshotPickler(pickle.Pickler):
+    """References go through :meth:`reducer_override`, which pickle calls for every object but
+    ``None``, booleans and exact ints, floats, strings, bytes, tuples, lists, dicts and sets:
+    a full state's hundreds of thousands of numbers and tuples cost no call into Python. So a
+    shared object is referred to only if it is not of those types (no state holds its api's
+    fixture dict itself; what it holds of it is copied)."""
+
     def __init__(
         self, file: io.BytesIO, shared: dict[int, str], more: References | None = None
     ) -> None:
@@ -56,19 +58,18 @@ class SnapshotPickler(pickle.Pickler):
         self._shared = shared
         self._more = more
 
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) in _IMMUTABLE_TYPES:
-            return None
-        if isinstance(obj, Clock):
-            return ("clock",)
-        name = self._shared.get(id(obj))
-        if name is not None:
-            return ("api", name)
-        return None if self._more is None else self._more(obj)
-
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) in _PLAIN:
             return NotImplemented
+        if isinstance(obj, Clock):
+            return _bound, (("clock",),)
+        name = self._shared.get(id(obj))
+        if name is not None:
+            return _bound, (("api", name),)
+        if self._more is not None:
+            reference = self._more(obj)
+            if reference is not None:
+                return _bound, (reference,)
         if isinstance(obj, _PRIVATE_KEYS):
             pem = obj.private_bytes(
                 serialization.Encoding.PEM,
@@ -83,12 +84,24 @@ class SnapshotPickler(pickle.Pickler):
         return NotImplemented
 
 
+def _bound(reference: Reference) -> object:
+    """Stands for a reference in a snapshot: only :class:`SnapshotUnpickler` binds it."""
+    raise pickle.UnpicklingError(f"{reference!r} is bound only when a snapshot is loaded")
+
+
 class SnapshotUnpickler(pickle.Unpickler):
     def __init__(self, file: io.BytesIO, bind: Binder) -> None:
         super().__init__(file)
         self._bind = bind
 
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == _bound.__name__:
+            return self._bind
+        return super().find_class(module, name)
+
     def persistent_load(self, pid: Any) -> object:
+        """References as data directories written before this pickler kept them (persistent
+        ids): they still load."""
         return self._bind(tuple(pid))
 
 

@@ -4,6 +4,8 @@ the state back as it was, however far past its cap the log has wrapped."""
 
 from __future__ import annotations
 
+import io
+import pickle
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, cast
@@ -181,3 +183,28 @@ def test_save_then_restore_gives_back_a_log_wrapped_past_its_cap(
     same(book, LogWriter(API).load(table.blob, table.kept(), clock), clock)
     # The rows kept are the records kept: nothing dropped lingers.
     assert len(table.rows) == len(book.log) + len(book.small)
+
+
+class _PersistentIds(pickle.Pickler):
+    """How snapshots were pickled before references went through ``reducer_override``."""
+
+    def persistent_id(self, obj: object) -> object:
+        return ("clock",) if isinstance(obj, Clock) else None
+
+
+def test_a_snapshot_kept_with_persistent_ids_before_still_loads() -> None:
+    book = Book(Clock(), CappedLog(3))
+    book.add(1.0, Note(1, "one"))
+    buffer = io.BytesIO()
+    _PersistentIds(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(book)
+    clock = Clock()
+    loaded = LogWriter(API).load(buffer.getvalue(), [], clock)
+    same(book, loaded, clock)
+
+
+def test_a_log_pickled_before_logs_could_be_followed_loads_and_takes_records() -> None:
+    kept = {"limit": 2, "_entries": [(1.0, 0, "a"), (2.0, 1, "b")], "appended": 2, "dropped": 0}
+    log: CappedLog[str] = CappedLog.__new__(CappedLog)
+    log.__setstate__(kept)
+    assert log.append(3.0, "c") == ["a"]
+    assert (list(log), log.followed) == (["b", "c"], False)

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from standin._core.api import VendorApi
-
     from standin._core.sandbox import Sandbox
     from standin._core.tenants import Tenant
 

@@ -57,12 +57,13 @@ class SnapshotPickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._shared = shared
         self._more = more
+        self._ordinary: set[type] = set()
+        """Types found to be no clock, key or certificate (in this pickle)."""
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) in _PLAIN:
+        kind = type(obj)
+        if kind in _PLAIN:
             return NotImplemented
-        if isinstance(obj, Clock):
-            return _bound, (("clock",),)
         name = self._shared.get(id(obj))
         if name is not None:
             return _bound, (("api", name),)
@@ -70,6 +71,19 @@ class SnapshotPickler(pickle.Pickler):
             reference = self._more(obj)
             if reference is not None:
                 return _bound, (reference,)
+        if kind in self._ordinary:
+            return NotImplemented
+        if isinstance(obj, Clock):
+            return _bound, (("clock",),)
+        special = self._special(obj)
+        if special is None:
+            self._ordinary.add(kind)
+            return NotImplemented
+        return special
+
+    @staticmethod
+    def _special(obj: Any) -> Any:
+        """A key or a certificate as PEM, or None."""
         if isinstance(obj, _PRIVATE_KEYS):
             pem = obj.private_bytes(
                 serialization.Encoding.PEM,
@@ -81,7 +95,7 @@ class SnapshotPickler(pickle.Pickler):
             return _load_certificate, (obj.public_bytes(serialization.Encoding.PEM),)
         if isinstance(obj, x509.CertificateSigningRequest):
             return _load_request, (obj.public_bytes(serialization.Encoding.PEM),)
-        return NotImplemented
+        return None
 
 
 def _bound(reference: Reference) -> object:

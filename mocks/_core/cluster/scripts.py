@@ -29,15 +29,18 @@ return 1
 )
 
 # Log rows (standin._core.logrows): ARGV from ``first`` on holds n, then n field/value pairs of
-# rows to set, in the rows hash KEYS[rows]. One call per pair: a full log is more values than
-# Lua's unpack takes.
+# rows to set, in the rows hash ``rows``; HSET takes them 500 pairs at a time (a full log is more
+# values than Lua's unpack takes at once). Returns the index after them.
 SET_ROWS = """
 local function set_rows(rows, first)
-  local n = tonumber(ARGV[first])
-  for i = first + 1, first + 2 * n, 2 do
-    redis.call('HSET', rows, ARGV[i], ARGV[i + 1])
+  local last = first + 2 * tonumber(ARGV[first])
+  local i = first + 1
+  while i <= last do
+    local upto = math.min(i + 999, last)
+    redis.call('HSET', rows, unpack(ARGV, i, upto))
+    i = upto + 1
   end
-  return first + 2 * n + 1
+  return last + 1
 end
 """
 

@@ -269,6 +269,7 @@ class SqlitePersistence:
 
     def restore(self, sandbox: Sandbox) -> bool:
         self._sandbox = sandbox
+        sandbox.tenant_dropped.append(self._writers.forget)  # what it wrote goes with it
         for key, api in sandbox.apis.items():
             issuer = issuer_of(api)
             if issuer is None:

@@ -108,6 +108,7 @@ class RedisPersistence:
         should it be missing later, to need it).
         Raises :class:`StorageUnavailable` when Redis cannot be reached."""
         self._sandbox = sandbox
+        sandbox.tenant_dropped.append(self._writers.forget)  # what it wrote goes with it
         with self._storage():
             for key, api in sandbox.apis.items():
                 issuer = issuer_of(api)

@@ -327,16 +327,25 @@ class SqlitePersistence:
 
     def save_state(self, tenant: Tenant, api: str) -> None:
         written = self._writers.write(tenant.id, api, self.sandbox.apis[api], tenant.states[api])
-        self.store.put_states([(tenant.id, api, written)])
+        self._put([(tenant.id, api, written)])
 
     def save_api(self, api: str) -> None:
         vendor = self.sandbox.apis[api]
-        self.store.put_states(
+        self._put(
             [
                 (tenant.id, api, self._writers.write(tenant.id, api, vendor, tenant.states[api]))
                 for tenant in self.sandbox.tenants.all()
             ]
         )
+
+    def _put(self, states: list[tuple[str, str, bytes | Written]]) -> None:
+        try:
+            self.store.put_states(states)
+        except BaseException:
+            # The writers took changes that were not kept: their next writes are whole.
+            for tenant_id, _, _ in states:
+                self._writers.forget(tenant_id)
+            raise
 
     def remove_tenant(self, tenant_id: str) -> None:
         self.store.delete_tenant(tenant_id)

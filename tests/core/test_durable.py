@@ -5,6 +5,7 @@ SIGKILL) has them all back."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
-from standin._core.durable import DATABASE_NAME, SqliteStore
+from standin._core.durable import DATABASE_NAME, SqlitePersistence, SqliteStore
 from standin._core.pickling import dump_state, load_state
 from standin._core.tokens import IssuedToken
 from standin.atmotube.api import AtmotubeApi
@@ -429,3 +430,36 @@ def test_serve_takes_the_data_dir_from_the_option_or_the_environment(
     with serving(*options) as (_, base):
         assert httpx.get(f"{base}/_sandbox/health").json()["storage"] == "sqlite"
     assert (tmp_path / DATABASE_NAME).exists()
+
+
+def test_a_write_the_store_refused_is_kept_whole_by_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The changes a failed transaction carried are not lost to the writes after it."""
+    sandbox = create_sandbox(["metasys"], data_dir=tmp_path)
+    tenant = sandbox.tenants.default()
+    state = sandbox.vendor(MetasysApi).state(tenant)
+    point = state.tree.find(ZONE_SETPOINT)
+    assert point is not None
+    user = next(u for u in state.users.values() if u.can_write)
+    persistence = sandbox.persistence
+    assert isinstance(persistence, SqlitePersistence)
+
+    def disk_full(states: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    state.command(point, "adjustCommand", {"parameters": [61.0]}, user)
+    with monkeypatch.context() as patched:
+        patched.setattr(persistence.store, "put_states", disk_full)
+        with pytest.raises(sqlite3.OperationalError):
+            persistence.save_state(tenant, "metasys")
+    state.command(point, "adjustCommand", {"parameters": [62.0]}, user)
+    persistence.save_state(tenant, "metasys")
+    kept = [(e.id, e.post_data) for e in state.audits]
+    sandbox.close()
+
+    again = create_sandbox(["metasys"], data_dir=tmp_path)
+    loaded = again.vendor(MetasysApi).state(again.tenants.default())
+    assert [(e.id, e.post_data) for e in loaded.audits] == kept
+    assert [e.post_data for e in loaded.audits][-2:] == [61.0, 62.0]
+    again.close()

@@ -50,10 +50,9 @@ class Written:
 @dataclass
 class _Followed:
     log: CappedLog[Any]
-    records: dict[int, int] = field(default_factory=dict)
-    """``id(record)`` to arrival number, for every kept record."""
     kept: dict[int, object] = field(default_factory=dict)
-    """Arrival number to record: holds them, so an ``id`` in ``records`` is never reused."""
+    """Arrival number to record, for every kept record: holds them, so an ``id`` in the
+    writer's map of records is never reused."""
 
 
 class LogWriter:
@@ -143,30 +142,27 @@ class LogWriter:
     def _unfollow(self, log_id: int) -> None:
         followed = self._logs.pop(log_id)
         del self._log_ids[id(followed.log)]
-        for record_id in followed.records:
-            del self._records[record_id]
+        for record in followed.kept.values():
+            self._records.pop(id(record), None)
 
     def _apply(
         self, log_id: int, followed: _Followed, changes: LogChanges[Any], written: Written
     ) -> None:
         if changes.cleared:
-            for record_id in followed.records:
-                del self._records[record_id]
-            followed.records.clear()
+            for record in followed.kept.values():
+                self._records.pop(id(record), None)
             followed.kept.clear()
             written.cleared.append(log_id)
         for arrival in changes.removed:
             record = followed.kept.pop(arrival, None)
             if record is not None:
-                del followed.records[id(record)]
-                del self._records[id(record)]
+                self._records.pop(id(record), None)
             written.removed.append((log_id, arrival))
         for entry in changes.added.values():
             written.rows.append(self._row(log_id, followed, entry))
 
     def _row(self, log_id: int, followed: _Followed, entry: Entry[Any]) -> Row:
         moment, arrival, record = entry
-        followed.records[id(record)] = arrival
         followed.kept[arrival] = record
         self._records[id(record)] = (log_id, arrival)
         return (log_id, arrival, pickling.dump((moment, record), self._shared))
@@ -205,7 +201,6 @@ class LogWriter:
                 self._logs[log_id] = followed
                 self._log_ids[id(log)] = log_id
                 for _, arrival, record in log.entries():
-                    followed.records[id(record)] = arrival
                     followed.kept[arrival] = record
                     self._records[id(record)] = (log_id, arrival)
             self._next_id = max([0, *entries, *logs]) + 1

@@ -118,7 +118,7 @@ def test_a_write_at_the_audit_cap_in_redis_keeps_one_row_per_record_and_loads_ba
     # A row per kept audit and value change; the oldest audit's row went with it.
     records = len(state.audits) + len(state.events) + len(state.alarms.history)
     assert rows_in_redis(redis_url, tenant.id) == records
-    # A whole write (a tenant saved again, as after a reset) replaces them all, as many.
+    # Written whole (its full logs at once, through the client that waits longer): as many.
     first.persistence.save_tenant(tenant)
     assert rows_in_redis(redis_url, tenant.id) == records
     expected = (kept_trail(state), state.audits.appended, state.audits.dropped)
@@ -132,5 +132,35 @@ def test_a_write_at_the_audit_cap_in_redis_keeps_one_row_per_record_and_loads_ba
         assert [(e.sequence, e.value) for e in loaded.events] == events
         assert oldest not in loaded.audit_book.by_id
         assert all(loaded.audit_book.by_id[e.id] is e for e in loaded.audits)
+    finally:
+        second.close()
+
+
+def test_a_whole_write_in_redis_replaces_every_row_of_the_tenant(redis_url: str) -> None:
+    """A tenant saved whole (made, reset) has exactly its kept records as rows after it."""
+    replica = "http://127.0.0.1:9"
+    first = create_sandbox(["metasys"], redis_url=redis_url, advertise_url=replica)
+    tenant = first.tenants.default()
+    state = first.vendor(MetasysApi).state(tenant)
+    point = state.tree.find(ZONE_SETPOINT)
+    assert point is not None
+    user = next(u for u in state.users.values() if u.can_write)
+    for k in range(30):
+        state.command(point, "adjustCommand", {"parameters": [60.0 + k % 2]}, user)
+    first.persistence.save_state(tenant, "metasys")
+    records = len(state.audits) + len(state.events) + len(state.alarms.history)
+    assert records >= 60
+    state.audits.clear()  # a whole write must not leave the rows of what is gone
+    state.audit_book.by_id.clear()
+    first.persistence.save_tenant(tenant)
+    assert rows_in_redis(redis_url, tenant.id) == records - 30
+    events = [(e.sequence, e.value) for e in state.events]
+    first.close()
+
+    second = create_sandbox(["metasys"], redis_url=redis_url, advertise_url=replica)
+    try:
+        loaded = second.vendor(MetasysApi).state(second.tenants.default())
+        assert (len(loaded.audits), loaded.audits.appended) == (0, 30)
+        assert [(e.sequence, e.value) for e in loaded.events] == events
     finally:
         second.close()

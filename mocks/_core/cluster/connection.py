@@ -20,11 +20,16 @@ SOCKET_TIMEOUT = 1.0
 """Seconds a Redis command may take (a loopback round trip takes a fraction of a millisecond)."""
 
 
-def connect(url: str) -> redis.Redis:
+BULK_TIMEOUT = 30.0
+"""Seconds a write of many log rows at once may take (a tenant's full logs written whole: some
+20,000 rows, 4 MB, a fraction of a second on an idle machine, more on a busy one)."""
+
+
+def connect(url: str, timeout: float = SOCKET_TIMEOUT) -> redis.Redis:
     """A client for ``url`` that fails fast rather than hanging a request on a dead Redis."""
     return redis.Redis.from_url(
         url,
-        socket_timeout=SOCKET_TIMEOUT,
+        socket_timeout=timeout,
         socket_connect_timeout=SOCKET_TIMEOUT,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,

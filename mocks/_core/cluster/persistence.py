@@ -24,7 +24,7 @@ import redis
 from standin._core.access import token_digest
 from standin._core.clock import Clock
 from standin._core.cluster import keys
-from standin._core.cluster.connection import connect, shown, storage_calls
+from standin._core.cluster.connection import BULK_TIMEOUT, connect, shown, storage_calls
 from standin._core.cluster.lease import LEASE_SECONDS, RENEW_SECONDS, Leases
 from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE, WRITE_STATE
 from standin._core.cluster.signals import (
@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("standin.cluster")
 
 LIMIT_SETTINGS = ("limit", "enabled", "window_seconds")
+BULK_ROWS = 1_000
+"""A write with more log rows than this goes through a client that waits longer for its answer
+(:data:`BULK_TIMEOUT`); a write at a log's cap has a row or two."""
 HOLDER_SEEN_SECONDS = 1.0
 """How long a replica hands a tenant's requests to the holder it last found without asking
 Redis again."""
@@ -82,6 +85,7 @@ class RedisPersistence:
         self._save_tenant = self.redis.register_script(SAVE_TENANT)
         self._remove_tenant = self.redis.register_script(REMOVE_TENANT)
         self._write_state = self.redis.register_script(WRITE_STATE)
+        self._bulk: redis.Redis | None = None
         self._writers = LogWriters()
         self._secret: str | None = None
         self._sandbox: Sandbox | None = None
@@ -279,6 +283,14 @@ class RedisPersistence:
 
     # --- writes (fenced) ---------------------------------------------------------------------
 
+    def _client_for(self, rows: int) -> redis.Redis:
+        """The client for a write of ``rows`` log rows."""
+        if rows <= BULK_ROWS:
+            return self.redis
+        if self._bulk is None:
+            self._bulk = connect(self.url, BULK_TIMEOUT)
+        return self._bulk
+
     def _fenced(self, tenant: Tenant) -> tuple[str, int]:
         held = self.leases.held(tenant.id)
         if held is None:
@@ -348,6 +360,7 @@ class RedisPersistence:
         args += _settings_fields(tenant)
         with self._writing(tenant.id):
             wrote = self._save_tenant(
+                client=self._client_for(len(rows) // 2),
                 keys=[
                     keys.lease(tenant.id),
                     keys.tenant(tenant.id),
@@ -382,6 +395,7 @@ class RedisPersistence:
         args += [len(removed), *removed, len(rows) // 2, *rows]
         with self._writing(tenant.id):
             wrote = self._write_state(
+                client=self._client_for(len(rows) // 2),
                 keys=[keys.lease(tenant.id), keys.tenant(tenant.id), keys.rows(tenant.id)],
                 args=args,
             )
@@ -440,6 +454,8 @@ class RedisPersistence:
     def close(self) -> None:
         self.leases.stop()
         self.redis.close()
+        if self._bulk is not None:
+            self._bulk.close()
 
 
 def _bytes(value: object) -> bytes:

@@ -164,3 +164,41 @@ def test_a_whole_write_in_redis_replaces_every_row_of_the_tenant(redis_url: str)
         assert [(e.sequence, e.value) for e in loaded.events] == events
     finally:
         second.close()
+
+
+def test_an_alarm_acknowledged_after_it_was_kept_comes_back_acknowledged(tmp_path: Path) -> None:
+    """An alarm changes in place after its row was written: the acknowledgement and its
+    annotation are written again with the write that made them."""
+    first = create_sandbox(["metasys"], data_dir=tmp_path)
+    tenant = first.tenants.default()
+    state = first.vendor(MetasysApi).state(tenant)
+    point = state.tree.find(ZONE_SETPOINT)
+    assert point is not None
+    alarm = state.alarms.raise_alarm(
+        object_id=point.id,
+        item_reference=point.item_reference,
+        name=point.name,
+        description="",
+        alarm_type="avHiAlarm",
+        priority=70,
+        is_ack_required=True,
+        category="HVAC",
+        trigger_value=90.0,
+        units="unitEnumSet.degF",
+    )
+    first.persistence.save_state(tenant, "metasys")
+    state.alarms.change(alarm, "acknowledged", "api-admin", "seen to")
+    first.persistence.save_state(tenant, "metasys")
+    first.close()
+
+    second = create_sandbox(["metasys"], data_dir=tmp_path)
+    try:
+        loaded = second.vendor(MetasysApi).state(second.tenants.default())
+        kept = loaded.alarms.get(alarm.id)
+        assert (kept.status, kept.acknowledged_time) == ("acknowledged", alarm.acknowledged_time)
+        assert [(a.text, a.user, a.action) for a in kept.annotations] == [
+            ("seen to", "api-admin", "acknowledged")
+        ]
+        assert list(loaded.alarms.history) == [kept]
+    finally:
+        second.close()

@@ -245,17 +245,17 @@ class BuildingMindsState:
             if found:
                 failures.append((record, "; ".join(found)))
                 continue
-            key = (entity, str(record[spec.id_field]))
+            wanted = (entity, str(record[spec.id_field]))
             if (
                 event_kind(spec, record) != "Deleted"
-                and not self._holds(key)
-                and key not in claimed
+                and not self._holds(wanted)
+                and wanted not in claimed
             ):
                 if room <= 0:
                     failures.append((record, quota_reason()))
                     continue
                 room -= 1
-                claimed.add(key)
+                claimed.add(wanted)
             valid.append(record)
         if not valid:
             return Submission(None, failures)

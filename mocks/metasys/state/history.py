@@ -11,7 +11,7 @@ History = list[tuple[float, Any]]
 """``MetasysObject.history[attribute]``: (moment, commanded value or None), as recorded."""
 HISTORY_LIMIT = 10_000
 """**Sandbox choice:** a point keeps at most its newest 10,000 changes of commanded value; past
-that the oldest 1,000 go at once (:data:`HISTORY_KEPT` stay). A sample before the earliest kept
+that it is cut to its newest 9,000 (:data:`HISTORY_KEPT`). A sample before the earliest kept
 change reads as if the point had never been commanded then: its generated value (or its
 ``relinquishDefault``). The reference gives no bound for a point's trend buffer."""
 HISTORY_KEPT = HISTORY_LIMIT - 1_000

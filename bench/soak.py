@@ -4,18 +4,20 @@ cost nothing?
     python -m bench.soak                          # 600 s of load, 10,000 streams
     python -m bench.soak --soak-seconds 60 --streams 2000
 
-Part 1, memory. One ``standin serve`` (every API, pinned to the first CPU; the load on the
-second). First the default tenant is filled to the bounds of its logs: Metasys commands that
-take a setpoint past its high limit and back (an audit, a value change and an alarm each) past
-10,000, BuildingMinds records past its inbound-message bound. Then, for ``--soak-seconds``,
-``--workers`` threads each loop: create a tenant, use it as an integrator would (Atrius token
-and reads, a Metasys login, commands and the audit, alarm and activity lists, a BuildingMinds
-token, a submission and the batch list, an Atmotube read), delete it; while one more thread
-keeps writing to the default tenant (commands and submissions: its logs stay full and keep
-turning over). 50 tenants (``--tenants``) are live at any moment: each worker takes the one
-that waited longest, runs its session, deletes it and makes a new one in its place. RSS is read
-at the start of the load (after the fill), the middle and the end; the verdict compares the end
-and the middle with the start (``--margin``, 10 % by default).
+Part 1, memory. One ``standin serve`` (every API, pinned to the first CPU; the load on the second).
+First the default tenant is filled to the bounds of its logs: Metasys commands that take a setpoint
+past its high limit and back (an audit, a value change and an alarm each) past 10,000, BuildingMinds
+records past its inbound-message bound (1,000 sets of ten buildings sent again and again, as the
+resident sends them: entities stay within their quota), the commands in order so that each crosses.
+Then, for ``--warmup-seconds`` and ``--soak-seconds`` after it, ``--workers`` threads each loop:
+create a tenant, use it as an integrator would (Atrius token and reads, a Metasys login, commands
+and the audit, alarm and activity lists, a BuildingMinds token, a submission and the batch list, an
+Atmotube read), delete it; while one more thread keeps writing to the default tenant (commands and
+submissions: its logs stay full and keep turning over). 50 tenants (``--tenants``) are live at any
+moment: each worker takes the one that waited longest, runs its session, deletes it and makes a new
+one in its place. RSS is read after the fill, at the start (after the warm-up: a tenth of the soak,
+at most 60 s, while the bounded structures fill), the middle and the end of the soak; the verdict
+compares the end and the middle with the start (``--margin``, 10 % by default).
 
 Part 2, streams. A fresh ``standin serve``: the median latency of an unrelated read (an Atrius
 buildings list) is measured, then ``--streams`` Metasys streams are opened (each read up to its
@@ -53,10 +55,21 @@ BUILDINGMINDS = "/buildingminds/api/digitaltwinintegration"
 POINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 FILL_COMMANDS = 10_500
 """Each one an audit, a value change and an alarm (the setpoint crosses its high limit and
-returns, turn about)."""
+returns, turn about): sent one after another, as the resident sends them, so that each does
+cross (commands sent side by side land in any order, and two alike change nothing)."""
 FILL_RECORDS = 52_000
-FILL_BATCH = 1_000
+FILL_BATCH = 10
+"""Records per fill submission: the resident's size, so the inbound messages pass their bound
+in batches like the ones that replace them (batches of 1,000 would leave 50, to be replaced
+during the soak by 5,000 of 10)."""
+FILL_SETS = 1_000
+"""Building sets the fill cycles through (10,000 entities, within the tenant's quota)."""
 LATENCY_SAMPLES = 200
+WARMUP_MAX_S = 60.0
+"""The load runs this long (or a tenth of the soak, if less) before the start figure is read:
+the bounded structures fill first (each live tenant's journal and session, the journal's
+1,000 entries of the default tenant and of the token requests, the allocator's pools), so the
+verdict speaks of growth under steady load, not of the first sessions."""
 RELEASE_WAIT_S = 35.0
 """Past the Metasys streams' 30 s resume grace, after which dropped streams are released."""
 
@@ -213,13 +226,18 @@ def fill(base: str, workers: int, scale: float) -> None:
     commands = int(FILL_COMMANDS * scale)
     batches = max(1, int(FILL_RECORDS * scale) // FILL_BATCH)
 
+    submitters = max(1, workers - 1)
+
     def job(index: int) -> None:
+        """Worker 0 sends the commands, in order; the others (all, if alone) the records."""
         with httpx.Client(base_url=base, timeout=60) as http:
             me = Integrator(http, "default", default.credentials)
-            for number in range(index, commands, workers):
-                me.command(auth, point, number)
-            for number in range(index, batches, workers):
-                me.submit(token, f"fill-{number}", FILL_BATCH)
+            if index == 0:
+                for number in range(commands):
+                    me.command(auth, point, number)
+            if index > 0 or workers == 1:
+                for number in range(max(0, index - 1), batches, submitters):
+                    me.submit(token, f"fill-{number % FILL_SETS}", FILL_BATCH)
 
     parallel(workers, job)
 
@@ -247,9 +265,13 @@ class SoakResult:
     rss: tuple[float, float, float]
     fill_s: float
     rss_before_fill: float
+    rss_before_load: float
+    warmup: float
 
 
-def soak(server: Server, seconds: float, workers: int, tenants: int, scale: float) -> SoakResult:
+def soak(
+    server: Server, seconds: float, warmup: float, workers: int, tenants: int, scale: float
+) -> SoakResult:
     base = server.base_url
     before_fill = rss_mib(server)
     started = time.monotonic()
@@ -262,17 +284,19 @@ def soak(server: Server, seconds: float, workers: int, tenants: int, scale: floa
     with httpx.Client(base_url=base, timeout=60) as http:
         for _ in range(tenants):
             pool.put(new_tenant(http))
-    rss: list[float] = [rss_mib(server)]
-    start = time.monotonic()
+    before_load = rss_mib(server)
+    began = time.monotonic()
+    start = began + warmup
     end = start + seconds
-    middle_taken = threading.Event()
+    marks = [start, start + seconds / 2]
+    """When the start and middle figures are read (the end one after the load)."""
+    rss: list[float] = []
 
     def tick() -> None:
-        if not middle_taken.is_set() and time.monotonic() >= start + seconds / 2:
+        if len(rss) < len(marks) and time.monotonic() >= marks[len(rss)]:
             with lock:
-                if not middle_taken.is_set():
+                while len(rss) < len(marks) and time.monotonic() >= marks[len(rss)]:
                     rss.append(rss_mib(server))
-                    middle_taken.set()
 
     def integrator(index: int) -> None:
         """Takes the longest-waiting live tenant, uses it, deletes it and puts a new one in its
@@ -310,16 +334,18 @@ def soak(server: Server, seconds: float, workers: int, tenants: int, scale: floa
                 tick()
 
     parallel(workers + 1, lambda index: resident(index) if index == workers else integrator(index))
-    if not middle_taken.is_set():
+    while len(rss) < len(marks):
         rss.append(rss_mib(server))
     rss.append(rss_mib(server))
     return SoakResult(
-        seconds=time.monotonic() - start,
+        seconds=time.monotonic() - began,
         tenants_made=made,
         requests=sent,
         rss=(rss[0], rss[1], rss[2]),
         fill_s=fill_s,
         rss_before_fill=before_fill,
+        rss_before_load=before_load,
+        warmup=warmup,
     )
 
 
@@ -388,6 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=10_000, help="streams opened and dropped")
     parser.add_argument("--margin", type=float, default=0.10, help="flat: within this share")
     parser.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=None,
+        help="seconds of load before the start figure (default: a tenth of the soak, at most 60)",
+    )
+    parser.add_argument(
         "--fill-scale", type=float, default=1.0, help="share of the default tenant's fill"
     )
     parser.add_argument(
@@ -416,8 +448,16 @@ def main(argv: list[str] | None = None) -> int:
         server = Server("soak", server_command(port), port, server_cpu, Path(logs) / "soak.log")
         try:
             server.start(REPO)
+            warmup = options.warmup_seconds
+            if warmup is None:
+                warmup = min(WARMUP_MAX_S, options.soak_seconds / 10)
             result = soak(
-                server, options.soak_seconds, options.workers, options.tenants, options.fill_scale
+                server,
+                options.soak_seconds,
+                warmup,
+                options.workers,
+                options.tenants,
+                options.fill_scale,
             )
         except (Unexpected, httpx.HTTPError) as error:
             print(f"soak: FAILED: {error}\n{server.log_tail()}", file=sys.stderr)
@@ -428,8 +468,10 @@ def main(argv: list[str] | None = None) -> int:
         drift = max(abs(middle - start), abs(end - start)) / start
         print(
             f"memory: fill {result.fill_s:.0f} s (RSS {result.rss_before_fill:.1f} -> "
-            f"{start:.1f} MiB); then {result.seconds:.0f} s, {result.tenants_made} tenants made "
-            f"and deleted, {result.requests} requests ({result.requests / result.seconds:.0f}/s)"
+            f"{result.rss_before_load:.1f} MiB); then {result.seconds:.0f} s of load "
+            f"({result.warmup:.0f} s of warm-up, RSS -> {start:.1f} MiB), {result.tenants_made} "
+            f"tenants made and deleted, {result.requests} requests "
+            f"({result.requests / result.seconds:.0f}/s)"
         )
         print(f"RSS MiB   start {start:8.1f}   middle {middle:8.1f}   end {end:8.1f}")
         print(

@@ -39,6 +39,9 @@ class PushedReadings:
             self._times.insert(position, timestamp)
         self._values[timestamp] = value
 
+    def __contains__(self, timestamp: object) -> bool:
+        return timestamp in self._values
+
     def between(self, start: int, end: int) -> list[tuple[int, float]]:
         """Readings with start <= t < end, oldest first."""
         low, high = bisect_left(self._times, start), bisect_left(self._times, end)

@@ -27,6 +27,13 @@ from standin.atrius.validation import (
     validate,
 )
 
+PUSHED_READINGS_LIMIT = 100_000
+"""**Sandbox choice:** a tenant keeps at most 100,000 pushed readings over all its meters (a
+year of quarter-hour readings is 35,040 a meter). A push that would store more is refused whole
+with 400 and nothing of it is stored, so a reading once acknowledged is never dropped; pushing
+a timestamp a meter already has replaces its value and does not count. The guide gives no
+quota (its FAQ: "there's no strict limit")."""
+
 
 @dataclass
 class MeterPushReport:
@@ -254,20 +261,53 @@ class AtriusState:
         # No cap on the number of points: the guide's FAQ says "there's no strict limit" and
         # only recommends fewer than 1000. What bounds a push is the size of its body.
         report = PushReport()
+        accepted: list[tuple[Meter, list[tuple[int, float]]]] = []
         for key, series in data.items():
-            report.meters[key] = self._push_meter(gateway, key, series, naive_is_utc)
+            meter_report, meter, readings = self._read_meter(gateway, key, series, naive_is_utc)
+            report.meters[key] = meter_report
+            if meter is not None:
+                accepted.append((meter, readings))
+        self._check_quota(accepted)
+        for meter, readings in accepted:
+            self._store(meter, readings)
         return report
 
-    def _push_meter(
+    def _check_quota(self, accepted: list[tuple[Meter, list[tuple[int, float]]]]) -> None:
+        """400, before anything is stored, if the push would take the tenant past
+        :data:`PUSHED_READINGS_LIMIT` readings."""
+        new: dict[str, set[int]] = {}
+        for meter, readings in accepted:
+            stored = self.readings.get(meter.uuid)
+            fresh = new.setdefault(meter.uuid, set())
+            fresh.update(t for t, _ in readings if stored is None or t not in stored)
+        added = sum(len(fresh) for fresh in new.values())
+        if not added:
+            return
+        kept = sum(len(stored) for stored in self.readings.values())
+        if kept + added > PUSHED_READINGS_LIMIT:
+            raise errors.validation(
+                {
+                    "data": [
+                        f"This push would add {added:,} readings to the {kept:,} this sandbox "
+                        f"tenant keeps; it keeps at most {PUSHED_READINGS_LIMIT:,} pushed "
+                        "readings (sandbox quota). Nothing of this push was stored."
+                    ]
+                }
+            )
+
+    def _read_meter(
         self, gateway: Gateway, key: str, series: Any, naive_is_utc: bool
-    ) -> MeterPushReport:
+    ) -> tuple[MeterPushReport, Meter | None, list[tuple[int, float]]]:
+        """One meter's part of a push, read and converted but not stored: its report, and the
+        meter and readings to store (None when the meter is refused)."""
         meter = self.meters.get(key.lower())
         if meter is None:
-            return MeterPushReport(error="unknown meter")
+            return MeterPushReport(error="unknown meter"), None, []
         if meter.gateway != gateway.id:
-            return MeterPushReport(error=f"meter is not on gateway {gateway.id}")
+            return MeterPushReport(error=f"meter is not on gateway {gateway.id}"), None, []
         if not isinstance(series, list):
-            return MeterPushReport(error="expected a list of [timestamp, value] pairs")
+            error = "expected a list of [timestamp, value] pairs"
+            return MeterPushReport(error=error), None, []
         source = unit(meter.resource_type, meter.source_unit)
         storage = unit(meter.resource_type, meter.storage_unit)
         assert source is not None
@@ -281,15 +321,17 @@ class AtriusState:
                 continue
             moment, value = reading
             accepted.append((moment, convert(value, source, storage)))
+        report.accepted = len(accepted)
+        return report, meter, accepted
+
+    def _store(self, meter: Meter, readings: list[tuple[int, float]]) -> None:
         stored = self.readings.get(meter.uuid)
-        if stored is None and accepted:
+        if stored is None and readings:
             stored = PushedReadings()
             self.readings.put(meter.uuid, stored)
-        for moment, value in accepted:
+        for moment, value in readings:
             assert stored is not None
             stored.put(moment, value)
-        report.accepted = len(accepted)
-        return report
 
     def meter_data(self, meter_uuid: str, query: DataQuery) -> tuple[Meter, ZoneInfo, list[Row]]:
         meter = self.meter(meter_uuid)

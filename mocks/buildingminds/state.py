@@ -62,6 +62,13 @@ MAX_MESSAGES = 50_000
 messages (records submitted); a submission that goes past either bound forgets the oldest
 batches, with their messages, until both hold again (never the batch just made). The onboarded
 entities are the tenant's data and stay. The guide gives no retention for ``GET /batch``."""
+MAX_ENTITIES = 20_000
+"""**Sandbox choice:** a tenant holds at most 20,000 entities, counting those onboarded and
+those whose records are queued to be added. A valid record that would add one more is refused
+at submission, in ``failedMessages`` with the quota as its reason (the other records of the
+request are queued as usual), so no record that was accepted is ever dropped. Records that
+update or delete an entity the tenant holds, or one already queued, are never refused for
+it. The guide gives no quota."""
 INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
 """What the control plane can make a record end in (nothing a caller sends leads there)."""
 
@@ -119,6 +126,9 @@ class InboundMessage:
     due: float | None = None
     problem: str | None = None
     """Found on submission, reported when processed (FailedValidation)."""
+    reserves: bool = False
+    """Whether it counts towards :data:`MAX_ENTITIES` until it is final or forgotten (a valid
+    record that would add an entity the tenant does not hold)."""
 
     @property
     def spec(self) -> EntitySpec:
@@ -190,6 +200,14 @@ class BuildingMindsState:
         self._seq = 0
         self._order: deque[str] = deque()
         """Batch ids, oldest first (which go first when a bound is passed)."""
+        self._reserved: dict[EntityKey, int] = {}
+        """Entities not onboarded yet that queued records would add, with how many records
+        (counted towards :data:`MAX_ENTITIES`)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A snapshot saved before the entity quota existed has no reservations.
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_reserved", {})
 
     @classmethod
     def from_fixture(
@@ -220,12 +238,25 @@ class BuildingMindsState:
         spec = ENTITIES[entity]
         failures: list[tuple[Any, str]] = []
         valid: list[dict[str, Any]] = []
+        room = MAX_ENTITIES - len(self.entities) - len(self._reserved)
+        claimed: set[EntityKey] = set()
         for record in records:
             found = problems(spec, record)
             if found:
                 failures.append((record, "; ".join(found)))
-            else:
-                valid.append(record)
+                continue
+            wanted = (entity, str(record[spec.id_field]))
+            if (
+                event_kind(spec, record) != "Deleted"
+                and not self._holds(wanted)
+                and wanted not in claimed
+            ):
+                if room <= 0:
+                    failures.append((record, quota_reason()))
+                    continue
+                room -= 1
+                claimed.add(wanted)
+            valid.append(record)
         if not valid:
             return Submission(None, failures)
         now = self._clock.time()
@@ -244,9 +275,30 @@ class BuildingMindsState:
                 )
             else:
                 message.problem = deep_problem(spec, record)
+            self._reserve(message)
             self._schedule(message, now + self._delay(batch, self._timing.pickup_seconds))
         self._bound()
         return Submission(batch.id, failures)
+
+    def _holds(self, key: EntityKey) -> bool:
+        return key in self.entities or key in self._reserved
+
+    def _reserve(self, message: InboundMessage) -> None:
+        key = (message.entity, message.entity_id)
+        if message.problem is None and message.kind != "Deleted" and key not in self.entities:
+            message.reserves = True
+            self._reserved[key] = self._reserved.get(key, 0) + 1
+
+    def _unreserve(self, message: InboundMessage) -> None:
+        if not message.reserves:
+            return
+        message.reserves = False
+        key = (message.entity, message.entity_id)
+        left = self._reserved.get(key, 0) - 1
+        if left > 0:
+            self._reserved[key] = left
+        else:
+            self._reserved.pop(key, None)
 
     def _bound(self) -> None:
         """Forget the oldest batches while the tenant holds more than its bounds."""
@@ -267,6 +319,7 @@ class BuildingMindsState:
                         waiting.discard(message_id)
                         if not waiting:
                             del self._waiting[key]
+                self._unreserve(message)
                 self.messages.delete(message_id)
             self.batches.delete(batch.id)
         if len(self._due) > 2 * len(self.messages) + 64:
@@ -424,6 +477,8 @@ class BuildingMindsState:
     def _move(self, message: InboundMessage, status: str, now: float) -> None:
         message.status = status
         message.updated_at = now
+        if status in TERMINAL:
+            self._unreserve(message)
 
     def _missing(self, message: InboundMessage) -> tuple[EntityKey, ...]:
         return tuple(
@@ -530,6 +585,13 @@ def _batch_matches(batch: Batch, query: BatchQuery) -> bool:
     if query.created_from is not None and day < query.created_from:
         return False
     return query.created_to is None or day <= query.created_to
+
+
+def quota_reason() -> str:
+    return (
+        f"Sandbox quota: this tenant already holds {MAX_ENTITIES:,} entities (onboarded or "
+        "queued to be added); delete some, or use another tenant"
+    )
 
 
 def _timestamp(value: Any) -> float:

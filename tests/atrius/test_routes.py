@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from standin.atrius import state as atrius_state
 from tests.atrius.conftest import (
     LIB_DEMAND,
     LIB_ELECTRICITY,
@@ -1023,3 +1024,55 @@ def test_a_year_of_quarter_hours_equals_its_days_asked_one_at_a_time(api: Any) -
         },
     ).json()["data"]
     assert newest_first == year["data"][::-1]
+
+
+# --- the pushed-readings quota (sandbox choice) ----------------------------------------------
+
+
+def noon(day: str, count: int) -> list[list[Any]]:
+    """``count`` readings a minute apart from noon UTC (inside the library's local day), the
+    n-th of value 1000 n (n kW once converted)."""
+    return [[f"{day}T12:{n:02d}:00Z", 1000.0 * n] for n in range(count)]
+
+
+@pytest.fixture
+def quota_of_five(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(atrius_state, "PUSHED_READINGS_LIMIT", 5)
+
+
+@pytest.mark.usefixtures("quota_of_five")
+def test_a_push_past_the_tenants_reading_quota_is_refused_whole_with_400(api: Any) -> None:
+    assert push(api, {LIB_DEMAND: noon("2024-01-15", 3)}).json()["accepted"] == 3
+    response = push(
+        api,
+        {
+            LIB_DEMAND: noon("2024-01-16", 2),
+            LIB_TEMPERATURE: noon("2024-01-16", 1),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": [
+            "This push would add 3 readings to the 3 this sandbox tenant keeps; it keeps at most "
+            "5 pushed readings (sandbox quota). Nothing of this push was stored."
+        ]
+    }
+    assert live(api, LIB_TEMPERATURE, "2024-01-16")[0]["value"] is not None  # still generated
+    assert [r["value"] for r in live(api, LIB_DEMAND, "2024-01-15")] == [0.0, 1.0, 2.0]
+    assert live(api, LIB_DEMAND, "2024-01-16") == []
+
+
+@pytest.mark.usefixtures("quota_of_five")
+def test_a_push_up_to_the_quota_is_stored_and_replacing_values_does_not_count(api: Any) -> None:
+    assert push(api, {LIB_DEMAND: noon("2024-01-15", 5)}).json()["accepted"] == 5
+    again = push(api, {LIB_DEMAND: [["2024-01-15T12:01:00Z", 7000]] * 2})
+    assert again.status_code == 200
+    assert again.json()["accepted"] == 2
+    assert [r["value"] for r in live(api, LIB_DEMAND, "2024-01-15")] == [
+        0.0,
+        7.0,
+        2.0,
+        3.0,
+        4.0,
+    ]
+    assert push(api, {LIB_DEMAND: noon("2024-01-16", 1)}).status_code == 400

@@ -12,6 +12,8 @@ import pytest
 
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
+from standin.buildingminds import state as buildingminds_state
+from standin.buildingminds.state import BuildingMindsState
 from standin.inprocess import AsgiBridge
 from tests.buildingminds.conftest import BASE, record, token_for, token_form
 
@@ -681,3 +683,32 @@ def test_a_body_over_10_mib_is_413(api: Any) -> None:
         413,
         {"statusCode": 413, "message": "Request body exceeds 10485760 bytes"},
     )
+
+
+# --- the entity quota (sandbox choice) ------------------------------------------------------
+
+
+def test_a_record_that_would_add_an_entity_past_the_quota_is_refused_and_the_rest_queued(
+    api: Any, state: BuildingMindsState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buildingminds_state, "MAX_ENTITIES", len(state.entities) + 1)
+    first, second = (record("building", f"B{n}", siteId="SITE-BER") for n in (1, 2))
+    update = record("building", "BLD-BER-A", siteId="SITE-BER", name="Renamed")
+    response = api.post("/building", json=[first, second, update])
+    assert response.status_code == 400
+    body = response.json()
+    assert body == {
+        "message": "1 record(s) failed validation",
+        "batchId": body["batchId"],
+        "failedMessages": [
+            {
+                "originalMessage": second,
+                "validationMessage": (
+                    f"Sandbox quota: this tenant already holds {len(state.entities) + 1:,} "
+                    "entities (onboarded or queued to be added); delete some, or use another "
+                    "tenant"
+                ),
+            }
+        ],
+    }
+    assert [m["entityId"] for m in api.inbound(body["batchId"])] == ["B1", "BLD-BER-A"]

@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standin._core.clock import Clock
+from standin.buildingminds import state as buildingminds_state
 from standin.buildingminds.entities import ENTITIES, problems
 from standin.buildingminds.state import (
     MAX_BATCHES,
+    MAX_ENTITIES,
     MAX_MESSAGES,
     BatchQuery,
     BuildingMindsState,
@@ -417,10 +419,44 @@ def test_inbound_messages_are_bounded_at_50000_by_forgetting_the_oldest_batches(
     clock.freeze()
     batches = [
         state.submit(
-            "building", [record("building", f"B{n}-{i}", siteId="SITE-BER") for i in range(1000)]
+            # Ten sets of buildings sent again and again: messages pile up, entities stay
+            # within their own quota.
+            "building",
+            [record("building", f"B{n % 10}-{i}", siteId="SITE-BER") for i in range(1000)],
         ).batch_id
         for n in range(51)
     ]
     assert len(state.messages) == 50_000
     assert state.batch(batches[0] or "") is None
     assert state.batch(batches[1] or "") is not None
+
+
+def test_the_entity_quota_counts_queued_records_and_frees_room_when_one_fails(
+    state: BuildingMindsState, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert MAX_ENTITIES == 20_000
+    monkeypatch.setattr(buildingminds_state, "MAX_ENTITIES", len(state.entities) + 2)
+    vague = record("address", "A9", streetName=None, postalCode=None)
+    queued = state.submit("address", [vague, record("address", "A10")])
+    assert queued.failures == []
+    refused = state.submit("address", [record("address", "A11")])
+    assert [reason for _, reason in refused.failures] == [buildingminds_state.quota_reason()]
+    update = state.submit("address", [record("address", "A10", city="Berlin")])
+    assert update.failures == []
+    clock.advance(600)
+    assert statuses(state, queued.batch_id) == ["FailedGeoCoding", "Completed"]
+    again = state.submit("address", [record("address", "A11")])
+    assert again.failures == []
+    assert state.submit("address", [record("address", "A12")]).failures != []
+
+
+def test_deleting_an_entity_makes_room_under_the_quota(
+    state: BuildingMindsState, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buildingminds_state, "MAX_ENTITIES", len(state.entities))
+    assert state.submit("address", [record("address", "A1")]).failures != []
+    gone = {"meterId": "MTR-BER-A-WATER", "eventType": "MeterDeleted"}
+    assert state.submit("meter", [gone]).failures == []
+    clock.advance(600)
+    assert state.entity("meter", "MTR-BER-A-WATER") is None
+    assert state.submit("address", [record("address", "A1")]).failures == []

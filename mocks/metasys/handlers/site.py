@@ -73,10 +73,11 @@ def sample_page(
     """(total, the page's items encoded): the same page of the same history is encoded once.
 
     The items are a function of the key below alone: the window, the page, the object's series
-    (its reference), its commanded history (only ever appended to: its length and last entry
-    tell a new command), and the attributes a sample reads (units, precision, the limits that
-    make a value unreliable, the default a relinquished point falls back to). Anything else a
-    tenant changes makes a new state, and with it a new memo (kept by its value model)."""
+    (its reference), its commanded history (appended to, and cut to its newest entries past its
+    bound: its length, first and last entries tell a change), and the attributes a sample reads
+    (units, precision, the limits that make a value unreliable, the default a relinquished point
+    falls back to). Anything else a tenant changes makes a new state, and with it a new memo
+    (kept by its value model)."""
     history = obj.history.get(name) or ()
     attributes = obj.attributes
     key = (
@@ -90,6 +91,7 @@ def sample_page(
         paging.descending,
         state.trend_interval,
         len(history),
+        repr(history[0]) if history else None,
         repr(history[-1]) if history else None,
         *(repr(attributes.get(attribute)) for attribute in SAMPLE_ATTRIBUTES),
     )

@@ -12,6 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
+from standin.metasys.state.annotation_log import AnnotationLog, next_number
 from standin.metasys.state.objects import ID_NAMESPACE
 
 AlarmAction = Literal["new", "ack", "discard", "annotate"]
@@ -59,6 +60,8 @@ class Alarm:
     acknowledged_time: float | None = None
     discarded_time: float | None = None
     annotations: list[Annotation] = field(default_factory=list)
+    noted: int = 0
+    """Annotations ever written on it (ids go on from here when the oldest were dropped)."""
 
 
 AlarmListener = Callable[[AlarmAction, Alarm], None]
@@ -72,6 +75,8 @@ class AlarmBook:
         """Every kept alarm by id."""
         self.history: CappedLog[Alarm] = CappedLog(ALARM_LIMIT)
         """The same alarms in creation-time order (oldest dropped first when full)."""
+        self.annotation_log: AnnotationLog[Annotation] = AnnotationLog()
+        """Every kept annotation of every alarm (the oldest dropped first when full)."""
         self.listeners: Listeners[AlarmListener] = Listeners()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -151,16 +156,25 @@ class AlarmBook:
         else:
             raise errors.bad_request("activityManagementStatus must be acknowledged or discarded.")
         if text:
-            alarm.annotations.append(
-                Annotation(len(alarm.annotations) + 1, text, user, now, status)
-            )
+            self._note(alarm, text, user, now, status)
         self._tell(action, alarm)
 
     def annotate(self, alarm: Alarm, text: str, user: str) -> Annotation:
-        note = Annotation(len(alarm.annotations) + 1, text, user, self.clock.time(), "none")
-        alarm.annotations.append(note)
+        note = self._note(alarm, text, user, self.clock.time(), "none")
         self._tell("annotate", alarm)
         return note
+
+    def _note(self, alarm: Alarm, text: str, user: str, now: float, action: str) -> Annotation:
+        number = next_number(alarm.noted, alarm.annotations, lambda note: note.id)
+        note = Annotation(number, text, user, now, action)
+        alarm.noted = number
+        alarm.annotations.append(note)
+        self.annotation_log.add(alarm.id, now, note, self._annotations_of)
+        return note
+
+    def _annotations_of(self, alarm_id: str) -> list[Annotation] | None:
+        alarm = self.items.get(alarm_id)
+        return None if alarm is None else alarm.annotations
 
     def _tell(self, action: AlarmAction, alarm: Alarm) -> None:
         # Acknowledged, discarded or annotated in place: kept again where the log is kept.

@@ -12,6 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
+from standin.metasys.state.annotation_log import AnnotationLog, next_number
 from standin.metasys.state.model import AuditEntry
 
 AuditAction = Literal["new", "discard", "annotate"]
@@ -40,6 +41,9 @@ class AuditNote:
 class AuditTrack:
     discarded_time: float | None = None
     notes: list[AuditNote] = field(default_factory=list)
+    noted: int = 0
+    """Annotations ever written on the audit (ids go on from here when the oldest were
+    dropped)."""
 
 
 AuditChangeListener = Callable[[AuditAction, AuditEntry], None]
@@ -53,6 +57,8 @@ class AuditBook:
         self.tracks: dict[str, AuditTrack] = {}
         self.users: Counter[str] = Counter(entry.user for entry in entries)
         """How many kept entries each user has (``GET /audits/users`` without a scan)."""
+        self.annotation_log: AnnotationLog[AuditNote] = AnnotationLog()
+        """Every kept annotation of every audit (the oldest dropped first when full)."""
         self.listeners: Listeners[AuditChangeListener] = Listeners()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -91,19 +97,36 @@ class AuditBook:
         track = self.track(entry)
         if track.discarded_time is not None:
             raise errors.message(405, "The audit is already discarded.")
-        track.discarded_time = self.clock.time()
+        now = self.clock.time()
+        track.discarded_time = now
         if text:
-            track.notes.append(
-                AuditNote(len(track.notes) + 1, text, user, track.discarded_time, "discarded")
-            )
+            self._note(entry, track, text, user, now, "discarded")
         self._tell("discard", entry)
 
     def annotate(self, entry: AuditEntry, text: str, user: str) -> AuditNote:
-        track = self.track(entry)
-        note = AuditNote(len(track.notes) + 1, text, user, self.clock.time(), "none")
-        track.notes.append(note)
+        note = self._note(entry, self.track(entry), text, user, self.clock.time(), "none")
         self._tell("annotate", entry)
         return note
+
+    def _note(
+        self,
+        entry: AuditEntry,
+        track: AuditTrack,
+        text: str,
+        user: str,
+        now: float,
+        action: Literal["none", "discarded"],
+    ) -> AuditNote:
+        number = next_number(track.noted, track.notes, lambda note: note.id)
+        note = AuditNote(number, text, user, now, action)
+        track.noted = number
+        track.notes.append(note)
+        self.annotation_log.add(entry.id, now, note, self._notes_of)
+        return note
+
+    def _notes_of(self, audit_id: str) -> list[AuditNote] | None:
+        track = self.tracks.get(audit_id)
+        return None if track is None else track.notes
 
     def _tell(self, action: AuditAction, entry: AuditEntry) -> None:
         for listener in list(self.listeners):

@@ -9,6 +9,24 @@ from typing import Any
 
 History = list[tuple[float, Any]]
 """``MetasysObject.history[attribute]``: (moment, commanded value or None), as recorded."""
+HISTORY_LIMIT = 10_000
+"""**Sandbox choice:** a point keeps at most its newest 10,000 changes of commanded value; past
+that it is cut to its newest 9,000 (:data:`HISTORY_KEPT`). A sample before the earliest kept
+change reads as if the point had never been commanded then: its generated value (or its
+``relinquishDefault``). The reference gives no bound for a point's trend buffer."""
+HISTORY_KEPT = HISTORY_LIMIT - 1_000
+
+
+def record(histories: dict[str, History], attribute: str, moment: float, value: Any) -> None:
+    """Append a change of commanded value to ``histories[attribute]``, unless it commands what
+    the last change did. Past the bound the list is replaced by its newest entries (a new list:
+    a :class:`HistoryIndex` of the old one sees it is not the source any more)."""
+    history = histories.setdefault(attribute, [])
+    if (history[-1][1] if history else None) == value:
+        return
+    history.append((moment, value))
+    if len(history) > HISTORY_LIMIT:
+        histories[attribute] = history[-HISTORY_KEPT:]
 
 
 class HistoryIndex:

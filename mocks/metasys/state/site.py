@@ -14,7 +14,7 @@ from standin._core.persistence import Listeners
 from standin._core.store import Collection, MemoryStore
 from standin.metasys import errors
 from standin.metasys.enums import ENUM_SETS
-from standin.metasys.state import commands
+from standin.metasys.state import commands, history
 from standin.metasys.state.alarms import RELIABILITY_ALARMS, AlarmBook
 from standin.metasys.state.audits import AUDIT_LIMIT, AuditBook
 from standin.metasys.state.certificates import CertificateBook
@@ -214,9 +214,7 @@ class MetasysState:
         condition changed."""
         active = sorted(obj.priority_array)
         commanded = obj.priority_array[active[0]].value if active else None
-        history = obj.history.setdefault("presentValue", [])
-        if (history[-1][1] if history else None) != commanded:
-            history.append((moment, commanded))
+        history.record(obj.history, "presentValue", moment, commanded)
         after = self.values.effective(obj, moment)
         if (after.value, after.level, after.reliability) == (
             before.value,

@@ -77,6 +77,8 @@ class MetasysApi:
             # A tenant this replica lets go of takes its streams along (the store keeps them
             # for the replica that serves it next); in memory only, nothing changes.
             sandbox.tenant_dropped.append(self.streams.evict_tenant)
+            # A tenant it takes up brings its streams along, before any request of it.
+            sandbox.tenant_loaded.append(self._adopt_streams)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
         self.seam = Seam(
@@ -92,6 +94,11 @@ class MetasysApi:
             ),
             limiter="requests",
         )
+
+    def _adopt_streams(self, tenant: Tenant) -> None:
+        state = tenant.states.get(self.key)
+        if isinstance(state, MetasysState):
+            self.streams.adopt(state, tenant.id)
 
     def identify(self, request: Request) -> Identity:
         """The user of the bearer token; the limit counts per user of a tenant."""

@@ -8,8 +8,11 @@ the value) for a struct or array attribute; ``activity.*`` for activity subscrip
 
 With a shared stream store (several replicas, ``--redis``) each stream's tenant and
 subscriptions are also noted in the store as they change (``standin.metasys.stream_notes``), so
-the replica that takes a tenant over re-creates a stream its old owner held when the client
-resumes it (``resume``) or subscribes on it: the same id, numbering and subscriptions.
+the replica that takes a tenant over re-creates the streams its old owner held as it loads the
+tenant (``adopt``), before it serves any request of it: the same id, numbering and
+subscriptions, so a change it makes before a stream's client comes back reaches the stream's log
+and the client's ``Last-Event-Id`` resume replays it. A stream found nowhere else is re-created
+when its client resumes it (``resume``) or subscribes on it.
 """
 
 from __future__ import annotations
@@ -208,6 +211,18 @@ class Streams:
         for restorer in self.restorers:
             restorer(state, stream_id, kept)
         return record
+
+    def adopt(self, state: MetasysState, tenant_id: str) -> int:
+        """Re-create every stream of the tenant that the store keeps (this replica takes the
+        tenant over; ``state`` is its state here), so its changes reach them even before their
+        clients resume; returns how many were re-created."""
+        adopted = 0
+        for stream_id, owner in self.hub.kept(tenant_id):
+            if owner.partition("/")[0] != tenant_id:
+                continue
+            if self.restore(state, stream_id, owner) is not None:
+                adopted += 1
+        return adopted
 
     def _closed(self, stream_id: str, reason: StreamEnd) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ from standin.metasys.state.alarms import Alarm, AlarmAction
 from standin.metasys.state.audits import AuditAction
 from standin.metasys.state.model import AuditEntry, User, ValueChange
 from standin.metasys.state.site import MetasysState
+from standin.metasys.state.stream_options import StreamOptions
 
 HEARTBEAT_SECONDS = 30.0
 """The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
@@ -84,16 +85,6 @@ class ActivitySubscription:
     user: User
 
 
-@dataclass(frozen=True)
-class StreamOptions:
-    """Per tenant: what live systems do beyond the guide (FACTS: third-party clients read
-    ``object.values.update`` as an array of ``{item, condition, subscriptionId}``, and offline
-    devices send ``object.values.error``)."""
-
-    array_updates: bool = False
-    offline_errors: bool = False
-
-
 @dataclass
 class StreamRecord:
     owner: str
@@ -127,7 +118,6 @@ class Streams:
         """(object id, attribute) -> the subscriptions on it, so a change reaches only its own
         subscribers (with their tenant)."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
-        self._options: dict[str, StreamOptions] = {}
         self.restorers: list[Callable[[MetasysState, str, Mapping[str, str]], None]] = []
         """Called with (state, stream id, the stream's notes) when a stream is re-created from
         the store, for other subscriptions on streams (diagrams) to re-create theirs."""
@@ -282,7 +272,7 @@ class Streams:
                 stream_id,
                 Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
             )
-        array_form = self.options(record.tenant_id).array_updates
+        array_form = state.stream_options.array_updates
         together: list[dict[str, Any]] = []
         for _, attribute, current in reads:
             if not is_scalar(current["item"].get(attribute)):
@@ -352,8 +342,9 @@ class Streams:
             },
             "condition": change.condition,
         }
+        array_form = state.stream_options.array_updates
         events: list[tuple[str, str, Any]] = []
-        for tenant_id, sub in targets:
+        for _, sub in targets:
             if not is_scalar(change.value):
                 events.append(
                     (
@@ -362,7 +353,7 @@ class Streams:
                         notification(payload["item"], change.attribute, change.condition),
                     )
                 )
-            elif self.options(tenant_id).array_updates:
+            elif array_form:
                 update = [{**payload, "subscriptionId": sub.id}]
                 events.append((sub.stream_id, "object.values.update", update))
             else:
@@ -371,18 +362,11 @@ class Streams:
         if events:
             self.hub.publish_many(events)
 
-    def options(self, tenant_id: str) -> StreamOptions:
-        with self._lock:
-            return self._options.get(tenant_id, StreamOptions())
-
-    def set_options(self, tenant_id: str, options: StreamOptions) -> None:
-        with self._lock:
-            self._options[tenant_id] = options
-
     def device_offline(self, state: MetasysState, tenant_id: str, device_id: str) -> int:
         """Send ``object.values.error`` to the tenant's subscriptions on objects the device
-        hosts, where the tenant asked for them; returns how many were sent."""
-        if not self.options(tenant_id).offline_errors:
+        hosts, where the tenant asked for them (``state.stream_options``); returns how many
+        were sent."""
+        if not state.stream_options.offline_errors:
             return 0
         with self._lock:
             subs = [

@@ -644,6 +644,57 @@ def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
         assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))
 
 
+def test_a_tenants_stream_options_hold_on_the_replica_that_takes_it_over(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        engine = metasys_id(a, auth, "ADS1:NAE-1")
+        assert lease_holder(client) == first_url
+        chosen = a.post(
+            "/_sandbox/metasys/streaming", json={"arrayUpdates": True, "offlineErrors": True}
+        )
+        assert chosen.status_code == 200, chosen.text
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        options = b.post("/_sandbox/metasys/streaming", json={})
+        assert (options.status_code, options.json()["arrayUpdates"]) == (200, True)
+        assert options.json()["offlineErrors"] is True
+        assert lease_holder(client) == second_url
+        with sse(b, auth) as events:
+            (hello_id, hello_name, _) = next(events)
+            assert hello_name == "hello"
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": hello_id.rpartition(":")[0]},
+            )
+            assert subscribed.status_code == 202
+            subscription = subscribed.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
+            (_, name, data) = next(events)
+            assert name == "object.values.update"
+            [update] = json.loads(data)  # the array form the tenant chose
+            assert (update["item"]["presentValue"], update["subscriptionId"]) == (
+                72.0,
+                subscription,
+            )
+            offline = b.post(f"/_sandbox/metasys/devices/{engine}/offline", json={})
+            assert offline.status_code == 200, offline.text
+            (_, name, data) = next(events)
+        assert name == "object.values.error"
+        assert json.loads(data) == {
+            "item": {"id": point, "itemReference": ZONE_SETPOINT},
+            "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
+            "subscriptionId": subscription,
+        }
+
+
 # --- clock-driven progress reads the same through either replica (issue 16, item 3) ----------
 
 BUILDINGMINDS = "/buildingminds/api/digitaltwinintegration"

@@ -20,11 +20,12 @@ stream ends; one whose keys expired unseen (its replica was killed and nobody re
 dropped by the next ``kept``.
 
 One process holds a stream at a time: the one that opened it, until another one takes it
-(``take``, when a client resumes it there). An event is appended (a Lua script) only while the
-registry names this process as the holder, and only with a number past the last one (explicit
-entry ids), so a replica that lost a stream, still running its heartbeats, can neither add to
-it behind the new holder's back nor delete it when its own copy is released; its failed
-heartbeat cuts its connections instead, and their clients resume where the stream is held now.
+(``take``, when it takes the stream's tenant up or a client resumes it there). An event is
+appended (a Lua script) only while the registry names this process as the holder, and only
+with a number past the last one (explicit entry ids), so a replica that lost a stream, still
+running its heartbeats, can neither add to it behind the new holder's back nor delete it when
+its own copy is released; its failed heartbeat cuts its connections instead, and their clients
+resume where the stream is held now.
 
 Both expire ``ttl`` seconds after the stream's last write (an hour by default; every heartbeat
 is a write), so a stream whose replica was SIGKILLed and that nobody resumes costs nothing for

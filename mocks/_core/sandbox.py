@@ -66,6 +66,11 @@ class Sandbox:
         self.tenant_dropped: list[Callable[[str], object]] = []
         """What runs when this process lets go of a tenant (see ``TenantRegistry.dropped``);
         vendors add to it as they are made."""
+        self.tenant_loaded: list[Callable[[Tenant], object]] = []
+        """What runs when this process takes up a tenant kept in a shared store (another
+        replica may have served it until now), once its state and settings are loaded and
+        before any request reaches it: vendors re-create what lives beside its state (event
+        streams). A persistence that shares tenants between processes runs it."""
         self.clock = clock or Clock()
         self.seed = seed
         self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal

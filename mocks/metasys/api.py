@@ -36,7 +36,8 @@ from standin.metasys.enums import ENUM_SETS
 from standin.metasys.routes import ROUTING_ERRORS, routes
 from standin.metasys.state import MetasysState
 from standin.metasys.state.model import Command
-from standin.metasys.streaming import StreamOptions, Streams
+from standin.metasys.state.stream_options import StreamOptions
+from standin.metasys.streaming import Streams
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -77,6 +78,8 @@ class MetasysApi:
             # A tenant this replica lets go of takes its streams along (the store keeps them
             # for the replica that serves it next); in memory only, nothing changes.
             sandbox.tenant_dropped.append(self.streams.evict_tenant)
+            # A tenant it takes up brings its streams along, before any request of it.
+            sandbox.tenant_loaded.append(self._adopt_streams)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
         self.seam = Seam(
@@ -92,6 +95,11 @@ class MetasysApi:
             ),
             limiter="requests",
         )
+
+    def _adopt_streams(self, tenant: Tenant) -> None:
+        state = tenant.states.get(self.key)
+        if isinstance(state, MetasysState):
+            self.streams.adopt(state, tenant.id)
 
     def identify(self, request: Request) -> Identity:
         """The user of the bearer token; the limit counts per user of a tenant."""
@@ -264,35 +272,36 @@ class MetasysApi:
             "objectHeartbeatSeconds": "object_heartbeat_seconds",
             "activityHeartbeatSeconds": "activity_heartbeat_seconds",
         }
-        tenant_id = self._tenant(request, body).id
+        tenant = self._tenant(request, body)
         if any(name in body for name in fields):
             require_everything(request, "changing the sandbox-wide heartbeat periods")
-        current = streams.options(tenant_id)
-        flags = {}
+        flags: dict[str, bool | None] = {}
         for name in ("arrayUpdates", "offlineErrors"):
             flag = body.get(name)
             if flag is not None and not isinstance(flag, bool):
                 raise control_error(400, f"{name} must be true or false")
             flags[name] = flag
-        streams.set_options(
-            tenant_id,
-            StreamOptions(
-                array_updates=current.array_updates
-                if flags["arrayUpdates"] is None
-                else bool(flags["arrayUpdates"]),
-                offline_errors=current.offline_errors
-                if flags["offlineErrors"] is None
-                else bool(flags["offlineErrors"]),
-            ),
-        )
+        periods: dict[str, float] = {}
         for name, attribute in fields.items():
             value = body.get(name)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise control_error(400, f"{name} must be a positive number of seconds")
-            setattr(streams, attribute, float(value))
-        chosen = streams.options(tenant_id)
+            periods[attribute] = float(value)
+        # Nothing changes before everything asked is valid. The flags are the tenant's state
+        # (kept with it, so a replica that takes the tenant over has them); the periods are
+        # this process's.
+        state = self.state(tenant)
+        current = state.stream_options
+        array_updates, offline_errors = flags["arrayUpdates"], flags["offlineErrors"]
+        state.stream_options = StreamOptions(
+            array_updates=current.array_updates if array_updates is None else array_updates,
+            offline_errors=current.offline_errors if offline_errors is None else offline_errors,
+        )
+        for attribute, period in periods.items():
+            setattr(streams, attribute, period)
+        chosen = state.stream_options
         return JSONBody(
             {name: getattr(streams, attribute) for name, attribute in fields.items()}
             | {"arrayUpdates": chosen.array_updates, "offlineErrors": chosen.offline_errors}

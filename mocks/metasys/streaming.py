@@ -8,8 +8,11 @@ the value) for a struct or array attribute; ``activity.*`` for activity subscrip
 
 With a shared stream store (several replicas, ``--redis``) each stream's tenant and
 subscriptions are also noted in the store as they change (``standin.metasys.stream_notes``), so
-the replica that takes a tenant over re-creates a stream its old owner held when the client
-resumes it (``resume``) or subscribes on it: the same id, numbering and subscriptions.
+the replica that takes a tenant over re-creates the streams its old owner held as it loads the
+tenant (``adopt``), before it serves any request of it: the same id, numbering and
+subscriptions, so a change it makes before a stream's client comes back reaches the stream's log
+and the client's ``Last-Event-Id`` resume replays it. A stream found nowhere else is re-created
+when its client resumes it (``resume``) or subscribes on it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from standin.metasys.state.alarms import Alarm, AlarmAction
 from standin.metasys.state.audits import AuditAction
 from standin.metasys.state.model import AuditEntry, User, ValueChange
 from standin.metasys.state.site import MetasysState
+from standin.metasys.state.stream_options import StreamOptions
 
 HEARTBEAT_SECONDS = 30.0
 """The guide: ``heartbeat`` and ``object.values.heartbeat`` every 30 seconds."""
@@ -81,16 +85,6 @@ class ActivitySubscription:
     user: User
 
 
-@dataclass(frozen=True)
-class StreamOptions:
-    """Per tenant: what live systems do beyond the guide (FACTS: third-party clients read
-    ``object.values.update`` as an array of ``{item, condition, subscriptionId}``, and offline
-    devices send ``object.values.error``)."""
-
-    array_updates: bool = False
-    offline_errors: bool = False
-
-
 @dataclass
 class StreamRecord:
     owner: str
@@ -124,7 +118,6 @@ class Streams:
         """(object id, attribute) -> the subscriptions on it, so a change reaches only its own
         subscribers (with their tenant)."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
-        self._options: dict[str, StreamOptions] = {}
         self.restorers: list[Callable[[MetasysState, str, Mapping[str, str]], None]] = []
         """Called with (state, stream id, the stream's notes) when a stream is re-created from
         the store, for other subscriptions on streams (diagrams) to re-create theirs."""
@@ -209,6 +202,18 @@ class Streams:
             restorer(state, stream_id, kept)
         return record
 
+    def adopt(self, state: MetasysState, tenant_id: str) -> int:
+        """Re-create every stream of the tenant that the store keeps (this replica takes the
+        tenant over; ``state`` is its state here), so its changes reach them even before their
+        clients resume; returns how many were re-created."""
+        adopted = 0
+        for stream_id, owner in self.hub.kept(tenant_id):
+            if owner.partition("/")[0] != tenant_id:
+                continue
+            if self.restore(state, stream_id, owner) is not None:
+                adopted += 1
+        return adopted
+
     def _closed(self, stream_id: str, reason: StreamEnd) -> None:
         with self._lock:
             record = self._records.pop(stream_id, None)
@@ -267,7 +272,7 @@ class Streams:
                 stream_id,
                 Heartbeat("object.values.heartbeat", self.object_heartbeat_seconds, iso_now),
             )
-        array_form = self.options(record.tenant_id).array_updates
+        array_form = state.stream_options.array_updates
         together: list[dict[str, Any]] = []
         for _, attribute, current in reads:
             if not is_scalar(current["item"].get(attribute)):
@@ -337,8 +342,9 @@ class Streams:
             },
             "condition": change.condition,
         }
+        array_form = state.stream_options.array_updates
         events: list[tuple[str, str, Any]] = []
-        for tenant_id, sub in targets:
+        for _, sub in targets:
             if not is_scalar(change.value):
                 events.append(
                     (
@@ -347,7 +353,7 @@ class Streams:
                         notification(payload["item"], change.attribute, change.condition),
                     )
                 )
-            elif self.options(tenant_id).array_updates:
+            elif array_form:
                 update = [{**payload, "subscriptionId": sub.id}]
                 events.append((sub.stream_id, "object.values.update", update))
             else:
@@ -356,18 +362,11 @@ class Streams:
         if events:
             self.hub.publish_many(events)
 
-    def options(self, tenant_id: str) -> StreamOptions:
-        with self._lock:
-            return self._options.get(tenant_id, StreamOptions())
-
-    def set_options(self, tenant_id: str, options: StreamOptions) -> None:
-        with self._lock:
-            self._options[tenant_id] = options
-
     def device_offline(self, state: MetasysState, tenant_id: str, device_id: str) -> int:
         """Send ``object.values.error`` to the tenant's subscriptions on objects the device
-        hosts, where the tenant asked for them; returns how many were sent."""
-        if not self.options(tenant_id).offline_errors:
+        hosts, where the tenant asked for them (``state.stream_options``); returns how many
+        were sent."""
+        if not state.stream_options.offline_errors:
             return 0
         with self._lock:
             subs = [

@@ -612,6 +612,28 @@ def test_a_tenant_may_choose_array_updates_and_offline_errors(
     assert refused.status_code == 400
 
 
+def test_streaming_options_with_one_invalid_field_change_nothing(session: Session) -> None:
+    refused = session.http.post(
+        "/_sandbox/metasys/streaming",
+        json={"arrayUpdates": True, "offlineErrors": True, "heartbeatSeconds": 0},
+    )
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "heartbeatSeconds must be a positive number of seconds"},
+    )
+    unchanged = session.http.post("/_sandbox/metasys/streaming", json={})
+    assert (unchanged.status_code, unchanged.json()) == (
+        200,
+        {
+            "heartbeatSeconds": 30.0,
+            "objectHeartbeatSeconds": 30.0,
+            "activityHeartbeatSeconds": 30.0,
+            "arrayUpdates": False,
+            "offlineErrors": False,
+        },
+    )
+
+
 def test_with_array_updates_every_update_is_an_array_from_the_current_value_on(
     session: Session, sandbox: Sandbox
 ) -> None:

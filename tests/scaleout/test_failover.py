@@ -12,6 +12,9 @@ import pytest
 import redis
 
 from standin._core.cluster import keys
+from standin._core.cluster.persistence import RedisPersistence
+from standin._core.cluster.signals import StorageUnavailable
+from standin._core.tenants import DEFAULT_TENANT, Tenant
 from tests.atrius.conftest import meter_body
 from tests.redis_support import RedisServer
 from tests.scaleout.replicas import replica, replica_process
@@ -233,3 +236,34 @@ def test_a_stream_handed_to_a_replica_that_is_killed_ends_and_the_next_request_s
 
 def creds_login(creds: dict[str, str]) -> dict[str, str]:
     return {"username": creds["username"], "password": creds["password"]}
+
+
+def test_a_tenant_whose_take_up_fails_is_let_go_and_taken_up_whole_by_the_next_request(
+    redis_url: str,
+) -> None:
+    """What runs as a replica takes a tenant up (its streams re-created) failing with Redis:
+    that request answers 503 and the tenant is not kept half taken up."""
+    with replica(redis_url) as first, replica(redis_url) as second:
+        # The first replica made the default tenant and serves it; it lets go of it.
+        persistence = first.sandbox.persistence
+        assert isinstance(persistence, RedisPersistence)
+        persistence.leases.release(DEFAULT_TENANT)
+        first.sandbox.tenants.drop(DEFAULT_TENANT)
+        taken_up: list[str] = []
+
+        def flaky(tenant: Tenant) -> None:
+            taken_up.append(tenant.id)
+            if len(taken_up) == 1:
+                raise StorageUnavailable("Redis went away")
+
+        second.sandbox.tenant_loaded.append(flaky)
+        with second.client() as http:
+            refused = http.get("/_sandbox/clock")
+            assert (refused.status_code, refused.json()) == (
+                503,
+                {"error": "sandbox storage unavailable", "detail": "Redis went away"},
+            )
+            assert second.sandbox.tenants.local(DEFAULT_TENANT) is None
+            assert http.get("/_sandbox/clock").status_code == 200
+        assert taken_up == [DEFAULT_TENANT, DEFAULT_TENANT]
+        assert second.sandbox.tenants.local(DEFAULT_TENANT) is not None

@@ -36,6 +36,7 @@ from standin._core.sse import (
 )
 from standin._core.tenants import DEFAULT_TENANT
 from standin.metasys.api import MetasysApi
+from standin.metasys.state import MetasysState
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
 from tests.conftest import NOW
@@ -336,11 +337,33 @@ def test_notes_come_back_with_the_stream_and_a_forgotten_note_does_not(
     assert stored.events == []
 
 
+def test_a_tenants_streams_are_listed_wherever_held_until_they_end_or_their_keys_expire(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    first, second, elsewhere = (f"{STREAM[:-1]}{n}" for n in (1, 2, 3))
+    a.open("t/u", stream_id=first, tenant="t")
+    a.open("t/v", stream_id=second, tenant="t")
+    a.open("x/u", stream_id=elsewhere, tenant="x")
+    assert b.kept("t") == [(first, "t/u"), (second, "t/v")]
+    assert b.restore(second, owner="t/v") is not None  # held by B now: still the tenant's
+    assert a.kept("t") == [(first, "t/u"), (second, "t/v")]
+    assert b.close(second)
+    assert a.kept("t") == [(first, "t/u")]
+    # A stream whose replica was killed and that nobody resumed: its keys expire unseen.
+    client.delete(f"standin:sse:metasys:{first}", f"standin:sse:metasys:{first}:log")
+    assert b.kept("t") == []
+    assert client.exists("standin:sse:metasys:tenant:t") == 0
+    assert b.kept("x") == [(elsewhere, "x/u")]
+    assert b.kept("nobody") == []
+
+
 def test_a_hub_without_a_store_writes_nothing_and_restores_nothing(client: redis.Redis) -> None:
     hub = SseHub(frozen_clock())
-    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM))
+    hub.open("t/u", stream_id=STREAM, hello=("hello", STREAM), tenant="t")
     hub.annotate(STREAM, "tenant", "t")
     assert hub.restore(STREAM) is None
+    assert hub.kept("t") == []
     assert hub.close(STREAM)
     assert client.keys("*") == []
 
@@ -402,6 +425,36 @@ def test_a_metasys_stream_dropped_on_a_resumes_on_b_with_its_subscriptions(
         assert json.loads(received[1][2])["activity"]["alarm"]["type"] == (
             "alarmValueEnumSet.avHiAlarm"
         )
+
+
+def test_a_change_b_makes_after_taking_the_tenant_over_reaches_the_stream_before_it_resumes(
+    client: redis.Redis,
+) -> None:
+    """The balancer's SIGKILL case: the command reaches the replica that takes the tenant over
+    before the stream's client comes back; taking the tenant over re-creates its streams, so
+    the change is in the stream's log and the resume replays it."""
+    with replica(client) as a, replica(client) as b:
+        with listening(a) as events:
+            stream_id = hello(events)
+            assert a.subscribe(stream_id).status_code == 202
+            assert present_values(take(events, 1)) == [
+                (f"{stream_id}:2", "object.values.update", 72.0)
+            ]
+        assert a.sandbox.vendor(MetasysApi).streams.evict_tenant(DEFAULT_TENANT) == 1
+        streams = b.sandbox.vendor(MetasysApi).streams
+        state = b.sandbox.tenant().states["metasys"]
+        assert isinstance(state, MetasysState)
+        # What B runs as it loads the tenant from Redis (``Sandbox.tenant_loaded``).
+        assert streams.adopt(state, DEFAULT_TENANT) == 1
+        assert streams.adopt(state, DEFAULT_TENANT) == 0  # open here already
+        b.adjust(76.5)
+        b.adjust(77.0)
+        resumed = b.headers(**{"Last-Event-Id": f"{stream_id}:2"})
+        with listening(b, headers=resumed) as events:
+            assert present_values(take(events, 2)) == [
+                (f"{stream_id}:3", "object.values.update", 76.5),
+                (f"{stream_id}:4", "object.values.update", 77.0),
+            ]
 
 
 def test_a_diagram_subscription_comes_along_and_sends_every_value_at_the_next_change(
@@ -577,14 +630,69 @@ def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
         adjust(b, auth, point, 75.0)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
+        # A command before the client comes back: the second replica takes the tenant over
+        # (and its streams with it) to serve it.
+        adjust(b, auth, point, 75.5)
+        assert lease_holder(client) == second_url
         last_seen = seen[-1][0]
         with sse(b, {**auth, "Last-Event-Id": last_seen}) as events:
-            assert updates(events, 1, seen) == [75.0]
+            assert updates(events, 2, seen) == [75.0, 75.5]
             # The second replica serves the tenant now; the subscription came along.
             adjust(b, auth, point, 76.5)
             assert updates(events, 1, seen) == [76.5]
         assert lease_holder(client) == second_url
         assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))
+
+
+def test_a_tenants_stream_options_hold_on_the_replica_that_takes_it_over(
+    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+) -> None:
+    first, first_url, second_url = processes
+    timeout = httpx.Timeout(10.0, read=5.0)
+    with (
+        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
+    ):
+        creds = a.get("/_sandbox/credentials").json()["metasys"]
+        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
+        point = metasys_id(a, auth, ZONE_SETPOINT)
+        engine = metasys_id(a, auth, "ADS1:NAE-1")
+        assert lease_holder(client) == first_url
+        chosen = a.post(
+            "/_sandbox/metasys/streaming", json={"arrayUpdates": True, "offlineErrors": True}
+        )
+        assert chosen.status_code == 200, chosen.text
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        options = b.post("/_sandbox/metasys/streaming", json={})
+        assert (options.status_code, options.json()["arrayUpdates"]) == (200, True)
+        assert options.json()["offlineErrors"] is True
+        assert lease_holder(client) == second_url
+        with sse(b, auth) as events:
+            (hello_id, hello_name, _) = next(events)
+            assert hello_name == "hello"
+            subscribed = b.get(
+                f"{METASYS}/objects/{point}/attributes/presentValue",
+                headers={**auth, "METASYS-SUBSCRIBE": hello_id.rpartition(":")[0]},
+            )
+            assert subscribed.status_code == 202
+            subscription = subscribed.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
+            (_, name, data) = next(events)
+            assert name == "object.values.update"
+            [update] = json.loads(data)  # the array form the tenant chose
+            assert (update["item"]["presentValue"], update["subscriptionId"]) == (
+                72.0,
+                subscription,
+            )
+            offline = b.post(f"/_sandbox/metasys/devices/{engine}/offline", json={})
+            assert offline.status_code == 200, offline.text
+            (_, name, data) = next(events)
+        assert name == "object.values.error"
+        assert json.loads(data) == {
+            "item": {"id": point, "itemReference": ZONE_SETPOINT},
+            "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
+            "subscriptionId": subscription,
+        }
 
 
 # --- clock-driven progress reads the same through either replica (issue 16, item 3) ----------

@@ -8,16 +8,24 @@ this module adds is that the stream does not die with its owner. Per stream, two
   publishes is ``XADD``-ed with entry id ``0-<seq>`` (its sequence number in the stream), its
   event id, name, data and sandbox time, BEFORE the hub buffers it or any connection sends it,
   trimmed with ``MAXLEN ~`` to the hub's own bound.
-* ``standin:sse:<api>:<stream id>``, a hash, the registry entry: owner, expiry, the next
-  sequence number (written in the same script as the event), the vendor's notes (a Metasys
-  stream's tenant and subscriptions), written as they change, and its holder.
+* ``standin:sse:<api>:<stream id>``, a hash, the registry entry: owner, tenant, expiry, the
+  next sequence number (written in the same script as the event), the vendor's notes (a
+  Metasys stream's tenant and subscriptions), written as they change, and its holder.
+
+and per tenant a set, ``standin:sse:<api>:tenant:<tenant>``, of its streams' ids: a replica
+that takes a tenant over re-creates every stream of it at once (``kept``, then
+``SseHub.restore``), so an event published there before the stream's client comes back (a
+command's value change) is in the stream's log when it resumes. An id leaves the set when its
+stream ends; one whose keys expired unseen (its replica was killed and nobody resumed it) is
+dropped by the next ``kept``.
 
 One process holds a stream at a time: the one that opened it, until another one takes it
-(``take``, when a client resumes it there). An event is appended (a Lua script) only while the
-registry names this process as the holder, and only with a number past the last one (explicit
-entry ids), so a replica that lost a stream, still running its heartbeats, can neither add to
-it behind the new holder's back nor delete it when its own copy is released; its failed
-heartbeat cuts its connections instead, and their clients resume where the stream is held now.
+(``take``, when it takes the stream's tenant up or a client resumes it there). An event is
+appended (a Lua script) only while the registry names this process as the holder, and only
+with a number past the last one (explicit entry ids), so a replica that lost a stream, still
+running its heartbeats, can neither add to it behind the new holder's back nor delete it when
+its own copy is released; its failed heartbeat cuts its connections instead, and their clients
+resume where the stream is held now.
 
 Both expire ``ttl`` seconds after the stream's last write (an hour by default; every heartbeat
 is a write), so a stream whose replica was SIGKILLed and that nobody resumes costs nothing for
@@ -49,7 +57,8 @@ Failures = Callable[[], AbstractContextManager[None]]
 """A context Redis calls run in (see ``RedisStreamStore``)."""
 
 _NOTE = "note:"
-_OWNER, _EXPIRES, _NEXT, _HOLDER = "owner", "expires_at", "next_seq", "holder"
+_OWNER, _TENANT, _EXPIRES, _NEXT, _HOLDER = "owner", "tenant", "expires_at", "next_seq", "holder"
+_TENANT_INDEX = "tenant:"
 
 _APPEND = """
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
@@ -64,9 +73,12 @@ return 1
 
 _END = """
 if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+local tenant = redis.call('HGET', KEYS[1], 'tenant')
+if tenant and tenant ~= '' then redis.call('SREM', ARGV[2] .. tenant, ARGV[3]) end
 return redis.call('DEL', KEYS[1], KEYS[2])
 """
-"""Forget a stream, only while this store holds it."""
+"""Forget a stream, only while this store holds it, and take it out of its tenant's set
+(ARGV: holder, the sets' key prefix, stream id; one Redis, so the key may be built here)."""
 
 _TAKE = """
 local owner = redis.call('HGET', KEYS[1], 'owner')
@@ -124,9 +136,15 @@ class RedisStreamStore(StreamStore):
     def log_key(self, stream_id: str) -> str:
         return f"{self.prefix}{stream_id}:log"
 
+    def tenant_key(self, tenant: str) -> str:
+        """The set of ``tenant``'s stream ids."""
+        return f"{self.prefix}{_TENANT_INDEX}{tenant}"
+
     # -- writes ------------------------------------------------------------------------------
 
-    def opened(self, stream_id: str, owner: str, expires_at: float | None) -> None:
+    def opened(
+        self, stream_id: str, owner: str, expires_at: float | None, tenant: str = ""
+    ) -> None:
         key = self.registry_key(stream_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(key, self.log_key(stream_id))
@@ -134,12 +152,15 @@ class RedisStreamStore(StreamStore):
             key,
             mapping={
                 _OWNER: owner,
+                _TENANT: tenant,
                 _EXPIRES: _float_text(expires_at),
                 _NEXT: "1",
                 _HOLDER: self.holder,
             },
         )
         pipe.pexpire(key, self.ttl_ms)
+        if tenant:
+            pipe.sadd(self.tenant_key(tenant), stream_id)
         with self.failures():
             pipe.execute()
 
@@ -211,10 +232,26 @@ class RedisStreamStore(StreamStore):
     def ended(self, stream_id: str) -> None:
         with self.failures():
             self._end(
-                keys=[self.registry_key(stream_id), self.log_key(stream_id)], args=[self.holder]
+                keys=[self.registry_key(stream_id), self.log_key(stream_id)],
+                args=[self.holder, f"{self.prefix}{_TENANT_INDEX}", stream_id],
             )
 
     # -- reads -------------------------------------------------------------------------------
+
+    def kept(self, tenant: str) -> list[tuple[str, str]]:
+        index = self.tenant_key(tenant)
+        with self.failures():
+            ids = sorted(_text(i) for i in self.client.smembers(index))
+            if not ids:
+                return []
+            pipe = self.client.pipeline(transaction=False)
+            for stream_id in ids:
+                pipe.hget(self.registry_key(stream_id), _OWNER)
+            owners = pipe.execute()
+            gone = [i for i, owner in zip(ids, owners, strict=True) if owner is None]
+            if gone:
+                self.client.srem(index, *gone)
+        return [(i, _text(o)) for i, o in zip(ids, owners, strict=True) if o is not None]
 
     def take(
         self, stream_id: str, max_events: int, owner: str | None = None

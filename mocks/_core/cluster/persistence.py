@@ -198,6 +198,13 @@ class RedisPersistence:
             token=None if token is None else token.decode(),
         )
         _apply_settings(tenant, record)
+        try:
+            for loaded in sandbox.tenant_loaded:
+                loaded(tenant)
+        except BaseException:
+            # Not taken up whole (Redis went away): the next request loads it again.
+            self._let_go(tenant_id)
+            raise
         return tenant
 
     def _create_default(self) -> Tenant | None:

@@ -190,7 +190,7 @@ class SseHub:
             for beat in heartbeats:
                 stream.beats[beat.event] = Beat(beat, now + beat.period)
             if self.store is not None:
-                self.store.opened(sid, owner, expires_at)
+                self.store.opened(sid, owner, expires_at, tenant)
             self._streams[sid] = stream
             self._owners.setdefault(owner, {})[sid] = stream
             if hello is not None:
@@ -257,6 +257,11 @@ class SseHub:
             self._schedule_locked(stream)
             self._await_release_locked(stream)
             return stored
+
+    def kept(self, tenant: str) -> list[tuple[str, str]]:
+        """(stream id, owner) of the streams of ``tenant`` the store keeps, held here or by
+        another process (each one ``restore`` can re-create); none without a store."""
+        return [] if self.store is None else self.store.kept(tenant)
 
     def evict(self, stream_ids: Iterable[str]) -> int:
         """End these streams HERE only (their tenant moved to another process): their

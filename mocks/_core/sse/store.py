@@ -5,13 +5,14 @@ stream is gone with its process. Given a ``StreamStore``, the hub writes through
 streams change, so another process's hub, on the same store, can re-create a stream this one
 held (``SseHub.restore``) and a client can resume it there with ``Last-Event-Id``:
 
-* ``opened`` when a stream opens (its owner and expiry), before its first event;
+* ``opened`` when a stream opens (its owner, expiry and tenant), before its first event;
 * ``appended`` for every event (``appended_many`` for several at once), BEFORE the event is
   buffered or written to any client, so whatever a client has seen is in the store (a failing
   store fails the publish instead);
 * ``extended`` when its expiry moves, ``annotate`` for what the vendor keeps beside it (its
   subscriptions), ``ended`` when it ends for good (closed, expired, abandoned, released; not
   when a process shuts down or hands the stream to another process);
+* ``kept`` to list a tenant's streams (a process taking the tenant over re-creates them);
 * ``take`` to read one back and hold it from then on: owner, expiry, next sequence number,
   the newest events (at most the hub's ``max_events``) and the annotations. The process that
   held it before can no longer append to it or end it (its writes fail), so two processes
@@ -45,7 +46,9 @@ class StreamStore(Protocol):
     """What an ``SseHub`` writes through (see the module docstring). Every method may raise
     (the store is unreachable); the hub then leaves its own state as it was."""
 
-    def opened(self, stream_id: str, owner: str, expires_at: float | None) -> None: ...
+    def opened(
+        self, stream_id: str, owner: str, expires_at: float | None, tenant: str = ""
+    ) -> None: ...
 
     def appended(self, stream_id: str, event: SseEvent) -> None: ...
 
@@ -63,6 +66,11 @@ class StreamStore(Protocol):
         ...
 
     def ended(self, stream_id: str) -> None: ...
+
+    def kept(self, tenant: str) -> list[tuple[str, str]]:
+        """(stream id, owner) of every stream of ``tenant`` the store keeps, whoever holds it
+        (``open``'s ``tenant``), by stream id."""
+        ...
 
     def take(
         self, stream_id: str, max_events: int, owner: str | None = None

@@ -33,6 +33,7 @@ from standin.metasys.state.model import (
 from standin.metasys.state.objects import ID_NAMESPACE, ObjectTree
 from standin.metasys.state.repository import repository
 from standin.metasys.state.settings import SystemSettings
+from standin.metasys.state.stream_options import StreamOptions
 from standin.metasys.state.trees import load_user_views
 from standin.metasys.state.values import Effective, ValueModel, override_expiration, status
 from standin.metasys.types import NETWORK_CLASSIFICATIONS, Attribute, object_type
@@ -49,6 +50,10 @@ AuditListener = Callable[[AuditEntry], None]
 
 
 class MetasysState:
+    stream_options: StreamOptions = StreamOptions()
+    """What the tenant's streams send beyond the guide (the class's default also answers for a
+    state kept before it had its own)."""
+
     def __init__(self, fixture: dict[str, Any], clock: Clock, salt: str, seed: int) -> None:
         self.clock = clock
         self.salt = salt
@@ -64,6 +69,7 @@ class MetasysState:
         self.site_director_id = ""
         self.offline: set[str] = set()
         """Network devices taken offline through the control plane."""
+        self.stream_options = StreamOptions()
         self.audits: CappedLog[AuditEntry] = CappedLog(AUDIT_LIMIT)
         """The audit trail, newest ``AUDIT_LIMIT`` kept (written through ``audit_book``)."""
         self.events: CappedLog[ValueChange] = CappedLog(EVENT_LIMIT)

@@ -278,12 +278,11 @@ def test_with_a_tenant_token_the_console_shows_that_tenant_alone_on_a_shared_ser
     browser: WebDriver,
 ) -> None:
     sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
-    tenant = sandbox.create_tenant()
-    assert tenant.token is not None
+    tenant, token = sandbox.create_tenant_with_token()
     with live_server(build_app(sandbox), timeout_graceful_shutdown=1) as url:
         open_console(browser, url)
         assert "needs its admin token (or your tenant token)" in text_of(browser, "#status")
-        browser.find_element(By.ID, "admin-token").send_keys(tenant.token)
+        browser.find_element(By.ID, "admin-token").send_keys(token)
         browser.find_element(By.CSS_SELECTOR, "#session button[type=submit]").click()
         wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#credentials details"))
         assert text_of(browser, "#status") == f"Tenant {tenant.id}"

@@ -3,6 +3,8 @@ unshared sandbox; and never a vendor credential."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -483,29 +485,51 @@ async def test_a_tenant_token_survives_a_restart_on_the_same_data_dir(tmp_path: 
         assert credentials.status_code == 200
         assert credentials.json() == {"atmotube": tenant["atmotube"]}
         listed = await client.get("/_sandbox/tenants", headers=admin())
-        assert listed.json()["tenants"][1]["tenant_token"] == tenant["tenant_token"]
+        assert listed.json()["tenants"][1] == {
+            "tenant": tenant["tenant"],
+            "atmotube": tenant["atmotube"],
+        }
     second.close()
 
 
-def test_a_data_dir_kept_before_tenant_tokens_gives_its_tenants_new_ones(tmp_path: Path) -> None:
+def kept_files(data_dir: Path) -> bytes:
+    """Every byte of a data directory (the database, its write-ahead log)."""
+    return b"".join(path.read_bytes() for path in sorted(data_dir.iterdir()) if path.is_file())
+
+
+async def test_a_data_dir_keeps_a_tenant_tokens_digest_and_never_the_token(
+    tmp_path: Path,
+) -> None:
+    sandbox = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
+    async with client_for(sandbox) as client:
+        tenant = await make_tenant(client)
+    sandbox.close()
+    token = tenant["tenant_token"]
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert token.encode() not in kept_files(tmp_path)
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        rows = db.execute("SELECT id, token_digest FROM tenants ORDER BY rowid").fetchall()
+    assert rows == [("default", None), (tenant["tenant"], digest)]
+
+
+def test_a_data_dir_kept_before_tenant_tokens_leaves_its_tenants_to_the_admin(
+    tmp_path: Path,
+) -> None:
     first = create_sandbox(["atmotube"], data_dir=tmp_path)
     tenant = first.create_tenant()
     first.close()
-    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
-        db.execute("UPDATE tenants SET token = NULL")  # as an older standin kept it
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        db.execute("UPDATE tenants SET token_digest = NULL")  # as an older standin kept it
     second = create_sandbox(["atmotube"], data_dir=tmp_path)
-    token = second.tenant(tenant.id).token
-    assert token is not None
-    assert token.startswith("st_")
-    assert token != tenant.token
+    assert second.tenant(tenant.id).token_digest is None
+    assert second.credentials(tenant.id) == tenant.credentials
     second.close()
-    third = create_sandbox(["atmotube"], data_dir=tmp_path)
-    assert third.tenant(tenant.id).token == token
-    third.close()
 
 
-def test_the_store_adds_the_token_column_to_an_older_tenants_table(tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
+def test_the_store_adds_the_token_digest_column_to_an_older_tenants_table(
+    tmp_path: Path,
+) -> None:
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
         db.execute(
             "CREATE TABLE tenants (id TEXT PRIMARY KEY, credentials TEXT NOT NULL, "
             "created REAL NOT NULL)"
@@ -514,3 +538,42 @@ def test_the_store_adds_the_token_column_to_an_older_tenants_table(tmp_path: Pat
     store = SqliteStore(tmp_path / DATABASE_NAME)
     assert store.tenants() == [("t-old", {}, None)]
     store.close()
+
+
+async def test_a_data_dir_that_kept_plain_tokens_keeps_their_digests_and_they_still_open(
+    tmp_path: Path,
+) -> None:
+    first = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
+    async with client_for(first) as client:
+        mine = await make_tenant(client)
+        theirs = await make_tenant(client)
+    first.close()
+    with (
+        contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db,
+        db,
+    ):  # as the previous schema kept them
+        db.execute("ALTER TABLE tenants DROP COLUMN token_digest")
+        db.execute("ALTER TABLE tenants ADD COLUMN token TEXT")
+        for made in (mine, theirs):
+            db.execute(
+                "UPDATE tenants SET token = ? WHERE id = ?", (made["tenant_token"], made["tenant"])
+            )
+    second = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
+    async with client_for(second, REMOTE) as client:
+        for made in (mine, theirs):
+            opened = await client.get(
+                "/_sandbox/credentials", headers=tenant_header(made["tenant_token"])
+            )
+            assert (opened.status_code, opened.json()) == (200, {"atmotube": made["atmotube"]})
+        refused = await client.get(
+            "/_sandbox/credentials",
+            params={"tenant": theirs["tenant"]},
+            headers=tenant_header(mine["tenant_token"]),
+        )
+        assert (refused.status_code, refused.json()) == (403, not_yours(mine["tenant"]))
+    second.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(tenants)")]
+    assert columns == ["id", "credentials", "created", "token_digest"]
+    for made in (mine, theirs):
+        assert made["tenant_token"].encode() not in kept_files(tmp_path)

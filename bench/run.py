@@ -58,7 +58,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench import headofline, history, wiremock
-from bench.servers import Server, ServerFailed, free_port
+from bench.servers import Server, ServerFailed, free_port, standin_serve
 from bench.wrk import WrkFailed, WrkResult, ensure_wrk, run_wrk, wrk_version
 
 REPO = Path(__file__).resolve().parent.parent
@@ -212,9 +212,7 @@ class Outcome:
 
 
 def standin_command(port: int) -> list[str]:
-    standin = Path(sys.executable).with_name("standin")
-    head = [str(standin)] if standin.exists() else [sys.executable, "-m", "standin.cli"]
-    return [*head, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", LOG_LEVEL]
+    return standin_serve(port, log_level=LOG_LEVEL)
 
 
 def _send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:

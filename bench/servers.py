@@ -1,4 +1,7 @@
-"""Start a server subprocess pinned to a core, wait until it answers, and always stop it."""
+"""Server subprocesses, for the benches and the tests alike: start one (pinned to a core or
+not), wait until it listens or answers its health check, SIGKILL it or stop it gracefully, and
+start it again on its port. ``standin_serve`` is the ``standin serve`` command as a deployment
+runs it (the venv's ``standin`` script)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,18 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
+import httpx
+
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-POLL_INTERVAL_S = 0.1
+POLL_INTERVAL_S = 0.05
+HEALTH_PATH = "/_sandbox/health"
 
 
 class ServerFailed(RuntimeError):
@@ -27,23 +35,44 @@ def free_port() -> int:
         return port
 
 
+def standin_serve(port: int, *options: str, log_level: str = "warning") -> list[str]:
+    """``standin serve`` on 127.0.0.1:``port`` with ``options``: the venv's ``standin`` script
+    (``python -m standin.cli`` where there is none)."""
+    script = Path(sys.executable).with_name("standin")
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "standin.cli"]
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
+    return [*head, *serve, *options]
+
+
 class Server:
-    """One server process on 127.0.0.1; its output goes to ``log_path``."""
+    """One server process on 127.0.0.1:``port``, leading its own session; its output goes to
+    ``log_path`` (written afresh by the first start, appended to by a start again)."""
 
     def __init__(
-        self, name: str, command: list[str], port: int, cpu: int | None, log_path: Path
+        self, name: str, command: Sequence[str], port: int, cpu: int | None, log_path: Path
     ) -> None:
         self.name = name
-        self.command = command if cpu is None else ["taskset", "-c", str(cpu), *command]
+        self.command = list(command) if cpu is None else ["taskset", "-c", str(cpu), *command]
         self.port = port
         self.log_path = log_path
-        self.base_url = f"http://127.0.0.1:{port}"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._started = False
 
-    def start(self, cwd: Path) -> None:
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, cwd: Path | None = None) -> None:
+        """Start the process and wait until its port takes connections."""
+        self.spawn(cwd)
+        self.wait_listening()
+
+    def spawn(self, cwd: Path | None = None) -> None:
+        """Start the process; :meth:`wait_listening` or :meth:`wait_healthy` waits for it."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("wb")
+        self._log = self.log_path.open("ab" if self._started else "wb")
+        self._started = True
         self._process = subprocess.Popen(
             self.command,
             cwd=cwd,
@@ -52,21 +81,41 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._wait_until_listening()
 
-    def _wait_until_listening(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                raise ServerFailed(f"{self.name} exited during start-up\n{self.log_tail()}")
+    def wait_listening(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Until the port takes a connection."""
+
+        def listening() -> bool:
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return True
+            return False
+
+        self._wait(listening, "listen", timeout)
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT_S, path: str = HEALTH_PATH) -> None:
+        """Until ``GET path`` (a standin's health check) answers 200."""
+        with httpx.Client(timeout=2.0, trust_env=False) as client:
+
+            def healthy() -> bool:
+                with contextlib.suppress(httpx.HTTPError):
+                    return client.get(self.base_url + path).status_code == 200
+                return False
+
+            self._wait(healthy, f"answer {path}", timeout)
+
+    def _wait(self, ready: Callable[[], bool], what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise ServerFailed(f"{self.name} exited during start-up\n{self.log_tail()}")
+            if ready():
                 return
+            if time.monotonic() > deadline:
+                raise ServerFailed(
+                    f"{self.name} did not {what} on {self.port} in {timeout:g} s\n{self.log_tail()}"
+                )
             time.sleep(POLL_INTERVAL_S)
-        raise ServerFailed(
-            f"{self.name} did not listen on {self.port} in {START_TIMEOUT_S:.0f} s\n"
-            f"{self.log_tail()}"
-        )
 
     def rss_bytes(self) -> int:
         """The resident set of the server process (taskset execs it in place), 0 once gone."""
@@ -94,6 +143,15 @@ class Server:
         except OSError:
             return ""
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no goodbye, as an out-of-memory kill or a lost node does."""
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=STOP_TIMEOUT_S)
+        self._close_log()
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``; safe to call more than once."""
         process, self._process = self._process, None
@@ -107,6 +165,9 @@ class Server:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=STOP_TIMEOUT_S)
+        self._close_log()
+
+    def _close_log(self) -> None:
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -46,7 +46,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import Server, ServerFailed, free_port
+from bench.servers import Server, ServerFailed, free_port, standin_serve
 from bench.streams import OPEN_CONCURRENCY, StreamReader
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,12 +85,6 @@ def expect(response: httpx.Response, *statuses: int) -> httpx.Response:
             f"{response.status_code}: {response.text[:300]}"
         )
     return response
-
-
-def server_command(port: int) -> list[str]:
-    standin = Path(sys.executable).with_name("standin")
-    head = [str(standin)] if standin.exists() else [sys.executable, "-m", "standin.cli"]
-    return [*head, "serve", "--port", str(port), "--log-level", "warning"]
 
 
 @dataclass
@@ -445,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"NOTE: load average {load:.1f} before the run: figures include waiting for a CPU")
     with tempfile.TemporaryDirectory() as logs:
         port = free_port()
-        server = Server("soak", server_command(port), port, server_cpu, Path(logs) / "soak.log")
+        server = Server("soak", standin_serve(port), port, server_cpu, Path(logs) / "soak.log")
         try:
             server.start(REPO)
             warmup = options.warmup_seconds
@@ -480,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         port = free_port()
-        server = Server("streams", server_command(port), port, server_cpu, Path(logs) / "s.log")
+        server = Server("streams", standin_serve(port), port, server_cpu, Path(logs) / "s.log")
         try:
             server.start(REPO)
             streams = streams_case(server, options.streams, options.release_wait)

@@ -27,7 +27,6 @@ import contextlib
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.servers import Server, ServerFailed, free_port
+from bench.servers import Server, ServerFailed, free_port, standin_serve
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/api/v4"
@@ -224,12 +223,6 @@ async def measure(server: Server, streams: int, seconds: float, rate: float) -> 
     )
 
 
-def server_command(port: int) -> list[str]:
-    standin = Path(sys.executable).with_name("standin")
-    head = [str(standin)] if standin.exists() else [sys.executable, "-m", "standin.cli"]
-    return [*head, "serve", "--api", "metasys", "--port", str(port), "--log-level", "warning"]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--streams", default="100,300,1000", help="comma-separated counts")
@@ -256,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         for count in counts:
             port = free_port()
             log = Path(logs) / f"metasys-{count}.log"
-            server = Server("metasys", server_command(port), port, cpus[0] if pinned else None, log)
+            server = Server(
+                "metasys",
+                standin_serve(port, "--api", "metasys"),
+                port,
+                cpus[0] if pinned else None,
+                log,
+            )
             try:
                 server.start(REPO)
                 result = asyncio.run(measure(server, count, options.seconds, options.rate))

@@ -8,7 +8,6 @@ directory (the "Redis restarted" tests).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from bench.servers import free_port
 from tests.debian import ensure_debian_packages
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
@@ -24,12 +24,6 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 
 def ensure_redis() -> None:
     ensure_debian_packages("the Redis-backed sandbox's tests", {REDIS_SERVER: "redis-server"})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RedisServer:

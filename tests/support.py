@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 from schemathesis.checks import CHECKS
 from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 - registers them
 
+from bench.servers import free_port
 from standin import Sandbox
 from tools.conformance.contract import HTTP_METHODS, ContractReader
 
@@ -36,13 +36,6 @@ class SandboxSleep:
         self.waits.append(seconds)
         if self.moves_clock:
             self.sandbox.clock.advance(seconds)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from bench.servers import free_port
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BIN = Path(sys.executable).parent
@@ -53,13 +54,6 @@ def test_the_pytest_examples_in_the_readme_pass(pytester: pytest.Pytester) -> No
     assert result.ret == 0, result.stdout.str()
     # A vendor_live test runs twice: [standin] passes, [live] is skipped without credentials.
     assert outcomes["passed"] >= tests, outcomes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

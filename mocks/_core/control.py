@@ -312,25 +312,23 @@ class ControlPlane:
         return JSONBody(self.sandbox.credentials(self._tenant(request).id))
 
     async def list_tenants(self, request: Request) -> Response:
-        """Every tenant with its credentials and tenant token (admin only); with several
-        replicas, every replica's."""
+        """Every tenant with its credentials (admin only); with several replicas, every
+        replica's. Tenant tokens are not listed: each is answered once, at creation, and kept
+        only as a digest."""
         require_everything(request, "listing tenants")
         listing = self.sandbox.tenants.listing()
         return JSONBody(
-            {
-                "tenants": [
-                    {"tenant": id_, "tenant_token": token, **credentials}
-                    for id_, credentials, token in listing
-                ]
-            }
+            {"tenants": [{"tenant": id_, **credentials} for id_, credentials in listing]}
         )
 
     async def create_tenant(self, request: Request) -> Response:
         """A new tenant: ``{"tenant": ID, "tenant_token": "st_...", "<api>": {...}}`` (admin
         only: a tenant token opens one tenant, and making more is not part of it)."""
         require_everything(request, "creating a tenant")
-        tenant = self.sandbox.create_tenant()
-        return JSONBody(_tenant_json(tenant), status_code=201)
+        tenant, token = self.sandbox.create_tenant_with_token()
+        return JSONBody(
+            {"tenant": tenant.id, "tenant_token": token, **tenant.credentials}, status_code=201
+        )
 
     async def remove_tenant(self, request: Request) -> Response:
         """Forget a tenant and everything of it; the default tenant stays (409). A tenant
@@ -484,10 +482,6 @@ class ControlPlane:
             raise control_error(400, str(error)) from None
         self.sandbox.persistence.save_settings(tenant)
         return JSONBody(tenant.limits.usage(tenant.clock.time(), DEFAULT_USAGE_KEYS))
-
-
-def _tenant_json(tenant: Tenant) -> dict[str, Any]:
-    return {"tenant": tenant.id, "tenant_token": tenant.token, **tenant.credentials}
 
 
 def _positive_int(text: str, name: str) -> int:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from standin._core.access import token_digest
 from standin._core.clock import Clock
 from standin._core.logrows import LogWriters, Row, Written
 from standin._core.tokens import IssuedToken, TokenIssuer
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS tenants (
     id TEXT PRIMARY KEY,
     credentials TEXT NOT NULL,
     created REAL NOT NULL,
-    token TEXT
+    token_digest TEXT
 );
 CREATE TABLE IF NOT EXISTS states (
     tenant TEXT NOT NULL,
@@ -91,14 +92,32 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._add_token_column()
+        self._keep_token_digests()
 
-    def _add_token_column(self) -> None:
-        """A data directory kept before tenants had tokens gains the column (its tenants get
-        tokens when they are restored)."""
+    def _keep_token_digests(self) -> None:
+        """Tenant tokens are kept as their SHA-256 digest (hex) alone. A data directory kept
+        before tenants had tokens gains the column (its tenants stay without one); one that
+        kept them in plain text (the ``token`` column) has them replaced by their digests,
+        in one transaction, the plain-text column dropped, and the file rewritten (``VACUUM``)
+        so that no free page still holds a token."""
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(tenants)")}
-        if "token" not in columns:
-            self._db.execute("ALTER TABLE tenants ADD COLUMN token TEXT")
+        if "token_digest" in columns and "token" not in columns:
+            return
+        with self._transaction() as db:
+            if "token_digest" not in columns:
+                db.execute("ALTER TABLE tenants ADD COLUMN token_digest TEXT")
+            if "token" in columns:
+                rows = db.execute(
+                    "SELECT id, token FROM tenants WHERE token IS NOT NULL"
+                ).fetchall()
+                db.executemany(
+                    "UPDATE tenants SET token_digest = ? WHERE id = ?",
+                    [(token_digest(token).hex(), tenant_id) for tenant_id, token in rows],
+                )
+                db.execute("ALTER TABLE tenants DROP COLUMN token")
+        if "token" in columns:
+            with self._lock:
+                self._db.execute("VACUUM")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -122,15 +141,17 @@ class SqliteStore:
         tenant_id: str,
         credentials: dict[str, Any],
         states: dict[str, bytes | Written],
-        token: str | None = None,
+        digest: bytes | None = None,
     ) -> None:
-        """A tenant's row (its credentials and tenant token) and its states."""
+        """A tenant's row (its credentials and tenant token's digest) and its states."""
+        kept_digest = None if digest is None else digest.hex()
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO tenants (id, credentials, created, token) VALUES (?, ?, ?, ?) "
+                "INSERT INTO tenants (id, credentials, created, token_digest) "
+                "VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET credentials = excluded.credentials, "
-                "token = excluded.token",
-                (tenant_id, orjson.dumps(credentials).decode(), time.time(), token),
+                "token_digest = excluded.token_digest",
+                (tenant_id, orjson.dumps(credentials).decode(), time.time(), kept_digest),
             )
             for api, state in states.items():
                 _put_state(db, tenant_id, api, state)
@@ -148,11 +169,14 @@ class SqliteStore:
             db.execute("DELETE FROM states WHERE tenant = ?", (tenant_id,))
             db.execute("DELETE FROM tenants WHERE id = ?", (tenant_id,))
 
-    def tenants(self) -> list[tuple[str, dict[str, Any], str | None]]:
-        """Every kept tenant, its credentials and its tenant token, in the order they were
-        created."""
-        rows = self._rows("SELECT id, credentials, token FROM tenants ORDER BY rowid")
-        return [(tenant_id, orjson.loads(creds), token) for tenant_id, creds, token in rows]
+    def tenants(self) -> list[tuple[str, dict[str, Any], bytes | None]]:
+        """Every kept tenant, its credentials and its tenant token's digest, in the order they
+        were created."""
+        rows = self._rows("SELECT id, credentials, token_digest FROM tenants ORDER BY rowid")
+        return [
+            (tenant_id, orjson.loads(creds), None if digest is None else bytes.fromhex(digest))
+            for tenant_id, creds, digest in rows
+        ]
 
     def states(self, tenant_id: str) -> dict[str, bytes]:
         rows = self._rows("SELECT api, blob FROM states WHERE tenant = ?", tenant_id)
@@ -278,12 +302,14 @@ class SqlitePersistence:
             issuer.restore(self.store.tokens(key))
             issuer.log = _IssuerLog(self.store, key)
         kept = self.store.tenants()
-        for tenant_id, credentials, token in kept:
+        for tenant_id, credentials, digest in kept:
             kept_apis = set(self.store.states(tenant_id))
             tenant = sandbox.tenants.restore(
-                tenant_id, credentials, functools.partial(self._load_states, tenant_id), token
+                tenant_id, credentials, functools.partial(self._load_states, tenant_id), digest
             )
-            if tenant.token != token or not set(sandbox.apis) <= kept_apis & set(credentials):
+            if tenant.token_digest != digest or not set(sandbox.apis) <= kept_apis & set(
+                credentials
+            ):
                 # An API served now that was not served then: keep its fresh fixtures too.
                 self.save_tenant(tenant)
         return bool(kept)
@@ -323,7 +349,7 @@ class SqlitePersistence:
             for key, state in tenant.states.items()
             if key in apis
         }
-        self.store.put_tenant(tenant.id, tenant.credentials, states, tenant.token)
+        self.store.put_tenant(tenant.id, tenant.credentials, states, tenant.token_digest)
 
     def save_state(self, tenant: Tenant, api: str) -> None:
         written = self._writers.write(tenant.id, api, self.sandbox.apis[api], tenant.states[api])

@@ -150,9 +150,15 @@ class Sandbox:
         return reset
 
     def create_tenant(self) -> Tenant:
-        tenant = self.tenants.create()
+        """A new tenant (its tenant token is dropped: in-process use needs none)."""
+        return self.create_tenant_with_token()[0]
+
+    def create_tenant_with_token(self) -> tuple[Tenant, str]:
+        """A new tenant and its tenant token, which is at hand only now: the tenant and its
+        data directory or Redis keep the token's digest alone."""
+        tenant, token = self.tenants.create()
         self.persistence.save_tenant(tenant)
-        return tenant
+        return tenant, token
 
     def close(self) -> None:
         """Let go of the data directory, if state is kept in one, and of a shared store."""

@@ -3,21 +3,23 @@ clock, faults and rate limits, so that nothing one tenant does reaches another."
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from standin._core.access import new_tenant_token, same_token, token_digest
+from standin._core.access import new_tenant_token, token_digest
 from standin._core.api import VendorApi
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
 from standin._core.ratelimit import LimiterStore, LimitRegistry
 
 DEFAULT_TENANT = "default"
-Listed = tuple[str, dict[str, dict[str, Any]], str | None]
-"""A tenant as a listing shows it: its id, credentials and tenant token."""
+Listed = tuple[str, dict[str, dict[str, Any]]]
+"""A tenant as a listing shows it: its id and credentials (never its tenant token, which is
+shown once, when the tenant is created, and kept only as a digest)."""
 TENANT_TOKEN_INDEX = "_tenant_token"
 """The name a shared directory indexes tenant tokens under (by digest), beside the APIs'
 credentials: no API key starts with an underscore."""
@@ -35,8 +37,9 @@ class Tenant:
     states: dict[str, object] = field(default_factory=dict)
     last_used: float = 0.0
     """When a request last reached the tenant, in ``time.monotonic`` seconds (for the TTL)."""
-    token: str | None = None
-    """The tenant token that opens this tenant's control plane; the default tenant has none
+    token_digest: bytes | None = None
+    """The SHA-256 digest of the tenant token that opens this tenant's control plane (the
+    token itself is answered once, at creation, and kept nowhere); the default tenant has none
     (only the admin token, or a local client of an unshared sandbox, reaches it)."""
 
     @property
@@ -67,8 +70,7 @@ class TenantSource(Protocol):
         ...
 
     def listing(self) -> list[Listed]:
-        """Every tenant's id, credentials and tenant token, wherever it is served, in creation
-        order."""
+        """Every tenant's id and credentials, wherever it is served, in creation order."""
         ...
 
     def peek(self, tenant_id: str, api: str) -> object | None:
@@ -114,23 +116,28 @@ class TenantRegistry:
         credentials = {key: api.default_credentials() for key, api in self._apis.items()}
         return self._add(DEFAULT_TENANT, credentials, self._clock)
 
-    def create(self) -> Tenant:
+    def create(self) -> tuple[Tenant, str]:
+        """A new tenant, and its tenant token: the only time the token is at hand (the
+        tenant keeps its digest)."""
         tenant_id = f"t-{secrets.token_hex(8)}"
         while tenant_id in self._tenants:  # pragma: no cover - 64 random bits
             tenant_id = f"t-{secrets.token_hex(8)}"
         credentials = {key: api.new_credentials(tenant_id) for key, api in self._apis.items()}
-        return self._add(tenant_id, credentials, self._clock.fresh(), token=new_tenant_token())
+        token = new_tenant_token()
+        tenant = self._add(tenant_id, credentials, self._clock.fresh(), digest=token_digest(token))
+        return tenant, token
 
     def restore(
         self,
         tenant_id: str,
         credentials: dict[str, dict[str, Any]],
         load_states: Callable[[Clock], dict[str, object]],
-        token: str | None = None,
+        digest: bytes | None = None,
     ) -> Tenant:
-        """A kept tenant back (durable state): its kept states and tenant token, loaded onto
-        the clock it gets here; an API it has no credentials or state for gets new ones, and a
-        tenant kept without a token a new one, as at creation."""
+        """A kept tenant back (durable state): its kept states and tenant token's digest,
+        loaded onto the clock it gets here; an API it has no credentials or state for gets new
+        ones. A tenant kept without a token (by a standin older than tenant tokens) stays
+        without one: a token made now could never be shown, so the admin token opens it."""
         credentials = dict(credentials)
         for key, api in self._apis.items():
             if key not in credentials:
@@ -141,10 +148,8 @@ class TenantRegistry:
                 )
         clock = self._clock if tenant_id == DEFAULT_TENANT else self._clock.fresh()
         if tenant_id == DEFAULT_TENANT:
-            token = None
-        elif token is None:
-            token = new_tenant_token()
-        tenant = self._add(tenant_id, credentials, clock, seed=False, token=token)
+            digest = None
+        tenant = self._add(tenant_id, credentials, clock, seed=False, digest=digest)
         states = load_states(tenant.clock)
         tenant.states = {
             key: states[key]
@@ -180,13 +185,15 @@ class TenantRegistry:
         return list(self._tenants.values())
 
     def by_token(self, token: str) -> Tenant | None:
-        """The tenant whose tenant token ``token`` is (compared in constant time), or None."""
+        """The tenant whose tenant token ``token`` is (digests compared in constant time), or
+        None."""
         digest = token_digest(token)
         tenant_id = self._by_token.get(digest)
         if tenant_id is None and self.source is not None:
             tenant_id = self.source.tenant_of(TENANT_TOKEN_INDEX, digest.hex())
         tenant = None if tenant_id is None else self.get(tenant_id)
-        if tenant is None or tenant.token is None or not same_token(token, tenant.token):
+        kept = None if tenant is None else tenant.token_digest
+        if kept is None or not hmac.compare_digest(digest, kept):
             return None
         return tenant
 
@@ -213,11 +220,10 @@ class TenantRegistry:
         return None
 
     def listing(self) -> list[Listed]:
-        """Every tenant's id, credentials and tenant token: with a shared directory, every
-        replica's."""
+        """Every tenant's id and credentials: with a shared directory, every replica's."""
         if self.source is not None:
             return self.source.listing()
-        return [(tenant.id, tenant.credentials, tenant.token) for tenant in self.all()]
+        return [(tenant.id, tenant.credentials) for tenant in self.all()]
 
     def resolve(self, api: str, credential: str) -> Tenant | None:
         tenant_id = self._by_credential.get((api, credential))
@@ -246,8 +252,8 @@ class TenantRegistry:
         """Let go of a local tenant (removed, or now served by another process)."""
         tenant = self._tenants.pop(tenant_id, None)
         if tenant is not None:
-            if tenant.token is not None:
-                self._by_token.pop(token_digest(tenant.token), None)
+            if tenant.token_digest is not None:
+                self._by_token.pop(tenant.token_digest, None)
             for key, api in self._apis.items():
                 for credential in api.credential_keys(tenant.credentials[key]):
                     self._by_credential.pop((key, credential), None)
@@ -271,7 +277,7 @@ class TenantRegistry:
         clock: Clock,
         *,
         seed: bool = True,
-        token: str | None = None,
+        digest: bytes | None = None,
     ) -> Tenant:
         specs = {key: api.limiters for key, api in self._apis.items()}
         tenant = Tenant(
@@ -281,7 +287,7 @@ class TenantRegistry:
             FaultRegistry(self._seed),
             LimitRegistry.from_specs(specs, clock, store=self._limit_store, tenant_id=tenant_id),
             last_used=self._idle_source(),
-            token=token,
+            token_digest=digest,
         )
         for key, api in self._apis.items():
             for credential in api.credential_keys(credentials[key]):
@@ -291,8 +297,8 @@ class TenantRegistry:
         if seed:
             self._seed_state(tenant)
         self._tenants[tenant_id] = tenant
-        if token is not None:
-            self._by_token[token_digest(token)] = tenant_id
+        if digest is not None:
+            self._by_token[digest] = tenant_id
         return tenant
 
     def _seed_state(self, tenant: Tenant) -> None:

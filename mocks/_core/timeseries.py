@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 _MASK = (1 << 64) - 1
 
@@ -126,26 +128,32 @@ def daily_cycle(t: float, utc_offset_hours: float, peak_hour: float) -> float:
     return math.cos(2.0 * math.pi * (local_hours - peak_hour) / 24.0)
 
 
-def solar_day_terms(day_of_year: int, hours: float = 12.0) -> tuple[float, float]:
+def solar_day_terms(
+    day_of_year: Any,
+    hours: float = 12.0,
+    cos: Callable[[Any], Any] = math.cos,
+    sin: Callable[[Any], Any] = math.sin,
+) -> tuple[Any, Any]:
     """(declination in radians, equation of time in minutes) at ``hours`` UTC of a day of the
     year (1-based), NOAA's series. At the default noon they hold for the whole day closely
-    enough to be worked out once per day."""
+    enough to be worked out once per day. With numpy's ``cos`` and ``sin``, ``day_of_year``
+    may be an array of days (Locus' day grids)."""
     gamma = 2.0 * math.pi / 365.0 * (day_of_year - 1 + (hours - 12.0) / 24.0)
     declination = (
         0.006918
-        - 0.399912 * math.cos(gamma)
-        + 0.070257 * math.sin(gamma)
-        - 0.006758 * math.cos(2 * gamma)
-        + 0.000907 * math.sin(2 * gamma)
-        - 0.002697 * math.cos(3 * gamma)
-        + 0.00148 * math.sin(3 * gamma)
+        - 0.399912 * cos(gamma)
+        + 0.070257 * sin(gamma)
+        - 0.006758 * cos(2 * gamma)
+        + 0.000907 * sin(2 * gamma)
+        - 0.002697 * cos(3 * gamma)
+        + 0.00148 * sin(3 * gamma)
     )
     equation_of_time = 229.18 * (
         0.000075
-        + 0.001868 * math.cos(gamma)
-        - 0.032077 * math.sin(gamma)
-        - 0.014615 * math.cos(2 * gamma)
-        - 0.040849 * math.sin(2 * gamma)
+        + 0.001868 * cos(gamma)
+        - 0.032077 * sin(gamma)
+        - 0.014615 * cos(2 * gamma)
+        - 0.040849 * sin(2 * gamma)
     )
     return declination, equation_of_time
 

@@ -4,7 +4,7 @@ were never pushed to, and aggregation to the API's resolutions."""
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -82,27 +82,80 @@ PROFILES: dict[tuple[str, str], Profile] = {
 ACCUMULATING = frozenset({"energy", "volume", "mass"})
 
 
+class ZoneOffsets:
+    """A time zone's UTC offset (hours) at each instant of [start, end): the offset at
+    ``start`` and every change after it (daylight saving time), found by looking each week and
+    narrowing a change down to its second. Two changes within one week that undo each other
+    would be missed; no zone's rules make such a pair."""
+
+    def __init__(self, zone: ZoneInfo, start: int, end: int) -> None:
+        def offset(t: int) -> float:
+            # The zone's offset at the instant: its wall time there, not t's UTC wall time
+            # read as local (which ``zone.utcoffset`` of a UTC datetime would do).
+            return (
+                datetime.fromtimestamp(t, zone).utcoffset() or timedelta()
+            ).total_seconds() / HOUR
+
+        self.starts = [start]
+        self.offsets = [offset(start)]
+        t = start
+        while t < end:
+            later = min(t + int(WEEK), end)
+            if offset(later) == self.offsets[-1]:
+                t = later
+                continue
+            low, high = t, later  # the offset at low is the current one, at high not
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == self.offsets[-1] else (low, middle)
+            self.starts.append(high)
+            self.offsets.append(offset(high))
+            t = high
+
+    def piece(self, t: float) -> int:
+        """Which stretch of one offset ``t`` falls in (the first for anything before it)."""
+        return max(0, bisect_right(self.starts, t) - 1)
+
+    def at(self, t: float) -> float:
+        return self.offsets[self.piece(t)]
+
+
 class GeneratedSeries:
     """Deterministic readings of a meter nobody pushed to, in the base unit of its dimension.
 
     Accumulating meters (energy, volume, mass) follow a rate with a daily and weekly shape; their
     cumulative counter is its exact integral, so consumption over any interval is consistent at
-    every resolution. Other meters (power, flow, temperature) are that shape plus noise.
+    every resolution. Other meters (power, flow, temperature) are that shape plus noise. The
+    daily shape follows the building's local clock at each reading (``offsets``), across
+    daylight saving changes too, so a reading does not depend on the range it is asked in.
     """
 
-    def __init__(self, meter: Meter, base: Unit, utc_offset_hours: float) -> None:
+    def __init__(self, meter: Meter, base: Unit, offsets: ZoneOffsets) -> None:
         self.meter = meter
         self.base = base
         self.profile = PROFILES[(meter.resource_type, base.dimension)]
         self.seed = series_key(meter.uuid)
-        self.offset_hours = utc_offset_hours
+        self.offsets = offsets
         self.accumulating = base.dimension in ACCUMULATING
+        # The daily term's antiderivative jumps where the offset changes: what each change
+        # adds keeps the integral continuous (summed from the first stretch on).
+        self._carried = [0.0]
+        for start, before, after in zip(
+            offsets.starts[1:], offsets.offsets, offsets.offsets[1:], strict=False
+        ):
+            jump = self._daily_integral(start, before) - self._daily_integral(start, after)
+            self._carried.append(self._carried[-1] + jump)
+
+    def _daily_integral(self, t: float, offset_hours: float) -> float:
+        """An antiderivative (seconds) of daily*sin(2 pi (local hours - 9) / 24) at ``t``."""
+        phase = (offset_hours - 9.0) * HOUR
+        return -self.profile.daily * DAY / (2 * math.pi) * math.cos(2 * math.pi * (t + phase) / DAY)
 
     def _shape_integral(self, t: float) -> float:
-        """Integral in hours of 1 + daily*sin(...) + weekly*sin(...) from 0 to t seconds."""
+        """Integral in hours of 1 + daily*sin(...) + weekly*sin(...) up to t seconds."""
         p = self.profile
-        phase = (self.offset_hours - 9.0) * HOUR
-        daily = -p.daily * DAY / (2 * math.pi) * math.cos(2 * math.pi * (t + phase) / DAY)
+        piece = self.offsets.piece(t)
+        daily = self._daily_integral(t, self.offsets.offsets[piece]) + self._carried[piece]
         weekly = -p.weekly * WEEK / (2 * math.pi) * math.cos(2 * math.pi * t / WEEK)
         return (t + daily + weekly) / HOUR
 
@@ -116,7 +169,7 @@ class GeneratedSeries:
     def value(self, t: float) -> float:
         """The instantaneous value at ``t`` (power, flow, temperature meters)."""
         p = self.profile
-        hours = (t / HOUR + self.offset_hours) % 24.0
+        hours = (t / HOUR + self.offsets.at(t)) % 24.0
         shape = 1.0 + p.daily * math.sin(2 * math.pi * (hours - 9.0) / 24.0)
         shape += p.weekly * math.sin(2 * math.pi * t / WEEK)
         noise = layered_noise(self.seed, 17, t, (4 * HOUR, 3 * 900.0))
@@ -192,8 +245,7 @@ def meter_rows(
         source = storage
     else:
         base = _base_unit(storage)
-        offset = (zone.utcoffset(datetime.fromtimestamp(start, UTC)) or timedelta()).total_seconds()
-        generated = GeneratedSeries(meter, base, offset / HOUR)
+        generated = GeneratedSeries(meter, base, ZoneOffsets(zone, GENERATED_FROM, end))
         rows = _generated_rows(meter, generated, query, zone, max(start, GENERATED_FROM), end)
         source = base
     return [

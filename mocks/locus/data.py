@@ -21,6 +21,7 @@ from standin.locus.series import FINE, Interval, Measure, aggregate, intervals, 
 from standin.locus.signals import (
     AmbientTemperature,
     Electrical,
+    Formula,
     Insolation,
     InverterEnergy,
     Irradiance,
@@ -40,7 +41,7 @@ from standin.locus.signals import (
 )
 from standin.locus.state import LocusState
 
-ELECTRICAL: dict[str, Callable[[float, float], float]] = {
+ELECTRICAL: dict[str, Formula] = {
     "A": current,
     "Hz": frequency,
     "PF": power_factor,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
+from standin._core.maths import SCALAR, Maths, Value
 from standin._core.timeseries import unit
 from standin.locus.sky import MINUTE, QUARTER, TYPICAL_CLEARNESS, Sky
 
@@ -21,6 +23,15 @@ Memo = dict[tuple[int, int], object]
 
 _Q = 0
 _M = 1
+
+
+class Formula(Protocol):
+    """An electrical quantity of a mean power and a noise draw in [0, 1): of one quarter or
+    minute, or (``xp``: ``standin._core.maths``) of arrays of them."""
+
+    __qualname__: str
+
+    def __call__(self, power: Value, noise: Value, xp: Maths = SCALAR) -> Value: ...
 
 
 class Signal(ABC):
@@ -71,8 +82,13 @@ class InverterEnergy(Signal):
         ghi = self.sky.ghi_quarter(quarter)
         if ghi == 0.0:
             return 0.0
-        wobble = 0.98 + 0.04 * unit(self.seed, self.key, quarter)
-        power = min(self.dc_w * ghi / 1000.0 * self.performance * wobble, self.ac_w)
+        return float(self.energy(quarter, ghi))
+
+    def energy(self, quarter: Value, ghi: Value, xp: Maths = SCALAR) -> Value:
+        """The energy of quarters ``quarter`` under irradiance ``ghi`` (lit quarters only: a
+        dark one makes none, and its wobble is not drawn)."""
+        wobble = 0.98 + 0.04 * xp.units(self.seed, self.key, quarter)
+        power = xp.minimum(self.dc_w * ghi / 1000.0 * self.performance * wobble, self.ac_w)
         return power * QUARTER / 3600.0
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
@@ -116,10 +132,14 @@ class ModeledEnergy(Signal):
             ghi = self.sky.clear(middle) * TYPICAL_CLEARNESS
         if ghi == 0.0:
             return 0.0
+        return float(self.energy(ghi))
+
+    def energy(self, ghi: Value, xp: Maths = SCALAR) -> Value:
+        """The energy of quarters under irradiance ``ghi``."""
         total = 0.0
         for dc_w, ac_w in self.arrays:
             power = dc_w * ghi / 1000.0 * self.performance
-            total += min(power, ac_w) if self.clipping else power
+            total = total + (xp.minimum(power, ac_w) if self.clipping else power)
         return total * QUARTER / 3600.0
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
@@ -138,10 +158,14 @@ class LoadEnergy(Signal):
         self.cache_key = ("load", seed, key, load_w, longitude)
 
     def _quarter(self, quarter: int, memo: Memo) -> float:
+        return float(self.energy(quarter))
+
+    def energy(self, quarter: Value, xp: Maths = SCALAR) -> Value:
+        """The energy of quarter (or quarters) ``quarter``."""
         middle = quarter * QUARTER + QUARTER / 2
         local_hours = (middle / 3600.0 + self.solar_offset_hours) % 24.0
-        hump = max(0.0, math.cos(2.0 * math.pi * (local_hours - 14.0) / 24.0))
-        level = self.load_w * (0.5 + 0.4 * hump + 0.1 * unit(self.seed, self.key, quarter))
+        hump = xp.maximum(0.0, xp.cos(2.0 * math.pi * (local_hours - 14.0) / 24.0))
+        level = self.load_w * (0.5 + 0.4 * hump + 0.1 * xp.units(self.seed, self.key, quarter))
         return level * QUARTER / 3600.0
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
@@ -244,20 +268,22 @@ class AmbientTemperature(Signal):
         self.solar_offset_hours = longitude / 15.0
         self.cache_key = ("temperature", seed, key, latitude, longitude)
 
-    def at(self, t: float) -> float:
-        season = math.cos(2.0 * math.pi * ((t / 86400.0 - 196.0) / 365.25))
+    def at(self, t: Value, xp: Maths = SCALAR) -> Value:
+        """The temperature at instant (or instants) ``t``."""
+        season = xp.cos(2.0 * math.pi * ((t / 86400.0 - 196.0) / 365.25))
         if self.southern:
             season = -season
         local_hours = (t / 3600.0 + self.solar_offset_hours) % 24.0
-        daily = math.cos(2.0 * math.pi * (local_hours - 15.0) / 24.0)
+        daily = xp.cos(2.0 * math.pi * (local_hours - 15.0) / 24.0)
         knot = t / 21600.0
-        left = unit(self.seed, self.key, math.floor(knot))
-        right = unit(self.seed, self.key, math.floor(knot) + 1)
-        noise = left + (right - left) * (knot - math.floor(knot))
+        floor = xp.floor(knot)
+        left = xp.units(self.seed, self.key, floor)
+        right = xp.units(self.seed, self.key, floor + 1)
+        noise = left + (right - left) * (knot - floor)
         return self.mean + 9.0 * season + 5.0 * daily + 3.0 * (noise - 0.5)
 
     def _quarter(self, quarter: int, memo: Memo) -> float:
-        return self.at(quarter * QUARTER + QUARTER / 2)
+        return float(self.at(quarter * QUARTER + QUARTER / 2))
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
         first = quarter * 15
@@ -274,9 +300,7 @@ class Electrical(Signal):
 
     summed = False
 
-    def __init__(
-        self, power: Signal, seed: int, key: int, formula: Callable[[float, float], float]
-    ) -> None:
+    def __init__(self, power: Signal, seed: int, key: int, formula: Formula) -> None:
         self.power, self.seed, self.key, self.formula = power, seed, key, formula
         self.cache_key = (
             "electrical",
@@ -288,7 +312,8 @@ class Electrical(Signal):
         )
 
     def _quarter(self, quarter: int, memo: Memo) -> float:
-        return self.formula(self.power.quarter(quarter, memo), unit(self.seed, self.key, quarter))
+        power = self.power.quarter(quarter, memo)
+        return float(self.formula(power, unit(self.seed, self.key, quarter)))
 
     def _minutes(self, quarter: int, memo: Memo) -> list[float]:
         # From each minute's own power: a quarter's value comes from its mean power instead, so
@@ -304,34 +329,37 @@ class Electrical(Signal):
 
 NOMINAL_PHASE_VOLTS = 277.0
 
+# The electrical formulas: of a quarter's (or a minute's) mean power and its noise, or of
+# arrays of them (``xp``: see standin._core.maths).
 
-def phase_volts(power: float, noise: float) -> float:
+
+def phase_volts(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
     return NOMINAL_PHASE_VOLTS * (0.99 + 0.02 * noise)
 
 
-def line_volts(power: float, noise: float) -> float:
-    return phase_volts(power, noise) * math.sqrt(3.0)
+def line_volts(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
+    return phase_volts(power, noise, xp) * math.sqrt(3.0)
 
 
-def frequency(power: float, noise: float) -> float:
+def frequency(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
     return 60.0 + 0.04 * (noise - 0.5)
 
 
-def power_factor(power: float, noise: float) -> float:
-    return 1.0 if power <= 0.0 else 0.97 + 0.03 * noise
+def power_factor(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
+    return xp.where(power <= 0.0, 1.0, 0.97 + 0.03 * noise)
 
 
-def apparent_power(power: float, noise: float) -> float:
-    return abs(power) / power_factor(power, noise)
+def apparent_power(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
+    return xp.absolute(power) / power_factor(power, noise, xp)
 
 
-def reactive_power(power: float, noise: float) -> float:
-    apparent = apparent_power(power, noise)
-    return math.sqrt(max(0.0, apparent * apparent - power * power))
+def reactive_power(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
+    apparent = apparent_power(power, noise, xp)
+    return xp.sqrt(xp.maximum(0.0, apparent * apparent - power * power))
 
 
-def current(power: float, noise: float) -> float:
-    return apparent_power(power, noise) / (math.sqrt(3.0) * line_volts(power, noise))
+def current(power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
+    return apparent_power(power, noise, xp) / (math.sqrt(3.0) * line_volts(power, noise, xp))
 
 
 class PhaseShare:
@@ -342,7 +370,7 @@ class PhaseShare:
         self.phase = phase
         self.__qualname__ = f"phase_share({phase})"
 
-    def __call__(self, power: float, noise: float) -> float:
+    def __call__(self, power: Value, noise: Value, xp: Maths = SCALAR) -> Value:
         imbalance = 0.01 * (noise - 0.5)
         return power * (1.0 / 3.0 + (imbalance, -imbalance, 0.0)[self.phase])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from standin._core.maths import SCALAR, Maths, Value
 from standin._core.timeseries import solar_day_terms, unit
 
 QUARTER = 900
@@ -19,6 +20,23 @@ CLOUD_KNOT = 3 * 3600
 TYPICAL_CLEARNESS = 0.8
 """TMY3-style typical weather: the long-run mean of the cloud factor, as a constant."""
 _MEMO_LIMIT = 8192
+
+
+def clear_sky(sin_elevation: Value, xp: Maths = SCALAR) -> Value:
+    """Clear-sky global horizontal irradiance, W/m², with the sun up at ``sin_elevation``
+    (positive)."""
+    return 1098.0 * sin_elevation * xp.exp(-0.057 / sin_elevation)
+
+
+def knot_clearness(draw: Value, xp: Maths = SCALAR) -> Value:
+    """The share of clear sky reaching the ground at a cloud knot whose random draw (in
+    [0, 1)) is ``draw``."""
+    return 1.0 - 0.75 * xp.maximum(0.0, draw * 1.7 - 0.7)
+
+
+def ease(fraction: Value) -> Value:
+    """Smoothstep: how far between two knots a point ``fraction`` of the way counts."""
+    return fraction * fraction * (3.0 - 2.0 * fraction)
 
 
 class Sky:
@@ -58,22 +76,20 @@ class Sky:
         sin_elevation = self.sin_elevation(t)
         if sin_elevation <= 0.0:
             return 0.0
-        return 1098.0 * sin_elevation * math.exp(-0.057 / sin_elevation)
+        return float(clear_sky(sin_elevation))
 
     def cloud(self, t: float) -> float:
         """The share of clear-sky irradiance reaching the ground, in [0.25, 1]."""
         position = t / CLOUD_KNOT
         knot = math.floor(position)
-        fraction = position - knot
-        eased = fraction * fraction * (3.0 - 2.0 * fraction)
+        eased = float(ease(position - knot))
         left = self._knot(knot)
         return left + (self._knot(knot + 1) - left) * eased
 
     def _knot(self, knot: int) -> float:
         found = self._knots.get(knot)
         if found is None:
-            cloudiness = max(0.0, unit(self.seed, self.key, knot) * 1.7 - 0.7)
-            found = 1.0 - 0.75 * cloudiness
+            found = float(knot_clearness(unit(self.seed, self.key, knot)))
             if len(self._knots) > _MEMO_LIMIT:
                 self._knots.clear()
             self._knots[knot] = found

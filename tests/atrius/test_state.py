@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from standin import fixtures
 from standin._core.clock import Clock
 from standin.atrius.models import Meter
-from standin.atrius.series import DataQuery, GeneratedSeries, PushedReadings, meter_rows
+from standin.atrius.series import (
+    GENERATED_FROM,
+    DataQuery,
+    GeneratedSeries,
+    PushedReadings,
+    Resolution,
+    ZoneOffsets,
+    meter_rows,
+)
 from standin.atrius.state import AtriusState
 from standin.atrius.units import unit
 from tests.atrius.conftest import meter_body
@@ -77,12 +85,64 @@ def test_monthly_buckets_start_on_the_first_of_each_month() -> None:
     ]
 
 
+def new_york_series(**changes: str) -> GeneratedSeries:
+    """A generated meter in New York, its offsets known from 2020 to the end of 2025."""
+    base = unit("electricity", changes.get("storage_unit", "kwh"))
+    assert base is not None
+    end = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    return GeneratedSeries(meter(**changes), base, ZoneOffsets(NEW_YORK, GENERATED_FROM, end))
+
+
+def at(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp())
+
+
 @given(st.floats(1.6e9, 1.75e9), st.floats(60, 86400 * 40))
 def test_generated_counters_never_run_backwards(start: float, span: float) -> None:
-    base = unit("electricity", "kwh")
-    assert base is not None
-    series = GeneratedSeries(meter(), base, -5.0)
+    series = new_york_series()
     assert series.counter(start + span) > series.counter(start)
+
+
+def test_a_zones_offsets_change_at_its_daylight_saving_changes_to_the_second() -> None:
+    offsets = ZoneOffsets(NEW_YORK, at("2024-01-01T00:00:00Z"), at("2025-01-01T00:00:00Z"))
+    assert list(zip(offsets.starts, offsets.offsets, strict=True)) == [
+        (at("2024-01-01T00:00:00Z"), -5.0),
+        (at("2024-03-10T07:00:00Z"), -4.0),  # 02:00 EST
+        (at("2024-11-03T06:00:00Z"), -5.0),  # 02:00 EDT
+    ]
+    assert offsets.at(at("2024-03-10T06:59:59Z")) == -5.0
+    assert offsets.at(at("2024-03-10T07:00:00Z")) == -4.0
+
+
+def test_a_generated_counter_runs_on_without_a_jump_where_the_clock_changes() -> None:
+    series = new_york_series()
+    change = at("2024-03-10T07:00:00Z")
+    most_in_two_seconds = 150.0 * (1 + 0.35 + 0.10) * 2 / 3600  # the profile's highest rate
+    assert 0 < series.counter(change + 1) - series.counter(change - 1) < most_in_two_seconds
+
+
+@pytest.mark.parametrize(
+    ("first_day", "day", "resolution", "storage"),
+    [
+        (date(2024, 3, 9), date(2024, 3, 11), "hour", "kw"),
+        (date(2024, 3, 9), date(2024, 3, 11), "live", "kwh"),
+        (date(2024, 11, 1), date(2024, 11, 4), "hour", "kwh"),
+        (date(2024, 11, 1), date(2024, 11, 4), "quarterhour", "kw"),
+    ],
+)
+def test_a_generated_reading_is_the_same_whichever_day_the_range_starts_across_dst(
+    first_day: date, day: date, resolution: Resolution, storage: str
+) -> None:
+    """The daily shape follows the local clock at each reading: a range that starts before a
+    daylight saving change answers the days after it as a range starting after it does."""
+    kind = "instantaneous" if storage == "kw" else "cumulative"
+    chosen = meter(
+        reading_type=kind, storage_unit=storage, display_unit=storage, source_unit=storage
+    )
+    across = meter_rows(chosen, None, DataQuery(first_day, day, resolution), NEW_YORK, NOW)
+    alone = meter_rows(chosen, None, DataQuery(day, day, resolution), NEW_YORK, NOW)
+    assert alone
+    assert across[-len(alone) :] == alone
 
 
 def test_generated_consumption_adds_up_across_resolutions() -> None:

@@ -467,8 +467,7 @@ def test_a_shared_standin_lends_its_credentials_for_the_admin_or_a_tenants_token
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
-    tenant = sandbox.create_tenant()
-    assert tenant.token is not None
+    tenant, tenant_token = sandbox.create_tenant_with_token()
     monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("STANDIN_TENANT_TOKEN", raising=False)
     with serving(build_app(sandbox)) as origin, requests.Session() as session:
@@ -479,7 +478,7 @@ def test_a_shared_standin_lends_its_credentials_for_the_admin_or_a_tenants_token
         ):
             from_standin(origin, "atmotube", session)
         admin = from_standin(origin, "atmotube", session, control_headers("adm1n", None))
-        own = from_standin(origin, "atmotube", session, control_headers(None, tenant.token))
+        own = from_standin(origin, "atmotube", session, control_headers(None, tenant_token))
         monkeypatch.setenv("STANDIN_ADMIN_TOKEN", "adm1n")
         from_env = from_standin(origin, "atmotube", session)
     assert admin == from_env == sandbox.credentials()["atmotube"]

@@ -3,9 +3,12 @@ unshared sandbox; and never a vendor credential."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,32 @@ def shared() -> Sandbox:
     return create_sandbox(clock=frozen(), admin_token=ADMIN, shared=True)
 
 
+@pytest.fixture
+def unshared() -> Sandbox:
+    """A plain local ``standin serve``: no admin token, not shared."""
+    return create_sandbox(["atmotube"], clock=frozen())
+
+
+@dataclass
+class TwoTenants:
+    """A remote client of the shared sandbox and two tenants it made with the admin token."""
+
+    client: httpx.AsyncClient
+    mine: dict[str, Any]
+    theirs: dict[str, Any]
+
+    @property
+    def token(self) -> dict[str, str]:
+        """My tenant token, as a header."""
+        return tenant_header(self.mine["tenant_token"])
+
+
+@pytest.fixture
+async def two_tenants(shared: Sandbox) -> AsyncIterator[TwoTenants]:
+    async with client_for(shared, REMOTE) as client:
+        yield TwoTenants(client, await make_tenant(client), await make_tenant(client))
+
+
 # --- the locality rule -----------------------------------------------------------------------
 
 
@@ -90,15 +119,16 @@ def test_a_client_is_local_only_at_a_loopback_address_or_with_no_address(
     assert client_is_local({"type": "http", "client": client}) is local
 
 
-async def test_a_request_from_a_non_loopback_client_needs_a_token_on_an_unshared_sandbox() -> None:
-    sandbox = create_sandbox(["atmotube"], clock=frozen())
-    assert not sandbox.is_shared
-    async with client_for(sandbox, REMOTE) as remote:
+async def test_a_request_from_a_non_loopback_client_needs_a_token_on_an_unshared_sandbox(
+    unshared: Sandbox,
+) -> None:
+    assert not unshared.is_shared
+    async with client_for(unshared, REMOTE) as remote:
         refused = await remote.get("/_sandbox/clock")
         assert (refused.status_code, refused.json()) == (401, NEEDS_A_TOKEN)
         assert (await remote.get("/_sandbox/credentials")).status_code == 401
     for address in ("127.0.0.1", "::1"):
-        async with client_for(sandbox, (address, 40000)) as local:
+        async with client_for(unshared, (address, 40000)) as local:
             opened = await local.get("/_sandbox/clock")
             assert (opened.status_code, opened.json()) == (
                 200,
@@ -106,11 +136,12 @@ async def test_a_request_from_a_non_loopback_client_needs_a_token_on_an_unshared
             )
 
 
-async def test_a_non_loopback_client_gets_in_with_a_tenant_token_on_an_unshared_sandbox() -> None:
-    sandbox = create_sandbox(["atmotube"], clock=frozen())
-    async with client_for(sandbox) as local:
+async def test_a_non_loopback_client_gets_in_with_a_tenant_token_on_an_unshared_sandbox(
+    unshared: Sandbox,
+) -> None:
+    async with client_for(unshared) as local:
         created = (await local.post("/_sandbox/tenants")).json()
-    async with client_for(sandbox, REMOTE) as remote:
+    async with client_for(unshared, REMOTE) as remote:
         clock = await remote.get("/_sandbox/clock", headers=tenant_header(created["tenant_token"]))
         assert clock.status_code == 200
         assert clock.json()["mode"] == "real"  # a new tenant's own clock, not the default's
@@ -136,9 +167,8 @@ async def test_health_needs_no_token_from_anywhere(shared: Sandbox) -> None:
     assert health.json()["status"] == "ok"
 
 
-async def test_a_local_client_of_an_unshared_sandbox_keeps_open_access() -> None:
-    sandbox = create_sandbox(["atmotube"], clock=frozen())
-    async with client_for(sandbox) as local:
+async def test_a_local_client_of_an_unshared_sandbox_keeps_open_access(unshared: Sandbox) -> None:
+    async with client_for(unshared) as local:
         access = await local.get("/_sandbox/access")
         assert access.json() == {"access": "local", "tenant": None}
         assert (await local.get("/_sandbox/tenants")).status_code == 200
@@ -148,9 +178,8 @@ async def test_a_local_client_of_an_unshared_sandbox_keeps_open_access() -> None
         assert sent.status_code == 200
 
 
-async def test_a_wrong_tenant_token_is_refused_even_from_a_local_client() -> None:
-    sandbox = create_sandbox(["atmotube"], clock=frozen())
-    async with client_for(sandbox) as local:
+async def test_a_wrong_tenant_token_is_refused_even_from_a_local_client(unshared: Sandbox) -> None:
+    async with client_for(unshared) as local:
         wrong = await local.get("/_sandbox/clock", headers=tenant_header("st_not-a-token"))
     assert (wrong.status_code, wrong.json()) == (401, NO_TENANTS_TOKEN)
 
@@ -166,129 +195,124 @@ async def make_tenant(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_a_tenant_token_opens_its_own_clock_and_not_another_tenants(
-    shared: Sandbox,
+    shared: Sandbox, two_tenants: TwoTenants
 ) -> None:
-    async with client_for(shared, REMOTE) as client:
-        mine, theirs = await make_tenant(client), await make_tenant(client)
-        token = tenant_header(mine["tenant_token"])
-        assert mine["tenant_token"].startswith("st_")
-        assert mine["tenant_token"] != theirs["tenant_token"]
+    client, mine, theirs = two_tenants.client, two_tenants.mine, two_tenants.theirs
+    token = two_tenants.token
+    assert mine["tenant_token"].startswith("st_")
+    assert mine["tenant_token"] != theirs["tenant_token"]
 
-        moved = await client.post("/_sandbox/clock", json={"freeze": True}, headers=token)
-        assert moved.status_code == 200
-        moved = await client.post("/_sandbox/clock", json={"advance": 3600}, headers=token)
-        assert moved.status_code == 200
-        assert moved.json()["mode"] == "frozen"
-        named = await client.get(f"/_sandbox/clock?tenant={mine['tenant']}", headers=token)
-        assert named.json() == moved.json()
-        assert shared.tenant(mine["tenant"]).clock.mode == "frozen"
-        assert shared.tenant(theirs["tenant"]).clock.mode == "real"
-        assert shared.clock.now() == NOW
+    moved = await client.post("/_sandbox/clock", json={"freeze": True}, headers=token)
+    assert moved.status_code == 200
+    moved = await client.post("/_sandbox/clock", json={"advance": 3600}, headers=token)
+    assert moved.status_code == 200
+    assert moved.json()["mode"] == "frozen"
+    named = await client.get(f"/_sandbox/clock?tenant={mine['tenant']}", headers=token)
+    assert named.json() == moved.json()
+    assert shared.tenant(mine["tenant"]).clock.mode == "frozen"
+    assert shared.tenant(theirs["tenant"]).clock.mode == "real"
+    assert shared.clock.now() == NOW
 
-        for other in (theirs["tenant"], "default", "t-nope"):
-            for method, body in (("GET", None), ("POST", {"advance": 60})):
-                refused = await client.request(
-                    method, f"/_sandbox/clock?tenant={other}", json=body, headers=token
-                )
-                assert (refused.status_code, refused.json()) == (403, not_yours(mine["tenant"]))
-        assert shared.tenant(theirs["tenant"]).clock.mode == "real"
-        assert shared.clock.now() == NOW
+    for other in (theirs["tenant"], "default", "t-nope"):
+        for method, body in (("GET", None), ("POST", {"advance": 60})):
+            refused = await client.request(
+                method, f"/_sandbox/clock?tenant={other}", json=body, headers=token
+            )
+            assert (refused.status_code, refused.json()) == (403, not_yours(mine["tenant"]))
+    assert shared.tenant(theirs["tenant"]).clock.mode == "real"
+    assert shared.clock.now() == NOW
 
 
 async def test_a_tenant_token_reaches_all_of_its_own_tenants_control_plane(
-    shared: Sandbox,
+    shared: Sandbox, two_tenants: TwoTenants
 ) -> None:
-    async with client_for(shared, REMOTE) as client:
-        mine, theirs = await make_tenant(client), await make_tenant(client)
-        token = tenant_header(mine["tenant_token"])
-        me = mine["tenant"]
+    client, mine, theirs = two_tenants.client, two_tenants.mine, two_tenants.theirs
+    token = two_tenants.token
+    me = mine["tenant"]
 
-        access = await client.get("/_sandbox/access", headers=token)
-        assert access.json() == {"access": "tenant", "tenant": me}
-        credentials = await client.get("/_sandbox/credentials", headers=token)
-        assert credentials.json() == shared.credentials(me)
+    access = await client.get("/_sandbox/access", headers=token)
+    assert access.json() == {"access": "tenant", "tenant": me}
+    credentials = await client.get("/_sandbox/credentials", headers=token)
+    assert credentials.json() == shared.credentials(me)
 
-        fault = await client.post(
-            "/_sandbox/faults", json={"api": "atmotube", "status": 503}, headers=token
+    fault = await client.post(
+        "/_sandbox/faults", json={"api": "atmotube", "status": 503}, headers=token
+    )
+    assert fault.status_code == 201
+    faults = (await client.get("/_sandbox/faults", headers=token)).json()["faults"]
+    assert [f["id"] for f in faults] == [fault.json()["id"]]
+    assert shared.tenant(theirs["tenant"]).faults.list() == []
+    assert shared.tenant("default").faults.list() == []
+    removed = await client.delete(f"/_sandbox/faults/{fault.json()['id']}", headers=token)
+    assert removed.status_code == 204
+    assert (await client.delete("/_sandbox/faults", headers=token)).status_code == 204
+
+    limits = await client.patch(
+        "/_sandbox/limits", json={"atmotube": {"requests": {"limit": 7}}}, headers=token
+    )
+    assert limits.status_code == 200
+    assert limits.json()["atmotube"]["requests"]["limit"] == 7
+    default_limits = shared.tenant("default").limits.describe()
+    assert default_limits["atmotube"]["requests"]["limit"] != 7
+
+    reset = await client.post("/_sandbox/reset", headers=token)
+    assert reset.json() == {"reset": [me]}
+
+    # The journal: its own tenant's entries only, whatever the filter leaves out.
+    for tenant in (mine, theirs):
+        read = await client.get(
+            "/atmotube/api/v1/data",
+            params={"api_key": tenant["atmotube"]["api_key"], "mac": "AA:BB:CC:DD:EE:01"},
         )
-        assert fault.status_code == 201
-        faults = (await client.get("/_sandbox/faults", headers=token)).json()["faults"]
-        assert [f["id"] for f in faults] == [fault.json()["id"]]
-        assert shared.tenant(theirs["tenant"]).faults.list() == []
-        assert shared.tenant("default").faults.list() == []
-        removed = await client.delete(f"/_sandbox/faults/{fault.json()['id']}", headers=token)
-        assert removed.status_code == 204
-        assert (await client.delete("/_sandbox/faults", headers=token)).status_code == 204
-
-        limits = await client.patch(
-            "/_sandbox/limits", json={"atmotube": {"requests": {"limit": 7}}}, headers=token
-        )
-        assert limits.status_code == 200
-        assert limits.json()["atmotube"]["requests"]["limit"] == 7
-        default_limits = shared.tenant("default").limits.describe()
-        assert default_limits["atmotube"]["requests"]["limit"] != 7
-
-        reset = await client.post("/_sandbox/reset", headers=token)
-        assert reset.json() == {"reset": [me]}
-
-        # The journal: its own tenant's entries only, whatever the filter leaves out.
-        for tenant in (mine, theirs):
-            read = await client.get(
-                "/atmotube/api/v1/data",
-                params={"api_key": tenant["atmotube"]["api_key"], "mac": "AA:BB:CC:DD:EE:01"},
-            )
-            assert read.status_code == 404, read.text  # the tenant's, not a device of it
-        entries = (await client.get("/_sandbox/requests", headers=token)).json()["requests"]
-        assert [e["tenant"] for e in entries] == [me]
-        count = await client.get("/_sandbox/requests/count", headers=token)
-        assert count.json() == {"count": 1}
-        found = await client.post(
-            "/_sandbox/requests/find", json={"api": "atmotube"}, headers=token
-        )
-        assert [e["tenant"] for e in found.json()["requests"]] == [me]
-        assert (await client.delete("/_sandbox/requests", headers=token)).status_code == 204
-        counted = await client.post("/_sandbox/requests/count", json={}, headers=token)
-        assert counted.json() == {"count": 0}
-        everyone = await client.get("/_sandbox/requests/count", headers=admin())
-        assert everyone.json() == {"count": 1}  # the other tenant's entry stays
+        assert read.status_code == 404, read.text  # the tenant's, not a device of it
+    entries = (await client.get("/_sandbox/requests", headers=token)).json()["requests"]
+    assert [e["tenant"] for e in entries] == [me]
+    count = await client.get("/_sandbox/requests/count", headers=token)
+    assert count.json() == {"count": 1}
+    found = await client.post("/_sandbox/requests/find", json={"api": "atmotube"}, headers=token)
+    assert [e["tenant"] for e in found.json()["requests"]] == [me]
+    assert (await client.delete("/_sandbox/requests", headers=token)).status_code == 204
+    counted = await client.post("/_sandbox/requests/count", json={}, headers=token)
+    assert counted.json() == {"count": 0}
+    everyone = await client.get("/_sandbox/requests/count", headers=admin())
+    assert everyone.json() == {"count": 1}  # the other tenant's entry stays
 
 
 async def test_a_tenant_token_is_refused_the_tenant_list_new_tenants_and_other_tenants(
-    shared: Sandbox,
+    shared: Sandbox, two_tenants: TwoTenants
 ) -> None:
-    async with client_for(shared, REMOTE) as client:
-        mine, theirs = await make_tenant(client), await make_tenant(client)
-        token = tenant_header(mine["tenant_token"])
-        listed = await client.get("/_sandbox/tenants", headers=token)
-        assert (listed.status_code, listed.json()) == (
-            403,
-            {"error": "listing tenants needs the X-Standin-Admin-Token"},
-        )
-        created = await client.post("/_sandbox/tenants", headers=token)
-        assert (created.status_code, created.json()) == (
-            403,
-            {"error": "creating a tenant needs the X-Standin-Admin-Token"},
-        )
-        refused = not_yours(mine["tenant"])
-        other = theirs["tenant"]
-        for method, path, body in (
-            ("GET", f"/_sandbox/credentials?tenant={other}", None),
-            ("GET", "/_sandbox/credentials?tenant=default", None),
-            ("POST", f"/_sandbox/reset?tenant={other}", None),
-            ("GET", f"/_sandbox/faults?tenant={other}", None),
-            ("POST", f"/_sandbox/faults?tenant={other}", {"api": "atmotube", "status": 500}),
-            ("PATCH", f"/_sandbox/limits?tenant={other}", {}),
-            ("GET", f"/_sandbox/requests?tenant={other}", None),
-            ("GET", f"/_sandbox/requests/count?tenant={other}", None),
-            ("POST", "/_sandbox/requests/find", {"tenant": other}),
-            ("DELETE", f"/_sandbox/requests?tenant={other}", None),
-            ("DELETE", f"/_sandbox/tenants/{other}", None),
-            ("DELETE", "/_sandbox/tenants/default", None),
-        ):
-            answer = await client.request(method, path, json=body, headers=token)
-            assert (answer.status_code, answer.json()) == (403, refused), (method, path)
-        assert [t.id for t in shared.tenants.all()] == ["default", mine["tenant"], other]
-        assert shared.tenant(other).faults.list() == []
+    client, mine, theirs = two_tenants.client, two_tenants.mine, two_tenants.theirs
+    token = two_tenants.token
+    listed = await client.get("/_sandbox/tenants", headers=token)
+    assert (listed.status_code, listed.json()) == (
+        403,
+        {"error": "listing tenants needs the X-Standin-Admin-Token"},
+    )
+    created = await client.post("/_sandbox/tenants", headers=token)
+    assert (created.status_code, created.json()) == (
+        403,
+        {"error": "creating a tenant needs the X-Standin-Admin-Token"},
+    )
+    refused = not_yours(mine["tenant"])
+    other = theirs["tenant"]
+    for method, path, body in (
+        ("GET", f"/_sandbox/credentials?tenant={other}", None),
+        ("GET", "/_sandbox/credentials?tenant=default", None),
+        ("POST", f"/_sandbox/reset?tenant={other}", None),
+        ("GET", f"/_sandbox/faults?tenant={other}", None),
+        ("POST", f"/_sandbox/faults?tenant={other}", {"api": "atmotube", "status": 500}),
+        ("PATCH", f"/_sandbox/limits?tenant={other}", {}),
+        ("GET", f"/_sandbox/requests?tenant={other}", None),
+        ("GET", f"/_sandbox/requests/count?tenant={other}", None),
+        ("POST", "/_sandbox/requests/find", {"tenant": other}),
+        ("DELETE", f"/_sandbox/requests?tenant={other}", None),
+        ("DELETE", f"/_sandbox/tenants/{other}", None),
+        ("DELETE", "/_sandbox/tenants/default", None),
+    ):
+        answer = await client.request(method, path, json=body, headers=token)
+        assert (answer.status_code, answer.json()) == (403, refused), (method, path)
+    assert [t.id for t in shared.tenants.all()] == ["default", mine["tenant"], other]
+    assert shared.tenant(other).faults.list() == []
 
 
 async def test_a_tenant_token_removes_its_own_tenant_and_then_opens_nothing(
@@ -305,81 +329,73 @@ async def test_a_tenant_token_removes_its_own_tenant_and_then_opens_nothing(
 
 
 async def test_a_tenant_token_triggers_vendor_events_in_its_own_tenant_only(
-    shared: Sandbox,
+    shared: Sandbox, two_tenants: TwoTenants
 ) -> None:
-    async with client_for(shared, REMOTE) as client:
-        mine, theirs = await make_tenant(client), await make_tenant(client)
-        token = tenant_header(mine["tenant_token"])
-        refused = (403, not_yours(mine["tenant"]))
+    client, mine, theirs = two_tenants.client, two_tenants.mine, two_tenants.theirs
+    token = two_tenants.token
+    refused = (403, not_yours(mine["tenant"]))
 
-        # Locus and Metasys triggers name a tenant in the body: their own by default.
-        alert = {"componentId": 123, "durationSeconds": 60}
-        raised = await client.post("/_sandbox/locus/alerts", json=alert, headers=token)
-        assert raised.status_code == 201, raised.text
-        elsewhere = await client.post(
-            "/_sandbox/locus/alerts", json={**alert, "tenant": theirs["tenant"]}, headers=token
-        )
-        assert (elsewhere.status_code, elsewhere.json()) == refused
-        flags = await client.post(
-            "/_sandbox/metasys/streaming", json={"arrayUpdates": True}, headers=token
-        )
-        assert flags.status_code == 200
-        assert flags.json()["arrayUpdates"] is True
-        in_default = await client.post(
-            "/_sandbox/metasys/streaming",
-            json={"arrayUpdates": True, "tenant": "default"},
-            headers=token,
-        )
-        assert (in_default.status_code, in_default.json()) == refused
-        heartbeat = await client.post(
-            "/_sandbox/metasys/streaming", json={"heartbeatSeconds": 5}, headers=token
-        )
-        assert (heartbeat.status_code, heartbeat.json()) == (
-            403,
-            {
-                "error": "changing the sandbox-wide heartbeat periods needs the "
-                "X-Standin-Admin-Token"
-            },
-        )
+    # Locus and Metasys triggers name a tenant in the body: their own by default.
+    alert = {"componentId": 123, "durationSeconds": 60}
+    raised = await client.post("/_sandbox/locus/alerts", json=alert, headers=token)
+    assert raised.status_code == 201, raised.text
+    elsewhere = await client.post(
+        "/_sandbox/locus/alerts", json={**alert, "tenant": theirs["tenant"]}, headers=token
+    )
+    assert (elsewhere.status_code, elsewhere.json()) == refused
+    flags = await client.post(
+        "/_sandbox/metasys/streaming", json={"arrayUpdates": True}, headers=token
+    )
+    assert flags.status_code == 200
+    assert flags.json()["arrayUpdates"] is True
+    in_default = await client.post(
+        "/_sandbox/metasys/streaming",
+        json={"arrayUpdates": True, "tenant": "default"},
+        headers=token,
+    )
+    assert (in_default.status_code, in_default.json()) == refused
+    heartbeat = await client.post(
+        "/_sandbox/metasys/streaming", json={"heartbeatSeconds": 5}, headers=token
+    )
+    assert (heartbeat.status_code, heartbeat.json()) == (
+        403,
+        {"error": "changing the sandbox-wide heartbeat periods needs the X-Standin-Admin-Token"},
+    )
 
-        # Atmotube's names its tenant by an API key.
-        device = {"api_key": mine["atmotube"]["api_key"], "mac": "AA:BB:CC:DD:EE:01"}
-        registered = await client.post("/_sandbox/atmotube/devices", json=device, headers=token)
-        assert registered.status_code == 201, registered.text
-        other_key = {**device, "api_key": theirs["atmotube"]["api_key"]}
-        foreign = await client.post("/_sandbox/atmotube/devices", json=other_key, headers=token)
-        assert (foreign.status_code, foreign.json()) == refused
+    # Atmotube's names its tenant by an API key.
+    device = {"api_key": mine["atmotube"]["api_key"], "mac": "AA:BB:CC:DD:EE:01"}
+    registered = await client.post("/_sandbox/atmotube/devices", json=device, headers=token)
+    assert registered.status_code == 201, registered.text
+    other_key = {**device, "api_key": theirs["atmotube"]["api_key"]}
+    foreign = await client.post("/_sandbox/atmotube/devices", json=other_key, headers=token)
+    assert (foreign.status_code, foreign.json()) == refused
 
-        # BuildingMinds' by a record id: another tenant's batch is not found.
-        bm = {"Authorization": f"Bearer {await _bm_token(client, theirs['buildingminds'])}"}
-        posted = await client.post(
-            "/buildingminds/api/digitaltwinintegration/address",
-            json=[record("address", "A1")],
-            headers=bm,
-        )
-        batch = posted.json()["batchId"]
-        hidden = await client.post(
-            f"/_sandbox/buildingminds/batches/{batch}/complete", headers=token
-        )
-        assert (hidden.status_code, hidden.json()) == (
-            404,
-            {"error": f"unknown batch {batch!r}"},
-        )
-        own = tenant_header(theirs["tenant_token"])
-        completed = await client.post(
-            f"/_sandbox/buildingminds/batches/{batch}/complete", headers=own
-        )
-        assert completed.status_code == 200
-        timing = await client.patch(
-            "/_sandbox/buildingminds/processing", json={"pickup_seconds": 1}, headers=token
-        )
-        assert (timing.status_code, timing.json()) == (
-            403,
-            {"error": "changing the sandbox-wide processing times needs the X-Standin-Admin-Token"},
-        )
-        assert (
-            await client.get("/_sandbox/buildingminds/processing", headers=token)
-        ).status_code == 200
+    # BuildingMinds' by a record id: another tenant's batch is not found.
+    bm = {"Authorization": f"Bearer {await _bm_token(client, theirs['buildingminds'])}"}
+    posted = await client.post(
+        "/buildingminds/api/digitaltwinintegration/address",
+        json=[record("address", "A1")],
+        headers=bm,
+    )
+    batch = posted.json()["batchId"]
+    hidden = await client.post(f"/_sandbox/buildingminds/batches/{batch}/complete", headers=token)
+    assert (hidden.status_code, hidden.json()) == (
+        404,
+        {"error": f"unknown batch {batch!r}"},
+    )
+    own = tenant_header(theirs["tenant_token"])
+    completed = await client.post(f"/_sandbox/buildingminds/batches/{batch}/complete", headers=own)
+    assert completed.status_code == 200
+    timing = await client.patch(
+        "/_sandbox/buildingminds/processing", json={"pickup_seconds": 1}, headers=token
+    )
+    assert (timing.status_code, timing.json()) == (
+        403,
+        {"error": "changing the sandbox-wide processing times needs the X-Standin-Admin-Token"},
+    )
+    assert (
+        await client.get("/_sandbox/buildingminds/processing", headers=token)
+    ).status_code == 200
 
 
 async def _bm_token(client: httpx.AsyncClient, creds: dict[str, str]) -> str:
@@ -471,11 +487,19 @@ async def test_vendor_credentials_never_open_the_control_plane(shared: Sandbox) 
 # --- kept with the tenant --------------------------------------------------------------------
 
 
+async def tenants_kept_in(data_dir: Path, count: int) -> list[dict[str, Any]]:
+    """``count`` tenants made (with the admin token) by a server keeping ``data_dir``, which
+    then stops: what ``POST /_sandbox/tenants`` answered for each."""
+    sandbox = create_sandbox(["atmotube"], data_dir=data_dir, admin_token=ADMIN)
+    try:
+        async with client_for(sandbox) as client:
+            return [await make_tenant(client) for _ in range(count)]
+    finally:
+        sandbox.close()
+
+
 async def test_a_tenant_token_survives_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
-    first = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
-    async with client_for(first) as client:
-        tenant = await make_tenant(client)
-    first.close()
+    (tenant,) = await tenants_kept_in(tmp_path, 1)
     second = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
     async with client_for(second, REMOTE) as client:
         token = tenant_header(tenant["tenant_token"])
@@ -483,29 +507,48 @@ async def test_a_tenant_token_survives_a_restart_on_the_same_data_dir(tmp_path: 
         assert credentials.status_code == 200
         assert credentials.json() == {"atmotube": tenant["atmotube"]}
         listed = await client.get("/_sandbox/tenants", headers=admin())
-        assert listed.json()["tenants"][1]["tenant_token"] == tenant["tenant_token"]
+        assert listed.json()["tenants"][1] == {
+            "tenant": tenant["tenant"],
+            "atmotube": tenant["atmotube"],
+        }
     second.close()
 
 
-def test_a_data_dir_kept_before_tenant_tokens_gives_its_tenants_new_ones(tmp_path: Path) -> None:
+def kept_files(data_dir: Path) -> bytes:
+    """Every byte of a data directory (the database, its write-ahead log)."""
+    return b"".join(path.read_bytes() for path in sorted(data_dir.iterdir()) if path.is_file())
+
+
+async def test_a_data_dir_keeps_a_tenant_tokens_digest_and_never_the_token(
+    tmp_path: Path,
+) -> None:
+    (tenant,) = await tenants_kept_in(tmp_path, 1)
+    token = tenant["tenant_token"]
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert token.encode() not in kept_files(tmp_path)
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        rows = db.execute("SELECT id, token_digest FROM tenants ORDER BY rowid").fetchall()
+    assert rows == [("default", None), (tenant["tenant"], digest)]
+
+
+def test_a_data_dir_kept_before_tenant_tokens_leaves_its_tenants_to_the_admin(
+    tmp_path: Path,
+) -> None:
     first = create_sandbox(["atmotube"], data_dir=tmp_path)
     tenant = first.create_tenant()
     first.close()
-    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
-        db.execute("UPDATE tenants SET token = NULL")  # as an older standin kept it
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        db.execute("UPDATE tenants SET token_digest = NULL")  # as an older standin kept it
     second = create_sandbox(["atmotube"], data_dir=tmp_path)
-    token = second.tenant(tenant.id).token
-    assert token is not None
-    assert token.startswith("st_")
-    assert token != tenant.token
+    assert second.tenant(tenant.id).token_digest is None
+    assert second.credentials(tenant.id) == tenant.credentials
     second.close()
-    third = create_sandbox(["atmotube"], data_dir=tmp_path)
-    assert third.tenant(tenant.id).token == token
-    third.close()
 
 
-def test_the_store_adds_the_token_column_to_an_older_tenants_table(tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
+def test_the_store_adds_the_token_digest_column_to_an_older_tenants_table(
+    tmp_path: Path,
+) -> None:
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
         db.execute(
             "CREATE TABLE tenants (id TEXT PRIMARY KEY, credentials TEXT NOT NULL, "
             "created REAL NOT NULL)"
@@ -514,3 +557,38 @@ def test_the_store_adds_the_token_column_to_an_older_tenants_table(tmp_path: Pat
     store = SqliteStore(tmp_path / DATABASE_NAME)
     assert store.tenants() == [("t-old", {}, None)]
     store.close()
+
+
+async def test_a_data_dir_that_kept_plain_tokens_keeps_their_digests_and_they_still_open(
+    tmp_path: Path,
+) -> None:
+    mine, theirs = await tenants_kept_in(tmp_path, 2)
+    with (
+        contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db,
+        db,
+    ):  # as the previous schema kept them
+        db.execute("ALTER TABLE tenants DROP COLUMN token_digest")
+        db.execute("ALTER TABLE tenants ADD COLUMN token TEXT")
+        for made in (mine, theirs):
+            db.execute(
+                "UPDATE tenants SET token = ? WHERE id = ?", (made["tenant_token"], made["tenant"])
+            )
+    second = create_sandbox(["atmotube"], data_dir=tmp_path, admin_token=ADMIN)
+    async with client_for(second, REMOTE) as client:
+        for made in (mine, theirs):
+            opened = await client.get(
+                "/_sandbox/credentials", headers=tenant_header(made["tenant_token"])
+            )
+            assert (opened.status_code, opened.json()) == (200, {"atmotube": made["atmotube"]})
+        refused = await client.get(
+            "/_sandbox/credentials",
+            params={"tenant": theirs["tenant"]},
+            headers=tenant_header(mine["tenant_token"]),
+        )
+        assert (refused.status_code, refused.json()) == (403, not_yours(mine["tenant"]))
+    second.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(tenants)")]
+    assert columns == ["id", "credentials", "created", "token_digest"]
+    for made in (mine, theirs):
+        assert made["tenant_token"].encode() not in kept_files(tmp_path)

@@ -56,10 +56,10 @@ def test_tenants_can_be_created_and_listed(echo: httpx.Client) -> None:
     assert set(body) == {"tenant", "tenant_token", "echo"}
     assert body["tenant_token"].startswith("st_")
     listed = echo.get("/_sandbox/tenants").json()["tenants"]
-    assert [t["tenant"] for t in listed] == ["default", body["tenant"]]
-    assert listed[0]["tenant_token"] is None
-    assert listed[1]["echo"] == body["echo"]
-    assert listed[1]["tenant_token"] == body["tenant_token"]
+    assert listed == [
+        {"tenant": "default", "echo": {"token": "default-token"}},
+        {"tenant": body["tenant"], "echo": body["echo"]},
+    ]
 
 
 def test_reset_restores_the_default_tenants_fixtures_or_the_named_tenants(

@@ -42,14 +42,14 @@ ENGINE = "ADS1:NAE-1"
 def test_the_store_keeps_tenants_in_creation_order_with_their_states(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / DATABASE_NAME)
     store.put_tenant("default", {"atrius": {"client_id": "a"}}, {"atrius": b"one"})
-    store.put_tenant("t-2", {"atrius": {"client_id": "b"}}, {"atrius": b"two"}, "st_two")
+    store.put_tenant("t-2", {"atrius": {"client_id": "b"}}, {"atrius": b"two"}, bytes(range(32)))
     store.put_states([("default", "atrius", b"three")])
     store.put_tenant("default", {"atrius": {"client_id": "c"}}, {})
     store.close()
     reopened = SqliteStore(tmp_path / DATABASE_NAME)
     assert reopened.tenants() == [
         ("default", {"atrius": {"client_id": "c"}}, None),
-        ("t-2", {"atrius": {"client_id": "b"}}, "st_two"),
+        ("t-2", {"atrius": {"client_id": "b"}}, bytes(range(32))),
     ]
     assert reopened.states("default") == {"atrius": b"three"}
     reopened.delete_tenant("t-2")

@@ -31,8 +31,7 @@ def test_credentials_of_a_shared_server_are_asked_with_the_admin_or_a_tenants_to
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sandbox = create_sandbox(["atmotube"], admin_token="adm1n", shared=True)
-    tenant = sandbox.create_tenant()
-    assert tenant.token is not None
+    tenant, token = sandbox.create_tenant_with_token()
     monkeypatch.delenv("STANDIN_ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("STANDIN_TENANT_TOKEN", raising=False)
     printed: list[object] = []
@@ -42,7 +41,7 @@ def test_credentials_of_a_shared_server_are_asked_with_the_admin_or_a_tenants_to
         refused = capsys.readouterr().err
         for extra in (
             ["--admin-token", "adm1n"],
-            ["--tenant-token", tenant.token],
+            ["--tenant-token", token],
             ["--admin-token", "adm1n", "--tenant", tenant.id],
         ):
             assert main([*ask, *extra]) == 0

@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
+from bench.servers import free_port
 from standin._core.liveserver import live_server
 from standin._core.sandbox import Sandbox
 from standin.registry import create_sandbox
 from standin.server import build_app
-from tests.redis_support import free_port
 
 
 @dataclass

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.servers import free_port
 from standin._core.cluster.gateway import FORWARDED_HEADER, Gateway, original_client
 from standin._core.cluster.persistence import RedisPersistence
 from standin._core.cluster.signals import Holder, TenantElsewhere
 from standin._core.liveserver import live_server
 from standin._core.rendering import JSONBody
-from tests.redis_support import free_port
 
 
 async def what_the_owner_sees(scope: Scope, receive: Receive, send: Send) -> None:

@@ -12,6 +12,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.servers import free_port
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
@@ -20,7 +21,7 @@ from standin._core.cluster.signals import StorageUnavailable
 from standin._core.journal import Journal, JournalEntry, JournalQuery, RequestJournal
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
-from tests.redis_support import RedisServer, free_port
+from tests.redis_support import RedisServer
 from tests.scaleout.replicas import replica
 
 PREFIXES = itertools.count(1)

@@ -20,6 +20,7 @@ import redis
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bench.servers import free_port
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
@@ -34,7 +35,7 @@ from standin._core.ratelimit import (
 )
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
-from tests.redis_support import RedisServer, free_port
+from tests.redis_support import RedisServer
 from tests.scaleout.replicas import replica
 from tests.test_tenants_across_vendors import EVERY_VENDOR, Vendor, _read
 

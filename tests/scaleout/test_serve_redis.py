@@ -8,8 +8,8 @@ import sys
 import httpx
 import pytest
 
+from bench.servers import free_port
 from standin.cli import main
-from tests.redis_support import free_port
 from tests.scaleout.replicas import replica_process
 
 

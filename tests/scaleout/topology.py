@@ -13,58 +13,44 @@ down in order.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-import httpx
 import redis
 
 from bench.haproxy import DEFAULT_SETTINGS, HEALTH_PATH, BalancerSettings, haproxy_config
+from bench.servers import (
+    POLL_INTERVAL_S,
+    START_TIMEOUT_S,
+    Server,
+    ServerFailed,
+    free_port,
+    standin_serve,
+)
 from standin._core.cluster import keys
 from tests.debian import ensure_debian_packages
-from tests.redis_support import RedisServer, free_port
+from tests.redis_support import RedisServer
 
 HAPROXY = Path("/usr/sbin/haproxy")
-START_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
-POLL_S = 0.05
 
 
 def ensure_haproxy() -> None:
     ensure_debian_packages("the scale-out tests (replicas behind a balancer)", {HAPROXY: "haproxy"})
 
 
-def standin_command() -> list[str]:
-    """The venv's ``standin`` script, as a deployment runs it."""
-    script = Path(sys.executable).with_name("standin")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "standin.cli"]
+TopologyFailed = ServerFailed
+"""A process of the topology did not start or did not become ready."""
 
 
-class TopologyFailed(RuntimeError):
-    """A process of the topology did not start or did not become ready."""
-
-
-def _tail(path: Path, chars: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return ""
-
-
-class Replica:
-    """One ``standin serve`` process on 127.0.0.1:``port``; its output goes to ``log``."""
+class Replica(Server):
+    """One ``standin serve`` process on 127.0.0.1:``port``; its output goes to ``log_path``."""
 
     def __init__(
         self,
@@ -74,106 +60,43 @@ class Replica:
         port: int | None = None,
         extra: Sequence[str] = (),
     ) -> None:
-        self.name = name
-        self.port = port or free_port()
         self.redis_url = redis_url
         self.extra = tuple(extra)
-        self.log = directory / f"{name}.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        port = port or free_port()
+        super().__init__(name, self._serve(port), port, None, directory / f"{name}.log")
 
-    def command(self) -> list[str]:
+    def _serve(self, port: int) -> list[str]:
         redis = [] if self.redis_url is None else ["--redis", self.redis_url]
-        return [
-            *standin_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            *redis,
-            *self.extra,
-        ]
+        return standin_serve(port, *redis, *self.extra)
 
     @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+    def url(self) -> str:
+        return self.base_url
 
-    def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> None:
-        self.spawn()
+    def start(self, cwd: Path | None = None) -> None:
+        self.spawn(cwd)
         self.wait_healthy()
 
-    def spawn(self) -> None:
-        """Start the process; :meth:`wait_healthy` waits for it to answer."""
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log.open("ab")
-        self._process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
     def wait_healthy(
-        self, timeout: float = START_TIMEOUT_S, new_port_if_taken: bool = False
+        self,
+        timeout: float = START_TIMEOUT_S,
+        path: str = HEALTH_PATH,
+        *,
+        new_port_if_taken: bool = False,
     ) -> None:
         """Until ``GET /_sandbox/health`` answers 200. ``new_port_if_taken``: a first start
         whose port was taken meanwhile (a free port is only free when asked) starts again on
         another, once."""
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2.0) as client:
-            while True:
-                if not self.alive():
-                    log = _tail(self.log)
-                    if new_port_if_taken and "address already in use" in log:
-                        new_port_if_taken = False
-                        self.stop()
-                        self.port = free_port()
-                        self.url = f"http://127.0.0.1:{self.port}"
-                        self.spawn()
-                        continue
-                    raise TopologyFailed(f"{self.name} exited during start-up\n{log}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if client.get(self.url + HEALTH_PATH).status_code == 200:
-                        return
-                if time.monotonic() > deadline:
-                    raise TopologyFailed(f"{self.name} not healthy in {timeout:g} s")
-                time.sleep(POLL_S)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no goodbye, as an out-of-memory kill or a lost node does."""
-        process, self._process = self._process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_TIMEOUT_S)
-        self._close_log()
-
-    def stop(self) -> None:
-        """SIGTERM (uvicorn's graceful shutdown), SIGKILL after ``STOP_TIMEOUT_S``."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=STOP_TIMEOUT_S)
-        self._close_log()
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        try:
+            super().wait_healthy(timeout, path)
+        except ServerFailed:
+            if not new_port_if_taken or "address already in use" not in self.log_tail():
+                raise
+            self.stop()
+            self.port = free_port()
+            self.command = self._serve(self.port)
+            self.spawn()
+            super().wait_healthy(timeout, path)
 
 
 class Balancer:
@@ -187,15 +110,24 @@ class Balancer:
         settings: BalancerSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.directory = directory
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.admin_socket = directory / "haproxy.sock"
         self.config_path = directory / "haproxy.cfg"
-        self.log = directory / "haproxy.log"
         self.servers = list(servers)
         self.settings = settings
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self.process = self._haproxy(port or free_port())
+
+    def _haproxy(self, port: int) -> Server:
+        """The HAProxy process on ``port`` (a new one for each try: its log starts afresh)."""
+        command = [str(HAPROXY), "-db", "-f", str(self.config_path)]
+        return Server("haproxy", command, port, None, self.directory / "haproxy.log")
+
+    @property
+    def port(self) -> int:
+        return self.process.port
+
+    @property
+    def url(self) -> str:
+        return self.process.base_url
 
     def start(self) -> None:
         """Start HAProxy; on a port taken meanwhile (a free port is only free when asked), once
@@ -206,9 +138,8 @@ class Balancer:
             if self._try_start():
                 return
             if attempt < 2:
-                self.port = free_port()
-                self.url = f"http://127.0.0.1:{self.port}"
-        raise TopologyFailed(f"haproxy exited during start-up\n{_tail(self.log)}")
+                self.process = self._haproxy(free_port())
+        raise TopologyFailed(f"haproxy exited during start-up\n{self.process.log_tail()}")
 
     def _try_start(self) -> bool:
         """False when HAProxy could not bind its port; raises on any other failure."""
@@ -222,29 +153,22 @@ class Balancer:
         )
         if checked.returncode != 0:
             raise TopologyFailed(f"haproxy refused its configuration: {checked.stderr}")
-        self.log.unlink(missing_ok=True)
-        self._log = self.log.open("ab")
-        process = self._process = subprocess.Popen(
-            [str(HAPROXY), "-db", "-f", str(self.config_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                self.stop()
-                if "Address already in use" in _tail(self.log):
-                    return False
-                raise TopologyFailed(f"haproxy exited during start-up\n{_tail(self.log)}")
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                if self.admin_socket.exists():
-                    return True
-            if time.monotonic() > deadline:
-                raise TopologyFailed("haproxy did not listen in time")
-            time.sleep(POLL_S)
+        self.admin_socket.unlink(missing_ok=True)
+        self.process.spawn()
+        try:
+            self.process.wait_listening()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not self.admin_socket.exists():
+                if time.monotonic() > deadline:
+                    raise TopologyFailed("haproxy did not open its admin socket in time")
+                time.sleep(POLL_INTERVAL_S)
+        except ServerFailed:
+            alive = self.process.alive()
+            self.process.stop()
+            if not alive and "Address already in use" in self.process.log_tail():
+                return False
+            raise
+        return True
 
     def admin(self, command: str) -> str:
         """One command on HAProxy's admin socket; its answer."""
@@ -275,20 +199,10 @@ class Balancer:
                 return
             if time.monotonic() > deadline:
                 raise TopologyFailed(f"haproxy sees {states}, not {wanted}")
-            time.sleep(POLL_S)
+            time.sleep(POLL_INTERVAL_S)
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=STOP_TIMEOUT_S)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self.process.stop()
 
 
 @dataclass

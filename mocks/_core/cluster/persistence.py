@@ -26,7 +26,13 @@ from standin._core.clock import Clock
 from standin._core.cluster import keys
 from standin._core.cluster.connection import BULK_TIMEOUT, connect, shown, storage_calls
 from standin._core.cluster.lease import LEASE_SECONDS, RENEW_SECONDS, Leases
-from standin._core.cluster.scripts import REMOVE_TENANT, SAVE_TENANT, WRITE, WRITE_STATE
+from standin._core.cluster.scripts import (
+    DIGEST_TOKEN,
+    REMOVE_TENANT,
+    SAVE_TENANT,
+    WRITE,
+    WRITE_STATE,
+)
 from standin._core.cluster.signals import (
     Holder,
     StorageUnavailable,
@@ -87,6 +93,7 @@ class RedisPersistence:
         self._write_state = self.redis.register_script(WRITE_STATE)
         self._bulk: redis.Redis | None = None
         self._writers = LogWriters()
+        self._digest_token = self.redis.register_script(DIGEST_TOKEN)
         self._secret: str | None = None
         self._sandbox: Sandbox | None = None
         self._elsewhere: dict[str, tuple[Holder, float]] = {}
@@ -121,6 +128,7 @@ class RedisPersistence:
                     tokens = _RedisTokens(self, key)
                     issuer.log = tokens
                     issuer.directory = tokens
+            self._digest_plain_tokens()
         sandbox.tenants.source = self
         self.leases.start()
         try:
@@ -130,6 +138,20 @@ class RedisPersistence:
         except TenantElsewhere:
             pass  # another replica is making it
         return True
+
+    def _digest_plain_tokens(self) -> None:
+        """Tenant tokens an older standin kept in plain text (the ``token`` field) become
+        their digests (``token_digest``): only the digest is kept."""
+        ids = self.redis.zrange(keys.TENANTS, 0, -1)
+        pipe = self.redis.pipeline(transaction=False)
+        for tenant_id in ids:
+            pipe.hget(keys.tenant(_bytes(tenant_id).decode()), "token")
+        for tenant_id, token in zip(ids, pipe.execute(), strict=True):
+            if token is not None:
+                digest = token_digest(_bytes(token).decode()).hex()
+                self._digest_token(
+                    keys=[keys.tenant(_bytes(tenant_id).decode())], args=[token, digest]
+                )
 
     def _share_signer(self, key: str, issuer: TokenIssuer) -> None:
         """Every replica signs with the first replica's key, so one JWKS verifies them all."""
@@ -190,12 +212,12 @@ class RedisPersistence:
             for field, value in record.items()
             if field.startswith(b"state:")
         }
-        token = record.get(b"token")
+        digest = record.get(b"token_digest")
         tenant = sandbox.tenants.restore(
             tenant_id,
             credentials,
             functools.partial(self._load_states, tenant_id, states, _rows_by_api(kept_rows)),
-            token=None if token is None else token.decode(),
+            None if digest is None else bytes.fromhex(digest.decode()),
         )
         _apply_settings(tenant, record)
         try:
@@ -260,15 +282,11 @@ class RedisPersistence:
             ids = [_bytes(i).decode() for i in self.redis.zrange(keys.TENANTS, 0, -1)]
             pipe = self.redis.pipeline(transaction=False)
             for tenant_id in ids:
-                pipe.hmget(keys.tenant(tenant_id), ["credentials", "token"])
+                pipe.hget(keys.tenant(tenant_id), "credentials")
             found = pipe.execute()
         return [
-            (
-                tenant_id,
-                orjson.loads(credentials),
-                None if token is None else _bytes(token).decode(),
-            )
-            for tenant_id, (credentials, token) in zip(ids, found, strict=True)
+            (tenant_id, orjson.loads(credentials))
+            for tenant_id, credentials in zip(ids, found, strict=True)
             if credentials is not None
         ]
 
@@ -348,8 +366,8 @@ class RedisPersistence:
             if key in tenant.credentials
             for credential in api.credential_keys(tenant.credentials[key])
         ]
-        if tenant.token is not None:
-            index.append(keys.credential(TENANT_TOKEN_INDEX, token_digest(tenant.token).hex()))
+        if tenant.token_digest is not None:
+            index.append(keys.credential(TENANT_TOKEN_INDEX, tenant.token_digest.hex()))
         args: list[Any] = [value, self.leases.lease_ms, fence, tenant.id, time.time(), len(index)]
         args += index
         written = {
@@ -360,8 +378,8 @@ class RedisPersistence:
         rows = [arg for key, kept in written.items() for arg in _row_args(key, kept.rows)]
         args += [len(rows) // 2, *rows]
         args += ["credentials", orjson.dumps(tenant.credentials)]
-        if tenant.token is not None:
-            args += ["token", tenant.token]
+        if tenant.token_digest is not None:
+            args += ["token_digest", tenant.token_digest.hex()]
         for key, kept in written.items():
             args += [f"state:{key}", kept.blob]
         args += _settings_fields(tenant)
@@ -418,7 +436,7 @@ class RedisPersistence:
         if held is None:
             return
         with self._storage():
-            kept, token = self.redis.hmget(keys.tenant(tenant_id), ["credentials", "token"])
+            kept, digest = self.redis.hmget(keys.tenant(tenant_id), ["credentials", "token_digest"])
             credentials = {} if kept is None else orjson.loads(kept)
             index = [
                 keys.credential(key, credential)
@@ -426,9 +444,8 @@ class RedisPersistence:
                 if key in credentials
                 for credential in api.credential_keys(credentials[key])
             ]
-            if token is not None:
-                digest = token_digest(_bytes(token).decode()).hex()
-                index.append(keys.credential(TENANT_TOKEN_INDEX, digest))
+            if digest is not None:
+                index.append(keys.credential(TENANT_TOKEN_INDEX, _bytes(digest).decode()))
             wrote = self._remove_tenant(
                 keys=[
                     keys.lease(tenant_id),

@@ -58,6 +58,7 @@ end
 redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[4])
 redis.call('DEL', KEYS[5])
 local after = set_rows(KEYS[5], 7 + k)
+redis.call('HDEL', KEYS[2], 'token')
 redis.call('HSET', KEYS[2], 'fence', ARGV[3], unpack(ARGV, after))
 return 1
 """
@@ -97,6 +98,18 @@ set_rows(KEYS[3], 10 + c + r)
 return 1
 """
 )
+
+# KEYS: tenant hash. ARGV: the plain-text tenant token an older standin kept, its digest (hex).
+# The token becomes its digest, unless another replica changed the field meanwhile; not fenced:
+# the tenant's data is the same before and after.
+DIGEST_TOKEN = """
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'token_digest', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'token')
+  return 1
+end
+return 0
+"""
 
 # KEYS: lease, tenant hash, directory, credential index, rows hash. ARGV: lease value, lease ms,
 # fence, tenant id, then the credential fields to drop.

@@ -83,16 +83,17 @@ class EventStreamResponse(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _write(self, listener: Listener, send: Send) -> None:
-        while True:
-            batch = await listener.next_batch(self.batch_size)
-            if batch is None:
-                return
-            body = b"".join(event.wire for event in batch)
-            with anyio.CancelScope() as guard:
-                listener.guard(guard)
-                try:
+        # One guard for the whole connection, not one a send: a drop cuts whatever it waits on
+        # (a send a stalled client blocks, or the next events), and a stream's end bounds what
+        # is left to send by ``close_timeout``.
+        with anyio.CancelScope() as guard:
+            listener.guard(guard)
+            try:
+                while True:
+                    batch = await listener.next_batch(self.batch_size)
+                    if batch is None:
+                        return
+                    body = batch[0].wire if len(batch) == 1 else b"".join(e.wire for e in batch)
                     await send({"type": "http.response.body", "body": body, "more_body": True})
-                finally:
-                    listener.guard(None)
-            if guard.cancelled_caught:
-                return
+            finally:
+                listener.guard(None)

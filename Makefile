@@ -87,9 +87,14 @@ demo: install
 # audit trail empty and full (bench.durable), each beside its baseline in the same run;
 # then the soak (bench/soak.py): 10 minutes of tenants made, used and deleted, RSS at start,
 # middle and end, then 10,000 Metasys streams opened and dropped; SOAK_SECONDS=0 leaves it out.
+# The stream matrix (bench.streams): STREAM_COUNTS streams on one point, 10 changes a second for
+# STREAM_SECONDS each, a fresh server per count, with ratios to the smallest count.
 SOAK_SECONDS ?= 600
+STREAM_COUNTS ?= 100,300,1000
+STREAM_SECONDS ?= 10
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.streams --streams $(STREAM_COUNTS) --seconds $(STREAM_SECONDS)
 	$(BIN)/python -m bench.scaleout
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.locus

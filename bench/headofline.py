@@ -6,13 +6,17 @@ heavy one is Atrius ``GET /meters/{uuid}/data/`` for 365 days at quarter-hour re
 (35,136 rows, about 2 MB), the issue's example of a handler that held the event loop. Both are
 driven by ``wrk -c1`` on the client CPU: first the cheap request alone, then again while another
 ``wrk -c1`` loops the heavy one. A ratio near 1 means the heavy request delays no other.
+
+With ``pushed=True`` the meter first gets a year of hourly readings through its gateway
+(``POST /gateways/{number}/data``), so the heavy answer is made from pushed readings instead
+of a generated series (the same 35,136 rows, most of them empty quarter hours).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +30,8 @@ HEAVY_TIMEOUT_S = 60.0
 SETTLE_S = 1.0
 """The heavy loop runs this long before the cheap request is measured beside it."""
 RATE_LIMIT = 1_000_000_000
+PUSHED_HOURS = 24 * HEAVY_DAYS
+"""Hourly readings pushed for the pushed-readings case (8,760: about 400 KB, one request)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class HeadOfLine:
     alone: WrkResult
     beside: WrkResult
     heavy_run: WrkResult
+    pushed: bool = False
 
     @property
     def ratio(self) -> float:
@@ -45,7 +52,8 @@ class HeadOfLine:
             [
                 "",
                 "Head of line (issue 20): a cheap GET's median latency while one client loops a "
-                "heavy GET, over alone (wrk -c1 each)",
+                "heavy GET, over alone (wrk -c1 each)"
+                + (f"; the meter has {PUSHED_HOURS:,} pushed readings" if self.pushed else ""),
                 f"cheap: GET {self.cheap}",
                 f"heavy: GET {self.heavy} ({self.heavy_run.requests_per_s:.2f} req/s, "
                 f"p50 {self.heavy_run.p50_ms:.0f} ms)",
@@ -63,6 +71,7 @@ class HeadOfLine:
             "alone": self.alone.as_json(),
             "beside_heavy": self.beside.as_json(),
             "heavy_run": self.heavy_run.as_json(),
+            "pushed_readings": PUSHED_HOURS if self.pushed else 0,
             "ratio_p50": self.ratio,
         }
 
@@ -76,8 +85,9 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def heavy_atrius_read(client: httpx.Client, base: str) -> tuple[str, str]:
-    """(the year of quarter hours of the first meter, its bearer token); limits raised."""
+def heavy_atrius_read(client: httpx.Client, base: str, pushed: bool = False) -> tuple[str, str]:
+    """(the year of quarter hours of the first meter, its bearer token); limits raised. With
+    ``pushed``, the meter first gets a year of hourly readings through the gateway."""
     _ok(
         client.patch(
             f"{base}/_sandbox/limits",
@@ -101,6 +111,8 @@ def heavy_atrius_read(client: httpx.Client, base: str) -> tuple[str, str]:
     clock = _ok(client.get(f"{base}/_sandbox/clock")).json()
     today = date.fromisoformat(clock["now"][:10])
     first = today - timedelta(days=HEAVY_DAYS - 1)
+    if pushed:
+        push_year(client, base, headers, credentials["gateway"], meter, first)
     path = (
         f"/atrius/meters/{meter}/data/?start={first.isoformat()}&end={today.isoformat()}"
         "&resolution=quarterhour"
@@ -111,6 +123,27 @@ def heavy_atrius_read(client: httpx.Client, base: str) -> tuple[str, str]:
     return path, token
 
 
+def push_year(
+    client: httpx.Client, base: str, headers: dict[str, str], gateway: Any, meter: str, first: date
+) -> None:
+    """``PUSHED_HOURS`` hourly readings from ``first`` on, through the meter's gateway."""
+    start = datetime.combine(first, datetime.min.time(), UTC)
+    points = [
+        [(start + timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ"), 100.0 + n % 24]
+        for n in range(PUSHED_HOURS)
+    ]
+    report = _ok(
+        client.post(
+            f"{base}/atrius/gateways/{gateway}/data",
+            json={"data": {meter: points}},
+            headers=headers,
+        )
+    ).json()
+    accepted = report["meters"][meter].get("accepted")
+    if accepted != PUSHED_HOURS:
+        raise ServerFailed(f"the push kept {accepted} of {PUSHED_HOURS} readings: {report}")
+
+
 def measure(
     wrk: str,
     server: Server,
@@ -118,10 +151,13 @@ def measure(
     cheap_token: str,
     duration_s: float,
     cpu: int | None,
+    pushed: bool = False,
 ) -> HeadOfLine:
+    """``pushed``: the heavy answer comes from pushed readings (see ``push_year``); the meter
+    keeps them, so measure the generated case first on a server."""
     base = server.base_url
     with httpx.Client(timeout=HEAVY_TIMEOUT_S) as client:
-        heavy_path, heavy_token = heavy_atrius_read(client, base)
+        heavy_path, heavy_token = heavy_atrius_read(client, base, pushed)
 
     def cheap() -> WrkResult:
         return run_wrk(
@@ -164,4 +200,4 @@ def measure(
         raise failed[0]
     if not server.alive():
         raise ServerFailed(f"standin died during the head-of-line run\n{server.log_tail()}")
-    return HeadOfLine(cheap_path, heavy_path, alone, beside, heavy[0])
+    return HeadOfLine(cheap_path, heavy_path, alone, beside, heavy[0], pushed)

@@ -25,7 +25,8 @@ It exits 0 whatever the figures, non-zero only when a server or wrk fails.
 Then two of issue 20's figures (bench/headofline.py and bench/history.py, each its own section):
 
 - the head-of-line ratio: on the same standin, case A's median latency (``wrk -c1``) while one
-  client loops Atrius' year of quarter hours, over alone;
+  client loops Atrius' year of quarter hours, over alone; then again with that meter's year made
+  from a year of pushed hourly readings;
 - the history-growth curve: the samples page after 0, 5,000 and 25,000 commands of its point,
   in process, pinned to the server CPU, as ratios to the smallest history.
 
@@ -577,6 +578,16 @@ def bench(settings: Settings) -> int:
             settings.duration_s,
             placement.wrk_cpu,
         )
+        print("bench: head of line (standin, the same year from pushed readings)", flush=True)
+        blocking_pushed = headofline.measure(
+            wrk,
+            servers["standin"],
+            prepared.cases[0].path,
+            prepared.token,
+            settings.duration_s,
+            placement.wrk_cpu,
+            pushed=True,
+        )
     finally:
         for server in servers.values():
             server.stop()
@@ -586,12 +597,15 @@ def bench(settings: Settings) -> int:
         + "\n"
         + blocking.table()
         + "\n"
+        + blocking_pushed.table()
+        + "\n"
         + history.table(growth, settings.history_reads)
     )
     print(table)
     settings.results.mkdir(parents=True, exist_ok=True)
     payload = results_json(outcomes, settings, placement, wrk, skipped, load)
     payload["head_of_line"] = blocking.as_json()
+    payload["head_of_line_pushed"] = blocking_pushed.as_json()
     payload["history_growth"] = history.as_json(growth)
     (settings.results / "metasys.json").write_text(json.dumps(payload, indent=2) + "\n")
     (settings.results / "metasys.txt").write_text(table.lstrip("\n") + "\n")

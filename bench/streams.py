@@ -15,6 +15,12 @@ server slower than ``--rate`` lowers it), and the server's CPU time while the ch
 wall time and per change (the latter holds still on a loaded machine, where lags include waiting
 for a CPU).
 
+Then each count beside the smallest, as ratios: server CPU per change, CPU per delivered event
+(per change over the streams: 1.0 when a change costs in proportion to the streams it reaches)
+and lag p50/p99; and the ceiling this implies: how many streams one core could serve at
+``--rate`` (one CPU second over the largest count's CPU per delivered event and the rate; a
+figure from CPU time, so it holds on a loaded machine, where the lags do not).
+
 The client reads the streams over raw sockets (HTTP/1.1, chunked) so a thousand of them cost it
 little; it exits non-zero only when the server fails to start or answer.
 """
@@ -139,6 +145,42 @@ class Result:
     cpu_per_change_ms: float
     client_cpu: float
 
+    @property
+    def cpu_per_event_us(self) -> float:
+        """Server CPU per delivered event (a change's CPU over the streams it reached)."""
+        return self.cpu_per_change_ms * 1000 / self.streams if self.streams else float("nan")
+
+
+def ratios(results: list[Result], rate: float) -> str:
+    """Each count beside the smallest, and the ceiling the largest implies at ``rate``."""
+    base = min(results, key=lambda r: r.streams)
+
+    def over(value: float, smallest: float) -> str:
+        return f"{value / smallest:.2f}" if smallest > 0 else "n/a"
+
+    lines = [
+        "",
+        f"ratios to the smallest case ({base.streams} streams):",
+        "streams  CPU/change  CPU/event (us)  CPU/event ratio  lag p50  lag p99",
+    ]
+    for r in results:
+        lines.append(
+            f"{r.streams:7d}  {over(r.cpu_per_change_ms, base.cpu_per_change_ms):>10}  "
+            f"{r.cpu_per_event_us:14.1f}  {over(r.cpu_per_event_us, base.cpu_per_event_us):>15}  "
+            f"{over(r.p50_ms, base.p50_ms):>7}  {over(r.p99_ms, base.p99_ms):>7}"
+        )
+    top = max(results, key=lambda r: r.streams)
+    # CPU time comes in clock ticks (10 ms): a tiny run may measure none.
+    ceiling = (
+        f"about {1e6 / (top.cpu_per_event_us * rate):,.0f} streams on one core (all of it)"
+        if top.cpu_per_event_us > 0 and rate > 0
+        else "n/a (no CPU time measured)"
+    )
+    lines.append(
+        f"ceiling at {rate:g} changes/s, from CPU per event at {top.streams} streams: {ceiling}"
+    )
+    return "\n".join(lines)
+
 
 async def measure(server: Server, streams: int, seconds: float, rate: float) -> Result:
     host, port = "127.0.0.1", server.port
@@ -245,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "streams  open (CPU)       subscribe  changes/s  delivered  lag p50   lag p99   "
         "server CPU  CPU/change  client CPU"
     )
+    results: list[Result] = []
     with tempfile.TemporaryDirectory() as logs:
         for count in counts:
             port = free_port()
@@ -261,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = asyncio.run(measure(server, count, options.seconds, options.rate))
             finally:
                 server.stop()
+            results.append(result)
             print(
                 f"{result.streams:7d}  {result.open_s:5.2f}s ({result.open_cpu_s:5.2f}s)  "
                 f"{result.subscribe_s:8.2f}s  {result.rate:9.1f}  "
@@ -268,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.cpu:9.0%}  {result.cpu_per_change_ms:8.1f}ms  {result.client_cpu:9.0%}",
                 flush=True,
             )
+    print(ratios(results, options.rate))
     return 0
 
 

@@ -116,6 +116,20 @@ def test_the_head_of_line_ratio_is_measured_beside_a_year_of_quarter_hours(
     assert "head-of-line ratio (p50 beside / alone):" in output
 
 
+def test_the_head_of_line_ratio_is_also_measured_beside_a_year_of_pushed_readings(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    blocking = results["head_of_line_pushed"]
+    assert blocking["pushed_readings"] == 365 * 24
+    assert blocking["heavy"] == results["head_of_line"]["heavy"]
+    assert blocking["heavy_run"]["requests"] > 0
+    assert blocking["ratio_p50"] == pytest.approx(
+        blocking["beside_heavy"]["p50_ms"] / blocking["alone"]["p50_ms"]
+    )
+    assert "the meter has 8,760 pushed readings" in output
+
+
 def test_the_history_growth_curve_lists_each_size_as_a_ratio_to_the_smallest(
     bench_run: tuple[str, dict[str, Any], Path],
 ) -> None:

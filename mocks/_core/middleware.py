@@ -47,6 +47,13 @@ class _Capture:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+STREAM_SEND = "standin.stream_send"
+"""The scope key of this middleware's own ``send``: the body parts of a long response (an SSE
+stream) go straight to it, journaled as any part, past the layers between it and the handler,
+which have nothing to do with a part that is not the last. The response's start and its last
+part still take the whole way."""
+
+
 class SandboxMiddleware:
     """``routes`` is the vendor's route table: a request it answers with a guarded endpoint
     meets its tenant's faults there, any other the default tenant's here."""
@@ -103,6 +110,7 @@ class SandboxMiddleware:
                 sent.add(message.get("body", b""))
             await send(message)
 
+        scope[STREAM_SEND] = send_and_watch
         try:
             answered = fault is not None and await apply_fault(
                 fault, scope, receive_and_keep, send_and_watch

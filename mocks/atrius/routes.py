@@ -156,13 +156,13 @@ async def meter_data(request: Request, caller: Caller[AtriusState]) -> Response:
     meter_uuid = request.path_params["meter_uuid"]
     state.meter(meter_uuid)
     query = data_query(request.query_params)
-    work = state.generated_data(meter_uuid, query) if rows_asked(query) > INLINE_ROWS else None
-    if work is None:
+    if rows_asked(query) <= INLINE_ROWS:
         return JSONBody(data_body(*state.meter_data(meter_uuid, query), query))
-    # A long generated series (a year of quarter hours: 35,136 rows) is made and encoded on a
-    # worker thread: no other request waits behind it on the event loop.
-    done = work
-    return JSONBody(await anyio.to_thread.run_sync(lambda: encoded_data(*done(), query)))
+    # A long series (a year of quarter hours: 35,136 rows), generated or from pushed readings,
+    # is made and encoded on a worker thread from what it needs, copied now: no other request
+    # waits behind it on the event loop.
+    work = state.detached_data(meter_uuid, query)
+    return JSONBody(await anyio.to_thread.run_sync(lambda: encoded_data(*work(), query)))
 
 
 def rows_asked(query: DataQuery) -> int:

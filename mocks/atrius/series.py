@@ -54,6 +54,26 @@ class PushedReadings:
         t = self._times[position - 1]
         return t, self._values[t]
 
+    def window(self, start: int, end: int) -> PushedReadings:
+        """A copy holding what an answer over [start, end) reads: the readings in it, the last
+        one before it (a cumulative meter's baseline) and the first after it (so a meter with
+        readings never looks like one without). Taken on the event loop, it costs a fraction
+        of a millisecond for a year of quarter hours; the copy is the work's own, whatever is
+        pushed meanwhile (its values may hold more than its times: only these are read)."""
+        times = self._times
+        low = max(bisect_left(times, start) - 1, 0)
+        high = bisect_left(times, end) + 1
+        copy = PushedReadings()
+        copy._times = times[low:high]
+        values = self._values
+        # Copying the whole dict runs in C at about a tenth of the cost per item of picking
+        # the slice's items one by one: the cheaper of the two.
+        if 10 * len(copy._times) >= len(times):
+            copy._values = values.copy()
+        else:
+            copy._values = {t: values[t] for t in copy._times}
+        return copy
+
     def __len__(self) -> int:
         return len(self._times)
 
@@ -218,6 +238,21 @@ def local_range(query: DataQuery, zone: ZoneInfo) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+def data_range(query: DataQuery, zone: ZoneInfo, now: float) -> tuple[DataQuery, int, int] | None:
+    """The query with its days clamped to where data can be, and the UTC seconds [start, end)
+    it covers; None when nothing is left."""
+    # Nothing exists after the sandbox's today, and the calendar's first and last days have no
+    # room for a time zone's offset: clamp the days asked for to where data can be.
+    today = datetime.fromtimestamp(now, zone).date()
+    first_day = max(query.first_day, date.min + timedelta(days=1))
+    last_day = min(query.last_day, today + timedelta(days=1))
+    if last_day < first_day:
+        return None
+    query = replace(query, first_day=first_day, last_day=last_day)
+    start, end = local_range(query, zone)
+    return query, start, min(end, math.floor(now) + 1)
+
+
 def meter_rows(
     meter: Meter,
     pushed: PushedReadings | None,
@@ -226,20 +261,14 @@ def meter_rows(
     now: float,
 ) -> list[Row]:
     """The meter's data for the query, in its display unit, oldest first."""
-    # Nothing exists after the sandbox's today, and the calendar's first and last days have no
-    # room for a time zone's offset: clamp the days asked for to where data can be.
-    today = datetime.fromtimestamp(now, zone).date()
-    first_day = max(query.first_day, date.min + timedelta(days=1))
-    last_day = min(query.last_day, today + timedelta(days=1))
-    if last_day < first_day:
+    found = data_range(query, zone, now)
+    if found is None:
         return []
-    query = replace(query, first_day=first_day, last_day=last_day)
+    query, start, end = found
     storage = unit(meter.resource_type, meter.storage_unit)
     display = unit(meter.resource_type, meter.display_unit)
     assert storage is not None
     assert display is not None
-    start, end = local_range(query, zone)
-    end = min(end, math.floor(now) + 1)
     if pushed is not None and len(pushed):
         rows = _pushed_rows(meter, pushed, query, zone, start, end)
         source = storage

@@ -14,7 +14,7 @@ from standin._core.clock import Clock
 from standin._core.store import MemoryStore, Store
 from standin.atrius import errors
 from standin.atrius.models import Building, Gateway, Meter, Organization
-from standin.atrius.series import DataQuery, PushedReadings, Row, meter_rows
+from standin.atrius.series import DataQuery, PushedReadings, Row, data_range, meter_rows
 from standin.atrius.units import INTERVAL_DIMENSIONS, convert, unit
 from standin.atrius.validation import (
     BUILDING_REQUIRED,
@@ -340,20 +340,27 @@ class AtriusState:
         rows = meter_rows(meter, self.readings.get(meter.uuid), query, zone, self._clock.time())
         return meter, zone, rows
 
-    def generated_data(
+    def detached_data(
         self, meter_uuid: str, query: DataQuery
-    ) -> Callable[[], tuple[Meter, ZoneInfo, list[Row]]] | None:
-        """:meth:`meter_data` as work that reads nothing of the state once made, for a meter
-        nobody pushed to (its readings a function of the meter and the clock's time, taken now);
-        None for a meter with pushed readings, which the state keeps changing."""
+    ) -> Callable[[], tuple[Meter, ZoneInfo, list[Row]]]:
+        """:meth:`meter_data` as work that reads nothing of the state once made (for a worker
+        thread): the clock's time is taken now, and a meter's pushed readings are copied now,
+        only those the answer reads (:meth:`PushedReadings.window`), so pushes meanwhile
+        change nothing of it."""
         meter = self.meter(meter_uuid)
-        pushed = self.readings.get(meter.uuid)
-        if pushed is not None and len(pushed):
-            return None
         building = self.buildings.get(meter.building)
         zone = ZoneInfo(building.time_zone if building is not None else "UTC")
         now = self._clock.time()
-        return lambda: (meter, zone, meter_rows(meter, None, query, zone, now))
+        pushed = self.readings.get(meter.uuid)
+        if pushed is not None and len(pushed):
+            found = data_range(query, zone, now)
+            if found is None:
+                return lambda: (meter, zone, [])
+            pushed = pushed.window(found[1], found[2])
+        else:
+            pushed = None
+        kept = pushed
+        return lambda: (meter, zone, meter_rows(meter, kept, query, zone, now))
 
     # --- ids ---------------------------------------------------------------------------------
 

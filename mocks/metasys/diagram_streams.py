@@ -59,8 +59,19 @@ class DiagramStreams:
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self._lock = threading.RLock()
         self._subscriptions: dict[str, DiagramSubscription] = {}
+        self._by_control: weakref.WeakKeyDictionary[
+            MetasysState, dict[str, dict[str, DiagramSubscription]]
+        ] = weakref.WeakKeyDictionary()
+        """A tenant's site -> control id -> the subscriptions on that control's diagram, so a
+        change reaches only the subscribers of the diagrams that show it."""
+        self._by_stream: dict[str, set[str]] = {}
+        """Stream id -> the ids of its diagram subscriptions."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
+        self.reached = 0
+        """Subscriptions looked at by changes so far (tests read it: a change touches only the
+        subscribers of its diagrams)."""
         streams.restorers.append(self._restore)
+        streams.closers.append(self._stream_closed)
 
     def subscribe(self, state: MetasysState, stream_id: str, owner: str, control_id: str) -> str:
         """A subscription id; on the owner's open stream, the subscription and its first values
@@ -77,7 +88,7 @@ class DiagramStreams:
         )
         with self._lock:
             first = not self._on_stream(stream_id)
-            self._subscriptions[subscription_id] = subscription
+            self._add(state, subscription)
         if first:
             self.streams.hub.set_heartbeat(
                 stream_id, Heartbeat("diagram.heartbeat", self.heartbeat_seconds, ping)
@@ -107,11 +118,7 @@ class DiagramStreams:
     def diagram_replaced(self, state: MetasysState, control_id: str) -> None:
         """``diagram.update`` to each subscriber of the control, whose subscription then ends."""
         with self._lock:
-            ended = [
-                s
-                for s in self._subscriptions.values()
-                if s.control_id == control_id and s.state() is state
-            ]
+            ended = list(self._by_control.get(state, {}).get(control_id, {}).values())
         for subscription in ended:
             self._end(subscription, "diagram.update", UPDATED)
             self._end(subscription, "diagram.subscription.cancelled", CANCELLED)
@@ -131,8 +138,11 @@ class DiagramStreams:
         self._watch(state)
         with self._lock:
             for subscription_id, control_id in found:
-                self._subscriptions[subscription_id] = DiagramSubscription(
-                    subscription_id, stream_id, info.owner, control_id, weakref.ref(state)
+                self._add(
+                    state,
+                    DiagramSubscription(
+                        subscription_id, stream_id, info.owner, control_id, weakref.ref(state)
+                    ),
                 )
         self.streams.hub.set_heartbeat(
             stream_id, Heartbeat("diagram.heartbeat", self.heartbeat_seconds, ping)
@@ -141,7 +151,7 @@ class DiagramStreams:
     def _end(self, subscription: DiagramSubscription, event: str, message: str) -> None:
         self.streams.hub.annotate(subscription.stream_id, notes.DIAGRAM + subscription.id, None)
         with self._lock:
-            self._subscriptions.pop(subscription.id, None)
+            self._remove(subscription.id)
             last = not self._on_stream(subscription.stream_id)
         self.streams.hub.publish(
             subscription.stream_id,
@@ -156,7 +166,40 @@ class DiagramStreams:
             self.streams.hub.clear_heartbeat(subscription.stream_id, "diagram.heartbeat")
 
     def _on_stream(self, stream_id: str) -> bool:
-        return any(s.stream_id == stream_id for s in self._subscriptions.values())
+        return bool(self._by_stream.get(stream_id))
+
+    def _add(self, state: MetasysState, subscription: DiagramSubscription) -> None:
+        """Keep and index a subscription (lock held)."""
+        self._subscriptions[subscription.id] = subscription
+        controls = self._by_control.setdefault(state, {})
+        controls.setdefault(subscription.control_id, {})[subscription.id] = subscription
+        self._by_stream.setdefault(subscription.stream_id, set()).add(subscription.id)
+
+    def _remove(self, subscription_id: str) -> None:
+        """Forget a subscription and its index entries (lock held)."""
+        subscription = self._subscriptions.pop(subscription_id, None)
+        if subscription is None:
+            return
+        mine = self._by_stream.get(subscription.stream_id)
+        if mine is not None:
+            mine.discard(subscription_id)
+            if not mine:
+                del self._by_stream[subscription.stream_id]
+        state = subscription.state()
+        controls = None if state is None else self._by_control.get(state)
+        if controls is None:
+            return
+        subs = controls.get(subscription.control_id)
+        if subs is not None:
+            subs.pop(subscription_id, None)
+            if not subs:
+                del controls[subscription.control_id]
+
+    def _stream_closed(self, stream_id: str) -> None:
+        """The stream ended: its diagram subscriptions go with it."""
+        with self._lock:
+            for subscription_id in list(self._by_stream.get(stream_id, ())):
+                self._remove(subscription_id)
 
     def _watch(self, state: MetasysState) -> None:
         with self._lock:
@@ -176,15 +219,13 @@ class DiagramStreams:
         if not controls:
             return
         with self._lock:
-            affected = [
-                s
-                for s in self._subscriptions.values()
-                if s.control_id in controls and s.state() is state
-            ]
+            mine = self._by_control.get(state, {})
+            affected = [s for c in controls for s in mine.get(c, {}).values()]
+            self.reached += len(affected)
         for subscription in affected:
             if self.streams.hub.info(subscription.stream_id) is None:
                 with self._lock:
-                    self._subscriptions.pop(subscription.id, None)
+                    self._remove(subscription.id)
                 continue
             self._send_values(state, subscription)
 

@@ -114,13 +114,22 @@ class Streams:
         self.activity_heartbeat_seconds = ACTIVITY_HEARTBEAT_SECONDS
         self._lock = threading.RLock()
         self._records: dict[str, StreamRecord] = {}
-        self._by_target: dict[tuple[str, str], dict[str, tuple[str, ObjectSubscription]]] = {}
-        """(object id, attribute) -> the subscriptions on it, so a change reaches only its own
-        subscribers (with their tenant)."""
+        self._by_target: dict[tuple[str, str, str], dict[str, ObjectSubscription]] = {}
+        """(tenant id, object id, attribute) -> the subscriptions on it, so a change reaches
+        only its own tenant's subscribers of what changed."""
+        self._by_tenant: dict[str, dict[str, ActivitySubscription]] = {}
+        """Tenant id -> its activity subscriptions, so an activity is matched against its own
+        tenant's subscriptions only."""
+        self.reached = 0
+        """Subscriptions looked at by changes and activities so far (what a publish touches;
+        tests read it to see that one is not a walk of every stream)."""
         self._watched: weakref.WeakSet[MetasysState] = weakref.WeakSet()
         self.restorers: list[Callable[[MetasysState, str, Mapping[str, str]], None]] = []
         """Called with (state, stream id, the stream's notes) when a stream is re-created from
         the store, for other subscriptions on streams (diagrams) to re-create theirs."""
+        self.closers: list[Callable[[str], None]] = []
+        """Called with the stream id when a stream ends, for other subscriptions on streams
+        (diagrams) to forget theirs."""
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -181,12 +190,13 @@ class Streams:
                     record.activities[sub_id] = ActivitySubscription(
                         sub_id, stream_id, activity.query, activity.base, user
                     )
-        self._watch(state)
+        self._watch(state, record.tenant_id)
         with self._lock:
             self._records[stream_id] = record
             for sub in record.objects.values():
-                for target in sub.targets:
-                    self._by_target.setdefault(target, {})[sub.id] = (record.tenant_id, sub)
+                self._index(record.tenant_id, sub)
+            for activity_sub in record.activities.values():
+                self._by_tenant.setdefault(record.tenant_id, {})[activity_sub.id] = activity_sub
         if self.hub.info(stream_id) is None:
             # It ended meanwhile (its ``_closed`` found no record yet): forget it again.
             self._closed(stream_id, "closed")
@@ -217,16 +227,33 @@ class Streams:
     def _closed(self, stream_id: str, reason: StreamEnd) -> None:
         with self._lock:
             record = self._records.pop(stream_id, None)
-            for sub in [] if record is None else record.objects.values():
-                self._unindex(sub)
+            if record is not None:
+                for sub in record.objects.values():
+                    self._unindex(record.tenant_id, sub)
+                for activity_sub in record.activities.values():
+                    self._unindex_activity(record.tenant_id, activity_sub.id)
+        for closer in self.closers:
+            closer(stream_id)
 
-    def _unindex(self, sub: ObjectSubscription) -> None:
-        for target in sub.targets:
-            subs = self._by_target.get(target)
+    def _index(self, tenant_id: str, sub: ObjectSubscription) -> None:
+        for object_id, attribute in sub.targets:
+            self._by_target.setdefault((tenant_id, object_id, attribute), {})[sub.id] = sub
+
+    def _unindex(self, tenant_id: str, sub: ObjectSubscription) -> None:
+        for object_id, attribute in sub.targets:
+            key = (tenant_id, object_id, attribute)
+            subs = self._by_target.get(key)
             if subs is not None:
                 subs.pop(sub.id, None)
                 if not subs:
-                    del self._by_target[target]
+                    del self._by_target[key]
+
+    def _unindex_activity(self, tenant_id: str, subscription_id: str) -> None:
+        subs = self._by_tenant.get(tenant_id)
+        if subs is not None:
+            subs.pop(subscription_id, None)
+            if not subs:
+                del self._by_tenant[tenant_id]
 
     def owned(
         self, stream_id: str, owner: str, state: MetasysState | None = None
@@ -257,7 +284,7 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
-        self._watch(state)
+        self._watch(state, record.tenant_id)
         targets = frozenset((o, a) for o, a, _ in reads)
         self.hub.annotate(stream_id, notes.OBJECT + subscription_id, notes.object_note(targets))
         with self._lock:
@@ -265,8 +292,8 @@ class Streams:
             sub = ObjectSubscription(subscription_id, stream_id, targets)
             record.objects[subscription_id] = sub
             # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
-            for target in sub.targets if self._records.get(stream_id) is record else ():
-                self._by_target.setdefault(target, {})[subscription_id] = (record.tenant_id, sub)
+            if self._records.get(stream_id) is record:
+                self._index(record.tenant_id, sub)
         if first:
             self.hub.set_heartbeat(
                 stream_id,
@@ -296,39 +323,43 @@ class Streams:
             sub = record.objects.pop(subscription_id, None)
             if sub is None:
                 return False
-            self._unindex(sub)
+            self._unindex(record.tenant_id, sub)
             last = not record.objects
         self.hub.annotate(stream_id, notes.OBJECT + subscription_id, None)
         if last:
             self.hub.clear_heartbeat(stream_id, "object.values.heartbeat")
         return True
 
-    def _watch(self, state: MetasysState) -> None:
+    def _watch(self, state: MetasysState, tenant_id: str) -> None:
+        """Listen to ``state`` (the site of tenant ``tenant_id``): its changes and activities
+        reach that tenant's subscriptions only."""
         with self._lock:
             if state in self._watched:
                 return
             self._watched.add(state)
 
         def on_change(change: ValueChange) -> None:
-            self._changed(state, change)
+            self._changed(state, tenant_id, change)
 
         def on_alarm(action: AlarmAction, alarm: Alarm) -> None:
-            self._activity(state, f"activity.alarm.{action}", alarm, action != "new")
+            self._activity(state, tenant_id, f"activity.alarm.{action}", alarm, action != "new")
 
         def on_audit(entry: AuditEntry) -> None:
-            self._activity(state, "activity.audit.new", entry, False)
+            self._activity(state, tenant_id, "activity.audit.new", entry, False)
 
         def on_audit_change(action: AuditAction, entry: AuditEntry) -> None:
-            self._activity(state, f"activity.audit.{action}", entry, action != "new")
+            self._activity(state, tenant_id, f"activity.audit.{action}", entry, action != "new")
 
         state.event_listeners.append(on_change)
         state.alarms.listeners.append(on_alarm)
         state.audit_listeners.append(on_audit)
         state.audit_book.listeners.append(on_audit_change)
 
-    def _changed(self, state: MetasysState, change: ValueChange) -> None:
+    def _changed(self, state: MetasysState, tenant_id: str, change: ValueChange) -> None:
+        key = (tenant_id, change.object_id, change.attribute)
         with self._lock:
-            targets = list(self._by_target.get((change.object_id, change.attribute), {}).values())
+            targets = list(self._by_target.get(key, {}).values())
+            self.reached += len(targets)
         if not targets:
             return
         obj = state.tree.get(change.object_id)
@@ -342,22 +373,19 @@ class Streams:
             },
             "condition": change.condition,
         }
-        array_form = state.stream_options.array_updates
+        # One payload object for every stream that gets the same data, so the hub encodes it
+        # once (``SseHub.publish_many``); only the array form names each subscription.
         events: list[tuple[str, str, Any]] = []
-        for _, sub in targets:
-            if not is_scalar(change.value):
-                events.append(
-                    (
-                        sub.stream_id,
-                        "object.values.notification",
-                        notification(payload["item"], change.attribute, change.condition),
-                    )
-                )
-            elif array_form:
-                update = [{**payload, "subscriptionId": sub.id}]
-                events.append((sub.stream_id, "object.values.update", update))
-            else:
-                events.append((sub.stream_id, "object.values.update", payload))
+        if not is_scalar(change.value):
+            notice = notification(payload["item"], change.attribute, change.condition)
+            events = [(sub.stream_id, "object.values.notification", notice) for sub in targets]
+        elif state.stream_options.array_updates:
+            events = [
+                (sub.stream_id, "object.values.update", [{**payload, "subscriptionId": sub.id}])
+                for sub in targets
+            ]
+        else:
+            events = [(sub.stream_id, "object.values.update", payload) for sub in targets]
         # One change, every subscribed stream: with a shared store, one round trip for all.
         if events:
             self.hub.publish_many(events)
@@ -407,7 +435,7 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
-        self._watch(state)
+        self._watch(state, record.tenant_id)
         self.hub.annotate(
             stream_id,
             notes.ACTIVITY + subscription_id,
@@ -415,9 +443,11 @@ class Streams:
         )
         with self._lock:
             first = not record.activities
-            record.activities[subscription_id] = ActivitySubscription(
-                subscription_id, stream_id, query, base, user
-            )
+            sub = ActivitySubscription(subscription_id, stream_id, query, base, user)
+            record.activities[subscription_id] = sub
+            # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
+            if self._records.get(stream_id) is record:
+                self._by_tenant.setdefault(record.tenant_id, {})[subscription_id] = sub
         if first:
             self._beat_activities(stream_id, record)
         return subscription_id
@@ -437,6 +467,7 @@ class Streams:
         with self._lock:
             if record.activities.pop(subscription_id, None) is None:
                 return False
+            self._unindex_activity(record.tenant_id, subscription_id)
             last = not record.activities
         self.hub.annotate(stream_id, notes.ACTIVITY + subscription_id, None)
         if last:
@@ -444,10 +475,18 @@ class Streams:
         return True
 
     def _activity(
-        self, state: MetasysState, event: str, activity: Alarm | AuditEntry, change: bool
+        self,
+        state: MetasysState,
+        tenant_id: str,
+        event: str,
+        activity: Alarm | AuditEntry,
+        change: bool,
     ) -> None:
         with self._lock:
-            subscriptions = [s for r in self._records.values() for s in r.activities.values()]
+            subscriptions = list(self._by_tenant.get(tenant_id, {}).values())
+            self.reached += len(subscriptions)
+        if not subscriptions:
+            return
         by_stream: dict[str, list[ActivitySubscription]] = {}
         for sub in subscriptions:
             if isinstance(activity, Alarm):
@@ -456,13 +495,20 @@ class Streams:
                 accepted = sub.query.accepts_audit(state, activity, change=change)
             if accepted:
                 by_stream.setdefault(sub.stream_id, []).append(sub)
+        # Rendered once per base URL and permissions once per user, however many streams.
+        rendered: dict[str, Any] = {}
+        permitted: dict[str, Any] = {}
         events: list[tuple[str, str, Any]] = []
         for stream_id, subs in by_stream.items():
             first = subs[0]
+            if first.base not in rendered:
+                rendered[first.base] = render(state, activity, first.base)
+            if first.user.username not in permitted:
+                permitted[first.user.username] = effective_permission(state, activity, first.user)
             payload = {
                 "subscriptionIds": [s.id for s in subs],
-                "activity": render(state, activity, first.base),
-                "effectivePermission": effective_permission(state, activity, first.user),
+                "activity": rendered[first.base],
+                "effectivePermission": permitted[first.user.username],
             }
             events.append((stream_id, event, payload))
         if events:

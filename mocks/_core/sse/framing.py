@@ -52,3 +52,19 @@ def format_event(
         lines.append(f"retry: {retry}")
     lines.extend(f"data: {line}" for line in _LINE_BREAK.split(data))
     return ("\n".join(lines) + "\n\n").encode()
+
+
+def frame_data(data: str) -> bytes:
+    """The end of an event: one ``data:`` line per line of ``data``, then the blank line.
+    ``format_event_head(id, event) + frame_data(data)`` is ``format_event(data, event=event,
+    id=id)``, so data going to many streams is framed once and only the head is per stream."""
+    return ("".join(f"data: {line}\n" for line in _LINE_BREAK.split(data)) + "\n").encode()
+
+
+def format_event_head(id: str, event: str) -> bytes:
+    """The ``id:`` and ``event:`` lines of an event (see :func:`frame_data`)."""
+    if _LINE_BREAK.search(id) or "\0" in id:
+        raise ValueError(f"an event id cannot contain a line break or NUL: {id!r}")
+    if _LINE_BREAK.search(event):
+        raise ValueError(f"an event name cannot contain a line break: {event!r}")
+    return f"id: {id}\nevent: {event}\n".encode()

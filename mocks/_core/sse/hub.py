@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from standin._core.clock import Clock, TenantClocks
-from standin._core.sse.framing import encode_data, format_event
+from standin._core.sse.framing import encode_data, format_event, format_event_head, frame_data
 from standin._core.sse.listener import Listener
 from standin._core.sse.store import StoredStream, StreamStore
 from standin._core.sse.stream import (
@@ -298,15 +298,35 @@ class SseHub:
         writes travel together (``StreamStore.appended_many``, one round trip). A write the
         store refuses is raised once those it kept are published."""
         self._catch_up()
+        # One change usually goes to many streams with the same data: it is encoded and framed
+        # once per distinct payload object (the items keep them alive, so ids stay theirs),
+        # and each tenant's clock is read once.
+        framed: dict[tuple[int, str], tuple[str, bytes]] = {}
+        nows: dict[str, float] = {}
+
+        def make(stream: StreamState, seq: int, event: str, data: Any) -> SseEvent:
+            key = (id(data), event)
+            body = framed.get(key)
+            if body is None:
+                text = encode_data(data)
+                body = framed[key] = (text, frame_data(text))
+            now = nows.get(stream.tenant)
+            if now is None:
+                now = nows[stream.tenant] = self._now(stream)
+            return _framed_event(stream, seq, event, body, now)
+
         with self._lock:
             store = self.store
             if store is None:
-                return [
-                    None
-                    if (s := self._streams.get(sid)) is None
-                    else self._append_locked(s, event, data, self._now(s)).id
-                    for sid, event, data in items
-                ]
+                ids: list[str | None] = []
+                for sid, event, data in items:
+                    stream = self._streams.get(sid)
+                    if stream is None:
+                        ids.append(None)
+                        continue
+                    published = make(stream, stream.next_seq, event, data)
+                    ids.append(self._commit_locked(stream, published, published.at).id)
+                return ids
             staged: list[tuple[StreamState, SseEvent] | None] = []
             numbers: dict[str, int] = {}
             for sid, event, data in items:
@@ -316,10 +336,10 @@ class SseHub:
                     continue
                 seq = numbers.get(sid, stream.next_seq)
                 numbers[sid] = seq + 1
-                staged.append((stream, _event(stream, seq, event, data, self._now(stream))))
+                staged.append((stream, make(stream, seq, event, data)))
             writes = [(stream.id, published) for stream, published in filter(None, staged)]
             failures = iter(store.appended_many(writes) if writes else ())
-            ids: list[str | None] = []
+            ids = []
             refused: BaseException | None = None
             broken: set[str] = set()
             for entry in staged:
@@ -334,7 +354,7 @@ class SseHub:
                     refused = refused or failure
                     ids.append(None)
                     continue
-                self._commit_locked(stream, published, self._now(stream))
+                self._commit_locked(stream, published, nows[stream.tenant])
                 ids.append(published.id)
         if refused is not None:
             raise refused
@@ -645,7 +665,12 @@ class SseHub:
         return due
 
     def _pinned(self, stream: StreamState) -> int:
-        return min((listener.next_seq for listener in stream.listeners), default=stream.next_seq)
+        listeners = stream.listeners
+        if len(listeners) == 1:
+            # The usual case (one connection a stream), on every publish: no generator.
+            for listener in listeners:
+                return listener.next_seq
+        return min((listener.next_seq for listener in listeners), default=stream.next_seq)
 
     def _schedule_locked(self, stream: StreamState) -> None:
         """Make the heap hold the stream's next deadline. A later one than already scheduled
@@ -729,18 +754,21 @@ class SseHub:
 
     def _prune_locked(self, stream: StreamState, now: float) -> None:
         buffer = stream.buffer
+        counted = len(buffer) > self.max_events
         while len(buffer) > self.max_events:
             self._evict_locked(stream)
         # Age never takes an event a connection has yet to send: only count does (that is what
         # makes a connection too slow).
-        pinned = self._pinned(stream)
         horizon = now - self.retain_seconds
-        while len(buffer) >= 2 and buffer[1].at < horizon and buffer[0].seq < pinned:
-            self._evict_locked(stream)
-        first = stream.first_seq
-        for listener in [x for x in stream.listeners if x.next_seq < first]:
-            stream.lagging_drops += 1
-            self._drop_locked(listener, "lagging")
+        if len(buffer) >= 2 and buffer[1].at < horizon:
+            pinned = self._pinned(stream)
+            while len(buffer) >= 2 and buffer[1].at < horizon and buffer[0].seq < pinned:
+                self._evict_locked(stream)
+        if counted:
+            first = stream.first_seq
+            for listener in [x for x in stream.listeners if x.next_seq < first]:
+                stream.lagging_drops += 1
+                self._drop_locked(listener, "lagging")
 
     def _evict_locked(self, stream: StreamState) -> None:
         gone = stream.buffer.popleft()
@@ -790,6 +818,17 @@ def _event(stream: StreamState, seq: int, event: str, data: Any, now: float) -> 
     event_id = stream.event_id(seq)
     text = encode_data(data)
     wire = format_event(text, event=event, id=event_id)
+    return SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
+
+
+def _framed_event(
+    stream: StreamState, seq: int, event: str, body: tuple[str, bytes], now: float
+) -> SseEvent:
+    """``_event`` from data already encoded and framed (``body``: its text and ``data:``
+    lines), shared by every stream a change goes to."""
+    event_id = stream.event_id(seq)
+    text, lines = body
+    wire = format_event_head(event_id, event) + lines
     return SseEvent(seq=seq, id=event_id, event=event, data=text, at=now, wire=wire)
 
 

@@ -62,8 +62,9 @@ class Listener:
             await self._wake.wait()
 
     def guard(self, scope: anyio.CancelScope | None) -> None:
-        """Register the cancel scope around a send (None when it is over), so a drop can cut a
-        send that a stalled client blocks, and a stream's end bounds it by ``close_timeout``."""
+        """Register the cancel scope around the connection's writing (None when it is over), so
+        a drop can cut a send that a stalled client blocks, and a stream's end bounds what is
+        left to send by ``close_timeout``."""
         self._send_scope = scope
         if scope is not None:
             self._apply_end(scope)

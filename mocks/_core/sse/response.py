@@ -9,6 +9,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from standin._core.middleware import STREAM_SEND
 from standin._core.sse.hub import Listener, ResumeRefused
 
 if TYPE_CHECKING:
@@ -56,11 +57,14 @@ class EventStreamResponse(Response):
             await Response(status_code=204)(scope, receive, send)
             return
         try:
-            await self._serve(listener, receive, send)
+            await self._serve(listener, receive, send, scope.get(STREAM_SEND) or send)
         finally:
             self.hub.detach(listener)
 
-    async def _serve(self, listener: Listener, receive: Receive, send: Send) -> None:
+    async def _serve(self, listener: Listener, receive: Receive, send: Send, parts: Send) -> None:
+        """``parts``: where the events go (the sandbox middleware's ``send``, past the layers
+        that only watch for the last part, when there is one); the start and the last part
+        take ``send``."""
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         disconnected = False
         async with anyio.create_task_group() as group:
@@ -74,7 +78,7 @@ class EventStreamResponse(Response):
                 group.cancel_scope.cancel()
 
             group.start_soon(watch_for_disconnect)
-            await self._write(listener, send)
+            await self._write(listener, parts)
             group.cancel_scope.cancel()
         # A dropped connection ends without the last chunk: a stalled client would not take it,
         # and a severed one must look cut. The server closes what the response leaves unfinished.
@@ -83,16 +87,17 @@ class EventStreamResponse(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _write(self, listener: Listener, send: Send) -> None:
-        while True:
-            batch = await listener.next_batch(self.batch_size)
-            if batch is None:
-                return
-            body = b"".join(event.wire for event in batch)
-            with anyio.CancelScope() as guard:
-                listener.guard(guard)
-                try:
+        # One guard for the whole connection, not one a send: a drop cuts whatever it waits on
+        # (a send a stalled client blocks, or the next events), and a stream's end bounds what
+        # is left to send by ``close_timeout``.
+        with anyio.CancelScope() as guard:
+            listener.guard(guard)
+            try:
+                while True:
+                    batch = await listener.next_batch(self.batch_size)
+                    if batch is None:
+                        return
+                    body = batch[0].wire if len(batch) == 1 else b"".join(e.wire for e in batch)
                     await send({"type": "http.response.body", "body": body, "more_body": True})
-                finally:
-                    listener.guard(None)
-            if guard.cancelled_caught:
-                return
+            finally:
+                listener.guard(None)

@@ -56,6 +56,13 @@ class PrefixDispatcher:
             prefix = route if end < 0 else route[:end]
             app = self.mounts.get(prefix) if route.startswith("/") else None
             if app is not None:
-                await app({**scope, "root_path": root + prefix}, receive, send)
+                # The mount's root in this request's own scope rather than a copy of it (a
+                # dozen keys copied per request); put back after, for whoever serves the same
+                # scope again (a replica hand-over retries it).
+                scope["root_path"] = root + prefix
+                try:
+                    await app(scope, receive, send)
+                finally:
+                    scope["root_path"] = root
                 return
         await self.fallback(scope, receive, send)

@@ -15,7 +15,16 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 
-EMPTY_QUERY = QueryParams()
+
+class EmptyQuery(QueryParams):
+    """Starlette's empty ``QueryParams``, whose ``get`` answers the default without raising
+    and catching a ``KeyError`` (``Mapping.get``'s way) for every parameter asked for."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return default
+
+
+EMPTY_QUERY = EmptyQuery()
 """Immutable (Starlette's ``ImmutableMultiDict``), so every request without a query shares it."""
 
 

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from starlette._utils import get_route_path
-from starlette.convertors import Convertor
+from starlette.convertors import Convertor, StringConvertor
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -28,8 +28,8 @@ __all__ = ["IndexedRouter", "RouteIndex"]
 WHOLE_SEGMENT = re.compile(r"^\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?\}$")
 """A path segment that is one parameter and nothing else (``{objectId}``, ``{id:str}``)."""
 
-Params = tuple[tuple[int, str, Convertor[Any]], ...]
-"""Where a route's parameters stand: (segment position, name, convertor)."""
+Params = tuple[tuple[int, str, Convertor[Any] | None], ...]
+"""Where a route's parameters stand: (segment position, name, convertor; None for ``str``)."""
 
 
 class _Node:
@@ -105,14 +105,17 @@ def _template_segments(route: BaseRoute) -> list[str | None] | None:
 
 def _segment_params(route: Route) -> Params | None:
     """Where ``route``'s parameters stand, if each is a whole segment; None if not."""
-    found: list[tuple[int, str, Convertor[Any]]] = []
+    found: list[tuple[int, str, Convertor[Any] | None]] = []
     for position, segment in enumerate(route.path.split("/")):
         if "{" not in segment:
             continue
         whole = WHOLE_SEGMENT.match(segment)
         if whole is None:
             return None
-        found.append((position, whole.group(1), route.param_convertors[whole.group(1)]))
+        convertor = route.param_convertors[whole.group(1)]
+        # Starlette's str convertor gives the segment back as it is: not called at all.
+        kept = None if type(convertor) is StringConvertor else convertor
+        found.append((position, whole.group(1), kept))
     return tuple(found)
 
 
@@ -139,9 +142,13 @@ class IndexedRouter(Router):
                         assert isinstance(route, Route)
                         if route.methods and method not in route.methods:
                             continue
-                        path_params = dict(scope.get("path_params", {}))
+                        outer = scope.get("path_params")
+                        path_params = {} if outer is None else dict(outer)
                         for position, name, convertor in params:
-                            path_params[name] = convertor.convert(segments[position])
+                            value = segments[position]
+                            path_params[name] = (
+                                value if convertor is None else convertor.convert(value)
+                            )
                         child_scope = {"endpoint": route.endpoint, "path_params": path_params}
                     if "router" not in scope:
                         scope["router"] = self

@@ -98,7 +98,8 @@ def test_an_exception_after_a_complete_answer_ends_in_the_layer_and_is_logged(
     ]
     [logged] = [record for record in caplog.records if record.name == "standin"]
     assert logged.getMessage() == "unexpected error answering GET /complete"
-    assert logged.exc_info is not None and str(logged.exc_info[1]) == "after the answer"
+    assert logged.exc_info is not None
+    assert str(logged.exc_info[1]) == "after the answer"
     [entry] = sandbox.journal.entries()
     assert (entry.path, entry.status, entry.response_body) == ("/complete", 200, "done")
 

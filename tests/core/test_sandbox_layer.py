@@ -105,7 +105,7 @@ def test_an_exception_after_a_complete_answer_ends_in_the_layer_and_is_logged(
 
 
 def test_an_exception_that_cuts_an_answer_short_propagates() -> None:
-    with pytest.raises(RuntimeError, match="^cut short$"):
+    with pytest.raises(RuntimeError, match=r"^cut short$"):
         serve("/cut")
 
 

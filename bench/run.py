@@ -196,10 +196,16 @@ class Outcome:
     body_bytes: int
     runs: dict[str, list[WrkResult]] = field(default_factory=dict)
     rss: dict[str, int] = field(default_factory=dict)
+    cpu_us: dict[str, list[float]] = field(default_factory=dict)
+    """The server's CPU time per answered request in each run, in microseconds (the server's
+    own user and system time around wrk: steadier than req/s on a shared machine)."""
 
     def figure(self, server: str, metric: str) -> float | None:
         if metric == "rss_mib":
             return self.rss[server] / 2**20 if server in self.rss else None
+        if metric == "cpu_us":
+            cpu = self.cpu_us.get(server)
+            return median(cpu) if cpu else None
         runs = self.runs.get(server)
         return median(float(getattr(run, metric)) for run in runs) if runs else None
 
@@ -310,8 +316,10 @@ def measure(
 ) -> None:
     header = f"Authorization: Bearer {token}"
 
-    def once(outcome: Outcome, name: str, seconds: float) -> WrkResult:
+    def once(outcome: Outcome, name: str, seconds: float) -> tuple[WrkResult, float | None]:
+        """One wrk run, and the server's CPU microseconds per answered request in it."""
         server = servers[name]
+        cpu_before = server.cpu_seconds()
         result = run_wrk(
             wrk,
             outcome.case.url(server.base_url),
@@ -321,10 +329,13 @@ def measure(
             cpu=placement.wrk_cpu,
             headers=[header],
         )
+        cpu_after = server.cpu_seconds()
         if not server.alive():
             raise ServerFailed(f"{name} died during the run\n{server.log_tail()}")
         outcome.rss[name] = max(outcome.rss.get(name, 0), server.rss_bytes())
-        return result
+        if cpu_before is None or cpu_after is None or not result.requests:
+            return result, None
+        return result, (cpu_after - cpu_before) * 1e6 / result.requests
 
     names = [name for name in SERVERS if name in servers]
     for outcome in outcomes:
@@ -338,12 +349,15 @@ def measure(
         order = names[shift:] + names[:shift]
         for outcome in outcomes:
             for name in order:
-                result = once(outcome, name, settings.duration_s)
+                result, cpu = once(outcome, name, settings.duration_s)
                 outcome.runs.setdefault(name, []).append(result)
+                if cpu is not None:
+                    outcome.cpu_us.setdefault(name, []).append(cpu)
                 print(
                     f"bench: round {round_no + 1}/{settings.rounds} ({outcome.case.key}) "
                     f"{name}: {result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
                     f"p99 {result.p99_ms:.2f} ms"
+                    + ("" if cpu is None else f", {cpu:.0f} CPU us/request")
                     + (f", {result.timeouts} timeouts" if result.timeouts else ""),
                     flush=True,
                 )
@@ -361,7 +375,7 @@ def report(
     stack: str,
     load: tuple[float, float, float],
 ) -> str:
-    columns = [*METRICS, ("rss_mib", "RSS MiB")]
+    columns = [*METRICS, ("cpu_us", "CPU us/req"), ("rss_mib", "RSS MiB")]
     head = (
         f"{'server':<9}"
         + "".join(f" {title:>10} {'/bare':>6} {'/wm':>6}" for _, title in columns)
@@ -392,6 +406,8 @@ def report(
                 spec = ",.0f" if metric == "requests_per_s" else ".1f"
                 if metric in ("p50_ms", "p99_ms"):
                     spec = ".2f"
+                if metric == "cpu_us":
+                    spec = ",.0f"
                 row += f" {_cell(outcome.figure(server, metric), spec):>10}"
                 for baseline in BASELINES:
                     row += f" {_cell(outcome.ratio(server, metric, baseline), '.2f'):>6}"
@@ -399,8 +415,9 @@ def report(
     lines += [
         "",
         "Ratios are the row's figure over bare's (/bare) and WireMock's (/wm): above 1 is better "
-        "for req/s, worse for p50, p99 and RSS. Timeouts: requests unanswered after wrk's 2 s, "
-        "summed over the rounds (they are left out of the latencies).",
+        "for req/s, worse for p50, p99, CPU and RSS. CPU us/req: the server's own CPU time (user "
+        "and system) per answered request, from /proc around each run. Timeouts: requests "
+        "unanswered after wrk's 2 s, summed over the rounds (they are left out of the latencies).",
         f"Command: {settings.command()}",
     ]
     return "\n".join(lines)
@@ -466,11 +483,18 @@ def results_json(
                         "p50_ms": outcome.figure(server, "p50_ms"),
                         "p99_ms": outcome.figure(server, "p99_ms"),
                         "rss_mib": outcome.figure(server, "rss_mib"),
+                        "cpu_us_per_request": outcome.figure(server, "cpu_us"),
                         "timeouts": outcome.timeouts(server),
                         "ratios": {
                             baseline: {
                                 metric: outcome.ratio(server, metric, baseline)
-                                for metric in ("requests_per_s", "p50_ms", "p99_ms", "rss_mib")
+                                for metric in (
+                                    "requests_per_s",
+                                    "p50_ms",
+                                    "p99_ms",
+                                    "cpu_us",
+                                    "rss_mib",
+                                )
                             }
                             for baseline in BASELINES
                         },

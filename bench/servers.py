@@ -117,6 +117,19 @@ class Server:
                 )
             time.sleep(POLL_INTERVAL_S)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user and system, every thread) the server process has used so far; None
+        once it is gone or where /proc cannot tell."""
+        if self._process is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self._process.pid}/stat").read_text()
+        except OSError:
+            return None
+        # Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+        fields = stat.rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_bytes(self) -> int:
         """The resident set of the server process (taskset execs it in place), 0 once gone."""
         if self._process is None:

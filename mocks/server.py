@@ -35,10 +35,14 @@ class PrefixDispatcher:
     """Sends a request to the app mounted at its first path segment, else to ``fallback``.
 
     Unlike a Starlette ``Mount`` (a regex that stops at a newline), every path under a prefix,
-    however odd, reaches that API's own router and so gets that vendor's error style.
+    however odd, reaches that API's own router and so gets that vendor's error style. Each
+    prefix is one segment (``/metasys``), so the mount is found by that segment in a dict.
     """
 
     def __init__(self, mounts: dict[str, ASGIApp], fallback: ASGIApp) -> None:
+        for prefix in mounts:
+            if not prefix.startswith("/") or "/" in prefix[1:] or len(prefix) < 2:
+                raise ValueError(f"a mount prefix is one path segment: {prefix!r}")
         self.mounts = mounts
         self.fallback = fallback
 
@@ -47,8 +51,18 @@ class PrefixDispatcher:
             root: str = scope.get("root_path", "")
             path: str = scope["path"]
             route = path[len(root) :] if root and path.startswith(root) else path
-            for prefix, app in self.mounts.items():
-                if route == prefix or route.startswith(prefix + "/"):
-                    await app({**scope, "root_path": root + prefix}, receive, send)
-                    return
+            # "/metasys/api/v4" -> "/metasys"; "/metasys" stays itself.
+            end = route.find("/", 1)
+            prefix = route if end < 0 else route[:end]
+            app = self.mounts.get(prefix) if route.startswith("/") else None
+            if app is not None:
+                # The mount's root in this request's own scope rather than a copy of it (a
+                # dozen keys copied per request); put back after, for whoever serves the same
+                # scope again (a replica hand-over retries it).
+                scope["root_path"] = root + prefix
+                try:
+                    await app(scope, receive, send)
+                finally:
+                    scope["root_path"] = root
+                return
         await self.fallback(scope, receive, send)

@@ -61,6 +61,7 @@ def test_standin_and_bare_are_measured_on_both_cases_with_the_same_bodies(
             figures = case["servers"][server]
             assert figures["requests_per_s"] > 0
             assert figures["rss_mib"] > 0
+            assert figures["cpu_us_per_request"] > 0
             assert figures["timeouts"] >= 0
             assert figures["ratios"]["bare"]["requests_per_s"] == pytest.approx(
                 figures["requests_per_s"] / case["servers"]["bare"]["requests_per_s"]
@@ -93,6 +94,7 @@ def test_the_table_and_the_command_are_printed_and_written(
     assert "(a) authenticated small read, 105 B" in table
     header = "server         req/s  /bare    /wm     p50 ms  /bare    /wm     p99 ms  /bare    /wm"
     assert header in table
+    assert "CPU us/req  /bare    /wm    RSS MiB" in table
     command = (
         "BENCH_DURATION=1 BENCH_WARMUP=1 BENCH_ROUNDS=1 BENCH_CONNECTIONS=2 BENCH_THREADS=1 "
         "BENCH_WIREMOCK=cached"

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from standin._core.handlers import RoutingErrorFactory, SettledErrors, exception_handlers
+from standin._core.handlers import RoutingErrorFactory, exception_handlers
 from standin._core.middleware import SandboxMiddleware
 from standin._core.routing import IndexedRouter
 
@@ -20,8 +20,8 @@ def vendor_app(
     sandbox: Sandbox, key: str, routes: list[BaseRoute], routing_errors: RoutingErrorFactory
 ) -> ASGIApp:
     """Routes answering their routing errors and unexpected failures in the vendor's own words,
-    inside the sandbox middleware (journal, faults)."""
+    inside the sandbox layer (journal, faults, the vendor's error answers)."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers(routing_errors))
     # Looked up through an index of path segments rather than route by route (same answers).
     app.router = IndexedRouter(routes)
-    return SandboxMiddleware(SettledErrors(app), sandbox, key, routes)
+    return SandboxMiddleware(app, sandbox, key, routes)

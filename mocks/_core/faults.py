@@ -136,6 +136,8 @@ class FaultRegistry:
 
     def take(self, api: str, method: str, path: str) -> Fault | None:
         """The fault that applies to this request, if any, counting it as used."""
+        if not self._faults:
+            return None  # the usual case, on every request: one test, nothing copied
         for fault in list(self._faults.values()):
             if not fault.matches(api, method, path):
                 continue

@@ -1,25 +1,55 @@
-"""Sandbox middleware around each vendor app: the request journal, and the default tenant's
-faults for requests that reach no tenant (guarded routes meet their tenant's in the seam)."""
+"""The sandbox layer around each vendor's router: the request journal, the default tenant's
+faults for requests that reach no tenant (guarded routes meet their tenant's in the seam), and
+the vendor's error answers.
+
+It is one pure ASGI layer where there used to be four (the journal middleware, SettledErrors and
+Starlette's two error middlewares), each wrapping ``send`` again: a request passes one ``send``
+watcher on its way out. What it answers is what those four answered:
+
+- a handled exception (a :class:`VendorError`, a routing ``HTTPException``) is rendered by its
+  handler, as Starlette's ``ExceptionMiddleware`` does (a ``RuntimeError`` if the answer had
+  already started);
+- any other exception is the vendor's 500, logged, as Starlette's ``ServerErrorMiddleware``
+  sends it, and it ends here once that answer is complete (see :class:`SettledErrors`): an
+  exception that leaves an answer unfinished still propagates.
+"""
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from standin._core.cluster.signals import HandedOver
-from standin._core.faulting import INJECTED_FAULT_BODY, applied_fault, apply_fault, vendor_path
+from standin._core.faulting import (
+    FAULT_STATE_KEY,
+    INJECTED_FAULT_BODY,
+    apply_fault,
+    vendor_path,
+)
 from standin._core.journal import BODY_LIMIT, Exchange
-from standin._core.seam import attributed_tenant, reaches_guard
+from standin._core.seam import RELEASE_STATE_KEY, TENANT_STATE_KEY, reaches_guard
 from standin._core.tenants import DEFAULT_TENANT
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
 
 __all__ = ["INJECTED_FAULT_BODY", "SandboxMiddleware", "vendor_path"]
+
+ALREADY_STARTED = "Caught handled exception, but response already started."
+"""Starlette's words when a handled exception comes after its answer has begun."""
+
+ExceptionHandler = Callable[[Request, Exception], Any]
+Handlers = tuple[Mapping[Any, Any], Mapping[int, Any]]
+"""Starlette's handler tables (by exception class, by status) as its middleware keeps them."""
 
 
 class _Capture:
@@ -44,6 +74,8 @@ class _Capture:
 
     def data(self) -> bytes:
         parts = self.parts
+        if not parts:
+            return b""
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
@@ -54,17 +86,43 @@ which have nothing to do with a part that is not the last. The response's start 
 part still take the whole way."""
 
 
+class _Answer:
+    """What the layer saw of one answer on its way out."""
+
+    __slots__ = ("complete", "response_type", "sent", "started", "status")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.complete = False
+        self.status = 500
+        self.response_type = ""
+        self.sent = _Capture()
+
+
 class SandboxMiddleware:
-    """``routes`` is the vendor's route table: a request it answers with a guarded endpoint
-    meets its tenant's faults there, any other the default tenant's here."""
+    """``app`` is the vendor's Starlette app, ``routes`` its route table: a request it answers
+    with a guarded endpoint meets its tenant's faults there, any other the default tenant's here.
+
+    HTTP requests go straight to the app's router, inside this layer's error handling (the
+    app's own ``exception_handlers``); anything else (lifespan, websockets) to the app itself.
+    """
 
     def __init__(
-        self, app: ASGIApp, sandbox: Sandbox, api: str, routes: Sequence[BaseRoute] = ()
+        self, app: Starlette, sandbox: Sandbox, api: str, routes: Sequence[BaseRoute] = ()
     ) -> None:
         self.app = app
         self.sandbox = sandbox
         self.api = api
         self.routes = routes
+        self.router = app.router
+        handlers: Mapping[Any, ExceptionHandler] = app.exception_handlers
+        self.unexpected: ExceptionHandler | None = handlers.get(500) or handlers.get(Exception)
+        # Starlette's own tables (its default handlers included), as its middleware builds them.
+        handled = ExceptionMiddleware(
+            self.router,
+            {key: value for key, value in handlers.items() if key not in (500, Exception)},
+        )
+        self.handlers: Handlers = (handled._exception_handlers, handled._status_handlers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,12 +131,17 @@ class SandboxMiddleware:
         started = time.perf_counter()
         # The caller seam writes the tenant into this dict, which every copy of the scope shares
         # (the server gives each request its own; the access log reads it back too).
-        if not isinstance(scope.get("state"), dict):
-            scope = {**scope, "state": {}}
+        state = scope.get("state")
+        if not isinstance(state, dict):
+            state = {}
+            scope = {**scope, "state": state}
+        # Places the seam holds are given back as the last byte leaves this layer, unless an
+        # enclosing ReleasePoint gives them back further out.
+        releases: list[Callable[[], None]] | None = None
+        if RELEASE_STATE_KEY not in state:
+            releases = state[RELEASE_STATE_KEY] = []
         method: str = scope["method"]
         path = vendor_path(scope)
-        status = 500
-        response_type = ""
         # The default tenant's faults where this process has it (with several replicas, the
         # one serving it; asking for it here would hand every request to that replica).
         default = self.sandbox.tenants.local(DEFAULT_TENANT)
@@ -91,7 +154,9 @@ class SandboxMiddleware:
         )
         if default is not None and fault is not None and fault.count is not None:
             self.sandbox.persistence.save_settings(default)  # as the seam does
-        sent, received = _Capture(), _Capture()
+        answer = _Answer()
+        received = _Capture()
+        sent = answer.sent
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -100,14 +165,19 @@ class SandboxMiddleware:
             return message
 
         async def send_and_watch(message: Message) -> None:
-            nonlocal status, response_type
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        response_type = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
+            kind = message["type"]
+            if kind == "http.response.body":
                 sent.add(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answer.complete = True
+                    while releases:
+                        releases.pop()()
+            elif kind == "http.response.start":
+                answer.started = True
+                answer.status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-type":
+                        answer.response_type = value.decode("latin-1")
             await send(message)
 
         scope[STREAM_SEND] = send_and_watch
@@ -116,36 +186,89 @@ class SandboxMiddleware:
                 fault, scope, receive_and_keep, send_and_watch
             )
             if not answered:
-                await self.app(scope, receive_and_keep, send_and_watch)
+                await self._route(scope, receive_and_keep, send_and_watch, answer)
         except HandedOver:
             # Answered by another replica (which journals it) or refused for want of storage:
             # nothing of it belongs in this process's journal.
             raise
         except BaseException:
-            self._record(scope, started, method, path, status, response_type, sent, received)
+            self._record(scope, state, started, method, path, answer, received)
             raise
         else:
-            self._record(scope, started, method, path, status, response_type, sent, received)
+            self._record(scope, state, started, method, path, answer, received)
+        finally:
+            if releases is not None:
+                # An answer that never finished still gives its places back; a request served
+                # again (a replica hand-over retries it) gets a fresh list.
+                while releases:
+                    releases.pop()()
+                del state[RELEASE_STATE_KEY]
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send, answer: _Answer) -> None:
+        """The router's answer, its exceptions answered as Starlette's middleware would."""
+        scope["app"] = self.app
+        scope["starlette.exception_handlers"] = self.handlers
+        try:
+            # What Router.__call__ would call (one step fewer).
+            await self.router.middleware_stack(scope, receive, send)
+        except Exception as exc:
+            handler = _handler_for(self.handlers, exc)
+            if handler is None:
+                if not await self._settled(scope, receive, send, answer, exc):
+                    raise
+                return
+            if not answer.started:
+                response = handler(Request(scope, receive, send), exc)
+                if inspect.isawaitable(response):
+                    response = await response
+                if response is not None:
+                    await response(scope, receive, send)
+                # Reused exception instances accumulate tracebacks across requests.
+                exc.__traceback__ = None
+                return
+            try:
+                raise RuntimeError(ALREADY_STARTED) from exc
+            except RuntimeError as late:
+                if not await self._settled(scope, receive, send, answer, late):
+                    raise
+
+    async def _settled(
+        self, scope: Scope, receive: Receive, send: Send, answer: _Answer, exc: Exception
+    ) -> bool:
+        """Answer an unexpected exception with the vendor's 500 (logged by its handler) unless
+        the answer has begun; whether the exception ends here: the answer is complete, so raised
+        further, a server would log it twice and an in-process client would raise instead of
+        answering. One that leaves an answer unfinished (a stream cut short) propagates."""
+        if self.unexpected is None:
+            return False
+        response = self.unexpected(Request(scope), exc)
+        if inspect.isawaitable(response):
+            response = await response
+        if not answer.started:
+            await response(scope, receive, send)
+        return answer.complete
 
     def _record(
         self,
         scope: Scope,
+        state: dict[str, Any],
         started: float,
         method: str,
         path: str,
-        status: int,
-        response_type: str,
-        sent: _Capture,
+        answer: _Answer,
         received: _Capture,
     ) -> None:
-        tenant = attributed_tenant(scope)
+        tenant = state.get(TENANT_STATE_KEY)
+        if not isinstance(tenant, str):
+            tenant = None
+        fault_id = state.get(FAULT_STATE_KEY)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         sandbox = self.sandbox
-        sandbox.note_use(tenant)
-        found = None if tenant is None else sandbox.tenants.local(tenant)
+        found = sandbox.note_use(tenant)
         # A request of a tenant removed meanwhile leaves nothing behind of it.
         if tenant is None or found is not None:
             clock = sandbox.clock if found is None else found.clock
+            sent = answer.sent
             sandbox.journal.record(
                 Exchange(
                     at=clock.time(),
@@ -153,14 +276,27 @@ class SandboxMiddleware:
                     method=method,
                     path=path,
                     query=scope.get("query_string", b""),
-                    status=status,
+                    status=answer.status,
                     duration_ms=duration_ms,
-                    fault_id=applied_fault(scope),
+                    fault_id=fault_id if isinstance(fault_id, str) else None,
                     tenant=tenant,
                     headers=scope.get("headers", ()),
                     request_body=received.data(),
                     response_body=sent.data(),
-                    response_type=response_type,
+                    response_type=answer.response_type,
                     truncated=received.truncated or sent.truncated,
                 )
             )
+
+
+def _handler_for(handlers: Handlers, exc: Exception) -> ExceptionHandler | None:
+    """The handler Starlette's ``ExceptionMiddleware`` would pick for ``exc``."""
+    exception_handlers, status_handlers = handlers
+    handler: ExceptionHandler | None = None
+    if isinstance(exc, HTTPException):
+        handler = status_handlers.get(exc.status_code)
+    for cls in type(exc).__mro__:
+        if handler is not None:
+            break
+        handler = exception_handlers.get(cls)
+    return handler

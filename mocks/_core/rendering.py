@@ -33,3 +33,18 @@ class JSONBody(Response):
         if isinstance(content, bytes):
             return content
         return dumps(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Starlette's headers for a body with no headers of its own, built directly: its
+        length and its type, as Starlette writes them (any other case is Starlette's own)."""
+        media_type = self.media_type
+        status = self.status_code
+        plain = not headers and media_type is not None and not media_type.startswith("text/")
+        if not plain or status < 200 or status in (204, 304):
+            super().init_headers(headers)
+        else:
+            assert media_type is not None
+            self.raw_headers = [
+                (b"content-length", b"%d" % len(self.body)),
+                (b"content-type", media_type.encode("latin-1")),
+            ]

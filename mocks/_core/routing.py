@@ -6,15 +6,30 @@ table to the routes whose literal segments a path has (a trie of segments, a par
 any one), then tries those in table order, so it answers exactly what Starlette's loop would.
 Whatever the index cannot decide (no full match: a 405, a redirect, a 404; a path with a newline,
 which a route's ``$`` lets through) goes to Starlette's own loop.
+
+A route whose every parameter is a whole segment (``/objects/{objectId}``) is matched by the
+index itself: its literal segments are already equal and each parameter's segment is not empty,
+which is all its regular expression would check, so the parameters are read from the segments
+(through the route's convertors) without running it.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from starlette._utils import get_route_path
+from starlette.convertors import Convertor, StringConvertor
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
 __all__ = ["IndexedRouter", "RouteIndex"]
+
+WHOLE_SEGMENT = re.compile(r"^\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?\}$")
+"""A path segment that is one parameter and nothing else (``{objectId}``, ``{id:str}``)."""
+
+Params = tuple[tuple[int, str, Convertor[Any] | None], ...]
+"""Where a route's parameters stand: (segment position, name, convertor; None for ``str``)."""
 
 
 class _Node:
@@ -32,11 +47,16 @@ class RouteIndex:
     def __init__(self, routes: list[BaseRoute]) -> None:
         self._root = _Node()
         self._anywhere: list[tuple[int, BaseRoute]] = []
+        self._params: dict[int, Params] = {}
         for order, route in enumerate(routes):
             segments = _template_segments(route)
             if segments is None:
                 self._anywhere.append((order, route))
                 continue
+            assert isinstance(route, Route)
+            params = _segment_params(route)
+            if params is not None:
+                self._params[order] = params
             node = self._root
             for segment in segments:
                 if segment is None:
@@ -48,8 +68,12 @@ class RouteIndex:
             node.routes.append((order, route))
 
     def candidates(self, path: str) -> list[BaseRoute]:
+        return [route for route, _ in self.located(path.split("/"))]
+
+    def located(self, segments: list[str]) -> list[tuple[BaseRoute, Params | None]]:
+        """The routes that can match the path of ``segments``, in table order, each with where
+        its parameters stand when every one is a whole segment (None: its regex decides)."""
         found = list(self._anywhere)
-        segments = path.split("/")
         nodes = [self._root]
         for segment in segments:
             following: list[_Node] = []
@@ -66,7 +90,7 @@ class RouteIndex:
             found.extend(node.routes)
         if len(found) > 1:
             found.sort(key=lambda entry: entry[0])
-        return [route for _, route in found]
+        return [(route, self._params.get(order)) for order, route in found]
 
 
 def _template_segments(route: BaseRoute) -> list[str | None] | None:
@@ -77,6 +101,22 @@ def _template_segments(route: BaseRoute) -> list[str | None] | None:
     if any(convertor.regex != "[^/]+" for convertor in route.param_convertors.values()):
         return None
     return [None if "{" in segment else segment for segment in route.path.split("/")]
+
+
+def _segment_params(route: Route) -> Params | None:
+    """Where ``route``'s parameters stand, if each is a whole segment; None if not."""
+    found: list[tuple[int, str, Convertor[Any] | None]] = []
+    for position, segment in enumerate(route.path.split("/")):
+        if "{" not in segment:
+            continue
+        whole = WHOLE_SEGMENT.match(segment)
+        if whole is None:
+            return None
+        convertor = route.param_convertors[whole.group(1)]
+        # Starlette's str convertor gives the segment back as it is: not called at all.
+        kept = None if type(convertor) is StringConvertor else convertor
+        found.append((position, whole.group(1), kept))
+    return tuple(found)
 
 
 class IndexedRouter(Router):
@@ -90,13 +130,30 @@ class IndexedRouter(Router):
         if scope["type"] == "http":
             path = get_route_path(scope)
             if "\n" not in path:
-                for route in self.index.candidates(path):
-                    match, child_scope = route.matches(scope)
-                    if match is Match.FULL:
-                        if "router" not in scope:
-                            scope["router"] = self
-                        scope["route"] = route
-                        scope.update(child_scope)
-                        await route.handle(scope, receive, send)
-                        return
+                segments = path.split("/")
+                method = scope["method"]
+                for route, params in self.index.located(segments):
+                    if params is None:
+                        match, child_scope = route.matches(scope)
+                        if match is not Match.FULL:
+                            continue
+                    else:
+                        # What Route.matches would answer (see the module's note).
+                        assert isinstance(route, Route)
+                        if route.methods and method not in route.methods:
+                            continue
+                        outer = scope.get("path_params")
+                        path_params = {} if outer is None else dict(outer)
+                        for position, name, convertor in params:
+                            value = segments[position]
+                            path_params[name] = (
+                                value if convertor is None else convertor.convert(value)
+                            )
+                        child_scope = {"endpoint": route.endpoint, "path_params": path_params}
+                    if "router" not in scope:
+                        scope["router"] = self
+                    scope["route"] = route
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
         await super().app(scope, receive, send)

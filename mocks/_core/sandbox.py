@@ -180,8 +180,10 @@ class Sandbox:
         self.persistence.remove_tenant(tenant_id)
         return True
 
-    def note_use(self, tenant_id: str | None) -> None:
-        """A request reached ``tenant_id`` (or no tenant); with a TTL, idle tenants go."""
+    def note_use(self, tenant_id: str | None) -> Tenant | None:
+        """A request reached ``tenant_id`` (or no tenant); with a TTL, idle tenants go.
+
+        Returns the tenant if this process still has it afterwards (None: none, or gone)."""
         # Only a tenant this process has: asking a shared directory here could move it.
         tenant = None if tenant_id is None else self.tenants.local(tenant_id)
         if tenant is not None:
@@ -191,7 +193,9 @@ class Sandbox:
             # Looking is cheap but not free: at most once a second (sooner for a short TTL).
             if now - self._swept_at >= min(1.0, self.tenant_ttl):
                 self._swept_at = now
-                self.remove_idle_tenants()
+                if self.remove_idle_tenants() and tenant is not None:
+                    tenant = self.tenants.local(tenant.id)
+        return tenant
 
     def remove_idle_tenants(self) -> list[str]:
         """Remove the tenants idle longer than the TTL; returns their ids."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 FLOAT_LIMIT = 1.69999998e38
@@ -138,10 +139,15 @@ class ObjectType:
         return self.classification in ("server", "device", "integration", "controller")
 
     def attribute(self, name: str) -> Attribute | None:
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Attribute]:
+        """The attributes by name (the first of a name, as a search in order finds it)."""
+        found: dict[str, Attribute] = {}
         for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute
-        return None
+            found.setdefault(attribute.name, attribute)
+        return found
 
     def value_enum(self) -> str | None:
         return {"binary": "binarypvEnumSet", "multistate": "statesEnumSet"}.get(

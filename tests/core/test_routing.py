@@ -3,6 +3,7 @@ every path its routes take (and near misses), the first route that matches in fu
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -73,3 +74,62 @@ def test_the_indexed_router_keeps_the_table_order_among_overlapping_routes() -> 
     assert index.candidates("/meters/abc") == [param, anything]
     assert index.candidates("/buildings") == [anything]
     assert IndexedRouter([literal, param]).index.candidates("/meters/units") == [literal, param]
+
+
+@pytest.mark.parametrize("api", [api for api in API_FACTORIES if api != "locus"])
+def test_the_indexed_router_hands_the_endpoint_the_path_parameters_starlette_would(
+    api: str,
+) -> None:
+    routes = vendor_routes(api)
+    router = IndexedRouter(routes)
+    for path in paths_of(routes):
+        if "\n" in path:
+            continue
+        for method in METHODS:
+            scope: dict[str, Any] = {
+                "type": "http",
+                "path": path,
+                "root_path": "",
+                "method": method,
+            }
+            expected = first_full(routes, scope)
+            if expected is None:
+                continue
+            _, child = expected.matches(scope)
+            found = router_scope(router, scope)
+            assert found == {
+                "endpoint": child["endpoint"],
+                "path_params": child["path_params"],
+                "route": expected,
+            }, (method, path)
+
+
+def router_scope(router: IndexedRouter, scope: dict[str, Any]) -> dict[str, Any]:
+    """What the router puts in the scope before it calls the route it found."""
+    seen: dict[str, Any] = {}
+
+    async def record(child: Any, receive: Any, send: Any) -> None:
+        seen.update(
+            endpoint=child["endpoint"], path_params=child["path_params"], route=child["route"]
+        )
+
+    route = None
+    for candidate in router.routes:
+        if candidate.matches(scope)[0] is Match.FULL:
+            route = candidate
+            break
+    assert isinstance(route, Route)
+    original, route.app = route.app, record
+    try:
+        asyncio.run(router.app(dict(scope), empty_receive, empty_send))
+    finally:
+        route.app = original
+    return seen
+
+
+async def empty_receive() -> Any:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def empty_send(message: Any) -> None:
+    raise AssertionError("the stand-in endpoint sends nothing")

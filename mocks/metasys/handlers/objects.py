@@ -132,14 +132,14 @@ class ObjectHandlers:
         return respond(body)
 
     async def attribute(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        base = self.deps.base(request)
         obj = caller.state.object(request.path_params["objectId"])
         name = request.path_params["attributeId"]
         include_schema = query.boolean(request.query_params, "includeSchema")
-        body = read_attribute(caller.state, obj, name, include_schema, base)
+        body = read_attribute(caller.state, obj, name, include_schema)
         stream_id = request.headers.get("metasys-subscribe")
         if stream_id is None:
             return respond(body)
+        base = self.deps.base(request)
         current = {
             "item": {**body["item"], "id": obj.id, "itemReference": obj.item_reference},
             "condition": body["condition"],
@@ -268,7 +268,7 @@ def permissions(state: MetasysState, user: User, obj: MetasysObject) -> dict[str
 
 
 def read_attribute(
-    state: MetasysState, obj: MetasysObject, name: str, include_schema: bool, base: str
+    state: MetasysState, obj: MetasysObject, name: str, include_schema: bool
 ) -> dict[str, Any]:
     """``GET /objects/{id}/attributes/{attr}``: short attribute names only, as the guide says."""
     if name not in ATTRIBUTE_NAMES:
@@ -427,7 +427,7 @@ def _batch_one(
             if parts[2] not in ATTRIBUTE_NAMES:
                 # The published batch example: a name outside the set is 404, not 400.
                 raise errors.not_found(f"The attribute {parts[2]} is not in attributeEnumSet.")
-            answer = read_attribute(state, obj, parts[2], False, base)
+            answer = read_attribute(state, obj, parts[2], False)
         else:
             if len(parts) != 1:
                 raise errors.bad_request("relativeUrl must be {objectId}.")

@@ -202,6 +202,8 @@ class MetasysState:
 
     def expire(self, obj: MetasysObject) -> None:
         """Temporary overrides end on the clock; their end is recorded when it happened."""
+        if not obj.priority_array:
+            return  # nothing commands it, so nothing can end (most reads)
         now = self.clock.time()
         due = sorted(
             (command.expires_at, level)

@@ -106,10 +106,10 @@ class ValueModel:
         return obj.attributes.get("relinquishDefault")
 
     def effective(self, obj: MetasysObject, t: float) -> Effective:
-        active = sorted(obj.priority_array)
-        if active:
-            level = active[0]
-            value = obj.priority_array[level].value
+        commands = obj.priority_array
+        if commands:
+            level = min(commands)
+            value = commands[level].value
         else:
             level, value = None, self.base_value(obj, t)
         return Effective(value, level, reliability(obj, value))

@@ -116,6 +116,8 @@ class RedisRequestJournal:
     applied by whoever records. A Redis failure is raised as
     :class:`~standin._core.cluster.signals.StorageUnavailable` (answered 503, naming ``url``),
     but for recording: the request has been answered by then, so its entry is lost (logged).
+    ``buffered``: entries are queued and sent by a writer thread (the module's doc); call
+    :meth:`close` to send what is left.
     """
 
     def __init__(

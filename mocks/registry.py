@@ -65,7 +65,11 @@ def create_sandbox(
         options["persistence"] = persistence
         # The journal and the rate-limit counters are the replicas' too, on the same connection.
         capacity = options.get("journal_capacity", DEFAULT_JOURNAL_CAPACITY)
-        options.setdefault("journal", RedisRequestJournal(persistence.redis, redis_url, capacity))
+        if "journal" not in options:
+            # Buffered: a request does not wait for its entry to be kept (the journal's doc).
+            journal = RedisRequestJournal(persistence.redis, redis_url, capacity, buffered=True)
+            persistence.closing.append(journal.close)
+            options["journal"] = journal
         options.setdefault("limit_store", RedisLimits(persistence.redis, redis_url))
         # Event streams resume on whichever replica serves their tenant next.
         options["stream_stores"] = redis_stream_stores(

@@ -380,6 +380,15 @@ class SqlitePersistence:
     def save_settings(self, tenant: Tenant) -> None:
         """Clocks, faults and limit settings are not kept in a data directory (as before)."""
 
+    def save_sandbox_settings(self, api: str, values: dict[str, Any]) -> None:
+        """Sandbox-wide settings are not kept either: one process serves a data directory."""
+
+    def sandbox_settings(self, api: str) -> dict[str, Any] | None:
+        return None
+
+    def faults_elsewhere(self, tenant_id: str, api: str, method: str, path: str) -> bool:
+        return False  # one process: every tenant it serves is its own
+
     def unavailable(self) -> str | None:
         return None
 

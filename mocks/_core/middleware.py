@@ -142,9 +142,16 @@ class SandboxMiddleware:
             releases = state[RELEASE_STATE_KEY] = []
         method: str = scope["method"]
         path = vendor_path(scope)
-        # The default tenant's faults where this process has it (with several replicas, the
-        # one serving it; asking for it here would hand every request to that replica).
+        # The default tenant's faults where this process has it. With several replicas, one
+        # serves it: a request that may meet one of its kept faults is answered there (asking
+        # for the tenant takes it here or hands the request on); any other is answered here.
         default = self.sandbox.tenants.local(DEFAULT_TENANT)
+        if (
+            default is None
+            and not reaches_guard(self.routes, scope)
+            and self.sandbox.persistence.faults_elsewhere(DEFAULT_TENANT, self.api, method, path)
+        ):
+            default = self.sandbox.tenants.default()
         faults = None if default is None else default.faults
         # Matching the route is work the router does again: only when there is a fault to take.
         fault = (

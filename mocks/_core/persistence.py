@@ -49,6 +49,21 @@ class Persistence(Protocol):
         changed them)."""
         ...
 
+    def save_sandbox_settings(self, api: str, values: dict[str, Any]) -> None:
+        """Keep an API's sandbox-wide settings (not a tenant's: BuildingMinds' processing
+        times, Metasys' heartbeat periods) where every process serving the sandbox reads them."""
+        ...
+
+    def sandbox_settings(self, api: str) -> dict[str, Any] | None:
+        """An API's sandbox-wide settings as last kept by any process serving the sandbox;
+        None when none are kept elsewhere (this process's own then apply)."""
+        ...
+
+    def faults_elsewhere(self, tenant_id: str, api: str, method: str, path: str) -> bool:
+        """Whether the tenant ``tenant_id``, not in this process, keeps a fault that may apply
+        to this request (several replicas: the one serving it must then answer it)."""
+        ...
+
     def unavailable(self) -> str | None:
         """Why state cannot be kept right now (its store unreachable), or None."""
         ...
@@ -83,6 +98,15 @@ class MemoryPersistence:
 
     def save_settings(self, tenant: Tenant) -> None:
         pass
+
+    def save_sandbox_settings(self, api: str, values: dict[str, Any]) -> None:
+        pass
+
+    def sandbox_settings(self, api: str) -> dict[str, Any] | None:
+        return None
+
+    def faults_elsewhere(self, tenant_id: str, api: str, method: str, path: str) -> bool:
+        return False
 
     def unavailable(self) -> str | None:
         return None

@@ -31,7 +31,7 @@ from standin._core.clock import Clock
 from standin._core.errors import VendorError
 from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
-from standin._core.ratelimit import RateDecision, RateLimiter
+from standin._core.ratelimit import RateDecision, RateLimiter, decided
 from standin._core.request import GuardedRequest
 from standin._core.tenants import Tenant
 from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
@@ -258,7 +258,7 @@ class Guarded(Generic[S]):
         if fault is not None and await apply_fault(fault, scope, receive, send):
             return
         limiter = seam.limiter_of(tenant)
-        decision = limiter.acquire(identity.limit_key)
+        decision = await decided(limiter, identity.limit_key)
         if not decision.allowed:
             raise seam.refusals.rate_limited(decision)
         held = True

@@ -146,10 +146,20 @@ class BuildingMindsApi:
         return Identity(token.tenant_id, principal=client, limit_key=client, token=token)
 
     def authorize(self, caller: Caller[BuildingMindsState]) -> None:
-        """Only a token for this environment that carries the read-write role gets in."""
+        """Only a token for this environment that carries the read-write role gets in; the
+        request then runs on the processing times last set through any replica."""
         claims = caller.token.claims
         if claims.get("aud") != self.environment or WRITE_ROLE not in (claims.get("roles") or []):
             raise errors.forbidden()
+        self.shared_timing()
+
+    def shared_timing(self) -> Timing:
+        """The processing times, as last set through any replica serving this sandbox (kept
+        with the persistence; in one process, :attr:`timing` as it is)."""
+        kept = self.sandbox.persistence.sandbox_settings(self.key)
+        if kept is not None and kept != self.timing.as_dict():
+            self.timing.configure(kept)
+        return self.timing
 
     # --- apps --------------------------------------------------------------------------------
 
@@ -168,18 +178,21 @@ class BuildingMindsApi:
 
     async def get_processing(self, request: Request) -> Response:
         """How long pickup, processing and geocoding take on the sandbox clock."""
-        return JSONBody(self.timing.as_dict())
+        return JSONBody(self.shared_timing().as_dict())
 
     async def set_processing(self, request: Request) -> Response:
         """Change them: ``{"pickup_seconds"?, "processing_seconds"?, "geocoding_seconds"?}``
         (sandbox-wide, so not with a tenant token)."""
         require_everything(request, "changing the sandbox-wide processing times")
         body = await read_json_object(request)
+        timing = self.shared_timing()
         try:
-            self.timing.configure(body)
+            timing.configure(body)
         except ValueError as problem:
             raise control_error(400, str(problem)) from None
-        return JSONBody(self.timing.as_dict())
+        # Kept before the answer: the next request through any replica runs on them.
+        self.sandbox.persistence.save_sandbox_settings(self.key, timing.as_dict())
+        return JSONBody(timing.as_dict())
 
     async def complete_batch(self, request: Request) -> Response:
         """Finish a batch at once, in whichever tenant it is; held records stay held."""

@@ -46,6 +46,13 @@ DEFAULT_HOST = "metasys.standin.example"
 CREDENTIAL_PREFIX = {"admin": "", "viewer": "viewer_", "standard": "standard_"}
 """Each fixture user's credentials: the API administrator's as ``username``/``password``, the
 read-only API user's and the user without API access under their prefixes."""
+HEARTBEAT_PERIODS = (
+    ("heartbeatSeconds", "heartbeat_seconds"),
+    ("objectHeartbeatSeconds", "object_heartbeat_seconds"),
+    ("activityHeartbeatSeconds", "activity_heartbeat_seconds"),
+)
+"""The sandbox-wide heartbeat periods ``POST /_sandbox/metasys/streaming`` sets: the body's
+name and the :class:`~standin.metasys.streaming.Streams` attribute."""
 REQUESTS_PER_MINUTE = 600
 """**Sandbox choice:** the guide says too many requests answer 403 but gives no figure."""
 
@@ -103,11 +110,28 @@ class MetasysApi:
 
     def identify(self, request: Request) -> Identity:
         """The user of the bearer token; the limit counts per user of a tenant."""
-        return self.identity(bearer(request.headers.get("authorization"), self.issuer))
+        identity = self.identity(bearer(request.headers.get("authorization"), self.issuer))
+        if "metasys-subscribe" in request.headers:
+            self.shared_heartbeats()  # a subscription's heartbeat starts with it
+        return identity
 
     def identify_stream(self, request: Request) -> Identity:
         """As :meth:`identify`, or from the ``access_token`` query parameter (``GET /stream``)."""
-        return self.identity(stream_token(request, self.issuer))
+        identity = self.identity(stream_token(request, self.issuer))
+        self.shared_heartbeats()
+        return identity
+
+    def shared_heartbeats(self) -> None:
+        """The streams' heartbeat periods as last set through any replica serving this sandbox
+        (kept with the persistence; in one process, nothing to do): for a stream or a
+        subscription about to be made here."""
+        kept = self.sandbox.persistence.sandbox_settings(self.key)
+        if kept is None:
+            return
+        for name, attribute in HEARTBEAT_PERIODS:
+            value = kept.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                setattr(self.streams, attribute, float(value))
 
     def identify_reader(self, request: Request) -> Identity:
         """As :meth:`identify`; without an ``Authorization`` header, an anonymous reader of the
@@ -266,12 +290,9 @@ class MetasysApi:
         ``offlineErrors`` (``object.values.error`` when a device goes offline), both false by
         default."""
         body = await read_json_object(request)
+        self.shared_heartbeats()
         streams = self.streams
-        fields = {
-            "heartbeatSeconds": "heartbeat_seconds",
-            "objectHeartbeatSeconds": "object_heartbeat_seconds",
-            "activityHeartbeatSeconds": "activity_heartbeat_seconds",
-        }
+        fields = dict(HEARTBEAT_PERIODS)
         tenant = self._tenant(request, body)
         if any(name in body for name in fields):
             require_everything(request, "changing the sandbox-wide heartbeat periods")
@@ -290,8 +311,8 @@ class MetasysApi:
                 raise control_error(400, f"{name} must be a positive number of seconds")
             periods[attribute] = float(value)
         # Nothing changes before everything asked is valid. The flags are the tenant's state
-        # (kept with it, so a replica that takes the tenant over has them); the periods are
-        # this process's.
+        # (kept with it, so a replica that takes the tenant over has them); the periods are the
+        # sandbox's (kept in Redis with --redis, so every replica beats at them).
         state = self.state(tenant)
         current = state.stream_options
         array_updates, offline_errors = flags["arrayUpdates"], flags["offlineErrors"]
@@ -301,6 +322,11 @@ class MetasysApi:
         )
         for attribute, period in periods.items():
             setattr(streams, attribute, period)
+        if periods:
+            # Kept before the answer: streams made next through any replica beat at these.
+            self.sandbox.persistence.save_sandbox_settings(
+                self.key, {name: getattr(streams, attribute) for name, attribute in fields.items()}
+            )
         chosen = state.stream_options
         return JSONBody(
             {name: getattr(streams, attribute) for name, attribute in fields.items()}

@@ -4,6 +4,7 @@ journal does, bounded per tenant, and every replica records into and reads the s
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -16,9 +17,15 @@ from bench.servers import free_port
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
-from standin._core.cluster.journal import RedisRequestJournal
+from standin._core.cluster.journal import RedisRequestJournal, WriteQueue
 from standin._core.cluster.signals import StorageUnavailable
-from standin._core.journal import Journal, JournalEntry, JournalQuery, RequestJournal
+from standin._core.journal import (
+    Exchange,
+    Journal,
+    JournalEntry,
+    JournalQuery,
+    RequestJournal,
+)
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
 from tests.redis_support import RedisServer
@@ -315,3 +322,55 @@ def test_a_journal_whose_redis_is_unreachable_loses_entries_and_answers_reads_50
         journal.entries()
     with pytest.raises(StorageUnavailable):
         journal.clear()
+
+
+# --- buffered: a request does not wait for its entry ---------------------------------------------
+
+
+def test_a_buffered_journal_lists_its_own_entries_at_once_in_the_order_recorded(
+    client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url, capacity=50, buffered=True)
+    try:
+        for n in range(30):
+            journal.record(entry("a", n, "t-1" if n % 2 else None))
+        assert [e.path for e in journal.entries(limit=3)] == ["/a/29", "/a/28", "/a/27"]
+        assert journal.count(JournalQuery(tenant="t-1")) == 15
+        assert [e.sequence for e in journal.entries()] == list(range(30, 0, -1))
+    finally:
+        journal.close()
+
+
+def test_a_buffered_journal_sends_what_was_queued_during_a_send_in_one_batch() -> None:
+    sent: list[list[str]] = []
+    in_flight = threading.Event()
+    go_on = threading.Event()
+
+    def send(batch: list[JournalEntry | Exchange]) -> None:
+        sent.append([item.path for item in batch])
+        if len(sent) == 1:
+            in_flight.set()
+            assert go_on.wait(timeout=30)
+
+    queue = WriteQueue(send)
+    queue.put(entry("a", 1))
+    assert in_flight.wait(timeout=30)  # the writer is sending the first entry
+    for n in range(2, 6):
+        queue.put(entry("a", n))
+    go_on.set()
+    queue.flush()  # waits for the batch in flight, then sends what is left
+    queue.close()
+    assert sent == [["/a/1"], ["/a/2", "/a/3", "/a/4", "/a/5"]]
+
+
+def test_a_closed_buffered_journal_has_sent_everything_and_keeps_what_comes_after_at_once(
+    client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url, capacity=50, buffered=True)
+    for n in range(5):
+        journal.record(entry("a", n, "t-1"))
+    journal.close()
+    reader = RedisRequestJournal(client, redis_url, capacity=50)
+    assert [e.path for e in reader.entries()] == [f"/a/{n}" for n in range(4, -1, -1)]
+    journal.record(entry("a", 9, "t-1"))
+    assert reader.entries(limit=1)[0].path == "/a/9"

@@ -5,6 +5,7 @@ does not hold for ever."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import subprocess
@@ -32,6 +33,7 @@ from standin._core.ratelimit import (
     LimiterSpec,
     LimitRegistry,
     RateLimiter,
+    decided,
 )
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
@@ -507,3 +509,48 @@ def test_a_limiter_whose_redis_is_unreachable_answers_503_and_gives_back_quietly
             limiter.release("k")  # nothing held: nothing to give back, nothing raised
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+@pytest.mark.parametrize(
+    "sequence", [CLOCK_WENT_BACK, ACROSS_A_BOUNDARY, CHANGED_MID_WINDOW, CHANGED_WINDOW, IN_FLIGHT]
+)
+def test_awaited_redis_decisions_are_the_in_memory_ones_too(
+    store: RedisLimits, kind: LimiterKind, sequence: list[tuple[str, Any]]
+) -> None:
+    """The seam awaits a Redis limiter's decision (``decided``: made in a worker thread, the
+    event loop serves other requests meanwhile); it decides as the in-memory limiter does."""
+    spec = SPECS[kind]
+    clock = Clock(lambda: T0)
+    in_memory = spec.build(clock)
+    in_redis = store.limiter(f"t-{next(TENANTS)}", "echo", spec, clock)
+
+    async def drive() -> None:
+        for step in sequence:
+            if _move(clock, step):
+                continue
+            expected = _drive(in_memory, step)
+            if step[0] == "acquire":
+                assert await decided(in_redis, step[1]) == expected, step
+            else:
+                assert _drive(in_redis, step) == expected, step
+            assert _usage(in_redis, clock) == _usage(in_memory, clock)
+
+    asyncio.run(drive())
+
+
+def test_decisions_of_concurrent_requests_are_exact_when_awaited_together(
+    store: RedisLimits,
+) -> None:
+    """Many decisions in flight on one event loop at once (as concurrent requests make them)
+    admit exactly the limit, whatever order Redis runs them in."""
+    clock = Clock(lambda: T0)
+    limiter = store.limiter(f"t-{next(TENANTS)}", "echo", SPECS["fixed_window"], clock)
+
+    async def burst() -> list[bool]:
+        decisions = await asyncio.gather(*(decided(limiter, "a") for _ in range(12)))
+        return [decision.allowed for decision in decisions]
+
+    allowed = asyncio.run(burst())
+    assert allowed.count(True) == SPECS["fixed_window"].limit
+    assert limiter.usage(clock.time()) == [KeyUsage("a", 3, T0 + 20)]

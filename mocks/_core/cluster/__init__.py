@@ -27,10 +27,13 @@ The trade-off: one tenant's requests are served by one process at a time (its th
 core's), while many tenants spread over the replicas; a request landing on the wrong replica
 pays one extra loopback hop.
 
-What is not shared: settings of a whole API rather than of a tenant (BuildingMinds'
-``/_sandbox/buildingminds/processing`` times, Metasys' ``/_sandbox/metasys/streaming``
-periods) apply on the replica that was told them; a counted fault's remaining count is kept
-when the control plane changes the faults, not at each use.
+Settings of a whole API rather than of a tenant (BuildingMinds'
+``/_sandbox/buildingminds/processing`` times, Metasys' ``/_sandbox/metasys/streaming`` heartbeat
+periods) are kept in Redis (``standin:settings``) before the control plane answers, and read
+where they are used (a BuildingMinds request, a Metasys stream or subscription being made), so
+they apply on every replica. The default tenant's faults meet a request that reaches no tenant
+on whichever replica it lands: a replica not serving the default tenant reads its kept faults
+and hands a request one of them may match to the replica that does (which counts its uses).
 
 Modules: :mod:`.persistence` (the persistence, tenant source and token directory),
 :mod:`.lease` (leases), :mod:`.scripts` (fenced writes), :mod:`.gateway` (the hand-off),

@@ -9,6 +9,19 @@ tenant), so no replica ever sees a list longer than the bound or two entries wit
 Queries read the bounded lists and filter and order them with the in-memory journal's own code
 (:func:`~standin._core.journal.newest_first`, :func:`~standin._core.journal.matching`).
 
+Buffered (``buffered=True``, as ``standin serve --redis`` makes it): :meth:`record` only queues
+the entry and a writer thread sends whatever is queued in one script call (:data:`RECORD_MANY`),
+so a request never waits for Redis to keep its journal entry (with ``appendfsync always``, an
+fsync), and the entries of many requests share one round trip and one fsync. The writer wakes as
+soon as an entry is queued, so an entry reaches Redis about one round trip after its answer,
+as the unbuffered journal's did (it wrote after the answer had gone too). Every read, clear,
+resize or removal on this replica sends what is queued first, so this replica reads its own
+entries; another replica may miss entries answered during the last round trip. Entries are
+numbered when they reach Redis, so the order across replicas is the order they were sent in
+(each tenant's requests are answered by one replica at a time, so a tenant's order is exact).
+The journal is a bounded log of what was answered, not acknowledged vendor state: an entry
+queued by a replica killed before sending it is lost, as an entry is lost when Redis is away.
+
 Keys (prefix ``standin:`` by default)::
 
     journal:entries:TENANT   list of "SEQUENCE|JSON", newest first ("" for unattributed requests)
@@ -19,7 +32,8 @@ Keys (prefix ``standin:`` by default)::
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -54,6 +68,24 @@ return sequence
 """
 """Number, push and trim one entry, atomically."""
 
+RECORD_MANY = """
+-- KEYS[1]: the set of tenants, KEYS[2]: the sequence counter, KEYS[2 + i]: entry i's list;
+-- ARGV[1]: the bound; ARGV[2i]: entry i as JSON, ARGV[2i + 1]: its tenant (bucket).
+local bound = tonumber(ARGV[1])
+local n = #KEYS - 2
+local first = redis.call('INCRBY', KEYS[2], n) - n
+for i = 1, n do
+  local list = KEYS[2 + i]
+  redis.call('LPUSH', list, string.format('%d', first + i) .. '|' .. ARGV[2 * i])
+  redis.call('LTRIM', list, 0, bound - 1)
+  redis.call('SADD', KEYS[1], ARGV[2 * i + 1])
+end
+return first + n
+"""
+"""Number, push and trim several entries in their order, atomically (one round trip)."""
+BATCH = 256
+"""At most this many entries go in one script call (a long script holds every other client)."""
+
 CLEAR = """
 -- KEYS[1]: the set of tenants; ARGV[1]: the prefix of the tenants' lists.
 local buckets = redis.call('SMEMBERS', KEYS[1])
@@ -84,6 +116,8 @@ class RedisRequestJournal:
     applied by whoever records. A Redis failure is raised as
     :class:`~standin._core.cluster.signals.StorageUnavailable` (answered 503, naming ``url``),
     but for recording: the request has been answered by then, so its entry is lost (logged).
+    ``buffered``: entries are queued and sent by a writer thread (the module's doc); call
+    :meth:`close` to send what is left.
     """
 
     def __init__(
@@ -94,6 +128,7 @@ class RedisRequestJournal:
         *,
         prefix: str = DEFAULT_PREFIX,
         page: int = PAGE,
+        buffered: bool = False,
     ) -> None:
         self._client = client
         self._page = page
@@ -103,22 +138,26 @@ class RedisRequestJournal:
         self._tenants = f"{prefix}journal:tenants"
         self._sequence = f"{prefix}journal:sequence"
         self._record = client.register_script(RECORD)
+        self._record_many = client.register_script(RECORD_MANY)
         self._clear = client.register_script(CLEAR)
         self._resize = client.register_script(RESIZE)
+        self._queue: WriteQueue | None = WriteQueue(self._send) if buffered else None
 
     @property
     def capacity(self) -> int:
         return self._capacity
 
     def resize(self, capacity: int) -> None:
+        self.flush()
         self._capacity = checked_capacity(capacity)
         with storage_calls(self._url):
             self._resize(keys=[self._tenants], args=[self._lists, capacity])
 
     def record(self, entry: JournalEntry | Exchange) -> None:
-        if isinstance(entry, Exchange):
-            # Masked here, as it leaves the process: Redis keeps only what the journal shows.
-            entry = entry.entry()
+        if self._queue is not None:
+            self._queue.put(entry)
+            return
+        entry = _entry(entry)
         bucket = entry.tenant or UNATTRIBUTED
         try:
             self._record(
@@ -128,10 +167,36 @@ class RedisRequestJournal:
         except redis.RedisError as error:
             log.warning("journal entry of %s %s not kept: %s", entry.method, entry.path, error)
 
+    def flush(self) -> None:
+        """Send the entries queued here (buffered) before this returns."""
+        if self._queue is not None:
+            self._queue.flush()
+
+    def close(self) -> None:
+        """Send what is queued and stop the writer thread."""
+        if self._queue is not None:
+            self._queue.close()
+
+    def _send(self, queued: list[JournalEntry | Exchange]) -> None:
+        """Keep ``queued`` in Redis, in order, a batch per script call (the writer's)."""
+        for start in range(0, len(queued), BATCH):
+            batch = [_entry(item) for item in queued[start : start + BATCH]]
+            keys = [self._tenants, self._sequence]
+            args: list[Any] = [self._capacity]
+            for entry in batch:
+                bucket = entry.tenant or UNATTRIBUTED
+                keys.append(self._lists + bucket)
+                args += [orjson.dumps(entry.as_dict()), bucket]
+            try:
+                self._record_many(keys=keys, args=args)
+            except redis.RedisError as error:
+                log.warning("%d journal entries not kept: %s", len(batch), error)
+
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]:
         """Matching entries, newest first, at most ``limit``."""
+        self.flush()
         wanted = narrowed(query, api)
         with storage_calls(self._url):
             candidates = (
@@ -140,12 +205,14 @@ class RedisRequestJournal:
             return newest_first(candidates, wanted, limit)
 
     def count(self, query: JournalQuery | None = None) -> int:
+        self.flush()
         wanted = query or JournalQuery()
         with storage_calls(self._url):
             return matching(self._candidates(wanted), wanted)
 
     def clear(self, tenant: str | None = None) -> None:
         """Forget every entry, or one tenant's."""
+        self.flush()
         if tenant is None:
             with storage_calls(self._url):
                 self._clear(keys=[self._tenants], args=[self._lists])
@@ -153,6 +220,7 @@ class RedisRequestJournal:
             self.forget_tenant(tenant)
 
     def forget_tenant(self, tenant: str) -> None:
+        self.flush()
         with storage_calls(self._url):
             pipe = self._client.pipeline(transaction=True)
             pipe.delete(self._lists + tenant)
@@ -160,6 +228,7 @@ class RedisRequestJournal:
             pipe.execute()
 
     def __len__(self) -> int:
+        self.flush()
         with storage_calls(self._url):
             pipe = self._client.pipeline(transaction=False)
             for bucket in self._buckets():
@@ -200,6 +269,70 @@ class RedisRequestJournal:
         for bucket in buckets:
             pipe.lrange(self._lists + bucket, 0, -1)
         return [entry for kept in pipe.execute() for entry in _entries(kept)]
+
+
+def _entry(item: JournalEntry | Exchange) -> JournalEntry:
+    # Masked here, as it leaves the process: Redis keeps only what the journal shows.
+    return item.entry() if isinstance(item, Exchange) else item
+
+
+class WriteQueue:
+    """Entries waiting for the writer thread, which hands them to ``send`` in arrival order,
+    everything queued at once; :meth:`flush` returns once what was queued before it is sent."""
+
+    def __init__(self, send: Callable[[list[JournalEntry | Exchange]], None]) -> None:
+        self._send = send
+        self._items: list[JournalEntry | Exchange] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._sending = threading.Lock()
+        """Held while a batch is being sent: a flush waits for the batch in flight."""
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def put(self, item: JournalEntry | Exchange) -> None:
+        with self._lock:
+            if self._closed:
+                closed = True
+            else:
+                closed = False
+                self._items.append(item)
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._write, name="standin-journal-writer", daemon=True
+                    )
+                    self._thread.start()
+                self._wake.notify()
+        if closed:
+            self._send([item])  # after close: kept at once, as unbuffered
+
+    def flush(self) -> None:
+        with self._sending:
+            with self._lock:
+                items, self._items = self._items, []
+            if items:
+                self._send(items)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
+        self.flush()
+
+    def _write(self) -> None:
+        while True:
+            with self._lock:
+                while not self._items and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+            try:
+                self.flush()
+            except Exception:  # the writer must outlive any one batch
+                log.exception("journal writer: a batch failed")
 
 
 def _entries(kept: Iterable[Any]) -> Iterator[JournalEntry]:

@@ -10,6 +10,9 @@ CREDENTIALS = PREFIX + "credentials"
 """Hash: ``<api>\\n<credential>`` -> tenant id, for every credential that names a tenant."""
 FENCE = PREFIX + "fence"
 """Counter: each lease taken gets the next number, its fence."""
+SETTINGS = PREFIX + "settings"
+"""Hash: ``<api>`` -> JSON of that API's sandbox-wide settings (the control plane's, not a
+tenant's), read by every replica where it uses them."""
 SECRET = PREFIX + "secret"
 """The replicas' shared secret, that marks a request one replica handed to another."""
 

@@ -5,6 +5,9 @@ limiters keep their counters, and the settings the control plane changes, in Red
 number of replicas serving one sandbox together admit exactly what one process would. Each
 decision is one Lua script (one round trip, atomic): the script reads the limiter's settings and
 counter, decides and counts in one step, so two replicas can never both take the last place.
+The seam awaits it (``acquire_async``: the script runs in a worker thread), so the event loop
+serves other requests while Redis keeps the count, and concurrent requests' decisions reach
+Redis together and share its fsyncs (``appendfsync always``) instead of waiting in line.
 
 The windowed limiters are judged on the tenant's clock, which the script is handed (``now``,
 written as Python's shortest round-tripping decimal, so Lua reads the very same double); the
@@ -40,9 +43,11 @@ import math
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any
 
+import anyio.to_thread
 import redis
 from redis.typing import EncodableT, FieldT
 
@@ -246,7 +251,7 @@ class RedisLimits:
         self.places.close()
 
 
-class _RedisLimiter:
+class _RedisLimiter(ABC):
     """Settings of one limiter, kept in Redis so that every replica applies the same."""
 
     kind: str
@@ -277,6 +282,16 @@ class _RedisLimiter:
     @limit.setter
     def limit(self, value: int) -> None:
         self.configure({"limit": value})
+
+    @abstractmethod
+    def acquire(self, key: str) -> RateDecision:
+        """Count one arrival of ``key`` unless the limit is reached: the decision."""
+
+    async def acquire_async(self, key: str) -> RateDecision:
+        """:meth:`acquire` in a worker thread: the event loop serves other requests while Redis
+        keeps the count (with ``appendfsync always``, an fsync), and the decisions of
+        concurrent requests reach Redis together, sharing its round trips and fsyncs."""
+        return await anyio.to_thread.run_sync(self.acquire, key)
 
     def configure(self, settings: dict[str, Any]) -> None:
         """Apply control-plane settings for every replica (all or none: ValueError)."""
@@ -344,10 +359,14 @@ class RedisFixedWindowLimiter(_RedisWindowLimiter):
     def acquire(self, key: str) -> RateDecision:
         now = self._clock.time()
         with self._store.storage():
-            allowed, counted, count, window, limit, window_text = self._store.fixed_window(
+            reply = self._store.fixed_window(
                 keys=[self._settings_key, self._counts_key],
                 args=[*self._defaults, key, repr(now)],
             )
+        return self._decision(reply, now)
+
+    def _decision(self, reply: Any, now: float) -> RateDecision:
+        allowed, counted, count, window, limit, window_text = reply
         # The same arithmetic as FixedWindowLimiter's, on the same doubles.
         reset_at = (int(window) + 1) * float(_text(window_text))
         limit = int(limit)
@@ -389,12 +408,18 @@ class RedisRollingWindowLimiter(_RedisWindowLimiter):
 
     def acquire(self, key: str) -> RateDecision:
         now = self._clock.time()
-        log_key = f"{self._base}log:{key}"
         with self._store.storage():
-            allowed, counted, count, limit, window_text, oldest = self._store.rolling_window(
-                keys=[self._settings_key, log_key, self._index_key, self._sequence],
-                args=[*self._defaults, repr(now)],
+            reply = self._store.rolling_window(
+                keys=self._keys(key), args=[*self._defaults, repr(now)]
             )
+        return self._decision(reply, now)
+
+    def _keys(self, key: str) -> list[str]:
+        log_key = f"{self._base}log:{key}"
+        return [self._settings_key, log_key, self._index_key, self._sequence]
+
+    def _decision(self, reply: Any, now: float) -> RateDecision:
+        allowed, counted, count, limit, window_text, oldest = reply
         limit = int(limit)
         if not counted:
             return RateDecision(True, limit, limit)
@@ -438,10 +463,14 @@ class RedisConcurrencyLimiter(_RedisLimiter):
         places_key = f"{self._base}places:{key}"
         token = self._store.places.new_token()
         with self._store.storage():
-            allowed, in_flight, limit = self._store.concurrency(
+            reply = self._store.concurrency(
                 keys=[self._settings_key, places_key, self._index_key],
                 args=[*self._defaults, token, self._store.lease_ms],
             )
+        return self._decision(reply, places_key, token)
+
+    def _decision(self, reply: Any, places_key: str, token: str) -> RateDecision:
+        allowed, in_flight, limit = reply
         limit = int(limit)
         if not allowed:
             return RateDecision(False, limit, 0, retry_after=CONCURRENCY_RETRY_AFTER)

@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -97,6 +97,8 @@ class RedisPersistence:
         self._secret: str | None = None
         self._sandbox: Sandbox | None = None
         self._elsewhere: dict[str, tuple[Holder, float]] = {}
+        self.closing: list[Callable[[], None]] = []
+        """Called first by :meth:`close` (the buffered journal sends what it has queued)."""
         """Tenants last seen served by another replica, and until when to believe it without
         asking Redis again (a holder that moved on hands the request on, one that is gone is
         taken over)."""
@@ -431,6 +433,29 @@ class RedisPersistence:
         fields = _settings_fields(tenant)
         self._write_fields(tenant, list(zip(fields[::2], fields[1::2], strict=True)))
 
+    def save_sandbox_settings(self, api: str, values: dict[str, Any]) -> None:
+        """Kept before the control plane answers, so the next request through any replica
+        finds them (not fenced: they belong to no tenant; the last change wins)."""
+        with self._storage():
+            self.redis.hset(keys.SETTINGS, api, orjson.dumps(values))
+
+    def sandbox_settings(self, api: str) -> dict[str, Any] | None:
+        with self._storage():
+            kept = self.redis.hget(keys.SETTINGS, api)
+        if kept is None:
+            return None
+        values = orjson.loads(kept)
+        return values if isinstance(values, dict) else None
+
+    def faults_elsewhere(self, tenant_id: str, api: str, method: str, path: str) -> bool:
+        """One read of the tenant's kept faults (its holder keeps them before answering the
+        control plane, so a fault just added is seen here)."""
+        with self._storage():
+            kept = self.redis.hget(keys.tenant(tenant_id), "faults")
+        if kept is None:
+            return False
+        return any(Fault(**spec).matches(api, method, path) for spec in orjson.loads(kept))
+
     def remove_tenant(self, tenant_id: str) -> None:
         held = self.leases.held(tenant_id)
         if held is None:
@@ -476,6 +501,11 @@ class RedisPersistence:
         return Gateway(app, self)
 
     def close(self) -> None:
+        for close in self.closing:
+            try:
+                close()
+            except redis.RedisError as error:
+                log.warning("standin: closing with Redis unreachable: %s", error)
         self.leases.stop()
         self.redis.close()
         if self._bulk is not None:

@@ -1,4 +1,4 @@
-"""Vendor calls the durability and scale-out tests both make: tokens and Metasys ids."""
+"""Vendor calls the durability and scale-out tests make again and again: tokens and Metasys ids."""
 
 from __future__ import annotations
 
@@ -16,6 +16,22 @@ def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
         data={
             "client_id": creds["client_id"],
             "client_secret": creds["client_secret"],
+            "grant_type": "client_credentials",
+        },
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def buildingminds_token(client: httpx.Client, creds: dict[str, Any]) -> str:
+    """An Azure AD client-credentials token of the tenant's BuildingMinds app."""
+    response = client.post(
+        f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "scope": creds["scope"] + "/.default",
             "grant_type": "client_credentials",
         },
     )

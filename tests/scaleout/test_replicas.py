@@ -14,7 +14,14 @@ import pytest
 from tests.atrius.conftest import meter_body
 from tests.buildingminds.conftest import record
 from tests.scaleout.replicas import Replica, replica
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
+from tests.vendor_calls import (
+    METASYS,
+    ZONE_SETPOINT,
+    atrius_token,
+    buildingminds_token,
+    metasys_id,
+    metasys_token,
+)
 
 
 @pytest.fixture
@@ -190,17 +197,7 @@ def test_a_buildingminds_tenant_made_on_one_replica_gets_azure_ad_tokens_on_the_
     creds = a.post("/_sandbox/tenants").json()["buildingminds"]
     discovery = b.get(f"/buildingminds/{creds['tenant']}/v2.0/.well-known/openid-configuration")
     assert discovery.status_code == 200
-    token = b.post(
-        f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "scope": creds["scope"] + "/.default",
-            "grant_type": "client_credentials",
-        },
-    )
-    assert token.status_code == 200, token.text
-    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    auth = {"Authorization": f"Bearer {buildingminds_token(b, creds)}"}
     batches = a.get("/buildingminds/api/digitaltwinintegration/batch", headers=auth)
     assert batches.status_code == 200
     # Both replicas publish one signing key, so a token verifies against either's JWKS.
@@ -247,15 +244,7 @@ def test_a_buildingminds_batch_is_completed_by_a_trigger_sent_to_either_replica(
     a, b = clients
     tenant = b.post("/_sandbox/tenants").json()
     creds = tenant["buildingminds"]
-    token = a.post(
-        f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "scope": creds["scope"] + "/.default",
-            "grant_type": "client_credentials",
-        },
-    ).json()["access_token"]
+    token = buildingminds_token(a, creds)
     submitted = a.post(
         "/buildingminds/api/digitaltwinintegration/address",
         json=[record("address", "A1")],

@@ -6,7 +6,6 @@ requests that name no tenant."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from httpx_sse import connect_sse
 
 from tests.buildingminds.conftest import record
 from tests.scaleout.replicas import Replica, replica
-from tests.vendor_calls import METASYS, metasys_token
+from tests.vendor_calls import METASYS, buildingminds_token, metasys_token
 
 BATCHES = "/buildingminds/api/digitaltwinintegration"
 
@@ -24,21 +23,6 @@ def pair(redis_url: str) -> Iterator[tuple[Replica, Replica]]:
     """The first replica makes and serves the default tenant; the second serves what it makes."""
     with replica(redis_url) as first, replica(redis_url) as second:
         yield first, second
-
-
-def _buildingminds_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    granted = client.post(
-        f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
-        data={
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "scope": creds["scope"] + "/.default",
-            "grant_type": "client_credentials",
-        },
-    )
-    assert granted.status_code == 200, granted.text
-    token: str = granted.json()["access_token"]
-    return token
 
 
 def test_processing_times_set_through_one_replica_are_read_and_used_on_the_other(
@@ -60,7 +44,7 @@ def test_processing_times_set_through_one_replica_are_read_and_used_on_the_other
         }
         assert b.get("/_sandbox/buildingminds/processing").json() == changed.json()
 
-        auth = {"Authorization": f"Bearer {_buildingminds_token(b, tenant['buildingminds'])}"}
+        auth = {"Authorization": f"Bearer {buildingminds_token(b, tenant['buildingminds'])}"}
         submitted = b.post(f"{BATCHES}/address", json=[record("address", "A1")], headers=auth)
         assert submitted.status_code == 200, submitted.text
         batch_id = submitted.json()["batchId"]

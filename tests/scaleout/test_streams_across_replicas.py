@@ -51,7 +51,13 @@ from tests.metasys.test_streaming import (
     take,
 )
 from tests.scaleout.replicas import replica_process
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
+from tests.vendor_calls import (
+    METASYS,
+    ZONE_SETPOINT,
+    buildingminds_token,
+    metasys_id,
+    metasys_token,
+)
 
 STREAM = "b6d184ee-e137-44aa-b9b1-14bc704cd25d"
 
@@ -720,17 +726,7 @@ def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_fai
     ):
         assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
         creds = a.get("/_sandbox/credentials").json()["buildingminds"]
-        token = a.post(
-            f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
-            data={
-                "client_id": creds["client_id"],
-                "client_secret": creds["client_secret"],
-                "scope": creds["scope"] + "/.default",
-                "grant_type": "client_credentials",
-            },
-        )
-        assert token.status_code == 200, token.text
-        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        auth = {"Authorization": f"Bearer {buildingminds_token(a, creds)}"}
         building = record("building", "B1", siteId="SITE-BER")
         submitted = a.post(f"{BUILDINGMINDS}/building", json=[building], headers=auth)
         assert submitted.status_code == 200, submitted.text

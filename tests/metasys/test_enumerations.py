@@ -282,7 +282,7 @@ def test_custom_enumerations_belong_to_their_tenant(
     client: httpx.Client, sandbox: Sandbox, api: Any
 ) -> None:
     enum_id = create(api)
-    other = sandbox.tenants.create()
+    other = sandbox.create_tenant()
     creds = other.credentials["metasys"]
     token = login(client, str(creds["username"]), str(creds["password"])).json()["accessToken"]
     response = client.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.liveserver import live_server
-from standin.cli import main
+from standin.cli import main, settle_collector
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
 from tests.support import serving
@@ -252,3 +253,20 @@ def test_a_request_a_local_proxy_forwards_for_another_machine_is_not_local() -> 
         },
     )
     assert health.status_code == 200
+
+
+def test_serve_collects_the_oldest_generation_ten_times_less_often_and_the_young_as_python_does(
+    restore_collector: None,
+) -> None:
+    young, middle, _ = gc.get_threshold()
+    settle_collector()
+    assert gc.get_threshold() == (young, middle, 100)
+    assert gc.get_freeze_count() > 0
+
+
+@pytest.fixture
+def restore_collector() -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)

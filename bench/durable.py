@@ -31,7 +31,8 @@ from typing import Any
 
 import httpx
 
-API = "/metasys/api/v4"
+from bench.history import API, metasys_auth
+
 POINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 AUDITS = (0, 10_000)
 WRITES = 30
@@ -90,12 +91,7 @@ def measure(audits: int, writes: int) -> Point:
 async def _commands(app: Any, object_id: str, writes: int) -> list[float]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://standin") as client:
-        credentials = (await client.get("/_sandbox/credentials")).json()["metasys"]
-        login = await client.post(
-            f"{API}/login",
-            json={"username": credentials["username"], "password": credentials["password"]},
-        )
-        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        headers = await metasys_auth(client)
         path = f"{API}/objects/{object_id}/commands/adjustCommand"
         times: list[float] = []
         for write in range(writes + 1):

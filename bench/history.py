@@ -71,17 +71,22 @@ def measure(commands: int, reads: int) -> Point:
     return asyncio.run(_read(build_app(sandbox), obj.id, start, end, commands, reads))
 
 
+async def metasys_auth(client: httpx.AsyncClient) -> dict[str, str]:
+    """The default tenant's Metasys bearer header, from a login with its credentials."""
+    credentials = (await client.get("/_sandbox/credentials")).json()["metasys"]
+    login = await client.post(
+        f"{API}/login",
+        json={"username": credentials["username"], "password": credentials["password"]},
+    )
+    return {"Authorization": f"Bearer {login.json()['accessToken']}"}
+
+
 async def _read(
     app: Any, object_id: str, start: datetime, end: datetime, commands: int, reads: int
 ) -> Point:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://standin") as client:
-        credentials = (await client.get("/_sandbox/credentials")).json()["metasys"]
-        login = await client.post(
-            f"{API}/login",
-            json={"username": credentials["username"], "password": credentials["password"]},
-        )
-        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        headers = await metasys_auth(client)
         path = f"{API}/objects/{object_id}/trendedAttributes/attributeEnumSet.presentValue/samples"
         times: list[float] = []
         total = 0

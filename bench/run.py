@@ -593,24 +593,17 @@ def bench(settings: Settings) -> int:
         for name in ("bare", "wiremock"):
             if name in servers:
                 servers[name].stop()
-        print("bench: head of line (standin, Atrius' year of quarter hours)", flush=True)
-        blocking = headofline.measure(
-            wrk,
-            servers["standin"],
-            prepared.cases[0].path,
-            prepared.token,
-            settings.duration_s,
-            placement.wrk_cpu,
-        )
-        print("bench: head of line (standin, the same year from pushed readings)", flush=True)
-        blocking_pushed = headofline.measure(
-            wrk,
-            servers["standin"],
-            prepared.cases[0].path,
-            prepared.token,
-            settings.duration_s,
-            placement.wrk_cpu,
-            pushed=True,
+        blocking, blocking_pushed = (
+            headofline.measure(
+                wrk,
+                servers["standin"],
+                prepared.cases[0].path,
+                prepared.token,
+                settings.duration_s,
+                placement.wrk_cpu,
+                pushed=pushed,
+            )
+            for pushed in (False, True)
         )
     finally:
         for server in servers.values():

@@ -19,7 +19,9 @@ import bisect
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+from standin._core.rowkept import RowChanges
 
 T = TypeVar("T")
 
@@ -50,8 +52,11 @@ class CappedLog(Sequence[T], Generic[T]):
     """The newest ``limit`` records (by time) of a history, oldest first.
 
     ``appended`` counts every record ever appended (for ids that must never repeat) and
-    ``dropped`` those that fell out.
+    ``dropped`` those that fell out. Kept in rows (:mod:`standin._core.rowkept`): a row per
+    record, numbered by its arrival, holding ``(moment, record)``.
     """
+
+    kept_in_rows: ClassVar[bool] = True
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -89,6 +94,35 @@ class CappedLog(Sequence[T], Generic[T]):
             raise RuntimeError("only a followed log remembers its changes")
         taken, self._changes = self._changes, LogChanges(since=self.appended)
         return taken
+
+    def take_row_changes(self) -> RowChanges:
+        taken = self.take_changes()
+        return RowChanges(
+            cleared=taken.cleared,
+            put={arrival: (moment, record) for arrival, (moment, _, record) in taken.added.items()},
+            removed=taken.removed,
+        )
+
+    def row_payloads(self) -> list[tuple[int, object]]:
+        return [(arrival, (moment, record)) for moment, arrival, record in self._entries]
+
+    def row_header(self) -> tuple[Any, ...]:
+        return (self.limit, self.appended, self.dropped)
+
+    @classmethod
+    def from_rows(cls, header: tuple[Any, ...], rows: list[tuple[int, object]]) -> Any:
+        limit, appended, dropped = header
+        entries: list[Entry[Any]] = []
+        for arrival, payload in rows:
+            moment, record = payload  # type: ignore[misc]
+            entries.append((moment, arrival, record))
+        log: CappedLog[Any] = cls.restored(limit, entries, appended, dropped)
+        log.follow()
+        return log
+
+    @staticmethod
+    def row_record(payload: object) -> object | None:
+        return payload[1]  # type: ignore[index]
 
     def entries(self) -> list[Entry[T]]:
         """Every kept record with its moment and arrival number, in time order."""

@@ -1,17 +1,19 @@
-"""A vendor state kept as a snapshot plus rows: each capped log (:class:`CappedLog`: Metasys
-audits, alarms, value changes) is kept one row per record, and the snapshot holds only a
-reference to it (its id, bound, arrival and drop counts), so a write costs the records it added
-or dropped, not the 10,000 a full log holds.
+"""A vendor state kept as a snapshot plus rows: each container of records that can grow large
+(:mod:`standin._core.rowkept`: a capped log of Metasys audits, alarms or value changes, a row
+collection of BuildingMinds batches and messages, a meter's pushed readings, a point's command
+history) is kept one row per record, and the snapshot holds only a reference to it (its id, its
+type and its header: a log's bound, arrival and drop counts), so a write costs the records it
+added, changed or dropped, not the 10,000s a full container holds.
 
-One :class:`LogWriter` per tenant and API remembers what it wrote: the logs it follows (their
-changes since the last write, :meth:`CappedLog.take_changes`) and which object each kept record
-is, so the rest of the state (an index of alarms by id) refers to a record instead of copying
-it. A row is ``(moment, record)`` pickled on its own, keyed by (log id, arrival number); a log
-that is no longer in the state has its rows removed at the next write.
+One :class:`LogWriter` per tenant and API remembers what it wrote: the containers it follows
+(their changes since the last write, ``take_row_changes``) and which object each kept record is
+(of containers whose records the rest of the state may refer to: an index of alarms by id refers
+to a record instead of copying it). A row is its payload pickled on its own, keyed by (log id,
+row number); a container that is no longer in the state has its rows removed at the next write.
 
 A record is written when it arrives and again when the state says it changed in place
-(:meth:`CappedLog.touch`); what a record refers to is copied into its row (a record is history:
-nothing else in the state holds a part of one).
+(:meth:`CappedLog.touch`, :meth:`~standin._core.store.Collection.touch`); what a record refers
+to is copied into its row (nothing else in the state holds a part of one).
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from standin._core import pickling
-from standin._core.history import CappedLog, Entry, LogChanges
+from standin._core.history import CappedLog
+from standin._core.rowkept import KeptInRows, RowChanges
 
 if TYPE_CHECKING:
     from standin._core.api import VendorApi
     from standin._core.clock import Clock
 
 Row = tuple[int, int, bytes]
-"""(log id, arrival number, pickled ``(moment, record)``)."""
+"""(log id, row number, pickled payload: a log's ``(moment, record)``)."""
 
 
 @dataclass
@@ -49,10 +52,10 @@ class Written:
 
 @dataclass
 class _Followed:
-    log: CappedLog[Any]
+    log: KeptInRows
     kept: dict[int, object] = field(default_factory=dict)
-    """Arrival number to record, for every kept record: holds them, so an ``id`` in the
-    writer's map of records is never reused."""
+    """Row number to record, for every kept record the rest of the state may refer to: holds
+    them, so an ``id`` in the writer's map of records is never reused."""
 
 
 class LogWriter:
@@ -63,14 +66,16 @@ class LogWriter:
         self._api = api
         self._lock = threading.Lock()
         self._logs: dict[int, _Followed] = {}
-        """Followed logs by log id."""
+        """Followed containers by log id."""
         self._log_ids: dict[int, int] = {}
-        """``id(log)`` to log id."""
+        """``id(container)`` to log id."""
         self._records: dict[int, tuple[int, int]] = {}
-        """``id(record)`` to (log id, arrival number), over every followed log."""
+        """``id(record)`` to (log id, row number), over every followed container."""
+        self._kinds: dict[type, bool] = {}
+        """Whether a type is kept in rows (its ``kept_in_rows``), by type."""
         self._next_id = 1
         self._stale: set[int] = set()
-        """Log ids with rows but no log (found at load): removed at the next write."""
+        """Log ids with rows but no container (found at load): removed at the next write."""
         self.state: object | None = None
         """The state this writer wrote or loaded last (another one needs a full write)."""
         self._written = False
@@ -88,15 +93,16 @@ class LogWriter:
             self._written = True
             written = Written(b"", full=full)
             for log_id, followed in self._logs.items():
-                self._apply(log_id, followed, followed.log.take_changes(), written)
+                self._apply(log_id, followed, followed.log.take_row_changes(), written)
             seen: set[int] = set()
-            found: list[CappedLog[Any]] = []
+            found: list[KeptInRows] = []
             blob = self._dump(state, seen, found)
             if found:
                 for log in found:
                     self._follow(log, written)
                 seen.clear()
-                # Records of a log found only now may have been copied before it was reached.
+                # Records of a container found only now may have been copied before it was
+                # reached.
                 blob = self._dump(state, seen, [])
             for log_id in [i for i in self._logs if i not in seen]:
                 self._unfollow(log_id)
@@ -111,33 +117,48 @@ class LogWriter:
             self._unfollow(log_id)
         self._stale.clear()
 
-    def _dump(self, state: object, seen: set[int], found: list[CappedLog[Any]]) -> bytes:
+    def _kept_in_rows(self, kind: type) -> bool:
+        rowed = self._kinds.get(kind)
+        if rowed is None:
+            rowed = self._kinds[kind] = getattr(kind, "kept_in_rows", False) is True
+        return rowed
+
+    def _dump(self, state: object, seen: set[int], found: list[KeptInRows]) -> bytes:
         log_ids = self._log_ids
         records = self._records
+        kinds = self._kinds
+        kept_in_rows = self._kept_in_rows
 
         def reference(obj: Any) -> pickling.Reference | None:
-            if type(obj) is CappedLog:
+            kind = type(obj)
+            rowed = kinds.get(kind)
+            if rowed is None:
+                rowed = kept_in_rows(kind)
+            if rowed:
                 log_id = log_ids.get(id(obj))
                 if log_id is None:
                     if not any(log is obj for log in found):
                         found.append(obj)
                     return None
                 seen.add(log_id)
-                return ("log", log_id, obj.limit, obj.appended, obj.dropped)
+                header = obj.row_header()
+                if kind is CappedLog:
+                    return ("log", log_id, *header)
+                return ("rows", log_id, kind, *header)
             record = records.get(id(obj))
             return None if record is None else ("record", *record)
 
         return pickling.dump(state, self._shared, reference)
 
-    def _follow(self, log: CappedLog[Any], written: Written) -> None:
+    def _follow(self, log: KeptInRows, written: Written) -> None:
         log_id = self._next_id
         self._next_id += 1
         log.follow()
         followed = _Followed(log)
         self._logs[log_id] = followed
         self._log_ids[id(log)] = log_id
-        for entry in log.entries():
-            written.rows.append(self._row(log_id, followed, entry))
+        for seq, payload in log.row_payloads():
+            written.rows.append(self._row(log_id, followed, seq, payload))
 
     def _unfollow(self, log_id: int) -> None:
         followed = self._logs.pop(log_id)
@@ -146,65 +167,74 @@ class LogWriter:
             self._records.pop(id(record), None)
 
     def _apply(
-        self, log_id: int, followed: _Followed, changes: LogChanges[Any], written: Written
+        self, log_id: int, followed: _Followed, changes: RowChanges, written: Written
     ) -> None:
         if changes.cleared:
             for record in followed.kept.values():
                 self._records.pop(id(record), None)
             followed.kept.clear()
             written.cleared.append(log_id)
-        for arrival in changes.removed:
-            record = followed.kept.pop(arrival, None)
+        for seq in changes.removed:
+            record = followed.kept.pop(seq, None)
             if record is not None:
                 self._records.pop(id(record), None)
-            written.removed.append((log_id, arrival))
-        for entry in changes.added.values():
-            written.rows.append(self._row(log_id, followed, entry))
+            written.removed.append((log_id, seq))
+        for seq, payload in changes.put.items():
+            written.rows.append(self._row(log_id, followed, seq, payload))
 
-    def _row(self, log_id: int, followed: _Followed, entry: Entry[Any]) -> Row:
-        moment, arrival, record = entry
-        followed.kept[arrival] = record
-        self._records[id(record)] = (log_id, arrival)
-        return (log_id, arrival, pickling.dump((moment, record), self._shared))
+    def _row(self, log_id: int, followed: _Followed, seq: int, payload: object) -> Row:
+        record = followed.log.row_record(payload)
+        before = followed.kept.pop(seq, None)
+        if before is not None and before is not record:
+            self._records.pop(id(before), None)
+        if record is not None:
+            followed.kept[seq] = record
+            self._records[id(record)] = (log_id, seq)
+        return (log_id, seq, pickling.dump(payload, self._shared))
 
     # --- loading ---------------------------------------------------------------------------
 
     def load(self, blob: bytes, rows: Iterable[Row], clock: Clock) -> object:
         """The state a :meth:`write` kept, from its snapshot and rows; this writer follows its
-        logs from there."""
+        containers from there."""
         with self._lock:
-            entries: dict[int, list[Entry[Any]]] = defaultdict(list)
+            payloads: dict[int, list[tuple[int, object]]] = defaultdict(list)
             by_key: dict[tuple[int, int], object] = {}
-            for log_id, arrival, data in rows:
-                moment, record = cast("tuple[float, object]", pickling.load(data, self._api, clock))
-                entries[log_id].append((moment, arrival, record))
-                by_key[(log_id, arrival)] = record
-            logs: dict[int, CappedLog[Any]] = {}
+            for log_id, seq, data in rows:
+                payload = pickling.load(data, self._api, clock)
+                payloads[log_id].append((seq, payload))
+                by_key[(log_id, seq)] = payload
+            logs: dict[int, KeptInRows] = {}
 
             def bind(pid: pickling.Reference) -> object:
                 if pid[0] == "log" and len(pid) == 5:
-                    log_id, limit, appended, dropped = pid[1:]
-                    if log_id not in logs:
-                        logs[log_id] = CappedLog.restored(
-                            limit, entries.get(log_id, []), appended, dropped
-                        )
-                    return logs[log_id]
+                    if pid[1] not in logs:
+                        logs[pid[1]] = CappedLog.from_rows(pid[2:], payloads.get(pid[1], []))
+                    return logs[pid[1]]
+                if pid[0] == "rows" and len(pid) >= 3 and isinstance(pid[2], type):
+                    kind: Any = pid[2]
+                    if not self._kept_in_rows(kind):
+                        raise pickle.UnpicklingError(f"{kind!r} is not kept in rows")
+                    if pid[1] not in logs:
+                        logs[pid[1]] = kind.from_rows(pid[3:], payloads.get(pid[1], []))
+                    return logs[pid[1]]
                 if pid[0] == "record" and len(pid) == 3 and (pid[1], pid[2]) in by_key:
-                    return by_key[(pid[1], pid[2])]
+                    return cast("tuple[object, object]", by_key[(pid[1], pid[2])])[1]
                 raise pickle.UnpicklingError(f"unknown reference {pid!r}")
 
             state = pickling.load(blob, self._api, clock, bind)
             self._reset()
             for log_id, log in logs.items():
-                log.follow()
                 followed = _Followed(log)
                 self._logs[log_id] = followed
                 self._log_ids[id(log)] = log_id
-                for _, arrival, record in log.entries():
-                    followed.kept[arrival] = record
-                    self._records[id(record)] = (log_id, arrival)
-            self._next_id = max([0, *entries, *logs]) + 1
-            self._stale = set(entries) - set(logs)
+                for seq, payload in payloads.get(log_id, []):
+                    record = log.row_record(payload)
+                    if record is not None:
+                        followed.kept[seq] = record
+                        self._records[id(record)] = (log_id, seq)
+            self._next_id = max([0, *payloads, *logs]) + 1
+            self._stale = set(payloads) - set(logs)
             self.state = state
             self._written = True
             return state

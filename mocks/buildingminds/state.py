@@ -74,6 +74,8 @@ INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
 
 EntityKey = tuple[str, str]
 """(entity path, the caller's external id)."""
+_INDEXES = frozenset({"_due", "_waiting", "_reserved", "_order"})
+"""What :meth:`BuildingMindsState._index` makes from the records (kept in no snapshot)."""
 
 
 @dataclass
@@ -192,9 +194,11 @@ class BuildingMindsState:
         self._clock = clock
         self._timing = timing
         self._random = random.Random(seed)
-        self.entities = store.collection("entities", tuple, dict)
-        self.batches = store.collection("batches", str, Batch)
-        self.messages = store.collection("messages", str, InboundMessage)
+        # Kept one row per record (a full tenant holds 80,000): every change of a batch or a
+        # message in place is followed by ``touch`` (the durable store writes it again).
+        self.entities = store.collection("entities", tuple, dict, rows=True)
+        self.batches = store.collection("batches", str, Batch, rows=True)
+        self.messages = store.collection("messages", str, InboundMessage, rows=True)
         self._due: list[tuple[float, int, str]] = []
         self._waiting: dict[EntityKey, set[str]] = {}
         self._seq = 0
@@ -204,10 +208,32 @@ class BuildingMindsState:
         """Entities not onboarded yet that queued records would add, with how many records
         (counted towards :data:`MAX_ENTITIES`)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the indexes :meth:`_index` makes from the records again: a snapshot costs
+        the same whatever the tenant holds."""
+        return {k: v for k, v in self.__dict__.items() if k not in _INDEXES}
+
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # A snapshot saved before the entity quota existed has no reservations.
-        self.__dict__.update(state)
-        self.__dict__.setdefault("_reserved", {})
+        self.__dict__.update({k: v for k, v in state.items() if k not in _INDEXES})
+        self._index()
+
+    def _index(self) -> None:
+        """The indexes of the records (also for a snapshot kept when they were in it): what
+        falls due when, which held records wait for which entity, the entities queued records
+        would add, the batches oldest first. A held record is found waiting for the entities
+        it was last found missing."""
+        self._due = [(m.due, m.seq, m.id) for m in self.messages.values() if m.due is not None]
+        heapq.heapify(self._due)
+        self._waiting = {}
+        self._reserved = {}
+        for message in self.messages.values():
+            if message.held:
+                for key in message.missing:
+                    self._waiting.setdefault(key, set()).add(message.id)
+            if message.reserves:
+                key = (message.entity, message.entity_id)
+                self._reserved[key] = self._reserved.get(key, 0) + 1
+        self._order = deque(self.batches.keys())
 
     @classmethod
     def from_fixture(
@@ -287,12 +313,14 @@ class BuildingMindsState:
         key = (message.entity, message.entity_id)
         if message.problem is None and message.kind != "Deleted" and key not in self.entities:
             message.reserves = True
+            self.messages.touch(message.id)
             self._reserved[key] = self._reserved.get(key, 0) + 1
 
     def _unreserve(self, message: InboundMessage) -> None:
         if not message.reserves:
             return
         message.reserves = False
+        self.messages.touch(message.id)
         key = (message.entity, message.entity_id)
         left = self._reserved.get(key, 0) - 1
         if left > 0:
@@ -352,6 +380,7 @@ class BuildingMindsState:
         )
         self.messages.put(message.id, message)
         batch.message_ids.append(message.id)
+        self.batches.touch(batch.id)
         return message
 
     # --- the clock ---------------------------------------------------------------------------
@@ -365,6 +394,7 @@ class BuildingMindsState:
             if message is None or message.due != due:
                 continue
             message.due = None
+            self.messages.touch(message.id)
             self._step(message, due)
 
     def complete_batch(self, batch_id: str) -> Batch | None:
@@ -374,6 +404,7 @@ class BuildingMindsState:
         if batch is None:
             return None
         batch.expedited = True
+        self.batches.touch(batch.id)
         now = self._clock.time()
         for message in self._batch_messages(batch):
             if message.due is not None:
@@ -396,6 +427,7 @@ class BuildingMindsState:
         message.due = None
         message.missing = ()
         message.message = reason
+        self.messages.touch(message.id)
         self._move(message, status, self._clock.time())
         return message
 
@@ -404,6 +436,7 @@ class BuildingMindsState:
 
     def _schedule(self, message: InboundMessage, at: float) -> None:
         message.due = at
+        self.messages.touch(message.id)
         heapq.heappush(self._due, (at, message.seq, message.id))
 
     def _step(self, message: InboundMessage, now: float) -> None:
@@ -466,17 +499,20 @@ class BuildingMindsState:
             message.event_type = spec.event_type("Updated")
         else:
             message.event_type = spec.event_type("Added")
+        self.messages.touch(message.id)
         self.entities.put(key, dict(message.record))
         self._move(message, spec.terminal, now)
         self._release(key, now)
 
     def _fail(self, message: InboundMessage, reason: str, now: float) -> None:
         message.message = reason
+        self.messages.touch(message.id)
         self._move(message, "FailedValidation", now)
 
     def _move(self, message: InboundMessage, status: str, now: float) -> None:
         message.status = status
         message.updated_at = now
+        self.messages.touch(message.id)
         if status in TERMINAL:
             self._unreserve(message)
 
@@ -490,6 +526,7 @@ class BuildingMindsState:
             message.updated_at = now
         message.status = "New"
         message.missing = missing
+        self.messages.touch(message.id)
         for key in missing:
             self._waiting.setdefault(key, set()).add(message.id)
 
@@ -506,6 +543,7 @@ class BuildingMindsState:
                 continue
             message.missing = ()
             message.updated_at = now
+            self.messages.touch(message.id)
             batch = self.batches.get(message.batch_id)
             assert batch is not None
             self._schedule(message, now + self._delay(batch, self._timing.pickup_seconds))

@@ -8,9 +8,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
+from standin._core.rowkept import RowChanges
 from standin._core.timeseries import layered_noise, series_key
 from standin.atrius.models import Meter
 from standin.atrius.units import Unit, convert, unit, units_for
@@ -26,7 +27,14 @@ WEEK = 7 * DAY
 
 
 class PushedReadings:
-    """One meter's pushed readings, in its storage unit, one value per timestamp."""
+    """One meter's pushed readings, in its storage unit, one value per timestamp.
+
+    Kept in rows (:mod:`standin._core.rowkept`): one per reading, numbered by its timestamp,
+    so a push costs the readings it sent, not the 100,000 a meter may hold."""
+
+    kept_in_rows: ClassVar[bool] = True
+    _marks: set[int] | None = None
+    """Timestamps pushed since the changes were last taken, while followed."""
 
     def __init__(self) -> None:
         self._times: list[int] = []
@@ -38,6 +46,43 @@ class PushedReadings:
             position = bisect_left(self._times, timestamp)
             self._times.insert(position, timestamp)
         self._values[timestamp] = value
+        if self._marks is not None:
+            self._marks.add(timestamp)
+
+    # --- kept in rows -------------------------------------------------------------------------
+
+    def follow(self) -> None:
+        self._marks = set()
+
+    def take_row_changes(self) -> RowChanges:
+        if self._marks is None:
+            raise RuntimeError("only followed readings remember their changes")
+        values = self._values
+        changes = RowChanges(put={t: values[t] for t in self._marks})
+        self._marks = set()
+        return changes
+
+    def row_payloads(self) -> list[tuple[int, object]]:
+        return list(self._values.items())
+
+    def row_header(self) -> tuple[Any, ...]:
+        return ()
+
+    @classmethod
+    def from_rows(cls, header: tuple[Any, ...], rows: list[tuple[int, object]]) -> Any:
+        found = cls()
+        found._values = {t: float(value) for t, value in rows}  # type: ignore[arg-type]
+        found._times = sorted(found._values)
+        found.follow()
+        return found
+
+    @staticmethod
+    def row_record(payload: object) -> object | None:
+        return None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy or a plain pickle does not follow it."""
+        return {"_times": self._times, "_values": self._values}
 
     def __contains__(self, timestamp: object) -> bool:
         return timestamp in self._values

@@ -73,8 +73,10 @@ class AtriusState:
         self._clock = clock
         self.organization = organization
         self.gateway = gateway
-        self.buildings = store.collection("buildings", str, Building)
-        self.meters = store.collection("meters", str, Meter)
+        # Kept one row per record (a building or meter is replaced, never changed in place);
+        # each meter's pushed readings are kept one row per reading.
+        self.buildings = store.collection("buildings", str, Building, rows=True)
+        self.meters = store.collection("meters", str, Meter, rows=True)
         self.readings = store.collection("readings", str, PushedReadings)
 
     @classmethod

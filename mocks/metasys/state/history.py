@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from standin._core.rowkept import RowChanges
 
 History = list[tuple[float, Any]]
 """``MetasysObject.history[attribute]``: (moment, commanded value or None), as recorded."""
@@ -17,16 +20,63 @@ change reads as if the point had never been commanded then: its generated value 
 HISTORY_KEPT = HISTORY_LIMIT - 1_000
 
 
+class RecordedHistory(list[tuple[float, Any]]):
+    """A history as :func:`record` keeps it: only ever appended to (cut by replacing it), so a
+    durable store keeps it one row per change (:mod:`standin._core.rowkept`), numbered by its
+    position, and a command costs the change it recorded, not the 10,000 a point may hold."""
+
+    __slots__ = ("_since",)
+    kept_in_rows: ClassVar[bool] = True
+
+    def __init__(self, entries: Iterable[tuple[float, Any]] = ()) -> None:
+        super().__init__(entries)
+        self._since: int | None = None
+        """The length when the changes were last taken, while followed."""
+
+    def follow(self) -> None:
+        self._since = len(self)
+
+    def take_row_changes(self) -> RowChanges:
+        since = self._since
+        if since is None:
+            raise RuntimeError("only a followed history remembers its changes")
+        self._since = len(self)
+        return RowChanges(put={i: self[i] for i in range(since, len(self))})
+
+    def row_payloads(self) -> list[tuple[int, object]]:
+        return list(enumerate(self))
+
+    def row_header(self) -> tuple[Any, ...]:
+        return ()
+
+    @classmethod
+    def from_rows(cls, header: tuple[Any, ...], rows: list[tuple[int, object]]) -> Any:
+        found = cls(payload for _, payload in sorted(rows, key=lambda row: row[0]))  # type: ignore[misc]
+        found.follow()
+        return found
+
+    @staticmethod
+    def row_record(payload: object) -> object | None:
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy or a plain pickle does not follow it."""
+        return (RecordedHistory, (list(self),))
+
+
 def record(histories: dict[str, History], attribute: str, moment: float, value: Any) -> None:
     """Append a change of commanded value to ``histories[attribute]``, unless it commands what
     the last change did. Past the bound the list is replaced by its newest entries (a new list:
     a :class:`HistoryIndex` of the old one sees it is not the source any more)."""
-    history = histories.setdefault(attribute, [])
+    history = histories.get(attribute)
+    if type(history) is not RecordedHistory:
+        # Also a plain list, as a snapshot kept before histories were kept in rows holds.
+        history = histories[attribute] = RecordedHistory(history or ())
     if (history[-1][1] if history else None) == value:
         return
     history.append((moment, value))
     if len(history) > HISTORY_LIMIT:
-        histories[attribute] = history[-HISTORY_KEPT:]
+        histories[attribute] = RecordedHistory(history[-HISTORY_KEPT:])
 
 
 class HistoryIndex:

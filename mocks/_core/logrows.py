@@ -104,9 +104,14 @@ class LogWriter:
                 # Records of a container found only now may have been copied before it was
                 # reached.
                 blob = self._dump(state, seen, [])
-            for log_id in [i for i in self._logs if i not in seen]:
+            gone = {i for i in self._logs if i not in seen}
+            for log_id in gone:
                 self._unfollow(log_id)
                 written.cleared.append(log_id)
+            if gone:
+                # Its changes since the last write go with it (rows are set after clearing).
+                written.rows = [row for row in written.rows if row[0] not in gone]
+                written.removed = [key for key in written.removed if key[0] not in gone]
             written.cleared.extend(self._stale)
             self._stale.clear()
             written.blob = blob

@@ -115,8 +115,10 @@ def test_a_write_at_the_audit_cap_in_redis_keeps_one_row_per_record_and_loads_ba
     oldest = state.audits[0].id
     state.command(point, "adjustCommand", {"parameters": [91.0]}, user)
     first.persistence.save_state(tenant, "metasys")
-    # A row per kept audit and value change; the oldest audit's row went with it.
-    records = len(state.audits) + len(state.events) + len(state.alarms.history)
+    # A row per kept audit, value change and commanded value; the oldest audit's row went
+    # with it.
+    changes = sum(len(kept) for obj in state.tree.all() for kept in obj.history.values())
+    records = len(state.audits) + len(state.events) + len(state.alarms.history) + changes
     assert rows_in_redis(redis_url, tenant.id) == records
     # Written whole (its full logs at once, through the client that waits longer): as many.
     first.persistence.save_tenant(tenant)
@@ -148,8 +150,9 @@ def test_a_whole_write_in_redis_replaces_every_row_of_the_tenant(redis_url: str)
     for k in range(30):
         state.command(point, "adjustCommand", {"parameters": [60.0 + k % 2]}, user)
     first.persistence.save_state(tenant, "metasys")
-    records = len(state.audits) + len(state.events) + len(state.alarms.history)
-    assert records >= 60
+    changes = sum(len(kept) for obj in state.tree.all() for kept in obj.history.values())
+    records = len(state.audits) + len(state.events) + len(state.alarms.history) + changes
+    assert records >= 90
     state.audits.clear()  # a whole write must not leave the rows of what is gone
     state.audit_book.by_id.clear()
     first.persistence.save_tenant(tenant)

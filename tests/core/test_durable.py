@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,12 +21,14 @@ from standin._core.durable import DATABASE_NAME, SqlitePersistence, SqliteStore
 from standin._core.pickling import dump_state, load_state
 from standin._core.tokens import IssuedToken
 from standin.atmotube.api import AtmotubeApi
+from standin.atrius.api import AtriusApi
 from standin.buildingminds.api import BuildingMindsApi
+from standin.buildingminds.state import InboundQuery
 from standin.inprocess import AsgiBridge
 from standin.metasys.api import MetasysApi
 from standin.metasys.state import MetasysState
 from standin.registry import create_sandbox
-from tests.atrius.conftest import LIBRARY, meter_body
+from tests.atrius.conftest import LIB_ELECTRICITY, LIBRARY, meter_body
 from tests.buildingminds.conftest import record
 from tests.buildingminds.conftest import token_for as buildingminds_token
 from tests.locus.conftest import HUDSON, password_token
@@ -34,6 +37,7 @@ from tests.support import serving
 from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
 
 ENGINE = "ADS1:NAE-1"
+EPOCH = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -463,3 +467,136 @@ def test_a_write_the_store_refused_is_kept_whole_by_the_next_one(
     assert [(e.id, e.post_data) for e in loaded.audits] == kept
     assert [e.post_data for e in loaded.audits][-2:] == [61.0, 62.0]
     again.close()
+
+
+def test_records_changed_in_place_pushed_readings_and_samples_survive_sigkill_mid_load(
+    tmp_path: Path,
+) -> None:
+    """What is kept one row per record: a BuildingMinds batch whose statuses moved on after it
+    was written, an Atrius pushed reading, a Metasys point's commanded values (its samples)."""
+    data_dir = tmp_path / "data"
+    pushed: list[tuple[int, float]] = []
+    completed: list[str] = []
+    commanded: list[int] = []
+    with serving("--data-dir", str(data_dir), "--log-level", "warning") as (process, base):
+        creds = httpx.get(f"{base}/_sandbox/credentials").json()
+        with httpx.Client(base_url=base, timeout=10) as setup:
+            atrius = {"Authorization": f"Bearer {atrius_token(setup, creds['atrius'])}"}
+            bm = {"Authorization": f"Bearer {buildingminds_token(setup, creds['buildingminds'])}"}
+            metasys = {"Authorization": f"Bearer {metasys_token(setup, creds['metasys'])}"}
+            point = metasys_id(setup, metasys, ZONE_SETPOINT)
+        gateway = creds["atrius"]["gateway"]
+        stop = threading.Event()
+
+        def push_readings() -> None:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                for n in range(10_000):
+                    moment = EPOCH + 900 * n
+                    stamp = datetime.fromtimestamp(moment, UTC).isoformat()
+                    body = {"data": {LIB_ELECTRICITY: [[stamp, float(n)]]}}
+                    if stop.is_set():
+                        return
+                    try:
+                        response = client.post(
+                            f"/atrius/gateways/{gateway}/data", json=body, headers=atrius
+                        )
+                    except httpx.TransportError:
+                        return
+                    if response.status_code == 200 and response.json()["accepted"] == 1:
+                        pushed.append((moment, float(n)))
+
+        def complete_batches() -> None:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                for n in range(10_000):
+                    if stop.is_set():
+                        return
+                    try:
+                        posted = client.post(
+                            "/buildingminds/api/digitaltwinintegration/address",
+                            json=[record("address", f"K{n}")],
+                            headers=bm,
+                        )
+                        if posted.status_code != 200:
+                            continue
+                        batch = posted.json()["batchId"]
+                        done = client.post(f"/_sandbox/buildingminds/batches/{batch}/complete")
+                    except httpx.TransportError:
+                        return
+                    if done.status_code == 200:
+                        completed.append(batch)
+
+        def command_point() -> None:
+            with httpx.Client(base_url=base, timeout=5) as client:
+                for value in range(60, 86):
+                    if stop.is_set():
+                        return
+                    try:
+                        response = client.put(
+                            f"{METASYS}/objects/{point}/commands/adjustCommand",
+                            json={"parameters": [value]},
+                            headers=metasys,
+                        )
+                    except httpx.TransportError:
+                        return
+                    if response.is_success:
+                        commanded.append(value)
+                    time.sleep(0.02)
+
+        writers = [
+            threading.Thread(target=push_readings),
+            threading.Thread(target=complete_batches),
+            threading.Thread(target=command_point),
+        ]
+        for writer in writers:
+            writer.start()
+        deadline = time.monotonic() + 30
+        while (
+            len(pushed) < 20 or len(completed) < 5 or len(commanded) < 5
+        ) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert (len(pushed) >= 20, len(completed) >= 5, len(commanded) >= 5) == (True, True, True)
+
+    restarted = create_sandbox(["atrius", "buildingminds", "metasys"], data_dir=data_dir)
+    try:
+        tenant = restarted.tenants.default()
+        readings = restarted.vendor(AtriusApi).state(tenant).readings.get(LIB_ELECTRICITY)
+        assert readings is not None
+        kept = dict(readings.between(EPOCH, EPOCH + 900 * 10_000))
+        assert [(moment, kept.get(moment)) for moment, _ in pushed] == pushed
+        ingestion = restarted.vendor(BuildingMindsApi).state(tenant)
+        statuses = {
+            batch: [m.status for m in ingestion.inbound(found, InboundQuery())[1]]
+            for batch in completed
+            if (found := ingestion.batch(batch)) is not None
+        }
+        assert statuses == {batch: ["Completed"] for batch in completed}
+        site = restarted.vendor(MetasysApi).state(tenant)
+        setpoint = site.tree.find(ZONE_SETPOINT)
+        assert setpoint is not None
+        values = [value for _, value in setpoint.history["presentValue"]]
+        # Every acknowledged command, in order; one in flight at the kill may follow.
+        assert values[: len(commanded)] == commanded
+        moments = [moment for moment, _ in setpoint.history["presentValue"]]
+        with client_of(restarted) as client:
+            auth = {"Authorization": f"Bearer {metasys_token(client, creds['metasys'])}"}
+            window = {
+                "startTime": datetime.fromtimestamp(moments[0] - 1, UTC).isoformat(),
+                "endTime": datetime.fromtimestamp(moments[-1] + 1, UTC).isoformat(),
+                "pageSize": 1000,
+            }
+            samples = client.get(
+                f"{METASYS}/objects/{point}/trendedAttributes/presentValue/samples",
+                params=window,
+                headers=auth,
+            )
+        assert samples.status_code == 200, samples.text
+        sampled = [s["value"]["value"] for s in samples.json()["items"]]
+        assert [value for value in sampled if value in commanded] == commanded
+    finally:
+        restarted.close()

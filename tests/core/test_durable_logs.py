@@ -17,7 +17,9 @@ from standin._core.cluster import keys
 from standin.metasys.api import MetasysApi
 from standin.metasys.state import MetasysState
 from standin.metasys.state.audits import AUDIT_LIMIT
+from standin.buildingminds.api import BuildingMindsApi
 from standin.registry import create_sandbox
+from tests.buildingminds.conftest import record
 from tests.support import serving
 from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
 
@@ -203,5 +205,36 @@ def test_an_alarm_acknowledged_after_it_was_kept_comes_back_acknowledged(tmp_pat
             ("seen to", "api-admin", "acknowledged")
         ]
         assert list(loaded.alarms.history) == [kept]
+    finally:
+        second.close()
+
+
+def test_a_buildingminds_batch_completed_after_it_was_kept_in_redis_loads_back_completed(
+    redis_url: str,
+) -> None:
+    replica = "http://127.0.0.1:9"
+    first = create_sandbox(["buildingminds"], redis_url=redis_url, advertise_url=replica)
+    tenant = first.tenants.default()
+    state = first.vendor(BuildingMindsApi).state(tenant)
+    batches = []
+    for n in range(50):
+        submitted = state.submit("address", [record("address", f"R{n}")])
+        assert submitted.batch_id is not None
+        batches.append(submitted.batch_id)
+        first.persistence.save_state(tenant, "buildingminds")
+    before = rows_in_redis(redis_url, tenant.id)
+    state.complete_batch(batches[0])
+    first.persistence.save_state(tenant, "buildingminds")
+    # The batch's message moved on in place and its address was onboarded: one row more.
+    assert rows_in_redis(redis_url, tenant.id) == before + 1
+    expected = [(m.id, m.status, m.updated_at) for m in state.messages.values()]
+    first.close()
+
+    second = create_sandbox(["buildingminds"], redis_url=redis_url, advertise_url=replica)
+    try:
+        loaded = second.vendor(BuildingMindsApi).state(second.tenants.default())
+        assert [(m.id, m.status, m.updated_at) for m in loaded.messages.values()] == expected
+        assert ("address", "R0") in loaded.entities
+        assert list(loaded.batches)[-50:] == batches
     finally:
         second.close()

@@ -1,17 +1,26 @@
-"""The durable cost of a write with ``--data-dir``: a Metasys command with the tenant's audit trail
-empty and at its cap (10,000 audits), as a ratio to the empty trail, in the same run.
+"""The durable cost of a write with ``--data-dir``, per API: one acknowledged write with the
+tenant's state as the fixtures leave it ("empty") and with it at its caps ("at cap"), as a ratio
+to empty, in the same run.
 
-In process (no server, no port): a sandbox with Metasys alone kept in a data directory in a
-temporary folder. The trail is filled through the state's own command path (a setpoint commanded
-with alternating values, so each command leaves an audit, a value change and a sample, as HTTP
-commands do) and kept in one write. Then commands go through the whole ASGI stack (journal,
+In process (no server, no port): a sandbox with the three APIs whose state grows with what
+callers write, kept in a data directory in a temporary folder. Each is filled through its state's
+own write path and kept in one write, then writes go through the whole ASGI stack (journal,
 seam, limiter) with a bearer token; each answer leaves only after its state is committed to
-SQLite. Reported: the median wall time of a command, and beside it what keeping the whole state
-as one snapshot (how every write was kept before capped logs were kept as rows) costs on the
-same state: pickling it and committing it, measured the same number of times.
+SQLite. At cap:
 
-    python -m bench.durable                  # the trail empty and at its cap
-    BENCH_DURABLE_WRITES=5 BENCH_DURABLE_AUDITS="0 200" python -m bench.durable
+- Metasys: a setpoint commanded until the audit trail holds 10,000 (its command history fills
+  too); the write is a command.
+- BuildingMinds: 10,000 batches of 5 records, 50,000 inbound messages, 20,000 entities
+  onboarded; the write submits one record (the oldest batch is forgotten to make room).
+- Atrius: 99,000 readings pushed to one meter; the write pushes one reading to it.
+
+Reported: the median wall time of a write and its ratio to empty, and beside it what keeping
+the whole state as one snapshot (how such a write was kept before its records were kept as
+rows) costs on the same state: pickling it and committing it (measured fewer times: at cap it
+takes seconds).
+
+    python -m bench.durable                                  # every API, empty and at cap
+    BENCH_DURABLE_WRITES=5 BENCH_DURABLE_APIS="metasys" python -m bench.durable
 
 Writes bench/results/durable.txt and .json (``BENCH_RESULTS``, default bench/results).
 """
@@ -24,7 +33,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -34,111 +45,240 @@ import httpx
 from bench.history import API, metasys_auth
 
 POINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
-AUDITS = (0, 10_000)
+ATRIUS_METER = "3f2a9e4b7c1d4a6e8b0f5c2d9e7a1b3c"
+"""The Main Library's electricity meter (a fixture meter on the default gateway)."""
+APIS = ("metasys", "buildingminds", "atrius")
 WRITES = 30
+WHOLE_WRITES = 3
+EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
+BENCH_BM_IDS = 20_000
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = REPO / "bench" / "results"
 
 
 @dataclass(frozen=True)
 class Point:
-    audits: int
-    """Audits kept before the commands were measured."""
-    command_ms: float
-    """Median wall milliseconds of one command through the stack, its state committed."""
+    api: str
+    full: bool
+    """At cap (else as the fixtures leave it)."""
+    held: str
+    """What the state held when measured."""
+    write_ms: float
+    """Median wall milliseconds of one write through the stack, its state committed."""
     whole_ms: float
     """Median wall milliseconds of keeping the same state as one snapshot (before)."""
     snapshot_kib: float
     """The size of that one snapshot."""
 
 
-def measure(audits: int, writes: int) -> Point:
+Write = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+# --- filling each API to its caps, through its state --------------------------------------------
+
+
+def fill_metasys(state: Any) -> tuple[str, str]:
+    obj = state.tree.find(POINT)
+    user = state.user("api-admin")
+    if obj is None or user is None:
+        raise SystemExit(f"bench.durable: {POINT} or api-admin missing from the fixtures")
+    while len(state.audits) < 10_000:
+        value = 60.0 + len(state.audits) % 2
+        state.command(obj, "adjustCommand", {"parameters": [value]}, user)
+    return obj.id, f"{len(state.audits):,} audits"
+
+
+def fill_buildingminds(state: Any) -> str:
+    from standin.buildingminds.state import MAX_BATCHES
+
+    for n in range(MAX_BATCHES):
+        ids = [(5 * n + k) % BENCH_BM_IDS for k in range(5)]
+        state.submit("address", [_address(f"BENCH-{i}") for i in ids])
+    state._clock.advance(3600)  # every record processed: the addresses onboarded
+    state.advance()
+    return (
+        f"{len(state.batches):,} batches, {len(state.messages):,} messages, "
+        f"{len(state.entities):,} entities"
+    )
+
+
+def fill_atrius(state: Any) -> str:
+    from standin.atrius.series import PushedReadings
+
+    readings = state.readings.get(ATRIUS_METER)
+    if readings is None:
+        readings = PushedReadings()
+        state.readings.put(ATRIUS_METER, readings)
+    for n in range(99_000):
+        readings.put(EPOCH + 900 * n, float(n))
+    return f"{len(readings):,} readings"
+
+
+def _address(address_id: str) -> dict[str, Any]:
+    return {
+        "addressId": address_id,
+        "type": "Postal address",
+        "streetName": "Jungfernstieg",
+        "city": "Hamburg",
+        "postalCode": "20354",
+        "country": "DE",
+    }
+
+
+# --- the writes measured, through the stack ----------------------------------------------------
+
+
+async def metasys_write(client: httpx.AsyncClient, object_id: str) -> Write:
+    headers = await metasys_auth(client)
+    path = f"{API}/objects/{object_id}/commands/adjustCommand"
+
+    async def write(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await client.put(path, json={"parameters": [70 + n % 2]}, headers=headers)
+
+    return write
+
+
+async def buildingminds_write(client: httpx.AsyncClient) -> Write:
+    creds = (await client.get("/_sandbox/credentials")).json()["buildingminds"]
+    token = await client.post(
+        f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "scope": creds["scope"] + "/.default",
+            "grant_type": "client_credentials",
+        },
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    path = "/buildingminds/api/digitaltwinintegration/address"
+
+    async def write(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await client.post(path, json=[_address(f"BENCH-{n % 100}")], headers=headers)
+
+    return write
+
+
+async def atrius_write(client: httpx.AsyncClient) -> Write:
+    creds = (await client.get("/_sandbox/credentials")).json()["atrius"]
+    token = await client.post(
+        "/atrius/o/token/",
+        data={
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "grant_type": "client_credentials",
+        },
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    path = f"/atrius/gateways/{creds['gateway']}/data"
+
+    async def write(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        stamp = datetime.fromtimestamp(EPOCH - 900 * (n + 1), UTC).isoformat()
+        return await client.post(
+            path, json={"data": {ATRIUS_METER: [[stamp, float(n)]]}}, headers=headers
+        )
+
+    return write
+
+
+async def _writes(app: Any, api: str, object_id: str, writes: int) -> list[float]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin") as client:
+        if api == "metasys":
+            write = await metasys_write(client, object_id)
+        elif api == "buildingminds":
+            write = await buildingminds_write(client)
+        else:
+            write = await atrius_write(client)
+        times: list[float] = []
+        for n in range(writes + 1):
+            began = time.perf_counter()
+            answer = await write(client, n)
+            elapsed = time.perf_counter() - began
+            if not answer.is_success:
+                raise SystemExit(f"bench.durable: {api} {answer.status_code} {answer.text[:300]}")
+            if n:  # the first warms the route
+                times.append(elapsed * 1000)
+    return times
+
+
+def measure(api: str, full: bool, writes: int) -> Point:
     from standin._core.durable import SqlitePersistence
     from standin._core.pickling import dump_state
     from standin.registry import create_sandbox
     from standin.server import build_app
 
     with tempfile.TemporaryDirectory(prefix="standin-bench-durable-") as data_dir:
-        sandbox = create_sandbox(["metasys"], data_dir=data_dir)
+        sandbox = create_sandbox([api], data_dir=data_dir)
         try:
             tenant = sandbox.tenants.default()
-            state: Any = tenant.states["metasys"]
-            obj = state.tree.find(POINT)
-            user = state.user("api-admin")
-            if obj is None or user is None:
-                raise SystemExit(f"bench.durable: {POINT} or api-admin missing from the fixtures")
-            while len(state.audits) < audits:
-                value = 60.0 + len(state.audits) % 2
-                state.command(obj, "adjustCommand", {"parameters": [value]}, user)
-            sandbox.persistence.save_state(tenant, "metasys")
-            times = asyncio.run(_commands(build_app(sandbox), obj.id, writes))
+            state: Any = tenant.states[api]
+            object_id = ""
+            if api == "metasys":
+                found = state.tree.find(POINT)
+                object_id = found.id
+                held = f"{len(state.audits):,} audits"
+                if full:
+                    object_id, held = fill_metasys(state)
+            elif api == "buildingminds":
+                tenant.clock.freeze()  # the records stay as filled while writes are measured
+                held = fill_buildingminds(state) if full else f"{len(state.messages)} messages"
+            else:
+                held = fill_atrius(state) if full else "no readings"
+            sandbox.persistence.save_state(tenant, api)
+            times = asyncio.run(_writes(build_app(sandbox), api, object_id, writes))
             persistence = sandbox.persistence
             assert isinstance(persistence, SqlitePersistence)
-            vendor = sandbox.apis["metasys"]
+            vendor = sandbox.apis[api]
             whole: list[float] = []
             size = 0
-            for _ in range(writes):
+            for _ in range(min(writes, WHOLE_WRITES)):
                 began = time.perf_counter()
                 blob = dump_state(state, vendor)
-                persistence.store.put_states([("bench-whole", "metasys", blob)])
+                persistence.store.put_states([("bench-whole", api, blob)])
                 whole.append((time.perf_counter() - began) * 1000)
                 size = len(blob)
         finally:
             sandbox.close()
-    return Point(audits, median(times), median(whole), size / 1024)
-
-
-async def _commands(app: Any, object_id: str, writes: int) -> list[float]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin") as client:
-        headers = await metasys_auth(client)
-        path = f"{API}/objects/{object_id}/commands/adjustCommand"
-        times: list[float] = []
-        for write in range(writes + 1):
-            began = time.perf_counter()
-            answer = await client.put(path, json={"parameters": [70 + write % 2]}, headers=headers)
-            elapsed = time.perf_counter() - began
-            if answer.status_code != 200:
-                raise SystemExit(f"bench.durable: {answer.status_code} {answer.text[:300]}")
-            if write:  # the first warms the route
-                times.append(elapsed * 1000)
-    return times
+    return Point(api, full, held, median(times), median(whole), size / 1024)
 
 
 def report(points: list[Point], writes: int, load: float) -> str:
-    base = points[0].command_ms
     lines = [
         "",
-        "Durable write cost with --data-dir (SQLite): a Metasys command, in process, median wall "
-        f"time of {writes} commands; 'whole' keeps the same state as one snapshot (before), "
-        f"measured as often (1-min load {load:.2f})",
-        f"{'audits':>7} {'command ms':>11} {'/empty':>7} {'whole ms':>9} {'whole KiB':>10} "
-        f"{'whole/command':>14}",
+        "Durable write cost with --data-dir (SQLite), per API: one write in process, median wall "
+        f"time of {writes}, empty and at cap; 'whole' keeps the same state as one snapshot "
+        f"(before), median of {min(writes, WHOLE_WRITES)} (1-min load {load:.2f})",
+        f"{'api':<14} {'state':<7} {'write ms':>9} {'/empty':>7} {'whole ms':>9} "
+        f"{'whole KiB':>10} {'whole/write':>12}  held",
     ]
+    empty = {p.api: p.write_ms for p in points if not p.full}
     for point in points:
+        base = empty.get(point.api, point.write_ms)
         lines.append(
-            f"{point.audits:>7,} {point.command_ms:>11.2f} {point.command_ms / base:>7.2f} "
-            f"{point.whole_ms:>9.2f} {point.snapshot_kib:>10.0f} "
-            f"{point.whole_ms / point.command_ms:>14.1f}"
+            f"{point.api:<14} {'at cap' if point.full else 'empty':<7} {point.write_ms:>9.2f} "
+            f"{point.write_ms / base:>7.2f} {point.whole_ms:>9.2f} {point.snapshot_kib:>10.0f} "
+            f"{point.whole_ms / point.write_ms:>12.1f}  {point.held}"
         )
-    counts = " ".join(str(p.audits) for p in points)
+    apis = " ".join(dict.fromkeys(p.api for p in points))
     lines.append(
-        f'Command: BENCH_DURABLE_WRITES={writes} BENCH_DURABLE_AUDITS="{counts}" '
+        f'Command: BENCH_DURABLE_WRITES={writes} BENCH_DURABLE_APIS="{apis}" '
         "python -m bench.durable"
     )
     return "\n".join(lines)
 
 
 def results_json(points: list[Point], writes: int, load: float) -> dict[str, Any]:
-    base = points[0].command_ms
+    empty = {p.api: p.write_ms for p in points if not p.full}
     return {
         "writes": writes,
         "load_1min": load,
         "points": [
             {
-                "audits": p.audits,
-                "command_ms": p.command_ms,
-                "ratio_to_empty": p.command_ms / base,
+                "api": p.api,
+                "at_cap": p.full,
+                "held": p.held,
+                "write_ms": p.write_ms,
+                "ratio_to_empty": p.write_ms / empty.get(p.api, p.write_ms),
                 "whole_snapshot_ms": p.whole_ms,
                 "whole_snapshot_kib": p.snapshot_kib,
             }
@@ -151,14 +291,13 @@ def main() -> int:
     writes = int(os.environ.get("BENCH_DURABLE_WRITES", str(WRITES)))
     if not 1 <= writes <= 1000:
         raise SystemExit("bench: BENCH_DURABLE_WRITES must be 1 to 1000")
-    raw_counts = os.environ.get("BENCH_DURABLE_AUDITS", "").split()
-    counts = tuple(int(c) for c in raw_counts) if raw_counts else AUDITS
-    if not counts or any(not 0 <= c <= 10_000 for c in counts):
-        raise SystemExit("bench: BENCH_DURABLE_AUDITS must be numbers of 0 to 10000")
+    apis = tuple(os.environ.get("BENCH_DURABLE_APIS", "").split()) or APIS
+    if any(api not in APIS for api in apis):
+        raise SystemExit(f"bench: BENCH_DURABLE_APIS must name some of: {' '.join(APIS)}")
     raw = os.environ.get("BENCH_RESULTS", "").strip()
     results = Path(raw) if raw else DEFAULT_RESULTS
     load = os.getloadavg()[0]
-    points = [measure(count, writes) for count in counts]
+    points = [measure(api, full, writes) for api in apis for full in (False, True)]
     table = report(points, writes, load)
     print(table)
     results.mkdir(parents=True, exist_ok=True)

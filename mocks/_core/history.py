@@ -19,7 +19,7 @@ import bisect
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from standin._core.rowkept import RowChanges
 
@@ -114,7 +114,7 @@ class CappedLog(Sequence[T], Generic[T]):
         limit, appended, dropped = header
         entries: list[Entry[Any]] = []
         for arrival, payload in rows:
-            moment, record = payload  # type: ignore[misc]
+            moment, record = cast("tuple[float, Any]", payload)
             entries.append((moment, arrival, record))
         log: CappedLog[Any] = cls.restored(limit, entries, appended, dropped)
         log.follow()
@@ -122,7 +122,7 @@ class CappedLog(Sequence[T], Generic[T]):
 
     @staticmethod
     def row_record(payload: object) -> object | None:
-        return payload[1]  # type: ignore[index]
+        return cast("tuple[float, object]", payload)[1]
 
     def entries(self) -> list[Entry[T]]:
         """Every kept record with its moment and arrival number, in time order."""

@@ -7,7 +7,7 @@ backend is the default; a durable backend can slide in underneath without touchi
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from standin._core.rowkept import RowChanges
 
@@ -168,7 +168,7 @@ class RowCollection(MemoryCollection[K, V]):
         found: RowCollection[Any, Any] = cls()
         slots: dict[Any, int] = {}
         for slot, payload in sorted(rows, key=lambda row: row[0]):
-            key, value = payload  # type: ignore[misc]
+            key, value = cast("tuple[Any, Any]", payload)
             found._records[key] = value
             slots[key] = slot
         found._slots = slots

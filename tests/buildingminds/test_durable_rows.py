@@ -138,7 +138,9 @@ def apply(state: BuildingMindsState, clock: Clock, kind: str, n: int) -> None:
     elif kind == "building":
         state.submit("building", [record("building", f"B{n}", siteId=f"S{n}")])
     elif kind == "delete":
-        state.submit("address", [record("address", f"A{n}", eventType=f"{ENTITIES['address'].name}Deleted")])
+        state.submit(
+            "address", [record("address", f"A{n}", eventType=f"{ENTITIES['address'].name}Deleted")]
+        )
     elif kind == "wait":
         clock.advance(float(n))
     elif kind == "complete":

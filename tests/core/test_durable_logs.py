@@ -14,10 +14,10 @@ import redis
 
 from standin import Sandbox
 from standin._core.cluster import keys
+from standin.buildingminds.api import BuildingMindsApi
 from standin.metasys.api import MetasysApi
 from standin.metasys.state import MetasysState
 from standin.metasys.state.audits import AUDIT_LIMIT
-from standin.buildingminds.api import BuildingMindsApi
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
 from tests.support import serving

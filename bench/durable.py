@@ -14,7 +14,8 @@ SQLite. At cap:
   onboarded; the write submits one record (the oldest batch is forgotten to make room).
 - Atrius: 99,000 readings pushed to one meter; the write pushes one reading to it.
 
-Reported: the median wall time of a write and its ratio to empty, and beside it what keeping
+Reported: the median wall time and CPU time of a write, the CPU time's ratio to empty (the
+machine's other load moves it far less than wall time), and beside it what keeping
 the whole state as one snapshot (how such a write was kept before its records were kept as
 rows) costs on the same state: pickling it and committing it (measured fewer times: at cap it
 takes seconds).
@@ -65,6 +66,9 @@ class Point:
     """What the state held when measured."""
     write_ms: float
     """Median wall milliseconds of one write through the stack, its state committed."""
+    cpu_ms: float
+    """Median CPU milliseconds of this process for one write (what the ratio is taken of: the
+    machine's other load moves it far less than wall time)."""
     whole_ms: float
     """Median wall milliseconds of keeping the same state as one snapshot (before)."""
     snapshot_kib: float
@@ -180,7 +184,9 @@ async def atrius_write(client: httpx.AsyncClient) -> Write:
     return write
 
 
-async def _writes(app: Any, api: str, object_id: str, writes: int) -> list[float]:
+async def _writes(
+    app: Any, api: str, object_id: str, writes: int
+) -> tuple[list[float], list[float]]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://standin") as client:
         if api == "metasys":
@@ -190,15 +196,17 @@ async def _writes(app: Any, api: str, object_id: str, writes: int) -> list[float
         else:
             write = await atrius_write(client)
         times: list[float] = []
+        cpu: list[float] = []
         for n in range(writes + 1):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             answer = await write(client, n)
-            elapsed = time.perf_counter() - began
+            elapsed, used = time.perf_counter() - began, time.process_time() - began_cpu
             if not answer.is_success:
                 raise SystemExit(f"bench.durable: {api} {answer.status_code} {answer.text[:300]}")
             if n:  # the first warms the route
                 times.append(elapsed * 1000)
-    return times
+                cpu.append(used * 1000)
+    return times, cpu
 
 
 def measure(api: str, full: bool, writes: int) -> Point:
@@ -225,7 +233,7 @@ def measure(api: str, full: bool, writes: int) -> Point:
             else:
                 held = fill_atrius(state) if full else "no readings"
             sandbox.persistence.save_state(tenant, api)
-            times = asyncio.run(_writes(build_app(sandbox), api, object_id, writes))
+            times, cpu = asyncio.run(_writes(build_app(sandbox), api, object_id, writes))
             persistence = sandbox.persistence
             assert isinstance(persistence, SqlitePersistence)
             vendor = sandbox.apis[api]
@@ -239,7 +247,7 @@ def measure(api: str, full: bool, writes: int) -> Point:
                 size = len(blob)
         finally:
             sandbox.close()
-    return Point(api, full, held, median(times), median(whole), size / 1024)
+    return Point(api, full, held, median(times), median(cpu), median(whole), size / 1024)
 
 
 def report(points: list[Point], writes: int, load: float) -> str:
@@ -248,16 +256,16 @@ def report(points: list[Point], writes: int, load: float) -> str:
         "Durable write cost with --data-dir (SQLite), per API: one write in process, median wall "
         f"time of {writes}, empty and at cap; 'whole' keeps the same state as one snapshot "
         f"(before), median of {min(writes, WHOLE_WRITES)} (1-min load {load:.2f})",
-        f"{'api':<14} {'state':<7} {'write ms':>9} {'/empty':>7} {'whole ms':>9} "
-        f"{'whole KiB':>10} {'whole/write':>12}  held",
+        f"{'api':<14} {'state':<7} {'write ms':>9} {'cpu ms':>7} {'cpu/empty':>10} "
+        f"{'whole ms':>9} {'whole KiB':>10} {'whole/write':>12}  held",
     ]
-    empty = {p.api: p.write_ms for p in points if not p.full}
+    empty = {p.api: p.cpu_ms for p in points if not p.full}
     for point in points:
-        base = empty.get(point.api, point.write_ms)
+        base = empty.get(point.api, point.cpu_ms)
         lines.append(
             f"{point.api:<14} {'at cap' if point.full else 'empty':<7} {point.write_ms:>9.2f} "
-            f"{point.write_ms / base:>7.2f} {point.whole_ms:>9.2f} {point.snapshot_kib:>10.0f} "
-            f"{point.whole_ms / point.write_ms:>12.1f}  {point.held}"
+            f"{point.cpu_ms:>7.2f} {point.cpu_ms / base:>10.2f} {point.whole_ms:>9.2f} "
+            f"{point.snapshot_kib:>10.0f} {point.whole_ms / point.write_ms:>12.1f}  {point.held}"
         )
     apis = " ".join(dict.fromkeys(p.api for p in points))
     lines.append(
@@ -268,7 +276,7 @@ def report(points: list[Point], writes: int, load: float) -> str:
 
 
 def results_json(points: list[Point], writes: int, load: float) -> dict[str, Any]:
-    empty = {p.api: p.write_ms for p in points if not p.full}
+    empty = {p.api: p.cpu_ms for p in points if not p.full}
     return {
         "writes": writes,
         "load_1min": load,
@@ -278,7 +286,8 @@ def results_json(points: list[Point], writes: int, load: float) -> dict[str, Any
                 "at_cap": p.full,
                 "held": p.held,
                 "write_ms": p.write_ms,
-                "ratio_to_empty": p.write_ms / empty.get(p.api, p.write_ms),
+                "cpu_ms": p.cpu_ms,
+                "cpu_ratio_to_empty": p.cpu_ms / empty.get(p.api, p.cpu_ms),
                 "whole_snapshot_ms": p.whole_ms,
                 "whole_snapshot_kib": p.snapshot_kib,
             }

@@ -83,8 +83,8 @@ demo: install
 
 # The servers side by side (bench.run), the scale-out figures (bench.scaleout: one process with
 # and without Redis, replicas behind HAProxy), standin's start-up (bench.startup) and Locus coarse
-# questions cold over 1, 5 and 30 years (bench.locus), a Metasys write's durable cost with its
-# audit trail empty and full (bench.durable), each beside its baseline in the same run;
+# questions cold over 1, 5 and 30 years (bench.locus), a write's durable cost per API with its
+# state empty and at its caps (bench.durable), each beside its baseline in the same run;
 # then the soak (bench/soak.py): 10 minutes of tenants made, used and deleted, RSS at start,
 # middle and end, then 10,000 Metasys streams opened and dropped; SOAK_SECONDS=0 leaves it out.
 # The stream matrix (bench.streams): STREAM_COUNTS streams on one point, 10 changes a second for

@@ -188,9 +188,10 @@ class CappedLog(Sequence[T], Generic[T]):
         self._entries = [e for e in self._entries if id(e[2]) not in doomed]
 
     def clear(self) -> None:
+        # A followed log names each record that went (a store removes them by key, not by
+        # looking through every row it keeps).
+        self._gone(self._entries)
         self._entries.clear()
-        if self._changes is not None:
-            self._changes = LogChanges(since=self._changes.since, cleared=True)
 
     def window(self, start: int, size: int, descending: bool) -> list[T]:
         """``size`` records from position ``start`` in time order (``descending``: newest first;

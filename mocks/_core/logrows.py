@@ -105,13 +105,15 @@ class LogWriter:
                 # reached.
                 blob = self._dump(state, seen, [])
             gone = {i for i in self._logs if i not in seen}
-            for log_id in gone:
-                self._unfollow(log_id)
-                written.cleared.append(log_id)
             if gone:
-                # Its changes since the last write go with it (rows are set after clearing).
+                # Its rows go one by one, by key (in Redis, clearing a log looks through every
+                # row the tenant keeps): those it holds now, and those it held that already go;
+                # its changes not yet kept are not kept.
                 written.rows = [row for row in written.rows if row[0] not in gone]
-                written.removed = [key for key in written.removed if key[0] not in gone]
+                for log_id in gone:
+                    log = self._logs[log_id].log
+                    written.removed.extend((log_id, seq) for seq, _ in log.row_payloads())
+                    self._unfollow(log_id)
             written.cleared.extend(self._stale)
             self._stale.clear()
             written.blob = blob

@@ -98,7 +98,6 @@ class RowCollection(MemoryCollection[K, V]):
         self._next_slot = 0
         self._marks: dict[K, bool] = {}
         """Keys changed since the changes were last taken; True: numbered anew if present."""
-        self._cleared = False
 
     def put(self, key: K, value: V) -> None:
         if self._slots is not None:
@@ -112,11 +111,11 @@ class RowCollection(MemoryCollection[K, V]):
         return super().delete(key)
 
     def clear(self) -> None:
-        super().clear()
         if self._slots is not None:
-            self._slots.clear()
-            self._marks.clear()
-            self._cleared = True
+            # Each row goes by its key (a store removes them one by one, not by looking
+            # through every row it keeps).
+            self._marks.update(dict.fromkeys(self._records, True))
+        super().clear()
 
     def touch(self, key: K) -> None:
         if self._slots is not None and key in self._records:
@@ -128,13 +127,12 @@ class RowCollection(MemoryCollection[K, V]):
         self._slots = {key: slot for slot, key in enumerate(self._records)}
         self._next_slot = len(self._slots)
         self._marks = {}
-        self._cleared = False
 
     def take_row_changes(self) -> RowChanges:
         slots = self._slots
         if slots is None:
             raise RuntimeError("only a followed collection remembers its changes")
-        changes = RowChanges(cleared=self._cleared)
+        changes = RowChanges()
         records = self._records
         for key, fresh in self._marks.items():
             old = slots.get(key)
@@ -151,7 +149,6 @@ class RowCollection(MemoryCollection[K, V]):
                 del slots[key]
                 changes.removed.add(old)
         self._marks = {}
-        self._cleared = False
         return changes
 
     def row_payloads(self) -> list[tuple[int, object]]:

@@ -35,8 +35,9 @@ class AtmotubeState:
         store = store or MemoryStore()
         self._clock = clock
         self._cache = cache
-        self.devices = store.collection("devices", str, Device)
-        self.api_keys = store.collection("api_keys", str, ApiKey)
+        # Kept one row per record (both are replaced, never changed in place).
+        self.devices = store.collection("devices", str, Device, rows=True)
+        self.api_keys = store.collection("api_keys", str, ApiKey, rows=True)
 
     @classmethod
     def from_fixture(

@@ -38,7 +38,8 @@ class LocusState:
         self.clients = store.collection("clients", int, Client)
         self.sites = store.collection("sites", int, Site)
         self.components = store.collection("components", int, Component)
-        self.alerts = store.collection("alerts", int, Alert)
+        # Kept one row per alert (raised alerts are never changed in place).
+        self.alerts = store.collection("alerts", int, Alert, rows=True)
         self.partners: set[int] = set()
         """Every partner known here, readable or not."""
         self._skies: dict[int, Sky] = {}

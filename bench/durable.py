@@ -22,6 +22,7 @@ takes seconds).
 
     python -m bench.durable                                  # every API, empty and at cap
     BENCH_DURABLE_WRITES=5 BENCH_DURABLE_APIS="metasys" python -m bench.durable
+    BENCH_DURABLE_FILL=0.01 python -m bench.durable            # filled to 1 % of the caps
 
 Writes bench/results/durable.txt and .json (``BENCH_RESULTS``, default bench/results).
 """
@@ -81,22 +82,23 @@ Write = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 # --- filling each API to its caps, through its state --------------------------------------------
 
 
-def fill_metasys(state: Any) -> tuple[str, str]:
+def fill_metasys(state: Any, fill: float) -> tuple[str, str]:
     obj = state.tree.find(POINT)
     user = state.user("api-admin")
     if obj is None or user is None:
         raise SystemExit(f"bench.durable: {POINT} or api-admin missing from the fixtures")
-    while len(state.audits) < 10_000:
+    while len(state.audits) < int(10_000 * fill):
         value = 60.0 + len(state.audits) % 2
         state.command(obj, "adjustCommand", {"parameters": [value]}, user)
     return obj.id, f"{len(state.audits):,} audits"
 
 
-def fill_buildingminds(state: Any) -> str:
+def fill_buildingminds(state: Any, fill: float) -> str:
     from standin.buildingminds.state import MAX_BATCHES
 
-    for n in range(MAX_BATCHES):
-        ids = [(5 * n + k) % BENCH_BM_IDS for k in range(5)]
+    distinct = max(int(BENCH_BM_IDS * fill), 5)
+    for n in range(int(MAX_BATCHES * fill)):
+        ids = [(5 * n + k) % distinct for k in range(5)]
         state.submit("address", [_address(f"BENCH-{i}") for i in ids])
     state._clock.advance(3600)  # every record processed: the addresses onboarded
     state.advance()
@@ -106,14 +108,14 @@ def fill_buildingminds(state: Any) -> str:
     )
 
 
-def fill_atrius(state: Any) -> str:
+def fill_atrius(state: Any, fill: float) -> str:
     from standin.atrius.series import PushedReadings
 
     readings = state.readings.get(ATRIUS_METER)
     if readings is None:
         readings = PushedReadings()
         state.readings.put(ATRIUS_METER, readings)
-    for n in range(99_000):
+    for n in range(int(99_000 * fill)):
         readings.put(EPOCH + 900 * n, float(n))
     return f"{len(readings):,} readings"
 
@@ -209,7 +211,7 @@ async def _writes(
     return times, cpu
 
 
-def measure(api: str, full: bool, writes: int) -> Point:
+def measure(api: str, full: bool, writes: int, fill: float = 1.0) -> Point:
     from standin._core.durable import SqlitePersistence
     from standin._core.pickling import dump_state
     from standin.registry import create_sandbox
@@ -226,12 +228,13 @@ def measure(api: str, full: bool, writes: int) -> Point:
                 object_id = found.id
                 held = f"{len(state.audits):,} audits"
                 if full:
-                    object_id, held = fill_metasys(state)
+                    object_id, held = fill_metasys(state, fill)
             elif api == "buildingminds":
                 tenant.clock.freeze()  # the records stay as filled while writes are measured
-                held = fill_buildingminds(state) if full else f"{len(state.messages)} messages"
+                empty = f"{len(state.messages)} messages"
+                held = fill_buildingminds(state, fill) if full else empty
             else:
-                held = fill_atrius(state) if full else "no readings"
+                held = fill_atrius(state, fill) if full else "no readings"
             sandbox.persistence.save_state(tenant, api)
             times, cpu = asyncio.run(_writes(build_app(sandbox), api, object_id, writes))
             persistence = sandbox.persistence
@@ -250,7 +253,7 @@ def measure(api: str, full: bool, writes: int) -> Point:
     return Point(api, full, held, median(times), median(cpu), median(whole), size / 1024)
 
 
-def report(points: list[Point], writes: int, load: float) -> str:
+def report(points: list[Point], writes: int, load: float, fill: float = 1.0) -> str:
     lines = [
         "",
         "Durable write cost with --data-dir (SQLite), per API: one write in process, median wall "
@@ -268,17 +271,21 @@ def report(points: list[Point], writes: int, load: float) -> str:
             f"{point.snapshot_kib:>10.0f} {point.whole_ms / point.write_ms:>12.1f}  {point.held}"
         )
     apis = " ".join(dict.fromkeys(p.api for p in points))
+    filled = "" if fill == 1.0 else f"BENCH_DURABLE_FILL={fill:g} "
     lines.append(
-        f'Command: BENCH_DURABLE_WRITES={writes} BENCH_DURABLE_APIS="{apis}" '
+        f'Command: BENCH_DURABLE_WRITES={writes} BENCH_DURABLE_APIS="{apis}" {filled}'
         "python -m bench.durable"
     )
     return "\n".join(lines)
 
 
-def results_json(points: list[Point], writes: int, load: float) -> dict[str, Any]:
+def results_json(
+    points: list[Point], writes: int, load: float, fill: float = 1.0
+) -> dict[str, Any]:
     empty = {p.api: p.cpu_ms for p in points if not p.full}
     return {
         "writes": writes,
+        "fill": fill,
         "load_1min": load,
         "points": [
             {
@@ -303,15 +310,18 @@ def main() -> int:
     apis = tuple(os.environ.get("BENCH_DURABLE_APIS", "").split()) or APIS
     if any(api not in APIS for api in apis):
         raise SystemExit(f"bench: BENCH_DURABLE_APIS must name some of: {' '.join(APIS)}")
+    fill = float(os.environ.get("BENCH_DURABLE_FILL", "1"))
+    if not 0 < fill <= 1:
+        raise SystemExit("bench: BENCH_DURABLE_FILL must be a fraction of the caps, above 0 to 1")
     raw = os.environ.get("BENCH_RESULTS", "").strip()
     results = Path(raw) if raw else DEFAULT_RESULTS
     load = os.getloadavg()[0]
-    points = [measure(api, full, writes) for api in apis for full in (False, True)]
-    table = report(points, writes, load)
+    points = [measure(api, full, writes, fill) for api in apis for full in (False, True)]
+    table = report(points, writes, load, fill)
     print(table)
     results.mkdir(parents=True, exist_ok=True)
     (results / "durable.json").write_text(
-        json.dumps(results_json(points, writes, load), indent=2) + "\n"
+        json.dumps(results_json(points, writes, load, fill), indent=2) + "\n"
     )
     (results / "durable.txt").write_text(table.lstrip("\n") + "\n")
     return 0

@@ -95,15 +95,15 @@ class LogWriter:
             for log_id, followed in self._logs.items():
                 self._apply(log_id, followed, followed.log.take_row_changes(), written)
             seen: set[int] = set()
-            found: list[KeptInRows] = []
+            found: dict[int, KeptInRows] = {}
             blob = self._dump(state, seen, found)
             if found:
-                for log in found:
+                for log in found.values():
                     self._follow(log, written)
                 seen.clear()
                 # Records of a container found only now may have been copied before it was
                 # reached.
-                blob = self._dump(state, seen, [])
+                blob = self._dump(state, seen, {})
             gone = {i for i in self._logs if i not in seen}
             if gone:
                 # Its rows go one by one, by key (in Redis, clearing a log looks through every
@@ -130,7 +130,8 @@ class LogWriter:
             rowed = self._kinds[kind] = getattr(kind, "kept_in_rows", False) is True
         return rowed
 
-    def _dump(self, state: object, seen: set[int], found: list[KeptInRows]) -> bytes:
+    def _dump(self, state: object, seen: set[int], found: dict[int, KeptInRows]) -> bytes:
+        """The snapshot; ``found``: containers met that are not followed yet, by ``id``."""
         log_ids = self._log_ids
         records = self._records
         kinds = self._kinds
@@ -144,8 +145,7 @@ class LogWriter:
             if rowed:
                 log_id = log_ids.get(id(obj))
                 if log_id is None:
-                    if not any(log is obj for log in found):
-                        found.append(obj)
+                    found[id(obj)] = obj
                     return None
                 seen.add(log_id)
                 header = obj.row_header()

@@ -185,6 +185,16 @@ class RowCollection(MemoryCollection[K, V]):
         self._records = state["_records"]
 
 
+def in_rows(collection: Collection[K, V]) -> Collection[K, V]:
+    """``collection`` as a :class:`RowCollection` (its records, in order): a collection kept
+    before its state kept it in rows comes back as one."""
+    if isinstance(collection, RowCollection) or not isinstance(collection, MemoryCollection):
+        return collection
+    found: RowCollection[K, V] = RowCollection()
+    found._records = collection._records
+    return found
+
+
 class Store(Protocol):
     """Hands out named collections; one store per tenant and API."""
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from standin._core.clock import Clock
-from standin._core.store import MemoryStore, Store
+from standin._core.store import MemoryStore, Store, in_rows
 from standin.buildingminds.entities import (
     ENTITIES,
     EntitySpec,
@@ -215,6 +215,10 @@ class BuildingMindsState:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({k: v for k, v in state.items() if k not in _INDEXES})
+        # A snapshot kept before these were kept in rows holds plain collections.
+        self.entities = in_rows(self.entities)
+        self.batches = in_rows(self.batches)
+        self.messages = in_rows(self.messages)
         self._index()
 
     def _index(self) -> None:

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from standin import Sandbox
 from standin._core.clock import Clock
 from standin._core.logrows import LogWriter, Row, Written
+from standin._core.pickling import dump_state
+from standin._core.store import MemoryCollection, RowCollection
 from standin.buildingminds.api import BuildingMindsApi
 from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.state import BuildingMindsState
@@ -184,3 +186,23 @@ def test_any_history_written_along_the_way_loads_back_and_moves_on_as_the_state_
     assert [(m.status, m.missing, m.message) for m in back.messages.values()] == [
         (m.status, m.missing, m.message) for m in state.messages.values()
     ]
+
+
+def test_a_snapshot_kept_whole_before_rows_loads_and_is_kept_in_rows_from_its_next_write(
+    sandbox: Sandbox,
+) -> None:
+    api, state, clock = fresh_state(sandbox)
+    state.submit("address", [record("address", "OLD")])
+    for name in ("entities", "batches", "messages"):  # as kept before: plain collections
+        plain: MemoryCollection[Any, Any] = MemoryCollection()
+        for key, value in zip(getattr(state, name), getattr(state, name).values(), strict=True):
+            plain.put(key, value)
+        setattr(state, name, plain)
+    old = dump_state(state, api)
+    writer = LogWriter(api)
+    back = writer.load(old, [], clock)
+    assert isinstance(back, BuildingMindsState)
+    assert type(back.messages) is RowCollection
+    assert records_of(back) == records_of(state)
+    written = writer.write(back)
+    assert len(written.rows) == len(back.messages) + len(back.batches) + len(back.entities)

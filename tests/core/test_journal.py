@@ -196,9 +196,7 @@ def test_an_entry_bears_its_tenants_time_when_answered_not_when_read(
     assert again == entries
 
 
-def test_a_tenants_journal_keeps_its_newest_entries_within_its_byte_budget_and_others_untouched() -> (
-    None
-):
+def test_a_tenants_journal_keeps_its_newest_within_its_byte_budget_and_others_untouched() -> None:
     clock = Clock()
     clock.freeze(NOW)
     sandbox = Sandbox([EchoApi], clock=clock, journal_capacity=100, journal_bytes=6_000)

@@ -142,9 +142,10 @@ class RedisRequestJournal:
     the sandbox as ``journal``.
 
     Every replica should be given the same ``capacity`` and ``byte_budget``
-    (``--journal-size``, ``--journal-bytes``): the bounds are applied by whoever records. A Redis failure is raised as
-    :class:`~standin._core.cluster.signals.StorageUnavailable` (answered 503, naming ``url``),
-    but for recording: the request has been answered by then, so its entry is lost (logged).
+    (``--journal-size``, ``--journal-bytes``): the bounds are applied by whoever records. A
+    Redis failure is raised as :class:`~standin._core.cluster.signals.StorageUnavailable`
+    (answered 503, naming ``url``), but for recording: the request has been answered by then,
+    so its entry is lost (logged).
     ``buffered``: entries are queued and sent by a writer thread (the module's doc); call
     :meth:`close` to send what is left.
     """

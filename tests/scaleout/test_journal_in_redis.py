@@ -362,6 +362,33 @@ def test_a_removed_tenants_entries_are_gone_from_every_replica(
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 0}
 
 
+def test_a_token_request_in_the_redis_journal_is_its_tenants_and_leaves_with_it(
+    clock: Clock, client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url, byte_budget=4096)
+    sandbox = create_sandbox(["atrius"], clock=clock, journal=journal)
+    tenant = sandbox.create_tenant()
+    creds = tenant.credentials["atrius"]
+    with bridged_client(build_app(sandbox)) as http:
+        for _ in range(20):  # each entry about 700 bytes: the newest few fit in 4 KiB
+            token = http.post("/atrius/o/token/", data={**creds, "grant_type": "password"})
+            assert token.status_code == 200
+        nobody = {"client_id": "nobody", "client_secret": "x", "grant_type": "client_credentials"}
+        assert http.post("/atrius/o/token/", data=nobody).status_code == 401
+        entries = journal.entries(query=JournalQuery(tenant=tenant.id))
+        assert 3 <= len(entries) < 20
+        assert {(e.path, e.status) for e in entries} == {("/o/token/", 200)}
+        assert all(
+            "***" in e.response_body and creds["client_secret"] not in str(e) for e in entries
+        )
+        assert 2048 < journal.kept_bytes(tenant.id) <= 4096
+        [anonymous] = [e for e in journal.entries() if e.tenant is None]
+        assert (anonymous.tenant, anonymous.status) == (None, 401)
+        assert sandbox.remove_tenant(tenant.id)
+        assert journal.count(JournalQuery(tenant=tenant.id)) == 0
+        assert journal.kept_bytes(tenant.id) == 0
+
+
 # --- served by `standin serve --redis` replicas --------------------------------------------------
 
 

@@ -70,9 +70,10 @@ local function size_of(kept)
   return tonumber(string.match(kept, '^%d+|(%d+)|')) or 0
 end
 -- Drop the oldest of a list (tail) until it holds at most `bound` entries and `budget` bytes,
--- never the newest; the bytes it keeps are noted in the hash under the tenant.
-local function trim(list, bytes, tenant, bound, budget)
-  local size = tonumber(redis.call('HGET', bytes, tenant)) or 0
+-- never the newest; the bytes it keeps (`added` more than the hash said) are noted in the hash
+-- under the tenant.
+local function trim(list, bytes, tenant, bound, budget, added)
+  local size = (tonumber(redis.call('HGET', bytes, tenant)) or 0) + added
   local length = redis.call('LLEN', list)
   while length > bound or (size > budget and length > 1) do
     size = size - size_of(redis.call('RPOP', list))
@@ -99,8 +100,7 @@ for i = 1, n do
   local tenant = ARGV[3 * i + 1]
   local size = ARGV[3 * i + 2]
   redis.call('LPUSH', list, string.format('%d', first + i) .. '|' .. size .. '|' .. ARGV[3 * i])
-  redis.call('HINCRBY', KEYS[3], tenant, tonumber(size))
-  trim(list, KEYS[3], tenant, bound, budget)
+  trim(list, KEYS[3], tenant, bound, budget, tonumber(size))
   redis.call('SADD', KEYS[1], tenant)
 end
 return first + n
@@ -128,7 +128,7 @@ RESIZE = (
 -- lists, ARGV[2]: the bound, ARGV[3]: the byte budget.
 local buckets = redis.call('SMEMBERS', KEYS[1])
 for _, bucket in ipairs(buckets) do
-  trim(ARGV[1] .. bucket, KEYS[2], bucket, tonumber(ARGV[2]), tonumber(ARGV[3]))
+  trim(ARGV[1] .. bucket, KEYS[2], bucket, tonumber(ARGV[2]), tonumber(ARGV[3]), 0)
 end
 return #buckets
 """

@@ -171,7 +171,10 @@ class Exchange:
         self.response_type = response_type
         self.truncated = truncated
         self.sequence = 0
-        self.size = raw_size(path, query, headers, request_body, response_body)
+        size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
+        for name, value in headers:
+            size += len(name) + len(value)
+        self.size = size
         """What the journal counts this exchange for against its tenant's byte budget (fixed
         as it passed: the entry made of it later is counted the same)."""
         self._entry: JournalEntry | None = None
@@ -252,25 +255,34 @@ class Journal(Protocol):
 
 
 class _Bucket:
-    """One tenant's entries, oldest first, and the bytes they are counted for."""
+    """One tenant's entries, oldest first, beside what each is counted for, and their total
+    (recording is on every request's path: no size is worked out twice)."""
 
-    __slots__ = ("entries", "size")
+    __slots__ = ("entries", "size", "sizes")
 
-    def __init__(self, entries: Iterable[JournalEntry | Exchange] = ()) -> None:
-        self.entries: deque[JournalEntry | Exchange] = deque(entries)
-        self.size = sum(size_of(e) for e in self.entries)
+    def __init__(self, capacity: int) -> None:
+        # Bounded deques drop their oldest as they take one more, in C: the entry bound is
+        # kept without a step of Python's (the byte budget needs one only when it is passed).
+        self.entries: deque[JournalEntry | Exchange] = deque(maxlen=capacity)
+        self.sizes: deque[int] = deque(maxlen=capacity)
+        self.size = 0
 
-    def add(self, entry: JournalEntry | Exchange, capacity: int, byte_budget: int) -> None:
-        self.entries.append(entry)
-        self.size += size_of(entry)
-        self.trim(capacity, byte_budget)
+    def resized(self, capacity: int, byte_budget: int) -> _Bucket:
+        """This bucket's newest entries within the new bounds."""
+        bucket = _Bucket(capacity)
+        bucket.entries.extend(self.entries)
+        bucket.sizes.extend(self.sizes)
+        bucket.size = sum(bucket.sizes)
+        bucket.trim(byte_budget)
+        return bucket
 
-    def trim(self, capacity: int, byte_budget: int) -> None:
-        """Drop the oldest until at most ``capacity`` entries and ``byte_budget`` bytes are
-        left, but never the newest."""
-        entries = self.entries
-        while len(entries) > capacity or (self.size > byte_budget and len(entries) > 1):
-            self.size -= size_of(entries.popleft())
+    def trim(self, byte_budget: int) -> None:
+        """Drop the oldest until at most ``byte_budget`` bytes are left, but never the
+        newest."""
+        entries, sizes = self.entries, self.sizes
+        while self.size > byte_budget and len(entries) > 1:
+            entries.popleft()
+            self.size -= sizes.popleft()
 
 
 class RequestJournal:
@@ -297,19 +309,31 @@ class RequestJournal:
         self._capacity = checked_capacity(capacity)
         if byte_budget is not None:
             self._byte_budget = checked_byte_budget(byte_budget)
-        for bucket in self._buckets.values():
-            bucket.trim(self._capacity, self._byte_budget)
+        self._buckets = {
+            tenant: bucket.resized(self._capacity, self._byte_budget)
+            for tenant, bucket in self._buckets.items()
+        }
 
     def record(self, entry: JournalEntry | Exchange) -> None:
         name = entry.tenant or UNATTRIBUTED
         bucket = self._buckets.get(name)
         if bucket is None:
-            bucket = self._buckets[name] = _Bucket()
+            bucket = self._buckets[name] = _Bucket(self._capacity)
         if isinstance(entry, Exchange):
             entry.sequence = next(self._sequence)
+            size = entry.size
         else:
             entry = sequenced(entry, next(self._sequence))
-        bucket.add(entry, self._capacity, self._byte_budget)
+            size = entry_size(entry)
+        # Bucket.add, written out: this is on every request's path.
+        sizes = bucket.sizes
+        if len(sizes) == self._capacity:
+            bucket.size -= sizes[0]  # appending drops it
+        bucket.entries.append(entry)
+        sizes.append(size)
+        bucket.size += size
+        if bucket.size > self._byte_budget:
+            bucket.trim(self._byte_budget)
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
@@ -362,28 +386,10 @@ def checked_byte_budget(byte_budget: int) -> int:
     return byte_budget
 
 
-def raw_size(
-    path: str,
-    query: bytes,
-    headers: Iterable[tuple[bytes, bytes]],
-    request_body: bytes,
-    response_body: bytes,
-) -> int:
-    """What a request as it passed is counted for: its path, query, headers and bodies (as
-    kept: each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`."""
-    header_bytes = sum(len(name) + len(value) for name, value in headers)
-    return (
-        ENTRY_OVERHEAD
-        + len(path)
-        + len(query)
-        + header_bytes
-        + len(request_body)
-        + len(response_body)
-    )
-
-
 def entry_size(entry: JournalEntry) -> int:
-    """What an entry is counted for: as :func:`raw_size`, over its (masked) text."""
+    """What an entry is counted for: its path, query, request headers and bodies (as kept:
+    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. An :class:`Exchange`
+    is counted the same over the raw bytes it keeps."""
     header_bytes = sum(len(name) + len(value) for name, value in entry.request_headers.items())
     return (
         ENTRY_OVERHEAD

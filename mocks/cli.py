@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import standin
+from standin._core.journal import DEFAULT_BYTE_BUDGET
 from standin.apis import API_KEYS
 from standin.check import command as check_command
 
@@ -137,6 +138,7 @@ def _sandbox(
             apis,
             seed=args.seed,
             journal_capacity=args.journal_size,
+            journal_bytes=args.journal_bytes,
             admin_token=admin_token,
             shared=shared,
             data_dir=args.data_dir,
@@ -362,7 +364,15 @@ def parser() -> argparse.ArgumentParser:
         "--journal-size",
         type=_positive,
         default=1000,
-        help="requests kept in the journal, GET /_sandbox/requests (default 1000)",
+        help="requests kept in the journal per tenant, GET /_sandbox/requests (default 1000)",
+    )
+    run.add_argument(
+        "--journal-bytes",
+        type=_positive,
+        default=DEFAULT_BYTE_BUDGET,
+        metavar="BYTES",
+        help="bytes of journal entries (bodies, headers, path and query) kept per tenant, the "
+        f"oldest dropped first (default {DEFAULT_BYTE_BUDGET:,}: 2 MiB)",
     )
     run.add_argument(
         "--tenant-ttl",

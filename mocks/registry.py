@@ -8,6 +8,7 @@ from typing import Any
 
 from standin._core.api import VendorApiFactory
 from standin._core.durable import SqlitePersistence
+from standin._core.journal import DEFAULT_BYTE_BUDGET
 from standin._core.sandbox import DEFAULT_JOURNAL_CAPACITY, Sandbox
 from standin.apis import API_KEYS
 from standin.atmotube import AtmotubeApi
@@ -42,7 +43,7 @@ def create_sandbox(
     same URL (replicas behind a load balancer); ``advertise_url`` is where the others reach
     this one's server.
     ``options`` go to :class:`~standin._core.sandbox.Sandbox` (``clock``, ``seed``,
-    ``journal_capacity``, ``admin_token``, ``shared``, ``tenant_ttl``).
+    ``journal_capacity``, ``journal_bytes``, ``admin_token``, ``shared``, ``tenant_ttl``).
     """
     names = list(API_FACTORIES) if apis is None else list(apis)
     unknown = [name for name in names if name not in API_FACTORIES]
@@ -65,9 +66,12 @@ def create_sandbox(
         options["persistence"] = persistence
         # The journal and the rate-limit counters are the replicas' too, on the same connection.
         capacity = options.get("journal_capacity", DEFAULT_JOURNAL_CAPACITY)
+        byte_budget = options.get("journal_bytes", DEFAULT_BYTE_BUDGET)
         if "journal" not in options:
             # Buffered: a request does not wait for its entry to be kept (the journal's doc).
-            journal = RedisRequestJournal(persistence.redis, redis_url, capacity, buffered=True)
+            journal = RedisRequestJournal(
+                persistence.redis, redis_url, capacity, byte_budget=byte_budget, buffered=True
+            )
             persistence.closing.append(journal.close)
             options["journal"] = journal
         options.setdefault("limit_store", RedisLimits(persistence.redis, redis_url))

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 
 from standin import Sandbox, contracts, create_sandbox, fixtures
 from standin._core.clock import Clock
-from standin._core.journal import JournalEntry
+from standin._core.journal import BODY_LIMIT, JournalEntry
 from standin.server import build_app
 from tests.conftest import NOW, bearer, json_of_ok
 from tests.support import HTTP_METHODS, ContractReader, all_checks
@@ -196,7 +196,14 @@ def in_process(
     serves."""
     clock = Clock()
     clock.freeze(NOW)
-    sandbox = create_sandbox([api], clock=clock, journal_capacity=journal_capacity)
+    # The byte budget never drops an entry before the entry bound does: a test reading a whole
+    # run from the journal counts on its capacity alone.
+    sandbox = create_sandbox(
+        [api],
+        clock=clock,
+        journal_capacity=journal_capacity,
+        journal_bytes=journal_capacity * (2 * BODY_LIMIT + 64 * 1024),
+    )
     if not rate_limited:
         # Generated traffic is far above any vendor's limit; each limit has its own tests.
         sandbox.limits.configure({api: {"requests": {"enabled": False}}})

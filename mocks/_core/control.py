@@ -33,10 +33,11 @@ from standin._core.access import (
 from standin._core.bodies import parse_json, read_capped
 from standin._core.clock import isoformat
 from standin._core.errors import VendorError
-from standin._core.faults import Fault, FaultSpecError
+from standin._core.faults import MAX_FAULTS, Fault, FaultSpecError
 from standin._core.handlers import SettledErrors, error_response, exception_handlers
 from standin._core.journal import JournalQuery
 from standin._core.persistence import READ_ONLY_METHODS
+from standin._core.quotas import over_quota
 from standin._core.rendering import JSONBody
 from standin._core.tenants import Tenant
 
@@ -447,6 +448,9 @@ class ControlPlane:
             fault = Fault.from_spec(body, set(self.sandbox.apis))
         except FaultSpecError as error:
             raise control_error(400, str(error)) from None
+        if len(tenant.faults) >= MAX_FAULTS:
+            way_out = "remove some (DELETE /_sandbox/faults/{id}) to make room"
+            raise control_error(400, over_quota("faults", MAX_FAULTS, way_out))
         tenant.faults.add(fault)
         self.sandbox.persistence.save_settings(tenant)
         return JSONBody({"id": fault.id}, status_code=201)

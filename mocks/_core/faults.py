@@ -8,6 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_FAULTS = 100
+"""A tenant holds at most 100 active faults (each request of the tenant looks through them);
+adding one more is refused with 400. Removing faults, or their wearing out, makes room."""
+
 
 class FaultSpecError(ValueError):
     """A fault definition the control plane cannot accept."""

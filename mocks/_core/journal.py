@@ -4,7 +4,9 @@ As WireMock's request journal does, it keeps enough to verify against: the tenan
 query, request headers, the bodies (each up to :data:`BODY_LIMIT` bytes), status, duration and
 the fault that answered, if any. Credentials never leave it: authorization headers, tokens,
 API keys and passwords are masked in every entry it gives out. It is bounded per tenant, so one
-busy tenant never pushes another's entries out.
+busy tenant never pushes another's entries out: at most ``capacity`` entries and
+``byte_budget`` bytes (:func:`size_of`) of each tenant are kept, the oldest dropped first (the
+newest entry is always kept: its bodies are cut at :data:`BODY_LIMIT`, so it is bounded too).
 
 Recording is on every request's path, reading is rare: a request is kept as it passed (an
 :class:`Exchange`: the raw headers, query and bodies, the tenant clock's time) and made into its
@@ -17,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -27,6 +29,13 @@ from standin._core.clock import isoformat
 
 BODY_LIMIT = 16 * 1024
 """Bytes of each request and response body the journal keeps (the rest is cut, and flagged)."""
+DEFAULT_BYTE_BUDGET = 2 * 1024 * 1024
+"""Bytes of entries (:func:`size_of`) kept per tenant unless told otherwise (``--journal-bytes``):
+a thousand entries of about 2 KiB each, where the entry bound alone let one tenant keep 32 MiB
+(a thousand entries with both bodies at :data:`BODY_LIMIT`)."""
+ENTRY_OVERHEAD = 256
+"""Bytes an entry is counted for beyond its path, query, headers and bodies (its other fields
+and the objects holding it)."""
 MASK = "***"
 UNMASKABLE = "<a JSON body that may carry credentials and could not be masked: not kept>"
 SECRET_HEADERS = frozenset(
@@ -122,6 +131,7 @@ class Exchange:
         "response_body",
         "response_type",
         "sequence",
+        "size",
         "status",
         "tenant",
         "truncated",
@@ -139,7 +149,7 @@ class Exchange:
         duration_ms: float,
         fault_id: str | None,
         tenant: str | None,
-        headers: Iterable[tuple[bytes, bytes]],
+        headers: Sequence[tuple[bytes, bytes]],
         request_body: bytes,
         response_body: bytes,
         response_type: str,
@@ -161,6 +171,12 @@ class Exchange:
         self.response_type = response_type
         self.truncated = truncated
         self.sequence = 0
+        size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
+        for name, value in headers:
+            size += len(name) + len(value)
+        self.size = size
+        """What the journal counts this exchange for against its tenant's byte budget (fixed
+        as it passed: the entry made of it later is counted the same)."""
         self._entry: JournalEntry | None = None
 
     def entry(self) -> JournalEntry:
@@ -216,7 +232,10 @@ class Journal(Protocol):
     @property
     def capacity(self) -> int: ...
 
-    def resize(self, capacity: int) -> None: ...
+    @property
+    def byte_budget(self) -> int: ...
+
+    def resize(self, capacity: int, byte_budget: int | None = None) -> None: ...
 
     def record(self, entry: JournalEntry | Exchange) -> None: ...
 
@@ -230,37 +249,91 @@ class Journal(Protocol):
 
     def forget_tenant(self, tenant: str) -> None: ...
 
+    def kept_bytes(self, tenant: str | None) -> int: ...
+
     def __len__(self) -> int: ...
 
 
-class RequestJournal:
-    """Keeps the newest ``capacity`` entries of each tenant; older ones are dropped."""
+class _Bucket:
+    """One tenant's entries, oldest first, beside what each is counted for, and their total
+    (recording is on every request's path: no size is worked out twice)."""
 
-    def __init__(self, capacity: int = 1000) -> None:
+    __slots__ = ("entries", "size", "sizes")
+
+    def __init__(self, capacity: int) -> None:
+        # Bounded deques drop their oldest as they take one more, in C: the entry bound is
+        # kept without a step of Python's (the byte budget needs one only when it is passed).
+        self.entries: deque[JournalEntry | Exchange] = deque(maxlen=capacity)
+        self.sizes: deque[int] = deque(maxlen=capacity)
+        self.size = 0
+
+    def resized(self, capacity: int, byte_budget: int) -> _Bucket:
+        """This bucket's newest entries within the new bounds."""
+        bucket = _Bucket(capacity)
+        bucket.entries.extend(self.entries)
+        bucket.sizes.extend(self.sizes)
+        bucket.size = sum(bucket.sizes)
+        bucket.trim(byte_budget)
+        return bucket
+
+    def trim(self, byte_budget: int) -> None:
+        """Drop the oldest until at most ``byte_budget`` bytes are left, but never the
+        newest."""
+        entries, sizes = self.entries, self.sizes
+        while self.size > byte_budget and len(entries) > 1:
+            entries.popleft()
+            self.size -= sizes.popleft()
+
+
+class RequestJournal:
+    """Keeps the newest entries of each tenant: at most ``capacity`` of them and at most
+    ``byte_budget`` bytes (:func:`size_of`); older ones are dropped."""
+
+    def __init__(self, capacity: int = 1000, byte_budget: int = DEFAULT_BYTE_BUDGET) -> None:
         self._capacity = checked_capacity(capacity)
-        self._buckets: dict[str, deque[JournalEntry | Exchange]] = {}
+        self._byte_budget = checked_byte_budget(byte_budget)
+        self._buckets: dict[str, _Bucket] = {}
         self._sequence = itertools.count(1)
 
     @property
     def capacity(self) -> int:
         return self._capacity
 
-    def resize(self, capacity: int) -> None:
+    @property
+    def byte_budget(self) -> int:
+        return self._byte_budget
+
+    def resize(self, capacity: int, byte_budget: int | None = None) -> None:
+        """New bounds (``byte_budget`` None: unchanged); every tenant keeps its newest within
+        them."""
         self._capacity = checked_capacity(capacity)
+        if byte_budget is not None:
+            self._byte_budget = checked_byte_budget(byte_budget)
         self._buckets = {
-            tenant: deque(entries, maxlen=capacity) for tenant, entries in self._buckets.items()
+            tenant: bucket.resized(self._capacity, self._byte_budget)
+            for tenant, bucket in self._buckets.items()
         }
 
     def record(self, entry: JournalEntry | Exchange) -> None:
-        bucket = entry.tenant or UNATTRIBUTED
-        entries = self._buckets.get(bucket)
-        if entries is None:
-            entries = self._buckets[bucket] = deque(maxlen=self._capacity)
+        name = entry.tenant or UNATTRIBUTED
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            bucket = self._buckets[name] = _Bucket(self._capacity)
         if isinstance(entry, Exchange):
             entry.sequence = next(self._sequence)
+            size = entry.size
         else:
             entry = sequenced(entry, next(self._sequence))
-        entries.append(entry)
+            size = entry_size(entry)
+        # Bucket.add, written out: this is on every request's path.
+        sizes = bucket.sizes
+        if len(sizes) == self._capacity:
+            bucket.size -= sizes[0]  # appending drops it
+        bucket.entries.append(entry)
+        sizes.append(size)
+        bucket.size += size
+        if bucket.size > self._byte_budget:
+            bucket.trim(self._byte_budget)
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
@@ -284,13 +357,19 @@ class RequestJournal:
     def forget_tenant(self, tenant: str) -> None:
         self._buckets.pop(tenant, None)
 
+    def kept_bytes(self, tenant: str | None) -> int:
+        """The bytes (:func:`size_of`) of ``tenant``'s entries (None: the unattributed ones)."""
+        bucket = self._buckets.get(tenant or UNATTRIBUTED)
+        return 0 if bucket is None else bucket.size
+
     def __len__(self) -> int:
-        return sum(len(entries) for entries in self._buckets.values())
+        return sum(len(bucket.entries) for bucket in self._buckets.values())
 
     def _candidates(self, query: JournalQuery) -> Iterable[JournalEntry | Exchange]:
         if query.tenant is not None:
-            return self._buckets.get(query.tenant, ())
-        return itertools.chain.from_iterable(self._buckets.values())
+            bucket = self._buckets.get(query.tenant)
+            return () if bucket is None else bucket.entries
+        return itertools.chain.from_iterable(b.entries for b in self._buckets.values())
 
 
 def checked_capacity(capacity: int) -> int:
@@ -298,6 +377,33 @@ def checked_capacity(capacity: int) -> int:
     if capacity < 1:
         raise ValueError("capacity must be positive")
     return capacity
+
+
+def checked_byte_budget(byte_budget: int) -> int:
+    """``byte_budget`` if it is a usable bound (bytes per tenant); ValueError if not."""
+    if byte_budget < 1:
+        raise ValueError("byte budget must be positive")
+    return byte_budget
+
+
+def entry_size(entry: JournalEntry) -> int:
+    """What an entry is counted for: its path, query, request headers and bodies (as kept:
+    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. An :class:`Exchange`
+    is counted the same over the raw bytes it keeps."""
+    header_bytes = sum(len(name) + len(value) for name, value in entry.request_headers.items())
+    return (
+        ENTRY_OVERHEAD
+        + len(entry.path)
+        + len(entry.query)
+        + header_bytes
+        + len(entry.request_body)
+        + len(entry.response_body)
+    )
+
+
+def size_of(entry: JournalEntry | Exchange) -> int:
+    """The bytes ``entry`` counts for against its tenant's byte budget."""
+    return entry.size if isinstance(entry, Exchange) else entry_size(entry)
 
 
 def narrowed(query: JournalQuery | None, api: str | None) -> JournalQuery:

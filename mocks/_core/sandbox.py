@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from standin._core.api import VendorApi, VendorApiFactory
 from standin._core.clock import Clock
 from standin._core.faults import FaultRegistry
-from standin._core.journal import Journal, RequestJournal
+from standin._core.journal import DEFAULT_BYTE_BUDGET, Journal, RequestJournal
 from standin._core.persistence import MemoryPersistence, Persistence
 from standin._core.ratelimit import LimiterStore, LimitRegistry
 from standin._core.sse.store import StreamStore, StreamStoreFactory
@@ -37,7 +37,8 @@ class Sandbox:
     clients show a token on the control plane; so does having an ``admin_token``. Otherwise
     local clients get in without one (:mod:`standin._core.access`).
 
-    ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries per tenant)
+    ``journal`` (default: a :class:`RequestJournal` of ``journal_capacity`` entries and
+    ``journal_bytes`` bytes per tenant)
     and ``limit_store`` (default: every tenant's limiters count in memory) let several replicas
     share the journal and the rate-limit counters (Redis: ``standin._core.cluster``).
 
@@ -52,6 +53,7 @@ class Sandbox:
         clock: Clock | None = None,
         seed: int = 0,
         journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
+        journal_bytes: int = DEFAULT_BYTE_BUDGET,
         admin_token: str | None = None,
         shared: bool = False,
         persistence: Persistence | None = None,
@@ -73,7 +75,9 @@ class Sandbox:
         streams). A persistence that shares tenants between processes runs it."""
         self.clock = clock or Clock()
         self.seed = seed
-        self.journal: Journal = RequestJournal(journal_capacity) if journal is None else journal
+        self.journal: Journal = (
+            RequestJournal(journal_capacity, journal_bytes) if journal is None else journal
+        )
         self.limit_store = limit_store
         self.admin_token = admin_token
         self.shared = shared

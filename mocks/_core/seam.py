@@ -33,7 +33,7 @@ from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.ratelimit import RateDecision, RateLimiter, decided
 from standin._core.request import GuardedRequest
-from standin._core.tenants import Tenant
+from standin._core.tenants import Tenant, TenantRegistry
 from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
 
 if TYPE_CHECKING:
@@ -132,6 +132,21 @@ def attribute(scope: Scope, tenant_id: str) -> None:
     state = scope.get("state")
     if isinstance(state, dict):
         state[TENANT_STATE_KEY] = tenant_id
+
+
+def attribute_credential(
+    scope: Scope, tenants: TenantRegistry, api: str, *credentials: str | None
+) -> None:
+    """Attribute a request that reaches no guarded route (a token or login request) to the
+    tenant of the first of ``credentials`` that names one (a client id, a user name), whether or
+    not what it then proves is accepted: the journal keeps it in that tenant's view, so a
+    deleted tenant takes it along. A request none names stays unattributed (the journal's
+    bounded anonymous bucket)."""
+    for credential in credentials:
+        tenant = tenants.resolve(api, credential) if credential else None
+        if tenant is not None:
+            attribute(scope, tenant.id)
+            return
 
 
 def attributed_tenant(scope: Scope) -> str | None:

@@ -15,6 +15,7 @@ from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
 from standin._core.control import check_opens, control_error, read_json_object
+from standin._core.quotas import over_quota
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, Seam
@@ -23,7 +24,7 @@ from standin.atmotube import errors
 from standin.atmotube.query import MAC_PATTERN
 from standin.atmotube.readings import Device, ReadingCache
 from standin.atmotube.routes import ROUTING_ERRORS, routes
-from standin.atmotube.state import ApiKey, AtmotubeState
+from standin.atmotube.state import MAX_DEVICE_NAME, MAX_DEVICES, ApiKey, AtmotubeState
 
 if TYPE_CHECKING:
     from standin._core.sandbox import Sandbox
@@ -131,9 +132,12 @@ class AtmotubeApi:
             longitude = None if coords is None else float(coords["lon"])
         except (ValueError, TypeError, KeyError):
             raise control_error(400, "since must be YYYY-MM-DD; coords {lat, lon}") from None
+        name = str(body.get("name", mac.upper()))
+        if len(name) > MAX_DEVICE_NAME:
+            raise control_error(400, f"name must be at most {MAX_DEVICE_NAME} characters")
         device = Device(
             mac=mac.upper(),
-            name=str(body.get("name", mac.upper())),
+            name=name,
             environment=environment,
             since=since,
             utc_offset_hours=0.0,
@@ -141,6 +145,9 @@ class AtmotubeApi:
             longitude=longitude,
         )
         state = self.state(tenant)
+        if not state.has_room_for(device.mac):
+            way_out = "reset the tenant (POST /_sandbox/reset) to start again"
+            raise control_error(400, over_quota("devices", MAX_DEVICES, way_out))
         state.register_device(device)
         entry = state.api_keys.get(api_key) if isinstance(api_key, str) else None
         assert entry is not None

@@ -15,6 +15,12 @@ from standin.atmotube.query import DataQuery
 from standin.atmotube.readings import Device, Reading, ReadingCache
 
 MINUTES_PER_DAY = 1440
+MAX_DEVICES = 1_000
+"""**Sandbox choice:** a tenant holds at most 1,000 devices (the fixture's included); registering
+one more (``POST /_sandbox/atmotube/devices``) is refused with 400 and registers nothing.
+Registering a device again (the same MAC) does not count. The guide gives no bound."""
+MAX_DEVICE_NAME = 100
+"""A registered device's name, in characters (the control plane's bound, not Atmotube's)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,10 @@ class AtmotubeState:
         for key, entry in zip(keys, fixture["api_keys"], strict=True):
             state.api_keys.put(key, ApiKey(key, tuple(m.upper() for m in entry["devices"])))
         return state
+
+    def has_room_for(self, mac: str) -> bool:
+        """Whether registering ``mac`` keeps the tenant within :data:`MAX_DEVICES`."""
+        return mac in self.devices or len(self.devices) < MAX_DEVICES
 
     def register_device(self, device: Device) -> None:
         self.devices.put(device.mac, device)

@@ -22,7 +22,7 @@ from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.paging import Page, paginate, with_query
 from standin._core.rendering import JSONBody, dumps
-from standin._core.seam import Caller, Seam
+from standin._core.seam import Caller, Seam, attribute_credential
 from standin._core.tenants import TenantRegistry
 from standin._core.tokens import TokenIssuer
 from standin.atrius import errors
@@ -81,6 +81,8 @@ def token_endpoint(
     async def token(request: Request) -> Response:
         form = await token_form(request)
         basic = client_from_basic(request.headers.get("authorization"))
+        client_id = form.get("client_id") if basic is None else basic.client_id
+        attribute_credential(request.scope, tenants, "atrius", client_id)
         return JSONBody(grant_token(form, basic, tenants, issuer), headers=NO_STORE)
 
     return token

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from standin._core.clock import Clock
+from standin._core.quotas import over_quota
 from standin._core.store import MemoryStore, Store
 from standin.atrius import errors
 from standin.atrius.models import Building, Gateway, Meter, Organization
@@ -33,6 +34,16 @@ year of quarter-hour readings is 35,040 a meter). A push that would store more i
 with 400 and nothing of it is stored, so a reading once acknowledged is never dropped; pushing
 a timestamp a meter already has replaces its value and does not count. The guide gives no
 quota (its FAQ: "there's no strict limit")."""
+
+MAX_BUILDINGS = 1_000
+"""**Sandbox choice:** a tenant holds at most 1,000 buildings (the fixture's included); one more
+is refused with 400 (DRF's ``non_field_errors``) and not made. The guide gives no quota."""
+MAX_METERS = 5_000
+"""**Sandbox choice:** a tenant holds at most 5,000 meters (the fixture's included), as
+:data:`MAX_BUILDINGS`."""
+NO_WAY_OUT = (
+    "the API deletes none, so reset the sandbox tenant (POST /_sandbox/reset) to start again"
+)
 
 
 @dataclass
@@ -153,6 +164,7 @@ class AtriusState:
         values, problems = validate(body, parsers, BUILDING_REQUIRED, partial=False)
         if problems:
             raise errors.validation(problems)
+        _check_room(len(self.buildings), MAX_BUILDINGS, "buildings")
         building = Building(
             id=self._next_id(self.buildings.keys()),
             uuid=self._uuid(),
@@ -178,6 +190,7 @@ class AtriusState:
 
     def create_meter(self, body: Any) -> Meter:
         values = self._checked_meter(body, existing=None, partial=False)
+        _check_room(len(self.meters), MAX_METERS, "meters")
         meter = Meter(
             id=self._next_id(m.id for m in self.meters.values()),
             uuid=self._uuid(),
@@ -381,6 +394,12 @@ class AtriusState:
 
 def _meter_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
     return {attribute: values[name] for name, attribute in Meter.FIELDS if name in values}
+
+
+def _check_room(held: int, limit: int, what: str) -> None:
+    """400 (nothing made) when the tenant already holds ``limit`` of ``what``."""
+    if held >= limit:
+        raise errors.validation({"non_field_errors": [over_quota(what, limit, NO_WAY_OUT)]})
 
 
 def _naive_flag(meta: Any) -> bool:

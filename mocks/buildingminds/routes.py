@@ -19,9 +19,10 @@ from standin._core.handlers import RoutingErrors
 from standin._core.middleware import vendor_path
 from standin._core.oauth import client_from_basic, token_form
 from standin._core.rendering import JSONBody
-from standin._core.seam import Caller, Seam
+from standin._core.seam import Caller, Seam, attribute_credential
+from standin._core.tenants import TenantRegistry
 from standin.buildingminds import errors
-from standin.buildingminds.aad import AzureAd, Directory
+from standin.buildingminds.aad import API_KEY, AzureAd, Directory
 from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.state import (
     STATUSES,
@@ -47,7 +48,7 @@ TOKEN_PATH = "/{tenant}/oauth2/v2.0/token"
 def routes(seam: Seam[BuildingMindsState], aad: AzureAd) -> list[BaseRoute]:
     """Azure AD's endpoints answer anyone; the API's only a caller the seam admits (token 401,
     rate limit 429, then audience and role 403)."""
-    azure_ad = AzureAdEndpoints(aad)
+    azure_ad = AzureAdEndpoints(aad, seam.sandbox.tenants)
     entity_routes = [
         Route(f"{BASE}/{path}", seam.guard(submit), methods=["POST"], name=path)
         for path in ENTITIES
@@ -85,13 +86,18 @@ def routing_errors(aad: AzureAd) -> RoutingErrors:
 
 
 class AzureAdEndpoints:
-    def __init__(self, aad: AzureAd) -> None:
+    def __init__(self, aad: AzureAd, tenants: TenantRegistry) -> None:
         self.aad = aad
+        self.tenants = tenants
 
     async def token(self, request: Request) -> Response:
         form = await token_form(request)
         basic = client_from_basic(request.headers.get("authorization"))
-        body = self.aad.token(request.path_params["tenant"], form, basic)
+        segment = request.path_params["tenant"]
+        client_id = form.get("client_id") if basic is None else basic.client_id
+        # The client's tenant, or else the directory's the URL names (both are its credentials).
+        attribute_credential(request.scope, self.tenants, API_KEY, client_id, segment)
+        body = self.aad.token(segment, form, basic)
         return JSONBody(body, headers=errors.NO_STORE)
 
     async def openid(self, request: Request) -> Response:

@@ -17,6 +17,13 @@ ALERT_TYPES = (
 PRIORITIES = ("High", "Medium", "Low")
 PRIORITY_FILTERS = ("high", "medium", "low")
 STATUSES = ("open", "closed")
+MAX_ALERTS = 1_000
+"""**Sandbox choice:** a tenant holds at most 1,000 alerts (the fixture's included); raising one
+more (``POST /_sandbox/locus/alerts``) is refused with 400 and raises nothing. The reference
+gives no bound."""
+DESCRIPTION_LENGTHS = {"descriptionShort": 255, "descriptionLong": 2_000}
+"""The longest description, in characters, an alert raised through the control plane takes
+(the control plane's bound, so an alert costs at most a few KiB)."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from standin import fixtures
 from standin._core.apps import vendor_app
 from standin._core.clock import Clock
 from standin._core.control import control_error, control_tenant, read_json_object
+from standin._core.quotas import over_quota
 from standin._core.ratelimit import LimiterSpec
 from standin._core.rendering import JSONBody
 from standin._core.seam import Identity, Refusals, ReleasePoint, Seam, bearer_token
@@ -24,7 +25,7 @@ from standin._core.tenants import Tenant
 from standin._core.timeseries import series_key
 from standin._core.tokens import TokenIssuer
 from standin.locus import errors
-from standin.locus.alerts import ALERT_TYPES, PRIORITIES
+from standin.locus.alerts import ALERT_TYPES, DESCRIPTION_LENGTHS, MAX_ALERTS, PRIORITIES
 from standin.locus.oauth import REFRESH_LIFETIME, TOKEN_LIFETIME
 from standin.locus.routes import ROUTING_ERRORS, routes
 from standin.locus.state import LocusState
@@ -147,15 +148,20 @@ class LocusApi:
         ):
             raise control_error(400, "durationSeconds must be a positive number")
         texts = {}
-        for name in ("descriptionShort", "descriptionLong"):
+        for name, longest in DESCRIPTION_LENGTHS.items():
             value = body.get(name)
             if value is not None and not isinstance(value, str):
                 raise control_error(400, f"{name} must be a string")
+            if value is not None and len(value) > longest:
+                raise control_error(400, f"{name} must be at most {longest:,} characters")
             texts[name] = value
         component_id = body.get("componentId")
         state = self.state(tenant)
         if isinstance(component_id, bool) or not isinstance(component_id, int):
             raise control_error(400, "componentId must be an integer")
+        if len(state.alerts) >= MAX_ALERTS:
+            way_out = "reset the tenant (POST /_sandbox/reset) to start again"
+            raise control_error(400, over_quota("alerts", MAX_ALERTS, way_out))
         try:
             alert = state.raise_alert(
                 component_id,

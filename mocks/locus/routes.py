@@ -16,7 +16,7 @@ from standin._core.contracts import contract_response
 from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.rendering import JSONBody
-from standin._core.seam import Caller, Seam
+from standin._core.seam import Caller, Seam, attribute_credential
 from standin._core.tenants import TenantRegistry
 from standin._core.tokens import TokenIssuer
 from standin.locus import catalogue, data, errors
@@ -102,7 +102,10 @@ class TokenEndpoint:
 
     async def answer(self, request: Request) -> Response:
         basic = client_from_basic(request.headers.get("authorization"))
-        body = grant_token(await token_form(request), basic, self.tenants, self.issuer)
+        form = await token_form(request)
+        client_id = form.get("client_id") if basic is None else basic.client_id
+        attribute_credential(request.scope, self.tenants, "locus", client_id)
+        body = grant_token(form, basic, self.tenants, self.issuer)
         return JSONBody(body, headers=NO_STORE)
 
 

@@ -913,10 +913,11 @@ def test_authenticated_requests_are_journaled_with_their_tenant(
     assert client.get(f"/atrius/gateways/{theirs['gateway']}", headers=headers).status_code == 200
     assert client.get("/atrius/units/", headers=headers).status_code == 200
     assert client.get("/atrius/buildings/").status_code == 401
+    # A token request is its client's tenant's (the tenant's whose client id it sent).
     assert journal(client, 6) == [
-        ("POST", "/o/token/", 200, None),
+        ("POST", "/o/token/", 200, "default"),
         ("GET", "/buildings/", 200, "default"),
-        ("POST", "/o/token/", 200, None),
+        ("POST", "/o/token/", 200, other.id),
         ("GET", f"/gateways/{theirs['gateway']}", 200, other.id),
         ("GET", "/units/", 200, other.id),
         ("GET", "/buildings/", 401, None),

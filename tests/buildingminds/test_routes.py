@@ -419,7 +419,8 @@ def test_an_authenticated_request_is_journaled_with_its_tenant(
         ("POST", "/api/digitaltwinintegration/site", 200, other.id),
         ("GET", "/api/digitaltwinintegration/batch", 403, "default"),
         ("GET", "/api/digitaltwinintegration/batch", 401, None),
-        ("POST", "/buildingminds.onmicrosoft.com/oauth2/v2.0/token", 200, None),
+        # The tenant's whose client id it sent.
+        ("POST", "/buildingminds.onmicrosoft.com/oauth2/v2.0/token", 200, "default"),
     ]
 
 

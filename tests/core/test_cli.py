@@ -94,6 +94,7 @@ def test_credentials_json_is_the_control_planes_credentials_exactly(
         (["serve", "--port", "eighty"], "argument --port: not a port number: 'eighty'"),
         (["serve", "--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
         (["serve", "--journal-size", "0"], "argument --journal-size: must be at least 1, not 0"),
+        (["serve", "--journal-bytes", "0"], "argument --journal-bytes: must be at least 1, not 0"),
         (["credentials", "--api", "nope"], "argument --api: invalid choice: 'nope'"),
         (
             ["serve", "--tenant-ttl", "0"],
@@ -149,6 +150,16 @@ def test_the_command_line_imports_no_fake_until_a_subcommand_runs() -> None:
     for api in API_KEYS:
         assert f"'standin.{api}" not in loaded, loaded
     assert "'standin.clients" not in loaded, loaded
+
+
+def test_serve_gives_the_journal_its_entry_and_byte_bounds() -> None:
+    from standin.cli import _sandbox
+
+    args = parser().parse_args(["serve", "--journal-size", "7", "--journal-bytes", "4096"])
+    sandbox = _sandbox(args, ["atmotube"], None, False)
+    assert (sandbox.journal.capacity, sandbox.journal.byte_budget) == (7, 4096)
+    default = _sandbox(parser().parse_args(["serve"]), ["atmotube"], None, False)
+    assert (default.journal.capacity, default.journal.byte_budget) == (1000, 2 * 1024 * 1024)
 
 
 def test_the_light_list_of_apis_is_the_registrys() -> None:

@@ -9,8 +9,11 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
-from standin._core.journal import BODY_LIMIT
+from standin._core.clock import Clock
+from standin._core.journal import BODY_LIMIT, ENTRY_OVERHEAD, JournalEntry, RequestJournal
 from standin.inprocess import AsgiBridge
+from tests.conftest import NOW, bridged_client
+from tests.core.echo_api import EchoApi
 
 TOKEN = {"x-token": "default-token"}
 
@@ -191,3 +194,45 @@ def test_an_entry_bears_its_tenants_time_when_answered_not_when_read(
     assert [entry["at"] for entry in entries] == [before]
     again = echo.get("/_sandbox/requests", params={"path": "/notes"}).json()["requests"]
     assert again == entries
+
+
+def test_a_tenants_journal_keeps_its_newest_within_its_byte_budget_and_others_untouched() -> None:
+    clock = Clock()
+    clock.freeze(NOW)
+    sandbox = Sandbox([EchoApi], clock=clock, journal_capacity=100, journal_bytes=6_000)
+    other = sandbox.create_tenant()
+    with bridged_client(build_app(sandbox)) as echo:
+        echo.get("/echo/now", headers={"x-token": other.credentials["echo"]["token"]})
+        for n in range(10):  # each about 2.5 KB: a 2,000-byte query, headers, a small answer
+            echo.get("/echo/now", headers=TOKEN, params={"pad": f"{n}" * 1995})
+        kept = echo.get("/_sandbox/requests", params={"tenant": "default"}).json()["requests"]
+        others = echo.get("/_sandbox/requests/count", params={"tenant": other.id}).json()
+    assert [entry["query"][4] for entry in kept] == ["9", "8"]
+    assert 4_000 < sandbox.journal.kept_bytes("default") <= 6_000
+    assert others == {"count": 1}
+
+
+def test_the_newest_entry_is_kept_even_when_it_alone_is_over_the_byte_budget() -> None:
+    journal = RequestJournal(capacity=10, byte_budget=100)
+    journal.record(entry_of("/first", "a" * 50))
+    journal.record(entry_of("/second", "b" * 500))
+    assert [e.path for e in journal.entries()] == ["/second"]
+    assert journal.kept_bytes(None) == ENTRY_OVERHEAD + len("/second") + 500
+
+
+def test_a_journal_shrunk_to_a_smaller_byte_budget_keeps_the_newest_that_fit() -> None:
+    journal = RequestJournal(capacity=10, byte_budget=10_000)
+    for n in range(4):
+        journal.record(entry_of(f"/{n}", "x" * (1000 - ENTRY_OVERHEAD - 2)))  # 1,000 bytes each
+    assert journal.kept_bytes(None) == 4000
+    journal.resize(10, byte_budget=2500)
+    assert [e.path for e in journal.entries()] == ["/3", "/2"]
+    assert journal.kept_bytes(None) == 2000
+    with pytest.raises(ValueError, match="positive"):
+        journal.resize(10, byte_budget=0)
+
+
+def entry_of(path: str, body: str) -> JournalEntry:
+    return JournalEntry(
+        "2026-01-01T00:00:00.000Z", "a", "POST", path, "", 200, 1.0, request_body=body
+    )

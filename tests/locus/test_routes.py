@@ -217,7 +217,7 @@ def test_an_authenticated_request_is_journalled_with_its_tenant(
         (f"/v3/sites/{MISSION}", 401, None),
         (f"/v3/sites/{THEIR_SITE}", 403, "default"),
         (f"/v3/sites/{MISSION}", 200, "default"),
-        ("/oauth/token", 200, None),
+        ("/oauth/token", 200, "default"),  # the tenant's whose client id it sent
     ]
 
 

@@ -144,7 +144,7 @@ def test_a_request_of_another_tenant_is_journaled_with_that_tenant(
     client.get(f"{BASE}/stream/keepalive", headers=auth)
     entries = journal(client, 3)
     assert [(e["path"], e["status"], e["tenant"]) for e in entries] == [
-        ("/api/v4/login", 200, None),
+        ("/api/v4/login", 200, other["tenant"]),  # the tenant's whose user name it sent
         ("/api/v4/spaces", 200, other["tenant"]),
         ("/api/v4/stream/keepalive", 204, other["tenant"]),
     ]

@@ -3,6 +3,7 @@ journal does, bounded per tenant, and every replica records into and reads the s
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from standin._core.cluster.connection import connect
 from standin._core.cluster.journal import RedisRequestJournal, WriteQueue
 from standin._core.cluster.signals import StorageUnavailable
 from standin._core.journal import (
+    DEFAULT_BYTE_BUDGET,
+    ENTRY_OVERHEAD,
     Exchange,
     Journal,
     JournalEntry,
@@ -60,20 +63,42 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(params=["memory", "redis"])
-def make_journal(request: pytest.FixtureRequest) -> Callable[[int], Journal]:
-    """A journal of the given capacity, in memory or in Redis: the same tests hold for both."""
+def make_journal(request: pytest.FixtureRequest) -> Callable[..., Journal]:
+    """A journal of the given capacity (and byte budget), in memory or in Redis: the same tests
+    hold for both."""
     if request.param == "memory":
         return RequestJournal
     connection: redis.Redis = request.getfixturevalue("client")
     url: str = request.getfixturevalue("redis_url")
-    return lambda capacity: RedisRequestJournal(connection, url, capacity)
+
+    def in_redis(capacity: int, byte_budget: int = DEFAULT_BYTE_BUDGET) -> Journal:
+        return RedisRequestJournal(connection, url, capacity, byte_budget=byte_budget)
+
+    return in_redis
+
+
+def sized(n: int, tenant: str | None, body_bytes: int) -> JournalEntry:
+    """An entry of ``n`` counted for exactly ``body_bytes`` plus a fixed 300 bytes."""
+    path, query = f"/a/{n:04d}", f"n={n:04d}"  # 7 and 6 characters
+    padding = 300 - ENTRY_OVERHEAD - len(path) - len(query)
+    return JournalEntry(
+        "2026-01-01T00:00:00.000Z",
+        "a",
+        "POST",
+        path,
+        query,
+        200,
+        1.5,
+        tenant=tenant,
+        request_body="x" * (padding + body_bytes),
+    )
 
 
 # --- the same answers as in memory --------------------------------------------------------------
 
 
 def test_a_journal_keeps_each_tenants_newest_entries_up_to_its_capacity(
-    make_journal: Callable[[int], Journal],
+    make_journal: Callable[..., Journal],
 ) -> None:
     journal = make_journal(3)
     for n in range(5):
@@ -85,7 +110,7 @@ def test_a_journal_keeps_each_tenants_newest_entries_up_to_its_capacity(
 
 
 def test_a_journal_filters_by_tenant_api_method_path_and_status(
-    make_journal: Callable[[int], Journal],
+    make_journal: Callable[..., Journal],
 ) -> None:
     journal = make_journal(10)
     for n in range(6):
@@ -105,7 +130,7 @@ def test_a_journal_filters_by_tenant_api_method_path_and_status(
 
 
 def test_a_journal_clears_one_tenant_or_all_and_forgets_a_removed_tenant(
-    make_journal: Callable[[int], Journal],
+    make_journal: Callable[..., Journal],
 ) -> None:
     journal = make_journal(10)
     for n, tenant in enumerate(["t-1", "t-2", "t-3", None]):
@@ -121,7 +146,7 @@ def test_a_journal_clears_one_tenant_or_all_and_forgets_a_removed_tenant(
 
 
 def test_a_journal_resized_keeps_the_newest_and_refuses_no_room(
-    make_journal: Callable[[int], Journal],
+    make_journal: Callable[..., Journal],
 ) -> None:
     journal = make_journal(10)
     for n in range(5):
@@ -134,14 +159,54 @@ def test_a_journal_resized_keeps_the_newest_and_refuses_no_room(
         journal.resize(0)
 
 
+def test_a_journal_keeps_each_tenants_newest_entries_within_its_byte_budget(
+    make_journal: Callable[..., Journal],
+) -> None:
+    journal = make_journal(100, 1000)
+    for n in range(6):
+        journal.record(sized(n, "t-1", 100))  # 400 bytes each
+    journal.record(sized(9, "t-2", 0))
+    assert [e.path for e in journal.entries()] == ["/a/0009", "/a/0005", "/a/0004"]
+    assert journal.kept_bytes("t-1") == 800
+    assert journal.kept_bytes("t-2") == 300
+    journal.record(sized(10, "t-1", 2000))  # alone over the budget: kept, and alone
+    assert [e.path for e in journal.entries(query=JournalQuery(tenant="t-1"))] == ["/a/0010"]
+    assert journal.kept_bytes("t-1") == 2300
+    journal.resize(100, byte_budget=500)
+    journal.record(sized(11, "t-1", 100))
+    assert [e.path for e in journal.entries(query=JournalQuery(tenant="t-1"))] == ["/a/0011"]
+    assert journal.byte_budget == 500
+    journal.forget_tenant("t-1")
+    assert journal.kept_bytes("t-1") == 0
+    journal.clear()
+    assert journal.kept_bytes("t-2") == 0
+
+
+def test_a_journal_resized_to_a_smaller_byte_budget_keeps_the_newest_that_fit(
+    make_journal: Callable[..., Journal],
+) -> None:
+    journal = make_journal(100, 10_000)
+    for n in range(5):
+        journal.record(sized(n, None, 700))  # 1,000 bytes each
+    journal.resize(100, byte_budget=2_500)
+    assert [e.path for e in journal.entries()] == ["/a/0004", "/a/0003"]
+    assert journal.kept_bytes(None) == 2_000
+    with pytest.raises(ValueError, match="positive"):
+        journal.resize(100, byte_budget=0)
+
+
 tenants = st.sampled_from([None, "default", "t-1", "t-2"])
 recorded = st.lists(
     st.builds(
-        entry,
-        st.sampled_from(["atrius", "locus"]),
-        st.integers(0, 40),
-        tenants,
-        st.sampled_from([200, 201, 401, 429]),
+        lambda made, padding: dataclasses.replace(made, response_body="x" * padding),
+        st.builds(
+            entry,
+            st.sampled_from(["atrius", "locus"]),
+            st.integers(0, 40),
+            tenants,
+            st.sampled_from([200, 201, 401, 429]),
+        ),
+        st.integers(0, 900),
     ),
     max_size=30,
 )
@@ -158,6 +223,7 @@ queries = st.builds(
 @given(
     entries=recorded,
     capacity=st.integers(1, 8),
+    byte_budget=st.integers(250, 2500),
     asked=st.lists(st.tuples(queries, st.one_of(st.none(), st.integers(1, 5))), max_size=6),
     page=st.integers(1, 4),
 )
@@ -165,21 +231,30 @@ def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
     redis_server: RedisServer,
     entries: list[JournalEntry],
     capacity: int,
+    byte_budget: int,
     asked: list[tuple[JournalQuery, int | None]],
     page: int,
 ) -> None:
-    """Also when a query with a limit reads the lists a ``page`` at a time."""
+    """Also when a query with a limit reads the lists a ``page`` at a time, and whichever of
+    the two bounds (entries, bytes) drops an entry."""
     connection = redis.Redis.from_url(redis_server.url)
     try:
         in_redis = RedisRequestJournal(
-            connection, redis_server.url, capacity, prefix=f"t{next(PREFIXES)}:", page=page
+            connection,
+            redis_server.url,
+            capacity,
+            byte_budget=byte_budget,
+            prefix=f"t{next(PREFIXES)}:",
+            page=page,
         )
-        in_memory = RequestJournal(capacity)
+        in_memory = RequestJournal(capacity, byte_budget)
         for item in entries:
             in_memory.record(item)
             in_redis.record(item)
         assert in_redis.entries() == in_memory.entries()
         assert len(in_redis) == len(in_memory)
+        for tenant in (None, "default", "t-1", "t-2"):
+            assert in_redis.kept_bytes(tenant) == in_memory.kept_bytes(tenant)
         for query, limit in asked:
             assert in_redis.entries(limit=limit, query=query) == in_memory.entries(
                 limit=limit, query=query
@@ -285,6 +360,33 @@ def test_a_removed_tenants_entries_are_gone_from_every_replica(
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 1}
     assert sandbox.remove_tenant(tenant.id)
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 0}
+
+
+def test_a_token_request_in_the_redis_journal_is_its_tenants_and_leaves_with_it(
+    clock: Clock, client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url, byte_budget=4096)
+    sandbox = create_sandbox(["atrius"], clock=clock, journal=journal)
+    tenant = sandbox.create_tenant()
+    creds = tenant.credentials["atrius"]
+    with bridged_client(build_app(sandbox)) as http:
+        for _ in range(20):  # each entry about 700 bytes: the newest few fit in 4 KiB
+            token = http.post("/atrius/o/token/", data={**creds, "grant_type": "password"})
+            assert token.status_code == 200
+        nobody = {"client_id": "nobody", "client_secret": "x", "grant_type": "client_credentials"}
+        assert http.post("/atrius/o/token/", data=nobody).status_code == 401
+        entries = journal.entries(query=JournalQuery(tenant=tenant.id))
+        assert 3 <= len(entries) < 20
+        assert {(e.path, e.status) for e in entries} == {("/o/token/", 200)}
+        assert all(
+            "***" in e.response_body and creds["client_secret"] not in str(e) for e in entries
+        )
+        assert 2048 < journal.kept_bytes(tenant.id) <= 4096
+        [anonymous] = [e for e in journal.entries() if e.tenant is None]
+        assert (anonymous.tenant, anonymous.status) == (None, 401)
+        assert sandbox.remove_tenant(tenant.id)
+        assert journal.count(JournalQuery(tenant=tenant.id)) == 0
+        assert journal.kept_bytes(tenant.id) == 0
 
 
 # --- served by `standin serve --redis` replicas --------------------------------------------------

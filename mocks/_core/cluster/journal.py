@@ -1,11 +1,14 @@
 """The request journal in Redis, shared by every replica serving one sandbox.
 
 :class:`RedisRequestJournal` answers as :class:`~standin._core.journal.RequestJournal` does
-(newest first, bounded per tenant, credentials already masked by whoever records) but keeps its
-entries in Redis, so ``GET /_sandbox/requests`` on any replica lists the requests every replica
-answered. Each tenant's entries are one Redis list, newest at the head; recording is one Lua
-script (atomic: number the entry from one counter, push it, trim the list to the bound, note the
-tenant), so no replica ever sees a list longer than the bound or two entries with one number.
+(newest first, bounded per tenant in entries and in bytes, credentials already masked by whoever
+records) but keeps its entries in Redis, so ``GET /_sandbox/requests`` on any replica lists the
+requests every replica answered. Each tenant's entries are one Redis list, newest at the head;
+recording is one Lua script (atomic: number the entry from one counter, push it, drop the oldest
+until the list is within both bounds, note the tenant), so no replica ever sees a list beyond
+the bounds or two entries with one number. Each entry carries the bytes it counts for
+(:func:`~standin._core.journal.size_of`, worked out by whoever records, as in memory), so the
+script knows what dropping one frees.
 Queries read the bounded lists and filter and order them with the in-memory journal's own code
 (:func:`~standin._core.journal.newest_first`, :func:`~standin._core.journal.matching`).
 
@@ -24,8 +27,10 @@ queued by a replica killed before sending it is lost, as an entry is lost when R
 
 Keys (prefix ``standin:`` by default)::
 
-    journal:entries:TENANT   list of "SEQUENCE|JSON", newest first ("" for unattributed requests)
+    journal:entries:TENANT   list of "SEQUENCE|SIZE|JSON", newest first ("" for unattributed
+                             requests; an entry kept before sizes were, "SEQUENCE|JSON", counts 0)
     journal:tenants          set: the tenants (buckets) with a list
+    journal:bytes            hash: tenant -> the bytes its kept entries count for
     journal:sequence         counter: the order of arrival across every replica
 """
 
@@ -41,14 +46,17 @@ import redis
 
 from standin._core.cluster.connection import storage_calls
 from standin._core.journal import (
+    DEFAULT_BYTE_BUDGET,
     UNATTRIBUTED,
     Exchange,
     JournalEntry,
     JournalQuery,
+    checked_byte_budget,
     checked_capacity,
     matching,
     narrowed,
     newest_first,
+    size_of,
 )
 
 log = logging.getLogger("standin.cluster.journal")
@@ -57,65 +65,87 @@ DEFAULT_PREFIX = "standin:"
 PAGE = 256
 """Entries read from a tenant's list at a time when a query wants only the newest few."""
 
-RECORD = """
--- KEYS[1]: the tenant's list, KEYS[2]: the set of tenants, KEYS[3]: the sequence counter;
--- ARGV[1]: the entry as JSON, ARGV[2]: the bound, ARGV[3]: the tenant (bucket).
-local sequence = redis.call('INCR', KEYS[3])
-redis.call('LPUSH', KEYS[1], string.format('%d', sequence) .. '|' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-redis.call('SADD', KEYS[2], ARGV[3])
-return sequence
+TRIM = """
+local function size_of(kept)
+  return tonumber(string.match(kept, '^%d+|(%d+)|')) or 0
+end
+-- Drop the oldest of a list (tail) until it holds at most `bound` entries and `budget` bytes,
+-- never the newest; the bytes it keeps (`added` more than the hash said) are noted in the hash
+-- under the tenant.
+local function trim(list, bytes, tenant, bound, budget, added)
+  local size = (tonumber(redis.call('HGET', bytes, tenant)) or 0) + added
+  local length = redis.call('LLEN', list)
+  while length > bound or (size > budget and length > 1) do
+    size = size - size_of(redis.call('RPOP', list))
+    length = length - 1
+  end
+  if size < 0 then size = 0 end
+  redis.call('HSET', bytes, tenant, size)
+end
 """
-"""Number, push and trim one entry, atomically."""
+"""The part every script that bounds a list shares."""
 
-RECORD_MANY = """
--- KEYS[1]: the set of tenants, KEYS[2]: the sequence counter, KEYS[2 + i]: entry i's list;
--- ARGV[1]: the bound; ARGV[2i]: entry i as JSON, ARGV[2i + 1]: its tenant (bucket).
+RECORD_MANY = (
+    TRIM
+    + """
+-- KEYS[1]: the set of tenants, KEYS[2]: the sequence counter, KEYS[3]: the bytes hash,
+-- KEYS[3 + i]: entry i's list; ARGV[1]: the bound, ARGV[2]: the byte budget; ARGV[3i]: entry
+-- i as JSON, ARGV[3i + 1]: its tenant (bucket), ARGV[3i + 2]: its size.
 local bound = tonumber(ARGV[1])
-local n = #KEYS - 2
+local budget = tonumber(ARGV[2])
+local n = #KEYS - 3
 local first = redis.call('INCRBY', KEYS[2], n) - n
 for i = 1, n do
-  local list = KEYS[2 + i]
-  redis.call('LPUSH', list, string.format('%d', first + i) .. '|' .. ARGV[2 * i])
-  redis.call('LTRIM', list, 0, bound - 1)
-  redis.call('SADD', KEYS[1], ARGV[2 * i + 1])
+  local list = KEYS[3 + i]
+  local tenant = ARGV[3 * i + 1]
+  local size = ARGV[3 * i + 2]
+  redis.call('LPUSH', list, string.format('%d', first + i) .. '|' .. size .. '|' .. ARGV[3 * i])
+  trim(list, KEYS[3], tenant, bound, budget, tonumber(size))
+  redis.call('SADD', KEYS[1], tenant)
 end
 return first + n
 """
-"""Number, push and trim several entries in their order, atomically (one round trip)."""
+)
+"""Number, push and bound several entries in their order, atomically (one round trip)."""
 BATCH = 256
 """At most this many entries go in one script call (a long script holds every other client)."""
 
 CLEAR = """
--- KEYS[1]: the set of tenants; ARGV[1]: the prefix of the tenants' lists.
+-- KEYS[1]: the set of tenants, KEYS[2]: the bytes hash; ARGV[1]: the prefix of the lists.
 local buckets = redis.call('SMEMBERS', KEYS[1])
 for _, bucket in ipairs(buckets) do
   redis.call('DEL', ARGV[1] .. bucket)
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 return #buckets
 """
 """Forget every tenant's entries at once."""
 
-RESIZE = """
--- KEYS[1]: the set of tenants; ARGV[1]: the prefix of the tenants' lists, ARGV[2]: the bound.
+RESIZE = (
+    TRIM
+    + """
+-- KEYS[1]: the set of tenants, KEYS[2]: the bytes hash; ARGV[1]: the prefix of the tenants'
+-- lists, ARGV[2]: the bound, ARGV[3]: the byte budget.
 local buckets = redis.call('SMEMBERS', KEYS[1])
 for _, bucket in ipairs(buckets) do
-  redis.call('LTRIM', ARGV[1] .. bucket, 0, tonumber(ARGV[2]) - 1)
+  trim(ARGV[1] .. bucket, KEYS[2], bucket, tonumber(ARGV[2]), tonumber(ARGV[3]), 0)
 end
 return #buckets
 """
-"""Keep the newest ``bound`` entries of every tenant."""
+)
+"""Keep the newest entries of every tenant within the bounds."""
 
 
 class RedisRequestJournal:
-    """The newest ``capacity`` entries of each tenant, in Redis through ``client`` (a
-    synchronous redis-py client for ``url``). Pass it to the sandbox as ``journal``.
+    """The newest entries of each tenant, at most ``capacity`` of them and ``byte_budget``
+    bytes, in Redis through ``client`` (a synchronous redis-py client for ``url``). Pass it to
+    the sandbox as ``journal``.
 
-    Every replica should be given the same ``capacity`` (``--journal-size``): the bound is
-    applied by whoever records. A Redis failure is raised as
-    :class:`~standin._core.cluster.signals.StorageUnavailable` (answered 503, naming ``url``),
-    but for recording: the request has been answered by then, so its entry is lost (logged).
+    Every replica should be given the same ``capacity`` and ``byte_budget``
+    (``--journal-size``, ``--journal-bytes``): the bounds are applied by whoever records. A
+    Redis failure is raised as :class:`~standin._core.cluster.signals.StorageUnavailable`
+    (answered 503, naming ``url``), but for recording: the request has been answered by then,
+    so its entry is lost (logged).
     ``buffered``: entries are queued and sent by a writer thread (the module's doc); call
     :meth:`close` to send what is left.
     """
@@ -126,6 +156,7 @@ class RedisRequestJournal:
         url: str,
         capacity: int = 1000,
         *,
+        byte_budget: int = DEFAULT_BYTE_BUDGET,
         prefix: str = DEFAULT_PREFIX,
         page: int = PAGE,
         buffered: bool = False,
@@ -134,10 +165,11 @@ class RedisRequestJournal:
         self._page = page
         self._url = url
         self._capacity = checked_capacity(capacity)
+        self._byte_budget = checked_byte_budget(byte_budget)
         self._lists = f"{prefix}journal:entries:"
         self._tenants = f"{prefix}journal:tenants"
+        self._bytes = f"{prefix}journal:bytes"
         self._sequence = f"{prefix}journal:sequence"
-        self._record = client.register_script(RECORD)
         self._record_many = client.register_script(RECORD_MANY)
         self._clear = client.register_script(CLEAR)
         self._resize = client.register_script(RESIZE)
@@ -147,25 +179,26 @@ class RedisRequestJournal:
     def capacity(self) -> int:
         return self._capacity
 
-    def resize(self, capacity: int) -> None:
+    @property
+    def byte_budget(self) -> int:
+        return self._byte_budget
+
+    def resize(self, capacity: int, byte_budget: int | None = None) -> None:
         self.flush()
         self._capacity = checked_capacity(capacity)
+        if byte_budget is not None:
+            self._byte_budget = checked_byte_budget(byte_budget)
         with storage_calls(self._url):
-            self._resize(keys=[self._tenants], args=[self._lists, capacity])
+            self._resize(
+                keys=[self._tenants, self._bytes],
+                args=[self._lists, self._capacity, self._byte_budget],
+            )
 
     def record(self, entry: JournalEntry | Exchange) -> None:
         if self._queue is not None:
             self._queue.put(entry)
             return
-        entry = _entry(entry)
-        bucket = entry.tenant or UNATTRIBUTED
-        try:
-            self._record(
-                keys=[self._lists + bucket, self._tenants, self._sequence],
-                args=[orjson.dumps(entry.as_dict()), self._capacity, bucket],
-            )
-        except redis.RedisError as error:
-            log.warning("journal entry of %s %s not kept: %s", entry.method, entry.path, error)
+        self._send([entry])
 
     def flush(self) -> None:
         """Send the entries queued here (buffered) before this returns."""
@@ -180,13 +213,15 @@ class RedisRequestJournal:
     def _send(self, queued: list[JournalEntry | Exchange]) -> None:
         """Keep ``queued`` in Redis, in order, a batch per script call (the writer's)."""
         for start in range(0, len(queued), BATCH):
-            batch = [_entry(item) for item in queued[start : start + BATCH]]
-            keys = [self._tenants, self._sequence]
-            args: list[Any] = [self._capacity]
-            for entry in batch:
+            batch = queued[start : start + BATCH]
+            keys = [self._tenants, self._sequence, self._bytes]
+            args: list[Any] = [self._capacity, self._byte_budget]
+            for item in batch:
+                size = size_of(item)
+                entry = _entry(item)
                 bucket = entry.tenant or UNATTRIBUTED
                 keys.append(self._lists + bucket)
-                args += [orjson.dumps(entry.as_dict()), bucket]
+                args += [orjson.dumps(entry.as_dict()), bucket, size]
             try:
                 self._record_many(keys=keys, args=args)
             except redis.RedisError as error:
@@ -215,7 +250,7 @@ class RedisRequestJournal:
         self.flush()
         if tenant is None:
             with storage_calls(self._url):
-                self._clear(keys=[self._tenants], args=[self._lists])
+                self._clear(keys=[self._tenants, self._bytes], args=[self._lists])
         else:
             self.forget_tenant(tenant)
 
@@ -225,7 +260,16 @@ class RedisRequestJournal:
             pipe = self._client.pipeline(transaction=True)
             pipe.delete(self._lists + tenant)
             pipe.srem(self._tenants, tenant)
+            pipe.hdel(self._bytes, tenant)
             pipe.execute()
+
+    def kept_bytes(self, tenant: str | None) -> int:
+        """The bytes (:func:`~standin._core.journal.size_of`) of ``tenant``'s entries (None:
+        the unattributed ones)."""
+        self.flush()
+        with storage_calls(self._url):
+            kept = self._client.hget(self._bytes, tenant or UNATTRIBUTED)
+        return 0 if kept is None else int(kept)
 
     def __len__(self) -> int:
         self.flush()
@@ -339,6 +383,8 @@ def _entries(kept: Iterable[Any]) -> Iterator[JournalEntry]:
     for item in kept:
         raw = item if isinstance(item, bytes) else str(item).encode()
         sequence, _, document = raw.partition(b"|")
+        if not document.startswith(b"{"):
+            _size, _, document = document.partition(b"|")
         fields = orjson.loads(document)
         yield JournalEntry(**fields, sequence=int(sequence))
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
-from standin._core.seam import Caller, Seam
+from standin._core.seam import Caller, Seam, attribute
 from standin.metasys import auth, errors, query
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
@@ -82,6 +82,9 @@ class SystemHandlers:
             if isinstance(username, str)
             else None
         )
+        if tenant is not None:
+            # Journaled in the tenant's view, whatever the password proves.
+            attribute(request.scope, tenant.id)
         state = None if tenant is None else self.seam.state(tenant)
         token = auth.login(body, None if tenant is None else tenant.id, state, self.deps.issuer)
         return respond(auth.token_body(token))

@@ -43,6 +43,10 @@ COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_CERTIFICATE_BYTES = 1024 * 1024
 MAX_CERTIFICATES = 100
 """Per body or file: a chain is a handful of certificates; more is refused before it costs."""
+MAX_HELD = 100
+"""**Sandbox choice:** an engine holds at most 100 certificates (its operational one, and the
+authorities written with it or kept from before); a write that would leave it more is refused
+with 400 and changes nothing. Deleting its certificates makes room."""
 AUTHORITY_DAYS = 3650
 
 
@@ -152,6 +156,12 @@ class CertificateBook:
         self._check_validity(operational)
         issuers = [c for c in certificates if c is not operational]
         kept = [c for c in held.certificates[1:] if not _listed(c, issuers)]
+        if 1 + len(issuers) + len(kept) > MAX_HELD:
+            raise errors.bad_request(
+                f"Sandbox quota: an engine holds at most {MAX_HELD:,} certificates; this write "
+                f"would leave it {1 + len(issuers) + len(kept):,}. Delete its certificates "
+                "(DELETE /networkDevices/{networkDeviceId}/certificates/bacnet) to make room."
+            )
         _check_chain(operational, [*issuers, *kept])
         held.certificates = [operational, *issuers, *kept]
         held.key = key

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from standin._core.quotas import over_quota
 from standin.metasys import errors
 from standin.metasys.enums import ENUM_SETS, EnumSet
 
@@ -22,6 +23,10 @@ MIN_MEMBERS = 2
 MAX_MEMBERS = 255
 """**Sandbox choice:** a multi-state value has at most 255 states (BACnet's bound for a set
 the sandbox serves as states text); fewer than two members is no enumeration."""
+MAX_CUSTOM = 100
+"""**Sandbox choice:** a tenant holds at most 100 custom enumerations; creating one more is
+refused with 400 and nothing is made. Deleting one makes room (its set id is not reused). The
+reference gives no bound."""
 
 
 def _title(value: Any, what: str) -> str:
@@ -107,6 +112,9 @@ class Enumerations:
         title = _title(item.get("title"), "title")
         titles = new_members(item)
         self._unique_title(title)
+        if len(self.custom) >= MAX_CUSTOM:
+            way_out = "delete one (DELETE /enumerations/{id}) to make room"
+            raise errors.bad_request(over_quota("custom enumerations", MAX_CUSTOM, way_out))
         set_id = f"{CUSTOM_PREFIX}{self.next_set_id}"
         created = _custom(set_id, self.next_set_id, title, titles)
         self.next_set_id += 1

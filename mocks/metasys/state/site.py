@@ -11,6 +11,7 @@ from typing import Any
 from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
+from standin._core.quotas import over_quota
 from standin._core.store import Collection, MemoryStore
 from standin.metasys import errors
 from standin.metasys.enums import ENUM_SETS
@@ -44,6 +45,12 @@ DELETABLE_DEVICE_CLASSES = ("device", "server")
 EVENT_LIMIT = 10_000
 """**Sandbox choice:** a tenant keeps its newest 10,000 value changes (what streams were sent;
 kept for inspection, never served as a list), older ones dropped first."""
+
+MAX_OBJECTS = 5_000
+"""**Sandbox choice:** a tenant's object tree holds at most 5,000 objects (the fixture's 51
+included); creating one more (``POST /objects``, each creation of ``/objects/bulk``) is refused
+with 400 and nothing is made. Deleting objects makes room. The reference gives no bound (a real
+site's is its engines' capacity)."""
 
 EventListener = Callable[[ValueChange], None]
 AuditListener = Callable[[AuditEntry], None]
@@ -429,6 +436,9 @@ class MetasysState:
         reference = self.tree.child_reference(parent, label)
         if self.tree.find(reference) is not None:
             raise errors.conflict(f"An object with the reference {reference} already exists.")
+        if len(self.tree) >= MAX_OBJECTS:
+            way_out = "delete some (DELETE /objects/{objectId}) to make room"
+            raise errors.bad_request(over_quota("objects", MAX_OBJECTS, way_out))
         attributes = default_attributes(kind, label)
         attributes.update(item)
         created = self.tree.add(

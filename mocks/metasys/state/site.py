@@ -100,9 +100,13 @@ class MetasysState:
         return self.users.get(username)
 
     def is_offline(self, obj: MetasysObject) -> bool:
+        if not self.offline:
+            return False  # no device is offline (most reads): no need to walk up the tree
         return any(device.id in self.offline for device in self.tree.hosting_devices(obj))
 
     def require_online(self, obj: MetasysObject) -> None:
+        if not self.offline:
+            return  # no device is offline (most reads): no need to walk up the tree
         for device in self.tree.hosting_devices(obj):
             if device.id in self.offline:
                 raise errors.offline(device.item_reference)

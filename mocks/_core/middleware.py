@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.cluster.signals import HandedOver
 from standin._core.faulting import (
@@ -36,6 +36,7 @@ from standin._core.faulting import (
     vendor_path,
 )
 from standin._core.journal import BODY_LIMIT, Exchange
+from standin._core.routing import IndexedRouter
 from standin._core.seam import RELEASE_STATE_KEY, TENANT_STATE_KEY, reaches_guard
 from standin._core.tenants import DEFAULT_TENANT
 
@@ -115,6 +116,14 @@ class SandboxMiddleware:
         self.api = api
         self.routes = routes
         self.router = app.router
+        router = self.router
+        # The route table's own lookup, when its router is the index and nothing wraps it: the
+        # endpoint is then called from here, past the router's and the route's frames.
+        self.resolve: Callable[[Scope], ASGIApp | None] | None = (
+            router.resolve
+            if isinstance(router, IndexedRouter) and router.middleware_stack == router.app
+            else None
+        )
         handlers: Mapping[Any, ExceptionHandler] = app.exception_handlers
         self.unexpected: ExceptionHandler | None = handlers.get(500) or handlers.get(Exception)
         # Starlette's own tables (its default handlers included), as its middleware builds them.
@@ -216,8 +225,13 @@ class SandboxMiddleware:
         scope["app"] = self.app
         scope["starlette.exception_handlers"] = self.handlers
         try:
-            # What Router.__call__ would call (one step fewer).
-            await self.router.middleware_stack(scope, receive, send)
+            resolve = self.resolve
+            found = None if resolve is None else resolve(scope)
+            if found is not None:
+                await found(scope, receive, send)
+            else:
+                # What Router.__call__ would call (one step fewer).
+                await self.router.middleware_stack(scope, receive, send)
         except Exception as exc:
             handler = _handler_for(self.handlers, exc)
             if handler is None:

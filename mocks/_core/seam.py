@@ -18,9 +18,9 @@ A route is guarded in the vendor's one route table::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +33,7 @@ from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
 from standin._core.ratelimit import RateDecision, RateLimiter, decided
 from standin._core.request import GuardedRequest
+from standin._core.routing import EndpointsByMethod
 from standin._core.tenants import Tenant
 from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
 
@@ -298,13 +299,6 @@ class Guarded(Generic[S]):
             await response(scope, receive, outgoing)
         finally:
             release()
-
-
-@runtime_checkable
-class EndpointsByMethod(Protocol):
-    """An endpoint that hands each method to its own endpoint (Metasys' one route per path)."""
-
-    endpoints: Mapping[str, ASGIApp]
 
 
 def reaches_guard(routes: Sequence[BaseRoute], scope: Scope) -> bool:

@@ -24,6 +24,8 @@ from starlette.convertors import Convertor, StringConvertor
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from standin._core.memo import BoundedMemo
+
 __all__ = ["EndpointsByMethod", "IndexedRouter", "RouteIndex"]
 
 WHOLE_SEGMENT = re.compile(r"^\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?\}$")
@@ -162,9 +164,14 @@ def _segment_params(route: Route) -> Params | None:
 class IndexedRouter(Router):
     """Starlette's router, its full matches found through a :class:`RouteIndex`."""
 
+    PATHS_KEPT = 4096
+    """Paths whose candidate routes the router remembers (the table never changes: a path's
+    candidates are always the same)."""
+
     def __init__(self, routes: list[BaseRoute]) -> None:
         super().__init__(routes=routes)
         self.index = RouteIndex(list(self.routes))
+        self._located: BoundedMemo[str, list[Located]] = BoundedMemo(self.PATHS_KEPT)
 
     def resolve(self, scope: Scope) -> ASGIApp | None:
         """The app that answers an HTTP ``scope`` whose route the index finds, ``scope`` made
@@ -175,7 +182,10 @@ class IndexedRouter(Router):
             return None
         segments = path.split("/")
         method = scope["method"]
-        for route, params, answering in self.index.located(segments):
+        located = self._located.get(path)
+        if located is None:
+            located = self._located.put(path, self.index.located(segments))
+        for route, params, answering in located:
             if params is None:
                 match, child_scope = route.matches(scope)
                 if match is not Match.FULL:

@@ -87,17 +87,20 @@ which have nothing to do with a part that is not the last. The response's start 
 part still take the whole way."""
 
 
-class _Answer:
-    """What the layer saw of one answer on its way out."""
+class _Answer(_Capture):
+    """What the layer saw of one request on its way in (its body, kept once one comes) and of
+    its answer on the way out (the answer's body is what this capture keeps)."""
 
-    __slots__ = ("complete", "response_type", "sent", "started", "status")
+    __slots__ = ("complete", "received", "response_type", "started", "status")
 
     def __init__(self) -> None:
+        super().__init__()
         self.started = False
         self.complete = False
         self.status = 500
         self.response_type = ""
-        self.sent = _Capture()
+        self.received: _Capture | None = None
+        """The request's body, from its first part (most requests send none)."""
 
 
 class SandboxMiddleware:
@@ -171,19 +174,20 @@ class SandboxMiddleware:
         if default is not None and fault is not None and fault.count is not None:
             self.sandbox.persistence.save_settings(default)  # as the seam does
         answer = _Answer()
-        received = _Capture()
-        sent = answer.sent
 
         async def receive_and_keep() -> Message:
             message = await receive()
             if message["type"] == "http.request":
+                received = answer.received
+                if received is None:
+                    received = answer.received = _Capture()
                 received.add(message.get("body", b""))
             return message
 
         async def send_and_watch(message: Message) -> None:
             kind = message["type"]
             if kind == "http.response.body":
-                sent.add(message.get("body", b""))
+                answer.add(message.get("body", b""))
                 if not message.get("more_body", False):
                     answer.complete = True
                     while releases:
@@ -208,10 +212,10 @@ class SandboxMiddleware:
             # nothing of it belongs in this process's journal.
             raise
         except BaseException:
-            self._record(scope, state, started, method, path, answer, received)
+            self._record(scope, state, started, method, path, answer)
             raise
         else:
-            self._record(scope, state, started, method, path, answer, received)
+            self._record(scope, state, started, method, path, answer)
         finally:
             if releases is not None:
                 # An answer that never finished still gives its places back; a request served
@@ -277,7 +281,6 @@ class SandboxMiddleware:
         method: str,
         path: str,
         answer: _Answer,
-        received: _Capture,
     ) -> None:
         tenant = state.get(TENANT_STATE_KEY)
         if not isinstance(tenant, str):
@@ -289,7 +292,7 @@ class SandboxMiddleware:
         # A request of a tenant removed meanwhile leaves nothing behind of it.
         if tenant is None or found is not None:
             clock = sandbox.clock if found is None else found.clock
-            sent = answer.sent
+            received = answer.received
             sandbox.journal.record(
                 Exchange(
                     at=clock.time(),
@@ -302,10 +305,10 @@ class SandboxMiddleware:
                     fault_id=fault_id if isinstance(fault_id, str) else None,
                     tenant=tenant,
                     headers=scope.get("headers", ()),
-                    request_body=received.data(),
-                    response_body=sent.data(),
+                    request_body=b"" if received is None else received.data(),
+                    response_body=answer.data(),
                     response_type=answer.response_type,
-                    truncated=received.truncated or sent.truncated,
+                    truncated=answer.truncated or (received is not None and received.truncated),
                 )
             )
 

@@ -31,7 +31,7 @@ from standin._core.clock import Clock
 from standin._core.errors import VendorError
 from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
-from standin._core.ratelimit import RateDecision, RateLimiter, decided
+from standin._core.ratelimit import RateDecision, RateLimiter, holds_places
 from standin._core.request import GuardedRequest
 from standin._core.routing import EndpointsByMethod
 from standin._core.tenants import Tenant
@@ -259,34 +259,33 @@ class Guarded(Generic[S]):
         if fault is not None and await apply_fault(fault, scope, receive, send):
             return
         limiter = seam.limiter_of(tenant)
-        decision = await decided(limiter, identity.limit_key)
+        # ratelimit.decided, inline (one coroutine fewer on every request).
+        decide = getattr(limiter, "acquire_async", None)
+        key = identity.limit_key
+        decision = limiter.acquire(key) if decide is None else await decide(key)
         if not decision.allowed:
             raise seam.refusals.rate_limited(decision)
-        held = True
-
-        def release() -> None:
-            nonlocal held
-            if held:
-                held = False
-                limiter.release(identity.limit_key)
-
-        # Inside a ReleasePoint (the sandbox layer is one), the place is given back where the
-        # last byte really leaves.
         outgoing: Send = send
-        releases = release_point(scope)
-        if releases is not None:
-            releases.append(release)
-        else:
+        release: Callable[[], None] | None = None
+        # A window's release gives nothing back: nothing to hand on for it.
+        if holds_places(limiter):
+            held = True
 
-            async def send_then_release(message: Message) -> None:
-                # A place in a concurrency limit is given back just before the last part of
-                # the body goes out: a client that waits for one answer before it sends the
-                # next request must never find its own finished request still holding it.
-                if message["type"] == "http.response.body" and not message.get("more_body", False):
-                    release()
-                await send(message)
+            def give_back() -> None:
+                nonlocal held
+                if held:
+                    held = False
+                    limiter.release(key)
 
-            outgoing = send_then_release
+            release = give_back
+
+            # Inside a ReleasePoint (the sandbox layer is one), the place is given back where
+            # the last byte really leaves.
+            releases = release_point(scope)
+            if releases is not None:
+                releases.append(release)
+            else:
+                outgoing = _releasing(send, release)
 
         try:
             caller = Caller(tenant, seam.state(tenant), tenant.clock, identity)
@@ -298,7 +297,21 @@ class Guarded(Generic[S]):
                 seam.sandbox.persistence.save_state(tenant, seam.api)
             await response(scope, receive, outgoing)
         finally:
+            if release is not None:
+                release()
+
+
+def _releasing(send: Send, release: Callable[[], None]) -> Send:
+    """``send``, giving the place back just before the last part of the body goes out: a client
+    that waits for one answer before it sends the next request must never find its own
+    finished request still holding it."""
+
+    async def send_then_release(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
             release()
+        await send(message)
+
+    return send_then_release
 
 
 def reaches_guard(routes: Sequence[BaseRoute], scope: Scope) -> bool:

@@ -240,18 +240,19 @@ class Guarded(Generic[S]):
         seam = self.seam
         request = GuardedRequest(scope, receive, send)
         method: str = scope["method"]
-        path = vendor_path(scope)
         try:
             identity = self.identify(request)
             tenant = seam.tenant(identity.tenant_id)
         except VendorError:
             # No tenant reached: the default tenant's faults apply, as to any such request.
-            fault = seam.sandbox.faults.take(seam.api, method, path)
+            fault = seam.sandbox.faults.take(seam.api, method, vendor_path(scope))
             if fault is not None and await apply_fault(fault, scope, receive, send):
                 return
             raise
         attribute(scope, tenant.id)
-        fault = tenant.faults.take(seam.api, method, path)
+        faults = tenant.faults
+        # With no fault set (the usual case), none can apply: the path is not even worked out.
+        fault = faults.take(seam.api, method, vendor_path(scope)) if len(faults) else None
         if fault is not None and fault.count is not None:
             # A counted fault was used up by one: kept, so that a replica taking the tenant
             # over (several replicas through Redis) does not answer with it again.

@@ -132,9 +132,11 @@ class MetasysState:
     ) -> dict[str, Any]:
         """The object's attributes with their current values (all of them, or ``names``), from
         ``effective`` when the caller has it already."""
-        now = self.clock.time()
         if effective is None:
             effective = self.effective(obj)
+        if names == ["presentValue"]:
+            return {"presentValue": effective.value}  # the usual read: no clock needed
+        now = self.clock.time()
         wanted = names if names is not None else [a.name for a in obj.type.attributes]
         return {name: self._value(obj, name, effective, now) for name in wanted}
 

@@ -144,3 +144,21 @@ def test_the_history_growth_curve_lists_each_size_as_a_ratio_to_the_smallest(
         growth[1]["median_ms"] / growth[0]["median_ms"]
     )
     assert "Metasys samples page after N commands" in output
+
+
+def test_the_layers_of_case_a_are_measured_in_process_beside_bare_starlette() -> None:
+    """``python -m bench.layers`` calls both apps with case A's request (each answers 200, or
+    it exits non-zero) and prints CPU per request of each and their ratio."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.layers", "--requests", "20", "--rounds", "1", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(done.stdout)
+    assert (figures["requests"], figures["rounds"]) == (20, 1)
+    assert figures["standin_us"] > 0
+    assert figures["bare_us"] > 0
+    assert figures["ratio"] == figures["bare_us"] / figures["standin_us"]

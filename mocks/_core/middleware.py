@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standin._core.cluster.signals import HandedOver
 from standin._core.faulting import (
@@ -36,6 +36,7 @@ from standin._core.faulting import (
     vendor_path,
 )
 from standin._core.journal import BODY_LIMIT, Exchange
+from standin._core.routing import IndexedRouter
 from standin._core.seam import RELEASE_STATE_KEY, TENANT_STATE_KEY, reaches_guard
 from standin._core.tenants import DEFAULT_TENANT
 
@@ -86,17 +87,20 @@ which have nothing to do with a part that is not the last. The response's start 
 part still take the whole way."""
 
 
-class _Answer:
-    """What the layer saw of one answer on its way out."""
+class _Answer(_Capture):
+    """What the layer saw of one request on its way in (its body, kept once one comes) and of
+    its answer on the way out (the answer's body is what this capture keeps)."""
 
-    __slots__ = ("complete", "response_type", "sent", "started", "status")
+    __slots__ = ("complete", "received", "response_type", "started", "status")
 
     def __init__(self) -> None:
+        super().__init__()
         self.started = False
         self.complete = False
         self.status = 500
         self.response_type = ""
-        self.sent = _Capture()
+        self.received: _Capture | None = None
+        """The request's body, from its first part (most requests send none)."""
 
 
 class SandboxMiddleware:
@@ -115,6 +119,14 @@ class SandboxMiddleware:
         self.api = api
         self.routes = routes
         self.router = app.router
+        router = self.router
+        # The route table's own lookup, when its router is the index and nothing wraps it: the
+        # endpoint is then called from here, past the router's and the route's frames.
+        self.resolve: Callable[[Scope], ASGIApp | None] | None = (
+            router.resolve
+            if isinstance(router, IndexedRouter) and router.middleware_stack == router.app
+            else None
+        )
         handlers: Mapping[Any, ExceptionHandler] = app.exception_handlers
         self.unexpected: ExceptionHandler | None = handlers.get(500) or handlers.get(Exception)
         # Starlette's own tables (its default handlers included), as its middleware builds them.
@@ -162,19 +174,20 @@ class SandboxMiddleware:
         if default is not None and fault is not None and fault.count is not None:
             self.sandbox.persistence.save_settings(default)  # as the seam does
         answer = _Answer()
-        received = _Capture()
-        sent = answer.sent
 
         async def receive_and_keep() -> Message:
             message = await receive()
             if message["type"] == "http.request":
+                received = answer.received
+                if received is None:
+                    received = answer.received = _Capture()
                 received.add(message.get("body", b""))
             return message
 
         async def send_and_watch(message: Message) -> None:
             kind = message["type"]
             if kind == "http.response.body":
-                sent.add(message.get("body", b""))
+                answer.add(message.get("body", b""))
                 if not message.get("more_body", False):
                     answer.complete = True
                     while releases:
@@ -199,10 +212,10 @@ class SandboxMiddleware:
             # nothing of it belongs in this process's journal.
             raise
         except BaseException:
-            self._record(scope, state, started, method, path, answer, received)
+            self._record(scope, state, started, method, path, answer)
             raise
         else:
-            self._record(scope, state, started, method, path, answer, received)
+            self._record(scope, state, started, method, path, answer)
         finally:
             if releases is not None:
                 # An answer that never finished still gives its places back; a request served
@@ -216,8 +229,13 @@ class SandboxMiddleware:
         scope["app"] = self.app
         scope["starlette.exception_handlers"] = self.handlers
         try:
-            # What Router.__call__ would call (one step fewer).
-            await self.router.middleware_stack(scope, receive, send)
+            resolve = self.resolve
+            found = None if resolve is None else resolve(scope)
+            if found is not None:
+                await found(scope, receive, send)
+            else:
+                # What Router.__call__ would call (one step fewer).
+                await self.router.middleware_stack(scope, receive, send)
         except Exception as exc:
             handler = _handler_for(self.handlers, exc)
             if handler is None:
@@ -263,7 +281,6 @@ class SandboxMiddleware:
         method: str,
         path: str,
         answer: _Answer,
-        received: _Capture,
     ) -> None:
         tenant = state.get(TENANT_STATE_KEY)
         if not isinstance(tenant, str):
@@ -275,7 +292,7 @@ class SandboxMiddleware:
         # A request of a tenant removed meanwhile leaves nothing behind of it.
         if tenant is None or found is not None:
             clock = sandbox.clock if found is None else found.clock
-            sent = answer.sent
+            received = answer.received
             sandbox.journal.record(
                 Exchange(
                     at=clock.time(),
@@ -288,10 +305,10 @@ class SandboxMiddleware:
                     fault_id=fault_id if isinstance(fault_id, str) else None,
                     tenant=tenant,
                     headers=scope.get("headers", ()),
-                    request_body=received.data(),
-                    response_body=sent.data(),
+                    request_body=b"" if received is None else received.data(),
+                    response_body=answer.data(),
                     response_type=answer.response_type,
-                    truncated=received.truncated or sent.truncated,
+                    truncated=answer.truncated or (received is not None and received.truncated),
                 )
             )
 

@@ -121,6 +121,10 @@ class _WindowLimiter(_Configurable):
         self.enabled = True
         self.description = description
 
+    holds_places = False
+    """Whether an admitted request holds something until its answer has left (see
+    :func:`holds_places`): a window counts arrivals only."""
+
     def release(self, key: str) -> None:
         """Windows count arrivals, not requests in flight: nothing to give back."""
 
@@ -260,6 +264,14 @@ class ConcurrencyLimiter(_Configurable):
             "enabled": self.enabled,
             "description": self.description,
         }
+
+
+def holds_places(limiter: RateLimiter) -> bool:
+    """Whether ``release`` gives anything back (a concurrency limit's place); a limiter whose
+    class says ``holds_places = False`` (the windows) has nothing to give back, so nobody need
+    call it. Any other limiter is assumed to hold one."""
+    held: bool = getattr(type(limiter), "holds_places", True)
+    return held
 
 
 async def decided(limiter: RateLimiter, key: str) -> RateDecision:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from starlette.background import BackgroundTask
@@ -18,6 +18,9 @@ class JSONBody(Response):
     """A JSON response rendered by orjson; ``media_type`` can be a vendor's own JSON type."""
 
     media_type = "application/json"
+    _own_methods: ClassVar[bool] = False
+    """Whether a subclass renders or heads its bodies its own way: its methods then run, as
+    Starlette's __init__ runs them."""
 
     def __init__(
         self,
@@ -27,7 +30,37 @@ class JSONBody(Response):
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        super().__init__(content, status_code, headers, media_type, background)
+        # Starlette's Response.__init__, step for step, with its init_headers' usual case
+        # (a JSON body with no headers of its own) inline.
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        if self._own_methods:
+            self.body = self.render(content)
+            self.init_headers(headers)
+            return
+        body = self.body = content if isinstance(content, bytes) else dumps(content)
+        kind = self.media_type
+        if (
+            headers
+            or kind is None
+            or kind.startswith("text/")
+            or status_code < 200
+            or status_code in (204, 304)
+        ):
+            self.init_headers(headers)
+        else:
+            self.raw_headers = [
+                (b"content-length", b"%d" % len(body)),
+                (b"content-type", kind.encode("latin-1")),
+            ]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_methods = (
+            cls.render is not JSONBody.render or cls.init_headers is not JSONBody.init_headers
+        )
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):

@@ -16,20 +16,32 @@ which is all its regular expression would check, so the parameters are read from
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from starlette._utils import get_route_path
 from starlette.convertors import Convertor, StringConvertor
 from starlette.routing import BaseRoute, Match, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["IndexedRouter", "RouteIndex"]
+from standin._core.memo import BoundedMemo
+
+__all__ = ["EndpointsByMethod", "IndexedRouter", "RouteIndex"]
 
 WHOLE_SEGMENT = re.compile(r"^\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?\}$")
 """A path segment that is one parameter and nothing else (``{objectId}``, ``{id:str}``)."""
 
 Params = tuple[tuple[int, str, Convertor[Any] | None], ...]
 """Where a route's parameters stand: (segment position, name, convertor; None for ``str``)."""
+
+
+@runtime_checkable
+class EndpointsByMethod(Protocol):
+    """An endpoint that hands each method to its own endpoint (Metasys' one route per path):
+    called, it calls ``endpoints[method]`` (``GET``'s for ``HEAD``) and does nothing else, so
+    whoever has found it may call that endpoint directly."""
+
+    endpoints: Mapping[str, ASGIApp]
 
 
 class _Node:
@@ -48,7 +60,9 @@ class RouteIndex:
         self._root = _Node()
         self._anywhere: list[tuple[int, BaseRoute]] = []
         self._params: dict[int, Params] = {}
+        self._answering: dict[int, _Answering] = {}
         for order, route in enumerate(routes):
+            self._answering[order] = _Answering(route)
             segments = _template_segments(route)
             if segments is None:
                 self._anywhere.append((order, route))
@@ -68,11 +82,12 @@ class RouteIndex:
             node.routes.append((order, route))
 
     def candidates(self, path: str) -> list[BaseRoute]:
-        return [route for route, _ in self.located(path.split("/"))]
+        return [route for route, _, _ in self.located(path.split("/"))]
 
-    def located(self, segments: list[str]) -> list[tuple[BaseRoute, Params | None]]:
+    def located(self, segments: list[str]) -> list[Located]:
         """The routes that can match the path of ``segments``, in table order, each with where
-        its parameters stand when every one is a whole segment (None: its regex decides)."""
+        its parameters stand when every one is a whole segment (None: its regex decides) and
+        the app that answers it once matched (see :meth:`answering`)."""
         found = list(self._anywhere)
         nodes = [self._root]
         for segment in segments:
@@ -90,7 +105,34 @@ class RouteIndex:
             found.extend(node.routes)
         if len(found) > 1:
             found.sort(key=lambda entry: entry[0])
-        return [(route, self._params.get(order)) for order, route in found]
+        params, answering = self._params, self._answering
+        return [(route, params.get(order), answering[order]) for order, route in found]
+
+
+class _Answering:
+    """What answers a matched route: ``Route.handle`` calls the route's app as it is then (its
+    method is allowed once it has matched), and an app of :class:`EndpointsByMethod` would call
+    the method's own endpoint; any other route is answered by its ``handle``."""
+
+    __slots__ = ("by_method", "dispatcher", "route")
+
+    def __init__(self, route: BaseRoute) -> None:
+        self.route = route
+        app = route.app if type(route) is Route else None
+        self.dispatcher = app if isinstance(app, EndpointsByMethod) else None
+        self.by_method = None if self.dispatcher is None else self.dispatcher.endpoints
+
+    def for_method(self, method: str) -> ASGIApp:
+        route = self.route
+        if type(route) is not Route:
+            return route.handle
+        app = route.app
+        if app is self.dispatcher and self.by_method is not None:
+            return self.by_method["GET" if method == "HEAD" else method]
+        return app
+
+
+Located = tuple[BaseRoute, Params | None, _Answering]
 
 
 def _template_segments(route: BaseRoute) -> list[str | None] | None:
@@ -122,38 +164,54 @@ def _segment_params(route: Route) -> Params | None:
 class IndexedRouter(Router):
     """Starlette's router, its full matches found through a :class:`RouteIndex`."""
 
+    PATHS_KEPT = 4096
+    """Paths whose candidate routes the router remembers (the table never changes: a path's
+    candidates are always the same)."""
+
     def __init__(self, routes: list[BaseRoute]) -> None:
         super().__init__(routes=routes)
         self.index = RouteIndex(list(self.routes))
+        self._located: BoundedMemo[str, list[Located]] = BoundedMemo(self.PATHS_KEPT)
+
+    def resolve(self, scope: Scope) -> ASGIApp | None:
+        """The app that answers an HTTP ``scope`` whose route the index finds, ``scope`` made
+        what Starlette's router would hand it (its ``router``, ``route``, ``endpoint`` and
+        ``path_params``); None when the index cannot decide (Starlette's own loop then does)."""
+        path = get_route_path(scope)
+        if "\n" in path:
+            return None
+        segments = path.split("/")
+        method = scope["method"]
+        located = self._located.get(path)
+        if located is None:
+            located = self._located.put(path, self.index.located(segments))
+        for route, params, answering in located:
+            if params is None:
+                match, child_scope = route.matches(scope)
+                if match is not Match.FULL:
+                    continue
+            else:
+                # What Route.matches would answer (see the module's note).
+                assert isinstance(route, Route)
+                if route.methods and method not in route.methods:
+                    continue
+                outer = scope.get("path_params")
+                path_params = {} if outer is None else dict(outer)
+                for position, name, convertor in params:
+                    value = segments[position]
+                    path_params[name] = value if convertor is None else convertor.convert(value)
+                child_scope = {"endpoint": route.endpoint, "path_params": path_params}
+            if "router" not in scope:
+                scope["router"] = self
+            scope["route"] = route
+            scope.update(child_scope)
+            return answering.for_method(method)
+        return None
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = get_route_path(scope)
-            if "\n" not in path:
-                segments = path.split("/")
-                method = scope["method"]
-                for route, params in self.index.located(segments):
-                    if params is None:
-                        match, child_scope = route.matches(scope)
-                        if match is not Match.FULL:
-                            continue
-                    else:
-                        # What Route.matches would answer (see the module's note).
-                        assert isinstance(route, Route)
-                        if route.methods and method not in route.methods:
-                            continue
-                        outer = scope.get("path_params")
-                        path_params = {} if outer is None else dict(outer)
-                        for position, name, convertor in params:
-                            value = segments[position]
-                            path_params[name] = (
-                                value if convertor is None else convertor.convert(value)
-                            )
-                        child_scope = {"endpoint": route.endpoint, "path_params": path_params}
-                    if "router" not in scope:
-                        scope["router"] = self
-                    scope["route"] = route
-                    scope.update(child_scope)
-                    await route.handle(scope, receive, send)
-                    return
+            answering = self.resolve(scope)
+            if answering is not None:
+                await answering(scope, receive, send)
+                return
         await super().app(scope, receive, send)

@@ -18,9 +18,9 @@ A route is guarded in the vendor's one route table::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,8 +31,9 @@ from standin._core.clock import Clock
 from standin._core.errors import VendorError
 from standin._core.faulting import apply_fault, vendor_path
 from standin._core.persistence import READ_ONLY_METHODS
-from standin._core.ratelimit import RateDecision, RateLimiter, decided
+from standin._core.ratelimit import RateDecision, RateLimiter, holds_places
 from standin._core.request import GuardedRequest
+from standin._core.routing import EndpointsByMethod
 from standin._core.tenants import Tenant, TenantRegistry
 from standin._core.tokens import IssuedToken, TokenIssuer, TokenRejected
 
@@ -254,18 +255,19 @@ class Guarded(Generic[S]):
         seam = self.seam
         request = GuardedRequest(scope, receive, send)
         method: str = scope["method"]
-        path = vendor_path(scope)
         try:
             identity = self.identify(request)
             tenant = seam.tenant(identity.tenant_id)
         except VendorError:
             # No tenant reached: the default tenant's faults apply, as to any such request.
-            fault = seam.sandbox.faults.take(seam.api, method, path)
+            fault = seam.sandbox.faults.take(seam.api, method, vendor_path(scope))
             if fault is not None and await apply_fault(fault, scope, receive, send):
                 return
             raise
         attribute(scope, tenant.id)
-        fault = tenant.faults.take(seam.api, method, path)
+        faults = tenant.faults
+        # With no fault set (the usual case), none can apply: the path is not even worked out.
+        fault = faults.take(seam.api, method, vendor_path(scope)) if len(faults) else None
         if fault is not None and fault.count is not None:
             # A counted fault was used up by one: kept, so that a replica taking the tenant
             # over (several replicas through Redis) does not answer with it again.
@@ -273,34 +275,33 @@ class Guarded(Generic[S]):
         if fault is not None and await apply_fault(fault, scope, receive, send):
             return
         limiter = seam.limiter_of(tenant)
-        decision = await decided(limiter, identity.limit_key)
+        # ratelimit.decided, inline (one coroutine fewer on every request).
+        decide = getattr(limiter, "acquire_async", None)
+        key = identity.limit_key
+        decision = limiter.acquire(key) if decide is None else await decide(key)
         if not decision.allowed:
             raise seam.refusals.rate_limited(decision)
-        held = True
-
-        def release() -> None:
-            nonlocal held
-            if held:
-                held = False
-                limiter.release(identity.limit_key)
-
-        # Inside a ReleasePoint (the sandbox layer is one), the place is given back where the
-        # last byte really leaves.
         outgoing: Send = send
-        releases = release_point(scope)
-        if releases is not None:
-            releases.append(release)
-        else:
+        release: Callable[[], None] | None = None
+        # A window's release gives nothing back: nothing to hand on for it.
+        if holds_places(limiter):
+            held = True
 
-            async def send_then_release(message: Message) -> None:
-                # A place in a concurrency limit is given back just before the last part of
-                # the body goes out: a client that waits for one answer before it sends the
-                # next request must never find its own finished request still holding it.
-                if message["type"] == "http.response.body" and not message.get("more_body", False):
-                    release()
-                await send(message)
+            def give_back() -> None:
+                nonlocal held
+                if held:
+                    held = False
+                    limiter.release(key)
 
-            outgoing = send_then_release
+            release = give_back
+
+            # Inside a ReleasePoint (the sandbox layer is one), the place is given back where
+            # the last byte really leaves.
+            releases = release_point(scope)
+            if releases is not None:
+                releases.append(release)
+            else:
+                outgoing = _releasing(send, release)
 
         try:
             caller = Caller(tenant, seam.state(tenant), tenant.clock, identity)
@@ -312,14 +313,21 @@ class Guarded(Generic[S]):
                 seam.sandbox.persistence.save_state(tenant, seam.api)
             await response(scope, receive, outgoing)
         finally:
+            if release is not None:
+                release()
+
+
+def _releasing(send: Send, release: Callable[[], None]) -> Send:
+    """``send``, giving the place back just before the last part of the body goes out: a client
+    that waits for one answer before it sends the next request must never find its own
+    finished request still holding it."""
+
+    async def send_then_release(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
             release()
+        await send(message)
 
-
-@runtime_checkable
-class EndpointsByMethod(Protocol):
-    """An endpoint that hands each method to its own endpoint (Metasys' one route per path)."""
-
-    endpoints: Mapping[str, ASGIApp]
+    return send_then_release
 
 
 def reaches_guard(routes: Sequence[BaseRoute], scope: Scope) -> bool:

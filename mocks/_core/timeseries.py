@@ -64,23 +64,37 @@ class LayeredNoise:
     """:func:`layered_noise` of one series (seed, key, periods), equal to it bit for bit, for
     reading many instants: each layer's hash of the series is worked out once, and each knot's
     random value once while it is remembered (a page of 15-minute samples shares its slow knots,
-    and a reading "now" its knots for minutes), so an instant costs a few multiplications."""
+    and a reading "now" its knots for minutes), so an instant costs a few multiplications. The
+    knots each layer last stood between are kept beside it: consecutive readings (every read of
+    "now", a page in time order) mostly fall between the same two knots again."""
 
-    __slots__ = ("_bases", "_knots", "_periods", "_weights")
+    __slots__ = ("_bases", "_knots", "_last", "_periods", "_total", "_weights")
 
     KNOTS_KEPT = 4096
     """Knot values remembered per series (forgotten all at once beyond it)."""
 
     def __init__(self, seed: int, key: int, periods: tuple[float, ...]) -> None:
-        self._periods = periods
-        self._bases = tuple(mix(seed ^ (key + layer * 0x9E37)) for layer in range(len(periods)))
+        bases = tuple(mix(seed ^ (key + layer * 0x9E37)) for layer in range(len(periods)))
         weights = []
         weight = 1.0
         for _ in periods:
             weights.append(weight)
             weight /= 2.0
-        self._weights = tuple(weights)
+        self._setup(bases, periods, tuple(weights))
+
+    def _setup(
+        self, bases: tuple[int, ...], periods: tuple[float, ...], weights: tuple[float, ...]
+    ) -> None:
+        self._bases = bases
+        self._periods = periods
+        self._weights = weights
+        total = 0.0
+        for weight in weights:  # summed in the order :func:`layered_noise` sums them
+            total += weight
+        self._total = total
         self._knots: dict[tuple[int, int], float] = {}
+        self._last: list[tuple[int, float, float]] = [(-1, 0.0, 0.0)] * len(periods)
+        """Per layer: the knot a reading last fell after, its value and the next knot's."""
 
     def _knot(self, layer: int, index: int) -> float:
         """``unit(seed, key + layer * 0x9E37, index) * 2 - 1``, remembered."""
@@ -95,18 +109,20 @@ class LayeredNoise:
 
     def at(self, t: float) -> float:
         total = 0.0
-        weights = 0.0
+        last = self._last
+        weights = self._weights
         for layer, period in enumerate(self._periods):
             position = t / period
             knot = math.floor(position)
             fraction = position - knot
             eased = fraction * fraction * (3.0 - 2.0 * fraction)
-            left = self._knot(layer, knot)
-            right = self._knot(layer, knot + 1)
-            weight = self._weights[layer]
-            total += weight * (left + (right - left) * eased)
-            weights += weight
-        return total / weights
+            held, left, right = last[layer]
+            if held != knot or knot < 0:
+                left = self._knot(layer, knot)
+                right = self._knot(layer, knot + 1)
+                last[layer] = (knot, left, right)
+            total += weights[layer] * (left + (right - left) * eased)
+        return total / self._total
 
     def __reduce__(self) -> tuple[object, ...]:
         # The remembered knots are not worth a snapshot's bytes.
@@ -117,8 +133,7 @@ def _rebuilt_noise(
     bases: tuple[int, ...], periods: tuple[float, ...], weights: tuple[float, ...]
 ) -> LayeredNoise:
     noise = LayeredNoise.__new__(LayeredNoise)
-    noise._bases, noise._periods, noise._weights = bases, periods, weights
-    noise._knots = {}
+    noise._setup(bases, periods, weights)
     return noise
 
 

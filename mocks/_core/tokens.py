@@ -286,10 +286,13 @@ class TokenIssuer:
                     self._index(token)
             if token is not None:
                 directory.claim(token.tenant_id)
+        now = 0.0
         if token is not None:
             # Judged before the sweep, so a token is told expired (not unknown) when it is the
-            # one presented; the sweep then forgets it with the rest.
-            self._sweep(token.tenant_id)
+            # one presented; the sweep then forgets it with the rest. Both on one reading of
+            # its tenant's clock.
+            now = self._clock_of(token.tenant_id).time()
+            self._sweep(token.tenant_id, now)
         if token is None:
             # Only a value this issuer never handed out needs its signature checked (to tell a
             # forged or mangled JWT from an unknown one): one it remembers is, letter for letter,
@@ -300,7 +303,7 @@ class TokenIssuer:
             raise TokenRejected("unknown")
         if token.kind != kind:
             raise TokenRejected("wrong_kind")
-        if token.expires_at is not None and self._expired(token):
+        if token.expires_at is not None and now >= token.expires_at:
             raise TokenRejected("expired")
         return token
 
@@ -368,9 +371,10 @@ class TokenIssuer:
                     del self._by_tenant[token.tenant_id]
         return token
 
-    def _sweep(self, tenant_id: str) -> None:
-        """Forget what has expired of ``tenant_id``'s tokens and of the next tenant's in turn."""
-        expired = self._sweep_tenant(tenant_id)
+    def _sweep(self, tenant_id: str, now: float | None = None) -> None:
+        """Forget what has expired of ``tenant_id``'s tokens (at ``now`` on its clock, read
+        here if not given) and of the next tenant's in turn."""
+        expired = self._sweep_tenant(tenant_id, now)
         if self._turns:
             other, _ = self._turns.popitem(last=False)
             if other != tenant_id:
@@ -380,7 +384,7 @@ class TokenIssuer:
         if expired and self.log is not None:
             self.log.forget(expired)
 
-    def _sweep_tenant(self, tenant_id: str) -> list[str]:
+    def _sweep_tenant(self, tenant_id: str, now: float | None = None) -> list[str]:
         directory = self.directory
         if directory is not None and not directory.serves(tenant_id):
             # A tenant another process serves now: its tokens are judged there, and kept in
@@ -390,7 +394,8 @@ class TokenIssuer:
         heap = self._expiries.get(tenant_id)
         if not heap:
             return []
-        now = self._clock_of(tenant_id).time()
+        if now is None:
+            now = self._clock_of(tenant_id).time()
         expired: list[str] = []
         while heap and heap[0][0] <= now:
             at, value = heapq.heappop(heap)
@@ -404,8 +409,3 @@ class TokenIssuer:
             del self._expiries[tenant_id]
             self._turns.pop(tenant_id, None)
         return expired
-
-    def _expired(self, token: IssuedToken) -> bool:
-        if token.expires_at is None:
-            return False
-        return self._clock_of(token.tenant_id).time() >= token.expires_at

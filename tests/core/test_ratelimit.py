@@ -9,6 +9,7 @@ from standin._core.ratelimit import (
     LimitRegistry,
     RollingWindowLimiter,
     admitted,
+    holds_places,
 )
 
 
@@ -297,3 +298,16 @@ def test_registry_usage_shows_the_busiest_keys_first_up_to_the_bound(clock: Cloc
     assert report["keys"][0]["frees_at"] == "2023-11-14T22:14:00.000Z"
     assert (report["keys_counted"], report["keys_shown_at_most"]) == (4, 3)
     assert report["limit"] == 10
+
+
+def test_only_a_limiter_that_holds_places_is_asked_to_give_them_back(clock: Clock) -> None:
+    """A window counts arrivals (its release gives nothing back); a concurrency limit holds a
+    place until the answer has left, and a limiter that says nothing is taken to hold one."""
+
+    class Unknown:
+        def release(self, key: str) -> None: ...
+
+    assert not holds_places(FixedWindowLimiter(clock, limit=1, window_seconds=60))
+    assert not holds_places(RollingWindowLimiter(clock, limit=1, window_seconds=60))
+    assert holds_places(ConcurrencyLimiter(limit=1))
+    assert holds_places(Unknown())  # type: ignore[arg-type]

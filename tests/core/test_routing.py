@@ -133,3 +133,46 @@ async def empty_receive() -> Any:
 
 async def empty_send(message: Any) -> None:
     raise AssertionError("the stand-in endpoint sends nothing")
+
+
+class Dispatcher:
+    """An endpoint per method, as Metasys' one route per path has them."""
+
+    def __init__(self, endpoints: dict[str, Any]) -> None:
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        await self.endpoints[method](scope, receive, send)
+
+
+async def read(scope: Any, receive: Any, send: Any) -> None: ...
+
+
+async def write(scope: Any, receive: Any, send: Any) -> None: ...
+
+
+def test_resolving_a_path_answers_the_methods_own_endpoint_and_the_scope_starlette_gives() -> None:
+    dispatcher = Dispatcher({"GET": read, "POST": write})
+    route = Route("/objects/{objectId}", dispatcher, methods=["GET", "POST"])
+    router = IndexedRouter([route])
+    for method, expected in (("GET", read), ("HEAD", read), ("POST", write)):
+        scope: dict[str, Any] = {"type": "http", "path": "/objects/a1", "method": method}
+        assert router.resolve(scope) is expected, method
+        assert scope["route"] is route
+        assert scope["router"] is router
+        assert scope["endpoint"] is dispatcher
+        assert scope["path_params"] == {"objectId": "a1"}
+    assert router.resolve({"type": "http", "path": "/objects/a1", "method": "PUT"}) is None
+    assert router.resolve({"type": "http", "path": "/elsewhere", "method": "GET"}) is None
+
+
+def test_resolving_a_path_answers_the_routes_app_as_it_is_when_asked() -> None:
+    """Route.handle calls the route's app of the moment: one replaced after the index was
+    built is the one answered (read again on every request, and for every path seen before)."""
+    route = Route("/objects/{objectId}", Dispatcher({"GET": read}), methods=["GET"])
+    router = IndexedRouter([route])
+    scope: dict[str, Any] = {"type": "http", "path": "/objects/a1", "method": "GET"}
+    assert router.resolve(dict(scope)) is read
+    route.app = write
+    assert router.resolve(dict(scope)) is write

@@ -167,3 +167,17 @@ def test_layered_noise_of_one_series_equals_layered_noise_bit_for_bit(
     assert [copy.at(t) for t in instants] == [
         layered_noise(seed, key, t, periods) for t in instants
     ]
+
+
+@given(seed=st.integers(0, 2**64 - 1), start=st.floats(-1e9, 2e9, allow_nan=False))
+def test_layered_noise_read_instant_after_instant_equals_layered_noise_bit_for_bit(
+    seed: int, start: float
+) -> None:
+    """Readings a few seconds apart fall between the knots the last one did (the kept pair),
+    then past them, then back: every one is still the function's value."""
+    periods = (3 * 3600.0, 1800.0, 300.0)
+    key = series_key("ADS1:NAE-1/FC-1.AHU-1.SA-T#presentValue")
+    noise = LayeredNoise(seed, key, periods)
+    instants = [start + step * 7.5 for step in range(200)]
+    for t in [*instants, *reversed(instants), start - 301.0, start]:
+        assert noise.at(t) == layered_noise(seed, key, t, periods)

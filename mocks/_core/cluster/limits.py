@@ -333,6 +333,9 @@ class _RedisWindowLimiter(_RedisLimiter):
     def window_seconds(self, value: float) -> None:
         self.configure({"window_seconds": value})
 
+    holds_places = False
+    """Windows count arrivals only (see :func:`standin._core.ratelimit.holds_places`)."""
+
     def release(self, key: str) -> None:
         """Windows count arrivals, not requests in flight: nothing to give back."""
 

@@ -75,3 +75,23 @@ def test_the_locus_bench_asks_every_question_cold_and_gives_the_curve(tmp_path: 
     )
     assert "numpy's one-time import" in table
     assert "Command: BENCH_LOCUS_RUNS=1 python -m bench.locus" in table
+
+
+def test_the_atmotube_bench_asks_each_first_question_of_each_age_and_gives_the_curve(
+    tmp_path: Path,
+) -> None:
+    table, results = run_bench("atmotube", tmp_path, BENCH_ATMOTUBE_RUNS="1")
+    points = [(p["question"], p["age"]) for p in results["points"]]
+    assert points == [
+        (question, age)
+        for question in ("last 7 days, unlimited", "newest 100", "oldest 100")
+        for age in ("1 week", "1 year", "5 years")
+    ]
+    week = results["points"][0]
+    for point in results["points"]:
+        youngest = next(p for p in results["points"] if p["question"] == point["question"])
+        assert point["ratio_to_1_week"] == pytest.approx(point["cpu_ms"] / youngest["cpu_ms"])
+        assert point["rows"] == (week["rows"] if point["question"] == week["question"] else 100)
+    totals = [p["total"] for p in results["points"] if p["question"] == "newest 100"]
+    assert totals[0] < totals[1] < totals[2]
+    assert "Command: BENCH_ATMOTUBE_RUNS=1 python -m bench.atmotube" in table

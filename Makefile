@@ -83,7 +83,8 @@ demo: install
 
 # The servers side by side (bench.run), the scale-out figures (bench.scaleout: one process with
 # and without Redis, replicas behind HAProxy), standin's start-up (bench.startup) and Locus coarse
-# questions cold over 1, 5 and 30 years (bench.locus), a write's durable cost per API with its
+# questions cold over 1, 5 and 30 years (bench.locus), an Atmotube device's first request at 1
+# week, 1 year and 5 years old (bench.atmotube), a write's durable cost per API with its
 # state empty and at its caps (bench.durable), each beside its baseline in the same run;
 # then the soak (bench/soak.py): 10 minutes of tenants made, used and deleted, RSS at start,
 # middle and end, then 10,000 Metasys streams opened and dropped; SOAK_SECONDS=0 leaves it out.
@@ -98,6 +99,7 @@ bench: install
 	$(BIN)/python -m bench.scaleout
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.locus
+	$(BIN)/python -m bench.atmotube
 	$(BIN)/python -m bench.durable
 	if [ "$(SOAK_SECONDS)" != "0" ]; then $(BIN)/python -m bench.soak --soak-seconds $(SOAK_SECONDS); fi
 

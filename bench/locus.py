@@ -7,7 +7,9 @@ the figures are medians of wall and of CPU time (the latter holds still on a bus
 each span's cost as a ratio to the one-year question's in the same run (issue 20's curve). The
 questions: ``Wh_sum,W_avg,W_max`` at yearly granularity over 1, 5 and 30 years (from 2014,
 America/Los_Angeles), monthly over 30 years, daily over one year (a local day cuts two UTC days)
-and hourly over a month; then the 30-year yearly question again, warm.
+and hourly over a month; then the 30-year yearly question again, warm. Last, the age curve: the
+same question (monthly over the 12 months to June) asked of the site at 1, 5 and 30 years old,
+each as a ratio to the 1-year-old site's.
 
 numpy is imported once before timing (a server imports it on its first coarse question; that
 one-time cost is reported on its own line).
@@ -47,6 +49,9 @@ class Question:
     end: datetime
     years: float | None = None
     warm: bool = False
+    age: int | None = None
+    """For the age curve: the site's age in years when the question is asked (its last 12
+    months); ratios of these rows are to the youngest site's."""
 
 
 QUESTIONS = (
@@ -58,6 +63,16 @@ QUESTIONS = (
     Question("hourly, 30 days", "hourly", datetime(2014, 6, 1), datetime(2014, 7, 1)),
     Question(
         "yearly, 30 years, warm", "yearly", datetime(2014, 1, 1), datetime(2044, 1, 1), warm=True
+    ),
+    *(
+        Question(
+            f"monthly, last year, age {age}",
+            "monthly",
+            datetime(2013 + age, 6, 1),
+            datetime(2014 + age, 6, 1),
+            age=age,
+        )
+        for age in (1, 5, 30)
     ),
 )
 
@@ -112,8 +127,14 @@ def measure(runs: int) -> tuple[float, list[Figures]]:
     return numpy_ms, figures
 
 
+def base_of(figure: Figures, figures: list[Figures]) -> Figures:
+    """What a row's ratio is to: the 1-year question, or for the age curve the youngest site's."""
+    if figure.question.age is None:
+        return figures[0]
+    return next(f for f in figures if f.question.age is not None)
+
+
 def report(numpy_ms: float, figures: list[Figures], runs: int, load: float) -> str:
-    one_year = figures[0]
     lines = [
         "",
         f"Locus site data, {', '.join(FIELDS)}, site {SITE}, cold (fresh state), median of {runs}"
@@ -122,21 +143,22 @@ def report(numpy_ms: float, figures: list[Figures], runs: int, load: float) -> s
         "  verdict (CPU, target < 100 ms)",
     ]
     for figure in figures:
+        base = base_of(figure, figures)
         wall, cpu = median(figure.wall_ms), median(figure.cpu_ms)
-        wall_ratio = wall / median(one_year.wall_ms)
-        cpu_ratio = cpu / median(one_year.cpu_ms)
+        wall_ratio = wall / median(base.wall_ms)
+        cpu_ratio = cpu / median(base.cpu_ms)
         verdict = "ok" if cpu < TARGET_MS else "MISSED"
         lines.append(
             f"{figure.question.name:26} {figure.rows:5d} {wall:8.1f} {wall_ratio:8.2f} "
             f"{cpu:8.1f} {cpu_ratio:8.2f}  {verdict}"
         )
+    lines.append("(the 'age' rows: ratios to the site at 1 year old)")
     lines.append(f"numpy's one-time import, on a server's first coarse question: {numpy_ms:.0f} ms")
     lines.append(f"Command: BENCH_LOCUS_RUNS={runs} python -m bench.locus")
     return "\n".join(lines)
 
 
 def results_json(numpy_ms: float, figures: list[Figures], runs: int, load: float) -> dict[str, Any]:
-    one_year = figures[0]
     return {
         "command": f"BENCH_LOCUS_RUNS={runs} python -m bench.locus",
         "load_average_before": load,
@@ -148,11 +170,12 @@ def results_json(numpy_ms: float, figures: list[Figures], runs: int, load: float
                 "start": f.question.start.isoformat(),
                 "end": f.question.end.isoformat(),
                 "warm": f.question.warm,
+                "age_years": f.question.age,
                 "rows": f.rows,
                 "wall_ms": median(f.wall_ms),
                 "cpu_ms": median(f.cpu_ms),
-                "wall_ratio_to_1_year": median(f.wall_ms) / median(one_year.wall_ms),
-                "cpu_ratio_to_1_year": median(f.cpu_ms) / median(one_year.cpu_ms),
+                "wall_ratio_to_1_year": median(f.wall_ms) / median(base_of(f, figures).wall_ms),
+                "cpu_ratio_to_1_year": median(f.cpu_ms) / median(base_of(f, figures).cpu_ms),
                 "runs_wall_ms": f.wall_ms,
                 "runs_cpu_ms": f.cpu_ms,
             }

@@ -28,7 +28,10 @@ Then two of issue 20's figures (bench/headofline.py and bench/history.py, each i
   client loops Atrius' year of quarter hours, over alone; then again with that meter's year made
   from a year of pushed hourly readings;
 - the history-growth curve: the samples page after 0, 5,000 and 25,000 commands of its point,
-  in process, pinned to the server CPU, as ratios to the smallest history.
+  in process, pinned to the server CPU, as ratios to the smallest history;
+- the activity lists' history-growth curves (bench/activity_history.py): page 1 of audits,
+  alarms and activities, and the audit counts, with 0, 100, 5,000 and 25,000 audits and alarms
+  made (10,000 of each kept past that), in process, as ratios to a full first page.
 
 Environment: ``BENCH_DURATION`` seconds per measured run (default 10), ``BENCH_WARMUP`` seconds
 per warm-up run (default 3), ``BENCH_ROUNDS`` (default 3), ``BENCH_CONNECTIONS`` (default 32),
@@ -36,7 +39,8 @@ per warm-up run (default 3), ``BENCH_ROUNDS`` (default 3), ``BENCH_CONNECTIONS``
 when it is not cached, the default; ``cached``: only a cached jar; ``off``), ``BENCH_CACHE``
 (where the jar is kept, default ~/.cache/standin-bench), ``BENCH_RESULTS`` (the results folder,
 default bench/results), ``BENCH_HISTORY_COMMANDS`` (the history sizes, default "0 5000 25000"),
-``BENCH_HISTORY_READS`` (reads per size, default 30).
+``BENCH_HISTORY_READS`` (reads per size, default 30), ``BENCH_ACTIVITY_SIZES`` (the audits and
+alarms made, default "0 100 5000 25000"; read as often as the history).
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench import headofline, history, wiremock
+from bench import activity_history, headofline, history, wiremock
 from bench.servers import Server, ServerFailed, free_port, standin_serve
 from bench.wrk import WrkFailed, WrkResult, ensure_wrk, run_wrk, wrk_version
 
@@ -96,6 +100,7 @@ class Settings:
     results: Path
     history_commands: tuple[int, ...] = history.COUNTS
     history_reads: int = history.READS
+    activity_sizes: tuple[int, ...] = activity_history.SIZES
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -113,6 +118,7 @@ class Settings:
             results=Path(results) if results else DEFAULT_RESULTS,
             history_commands=_env_counts("BENCH_HISTORY_COMMANDS", history.COUNTS),
             history_reads=int(_env_number("BENCH_HISTORY_READS", history.READS, 1, 1000)),
+            activity_sizes=_env_counts("BENCH_ACTIVITY_SIZES", activity_history.SIZES),
         )
 
     def command(self) -> str:
@@ -129,6 +135,8 @@ class Settings:
             env["BENCH_HISTORY_COMMANDS"] = " ".join(str(n) for n in self.history_commands)
         if self.history_reads != history.READS:
             env["BENCH_HISTORY_READS"] = str(self.history_reads)
+        if self.activity_sizes != activity_history.SIZES:
+            env["BENCH_ACTIVITY_SIZES"] = " ".join(str(n) for n in self.activity_sizes)
         if self.results != DEFAULT_RESULTS:
             env["BENCH_RESULTS"] = str(self.results)
         return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " make bench"
@@ -609,6 +617,7 @@ def bench(settings: Settings) -> int:
         for server in servers.values():
             server.stop()
     growth = history_growth(settings, placement)
+    lists = activity_growth(settings, placement)
     table = (
         report(outcomes, settings, placement, skipped, server_stack(), load)
         + "\n"
@@ -617,6 +626,8 @@ def bench(settings: Settings) -> int:
         + blocking_pushed.table()
         + "\n"
         + history.table(growth, settings.history_reads)
+        + "\n"
+        + activity_history.table(lists, settings.history_reads)
     )
     print(table)
     settings.results.mkdir(parents=True, exist_ok=True)
@@ -624,6 +635,7 @@ def bench(settings: Settings) -> int:
     payload["head_of_line"] = blocking.as_json()
     payload["head_of_line_pushed"] = blocking_pushed.as_json()
     payload["history_growth"] = history.as_json(growth)
+    payload["activity_growth"] = activity_history.as_json(lists)
     (settings.results / "metasys.json").write_text(json.dumps(payload, indent=2) + "\n")
     (settings.results / "metasys.txt").write_text(table.lstrip("\n") + "\n")
     print(f"\nbench: results written to {settings.results / 'metasys.json'} and metasys.txt")
@@ -637,25 +649,55 @@ def history_growth(settings: Settings, placement: Placement) -> list[history.Poi
         f"{settings.history_reads} reads each",
         flush=True,
     )
+    rows = in_process(
+        "bench.history",
+        ["--commands", *(str(count) for count in settings.history_commands)],
+        settings,
+        placement,
+    )
+    return [
+        history.Point(int(row["commands"]), float(row["median_ms"]), int(row["samples"]))
+        for row in rows
+    ]
+
+
+def activity_growth(settings: Settings, placement: Placement) -> list[activity_history.Point]:
+    """bench/activity_history.py in its own process, on the server CPU."""
+    print(
+        f"bench: activity lists' growth, {settings.activity_sizes} audits and alarms, "
+        f"{settings.history_reads} reads each",
+        flush=True,
+    )
+    rows = in_process(
+        "bench.activity_history",
+        ["--sizes", *(str(size) for size in settings.activity_sizes)],
+        settings,
+        placement,
+    )
+    return activity_history.from_json(rows)
+
+
+def in_process(
+    module: str, arguments: list[str], settings: Settings, placement: Placement
+) -> list[dict[str, Any]]:
+    """The JSON points an in-process benchmark prints, run in its own process pinned to the
+    server CPU."""
     command = [
         sys.executable,
         "-m",
-        "bench.history",
+        module,
         "--json",
         "--reads",
         str(settings.history_reads),
-        "--commands",
-        *(str(count) for count in settings.history_commands),
+        *arguments,
     ]
     if placement.server_cpu is not None:
         command = ["taskset", "-c", str(placement.server_cpu), *command]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        raise ServerFailed(f"bench.history failed:\n{done.stdout}{done.stderr}")
-    return [
-        history.Point(int(row["commands"]), float(row["median_ms"]), int(row["samples"]))
-        for row in json.loads(done.stdout)
-    ]
+        raise ServerFailed(f"{module} failed:\n{done.stdout}{done.stderr}")
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows
 
 
 def main() -> int:

@@ -24,6 +24,7 @@ TINY = {
     "BENCH_WIREMOCK": "cached",
     "BENCH_HISTORY_COMMANDS": "0 20",
     "BENCH_HISTORY_READS": "2",
+    "BENCH_ACTIVITY_SIZES": "0 120",
 }
 
 
@@ -162,3 +163,29 @@ def test_the_layers_of_case_a_are_measured_in_process_beside_bare_starlette() ->
     assert figures["standin_us"] > 0
     assert figures["bare_us"] > 0
     assert figures["ratio"] == figures["bare_us"] / figures["standin_us"]
+
+
+def test_the_activity_lists_growth_curves_give_each_list_as_a_ratio_to_a_full_page(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    growth = results["activity_growth"]
+    assert [point["made"] for point in growth] == [0, 120]
+    lists = ["audits", "alarms", "activities", "audit counts"]
+    assert growth[0]["kept"] == dict.fromkeys(lists, 0)
+    assert growth[1]["kept"] == {
+        "audits": 120,
+        "alarms": 120,
+        "activities": 240,
+        "audit counts": 120,
+    }
+    for point in growth:
+        assert point["reference_made"] == 120
+        assert sorted(point["ratio_to_reference"]) == sorted(lists)
+        for name in lists:
+            assert point["ratio_to_reference"][name] == pytest.approx(
+                point["median_ms"][name] / growth[1]["median_ms"][name]
+            )
+    assert growth[1]["ratio_to_reference"]["audits"] == 1.0
+    assert "Metasys activity lists with N audits and N alarms made" in output
+    assert "past that, 'kept' stays at 10,000 of each" in output

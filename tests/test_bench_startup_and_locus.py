@@ -61,6 +61,9 @@ def test_the_locus_bench_asks_every_question_cold_and_gives_the_curve(tmp_path: 
         "daily, 1 year",
         "hourly, 30 days",
         "yearly, 30 years, warm",
+        "monthly, last year, age 1",
+        "monthly, last year, age 5",
+        "monthly, last year, age 30",
     ]
     assert [questions[f"yearly, {n}"]["rows"] for n in ("1 year", "5 years", "30 years")] == [
         1,
@@ -73,5 +76,30 @@ def test_the_locus_bench_asks_every_question_cold_and_gives_the_curve(tmp_path: 
     assert thirty["cpu_ratio_to_1_year"] == pytest.approx(
         thirty["cpu_ms"] / questions["yearly, 1 year"]["cpu_ms"]
     )
+    ages = [questions[f"monthly, last year, age {n}"] for n in (1, 5, 30)]
+    assert [q["age_years"] for q in ages] == [1, 5, 30]
+    assert [q["rows"] for q in ages] == [12, 12, 12]
+    assert ages[0]["cpu_ratio_to_1_year"] == pytest.approx(1.0)
+    assert ages[2]["cpu_ratio_to_1_year"] == pytest.approx(ages[2]["cpu_ms"] / ages[0]["cpu_ms"])
     assert "numpy's one-time import" in table
     assert "Command: BENCH_LOCUS_RUNS=1 python -m bench.locus" in table
+
+
+def test_the_atmotube_bench_asks_each_first_question_of_each_age_and_gives_the_curve(
+    tmp_path: Path,
+) -> None:
+    table, results = run_bench("atmotube", tmp_path, BENCH_ATMOTUBE_RUNS="1")
+    points = [(p["question"], p["age"]) for p in results["points"]]
+    assert points == [
+        (question, age)
+        for question in ("last 7 days, unlimited", "newest 100", "oldest 100")
+        for age in ("1 week", "1 year", "5 years")
+    ]
+    week = results["points"][0]
+    for point in results["points"]:
+        youngest = next(p for p in results["points"] if p["question"] == point["question"])
+        assert point["ratio_to_1_week"] == pytest.approx(point["cpu_ms"] / youngest["cpu_ms"])
+        assert point["rows"] == (week["rows"] if point["question"] == week["question"] else 100)
+    totals = [p["total"] for p in results["points"] if p["question"] == "newest 100"]
+    assert totals[0] < totals[1] < totals[2]
+    assert "Command: BENCH_ATMOTUBE_RUNS=1 python -m bench.atmotube" in table

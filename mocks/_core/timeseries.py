@@ -7,8 +7,7 @@ of time, a request for N points costs O(N), and the same question always gets th
 from __future__ import annotations
 
 import math
-from array import array
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -199,40 +198,101 @@ def clear_sky_irradiance(latitude: float, longitude: float, t: float) -> float:
     )
 
 
+AVAILABILITY_BLOCK = 100
+"""Hours in a block of :class:`Availability`: each aligned block of this many hours misses the
+same number of them."""
+_BLOCKS_REMEMBERED = 4096
+
+
 class Availability:
     """Which hours a source reported in, from ``first_hour`` on, with a few gaps.
 
-    An hour is missing with probability ``missing_fraction`` (a device out of range, a logger
-    offline). Counting readings in a range uses prefix sums grown lazily up to the latest hour
-    asked about, so it costs O(1) after the first question about a period.
+    A ``missing_fraction`` of the hours are missing (a device out of range, a logger offline):
+    exactly ``round(missing_fraction * 100)`` of every block of 100 hours counted from the
+    epoch's first hour, at positions drawn from the seed and the block. So a count over whole
+    blocks is a multiplication, and any count, or the minute of the n-th reading, costs at most
+    two blocks' worth of work however far the range reaches: nothing grows with the source's
+    age.
     """
 
     def __init__(self, seed: int, key: int, first_hour: int, missing_fraction: float) -> None:
+        if not 0.0 <= missing_fraction <= 1.0:
+            raise ValueError("missing_fraction must be between 0 and 1")
         self._seed = seed
         self._key = key
         self.first_hour = first_hour
-        self._missing = missing_fraction
-        self._prefix = array("I", [0])
-        """``_prefix[i]`` is how many of the hours before ``first_hour + i`` are present."""
+        self._missing = round(missing_fraction * AVAILABILITY_BLOCK)
+        self._kept = AVAILABILITY_BLOCK - self._missing
+        self._gaps: dict[int, tuple[int, ...]] = {}
+        """The missing positions of the blocks already asked about, ascending."""
+
+    def gaps(self, block: int) -> tuple[int, ...]:
+        """The positions (0 to 99) of the hours missing in ``block``, ascending."""
+        found = self._gaps.get(block)
+        if found is not None:
+            return found
+        chosen: set[int] = set()
+        key = self._key ^ mix(block & _MASK)
+        draw = 0
+        while len(chosen) < self._missing:
+            chosen.add(int(unit(self._seed, key, draw) * AVAILABILITY_BLOCK))
+            draw += 1
+        if len(self._gaps) >= _BLOCKS_REMEMBERED:
+            self._gaps.clear()
+        found = self._gaps[block] = tuple(sorted(chosen))
+        return found
 
     def present(self, hour: int) -> bool:
         if hour < self.first_hour:
             return False
-        return unit(self._seed, self._key, hour) >= self._missing
+        return hour % AVAILABILITY_BLOCK not in self.gaps(hour // AVAILABILITY_BLOCK)
 
-    def _grow(self, hour: int) -> None:
-        needed = hour - self.first_hour
-        prefix = self._prefix
-        while len(prefix) <= needed:
-            next_hour = self.first_hour + len(prefix) - 1
-            prefix.append(prefix[-1] + (1 if self.present(next_hour) else 0))
+    def _present_in_block(self, block: int, low: int, high: int) -> int:
+        """Present hours of positions [low, high) of ``block`` (hours before the first
+        included)."""
+        low = max(low, self.first_hour - block * AVAILABILITY_BLOCK)
+        if high <= low:
+            return 0
+        gaps = self.gaps(block)
+        return high - low - (bisect_left(gaps, high) - bisect_left(gaps, low))
+
+    def hours_between(self, first: int, last: int) -> int:
+        """How many present hours lie in [first, last)."""
+        first = max(first, self.first_hour)
+        if last <= first:
+            return 0
+        head, tail = first // AVAILABILITY_BLOCK, (last - 1) // AVAILABILITY_BLOCK
+        low, high = first - head * AVAILABILITY_BLOCK, last - tail * AVAILABILITY_BLOCK
+        if head == tail:
+            return self._present_in_block(head, low, high)
+        return (
+            self._present_in_block(head, low, AVAILABILITY_BLOCK)
+            + (tail - head - 1) * self._kept
+            + self._present_in_block(tail, 0, high)
+        )
 
     def hours_before(self, hour: int) -> int:
         """How many present hours lie in [first_hour, hour)."""
-        if hour <= self.first_hour:
-            return 0
-        self._grow(hour)
-        return self._prefix[hour - self.first_hour]
+        return self.hours_between(self.first_hour, hour)
+
+    def nth_hour(self, first: int, n: int) -> int:
+        """The ``n``-th present hour (0-based) at or after ``first``."""
+        hour = max(first, self.first_hour)
+        block = hour // AVAILABILITY_BLOCK
+        head = self._present_in_block(block, hour - block * AVAILABILITY_BLOCK, AVAILABILITY_BLOCK)
+        if n >= head:
+            if not self._kept:
+                raise ValueError("no hour is ever present")
+            n -= head
+            block += 1 + n // self._kept
+            n %= self._kept
+            hour = block * AVAILABILITY_BLOCK
+        while True:  # within one block: at most 100 steps
+            if self.present(hour):
+                if n == 0:
+                    return hour
+                n -= 1
+            hour += 1
 
     def count_minutes(self, start_minute: int, end_minute: int) -> int:
         """Readings (one per minute of a present hour) in [start_minute, end_minute)."""
@@ -242,7 +302,7 @@ class Availability:
         last_full = end_minute // 60
         if first_full > last_full:
             return (end_minute - start_minute) if self.present(start_minute // 60) else 0
-        count = (self.hours_before(last_full) - self.hours_before(first_full)) * 60
+        count = self.hours_between(first_full, last_full) * 60
         if start_minute % 60 and self.present(start_minute // 60):
             count += first_full * 60 - start_minute
         if end_minute % 60 and self.present(last_full):
@@ -257,9 +317,4 @@ class Availability:
             if n < head:
                 return start_minute + n
             n -= head
-        base_hour = head_hour + 1
-        target = self.hours_before(base_hour) + n // 60
-        self._grow(max(base_hour, end_minute // 60 + 1))
-        index = bisect_right(self._prefix, target)
-        hour = self.first_hour + index - 1
-        return hour * 60 + n % 60
+        return self.nth_hour(head_hour + 1, n // 60) * 60 + n % 60

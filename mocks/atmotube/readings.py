@@ -138,7 +138,7 @@ class HourOfReadings:
 
 
 MAX_AVAILABILITIES = 1024
-"""Availabilities kept (one per device and first hour asked from), all dropped past this."""
+"""Availabilities kept (one per device and first hour), all dropped past this."""
 
 
 class ReadingCache:
@@ -153,21 +153,16 @@ class ReadingCache:
         self._hours: OrderedDict[tuple[int, int], HourOfReadings] = OrderedDict()
         self._availability: dict[tuple[int, int], Availability] = {}
 
-    def availability(self, device: Device, from_minute: int | None = None) -> Availability:
-        """Which hours ``device`` reported in. With ``from_minute``, counted from that minute's
-        hour instead of the device's first: the same hours, and the same counts of any range
-        after it, but a question about a recent window no longer counts every hour since the
-        device began (its cost no longer grows with the device's age)."""
-        first_hour = device.first_minute // 60
-        if from_minute is not None:
-            first_hour = max(first_hour, from_minute // 60)
-        key = (device.seed, first_hour)
+    def availability(self, device: Device) -> Availability:
+        """Which hours ``device`` reported in: counts and positions over any range cost the
+        same however old the device is (see :class:`Availability`)."""
+        key = (device.seed, device.first_minute // 60)
         found = self._availability.get(key)
         if found is None:
             if len(self._availability) >= MAX_AVAILABILITIES:
                 self._availability.clear()
             found = self._availability[key] = Availability(
-                device.seed, _EVENT ^ 0xA5A5, first_hour, MISSING_HOUR_FRACTION
+                device.seed, _EVENT ^ 0xA5A5, device.first_minute // 60, MISSING_HOUR_FRACTION
             )
         return found
 

@@ -89,9 +89,7 @@ class AtmotubeState:
     def readings(self, api_key: str, query: DataQuery) -> ReadingsPage:
         device = self.device(api_key, query.mac)
         start, end = self._minute_range(device, query)
-        # A date range is counted from its own first hour, not from the device's first.
-        windowed = query.first_day is not None
-        hours = self._cache.availability(device, start if windowed else None)
+        hours = self._cache.availability(device)
         total = hours.count_minutes(start, end)
         first = min(query.offset, total)
         count = total - first if query.limit is None else min(query.limit, total - first)

@@ -97,13 +97,6 @@ ARRAYS = Maths(
 """The formulas' functions over numpy arrays."""
 
 
-def _day_terms(days: Ints) -> tuple[Floats, Floats, Floats]:
-    """(sin declination, cos declination, equation of time) of each UTC day, as
-    ``timeseries.solar_day_terms`` at noon."""
-    declination, equation_of_time = solar_day_terms(_day_of_year(days), cos=np.cos, sin=np.sin)
-    return np.sin(declination), np.cos(declination), equation_of_time
-
-
 QUARTERS_A_DAY = DAY // QUARTER
 KNOTS_A_DAY = DAY // CLOUD_KNOT
 QUARTERS_A_KNOT = CLOUD_KNOT // QUARTER
@@ -136,7 +129,18 @@ def _clear(sky: Sky, days: Ints, memo: GridMemo) -> Floats:
     found = memo.get((id(sky), "clear"))
     if found is not None:
         return found
-    sin_decl, cos_decl, equation_of_time = _day_terms(days)
+    # The sun's path is set by the day of the year alone: each of at most 366 is worked out once
+    # and its row given to every year's same day (the same operations, so the same values).
+    year_days, which = np.unique(_day_of_year(days), return_inverse=True)
+    clear: Floats = _clear_by_day_of_year(sky, year_days)[which]
+    memo[(id(sky), "clear")] = clear
+    return clear
+
+
+def _clear_by_day_of_year(sky: Sky, year_days: Ints) -> Floats:
+    """``_clear``'s rows for days of the year ``year_days`` (1 to 366)."""
+    declination, equation_of_time = solar_day_terms(year_days, cos=np.cos, sin=np.sin)
+    sin_decl, cos_decl = np.sin(declination), np.cos(declination)
     by_day = np.radians((equation_of_time + 4.0 * sky.longitude) / 4.0 - 180.0)
     cos_hour_angle = np.outer(np.cos(by_day), np.cos(_ANGLE_IN_DAY)) - np.outer(
         np.sin(by_day), np.sin(_ANGLE_IN_DAY)
@@ -149,7 +153,6 @@ def _clear(sky: Sky, days: Ints, memo: GridMemo) -> Floats:
     up = sin_elevation > 0.0
     lit = sin_elevation[up]
     clear[up] = clear_sky(lit, ARRAYS)
-    memo[(id(sky), "clear")] = clear
     return clear
 
 

@@ -138,10 +138,37 @@ def test_availability_counts_and_indexes_agree_with_brute_force(a: int, b: int, 
         assert hours.nth_minute(start, end, n) == minutes[n]
 
 
-def test_availability_has_gaps_at_about_the_missing_fraction() -> None:
+def test_availability_misses_the_missing_fraction_of_every_block_of_100_hours() -> None:
     hours = Availability(seed=1, key=2, first_hour=0, missing_fraction=0.03)
-    present = hours.hours_before(10_000)
-    assert 9600 < present < 9800
+    assert hours.hours_before(10_000) == 9700
+    assert [sum(not hours.present(h) for h in range(b, b + 100)) for b in range(0, 1000, 100)] == [
+        3
+    ] * 10
+    assert len({hours.gaps(block) for block in range(100)}) > 90  # not the same hours each time
+
+
+@given(
+    first_hour=st.integers(0, 500),
+    fraction=st.sampled_from([0.0, 0.03, 0.2, 0.5, 0.97]),
+    a=st.integers(0, 2500),
+    b=st.integers(0, 2500),
+    n=st.integers(0, 2000),
+)
+def test_availability_counts_hours_and_finds_the_nth_as_a_walk_over_every_hour_does(
+    first_hour: int, fraction: float, a: int, b: int, n: int
+) -> None:
+    hours = Availability(seed=7, key=11, first_hour=first_hour, missing_fraction=fraction)
+    low, high = min(a, b), max(a, b)
+    present = [h for h in range(low, 2600) if hours.present(h)]
+    assert hours.hours_between(low, high) == sum(1 for h in present if h < high)
+    if n < len(present):
+        assert hours.nth_hour(low, n) == present[n]
+
+
+def test_a_count_reaching_a_century_draws_two_blocks_not_the_century() -> None:
+    hours = Availability(seed=1, key=2, first_hour=0, missing_fraction=0.03)
+    assert hours.hours_before(876_600) == 8766 * 97
+    assert len(hours._gaps) <= 2
 
 
 def test_nothing_is_available_before_the_first_hour() -> None:

@@ -4,7 +4,7 @@ window, signal, aggregation and zone, cold or with what earlier questions left i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,6 +105,30 @@ def test_a_coarse_answer_equals_the_quarter_by_quarter_one_for_any_window(
     close(coarse, one_quarter_at_a_time(chosen, start, end))
 
 
+@pytest.mark.parametrize(
+    ("pick", "first"),
+    [
+        # Each highest or lowest falls in a whole run, not at an edge.
+        (1, datetime(2021, 3, 1, 0, 7)),  # W
+        (4, datetime(2021, 3, 1, 7, 13)),  # GHI_m
+        (len(FIELDS) + 1, datetime(2021, 3, 1, 17, 2)),  # TmpAmb, its highest
+        (len(FIELDS) + 1, datetime(2021, 10, 15, 3, 30)),  # TmpAmb, its lowest
+        (len(FIELDS) + 3, datetime(2024, 2, 3, 9, 41)),  # a performance index (a ratio)
+    ],
+)
+def test_a_window_over_whole_runs_of_days_equals_the_quarter_by_quarter_answer(
+    pick: int, first: datetime
+) -> None:
+    """Runs of 32 whole days are added by their own sum, highest and lowest; the days at either
+    edge one by one: the same answer as every quarter in Python."""
+    chosen = measures(pick)
+    start = int(first.replace(tzinfo=UTC).timestamp())
+    end = start + 150 * 86400 + 4321
+    cache = BlockCache()
+    aggregate(chosen, start + 40 * 86400, end, False, cache)  # a run kept from before
+    close(aggregate(chosen, start, end, False, cache), one_quarter_at_a_time(chosen, start, end))
+
+
 @settings(max_examples=15, deadline=None, derandomize=True)
 @given(pick=st.integers(0, len(FIELDS) - 1), start=MOMENTS, seconds=st.integers(60, 3 * 86400))
 def test_a_coarse_sum_equals_the_sum_of_its_minutes(pick: int, start: int, seconds: int) -> None:
@@ -160,7 +184,12 @@ def test_thirty_years_answer_the_same_cold_warm_and_with_a_cache_too_small_to_ho
     mission = small.site(MISSION)
     three = query("Wh_sum", "yearly", datetime(2020, 1, 1), datetime(2023, 1, 1))
     assert site_data(small, mission, three) == site_data(state, state.site(MISSION), three)
-    assert small.block_cache.block_count == 366 + 365 + 365
+    # Its whole UTC days (UTC, so every day of the three years), kept in whole runs of days.
+    first_day = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp()) // 86400
+    runs = range(
+        first_day // series.CHUNK_DAYS, (first_day + 366 + 365 + 365 - 1) // series.CHUNK_DAYS + 1
+    )
+    assert small.block_cache.block_count == len(runs) * series.CHUNK_DAYS
 
 
 def every_kind_of_signal() -> list[tuple[str, Signal]]:

@@ -151,7 +151,9 @@ class AdminHandlers:
         interval = params.get("timeInterval", "None")
         if interval not in audit_counts.INTERVALS:
             raise errors.bad_request("timeInterval must be None, Hour, Day, Week or Month.")
-        found = audit_counts.count(caller.state.audits, start, end, interval, wanted)
+        found = audit_counts.count(
+            caller.state.audit_book.action_times, start, end, interval, wanted
+        )
         return respond(
             [
                 {

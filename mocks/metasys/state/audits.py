@@ -13,6 +13,7 @@ from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
 from standin.metasys.state.annotation_log import AnnotationLog, next_number
+from standin.metasys.state.audit_counts import ActionTimes
 from standin.metasys.state.model import AuditEntry
 
 AuditAction = Literal["new", "discard", "annotate"]
@@ -46,6 +47,8 @@ class AuditTrack:
     dropped)."""
 
 
+INDEXES = ("by_id", "users", "action_times")
+
 AuditChangeListener = Callable[[AuditAction, AuditEntry], None]
 
 
@@ -57,26 +60,32 @@ class AuditBook:
         self.tracks: dict[str, AuditTrack] = {}
         self.users: Counter[str] = Counter(entry.user for entry in entries)
         """How many kept entries each user has (``GET /audits/users`` without a scan)."""
+        self.action_times = ActionTimes(entries)
+        """The kept entries' times by audit string id (``GET /audits/counts`` without a scan)."""
         self.annotation_log: AnnotationLog[AuditNote] = AnnotationLog()
         """Every kept annotation of every audit (the oldest dropped first when full)."""
         self.listeners: Listeners[AuditChangeListener] = Listeners()
 
     def __getstate__(self) -> dict[str, Any]:
-        """``by_id`` and ``users`` are the trail's indexes: a snapshot holds the trail (kept a
-        record at a time where its log is kept) and the indexes are built again at load."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("by_id", "users")}
+        """``by_id``, ``users`` and ``action_times`` are the trail's indexes: a snapshot holds the
+        trail (kept a record at a time where its log is kept) and the indexes are built again
+        at load."""
+        return {k: v for k, v in self.__dict__.items() if k not in INDEXES}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.by_id = {entry.id: entry for entry in self.entries}
         self.users = Counter(entry.user for entry in self.entries)
+        self.action_times = ActionTimes(self.entries)
 
     def add(self, entry: AuditEntry) -> None:
         """Keep a new entry; the oldest goes when the trail is full, with its annotations."""
         self.by_id[entry.id] = entry
         self.users[entry.user] += 1
+        self.action_times.add(entry)
         for gone in self.entries.append(entry.time, entry):
             del self.by_id[gone.id]
+            self.action_times.remove(gone)
             self.tracks.pop(gone.id, None)
             self.users[gone.user] -= 1
             if not self.users[gone.user]:

@@ -217,6 +217,9 @@ class SandboxMiddleware:
         else:
             self._record(scope, state, started, method, path, answer)
         finally:
+            # The server's request object holds this scope, and the scope would hold it (through
+            # the closure's ``send``): a reference cycle per request, left to the collector.
+            scope.pop(STREAM_SEND, None)
             if releases is not None:
                 # An answer that never finished still gives its places back; a request served
                 # again (a replica hand-over retries it) gets a fresh list.

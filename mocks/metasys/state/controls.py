@@ -9,6 +9,7 @@ diagram comes from the fixture and changes only through ``PUT /controls/{id}/dia
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -81,11 +82,30 @@ def block_type_id(block: dict[str, Any]) -> str:
 
 
 class Controls:
-    """The diagrams of one tenant's controls, by control (object) id."""
+    """The diagrams of one tenant's controls, by control (object) id.
+
+    The state owns this object, which refers back to it weakly: a state and its controls are no
+    reference cycle, so a deleted tenant's state is freed at once, not at the cycle collector's
+    next full collection (an oldest-generation one, which ``standin serve`` makes rare)."""
 
     def __init__(self, state: MetasysState) -> None:
-        self.state = state
+        self._state = weakref.ref(state)
         self.diagrams: dict[str, Diagram] = {}
+
+    @property
+    def state(self) -> MetasysState:
+        state = self._state()
+        if state is None:
+            raise RuntimeError("the controls outlived their tenant's state")
+        return state
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A snapshot or copy keeps the state (the pickle's memo makes it the same object).
+        return {"state": self.state, "diagrams": self.diagrams}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self._state = weakref.ref(saved["state"])
+        self.diagrams = saved["diagrams"]
 
     def load(self, obj: MetasysObject, raw: dict[str, Any]) -> None:
         """A fixture diagram (validated by the contract's fixture schema and by replace)."""
@@ -519,19 +539,23 @@ def _order(blocks: list[Any], connections: list[Any]) -> list[str]:
 def load_controls(state: MetasysState, fixture: dict[str, Any]) -> Controls:
     """The fixture's diagrams (``diagram`` on a ``programClass`` object of the device tree)."""
     controls = Controls(state)
-
-    def visit(raw: dict[str, Any], reference: str) -> None:
+    # Depth first, without a recursive closure (a function that refers to itself is a cycle).
+    pending = [(device, f"{fixture['site']}:{device['name']}") for device in fixture["devices"]]
+    pending.reverse()
+    while pending:
+        raw, reference = pending.pop()
         if "diagram" in raw:
             obj = state.tree.find(reference)
             assert obj is not None, reference
             controls.load(obj, raw["diagram"])
-        for child in raw.get("children", []):
+        children = raw.get("children", [])
+        if children:
             parent = state.tree.find(reference)
             assert parent is not None, reference
-            visit(child, state.tree.child_reference(parent, child["name"]))
-
-    for device in fixture["devices"]:
-        visit(device, f"{fixture['site']}:{device['name']}")
+            pending.extend(
+                (child, state.tree.child_reference(parent, child["name"]))
+                for child in reversed(children)
+            )
     return controls
 
 

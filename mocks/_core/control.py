@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -31,7 +31,7 @@ from standin._core.access import (
     same_token,
 )
 from standin._core.bodies import parse_json, read_capped
-from standin._core.clock import isoformat
+from standin._core.clock import EARLIEST, LATEST, isoformat, within_range
 from standin._core.errors import VendorError
 from standin._core.faults import Fault, FaultSpecError
 from standin._core.handlers import SettledErrors, error_response, exception_handlers
@@ -294,9 +294,12 @@ class ControlPlane:
         if action == "advance":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise control_error(400, "advance takes a number of seconds")
+            _check_reachable(clock.time() + float(value))
             clock.advance(float(value))
         elif action == "set":
-            clock.set(_parse_instant(value))
+            instant = _parse_instant(value)
+            _check_reachable(instant.timestamp())
+            clock.set(instant)
         elif action == "freeze":
             if value is not True:
                 raise control_error(400, "freeze takes true")
@@ -512,9 +515,20 @@ def _version() -> str:
 
 
 def _parse_instant(value: Any) -> datetime:
+    """An ISO 8601 instant; one without an offset is UTC, as the clock reads it."""
     if not isinstance(value, str):
         raise control_error(400, "set takes an ISO 8601 timestamp")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise control_error(400, "set takes an ISO 8601 timestamp") from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def _check_reachable(seconds: float) -> None:
+    """A clock is moved only where every fake can still answer (checked before it moves, so
+    a refused move leaves it as it was)."""
+    if not within_range(seconds):
+        raise control_error(
+            400, f"the clock moves between {isoformat(EARLIEST)} and {isoformat(LATEST)} only"
+        )

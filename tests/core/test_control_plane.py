@@ -45,6 +45,46 @@ def test_clock_rejects_bad_requests(echo: httpx.Client, body: dict[str, object])
     assert set(response.json()) == {"error"}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"advance": 3e11},
+        {"advance": -7e10},
+        {"advance": 1e300},
+        {"advance": -1.7976931348623157e308},
+        {"advance": 2**63},
+        {"set": "9999-12-31T23:59:59Z"},
+        {"set": "2100-01-01T00:00:00Z"},
+        {"set": "0001-01-01T00:00:00+14:00"},
+        {"set": "1969-12-31T23:59:59Z"},
+    ],
+)
+def test_a_clock_move_beyond_1970_to_2100_is_refused_with_400_and_the_clock_still_answers(
+    echo: httpx.Client, body: dict[str, object]
+) -> None:
+    response = echo.post("/_sandbox/clock", json=body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "the clock moves between 1970-01-01T00:00:00.000Z and 2100-01-01T00:00:00.000Z only"
+    }
+    after = echo.get("/_sandbox/clock")
+    assert after.status_code == 200
+    assert after.json() == {"now": "2026-11-20T12:00:30.000Z", "mode": "frozen"}
+
+
+def test_a_clock_moves_to_the_edges_of_its_range_and_a_time_without_offset_is_utc(
+    echo: httpx.Client,
+) -> None:
+    assert echo.post("/_sandbox/clock", json={"set": "2099-12-31T23:59:59"}).json() == {
+        "now": "2099-12-31T23:59:59.000Z",
+        "mode": "frozen",
+    }
+    assert echo.post("/_sandbox/clock", json={"set": "1970-01-01T00:00:00Z"}).json() == {
+        "now": "1970-01-01T00:00:00.000Z",
+        "mode": "frozen",
+    }
+
+
 def test_credentials_are_the_default_tenants(echo: httpx.Client) -> None:
     assert echo.get("/_sandbox/credentials").json() == {"echo": {"token": "default-token"}}
 

@@ -215,6 +215,37 @@ def test_audit_actions_of_5000_digits_are_refused_with_400(
     assert response.json() == {"Message": "The parameter auditActions must list integers."}
 
 
+TOKEN_ENDPOINTS = {
+    "atrius": (lambda creds: "/atrius/o/token/", 401, {"error": "invalid_client"}),
+    "locus": (
+        lambda creds: "/locus/oauth/token",
+        401,
+        {"error": "invalid_client", "error_description": "Client authentication failed"},
+    ),
+    "buildingminds": (
+        lambda creds: f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+        400,
+        {"error": "invalid_request", "error_codes": [900144]},
+    ),
+}
+
+
+@pytest.mark.parametrize("api", sorted(TOKEN_ENDPOINTS))
+def test_a_basic_header_with_bytes_beyond_ascii_is_a_malformed_one_not_a_500(
+    api: str, client: httpx.Client, sandbox: Sandbox
+) -> None:
+    path_of, status, expected = TOKEN_ENDPOINTS[api]
+    path = path_of(sandbox.credentials()[api])
+    form = {"grant_type": "client_credentials"}
+    answers = [
+        client.post(path, headers={"Authorization": header}, data=form)
+        for header in (b"Basic \xff\xfe", b"Basic !!!")
+    ]
+    for answer in answers:
+        assert answer.status_code == status, answer.text
+        assert {key: answer.json()[key] for key in expected} == expected
+
+
 # --- bodies from a schema, hostile values mixed in ----------------------------------------------
 
 

@@ -397,6 +397,8 @@ class ControlPlane:
             raise control_error(400, "limit must be a positive integer")
         if limit is not None and limit < 1:
             raise control_error(400, "limit must be a positive integer")
+        if limit is not None:
+            limit = min(limit, 10**MAX_DIGITS)
         query = self._journal_query(request, fields)
         entries = self.sandbox.journal.entries(limit=limit, query=query)
         return JSONBody({"requests": [entry.as_dict() for entry in entries]})
@@ -487,16 +489,30 @@ class ControlPlane:
         return JSONBody(tenant.limits.usage(tenant.clock.time(), DEFAULT_USAGE_KEYS))
 
 
+MAX_DIGITS = 18
+"""Digits read of a control-plane integer (leading zeros aside): more than any count or status
+needs, and far below the 4,300 past which ``int()`` refuses a string (a 500, not a 400)."""
+
+
+def _digits(text: str) -> int | None:
+    """``text`` as a non-negative integer if it is ASCII digits alone (``str.isdigit()`` also
+    accepts "²", which ``int()`` refuses), capped at ``10**MAX_DIGITS``; else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0")
+    return 10**MAX_DIGITS if len(significant) > MAX_DIGITS else int(significant or "0")
+
+
 def _positive_int(text: str, name: str) -> int:
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+    value = _digits(text)
+    if value is None or value < 1:
         raise control_error(400, f"{name} must be a positive integer")
-    return int(text)
+    return value
 
 
 def _status(value: Any) -> int:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and (digits := _digits(value)) is not None:
+        value = digits
     if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
         raise control_error(400, "status must be an HTTP status code")
     return value

@@ -213,6 +213,63 @@ def test_bad_fault_specs_are_refused(echo: httpx.Client, spec: object) -> None:
     assert set(response.json()) == {"error"}
 
 
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"api": [], "status": 500}, "api must be one of ['echo']"),
+        ({"api": {"echo": 1}, "status": 500}, "api must be one of ['echo']"),
+        ({"api": "echo", "status": 100}, "status must be a final HTTP status code, 200 to 599"),
+        ({"api": "echo", "status": 101}, "status must be a final HTTP status code, 200 to 599"),
+        ({"api": "echo", "latency_ms": 1e300}, "latency_ms must be a number from 0 to 600000"),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Snow": "\u2603"}},
+            "header X-Snow must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Split": "a\r\nSet-Cookie: x=1"}},
+            "header X-Split must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Tail": "a\n"}},
+            "header X-Tail must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X Bad": "v"}},
+            "header name 'X Bad' is not one a fault can send (a token, not Content-Length or "
+            "Transfer-Encoding)",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"Content-Length": "99999"}},
+            "header name 'Content-Length' is not one a fault can send (a token, not "
+            "Content-Length or Transfer-Encoding)",
+        ),
+    ],
+)
+def test_a_fault_that_could_not_be_answered_is_refused_400_and_requests_still_answer(
+    echo: httpx.Client, spec: object, error: str
+) -> None:
+    response = echo.post("/_sandbox/faults", json=spec)
+    assert (response.status_code, response.json()) == (400, {"error": error})
+    assert echo.get("/_sandbox/faults").json() == {"faults": []}
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+
+
+def test_a_fault_sends_its_printable_header_and_a_latency_up_to_the_bound_is_kept(
+    echo: httpx.Client,
+) -> None:
+    echo.post(
+        "/_sandbox/faults",
+        json={"api": "echo", "status": 503, "headers": {"X-Why": "a\tb ~!"}, "count": 1},
+    )
+    kept = echo.post(
+        "/_sandbox/faults", json={"api": "echo", "path": "/none", "latency_ms": 600000}
+    )
+    assert kept.status_code == 201
+    answered = echo.get("/echo/notes", headers=TOKEN)
+    assert answered.status_code == 503
+    assert answered.headers["x-why"] == "a\tb ~!"
+
+
 def test_a_probabilistic_fault_hits_some_requests_and_spares_others(echo: httpx.Client) -> None:
     echo.post("/_sandbox/faults", json={"api": "echo", "status": 500, "probability": 0.5})
     statuses = [echo.get("/echo/notes", headers=TOKEN).status_code for _ in range(40)]

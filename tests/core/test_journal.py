@@ -53,6 +53,18 @@ def test_authorization_headers_and_secret_form_and_json_fields_are_masked(
     assert "s3cret" not in str(form_entry["request_headers"]) + form_entry["request_body"]
 
 
+@pytest.mark.parametrize(
+    "name", ["X-Api-Key", "Api-Key", "ApiKey", "X-Auth-Token", "Ocp-Apim-Subscription-Key"]
+)
+def test_api_keys_in_the_headers_clients_habitually_use_are_masked(
+    echo: httpx.Client, name: str
+) -> None:
+    echo.get("/echo/notes", headers={**TOKEN, name: "s3cret-key"})
+    [entry] = echo.get("/_sandbox/requests").json()["requests"]
+    assert entry["request_headers"][name.lower()] == "***"
+    assert "s3cret" not in str(entry)
+
+
 def test_bodies_are_kept_up_to_the_documented_size_and_flagged_when_cut(
     echo: httpx.Client,
 ) -> None:

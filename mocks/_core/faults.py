@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-
 MAX_LATENCY_MS = 600_000
 """The longest delay a fault adds (10 minutes): longer than any client timeout worth testing,
 short enough that a request it holds is answered (a delay of 1e300 ms held it for ever)."""
@@ -108,9 +107,7 @@ class Fault:
                     "not Content-Length or Transfer-Encoding)"
                 )
             if not HEADER_VALUE.fullmatch(value):
-                raise FaultSpecError(
-                    f"header {name} must be printable ASCII"
-                )
+                raise FaultSpecError(f"header {name} must be printable ASCII")
         for name in ("method", "path"):
             if spec.get(name) is not None and not isinstance(spec[name], str):
                 raise FaultSpecError(f"{name} must be a string")

@@ -93,11 +93,7 @@ def _integer(params: Mapping[str, str], name: str, minimum: int, maximum: int) -
     # Leading zeros are dropped and more than 10 digits are beyond MAX_INT32 whatever they
     # are, before int(): it refuses strings of more than 4,300 digits (a ValueError, a 500).
     significant = raw.lstrip("0") or "0"
-    if (
-        not _UINT.match(raw)
-        or len(significant) > 10
-        or not minimum <= int(significant) <= maximum
-    ):
+    if not _UINT.match(raw) or len(significant) > 10 or not minimum <= int(significant) <= maximum:
         raise bad_parameter(f"{name} must be an integer between {minimum} and {maximum}")
     return int(significant)
 

@@ -72,9 +72,7 @@ def routes(seam: Seam[LocusState], issuer: TokenIssuer) -> list[BaseRoute]:
             methods=["GET"],
         ),
         Route(v3 + "/sites/{id}/dataavailable", guard(site_available), methods=["GET"]),
-        Route(
-            v3 + "/partners/{id}/sites/dataavailable", guard(bulk_available), methods=["GET"]
-        ),
+        Route(v3 + "/partners/{id}/sites/dataavailable", guard(bulk_available), methods=["GET"]),
         Route(v3 + "/components/{id}/data", guard(component_data), methods=["GET"]),
         Route(v3 + "/sites/{id}/data", guard(site_data), methods=["GET"]),
         Route(v3 + "/partners/{id}/sites/data", guard(bulk_data), methods=["GET"]),

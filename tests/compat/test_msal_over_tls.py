@@ -167,9 +167,7 @@ def test_standin_serve_tls_prints_the_ca_to_trust_and_msal_gets_a_token_through_
 
 def test_standin_serve_with_cert_and_key_serves_that_certificate(tmp_path: Path) -> None:
     own = ensure_certificate(tmp_path / "own", ["localhost"])
-    process, base = _serve_https(
-        ["--cert", str(own.certificate), "--key", str(own.key)], own.ca
-    )
+    process, base = _serve_https(["--cert", str(own.certificate), "--key", str(own.key)], own.ca)
     try:
         health = httpx.get(
             f"{base}/_sandbox/health", verify=ssl.create_default_context(cafile=str(own.ca))

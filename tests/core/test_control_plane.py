@@ -65,7 +65,8 @@ def test_a_clock_move_beyond_1970_to_2100_is_refused_with_400_and_the_clock_stil
     response = echo.post("/_sandbox/clock", json=body)
     assert response.status_code == 400
     assert response.json() == {
-        "error": "the clock moves between 1970-01-01T00:00:00.000Z and 2100-01-01T00:00:00.000Z only"
+        "error": "the clock moves between 1970-01-01T00:00:00.000Z and "
+        "2100-01-01T00:00:00.000Z only"
     }
     after = echo.get("/_sandbox/clock")
     assert after.status_code == 200

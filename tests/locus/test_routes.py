@@ -374,7 +374,9 @@ def test_unknown_ids_are_404(api: Any, path: str, message: str) -> None:
         "/sites/%C2%B2",
     ],
 )
-def test_an_id_not_of_ascii_digits_or_past_4300_digits_is_the_routing_404(api: Any, path: str) -> None:
+def test_an_id_not_of_ascii_digits_or_past_4300_digits_is_the_routing_404(
+    api: Any, path: str
+) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert response.json() == {"message": "Not found", "statusCode": 404}

@@ -48,6 +48,10 @@ OPEN_PATHS = frozenset({"/health"})
 DEFAULT_USAGE_KEYS = 10
 MAX_USAGE_KEYS = 100
 """``GET /_sandbox/limits`` lists at most this many keys per limiter, the busiest first."""
+MAX_FAULTS = 100
+"""Active faults a tenant may hold: every request of the tenant looks through them, and each
+may carry a body up to MAX_CONTROL_BODY, so without a bound one tenant could slow every one of
+its requests and hold any amount of memory."""
 MAX_CONTROL_BODY = 64 * 1024
 """The largest control-plane request body read; a larger one is answered 413 unread."""
 
@@ -452,6 +456,10 @@ class ControlPlane:
             fault = Fault.from_spec(body, set(self.sandbox.apis))
         except FaultSpecError as error:
             raise control_error(400, str(error)) from None
+        if len(tenant.faults) >= MAX_FAULTS:
+            raise control_error(
+                409, f"a tenant holds at most {MAX_FAULTS} faults: remove one first"
+            )
         tenant.faults.add(fault)
         self.sandbox.persistence.save_settings(tenant)
         return JSONBody({"id": fault.id}, status_code=201)

@@ -271,6 +271,24 @@ def test_a_fault_sends_its_printable_header_and_a_latency_up_to_the_bound_is_kep
     assert answered.headers["x-why"] == "a\tb ~!"
 
 
+def test_a_tenant_holds_at_most_100_faults_and_one_removed_makes_room(echo: httpx.Client) -> None:
+    ids = [
+        echo.post("/_sandbox/faults", json={"api": "echo", "path": f"/p{n}", "status": 503}).json()[
+            "id"
+        ]
+        for n in range(100)
+    ]
+    refused = echo.post("/_sandbox/faults", json={"api": "echo", "status": 503})
+    assert (refused.status_code, refused.json()) == (
+        409,
+        {"error": "a tenant holds at most 100 faults: remove one first"},
+    )
+    assert len(echo.get("/_sandbox/faults").json()["faults"]) == 100
+    assert echo.delete(f"/_sandbox/faults/{ids[0]}").status_code == 204
+    again = echo.post("/_sandbox/faults", json={"api": "echo", "status": 503})
+    assert again.status_code == 201
+
+
 def test_a_probabilistic_fault_hits_some_requests_and_spares_others(echo: httpx.Client) -> None:
     echo.post("/_sandbox/faults", json={"api": "echo", "status": 500, "probability": 0.5})
     statuses = [echo.get("/echo/notes", headers=TOKEN).status_code for _ in range(40)]

@@ -147,15 +147,17 @@ class LocusApi:
         ):
             raise control_error(400, "durationSeconds must be a positive number")
         texts = {}
-        for name in ("descriptionShort", "descriptionLong"):
+        for name, longest in MAX_DESCRIPTION.items():
             value = body.get(name)
-            if value is not None and not isinstance(value, str):
-                raise control_error(400, f"{name} must be a string")
+            if value is not None and (not isinstance(value, str) or len(value) > longest):
+                raise control_error(400, f"{name} must be a string of at most {longest} characters")
             texts[name] = value
         component_id = body.get("componentId")
         state = self.state(tenant)
         if isinstance(component_id, bool) or not isinstance(component_id, int):
             raise control_error(400, "componentId must be an integer")
+        if len(state.alerts) >= MAX_ALERTS:
+            raise control_error(409, f"a tenant keeps at most {MAX_ALERTS} Locus alerts")
         try:
             alert = state.raise_alert(
                 component_id,
@@ -173,6 +175,14 @@ class LocusApi:
         assert site is not None
         rendered = alert.as_json(component.name, site.id, site.name, ZoneInfo("UTC"), state.now())
         return JSONBody(rendered, status_code=201)
+
+
+MAX_DESCRIPTION = {"descriptionShort": 255, "descriptionLong": 4096}
+"""The longest descriptions a raised alert keeps (the guide's are a few words and a sentence)."""
+MAX_ALERTS = 10_000
+"""Alerts a tenant keeps, fixture ones included: raised alerts are acknowledged writes, kept
+(and with ``--data-dir`` saved) as long as the tenant, so past this a raise is refused rather
+than an older alert dropped."""
 
 
 __all__ = ["LocusApi"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import gzip
 from typing import Any
 
@@ -889,6 +890,32 @@ def test_the_control_plane_raises_an_alert(
     )
     bad = client.post("/_sandbox/locus/alerts", json={"componentId": 123, "priority": "urgent"})
     assert bad.status_code == 400
+
+
+def test_raised_alert_descriptions_are_bounded_and_a_tenant_keeps_at_most_10000_alerts(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    for name, longest in (("descriptionShort", 255), ("descriptionLong", 4096)):
+        refused = client.post(
+            "/_sandbox/locus/alerts", json={"componentId": 123, name: "d" * (longest + 1)}
+        )
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": f"{name} must be a string of at most {longest} characters"},
+        )
+        kept = client.post("/_sandbox/locus/alerts", json={"componentId": 123, name: "d" * longest})
+        assert kept.status_code == 201
+        assert kept.json()[name] == "d" * longest
+    state = sandbox.vendor(LocusApi).state(sandbox.tenant())
+    model = next(iter(state.alerts.values()))
+    for alert_id in range(100_000, 100_000 + 10_000 - len(state.alerts)):
+        state.alerts.put(alert_id, dataclasses.replace(model, id=alert_id))
+    full = client.post("/_sandbox/locus/alerts", json={"componentId": 123})
+    assert (full.status_code, full.json()) == (
+        409,
+        {"error": "a tenant keeps at most 10000 Locus alerts"},
+    )
+    assert len(state.alerts) == 10_000
 
 
 # --- one request at a time -----------------------------------------------------------------

@@ -215,6 +215,76 @@ def test_audit_actions_of_5000_digits_are_refused_with_400(
     assert response.json() == {"Message": "The parameter auditActions must list integers."}
 
 
+TOKEN_ENDPOINTS = {
+    "atrius": (lambda creds: "/atrius/o/token/", 401, {"error": "invalid_client"}),
+    "locus": (
+        lambda creds: "/locus/oauth/token",
+        401,
+        {"error": "invalid_client", "error_description": "Client authentication failed"},
+    ),
+    "buildingminds": (
+        lambda creds: f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token",
+        400,
+        {"error": "invalid_request", "error_codes": [900144]},
+    ),
+}
+
+
+@pytest.mark.parametrize("api", sorted(TOKEN_ENDPOINTS))
+def test_a_basic_header_with_bytes_beyond_ascii_is_a_malformed_one_not_a_500(
+    api: str, client: httpx.Client, sandbox: Sandbox
+) -> None:
+    path_of, status, expected = TOKEN_ENDPOINTS[api]
+    path = path_of(sandbox.credentials()[api])
+    form = {"grant_type": "client_credentials"}
+    answers = [
+        client.post(path, headers={"Authorization": header}, data=form)
+        for header in (b"Basic \xff\xfe", b"Basic !!!")
+    ]
+    for answer in answers:
+        assert answer.status_code == status, answer.text
+        assert {key: answer.json()[key] for key in expected} == expected
+
+
+def _chunks_of_1_kib(count: int) -> Iterator[bytes]:
+    for _ in range(count):
+        yield b"x" * 1024
+
+
+TOO_LARGE_TOKEN_REQUEST = {
+    "error": "invalid_request",
+    "error_description": "The request body is larger than 65536 bytes.",
+}
+
+
+@pytest.mark.parametrize("api", sorted(TOKEN_ENDPOINTS))
+def test_a_token_request_body_over_64_kib_is_refused_413_as_it_streams_in(
+    api: str, client: httpx.Client, sandbox: Sandbox
+) -> None:
+    path = TOKEN_ENDPOINTS[api][0](sandbox.credentials()[api])
+    # Streamed without a Content-Length (chunked), so only the running count can stop it.
+    response = client.post(
+        path,
+        content=_chunks_of_1_kib(80),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE_TOKEN_REQUEST
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_metasys_login_body_over_64_kib_is_refused_with_its_400_as_it_streams_in(
+    client: httpx.Client,
+) -> None:
+    response = client.post(
+        "/metasys/api/v4/login",
+        content=_chunks_of_1_kib(80),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"Message": "The request body is too large."}
+
+
 # --- bodies from a schema, hostile values mixed in ----------------------------------------------
 
 

@@ -3,6 +3,8 @@ and new tenants' credentials come from secrets, not the seed."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -166,3 +168,28 @@ def test_two_sandboxes_with_the_same_seed_give_new_tenants_different_credentials
         for name in names:
             mine, theirs = first.credentials[api][name], second.credentials[api][name]
             assert mine != theirs, (api, name)
+
+
+def test_a_deleted_tenant_that_used_every_vendor_leaves_no_state_clock_or_limits_alive(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    created = client.post("/_sandbox/tenants")
+    assert created.status_code == 201
+    tenant_id = created.json()["tenant"]
+    for vendor in EVERY_VENDOR:
+        response = _read(client, vendor, sandbox, tenant_id)()
+        assert response.status_code == 200, (vendor.api, response.text)
+    tenant = sandbox.tenants.get(tenant_id)
+    assert tenant is not None
+    kept = {api: weakref.ref(state) for api, state in tenant.states.items()}
+    kept |= {
+        "tenant": weakref.ref(tenant),
+        "clock": weakref.ref(tenant.clock),
+        "limits": weakref.ref(tenant.limits),
+        "faults": weakref.ref(tenant.faults),
+    }
+    del tenant
+    assert client.delete(f"/_sandbox/tenants/{tenant_id}").status_code == 204
+    gc.collect()
+    assert sorted(kept) == sorted([*_ids(EVERY_VENDOR), "tenant", "clock", "limits", "faults"])
+    assert [name for name, ref in kept.items() if ref() is not None] == []

@@ -9,6 +9,17 @@ from typing import Literal
 
 ClockMode = Literal["real", "frozen", "offset"]
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""The control plane moves a sandbox clock within [EARLIEST, LATEST): every date the fakes
+write (token expiries, JWT claims, ISO timestamps) must stay inside what ``datetime`` holds, and
+generated series (counted from a device's or meter's first hour) must stay a bounded walk."""
+
+
+def within_range(seconds: float) -> bool:
+    """Whether a clock may show ``seconds`` since the epoch (see :data:`EARLIEST`)."""
+    return EARLIEST.timestamp() <= seconds < LATEST.timestamp()
+
 
 class Clock:
     """Wall-clock time that tests can freeze, set and advance instead of sleeping.

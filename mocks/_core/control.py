@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -31,7 +31,7 @@ from standin._core.access import (
     same_token,
 )
 from standin._core.bodies import parse_json, read_capped
-from standin._core.clock import isoformat
+from standin._core.clock import EARLIEST, LATEST, isoformat, within_range
 from standin._core.errors import VendorError
 from standin._core.faults import MAX_FAULTS, Fault, FaultSpecError
 from standin._core.handlers import SettledErrors, error_response, exception_handlers
@@ -295,9 +295,12 @@ class ControlPlane:
         if action == "advance":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise control_error(400, "advance takes a number of seconds")
+            _check_reachable(clock.time() + float(value))
             clock.advance(float(value))
         elif action == "set":
-            clock.set(_parse_instant(value))
+            instant = _parse_instant(value)
+            _check_reachable(instant.timestamp())
+            clock.set(instant)
         elif action == "freeze":
             if value is not True:
                 raise control_error(400, "freeze takes true")
@@ -395,6 +398,8 @@ class ControlPlane:
             raise control_error(400, "limit must be a positive integer")
         if limit is not None and limit < 1:
             raise control_error(400, "limit must be a positive integer")
+        if limit is not None:
+            limit = min(limit, 10**MAX_DIGITS)
         query = self._journal_query(request, fields)
         entries = self.sandbox.journal.entries(limit=limit, query=query)
         return JSONBody({"requests": [entry.as_dict() for entry in entries]})
@@ -488,16 +493,30 @@ class ControlPlane:
         return JSONBody(tenant.limits.usage(tenant.clock.time(), DEFAULT_USAGE_KEYS))
 
 
+MAX_DIGITS = 18
+"""Digits read of a control-plane integer (leading zeros aside): more than any count or status
+needs, and far below the 4,300 past which ``int()`` refuses a string (a 500, not a 400)."""
+
+
+def _digits(text: str) -> int | None:
+    """``text`` as a non-negative integer if it is ASCII digits alone (``str.isdigit()`` also
+    accepts "²", which ``int()`` refuses), capped at ``10**MAX_DIGITS``; else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0")
+    return 10**MAX_DIGITS if len(significant) > MAX_DIGITS else int(significant or "0")
+
+
 def _positive_int(text: str, name: str) -> int:
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+    value = _digits(text)
+    if value is None or value < 1:
         raise control_error(400, f"{name} must be a positive integer")
-    return int(text)
+    return value
 
 
 def _status(value: Any) -> int:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and (digits := _digits(value)) is not None:
+        value = digits
     if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
         raise control_error(400, "status must be an HTTP status code")
     return value
@@ -516,9 +535,20 @@ def _version() -> str:
 
 
 def _parse_instant(value: Any) -> datetime:
+    """An ISO 8601 instant; one without an offset is UTC, as the clock reads it."""
     if not isinstance(value, str):
         raise control_error(400, "set takes an ISO 8601 timestamp")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise control_error(400, "set takes an ISO 8601 timestamp") from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def _check_reachable(seconds: float) -> None:
+    """A clock is moved only where every fake can still answer (checked before it moves, so
+    a refused move leaves it as it was)."""
+    if not within_range(seconds):
+        raise control_error(
+            400, f"the clock moves between {isoformat(EARLIEST)} and {isoformat(LATEST)} only"
+        )

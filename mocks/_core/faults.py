@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,16 @@ from typing import Any
 MAX_FAULTS = 100
 """A tenant holds at most 100 active faults (each request of the tenant looks through them);
 adding one more is refused with 400. Removing faults, or their wearing out, makes room."""
+MAX_LATENCY_MS = 600_000
+"""The longest delay a fault adds (10 minutes): longer than any client timeout worth testing,
+short enough that a request it holds is answered (a delay of 1e300 ms held it for ever)."""
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP field name (RFC 9110's token), matched whole (``$`` would let a final newline in)."""
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+"""A field value every client reads: printable ASCII and tabs (no CR or LF, nothing that
+Latin-1 cannot encode, nothing httpx cannot take as text)."""
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+"""Set by the server from the body it sends; a fault's own would contradict it."""
 
 
 class FaultSpecError(ValueError):
@@ -70,14 +81,15 @@ class Fault:
         if unknown:
             raise FaultSpecError(f"unknown fields: {', '.join(sorted(unknown))}")
         api = spec.get("api")
-        if api not in known_apis:
+        if not isinstance(api, str) or api not in known_apis:
             raise FaultSpecError(f"api must be one of {sorted(known_apis)}")
         status = spec.get("status")
-        if status is not None and (not _is_int(status) or not 100 <= status <= 599):
-            raise FaultSpecError("status must be an HTTP status code")
+        # 1xx statuses are interim: no request can end with one.
+        if status is not None and (not _is_int(status) or not 200 <= status <= 599):
+            raise FaultSpecError("status must be a final HTTP status code, 200 to 599")
         latency = spec.get("latency_ms", 0)
-        if not _is_number(latency) or latency < 0:
-            raise FaultSpecError("latency_ms must be a non-negative number")
+        if not _is_number(latency) or not 0 <= latency <= MAX_LATENCY_MS:
+            raise FaultSpecError(f"latency_ms must be a number from 0 to {MAX_LATENCY_MS}")
         if status is None and not latency:
             raise FaultSpecError("a fault needs a status, a latency_ms, or both")
         count = spec.get("count")
@@ -91,6 +103,14 @@ class Fault:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             raise FaultSpecError("headers must be an object of strings")
+        for name, value in headers.items():
+            if not HEADER_NAME.fullmatch(name) or name.lower() in FRAMING_HEADERS:
+                raise FaultSpecError(
+                    f"header name {name!r} is not one a fault can send (a token, "
+                    "not Content-Length or Transfer-Encoding)"
+                )
+            if not HEADER_VALUE.fullmatch(value):
+                raise FaultSpecError(f"header {name} must be printable ASCII")
         for name in ("method", "path"):
             if spec.get(name) is not None and not isinstance(spec[name], str):
                 raise FaultSpecError(f"{name} must be a string")

@@ -46,6 +46,13 @@ SECRET_HEADERS = frozenset(
         "proxy-authorization",
         "x-standin-admin-token",
         "x-standin-tenant-token",
+        # No vendor here reads these, but clients put API keys in them out of habit (an
+        # Atmotube key sent as X-Api-Key is still the key).
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-auth-token",
+        "ocp-apim-subscription-key",
     }
 )
 SECRET_FIELDS = frozenset(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_plus
@@ -46,7 +45,9 @@ def client_from_basic(header: str | None) -> ClientAuth | None:
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error and UnicodeDecodeError are ValueErrors, as is what b64decode raises
+        # for a header byte beyond ASCII (headers read as latin-1): all a malformed header.
         return None
     client_id, sep, secret = decoded.partition(":")
     if not sep:

@@ -90,9 +90,12 @@ def _integer(params: Mapping[str, str], name: str, minimum: int, maximum: int) -
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not _UINT.match(raw) or not minimum <= int(raw) <= maximum:
+    # Leading zeros are dropped and more than 10 digits are beyond MAX_INT32 whatever they
+    # are, before int(): it refuses strings of more than 4,300 digits (a ValueError, a 500).
+    significant = raw.lstrip("0") or "0"
+    if not _UINT.match(raw) or len(significant) > 10 or not minimum <= int(significant) <= maximum:
         raise bad_parameter(f"{name} must be an integer between {minimum} and {maximum}")
-    return int(raw)
+    return int(significant)
 
 
 def _day(params: Mapping[str, str], name: str) -> date | None:

@@ -274,11 +274,12 @@ class MetasysApi:
         message = body.get("message", "")
         if not isinstance(ack, bool) or not isinstance(message, str):
             raise control_error(400, "isAckRequired must be true or false, message a string")
-        value = (
-            body["value"]
-            if "value" in body
-            else state.item(obj, ["presentValue"]).get("presentValue")
-        )
+        if len(message) > MAX_TRIGGER_TEXT:
+            raise control_error(400, f"message must hold at most {MAX_TRIGGER_TEXT} characters")
+        if "value" in body:
+            value = _trigger_value(body["value"])
+        else:
+            value = state.item(obj, ["presentValue"]).get("presentValue")
         alarm_id = state.raise_alarm(obj, short, priority, ack, value, message)
         return JSONBody({"id": alarm_id}, 201)
 
@@ -344,7 +345,7 @@ class MetasysApi:
         level = body.get("priority", 16)
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 16:
             raise control_error(400, "priority must be an integer from 1 to 16")
-        value = body.get("value")
+        value = _trigger_value(body.get("value"))
         previous = state.effective(obj)
         if value is None:
             obj.priority_array.pop(level, None)
@@ -355,6 +356,25 @@ class MetasysApi:
         return JSONBody(
             {"id": obj.id, "presentValue": effective.value, "priority": effective.level}
         )
+
+
+MAX_TRIGGER_TEXT = 255
+"""The longest text a trigger keeps (an alarm's message, a value): Metasys' own bound on an
+annotation's text. Each tenant keeps 10,000 alarms and 10,000 changes of each point, so an
+unbounded text (64 KiB each, the control plane's body bound) let one tenant hold gigabytes."""
+
+
+def _trigger_value(value: Any) -> Any:
+    """A value a trigger may give a point or an alarm: what a point's presentValue can be."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and len(value) <= MAX_TRIGGER_TEXT:
+        return value
+    raise control_error(
+        400,
+        f"value must be null, true or false, a number, or a string of at most "
+        f"{MAX_TRIGGER_TEXT} characters",
+    )
 
 
 __all__ = ["MetasysApi"]

@@ -35,13 +35,13 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{root}{API_ROOT}"
 
 
-async def json_body(request: Request) -> Any:
-    """The request body: JSON only (another Content-Type, a missing, malformed or too large body:
-    400), and only what can be answered back (see :func:`parse_json`)."""
+async def json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
+    """The request body: JSON only (another Content-Type, a missing, malformed or body over
+    ``limit`` bytes: 400), and only what can be answered back (see :func:`parse_json`)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.bad_request(f"Unsupported Content-Type: {media_type or 'none'}.")
-    raw = await read_capped(request, MAX_BODY_BYTES, _too_large)
+    raw = await read_capped(request, limit, _too_large)
     if not raw.strip():
         raise errors.bad_request("A request body is required.")
     return parse_json(raw, _not_json)

@@ -70,7 +70,9 @@ def test_limit_of_1440_gives_a_whole_day(data: Any) -> None:
     assert len(items(data(mac=OFFICE, date="2022-06-13", limit=1440))) == 1440
 
 
-@pytest.mark.parametrize("limit", ["0", "1441", "2000", "-1", "ten", "1.5", "\uff11\uff10"])
+@pytest.mark.parametrize(
+    "limit", ["0", "1441", "2000", "-1", "ten", "1.5", "\uff11\uff10", "9" * 5000, "1" + "0" * 5000]
+)
 def test_limit_outside_1_to_1440_is_refused(data: Any, limit: str) -> None:
     response = data(mac=OFFICE, limit=limit)
     assert response.status_code == 400
@@ -101,6 +103,24 @@ def test_a_single_date_allows_1440_readings(data: Any) -> None:
 def test_offset_skips_readings(data: Any) -> None:
     day = items(data(mac=OFFICE, date="2022-06-13", limit=20))
     assert items(data(mac=OFFICE, date="2022-06-13", limit=5, offset=10)) == day[10:15]
+
+
+@pytest.mark.parametrize("offset", ["2147483648", "9" * 5000])
+def test_an_offset_beyond_32_bits_is_refused_however_many_digits_it_has(
+    data: Any, offset: str
+) -> None:
+    response = data(mac=OFFICE, offset=offset)
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "message": "offset must be an integer between 0 and 2147483647",
+    }
+
+
+def test_an_offset_with_thousands_of_leading_zeros_is_its_value(data: Any) -> None:
+    day = items(data(mac=OFFICE, date="2022-06-13", limit=20))
+    padded = data(mac=OFFICE, date="2022-06-13", limit=5, offset="0" * 5000 + "10")
+    assert items(padded) == day[10:15]
 
 
 def test_offset_past_the_end_gives_no_items_but_the_total(data: Any) -> None:

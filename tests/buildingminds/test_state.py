@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standin._core.clock import Clock
+from standin.buildingminds import BuildingMindsApi
 from standin.buildingminds import state as buildingminds_state
 from standin.buildingminds.entities import ENTITIES, problems
 from standin.buildingminds.state import (
@@ -20,6 +21,7 @@ from standin.buildingminds.state import (
     InboundQuery,
     Timing,
 )
+from standin.registry import create_sandbox
 from tests.buildingminds.conftest import budget, portfolio, record
 from tests.conftest import NOW
 
@@ -460,3 +462,16 @@ def test_deleting_an_entity_makes_room_under_the_quota(
     clock.advance(600)
     assert state.entity("meter", "MTR-BER-A-WATER") is None
     assert state.submit("address", [record("address", "A1")]).failures == []
+
+
+def test_a_batch_after_a_fresh_start_gets_an_id_never_given_before() -> None:
+    """Batch ids come from uuid4, not the seed: two sandboxes with the same seed (a restart
+    without a data directory) never hand out the same batch id."""
+    made = []
+    for _ in range(2):
+        sandbox = create_sandbox(["buildingminds"], seed=0)
+        fresh = sandbox.vendor(BuildingMindsApi).state(sandbox.tenants.default())
+        made.append(fresh.submit("building", [record("building", "B1", siteId="SITE-BER")]))
+    assert [m.failures for m in made] == [[], []]
+    assert made[0].batch_id is not None
+    assert made[0].batch_id != made[1].batch_id

@@ -45,6 +45,47 @@ def test_clock_rejects_bad_requests(echo: httpx.Client, body: dict[str, object])
     assert set(response.json()) == {"error"}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"advance": 3e11},
+        {"advance": -7e10},
+        {"advance": 1e300},
+        {"advance": -1.7976931348623157e308},
+        {"advance": 2**63},
+        {"set": "9999-12-31T23:59:59Z"},
+        {"set": "2100-01-01T00:00:00Z"},
+        {"set": "0001-01-01T00:00:00+14:00"},
+        {"set": "1969-12-31T23:59:59Z"},
+    ],
+)
+def test_a_clock_move_beyond_1970_to_2100_is_refused_with_400_and_the_clock_still_answers(
+    echo: httpx.Client, body: dict[str, object]
+) -> None:
+    response = echo.post("/_sandbox/clock", json=body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "the clock moves between 1970-01-01T00:00:00.000Z and "
+        "2100-01-01T00:00:00.000Z only"
+    }
+    after = echo.get("/_sandbox/clock")
+    assert after.status_code == 200
+    assert after.json() == {"now": "2026-11-20T12:00:30.000Z", "mode": "frozen"}
+
+
+def test_a_clock_moves_to_the_edges_of_its_range_and_a_time_without_offset_is_utc(
+    echo: httpx.Client,
+) -> None:
+    assert echo.post("/_sandbox/clock", json={"set": "2099-12-31T23:59:59"}).json() == {
+        "now": "2099-12-31T23:59:59.000Z",
+        "mode": "frozen",
+    }
+    assert echo.post("/_sandbox/clock", json={"set": "1970-01-01T00:00:00Z"}).json() == {
+        "now": "1970-01-01T00:00:00.000Z",
+        "mode": "frozen",
+    }
+
+
 def test_credentials_are_the_default_tenants(echo: httpx.Client) -> None:
     assert echo.get("/_sandbox/credentials").json() == {"echo": {"token": "default-token"}}
 
@@ -171,6 +212,65 @@ def test_bad_fault_specs_are_refused(echo: httpx.Client, spec: object) -> None:
     response = echo.post("/_sandbox/faults", json=spec)
     assert response.status_code == 400
     assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"api": [], "status": 500}, "api must be one of ['echo']"),
+        ({"api": {"echo": 1}, "status": 500}, "api must be one of ['echo']"),
+        ({"api": "echo", "status": 100}, "status must be a final HTTP status code, 200 to 599"),
+        ({"api": "echo", "status": 101}, "status must be a final HTTP status code, 200 to 599"),
+        ({"api": "echo", "latency_ms": 1e300}, "latency_ms must be a number from 0 to 600000"),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Snow": "\u2603"}},
+            "header X-Snow must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Split": "a\r\nSet-Cookie: x=1"}},
+            "header X-Split must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X-Tail": "a\n"}},
+            "header X-Tail must be printable ASCII",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"X Bad": "v"}},
+            "header name 'X Bad' is not one a fault can send (a token, not Content-Length or "
+            "Transfer-Encoding)",
+        ),
+        (
+            {"api": "echo", "status": 503, "headers": {"Content-Length": "99999"}},
+            "header name 'Content-Length' is not one a fault can send (a token, not "
+            "Content-Length or Transfer-Encoding)",
+        ),
+    ],
+)
+def test_a_fault_that_could_not_be_answered_is_refused_400_and_requests_still_answer(
+    echo: httpx.Client, spec: object, error: str
+) -> None:
+    response = echo.post("/_sandbox/faults", json=spec)
+    assert (response.status_code, response.json()) == (400, {"error": error})
+    assert echo.get("/_sandbox/faults").json() == {"faults": []}
+    assert echo.get("/echo/notes", headers=TOKEN).status_code == 200
+
+
+def test_a_fault_sends_its_printable_header_and_a_latency_up_to_the_bound_is_kept(
+    echo: httpx.Client,
+) -> None:
+    echo.post(
+        "/_sandbox/faults",
+        json={"api": "echo", "status": 503, "headers": {"X-Why": "a\tb ~!"}, "count": 1},
+    )
+    kept = echo.post(
+        "/_sandbox/faults", json={"api": "echo", "path": "/none", "latency_ms": 600000}
+    )
+    assert kept.status_code == 201
+    answered = echo.get("/echo/notes", headers=TOKEN)
+    assert answered.status_code == 503
+    assert answered.headers["x-why"] == "a\tb ~!"
+
+
 
 
 def test_a_probabilistic_fault_hits_some_requests_and_spares_others(echo: httpx.Client) -> None:

@@ -56,6 +56,18 @@ def test_authorization_headers_and_secret_form_and_json_fields_are_masked(
     assert "s3cret" not in str(form_entry["request_headers"]) + form_entry["request_body"]
 
 
+@pytest.mark.parametrize(
+    "name", ["X-Api-Key", "Api-Key", "ApiKey", "X-Auth-Token", "Ocp-Apim-Subscription-Key"]
+)
+def test_api_keys_in_the_headers_clients_habitually_use_are_masked(
+    echo: httpx.Client, name: str
+) -> None:
+    echo.get("/echo/notes", headers={**TOKEN, name: "s3cret-key"})
+    [entry] = echo.get("/_sandbox/requests").json()["requests"]
+    assert entry["request_headers"][name.lower()] == "***"
+    assert "s3cret" not in str(entry)
+
+
 def test_bodies_are_kept_up_to_the_documented_size_and_flagged_when_cut(
     echo: httpx.Client,
 ) -> None:
@@ -132,6 +144,47 @@ def test_a_journal_limit_that_is_not_a_positive_integer_is_a_400_not_a_500(
     response = echo.get(f"/_sandbox/requests?limit={limit}")
     assert response.status_code == 400
     assert response.json() == {"error": "limit must be a positive integer"}
+
+
+THOUSANDS_OF_DIGITS = "9" * 5000
+"""Past the 4,300 digits ``int()`` reads from a string."""
+
+
+def test_a_journal_limit_of_thousands_of_digits_lists_every_entry(echo: httpx.Client) -> None:
+    echo.get("/echo/notes", headers=TOKEN)
+    everything = echo.get("/_sandbox/requests").json()
+    for limit in (THOUSANDS_OF_DIGITS, "0" * 5000 + "1000"):
+        response = echo.get(f"/_sandbox/requests?path=/notes&limit={limit}")
+        assert response.status_code == 200
+        assert response.json() == {
+            "requests": [e for e in everything["requests"] if e["path"] == "/notes"]
+        }
+    found = echo.post("/_sandbox/requests/find", json={"path": "/notes", "limit": 2**63})
+    assert found.status_code == 200
+    assert len(found.json()["requests"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "answer"),
+    [
+        (THOUSANDS_OF_DIGITS, (400, {"error": "status must be an HTTP status code"})),
+        ("0" * 5000 + "200", (200, {"count": 1})),
+    ],
+)
+def test_a_status_filter_of_thousands_of_digits_is_read_by_its_value_not_a_500(
+    echo: httpx.Client, status: str, answer: tuple[int, dict[str, object]]
+) -> None:
+    echo.get("/echo/notes", headers=TOKEN)
+    response = echo.get(f"/_sandbox/requests/count?status={status}")
+    assert (response.status_code, response.json()) == answer
+
+
+def test_a_limits_keys_count_of_thousands_of_digits_is_over_the_bound_not_a_500(
+    echo: httpx.Client,
+) -> None:
+    response = echo.get(f"/_sandbox/limits?keys={THOUSANDS_OF_DIGITS}")
+    assert response.status_code == 400
+    assert response.json() == {"error": "keys must be at most 100"}
 
 
 def test_health_answers_without_a_token_and_shows_no_secret() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import gzip
 from typing import Any
 
@@ -361,6 +362,31 @@ def test_unknown_ids_are_404(api: Any, path: str, message: str) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert response.json() == {"message": message, "statusCode": 404}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sites/" + "9" * 5000,
+        "/components/" + "1" + "0" * 5000 + "/data",
+        "/partners/" + "9" * 5000 + "/alerts",
+        "/sites/-5",
+        "/clients/abc",
+        "/sites/%C2%B2",
+    ],
+)
+def test_an_id_not_of_ascii_digits_or_past_4300_digits_is_the_routing_404(
+    api: Any, path: str
+) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not found", "statusCode": 404}
+
+
+def test_an_id_of_4300_digits_is_still_an_unknown_site(api: Any) -> None:
+    response = api.get("/sites/" + "9" * 4300)
+    assert response.status_code == 404
+    assert response.json() == {"message": f"Site {'9' * 4300} not found", "statusCode": 404}
 
 
 def test_installinfo_and_modelsettings(api: Any) -> None:
@@ -864,6 +890,8 @@ def test_the_control_plane_raises_an_alert(
     )
     bad = client.post("/_sandbox/locus/alerts", json={"componentId": 123, "priority": "urgent"})
     assert bad.status_code == 400
+
+
 
 
 # --- one request at a time -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 
 from standin import Sandbox
 from tests.conftest import NOW
@@ -929,6 +930,51 @@ def test_the_control_plane_writes_a_point_like_field_logic(
     assert bad.status_code == 400
     unknown = client.post("/_sandbox/metasys/devices/nope/offline", json={})
     assert unknown.status_code == 404
+
+
+TRIGGER_VALUE_REFUSED = {
+    "error": "value must be null, true or false, a number, or a string of at most 255 characters"
+}
+
+
+@pytest.mark.parametrize("value", ["v" * 256, ["v"] * 3, {"big": "v"}])
+def test_a_trigger_value_a_point_could_not_hold_is_refused_and_nothing_is_kept(
+    client: httpx.Client, api: Any, sandbox: Sandbox, value: object
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    alarms_before = api.get("/alarms").json()["total"]
+    written = client.post(
+        f"/_sandbox/metasys/objects/{point}/value", json={"value": value, "priority": 3}
+    )
+    assert (written.status_code, written.json()) == (400, TRIGGER_VALUE_REFUSED)
+    raised = client.post(
+        f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avHiAlarm", "value": value}
+    )
+    assert (raised.status_code, raised.json()) == (400, TRIGGER_VALUE_REFUSED)
+    assert list(state_of(sandbox).events) == []
+    assert api.get("/alarms").json()["total"] == alarms_before
+    assert present(api, point)[0] == 72.0
+
+
+def test_an_alarm_message_over_255_characters_is_refused_and_255_are_kept(
+    client: httpx.Client, api: Any, sandbox: Sandbox
+) -> None:
+    point = object_id(sandbox, ZONE_SETPOINT)
+    refused = client.post(
+        f"/_sandbox/metasys/objects/{point}/alarms",
+        json={"type": "avHiAlarm", "message": "m" * 256},
+    )
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "message must hold at most 255 characters"},
+    )
+    raised = client.post(
+        f"/_sandbox/metasys/objects/{point}/alarms",
+        json={"type": "avHiAlarm", "message": "m" * 255, "value": "v" * 255},
+    )
+    assert raised.status_code == 201
+    alarm = api.get(f"/alarms/{raised.json()['id']}").json()
+    assert (alarm["message"], alarm["triggerValue"]["item"]) == ("m" * 255, "v" * 255)
 
 
 def test_a_new_tenant_has_its_own_site_and_users(client: httpx.Client, sandbox: Sandbox) -> None:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
+from standin._core.oauth import MAX_TOKEN_REQUEST
 from standin._core.seam import Caller, Seam, attribute
 from standin.metasys import auth, errors, query
 from standin.metasys.deps import Deps
@@ -75,7 +76,8 @@ class SystemHandlers:
         self.seam = seam
 
     async def login(self, request: Request) -> Response:
-        body = await json_body(request)
+        # Read before any credential, so bounded as every token request is.
+        body = await json_body(request, MAX_TOKEN_REQUEST)
         username = body.get("username") if isinstance(body, dict) else None
         tenant = (
             self.seam.sandbox.tenants.resolve(self.seam.api, username)

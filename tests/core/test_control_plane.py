@@ -271,8 +271,6 @@ def test_a_fault_sends_its_printable_header_and_a_latency_up_to_the_bound_is_kep
     assert answered.headers["x-why"] == "a\tb ~!"
 
 
-
-
 def test_a_probabilistic_fault_hits_some_requests_and_spares_others(echo: httpx.Client) -> None:
     echo.post("/_sandbox/faults", json={"api": "echo", "status": 500, "probability": 0.5})
     statuses = [echo.get("/echo/notes", headers=TOKEN).status_code for _ in range(40)]

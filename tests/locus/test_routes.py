@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
 import gzip
 from typing import Any
 
@@ -890,8 +889,6 @@ def test_the_control_plane_raises_an_alert(
     )
     bad = client.post("/_sandbox/locus/alerts", json={"componentId": 123, "priority": "urgent"})
     assert bad.status_code == 400
-
-
 
 
 # --- one request at a time -----------------------------------------------------------------

@@ -28,6 +28,9 @@ class BalancerSettings:
     """Above the Metasys stream's 30 s heartbeat, so an idle stream is never cut."""
     tunnel_timeout_s: int = 3600
     retries: int = 3
+    log_requests: bool = False
+    """A line per request on HAProxy's standard output (which replica, status, retries, how
+    it ended): the scale-out tests keep it in their HAProxy log; the bench does not pay it."""
 
 
 DEFAULT_SETTINGS = BalancerSettings()
@@ -45,9 +48,11 @@ def haproxy_config(
         "global",
         "    maxconn 4096",
         f"    stats socket {admin_socket} mode 600 level admin",
+        *(["    log stdout format raw local0"] if s.log_requests else []),
         "",
         "defaults",
         "    mode http",
+        *(["    log global", "    option httplog"] if s.log_requests else []),
         # A new connection to a replica for each request: a request is never sent on an idle
         # connection to a replica that died meanwhile (a POST could not be retried safely),
         # and a dead replica refuses the connection, which is retried on another.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -110,3 +113,107 @@ def test_a_request_handed_on_too_often_is_answered_503(redis_url: str) -> None:
         "error": "sandbox storage unavailable",
         "detail": "tenant t-1 is moving between replicas; retry",
     }
+
+
+DIES_AFTER_TAKING_A_REQUEST = """
+import os, signal, socket, sys
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+connection, _ = server.accept()
+taken = b""
+while b"\\r\\n\\r\\n" not in taken:
+    taken += connection.recv(65536)
+head, _, body = taken.partition(b"\\r\\n\\r\\n")
+length = [line for line in head.lower().split(b"\\r\\n") if line.startswith(b"content-length:")]
+while len(body) < (int(length[0].split(b":")[1]) if length else 0):
+    body += connection.recv(65536)
+print(head.split(b"\\r\\n")[0].decode(), body.decode(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+"""A holder SIGKILLed right after it has taken a whole request, before answering: the moment a
+replica killed under load may have applied a write it never acknowledged."""
+
+
+@pytest.fixture
+def dying_holder() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A process on a loopback port that takes one request, then SIGKILLs itself."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", DIES_AFTER_TAKING_A_REQUEST], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        yield f"http://127.0.0.1:{process.stdout.readline().strip()}", process
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def served_here_after(holder_url: str) -> tuple[ASGIApp, list[str]]:
+    """An app whose tenant is first found at ``holder_url``, then (taken over) served here."""
+    calls: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["method"])
+        if len(calls) == 1:
+            raise TenantElsewhere("t-1", Holder.parse(f"dying|{holder_url}|1"))
+        await JSONBody({"served": "here"}, status_code=201)(scope, receive, send)
+
+    return app, calls
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_write_whose_holder_is_killed_after_taking_it_is_answered_502_and_not_applied_twice(
+    redis_url: str, dying_holder: tuple[str, subprocess.Popen[str]], method: str
+) -> None:
+    holder_url, holder = dying_holder
+    persistence = RedisPersistence(redis_url, f"http://127.0.0.1:{free_port()}")
+    app, calls = served_here_after(holder_url)
+    try:
+        with live_server(Gateway(app, persistence)) as url:
+            answer = httpx.request(method, f"{url}/x", content=b"write-1", trust_env=False)
+    finally:
+        persistence.redis.close()
+    assert holder.stdout is not None
+    assert holder.stdout.read() == f"{method} /x HTTP/1.1 write-1\n"
+    assert holder.wait(timeout=10) == -signal.SIGKILL
+    assert answer.status_code == 502
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.json() == {
+        "error": "replica failed",
+        "detail": f"the replica serving tenant t-1 stopped while answering this {method}: "
+        "it may or may not have been applied",
+    }
+    # Taken by the dead holder, so not served here as well.
+    assert calls == [method]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_idempotent_request_whose_holder_is_killed_after_taking_it_is_served_here(
+    redis_url: str, dying_holder: tuple[str, subprocess.Popen[str]], method: str
+) -> None:
+    holder_url, holder = dying_holder
+    persistence = RedisPersistence(redis_url, f"http://127.0.0.1:{free_port()}")
+    app, calls = served_here_after(holder_url)
+    try:
+        with live_server(Gateway(app, persistence)) as url:
+            answer = httpx.request(method, f"{url}/x", content=b"same", trust_env=False)
+    finally:
+        persistence.redis.close()
+    assert holder.wait(timeout=10) == -signal.SIGKILL
+    assert (answer.status_code, answer.json()) == (201, {"served": "here"})
+    assert calls == [method, method]
+
+
+def test_a_write_whose_holder_refuses_the_connection_is_served_here(redis_url: str) -> None:
+    """Nothing listens where the holder was: the write never reached it."""
+    persistence = RedisPersistence(redis_url, f"http://127.0.0.1:{free_port()}")
+    app, calls = served_here_after(f"http://127.0.0.1:{free_port()}")
+    try:
+        with live_server(Gateway(app, persistence)) as url:
+            answer = httpx.post(f"{url}/x", content=b"write-1", trust_env=False)
+    finally:
+        persistence.redis.close()
+    assert (answer.status_code, answer.json()) == (201, {"served": "here"})
+    assert calls == ["POST", "POST"]

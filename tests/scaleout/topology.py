@@ -14,6 +14,7 @@ down in order.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import socket
 import subprocess
@@ -44,6 +45,10 @@ HAPROXY = Path("/usr/sbin/haproxy")
 def ensure_haproxy() -> None:
     ensure_debian_packages("the scale-out tests (replicas behind a balancer)", {HAPROXY: "haproxy"})
 
+
+LOGGED = dataclasses.replace(DEFAULT_SETTINGS, log_requests=True)
+"""The documented configuration, with a line per request in ``haproxy/haproxy.log``: which
+replica answered a request, and how it ended, is what a failing run needs to be read."""
 
 TopologyFailed = ServerFailed
 """A process of the topology did not start or did not become ready."""
@@ -261,7 +266,9 @@ def running(
 ) -> Iterator[Topology]:
     """``count`` replicas on ``redis`` behind HAProxy; everything stopped on exit."""
     replicas = [Replica(f"r{n}", directory, redis.url, extra=extra) for n in range(1, count + 1)]
-    balancer = Balancer(directory / "haproxy", [(r.name, r.port) for r in replicas])
+    balancer = Balancer(
+        directory / "haproxy", [(r.name, r.port) for r in replicas], settings=LOGGED
+    )
     topology = Topology(redis, replicas, balancer)
     try:
         for replica in replicas:

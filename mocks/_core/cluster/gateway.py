@@ -5,9 +5,13 @@ app. When the tenant lookup finds the tenant served by another live replica
 (:class:`~standin._core.cluster.signals.TenantElsewhere`, raised before anything is answered or
 changed), it hands the request to that replica over HTTP (method, path, query, headers, body)
 and streams the answer back as it comes, unbuffered, so a Metasys event stream works through a
-replica that does not serve its tenant. A holder that does not answer (connection refused or
-reset: it was killed) has its lease taken over, and the request is answered here. A request is
-handed on at most :data:`MAX_HOPS` times, then answered 503.
+replica that does not serve its tenant. A holder that refuses the connection (it was killed)
+has its lease taken over, and the request is answered here. A holder that took the request and
+then went away without answering (killed while serving it) may have applied it: a request that
+is safe to send twice (``GET``, ``HEAD``, ``OPTIONS``, ``PUT``, ``DELETE``: idempotent in HTTP's
+terms) is answered here too, but a ``POST`` or ``PATCH`` is answered 502 (:func:`lost_response`),
+as the balancer answers one whose replica died while serving it: it is not applied twice. A
+request is handed on at most :data:`MAX_HOPS` times, then answered 503.
 
 A handed request carries the replicas' shared secret; only then are its hop count and its
 ``X-Forwarded-For`` (the address the first replica saw) believed, and the scope's ``client``
@@ -17,6 +21,7 @@ becomes that original address, which is what any "is this client local" rule mus
 from __future__ import annotations
 
 import asyncio
+import enum
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -46,6 +51,13 @@ refuses larger ones before any tenant is looked up."""
 RETRY_AFTER_SECONDS = 1
 KEPT_ALIVE = 32
 """Idle connections to the other replicas kept open (when the server runs a lifespan)."""
+KEEP_ALIVE_EXPIRY_S = 2.0
+"""How long an idle connection to another replica is kept: under uvicorn's 5 s, so this replica
+closes it before the other does, and never sends a request on a connection the other is
+closing (a ``POST`` lost that way could not be sent again: see :data:`SAFE_TO_REPEAT`)."""
+SAFE_TO_REPEAT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""The methods HTTP calls idempotent (RFC 9110, 9.2.2): one whose holder went away after taking
+it is answered here, as if it had been sent once more."""
 
 _FORWARDED = FORWARDED_HEADER.lower().encode()
 _HOPS = HOPS_HEADER.lower().encode()
@@ -66,12 +78,11 @@ _NOT_HANDED_ON = frozenset(
 _NOT_HANDED_BACK = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"date", b"server"}
 )
-_UNREACHABLE = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-)
+_NOT_DELIVERED = (httpx.ConnectError, httpx.ConnectTimeout)
+"""The holder never took the request: nothing of it can have been applied."""
+_LOST = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""The holder went away after taking (part of) the request, before answering: it may have been
+applied."""
 
 
 def original_client(scope: Scope, secret: str) -> tuple[str, int] | None:
@@ -95,6 +106,20 @@ def unavailable_response(detail: str) -> JSONBody:
         {"error": "sandbox storage unavailable", "detail": detail},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+    )
+
+
+def lost_response(tenant_id: str, method: str) -> JSONBody:
+    """A non-idempotent request whose holder went away while serving it: it may have been
+    applied, so it is not served again here."""
+    return JSONBody(
+        {
+            "error": "replica failed",
+            "detail": f"the replica serving tenant {tenant_id} stopped while answering this "
+            f"{method}: it may or may not have been applied",
+        },
+        status_code=502,
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -193,7 +218,19 @@ class Gateway:
                 )(scope, receive, send)
                 return
             holder = elsewhere.holder
-            if await self._hand_on(scope, bytes(body), hops, holder, receive, send):
+            handed = await self._hand_on(scope, bytes(body), hops, holder, receive, send)
+            if handed is _Handed.ANSWERED:
+                return
+            method = scope["method"]
+            if handed is _Handed.LOST and method not in SAFE_TO_REPEAT:
+                log.warning(
+                    "standin: replica %s at %s went away while serving %s %s",
+                    holder.replica,
+                    holder.url,
+                    method,
+                    scope["path"],
+                )
+                await lost_response(elsewhere.tenant_id, method)(scope, receive, send)
                 return
             # Its holder does not answer: serve the tenant here (or meet whoever took it).
             log.warning("standin: replica %s at %s does not answer", holder.replica, holder.url)
@@ -224,6 +261,7 @@ class Gateway:
                 limits=httpx.Limits(
                     max_connections=None,
                     max_keepalive_connections=KEPT_ALIVE if self._lifespan else 0,
+                    keepalive_expiry=KEEP_ALIVE_EXPIRY_S,
                 ),
                 follow_redirects=False,
                 verify=False,  # replicas present the sandbox's own certificate
@@ -240,9 +278,9 @@ class Gateway:
         holder: Holder,
         receive: Receive,
         send: Send,
-    ) -> bool:
-        """Hand the request to ``holder`` and stream its answer back; False if it does not
-        answer at all (nothing has been sent to the client then)."""
+    ) -> _Handed:
+        """Hand the request to ``holder`` and stream its answer back; whether it answered, or
+        why not (nothing has been sent to the client then)."""
         path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = holder.url + path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
@@ -261,8 +299,10 @@ class Gateway:
         request = client.build_request(scope["method"], url, headers=headers, content=body)
         try:
             response = await client.send(request, stream=True)
-        except _UNREACHABLE:
-            return False
+        except _NOT_DELIVERED:
+            return _Handed.NOT_DELIVERED
+        except _LOST:
+            return _Handed.LOST
         try:
             await send(
                 {
@@ -282,7 +322,16 @@ class Gateway:
             log.warning("standin: replica at %s stopped answering mid-response", holder.url)
         finally:
             await response.aclose()
-        return True
+        return _Handed.ANSWERED
+
+
+class _Handed(enum.Enum):
+    ANSWERED = enum.auto()
+    """The holder answered (its answer, whole or cut short, went back to the client)."""
+    NOT_DELIVERED = enum.auto()
+    """The holder refused the connection: it never took the request."""
+    LOST = enum.auto()
+    """The holder took the request and went away before answering."""
 
 
 async def _stream_back(response: httpx.Response, receive: Receive, send: Send) -> None:

@@ -296,6 +296,8 @@ class TenantRegistry:
                     raise ValueError(f"{key} credential already belongs to tenant {owner}")
         if seed:
             self._seed_state(tenant)
+            # Its idle time starts once it exists: copying fixtures can outlast a short TTL.
+            tenant.last_used = self._idle_source()
         self._tenants[tenant_id] = tenant
         if digest is not None:
             self._by_token[digest] = tenant_id

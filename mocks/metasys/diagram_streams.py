@@ -25,7 +25,7 @@ from standin._core.sse import Heartbeat
 from standin.metasys import stream_notes as notes
 from standin.metasys.state.model import ValueChange
 from standin.metasys.state.site import MetasysState
-from standin.metasys.streaming import Streams
+from standin.metasys.streaming import Streams, subscription_room
 
 HEARTBEAT_SECONDS = 30.0
 """**Sandbox choice:** the reference shows ``diagram.heartbeat`` without a period; the sandbox
@@ -79,6 +79,9 @@ class DiagramStreams:
         subscription_id = str(uuid.uuid4())
         if self.streams.owned(stream_id, owner, state) is None:
             return subscription_id
+        with self._lock:
+            held = len(self._by_stream.get(stream_id, ()))
+        subscription_room(held, "diagram")
         self._watch(state)
         self.streams.hub.annotate(
             stream_id, notes.DIAGRAM + subscription_id, notes.diagram_note(control_id)

@@ -27,6 +27,7 @@ from typing import Any
 
 from standin._core.clock import Clock, TenantClocks, isoformat
 from standin._core.sse import EventStreamResponse, Heartbeat, SseHub, StreamEnd, StreamStore
+from standin.metasys import errors
 from standin.metasys import stream_notes as notes
 from standin.metasys.activities import ActivityQuery, effective_permission, render
 from standin.metasys.state.alarms import Alarm, AlarmAction
@@ -48,6 +49,20 @@ after thirty REAL seconds, whatever the sandbox clock, frozen included: the guid
 window for a ``Last-Event-Id`` resume, after which the stream and its subscriptions are gone
 (a later resume answers 204) instead of costing work until its token expires."""
 MAX_EVENTS = 2000
+MAX_SUBSCRIPTIONS = 1_000
+"""**Sandbox choice:** one stream holds at most this many subscriptions of each kind (object
+values, activities, diagrams); one more is refused with Metasys' 400 and nothing is kept. Each
+is kept in memory, indexed and annotated for as long as the stream lives."""
+
+
+def subscription_room(held: int, kind: str) -> None:
+    """Refuse a subscription past :data:`MAX_SUBSCRIPTIONS` of ``kind`` on one stream."""
+    if held >= MAX_SUBSCRIPTIONS:
+        raise errors.bad_request(
+            f"Sandbox quota: this stream already holds {MAX_SUBSCRIPTIONS:,} {kind} "
+            "subscriptions, the most one stream may hold; unsubscribe from some or open "
+            "another stream."
+        )
 
 
 def iso_now(now: datetime) -> str:
@@ -284,6 +299,7 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
+        subscription_room(len(record.objects), "object value")
         self._watch(state, record.tenant_id)
         targets = frozenset((o, a) for o, a, _ in reads)
         self.hub.annotate(stream_id, notes.OBJECT + subscription_id, notes.object_note(targets))
@@ -435,6 +451,7 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
+        subscription_room(len(record.activities), "activity")
         self._watch(state, record.tenant_id)
         self.hub.annotate(
             stream_id,

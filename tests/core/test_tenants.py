@@ -1,7 +1,10 @@
+from typing import Any
+
 import httpx
 import pytest
 
 from standin import Sandbox, build_app
+from standin._core.clock import Clock
 from standin._core.faults import Fault
 from standin._core.journal import JournalQuery
 from standin.inprocess import AsgiBridge
@@ -245,5 +248,21 @@ def test_without_a_ttl_idle_tenants_stay() -> None:
     tenant = sandbox.create_tenant()
     idle.now += 10**9
     sandbox.note_use(None)
+    assert sandbox.remove_idle_tenants() == []
+    assert sandbox.tenants.get(tenant.id) is tenant
+
+
+def test_a_tenant_whose_making_outlasts_the_ttl_is_not_idle_once_made() -> None:
+    from tests.core.echo_api import EchoApi
+
+    idle = FakeMonotonic()
+
+    class SlowToSeed(EchoApi):
+        def new_state(self, tenant_id: str, credentials: dict[str, Any], clock: Clock) -> EchoState:
+            idle.now += 90  # its fixtures take longer to copy than the TTL
+            return super().new_state(tenant_id, credentials, clock)
+
+    sandbox = Sandbox([SlowToSeed], tenant_ttl=60, idle_source=idle)
+    tenant = sandbox.create_tenant()
     assert sandbox.remove_idle_tenants() == []
     assert sandbox.tenants.get(tenant.id) is tenant

@@ -21,6 +21,7 @@ from httpx_sse import aconnect_sse, connect_sse
 from standin import Sandbox, build_app, contracts
 from standin._core.liveserver import live_server
 from standin.metasys.api import MetasysApi
+from standin.metasys.streaming import MAX_SUBSCRIPTIONS
 from tests.metasys.conftest import BASE, ZONE_SETPOINT, object_id
 
 Received = tuple[str, str, str]
@@ -816,3 +817,35 @@ async def test_200_streams_subscribed_to_one_point_each_receive_every_change(
                     assert response.status_code == 200
     assert len(results) == count
     assert all(values == [72.0, *changes] for values in results.values())
+
+
+def test_a_stream_holds_at_most_1000_object_subscriptions_and_one_ended_makes_room(
+    session: Session, sandbox: Sandbox
+) -> None:
+    api = sandbox.vendor(MetasysApi)
+    tenant = sandbox.tenants.default()
+    username = str(sandbox.credentials()["metasys"]["username"])
+    with listening(session) as events:
+        stream_id = hello(events)
+        held = [
+            api.streams.subscribe_object(
+                api.state(tenant), stream_id, f"{tenant.id}/{username}", []
+            )
+            for _ in range(MAX_SUBSCRIPTIONS)
+        ]
+        refused = session.subscribe(stream_id)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "Message": "Sandbox quota: this stream already holds 1,000 object value "
+            "subscriptions, the most one stream may hold; unsubscribe from some or open "
+            "another stream."
+        }
+        assert "METASYS-SUBSCRIPTION-LOCATION" not in refused.headers
+        ended = session.http.delete(
+            f"{BASE}/objects/streams/{stream_id}/subscriptions/{held[0]}",
+            headers=session.headers(),
+        )
+        assert ended.status_code == 200
+        accepted = session.subscribe(stream_id)
+        assert accepted.status_code == 202
+        assert take(events, 1)[0][1] == "object.values.update"

@@ -12,7 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
-from standin.metasys.state.annotation_log import AnnotationLog, next_number
+from standin.metasys.state.annotation_log import AnnotationLog
 from standin.metasys.state.objects import ID_NAMESPACE
 
 AlarmAction = Literal["new", "ack", "discard", "annotate"]
@@ -165,11 +165,15 @@ class AlarmBook:
         return note
 
     def _note(self, alarm: Alarm, text: str, user: str, now: float, action: str) -> Annotation:
-        number = next_number(alarm.noted, alarm.annotations, lambda note: note.id)
-        note = Annotation(number, text, user, now, action)
-        alarm.noted = number
-        alarm.annotations.append(note)
-        self.annotation_log.add(alarm.id, now, note, self._annotations_of)
+        note = self.annotation_log.write(
+            alarm.id,
+            alarm.annotations,
+            alarm.noted,
+            now,
+            lambda number: Annotation(number, text, user, now, action),
+            self._annotations_of,
+        )
+        alarm.noted = note.id
         return note
 
     def _annotations_of(self, alarm_id: str) -> list[Annotation] | None:

@@ -5,11 +5,19 @@ written, to one record or to many, a tenant keeps at most ``limit`` of them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from standin._core.history import CappedLog
 
-N = TypeVar("N")
+
+class Numbered(Protocol):
+    """An annotation: numbered within its record."""
+
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
 
 ANNOTATION_LIMIT = 10_000
 """**Sandbox choice:** a tenant keeps its newest 10,000 alarm annotations and its newest 10,000
@@ -41,11 +49,23 @@ class AnnotationLog(Generic[N]):
                     del notes[position]
                     break
 
+    def write(
+        self,
+        owner: str,
+        notes: list[N],
+        noted: int,
+        moment: float,
+        make: Callable[[int], N],
+        notes_of: Callable[[str], list[N] | None],
+    ) -> N:
+        """A new annotation of ``owner``: ``make`` builds it with the record's next id (one past
+        the highest it ever gave, ``noted``: ids are never reused, even after the oldest were
+        dropped); it is appended to ``notes`` (the record's list) and logged as :meth:`add`
+        does. The caller keeps the new id as the record's ``noted``."""
+        note = make(max(noted, notes[-1].id if notes else 0) + 1)
+        notes.append(note)
+        self.add(owner, moment, note, notes_of)
+        return note
+
     def __len__(self) -> int:
         return len(self._log)
-
-
-def next_number(noted: int, notes: list[N], number_of: Callable[[N], int]) -> int:
-    """The next annotation id of a record: one past the highest it ever gave (ids are never
-    reused, even after the oldest were dropped)."""
-    return max(noted, number_of(notes[-1]) if notes else 0) + 1

@@ -12,7 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
-from standin.metasys.state.annotation_log import AnnotationLog, next_number
+from standin.metasys.state.annotation_log import AnnotationLog
 from standin.metasys.state.model import AuditEntry
 
 AuditAction = Literal["new", "discard", "annotate"]
@@ -117,11 +117,15 @@ class AuditBook:
         now: float,
         action: Literal["none", "discarded"],
     ) -> AuditNote:
-        number = next_number(track.noted, track.notes, lambda note: note.id)
-        note = AuditNote(number, text, user, now, action)
-        track.noted = number
-        track.notes.append(note)
-        self.annotation_log.add(entry.id, now, note, self._notes_of)
+        note = self.annotation_log.write(
+            entry.id,
+            track.notes,
+            track.noted,
+            now,
+            lambda number: AuditNote(number, text, user, now, action),
+            self._notes_of,
+        )
+        track.noted = note.id
         return note
 
     def _notes_of(self, audit_id: str) -> list[AuditNote] | None:

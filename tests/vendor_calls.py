@@ -8,6 +8,7 @@ import httpx
 
 METASYS = "/metasys/api/v4"
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
+"""An AV of the default fixtures: relinquishDefault 72.0, min 60, max 85, alarm above 80."""
 
 
 def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
@@ -54,3 +55,13 @@ def metasys_id(client: httpx.Client, auth: dict[str, str], reference: str) -> st
     assert response.status_code == 200, response.text
     found: str = response.json()
     return found
+
+
+def metasys_adjust(client: httpx.Client, auth: dict[str, str], point: str, value: float) -> None:
+    """Command ``point`` to ``value`` (``adjustCommand``); the command must be acknowledged."""
+    response = client.put(
+        f"{METASYS}/objects/{point}/commands/adjustCommand",
+        headers=auth,
+        json={"parameters": [value]},
+    )
+    assert response.status_code == 200, response.text

@@ -11,15 +11,24 @@ ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
 """An AV of the default fixtures: relinquishDefault 72.0, min 60, max 85, alarm above 80."""
 
 
-def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
+def atrius_grant(
+    client: httpx.Client, creds: dict[str, Any], grant_type: str, **fields: str
+) -> httpx.Response:
+    """``POST /atrius/o/token/``: the tenant's Atrius client id and secret, ``grant_type`` and
+    its ``fields`` (``username`` and ``password``, or ``refresh_token``)."""
+    return client.post(
         "/atrius/o/token/",
         data={
             "client_id": creds["client_id"],
             "client_secret": creds["client_secret"],
-            "grant_type": "client_credentials",
+            "grant_type": grant_type,
+            **fields,
         },
     )
+
+
+def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
+    response = atrius_grant(client, creds, "client_credentials")
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token

@@ -30,7 +30,14 @@ from tests.kill_support import AcknowledgedWrites
 from tests.locus.conftest import HUDSON, password_token
 from tests.metasys.certificate_cases import PARAMETERS
 from tests.support import serving
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
+from tests.vendor_calls import (
+    METASYS,
+    ZONE_SETPOINT,
+    atrius_token,
+    metasys_adjust,
+    metasys_id,
+    metasys_token,
+)
 
 ENGINE = "ADS1:NAE-1"
 
@@ -168,12 +175,7 @@ def test_a_sandbox_on_the_same_data_dir_has_every_write_tenant_and_token_back(
         metasys = {"Authorization": f"Bearer {metasys_token(client, creds['metasys'])}"}
         point = metasys_id(client, metasys, ZONE_SETPOINT)
         engine = metasys_id(client, metasys, ENGINE)
-        command = client.put(
-            f"{METASYS}/objects/{point}/commands/adjustCommand",
-            json={"parameters": [70]},
-            headers=metasys,
-        )
-        assert command.status_code == 200, command.text
+        metasys_adjust(client, metasys, point, 70)
         enumeration = client.post(
             f"{METASYS}/enumerations",
             json={

@@ -63,6 +63,11 @@ class Alarm:
     noted: int = 0
     """Annotations ever written on it (ids go on from here when the oldest were dropped)."""
 
+    @property
+    def notes(self) -> list[Annotation]:
+        """``annotations``, by the name every annotated record gives them (``AnnotatedRecord``)."""
+        return self.annotations
+
 
 AlarmListener = Callable[[AlarmAction, Alarm], None]
 
@@ -165,20 +170,9 @@ class AlarmBook:
         return note
 
     def _note(self, alarm: Alarm, text: str, user: str, now: float, action: str) -> Annotation:
-        note = self.annotation_log.write(
-            alarm.id,
-            alarm.annotations,
-            alarm.noted,
-            now,
-            lambda number: Annotation(number, text, user, now, action),
-            self._annotations_of,
+        return self.annotation_log.write(
+            self.items, alarm.id, alarm, now, lambda n: Annotation(n, text, user, now, action)
         )
-        alarm.noted = note.id
-        return note
-
-    def _annotations_of(self, alarm_id: str) -> list[Annotation] | None:
-        alarm = self.items.get(alarm_id)
-        return None if alarm is None else alarm.annotations
 
     def _tell(self, action: AlarmAction, alarm: Alarm) -> None:
         # Acknowledged, discarded or annotated in place: kept again where the log is kept.

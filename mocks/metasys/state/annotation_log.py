@@ -4,7 +4,7 @@ written, to one record or to many, a tenant keeps at most ``limit`` of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Generic, Protocol, TypeVar
 
 from standin._core.history import CappedLog
@@ -18,6 +18,17 @@ class Numbered(Protocol):
 
 
 N = TypeVar("N", bound=Numbered)
+
+
+class AnnotatedRecord(Protocol[N]):
+    """A record that holds annotations (an alarm, an audit's track)."""
+
+    noted: int
+    """Annotations ever written on it (ids go on from here when the oldest were dropped)."""
+
+    @property
+    def notes(self) -> list[N]: ...
+
 
 ANNOTATION_LIMIT = 10_000
 """**Sandbox choice:** a tenant keeps its newest 10,000 alarm annotations and its newest 10,000
@@ -51,19 +62,25 @@ class AnnotationLog(Generic[N]):
 
     def write(
         self,
+        records: Mapping[str, AnnotatedRecord[N]],
         owner: str,
-        notes: list[N],
-        noted: int,
+        record: AnnotatedRecord[N],
         moment: float,
         make: Callable[[int], N],
-        notes_of: Callable[[str], list[N] | None],
     ) -> N:
-        """A new annotation of ``owner``: ``make`` builds it with the record's next id (one past
-        the highest it ever gave, ``noted``: ids are never reused, even after the oldest were
-        dropped); it is appended to ``notes`` (the record's list) and logged as :meth:`add`
-        does. The caller keeps the new id as the record's ``noted``."""
-        note = make(max(noted, notes[-1].id if notes else 0) + 1)
-        notes.append(note)
+        """A new annotation of ``record`` (``owner`` of ``records``): ``make`` builds it with
+        the record's next id (one past the highest it ever gave: ids are never reused, even
+        after the oldest were dropped); it goes on the record's list and is logged as
+        :meth:`add` logs it, past the bound the oldest leaving the records of ``records`` that
+        hold them."""
+        note = make(max(record.noted, record.notes[-1].id if record.notes else 0) + 1)
+        record.noted = note.id
+        record.notes.append(note)
+
+        def notes_of(gone_owner: str) -> list[N] | None:
+            holder = records.get(gone_owner)
+            return None if holder is None else holder.notes
+
         self.add(owner, moment, note, notes_of)
         return note
 

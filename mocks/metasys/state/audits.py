@@ -117,20 +117,9 @@ class AuditBook:
         now: float,
         action: Literal["none", "discarded"],
     ) -> AuditNote:
-        note = self.annotation_log.write(
-            entry.id,
-            track.notes,
-            track.noted,
-            now,
-            lambda number: AuditNote(number, text, user, now, action),
-            self._notes_of,
+        return self.annotation_log.write(
+            self.tracks, entry.id, track, now, lambda n: AuditNote(n, text, user, now, action)
         )
-        track.noted = note.id
-        return note
-
-    def _notes_of(self, audit_id: str) -> list[AuditNote] | None:
-        track = self.tracks.get(audit_id)
-        return None if track is None else track.notes
 
     def _tell(self, action: AuditAction, entry: AuditEntry) -> None:
         for listener in list(self.listeners):

@@ -121,6 +121,16 @@ class Settings:
             activity_sizes=_env_counts("BENCH_ACTIVITY_SIZES", activity_history.SIZES),
         )
 
+    def load_json(self) -> dict[str, float | int]:
+        """The load each run puts on a server, for a results file."""
+        return {
+            "duration_s": self.duration_s,
+            "warmup_s": self.warmup_s,
+            "rounds": self.rounds,
+            "connections": self.connections,
+            "threads": self.threads,
+        }
+
     def command(self) -> str:
         """The command line that repeats this run."""
         env = {
@@ -457,11 +467,7 @@ def results_json(
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": settings.command(),
         "settings": {
-            "duration_s": settings.duration_s,
-            "warmup_s": settings.warmup_s,
-            "rounds": settings.rounds,
-            "connections": settings.connections,
-            "threads": settings.threads,
+            **settings.load_json(),
             "server_cpu": placement.server_cpu,
             "wrk_cpu": placement.wrk_cpu,
             "placement": placement.note,

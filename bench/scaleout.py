@@ -381,14 +381,7 @@ def results_json(
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
-        "settings": {
-            "duration_s": settings.duration_s,
-            "warmup_s": settings.warmup_s,
-            "rounds": settings.rounds,
-            "connections": settings.connections,
-            "threads": settings.threads,
-            "placement": placement.note,
-        },
+        "settings": {**settings.load_json(), "placement": placement.note},
         "load_average_at_start": load,
         "configs": {c.name: c.label for c in CONFIGS},
         "cases": {

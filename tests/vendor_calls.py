@@ -8,17 +8,27 @@ import httpx
 
 METASYS = "/metasys/api/v4"
 ZONE_SETPOINT = "ADS1:NAE-1/FC-1.VAV-101.ZN-SP"
+"""An AV of the default fixtures: relinquishDefault 72.0, min 60, max 85, alarm above 80."""
 
 
-def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
-    response = client.post(
+def atrius_grant(
+    client: httpx.Client, creds: dict[str, Any], grant_type: str, **fields: str
+) -> httpx.Response:
+    """``POST /atrius/o/token/``: the tenant's Atrius client id and secret, ``grant_type`` and
+    its ``fields`` (``username`` and ``password``, or ``refresh_token``)."""
+    return client.post(
         "/atrius/o/token/",
         data={
             "client_id": creds["client_id"],
             "client_secret": creds["client_secret"],
-            "grant_type": "client_credentials",
+            "grant_type": grant_type,
+            **fields,
         },
     )
+
+
+def atrius_token(client: httpx.Client, creds: dict[str, Any]) -> str:
+    response = atrius_grant(client, creds, "client_credentials")
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
@@ -54,3 +64,13 @@ def metasys_id(client: httpx.Client, auth: dict[str, str], reference: str) -> st
     assert response.status_code == 200, response.text
     found: str = response.json()
     return found
+
+
+def metasys_adjust(client: httpx.Client, auth: dict[str, str], point: str, value: float) -> None:
+    """Command ``point`` to ``value`` (``adjustCommand``); the command must be acknowledged."""
+    response = client.put(
+        f"{METASYS}/objects/{point}/commands/adjustCommand",
+        headers=auth,
+        json={"parameters": [value]},
+    )
+    assert response.status_code == 200, response.text

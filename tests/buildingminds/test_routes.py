@@ -464,22 +464,26 @@ def test_valid_records_are_accepted_with_a_batch_id(api: Any) -> None:
     }
 
 
+def one_record_refused(batch_id: str, original: Any, reason: str) -> dict[str, Any]:
+    """The 400 body of a submission one record of which was refused for ``reason``, the rest
+    queued in ``batch_id``."""
+    return {
+        "message": "1 record(s) failed validation",
+        "batchId": batch_id,
+        "failedMessages": [{"originalMessage": original, "validationMessage": reason}],
+    }
+
+
 def test_some_invalid_records_are_400_and_the_rest_queued(api: Any) -> None:
     bad = {"floorId": "F2", "buildingId": "BLD-BER-A", "name": "Second floor"}
     response = api.post("/floor", json=[record("floor", "F1", buildingId="BLD-BER-A"), bad])
     assert response.status_code == 400
     body = response.json()
-    assert body == {
-        "message": "1 record(s) failed validation",
-        "batchId": body["batchId"],
-        "failedMessages": [
-            {
-                "originalMessage": bad,
-                "validationMessage": "'floorNumber' is mandatory; 'validFrom' is mandatory; "
-                "'validUntil' is mandatory",
-            }
-        ],
-    }
+    assert body == one_record_refused(
+        body["batchId"],
+        bad,
+        "'floorNumber' is mandatory; 'validFrom' is mandatory; 'validUntil' is mandatory",
+    )
     assert [m["entityId"] for m in api.inbound(body["batchId"])] == ["F1"]
 
 
@@ -698,18 +702,10 @@ def test_a_record_that_would_add_an_entity_past_the_quota_is_refused_and_the_res
     response = api.post("/building", json=[first, second, update])
     assert response.status_code == 400
     body = response.json()
-    assert body == {
-        "message": "1 record(s) failed validation",
-        "batchId": body["batchId"],
-        "failedMessages": [
-            {
-                "originalMessage": second,
-                "validationMessage": (
-                    f"Sandbox quota: this tenant already holds {len(state.entities) + 1:,} "
-                    "entities (onboarded or queued to be added); delete some, or use another "
-                    "tenant"
-                ),
-            }
-        ],
-    }
+    assert body == one_record_refused(
+        body["batchId"],
+        second,
+        f"Sandbox quota: this tenant already holds {len(state.entities) + 1:,} entities "
+        "(onboarded or queued to be added); delete some, or use another tenant",
+    )
     assert [m["entityId"] for m in api.inbound(body["batchId"])] == ["B1", "BLD-BER-A"]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,10 +29,18 @@ from standin.registry import create_sandbox
 from tests.atrius.conftest import LIB_ELECTRICITY, LIBRARY, meter_body
 from tests.buildingminds.conftest import record
 from tests.buildingminds.conftest import token_for as buildingminds_token
+from tests.kill_support import AcknowledgedWrites
 from tests.locus.conftest import HUDSON, password_token
 from tests.metasys.certificate_cases import PARAMETERS
 from tests.support import serving
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
+from tests.vendor_calls import (
+    METASYS,
+    ZONE_SETPOINT,
+    atrius_token,
+    metasys_adjust,
+    metasys_id,
+    metasys_token,
+)
 
 ENGINE = "ADS1:NAE-1"
 EPOCH = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
@@ -173,12 +179,7 @@ def test_a_sandbox_on_the_same_data_dir_has_every_write_tenant_and_token_back(
         metasys = {"Authorization": f"Bearer {metasys_token(client, creds['metasys'])}"}
         point = metasys_id(client, metasys, ZONE_SETPOINT)
         engine = metasys_id(client, metasys, ENGINE)
-        command = client.put(
-            f"{METASYS}/objects/{point}/commands/adjustCommand",
-            json={"parameters": [70]},
-            headers=metasys,
-        )
-        assert command.status_code == 200, command.text
+        metasys_adjust(client, metasys, point, 70)
         enumeration = client.post(
             f"{METASYS}/enumerations",
             json={
@@ -353,75 +354,25 @@ def test_a_reset_is_kept(tmp_path: Path) -> None:
 def test_every_acknowledged_write_survives_sigkill_mid_load(tmp_path: Path) -> None:
     data_dir = str(tmp_path / "data")
     with serving("--data-dir", data_dir, "--log-level", "warning") as (process, base):
-        creds = httpx.get(f"{base}/_sandbox/credentials").json()
         with httpx.Client(base_url=base, timeout=10) as setup:
-            atrius = {"Authorization": f"Bearer {atrius_token(setup, creds['atrius'])}"}
-            metasys = {"Authorization": f"Bearer {metasys_token(setup, creds['metasys'])}"}
-            point = metasys_id(setup, metasys, ZONE_SETPOINT)
-        meters: list[str] = []
-        commanded: list[int] = []
-        stop = threading.Event()
-
-        def create_meters() -> None:
-            with httpx.Client(base_url=base, timeout=5) as client:
-                for n in range(10_000):
-                    if stop.is_set():
-                        return
-                    body = meter_body(vendorMeterId=f"M-{n}")
-                    try:
-                        response = client.post("/atrius/meters/", json=body, headers=atrius)
-                    except httpx.TransportError:
-                        return
-                    if response.status_code == 201:
-                        meters.append(response.json()["uuid"])
-
-        def command_point() -> None:
-            with httpx.Client(base_url=base, timeout=5) as client:
-                for value in range(60, 86):
-                    if stop.is_set():
-                        return
-                    try:
-                        response = client.put(
-                            f"{METASYS}/objects/{point}/commands/adjustCommand",
-                            json={"parameters": [value]},
-                            headers=metasys,
-                        )
-                    except httpx.TransportError:
-                        return
-                    if response.is_success:
-                        commanded.append(value)
-                    time.sleep(0.02)
-
-        writers = [threading.Thread(target=create_meters), threading.Thread(target=command_point)]
-        for writer in writers:
-            writer.start()
-        deadline = time.monotonic() + 20
-        while (len(meters) < 20 or len(commanded) < 5) and time.monotonic() < deadline:
-            time.sleep(0.01)
+            writes = AcknowledgedWrites.logged_in(setup)
+        writes.start(meters_at=[base], commands_at=base)
+        writes.wait_for(meters=20, commands=5, seconds=20)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        stop.set()
-        for writer in writers:
-            writer.join(timeout=10)
+        writes.stop(join_seconds=10)
     assert process.returncode == -signal.SIGKILL
-    assert len(meters) >= 20
-    assert len(commanded) >= 5
+    assert len(writes.meters) >= 20
+    assert len(writes.commanded) >= 5
 
     with (
         serving("--data-dir", data_dir, "--log-level", "warning") as (_, base),
         httpx.Client(base_url=base, timeout=10) as client,
     ):
-        missing = [
-            meter
-            for meter in meters
-            if client.get(f"/atrius/meters/{meter}", headers=atrius).status_code != 200
-        ]
-        assert missing == []
+        assert writes.missing_meters(client) == []
         # The token issued before the kill still opens Metasys; the value is the last
         # acknowledged command, or one that was in flight when the server died.
-        value = client.get(f"{METASYS}/objects/{point}/attributes/presentValue", headers=metasys)
-        assert value.status_code == 200
-        assert value.json()["item"]["presentValue"] >= commanded[-1]
+        assert writes.present_value(client) >= writes.commanded[-1]
 
 
 @pytest.mark.parametrize("variable", [True, False])

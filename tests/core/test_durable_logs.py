@@ -21,7 +21,7 @@ from standin.metasys.state.audits import AUDIT_LIMIT
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
 from tests.support import serving
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_id, metasys_token
+from tests.vendor_calls import METASYS, ZONE_SETPOINT, metasys_adjust, metasys_id, metasys_token
 
 
 def fill_the_trail(sandbox: Sandbox) -> MetasysState:
@@ -64,12 +64,7 @@ def test_a_write_at_the_audit_cap_survives_sigkill_with_the_oldest_dropped(
             auth = {"Authorization": f"Bearer {metasys_token(client, creds['metasys'])}"}
             point = metasys_id(client, auth, ZONE_SETPOINT)
             for value in (91, 92, 93):
-                command = client.put(
-                    f"{METASYS}/objects/{point}/commands/adjustCommand",
-                    json={"parameters": [value]},
-                    headers=auth,
-                )
-                assert command.status_code == 200, command.text
+                metasys_adjust(client, auth, point, value)
             before = newest_first(client, auth, 4)
         first_base = base
         process.send_signal(signal.SIGKILL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -16,10 +15,11 @@ from standin._core.cluster.persistence import RedisPersistence
 from standin._core.cluster.signals import StorageUnavailable
 from standin._core.tenants import DEFAULT_TENANT, Tenant
 from tests.atrius.conftest import meter_body
+from tests.kill_support import AcknowledgedWrites
 from tests.redis_support import RedisServer
 from tests.scaleout.replicas import replica, replica_process
 from tests.test_tenants_across_vendors import _atmotube_read
-from tests.vendor_calls import METASYS, ZONE_SETPOINT, atrius_token, metasys_id, metasys_token
+from tests.vendor_calls import atrius_token
 
 
 def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next(
@@ -30,80 +30,24 @@ def test_a_killed_replica_loses_no_acknowledged_write_and_the_other_answers_next
         replica_process(redis_url) as (_, second_base),
     ):
         with httpx.Client(base_url=first_base, timeout=10, trust_env=False) as setup:
-            creds = setup.get("/_sandbox/credentials").json()
-            atrius = {"Authorization": f"Bearer {atrius_token(setup, creds['atrius'])}"}
-            metasys = {"Authorization": f"Bearer {metasys_token(setup, creds['metasys'])}"}
-            point = metasys_id(setup, metasys, ZONE_SETPOINT)
+            writes = AcknowledgedWrites.logged_in(setup)
             # Reading every meter back must not meet Atrius' rate limit.
             off = setup.patch("/_sandbox/limits", json={"atrius": {"requests": {"enabled": False}}})
             assert off.status_code == 200
-        meters: list[str] = []
-        commanded: list[int] = []
-        stop = threading.Event()
-
-        def create_meters(base: str) -> None:
-            with httpx.Client(base_url=base, timeout=5, trust_env=False) as client:
-                for n in range(10_000):
-                    if stop.is_set():
-                        return
-                    body = meter_body(vendorMeterId=f"M-{n}")
-                    try:
-                        response = client.post("/atrius/meters/", json=body, headers=atrius)
-                    except httpx.TransportError:
-                        return
-                    if response.status_code == 201:
-                        meters.append(response.json()["uuid"])
-
-        def command_point() -> None:
-            with httpx.Client(base_url=first_base, timeout=5, trust_env=False) as client:
-                for value in range(60, 86):
-                    if stop.is_set():
-                        return
-                    try:
-                        response = client.put(
-                            f"{METASYS}/objects/{point}/commands/adjustCommand",
-                            json={"parameters": [value]},
-                            headers=metasys,
-                        )
-                    except httpx.TransportError:
-                        return
-                    if response.is_success:
-                        commanded.append(value)
-                    time.sleep(0.02)
-
-        writers = [
-            threading.Thread(target=create_meters, args=(first_base,)),
-            threading.Thread(target=create_meters, args=(second_base,)),
-            threading.Thread(target=command_point),
-        ]
-        for writer in writers:
-            writer.start()
-        deadline = time.monotonic() + 30
-        while (len(meters) < 30 or len(commanded) < 5) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        writes.start(meters_at=[first_base, second_base], commands_at=first_base)
+        writes.wait_for(meters=30, commands=5, seconds=30)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         time.sleep(0.2)
-        stop.set()
-        for writer in writers:
-            writer.join(timeout=20)
+        writes.stop(join_seconds=20)
         assert first.returncode == -signal.SIGKILL
-        assert len(meters) >= 30
-        assert len(commanded) >= 5
+        assert len(writes.meters) >= 30
+        assert len(writes.commanded) >= 5
 
         # The next request on the remaining replica succeeds: the killed one's tenants move.
         with httpx.Client(base_url=second_base, timeout=10, trust_env=False) as client:
-            value = client.get(
-                f"{METASYS}/objects/{point}/attributes/presentValue", headers=metasys
-            )
-            assert value.status_code == 200
-            assert value.json()["item"]["presentValue"] >= commanded[-1]
-            missing = [
-                meter
-                for meter in meters
-                if client.get(f"/atrius/meters/{meter}", headers=atrius).status_code != 200
-            ]
-            assert missing == []
+            assert writes.present_value(client) >= writes.commanded[-1]
+            assert writes.missing_meters(client) == []
 
 
 def test_a_write_from_a_replica_that_lost_its_tenant_is_refused_with_503(

@@ -19,6 +19,7 @@ from tests.vendor_calls import (
     ZONE_SETPOINT,
     atrius_token,
     buildingminds_token,
+    metasys_adjust,
     metasys_id,
     metasys_token,
 )
@@ -98,12 +99,7 @@ def test_a_metasys_command_on_one_replica_is_the_value_read_on_the_other(
     creds = b.get("/_sandbox/credentials").json()
     auth = {"Authorization": f"Bearer {metasys_token(a, creds['metasys'])}"}
     point = metasys_id(a, auth, ZONE_SETPOINT)
-    command = a.put(
-        f"{METASYS}/objects/{point}/commands/adjustCommand",
-        json={"parameters": [71]},
-        headers=auth,
-    )
-    assert command.status_code == 200, command.text
+    metasys_adjust(a, auth, point, 71)
     value = b.get(f"{METASYS}/objects/{point}/attributes/presentValue", headers=auth)
     assert value.status_code == 200
     assert value.json()["item"]["presentValue"] == 71

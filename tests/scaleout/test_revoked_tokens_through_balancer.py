@@ -12,21 +12,14 @@ import httpx
 
 from bench.haproxy import SERVED_BY
 from tests.scaleout.topology import Topology
+from tests.vendor_calls import atrius_grant
 
 ROUNDS = 4
 """Presentations of the used refresh token: round-robin over two replicas reaches each twice."""
 
 
 def _refresh(client: httpx.Client, credentials: dict[str, Any], value: str) -> httpx.Response:
-    return client.post(
-        "/atrius/o/token/",
-        data={
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-            "grant_type": "refresh_token",
-            "refresh_token": value,
-        },
-    )
+    return atrius_grant(client, credentials, "refresh_token", refresh_token=value)
 
 
 def test_a_used_refresh_token_is_answered_as_an_unknown_one_by_every_replica(
@@ -35,15 +28,12 @@ def test_a_used_refresh_token_is_answered_as_an_unknown_one_by_every_replica(
     with httpx.Client(base_url=scaleout.url, timeout=10, trust_env=False) as client:
         tenant = client.post("/_sandbox/tenants").json()
         credentials = tenant["atrius"]
-        granted = client.post(
-            "/atrius/o/token/",
-            data={
-                "client_id": credentials["client_id"],
-                "client_secret": credentials["client_secret"],
-                "grant_type": "password",
-                "username": credentials["username"],
-                "password": credentials["password"],
-            },
+        granted = atrius_grant(
+            client,
+            credentials,
+            "password",
+            username=credentials["username"],
+            password=credentials["password"],
         )
         assert granted.status_code == 200, granted.text
         refresh = granted.json()["refresh_token"]

@@ -14,13 +14,13 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import redis
-from httpx_sse import connect_sse
 
 from standin import build_app
 from standin._core.clock import Clock, isoformat
@@ -50,11 +50,13 @@ from tests.metasys.test_streaming import (
     subscribe_activities,
     take,
 )
+from tests.scaleout.metasys_support import numbers, sse, updates, value_stream
 from tests.scaleout.replicas import replica_process
 from tests.vendor_calls import (
     METASYS,
     ZONE_SETPOINT,
     buildingminds_token,
+    metasys_adjust,
     metasys_id,
     metasys_token,
 )
@@ -533,172 +535,123 @@ def lease_holder(client: redis.Redis, tenant_id: str = DEFAULT_TENANT) -> str:
     return value.decode().rsplit("|", 2)[1]
 
 
-@contextmanager
-def sse(http: httpx.Client, headers: dict[str, str]) -> Iterator[Iterator[Received]]:
-    with connect_sse(http, "GET", f"{METASYS}/stream", headers=headers) as source:
-        assert source.response.status_code == 200
-        yield ((e.id, e.event, e.data) for e in source.iter_sse())
+@dataclass
+class Processes:
+    """Two ``standin serve --redis`` replicas on one Redis, ``a`` a client of the first and
+    ``b`` of the second."""
 
+    first: subprocess.Popen[bytes]
+    first_url: str
+    second_url: str
+    a: httpx.Client
+    b: httpx.Client
+    redis: redis.Redis
 
-def updates(events: Iterator[Received], count: int, seen: list[Received]) -> list[Any]:
-    """The next ``count`` presentValue updates (heartbeats on the real clock may come between:
-    every event read is kept in ``seen``)."""
-    values: list[Any] = []
-    while len(values) < count:
-        event = next(events)
-        seen.append(event)
-        if event[1] == "object.values.update":
-            values.append(json.loads(event[2])["item"]["presentValue"])
-    return values
+    def holder(self) -> str:
+        """The URL of the replica serving the default tenant."""
+        return lease_holder(self.redis)
 
+    def metasys_auth(self, http: httpx.Client | None = None) -> dict[str, str]:
+        """A Metasys token of the default tenant's user, valid now, asked through ``http``
+        (the first replica by default)."""
+        client = self.a if http is None else http
+        creds = client.get("/_sandbox/credentials").json()["metasys"]
+        return {"Authorization": f"Bearer {metasys_token(client, creds)}"}
 
-def numbers(stream_id: str, seen: list[Received]) -> list[int]:
-    assert all(event_id.startswith(f"{stream_id}:") for event_id, _, _ in seen)
-    return [int(event_id.rpartition(":")[2]) for event_id, _, _ in seen]
+    def metasys_through_first(self) -> tuple[dict[str, str], str]:
+        """A Metasys token and the zone setpoint's id, asked through the first replica, which
+        then serves the tenant."""
+        auth = self.metasys_auth()
+        point = metasys_id(self.a, auth, ZONE_SETPOINT)
+        assert self.holder() == self.first_url
+        return auth, point
 
-
-def adjust(http: httpx.Client, auth: dict[str, str], point: str, value: float) -> None:
-    response = http.put(
-        f"{METASYS}/objects/{point}/commands/adjustCommand",
-        headers=auth,
-        json={"parameters": [value]},
-    )
-    assert response.status_code == 200, response.text
+    def kill_first(self) -> None:
+        self.first.send_signal(signal.SIGKILL)
+        self.first.wait(timeout=10)
 
 
 @pytest.fixture
-def processes(redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+def processes(redis_url: str, client: redis.Redis) -> Iterator[Processes]:
     with (
         replica_process(redis_url) as (first, first_url),
-        replica_process(redis_url) as (
-            _,
-            second_url,
-        ),
+        replica_process(redis_url) as (_, second_url),
+        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
+        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
     ):
-        yield first, first_url, second_url
+        yield Processes(first, first_url, second_url, a, b, client)
 
 
 def test_a_command_through_one_replica_reaches_a_stream_opened_through_the_other(
-    processes: tuple[subprocess.Popen[bytes], str, str],
+    processes: Processes,
 ) -> None:
-    _, first_url, second_url = processes
-    timeout = httpx.Timeout(10.0, read=5.0)
-    with (
-        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
-        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
-    ):
-        creds = a.get("/_sandbox/credentials").json()["metasys"]
-        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
-        point = metasys_id(a, auth, ZONE_SETPOINT)  # the first replica now serves the tenant
-        seen: list[Received] = []
-        with sse(b, auth) as events:
-            (stream_id, hello_name, _) = next(events)
-            stream_id = stream_id.rpartition(":")[0]
-            assert hello_name == "hello"
-            subscribed = b.get(
-                f"{METASYS}/objects/{point}/attributes/presentValue",
-                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
-            )
-            assert subscribed.status_code == 202
-            adjust(a, auth, point, 74.5)
-            adjust(b, auth, point, 75.5)
-            assert updates(events, 3, seen) == [72.0, 74.5, 75.5]
-        assert numbers(stream_id, seen) == list(range(2, 2 + len(seen)))
+    a, b = processes.a, processes.b
+    auth, point = processes.metasys_through_first()
+    with value_stream(b, auth, point) as stream:
+        metasys_adjust(a, auth, point, 74.5)
+        metasys_adjust(b, auth, point, 75.5)
+        assert updates(stream.events, 3, stream.seen) == [72.0, 74.5, 75.5]
+    assert numbers(stream.id, stream.seen) == list(range(1, 1 + len(stream.seen)))
 
 
 def test_a_stream_whose_replica_is_killed_resumes_through_the_other_losing_none(
-    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+    processes: Processes,
 ) -> None:
-    first, first_url, second_url = processes
-    timeout = httpx.Timeout(10.0, read=5.0)
-    with (
-        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
-        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
-    ):
-        creds = a.get("/_sandbox/credentials").json()["metasys"]
-        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
-        point = metasys_id(a, auth, ZONE_SETPOINT)
-        assert lease_holder(client) == first_url
-        seen: list[Received] = []
-        with sse(b, auth) as events:  # held by the first replica, read through the second
-            hello_event = next(events)
-            seen.append(hello_event)
-            stream_id = hello_event[0].rpartition(":")[0]
-            subscribed = b.get(
-                f"{METASYS}/objects/{point}/attributes/presentValue",
-                headers={**auth, "METASYS-SUBSCRIBE": stream_id},
-            )
-            assert subscribed.status_code == 202
-            adjust(b, auth, point, 74.5)
-            assert updates(events, 2, seen) == [72.0, 74.5]
-        # The connection is gone; an event is published that nobody reads yet, then the
-        # replica holding the stream dies.
-        adjust(b, auth, point, 75.0)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        # A command before the client comes back: the second replica takes the tenant over
-        # (and its streams with it) to serve it.
-        adjust(b, auth, point, 75.5)
-        assert lease_holder(client) == second_url
-        last_seen = seen[-1][0]
-        with sse(b, {**auth, "Last-Event-Id": last_seen}) as events:
-            assert updates(events, 2, seen) == [75.0, 75.5]
-            # The second replica serves the tenant now; the subscription came along.
-            adjust(b, auth, point, 76.5)
-            assert updates(events, 1, seen) == [76.5]
-        assert lease_holder(client) == second_url
-        assert numbers(stream_id, seen) == list(range(1, 1 + len(seen)))
+    b = processes.b
+    auth, point = processes.metasys_through_first()
+    # Held by the first replica, read through the second.
+    with value_stream(b, auth, point) as stream:
+        metasys_adjust(b, auth, point, 74.5)
+        assert updates(stream.events, 2, stream.seen) == [72.0, 74.5]
+    # The connection is gone; an event is published that nobody reads yet, then the
+    # replica holding the stream dies.
+    metasys_adjust(b, auth, point, 75.0)
+    processes.kill_first()
+    # A command before the client comes back: the second replica takes the tenant over
+    # (and its streams with it) to serve it.
+    metasys_adjust(b, auth, point, 75.5)
+    assert processes.holder() == processes.second_url
+    with sse(b, {**auth, "Last-Event-Id": stream.seen[-1][0]}) as events:
+        assert updates(events, 2, stream.seen) == [75.0, 75.5]
+        # The second replica serves the tenant now; the subscription came along.
+        metasys_adjust(b, auth, point, 76.5)
+        assert updates(events, 1, stream.seen) == [76.5]
+    assert processes.holder() == processes.second_url
+    assert numbers(stream.id, stream.seen) == list(range(1, 1 + len(stream.seen)))
 
 
 def test_a_tenants_stream_options_hold_on_the_replica_that_takes_it_over(
-    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+    processes: Processes,
 ) -> None:
-    first, first_url, second_url = processes
-    timeout = httpx.Timeout(10.0, read=5.0)
-    with (
-        httpx.Client(base_url=first_url, timeout=timeout, trust_env=False) as a,
-        httpx.Client(base_url=second_url, timeout=timeout, trust_env=False) as b,
-    ):
-        creds = a.get("/_sandbox/credentials").json()["metasys"]
-        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
-        point = metasys_id(a, auth, ZONE_SETPOINT)
-        engine = metasys_id(a, auth, "ADS1:NAE-1")
-        assert lease_holder(client) == first_url
-        chosen = a.post(
-            "/_sandbox/metasys/streaming", json={"arrayUpdates": True, "offlineErrors": True}
+    a, b = processes.a, processes.b
+    auth, point = processes.metasys_through_first()
+    engine = metasys_id(a, auth, "ADS1:NAE-1")
+    chosen = a.post(
+        "/_sandbox/metasys/streaming", json={"arrayUpdates": True, "offlineErrors": True}
+    )
+    assert chosen.status_code == 200, chosen.text
+    processes.kill_first()
+    options = b.post("/_sandbox/metasys/streaming", json={})
+    assert (options.status_code, options.json()["arrayUpdates"]) == (200, True)
+    assert options.json()["offlineErrors"] is True
+    assert processes.holder() == processes.second_url
+    with value_stream(b, auth, point) as stream:
+        (_, name, data) = next(stream.events)
+        assert name == "object.values.update"
+        [update] = json.loads(data)  # the array form the tenant chose
+        assert (update["item"]["presentValue"], update["subscriptionId"]) == (
+            72.0,
+            stream.subscription,
         )
-        assert chosen.status_code == 200, chosen.text
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        options = b.post("/_sandbox/metasys/streaming", json={})
-        assert (options.status_code, options.json()["arrayUpdates"]) == (200, True)
-        assert options.json()["offlineErrors"] is True
-        assert lease_holder(client) == second_url
-        with sse(b, auth) as events:
-            (hello_id, hello_name, _) = next(events)
-            assert hello_name == "hello"
-            subscribed = b.get(
-                f"{METASYS}/objects/{point}/attributes/presentValue",
-                headers={**auth, "METASYS-SUBSCRIBE": hello_id.rpartition(":")[0]},
-            )
-            assert subscribed.status_code == 202
-            subscription = subscribed.headers["METASYS-SUBSCRIPTION-LOCATION"].rsplit("/", 1)[1]
-            (_, name, data) = next(events)
-            assert name == "object.values.update"
-            [update] = json.loads(data)  # the array form the tenant chose
-            assert (update["item"]["presentValue"], update["subscriptionId"]) == (
-                72.0,
-                subscription,
-            )
-            offline = b.post(f"/_sandbox/metasys/devices/{engine}/offline", json={})
-            assert offline.status_code == 200, offline.text
-            (_, name, data) = next(events)
-        assert name == "object.values.error"
-        assert json.loads(data) == {
-            "item": {"id": point, "itemReference": ZONE_SETPOINT},
-            "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
-            "subscriptionId": subscription,
-        }
+        offline = b.post(f"/_sandbox/metasys/devices/{engine}/offline", json={})
+        assert offline.status_code == 200, offline.text
+        (_, name, data) = next(stream.events)
+    assert name == "object.values.error"
+    assert json.loads(data) == {
+        "item": {"id": point, "itemReference": ZONE_SETPOINT},
+        "condition": {"presentValue": {"error": "statusEnumSet.deviceOffline"}},
+        "subscriptionId": stream.subscription,
+    }
 
 
 # --- clock-driven progress reads the same through either replica (issue 16, item 3) ----------
@@ -717,124 +670,107 @@ def batch_view(http: httpx.Client, auth: dict[str, str], batch_id: str) -> Any:
 
 
 def test_a_batchs_progress_reads_the_same_through_either_replica_and_after_a_failover(
-    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+    processes: Processes,
 ) -> None:
-    first, first_url, second_url = processes
-    with (
-        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
-        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
-    ):
-        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
-        creds = a.get("/_sandbox/credentials").json()["buildingminds"]
-        auth = {"Authorization": f"Bearer {buildingminds_token(a, creds)}"}
-        building = record("building", "B1", siteId="SITE-BER")
-        submitted = a.post(f"{BUILDINGMINDS}/building", json=[building], headers=auth)
-        assert submitted.status_code == 200, submitted.text
-        batch_id = submitted.json()["batchId"]
-        assert lease_holder(client) == first_url
+    a, b = processes.a, processes.b
+    assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+    creds = a.get("/_sandbox/credentials").json()["buildingminds"]
+    auth = {"Authorization": f"Bearer {buildingminds_token(a, creds)}"}
+    building = record("building", "B1", siteId="SITE-BER")
+    submitted = a.post(f"{BUILDINGMINDS}/building", json=[building], headers=auth)
+    assert submitted.status_code == 200, submitted.text
+    batch_id = submitted.json()["batchId"]
+    assert processes.holder() == processes.first_url
 
-        statuses: list[str] = []
-        for advance in (0, 6, 21):  # New; picked up; processed (a building is Published)
-            moved = b.post("/_sandbox/clock", json={"advance": advance})
-            assert moved.status_code == 200
-            through_a, through_b = batch_view(a, auth, batch_id), batch_view(b, auth, batch_id)
-            assert through_a == through_b
-            statuses.append(through_b[1][0]["status"])
-        assert statuses == ["New", "InProgress", "Published"]
+    statuses: list[str] = []
+    for advance in (0, 6, 21):  # New; picked up; processed (a building is Published)
+        moved = b.post("/_sandbox/clock", json={"advance": advance})
+        assert moved.status_code == 200
+        through_a, through_b = batch_view(a, auth, batch_id), batch_view(b, auth, batch_id)
+        assert through_a == through_b
+        statuses.append(through_b[1][0]["status"])
+    assert statuses == ["New", "InProgress", "Published"]
 
-        second = b.post(
-            f"{BUILDINGMINDS}/building",
-            json=[record("building", "B2", siteId="SITE-BER")],
-            headers=auth,
-        )
-        assert second.status_code == 200, second.text
-        second_id = second.json()["batchId"]
-        assert b.post("/_sandbox/clock", json={"advance": 6}).status_code == 200
-        before = batch_view(a, auth, second_id)
-        assert before[1][0]["status"] == "InProgress"
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        # The survivor takes the tenant over, its clock still frozen where it was: the same
-        # answer, then the same progress.
-        assert batch_view(b, auth, second_id) == before
-        assert b.post("/_sandbox/clock", json={"advance": 21}).status_code == 200
-        after = batch_view(b, auth, second_id)
-        assert after[1][0]["status"] == "Published"
-        assert lease_holder(client) == second_url
+    second = b.post(
+        f"{BUILDINGMINDS}/building",
+        json=[record("building", "B2", siteId="SITE-BER")],
+        headers=auth,
+    )
+    assert second.status_code == 200, second.text
+    second_id = second.json()["batchId"]
+    assert b.post("/_sandbox/clock", json={"advance": 6}).status_code == 200
+    before = batch_view(a, auth, second_id)
+    assert before[1][0]["status"] == "InProgress"
+    processes.kill_first()
+    # The survivor takes the tenant over, its clock still frozen where it was: the same
+    # answer, then the same progress.
+    assert batch_view(b, auth, second_id) == before
+    assert b.post("/_sandbox/clock", json={"advance": 21}).status_code == 200
+    after = batch_view(b, auth, second_id)
+    assert after[1][0]["status"] == "Published"
+    assert processes.holder() == processes.second_url
 
 
 def test_overrides_alarms_and_alerts_read_the_same_through_either_replica_and_after_failover(
-    processes: tuple[subprocess.Popen[bytes], str, str], client: redis.Redis
+    processes: Processes,
 ) -> None:
-    first, first_url, second_url = processes
-    with (
-        httpx.Client(base_url=first_url, timeout=10, trust_env=False) as a,
-        httpx.Client(base_url=second_url, timeout=10, trust_env=False) as b,
-    ):
-        assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
-        creds = a.get("/_sandbox/credentials").json()["metasys"]
-        auth = {"Authorization": f"Bearer {metasys_token(a, creds)}"}
-        point = metasys_id(a, auth, ZONE_SETPOINT)
-        assert lease_holder(client) == first_url
+    a, b = processes.a, processes.b
+    first_url, second_url = processes.first_url, processes.second_url
+    assert a.post("/_sandbox/clock", json={"freeze": True}).status_code == 200
+    auth, point = processes.metasys_through_first()
+    # A token valid now (the clock moves past a token's lifetime here).
+    fresh = processes.metasys_auth
+    locus = a.get("/_sandbox/credentials").json()["locus"]
 
-        def fresh(http: httpx.Client) -> dict[str, str]:
-            """A token valid now (the clock moves past a token's lifetime here)."""
-            return {"Authorization": f"Bearer {metasys_token(http, creds)}"}
-
-        locus = a.get("/_sandbox/credentials").json()["locus"]
-
-        def locus_alerts(http: httpx.Client) -> Any:
-            """The partner's alerts updated in the six days before the sandbox's now."""
-            token = http.post(
-                "/locus/oauth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": locus["client_id"],
-                    "client_secret": locus["client_secret"],
-                },
-            )
-            assert token.status_code == 200, token.text
-            now = http.get("/_sandbox/clock").json()["now"]
-            since = (datetime.fromisoformat(now) - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S")
-            listed = http.get(
-                f"/locus/v3/partners/{locus['partner_id']}/alerts",
-                params={"updatedSince": since, "tz": "UTC"},
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-            )
-            assert listed.status_code == 200, listed.text
-            return listed.json()
-
-        def present(http: httpx.Client) -> Any:
-            read = http.get(
-                f"{METASYS}/objects/{point}/attributes/presentValue", headers=fresh(http)
-            )
-            assert read.status_code == 200, read.text
-            return read.json()
-
-        overridden = b.put(
-            f"{METASYS}/objects/{point}/commands/temporaryOverrideCommand",
-            headers=auth,
-            json={"parameters": [65, 1, 30]},  # 1 h 30 min
+    def locus_alerts(http: httpx.Client) -> Any:
+        """The partner's alerts updated in the six days before the sandbox's now."""
+        token = http.post(
+            "/locus/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": locus["client_id"],
+                "client_secret": locus["client_secret"],
+            },
         )
-        assert overridden.status_code == 200, overridden.text
-        raised = b.post(f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avHiAlarm"})
-        assert raised.status_code == 201, raised.text
-        alarm = f"{METASYS}/alarms/{raised.json()['id']}"
-        assert b.post("/_sandbox/clock", json={"advance": 5399}).status_code == 200
-        assert present(a) == present(b)
-        assert present(b)["item"]["presentValue"] == 65.0
-        # The same alarm, its links on the host the client asked.
-        through_a = a.get(alarm, headers=fresh(a)).text.replace(first_url, second_url)
-        assert json.loads(through_a) == b.get(alarm, headers=fresh(b)).json()
-        alerts = locus_alerts(a), locus_alerts(b)
-        assert alerts[0] == alerts[1]
-        assert alerts[0]["alerts"]
+        assert token.status_code == 200, token.text
+        now = http.get("/_sandbox/clock").json()["now"]
+        since = (datetime.fromisoformat(now) - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S")
+        listed = http.get(
+            f"/locus/v3/partners/{locus['partner_id']}/alerts",
+            params={"updatedSince": since, "tz": "UTC"},
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        )
+        assert listed.status_code == 200, listed.text
+        return listed.json()
 
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        assert present(b)["item"]["presentValue"] == 65.0
-        assert b.get(alarm, headers=fresh(b)).status_code == 200
-        assert locus_alerts(b) == alerts[1]
-        assert b.post("/_sandbox/clock", json={"advance": 1}).status_code == 200
-        assert present(b)["item"]["presentValue"] == 72.0  # the override ended on the clock
-        assert lease_holder(client) == second_url
+    def present(http: httpx.Client) -> Any:
+        read = http.get(f"{METASYS}/objects/{point}/attributes/presentValue", headers=fresh(http))
+        assert read.status_code == 200, read.text
+        return read.json()
+
+    overridden = b.put(
+        f"{METASYS}/objects/{point}/commands/temporaryOverrideCommand",
+        headers=auth,
+        json={"parameters": [65, 1, 30]},  # 1 h 30 min
+    )
+    assert overridden.status_code == 200, overridden.text
+    raised = b.post(f"/_sandbox/metasys/objects/{point}/alarms", json={"type": "avHiAlarm"})
+    assert raised.status_code == 201, raised.text
+    alarm = f"{METASYS}/alarms/{raised.json()['id']}"
+    assert b.post("/_sandbox/clock", json={"advance": 5399}).status_code == 200
+    assert present(a) == present(b)
+    assert present(b)["item"]["presentValue"] == 65.0
+    # The same alarm, its links on the host the client asked.
+    through_a = a.get(alarm, headers=fresh(a)).text.replace(first_url, second_url)
+    assert json.loads(through_a) == b.get(alarm, headers=fresh(b)).json()
+    alerts = locus_alerts(a), locus_alerts(b)
+    assert alerts[0] == alerts[1]
+    assert alerts[0]["alerts"]
+
+    processes.kill_first()
+    assert present(b)["item"]["presentValue"] == 65.0
+    assert b.get(alarm, headers=fresh(b)).status_code == 200
+    assert locus_alerts(b) == alerts[1]
+    assert b.post("/_sandbox/clock", json={"advance": 1}).status_code == 200
+    assert present(b)["item"]["presentValue"] == 72.0  # the override ended on the clock
+    assert processes.holder() == second_url

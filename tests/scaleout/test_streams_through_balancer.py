@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.scaleout.metasys_support import (
-    ZONE_SETPOINT,
     ServedBy,
     another_value,
-    metasys_client,
-    updates_after,
+    ids_after,
+    watched_setpoint,
 )
 from tests.scaleout.topology import Topology
 
@@ -31,19 +30,15 @@ def test_a_stream_on_one_replica_gets_the_updates_of_commands_sent_to_the_others
     topology: Topology,
 ) -> None:
     served_by = ServedBy()
-    with metasys_client(topology, served_by) as client, metasys_client(topology) as other:
-        point = client.object_id(ZONE_SETPOINT)
-        with client.stream() as stream:
-            stream.subscribe_value(point)
-            events = stream.events()
-            current = next(events).value
-            wanted = []
-            for _ in range(len(topology.replicas)):  # round-robin: one command per replica
-                current = another_value(current)
-                wanted.append(current)
-                other.adjust(point, current)
-            assert [next(events).value for _ in wanted] == wanted
-            assert stream.reconnects == 0
+    with watched_setpoint(topology, served_by) as watched:
+        current = next(watched.events).value
+        wanted = []
+        for _ in range(len(topology.replicas)):  # round-robin: one command per replica
+            current = another_value(current)
+            wanted.append(current)
+            watched.commander.adjust(watched.point, current)
+        assert [next(watched.events).value for _ in wanted] == wanted
+        assert watched.stream.reconnects == 0
     [holder] = served_by.of("GET", "/stream")
     assert holder in {r.name for r in topology.replicas}
 
@@ -52,30 +47,19 @@ def test_a_stream_the_balancer_drops_resumes_on_another_replica_losing_and_repea
     topology: Topology,
 ) -> None:
     served_by = ServedBy()
-    with metasys_client(topology, served_by) as client, metasys_client(topology) as other:
-        point = client.object_id(ZONE_SETPOINT)
-        with client.stream() as stream:
-            stream.subscribe_value(point)
-            events = stream.events()
-            first = next(events)
-            [holder] = served_by.of("GET", "/stream")
-            # The holder leaves the balancer (maintenance) and its sessions are cut: the
-            # client's connection drops as on a replica's restart.
-            topology.balancer.admin(f"disable server replicas/{holder}")
-            topology.balancer.admin(f"shutdown sessions server replicas/{holder}")
-            values = [another_value(first.value)]
-            values.append(another_value(values[0]))
-            for value in values:
-                other.adjust(point, value)
-            received = updates_after(events, 2)
-            updates = [e.value for e in received if e.name == "object.values.update"]
-            assert updates == values
-            assert stream.stream_id is not None
-            number = int(first.id.rsplit(":", 1)[1])
-            assert [e.id for e in received] == [
-                f"{stream.stream_id}:{number + n}" for n in range(1, len(received) + 1)
-            ]
-            assert (stream.reconnects, stream.restarts) == (1, 0)
+    with watched_setpoint(topology, served_by) as watched:
+        stream = watched.stream
+        first = next(watched.events)
+        [holder] = served_by.of("GET", "/stream")
+        # The holder leaves the balancer (maintenance) and its sessions are cut: the
+        # client's connection drops as on a replica's restart.
+        topology.balancer.admin(f"disable server replicas/{holder}")
+        topology.balancer.admin(f"shutdown sessions server replicas/{holder}")
+        values, received = watched.two_commands(first)
+        assert [e.value for e in received if e.name == "object.values.update"] == values
+        assert stream.stream_id is not None
+        assert [e.id for e in received] == ids_after(stream.stream_id, first, len(received))
+        assert (stream.reconnects, stream.restarts) == (1, 0)
     resumed = served_by.of("GET", "/stream")[1:]
     assert resumed
     assert holder not in resumed

@@ -12,7 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
-from standin.metasys.state.annotation_log import AnnotationLog, next_number
+from standin.metasys.state.annotation_log import AnnotationLog
 from standin.metasys.state.objects import ID_NAMESPACE
 
 AlarmAction = Literal["new", "ack", "discard", "annotate"]
@@ -62,6 +62,11 @@ class Alarm:
     annotations: list[Annotation] = field(default_factory=list)
     noted: int = 0
     """Annotations ever written on it (ids go on from here when the oldest were dropped)."""
+
+    @property
+    def notes(self) -> list[Annotation]:
+        """``annotations``, by the name every annotated record gives them (``AnnotatedRecord``)."""
+        return self.annotations
 
 
 AlarmListener = Callable[[AlarmAction, Alarm], None]
@@ -165,16 +170,9 @@ class AlarmBook:
         return note
 
     def _note(self, alarm: Alarm, text: str, user: str, now: float, action: str) -> Annotation:
-        number = next_number(alarm.noted, alarm.annotations, lambda note: note.id)
-        note = Annotation(number, text, user, now, action)
-        alarm.noted = number
-        alarm.annotations.append(note)
-        self.annotation_log.add(alarm.id, now, note, self._annotations_of)
-        return note
-
-    def _annotations_of(self, alarm_id: str) -> list[Annotation] | None:
-        alarm = self.items.get(alarm_id)
-        return None if alarm is None else alarm.annotations
+        return self.annotation_log.write(
+            self.items, alarm.id, alarm, now, lambda n: Annotation(n, text, user, now, action)
+        )
 
     def _tell(self, action: AlarmAction, alarm: Alarm) -> None:
         # Acknowledged, discarded or annotated in place: kept again where the log is kept.

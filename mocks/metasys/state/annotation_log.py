@@ -4,12 +4,31 @@ written, to one record or to many, a tenant keeps at most ``limit`` of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Generic, Protocol, TypeVar
 
 from standin._core.history import CappedLog
 
-N = TypeVar("N")
+
+class Numbered(Protocol):
+    """An annotation: numbered within its record."""
+
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
+class AnnotatedRecord(Protocol[N]):
+    """A record that holds annotations (an alarm, an audit's track)."""
+
+    noted: int
+    """Annotations ever written on it (ids go on from here when the oldest were dropped)."""
+
+    @property
+    def notes(self) -> list[N]: ...
+
 
 ANNOTATION_LIMIT = 10_000
 """**Sandbox choice:** a tenant keeps its newest 10,000 alarm annotations and its newest 10,000
@@ -41,11 +60,29 @@ class AnnotationLog(Generic[N]):
                     del notes[position]
                     break
 
+    def write(
+        self,
+        records: Mapping[str, AnnotatedRecord[N]],
+        owner: str,
+        record: AnnotatedRecord[N],
+        moment: float,
+        make: Callable[[int], N],
+    ) -> N:
+        """A new annotation of ``record`` (``owner`` of ``records``): ``make`` builds it with
+        the record's next id (one past the highest it ever gave: ids are never reused, even
+        after the oldest were dropped); it goes on the record's list and is logged as
+        :meth:`add` logs it, past the bound the oldest leaving the records of ``records`` that
+        hold them."""
+        note = make(max(record.noted, record.notes[-1].id if record.notes else 0) + 1)
+        record.noted = note.id
+        record.notes.append(note)
+
+        def notes_of(gone_owner: str) -> list[N] | None:
+            holder = records.get(gone_owner)
+            return None if holder is None else holder.notes
+
+        self.add(owner, moment, note, notes_of)
+        return note
+
     def __len__(self) -> int:
         return len(self._log)
-
-
-def next_number(noted: int, notes: list[N], number_of: Callable[[N], int]) -> int:
-    """The next annotation id of a record: one past the highest it ever gave (ids are never
-    reused, even after the oldest were dropped)."""
-    return max(noted, number_of(notes[-1]) if notes else 0) + 1

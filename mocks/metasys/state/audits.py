@@ -12,7 +12,7 @@ from standin._core.clock import Clock
 from standin._core.history import CappedLog
 from standin._core.persistence import Listeners
 from standin.metasys import errors
-from standin.metasys.state.annotation_log import AnnotationLog, next_number
+from standin.metasys.state.annotation_log import AnnotationLog
 from standin.metasys.state.audit_counts import ActionTimes
 from standin.metasys.state.model import AuditEntry
 
@@ -126,16 +126,9 @@ class AuditBook:
         now: float,
         action: Literal["none", "discarded"],
     ) -> AuditNote:
-        number = next_number(track.noted, track.notes, lambda note: note.id)
-        note = AuditNote(number, text, user, now, action)
-        track.noted = number
-        track.notes.append(note)
-        self.annotation_log.add(entry.id, now, note, self._notes_of)
-        return note
-
-    def _notes_of(self, audit_id: str) -> list[AuditNote] | None:
-        track = self.tracks.get(audit_id)
-        return None if track is None else track.notes
+        return self.annotation_log.write(
+            self.tracks, entry.id, track, now, lambda n: AuditNote(n, text, user, now, action)
+        )
 
     def _tell(self, action: AuditAction, entry: AuditEntry) -> None:
         for listener in list(self.listeners):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime

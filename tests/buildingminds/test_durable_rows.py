@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from standin import Sandbox
 from standin._core.clock import Clock
-from standin._core.logrows import LogWriter, Row, Written
+from standin._core.logrows import LogWriter
 from standin._core.pickling import dump_state
 from standin._core.store import MemoryCollection, RowCollection
 from standin.buildingminds.api import BuildingMindsApi
@@ -21,28 +21,7 @@ from standin.buildingminds.entities import ENTITIES
 from standin.buildingminds.state import BuildingMindsState
 from standin.registry import create_sandbox
 from tests.buildingminds.conftest import record
-
-
-class Table:
-    """The rows a store keeps, written as :class:`Written` says."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[int, int], bytes] = {}
-        self.blob = b""
-
-    def apply(self, written: Written) -> None:
-        if written.full:
-            self.rows.clear()
-        for log_id in written.cleared:
-            self.rows = {key: row for key, row in self.rows.items() if key[0] != log_id}
-        for key in written.removed:
-            self.rows.pop(key, None)
-        for log_id, seq, blob in written.rows:
-            self.rows[(log_id, seq)] = blob
-        self.blob = written.blob
-
-    def kept(self) -> list[Row]:
-        return [(log_id, seq, blob) for (log_id, seq), blob in self.rows.items()]
+from tests.row_table import Table
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from standin._core.clock import Clock
 from standin._core.history import CappedLog
-from standin._core.logrows import LogWriter, Row, Written
+from standin._core.logrows import LogWriter
+from tests.row_table import Table
 
 if TYPE_CHECKING:
     from standin._core.api import VendorApi
@@ -49,28 +50,6 @@ class Book:
         note.marks.append(text)
         moment = next(m for m, _, n in self.log.entries() if n is note)
         self.log.touch(moment, note)
-
-
-class Table:
-    """The rows a store keeps, written as :class:`Written` says."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[int, int], bytes] = {}
-        self.blob = b""
-
-    def apply(self, written: Written) -> None:
-        if written.full:
-            self.rows.clear()
-        for log_id in written.cleared:
-            self.rows = {key: row for key, row in self.rows.items() if key[0] != log_id}
-        for key in written.removed:
-            del self.rows[key]
-        for log_id, seq, blob in written.rows:
-            self.rows[(log_id, seq)] = blob
-        self.blob = written.blob
-
-    def kept(self) -> list[Row]:
-        return [(log_id, seq, blob) for (log_id, seq), blob in self.rows.items()]
 
 
 def same(book: Book, loaded: object, clock: Clock) -> None:

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standin._core.clock import Clock
-from standin._core.logrows import LogWriter, Row, Written
+from standin._core.logrows import LogWriter
 from standin._core.store import MemoryStore, RowCollection
 from standin.atrius.series import PushedReadings
 from standin.metasys.state import history
 from standin.metasys.state.history import RecordedHistory
+from tests.row_table import Table
 
 if TYPE_CHECKING:
     from standin._core.api import VendorApi
@@ -40,28 +41,6 @@ class Shelf:
     items: RowCollection[str, Item] = field(default_factory=RowCollection)
     readings: PushedReadings = field(default_factory=PushedReadings)
     histories: dict[str, Any] = field(default_factory=dict)
-
-
-class Table:
-    """The rows a store keeps, written as :class:`Written` says."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[int, int], bytes] = {}
-        self.blob = b""
-
-    def apply(self, written: Written) -> None:
-        if written.full:
-            self.rows.clear()
-        for log_id in written.cleared:
-            self.rows = {key: row for key, row in self.rows.items() if key[0] != log_id}
-        for key in written.removed:
-            self.rows.pop(key, None)
-        for log_id, seq, blob in written.rows:
-            self.rows[(log_id, seq)] = blob
-        self.blob = written.blob
-
-    def kept(self) -> list[Row]:
-        return [(log_id, seq, blob) for (log_id, seq), blob in self.rows.items()]
 
 
 def contents(shelf: Shelf) -> tuple[Any, ...]:

@@ -37,7 +37,12 @@ from standin._core.faulting import (
 )
 from standin._core.journal import BODY_LIMIT, Exchange
 from standin._core.routing import IndexedRouter
-from standin._core.seam import RELEASE_STATE_KEY, TENANT_STATE_KEY, reaches_guard
+from standin._core.seam import (
+    NAMED_STATE_KEY,
+    RELEASE_STATE_KEY,
+    TENANT_STATE_KEY,
+    reaches_guard,
+)
 from standin._core.tenants import DEFAULT_TENANT
 
 if TYPE_CHECKING:
@@ -291,7 +296,12 @@ class SandboxMiddleware:
         fault_id = state.get(FAULT_STATE_KEY)
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         sandbox = self.sandbox
-        found = sandbox.note_use(tenant)
+        if tenant is not None and state.get(NAMED_STATE_KEY) and answer.status >= 400:
+            # Only named by a credential it failed to prove: journaled, but not a use.
+            sandbox.note_use(None)
+            found = sandbox.tenants.local(tenant)
+        else:
+            found = sandbox.note_use(tenant)
         # A request of a tenant removed meanwhile leaves nothing behind of it.
         if tenant is None or found is not None:
             clock = sandbox.clock if found is None else found.clock

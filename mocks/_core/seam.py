@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 S = TypeVar("S")
 
 TENANT_STATE_KEY = "standin.tenant"
+NAMED_STATE_KEY = "standin.tenant_named"
+"""Set when the tenant was only named by a credential a token request sent, not proven: a
+refused one is journaled under that tenant but is not a use of it (``--tenant-ttl``)."""
 """Where the seam leaves the caller's tenant id in the request's ``state`` for the journal."""
 RELEASE_STATE_KEY = "standin.release"
 """Where a :class:`ReleasePoint` collects the places to give back as the last byte leaves."""
@@ -141,12 +144,16 @@ def attribute_credential(
     """Attribute a request that reaches no guarded route (a token or login request) to the
     tenant of the first of ``credentials`` that names one (a client id, a user name), whether or
     not what it then proves is accepted: the journal keeps it in that tenant's view, so a
-    deleted tenant takes it along. A request none names stays unattributed (the journal's
-    bounded anonymous bucket)."""
+    deleted tenant takes it along. Refused, it does not keep the tenant from going idle:
+    anyone who knows a client id could otherwise keep a tenant alive past ``--tenant-ttl``.
+    A request none names stays unattributed (the journal's bounded anonymous bucket)."""
     for credential in credentials:
         tenant = tenants.resolve(api, credential) if credential else None
         if tenant is not None:
             attribute(scope, tenant.id)
+            state = scope.get("state")
+            if isinstance(state, dict):
+                state[NAMED_STATE_KEY] = True
             return
 
 

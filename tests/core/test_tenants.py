@@ -266,3 +266,31 @@ def test_a_tenant_whose_making_outlasts_the_ttl_is_not_idle_once_made() -> None:
     tenant = sandbox.create_tenant()
     assert sandbox.remove_idle_tenants() == []
     assert sandbox.tenants.get(tenant.id) is tenant
+
+
+def test_a_refused_token_request_naming_a_tenant_does_not_keep_it_from_going_idle() -> None:
+    from standin.atrius.api import AtriusApi
+
+    idle = FakeMonotonic()
+    sandbox = Sandbox([AtriusApi], tenant_ttl=60, idle_source=idle)
+    kept, dropped = sandbox.create_tenant(), sandbox.create_tenant()
+    transport = httpx.MockTransport(AsgiBridge(build_app(sandbox)))
+    with httpx.Client(transport=transport, base_url="http://standin.test") as client:
+        idle.now += 50
+
+        def token(tenant_id: str, secret: str | None) -> httpx.Response:
+            creds = sandbox.tenants.get(tenant_id).credentials["atrius"]
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": creds["client_id"],
+                "client_secret": secret or creds["client_secret"],
+            }
+            return client.post("/atrius/o/token/", data=form)
+
+        assert token(kept.id, None).status_code == 200
+        assert token(dropped.id, "not-the-secret").status_code == 401
+        entries = client.get("/_sandbox/requests", params={"tenant": dropped.id}).json()
+        assert [(e["path"], e["status"]) for e in entries["requests"]] == [("/o/token/", 401)]
+        idle.now += 30  # kept: 30 s since its token; dropped: 80 s since it was made
+        assert client.get("/_sandbox/health").status_code == 200
+    assert [t.id for t in sandbox.tenants.all()] == ["default", kept.id]

@@ -22,13 +22,13 @@ def build_app(sandbox: Sandbox, api: str | None = None) -> ASGIApp:
     # With several replicas, the hand-off to the replica serving a tenant stands in front.
     front = sandbox.persistence.front
     if api is not None:
-        return front(AccessLog(PrefixDispatcher(mounts, sandbox.api(api).app()), apis, api))
+        return front(PrefixDispatcher(mounts, sandbox.api(api).app(), AccessLog(apis, api)))
     mounts.update({f"/{key}": vendor.app() for key, vendor in sandbox.apis.items()})
     root = Starlette(
         routes=Console(sandbox.apis).routes(),
         exception_handlers=exception_handlers(control_routing_error),
     )
-    return front(AccessLog(PrefixDispatcher(mounts, SettledErrors(root)), apis))
+    return front(PrefixDispatcher(mounts, SettledErrors(root), AccessLog(apis)))
 
 
 class PrefixDispatcher:
@@ -37,32 +37,46 @@ class PrefixDispatcher:
     Unlike a Starlette ``Mount`` (a regex that stops at a newline), every path under a prefix,
     however odd, reaches that API's own router and so gets that vendor's error style. Each
     prefix is one segment (``/metasys``), so the mount is found by that segment in a dict.
+
+    It also writes the access log, when one is kept (``log``): through the log when it is on,
+    straight to the app when it is off, one coroutine fewer on every request.
     """
 
-    def __init__(self, mounts: dict[str, ASGIApp], fallback: ASGIApp) -> None:
+    def __init__(
+        self, mounts: dict[str, ASGIApp], fallback: ASGIApp, log: AccessLog | None = None
+    ) -> None:
         for prefix in mounts:
             if not prefix.startswith("/") or "/" in prefix[1:] or len(prefix) < 2:
                 raise ValueError(f"a mount prefix is one path segment: {prefix!r}")
         self.mounts = mounts
         self.fallback = fallback
+        self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.fallback
+        root: str | None = None
         if scope["type"] in ("http", "websocket"):
-            root: str = scope.get("root_path", "")
+            root = scope.get("root_path", "")
             path: str = scope["path"]
             route = path[len(root) :] if root and path.startswith(root) else path
             # "/metasys/api/v4" -> "/metasys"; "/metasys" stays itself.
             end = route.find("/", 1)
             prefix = route if end < 0 else route[:end]
-            app = self.mounts.get(prefix) if route.startswith("/") else None
-            if app is not None:
+            mounted = self.mounts.get(prefix) if route.startswith("/") else None
+            if mounted is None:
+                root = None
+            else:
                 # The mount's root in this request's own scope rather than a copy of it (a
                 # dozen keys copied per request); put back after, for whoever serves the same
                 # scope again (a replica hand-over retries it).
+                app = mounted
                 scope["root_path"] = root + prefix
-                try:
-                    await app(scope, receive, send)
-                finally:
-                    scope["root_path"] = root
-                return
-        await self.fallback(scope, receive, send)
+        log = self.log
+        try:
+            if log is not None and log.enabled(scope):
+                await log.serve(app, scope, receive, send)
+            else:
+                await app(scope, receive, send)
+        finally:
+            if root is not None:
+                scope["root_path"] = root

@@ -211,7 +211,19 @@ class SandboxMiddleware:
                 fault, scope, receive_and_keep, send_and_watch
             )
             if not answered:
-                await self._route(scope, receive_and_keep, send_and_watch, answer)
+                # The router's answer (what Router.__call__ would do, a step or two fewer), its
+                # exceptions answered as Starlette's middleware would.
+                scope["app"] = self.app
+                scope["starlette.exception_handlers"] = self.handlers
+                try:
+                    resolve = self.resolve
+                    found = None if resolve is None else resolve(scope)
+                    if found is not None:
+                        await found(scope, receive_and_keep, send_and_watch)
+                    else:
+                        await self.router.middleware_stack(scope, receive_and_keep, send_and_watch)
+                except Exception as exc:
+                    await self._handle(scope, receive_and_keep, send_and_watch, answer, exc)
         except HandedOver:
             # Answered by another replica (which journals it) or refused for want of storage:
             # nothing of it belongs in this process's journal.
@@ -232,38 +244,30 @@ class SandboxMiddleware:
                     releases.pop()()
                 del state[RELEASE_STATE_KEY]
 
-    async def _route(self, scope: Scope, receive: Receive, send: Send, answer: _Answer) -> None:
-        """The router's answer, its exceptions answered as Starlette's middleware would."""
-        scope["app"] = self.app
-        scope["starlette.exception_handlers"] = self.handlers
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, answer: _Answer, exc: Exception
+    ) -> None:
+        """The answer to an exception out of the router, as Starlette's middleware gives it:
+        its handler's, or the vendor's 500; raised again when neither can answer."""
+        handler = _handler_for(self.handlers, exc)
+        if handler is None:
+            if not await self._settled(scope, receive, send, answer, exc):
+                raise exc
+            return
+        if not answer.started:
+            response = handler(Request(scope, receive, send), exc)
+            if inspect.isawaitable(response):
+                response = await response
+            if response is not None:
+                await response(scope, receive, send)
+            # Reused exception instances accumulate tracebacks across requests.
+            exc.__traceback__ = None
+            return
         try:
-            resolve = self.resolve
-            found = None if resolve is None else resolve(scope)
-            if found is not None:
-                await found(scope, receive, send)
-            else:
-                # What Router.__call__ would call (one step fewer).
-                await self.router.middleware_stack(scope, receive, send)
-        except Exception as exc:
-            handler = _handler_for(self.handlers, exc)
-            if handler is None:
-                if not await self._settled(scope, receive, send, answer, exc):
-                    raise
-                return
-            if not answer.started:
-                response = handler(Request(scope, receive, send), exc)
-                if inspect.isawaitable(response):
-                    response = await response
-                if response is not None:
-                    await response(scope, receive, send)
-                # Reused exception instances accumulate tracebacks across requests.
-                exc.__traceback__ = None
-                return
-            try:
-                raise RuntimeError(ALREADY_STARTED) from exc
-            except RuntimeError as late:
-                if not await self._settled(scope, receive, send, answer, late):
-                    raise
+            raise RuntimeError(ALREADY_STARTED) from exc
+        except RuntimeError as late:
+            if not await self._settled(scope, receive, send, answer, late):
+                raise
 
     async def _settled(
         self, scope: Scope, receive: Receive, send: Send, answer: _Answer, exc: Exception

@@ -1,0 +1,283 @@
+"""``GET /objects`` and ``GET /objects/{objectId}/objects``: the object tree as a nested or flat
+list, built from a copy of what it needs.
+
+The vendor does not page this operation, so a tenant at its 5,000-object quota answers
+``depth=-1`` with every object (about 5 MB). The query is checked and the objects it reaches are
+copied on the event loop (:func:`snapshot`: a tuple an object, no links or summaries made); the
+body is then built and encoded from that copy (:func:`render`), inline for a small tree and on a
+worker thread above :data:`INLINE_OBJECTS`, so no other request waits behind a big one. The copy
+is the tree as it was when the request arrived: a write made while the body is built is not in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from standin._core.rendering import JSONBody, dumps
+from standin.metasys import errors, query
+from standin.metasys.http import respond
+from standin.metasys.state.model import MetasysObject, User
+from standin.metasys.state.site import MetasysState
+from standin.metasys.types import CLASSIFICATIONS, NETWORK_CLASSIFICATIONS, TYPE_NAME
+
+INLINE_OBJECTS = 250
+"""Trees reaching at most this many objects are built on the event loop (a few ms at most);
+bigger ones on a worker thread (the hop costs about 50-100 us)."""
+
+
+@dataclass(frozen=True)
+class TreeQuery:
+    """What a list asks for, checked: the vendor's 400s and 404s are raised by :func:`parse`."""
+
+    url: str
+    depth: int
+    """-1: every level."""
+    flatten: bool
+    extensions: bool
+    permissions: bool
+    types: frozenset[str]
+    """Short names (``avClass``)."""
+    classes: frozenset[str]
+    path: frozenset[str] | None
+    """With ``pathTo``: the ids from the listed object down to the target."""
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.types or self.classes)
+
+
+class Copied(NamedTuple):
+    """One object as a list shows it, copied on the event loop."""
+
+    id: str
+    parent_id: str | None
+    item_reference: str
+    name: str
+    label: str
+    short: str
+    classification: str
+    children: tuple[str, ...]
+    can_delete: bool
+    can_modify: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    root: str
+    root_device: str | None
+    """The network device hosting the root (the root itself if it is one)."""
+    objects: dict[str, Copied]
+    """The objects the list reaches, by id."""
+    can_write: bool
+
+
+def parse(
+    request: Request,
+    state: MetasysState,
+    root: MetasysObject,
+    depth: int,
+    *,
+    allow_filters: bool,
+) -> TreeQuery:
+    params = request.query_params
+    flatten = query.boolean(params, "flatten")
+    extensions = query.boolean(params, "includeExtensions")
+    with_permissions = query.boolean(params, "includeEffectivePermissions")
+    types = params.getlist("objectType") if allow_filters else []
+    classes = params.getlist("classification") if allow_filters else []
+    path_to = params.get("pathTo")
+    if types and classes and path_to is None:
+        raise errors.bad_request("objectType and classification cannot be used together.")
+    wanted_types = set()
+    for value in types:
+        if not TYPE_NAME.match(value):
+            raise errors.bad_request(f"{value} is not a member of objectTypeEnumSet.")
+        wanted_types.add(value.removeprefix("objectTypeEnumSet."))
+    wanted_classes = set(query.repeated(classes, CLASSIFICATIONS, "classification"))
+    path: frozenset[str] | None = None
+    if path_to is not None:
+        target = state.tree.get(path_to.lower())
+        chain = None if target is None else state.tree.path_to(root, target)
+        if chain is None:
+            raise errors.not_found(f"Object {path_to} was not found below {root.id}.")
+        path = frozenset(obj.id for obj in chain)
+    elif wanted_types or wanted_classes:
+        depth, extensions = -1, True
+    return TreeQuery(
+        url=str(request.url),
+        depth=depth,
+        flatten=flatten,
+        extensions=extensions,
+        permissions=with_permissions,
+        types=frozenset(wanted_types),
+        classes=frozenset(wanted_classes),
+        path=path,
+    )
+
+
+def snapshot(state: MetasysState, root: MetasysObject, asked: TreeQuery, user: User) -> Snapshot:
+    """Copies of the objects ``asked`` reaches below ``root``: the whole subtree when every level
+    is listed or permissions are asked (deleting an object deletes its subtree); with ``pathTo``,
+    the path; else the listed levels and the one below (whether a listed object has children to
+    show)."""
+    tree = state.tree
+    whole = asked.permissions or (asked.path is None and asked.depth == -1)
+    path = None if whole else asked.path
+    last = -1 if whole or path is not None else asked.depth + 1
+    copied: dict[str, Copied] = {}
+    stack: list[tuple[MetasysObject, int]] = [(root, 0)]
+    while stack:
+        obj, level = stack.pop()
+        children = tuple(obj.children)
+        kind = obj.type
+        copied[obj.id] = Copied(
+            obj.id,
+            obj.parent_id,
+            obj.item_reference,
+            obj.name,
+            obj.label,
+            kind.short,
+            kind.classification,
+            children,
+            obj.can_delete,
+            obj.can_modify,
+        )
+        if path is not None:
+            stack.extend((tree[child], level + 1) for child in children if child in path)
+        elif last == -1 or level < last:
+            stack.extend((tree[child], level + 1) for child in children)
+    device = tree.host_device(root)
+    return Snapshot(root.id, None if device is None else device.id, copied, user.can_write)
+
+
+def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
+    """The body, from ``snap`` alone (safe on a worker thread)."""
+    objects = snap.objects
+    path = asked.path
+    below = _matching_below(snap, asked) if asked.filtered and path is None else {}
+
+    def visible(object_id: str) -> bool:
+        if path is not None:
+            return object_id in path
+        found = objects[object_id]
+        if found.classification == "extension" and not asked.extensions:
+            return False
+        if asked.filtered:
+            return below[object_id]
+        return True
+
+    every_level = path is not None or asked.depth == -1
+    listed: list[str] = []
+    flat: list[dict[str, Any]] = []
+    top: dict[str, Any] = {}
+    # Depth first, children in order: (object, its level, its network device, its parent's items).
+    stack: list[tuple[str, int, str | None, list[dict[str, Any]] | None]] = [
+        (snap.root, 0, snap.root_device, None)
+    ]
+    while stack:
+        object_id, level, device, siblings = stack.pop()
+        listed.append(object_id)
+        obj = objects[object_id]
+        if obj.classification in NETWORK_CLASSIFICATIONS:
+            device = obj.id
+        children = [child for child in obj.children if visible(child)]
+        entry = summary(obj, device, bool(children), base)
+        if asked.flatten:
+            if object_id == snap.root:
+                entry["parentUrl"] = None
+            flat.append(entry)
+        else:
+            entry["items"] = []
+        if siblings is not None:
+            siblings.append(entry)
+        elif not asked.flatten:
+            top = entry
+        if every_level or level < asked.depth:
+            items = None if asked.flatten else entry["items"]
+            stack.extend((child, level + 1, device, items) for child in reversed(children))
+    body: dict[str, Any] = {"self": asked.url, "items": flat if asked.flatten else [top]}
+    if asked.permissions:
+        deletable = _deletable(snap) if snap.can_write else {}
+        body["effectivePermissions"] = {
+            "canDelete": [o for o in listed if snap.can_write and deletable[o]],
+            "canView": listed,
+            "canModify": [o for o in listed if snap.can_write and objects[o].can_modify],
+        }
+    return body
+
+
+def summary(obj: Copied, device: str | None, has_children: bool, base: str) -> dict[str, Any]:
+    """:func:`standin.metasys.views.object_summary`, from a copy."""
+    here = f"{base}/objects/{obj.id}"
+    return {
+        "self": here,
+        "parentUrl": None if obj.parent_id is None else f"{base}/objects/{obj.parent_id}",
+        "networkDeviceUrl": None if device is None else f"{base}/networkDevices/{device}",
+        "pointsUrl": f"{here}/points",
+        "objectsUrl": f"{here}/objects",
+        "alarmsUrl": f"{here}/alarms",
+        "auditsUrl": f"{here}/audits",
+        "trendedAttributesUrl": f"{here}/trendedAttributes",
+        "itemReference": obj.item_reference,
+        "hasChildrenMatchingQuery": has_children,
+        "name": obj.name,
+        "label": obj.label,
+        "id": obj.id,
+        "objectType": f"objectTypeEnumSet.{obj.short}",
+        "classification": obj.classification,
+    }
+
+
+def _preorder(snap: Snapshot) -> list[Copied]:
+    """Every copied object, parents before their children."""
+    objects = snap.objects
+    order: list[Copied] = []
+    stack = [snap.root]
+    while stack:
+        obj = objects[stack.pop()]
+        order.append(obj)
+        stack.extend(obj.children)
+    return order
+
+
+def _matching_below(snap: Snapshot, asked: TreeQuery) -> dict[str, bool]:
+    """Whether an object or any object below it has a wanted type (or classification)."""
+    found: dict[str, bool] = {}
+    for obj in reversed(_preorder(snap)):
+        kind = obj.short if asked.types else obj.classification
+        hit = kind in (asked.types or asked.classes)
+        found[obj.id] = hit or any(found[child] for child in obj.children)
+    return found
+
+
+def _deletable(snap: Snapshot) -> dict[str, bool]:
+    """Whether an object and every object below it may be deleted."""
+    found: dict[str, bool] = {}
+    for obj in reversed(_preorder(snap)):
+        found[obj.id] = obj.can_delete and all(found[child] for child in obj.children)
+    return found
+
+
+def encoded(snap: Snapshot, asked: TreeQuery, base: str) -> bytes:
+    return dumps(render(snap, asked, base))
+
+
+async def answer(
+    request: Request,
+    state: MetasysState,
+    user: User,
+    base: str,
+    root: MetasysObject,
+    depth: int,
+    *,
+    allow_filters: bool,
+) -> JSONBody:
+    asked = parse(request, state, root, depth, allow_filters=allow_filters)
+    snap = snapshot(state, root, asked, user)
+    if len(snap.objects) <= INLINE_OBJECTS:
+        return respond(render(snap, asked, base))
+    return respond(await anyio.to_thread.run_sync(encoded, snap, asked, base))

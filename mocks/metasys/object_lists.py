@@ -12,7 +12,7 @@ is the tree as it was when the request arrived: a write made while the body is b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -50,19 +50,12 @@ class TreeQuery:
         return bool(self.types or self.classes)
 
 
-class Copied(NamedTuple):
-    """One object as a list shows it, copied on the event loop."""
-
-    id: str
-    parent_id: str | None
-    item_reference: str
-    name: str
-    label: str
-    short: str
-    classification: str
-    children: tuple[str, ...]
-    can_delete: bool
-    can_modify: bool
+Copied = tuple[MetasysObject, tuple[str, ...], Any]
+"""One object as a list shows it, taken on the event loop: the object, its children's ids and its
+name, copied (what writes change: creating and deleting objects, ``PATCH`` of ``name``). The rest
+of what a list shows of an object (id, parent, reference, label, type, whether it may be modified
+or deleted) is set when the object is made and never changes, so it is read from the object
+itself, on the worker thread too."""
 
 
 @dataclass(frozen=True)
@@ -123,34 +116,34 @@ def snapshot(state: MetasysState, root: MetasysObject, asked: TreeQuery, user: U
     """Copies of the objects ``asked`` reaches below ``root``: the whole subtree when every level
     is listed or permissions are asked (deleting an object deletes its subtree); with ``pathTo``,
     the path; else the listed levels and the one below (whether a listed object has children to
-    show)."""
-    tree = state.tree
+    show). About 0.4 us an object: this runs on the event loop."""
+    get = state.tree.objects.get
     whole = asked.permissions or (asked.path is None and asked.depth == -1)
     path = None if whole else asked.path
-    last = -1 if whole or path is not None else asked.depth + 1
     copied: dict[str, Copied] = {}
-    stack: list[tuple[MetasysObject, int]] = [(root, 0)]
-    while stack:
-        obj, level = stack.pop()
-        children = tuple(obj.children)
-        kind = obj.type
-        copied[obj.id] = Copied(
-            obj.id,
-            obj.parent_id,
-            obj.item_reference,
-            obj.name,
-            obj.label,
-            kind.short,
-            kind.classification,
-            children,
-            obj.can_delete,
-            obj.can_modify,
-        )
-        if path is not None:
-            stack.extend((tree[child], level + 1) for child in children if child in path)
-        elif last == -1 or level < last:
-            stack.extend((tree[child], level + 1) for child in children)
-    device = tree.host_device(root)
+    if whole:
+        # The common big case, kept to the fewest steps an object.
+        stack: list[MetasysObject | None] = [root]
+        while stack:
+            obj = stack.pop()
+            if obj is not None:
+                children = tuple(obj.children)
+                copied[obj.id] = (obj, children, obj.attributes.get("name", obj.label))
+                stack += map(get, children)
+    else:
+        last = -1 if path is not None else asked.depth + 1
+        levels: list[tuple[MetasysObject, int]] = [(root, 0)]
+        while levels:
+            obj, level = levels.pop()
+            children = tuple(obj.children)
+            copied[obj.id] = (obj, children, obj.attributes.get("name", obj.label))
+            if level != last:
+                levels += [
+                    (found, level + 1)
+                    for child in children
+                    if (path is None or child in path) and (found := get(child)) is not None
+                ]
+    device = state.tree.host_device(root)
     return Snapshot(root.id, None if device is None else device.id, copied, user.can_write)
 
 
@@ -163,15 +156,14 @@ def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
     def visible(object_id: str) -> bool:
         if path is not None:
             return object_id in path
-        found = objects[object_id]
-        if found.classification == "extension" and not asked.extensions:
+        if objects[object_id][0].type.classification == "extension" and not asked.extensions:
             return False
         if asked.filtered:
             return below[object_id]
         return True
 
     every_level = path is not None or asked.depth == -1
-    listed: list[str] = []
+    listed: list[MetasysObject] = []
     flat: list[dict[str, Any]] = []
     top: dict[str, Any] = {}
     # Depth first, children in order: (object, its level, its network device, its parent's items).
@@ -180,12 +172,12 @@ def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
     ]
     while stack:
         object_id, level, device, siblings = stack.pop()
-        listed.append(object_id)
-        obj = objects[object_id]
-        if obj.classification in NETWORK_CLASSIFICATIONS:
+        obj, children, name = objects[object_id]
+        listed.append(obj)
+        if obj.type.classification in NETWORK_CLASSIFICATIONS:
             device = obj.id
-        children = [child for child in obj.children if visible(child)]
-        entry = summary(obj, device, bool(children), base)
+        shown = [child for child in children if visible(child)]
+        entry = summary(obj, str(name), device, bool(shown), base)
         if asked.flatten:
             if object_id == snap.root:
                 entry["parentUrl"] = None
@@ -198,20 +190,23 @@ def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
             top = entry
         if every_level or level < asked.depth:
             items = None if asked.flatten else entry["items"]
-            stack.extend((child, level + 1, device, items) for child in reversed(children))
+            stack += [(child, level + 1, device, items) for child in reversed(shown)]
     body: dict[str, Any] = {"self": asked.url, "items": flat if asked.flatten else [top]}
     if asked.permissions:
-        deletable = _deletable(snap) if snap.can_write else {}
+        can_write = snap.can_write
+        deletable = _deletable(snap) if can_write else {}
         body["effectivePermissions"] = {
-            "canDelete": [o for o in listed if snap.can_write and deletable[o]],
-            "canView": listed,
-            "canModify": [o for o in listed if snap.can_write and objects[o].can_modify],
+            "canDelete": [o.id for o in listed if can_write and deletable[o.id]],
+            "canView": [o.id for o in listed],
+            "canModify": [o.id for o in listed if can_write and o.can_modify],
         }
     return body
 
 
-def summary(obj: Copied, device: str | None, has_children: bool, base: str) -> dict[str, Any]:
-    """:func:`standin.metasys.views.object_summary`, from a copy."""
+def summary(
+    obj: MetasysObject, name: str, device: str | None, has_children: bool, base: str
+) -> dict[str, Any]:
+    """:func:`standin.metasys.views.object_summary`, with the name and network device given."""
     here = f"{base}/objects/{obj.id}"
     return {
         "self": here,
@@ -224,41 +219,42 @@ def summary(obj: Copied, device: str | None, has_children: bool, base: str) -> d
         "trendedAttributesUrl": f"{here}/trendedAttributes",
         "itemReference": obj.item_reference,
         "hasChildrenMatchingQuery": has_children,
-        "name": obj.name,
+        "name": name,
         "label": obj.label,
         "id": obj.id,
-        "objectType": f"objectTypeEnumSet.{obj.short}",
-        "classification": obj.classification,
+        "objectType": obj.type.enum_id,
+        "classification": obj.type.classification,
     }
 
 
-def _preorder(snap: Snapshot) -> list[Copied]:
-    """Every copied object, parents before their children."""
+def _postorder(snap: Snapshot) -> list[tuple[MetasysObject, tuple[str, ...]]]:
+    """Every copied object with its children, children before their parents."""
     objects = snap.objects
-    order: list[Copied] = []
+    order: list[tuple[MetasysObject, tuple[str, ...]]] = []
     stack = [snap.root]
     while stack:
-        obj = objects[stack.pop()]
-        order.append(obj)
-        stack.extend(obj.children)
+        obj, children, _ = objects[stack.pop()]
+        order.append((obj, children))
+        stack += children
+    order.reverse()
     return order
 
 
 def _matching_below(snap: Snapshot, asked: TreeQuery) -> dict[str, bool]:
     """Whether an object or any object below it has a wanted type (or classification)."""
     found: dict[str, bool] = {}
-    for obj in reversed(_preorder(snap)):
-        kind = obj.short if asked.types else obj.classification
-        hit = kind in (asked.types or asked.classes)
-        found[obj.id] = hit or any(found[child] for child in obj.children)
+    wanted = asked.types or asked.classes
+    for obj, children in _postorder(snap):
+        kind = obj.type.short if asked.types else obj.type.classification
+        found[obj.id] = kind in wanted or any(found[child] for child in children)
     return found
 
 
 def _deletable(snap: Snapshot) -> dict[str, bool]:
     """Whether an object and every object below it may be deleted."""
     found: dict[str, bool] = {}
-    for obj in reversed(_preorder(snap)):
-        found[obj.id] = obj.can_delete and all(found[child] for child in obj.children)
+    for obj, children in _postorder(snap):
+        found[obj.id] = obj.can_delete and all(found[child] for child in children)
     return found
 
 

@@ -258,8 +258,43 @@ def _deletable(snap: Snapshot) -> dict[str, bool]:
     return found
 
 
+ENCODED_TOGETHER = 200
+"""Entries encoded by one ``dumps`` call (about 0.1 ms of holding the GIL)."""
+
+
 def encoded(snap: Snapshot, asked: TreeQuery, base: str) -> bytes:
-    return dumps(render(snap, asked, base))
+    """``dumps(render(...))``, byte for byte, encoded a few hundred entries at a time: one
+    ``dumps`` of the whole body (about 3 ms for 5,000 objects) would hold the GIL, and so the
+    event loop, throughout; between smaller ones the loop takes its turn."""
+    body = render(snap, asked, base)
+    parts = [b'{"self":', dumps(body["self"]), b',"items":[']
+    parts.append(_joined(body["items"]) if asked.flatten else _nested(body["items"][0]))
+    parts.append(b"]")
+    if "effectivePermissions" in body:
+        parts += [b',"effectivePermissions":', dumps(body["effectivePermissions"])]
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def _joined(entries: list[dict[str, Any]]) -> bytes:
+    """``entries`` encoded as the members of a JSON array, without its brackets."""
+    return b",".join(
+        [
+            dumps(entries[first : first + ENCODED_TOGETHER])[1:-1]
+            for first in range(0, len(entries), ENCODED_TOGETHER)
+        ]
+    )
+
+
+def _nested(entry: dict[str, Any]) -> bytes:
+    """An entry of the nested form with the entries below it (in ``items``, its last member)."""
+    items = entry["items"]
+    if len(items) <= ENCODED_TOGETHER and not any(child["items"] for child in items):
+        return dumps(entry)
+    head = dumps({**entry, "items": []})[: -len(b"[]}")]
+    if not any(child["items"] for child in items):
+        return b"".join((head, b"[", _joined(items), b"]}"))
+    return b"".join((head, b"[", b",".join([_nested(child) for child in items]), b"]}"))
 
 
 async def answer(

@@ -19,9 +19,10 @@ from standin.metasys.state.model import MetasysObject
 from tests.conftest import bearer
 from tests.metasys.conftest import BASE, PROGRAMMING, ZONE_SETPOINT, object_id, state_of
 
-FOLDERS = 6
-POINTS = 60
-"""Objects made below Programming: 6 folders of 60 points each (366 with the folders)."""
+FOLDERS = 4
+POINTS = 210
+"""Objects made below Programming: 4 folders of 210 points each (844 with the folders): more
+entries under one object than `object_lists.ENCODED_TOGETHER`."""
 
 
 def fill(sandbox: Sandbox) -> MetasysObject:
@@ -48,6 +49,7 @@ def fill(sandbox: Sandbox) -> MetasysObject:
         for point in range(POINTS):
             make(folder.id, f"P{point}", ("avClass", "bvClass", "mvClass")[point % 3])
     assert len(state.tree) > object_lists.INLINE_OBJECTS
+    assert POINTS > object_lists.ENCODED_TOGETHER
     return programming
 
 

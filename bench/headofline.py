@@ -19,9 +19,13 @@ object (about 5 MB, never paged by the vendor).
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -302,3 +306,42 @@ def cheap_beside_heavy(
     if not server.alive():
         raise ServerFailed(f"standin died during the head-of-line run\n{server.log_tail()}")
     return alone, beside, heavy[0]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The object-list case alone, on a fresh ``standin serve`` pinned as ``make bench`` pins it
+    (``make bench`` measures it after the Atrius cases, on the server it measured)."""
+    from bench.run import HTTP_TIMEOUT_S, REPO, free_port, place, prepare_standin, standin_command
+
+    parser = argparse.ArgumentParser(prog="python -m bench.headofline", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds a wrk run")
+    parser.add_argument("--runs", type=int, default=1, help="measurements on the same server")
+    args = parser.parse_args(argv)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    placement = place()
+    port = free_port()
+    log = Path("bench/results/logs/headofline-standin.log")
+    server = Server("standin", standin_command(port), port, placement.server_cpu, log)
+    server.start(REPO)
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT_S) as client:
+            prepared = prepare_standin(client, server.base_url)
+        for _ in range(args.runs):
+            measured = measure_object_list(
+                wrk,
+                server,
+                prepared.cases[0].path,
+                prepared.token,
+                args.duration,
+                placement.wrk_cpu,
+            )
+            print(measured.table(), flush=True)
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,9 +4,15 @@ list, built from a copy of what it needs.
 The vendor does not page this operation, so a tenant at its 5,000-object quota answers
 ``depth=-1`` with every object (about 5 MB). The query is checked and the objects it reaches are
 copied on the event loop (:func:`snapshot`: a tuple an object, no links or summaries made); the
-body is then built and encoded from that copy (:func:`render`), inline for a small tree and on a
-worker thread above :data:`INLINE_OBJECTS`, so no other request waits behind a big one. The copy
-is the tree as it was when the request arrived: a write made while the body is built is not in it.
+body is then built from that copy (:func:`render`) and encoded, inline for a small tree and on a
+worker thread above :data:`INLINE_OBJECTS` (:func:`encoded`, a few hundred entries a ``dumps``
+call so the GIL changes hands between them), so no other request waits behind a big one. The
+copy is the tree as it was when the request arrived: a write made while the body is built is not
+in it.
+
+Measured in process on a loaded 2-core machine, 5,000 objects: the copy 2.2-2.6 ms (on the loop),
+the body 9-14 ms and its encoding 2-10 ms more (on the worker); the previous code built and
+encoded all of it on the loop, about 50 ms.
 """
 
 from __future__ import annotations
@@ -116,7 +122,7 @@ def snapshot(state: MetasysState, root: MetasysObject, asked: TreeQuery, user: U
     """Copies of the objects ``asked`` reaches below ``root``: the whole subtree when every level
     is listed or permissions are asked (deleting an object deletes its subtree); with ``pathTo``,
     the path; else the listed levels and the one below (whether a listed object has children to
-    show). About 0.4 us an object: this runs on the event loop."""
+    show). About 0.5 us an object: this runs on the event loop."""
     get = state.tree.objects.get
     whole = asked.permissions or (asked.path is None and asked.depth == -1)
     path = None if whole else asked.path

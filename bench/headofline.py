@@ -10,13 +10,22 @@ driven by ``wrk -c1`` on the client CPU: first the cheap request alone, then aga
 With ``pushed=True`` the meter first gets a year of hourly readings through its gateway
 (``POST /gateways/{number}/data``), so the heavy answer is made from pushed readings instead
 of a generated series (the same 35,136 rows, most of them empty quarter hours).
+
+:func:`measure_object_list` puts a Metasys object list beside the same cheap request instead:
+the tenant's tree is first filled to its 5,000-object quota (``POST /objects/bulk``: folders of
+points below Programming), then the heavy request is the site's ``depth=-1`` list of every
+object (about 5 MB, never paged by the vendor).
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +41,14 @@ SETTLE_S = 1.0
 RATE_LIMIT = 1_000_000_000
 PUSHED_HOURS = 24 * HEAVY_DAYS
 """Hourly readings pushed for the pushed-readings case (8,760: about 400 KB, one request)."""
+METASYS = "/metasys/api/v4"
+PROGRAMMING = "ADS1:ADS1/Programming"
+"""The site director's folder where objects can be made."""
+TREE_OBJECTS = 5_000
+"""The Metasys tenant's object quota (``standin.metasys.state.site.MAX_OBJECTS``)."""
+POINTS_A_FOLDER = 49
+BULK = 100
+"""Creations a ``POST /objects/bulk`` takes at most."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,8 @@ class HeadOfLine:
     beside: WrkResult
     heavy_run: WrkResult
     pushed: bool = False
+    objects: int = 0
+    """With an object list as the heavy request: how many objects it lists."""
 
     @property
     def ratio(self) -> float:
@@ -53,7 +72,8 @@ class HeadOfLine:
                 "",
                 "Head of line (issue 20): a cheap GET's median latency while one client loops a "
                 "heavy GET, over alone (wrk -c1 each)"
-                + (f"; the meter has {PUSHED_HOURS:,} pushed readings" if self.pushed else ""),
+                + (f"; the meter has {PUSHED_HOURS:,} pushed readings" if self.pushed else "")
+                + (f"; the list holds {self.objects:,} objects" if self.objects else ""),
                 f"cheap: GET {self.cheap}",
                 f"heavy: GET {self.heavy} ({self.heavy_run.requests_per_s:.2f} req/s, "
                 f"p50 {self.heavy_run.p50_ms:.0f} ms)",
@@ -72,6 +92,7 @@ class HeadOfLine:
             "beside_heavy": self.beside.as_json(),
             "heavy_run": self.heavy_run.as_json(),
             "pushed_readings": PUSHED_HOURS if self.pushed else 0,
+            "objects_listed": self.objects,
             "ratio_p50": self.ratio,
         }
 
@@ -155,9 +176,93 @@ def measure(
 ) -> HeadOfLine:
     """``pushed``: the heavy answer comes from pushed readings (see ``push_year``); the meter
     keeps them, so measure the generated case first on a server."""
-    base = server.base_url
     with httpx.Client(timeout=HEAVY_TIMEOUT_S) as client:
-        heavy_path, heavy_token = heavy_atrius_read(client, base, pushed)
+        heavy_path, heavy_token = heavy_atrius_read(client, server.base_url, pushed)
+    alone, beside, heavy_run = cheap_beside_heavy(
+        wrk, server, cheap_path, cheap_token, heavy_path, heavy_token, duration_s, cpu
+    )
+    return HeadOfLine(cheap_path, heavy_path, alone, beside, heavy_run, pushed)
+
+
+def measure_object_list(
+    wrk: str,
+    server: Server,
+    cheap_path: str,
+    cheap_token: str,
+    duration_s: float,
+    cpu: int | None,
+) -> HeadOfLine:
+    """The cheap request beside a Metasys ``depth=-1`` list of a tree at its object quota;
+    ``cheap_token`` is a Metasys API user's (the tree is filled and listed with it)."""
+    with httpx.Client(timeout=HEAVY_TIMEOUT_S) as client:
+        heavy_path, listed = heavy_object_list(client, server.base_url, cheap_token)
+    alone, beside, heavy_run = cheap_beside_heavy(
+        wrk, server, cheap_path, cheap_token, heavy_path, cheap_token, duration_s, cpu
+    )
+    return HeadOfLine(cheap_path, heavy_path, alone, beside, heavy_run, objects=listed)
+
+
+def heavy_object_list(client: httpx.Client, base: str, token: str) -> tuple[str, int]:
+    """(the site's every-level object list, how many objects it lists) once the tenant's tree
+    holds ``TREE_OBJECTS`` objects: folders of ``POINTS_A_FOLDER`` AVs below Programming."""
+    headers = {"Authorization": f"Bearer {token}"}
+    api = f"{base}{METASYS}"
+    programming = _ok(
+        client.get(f"{api}/objectIdentifiers", params={"fqr": PROGRAMMING}, headers=headers)
+    ).json()
+    site = _ok(client.get(f"{api}/objects?depth=0", headers=headers)).json()["items"][0]["id"]
+    path = f"{METASYS}/objects/{site}/objects?depth=-1&flatten=true&includeExtensions=true"
+    held = len(_ok(client.get(f"{base}{path}", headers=headers)).json()["items"])
+    folders = -(-(TREE_OBJECTS - held) // (POINTS_A_FOLDER + 1))
+    made = _create(
+        client, api, headers, [(programming, f"HOL-F{n}", "containerClass") for n in range(folders)]
+    )
+    wanted = TREE_OBJECTS - held - len(made)
+    points = [(folder, f"HOL-P{n}", "avClass") for folder in made for n in range(POINTS_A_FOLDER)][
+        :wanted
+    ]
+    _create(client, api, headers, points)
+    listed = len(_ok(client.get(f"{base}{path}", headers=headers)).json()["items"])
+    if listed != TREE_OBJECTS:
+        raise ServerFailed(f"the object list holds {listed} objects, not {TREE_OBJECTS:,}")
+    return path, listed
+
+
+def _create(
+    client: httpx.Client, api: str, headers: dict[str, str], objects: list[tuple[str, str, str]]
+) -> list[str]:
+    """The ids of ``objects`` (parent id, label, short type), made ``BULK`` at a time."""
+    made: list[str] = []
+    for first in range(0, len(objects), BULK):
+        body = [
+            {
+                "parentId": parent,
+                "localUniqueIdentifier": label,
+                "objectType": f"objectTypeEnumSet.{kind}",
+                "item": {"name": label},
+            }
+            for parent, label, kind in objects[first : first + BULK]
+        ]
+        answers = _ok(client.post(f"{api}/objects/bulk", json=body, headers=headers)).json()
+        refused = [answer for answer in answers if answer["status"] != 201]
+        if refused:
+            raise ServerFailed(f"{len(refused)} objects were not made: {refused[0]}")
+        made += [answer["id"] for answer in answers]
+    return made
+
+
+def cheap_beside_heavy(
+    wrk: str,
+    server: Server,
+    cheap_path: str,
+    cheap_token: str,
+    heavy_path: str,
+    heavy_token: str,
+    duration_s: float,
+    cpu: int | None,
+) -> tuple[WrkResult, WrkResult, WrkResult]:
+    """(the cheap request alone, beside one client looping the heavy one, that heavy loop)."""
+    base = server.base_url
 
     def cheap() -> WrkResult:
         return run_wrk(
@@ -200,4 +305,43 @@ def measure(
         raise failed[0]
     if not server.alive():
         raise ServerFailed(f"standin died during the head-of-line run\n{server.log_tail()}")
-    return HeadOfLine(cheap_path, heavy_path, alone, beside, heavy[0], pushed)
+    return alone, beside, heavy[0]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The object-list case alone, on a fresh ``standin serve`` pinned as ``make bench`` pins it
+    (``make bench`` measures it after the Atrius cases, on the server it measured)."""
+    from bench.run import HTTP_TIMEOUT_S, REPO, free_port, place, prepare_standin, standin_command
+
+    parser = argparse.ArgumentParser(prog="python -m bench.headofline", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds a wrk run")
+    parser.add_argument("--runs", type=int, default=1, help="measurements on the same server")
+    args = parser.parse_args(argv)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    placement = place()
+    port = free_port()
+    log = Path("bench/results/logs/headofline-standin.log")
+    server = Server("standin", standin_command(port), port, placement.server_cpu, log)
+    server.start(REPO)
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT_S) as client:
+            prepared = prepare_standin(client, server.base_url)
+        for _ in range(args.runs):
+            measured = measure_object_list(
+                wrk,
+                server,
+                prepared.cases[0].path,
+                prepared.token,
+                args.duration,
+                placement.wrk_cpu,
+            )
+            print(measured.table(), flush=True)
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

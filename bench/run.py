@@ -26,7 +26,8 @@ Then two of issue 20's figures (bench/headofline.py and bench/history.py, each i
 
 - the head-of-line ratio: on the same standin, case A's median latency (``wrk -c1``) while one
   client loops Atrius' year of quarter hours, over alone; then again with that meter's year made
-  from a year of pushed hourly readings;
+  from a year of pushed hourly readings; then beside a Metasys ``depth=-1`` list of the tenant's
+  tree filled to its 5,000-object quota;
 - the history-growth curve: the samples page after 0, 5,000 and 25,000 commands of its point,
   in process, pinned to the server CPU, as ratios to the smallest history;
 - the activity lists' history-growth curves (bench/activity_history.py): page 1 of audits,
@@ -619,6 +620,14 @@ def bench(settings: Settings) -> int:
             )
             for pushed in (False, True)
         )
+        blocking_list = headofline.measure_object_list(
+            wrk,
+            servers["standin"],
+            prepared.cases[0].path,
+            prepared.token,
+            settings.duration_s,
+            placement.wrk_cpu,
+        )
     finally:
         for server in servers.values():
             server.stop()
@@ -631,6 +640,8 @@ def bench(settings: Settings) -> int:
         + "\n"
         + blocking_pushed.table()
         + "\n"
+        + blocking_list.table()
+        + "\n"
         + history.table(growth, settings.history_reads)
         + "\n"
         + activity_history.table(lists, settings.history_reads)
@@ -640,6 +651,7 @@ def bench(settings: Settings) -> int:
     payload = results_json(outcomes, settings, placement, wrk, skipped, load)
     payload["head_of_line"] = blocking.as_json()
     payload["head_of_line_pushed"] = blocking_pushed.as_json()
+    payload["head_of_line_object_list"] = blocking_list.as_json()
     payload["history_growth"] = history.as_json(growth)
     payload["activity_growth"] = activity_history.as_json(lists)
     (settings.results / "metasys.json").write_text(json.dumps(payload, indent=2) + "\n")

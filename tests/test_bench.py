@@ -136,6 +136,18 @@ def test_the_head_of_line_ratio_is_also_measured_beside_a_year_of_pushed_reading
     assert "the meter has 8,760 pushed readings" in output
 
 
+def test_the_head_of_line_ratio_is_also_measured_beside_a_list_of_5000_objects(
+    bench_run: tuple[str, dict[str, Any], Path],
+) -> None:
+    output, results, _ = bench_run
+    blocking = measured_head_of_line(results, "head_of_line_object_list")
+    assert blocking["objects_listed"] == 5_000
+    assert blocking["cheap"] == results["head_of_line"]["cheap"]
+    assert "/metasys/api/v4/objects/" in blocking["heavy"]
+    assert blocking["heavy"].endswith("/objects?depth=-1&flatten=true&includeExtensions=true")
+    assert "the list holds 5,000 objects" in output
+
+
 def test_the_history_growth_curve_lists_each_size_as_a_ratio_to_the_smallest(
     bench_run: tuple[str, dict[str, Any], Path],
 ) -> None:

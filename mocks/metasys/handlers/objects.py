@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from standin._core.seam import Caller
-from standin.metasys import errors, query, views
+from standin.metasys import errors, object_lists, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
@@ -18,7 +18,7 @@ from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
-from standin.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
+from standin.metasys.types import OBJECT_TYPES
 
 ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
 
@@ -32,23 +32,18 @@ class ObjectHandlers:
     async def list_root(self, request: Request, caller: Caller[MetasysState]) -> Response:
         user, base = self.deps.user(caller), self.deps.base(request)
         depth = query.integer(request.query_params, "depth", 1, minimum=0, maximum=1)
-        return respond(
-            tree(
-                request,
-                caller.state,
-                user,
-                base,
-                caller.state.tree.root,
-                depth,
-                allow_filters=False,
-            )
+        root = caller.state.tree.root
+        return await object_lists.answer(
+            request, caller.state, user, base, root, depth, allow_filters=False
         )
 
     async def list_children(self, request: Request, caller: Caller[MetasysState]) -> Response:
         user, base = self.deps.user(caller), self.deps.base(request)
         depth = query.integer(request.query_params, "depth", 1, minimum=-1)
         root = caller.state.object(request.path_params["objectId"])
-        return respond(tree(request, caller.state, user, base, root, depth, allow_filters=True))
+        return await object_lists.answer(
+            request, caller.state, user, base, root, depth, allow_filters=True
+        )
 
     async def identifier(self, request: Request, caller: Caller[MetasysState]) -> Response:
         fqr = request.query_params.get("fqr")
@@ -290,93 +285,6 @@ def read_attribute(
             "title": f"JCI {obj.type.title}",
             "version": obj.type.version,
             "properties": {name: attribute.schema()},
-        }
-    return body
-
-
-def tree(
-    request: Request,
-    state: MetasysState,
-    user: User,
-    base: str,
-    root: MetasysObject,
-    depth: int,
-    *,
-    allow_filters: bool,
-) -> dict[str, Any]:
-    params = request.query_params
-    flatten = query.boolean(params, "flatten")
-    extensions = query.boolean(params, "includeExtensions")
-    with_permissions = query.boolean(params, "includeEffectivePermissions")
-    types = params.getlist("objectType") if allow_filters else []
-    classes = params.getlist("classification") if allow_filters else []
-    path_to = params.get("pathTo")
-    if types and classes and path_to is None:
-        raise errors.bad_request("objectType and classification cannot be used together.")
-    wanted_types = set()
-    for value in types:
-        if not TYPE_NAME.match(value):
-            raise errors.bad_request(f"{value} is not a member of objectTypeEnumSet.")
-        wanted_types.add(value.removeprefix("objectTypeEnumSet."))
-    wanted_classes = set(query.repeated(classes, CLASSIFICATIONS, "classification"))
-    path: set[str] | None = None
-    if path_to is not None:
-        target = state.tree.get(path_to.lower())
-        chain = None if target is None else state.tree.path_to(root, target)
-        if chain is None:
-            raise errors.not_found(f"Object {path_to} was not found below {root.id}.")
-        path = {obj.id for obj in chain}
-    elif wanted_types or wanted_classes:
-        depth, extensions = -1, True
-
-    def matches(obj: MetasysObject) -> bool:
-        if wanted_types:
-            return obj.type.short in wanted_types
-        if wanted_classes:
-            return obj.type.classification in wanted_classes
-        return True
-
-    def visible(obj: MetasysObject) -> bool:
-        if path is not None:
-            return obj.id in path
-        if obj.type.classification == "extension" and not extensions:
-            return False
-        if wanted_types or wanted_classes:
-            return matches(obj) or any(matches(d) for d in state.tree.descendants(obj))
-        return True
-
-    listed: list[MetasysObject] = []
-
-    def node(obj: MetasysObject, level: int) -> dict[str, Any]:
-        listed.append(obj)
-        children = [c for c in state.tree.children(obj) if visible(c)]
-        summary = views.object_summary(obj, state, base, bool(children))
-        deeper = path is not None or depth == -1 or level < depth
-        nested = [node(child, level + 1) for child in children] if deeper else []
-        if flatten:
-            summary["parentUrl"] = None if obj is root else summary["parentUrl"]
-            return {"summary": summary, "nested": nested}
-        summary["items"] = nested
-        return summary
-
-    built = node(root, 0)
-    if flatten:
-        items: list[dict[str, Any]] = []
-
-        def walk(entry: dict[str, Any]) -> None:
-            items.append(entry["summary"])
-            for child in entry["nested"]:
-                walk(child)
-
-        walk(built)
-    else:
-        items = [built]
-    body: dict[str, Any] = {"self": str(request.url), "items": items}
-    if with_permissions:
-        body["effectivePermissions"] = {
-            "canDelete": [o.id for o in listed if state.can_delete(o, user)],
-            "canView": [o.id for o in listed],
-            "canModify": [o.id for o in listed if state.can_modify(o, user)],
         }
     return body
 

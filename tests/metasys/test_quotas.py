@@ -9,7 +9,7 @@ from typing import Any
 from standin import Sandbox
 from standin.metasys.state.certificates import MAX_HELD
 from standin.metasys.state.enumerations import MAX_CUSTOM
-from standin.metasys.state.site import MAX_OBJECTS
+from standin.metasys.state.site import MAX_DEPTH, MAX_OBJECTS
 from tests.metasys.conftest import PROGRAMMING, object_id, state_of
 from tests.metasys.test_certificates import OCTETS, Authority, create, engine, pem
 
@@ -122,3 +122,42 @@ def test_certificates_that_would_leave_an_engine_more_than_its_quota_are_refused
     }
     assert len(api.get(path, params={"flatten": True}).json()["items"]) == MAX_HELD
     assert api.delete(path).status_code == 204
+
+
+def folder(parent: str, label: str) -> dict[str, Any]:
+    return {
+        "parentId": parent,
+        "localUniqueIdentifier": label,
+        "objectType": "objectTypeEnumSet.containerClass",
+        "item": {"name": label},
+    }
+
+
+def test_an_object_nested_deeper_than_the_quota_is_refused_and_the_deepest_tree_lists(
+    api: Any, sandbox: Sandbox
+) -> None:
+    state = state_of(sandbox)
+    top = object_id(sandbox, PROGRAMMING)
+    parent = top
+    made = 0
+    while True:
+        response = api.post("/objects", json=folder(parent, f"LEVEL-{made}"))
+        if response.status_code != 200:
+            break
+        parent = response.headers["location"].rsplit("/", 1)[1]
+        made += 1
+    deepest = state.object(parent)
+    assert len(state.tree.ancestors(deepest)) == MAX_DEPTH
+    assert response.status_code == 400
+    assert response.headers["content-type"] == MEDIA
+    assert response.json() == {
+        "Message": f"Sandbox quota: objects nest at most {MAX_DEPTH} levels below the site; "
+        "create this one higher in the tree."
+    }
+    assert state.tree.find(f"{deepest.item_reference}.LEVEL-{made}") is None
+    # The whole chain lists, nested and flat.
+    nested = api.get(f"/objects/{top}/objects", params={"depth": "-1"})
+    assert nested.status_code == 200
+    flat = api.get(f"/objects/{top}/objects", params={"depth": "-1", "flatten": "true"})
+    assert flat.status_code == 200
+    assert sum(item["name"].startswith("LEVEL-") for item in flat.json()["items"]) == made

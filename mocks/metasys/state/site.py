@@ -52,6 +52,12 @@ included); creating one more (``POST /objects``, each creation of ``/objects/bul
 with 400 and nothing is made. Deleting objects makes room. The reference gives no bound (a real
 site's is its engines' capacity)."""
 
+MAX_DEPTH = 32
+"""**Sandbox choice:** an object is at most 32 levels below the site (the fixture's deepest is
+a few levels down); creating one deeper is refused with 400 and nothing is made. The reference
+gives no bound. Without one, a chain of nested folders made an object list deeper than its
+encoder (and Python's recursion) can follow: a 500 instead of an answer."""
+
 EventListener = Callable[[ValueChange], None]
 AuditListener = Callable[[AuditEntry], None]
 
@@ -438,6 +444,11 @@ class MetasysState:
             check_attribute_of(kind.attribute(name), name, value, creating=True)
         if not user.can_write:
             raise errors.forbidden("The user is not authorized to create objects.")
+        if len(self.tree.ancestors(parent)) >= MAX_DEPTH:
+            raise errors.bad_request(
+                f"Sandbox quota: objects nest at most {MAX_DEPTH} levels below the site; "
+                "create this one higher in the tree."
+            )
         self.require_online(parent)
         reference = self.tree.child_reference(parent, label)
         if self.tree.find(reference) is not None:

@@ -14,13 +14,13 @@ from standin.metasys import errors, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
-from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_text
+from standin.metasys.http import URI_REFERENCE, header, json_body, paged, respond, sort_text
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
 from standin.metasys.types import CLASSIFICATIONS, OBJECT_TYPES, TYPE_NAME
 
-ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
+ATTRIBUTE_NAMES = frozenset(short for short, _ in ENUM_SETS["attributeEnumSet"].members)
 
 
 class ObjectHandlers:
@@ -132,11 +132,12 @@ class ObjectHandlers:
         return respond(body)
 
     async def attribute(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        obj = caller.state.object(request.path_params["objectId"])
-        name = request.path_params["attributeId"]
+        params = request.path_params
+        obj = caller.state.object(params["objectId"])
+        name = params["attributeId"]
         include_schema = query.boolean(request.query_params, "includeSchema")
         body = read_attribute(caller.state, obj, name, include_schema)
-        stream_id = request.headers.get("metasys-subscribe")
+        stream_id = header(request, b"metasys-subscribe")
         if stream_id is None:
             return respond(body)
         base = self.deps.base(request)

@@ -135,7 +135,10 @@ class ObjectHandlers:
         params = request.path_params
         obj = caller.state.object(params["objectId"])
         name = params["attributeId"]
-        include_schema = query.boolean(request.query_params, "includeSchema")
+        # Without a query string (the usual read), no parameter to parse.
+        include_schema = request.scope["query_string"] != b"" and query.boolean(
+            request.query_params, "includeSchema"
+        )
         body = read_attribute(caller.state, obj, name, include_schema)
         stream_id = header(request, b"metasys-subscribe")
         if stream_id is None:
@@ -280,7 +283,12 @@ def read_attribute(
     state.require_online(obj)
     effective = state.effective(obj)
     body: dict[str, Any] = {
-        "item": state.item(obj, [name], effective),
+        # presentValue (the usual read) straight from ``effective``, as ``state.item`` has it
+        "item": (
+            {name: effective.value}
+            if name == "presentValue"
+            else state.item(obj, [name], effective)
+        ),
         "condition": state.attribute_condition(obj, name, effective),
     }
     if include_schema:

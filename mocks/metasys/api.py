@@ -122,7 +122,8 @@ class MetasysApi:
         if identity is None:
             header = None if authorization is None else authorization.decode("latin-1")
             identity = self.identity(bearer(header, self.issuer))
-            if authorization is not None:
+            # Where a token directory judges tokens (several replicas), each request asks it.
+            if authorization is not None and self.issuer.directory is None:
                 self.sessions.keep(authorization, identity)
         if subscribing:
             self.shared_heartbeats()  # a subscription's heartbeat starts with it

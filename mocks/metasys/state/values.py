@@ -117,16 +117,15 @@ class ValueModel:
     def effective(self, obj: MetasysObject, t: float) -> Effective:
         commands = obj.priority_array
         if commands:
-            level: int | None = min(commands)
-            value = commands[level].value
+            highest = min(commands)
+            value = commands[highest].value
+            return Effective(value, highest, reliability(obj, value))
+        # base_value, inline (a read of "now" comes here on every request)
+        if "presentValue" in obj.series:
+            value = self.series_value(obj, "presentValue", t)
         else:
-            level = None
-            # base_value, inline (a read of "now" comes here on every request)
-            if "presentValue" in obj.series:
-                value = self.series_value(obj, "presentValue", t)
-            else:
-                value = obj.attributes.get("relinquishDefault")
-        return Effective(value, level, reliability(obj, value))
+            value = obj.attributes.get("relinquishDefault")
+        return Effective(value, None, reliability(obj, value))
 
     def value_at(self, obj: MetasysObject, attribute: str, t: float) -> tuple[Any, bool]:
         """A past value of a trended attribute from its history (commands) and its series."""

@@ -10,6 +10,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable
 from datetime import UTC, datetime
+from math import floor
 from typing import Any
 
 _MASK = (1 << 64) - 1
@@ -67,7 +68,7 @@ class LayeredNoise:
     knots each layer last stood between are kept beside it: consecutive readings (every read of
     "now", a page in time order) mostly fall between the same two knots again."""
 
-    __slots__ = ("_bases", "_knots", "_last", "_periods", "_total", "_weights")
+    __slots__ = ("_bases", "_knots", "_last", "_layers", "_periods", "_total", "_weights")
 
     KNOTS_KEPT = 4096
     """Knot values remembered per series (forgotten all at once beyond it)."""
@@ -91,6 +92,8 @@ class LayeredNoise:
         for weight in weights:  # summed in the order :func:`layered_noise` sums them
             total += weight
         self._total = total
+        self._layers = tuple(zip(range(len(periods)), periods, weights, strict=True))
+        """Per layer: its number, period and weight, as :meth:`at` walks them."""
         self._knots: dict[tuple[int, int], float] = {}
         self._last: list[tuple[int, float, float]] = [(-1, 0.0, 0.0)] * len(periods)
         """Per layer: the knot a reading last fell after, its value and the next knot's."""
@@ -109,10 +112,9 @@ class LayeredNoise:
     def at(self, t: float) -> float:
         total = 0.0
         last = self._last
-        weights = self._weights
-        for layer, period in enumerate(self._periods):
+        for layer, period, weight in self._layers:
             position = t / period
-            knot = math.floor(position)
+            knot = floor(position)
             fraction = position - knot
             eased = fraction * fraction * (3.0 - 2.0 * fraction)
             held, left, right = last[layer]
@@ -120,7 +122,7 @@ class LayeredNoise:
                 left = self._knot(layer, knot)
                 right = self._knot(layer, knot + 1)
                 last[layer] = (knot, left, right)
-            total += weights[layer] * (left + (right - left) * eased)
+            total += weight * (left + (right - left) * eased)
         return total / self._total
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -307,6 +307,21 @@ class TokenIssuer:
             raise TokenRejected("expired")
         return token
 
+    def still_valid(self, token: IssuedToken) -> bool:
+        """Whether ``token``, which :meth:`validate` accepted before, would be accepted again
+        now, judged as :meth:`validate` judges it: still remembered by this issuer (not
+        revoked, not forgotten with its tenant, not swept away expired) and not expired on its
+        tenant's clock. False whenever another process may judge it (a token directory): the
+        caller then asks :meth:`validate`, which also answers why not.
+
+        Unlike :meth:`validate`, it sweeps nothing: a caller that remembers what a token
+        stands for checks it here on every use and goes back to :meth:`validate` (which
+        sweeps) when it answers False."""
+        if self.directory is not None or self._tokens.get(token.value) is not token:
+            return False
+        expires_at = token.expires_at
+        return expires_at is None or self._clock_of(token.tenant_id).time() < expires_at
+
     def redeem_refresh(self, value: str) -> IssuedToken:
         """Consume a refresh token: it is good for one use only."""
         token = self.validate(value, kind="refresh")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -34,6 +35,7 @@ from standin.metasys.deps import Deps
 from standin.metasys.diagram_streams import DiagramStreams
 from standin.metasys.enums import ENUM_SETS
 from standin.metasys.routes import ROUTING_ERRORS, routes
+from standin.metasys.sessions import Sessions
 from standin.metasys.state import MetasysState
 from standin.metasys.state.model import Command
 from standin.metasys.state.stream_options import StreamOptions
@@ -89,6 +91,8 @@ class MetasysApi:
             sandbox.tenant_loaded.append(self._adopt_streams)
         self.diagram_streams = DiagramStreams(self.streams)
         self.continuations = ContinuationTokens(secrets.token_bytes(32))
+        self.sessions = Sessions()
+        """Who recently presented bearer headers name (see :meth:`identify`)."""
         self.seam = Seam(
             sandbox,
             self.key,
@@ -109,11 +113,40 @@ class MetasysApi:
             self.streams.adopt(state, tenant.id)
 
     def identify(self, request: Request) -> Identity:
-        """The user of the bearer token; the limit counts per user of a tenant."""
-        identity = self.identity(bearer(request.headers.get("authorization"), self.issuer))
-        if "metasys-subscribe" in request.headers:
+        """The user of the bearer token; the limit counts per user of a tenant.
+
+        A header seen before is not worked out again: what it named is re-checked (see
+        :meth:`remembered`) and, still good, used as it is."""
+        authorization, subscribing = credential_headers(request.scope["headers"])
+        identity = None if authorization is None else self.remembered(authorization)
+        if identity is None:
+            header = None if authorization is None else authorization.decode("latin-1")
+            identity = self.identity(bearer(header, self.issuer))
+            # Where a token directory judges tokens (several replicas), each request asks it.
+            if authorization is not None and self.issuer.directory is None:
+                self.sessions.keep(authorization, identity)
+        if subscribing:
             self.shared_heartbeats()  # a subscription's heartbeat starts with it
         return identity
+
+    def remembered(self, authorization: bytes) -> Identity | None:
+        """Who ``authorization`` named when it was last identified, if it would be identified
+        the same way now: its token still remembered by the issuer (not revoked, not forgotten
+        with its tenant) and not expired on its tenant's clock, its tenant still here, its user
+        still there. None otherwise (it is forgotten, and identified again the long way, which
+        answers why not)."""
+        identity = self.sessions.get(authorization)
+        if identity is None:
+            return None
+        token = identity.token
+        if token is not None and self.issuer.still_valid(token):
+            tenant = self.sandbox.tenants.get(token.tenant_id)
+            if tenant is not None:
+                user = self.seam.state(tenant).user(token.subject)
+                if user is not None and user.username == identity.principal:
+                    return identity
+        self.sessions.forget(authorization)
+        return None
 
     def identify_stream(self, request: Request) -> Identity:
         """As :meth:`identify`, or from the ``access_token`` query parameter (``GET /stream``)."""
@@ -137,7 +170,7 @@ class MetasysApi:
         """As :meth:`identify`; without an ``Authorization`` header, an anonymous reader of the
         default tenant (the reference lists no authorization for the enumeration reads, and
         their samples send none), counted by the limit as one more user."""
-        if "authorization" in request.headers:
+        if credential_headers(request.scope["headers"])[0] is not None:
             return self.identify(request)
         tenant = self.sandbox.tenants.default()
         return Identity(tenant.id, principal="", limit_key=f"{tenant.id}/")
@@ -185,6 +218,7 @@ class MetasysApi:
 
     def forget_tenant(self, tenant_id: str) -> None:
         self.issuer.forget_tenant(tenant_id)
+        self.sessions.forget_tenant(tenant_id)
 
     def state(self, tenant: Tenant) -> MetasysState:
         return self.seam.state(tenant)
@@ -356,6 +390,20 @@ class MetasysApi:
         return JSONBody(
             {"id": obj.id, "presentValue": effective.value, "priority": effective.level}
         )
+
+
+def credential_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bytes | None, bool]:
+    """In one pass over a request's headers (ASGI's, names in lower case): the first
+    ``Authorization`` header's value, as sent, and whether ``METASYS-SUBSCRIBE`` is present."""
+    authorization: bytes | None = None
+    subscribing = False
+    for name, value in headers:
+        if name == b"authorization":
+            if authorization is None:
+                authorization = value
+        elif name == b"metasys-subscribe":
+            subscribing = True
+    return authorization, subscribing
 
 
 MAX_TRIGGER_TEXT = 255

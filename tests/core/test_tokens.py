@@ -232,3 +232,43 @@ def test_expired_tokens_are_deleted_from_the_durable_log_as_they_are_forgotten(
     frozen.advance(10)
     issuer.issue(tenant_id="t", subject="u")
     assert log.forgotten == [old.value]
+
+
+def test_a_token_is_still_valid_until_it_expires_on_its_tenants_clock() -> None:
+    clocks = {"a": Clock(lambda: 1_700_000_000.0), "b": Clock(lambda: 1_700_000_000.0)}
+    for clock in clocks.values():
+        clock.freeze()
+    issuer = TokenIssuer(clocks.__getitem__, lifetime_seconds=60)
+    a = issuer.issue(tenant_id="a", subject="u")
+    b = issuer.issue(tenant_id="b", subject="u")
+    clocks["a"].advance(59)
+    assert (issuer.still_valid(a), issuer.still_valid(b)) == (True, True)
+    clocks["a"].advance(1)
+    assert (issuer.still_valid(a), issuer.still_valid(b)) == (False, True)
+
+
+def test_a_revoked_or_forgotten_token_is_no_longer_valid(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60)
+    revoked = issuer.issue(tenant_id="t", subject="u")
+    forgotten = issuer.issue(tenant_id="gone", subject="u")
+    issuer.revoke(revoked.value)
+    issuer.forget_tenant("gone")
+    assert (issuer.still_valid(revoked), issuer.still_valid(forgotten)) == (False, False)
+
+
+def test_a_token_equal_to_a_remembered_one_but_not_issued_by_it_is_not_still_valid(
+    frozen: Clock,
+) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60)
+    token = issuer.issue(tenant_id="t", subject="u")
+    assert issuer.still_valid(token)
+    assert not issuer.still_valid(IssuedToken(**{**token.__dict__, "subject": "other"}))
+
+
+def test_a_token_without_expiry_stays_valid_until_revoked(frozen: Clock) -> None:
+    issuer = TokenIssuer(frozen, lifetime_seconds=60, refresh_lifetime_seconds=None)
+    refresh = issuer.issue_refresh(issuer.issue(tenant_id="t", subject="u"))
+    frozen.advance(10**9)
+    assert issuer.still_valid(refresh)
+    issuer.revoke(refresh.value)
+    assert not issuer.still_valid(refresh)

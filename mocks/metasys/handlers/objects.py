@@ -14,13 +14,13 @@ from standin.metasys import errors, object_lists, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
-from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_text
+from standin.metasys.http import URI_REFERENCE, header, json_body, paged, respond, sort_text
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
 from standin.metasys.types import OBJECT_TYPES
 
-ATTRIBUTE_NAMES = [short for short, _ in ENUM_SETS["attributeEnumSet"].members]
+ATTRIBUTE_NAMES = frozenset(short for short, _ in ENUM_SETS["attributeEnumSet"].members)
 
 
 class ObjectHandlers:
@@ -127,11 +127,15 @@ class ObjectHandlers:
         return respond(body)
 
     async def attribute(self, request: Request, caller: Caller[MetasysState]) -> Response:
-        obj = caller.state.object(request.path_params["objectId"])
-        name = request.path_params["attributeId"]
-        include_schema = query.boolean(request.query_params, "includeSchema")
+        params = request.path_params
+        obj = caller.state.object(params["objectId"])
+        name = params["attributeId"]
+        # Without a query string (the usual read), no parameter to parse.
+        include_schema = request.scope["query_string"] != b"" and query.boolean(
+            request.query_params, "includeSchema"
+        )
         body = read_attribute(caller.state, obj, name, include_schema)
-        stream_id = request.headers.get("metasys-subscribe")
+        stream_id = header(request, b"metasys-subscribe")
         if stream_id is None:
             return respond(body)
         base = self.deps.base(request)
@@ -274,7 +278,12 @@ def read_attribute(
     state.require_online(obj)
     effective = state.effective(obj)
     body: dict[str, Any] = {
-        "item": state.item(obj, [name], effective),
+        # presentValue (the usual read) straight from ``effective``, as ``state.item`` has it
+        "item": (
+            {name: effective.value}
+            if name == "presentValue"
+            else state.item(obj, [name], effective)
+        ),
         "condition": state.attribute_condition(obj, name, effective),
     }
     if include_schema:

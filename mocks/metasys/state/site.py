@@ -137,7 +137,8 @@ class MetasysState:
     # --- values ----------------------------------------------------------------------------
 
     def effective(self, obj: MetasysObject) -> Effective:
-        self.expire(obj)
+        if obj.priority_array:  # else nothing commands it, so nothing can end (most reads)
+            self.expire(obj)
         return self.values.effective(obj, self.clock.time())
 
     def item(
@@ -196,7 +197,7 @@ class MetasysState:
         ``object.values.notification`` example shows."""
         condition = self.condition(obj, effective)
         if name in condition:
-            return {name: condition[name]}
+            return condition  # presentValue's: the one attribute a condition holds
         attribute = obj.type.attribute(name)
         if attribute is None or attribute.json_type != "object":
             return {}

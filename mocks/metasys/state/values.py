@@ -23,6 +23,8 @@ PRECISIONS = {
 NOISE_PERIODS = (3 * 3600.0, 1800.0, 300.0)
 SERIES_KEPT = 4096
 """Series (and histories) whose hashed key (and time index) a tenant's value model remembers."""
+NUMBER = (int, float)
+"""What ``isinstance`` takes for ``int | float`` (a tuple: no union is made on every call)."""
 PAGES_KEPT = 256
 """Encoded pages of samples a tenant's value model remembers."""
 
@@ -92,13 +94,19 @@ class ValueModel:
         return found
 
     def series_value(self, obj: MetasysObject, attribute: str, t: float) -> float:
+        """mean + amplitude * daily cycle + noise * layered noise, rounded to the object's
+        display precision (a read of "now" comes here on every request: the noise is looked
+        up and the precision worked out inline)."""
         spec: SeriesSpec = obj.series[attribute]
+        noise = self._noise.get((obj.item_reference, attribute))
+        if noise is None:
+            noise = self.noise(obj, attribute)
         value = (
             spec.mean
             + spec.amplitude * daily_cycle(t, self.utc_offset_hours, spec.peak_hour)
-            + spec.noise * self.noise(obj, attribute).at(t)
+            + spec.noise * noise.at(t)
         )
-        return round(value, precision_digits(obj))
+        return round(value, PRECISIONS.get(str(obj.attributes.get("displayPrecision")), 1))
 
     def base_value(self, obj: MetasysObject, t: float) -> Any:
         """What presentValue is when nothing commands it: the sensor, or relinquishDefault."""
@@ -109,11 +117,15 @@ class ValueModel:
     def effective(self, obj: MetasysObject, t: float) -> Effective:
         commands = obj.priority_array
         if commands:
-            level = min(commands)
-            value = commands[level].value
+            highest = min(commands)
+            value = commands[highest].value
+            return Effective(value, highest, reliability(obj, value))
+        # base_value, inline (a read of "now" comes here on every request)
+        if "presentValue" in obj.series:
+            value = self.series_value(obj, "presentValue", t)
         else:
-            level, value = None, self.base_value(obj, t)
-        return Effective(value, level, reliability(obj, value))
+            value = obj.attributes.get("relinquishDefault")
+        return Effective(value, None, reliability(obj, value))
 
     def value_at(self, obj: MetasysObject, attribute: str, t: float) -> tuple[Any, bool]:
         """A past value of a trended attribute from its history (commands) and its series."""
@@ -132,12 +144,13 @@ def precision_digits(obj: MetasysObject) -> int:
 
 def reliability(obj: MetasysObject, value: Any) -> str:
     """An analog value outside its min/max is unreliable (high or low), as on a real engine."""
-    if obj.type.value_kind == "analog" and isinstance(value, int | float):
-        high = obj.attributes.get("maxPresValue")
-        low = obj.attributes.get("minPresValue")
-        if isinstance(high, int | float) and value > high:
+    if obj.type.value_kind == "analog" and isinstance(value, NUMBER):
+        attributes = obj.attributes
+        high = attributes.get("maxPresValue")
+        if isinstance(high, NUMBER) and value > high:
             return "reliabilityEnumSet.unreliableHigh"
-        if isinstance(low, int | float) and value < low:
+        low = attributes.get("minPresValue")
+        if isinstance(low, NUMBER) and value < low:
             return "reliabilityEnumSet.unreliableLow"
         if math.isnan(value):
             return "reliabilityEnumSet.unreliableOther"

@@ -170,6 +170,7 @@ class Exchange:
         self.query = query
         self.status = status
         self.duration_ms = duration_ms
+        """As measured; rounded to the microsecond in the entry made of it."""
         self.fault_id = fault_id
         self.tenant = tenant
         self.headers = headers
@@ -197,7 +198,7 @@ class Exchange:
                 path=self.path,
                 query=masked_query(self.query.decode("latin-1")),
                 status=self.status,
-                duration_ms=self.duration_ms,
+                duration_ms=round(self.duration_ms, 3),
                 fault_id=self.fault_id,
                 tenant=self.tenant,
                 request_headers=headers,

@@ -298,7 +298,7 @@ class SandboxMiddleware:
         if not isinstance(tenant, str):
             tenant = None
         fault_id = state.get(FAULT_STATE_KEY)
-        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        duration_ms = (time.perf_counter() - started) * 1000  # rounded when read
         sandbox = self.sandbox
         if tenant is not None and state.get(NAMED_STATE_KEY) and answer.status >= 400:
             # Only named by a credential it failed to prove: journaled, but not a use.

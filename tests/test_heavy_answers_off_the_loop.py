@@ -1,7 +1,7 @@
 """Answers whose making grows with what they hold are made on a worker thread, encoding
 included: while one is held there, a cheap request of the same sandbox is answered. Atrius'
 long series has its own test (tests/atrius/test_data_off_the_loop.py); these are Locus' data
-rows, Atmotube's readings and every API's contract."""
+rows, Atmotube's readings, Metasys certificate parsing and every API's contract."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ from standin import Sandbox, build_app
 from standin._core import contracts
 from standin.atmotube import routes as atmotube_routes
 from standin.locus import routes as locus_routes
+from standin.metasys.handlers import certificates as metasys_certificates
 from tests.conftest import bridged_client
 from tests.locus.conftest import INVERTER_E1
+from tests.metasys.test_certificates import OCTETS
+from tests.metasys.test_certificates import PARAMETERS as CERTIFICATE_REQUEST
+from tests.vendor_calls import METASYS, metasys_id, metasys_token
 
 CHEAP = "/_sandbox/clock"
 
@@ -159,4 +163,43 @@ async def test_a_contract_is_rendered_while_the_loop_answers_others(
     assert answer.json()["servers"][0] == {
         "url": f"http://standin.test/{api}",
         "description": "this standin sandbox",
+    }
+
+
+def metasys_engine_with_a_signing_request(sandbox: Sandbox) -> tuple[dict[str, str], str]:
+    """A Metasys bearer token, and an engine that has a signing request to answer."""
+    with bridged_client(build_app(sandbox)) as client:
+        auth = {
+            "Authorization": f"Bearer {metasys_token(client, sandbox.credentials()['metasys'])}"
+        }
+        device = metasys_id(client, auth, "ADS1:NAE-1")
+        made = client.post(
+            f"{METASYS}/networkDevices/{device}/signingRequests/bacnet",
+            json=CERTIFICATE_REQUEST,
+            headers=auth,
+        )
+        assert made.status_code in (200, 201), made.text
+    return auth, device
+
+
+@pytest.mark.anyio
+async def test_a_metasys_certificate_is_parsed_while_the_loop_answers_others(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, device = await anyio.to_thread.run_sync(metasys_engine_with_a_signing_request, sandbox)
+    with holding(monkeypatch, metasys_certificates, "parse_certificates") as held:
+        answer, cheap, while_held = await heavy_and_cheap(
+            sandbox,
+            held,
+            lambda http: http.put(
+                f"{METASYS}/networkDevices/{device}/certificates/bacnet",
+                content=b"hello",
+                headers={**auth, **OCTETS},
+            ),
+        )
+    assert (cheap.status_code, while_held, held.waited) == (200, True, [True])
+    assert held.ran_on != [threading.main_thread().name]
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "Message": "The body is not a certificate in PEM, DER or PKCS #7 form."
     }

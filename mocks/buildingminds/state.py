@@ -398,10 +398,16 @@ class BuildingMindsState:
 
     # --- the clock ---------------------------------------------------------------------------
 
-    def advance(self) -> None:
-        """Replay every step that has fallen due by now, oldest first."""
+    def advance(self, budget: int | None = None) -> bool:
+        """Replay the steps that have fallen due by now, oldest first: every one, or at most
+        ``budget`` of them. Whether some are still due (only ever with a budget). Replaying in
+        slices ends where replaying at once would: each step happens at its own due time."""
         now = self._clock.time()
+        done = 0
         while self._due and self._due[0][0] <= now:
+            if budget is not None and done >= budget:
+                return True
+            done += 1
             due, _, message_id = heapq.heappop(self._due)
             message = self.messages.get(message_id)
             if message is None or message.due != due:
@@ -409,6 +415,7 @@ class BuildingMindsState:
             message.due = None
             self.messages.touch(message.id)
             self._step(message, due)
+        return False
 
     def complete_batch(self, batch_id: str) -> Batch | None:
         """Finish a batch now: its messages skip the remaining delays. Held ones stay held."""

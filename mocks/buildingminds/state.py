@@ -21,6 +21,7 @@ from typing import Any
 
 from standin._core.clock import Clock
 from standin._core.store import MemoryStore, Store, in_rows
+from standin.buildingminds.batch_order import NewestFirst, created_day
 from standin.buildingminds.entities import (
     ENTITIES,
     EntitySpec,
@@ -74,7 +75,7 @@ INJECTABLE_FAILURES = ("Failed", "TransformationFailed")
 
 EntityKey = tuple[str, str]
 """(entity path, the caller's external id)."""
-_INDEXES = frozenset({"_due", "_waiting", "_reserved", "_order"})
+_INDEXES = frozenset({"_due", "_waiting", "_reserved", "_order", "_newest"})
 """What :meth:`BuildingMindsState._index` makes from the records (kept in no snapshot)."""
 
 
@@ -204,6 +205,8 @@ class BuildingMindsState:
         self._seq = 0
         self._order: deque[str] = deque()
         """Batch ids, oldest first (which go first when a bound is passed)."""
+        self._newest = NewestFirst()
+        """Batch ids as ``GET /batch`` lists them: a page costs what it returns."""
         self._reserved: dict[EntityKey, int] = {}
         """Entities not onboarded yet that queued records would add, with how many records
         (counted towards :data:`MAX_ENTITIES`)."""
@@ -238,6 +241,9 @@ class BuildingMindsState:
                 key = (message.entity, message.entity_id)
                 self._reserved[key] = self._reserved.get(key, 0) + 1
         self._order = deque(self.batches.keys())
+        self._newest = NewestFirst()
+        for batch in self.batches.values():
+            self._newest.add(batch.id, batch.created_at)
 
     @classmethod
     def from_fixture(
@@ -252,6 +258,7 @@ class BuildingMindsState:
             batch = Batch(state._fixture_id(), path, created)
             state.batches.put(batch.id, batch)
             state._order.append(batch.id)
+            state._newest.add(batch.id, batch.created_at)
             for record in records:
                 assert not problems(spec, record), (path, record)
                 message = state._message(batch, spec, record, created, state._fixture_id())
@@ -293,6 +300,7 @@ class BuildingMindsState:
         batch = Batch(self._new_id(), entity, now)
         self.batches.put(batch.id, batch)
         self._order.append(batch.id)
+        self._newest.add(batch.id, batch.created_at)
         counts: dict[str, int] = {}
         for record in valid:
             key = str(record[spec.id_field])
@@ -354,6 +362,7 @@ class BuildingMindsState:
                 self._unreserve(message)
                 self.messages.delete(message_id)
             self.batches.delete(batch.id)
+            self._newest.remove(batch.id)
         if len(self._due) > 2 * len(self.messages) + 64:
             # Entries of forgotten messages would wait for their time (forever on a frozen
             # clock): rebuilt from the live ones once they outnumber them.
@@ -389,10 +398,16 @@ class BuildingMindsState:
 
     # --- the clock ---------------------------------------------------------------------------
 
-    def advance(self) -> None:
-        """Replay every step that has fallen due by now, oldest first."""
+    def advance(self, budget: int | None = None) -> bool:
+        """Replay the steps that have fallen due by now, oldest first: every one, or at most
+        ``budget`` of them. Whether some are still due (only ever with a budget). Replaying in
+        slices ends where replaying at once would: each step happens at its own due time."""
         now = self._clock.time()
+        done = 0
         while self._due and self._due[0][0] <= now:
+            if budget is not None and done >= budget:
+                return True
+            done += 1
             due, _, message_id = heapq.heappop(self._due)
             message = self.messages.get(message_id)
             if message is None or message.due != due:
@@ -400,6 +415,7 @@ class BuildingMindsState:
             message.due = None
             self.messages.touch(message.id)
             self._step(message, due)
+        return False
 
     def complete_batch(self, batch_id: str) -> Batch | None:
         """Finish a batch now: its messages skip the remaining delays. Held ones stay held."""
@@ -564,11 +580,21 @@ class BuildingMindsState:
     # --- reading -----------------------------------------------------------------------------
 
     def list_batches(self, query: BatchQuery) -> tuple[int, list[BatchSummary]]:
+        """The batches the query picks, newest first, and one page of them summed up: the
+        cost is the page's, however many batches the tenant keeps."""
         self.advance()
-        chosen = [b for b in self.batches.values() if _batch_matches(b, query)]
-        chosen.sort(key=lambda b: b.created_at, reverse=True)
-        page = chosen[query.skip : query.skip + query.limit]
-        return len(chosen), [self.summary(b) for b in page]
+        if query.batch_id is not None:
+            found = self.batches.get(query.batch_id)
+            chosen = [] if found is None or not _batch_matches(found, query) else [found]
+            page = chosen[query.skip : query.skip + query.limit]
+            return len(chosen), [self.summary(b) for b in page]
+        first, last = query.created_from, query.created_to
+        if query.created_at is not None:
+            first = query.created_at if first is None else max(first, query.created_at)
+            last = query.created_at if last is None else min(last, query.created_at)
+        total, ids = self._newest.window(first, last, query.skip, query.limit)
+        page = [b for batch_id in ids if (b := self.batches.get(batch_id)) is not None]
+        return total, [self.summary(b) for b in page]
 
     def batch(self, batch_id: str) -> Batch | None:
         self.advance()
@@ -621,7 +647,7 @@ class BuildingMindsState:
 def _batch_matches(batch: Batch, query: BatchQuery) -> bool:
     if query.batch_id is not None and batch.id != query.batch_id:
         return False
-    day = datetime.fromtimestamp(batch.created_at, tz=UTC).date()
+    day = created_day(batch.created_at)
     if query.created_at is not None and day != query.created_at:
         return False
     if query.created_from is not None and day < query.created_from:

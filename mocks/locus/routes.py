@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from standin._core.contracts import contract_response
 from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
-from standin._core.rendering import JSONBody
+from standin._core.rendering import JSONBody, dumps
 from standin._core.seam import Caller, Seam, attribute_credential
 from standin._core.tenants import TenantRegistry
 from standin._core.tokens import TokenIssuer
@@ -205,16 +205,14 @@ async def component_data(request: Request, caller: Caller[LocusState]) -> Respon
     state = caller.state
     component = state.component(_id(request))
     query = data_query(_params(request), allow_latest=True)
-    rows = await _offload(data.component_data, state, component, query)
-    return ok({"data": rows})
+    return await _offload(data.component_data, state, component, query)
 
 
 async def site_data(request: Request, caller: Caller[LocusState]) -> Response:
     state = caller.state
     site = state.site(_id(request))
     query = data_query(_params(request), allow_latest=False)
-    rows = await _offload(data.site_data, state, site, query)
-    return ok({"data": rows})
+    return await _offload(data.site_data, state, site, query)
 
 
 async def bulk_data(request: Request, caller: Caller[LocusState]) -> Response:
@@ -225,8 +223,7 @@ async def bulk_data(request: Request, caller: Caller[LocusState]) -> Response:
     if params.get("gran") and params["gran"] != "monthly":
         raise errors.bad_request("Only monthly granularity is supported for bulk data")
     query = data_query(params, allow_latest=False)
-    rows = await _offload(data.bulk_data, state, partner_id, query)
-    return ok({"data": rows})
+    return await _offload(data.bulk_data, state, partner_id, query)
 
 
 # --- alerts ------------------------------------------------------------------------------
@@ -308,10 +305,17 @@ async def contract(request: Request) -> Response:
     return contract_response(request, "locus")
 
 
-async def _offload(function: Any, *args: Any) -> Any:
-    """Work out data rows on a worker thread: the request keeps its place in the one-at-a-time
-    limit meanwhile, and the server keeps answering (with 429 for the same credential)."""
-    return await anyio.to_thread.run_sync(partial(function, *args))
+async def _offload(function: Any, *args: Any) -> Response:
+    """Work out data rows and encode them on a worker thread: the request keeps its place in
+    the one-at-a-time limit meanwhile, and the server keeps answering (with 429 for the same
+    credential). The encoding too: 31 days of 5-minute rows are about 1.8 MB, some 10 ms of
+    encoder time that held the loop when it was done there."""
+    return JSONBody(await anyio.to_thread.run_sync(partial(encoded_data, function, *args)))
+
+
+def encoded_data(function: Any, *args: Any) -> bytes:
+    """:func:`ok`'s body of ``{"data": function(*args)}``, encoded."""
+    return dumps({"statusCode": 200, "data": function(*args)})
 
 
 def _id(request: Request) -> int:

@@ -3,7 +3,9 @@ count and find; credentials never kept; bounded per tenant. And the health endpo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
+from dataclasses import fields
 
 import httpx
 import pytest
@@ -289,3 +291,43 @@ def entry_of(path: str, body: str) -> JournalEntry:
     return JournalEntry(
         "2026-01-01T00:00:00.000Z", "a", "POST", path, "", 200, 1.0, request_body=body
     )
+
+
+def test_an_entry_lists_every_field_but_its_sequence_in_field_order() -> None:
+    headers = {"content-type": "application/json", "authorization": "***"}
+    entry = JournalEntry(
+        at="2026-03-02T12:00:00Z",
+        api="atrius",
+        method="POST",
+        path="/meters/",
+        query="per_page=1",
+        status=201,
+        duration_ms=1.5,
+        fault_id="f1",
+        tenant="t1",
+        request_headers=headers,
+        request_body='{"a": 1}',
+        response_body='{"b": 2}',
+        truncated=True,
+        sequence=7,
+    )
+    listed = entry.as_dict()
+    every_field = {f.name: getattr(entry, f.name) for f in fields(entry) if f.name != "sequence"}
+    assert list(listed.items()) == list(every_field.items())
+    assert type(listed["request_headers"]) is dict
+    assert listed["request_headers"] is not headers
+
+
+def test_listing_entries_copies_no_field_deeply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing of a thousand entries spent most of its time in ``copy.deepcopy`` (through
+    ``dataclasses.asdict``), on the event loop."""
+    entry = JournalEntry(
+        at="2026-03-02T12:00:00Z", api="atrius", method="GET", path="/units/", query="", status=200,
+        duration_ms=0.1, request_headers={"accept": "*/*"},
+    )  # fmt: skip
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("deep copy")
+
+    monkeypatch.setattr(copy, "deepcopy", refused)
+    assert entry.as_dict()["request_headers"] == {"accept": "*/*"}

@@ -1,0 +1,96 @@
+"""Queued records that fall due are replayed a slice at a time: a read that finds thousands of
+them due lets other requests in between slices, and ends where replaying at once would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from standin import Sandbox, build_app
+from standin._core.clock import Clock
+from standin.buildingminds import routes as buildingminds_routes
+from standin.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
+from tests.buildingminds.conftest import record, token_form
+from tests.conftest import NOW, bearer
+
+API = "/buildingminds/api/digitaltwinintegration"
+
+
+def queued(state: BuildingMindsState, records: int) -> None:
+    """``records`` addresses and as many sites waiting for them, in requests of 1,000."""
+    for first in range(0, records, 1000):
+        ids = range(first, min(first + 1000, records))
+        state.submit("address", [record("address", f"A{n}") for n in ids])
+        state.submit("site", [record("site", f"S{n}", addressIds=[f"A{n}"]) for n in ids])
+
+
+def outcome(state: BuildingMindsState) -> list[Any]:
+    _, batches = state.list_batches(BatchQuery(limit=1000))
+    return [
+        (s.batch.entity, s.status, s.counts, [(m.status, m.updated_at) for m in messages])
+        for s in batches
+        for messages in [state.inbound(s.batch, InboundQuery(limit=1000))[1]]
+    ]
+
+
+def test_replaying_in_slices_ends_where_replaying_at_once_does() -> None:
+    states = []
+    for _ in range(2):
+        clock = Clock()
+        clock.freeze(NOW)
+        state = BuildingMindsState(clock, Timing(), seed=5)
+        queued(state, 300)
+        clock.advance(12)
+        states.append(state)
+    at_once, in_slices = states
+    assert at_once.advance() is False
+    slices = 1
+    while in_slices.advance(7):
+        slices += 1
+    assert slices > 10
+    assert outcome(in_slices) == outcome(at_once)
+    assert {m.status for m in at_once.messages.values()} != {"New"}
+
+
+@pytest.mark.anyio
+async def test_a_read_finding_thousands_of_steps_due_lets_another_request_in_between(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buildingminds_routes, "STEPS_PER_TURN", 10)
+    state = sandbox.apis["buildingminds"].state(sandbox.tenants.default())
+    assert isinstance(state, BuildingMindsState)
+    queued(state, 2000)
+    clock.advance(3600)
+    replaying = anyio.Event()
+    advance = state.advance
+
+    def watched(budget: int | None = None) -> bool:
+        if budget is not None:
+            replaying.set()
+        return advance(budget)
+
+    monkeypatch.setattr(state, "advance", watched)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        creds = sandbox.credentials()["buildingminds"]
+        token_path = f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token"
+        token = (await http.post(token_path, data=token_form(creds))).json()["access_token"]
+        answers: list[httpx.Response] = []
+
+        async def read_batches() -> None:
+            answers.append(await http.get(f"{API}/batch", headers=bearer(token)))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(read_batches)
+            await replaying.wait()
+            cheap = await http.get("/_sandbox/clock")
+            still_replaying = not answers and bool(state._due) and state._due[0][0] <= clock.time()
+    assert (cheap.status_code, still_replaying) == (200, True)
+    [answer] = answers
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["totalCount"] == 7 + 4
+    assert {b["status"] for b in body["data"][:4]} == {"Completed"}

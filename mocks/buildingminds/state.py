@@ -582,19 +582,23 @@ class BuildingMindsState:
     def list_batches(self, query: BatchQuery) -> tuple[int, list[BatchSummary]]:
         """The batches the query picks, newest first, and one page of them summed up: the
         cost is the page's, however many batches the tenant keeps."""
+        total, page = self.batch_page(query)
+        return total, [self.summary(b) for b in page]
+
+    def batch_page(self, query: BatchQuery) -> tuple[int, list[Batch]]:
+        """How many batches the query picks, and its page of them, newest first (not summed
+        up: :meth:`summary` costs each batch's records)."""
         self.advance()
         if query.batch_id is not None:
             found = self.batches.get(query.batch_id)
             chosen = [] if found is None or not _batch_matches(found, query) else [found]
-            page = chosen[query.skip : query.skip + query.limit]
-            return len(chosen), [self.summary(b) for b in page]
+            return len(chosen), chosen[query.skip : query.skip + query.limit]
         first, last = query.created_from, query.created_to
         if query.created_at is not None:
             first = query.created_at if first is None else max(first, query.created_at)
             last = query.created_at if last is None else min(last, query.created_at)
         total, ids = self._newest.window(first, last, query.skip, query.limit)
-        page = [b for batch_id in ids if (b := self.batches.get(batch_id)) is not None]
-        return total, [self.summary(b) for b in page]
+        return total, [b for batch_id in ids if (b := self.batches.get(batch_id)) is not None]
 
     def batch(self, batch_id: str) -> Batch | None:
         self.advance()

@@ -1,5 +1,6 @@
 """Queued records that fall due are replayed a slice at a time: a read that finds thousands of
-them due lets other requests in between slices, and ends where replaying at once would."""
+them due lets other requests in between slices, and ends where replaying at once would. A
+batch list sums its batches up the same way, a slice of records at a time."""
 
 from __future__ import annotations
 
@@ -94,3 +95,47 @@ async def test_a_read_finding_thousands_of_steps_due_lets_another_request_in_bet
     body = answer.json()
     assert body["totalCount"] == 7 + 4
     assert {b["status"] for b in body["data"][:4]} == {"Completed"}
+
+
+@pytest.mark.anyio
+async def test_a_batch_list_summing_up_thousands_of_records_lets_another_request_in_between(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buildingminds_routes, "RECORDS_PER_TURN", 100)
+    state = sandbox.apis["buildingminds"].state(sandbox.tenants.default())
+    assert isinstance(state, BuildingMindsState)
+    queued(state, 2000)
+    expected = [
+        (s.batch.id, s.status, s.counts) for s in state.list_batches(BatchQuery(limit=1000))[1]
+    ]
+    summing = anyio.Event()
+    summary = state.summary
+
+    def watched(batch: Any) -> Any:
+        summing.set()
+        return summary(batch)
+
+    monkeypatch.setattr(state, "summary", watched)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        creds = sandbox.credentials()["buildingminds"]
+        token_path = f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token"
+        token = (await http.post(token_path, data=token_form(creds))).json()["access_token"]
+        answers: list[httpx.Response] = []
+
+        async def read_batches() -> None:
+            answers.append(
+                await http.get(f"{API}/batch", params={"limit": 1000}, headers=bearer(token))
+            )
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(read_batches)
+            await summing.wait()
+            cheap = await http.get("/_sandbox/clock")
+            still_summing = not answers
+    assert (cheap.status_code, still_summing) == (200, True)
+    [answer] = answers
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["totalCount"] == len(expected)
+    assert [(b["batchId"], b["status"], b["statusCounts"]) for b in body["data"]] == expected

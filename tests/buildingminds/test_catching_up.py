@@ -4,6 +4,7 @@ batch list sums its batches up the same way, a slice of records at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -35,6 +36,34 @@ def outcome(state: BuildingMindsState) -> list[Any]:
         for s in batches
         for messages in [state.inbound(s.batch, InboundQuery(limit=1000))[1]]
     ]
+
+
+async def batch_list_beside_cheap(
+    sandbox: Sandbox,
+    begun: anyio.Event,
+    params: dict[str, Any],
+    meanwhile: Callable[[], bool] = lambda: True,
+) -> tuple[httpx.Response, httpx.Response, bool]:
+    """``GET /batch`` with ``params``, and a cheap request once ``begun`` is set: the list's
+    answer, the cheap one's, and whether the list was still unanswered (and ``meanwhile()``
+    held) when the cheap one was answered."""
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        creds = sandbox.credentials()["buildingminds"]
+        token_path = f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token"
+        token = (await http.post(token_path, data=token_form(creds))).json()["access_token"]
+        answers: list[httpx.Response] = []
+
+        async def read_batches() -> None:
+            answers.append(await http.get(f"{API}/batch", params=params, headers=bearer(token)))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(read_batches)
+            await begun.wait()
+            cheap = await http.get("/_sandbox/clock")
+            pending = not answers and meanwhile()
+    [answer] = answers
+    return answer, cheap, pending
 
 
 def test_replaying_in_slices_ends_where_replaying_at_once_does() -> None:
@@ -74,23 +103,10 @@ async def test_a_read_finding_thousands_of_steps_due_lets_another_request_in_bet
         return advance(budget)
 
     monkeypatch.setattr(state, "advance", watched)
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-        creds = sandbox.credentials()["buildingminds"]
-        token_path = f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token"
-        token = (await http.post(token_path, data=token_form(creds))).json()["access_token"]
-        answers: list[httpx.Response] = []
-
-        async def read_batches() -> None:
-            answers.append(await http.get(f"{API}/batch", headers=bearer(token)))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(read_batches)
-            await replaying.wait()
-            cheap = await http.get("/_sandbox/clock")
-            still_replaying = not answers and bool(state._due) and state._due[0][0] <= clock.time()
+    answer, cheap, still_replaying = await batch_list_beside_cheap(
+        sandbox, replaying, {}, lambda: bool(state._due) and state._due[0][0] <= clock.time()
+    )
     assert (cheap.status_code, still_replaying) == (200, True)
-    [answer] = answers
     assert answer.status_code == 200
     body = answer.json()
     assert body["totalCount"] == 7 + 4
@@ -116,25 +132,8 @@ async def test_a_batch_list_summing_up_thousands_of_records_lets_another_request
         return summary(batch)
 
     monkeypatch.setattr(state, "summary", watched)
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-        creds = sandbox.credentials()["buildingminds"]
-        token_path = f"/buildingminds/{creds['tenant']}/oauth2/v2.0/token"
-        token = (await http.post(token_path, data=token_form(creds))).json()["access_token"]
-        answers: list[httpx.Response] = []
-
-        async def read_batches() -> None:
-            answers.append(
-                await http.get(f"{API}/batch", params={"limit": 1000}, headers=bearer(token))
-            )
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(read_batches)
-            await summing.wait()
-            cheap = await http.get("/_sandbox/clock")
-            still_summing = not answers
+    answer, cheap, still_summing = await batch_list_beside_cheap(sandbox, summing, {"limit": 1000})
     assert (cheap.status_code, still_summing) == (200, True)
-    [answer] = answers
     assert answer.status_code == 200
     body = answer.json()
     assert body["totalCount"] == len(expected)

@@ -6,10 +6,6 @@ rows, Atmotube's readings, Metasys certificate parsing and every API's contract.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
 import httpx
@@ -24,59 +20,8 @@ from tests.conftest import bridged_client
 from tests.locus.conftest import INVERTER_E1
 from tests.metasys.test_certificates import OCTETS
 from tests.metasys.test_certificates import PARAMETERS as CERTIFICATE_REQUEST
+from tests.offloop_support import heavy_and_cheap, holding
 from tests.vendor_calls import METASYS, metasys_id, metasys_token
-
-CHEAP = "/_sandbox/clock"
-
-
-@dataclass
-class Held:
-    """A function made to wait, where it runs, until the test lets it go on."""
-
-    function: Callable[..., Any]
-    running: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    ran_on: list[str] = field(default_factory=list)
-    waited: list[bool] = field(default_factory=list)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.ran_on.append(threading.current_thread().name)
-        self.running.set()
-        # Bounded: were this on the event loop, the cheap request could not be answered, and
-        # the test fails once this gives up instead of hanging.
-        self.waited.append(self.release.wait(10))
-        return self.function(*args, **kwargs)
-
-
-async def heavy_and_cheap(
-    sandbox: Sandbox, held: Held, heavy: Callable[[httpx.AsyncClient], Any]
-) -> tuple[httpx.Response, httpx.Response, bool]:
-    """``heavy`` asked, then a cheap request while ``held`` waits: the heavy answer, the cheap
-    one, and whether the cheap one came while the heavy one was still held."""
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    answers: list[httpx.Response] = []
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-
-        async def ask_heavy() -> None:
-            answers.append(await heavy(http))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(ask_heavy)
-            while not held.running.is_set():
-                await anyio.sleep(0.01)
-            cheap = await http.get(CHEAP)
-            answered_while_held = not held.release.is_set()
-            held.release.set()
-    [answer] = answers
-    return answer, cheap, answered_while_held
-
-
-@contextmanager
-def holding(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> Iterator[Held]:
-    held = Held(getattr(owner, name))
-    monkeypatch.setattr(owner, name, held)
-    yield held
-    held.release.set()
 
 
 def locus_token(sandbox: Sandbox) -> dict[str, str]:

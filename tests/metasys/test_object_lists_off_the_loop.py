@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
@@ -18,6 +17,7 @@ from standin.metasys.api import MetasysApi
 from standin.metasys.state.model import MetasysObject
 from tests.conftest import bearer
 from tests.metasys.conftest import BASE, PROGRAMMING, ZONE_SETPOINT, object_id, state_of
+from tests.offloop_support import heavy_beside, holding
 
 FOLDERS = 4
 POINTS = 210
@@ -136,17 +136,6 @@ async def test_a_cheap_request_to_another_tenant_answers_while_a_big_object_list
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(sandbox)
-    building, release = threading.Event(), threading.Event()
-    waited: list[bool] = []
-    encoded = object_lists.encoded
-
-    def held(*args: Any) -> bytes:
-        building.set()
-        # Bounded: were this on the event loop, the cheap request could not answer, and the
-        # test fails once this gives up instead of hanging.
-        waited.append(release.wait(10))
-        return encoded(*args)
-
     transport = httpx.ASGITransport(app=build_app(sandbox))
     async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
         creds = sandbox.credentials()["metasys"]
@@ -162,25 +151,18 @@ async def test_a_cheap_request_to_another_tenant_answers_while_a_big_object_list
         site = state_of(sandbox).tree.root.id
         big_path = f"{BASE}/objects/{site}/objects?depth=-1&flatten=true"
         expected = (await http.get(big_path, headers=mine)).content
-        monkeypatch.setattr(object_lists, "encoded", held)
-        heavy: list[httpx.Response] = []
-
-        async def ask_heavy() -> None:
-            heavy.append(await http.get(big_path, headers=mine))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(ask_heavy)
-            while not building.is_set():
-                await anyio.sleep(0.01)
-            cheap = await http.get(
-                f"{BASE}/objectIdentifiers", params={"fqr": ZONE_SETPOINT}, headers=theirs
+        with holding(monkeypatch, object_lists, "encoded") as held:
+            answer, cheap, answered_while_held = await heavy_beside(
+                http,
+                held,
+                lambda client: client.get(big_path, headers=mine),
+                lambda client: client.get(
+                    f"{BASE}/objectIdentifiers", params={"fqr": ZONE_SETPOINT}, headers=theirs
+                ),
             )
-            answered_while_held = not release.is_set()
-            release.set()
     assert (cheap.status_code, answered_while_held) == (200, True)
     assert cheap.json() == their_setpoint.id
-    assert waited == [True]
-    [answer] = heavy
+    assert held.waited == [True]
     assert (answer.status_code, answer.content) == (200, expected)
 
 
@@ -189,44 +171,30 @@ async def test_an_object_made_while_a_big_list_is_built_is_in_the_next_list_not_
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     programming = fill(sandbox)
-    building, release = threading.Event(), threading.Event()
-    encoded = object_lists.encoded
-
-    def held(*args: Any) -> bytes:
-        building.set()
-        release.wait(10)
-        return encoded(*args)
-
     transport = httpx.ASGITransport(app=build_app(sandbox))
     async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
         creds = sandbox.credentials()["metasys"]
         mine = await login(http, creds["username"], creds["password"])
         listing = f"{BASE}/objects/{programming.id}/objects?depth=-1&flatten=true"
-        monkeypatch.setattr(object_lists, "encoded", held)
-        heavy: list[httpx.Response] = []
-
-        async def ask_heavy() -> None:
-            heavy.append(await http.get(listing, headers=mine))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(ask_heavy)
-            while not building.is_set():
-                await anyio.sleep(0.01)
-            made = await http.post(
-                f"{BASE}/objects",
-                json={
-                    "parentId": programming.id,
-                    "localUniqueIdentifier": "MADE-MEANWHILE",
-                    "objectType": "objectTypeEnumSet.avClass",
-                    "item": {"name": "Made meanwhile"},
-                },
-                headers=mine,
+        with holding(monkeypatch, object_lists, "encoded") as held:
+            during, made, _ = await heavy_beside(
+                http,
+                held,
+                lambda client: client.get(listing, headers=mine),
+                lambda client: client.post(
+                    f"{BASE}/objects",
+                    json={
+                        "parentId": programming.id,
+                        "localUniqueIdentifier": "MADE-MEANWHILE",
+                        "objectType": "objectTypeEnumSet.avClass",
+                        "item": {"name": "Made meanwhile"},
+                    },
+                    headers=mine,
+                ),
             )
-            release.set()
         after = await http.get(listing, headers=mine)
     assert made.status_code == 200, made.text
     new_id = made.headers["location"].rsplit("/", 1)[1]
-    [during] = heavy
     before_ids = [item["id"] for item in during.json()["items"]]
     after_ids = [item["id"] for item in after.json()["items"]]
     assert new_id not in before_ids

@@ -16,11 +16,12 @@ from tests.metasys.test_certificates import OCTETS, Authority, create, engine, p
 MEDIA = "application/vnd.metasysapi.v4+json"
 
 
-def av(parent: str, label: str) -> dict[str, Any]:
+def av(parent: str, label: str, kind: str = "avClass") -> dict[str, Any]:
+    """A creation body of an AV (or another ``kind``) under ``parent``."""
     return {
         "parentId": parent,
         "localUniqueIdentifier": label,
-        "objectType": "objectTypeEnumSet.avClass",
+        "objectType": f"objectTypeEnumSet.{kind}",
         "item": {"name": label},
     }
 
@@ -124,15 +125,6 @@ def test_certificates_that_would_leave_an_engine_more_than_its_quota_are_refused
     assert api.delete(path).status_code == 204
 
 
-def folder(parent: str, label: str) -> dict[str, Any]:
-    return {
-        "parentId": parent,
-        "localUniqueIdentifier": label,
-        "objectType": "objectTypeEnumSet.containerClass",
-        "item": {"name": label},
-    }
-
-
 def test_an_object_nested_deeper_than_the_quota_is_refused_and_the_deepest_tree_lists(
     api: Any, sandbox: Sandbox
 ) -> None:
@@ -141,7 +133,7 @@ def test_an_object_nested_deeper_than_the_quota_is_refused_and_the_deepest_tree_
     parent = top
     made = 0
     while True:
-        response = api.post("/objects", json=folder(parent, f"LEVEL-{made}"))
+        response = api.post("/objects", json=av(parent, f"LEVEL-{made}", "containerClass"))
         if response.status_code != 200:
             break
         parent = response.headers["location"].rsplit("/", 1)[1]

@@ -24,7 +24,7 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from standin._core.rendering import JSONBody, dumps
-from standin.metasys import errors, query
+from standin.metasys import errors, query, views
 from standin.metasys.http import respond
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
@@ -183,7 +183,7 @@ def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
         if obj.type.classification in NETWORK_CLASSIFICATIONS:
             device = obj.id
         shown = [child for child in children if visible(child)]
-        entry = summary(obj, str(name), device, bool(shown), base)
+        entry = views.summary(obj, str(name), device, bool(shown), base)
         if asked.flatten:
             if object_id == snap.root:
                 entry["parentUrl"] = None
@@ -207,30 +207,6 @@ def render(snap: Snapshot, asked: TreeQuery, base: str) -> dict[str, Any]:
             "canModify": [o.id for o in listed if can_write and o.can_modify],
         }
     return body
-
-
-def summary(
-    obj: MetasysObject, name: str, device: str | None, has_children: bool, base: str
-) -> dict[str, Any]:
-    """:func:`standin.metasys.views.object_summary`, with the name and network device given."""
-    here = f"{base}/objects/{obj.id}"
-    return {
-        "self": here,
-        "parentUrl": None if obj.parent_id is None else f"{base}/objects/{obj.parent_id}",
-        "networkDeviceUrl": None if device is None else f"{base}/networkDevices/{device}",
-        "pointsUrl": f"{here}/points",
-        "objectsUrl": f"{here}/objects",
-        "alarmsUrl": f"{here}/alarms",
-        "auditsUrl": f"{here}/audits",
-        "trendedAttributesUrl": f"{here}/trendedAttributes",
-        "itemReference": obj.item_reference,
-        "hasChildrenMatchingQuery": has_children,
-        "name": name,
-        "label": obj.label,
-        "id": obj.id,
-        "objectType": obj.type.enum_id,
-        "classification": obj.type.classification,
-    }
 
 
 def _postorder(snap: Snapshot) -> list[tuple[MetasysObject, tuple[str, ...]]]:

@@ -52,12 +52,17 @@ def civil_date(days: int) -> tuple[int, int, int]:
 
 
 def object_links(obj: MetasysObject, state: MetasysState, base: str) -> dict[str, Any]:
-    here = f"{base}/objects/{obj.id}"
     device = state.tree.host_device(obj)
+    return links(obj, None if device is None else device.id, base)
+
+
+def links(obj: MetasysObject, device: str | None, base: str) -> dict[str, Any]:
+    """:func:`object_links` with the id of the network device hosting ``obj`` given."""
+    here = f"{base}/objects/{obj.id}"
     return {
         "self": here,
         "parentUrl": None if obj.parent_id is None else f"{base}/objects/{obj.parent_id}",
-        "networkDeviceUrl": None if device is None else f"{base}/networkDevices/{device.id}",
+        "networkDeviceUrl": None if device is None else f"{base}/networkDevices/{device}",
         "pointsUrl": f"{here}/points",
         "objectsUrl": f"{here}/objects",
         "alarmsUrl": f"{here}/alarms",
@@ -70,11 +75,20 @@ def object_summary(
     obj: MetasysObject, state: MetasysState, base: str, has_children: bool
 ) -> dict[str, Any]:
     """An object in ``GET /objects`` (list form; the tree form adds ``items``)."""
+    device = state.tree.host_device(obj)
+    return summary(obj, obj.name, None if device is None else device.id, has_children, base)
+
+
+def summary(
+    obj: MetasysObject, name: str, device: str | None, has_children: bool, base: str
+) -> dict[str, Any]:
+    """:func:`object_summary` with the object's name and the id of its network device given
+    (the object lists build it from a copy, on a worker thread)."""
     return {
-        **object_links(obj, state, base),
+        **links(obj, device, base),
         "itemReference": obj.item_reference,
         "hasChildrenMatchingQuery": has_children,
-        "name": obj.name,
+        "name": name,
         "label": obj.label,
         "id": obj.id,
         "objectType": obj.type.enum_id,

@@ -174,6 +174,9 @@ async def batches(request: Request, caller: Caller[BuildingMindsState]) -> Respo
         if counted >= RECORDS_PER_TURN:
             counted = 0
             await anyio.sleep(0)
+            # A submission meanwhile may have made room by forgetting the oldest batches.
+        if state.batches.get(batch.id) is not batch:
+            continue
         items.append(batch_json(state.summary(batch)))
         counted += len(batch.message_ids)
     return JSONBody(envelope(total, items))

@@ -4,7 +4,9 @@ batch list sums its batches up the same way, a slice of records at a time."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -14,6 +16,7 @@ import pytest
 from standin import Sandbox, build_app
 from standin._core.clock import Clock
 from standin.buildingminds import routes as buildingminds_routes
+from standin.buildingminds import state as buildingminds_state
 from standin.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
 from tests.buildingminds.conftest import record, token_form
 from tests.conftest import NOW, bearer
@@ -138,3 +141,32 @@ async def test_a_batch_list_summing_up_thousands_of_records_lets_another_request
     body = answer.json()
     assert body["totalCount"] == len(expected)
     assert [(b["batchId"], b["status"], b["statusCounts"]) for b in body["data"]] == expected
+
+
+@pytest.mark.anyio
+async def test_a_batch_list_skips_batches_forgotten_by_a_submission_made_while_it_summed_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(buildingminds_state, "MAX_BATCHES", 50)
+    monkeypatch.setattr(buildingminds_routes, "RECORDS_PER_TURN", 100)
+    clock = Clock()
+    clock.freeze(NOW)
+    state = BuildingMindsState(clock, Timing(), seed=3)
+    for n in range(50):
+        clock.advance(1)
+        state.submit("address", [record("address", f"A{n}-{k}") for k in range(61)])
+    newest = [s.batch.id for s in state.list_batches(BatchQuery(limit=1000))[1]]
+    caller = SimpleNamespace(state=state)
+    request = SimpleNamespace(query_params={"limit": "1000"})
+
+    async def submit_meanwhile() -> None:
+        for n in range(5):
+            state.submit("address", [record("address", f"C{n}")])
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(submit_meanwhile)
+        answer = await buildingminds_routes.batches(request, caller)  # type: ignore[arg-type]
+    assert answer.status_code == 200
+    listed = [item["batchId"] for item in json.loads(answer.body)["data"]]
+    # The five oldest went to make room while the list was summed up: the rest, newest first.
+    assert listed == newest[:-5]

@@ -166,16 +166,22 @@ class BlockCache:
             found = self.rows[key] = {}
         return found
 
-    def room_for_blocks(self, count: int) -> None:
-        """Forget every block when ``count`` more would pass the limit (simple, and rare)."""
-        if self.block_count + count > BLOCK_CACHE_LIMIT:
-            self.blocks.clear()
-            self.block_count = 0
+    def room_for_blocks(self, count: int) -> bool:
+        """Forget every block when ``count`` more would pass the limit (simple, and rare);
+        whether it did (the caller's question then needs every block it asks for again)."""
+        if self.block_count + count <= BLOCK_CACHE_LIMIT:
+            return False
+        self.blocks.clear()
+        self.block_count = 0
+        return True
 
-    def room_for_rows(self, count: int) -> None:
-        if self.row_count + count > ROW_CACHE_LIMIT:
-            self.rows.clear()
-            self.row_count = 0
+    def room_for_rows(self, count: int) -> bool:
+        """As :meth:`room_for_blocks`, for the quarter rows."""
+        if self.row_count + count <= ROW_CACHE_LIMIT:
+            return False
+        self.rows.clear()
+        self.row_count = 0
+        return True
 
 
 class _Totals:
@@ -345,7 +351,8 @@ def _fill_blocks(signals: Sequence[Signal], chunks: Sequence[int], cache: BlockC
     lacking = [chunk for chunk in chunks if any(chunk not in holding for holding in held)]
     if not lacking:
         return
-    cache.room_for_blocks(len(lacking) * CHUNK_DAYS * len(signals))
+    if cache.room_for_blocks(len(lacking) * CHUNK_DAYS * len(signals)):
+        lacking = list(chunks)  # what the question found held is gone too
     days = [chunk * CHUNK_DAYS + day for chunk in lacking for day in range(CHUNK_DAYS)]
     for chunk_days, grids in _grids(signals, days):
         runs = chunk_days[::CHUNK_DAYS]
@@ -373,10 +380,12 @@ def _fill_blocks(signals: Sequence[Signal], chunks: Sequence[int], cache: BlockC
 
 def _fill_rows(signals: Sequence[Signal], days: Iterable[int], cache: BlockCache) -> None:
     """Every day of ``days`` of every signal into the cache's quarter rows."""
+    days = list(days)
     lacking = _lacking(signals, days, lambda signal: cache.rows_of(signal.cache_key))
     if not lacking:
         return
-    cache.room_for_rows(len(lacking) * len(signals))
+    if cache.room_for_rows(len(lacking) * len(signals)):
+        lacking = sorted(set(days))  # what the question found held is gone too
     for chunk, grids in _grids(signals, lacking):
         for signal in signals:
             rows = (array("d", row.tobytes()) for row in grids[signal.cache_key])

@@ -224,3 +224,18 @@ def test_a_day_grid_holds_the_quarter_values_of_the_signal(kind: str, signal: Si
     assert grid.shape == (4, 96)
     expected = [signal.quarter(day * 96 + q, {}) for day in days.tolist() for q in range(96)]
     assert grid.ravel().tolist() == pytest.approx(expected, rel=1e-9, abs=1e-6), kind
+
+
+def test_a_question_that_fills_the_day_cache_past_its_limit_answers_as_with_an_empty_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chosen = measures(1)
+    start = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp())
+    day = 86_400
+    cache = BlockCache()
+    aggregate(chosen, start, start + 64 * day, False, cache)
+    # The next question needs more runs than the cache has room for: it is emptied first,
+    # the runs this question found held among them.
+    monkeypatch.setattr(series, "BLOCK_CACHE_LIMIT", cache.block_count + 10)
+    answer = aggregate(chosen, start, start + 200 * day, False, cache)
+    assert answer == aggregate(chosen, start, start + 200 * day, False, BlockCache())

@@ -41,6 +41,15 @@ class BoundedMemo(Generic[K, V]):
         found = self._entries.get(key)
         return self.put(key, make()) if found is None else found
 
+    def forget(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def forget_where(self, drop: Callable[[V], bool]) -> None:
+        """Forget the entries whose value ``drop`` picks."""
+        entries = self._entries
+        for key in [key for key, value in entries.items() if drop(value)]:
+            del entries[key]
+
     def clear(self) -> None:
         self._entries.clear()
 

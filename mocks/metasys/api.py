@@ -123,7 +123,13 @@ class MetasysApi:
             header = None if authorization is None else authorization.decode("latin-1")
             identity = self.identity(bearer(header, self.issuer))
             # Where a token directory judges tokens (several replicas), each request asks it.
-            if authorization is not None and self.issuer.directory is None:
+            # Only the token's own spelling is kept: one token, one entry.
+            token = identity.token
+            if (
+                token is not None
+                and self.issuer.directory is None
+                and authorization == b"Bearer " + token.value.encode("latin-1")
+            ):
                 self.sessions.keep(authorization, identity)
         if subscribing:
             self.shared_heartbeats()  # a subscription's heartbeat starts with it

@@ -30,17 +30,6 @@ def respond(content: Any, status: int = 200, headers: dict[str, str] | None = No
     return JSONBody(content, status, headers, MEDIA_TYPE)
 
 
-def header(request: Request, name: bytes) -> str | None:
-    """The first value of the request header ``name`` (in lower case, as ASGI gives names), as
-    ``request.headers.get`` answers it, read straight from the scope: no ``Headers`` is made
-    for a request that may need none."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            decoded: str = value.decode("latin-1")
-            return decoded
-    return None
-
-
 def base_url(request: Request) -> str:
     root = request.scope.get("root_path", "")
     return f"{request.url.scheme}://{request.url.netloc}{root}{API_ROOT}"

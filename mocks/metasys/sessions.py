@@ -9,57 +9,37 @@ re-checks only what can have changed since (the token revoked, forgotten or expi
 tenant's clock, the tenant removed, the user deleted: see ``MetasysApi.identify``), and is
 identified the long way again, with the long way's answer, as soon as any check fails.
 
-Only headers that proved a token are remembered (a refused header never is), at most
+Only a header that proved a token and is written as the token's own ``Bearer <token>`` is
+remembered (a refused header never is; a spelling with more spaces is identified the long way
+each time, so one token cannot fill the memory), at most
 :data:`SESSIONS_KEPT` of them: a full memory is emptied rather than evicted entry by entry (the
 next requests fill it again), as :class:`~standin._core.memo.BoundedMemo` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from standin._core.memo import BoundedMemo
 from standin._core.seam import Identity
 
 SESSIONS_KEPT = 1024
 """Headers remembered at once (a token is about 700 bytes: under a megabyte in all)."""
 
 
-class Sessions:
+class Sessions(BoundedMemo[bytes, Identity]):
     """Identities by the ``Authorization`` header bytes that proved them."""
 
-    __slots__ = ("_capacity", "_known")
+    __slots__ = ()
 
     def __init__(self, capacity: int = SESSIONS_KEPT) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be positive")
-        self._capacity = capacity
-        self._known: dict[bytes, Identity] = {}
-
-    def get(self, header: bytes) -> Identity | None:
-        """What ``header`` was last found to name (to be re-checked before it is used)."""
-        return self._known.get(header)
+        super().__init__(capacity)
 
     def keep(self, header: bytes, identity: Identity) -> None:
-        known = self._known
-        if len(known) >= self._capacity and header not in known:
-            known.clear()
-        known[header] = identity
-
-    def forget(self, header: bytes) -> None:
-        self._known.pop(header, None)
+        self.put(header, identity)
 
     def forget_tenant(self, tenant_id: str) -> None:
         """Drop every header naming ``tenant_id`` (a removed tenant's tokens and identities are
         not kept alive by this memory)."""
-        for header in _naming(self._known.items(), tenant_id):
-            del self._known[header]
-
-    def __len__(self) -> int:
-        return len(self._known)
-
-
-def _naming(entries: Iterable[tuple[bytes, Identity]], tenant_id: str) -> list[bytes]:
-    return [header for header, identity in entries if identity.tenant_id == tenant_id]
+        self.forget_where(lambda identity: identity.tenant_id == tenant_id)
 
 
 __all__ = ["SESSIONS_KEPT", "Sessions"]

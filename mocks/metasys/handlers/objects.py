@@ -14,7 +14,7 @@ from standin.metasys import errors, object_lists, query, views
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, resolve
 from standin.metasys.handlers.streams import owner_of
-from standin.metasys.http import URI_REFERENCE, header, json_body, paged, respond, sort_text
+from standin.metasys.http import URI_REFERENCE, json_body, paged, respond, sort_text
 from standin.metasys.state import commands
 from standin.metasys.state.model import MetasysObject, User
 from standin.metasys.state.site import MetasysState
@@ -130,12 +130,9 @@ class ObjectHandlers:
         params = request.path_params
         obj = caller.state.object(params["objectId"])
         name = params["attributeId"]
-        # Without a query string (the usual read), no parameter to parse.
-        include_schema = request.scope["query_string"] != b"" and query.boolean(
-            request.query_params, "includeSchema"
-        )
+        include_schema = query.boolean(request.query_params, "includeSchema")
         body = read_attribute(caller.state, obj, name, include_schema)
-        stream_id = header(request, b"metasys-subscribe")
+        stream_id = request.headers.get("metasys-subscribe")
         if stream_id is None:
             return respond(body)
         base = self.deps.base(request)
@@ -278,12 +275,7 @@ def read_attribute(
     state.require_online(obj)
     effective = state.effective(obj)
     body: dict[str, Any] = {
-        # presentValue (the usual read) straight from ``effective``, as ``state.item`` has it
-        "item": (
-            {name: effective.value}
-            if name == "presentValue"
-            else state.item(obj, [name], effective)
-        ),
+        "item": state.item(obj, [name], effective),
         "condition": state.attribute_condition(obj, name, effective),
     }
     if include_schema:

@@ -95,18 +95,14 @@ class ValueModel:
 
     def series_value(self, obj: MetasysObject, attribute: str, t: float) -> float:
         """mean + amplitude * daily cycle + noise * layered noise, rounded to the object's
-        display precision (a read of "now" comes here on every request: the noise is looked
-        up and the precision worked out inline)."""
+        display precision."""
         spec: SeriesSpec = obj.series[attribute]
-        noise = self._noise.get((obj.item_reference, attribute))
-        if noise is None:
-            noise = self.noise(obj, attribute)
         value = (
             spec.mean
             + spec.amplitude * daily_cycle(t, self.utc_offset_hours, spec.peak_hour)
-            + spec.noise * noise.at(t)
+            + spec.noise * self.noise(obj, attribute).at(t)
         )
-        return round(value, PRECISIONS.get(str(obj.attributes.get("displayPrecision")), 1))
+        return round(value, precision_digits(obj))
 
     def base_value(self, obj: MetasysObject, t: float) -> Any:
         """What presentValue is when nothing commands it: the sensor, or relinquishDefault."""
@@ -120,11 +116,7 @@ class ValueModel:
             highest = min(commands)
             value = commands[highest].value
             return Effective(value, highest, reliability(obj, value))
-        # base_value, inline (a read of "now" comes here on every request)
-        if "presentValue" in obj.series:
-            value = self.series_value(obj, "presentValue", t)
-        else:
-            value = obj.attributes.get("relinquishDefault")
+        value = self.base_value(obj, t)
         return Effective(value, None, reliability(obj, value))
 
     def value_at(self, obj: MetasysObject, attribute: str, t: float) -> tuple[Any, bool]:

@@ -161,6 +161,11 @@ def _segment_params(route: Route) -> Params | None:
     return tuple(found)
 
 
+PATH_KEPT_LENGTH = 512
+"""The longest path whose candidate routes a router remembers (a vendor path with its ids is
+well under 200 characters)."""
+
+
 class IndexedRouter(Router):
     """Starlette's router, its full matches found through a :class:`RouteIndex`."""
 
@@ -184,7 +189,11 @@ class IndexedRouter(Router):
         method = scope["method"]
         located = self._located.get(path)
         if located is None:
-            located = self._located.put(path, self.index.located(segments))
+            located = self.index.located(segments)
+            # Only short paths that reach a route are remembered: anyone may send any path
+            # (up to the server's 64 KiB), before any credential is looked at.
+            if located and len(path) <= PATH_KEPT_LENGTH:
+                self._located.put(path, located)
         for route, params, answering in located:
             if params is None:
                 match, child_scope = route.matches(scope)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.routing import BaseRoute, Match, Route
 
-from standin._core.routing import IndexedRouter, RouteIndex
+from standin._core.routing import PATH_KEPT_LENGTH, IndexedRouter, RouteIndex
 from standin.registry import API_FACTORIES, create_sandbox
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -176,3 +176,17 @@ def test_resolving_a_path_answers_the_routes_app_as_it_is_when_asked() -> None:
     assert router.resolve(dict(scope)) is read
     route.app = write
     assert router.resolve(dict(scope)) is write
+
+
+def test_the_router_remembers_only_short_paths_that_reach_a_route() -> None:
+    route = Route("/objects/{objectId}", read, methods=["GET"])
+    router = IndexedRouter([route])
+    long_id = "a" * PATH_KEPT_LENGTH
+    for path in ("/elsewhere", "/nowhere/at/all", f"/objects/{long_id}"):
+        router.resolve({"type": "http", "path": path, "method": "GET"})
+    assert len(router._located) == 0
+    scope: dict[str, Any] = {"type": "http", "path": f"/objects/{long_id}", "method": "GET"}
+    assert router.resolve(scope) is not None
+    assert scope["path_params"] == {"objectId": long_id}
+    router.resolve({"type": "http", "path": "/objects/a1", "method": "GET"})
+    assert len(router._located) == 1

@@ -120,8 +120,15 @@ async def _measure(requests: int, rounds: int) -> Layers:
     standin_us: list[float] = []
     bare_us: list[float] = []
     for _ in range(rounds):
-        standin_us.append((await _serve(app, path, token, requests))[0])
-        bare_us.append((await _serve(bare, path, token, requests))[0])
+        for app_us, served, name in (
+            (standin_us, app, "standin"),
+            (bare_us, bare, "bare Starlette"),
+        ):
+            us, status, _ = await _serve(served, path, token, requests)
+            if status != 200:
+                # A quick refusal (a 429, a 401) would pass for a quick answer.
+                raise SystemExit(f"bench.layers: {name} answered {status} in a measured round")
+            app_us.append(us)
     return Layers(requests, rounds, min(standin_us), min(bare_us))
 
 

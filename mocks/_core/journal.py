@@ -347,7 +347,7 @@ class RequestJournal:
         else:
             entry = sequenced(entry, next(self._sequence))
             size = entry_size(entry)
-        # Bucket.add, written out: this is on every request's path.
+        # Kept inline (every request's path): the oldest entry out when full, then by bytes.
         sizes = bucket.sizes
         if len(sizes) == self._capacity:
             bucket.size -= sizes[0]  # appending drops it

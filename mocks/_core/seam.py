@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 S = TypeVar("S")
 
 TENANT_STATE_KEY = "standin.tenant"
+"""Where the seam leaves the caller's tenant id in the request's ``state`` for the journal."""
 NAMED_STATE_KEY = "standin.tenant_named"
 """Set when the tenant was only named by a credential a token request sent, not proven: a
 refused one is journaled under that tenant but is not a use of it (``--tenant-ttl``)."""
-"""Where the seam leaves the caller's tenant id in the request's ``state`` for the journal."""
 RELEASE_STATE_KEY = "standin.release"
 """Where a :class:`ReleasePoint` collects the places to give back as the last byte leaves."""
 

@@ -48,9 +48,13 @@ def test_a_device_past_the_tenants_quota_is_refused_with_400_and_not_registered(
 def test_registering_a_held_device_again_at_the_quota_is_accepted(
     sandbox: Sandbox, client: httpx.Client, api_key: str
 ) -> None:
-    held = fill(default_state(sandbox))
+    state = default_state(sandbox)
+    held = fill(state)
+    before = set(state.devices.keys())
     response = client.post("/_sandbox/atmotube/devices", json={"api_key": api_key, "mac": held})
     assert response.status_code == 201
+    assert len(state.devices) == MAX_DEVICES
+    assert set(state.devices.keys()) == before
 
 
 def test_a_device_name_longer_than_100_characters_is_refused_with_400(

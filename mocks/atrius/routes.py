@@ -21,7 +21,7 @@ from standin._core.errors import VendorError
 from standin._core.handlers import RoutingErrors
 from standin._core.oauth import NO_STORE, client_from_basic, token_form
 from standin._core.paging import Page, paginate, with_query
-from standin._core.rendering import JSONBody, dumps
+from standin._core.rendering import JSONBody, dumps, dumps_members
 from standin._core.seam import Caller, Seam, attribute_credential
 from standin._core.tenants import TenantRegistry
 from standin._core.tokens import TokenIssuer
@@ -176,13 +176,9 @@ def rows_asked(query: DataQuery) -> int:
 def encoded_data(found: Meter, zone: ZoneInfo, rows: list[Row], query: DataQuery) -> bytes:
     """:func:`data_body` encoded, its rows a few thousand at a time: one encoder call holds the
     GIL throughout, and the event loop must not wait behind a whole year of rows."""
-    listed = ordered(rows, query.order)
-    parts = [
-        dumps(data_rows(listed[start : start + ENCODED_ROWS]))[1:-1]
-        for start in range(0, len(listed), ENCODED_ROWS)
-    ]
+    listed = data_rows(ordered(rows, query.order))
     meta = dumps(data_body(found, zone, [], query)["meta"])
-    return b'{"data":[' + b",".join(parts) + b'],"meta":' + meta + b"}"
+    return b'{"data":[' + dumps_members(listed, ENCODED_ROWS) + b'],"meta":' + meta + b"}"
 
 
 def data_rows(rows: list[Row]) -> list[dict[str, Any]]:

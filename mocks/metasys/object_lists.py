@@ -23,7 +23,7 @@ from typing import Any
 import anyio.to_thread
 from starlette.requests import Request
 
-from standin._core.rendering import JSONBody, dumps
+from standin._core.rendering import JSONBody, dumps, dumps_members
 from standin.metasys import errors, query, views
 from standin.metasys.http import respond
 from standin.metasys.state.model import MetasysObject, User
@@ -250,22 +250,16 @@ def encoded(snap: Snapshot, asked: TreeQuery, base: str) -> bytes:
     event loop, throughout; between smaller ones the loop takes its turn."""
     body = render(snap, asked, base)
     parts = [b'{"self":', dumps(body["self"]), b',"items":[']
-    parts.append(_joined(body["items"]) if asked.flatten else _nested(body["items"][0]))
+    parts.append(
+        dumps_members(body["items"], ENCODED_TOGETHER)
+        if asked.flatten
+        else _nested(body["items"][0])
+    )
     parts.append(b"]")
     if "effectivePermissions" in body:
         parts += [b',"effectivePermissions":', dumps(body["effectivePermissions"])]
     parts.append(b"}")
     return b"".join(parts)
-
-
-def _joined(entries: list[dict[str, Any]]) -> bytes:
-    """``entries`` encoded as the members of a JSON array, without its brackets."""
-    return b",".join(
-        [
-            dumps(entries[first : first + ENCODED_TOGETHER])[1:-1]
-            for first in range(0, len(entries), ENCODED_TOGETHER)
-        ]
-    )
 
 
 def _nested(entry: dict[str, Any]) -> bytes:
@@ -275,7 +269,7 @@ def _nested(entry: dict[str, Any]) -> bytes:
         return dumps(entry)
     head = dumps({**entry, "items": []})[: -len(b"[]}")]
     if not any(child["items"] for child in items):
-        return b"".join((head, b"[", _joined(items), b"]}"))
+        return b"".join((head, b"[", dumps_members(items, ENCODED_TOGETHER), b"]}"))
     return b"".join((head, b"[", b",".join([_nested(child) for child in items]), b"]}"))
 
 

@@ -18,7 +18,10 @@ Two cases:
   samples``, a week of 15-minute samples, page 3 of 100.
 
 After a warm-up of every server on every case, each round measures every server on every case,
-the order of the servers rotating between rounds; the figures are medians over the rounds, RSS
+the order of the servers rotating between rounds. Only the measured server runs: the others are
+paused (SIGSTOP) for its run, and it starts once its own CPU use has died down (a JVM compiles
+and collects for seconds after a load; left running on the shared core, it took that time from
+whichever server came next, standin in every round); the figures are medians over the rounds, RSS
 the largest seen after a run. The table gives each figure as a ratio to bare and to WireMock.
 It exits 0 whatever the figures, non-zero only when a server or wrk fails.
 
@@ -53,6 +56,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -338,6 +342,14 @@ def measure(
     def once(outcome: Outcome, name: str, seconds: float) -> tuple[WrkResult, float | None]:
         """One wrk run, and the server's CPU microseconds per answered request in it."""
         server = servers[name]
+        # Only the measured server runs: the others are paused, so that none of them (the JVM
+        # compiling or collecting after its own load, above all) takes the pinned core from it,
+        # and it starts once its own work from the run before has died down.
+        for other in servers.values():
+            if other is not server:
+                other.pause()
+        server.resume()
+        server.settle()
         cpu_before = server.cpu_seconds()
         result = run_wrk(
             wrk,
@@ -357,6 +369,21 @@ def measure(
         return result, (cpu_after - cpu_before) * 1e6 / result.requests
 
     names = [name for name in SERVERS if name in servers]
+    try:
+        _rounds(once, names, outcomes, settings)
+    finally:
+        for server in servers.values():
+            server.resume()
+
+
+def _rounds(
+    once: Callable[[Outcome, str, float], tuple[WrkResult, float | None]],
+    names: list[str],
+    outcomes: list[Outcome],
+    settings: Settings,
+) -> None:
+    """The warm-up of every server on every case, then the measured rounds, the servers' order
+    rotating between rounds."""
     for outcome in outcomes:
         for name in names:
             print(

@@ -22,6 +22,10 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.05
 HEALTH_PATH = "/_sandbox/health"
+QUIET_SHARE = 0.05
+"""A server counts as settled below this share of a core (:meth:`Server.settle`)."""
+QUIET_WINDOW_S = 0.5
+QUIET_TIMEOUT_S = 10.0
 
 
 class ServerFailed(RuntimeError):
@@ -150,6 +154,39 @@ class Server:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def pause(self) -> None:
+        """SIGSTOP: the process (every thread of it) gets no CPU until :meth:`resume`; its
+        connections stay open."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause` (nothing for a process that runs)."""
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, number: signal.Signals) -> None:
+        if self._process is not None and self._process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, number)
+
+    def settle(
+        self,
+        quiet_share: float = QUIET_SHARE,
+        window_s: float = QUIET_WINDOW_S,
+        timeout_s: float = QUIET_TIMEOUT_S,
+    ) -> float:
+        """Wait until the process uses under ``quiet_share`` of a core over ``window_s``
+        (compiling, collecting or catching up after its last load is over), at most
+        ``timeout_s``; the seconds waited."""
+        began = time.monotonic()
+        before = self.cpu_seconds()
+        while before is not None and time.monotonic() - began < timeout_s:
+            time.sleep(window_s)
+            after = self.cpu_seconds()
+            if after is None or after - before < quiet_share * window_s:
+                break
+            before = after
+        return time.monotonic() - began
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
@@ -167,6 +204,7 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``; safe to call more than once."""
+        self.resume()  # a paused process would not act on SIGTERM
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             # The process leads its own session (taskset execs the server in place).

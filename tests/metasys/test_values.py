@@ -1,6 +1,7 @@
 """A point's effective value, as served on every read of "now", equals the plain formula bit for
-bit: mean + amplitude * daily cycle + noise * layered noise, rounded to the display precision,
-with its reliability judged against minPresValue and maxPresValue."""
+bit: mean + amplitude * daily cycle + noise * layered noise at the whole second the read falls in
+(a sensor is read once a second), rounded to the display precision, with its reliability judged
+against minPresValue and maxPresValue."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ DIGITS = {
 
 
 def plain_series_value(model: ValueModel, obj: MetasysObject, attribute: str, t: float) -> float:
+    t = math.floor(t)
     spec = obj.series[attribute]
     key = series_key(f"{obj.item_reference}#{attribute}")
     value = (
@@ -164,3 +166,65 @@ def test_a_commanded_value_is_judged_as_the_plain_formula_judges_it(
         obj.attributes.update(saved_attributes)
         obj.priority_array.clear()
         obj.priority_array.update(saved_commands)
+
+
+def continuous_value(model: ValueModel, obj: MetasysObject, t: float) -> float:
+    """The plain formula at the very instant, not at its whole second."""
+    spec = obj.series["presentValue"]
+    key = series_key(f"{obj.item_reference}#presentValue")
+    return round(
+        spec.mean
+        + spec.amplitude * daily_cycle(t, model.utc_offset_hours, spec.peak_hour)
+        + spec.noise * layered_noise(model.seed, key, t, NOISE_PERIODS),
+        2,
+    )
+
+
+def test_a_sensor_reads_one_value_throughout_each_second() -> None:
+    state = site(salt="s/", seed=5)
+    model = state.values
+    obj = next(
+        o
+        for o in state.tree.all()
+        if o.series.get("presentValue")
+        and o.series["presentValue"].noise
+        and o.type.value_kind == "analog"
+    )
+    obj.attributes["displayPrecision"] = "displayPrecisionEnumSet.displayPrecisionPt01"
+    # A second in which the value at the very instant moves, found from NOW on.
+    second = int(NOW.timestamp())
+    while continuous_value(model, obj, second) == continuous_value(model, obj, second + 0.999):
+        second += 1
+    first = model.series_value(obj, "presentValue", float(second))
+    for fraction in (0.001, 0.5, 0.999):
+        assert bits(model.series_value(obj, "presentValue", second + fraction)) == bits(first)
+    assert bits(first) == bits(continuous_value(model, obj, second))
+
+
+def test_a_changed_precision_or_series_shows_within_the_second_it_changed_in() -> None:
+    state = site(salt="p/", seed=3)
+    model = state.values
+    obj = ANALOG_POINTS[0]
+    obj = state.tree.find(obj.item_reference) or obj
+    t = NOW.timestamp() + 0.25
+    saved_attributes, saved_series = dict(obj.attributes), dict(obj.series)
+    try:
+        obj.attributes["displayPrecision"] = "displayPrecisionEnumSet.displayPrecisionPt01"
+        before = model.series_value(obj, "presentValue", t)
+        assert bits(before) == bits(plain_series_value(model, obj, "presentValue", t))
+        obj.attributes["displayPrecision"] = "displayPrecisionEnumSet.displayPrecision1"
+        coarse = model.series_value(obj, "presentValue", t + 0.5)
+        assert bits(coarse) == bits(plain_series_value(model, obj, "presentValue", t))
+        assert coarse == int(coarse)
+        spec = obj.series["presentValue"]
+        obj.series["presentValue"] = type(spec)(
+            spec.mean + 100.0, spec.amplitude, spec.noise, spec.peak_hour
+        )
+        moved = model.series_value(obj, "presentValue", t + 0.6)
+        assert bits(moved) == bits(plain_series_value(model, obj, "presentValue", t))
+        assert moved > coarse + 90
+    finally:
+        obj.attributes.clear()
+        obj.attributes.update(saved_attributes)
+        obj.series.clear()
+        obj.series.update(saved_series)

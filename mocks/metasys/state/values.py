@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from math import floor
 from typing import Any, NamedTuple
 
 import orjson
@@ -22,7 +23,8 @@ PRECISIONS = {
 }
 NOISE_PERIODS = (3 * 3600.0, 1800.0, 300.0)
 SERIES_KEPT = 4096
-"""Series (and histories) whose hashed key (and time index) a tenant's value model remembers."""
+"""Series (and histories) whose hashed key (and time index, and value this second) a tenant's
+value model remembers."""
 NUMBER = (int, float)
 """What ``isinstance`` takes for ``int | float`` (a tuple: no union is made on every call)."""
 PAGES_KEPT = 256
@@ -55,6 +57,9 @@ class ValueModel:
         self.utc_offset_hours = utc_offset_hours
         self._noise: BoundedMemo[tuple[str, str], LayeredNoise] = BoundedMemo(SERIES_KEPT)
         self._histories: BoundedMemo[tuple[str, str], HistoryIndex] = BoundedMemo(SERIES_KEPT)
+        self._latest: BoundedMemo[tuple[str, str], tuple[int, SeriesSpec, int, float]] = (
+            BoundedMemo(SERIES_KEPT)
+        )
         self.pages: BoundedMemo[tuple[Any, ...], tuple[int, orjson.Fragment]] = BoundedMemo(
             PAGES_KEPT
         )
@@ -67,6 +72,7 @@ class ValueModel:
         for name, capacity in (
             ("_noise", SERIES_KEPT),
             ("_histories", SERIES_KEPT),
+            ("_latest", SERIES_KEPT),
             ("pages", PAGES_KEPT),
         ):
             if name not in self.__dict__:
@@ -94,15 +100,28 @@ class ValueModel:
         return found
 
     def series_value(self, obj: MetasysObject, attribute: str, t: float) -> float:
-        """mean + amplitude * daily cycle + noise * layered noise, rounded to the object's
-        display precision."""
+        """mean + amplitude * daily cycle + noise * layered noise at the whole second ``t``
+        falls in, rounded to the object's display precision.
+
+        A sensor is read once a second, as an engine scans its inputs: every read within one
+        second answers the same value, worked out once (case A's read of "now" is the same
+        point thousands of times a second). It is worked out again when the second, the
+        series or the display precision has changed."""
         spec: SeriesSpec = obj.series[attribute]
-        value = (
+        digits = precision_digits(obj)
+        second = floor(t)
+        name = (obj.item_reference, attribute)
+        held = self._latest.get(name)
+        if held is not None and held[0] == second and held[1] is spec and held[2] == digits:
+            return held[3]
+        value = round(
             spec.mean
-            + spec.amplitude * daily_cycle(t, self.utc_offset_hours, spec.peak_hour)
-            + spec.noise * self.noise(obj, attribute).at(t)
+            + spec.amplitude * daily_cycle(second, self.utc_offset_hours, spec.peak_hour)
+            + spec.noise * self.noise(obj, attribute).at(second),
+            digits,
         )
-        return round(value, precision_digits(obj))
+        self._latest.put(name, (second, spec, digits, value))
+        return value
 
     def base_value(self, obj: MetasysObject, t: float) -> Any:
         """What presentValue is when nothing commands it: the sensor, or relinquishDefault."""

@@ -42,7 +42,9 @@ def test_settling_returns_once_a_server_is_idle_and_waits_out_a_busy_one(tmp_pat
     idle.spawn(tmp_path)
     try:
         time.sleep(0.3)
-        assert spinning.settle(window_s=0.2, timeout_s=1.0) >= 1.0
+        # Any CPU at all in a window counts as busy here: on a loaded machine the spinner gets
+        # only its share of a core, but some of it in every half second.
+        assert spinning.settle(quiet_share=0.001, window_s=0.5, timeout_s=1.5) >= 1.5
         assert idle.settle(window_s=0.2, timeout_s=5.0) < 1.0
         spinning.pause()
         assert spinning.settle(window_s=0.2, timeout_s=5.0) < 1.0

@@ -257,8 +257,6 @@ class Journal(Protocol):
     @property
     def byte_budget(self) -> int: ...
 
-    def resize(self, capacity: int, byte_budget: int | None = None) -> None: ...
-
     def record(self, entry: JournalEntry | Exchange) -> None: ...
 
     def entries(
@@ -270,8 +268,6 @@ class Journal(Protocol):
     def clear(self, tenant: str | None = None) -> None: ...
 
     def forget_tenant(self, tenant: str) -> None: ...
-
-    def kept_bytes(self, tenant: str | None) -> int: ...
 
     def __len__(self) -> int: ...
 
@@ -288,15 +284,6 @@ class _Bucket:
         self.entries: deque[JournalEntry | Exchange] = deque(maxlen=capacity)
         self.sizes: deque[int] = deque(maxlen=capacity)
         self.size = 0
-
-    def resized(self, capacity: int, byte_budget: int) -> _Bucket:
-        """This bucket's newest entries within the new bounds."""
-        bucket = _Bucket(capacity)
-        bucket.entries.extend(self.entries)
-        bucket.sizes.extend(self.sizes)
-        bucket.size = sum(bucket.sizes)
-        bucket.trim(byte_budget)
-        return bucket
 
     def trim(self, byte_budget: int) -> None:
         """Drop the oldest until at most ``byte_budget`` bytes are left, but never the
@@ -324,17 +311,6 @@ class RequestJournal:
     @property
     def byte_budget(self) -> int:
         return self._byte_budget
-
-    def resize(self, capacity: int, byte_budget: int | None = None) -> None:
-        """New bounds (``byte_budget`` None: unchanged); every tenant keeps its newest within
-        them."""
-        self._capacity = checked_capacity(capacity)
-        if byte_budget is not None:
-            self._byte_budget = checked_byte_budget(byte_budget)
-        self._buckets = {
-            tenant: bucket.resized(self._capacity, self._byte_budget)
-            for tenant, bucket in self._buckets.items()
-        }
 
     def record(self, entry: JournalEntry | Exchange) -> None:
         name = entry.tenant or UNATTRIBUTED
@@ -378,11 +354,6 @@ class RequestJournal:
 
     def forget_tenant(self, tenant: str) -> None:
         self._buckets.pop(tenant, None)
-
-    def kept_bytes(self, tenant: str | None) -> int:
-        """The bytes (:func:`size_of`) of ``tenant``'s entries (None: the unattributed ones)."""
-        bucket = self._buckets.get(tenant or UNATTRIBUTED)
-        return 0 if bucket is None else bucket.size
 
     def __len__(self) -> int:
         return sum(len(bucket.entries) for bucket in self._buckets.values())

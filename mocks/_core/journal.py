@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -193,10 +193,7 @@ class Exchange:
         self.response_type = response_type
         self.truncated = truncated
         self.sequence = 0
-        size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
-        for name, value in headers:
-            size += len(name) + len(value)
-        self.size = size
+        self.size = counted_size(path, query, headers, request_body, response_body)
         """What the journal counts this exchange for against its tenant's byte budget (fixed
         as it passed: the entry made of it later is counted the same)."""
         self._entry: JournalEntry | None = None
@@ -379,18 +376,30 @@ def checked_byte_budget(byte_budget: int) -> int:
     return byte_budget
 
 
-def entry_size(entry: JournalEntry) -> int:
+def counted_size(
+    path: str,
+    query: Sized,
+    headers: Iterable[tuple[Sized, Sized]],
+    request_body: Sized,
+    response_body: Sized,
+) -> int:
     """What an entry is counted for: its path, query, request headers and bodies (as kept:
-    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. An :class:`Exchange`
-    is counted the same over the raw bytes it keeps."""
-    header_bytes = sum(len(name) + len(value) for name, value in entry.request_headers.items())
-    return (
-        ENTRY_OVERHEAD
-        + len(entry.path)
-        + len(entry.query)
-        + header_bytes
-        + len(entry.request_body)
-        + len(entry.response_body)
+    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. The one formula for an
+    :class:`Exchange` (over the raw bytes it keeps) and a :class:`JournalEntry` (its text)."""
+    size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
+    for name, value in headers:
+        size += len(name) + len(value)
+    return size
+
+
+def entry_size(entry: JournalEntry) -> int:
+    """What ``entry`` is counted for (:func:`counted_size`)."""
+    return counted_size(
+        entry.path,
+        entry.query,
+        entry.request_headers.items(),
+        entry.request_body,
+        entry.response_body,
     )
 
 

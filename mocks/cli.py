@@ -26,6 +26,12 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long a stop waits for open responses (event streams) before cancelling them."""
+KEEP_ALIVE_SECONDS = 5
+"""How long `standin serve` keeps an idle connection open (uvicorn's ``timeout_keep_alive``,
+pinned here rather than left to uvicorn's default). Another replica's gateway keeps its idle
+connections to this one for ``standin._core.cluster.gateway.KEEP_ALIVE_EXPIRY_S`` (2 s) and
+must be the one to close them: a request it sent on a connection this server was closing would
+be lost, and a ``POST`` cannot be sent again. So this must stay well above the gateway's."""
 SWITCH_INTERVAL_S = 0.001
 """How long a thread holds the GIL before another may take it, in `standin serve`."""
 FULL_COLLECTION_EVERY = 100
@@ -101,6 +107,7 @@ def serve(args: argparse.Namespace) -> int:
             # Open event streams never end by themselves; without a bound, a graceful shutdown
             # would wait for every streaming client to leave.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             ssl_certfile=None if tls is None else tls[0],
             ssl_keyfile=None if tls is None else tls[1],
         )

@@ -36,8 +36,6 @@ class LogChanges(Generic[T]):
     since: int = 0
     """The log's arrival count when they were last taken: records that arrived before were
     written then."""
-    cleared: bool = False
-    """Every record kept before went (the ones in ``added`` came after)."""
     added: dict[int, Entry[T]] = field(default_factory=dict)
     """Records appended (or touched) and still kept, by arrival number."""
     removed: set[int] = field(default_factory=set)
@@ -45,7 +43,7 @@ class LogChanges(Generic[T]):
     gone now."""
 
     def __bool__(self) -> bool:
-        return self.cleared or bool(self.added) or bool(self.removed)
+        return bool(self.added) or bool(self.removed)
 
 
 class CappedLog(Sequence[T], Generic[T]):
@@ -98,7 +96,6 @@ class CappedLog(Sequence[T], Generic[T]):
     def take_row_changes(self) -> RowChanges:
         taken = self.take_changes()
         return RowChanges(
-            cleared=taken.cleared,
             put={arrival: (moment, record) for arrival, (moment, _, record) in taken.added.items()},
             removed=taken.removed,
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -193,10 +193,7 @@ class Exchange:
         self.response_type = response_type
         self.truncated = truncated
         self.sequence = 0
-        size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
-        for name, value in headers:
-            size += len(name) + len(value)
-        self.size = size
+        self.size = counted_size(path, query, headers, request_body, response_body)
         """What the journal counts this exchange for against its tenant's byte budget (fixed
         as it passed: the entry made of it later is counted the same)."""
         self._entry: JournalEntry | None = None
@@ -257,8 +254,6 @@ class Journal(Protocol):
     @property
     def byte_budget(self) -> int: ...
 
-    def resize(self, capacity: int, byte_budget: int | None = None) -> None: ...
-
     def record(self, entry: JournalEntry | Exchange) -> None: ...
 
     def entries(
@@ -270,8 +265,6 @@ class Journal(Protocol):
     def clear(self, tenant: str | None = None) -> None: ...
 
     def forget_tenant(self, tenant: str) -> None: ...
-
-    def kept_bytes(self, tenant: str | None) -> int: ...
 
     def __len__(self) -> int: ...
 
@@ -288,15 +281,6 @@ class _Bucket:
         self.entries: deque[JournalEntry | Exchange] = deque(maxlen=capacity)
         self.sizes: deque[int] = deque(maxlen=capacity)
         self.size = 0
-
-    def resized(self, capacity: int, byte_budget: int) -> _Bucket:
-        """This bucket's newest entries within the new bounds."""
-        bucket = _Bucket(capacity)
-        bucket.entries.extend(self.entries)
-        bucket.sizes.extend(self.sizes)
-        bucket.size = sum(bucket.sizes)
-        bucket.trim(byte_budget)
-        return bucket
 
     def trim(self, byte_budget: int) -> None:
         """Drop the oldest until at most ``byte_budget`` bytes are left, but never the
@@ -324,17 +308,6 @@ class RequestJournal:
     @property
     def byte_budget(self) -> int:
         return self._byte_budget
-
-    def resize(self, capacity: int, byte_budget: int | None = None) -> None:
-        """New bounds (``byte_budget`` None: unchanged); every tenant keeps its newest within
-        them."""
-        self._capacity = checked_capacity(capacity)
-        if byte_budget is not None:
-            self._byte_budget = checked_byte_budget(byte_budget)
-        self._buckets = {
-            tenant: bucket.resized(self._capacity, self._byte_budget)
-            for tenant, bucket in self._buckets.items()
-        }
 
     def record(self, entry: JournalEntry | Exchange) -> None:
         name = entry.tenant or UNATTRIBUTED
@@ -379,11 +352,6 @@ class RequestJournal:
     def forget_tenant(self, tenant: str) -> None:
         self._buckets.pop(tenant, None)
 
-    def kept_bytes(self, tenant: str | None) -> int:
-        """The bytes (:func:`size_of`) of ``tenant``'s entries (None: the unattributed ones)."""
-        bucket = self._buckets.get(tenant or UNATTRIBUTED)
-        return 0 if bucket is None else bucket.size
-
     def __len__(self) -> int:
         return sum(len(bucket.entries) for bucket in self._buckets.values())
 
@@ -408,18 +376,30 @@ def checked_byte_budget(byte_budget: int) -> int:
     return byte_budget
 
 
-def entry_size(entry: JournalEntry) -> int:
+def counted_size(
+    path: str,
+    query: Sized,
+    headers: Iterable[tuple[Sized, Sized]],
+    request_body: Sized,
+    response_body: Sized,
+) -> int:
     """What an entry is counted for: its path, query, request headers and bodies (as kept:
-    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. An :class:`Exchange`
-    is counted the same over the raw bytes it keeps."""
-    header_bytes = sum(len(name) + len(value) for name, value in entry.request_headers.items())
-    return (
-        ENTRY_OVERHEAD
-        + len(entry.path)
-        + len(entry.query)
-        + header_bytes
-        + len(entry.request_body)
-        + len(entry.response_body)
+    each body at most :data:`BODY_LIMIT`), plus :data:`ENTRY_OVERHEAD`. The one formula for an
+    :class:`Exchange` (over the raw bytes it keeps) and a :class:`JournalEntry` (its text)."""
+    size = ENTRY_OVERHEAD + len(path) + len(query) + len(request_body) + len(response_body)
+    for name, value in headers:
+        size += len(name) + len(value)
+    return size
+
+
+def entry_size(entry: JournalEntry) -> int:
+    """What ``entry`` is counted for (:func:`counted_size`)."""
+    return counted_size(
+        entry.path,
+        entry.query,
+        entry.request_headers.items(),
+        entry.request_body,
+        entry.response_body,
     )
 
 

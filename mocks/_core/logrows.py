@@ -40,8 +40,9 @@ Row = tuple[int, int, bytes]
 @dataclass
 class Written:
     """What one write of a state keeps: the snapshot and the changes to its log rows, applied
-    in this order: every row of ``cleared`` logs removed, ``removed`` rows removed, ``rows``
-    inserted or replaced. ``full``: every row of the state is in ``rows`` (remove all others)."""
+    in this order: every row of ``cleared`` logs removed (logs whose rows were found at load
+    with no container left in the state), ``removed`` rows removed, ``rows`` inserted or
+    replaced. ``full``: every row of the state is in ``rows`` (remove all others)."""
 
     blob: bytes
     rows: list[Row] = field(default_factory=list)
@@ -176,11 +177,6 @@ class LogWriter:
     def _apply(
         self, log_id: int, followed: _Followed, changes: RowChanges, written: Written
     ) -> None:
-        if changes.cleared:
-            for record in followed.kept.values():
-                self._records.pop(id(record), None)
-            followed.kept.clear()
-            written.cleared.append(log_id)
         for seq in changes.removed:
             record = followed.kept.pop(seq, None)
             if record is not None:

@@ -274,16 +274,6 @@ def holds_places(limiter: RateLimiter) -> bool:
     return held
 
 
-async def decided(limiter: RateLimiter, key: str) -> RateDecision:
-    """``limiter.acquire(key)``; a limiter that decides elsewhere (in Redis, with several
-    replicas) has ``acquire_async``, awaited so the event loop serves other requests meanwhile."""
-    decide = getattr(limiter, "acquire_async", None)
-    if decide is None:
-        return limiter.acquire(key)
-    decision: RateDecision = await decide(key)
-    return decision
-
-
 @contextmanager
 def admitted(limiter: RateLimiter, key: str) -> Iterator[RateDecision]:
     """Hold a place for the duration of a request; the caller must check ``allowed``.

@@ -29,7 +29,8 @@ class JSONBody(Response):
     media_type = "application/json"
     _own_methods: ClassVar[bool] = False
     """Whether a subclass renders or heads its bodies its own way: its methods then run, as
-    Starlette's __init__ runs them."""
+    Starlette's __init__ runs them (its headers are then Starlette's, built by the slower
+    general path)."""
 
     def __init__(
         self,
@@ -40,7 +41,8 @@ class JSONBody(Response):
         background: BackgroundTask | None = None,
     ) -> None:
         # Starlette's Response.__init__, step for step, with its init_headers' usual case
-        # (a JSON body with no headers of its own) inline.
+        # (a JSON body with no headers of its own: its length and its type, as Starlette
+        # writes them) inline; every other case is Starlette's own init_headers.
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
@@ -68,25 +70,10 @@ class JSONBody(Response):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._own_methods = (
-            cls.render is not JSONBody.render or cls.init_headers is not JSONBody.init_headers
+            cls.render is not JSONBody.render or cls.init_headers is not Response.init_headers
         )
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):
             return content
         return dumps(content)
-
-    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Starlette's headers for a body with no headers of its own, built directly: its
-        length and its type, as Starlette writes them (any other case is Starlette's own)."""
-        media_type = self.media_type
-        status = self.status_code
-        plain = not headers and media_type is not None and not media_type.startswith("text/")
-        if not plain or status < 200 or status in (204, 304):
-            super().init_headers(headers)
-        else:
-            assert media_type is not None
-            self.raw_headers = [
-                (b"content-length", b"%d" % len(self.body)),
-                (b"content-type", media_type.encode("latin-1")),
-            ]

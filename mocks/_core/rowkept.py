@@ -22,8 +22,6 @@ from typing import Any, ClassVar, Protocol
 class RowChanges:
     """The rows of a followed container that changed since they were last taken."""
 
-    cleared: bool = False
-    """Every row kept before went (those in ``put`` came after)."""
     put: dict[int, object] = field(default_factory=dict)
     """Rows written or rewritten: seq to payload."""
     removed: set[int] = field(default_factory=set)

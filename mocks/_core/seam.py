@@ -282,7 +282,9 @@ class Guarded(Generic[S]):
         if fault is not None and await apply_fault(fault, scope, receive, send):
             return
         limiter = seam.limiter_of(tenant)
-        # ratelimit.decided, inline (one coroutine fewer on every request).
+        # A limiter that decides elsewhere (in Redis, with several replicas) has
+        # ``acquire_async``, awaited so the event loop serves other requests meanwhile; an
+        # in-memory one decides at once, with no coroutine made for it.
         decide = getattr(limiter, "acquire_async", None)
         key = identity.limit_key
         decision = limiter.acquire(key) if decide is None else await decide(key)

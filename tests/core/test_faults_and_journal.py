@@ -24,14 +24,13 @@ def test_journal_filters_by_api_and_limit() -> None:
     assert [e.path for e in journal.entries(limit=1)] == ["/3"]
 
 
-def test_journal_can_be_resized_keeping_the_newest() -> None:
-    journal = RequestJournal(capacity=10)
+def test_journal_keeps_the_newest_within_its_capacity() -> None:
+    journal = RequestJournal(capacity=2)
     for n in range(5):
         journal.record(entry("a", n))
-    journal.resize(2)
     assert [e.path for e in journal.entries()] == ["/4", "/3"]
     with pytest.raises(ValueError, match="positive"):
-        journal.resize(0)
+        RequestJournal(capacity=0)
 
 
 def test_first_matching_fault_wins_and_counted_faults_wear_out() -> None:

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app, create_sandbox
+from standin._core.cluster.gateway import KEEP_ALIVE_EXPIRY_S
 from standin._core.liveserver import live_server
-from standin.cli import main, settle_collector
+from standin.cli import KEEP_ALIVE_SECONDS, main, settle_collector
 from standin.inprocess import AsgiBridge
 from standin.registry import API_FACTORIES
 from tests.support import serving
@@ -161,6 +162,23 @@ def test_serve_off_loopback_requires_an_admin_token(
     from_env = seen["sandbox"]
     assert isinstance(from_env, Sandbox)
     assert from_env.admin_token == "from-env"
+
+
+def test_serve_keeps_an_idle_connection_longer_than_another_replicas_gateway_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gateway closes its idle connections to a replica first (it never sends a request on
+    one the replica is closing): `standin serve` pins uvicorn's idle timeout above the
+    gateway's, rather than relying on uvicorn's default."""
+    seen: dict[str, object] = {}
+
+    def fake_run(app: object, host: str, port: int, **options: object) -> None:
+        seen.update(options)
+
+    monkeypatch.setattr("uvicorn.run", fake_run)
+    assert main(["serve", "--port", "1"]) == 0
+    assert seen["timeout_keep_alive"] == KEEP_ALIVE_SECONDS == 5
+    assert KEEP_ALIVE_SECONDS > KEEP_ALIVE_EXPIRY_S == 2.0
 
 
 def test_serve_shared_on_loopback_makes_local_clients_show_a_generated_admin_token(

@@ -25,15 +25,15 @@ from bench.servers import free_port
 from standin import Sandbox, build_app, create_sandbox
 from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
-from standin._core.cluster.limits import RedisLimits
+from standin._core.cluster.limits import RedisLimits, _RedisLimiter
 from standin._core.cluster.signals import StorageUnavailable
 from standin._core.ratelimit import (
     KeyUsage,
     LimiterKind,
     LimiterSpec,
     LimitRegistry,
+    RateDecision,
     RateLimiter,
-    decided,
 )
 from tests.atmotube.conftest import OFFICE
 from tests.conftest import bridged_client
@@ -419,7 +419,7 @@ HOLDER = """
 import sys, time, redis
 from standin._core.clock import Clock
 from standin._core.cluster.connection import connect
-from standin._core.cluster.limits import RedisLimits
+from standin._core.cluster.limits import RedisLimits, _RedisLimiter
 from standin._core.cluster.signals import StorageUnavailable
 from standin._core.ratelimit import LimiterSpec
 url, lease = sys.argv[1], float(sys.argv[2])
@@ -511,6 +511,12 @@ def test_a_limiter_whose_redis_is_unreachable_answers_503_and_gives_back_quietly
         store.close()
 
 
+async def _awaited(limiter: RateLimiter, key: str) -> RateDecision:
+    """The decision the seam awaits from a Redis limiter."""
+    assert isinstance(limiter, _RedisLimiter)
+    return await limiter.acquire_async(key)
+
+
 @pytest.mark.parametrize("kind", list(SPECS))
 @pytest.mark.parametrize(
     "sequence", [CLOCK_WENT_BACK, ACROSS_A_BOUNDARY, CHANGED_MID_WINDOW, CHANGED_WINDOW, IN_FLIGHT]
@@ -518,8 +524,8 @@ def test_a_limiter_whose_redis_is_unreachable_answers_503_and_gives_back_quietly
 def test_awaited_redis_decisions_are_the_in_memory_ones_too(
     store: RedisLimits, kind: LimiterKind, sequence: list[tuple[str, Any]]
 ) -> None:
-    """The seam awaits a Redis limiter's decision (``decided``: made in a worker thread, the
-    event loop serves other requests meanwhile); it decides as the in-memory limiter does."""
+    """The seam awaits a Redis limiter's decision (``acquire_async``: made in a worker thread,
+    the event loop serves other requests meanwhile); it decides as the in-memory limiter does."""
     spec = SPECS[kind]
     clock = Clock(lambda: T0)
     in_memory = spec.build(clock)
@@ -531,7 +537,7 @@ def test_awaited_redis_decisions_are_the_in_memory_ones_too(
                 continue
             expected = _drive(in_memory, step)
             if step[0] == "acquire":
-                assert await decided(in_redis, step[1]) == expected, step
+                assert await _awaited(in_redis, step[1]) == expected, step
             else:
                 assert _drive(in_redis, step) == expected, step
             assert _usage(in_redis, clock) == _usage(in_memory, clock)
@@ -539,18 +545,30 @@ def test_awaited_redis_decisions_are_the_in_memory_ones_too(
     asyncio.run(drive())
 
 
-def test_decisions_of_concurrent_requests_are_exact_when_awaited_together(
-    store: RedisLimits,
+def test_concurrent_requests_through_the_seam_admit_exactly_a_redis_limit(
+    clock: Clock, redis_url: str
 ) -> None:
-    """Many decisions in flight on one event loop at once (as concurrent requests make them)
-    admit exactly the limit, whatever order Redis runs them in."""
-    clock = Clock(lambda: T0)
-    limiter = store.limiter(f"t-{next(TENANTS)}", "echo", SPECS["fixed_window"], clock)
+    """Many requests in flight on one event loop at once, each awaiting its Redis decision in
+    the seam, admit exactly the limit, whatever order Redis runs them in."""
+    sandbox, store = _replica(clock, redis_url, ["atmotube"])
+    api_key = sandbox.credentials()["atmotube"]["api_key"]
+    params = {"api_key": api_key, "mac": OFFICE, "limit": 1}
 
-    async def burst() -> list[bool]:
-        decisions = await asyncio.gather(*(decided(limiter, "a") for _ in range(12)))
-        return [decision.allowed for decision in decisions]
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=build_app(sandbox))
+        async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+            change = {"atmotube": {"requests": {"limit": 3}}}
+            assert (await http.patch("/_sandbox/limits", json=change)).status_code == 200
+            answers = await asyncio.gather(
+                *(http.get("/atmotube/api/v1/data", params=params) for _ in range(12))
+            )
+        return [answer.status_code for answer in answers]
 
-    allowed = asyncio.run(burst())
-    assert allowed.count(True) == SPECS["fixed_window"].limit
-    assert limiter.usage(clock.time()) == [KeyUsage("a", 3, T0 + 20)]
+    try:
+        statuses = asyncio.run(burst())
+        assert sorted(statuses) == [200] * 3 + [429] * 9
+        limiter = sandbox.limits.get("atmotube", "requests")
+        assert limiter.usage(clock.time()) == [KeyUsage(api_key, 3, clock.time() + 30)]
+    finally:
+        store.close()
+        store.client.close()

@@ -52,9 +52,10 @@ RETRY_AFTER_SECONDS = 1
 KEPT_ALIVE = 32
 """Idle connections to the other replicas kept open (when the server runs a lifespan)."""
 KEEP_ALIVE_EXPIRY_S = 2.0
-"""How long an idle connection to another replica is kept: under uvicorn's 5 s, so this replica
-closes it before the other does, and never sends a request on a connection the other is
-closing (a ``POST`` lost that way could not be sent again: see :data:`SAFE_TO_REPEAT`)."""
+"""How long an idle connection to another replica is kept: under the 5 s that `standin serve`
+keeps an idle connection open (``standin.cli.KEEP_ALIVE_SECONDS``), so this replica closes it
+before the other does, and never sends a request on a connection the other is closing (a
+``POST`` lost that way could not be sent again: see :data:`SAFE_TO_REPEAT`)."""
 SAFE_TO_REPEAT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """The methods HTTP calls idempotent (RFC 9110, 9.2.2): one whose holder went away after taking
 it is answered here, as if it had been sent once more."""

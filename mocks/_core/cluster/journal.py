@@ -17,8 +17,8 @@ the entry and a writer thread sends whatever is queued in one script call (:data
 so a request never waits for Redis to keep its journal entry (with ``appendfsync always``, an
 fsync), and the entries of many requests share one round trip and one fsync. The writer wakes as
 soon as an entry is queued, so an entry reaches Redis about one round trip after its answer,
-as the unbuffered journal's did (it wrote after the answer had gone too). Every read, clear,
-resize or removal on this replica sends what is queued first, so this replica reads its own
+as the unbuffered journal's did (it wrote after the answer had gone too). Every read, clear
+or removal on this replica sends what is queued first, so this replica reads its own
 entries; another replica may miss entries answered during the last round trip. Entries are
 numbered when they reach Redis, so the order across replicas is the order they were sent in
 (each tenant's requests are answered by one replica at a time, so a tenant's order is exact).
@@ -121,20 +121,6 @@ return #buckets
 """
 """Forget every tenant's entries at once."""
 
-RESIZE = (
-    TRIM
-    + """
--- KEYS[1]: the set of tenants, KEYS[2]: the bytes hash; ARGV[1]: the prefix of the tenants'
--- lists, ARGV[2]: the bound, ARGV[3]: the byte budget.
-local buckets = redis.call('SMEMBERS', KEYS[1])
-for _, bucket in ipairs(buckets) do
-  trim(ARGV[1] .. bucket, KEYS[2], bucket, tonumber(ARGV[2]), tonumber(ARGV[3]), 0)
-end
-return #buckets
-"""
-)
-"""Keep the newest entries of every tenant within the bounds."""
-
 
 class RedisRequestJournal:
     """The newest entries of each tenant, at most ``capacity`` of them and ``byte_budget``
@@ -172,7 +158,6 @@ class RedisRequestJournal:
         self._sequence = f"{prefix}journal:sequence"
         self._record_many = client.register_script(RECORD_MANY)
         self._clear = client.register_script(CLEAR)
-        self._resize = client.register_script(RESIZE)
         self._queue: WriteQueue | None = WriteQueue(self._send) if buffered else None
 
     @property
@@ -182,17 +167,6 @@ class RedisRequestJournal:
     @property
     def byte_budget(self) -> int:
         return self._byte_budget
-
-    def resize(self, capacity: int, byte_budget: int | None = None) -> None:
-        self.flush()
-        self._capacity = checked_capacity(capacity)
-        if byte_budget is not None:
-            self._byte_budget = checked_byte_budget(byte_budget)
-        with storage_calls(self._url):
-            self._resize(
-                keys=[self._tenants, self._bytes],
-                args=[self._lists, self._capacity, self._byte_budget],
-            )
 
     def record(self, entry: JournalEntry | Exchange) -> None:
         if self._queue is not None:
@@ -262,14 +236,6 @@ class RedisRequestJournal:
             pipe.srem(self._tenants, tenant)
             pipe.hdel(self._bytes, tenant)
             pipe.execute()
-
-    def kept_bytes(self, tenant: str | None) -> int:
-        """The bytes (:func:`~standin._core.journal.size_of`) of ``tenant``'s entries (None:
-        the unattributed ones)."""
-        self.flush()
-        with storage_calls(self._url):
-            kept = self._client.hget(self._bytes, tenant or UNATTRIBUTED)
-        return 0 if kept is None else int(kept)
 
     def __len__(self) -> int:
         self.flush()

@@ -226,13 +226,14 @@ TRIGGERS: dict[str, Callable[[BuildingMindsState, str], tuple[str, dict[str, Any
 @dataclass
 class BetweenSlices:
     """The routes' ``anyio``, its ``sleep`` (letting the loop go between slices) held the first
-    time until the test lets it go on."""
+    time ``when()`` holds until the test lets it go on."""
 
     reached: anyio.Event = field(default_factory=anyio.Event)
     release: anyio.Event = field(default_factory=anyio.Event)
+    when: Callable[[], bool] = lambda: True
 
     async def sleep(self, seconds: float) -> None:
-        if not self.reached.is_set():
+        if not self.reached.is_set() and self.when():
             self.reached.set()
             await self.release.wait()
         await anyio.sleep(seconds)
@@ -275,6 +276,79 @@ async def test_a_trigger_finding_thousands_of_steps_due_lets_another_tenants_req
     assert answer.status_code == 200
     assert len(budgets) > 300  # 4,000 steps due, replayed 10 at a time
     assert not state._due or state._due[0][0] > clock.time()
+
+
+@pytest.mark.anyio
+async def test_a_batch_forgotten_while_its_completion_was_replayed_answers_unknown_batch(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, batch_id = waiting_on_thousands(sandbox, clock)
+    replays_in_slices(monkeypatch, state)
+    monkeypatch.setattr(buildingminds_state, "MAX_BATCHES", len(state.batches))
+    batch = state.batches.get(batch_id)
+    assert batch is not None
+    held = BetweenSlices(when=lambda: batch.expedited)
+    monkeypatch.setattr(buildingminds_routes, "anyio", held)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def complete() -> None:
+            url = f"/_sandbox/buildingminds/batches/{batch_id}/complete"
+            answers.append(await http.post(url))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(complete)
+            with anyio.fail_after(10):  # a bound, not a measure
+                await held.reached.wait()
+            # Submissions let in while the completed batch's records are replayed make room
+            # by forgetting the oldest batches, that one among them.
+            for n in range(len(state.batches)):
+                state.submit("address", [record("address", f"C{n}")])
+            forgotten = batch_id not in state.batches
+            held.release.set()
+    [answer] = answers
+    assert forgotten
+    assert (answer.status_code, answer.json()) == (404, {"error": f"unknown batch {batch_id!r}"})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("trigger", sorted(TRIGGERS))
+async def test_a_trigger_whose_tenant_is_removed_while_it_replays_answers_unknown(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, trigger: str
+) -> None:
+    tenant, _ = sandbox.tenants.create()
+    tenant.clock.freeze(NOW)
+    state = sandbox.apis["buildingminds"].state(tenant)
+    assert isinstance(state, BuildingMindsState)
+    queued(state, 2000)
+    _, batches = state.list_batches(BatchQuery(limit=1000))
+    batch_id = next(s.batch.id for s in batches if s.batch.entity == "address")
+    tenant.clock.advance(6)
+    path, body = TRIGGERS[trigger](state, batch_id)
+    replays_in_slices(monkeypatch, state)
+    held = BetweenSlices()
+    monkeypatch.setattr(buildingminds_routes, "anyio", held)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def ask_trigger() -> None:
+            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask_trigger)
+            with anyio.fail_after(10):  # a bound, not a measure
+                await held.reached.wait()
+            removed = await http.delete(f"/_sandbox/tenants/{tenant.id}")
+            held.release.set()
+    assert (removed.status_code, removed.content) == (204, b"")
+    [answer] = answers
+    unknown = "unknown batch" if trigger == "complete" else "unknown inbound message"
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"error": f"{unknown} {path.split('/')[1]!r}"},
+    )
 
 
 @pytest.mark.anyio

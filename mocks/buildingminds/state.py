@@ -423,6 +423,14 @@ class BuildingMindsState:
 
     def complete_batch(self, batch_id: str) -> Batch | None:
         """Finish a batch now: its messages skip the remaining delays. Held ones stay held."""
+        batch = self.expedite(batch_id)
+        self.advance()
+        return batch
+
+    def expedite(self, batch_id: str) -> Batch | None:
+        """Make a batch skip its remaining delays: its waiting messages fall due now, to be
+        replayed by the next :meth:`advance` (at once, or a slice at a time). Held ones stay
+        held. ``None`` if there is no such batch."""
         self.advance()
         batch = self.batches.get(batch_id)
         if batch is None:
@@ -433,15 +441,13 @@ class BuildingMindsState:
         for message in self._batch_messages(batch):
             if message.due is not None:
                 self._schedule(message, now)
-        self.advance()
         return batch
 
     def fail_message(self, message_id: str, status: str, reason: str) -> InboundMessage | None:
         """Make a record fail as the service can while processing (``Failed``,
         ``TransformationFailed``); ``None`` if there is no such message, ValueError if it is
         already final."""
-        if status not in INJECTABLE_FAILURES:
-            raise ValueError(f"status must be one of: {', '.join(INJECTABLE_FAILURES)}")
+        check_injectable(status)
         self.advance()
         message = self.messages.get(message_id)
         if message is None:
@@ -661,6 +667,12 @@ def _batch_matches(batch: Batch, query: BatchQuery) -> bool:
     if query.created_from is not None and day < query.created_from:
         return False
     return query.created_to is None or day <= query.created_to
+
+
+def check_injectable(status: str) -> None:
+    """ValueError unless ``status`` is one a trigger may make a record fail with."""
+    if status not in INJECTABLE_FAILURES:
+        raise ValueError(f"status must be one of: {', '.join(INJECTABLE_FAILURES)}")
 
 
 def quota_reason() -> str:

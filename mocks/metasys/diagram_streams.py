@@ -79,17 +79,16 @@ class DiagramStreams:
         subscription_id = str(uuid.uuid4())
         if self.streams.owned(stream_id, owner, state) is None:
             return subscription_id
-        with self._lock:
-            held = len(self._by_stream.get(stream_id, ()))
-        subscription_room(held, "diagram")
         self._watch(state)
-        self.streams.hub.annotate(
-            stream_id, notes.DIAGRAM + subscription_id, notes.diagram_note(control_id)
-        )
         subscription = DiagramSubscription(
             subscription_id, stream_id, owner, control_id, weakref.ref(state)
         )
         with self._lock:
+            # Counted, noted beside the stream and kept in one step: two subscribing at once
+            # cannot both take the last place.
+            subscription_room(len(self._by_stream.get(stream_id, ())), "diagram")
+            note = notes.diagram_note(control_id)
+            self.streams.hub.annotate(stream_id, notes.DIAGRAM + subscription_id, note)
             first = not self._on_stream(stream_id)
             self._add(state, subscription)
         if first:

@@ -299,13 +299,16 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
-        subscription_room(len(record.objects), "object value")
         self._watch(state, record.tenant_id)
         targets = frozenset((o, a) for o, a, _ in reads)
-        self.hub.annotate(stream_id, notes.OBJECT + subscription_id, notes.object_note(targets))
+        sub = ObjectSubscription(subscription_id, stream_id, targets)
         with self._lock:
+            # Counted, noted beside the stream and kept in one step: two subscribing at once
+            # cannot both take the last place.
+            subscription_room(len(record.objects), "object value")
+            note = notes.object_note(targets)
+            self.hub.annotate(stream_id, notes.OBJECT + subscription_id, note)
             first = not record.objects
-            sub = ObjectSubscription(subscription_id, stream_id, targets)
             record.objects[subscription_id] = sub
             # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
             if self._records.get(stream_id) is record:
@@ -451,16 +454,14 @@ class Streams:
         record = self.owned(stream_id, owner, state)
         if record is None:
             return subscription_id
-        subscription_room(len(record.activities), "activity")
         self._watch(state, record.tenant_id)
-        self.hub.annotate(
-            stream_id,
-            notes.ACTIVITY + subscription_id,
-            notes.activity_note(query, base, user.username),
-        )
+        sub = ActivitySubscription(subscription_id, stream_id, query, base, user)
         with self._lock:
+            # Counted, noted beside the stream and kept in one step (as object subscriptions).
+            subscription_room(len(record.activities), "activity")
+            note = notes.activity_note(query, base, user.username)
+            self.hub.annotate(stream_id, notes.ACTIVITY + subscription_id, note)
             first = not record.activities
-            sub = ActivitySubscription(subscription_id, stream_id, query, base, user)
             record.activities[subscription_id] = sub
             # A stream that ended since ``owned`` keeps no index entry (nothing would drop it).
             if self._records.get(stream_id) is record:

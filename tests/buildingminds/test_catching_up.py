@@ -1,11 +1,14 @@
-"""Queued records that fall due are replayed a slice at a time: a read that finds thousands of
-them due lets other requests in between slices, and ends where replaying at once would. A
-batch list sums its batches up the same way, a slice of records at a time."""
+"""Queued records that fall due are replayed a slice at a time: a read, or a control-plane
+trigger (complete a batch, fail a record), that finds thousands of them due lets other requests
+in between slices, and ends where replaying at once would. A batch list sums its batches up the
+same way, a slice of records at a time."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,9 +17,10 @@ import httpx
 import pytest
 
 from standin import Sandbox, build_app
-from standin._core.clock import Clock
+from standin._core.clock import Clock, isoformat
 from standin.buildingminds import routes as buildingminds_routes
 from standin.buildingminds import state as buildingminds_state
+from standin.buildingminds.routes import batch_json, inbound_json
 from standin.buildingminds.state import BatchQuery, BuildingMindsState, InboundQuery, Timing
 from tests.buildingminds.conftest import record, token_form
 from tests.conftest import NOW, bearer
@@ -170,3 +174,223 @@ async def test_a_batch_list_skips_batches_forgotten_by_a_submission_made_while_i
     listed = [item["batchId"] for item in json.loads(answer.body)["data"]]
     # The five oldest went to make room while the list was summed up: the rest, newest first.
     assert listed == newest[:-5]
+
+
+# --- the control plane's triggers ------------------------------------------------------------
+
+
+def waiting_on_thousands(sandbox: Sandbox, clock: Clock) -> tuple[BuildingMindsState, str]:
+    """The default tenant's state with 2,000 addresses and 2,000 sites waiting for them, every
+    record's pickup due (4,000 steps; completing an address batch adds 4,000 more), and the
+    newest address batch."""
+    state = sandbox.apis["buildingminds"].state(sandbox.tenants.default())
+    assert isinstance(state, BuildingMindsState)
+    queued(state, 2000)
+    _, batches = state.list_batches(BatchQuery(limit=1000))
+    batch_id = next(s.batch.id for s in batches if s.batch.entity == "address")
+    clock.advance(6)
+    return state, batch_id
+
+
+def replays_in_slices(monkeypatch: pytest.MonkeyPatch, state: BuildingMindsState) -> list[int]:
+    """Slices of 10 steps, ``state.advance`` watched: the budgets it is called with."""
+    monkeypatch.setattr(buildingminds_routes, "STEPS_PER_TURN", 10)
+    budgets: list[int] = []
+    advance = state.advance
+
+    def watched(budget: int | None = None) -> bool:
+        if budget is not None:
+            budgets.append(budget)
+        return advance(budget)
+
+    monkeypatch.setattr(state, "advance", watched)
+    return budgets
+
+
+def first_record(state: BuildingMindsState, batch_id: str) -> str:
+    """The id of the batch's first record (a look that replays nothing)."""
+    batch = state.batches.get(batch_id)
+    assert batch is not None
+    return batch.message_ids[0]
+
+
+TRIGGERS: dict[str, Callable[[BuildingMindsState, str], tuple[str, dict[str, Any]]]] = {
+    "complete": lambda state, batch_id: (f"batches/{batch_id}/complete", {}),
+    "fail": lambda state, batch_id: (
+        f"messages/{first_record(state, batch_id)}/fail",
+        {"status": "TransformationFailed", "message": "Bad mapping"},
+    ),
+}
+
+
+@dataclass
+class BetweenSlices:
+    """The routes' ``anyio``, its ``sleep`` (letting the loop go between slices) held the first
+    time ``when()`` holds until the test lets it go on."""
+
+    reached: anyio.Event = field(default_factory=anyio.Event)
+    release: anyio.Event = field(default_factory=anyio.Event)
+    when: Callable[[], bool] = lambda: True
+
+    async def sleep(self, seconds: float) -> None:
+        if not self.reached.is_set() and self.when():
+            self.reached.set()
+            await self.release.wait()
+        await anyio.sleep(seconds)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("trigger", sorted(TRIGGERS))
+async def test_a_trigger_finding_thousands_of_steps_due_lets_another_tenants_request_in(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch, trigger: str
+) -> None:
+    state, batch_id = waiting_on_thousands(sandbox, clock)
+    path, body = TRIGGERS[trigger](state, batch_id)
+    other, _ = sandbox.tenants.create()
+    other.clock.freeze(NOW)
+    budgets = replays_in_slices(monkeypatch, state)
+    held = BetweenSlices()
+    monkeypatch.setattr(buildingminds_routes, "anyio", held)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def ask_trigger() -> None:
+            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask_trigger)
+            with anyio.fail_after(10):  # a bound, not a measure: were the replay not let go
+                await held.reached.wait()
+            cheap = await http.get("/_sandbox/clock", params={"tenant": other.id})
+            held_with_steps_due = (
+                not answers and budgets == [10] and state._due[0][0] <= clock.time()
+            )
+            held.release.set()
+    assert (cheap.status_code, cheap.json(), held_with_steps_due) == (
+        200,
+        {"now": isoformat(NOW), "mode": "frozen"},
+        True,
+    )
+    [answer] = answers
+    assert answer.status_code == 200
+    assert len(budgets) > 300  # 4,000 steps due, replayed 10 at a time
+    assert not state._due or state._due[0][0] > clock.time()
+
+
+@pytest.mark.anyio
+async def test_a_batch_forgotten_while_its_completion_was_replayed_answers_unknown_batch(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, batch_id = waiting_on_thousands(sandbox, clock)
+    replays_in_slices(monkeypatch, state)
+    monkeypatch.setattr(buildingminds_state, "MAX_BATCHES", len(state.batches))
+    batch = state.batches.get(batch_id)
+    assert batch is not None
+    held = BetweenSlices(when=lambda: batch.expedited)
+    monkeypatch.setattr(buildingminds_routes, "anyio", held)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def complete() -> None:
+            url = f"/_sandbox/buildingminds/batches/{batch_id}/complete"
+            answers.append(await http.post(url))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(complete)
+            with anyio.fail_after(10):  # a bound, not a measure
+                await held.reached.wait()
+            # Submissions let in while the completed batch's records are replayed make room
+            # by forgetting the oldest batches, that one among them.
+            for n in range(len(state.batches)):
+                state.submit("address", [record("address", f"C{n}")])
+            forgotten = batch_id not in state.batches
+            held.release.set()
+    [answer] = answers
+    assert forgotten
+    assert (answer.status_code, answer.json()) == (404, {"error": f"unknown batch {batch_id!r}"})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("trigger", sorted(TRIGGERS))
+async def test_a_trigger_whose_tenant_is_removed_while_it_replays_answers_unknown(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, trigger: str
+) -> None:
+    tenant, _ = sandbox.tenants.create()
+    tenant.clock.freeze(NOW)
+    state = sandbox.apis["buildingminds"].state(tenant)
+    assert isinstance(state, BuildingMindsState)
+    queued(state, 2000)
+    _, batches = state.list_batches(BatchQuery(limit=1000))
+    batch_id = next(s.batch.id for s in batches if s.batch.entity == "address")
+    tenant.clock.advance(6)
+    path, body = TRIGGERS[trigger](state, batch_id)
+    replays_in_slices(monkeypatch, state)
+    held = BetweenSlices()
+    monkeypatch.setattr(buildingminds_routes, "anyio", held)
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def ask_trigger() -> None:
+            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask_trigger)
+            with anyio.fail_after(10):  # a bound, not a measure
+                await held.reached.wait()
+            removed = await http.delete(f"/_sandbox/tenants/{tenant.id}")
+            held.release.set()
+    assert (removed.status_code, removed.content) == (204, b"")
+    [answer] = answers
+    unknown = "unknown batch" if trigger == "complete" else "unknown inbound message"
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"error": f"{unknown} {path.split('/')[1]!r}"},
+    )
+
+
+@pytest.mark.anyio
+async def test_completing_a_batch_in_slices_ends_where_completing_it_at_once_does(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, batch_id = waiting_on_thousands(sandbox, clock)
+    at_once = copy.deepcopy(state)
+    budgets = replays_in_slices(monkeypatch, state)
+    completed = at_once.complete_batch(batch_id)
+    assert completed is not None
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answer = await http.post(f"/_sandbox/buildingminds/batches/{batch_id}/complete")
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"tenant": "default", **batch_json(at_once.summary(completed))},
+    )
+    assert answer.json()["statusCounts"] == {"Completed": 1000}
+    assert len(budgets) > 500  # 4,000 steps due, then the batch's 2,000 (processed, onboarded)
+    assert outcome(state) == outcome(at_once)
+    assert list(state.entities.keys()) == list(at_once.entities.keys())
+
+
+@pytest.mark.anyio
+async def test_failing_a_record_after_a_sliced_catch_up_ends_where_doing_it_at_once_does(
+    sandbox: Sandbox, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, batch_id = waiting_on_thousands(sandbox, clock)
+    message_id = first_record(state, batch_id)
+    path, body = TRIGGERS["fail"](state, batch_id)
+    at_once = copy.deepcopy(state)
+    budgets = replays_in_slices(monkeypatch, state)
+    failed = at_once.fail_message(message_id, "TransformationFailed", "Bad mapping")
+    assert failed is not None
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answer = await http.post(f"/_sandbox/buildingminds/{path}", json=body)
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"tenant": "default", **inbound_json(failed)},
+    )
+    assert answer.json()["status"] == "TransformationFailed"
+    assert len(budgets) > 300  # 4,000 steps due
+    assert outcome(state) == outcome(at_once)

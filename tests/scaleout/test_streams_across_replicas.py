@@ -345,6 +345,25 @@ def test_notes_come_back_with_the_stream_and_a_forgotten_note_does_not(
     assert stored.events == []
 
 
+def test_a_replica_that_lost_a_stream_cannot_change_its_notes_behind_the_new_holders_back(
+    client: redis.Redis,
+) -> None:
+    a, b = replica_hub(client), replica_hub(client)
+    a.open("t/u", stream_id=STREAM)
+    a.annotate(STREAM, "object:1", "[]")
+    assert b.restore(STREAM) is not None
+    # A still believes it holds the stream: a subscription it notes, or forgets, is refused.
+    with pytest.raises(StreamTakenOver):
+        a.annotate(STREAM, "object:2", "[]")
+    with pytest.raises(StreamTakenOver):
+        a.annotate(STREAM, "object:1", None)
+    b.annotate(STREAM, "object:3", "[]")
+    assert b.evict([STREAM]) == 1
+    stored = replica_hub(client).restore(STREAM)
+    assert stored is not None
+    assert dict(stored.notes) == {"object:1": "[]", "object:3": "[]"}
+
+
 def test_a_tenants_streams_are_listed_wherever_held_until_they_end_or_their_keys_expire(
     client: redis.Redis,
 ) -> None:

@@ -10,7 +10,8 @@ this module adds is that the stream does not die with its owner. Per stream, two
   trimmed with ``MAXLEN ~`` to the hub's own bound.
 * ``standin:sse:<api>:<stream id>``, a hash, the registry entry: owner, tenant, expiry, the
   next sequence number (written in the same script as the event), the vendor's notes (a
-  Metasys stream's tenant and subscriptions), written as they change, and its holder.
+  Metasys stream's tenant and subscriptions), written as they change (by its holder only), and
+  its holder.
 
 and per tenant a set, ``standin:sse:<api>:tenant:<tenant>``, of its streams' ids: a replica
 that takes a tenant over re-creates every stream of it at once (``kept``, then
@@ -80,6 +81,16 @@ return redis.call('DEL', KEYS[1], KEYS[2])
 """Forget a stream, only while this store holds it, and take it out of its tenant's set
 (ARGV: holder, the sets' key prefix, stream id; one Redis, so the key may be built here)."""
 
+_NOTE_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
+else redis.call('HDEL', KEYS[1], ARGV[2]) end
+return 1
+"""
+"""Keep (ARGV[3] '1': set to ARGV[4]) or forget the note ARGV[2], only while this store holds
+the stream (ARGV[1]): a replica that lost it cannot change the subscriptions the new holder
+counts (KEYS: registry)."""
+
 _TAKE = """
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if not owner or (ARGV[4] ~= '' and owner ~= ARGV[4]) then return false end
@@ -128,6 +139,7 @@ class RedisStreamStore(StreamStore):
         """This store's mark on the streams it holds (one per process and API)."""
         self._append = client.register_script(_APPEND)
         self._end = client.register_script(_END)
+        self._note = client.register_script(_NOTE_SCRIPT)
         self._take = client.register_script(_TAKE)
 
     def registry_key(self, stream_id: str) -> str:
@@ -222,12 +234,10 @@ class RedisStreamStore(StreamStore):
             pipe.execute()
 
     def annotate(self, stream_id: str, key: str, value: str | None) -> None:
-        registry = self.registry_key(stream_id)
+        args = [self.holder, _NOTE + key, "0" if value is None else "1", value or ""]
         with self.failures():
-            if value is None:
-                self.client.hdel(registry, _NOTE + key)
-            else:
-                self.client.hset(registry, _NOTE + key, value)
+            if not self._note(keys=[self.registry_key(stream_id)], args=args):
+                raise StreamTakenOver(f"stream {stream_id} is held by another process now")
 
     def ended(self, stream_id: str) -> None:
         with self.failures():

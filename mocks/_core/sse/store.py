@@ -62,7 +62,8 @@ class StreamStore(Protocol):
     def extended(self, stream_id: str, expires_at: float | None) -> None: ...
 
     def annotate(self, stream_id: str, key: str, value: str | None) -> None:
-        """Keep ``value`` under ``key`` beside the stream (None: forget the key)."""
+        """Keep ``value`` under ``key`` beside the stream (None: forget the key); refused
+        (raises) once another process took the stream, as ``appended`` is."""
         ...
 
     def ended(self, stream_id: str) -> None: ...

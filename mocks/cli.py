@@ -372,7 +372,8 @@ def parser() -> argparse.ArgumentParser:
         "--journal-size",
         type=_positive,
         default=1000,
-        help="requests kept in the journal per tenant, GET /_sandbox/requests (default 1000)",
+        help="requests kept in the journal per tenant, GET /_sandbox/requests (default 1000); "
+        "refused logins that name a tenant are kept apart, within a tenth of each bound",
     )
     run.add_argument(
         "--journal-bytes",

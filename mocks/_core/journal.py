@@ -72,6 +72,10 @@ SECRET_FIELDS = frozenset(
 """Query, form and JSON fields whose values are credentials (compared case-insensitively)."""
 UNATTRIBUTED = ""
 """The journal's bucket for requests that reached no tenant (no or an unknown credential)."""
+UNPROVEN_SHARE = 10
+"""A tenant's unproven entries (:meth:`RequestJournal.record_unproven`: refused requests that
+only named it by a credential they failed to prove) are kept apart, within a tenth of its
+bounds (:func:`unproven_bounds`)."""
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,8 @@ class Journal(Protocol):
 
     def record(self, entry: JournalEntry | Exchange) -> None: ...
 
+    def record_unproven(self, entry: JournalEntry | Exchange) -> None: ...
+
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]: ...
@@ -282,6 +288,18 @@ class _Bucket:
         self.sizes: deque[int] = deque(maxlen=capacity)
         self.size = 0
 
+    def add(self, entry: JournalEntry | Exchange, size: int, byte_budget: int) -> None:
+        """Keep ``entry``, counted for ``size`` bytes, dropping the oldest beyond the bounds
+        (what :meth:`RequestJournal.record` does inline)."""
+        sizes = self.sizes
+        if len(sizes) == sizes.maxlen:
+            self.size -= sizes[0]  # appending drops it
+        self.entries.append(entry)
+        sizes.append(size)
+        self.size += size
+        if self.size > byte_budget:
+            self.trim(byte_budget)
+
     def trim(self, byte_budget: int) -> None:
         """Drop the oldest until at most ``byte_budget`` bytes are left, but never the
         newest."""
@@ -293,12 +311,16 @@ class _Bucket:
 
 class RequestJournal:
     """Keeps the newest entries of each tenant: at most ``capacity`` of them and at most
-    ``byte_budget`` bytes (:func:`size_of`); older ones are dropped."""
+    ``byte_budget`` bytes (:func:`size_of`); older ones are dropped. A tenant's unproven entries
+    are kept apart within bounds of their own (:func:`unproven_bounds`), so strangers who know
+    a client id can push out only other unproven entries, never the tenant's own."""
 
     def __init__(self, capacity: int = 1000, byte_budget: int = DEFAULT_BYTE_BUDGET) -> None:
         self._capacity = checked_capacity(capacity)
         self._byte_budget = checked_byte_budget(byte_budget)
         self._buckets: dict[str, _Bucket] = {}
+        self._unproven: dict[str, _Bucket] = {}
+        self._unproven_bounds = unproven_bounds(self._capacity, self._byte_budget)
         self._sequence = itertools.count(1)
 
     @property
@@ -330,6 +352,22 @@ class RequestJournal:
         if bucket.size > self._byte_budget:
             bucket.trim(self._byte_budget)
 
+    def record_unproven(self, entry: JournalEntry | Exchange) -> None:
+        """Keep a refused request that named its tenant by a credential it failed to prove,
+        among that tenant's other unproven entries (at most :func:`unproven_bounds`)."""
+        name = entry.tenant or UNATTRIBUTED
+        capacity, byte_budget = self._unproven_bounds
+        bucket = self._unproven.get(name)
+        if bucket is None:
+            bucket = self._unproven[name] = _Bucket(capacity)
+        if isinstance(entry, Exchange):
+            entry.sequence = next(self._sequence)
+            size = entry.size
+        else:
+            entry = sequenced(entry, next(self._sequence))
+            size = entry_size(entry)
+        bucket.add(entry, size, byte_budget)
+
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None
     ) -> list[JournalEntry]:
@@ -346,20 +384,25 @@ class RequestJournal:
         """Forget every entry, or one tenant's."""
         if tenant is None:
             self._buckets.clear()
+            self._unproven.clear()
         else:
-            self._buckets.pop(tenant, None)
+            self.forget_tenant(tenant)
 
     def forget_tenant(self, tenant: str) -> None:
         self._buckets.pop(tenant, None)
+        self._unproven.pop(tenant, None)
 
     def __len__(self) -> int:
-        return sum(len(bucket.entries) for bucket in self._buckets.values())
+        return sum(len(bucket.entries) for bucket in self._all_buckets())
 
     def _candidates(self, query: JournalQuery) -> Iterable[JournalEntry | Exchange]:
         if query.tenant is not None:
-            bucket = self._buckets.get(query.tenant)
-            return () if bucket is None else bucket.entries
-        return itertools.chain.from_iterable(b.entries for b in self._buckets.values())
+            kept = (self._buckets.get(query.tenant), self._unproven.get(query.tenant))
+            return itertools.chain.from_iterable(b.entries for b in kept if b is not None)
+        return itertools.chain.from_iterable(b.entries for b in self._all_buckets())
+
+    def _all_buckets(self) -> Iterable[_Bucket]:
+        return itertools.chain(self._buckets.values(), self._unproven.values())
 
 
 def checked_capacity(capacity: int) -> int:
@@ -374,6 +417,15 @@ def checked_byte_budget(byte_budget: int) -> int:
     if byte_budget < 1:
         raise ValueError("byte budget must be positive")
     return byte_budget
+
+
+def unproven_bounds(capacity: int, byte_budget: int) -> tuple[int, int]:
+    """The bounds of each tenant's unproven entries beside its bounds of ``capacity`` entries
+    and ``byte_budget`` bytes: a tenth of each (at least one). By default 100 entries and about
+    205 KB: enough to see a burst of failed logins while setting a client up (a refused token
+    request and its answer count for well under 1 KiB), and strangers who know a client id can
+    add at most a tenth to what the tenant's journal holds."""
+    return max(1, capacity // UNPROVEN_SHARE), max(1, byte_budget // UNPROVEN_SHARE)
 
 
 def counted_size(

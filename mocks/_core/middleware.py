@@ -301,16 +301,19 @@ class SandboxMiddleware:
         duration_ms = (time.perf_counter() - started) * 1000  # rounded when read
         sandbox = self.sandbox
         if tenant is not None and state.get(NAMED_STATE_KEY) and answer.status >= 400:
-            # Only named by a credential it failed to prove: journaled, but not a use.
+            # Only named by a credential it failed to prove: journaled, but not a use, and
+            # apart from the tenant's own entries (strangers cannot push those out).
             sandbox.note_use(None)
             found = sandbox.tenants.local(tenant)
+            keep = sandbox.journal.record_unproven
         else:
             found = sandbox.note_use(tenant)
+            keep = sandbox.journal.record
         # A request of a tenant removed meanwhile leaves nothing behind of it.
         if tenant is None or found is not None:
             clock = sandbox.clock if found is None else found.clock
             received = answer.received
-            sandbox.journal.record(
+            keep(
                 Exchange(
                     at=clock.time(),
                     api=self.api,

@@ -150,11 +150,18 @@ def attribute_credential(
     for credential in credentials:
         tenant = tenants.resolve(api, credential) if credential else None
         if tenant is not None:
-            attribute(scope, tenant.id)
-            state = scope.get("state")
-            if isinstance(state, dict):
-                state[NAMED_STATE_KEY] = True
+            attribute_named(scope, tenant.id)
             return
+
+
+def attribute_named(scope: Scope, tenant_id: str) -> None:
+    """Attribute a token or login request to the tenant its credential names, not yet proven
+    (:func:`attribute_credential`): refused, it is journaled among the tenant's unproven
+    entries and is not a use of it."""
+    state = scope.get("state")
+    if isinstance(state, dict):
+        state[TENANT_STATE_KEY] = tenant_id
+        state[NAMED_STATE_KEY] = True
 
 
 def attributed_tenant(scope: Scope) -> str | None:

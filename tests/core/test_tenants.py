@@ -8,6 +8,7 @@ from standin._core.clock import Clock
 from standin._core.faults import Fault
 from standin._core.journal import JournalQuery
 from standin.inprocess import AsgiBridge
+from tests.conftest import bridged_client
 from tests.core.echo_api import EchoState
 
 
@@ -292,5 +293,28 @@ def test_a_refused_token_request_naming_a_tenant_does_not_keep_it_from_going_idl
         entries = client.get("/_sandbox/requests", params={"tenant": dropped.id}).json()
         assert [(e["path"], e["status"]) for e in entries["requests"]] == [("/o/token/", 401)]
         idle.now += 30  # kept: 30 s since its token; dropped: 80 s since it was made
+        assert client.get("/_sandbox/health").status_code == 200
+    assert [t.id for t in sandbox.tenants.all()] == ["default", kept.id]
+
+
+def test_a_refused_metasys_login_naming_a_tenants_user_does_not_keep_it_from_going_idle() -> None:
+    from standin.metasys.api import MetasysApi
+
+    idle = FakeMonotonic()
+    sandbox = Sandbox([MetasysApi], tenant_ttl=60, idle_source=idle)
+    kept, dropped = sandbox.create_tenant(), sandbox.create_tenant()
+    with bridged_client(build_app(sandbox)) as client:
+        idle.now += 50
+
+        def login(tenant_id: str, password: str | None) -> httpx.Response:
+            creds = sandbox.tenants.get(tenant_id).credentials["metasys"]
+            body = {"username": creds["username"], "password": password or creds["password"]}
+            return client.post("/metasys/api/v4/login", json=body)
+
+        assert login(kept.id, None).status_code == 200
+        assert login(dropped.id, "not-the-password").status_code == 401
+        entries = client.get("/_sandbox/requests", params={"tenant": dropped.id}).json()
+        assert [(e["path"], e["status"]) for e in entries["requests"]] == [("/api/v4/login", 401)]
+        idle.now += 30  # kept: 30 s since its login; dropped: 80 s since it was made
         assert client.get("/_sandbox/health").status_code == 200
     assert [t.id for t in sandbox.tenants.all()] == ["default", kept.id]

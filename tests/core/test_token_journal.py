@@ -11,9 +11,12 @@ import httpx
 import pytest
 
 from standin import Sandbox
+from standin._core.journal import UNPROVEN_SHARE
 from standin._core.tenants import Tenant
 from tests.vendor_calls import METASYS
 
+UNPROVEN_CAPACITY = 1_000 // UNPROVEN_SHARE
+"""Refused requests naming a tenant that its journal keeps (of the default 1,000 entries)."""
 TokenRequest = Callable[[httpx.Client, dict[str, Any], str], httpx.Response]
 """Sends ``api``'s token request with the tenant's credentials, its secret replaced by the
 third argument when it is not empty."""
@@ -124,3 +127,30 @@ def test_the_default_tenants_login_is_journaled_under_the_default_tenant(
     [entry] = journal(client, api="metasys")
     assert entry["tenant"] == "default"
     assert '"password":"***"' in entry["request_body"]
+
+
+@pytest.mark.parametrize("api", list(TOKEN_REQUESTS))
+def test_refused_logins_naming_a_tenant_push_out_only_its_other_refused_ones_never_its_own_entries(
+    sandbox: Sandbox, client: httpx.Client, api: str
+) -> None:
+    send = TOKEN_REQUESTS[api][0]
+    tenant = sandbox.create_tenant()
+    creds = tenant.credentials[api]
+    path = token_path(api, tenant)
+    for n in range(3):
+        client.params = httpx.QueryParams(n=f"proven-{n}")
+        assert send(client, creds, "").status_code == 200
+    refused_status = set()
+    for n in range(1_100):  # anyone who knows the client id or user name can send these
+        client.params = httpx.QueryParams(n=f"refused-{n}")
+        refused_status.add(send(client, creds, "not-the-secret").status_code)
+    [status] = refused_status
+    assert status in (400, 401)
+    client.params = httpx.QueryParams()
+    kept = UNPROVEN_CAPACITY
+    entries = journal(client, tenant=tenant.id, limit=str(kept + 10))
+    assert [(e["tenant"], e["path"], e["query"], e["status"]) for e in entries] == [
+        (tenant.id, path, f"n=refused-{n}", status) for n in range(1_099, 1_099 - kept, -1)
+    ] + [(tenant.id, path, f"n=proven-{n}", 200) for n in (2, 1, 0)]
+    count = client.get("/_sandbox/requests/count", params={"tenant": tenant.id})
+    assert count.json() == {"count": kept + 3}

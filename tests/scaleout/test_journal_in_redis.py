@@ -179,6 +179,44 @@ def test_a_journal_keeps_each_tenants_newest_entries_within_its_byte_budget(
     assert kept_bytes(journal, "t-2") == 0
 
 
+def test_a_tenants_unproven_entries_push_out_only_each_other_within_a_tenth_of_its_bounds(
+    make_journal: Callable[..., Journal],
+) -> None:
+    journal = make_journal(20)  # unproven: at most 2 a tenant
+    for n in range(3):
+        journal.record(entry("a", n, "t-1"))
+    for n in range(10, 15):
+        journal.record_unproven(entry("a", n, "t-1"))
+    journal.record(entry("a", 3, "t-1"))
+    journal.record_unproven(entry("a", 20, "t-2"))
+    assert [e.path for e in journal.entries(query=JournalQuery(tenant="t-1"))] == [
+        "/a/3",
+        "/a/14",
+        "/a/13",
+        "/a/2",
+        "/a/1",
+        "/a/0",
+    ]
+    assert [e.path for e in journal.entries(limit=3)] == ["/a/20", "/a/3", "/a/14"]
+    assert journal.count(JournalQuery(tenant="t-1")) == 6
+    assert len(journal) == 7
+    journal.clear("t-1")
+    assert [e.path for e in journal.entries()] == ["/a/20"]
+    journal.forget_tenant("t-2")
+    assert len(journal) == 0
+
+
+def test_a_tenants_unproven_entries_are_kept_within_a_tenth_of_its_byte_budget(
+    make_journal: Callable[..., Journal],
+) -> None:
+    journal = make_journal(100, 10_000)  # unproven: at most 1,000 bytes a tenant
+    journal.record(sized(0, "t-1", 9_000))
+    for n in range(1, 5):
+        journal.record_unproven(sized(n, "t-1", 100))  # 400 bytes each
+    assert [e.path for e in journal.entries()] == ["/a/0004", "/a/0003", "/a/0000"]
+    assert kept_bytes(journal, "t-1") == 9_300 + 2 * 400
+
+
 def test_a_journal_keeps_the_newest_entries_that_fit_its_byte_budget(
     make_journal: Callable[..., Journal],
 ) -> None:
@@ -193,16 +231,19 @@ def test_a_journal_keeps_the_newest_entries_that_fit_its_byte_budget(
 
 tenants = st.sampled_from([None, "default", "t-1", "t-2"])
 recorded = st.lists(
-    st.builds(
-        lambda made, padding: dataclasses.replace(made, response_body="x" * padding),
+    st.tuples(
         st.builds(
-            entry,
-            st.sampled_from(["atrius", "locus"]),
-            st.integers(0, 40),
-            tenants,
-            st.sampled_from([200, 201, 401, 429]),
+            lambda made, padding: dataclasses.replace(made, response_body="x" * padding),
+            st.builds(
+                entry,
+                st.sampled_from(["atrius", "locus"]),
+                st.integers(0, 40),
+                tenants,
+                st.sampled_from([200, 201, 401, 429]),
+            ),
+            st.integers(0, 900),
         ),
-        st.integers(0, 900),
+        st.booleans(),  # unproven (a refused request that only named its tenant)
     ),
     max_size=30,
 )
@@ -218,21 +259,22 @@ queries = st.builds(
 
 @given(
     entries=recorded,
-    capacity=st.integers(1, 8),
-    byte_budget=st.integers(250, 2500),
+    capacity=st.integers(1, 25),
+    byte_budget=st.integers(250, 12_000),
     asked=st.lists(st.tuples(queries, st.one_of(st.none(), st.integers(1, 5))), max_size=6),
     page=st.integers(1, 4),
 )
 def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
     redis_server: RedisServer,
-    entries: list[JournalEntry],
+    entries: list[tuple[JournalEntry, bool]],
     capacity: int,
     byte_budget: int,
     asked: list[tuple[JournalQuery, int | None]],
     page: int,
 ) -> None:
-    """Also when a query with a limit reads the lists a ``page`` at a time, and whichever of
-    the two bounds (entries, bytes) drops an entry."""
+    """Also when a query with a limit reads the lists a ``page`` at a time, whichever of the
+    two bounds (entries, bytes) drops an entry, and with a tenant's unproven entries kept apart
+    within their own bounds."""
     connection = redis.Redis.from_url(redis_server.url)
     try:
         in_redis = RedisRequestJournal(
@@ -244,9 +286,13 @@ def test_the_redis_journal_answers_every_query_as_the_in_memory_one(
             page=page,
         )
         in_memory = RequestJournal(capacity, byte_budget)
-        for item in entries:
-            in_memory.record(item)
-            in_redis.record(item)
+        for item, unproven in entries:
+            if unproven and item.tenant is not None:
+                in_memory.record_unproven(item)
+                in_redis.record_unproven(item)
+            else:
+                in_memory.record(item)
+                in_redis.record(item)
         assert in_redis.entries() == in_memory.entries()
         assert len(in_redis) == len(in_memory)
         for query, limit in asked:
@@ -354,6 +400,29 @@ def test_a_removed_tenants_entries_are_gone_from_every_replica(
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 1}
     assert sandbox.remove_tenant(tenant.id)
     assert b.get("/_sandbox/requests/count", params={"tenant": tenant.id}).json() == {"count": 0}
+
+
+def test_refused_token_requests_naming_a_tenant_never_push_its_own_entries_out_of_redis(
+    clock: Clock, client: redis.Redis, redis_url: str
+) -> None:
+    journal = RedisRequestJournal(client, redis_url)
+    sandbox = create_sandbox(["atrius"], clock=clock, journal=journal)
+    tenant = sandbox.create_tenant()
+    creds = tenant.credentials["atrius"]
+    with bridged_client(build_app(sandbox)) as http:
+        for n in range(3):
+            form = {**creds, "grant_type": "password"}
+            assert http.post("/atrius/o/token/", params={"n": n}, data=form).status_code == 200
+        wrong = {**creds, "client_secret": "not-the-secret", "grant_type": "password"}
+        for n in range(1_100):
+            assert http.post("/atrius/o/token/", params={"n": n}, data=wrong).status_code == 401
+        entries = journal.entries(query=JournalQuery(tenant=tenant.id))
+        assert [(e.tenant, e.path, e.query, e.status) for e in entries] == [
+            (tenant.id, "/o/token/", f"n={n}", 401) for n in range(1_099, 999, -1)
+        ] + [(tenant.id, "/o/token/", f"n={n}", 200) for n in (2, 1, 0)]
+        assert sandbox.remove_tenant(tenant.id)
+        assert journal.entries() == []
+        assert client.keys("standin:journal:entries:*") == []
 
 
 def test_a_token_request_in_the_redis_journal_is_its_tenants_and_leaves_with_it(

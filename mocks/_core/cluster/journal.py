@@ -29,7 +29,10 @@ Keys (prefix ``standin:`` by default)::
 
     journal:entries:TENANT   list of "SEQUENCE|SIZE|JSON", newest first ("" for unattributed
                              requests; an entry kept before sizes were, "SEQUENCE|JSON", counts 0)
-    journal:tenants          set: the tenants (buckets) with a list
+    journal:entries:unproven:TENANT
+                             the tenant's unproven entries (refused requests that only named it),
+                             within bounds of their own (``unproven_bounds``)
+    journal:tenants          set: the tenants (buckets) with a list ("unproven:TENANT" too)
     journal:bytes            hash: tenant -> the bytes its kept entries count for
     journal:sequence         counter: the order of arrival across every replica
 """
@@ -39,7 +42,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 import redis
@@ -57,17 +60,31 @@ from standin._core.journal import (
     narrowed,
     newest_first,
     size_of,
+    unproven_bounds,
 )
 
 log = logging.getLogger("standin.cluster.journal")
 
 DEFAULT_PREFIX = "standin:"
+UNPROVEN = "unproven:"
+"""What a tenant's unproven bucket is named: this, then the tenant's id (no tenant's id starts
+so: they are ``default`` and ``t-`` and hex digits)."""
 PAGE = 256
 """Entries read from a tenant's list at a time when a query wants only the newest few."""
+Q = TypeVar("Q")
+"""What a :class:`WriteQueue` holds."""
 
 TRIM = """
 local function size_of(kept)
   return tonumber(string.match(kept, '^%d+|(%d+)|')) or 0
+end
+-- The bounds of a bucket: `unproven` ({entries, bytes}) for a tenant's unproven entries (its
+-- name starts "unproven:"), `proven` for any other.
+local function bounds_of(bucket, proven, unproven)
+  if string.sub(bucket, 1, 9) == 'unproven:' then
+    return unproven[1], unproven[2]
+  end
+  return proven[1], proven[2]
 end
 -- Drop the oldest of a list (tail) until it holds at most `bound` entries and `budget` bytes,
 -- never the newest; the bytes it keeps (`added` more than the hash said) are noted in the hash
@@ -89,17 +106,20 @@ RECORD_MANY = (
     TRIM
     + """
 -- KEYS[1]: the set of tenants, KEYS[2]: the sequence counter, KEYS[3]: the bytes hash,
--- KEYS[3 + i]: entry i's list; ARGV[1]: the bound, ARGV[2]: the byte budget; ARGV[3i]: entry
--- i as JSON, ARGV[3i + 1]: its tenant (bucket), ARGV[3i + 2]: its size.
-local bound = tonumber(ARGV[1])
-local budget = tonumber(ARGV[2])
+-- KEYS[3 + i]: entry i's list; ARGV[1]: the bound, ARGV[2]: the byte budget, ARGV[3], ARGV[4]:
+-- those of unproven entries; ARGV[3i + 2]: entry i as JSON, ARGV[3i + 3]: its bucket,
+-- ARGV[3i + 4]: its size.
+local proven = {tonumber(ARGV[1]), tonumber(ARGV[2])}
+local unproven = {tonumber(ARGV[3]), tonumber(ARGV[4])}
 local n = #KEYS - 3
 local first = redis.call('INCRBY', KEYS[2], n) - n
 for i = 1, n do
   local list = KEYS[3 + i]
-  local tenant = ARGV[3 * i + 1]
-  local size = ARGV[3 * i + 2]
-  redis.call('LPUSH', list, string.format('%d', first + i) .. '|' .. size .. '|' .. ARGV[3 * i])
+  local tenant = ARGV[3 * i + 3]
+  local size = ARGV[3 * i + 4]
+  local bound, budget = bounds_of(tenant, proven, unproven)
+  local kept = string.format('%d', first + i) .. '|' .. size .. '|' .. ARGV[3 * i + 2]
+  redis.call('LPUSH', list, kept)
   trim(list, KEYS[3], tenant, bound, budget, tonumber(size))
   redis.call('SADD', KEYS[1], tenant)
 end
@@ -158,7 +178,7 @@ class RedisRequestJournal:
         self._sequence = f"{prefix}journal:sequence"
         self._record_many = client.register_script(RECORD_MANY)
         self._clear = client.register_script(CLEAR)
-        self._queue: WriteQueue | None = WriteQueue(self._send) if buffered else None
+        self._queue: WriteQueue[Queued] | None = WriteQueue(self._send) if buffered else None
 
     @property
     def capacity(self) -> int:
@@ -174,6 +194,15 @@ class RedisRequestJournal:
             return
         self._send([entry])
 
+    def record_unproven(self, entry: JournalEntry | Exchange) -> None:
+        """Keep a refused request that named its tenant by a credential it failed to prove in
+        that tenant's list of unproven entries (bounded by
+        :func:`~standin._core.journal.unproven_bounds`)."""
+        if self._queue is not None:
+            self._queue.put(Unproven(entry))
+            return
+        self._send([Unproven(entry)])
+
     def flush(self) -> None:
         """Send the entries queued here (buffered) before this returns."""
         if self._queue is not None:
@@ -184,16 +213,30 @@ class RedisRequestJournal:
         if self._queue is not None:
             self._queue.close()
 
-    def _send(self, queued: list[JournalEntry | Exchange]) -> None:
+    def _bounds(self) -> tuple[int, int, int, int]:
+        """The bounds of a tenant's entries, then those of its unproven ones."""
+        return (
+            self._capacity,
+            self._byte_budget,
+            *unproven_bounds(self._capacity, self._byte_budget),
+        )
+
+    def _send(self, queued: list[Queued]) -> None:
         """Keep ``queued`` in Redis, in order, a batch per script call (the writer's)."""
         for start in range(0, len(queued), BATCH):
             batch = queued[start : start + BATCH]
             keys = [self._tenants, self._sequence, self._bytes]
-            args: list[Any] = [self._capacity, self._byte_budget]
-            for item in batch:
+            args: list[Any] = [*self._bounds()]
+            for queued_item in batch:
+                if isinstance(queued_item, Unproven):
+                    item = queued_item.entry
+                    entry = _entry(item)
+                    bucket = UNPROVEN + (entry.tenant or UNATTRIBUTED)
+                else:
+                    item = queued_item
+                    entry = _entry(item)
+                    bucket = entry.tenant or UNATTRIBUTED
                 size = size_of(item)
-                entry = _entry(item)
-                bucket = entry.tenant or UNATTRIBUTED
                 keys.append(self._lists + bucket)
                 args += [orjson.dumps(entry.as_dict()), bucket, size]
             try:
@@ -232,9 +275,10 @@ class RedisRequestJournal:
         self.flush()
         with storage_calls(self._url):
             pipe = self._client.pipeline(transaction=True)
-            pipe.delete(self._lists + tenant)
-            pipe.srem(self._tenants, tenant)
-            pipe.hdel(self._bytes, tenant)
+            for bucket in (tenant, UNPROVEN + tenant):
+                pipe.delete(self._lists + bucket)
+                pipe.srem(self._tenants, bucket)
+                pipe.hdel(self._bytes, bucket)
             pipe.execute()
 
     def __len__(self) -> int:
@@ -255,7 +299,7 @@ class RedisRequestJournal:
         page = max(limit, self._page)
         found: list[JournalEntry] = []
         seen: set[int] = set()
-        matched = dict.fromkeys([query.tenant] if query.tenant is not None else self._buckets(), 0)
+        matched = dict.fromkeys(self._buckets_of(query), 0)
         reading = dict.fromkeys(matched, 0)
         while reading:
             pipe = self._client.pipeline(transaction=False)
@@ -273,12 +317,32 @@ class RedisRequestJournal:
             reading = further
         return found
 
+    def _buckets_of(self, query: JournalQuery) -> list[str]:
+        """The buckets that may hold what ``query`` matches: a tenant's two, or all."""
+        if query.tenant is None:
+            return self._buckets()
+        return [query.tenant, UNPROVEN + query.tenant]
+
     def _candidates(self, query: JournalQuery) -> list[JournalEntry]:
-        buckets = [query.tenant] if query.tenant is not None else self._buckets()
+        buckets = self._buckets_of(query)
         pipe = self._client.pipeline(transaction=False)
         for bucket in buckets:
             pipe.lrange(self._lists + bucket, 0, -1)
         return [entry for kept in pipe.execute() for entry in _entries(kept)]
+
+
+class Unproven:
+    """An entry queued for a tenant's unproven bucket (:meth:`RedisRequestJournal.
+    record_unproven`)."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: JournalEntry | Exchange) -> None:
+        self.entry = entry
+
+
+Queued = JournalEntry | Exchange | Unproven
+"""What the buffered journal's writer sends."""
 
 
 def _entry(item: JournalEntry | Exchange) -> JournalEntry:
@@ -286,13 +350,13 @@ def _entry(item: JournalEntry | Exchange) -> JournalEntry:
     return item.entry() if isinstance(item, Exchange) else item
 
 
-class WriteQueue:
+class WriteQueue(Generic[Q]):
     """Entries waiting for the writer thread, which hands them to ``send`` in arrival order,
     everything queued at once; :meth:`flush` returns once what was queued before it is sent."""
 
-    def __init__(self, send: Callable[[list[JournalEntry | Exchange]], None]) -> None:
+    def __init__(self, send: Callable[[list[Q]], None]) -> None:
         self._send = send
-        self._items: list[JournalEntry | Exchange] = []
+        self._items: list[Q] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._sending = threading.Lock()
@@ -300,7 +364,7 @@ class WriteQueue:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def put(self, item: JournalEntry | Exchange) -> None:
+    def put(self, item: Q) -> None:
         with self._lock:
             if self._closed:
                 closed = True

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from standin._core.oauth import MAX_TOKEN_REQUEST
-from standin._core.seam import Caller, Seam, attribute
+from standin._core.seam import Caller, Seam, attribute_named
 from standin.metasys import auth, errors, query
 from standin.metasys.deps import Deps
 from standin.metasys.enums import ENUM_SETS, EnumSet, as_json_schema
@@ -85,8 +85,9 @@ class SystemHandlers:
             else None
         )
         if tenant is not None:
-            # Journaled in the tenant's view, whatever the password proves.
-            attribute(request.scope, tenant.id)
+            # Journaled in the tenant's view, whatever the password proves (refused: among its
+            # unproven entries, and not a use of it).
+            attribute_named(request.scope, tenant.id)
         state = None if tenant is None else self.seam.state(tenant)
         token = auth.login(body, None if tenant is None else tenant.id, state, self.deps.issuer)
         return respond(auth.token_body(token))

@@ -289,8 +289,8 @@ class _Bucket:
         self.size = 0
 
     def add(self, entry: JournalEntry | Exchange, size: int, byte_budget: int) -> None:
-        """Keep ``entry``, counted for ``size`` bytes, dropping the oldest beyond the bounds
-        (what :meth:`RequestJournal.record` does inline)."""
+        """Keep ``entry``, counted for ``size`` bytes, dropping the oldest beyond the bounds:
+        the oldest out when full (in C, as the bounded deque takes one more), then by bytes."""
         sizes = self.sizes
         if len(sizes) == sizes.maxlen:
             self.size -= sizes[0]  # appending drops it
@@ -336,21 +336,7 @@ class RequestJournal:
         bucket = self._buckets.get(name)
         if bucket is None:
             bucket = self._buckets[name] = _Bucket(self._capacity)
-        if isinstance(entry, Exchange):
-            entry.sequence = next(self._sequence)
-            size = entry.size
-        else:
-            entry = sequenced(entry, next(self._sequence))
-            size = entry_size(entry)
-        # Kept inline (every request's path): the oldest entry out when full, then by bytes.
-        sizes = bucket.sizes
-        if len(sizes) == self._capacity:
-            bucket.size -= sizes[0]  # appending drops it
-        bucket.entries.append(entry)
-        sizes.append(size)
-        bucket.size += size
-        if bucket.size > self._byte_budget:
-            bucket.trim(self._byte_budget)
+        bucket.add(*self._numbered(entry), self._byte_budget)
 
     def record_unproven(self, entry: JournalEntry | Exchange) -> None:
         """Keep a refused request that named its tenant by a credential it failed to prove,
@@ -360,13 +346,15 @@ class RequestJournal:
         bucket = self._unproven.get(name)
         if bucket is None:
             bucket = self._unproven[name] = _Bucket(capacity)
+        bucket.add(*self._numbered(entry), byte_budget)
+
+    def _numbered(self, entry: JournalEntry | Exchange) -> tuple[JournalEntry | Exchange, int]:
+        """``entry`` with the next sequence number, and what it is counted for."""
         if isinstance(entry, Exchange):
             entry.sequence = next(self._sequence)
-            size = entry.size
-        else:
-            entry = sequenced(entry, next(self._sequence))
-            size = entry_size(entry)
-        bucket.add(entry, size, byte_budget)
+            return entry, entry.size
+        numbered = sequenced(entry, next(self._sequence))
+        return numbered, entry_size(numbered)
 
     def entries(
         self, api: str | None = None, limit: int | None = None, query: JournalQuery | None = None

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -26,6 +26,7 @@ from tests.buildingminds.conftest import record, token_form
 from tests.conftest import NOW, bearer
 
 API = "/buildingminds/api/digitaltwinintegration"
+T = TypeVar("T")
 
 
 def queued(state: BuildingMindsState, records: int) -> None:
@@ -239,6 +240,34 @@ class BetweenSlices:
         await anyio.sleep(seconds)
 
 
+async def trigger_while_held(
+    sandbox: Sandbox,
+    held: BetweenSlices,
+    path: str,
+    body: dict[str, Any] | None,
+    meanwhile: Callable[[httpx.AsyncClient], Awaitable[T]],
+) -> tuple[httpx.Response, T, bool]:
+    """``POST /_sandbox/buildingminds/{path}`` with ``body`` and, once its replay is held
+    between slices, ``meanwhile`` with the same client; then the replay goes on. The trigger's
+    answer, what ``meanwhile`` gave, and whether the trigger was still unanswered after it."""
+    transport = httpx.ASGITransport(app=build_app(sandbox))
+    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
+        answers: list[httpx.Response] = []
+
+        async def ask_trigger() -> None:
+            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask_trigger)
+            with anyio.fail_after(10):  # a bound, not a measure: were the replay not let go
+                await held.reached.wait()
+            seen = await meanwhile(http)
+            pending = not answers
+            held.release.set()
+    [answer] = answers
+    return answer, seen, pending
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("trigger", sorted(TRIGGERS))
 async def test_a_trigger_finding_thousands_of_steps_due_lets_another_tenants_request_in(
@@ -251,29 +280,21 @@ async def test_a_trigger_finding_thousands_of_steps_due_lets_another_tenants_req
     budgets = replays_in_slices(monkeypatch, state)
     held = BetweenSlices()
     monkeypatch.setattr(buildingminds_routes, "anyio", held)
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-        answers: list[httpx.Response] = []
 
-        async def ask_trigger() -> None:
-            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+    async def cheap_request(http: httpx.AsyncClient) -> tuple[httpx.Response, bool]:
+        answered = await http.get("/_sandbox/clock", params={"tenant": other.id})
+        return answered, budgets == [10] and state._due[0][0] <= clock.time()
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(ask_trigger)
-            with anyio.fail_after(10):  # a bound, not a measure: were the replay not let go
-                await held.reached.wait()
-            cheap = await http.get("/_sandbox/clock", params={"tenant": other.id})
-            held_with_steps_due = (
-                not answers and budgets == [10] and state._due[0][0] <= clock.time()
-            )
-            held.release.set()
-    assert (cheap.status_code, cheap.json(), held_with_steps_due) == (
+    answer, (cheap, steps_due), pending = await trigger_while_held(
+        sandbox, held, path, body, cheap_request
+    )
+    assert (cheap.status_code, cheap.json(), steps_due, pending) == (
         200,
         {"now": isoformat(NOW), "mode": "frozen"},
         True,
+        True,
     )
-    [answer] = answers
-    assert answer.status_code == 200
+    assert (answer.status_code, answer.json()["tenant"]) == (200, sandbox.tenants.default().id)
     assert len(budgets) > 300  # 4,000 steps due, replayed 10 at a time
     assert not state._due or state._due[0][0] > clock.time()
 
@@ -289,25 +310,17 @@ async def test_a_batch_forgotten_while_its_completion_was_replayed_answers_unkno
     assert batch is not None
     held = BetweenSlices(when=lambda: batch.expedited)
     monkeypatch.setattr(buildingminds_routes, "anyio", held)
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-        answers: list[httpx.Response] = []
 
-        async def complete() -> None:
-            url = f"/_sandbox/buildingminds/batches/{batch_id}/complete"
-            answers.append(await http.post(url))
+    async def forget_it(http: httpx.AsyncClient) -> bool:
+        # Submissions let in while the completed batch's records are replayed make room by
+        # forgetting the oldest batches, that one among them.
+        for n in range(len(state.batches)):
+            state.submit("address", [record("address", f"C{n}")])
+        return batch_id not in state.batches
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(complete)
-            with anyio.fail_after(10):  # a bound, not a measure
-                await held.reached.wait()
-            # Submissions let in while the completed batch's records are replayed make room
-            # by forgetting the oldest batches, that one among them.
-            for n in range(len(state.batches)):
-                state.submit("address", [record("address", f"C{n}")])
-            forgotten = batch_id not in state.batches
-            held.release.set()
-    [answer] = answers
+    answer, forgotten, _ = await trigger_while_held(
+        sandbox, held, f"batches/{batch_id}/complete", None, forget_it
+    )
     assert forgotten
     assert (answer.status_code, answer.json()) == (404, {"error": f"unknown batch {batch_id!r}"})
 
@@ -329,21 +342,12 @@ async def test_a_trigger_whose_tenant_is_removed_while_it_replays_answers_unknow
     replays_in_slices(monkeypatch, state)
     held = BetweenSlices()
     monkeypatch.setattr(buildingminds_routes, "anyio", held)
-    transport = httpx.ASGITransport(app=build_app(sandbox))
-    async with httpx.AsyncClient(transport=transport, base_url="http://standin.test") as http:
-        answers: list[httpx.Response] = []
 
-        async def ask_trigger() -> None:
-            answers.append(await http.post(f"/_sandbox/buildingminds/{path}", json=body))
+    async def remove_tenant(http: httpx.AsyncClient) -> httpx.Response:
+        return await http.delete(f"/_sandbox/tenants/{tenant.id}")
 
-        async with anyio.create_task_group() as group:
-            group.start_soon(ask_trigger)
-            with anyio.fail_after(10):  # a bound, not a measure
-                await held.reached.wait()
-            removed = await http.delete(f"/_sandbox/tenants/{tenant.id}")
-            held.release.set()
+    answer, removed, _ = await trigger_while_held(sandbox, held, path, body, remove_tenant)
     assert (removed.status_code, removed.content) == (204, b"")
-    [answer] = answers
     unknown = "unknown batch" if trigger == "complete" else "unknown inbound message"
     assert (answer.status_code, answer.json()) == (
         404,
